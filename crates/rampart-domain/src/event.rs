@@ -1,0 +1,622 @@
+//! Information security events: reports from people and machines, and the
+//! point of contact's first assessment.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::classification::wire_enum;
+use crate::error::Problems;
+use crate::{
+    Action, Actor, DomainError, EventNumber, EventStatus, IncidentNumber, Lifecycle, Text,
+    Timestamp, Tlp,
+};
+
+/// Clock skew tolerated on times the reporter gives, in seconds.
+pub const FUTURE_SKEW_SECONDS: i64 = 300;
+/// Most assets, vulnerabilities or observables on one report.
+pub const MAX_LIST: usize = 1_000;
+
+/// The person who reported, as they gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Reporter {
+    pub name: Text,
+    #[serde(default)]
+    pub contact: Option<Text>,
+}
+
+wire_enum!(
+    /// Who detected the event.
+    SourceKind {
+        Person => "person",
+        Sensor => "sensor",
+    }
+);
+
+/// A person or a named sensor (IDS, SIEM, EDR...), with the sensor's own reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub kind: SourceKind,
+    #[serde(default)]
+    pub name: Option<Text>,
+    #[serde(default, rename = "ref")]
+    pub reference: Option<Text>,
+}
+
+wire_enum!(
+    /// Kinds of observable.
+    ObservableType {
+        Ip => "ip",
+        Domain => "domain",
+        Url => "url",
+        Hash => "hash",
+        Account => "account",
+        Host => "host",
+        Email => "email",
+    }
+);
+
+/// A technical indicator, normalised so equal things compare equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "RawObservable")]
+pub struct Observable {
+    #[serde(rename = "type")]
+    pub kind: ObservableType,
+    pub value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObservable {
+    #[serde(rename = "type")]
+    kind: ObservableType,
+    value: String,
+}
+
+impl TryFrom<RawObservable> for Observable {
+    type Error = String;
+    fn try_from(raw: RawObservable) -> Result<Self, String> {
+        Self::new(raw.kind, &raw.value)
+    }
+}
+
+impl Observable {
+    /// Validates and normalises a value of the given kind.
+    pub fn new(kind: ObservableType, raw: &str) -> Result<Self, String> {
+        let v = raw.trim();
+        let bad = |what: &str| {
+            Err(format!(
+                "value `{}` is not {what}",
+                v.chars().take(80).collect::<String>()
+            ))
+        };
+        if v.is_empty() || v.len() > 2048 || v.chars().any(char::is_control) {
+            return bad("a non-empty value of at most 2048 characters without control characters");
+        }
+        let value = match kind {
+            ObservableType::Ip => match v.parse::<IpAddr>() {
+                Ok(ip) => ip.to_string(),
+                Err(_) => return bad("an IPv4 or IPv6 address"),
+            },
+            ObservableType::Domain | ObservableType::Host => {
+                let d = v.trim_end_matches('.').to_ascii_lowercase();
+                let label_ok = |l: &str| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                };
+                if d.len() > 253
+                    || !d.split('.').all(label_ok)
+                    || (kind == ObservableType::Domain && !d.contains('.'))
+                {
+                    return bad(if kind == ObservableType::Domain {
+                        "a domain name"
+                    } else {
+                        "a host name"
+                    });
+                }
+                d
+            }
+            ObservableType::Url => {
+                let Some((scheme, rest)) = v.split_once("://") else {
+                    return bad("a URL with a scheme");
+                };
+                if scheme.is_empty()
+                    || !scheme
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+                    || rest.is_empty()
+                    || v.contains(char::is_whitespace)
+                {
+                    return bad("a URL with a scheme");
+                }
+                format!("{}://{rest}", scheme.to_ascii_lowercase())
+            }
+            ObservableType::Hash => {
+                let h = v.to_ascii_lowercase();
+                if ![32, 40, 64, 128].contains(&h.len())
+                    || !h.bytes().all(|b| b.is_ascii_hexdigit())
+                {
+                    return bad("an MD5, SHA-1, SHA-256 or SHA-512 hex digest");
+                }
+                h
+            }
+            ObservableType::Email => match v.rsplit_once('@') {
+                Some((local, domain))
+                    if !local.is_empty()
+                        && domain.contains('.')
+                        && !v.contains(char::is_whitespace) =>
+                {
+                    format!("{local}@{}", domain.to_ascii_lowercase())
+                }
+                _ => return bad("an e-mail address"),
+            },
+            ObservableType::Account => v.to_owned(),
+        };
+        Ok(Self { kind, value })
+    }
+}
+
+/// An event report as submitted (Annex D.1 in plain fields).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EventReport {
+    /// A short headline.
+    pub title: Text,
+    /// What occurred.
+    pub description: Text,
+    #[serde(default)]
+    pub how: Option<Text>,
+    #[serde(default)]
+    pub why: Option<Text>,
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+    #[serde(default)]
+    pub discovered_at: Option<Timestamp>,
+    /// Components or assets affected.
+    #[serde(default)]
+    pub assets: Vec<Text>,
+    /// Adverse business impact.
+    #[serde(default)]
+    pub impact: Option<Text>,
+    /// Vulnerabilities noticed.
+    #[serde(default)]
+    pub vulnerabilities: Vec<Text>,
+    /// Is the event over?
+    #[serde(default)]
+    pub is_over: Option<bool>,
+    /// When it ended, if it is over.
+    #[serde(default)]
+    pub ended_at: Option<Timestamp>,
+    #[serde(default)]
+    pub reporter: Option<Reporter>,
+    /// Hide the reporter from everyone but the ISIRT manager and admins.
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub source: Option<Source>,
+    #[serde(default)]
+    pub observables: Vec<Observable>,
+    #[serde(default)]
+    pub tlp: Option<Tlp>,
+}
+
+impl EventReport {
+    /// Checks what no single field can check alone.
+    pub fn validate(&self, now: Timestamp) -> Result<(), DomainError> {
+        let mut p = Problems::default();
+        if self.anonymous && self.reporter.is_some() {
+            p.push("reporter", "must be absent when anonymous is true");
+        }
+        if let Some(source) = &self.source {
+            if source.kind == SourceKind::Sensor && source.name.is_none() {
+                p.push("source.name", "is required for a sensor");
+            }
+            if source.kind == SourceKind::Sensor && self.anonymous {
+                p.push("anonymous", "applies to people, not sensors");
+            }
+        }
+        let future =
+            Timestamp::from_offset(now.as_offset() + time::Duration::seconds(FUTURE_SKEW_SECONDS));
+        for (field, at) in [
+            ("occurred_at", self.occurred_at),
+            ("discovered_at", self.discovered_at),
+            ("ended_at", self.ended_at),
+        ] {
+            if at.is_some_and(|t| t > future) {
+                p.push(field, "must not be in the future");
+            }
+        }
+        if let (Some(o), Some(d)) = (self.occurred_at, self.discovered_at) {
+            if o > d {
+                p.push("occurred_at", "must not be after discovered_at");
+            }
+        }
+        if let (Some(o), Some(e)) = (self.occurred_at, self.ended_at) {
+            if e < o {
+                p.push("ended_at", "must not be before occurred_at");
+            }
+        }
+        if self.ended_at.is_some() && self.is_over == Some(false) {
+            p.push("ended_at", "must be absent while is_over is false");
+        }
+        for (field, len) in [
+            ("assets", self.assets.len()),
+            ("vulnerabilities", self.vulnerabilities.len()),
+            ("observables", self.observables.len()),
+        ] {
+            if len > MAX_LIST {
+                p.push(field, format!("must have at most {MAX_LIST} items"));
+            }
+        }
+        p.into_result()
+    }
+}
+
+/// Who took an event into triage, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Triage {
+    pub by: String,
+    pub at: Timestamp,
+}
+
+wire_enum!(
+    /// The point of contact's decision.
+    AssessmentDecision {
+        FalseAlarm => "false_alarm",
+        HandledLocally => "handled_locally",
+        PossibleIncident => "possible_incident",
+    }
+);
+
+/// The point of contact's assessment as submitted.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentInput {
+    pub decision: AssessmentDecision,
+    #[serde(default)]
+    pub notes: Option<Text>,
+    /// Flags a possible incident as significant: the ISIRT manager is told directly.
+    #[serde(default)]
+    pub escalate: bool,
+}
+
+/// The recorded assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assessment {
+    pub decision: AssessmentDecision,
+    pub notes: Option<Text>,
+    pub escalate: bool,
+    pub by: String,
+    pub at: Timestamp,
+}
+
+/// The ISIRT's finding that an escalated event is not an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rejection {
+    pub reason: Text,
+    pub by: String,
+    pub at: Timestamp,
+}
+
+/// An information security event record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    pub number: EventNumber,
+    pub status: EventStatus,
+    pub title: Text,
+    pub description: Text,
+    pub how: Option<Text>,
+    pub why: Option<Text>,
+    pub occurred_at: Option<Timestamp>,
+    pub discovered_at: Option<Timestamp>,
+    pub reported_at: Timestamp,
+    pub is_over: Option<bool>,
+    pub ended_at: Option<Timestamp>,
+    pub assets: Vec<Text>,
+    pub impact: Option<Text>,
+    pub vulnerabilities: Vec<Text>,
+    /// Hidden when the report is anonymous and the reader may not see identities.
+    pub reporter: Option<Reporter>,
+    pub anonymous: bool,
+    /// The account that submitted the report; hidden like `reporter`.
+    pub submitted_by: Option<String>,
+    pub source: Source,
+    pub observables: Vec<Observable>,
+    pub tlp: Tlp,
+    pub triage: Option<Triage>,
+    pub assessment: Option<Assessment>,
+    pub rejection: Option<Rejection>,
+    pub incident: Option<IncidentNumber>,
+}
+
+impl Event {
+    /// A new event from a validated report.
+    pub fn report(number: EventNumber, report: EventReport, by: &Actor, now: Timestamp) -> Self {
+        let source = report.source.unwrap_or(Source {
+            kind: SourceKind::Person,
+            name: None,
+            reference: None,
+        });
+        let reporter = match (&report.reporter, report.anonymous, source.kind) {
+            (Some(r), _, _) => Some(r.clone()),
+            (None, false, SourceKind::Person) => Text::new(&by.name).ok().map(|name| Reporter {
+                name,
+                contact: None,
+            }),
+            _ => None,
+        };
+        Self {
+            number,
+            status: EventStatus::Reported,
+            title: report.title,
+            description: report.description,
+            how: report.how,
+            why: report.why,
+            occurred_at: report.occurred_at,
+            discovered_at: report.discovered_at,
+            reported_at: now,
+            is_over: report.is_over.or(report.ended_at.map(|_| true)),
+            ended_at: report.ended_at,
+            assets: report.assets,
+            impact: report.impact,
+            vulnerabilities: report.vulnerabilities,
+            reporter,
+            anonymous: report.anonymous,
+            submitted_by: Some(by.name.clone()),
+            source,
+            observables: dedup(report.observables),
+            tlp: report.tlp.unwrap_or_default(),
+            triage: None,
+            assessment: None,
+            rejection: None,
+            incident: None,
+        }
+    }
+
+    fn entity(&self) -> String {
+        format!("event {}", self.number)
+    }
+
+    /// The point of contact takes the event into triage.
+    pub fn begin_triage(&mut self, by: &Actor, now: Timestamp) -> Result<(), DomainError> {
+        self.status.check(EventStatus::Triage, &self.entity())?;
+        self.status = EventStatus::Triage;
+        self.triage = Some(Triage {
+            by: by.name.clone(),
+            at: now,
+        });
+        Ok(())
+    }
+
+    /// The point of contact's decision. An event is assessed once.
+    pub fn assess(
+        &mut self,
+        input: AssessmentInput,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        if !matches!(self.status, EventStatus::Reported | EventStatus::Triage) {
+            return Err(DomainError::field(
+                "decision",
+                format!(
+                    "{} was already assessed; its status is {}",
+                    self.number, self.status
+                ),
+            ));
+        }
+        if input.escalate && input.decision != AssessmentDecision::PossibleIncident {
+            return Err(DomainError::field(
+                "escalate",
+                "applies only to a possible_incident decision",
+            ));
+        }
+        let to = match input.decision {
+            AssessmentDecision::FalseAlarm => EventStatus::FalseAlarm,
+            AssessmentDecision::HandledLocally => EventStatus::HandledLocally,
+            AssessmentDecision::PossibleIncident => EventStatus::Escalated,
+        };
+        self.status.check(to, &self.entity())?;
+        self.status = to;
+        if self.triage.is_none() {
+            self.triage = Some(Triage {
+                by: by.name.clone(),
+                at: now,
+            });
+        }
+        self.assessment = Some(Assessment {
+            decision: input.decision,
+            notes: input.notes,
+            escalate: input.escalate,
+            by: by.name.clone(),
+            at: now,
+        });
+        Ok(())
+    }
+
+    /// The ISIRT finds that an escalated event is not an incident.
+    pub fn reject(&mut self, reason: Text, by: &Actor, now: Timestamp) -> Result<(), DomainError> {
+        self.status
+            .check(EventStatus::NotIncident, &self.entity())?;
+        self.status = EventStatus::NotIncident;
+        self.rejection = Some(Rejection {
+            reason,
+            by: by.name.clone(),
+            at: now,
+        });
+        Ok(())
+    }
+
+    /// The event becomes part of an incident.
+    pub fn link(&mut self, incident: IncidentNumber) -> Result<(), DomainError> {
+        self.status.check(EventStatus::Linked, &self.entity())?;
+        self.status = EventStatus::Linked;
+        self.incident = Some(incident);
+        Ok(())
+    }
+
+    /// Whether `actor` may read this event at all (reporters see their own only).
+    pub fn readable_by(&self, actor: &Actor) -> bool {
+        actor.may(Action::ViewEvents)
+            || (actor.may(Action::ViewOwnEvents)
+                && self.submitted_by.as_deref() == Some(actor.name.as_str()))
+    }
+
+    /// The event as `actor` may see it: an anonymous reporter stays hidden
+    /// from everyone without the right to see identities.
+    pub fn visible_to(mut self, actor: &Actor) -> Self {
+        if self.anonymous && !actor.may(Action::SeeReporterIdentity) {
+            self.reporter = None;
+            self.submitted_by = None;
+        }
+        self
+    }
+
+    /// Words the text filter searches.
+    pub fn search_text(&self) -> String {
+        let mut parts = vec![
+            self.number.to_string(),
+            self.title.to_string(),
+            self.description.to_string(),
+        ];
+        parts.extend(self.assets.iter().map(ToString::to_string));
+        parts.extend(self.observables.iter().map(|o| o.value.clone()));
+        if let Some(name) = &self.source.name {
+            parts.push(name.to_string());
+        }
+        if let Some(r) = &self.source.reference {
+            parts.push(r.to_string());
+        }
+        parts.join("\n").to_lowercase()
+    }
+}
+
+fn dedup(observables: Vec<Observable>) -> Vec<Observable> {
+    let mut out: Vec<Observable> = Vec::with_capacity(observables.len());
+    for o in observables {
+        if !out.contains(&o) {
+            out.push(o);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Role;
+    use proptest::prelude::*;
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-11-22T12:00:00Z").unwrap()
+    }
+
+    fn report(json: serde_json::Value) -> EventReport {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn event() -> Event {
+        let r = report(serde_json::json!({"title": "odd login", "description": "x"}));
+        Event::report(
+            EventNumber::new(2026, 1).unwrap(),
+            r,
+            &Actor::new("eve", vec![Role::Reporter]),
+            now(),
+        )
+    }
+
+    #[test]
+    fn observables_are_normalised() {
+        assert_eq!(
+            Observable::new(ObservableType::Ip, "::FFFF:10.0.0.1")
+                .unwrap()
+                .value,
+            "::ffff:10.0.0.1"
+        );
+        assert_eq!(
+            Observable::new(ObservableType::Domain, "Evil.Example.")
+                .unwrap()
+                .value,
+            "evil.example"
+        );
+        assert_eq!(
+            Observable::new(ObservableType::Email, "Bob@Example.ORG")
+                .unwrap()
+                .value,
+            "Bob@example.org"
+        );
+        assert!(Observable::new(ObservableType::Ip, "999.1.1.1").is_err());
+        assert!(Observable::new(ObservableType::Hash, "abc").is_err());
+        assert!(Observable::new(ObservableType::Url, "example.com/x").is_err());
+    }
+
+    #[test]
+    fn cross_field_rules() {
+        let r = report(
+            serde_json::json!({"title": "t", "description": "d", "anonymous": true, "reporter": {"name": "x"},
+            "occurred_at": "2026-11-22T11:00:00Z", "discovered_at": "2026-11-22T10:00:00Z"}),
+        );
+        let DomainError::Invalid(errors) = r.validate(now()).unwrap_err() else {
+            panic!()
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["reporter", "occurred_at"]);
+    }
+
+    #[test]
+    fn assessed_once() {
+        let mut e = event();
+        let poc = Actor::new("pat", vec![Role::Poc]);
+        let input = || AssessmentInput {
+            decision: AssessmentDecision::FalseAlarm,
+            notes: None,
+            escalate: false,
+        };
+        e.assess(input(), &poc, now()).unwrap();
+        assert_eq!(e.status, EventStatus::FalseAlarm);
+        let err = e.assess(input(), &poc, now()).unwrap_err();
+        assert!(
+            matches!(err, DomainError::Invalid(ref f) if f[0].field == "decision"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn anonymous_reporters_are_hidden() {
+        let r = report(serde_json::json!({"title": "t", "description": "d", "anonymous": true}));
+        let e = Event::report(
+            EventNumber::new(2026, 2).unwrap(),
+            r,
+            &Actor::new("eve", vec![Role::Reporter]),
+            now(),
+        );
+        let member = e
+            .clone()
+            .visible_to(&Actor::new("m", vec![Role::IsirtMember]));
+        assert_eq!((member.reporter, member.submitted_by), (None, None));
+        let manager = e.visible_to(&Actor::new("boss", vec![Role::IsirtManager]));
+        assert_eq!(manager.submitted_by.as_deref(), Some("eve"));
+    }
+
+    proptest! {
+        #[test]
+        fn observable_parsing_never_panics(kind in proptest::sample::select(ObservableType::ALL), v in "\\PC{0,80}") {
+            if let Ok(o) = Observable::new(kind, &v) {
+                // Normalisation is idempotent.
+                prop_assert_eq!(Observable::new(kind, &o.value).unwrap(), o);
+            }
+        }
+    }
+}

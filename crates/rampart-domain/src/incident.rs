@@ -1,0 +1,964 @@
+//! Information security incidents: confirmation from events, classification,
+//! the response lifecycle, the incident management log, response actions and
+//! the lessons-learned review.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::classification::wire_enum;
+use crate::error::Problems;
+use crate::{
+    Action, Actor, Category, DomainError, Effort, Event, EventNumber, IncidentNumber,
+    IncidentStatus, Lifecycle, Priority, SCALE_VERSION, Severity, SeverityFactors,
+    SeverityOverride, Text, Timestamp, Tlp,
+};
+
+/// Most events, log entries or actions one incident holds.
+pub const MAX_ITEMS: usize = 10_000;
+
+wire_enum!(
+    /// Whether the incident is known to have happened.
+    Actuality {
+        Actual => "actual",
+        Suspected => "suspected",
+    }
+);
+
+wire_enum!(
+    /// Perpetrator type (Annex D).
+    PerpetratorKind {
+        Person => "person",
+        Organization => "organization",
+        Group => "group",
+        Accident => "accident",
+        None => "none",
+    }
+);
+
+wire_enum!(
+    /// Actual or perceived motivation (Annex D).
+    MotivationKind {
+        Financial => "financial",
+        Hacking => "hacking",
+        Political => "political",
+        Revenge => "revenge",
+        Other => "other",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Perpetrator {
+    pub kind: PerpetratorKind,
+    #[serde(default)]
+    pub description: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Motivation {
+    pub kind: MotivationKind,
+    #[serde(default)]
+    pub description: Option<Text>,
+}
+
+/// The ISIRT's confirmation of an incident from escalated events.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IncidentConfirmation {
+    /// Escalated events that make up the incident.
+    pub events: Vec<EventNumber>,
+    pub title: Text,
+    /// Defaults to the first event's description.
+    #[serde(default)]
+    pub description: Option<Text>,
+    pub category: Category,
+    pub severity: SeverityFactors,
+    #[serde(default)]
+    pub severity_override: Option<SeverityOverride>,
+    pub effort: Effort,
+    /// User name of the incident coordinator.
+    pub coordinator: String,
+    #[serde(default)]
+    pub actuality: Option<Actuality>,
+    /// When the organization became aware; defaults to the confirmation time.
+    #[serde(default)]
+    pub aware_at: Option<Timestamp>,
+    /// Defaults to the most restrictive marking of the events.
+    #[serde(default)]
+    pub tlp: Option<Tlp>,
+}
+
+impl IncidentConfirmation {
+    /// Checks the shape of the request; the events themselves are checked on confirmation.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut p = Problems::default();
+        if self.events.is_empty() {
+            p.push("events", "must name at least one escalated event");
+        }
+        for (i, n) in self.events.iter().enumerate() {
+            if self.events[..i].contains(n) {
+                p.push(format!("events[{i}]"), format!("{n} is listed twice"));
+            }
+        }
+        p.take(
+            "coordinator",
+            crate::role::parse_user_name(&self.coordinator),
+        );
+        p.into_result()
+    }
+}
+
+wire_enum!(
+    /// Kinds of log entry.
+    LogKind {
+        Action => "action",
+        Decision => "decision",
+        Note => "note",
+        Transition => "transition",
+    }
+);
+
+/// One dated line of the incident management log: who, when, what, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogEntry {
+    pub id: u32,
+    pub kind: LogKind,
+    /// What was done or decided.
+    pub action: Text,
+    pub decision: Option<Text>,
+    pub reason: Option<Text>,
+    pub tools: Vec<Text>,
+    /// When it happened (may be earlier than when it was recorded).
+    pub occurred_at: Timestamp,
+    pub recorded_at: Timestamp,
+    pub actor: String,
+}
+
+/// A log entry as submitted.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewLogEntry {
+    #[serde(default)]
+    pub kind: Option<LogKind>,
+    pub action: Text,
+    #[serde(default)]
+    pub decision: Option<Text>,
+    #[serde(default)]
+    pub reason: Option<Text>,
+    #[serde(default)]
+    pub tools: Vec<Text>,
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+}
+
+wire_enum!(
+    /// Progress of a response action.
+    ActionStatus {
+        Planned => "planned",
+        InProgress => "in_progress",
+        Done => "done",
+        Cancelled => "cancelled",
+    }
+);
+
+impl ActionStatus {
+    fn targets(self) -> &'static [ActionStatus] {
+        use ActionStatus::*;
+        match self {
+            Planned => &[InProgress, Done, Cancelled],
+            InProgress => &[Done, Cancelled],
+            Done | Cancelled => &[],
+        }
+    }
+}
+
+/// Who approved a disruptive action (e.g. the system owner for taking a server offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Approval {
+    pub approved_by: Text,
+    pub recorded_by: String,
+    pub at: Timestamp,
+}
+
+/// A response action: what, who, by when, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResponseAction {
+    pub id: u32,
+    pub what: Text,
+    pub owner: String,
+    pub due: Option<Timestamp>,
+    pub status: ActionStatus,
+    pub requires_approval: bool,
+    pub approval: Option<Approval>,
+    pub outcome: Option<Text>,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A response action as submitted.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAction {
+    pub what: Text,
+    /// User name of the owner.
+    pub owner: String,
+    #[serde(default)]
+    pub due: Option<Timestamp>,
+    /// Disruptive containment needs an approval recorded before it starts.
+    #[serde(default)]
+    pub requires_approval: bool,
+}
+
+/// A change to a response action.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionUpdate {
+    #[serde(default)]
+    pub status: Option<ActionStatus>,
+    #[serde(default)]
+    pub outcome: Option<Text>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub due: Option<Timestamp>,
+    /// Name of the person (e.g. the system owner) who approved the action.
+    #[serde(default)]
+    pub approved_by: Option<Text>,
+}
+
+/// An improvement action from the review, tracked to completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Improvement {
+    pub what: Text,
+    pub owner: Text,
+    #[serde(default)]
+    pub due: Option<Timestamp>,
+}
+
+/// The lessons-learned review as submitted.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    #[serde(default)]
+    pub held_at: Option<Timestamp>,
+    #[serde(default)]
+    pub what_worked: Option<Text>,
+    /// What would have helped detection.
+    #[serde(default)]
+    pub detection: Option<Text>,
+    /// What would have helped response.
+    #[serde(default)]
+    pub response: Option<Text>,
+    /// What would have helped recovery.
+    #[serde(default)]
+    pub recovery: Option<Text>,
+    #[serde(default)]
+    pub communication_effective: Option<bool>,
+    #[serde(default)]
+    pub communication_notes: Option<Text>,
+    pub lessons: Vec<Text>,
+    #[serde(default)]
+    pub improvements: Vec<Improvement>,
+}
+
+/// The recorded lessons-learned review. A new submission is a new version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Review {
+    pub version: u32,
+    pub held_at: Option<Timestamp>,
+    pub what_worked: Option<Text>,
+    pub detection: Option<Text>,
+    pub response: Option<Text>,
+    pub recovery: Option<Text>,
+    pub communication_effective: Option<bool>,
+    pub communication_notes: Option<Text>,
+    pub lessons: Vec<Text>,
+    pub improvements: Vec<Improvement>,
+    pub recorded_by: String,
+    pub recorded_at: Timestamp,
+}
+
+/// A move through the incident lifecycle.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub to: IncidentStatus,
+    pub reason: Text,
+    /// Required to close.
+    #[serde(default)]
+    pub resolution: Option<Text>,
+    /// When containment was achieved; defaults to now on entering recovery.
+    #[serde(default)]
+    pub contained_at: Option<Timestamp>,
+    /// When the incident ended; defaults to now on closing.
+    #[serde(default)]
+    pub ended_at: Option<Timestamp>,
+    #[serde(default)]
+    pub impact_ended_at: Option<Timestamp>,
+}
+
+impl TransitionRequest {
+    /// The action the role table must allow for this move from `from`.
+    pub fn required_action(&self, from: IncidentStatus) -> Action {
+        if !from.is_open() && self.to == IncidentStatus::Responding {
+            Action::ReopenIncident
+        } else if self.to == IncidentStatus::Reviewed {
+            Action::MarkReviewed
+        } else {
+            Action::TransitionIncident
+        }
+    }
+}
+
+/// Fields the ISIRT may change after confirmation. Absent means unchanged;
+/// `severity_override: null` removes an override.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPatch {
+    pub title: Option<Text>,
+    pub description: Option<Text>,
+    pub how: Option<Text>,
+    pub why: Option<Text>,
+    pub category: Option<Category>,
+    pub severity: Option<SeverityFactors>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SeverityOverride>))]
+    pub severity_override: Option<Option<SeverityOverride>>,
+    pub effort: Option<Effort>,
+    pub coordinator: Option<String>,
+    pub actuality: Option<Actuality>,
+    pub tlp: Option<Tlp>,
+    pub assets: Option<Vec<Text>>,
+    pub impact: Option<Text>,
+    pub occurred_at: Option<Timestamp>,
+    pub discovered_at: Option<Timestamp>,
+    pub aware_at: Option<Timestamp>,
+    pub contained_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub impact_ended_at: Option<Timestamp>,
+    pub perpetrator: Option<Perpetrator>,
+    pub motivation: Option<Motivation>,
+    pub recovery_cost: Option<Text>,
+    pub conclusion: Option<Text>,
+    pub related_incidents: Option<Vec<IncidentNumber>>,
+}
+
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl IncidentPatch {
+    /// Actions the role table must allow for this patch.
+    pub fn required_actions(&self) -> Vec<Action> {
+        let mut actions = vec![Action::UpdateIncident];
+        if self.coordinator.is_some() {
+            actions.push(Action::AssignCoordinator);
+        }
+        if self.severity_override.is_some() {
+            actions.push(Action::OverrideSeverity);
+        }
+        actions
+    }
+}
+
+/// An information security incident record (Annex D.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Incident {
+    pub number: IncidentNumber,
+    pub status: IncidentStatus,
+    pub title: Text,
+    pub description: Text,
+    pub how: Option<Text>,
+    pub why: Option<Text>,
+    pub category: Category,
+    pub severity: Severity,
+    pub effort: Effort,
+    pub priority: Priority,
+    /// The classification scale the incident was classified under.
+    pub scale: String,
+    pub coordinator: String,
+    pub confirmed_by: String,
+    pub actuality: Actuality,
+    pub tlp: Tlp,
+    pub events: Vec<EventNumber>,
+    pub related_incidents: Vec<IncidentNumber>,
+    pub assets: Vec<Text>,
+    pub impact: Option<Text>,
+    pub occurred_at: Option<Timestamp>,
+    pub discovered_at: Option<Timestamp>,
+    pub reported_at: Timestamp,
+    pub aware_at: Timestamp,
+    pub confirmed_at: Timestamp,
+    pub contained_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub impact_ended_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub resolution: Option<Text>,
+    pub perpetrator: Option<Perpetrator>,
+    pub motivation: Option<Motivation>,
+    pub recovery_cost: Option<Text>,
+    pub conclusion: Option<Text>,
+    pub log: Vec<LogEntry>,
+    pub actions: Vec<ResponseAction>,
+    pub review: Option<Review>,
+    pub updated_at: Timestamp,
+}
+
+impl Incident {
+    /// Confirms an incident from escalated events, linking each of them.
+    pub fn confirm(
+        number: IncidentNumber,
+        input: IncidentConfirmation,
+        events: &mut [Event],
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Self, DomainError> {
+        input.validate()?;
+        for event in events.iter_mut() {
+            event.link(number)?;
+        }
+        let first = events.first().ok_or_else(|| {
+            DomainError::field("events", "must name at least one escalated event")
+        })?;
+        let mut assets: Vec<Text> = Vec::new();
+        for a in events.iter().flat_map(|e| e.assets.iter()) {
+            if !assets.contains(a) {
+                assets.push(a.clone());
+            }
+        }
+        let severity = Severity::new(input.severity, input.severity_override);
+        let mut incident = Self {
+            number,
+            status: IncidentStatus::Confirmed,
+            description: input
+                .description
+                .unwrap_or_else(|| first.description.clone()),
+            how: first.how.clone(),
+            why: first.why.clone(),
+            title: input.title,
+            category: input.category,
+            priority: Priority::new(severity.class, input.effort),
+            severity,
+            effort: input.effort,
+            scale: SCALE_VERSION.to_owned(),
+            coordinator: input.coordinator,
+            confirmed_by: by.name.clone(),
+            actuality: input.actuality.unwrap_or(Actuality::Actual),
+            tlp: input
+                .tlp
+                .unwrap_or_else(|| events.iter().map(|e| e.tlp).max().unwrap_or_default()),
+            events: events.iter().map(|e| e.number).collect(),
+            related_incidents: Vec::new(),
+            assets,
+            impact: first.impact.clone(),
+            occurred_at: events.iter().filter_map(|e| e.occurred_at).min(),
+            discovered_at: events.iter().filter_map(|e| e.discovered_at).min(),
+            reported_at: events.iter().map(|e| e.reported_at).min().unwrap_or(now),
+            aware_at: input.aware_at.unwrap_or(now),
+            confirmed_at: now,
+            contained_at: None,
+            ended_at: None,
+            impact_ended_at: None,
+            closed_at: None,
+            resolution: None,
+            perpetrator: None,
+            motivation: None,
+            recovery_cost: None,
+            conclusion: None,
+            log: Vec::new(),
+            actions: Vec::new(),
+            review: None,
+            updated_at: now,
+        };
+        let list = incident
+            .events
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        incident.push_log(
+            LogKind::Decision,
+            format!("confirmed as an incident from {list}"),
+            None,
+            by,
+            now,
+            now,
+        );
+        Ok(incident)
+    }
+
+    fn entity(&self) -> String {
+        format!("incident {}", self.number)
+    }
+
+    fn push_log(
+        &mut self,
+        kind: LogKind,
+        action: String,
+        reason: Option<Text>,
+        by: &Actor,
+        occurred_at: Timestamp,
+        now: Timestamp,
+    ) {
+        let id = self.log.len() as u32 + 1;
+        let action = Text::lossy(&action);
+        self.log.push(LogEntry {
+            id,
+            kind,
+            action,
+            decision: None,
+            reason,
+            tools: Vec::new(),
+            occurred_at,
+            recorded_at: now,
+            actor: by.name.clone(),
+        });
+        self.updated_at = now;
+    }
+
+    fn ensure_capacity(len: usize, field: &str) -> Result<(), DomainError> {
+        if len >= MAX_ITEMS {
+            Err(DomainError::field(
+                field,
+                format!("an incident holds at most {MAX_ITEMS} of these"),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Links another escalated event to this open incident.
+    pub fn link_event(
+        &mut self,
+        event: &mut Event,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        if !self.status.is_open() {
+            return Err(DomainError::IllegalTransition {
+                entity: self.entity(),
+                current: self.status.to_string(),
+                requested: "take a new event".into(),
+                allowed: vec!["reopen it first (to responding)".into()],
+            });
+        }
+        Self::ensure_capacity(self.events.len(), "event")?;
+        event.link(self.number)?;
+        self.events.push(event.number);
+        for a in &event.assets {
+            if !self.assets.contains(a) {
+                self.assets.push(a.clone());
+            }
+        }
+        self.push_log(
+            LogKind::Decision,
+            format!("linked {}", event.number),
+            None,
+            by,
+            now,
+            now,
+        );
+        Ok(())
+    }
+
+    /// Moves through the lifecycle. Returns the status left.
+    pub fn transition(
+        &mut self,
+        req: TransitionRequest,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<IncidentStatus, DomainError> {
+        let from = self.status;
+        from.check(req.to, &self.entity())?;
+        let mut p = Problems::default();
+        match req.to {
+            IncidentStatus::Closed if req.resolution.is_none() && self.resolution.is_none() => {
+                p.push("resolution", "is required to close an incident");
+            }
+            IncidentStatus::Reviewed if self.severity.significant && self.review.is_none() => {
+                p.push(
+                    "review",
+                    format!("a lessons-learned review must be recorded before a class {} incident is marked reviewed", self.severity.class),
+                );
+            }
+            _ => {}
+        }
+        for (field, at) in [
+            ("contained_at", req.contained_at),
+            ("ended_at", req.ended_at),
+            ("impact_ended_at", req.impact_ended_at),
+        ] {
+            if at.is_some_and(|t| t > now) {
+                p.push(field, "must not be in the future");
+            }
+        }
+        p.into_result()?;
+        match req.to {
+            IncidentStatus::Recovering => {
+                self.contained_at = req.contained_at.or(self.contained_at).or(Some(now));
+            }
+            IncidentStatus::Closed => {
+                self.resolution = req.resolution.or(self.resolution.take());
+                self.contained_at = req.contained_at.or(self.contained_at).or(Some(now));
+                self.ended_at = req.ended_at.or(self.ended_at).or(Some(now));
+                self.closed_at = Some(now);
+            }
+            IncidentStatus::Responding if !from.is_open() => {
+                self.closed_at = None;
+            }
+            _ => {}
+        }
+        if let Some(t) = req.impact_ended_at {
+            self.impact_ended_at = Some(t);
+        }
+        self.status = req.to;
+        self.push_log(
+            LogKind::Transition,
+            format!("status {from} -> {}", req.to),
+            Some(req.reason),
+            by,
+            now,
+            now,
+        );
+        Ok(from)
+    }
+
+    /// Applies a patch; returns the names of the fields that changed.
+    pub fn apply_patch(
+        &mut self,
+        patch: IncidentPatch,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<&'static str>, DomainError> {
+        let mut p = Problems::default();
+        if let Some(c) = &patch.coordinator {
+            p.take("coordinator", crate::role::parse_user_name(c));
+        }
+        if let Some(list) = &patch.related_incidents {
+            if list.contains(&self.number) {
+                p.push("related_incidents", "must not contain the incident itself");
+            }
+        }
+        p.into_result()?;
+        let before = self.clone();
+        macro_rules! set {
+            ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = v; })* };
+        }
+        macro_rules! set_opt {
+            ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = Some(v); })* };
+        }
+        set!(
+            title,
+            description,
+            category,
+            effort,
+            coordinator,
+            actuality,
+            tlp,
+            assets,
+            aware_at,
+            related_incidents
+        );
+        set_opt!(
+            how,
+            why,
+            impact,
+            occurred_at,
+            discovered_at,
+            contained_at,
+            ended_at,
+            impact_ended_at,
+            perpetrator,
+            motivation,
+            recovery_cost,
+            conclusion
+        );
+        let factors = patch.severity.unwrap_or(self.severity.factors);
+        let override_ = patch
+            .severity_override
+            .unwrap_or_else(|| self.severity.override_.clone());
+        self.severity = Severity::new(factors, override_);
+        self.priority = Priority::new(self.severity.class, self.effort);
+        let changed = changed_fields(&before, self);
+        if changed.is_empty() {
+            return Err(DomainError::field(
+                "body",
+                "changes nothing; send at least one field with a new value",
+            ));
+        }
+        self.push_log(
+            LogKind::Note,
+            format!("updated {}", changed.join(", ")),
+            None,
+            by,
+            now,
+            now,
+        );
+        Ok(changed)
+    }
+
+    /// Appends to the incident management log.
+    pub fn add_log(
+        &mut self,
+        entry: NewLogEntry,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<&LogEntry, DomainError> {
+        Self::ensure_capacity(self.log.len(), "log")?;
+        if entry.occurred_at.is_some_and(|t| t > now) {
+            return Err(DomainError::field(
+                "occurred_at",
+                "must not be in the future",
+            ));
+        }
+        if entry.kind == Some(LogKind::Transition) {
+            return Err(DomainError::field(
+                "kind",
+                "transition entries are written by the transitions endpoint",
+            ));
+        }
+        let id = self.log.len() as u32 + 1;
+        self.log.push(LogEntry {
+            id,
+            kind: entry.kind.unwrap_or(LogKind::Action),
+            action: entry.action,
+            decision: entry.decision,
+            reason: entry.reason,
+            tools: entry.tools,
+            occurred_at: entry.occurred_at.unwrap_or(now),
+            recorded_at: now,
+            actor: by.name.clone(),
+        });
+        self.updated_at = now;
+        self.log
+            .last()
+            .ok_or_else(|| DomainError::NotFound("log entry".into()))
+    }
+
+    /// Plans a response action.
+    pub fn add_action(
+        &mut self,
+        input: NewAction,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<&ResponseAction, DomainError> {
+        Self::ensure_capacity(self.actions.len(), "actions")?;
+        let owner = crate::role::parse_user_name(&input.owner)
+            .map_err(|m| DomainError::field("owner", m))?;
+        let id = self.actions.len() as u32 + 1;
+        self.actions.push(ResponseAction {
+            id,
+            what: input.what,
+            owner,
+            due: input.due,
+            status: ActionStatus::Planned,
+            requires_approval: input.requires_approval,
+            approval: None,
+            outcome: None,
+            created_by: by.name.clone(),
+            created_at: now,
+            updated_at: now,
+        });
+        self.updated_at = now;
+        self.actions
+            .last()
+            .ok_or_else(|| DomainError::NotFound("action".into()))
+    }
+
+    /// Changes a response action.
+    pub fn update_action(
+        &mut self,
+        id: u32,
+        update: ActionUpdate,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<&ResponseAction, DomainError> {
+        let number = self.number;
+        let action = self
+            .actions
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(|| DomainError::NotFound(format!("action {id} of {number}")))?;
+        if update.status.is_none()
+            && update.outcome.is_none()
+            && update.owner.is_none()
+            && update.due.is_none()
+            && update.approved_by.is_none()
+        {
+            return Err(DomainError::field(
+                "body",
+                "changes nothing; send at least one field",
+            ));
+        }
+        if let Some(owner) = &update.owner {
+            action.owner =
+                crate::role::parse_user_name(owner).map_err(|m| DomainError::field("owner", m))?;
+        }
+        if let Some(approved_by) = update.approved_by {
+            action.approval = Some(Approval {
+                approved_by,
+                recorded_by: by.name.clone(),
+                at: now,
+            });
+        }
+        if let Some(to) = update.status {
+            if to != action.status && !action.status.targets().contains(&to) {
+                return Err(DomainError::IllegalTransition {
+                    entity: format!("action {id} of {number}"),
+                    current: action.status.to_string(),
+                    requested: to.to_string(),
+                    allowed: action
+                        .status
+                        .targets()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                });
+            }
+            if matches!(to, ActionStatus::InProgress | ActionStatus::Done)
+                && action.requires_approval
+                && action.approval.is_none()
+            {
+                return Err(DomainError::field(
+                    "approved_by",
+                    "this disruptive action needs its approval recorded before it starts",
+                ));
+            }
+            action.status = to;
+        }
+        if let Some(outcome) = update.outcome {
+            action.outcome = Some(outcome);
+        }
+        if let Some(due) = update.due {
+            action.due = Some(due);
+        }
+        action.updated_at = now;
+        self.updated_at = now;
+        self.actions
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| DomainError::NotFound("action".into()))
+    }
+
+    /// Records (or supersedes) the lessons-learned review.
+    pub fn record_review(
+        &mut self,
+        input: ReviewInput,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<&Review, DomainError> {
+        if !matches!(
+            self.status,
+            IncidentStatus::Recovering | IncidentStatus::Closed | IncidentStatus::Reviewed
+        ) {
+            return Err(DomainError::IllegalTransition {
+                entity: self.entity(),
+                current: self.status.to_string(),
+                requested: "record a lessons-learned review".into(),
+                allowed: vec!["recovering".into(), "closed".into(), "reviewed".into()],
+            });
+        }
+        if input.lessons.is_empty() {
+            return Err(DomainError::field(
+                "lessons",
+                "must list at least one lesson",
+            ));
+        }
+        let version = self.review.as_ref().map_or(1, |r| r.version + 1);
+        self.review = Some(Review {
+            version,
+            held_at: input.held_at,
+            what_worked: input.what_worked,
+            detection: input.detection,
+            response: input.response,
+            recovery: input.recovery,
+            communication_effective: input.communication_effective,
+            communication_notes: input.communication_notes,
+            lessons: input.lessons,
+            improvements: input.improvements,
+            recorded_by: by.name.clone(),
+            recorded_at: now,
+        });
+        self.push_log(
+            LogKind::Note,
+            format!("lessons-learned review recorded (version {version})"),
+            None,
+            by,
+            now,
+            now,
+        );
+        self.review
+            .as_ref()
+            .ok_or_else(|| DomainError::NotFound("review".into()))
+    }
+
+    /// Words the text filter searches.
+    pub fn search_text(&self) -> String {
+        let mut parts = vec![
+            self.number.to_string(),
+            self.title.to_string(),
+            self.description.to_string(),
+        ];
+        parts.extend(self.assets.iter().map(ToString::to_string));
+        parts.extend(self.events.iter().map(ToString::to_string));
+        parts.join("\n").to_lowercase()
+    }
+}
+
+/// Names of the top-level fields whose JSON differs.
+fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
+    const FIELDS: &[&str] = &[
+        "title",
+        "description",
+        "how",
+        "why",
+        "category",
+        "severity",
+        "effort",
+        "coordinator",
+        "actuality",
+        "tlp",
+        "assets",
+        "impact",
+        "occurred_at",
+        "discovered_at",
+        "aware_at",
+        "contained_at",
+        "ended_at",
+        "impact_ended_at",
+        "perpetrator",
+        "motivation",
+        "recovery_cost",
+        "conclusion",
+        "related_incidents",
+    ];
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return Vec::new();
+    };
+    FIELDS
+        .iter()
+        .copied()
+        .filter(|f| a.get(*f) != b.get(*f))
+        .collect()
+}

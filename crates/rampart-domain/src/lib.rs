@@ -1,0 +1,63 @@
+//! Rampart's domain: the ISO/IEC 27035 records (events, incidents,
+//! vulnerabilities), their lifecycles as explicit state machines, the
+//! classification scale (categories, severity, priority, TLP), numbering and
+//! the role table.
+//!
+//! Pure: no I/O, no async, no ambient time. Time comes in through a [`Clock`]
+//! or as an argument; identifiers are newtypes with fallible constructors, so
+//! anything behind the edge is already valid.
+
+/// Implements the OpenAPI schema of a type that travels as a JSON string.
+#[cfg(feature = "openapi")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! string_schema {
+    ($name:ty, $description:expr) => {
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($description))
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+mod classification;
+mod clock;
+mod error;
+mod event;
+mod incident;
+mod lifecycle;
+mod number;
+mod role;
+mod text;
+mod timestamp;
+mod vulnerability;
+
+pub use classification::{
+    Category, Effort, LossGrade, Priority, SCALE_VERSION, Severity, SeverityClass, SeverityFactors,
+    SeverityOverride, SystemImportance, Tlp,
+};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{DomainError, FieldError, Problems};
+pub use event::{
+    Assessment, AssessmentDecision, AssessmentInput, Event, EventReport, Observable,
+    ObservableType, Rejection, Reporter, Source, SourceKind, Triage,
+};
+pub use incident::{
+    ActionStatus, ActionUpdate, Actuality, Approval, Improvement, Incident, IncidentConfirmation,
+    IncidentPatch, LogEntry, LogKind, Motivation, MotivationKind, NewAction, NewLogEntry,
+    Perpetrator, PerpetratorKind, ResponseAction, Review, ReviewInput, TransitionRequest,
+};
+pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
+pub use number::{EventNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
+pub use role::{Action, Actor, Role, parse_user_name};
+pub use text::{Text, optional_text, text_list};
+pub use timestamp::Timestamp;
+pub use vulnerability::{
+    Decision, Vulnerability, VulnerabilityAssessment, VulnerabilityOutcome, VulnerabilityReport,
+    VulnerabilityResolution,
+};

@@ -1,0 +1,190 @@
+//! Roles and the table of which role may do what. The table is enforced in
+//! the application layer for every request, whatever the interface.
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::classification::wire_enum;
+
+wire_enum!(
+    /// What a user is to the incident management scheme.
+    Role {
+        /// Any employee: reports events and vulnerabilities, sees their own reports.
+        Reporter => "reporter",
+        /// Point of contact: triages and assesses events.
+        Poc => "poc",
+        /// ISIRT member: confirms and handles incidents.
+        IsirtMember => "isirt_member",
+        /// ISIRT manager: assigns coordinators, reopens, accepts risk, sees anonymous reporters.
+        IsirtManager => "isirt_manager",
+        /// Read-only, including the journal.
+        Auditor => "auditor",
+        /// Administers users and tokens; reads everything, handles nothing.
+        Admin => "admin",
+    }
+);
+
+wire_enum!(
+    /// Every action the application layer performs on behalf of a user.
+    Action {
+        ReportEvent => "report_event",
+        ViewOwnEvents => "view_own_events",
+        ViewEvents => "view_events",
+        TriageEvent => "triage_event",
+        AssessEvent => "assess_event",
+        RejectEvent => "reject_event",
+        ViewIncidents => "view_incidents",
+        ConfirmIncident => "confirm_incident",
+        UpdateIncident => "update_incident",
+        AssignCoordinator => "assign_coordinator",
+        OverrideSeverity => "override_severity",
+        LinkEvent => "link_event",
+        TransitionIncident => "transition_incident",
+        ReopenIncident => "reopen_incident",
+        MarkReviewed => "mark_reviewed",
+        WriteLog => "write_log",
+        ManageActions => "manage_actions",
+        RecordReview => "record_review",
+        ReportVulnerability => "report_vulnerability",
+        ViewVulnerabilities => "view_vulnerabilities",
+        AssessVulnerability => "assess_vulnerability",
+        ResolveVulnerability => "resolve_vulnerability",
+        AcceptVulnerabilityRisk => "accept_vulnerability_risk",
+        SeeReporterIdentity => "see_reporter_identity",
+        ReadJournal => "read_journal",
+        ManageUsers => "manage_users",
+    }
+);
+
+impl Action {
+    /// The roles allowed to perform this action. This is the table in `docs/roles.md`.
+    pub fn allowed_roles(self) -> &'static [Role] {
+        use Action::*;
+        use Role::*;
+        match self {
+            ReportEvent | ReportVulnerability => &[Reporter, Poc, IsirtMember, IsirtManager],
+            ViewOwnEvents => &[Reporter, Poc, IsirtMember, IsirtManager],
+            ViewEvents => &[Poc, IsirtMember, IsirtManager, Auditor, Admin],
+            TriageEvent | AssessEvent => &[Poc, IsirtMember, IsirtManager],
+            RejectEvent | ConfirmIncident | UpdateIncident | OverrideSeverity | LinkEvent
+            | TransitionIncident | WriteLog | ManageActions | RecordReview
+            | AssessVulnerability | ResolveVulnerability => &[IsirtMember, IsirtManager],
+            ViewIncidents | ViewVulnerabilities => {
+                &[Poc, IsirtMember, IsirtManager, Auditor, Admin]
+            }
+            AssignCoordinator | ReopenIncident | MarkReviewed | AcceptVulnerabilityRisk => {
+                &[IsirtManager]
+            }
+            SeeReporterIdentity => &[IsirtManager, Admin],
+            ReadJournal => &[Auditor, Admin],
+            ManageUsers => &[Admin],
+        }
+    }
+}
+
+/// Who is acting: a user name and the roles they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>, roles: Vec<Role>) -> Self {
+        Self {
+            name: name.into(),
+            roles,
+        }
+    }
+
+    /// The installation itself (first-start set-up, command-line administration).
+    pub fn system() -> Self {
+        Self::new("system", vec![Role::Admin])
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        action
+            .allowed_roles()
+            .iter()
+            .any(|r| self.roles.contains(r))
+    }
+
+    /// Refuses with the allowed roles named when none of the actor's roles allow `action`.
+    pub fn require(&self, action: Action) -> Result<(), DomainError> {
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden {
+                actor: self.name.clone(),
+                action: action.as_str().to_owned(),
+                allowed: action
+                    .allowed_roles()
+                    .iter()
+                    .map(|r| r.as_str().to_owned())
+                    .collect(),
+            })
+        }
+    }
+}
+
+/// Validates a user name: 1-64 characters of `a-z 0-9 . _ -`, starting with a letter or digit.
+pub fn parse_user_name(raw: &str) -> Result<String, String> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && raw
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(
+            "must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+                .into(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_roles_and_auditor_only_reads() {
+        for &action in Action::ALL {
+            assert!(!action.allowed_roles().is_empty(), "{action}");
+            let auditor = Actor::new("a", vec![Role::Auditor]);
+            if auditor.may(action) {
+                assert!(
+                    matches!(
+                        action,
+                        Action::ViewEvents
+                            | Action::ViewIncidents
+                            | Action::ViewVulnerabilities
+                            | Action::ReadJournal
+                    ),
+                    "auditor may {action}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn refusal_names_the_allowed_roles() {
+        let err = Actor::new("bob", vec![Role::Reporter])
+            .require(Action::ConfirmIncident)
+            .unwrap_err();
+        assert!(err.to_string().contains("isirt_member"));
+    }
+
+    #[test]
+    fn user_names() {
+        assert!(parse_user_name("alice.o-k_1").is_ok());
+        for bad in ["", "Alice", "-x", "a b", &"a".repeat(65)] {
+            assert!(parse_user_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Free text that is known to be present and of sane size.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest text accepted in one field, in characters.
+pub const MAX_TEXT: usize = 20_000;
+
+/// Trimmed, non-empty text of at most [`MAX_TEXT`] characters, without
+/// control characters other than newline and tab.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Text(String);
+
+#[cfg(feature = "openapi")]
+crate::string_schema!(Text, "Non-empty text, trimmed, at most 20000 characters");
+
+impl Text {
+    pub fn new(raw: impl AsRef<str>) -> Result<Self, String> {
+        let trimmed = raw.as_ref().trim();
+        if trimmed.is_empty() {
+            return Err("must not be empty".into());
+        }
+        let len = trimmed.chars().count();
+        if len > MAX_TEXT {
+            return Err(format!("must be at most {MAX_TEXT} characters (got {len})"));
+        }
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// Text the system writes itself: cleaned and cut to size instead of refused.
+    pub fn lossy(raw: &str) -> Self {
+        let cleaned: String = raw
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+            .take(MAX_TEXT)
+            .collect();
+        let trimmed = cleaned.trim();
+        Self(if trimmed.is_empty() {
+            "-".to_owned()
+        } else {
+            trimmed.to_owned()
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Text {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<Text> for String {
+    fn from(value: Text) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parses an optional text; blank counts as absent.
+pub fn optional_text(raw: Option<&str>) -> Result<Option<Text>, String> {
+    match raw {
+        Some(s) if !s.trim().is_empty() => Text::new(s).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Parses a list of texts, naming the first bad position.
+pub fn text_list(raw: &[String]) -> Result<Vec<Text>, String> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, s)| Text::new(s).map_err(|e| format!("item {i} {e}")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn blank_is_refused() {
+        assert!(Text::new("   ").is_err());
+        assert!(Text::new("a\u{0}b").is_err());
+        assert_eq!(Text::new("  hi \n").unwrap().as_str(), "hi");
+    }
+
+    proptest! {
+        #[test]
+        fn accepted_text_is_trimmed_and_bounded(s in "\\PC{0,64}") {
+            if let Ok(t) = Text::new(&s) {
+                prop_assert_eq!(t.as_str(), t.as_str().trim());
+                prop_assert!(!t.as_str().is_empty());
+            }
+        }
+    }
+}
