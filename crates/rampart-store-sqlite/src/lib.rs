@@ -1,1 +1,133 @@
-//! placeholder
+//! The SQLite adapter: Rampart's embedded default.
+//!
+//! One file under the data directory, WAL mode, `synchronous=FULL` (a
+//! committed change survives power loss), foreign keys on. One writer
+//! connection, used by the store's group-commit task; a pool of readers.
+//! Write transactions start with `BEGIN IMMEDIATE` and wait on the busy
+//! timeout, so command-line tools can write while the server runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rampart_domain::Clock;
+use rampart_store::StoreError;
+use rampart_store::sql::{Dialect, SqlBackend, SqlStore};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqlSafeStr, Sqlite, SqlitePool};
+
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "rampart.db";
+
+/// The store on SQLite.
+pub type SqliteStore = SqlStore<SqliteBackend>;
+
+/// Connections to one SQLite database file.
+#[derive(Debug, Clone)]
+pub struct SqliteBackend {
+    writer: SqlitePool,
+    readers: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteBackend {
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "initial".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/0001_initial.sql").into_sql_str(),
+        false,
+    )])
+}
+
+/// Opens (creating when needed) the database in `data_dir` and applies migrations.
+pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
+    let backend = connect(data_dir, true).await?;
+    migrator()
+        .run(&backend.writer)
+        .await
+        .map_err(|e| StoreError::Database(format!("migration failed: {e}")))?;
+    Ok(SqlStore::new(backend, clock))
+}
+
+/// Opens an existing database without changing its schema (verification tools).
+pub async fn open_existing(
+    data_dir: &Path,
+    clock: Arc<dyn Clock>,
+) -> Result<SqliteStore, StoreError> {
+    Ok(SqlStore::new(connect(data_dir, false).await?, clock))
+}
+
+async fn connect(data_dir: &Path, create: bool) -> Result<SqliteBackend, StoreError> {
+    let path = data_dir.join(DATABASE_FILE);
+    if create {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Database(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+    } else if !path.exists() {
+        return Err(StoreError::Database(format!(
+            "no Rampart database at {}",
+            path.display()
+        )));
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(create)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(30));
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_with(options.clone())
+        .await
+        .map_err(db_error)?;
+    let readers = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(db_error)?;
+    Ok(SqliteBackend {
+        writer,
+        readers,
+        path,
+    })
+}
+
+rampart_store::sqlx_conn!(SqliteConn, Sqlite);
+
+impl SqlBackend for SqliteBackend {
+    type Conn = SqliteConn;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn writer(&self) -> Result<SqliteConn, StoreError> {
+        self.writer
+            .acquire()
+            .await
+            .map(SqliteConn)
+            .map_err(db_error)
+    }
+
+    async fn reader(&self) -> Result<SqliteConn, StoreError> {
+        self.readers
+            .acquire()
+            .await
+            .map(SqliteConn)
+            .map_err(db_error)
+    }
+}

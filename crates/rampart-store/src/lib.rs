@@ -1,1 +1,63 @@
-//! placeholder
+//! Rampart's storage port.
+//!
+//! - [`Store`]: what the application layer needs from storage. Every change is
+//!   a [`UnitOfWork`] that commits its state change and its journal entries in
+//!   one transaction, or changes nothing.
+//! - [`sql`]: the engine both SQL backends share (group commit, row mapping,
+//!   queries); a backend only supplies connections and its dialect.
+//! - [`journal`]: the hash chain and its verification.
+//! - `conformance` (feature): the suite every backend must pass.
+
+mod error;
+pub mod journal;
+mod model;
+pub mod sql;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::StoreError;
+pub use journal::{JournalEntry, JournalQuery, Verification};
+pub use model::{
+    ApiToken, Committed, Context, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
+    JournalDraft, MAX_PAGE, Page, UnitOfWork, User, VulnerabilityQuery, Write,
+};
+
+use async_trait::async_trait;
+use rampart_domain::{Event, Incident, Vulnerability};
+
+/// The storage port. Implementations: `rampart-store-sqlite`, `rampart-store-pg`.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Runs one unit of work in a transaction together with its journal
+    /// entries. Concurrent units may share a commit; each is acknowledged only
+    /// after that commit is durable. A unit that fails changes nothing.
+    async fn execute(&self, unit: UnitOfWork) -> Result<Committed, StoreError>;
+
+    /// Reads one record.
+    async fn get(&self, entity: &EntityRef) -> Result<Option<Entity>, StoreError>;
+
+    /// Events, newest first.
+    async fn list_events(&self, query: &EventQuery) -> Result<Page<Event>, StoreError>;
+
+    /// Incidents in priority order (severity, then effort, then age).
+    async fn list_incidents(&self, query: &IncidentQuery) -> Result<Page<Incident>, StoreError>;
+
+    /// Vulnerabilities, newest first.
+    async fn list_vulnerabilities(
+        &self,
+        query: &VulnerabilityQuery,
+    ) -> Result<Page<Vulnerability>, StoreError>;
+
+    /// The user owning the API token with this SHA-256 hash (hex).
+    async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+
+    /// Number of users (first start creates the admin when zero).
+    async fn user_count(&self) -> Result<u64, StoreError>;
+
+    /// Journal entries in sequence order.
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
+
+    /// The head of the journal as recorded by the writers: (sequence, hash).
+    async fn journal_head(&self) -> Result<(u64, String), StoreError>;
+}

@@ -1,0 +1,18 @@
+//! The storage conformance suite on SQLite (always runs).
+
+use std::sync::Arc;
+
+use rampart_domain::{ManualClock, Timestamp};
+
+async fn open(_test: &str) -> Option<(Arc<rampart_store_sqlite::SqliteStore>, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let clock = Arc::new(ManualClock::new(
+        Timestamp::parse("2026-11-22T08:00:00Z").expect("time"),
+    ));
+    let store = rampart_store_sqlite::open(dir.path(), clock)
+        .await
+        .expect("open SQLite store");
+    Some((Arc::new(store), dir))
+}
+
+rampart_store::conformance_suite!(open);

@@ -1,0 +1,692 @@
+//! The conformance suite: the same stories, run against every backend.
+//!
+//! A backend's test file expands [`conformance_suite!`](crate::conformance_suite)
+//! with an async expression that opens a fresh, empty store (or `None` when
+//! the backend is not available here, after saying so).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use rampart_domain::{
+    Actor, DomainError, Event, EventReport, EventStatus, Incident, IncidentConfirmation,
+    NumberKind, Role, Timestamp,
+};
+use serde_json::json;
+
+use crate::journal::{self, Verification};
+use crate::sql::{Dialect, SqlBackend, SqlStore};
+use crate::{
+    ApiToken, Decision, Entity, EntityRef, EventQuery, IncidentQuery, JournalDraft, JournalQuery,
+    Store, StoreError, UnitOfWork, User, Write,
+};
+
+/// Expands the suite into `#[tokio::test]` functions. `$open` is an async
+/// function taking the test's name and giving `Option<(Arc<SqlStore<B>>, guard)>`; the guard lives
+/// until the test ends (e.g. a temporary directory or database).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($open:expr) => {
+        $crate::conformance_suite!(@tests $open;
+            numbers_are_gap_free_under_concurrency,
+            refused_units_change_nothing,
+            one_refusal_does_not_undo_its_batch,
+            records_round_trip,
+            event_lists_filter_and_page,
+            incidents_list_in_priority_order,
+            journal_chains_and_filters,
+            tampering_is_located,
+            journal_is_append_only,
+            users_and_tokens
+        );
+    };
+    (@tests $open:expr; $($name:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                if let Some((store, _guard)) = $open(stringify!($name)).await {
+                    $crate::conformance::$name(store).await;
+                }
+            }
+        )+
+    };
+}
+
+fn reporter() -> Actor {
+    Actor::new("rita", vec![Role::Reporter])
+}
+
+/// A unit that reports an event with the given fields.
+fn report(fields: serde_json::Value) -> UnitOfWork {
+    let actor = reporter();
+    UnitOfWork::new(
+        actor.name.clone(),
+        vec![],
+        vec![NumberKind::Event],
+        move |ctx| {
+            let number = ctx.event_number(0)?;
+            let mut body = json!({"title": "suspicious login", "description": "many failures"});
+            if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
+                b.extend(f.clone());
+            }
+            let report: EventReport = serde_json::from_value(body)
+                .map_err(|e| DomainError::field("body", e.to_string()))?;
+            let event = Event::report(number, report, &actor, ctx.now);
+            Ok(Decision {
+                journal: vec![JournalDraft {
+                    action: "event.reported".into(),
+                    entity: number.to_string(),
+                    payload: serde_json::to_value(&event).unwrap(),
+                }],
+                writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+            })
+        },
+    )
+}
+
+async fn report_event(store: &dyn Store, fields: serde_json::Value) -> Event {
+    store
+        .execute(report(fields))
+        .await
+        .unwrap()
+        .entities
+        .remove(0)
+        .into_event()
+        .unwrap()
+}
+
+async fn verify(store: &dyn Store) -> Verification {
+    journal::verify(store).await.unwrap()
+}
+
+async fn journal_len(store: &dyn Store) -> u64 {
+    store.journal_head().await.unwrap().0
+}
+
+pub async fn numbers_are_gap_free_under_concurrency<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut seqs = Vec::new();
+                for _ in 0..100 {
+                    seqs.push(report_event(&*store, json!({})).await.number.seq());
+                }
+                seqs
+            })
+        })
+        .collect();
+    let mut all = BTreeSet::new();
+    for t in tasks {
+        for seq in t.await.unwrap() {
+            assert!(all.insert(seq), "number {seq} given twice");
+        }
+    }
+    assert_eq!(
+        all,
+        (1..=800).collect::<BTreeSet<u32>>(),
+        "numbers are not 1..=800"
+    );
+    assert!(matches!(
+        verify(&*store).await,
+        Verification::Intact { count: 800, .. }
+    ));
+}
+
+pub async fn refused_units_change_nothing<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    report_event(&*store, json!({})).await;
+    // Refused by the domain after a number was allocated.
+    let refused = UnitOfWork::new("rita", vec![], vec![NumberKind::Event], |_| {
+        Err(DomainError::field("title", "no"))
+    });
+    assert!(matches!(
+        store.execute(refused).await,
+        Err(StoreError::Domain(DomainError::Invalid(_)))
+    ));
+    // Refused by the database (duplicate key) after a journal entry was drafted.
+    let existing = store
+        .get(&EntityRef::Event("EVT-2026-000001".parse().unwrap()))
+        .await
+        .unwrap();
+    let duplicate = UnitOfWork::new("rita", vec![], vec![NumberKind::Event], move |_| {
+        Ok(Decision {
+            journal: vec![JournalDraft {
+                action: "x".into(),
+                entity: "x".into(),
+                payload: json!({}),
+            }],
+            writes: vec![Write::Insert(
+                existing
+                    .clone()
+                    .unwrap_or_else(|| Entity::User(dummy_user())),
+            )],
+        })
+    });
+    let refusal = store.execute(duplicate).await;
+    assert!(refusal.is_err(), "a duplicate insert was accepted");
+    // Updating a record that does not exist.
+    let ghost = report_entity(2);
+    let update = UnitOfWork::new("rita", vec![], vec![], move |_| {
+        Ok(Decision {
+            writes: vec![Write::Update(ghost)],
+            journal: vec![],
+        })
+    });
+    assert!(matches!(
+        store.execute(update).await,
+        Err(StoreError::Domain(DomainError::NotFound(_)))
+    ));
+
+    assert_eq!(
+        journal_len(&*store).await,
+        1,
+        "a refused unit left a journal entry"
+    );
+    let next = report_event(&*store, json!({})).await;
+    assert_eq!(next.number.seq(), 2, "a refused unit used up a number");
+}
+
+fn dummy_user() -> User {
+    User {
+        name: "nobody".into(),
+        roles: vec![],
+        created_at: Timestamp::from_unix(0).unwrap(),
+        created_by: "t".into(),
+        disabled: false,
+    }
+}
+
+fn report_entity(seq: u32) -> Entity {
+    let report: EventReport =
+        serde_json::from_value(json!({"title": "t", "description": "d"})).unwrap();
+    let now = Timestamp::parse("2026-11-22T00:00:00Z").unwrap();
+    Entity::Event(Box::new(Event::report(
+        rampart_domain::EventNumber::new(2026, seq).unwrap(),
+        report,
+        &reporter(),
+        now,
+    )))
+}
+
+pub async fn one_refusal_does_not_undo_its_batch<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    // Many concurrent units share commits; every third is refused.
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let unit = if i % 3 == 0 {
+                    report(json!({"title": ""}))
+                } else {
+                    report(json!({}))
+                };
+                store.execute(unit).await.map(|c| c.entities[0].clone())
+            })
+        })
+        .collect();
+    let mut ok = BTreeSet::new();
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(Entity::Event(e)) => {
+                ok.insert(e.number.seq());
+            }
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(StoreError::Domain(_)) => refused += 1,
+            Err(e) => panic!("store error {e}"),
+        }
+    }
+    assert_eq!(refused, 100);
+    assert_eq!(ok, (1..=200).collect::<BTreeSet<u32>>());
+    assert!(matches!(
+        verify(&*store).await,
+        Verification::Intact { count: 200, .. }
+    ));
+}
+
+pub async fn records_round_trip<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    let event = report_event(
+        &*store,
+        json!({"observables": [{"type": "ip", "value": "10.0.0.1"}], "tlp": "RED"}),
+    )
+    .await;
+    let key = EntityRef::Event(event.number);
+    let stored = store
+        .get(&key)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_event()
+        .unwrap();
+    assert_eq!(stored, event);
+    let mut changed = stored.clone();
+    changed
+        .begin_triage(&Actor::new("pat", vec![Role::Poc]), changed.reported_at)
+        .unwrap();
+    let update = {
+        let changed = changed.clone();
+        UnitOfWork::new("pat", vec![key.clone()], vec![], move |mut ctx| {
+            let current = ctx.take(0, || "event".into())?.into_event().unwrap();
+            assert_eq!(current.status, EventStatus::Reported);
+            Ok(Decision {
+                writes: vec![Write::Update(Entity::Event(Box::new(changed)))],
+                journal: vec![],
+            })
+        })
+    };
+    store.execute(update).await.unwrap();
+    assert_eq!(
+        store
+            .get(&key)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_event()
+            .unwrap(),
+        changed
+    );
+    assert_eq!(
+        store
+            .get(&EntityRef::Event("EVT-2026-009999".parse().unwrap()))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn event_lists_filter_and_page<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    for i in 0..30 {
+        let fields = if i % 3 == 0 {
+            json!({"title": format!("IDS alert {i}"), "source": {"kind": "sensor", "name": "ids-1", "ref": format!("a{i}")}})
+        } else {
+            json!({"title": format!("Phishing 100% real {i}")})
+        };
+        report_event(&*store, fields).await;
+    }
+    let list = |q: EventQuery| {
+        let store = store.clone();
+        async move { store.list_events(&q).await.unwrap() }
+    };
+    assert_eq!(
+        list(EventQuery {
+            source: Some("sensor".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        10
+    );
+    assert_eq!(
+        list(EventQuery {
+            source: Some("ids-1".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        10
+    );
+    assert_eq!(
+        list(EventQuery {
+            source: Some("person".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        20
+    );
+    assert_eq!(
+        list(EventQuery {
+            text: Some("100% REAL".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        20
+    );
+    assert_eq!(
+        list(EventQuery {
+            text: Some("%".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        20,
+        "% must match literally"
+    );
+    assert_eq!(
+        list(EventQuery {
+            text: Some("_".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        0,
+        "_ must match literally"
+    );
+    assert_eq!(
+        list(EventQuery {
+            status: Some(EventStatus::Triage),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        0
+    );
+    assert_eq!(
+        list(EventQuery {
+            submitted_by: Some("rita".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        30
+    );
+    assert_eq!(
+        list(EventQuery {
+            submitted_by: Some("someone".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        0
+    );
+    let far = Timestamp::parse("2999-01-01T00:00:00Z").unwrap();
+    assert_eq!(
+        list(EventQuery {
+            since: Some(far),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        0
+    );
+
+    // Pages of 7, newest first, cover every event exactly once.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = list(EventQuery {
+            limit: 7,
+            cursor: cursor.clone(),
+            ..Default::default()
+        })
+        .await;
+        assert!(page.items.len() <= 7);
+        seen.extend(page.items.iter().map(|e| e.number.seq()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1..=30).rev().collect::<Vec<u32>>());
+    let bad = store
+        .list_events(&EventQuery {
+            cursor: Some("x'; DROP TABLE events".into()),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        matches!(bad, Err(StoreError::Domain(DomainError::Invalid(ref f))) if f[0].field == "cursor")
+    );
+}
+
+pub async fn incidents_list_in_priority_order<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    let combos = [
+        ("ordinary", "minor", "high"),
+        ("particularly_important", "especially_serious", "high"),
+        ("important", "serious", "low"),
+        ("particularly_important", "especially_serious", "low"),
+        ("ordinary", "considerable", "medium"),
+    ];
+    for (i, (importance, loss, effort)) in combos.iter().enumerate() {
+        let (importance, loss, effort) =
+            (importance.to_string(), loss.to_string(), effort.to_string());
+        let unit = UnitOfWork::new("ian", vec![], vec![NumberKind::Incident], move |ctx| {
+            let number = ctx.incident_number(0)?;
+            let mut event = match report_entity(i as u32 + 1) {
+                Entity::Event(e) => *e,
+                _ => unreachable!(),
+            };
+            event.status = EventStatus::Escalated;
+            let input: IncidentConfirmation = serde_json::from_value(json!({
+                "events": [event.number], "title": format!("incident {i}"), "category": "malware",
+                "severity": {"system_importance": importance, "business_loss": loss, "social_impact": "minor"},
+                "effort": effort, "coordinator": "ian"
+            }))
+            .unwrap();
+            let incident = Incident::confirm(
+                number,
+                input,
+                &mut [event],
+                &Actor::new("ian", vec![Role::IsirtMember]),
+                ctx.now,
+            )?;
+            Ok(Decision {
+                writes: vec![Write::Insert(Entity::Incident(Box::new(incident)))],
+                journal: vec![],
+            })
+        });
+        store.execute(unit).await.unwrap();
+    }
+    let mut order = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_incidents(&IncidentQuery {
+                limit: 2,
+                cursor,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        order.extend(page.items.iter().map(|i| i.title.to_string()));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        order,
+        [
+            "incident 3",
+            "incident 1",
+            "incident 2",
+            "incident 4",
+            "incident 0"
+        ]
+    );
+    let emergencies = store
+        .list_incidents(&IncidentQuery {
+            class: Some(rampart_domain::SeverityClass::IV),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(emergencies.items.len(), 2);
+    let by_text = store
+        .list_incidents(&IncidentQuery {
+            text: Some("INCIDENT 4".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_text.items.len(), 1);
+}
+
+pub async fn journal_chains_and_filters<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    let a = report_event(&*store, json!({})).await;
+    report_event(&*store, json!({})).await;
+    let entries = store
+        .journal(&JournalQuery {
+            after: 0,
+            limit: 10,
+            entity: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(entries[0].entity, a.number.to_string());
+    assert_eq!(entries[0].actor, "rita");
+    assert_eq!(entries[0].hash, entries[0].compute_hash(journal::GENESIS));
+    assert_eq!(entries[1].hash, entries[1].compute_hash(&entries[0].hash));
+    let only_a = store
+        .journal(&JournalQuery {
+            after: 0,
+            limit: 10,
+            entity: Some(a.number.to_string()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(only_a.len(), 1);
+    let head = store.journal_head().await.unwrap();
+    assert_eq!(
+        verify(&*store).await,
+        Verification::Intact {
+            count: 2,
+            head: head.1
+        }
+    );
+}
+
+async fn drop_guards(store: &SqlStore<impl SqlBackend>) {
+    let sql = match store.backend().dialect() {
+        Dialect::Sqlite => "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete",
+        Dialect::Postgres => "DROP TRIGGER journal_no_update ON journal",
+    };
+    for statement in sql.split("; ") {
+        store.execute_raw(statement).await.unwrap();
+    }
+}
+
+pub async fn tampering_is_located<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    for _ in 0..10 {
+        report_event(&*store, json!({})).await;
+    }
+    assert!(matches!(
+        verify(&*store).await,
+        Verification::Intact { count: 10, .. }
+    ));
+    // An intruder with database access removes the guard and changes one byte.
+    drop_guards(&store).await;
+    store.execute_raw("UPDATE journal SET payload = replace(payload, 'suspicious', 'suspiciouz') WHERE seq = 5").await.unwrap();
+    assert!(
+        matches!(verify(&*store).await, Verification::Broken { seq: 5, .. }),
+        "{:?}",
+        verify(&*store).await
+    );
+    // Rewriting the stored hash as well does not hide it: the chain is recomputed.
+    store
+        .execute_raw(
+            "UPDATE journal SET hash = replace(hash, substr(hash, 1, 1), 'f') WHERE seq = 5",
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        verify(&*store).await,
+        Verification::Broken { seq: 5, .. }
+    ));
+}
+
+pub async fn journal_is_append_only<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    for _ in 0..3 {
+        report_event(&*store, json!({})).await;
+    }
+    assert!(
+        store
+            .execute_raw("UPDATE journal SET actor = 'mallory' WHERE seq = 2")
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .execute_raw("DELETE FROM journal WHERE seq = 3")
+            .await
+            .is_err()
+    );
+    // Truncating the tail past the guard is still found against the recorded head.
+    drop_guards(&store).await;
+    store
+        .execute_raw("DELETE FROM journal WHERE seq = 3")
+        .await
+        .unwrap();
+    assert!(matches!(
+        verify(&*store).await,
+        Verification::Broken { seq: 3, .. }
+    ));
+}
+
+pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    assert_eq!(store.user_count().await.unwrap(), 0);
+    let now = Timestamp::parse("2026-11-22T00:00:00Z").unwrap();
+    let user = User {
+        name: "alice".into(),
+        roles: vec![Role::Poc, Role::Auditor],
+        created_at: now,
+        created_by: "system".into(),
+        disabled: false,
+    };
+    let token = ApiToken {
+        id: "tok_1".into(),
+        user: "alice".into(),
+        hash: "ab".repeat(32),
+        created_at: now,
+        created_by: "system".into(),
+    };
+    let unit = {
+        let (user, token) = (user.clone(), token.clone());
+        UnitOfWork::new("system", vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![
+                    Write::Insert(Entity::User(user)),
+                    Write::Insert(Entity::ApiToken(token)),
+                ],
+                journal: vec![],
+            })
+        })
+    };
+    store.execute(unit).await.unwrap();
+    assert_eq!(store.user_count().await.unwrap(), 1);
+    assert_eq!(
+        store.token_user(&"ab".repeat(32)).await.unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(store.token_user(&"cd".repeat(32)).await.unwrap(), None);
+    assert_eq!(
+        store.get(&EntityRef::User("alice".into())).await.unwrap(),
+        Some(Entity::User(user.clone()))
+    );
+    let again = UnitOfWork::new("system", vec![], vec![], move |_| {
+        Ok(Decision {
+            writes: vec![Write::Insert(Entity::User(user))],
+            journal: vec![],
+        })
+    });
+    assert!(matches!(
+        store.execute(again).await,
+        Err(StoreError::Domain(DomainError::Conflict(_)))
+    ));
+}

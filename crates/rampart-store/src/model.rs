@@ -1,0 +1,256 @@
+//! What goes into and comes out of the store.
+
+use rampart_domain::{
+    Category, DomainError, Event, EventNumber, EventStatus, Incident, IncidentNumber,
+    IncidentStatus, NumberKind, Role, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber,
+    VulnerabilityStatus,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::JournalEntry;
+
+/// Largest page a list returns.
+pub const MAX_PAGE: u32 = 500;
+
+/// A person or machine that signs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub disabled: bool,
+}
+
+/// An API token; only the SHA-256 of the secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    /// Public identifier (a prefix of the token), for listing and revocation.
+    pub id: String,
+    pub user: String,
+    pub hash: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+/// Any stored record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Entity {
+    Event(Box<Event>),
+    Incident(Box<Incident>),
+    Vulnerability(Box<Vulnerability>),
+    User(User),
+    ApiToken(ApiToken),
+}
+
+/// The key of a stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntityRef {
+    Event(EventNumber),
+    Incident(IncidentNumber),
+    Vulnerability(VulnerabilityNumber),
+    User(String),
+    ApiToken(String),
+}
+
+impl Entity {
+    pub fn key(&self) -> EntityRef {
+        match self {
+            Entity::Event(e) => EntityRef::Event(e.number),
+            Entity::Incident(i) => EntityRef::Incident(i.number),
+            Entity::Vulnerability(v) => EntityRef::Vulnerability(v.number),
+            Entity::User(u) => EntityRef::User(u.name.clone()),
+            Entity::ApiToken(t) => EntityRef::ApiToken(t.hash.clone()),
+        }
+    }
+
+    pub fn into_event(self) -> Option<Event> {
+        if let Entity::Event(e) = self {
+            Some(*e)
+        } else {
+            None
+        }
+    }
+
+    pub fn into_incident(self) -> Option<Incident> {
+        if let Entity::Incident(i) = self {
+            Some(*i)
+        } else {
+            None
+        }
+    }
+
+    pub fn into_vulnerability(self) -> Option<Vulnerability> {
+        if let Entity::Vulnerability(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+
+    pub fn into_user(self) -> Option<User> {
+        if let Entity::User(u) = self {
+            Some(u)
+        } else {
+            None
+        }
+    }
+}
+
+/// A change the store applies.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Insert(Entity),
+    Update(Entity),
+}
+
+/// A journal entry before the store gives it its sequence number, time and hash.
+#[derive(Debug, Clone)]
+pub struct JournalDraft {
+    /// What happened, e.g. `event.reported`.
+    pub action: String,
+    /// The record it happened to, e.g. `EVT-2026-000001` or `user:alice`.
+    pub entity: String,
+    /// The change: the command, or the fields before and after.
+    pub payload: serde_json::Value,
+}
+
+/// What a unit of work decided.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub writes: Vec<Write>,
+    pub journal: Vec<JournalDraft>,
+}
+
+/// What a unit of work is given to decide on, inside its transaction.
+#[derive(Debug)]
+pub struct Context {
+    /// The records named in [`UnitOfWork::load`], in that order.
+    pub loaded: Vec<Option<Entity>>,
+    /// Numbers allocated for [`UnitOfWork::allocate`], in that order: (year, sequence).
+    pub numbers: Vec<(u16, u32)>,
+    /// The transaction's time.
+    pub now: Timestamp,
+}
+
+impl Context {
+    /// Takes the `i`th loaded record, or says which one is missing.
+    pub fn take(&mut self, i: usize, what: impl FnOnce() -> String) -> Result<Entity, DomainError> {
+        self.loaded
+            .get_mut(i)
+            .and_then(Option::take)
+            .ok_or_else(|| DomainError::NotFound(what()))
+    }
+
+    pub fn event_number(&self, i: usize) -> Result<EventNumber, DomainError> {
+        self.number(i, EventNumber::new)
+    }
+
+    pub fn incident_number(&self, i: usize) -> Result<IncidentNumber, DomainError> {
+        self.number(i, IncidentNumber::new)
+    }
+
+    pub fn vulnerability_number(&self, i: usize) -> Result<VulnerabilityNumber, DomainError> {
+        self.number(i, VulnerabilityNumber::new)
+    }
+
+    fn number<T>(
+        &self,
+        i: usize,
+        make: fn(u16, u32) -> Result<T, String>,
+    ) -> Result<T, DomainError> {
+        let (year, seq) = self
+            .numbers
+            .get(i)
+            .copied()
+            .ok_or_else(|| DomainError::NotFound("allocated number".into()))?;
+        make(year, seq).map_err(|m| DomainError::field("number", m))
+    }
+}
+
+/// The decision function of a unit of work: pure, run inside the transaction.
+pub type Decide = Box<dyn FnOnce(Context) -> Result<Decision, DomainError> + Send>;
+
+/// One command: records to load, numbers to allocate, and a pure function
+/// that decides the writes and journal entries from them.
+pub struct UnitOfWork {
+    pub actor: String,
+    pub load: Vec<EntityRef>,
+    pub allocate: Vec<NumberKind>,
+    pub decide: Decide,
+}
+
+impl std::fmt::Debug for UnitOfWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitOfWork")
+            .field("actor", &self.actor)
+            .field("load", &self.load)
+            .field("allocate", &self.allocate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UnitOfWork {
+    pub fn new(
+        actor: impl Into<String>,
+        load: Vec<EntityRef>,
+        allocate: Vec<NumberKind>,
+        decide: impl FnOnce(Context) -> Result<Decision, DomainError> + Send + 'static,
+    ) -> Self {
+        Self {
+            actor: actor.into(),
+            load,
+            allocate,
+            decide: Box::new(decide),
+        }
+    }
+}
+
+/// What a committed unit wrote.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub entities: Vec<Entity>,
+    pub journal: Vec<JournalEntry>,
+}
+
+/// A page of results and the cursor of the next one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Event list filters.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub status: Option<EventStatus>,
+    /// `person`, `sensor`, or a sensor's name.
+    pub source: Option<String>,
+    pub since: Option<Timestamp>,
+    pub text: Option<String>,
+    /// Only events submitted by this account (reporters see their own).
+    pub submitted_by: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// Incident list filters.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentQuery {
+    pub status: Option<IncidentStatus>,
+    pub category: Option<Category>,
+    pub class: Option<SeverityClass>,
+    pub coordinator: Option<String>,
+    pub text: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// Vulnerability list filters.
+#[derive(Debug, Clone, Default)]
+pub struct VulnerabilityQuery {
+    pub status: Option<VulnerabilityStatus>,
+    pub text: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}

@@ -1,0 +1,897 @@
+//! The SQL engine both backends share. A backend supplies connections that
+//! run parameterised SQL ([`SqlConn`]) and says which [`Dialect`] it speaks;
+//! everything else — group commit, journal appends, number allocation, row
+//! mapping, list queries — lives here once.
+//!
+//! Statements use `$1`-style placeholders, which SQLite and PostgreSQL both
+//! accept; user input is always bound, never spliced into SQL text.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rampart_domain::{Clock, DomainError, Event, Incident, NumberKind, Vulnerability};
+use serde::de::DeserializeOwned;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::journal::{GENESIS, canonical_json};
+use crate::model::{Context, User};
+use crate::{
+    Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery, MAX_PAGE,
+    Page, Store, StoreError, UnitOfWork, VulnerabilityQuery, Write,
+};
+
+/// Most units of work committed together in one transaction.
+pub const MAX_BATCH: usize = 512;
+
+/// The SQL spoken by a backend, where SQLite and PostgreSQL differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Opens a write transaction. SQLite takes the write lock at once so a
+    /// second process waits (busy timeout) instead of failing on upgrade.
+    fn begin(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BEGIN IMMEDIATE",
+            Self::Postgres => "BEGIN",
+        }
+    }
+
+    /// Locks the journal head row, which serialises writers across nodes.
+    fn lock(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// A value bound to or read from a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl SqlValue {
+    fn text(s: impl Into<String>) -> Self {
+        Self::Text(Some(s.into()))
+    }
+
+    fn int(i: impl Into<i64>) -> Self {
+        Self::Int(Some(i.into()))
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        if let Self::Int(i) = self { *i } else { None }
+    }
+
+    pub fn into_string(self) -> Option<String> {
+        if let Self::Text(s) = self { s } else { None }
+    }
+}
+
+/// The type of a result column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Int,
+    Text,
+}
+
+/// A database connection as the engine needs it.
+pub trait SqlConn: Send {
+    /// Runs a statement; returns the number of rows affected.
+    fn execute(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Runs a query; every row has one value per entry of `types`.
+    fn fetch(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        types: &[ColType],
+    ) -> impl Future<Output = Result<Vec<Vec<SqlValue>>, StoreError>> + Send;
+    /// Marks the connection unusable (its transaction state is unknown) so the pool drops it.
+    fn discard(&mut self);
+}
+
+/// Connections of one backend.
+pub trait SqlBackend: Send + Sync + std::fmt::Debug + 'static {
+    type Conn: SqlConn;
+    fn dialect(&self) -> Dialect;
+    /// A connection for the writer task.
+    fn writer(&self) -> impl Future<Output = Result<Self::Conn, StoreError>> + Send;
+    /// A connection for reads.
+    fn reader(&self) -> impl Future<Output = Result<Self::Conn, StoreError>> + Send;
+}
+
+struct Job {
+    unit: UnitOfWork,
+    reply: oneshot::Sender<Result<Committed, StoreError>>,
+}
+
+/// A [`Store`] over any SQL backend, with one writer task doing group commit.
+#[derive(Debug)]
+pub struct SqlStore<B: SqlBackend> {
+    backend: Arc<B>,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl<B: SqlBackend> SqlStore<B> {
+    /// Starts the writer task; call from within a Tokio runtime.
+    pub fn new(backend: B, clock: Arc<dyn Clock>) -> Self {
+        let backend = Arc::new(backend);
+        let (jobs, rx) = mpsc::channel(MAX_BATCH * 8);
+        tokio::spawn(writer(backend.clone(), clock, rx));
+        Self { backend, jobs }
+    }
+
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Runs raw SQL outside the engine. For tests that tamper with the
+    /// database the way an intruder with file or superuser access could.
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        self.backend.reader().await?.execute(sql, &[]).await
+    }
+
+    async fn fetch(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+        types: &[ColType],
+    ) -> Result<Vec<Vec<SqlValue>>, StoreError> {
+        self.backend.reader().await?.fetch(sql, params, types).await
+    }
+}
+
+async fn writer<B: SqlBackend>(
+    backend: Arc<B>,
+    clock: Arc<dyn Clock>,
+    mut rx: mpsc::Receiver<Job>,
+) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let (units, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.unit, j.reply)).unzip();
+        let count = units.len();
+        match commit_batch(&*backend, &*clock, units).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    // The requester may have gone away; its change is committed regardless.
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, units = count, "write batch failed; nothing in it was committed");
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Database(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+/// Commits a batch in one transaction, each unit in its own savepoint so one
+/// refusal does not undo its neighbours. Returns one result per unit.
+async fn commit_batch<B: SqlBackend>(
+    backend: &B,
+    clock: &dyn Clock,
+    units: Vec<UnitOfWork>,
+) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+    let dialect = backend.dialect();
+    let mut conn = backend.writer().await?;
+    conn.execute(dialect.begin(), &[]).await?;
+    let outcome = run_units(&mut conn, dialect, clock, units).await;
+    let finish = match &outcome {
+        Ok(_) => conn.execute("COMMIT", &[]).await,
+        Err(_) => conn.execute("ROLLBACK", &[]).await,
+    };
+    if let Err(e) = finish {
+        let _ = conn.execute("ROLLBACK", &[]).await;
+        conn.discard();
+        return Err(e);
+    }
+    outcome
+}
+
+async fn run_units<C: SqlConn>(
+    conn: &mut C,
+    dialect: Dialect,
+    clock: &dyn Clock,
+    units: Vec<UnitOfWork>,
+) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+    let sql = format!(
+        "SELECT seq, hash FROM journal_head WHERE id = 1{}",
+        dialect.lock()
+    );
+    let row = conn
+        .fetch(&sql, &[], &[ColType::Int, ColType::Text])
+        .await?;
+    let mut head = match row
+        .into_iter()
+        .next()
+        .map(|r| r.into_iter().collect::<Vec<_>>())
+        .as_deref()
+    {
+        Some([SqlValue::Int(Some(seq)), SqlValue::Text(Some(hash))]) => {
+            (u64::try_from(*seq).unwrap_or(0), hash.clone())
+        }
+        _ => return Err(StoreError::Corrupt("journal_head row is missing".into())),
+    };
+    let start = head.clone();
+    let mut results = Vec::with_capacity(units.len());
+    for unit in units {
+        conn.execute("SAVEPOINT unit", &[]).await?;
+        let before = head.clone();
+        match run_unit(conn, clock, unit, &mut head).await {
+            Ok(done) => {
+                conn.execute("RELEASE SAVEPOINT unit", &[]).await?;
+                results.push(Ok(done));
+            }
+            Err(e) => {
+                conn.execute("ROLLBACK TO SAVEPOINT unit", &[]).await?;
+                conn.execute("RELEASE SAVEPOINT unit", &[]).await?;
+                head = before;
+                results.push(Err(e));
+            }
+        }
+    }
+    if head != start {
+        conn.execute(
+            "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[
+                SqlValue::int(i64::try_from(head.0).unwrap_or(i64::MAX)),
+                SqlValue::text(head.1),
+            ],
+        )
+        .await?;
+    }
+    Ok(results)
+}
+
+async fn run_unit<C: SqlConn>(
+    conn: &mut C,
+    clock: &dyn Clock,
+    unit: UnitOfWork,
+    head: &mut (u64, String),
+) -> Result<Committed, StoreError> {
+    let now = clock.now();
+    let mut loaded = Vec::with_capacity(unit.load.len());
+    for key in &unit.load {
+        loaded.push(load(conn, key).await?);
+    }
+    let year = u16::try_from(now.year())
+        .map_err(|_| StoreError::Corrupt(format!("year {} out of range", now.year())))?;
+    let mut numbers = Vec::with_capacity(unit.allocate.len());
+    for kind in &unit.allocate {
+        numbers.push((year, next_number(conn, *kind, year).await?));
+    }
+    let decide = unit.decide;
+    let context = Context {
+        loaded,
+        numbers,
+        now,
+    };
+    let decision =
+        std::panic::catch_unwind(AssertUnwindSafe(move || decide(context))).map_err(|_| {
+            StoreError::Corrupt("a command failed unexpectedly; nothing was written".into())
+        })??;
+    let mut entities = Vec::with_capacity(decision.writes.len());
+    for write in decision.writes {
+        let entity = match write {
+            Write::Insert(e) => {
+                insert(conn, &e).await?;
+                e
+            }
+            Write::Update(e) => {
+                update(conn, &e).await?;
+                e
+            }
+        };
+        entities.push(entity);
+    }
+    let mut journal = Vec::with_capacity(decision.journal.len());
+    for draft in decision.journal {
+        let mut entry = JournalEntry {
+            seq: head.0 + 1,
+            at: now.to_rfc3339(),
+            actor: unit.actor.clone(),
+            action: draft.action,
+            entity: draft.entity,
+            payload: canonical_json(&draft.payload),
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash(&head.1);
+        conn.execute(
+            "INSERT INTO journal (seq, at, actor, action, entity, payload, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                SqlValue::int(i64::try_from(entry.seq).unwrap_or(i64::MAX)),
+                SqlValue::text(entry.at.clone()),
+                SqlValue::text(entry.actor.clone()),
+                SqlValue::text(entry.action.clone()),
+                SqlValue::text(entry.entity.clone()),
+                SqlValue::text(entry.payload.clone()),
+                SqlValue::text(entry.hash.clone()),
+            ],
+        )
+        .await?;
+        *head = (entry.seq, entry.hash.clone());
+        journal.push(entry);
+    }
+    Ok(Committed { entities, journal })
+}
+
+/// The next number of a kind in a year. Runs inside the unit's savepoint, so
+/// a refused unit gives its number back: numbers stay gap-free.
+async fn next_number<C: SqlConn>(
+    conn: &mut C,
+    kind: NumberKind,
+    year: u16,
+) -> Result<u32, StoreError> {
+    let rows = conn
+        .fetch(
+            "INSERT INTO counters (kind, year, next) VALUES ($1, $2, 1) \
+             ON CONFLICT (kind, year) DO UPDATE SET next = counters.next + 1 RETURNING next",
+            &[SqlValue::text(kind.prefix()), SqlValue::int(year)],
+            &[ColType::Int],
+        )
+        .await?;
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(SqlValue::as_i64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| StoreError::Corrupt("number counter returned nothing".into()))
+}
+
+/// Where a record lives: table, key column, key.
+fn location(key: &EntityRef) -> (&'static str, &'static str, String) {
+    match key {
+        EntityRef::Event(n) => ("events", "number", n.to_string()),
+        EntityRef::Incident(n) => ("incidents", "number", n.to_string()),
+        EntityRef::Vulnerability(n) => ("vulnerabilities", "number", n.to_string()),
+        EntityRef::User(name) => ("users", "name", name.clone()),
+        EntityRef::ApiToken(hash) => ("api_tokens", "token_hash", hash.clone()),
+    }
+}
+
+fn parse<T: DeserializeOwned>(data: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(data).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
+    Ok(match key {
+        EntityRef::Event(n) => Entity::Event(Box::new(parse(data, &n.to_string())?)),
+        EntityRef::Incident(n) => Entity::Incident(Box::new(parse(data, &n.to_string())?)),
+        EntityRef::Vulnerability(n) => {
+            Entity::Vulnerability(Box::new(parse(data, &n.to_string())?))
+        }
+        EntityRef::User(name) => Entity::User(parse(data, name)?),
+        EntityRef::ApiToken(_) => Entity::ApiToken(parse(data, "api token")?),
+    })
+}
+
+async fn load<C: SqlConn>(conn: &mut C, key: &EntityRef) -> Result<Option<Entity>, StoreError> {
+    let (table, column, value) = location(key);
+    let sql = format!("SELECT data FROM {table} WHERE {column} = $1");
+    let rows = conn
+        .fetch(&sql, &[SqlValue::text(value)], &[ColType::Text])
+        .await?;
+    match rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .and_then(SqlValue::into_string)
+    {
+        Some(data) => decode(key, &data).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The indexed columns and JSON document of a record.
+fn columns(entity: &Entity) -> Result<(Vec<(&'static str, SqlValue)>, String), StoreError> {
+    let opt = |s: Option<String>| SqlValue::Text(s);
+    Ok(match entity {
+        Entity::Event(e) => (
+            vec![
+                ("year", SqlValue::int(e.number.year())),
+                ("seq", SqlValue::int(e.number.seq())),
+                ("status", SqlValue::text(e.status.as_str())),
+                ("source_kind", SqlValue::text(e.source.kind.as_str())),
+                (
+                    "source_name",
+                    opt(e.source.name.as_ref().map(ToString::to_string)),
+                ),
+                ("submitted_by", opt(e.submitted_by.clone())),
+                ("reported_at", SqlValue::text(e.reported_at.to_rfc3339())),
+                ("incident", opt(e.incident.map(|n| n.to_string()))),
+                ("search", SqlValue::text(e.search_text())),
+            ],
+            to_json(e)?,
+        ),
+        Entity::Incident(i) => (
+            vec![
+                ("year", SqlValue::int(i.number.year())),
+                ("seq", SqlValue::int(i.number.seq())),
+                ("status", SqlValue::text(i.status.as_str())),
+                ("category", SqlValue::text(i.category.as_str())),
+                ("class", SqlValue::text(i.severity.class.as_str())),
+                ("priority", SqlValue::int(i.priority.value())),
+                ("coordinator", SqlValue::text(i.coordinator.clone())),
+                ("search", SqlValue::text(i.search_text())),
+            ],
+            to_json(i)?,
+        ),
+        Entity::Vulnerability(v) => (
+            vec![
+                ("year", SqlValue::int(v.number.year())),
+                ("seq", SqlValue::int(v.number.seq())),
+                ("status", SqlValue::text(v.status.as_str())),
+                ("search", SqlValue::text(v.search_text())),
+            ],
+            to_json(v)?,
+        ),
+        Entity::User(u) => (vec![], to_json(u)?),
+        Entity::ApiToken(t) => (
+            vec![
+                ("token_id", SqlValue::text(t.id.clone())),
+                ("user_name", SqlValue::text(t.user.clone())),
+            ],
+            to_json(t)?,
+        ),
+    })
+}
+
+async fn insert<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreError> {
+    let (table, key_column, key) = location(&entity.key());
+    let (cols, data) = columns(entity)?;
+    let names: Vec<&str> = std::iter::once(key_column)
+        .chain(cols.iter().map(|(n, _)| *n))
+        .chain(["data"])
+        .collect();
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        names.join(", "),
+        marks.join(", ")
+    );
+    let mut params = vec![SqlValue::text(key)];
+    params.extend(cols.into_iter().map(|(_, v)| v));
+    params.push(SqlValue::text(data));
+    conn.execute(&sql, &params).await?;
+    Ok(())
+}
+
+async fn update<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreError> {
+    let (table, key_column, key) = location(&entity.key());
+    let (cols, data) = columns(entity)?;
+    let sets: Vec<String> = cols
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(["data"])
+        .enumerate()
+        .map(|(i, n)| format!("{n} = ${}", i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE {key_column} = $1",
+        sets.join(", ")
+    );
+    let mut params = vec![SqlValue::text(key.clone())];
+    params.extend(cols.into_iter().map(|(_, v)| v));
+    params.push(SqlValue::text(data));
+    match conn.execute(&sql, &params).await? {
+        1 => Ok(()),
+        _ => Err(StoreError::Domain(DomainError::NotFound(key))),
+    }
+}
+
+/// Builds a WHERE clause with numbered placeholders.
+#[derive(Default)]
+struct Filter {
+    clauses: Vec<String>,
+    params: Vec<SqlValue>,
+}
+
+impl Filter {
+    /// Adds a condition; `?` in `clause` stands for the next placeholder.
+    fn and(&mut self, clause: &str, values: Vec<SqlValue>) {
+        let mut sql = String::new();
+        let mut values = values.into_iter();
+        for part in clause.split_inclusive('?') {
+            if let Some(prefix) = part.strip_suffix('?') {
+                sql.push_str(prefix);
+                if let Some(v) = values.next() {
+                    self.params.push(v);
+                    sql.push_str(&format!("${}", self.params.len()));
+                }
+            } else {
+                sql.push_str(part);
+            }
+        }
+        self.clauses.push(sql);
+    }
+
+    fn text(&mut self, column: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.and(&format!("{column} = ?"), vec![SqlValue::text(v)]);
+        }
+    }
+
+    /// Case-insensitive substring match on the lower-cased search column; LIKE
+    /// wildcards in the input are escaped so they match literally.
+    fn contains(&mut self, text: Option<&str>) {
+        if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            let escaped = t
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            self.and(
+                "search LIKE ? ESCAPE '\\'",
+                vec![SqlValue::text(format!("%{escaped}%"))],
+            );
+        }
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    fn limit(&mut self, limit: u32) -> String {
+        self.params
+            .push(SqlValue::int(i64::from(page_size(limit)) + 1));
+        format!(" LIMIT ${}", self.params.len())
+    }
+}
+
+fn page_size(limit: u32) -> u32 {
+    if limit == 0 { 50 } else { limit.min(MAX_PAGE) }
+}
+
+fn bad_cursor() -> StoreError {
+    StoreError::Domain(DomainError::field(
+        "cursor",
+        "is not a cursor returned by this list",
+    ))
+}
+
+fn parse_cursor(cursor: Option<&str>, parts: usize) -> Result<Option<Vec<i64>>, StoreError> {
+    let Some(c) = cursor else { return Ok(None) };
+    let values: Vec<i64> = c
+        .split('.')
+        .map(|p| p.parse::<i64>().map_err(|_| bad_cursor()))
+        .collect::<Result<_, _>>()?;
+    if values.len() == parts {
+        Ok(Some(values))
+    } else {
+        Err(bad_cursor())
+    }
+}
+
+/// Turns `limit + 1` fetched rows into a page; `key` makes the cursor from a row.
+fn paginate<T: DeserializeOwned>(
+    rows: Vec<Vec<SqlValue>>,
+    limit: u32,
+    key: impl Fn(&[SqlValue]) -> String,
+) -> Result<Page<T>, StoreError> {
+    let size = page_size(limit) as usize;
+    let more = rows.len() > size;
+    let mut items = Vec::with_capacity(size.min(rows.len()));
+    let mut next_cursor = None;
+    for row in rows.into_iter().take(size) {
+        next_cursor = Some(key(&row));
+        let data = row
+            .into_iter()
+            .last()
+            .and_then(SqlValue::into_string)
+            .ok_or_else(|| StoreError::Corrupt("row without data".into()))?;
+        items.push(parse(&data, "listed record")?);
+    }
+    Ok(Page {
+        items,
+        next_cursor: if more { next_cursor } else { None },
+    })
+}
+
+#[async_trait]
+impl<B: SqlBackend> Store for SqlStore<B> {
+    async fn execute(&self, unit: UnitOfWork) -> Result<Committed, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { unit, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn get(&self, key: &EntityRef) -> Result<Option<Entity>, StoreError> {
+        load(&mut self.backend.reader().await?, key).await
+    }
+
+    async fn list_events(&self, q: &EventQuery) -> Result<Page<Event>, StoreError> {
+        let mut f = Filter::default();
+        f.text("status", q.status.map(|s| s.as_str()));
+        match q.source.as_deref() {
+            Some(kind @ ("person" | "sensor")) => f.text("source_kind", Some(kind)),
+            other => f.text("source_name", other),
+        }
+        if let Some(since) = q.since {
+            f.and("reported_at >= ?", vec![SqlValue::text(since.to_rfc3339())]);
+        }
+        f.contains(q.text.as_deref());
+        f.text("submitted_by", q.submitted_by.as_deref());
+        if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
+            f.and("id < ?", vec![SqlValue::int(c[0])]);
+        }
+        let sql = format!("SELECT id, data FROM events{} ORDER BY id DESC", f.sql());
+        let sql = sql + &f.limit(q.limit);
+        let rows = self
+            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
+            .await?;
+        paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+    }
+
+    async fn list_incidents(&self, q: &IncidentQuery) -> Result<Page<Incident>, StoreError> {
+        let mut f = Filter::default();
+        f.text("status", q.status.map(|s| s.as_str()));
+        f.text("category", q.category.map(|s| s.as_str()));
+        f.text("class", q.class.map(|s| s.as_str()));
+        f.text("coordinator", q.coordinator.as_deref());
+        f.contains(q.text.as_deref());
+        if let Some(c) = parse_cursor(q.cursor.as_deref(), 2)? {
+            f.and(
+                "(priority > ? OR (priority = ? AND id > ?))",
+                vec![
+                    SqlValue::int(c[0]),
+                    SqlValue::int(c[0]),
+                    SqlValue::int(c[1]),
+                ],
+            );
+        }
+        let sql = format!(
+            "SELECT priority, id, data FROM incidents{} ORDER BY priority, id",
+            f.sql()
+        );
+        let sql = sql + &f.limit(q.limit);
+        let rows = self
+            .fetch(
+                &sql,
+                &f.params,
+                &[ColType::Int, ColType::Int, ColType::Text],
+            )
+            .await?;
+        paginate(rows, q.limit, |r| {
+            format!(
+                "{}.{}",
+                r[0].as_i64().unwrap_or(0),
+                r[1].as_i64().unwrap_or(0)
+            )
+        })
+    }
+
+    async fn list_vulnerabilities(
+        &self,
+        q: &VulnerabilityQuery,
+    ) -> Result<Page<Vulnerability>, StoreError> {
+        let mut f = Filter::default();
+        f.text("status", q.status.map(|s| s.as_str()));
+        f.contains(q.text.as_deref());
+        if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
+            f.and("id < ?", vec![SqlValue::int(c[0])]);
+        }
+        let sql = format!(
+            "SELECT id, data FROM vulnerabilities{} ORDER BY id DESC",
+            f.sql()
+        );
+        let sql = sql + &f.limit(q.limit);
+        let rows = self
+            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
+            .await?;
+        paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+    }
+
+    async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        let rows = self
+            .fetch(
+                "SELECT u.data FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = $1",
+                &[SqlValue::text(token_hash)],
+                &[ColType::Text],
+            )
+            .await?;
+        match rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .and_then(SqlValue::into_string)
+        {
+            Some(data) => parse(&data, "user").map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn user_count(&self) -> Result<u64, StoreError> {
+        let rows = self
+            .fetch("SELECT COUNT(*) FROM users", &[], &[ColType::Int])
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(SqlValue::as_i64)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0))
+    }
+
+    async fn journal(&self, q: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut f = Filter::default();
+        f.and(
+            "seq > ?",
+            vec![SqlValue::int(i64::try_from(q.after).unwrap_or(i64::MAX))],
+        );
+        f.text("entity", q.entity.as_deref());
+        let limit = if q.limit == 0 {
+            100
+        } else {
+            q.limit.min(10_000)
+        };
+        f.params.push(SqlValue::int(limit));
+        let sql = format!(
+            "SELECT seq, at, actor, action, entity, payload, hash FROM journal{} ORDER BY seq LIMIT ${}",
+            f.sql(),
+            f.params.len()
+        );
+        use ColType::{Int, Text};
+        let rows = self
+            .fetch(&sql, &f.params, &[Int, Text, Text, Text, Text, Text, Text])
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let mut it = row.into_iter();
+                let seq = it
+                    .next()
+                    .and_then(|v| v.as_i64())
+                    .and_then(|n| u64::try_from(n).ok());
+                let mut text = || {
+                    it.next()
+                        .and_then(SqlValue::into_string)
+                        .unwrap_or_default()
+                };
+                let (at, actor, action, entity, payload, hash) =
+                    (text(), text(), text(), text(), text(), text());
+                let seq =
+                    seq.ok_or_else(|| StoreError::Corrupt("journal row without sequence".into()))?;
+                Ok(JournalEntry {
+                    seq,
+                    at,
+                    actor,
+                    action,
+                    entity,
+                    payload,
+                    hash,
+                })
+            })
+            .collect()
+    }
+
+    async fn journal_head(&self) -> Result<(u64, String), StoreError> {
+        let rows = self
+            .fetch(
+                "SELECT seq, hash FROM journal_head WHERE id = 1",
+                &[],
+                &[ColType::Int, ColType::Text],
+            )
+            .await?;
+        let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
+        let seq = row
+            .next()
+            .and_then(|v| v.as_i64())
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        let hash = row
+            .next()
+            .and_then(SqlValue::into_string)
+            .unwrap_or_else(|| GENESIS.to_owned());
+        Ok((seq, hash))
+    }
+}
+
+/// Implements [`SqlConn`] for a pooled sqlx connection of database `$db`,
+/// defining `$name` and the error mapping `db_error`. Expanded in each sqlx
+/// backend so the binding and decoding code exists once.
+#[macro_export]
+macro_rules! sqlx_conn {
+    ($name:ident, $db:ty) => {
+        /// One pooled connection.
+        #[derive(Debug)]
+        pub struct $name(sqlx::pool::PoolConnection<$db>);
+
+        /// Maps a driver error; unique violations are conflicts the user can act on.
+        fn db_error(e: sqlx::Error) -> $crate::StoreError {
+            match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    $crate::StoreError::Domain(rampart_domain::DomainError::Conflict(
+                        "a record with this key exists already".into(),
+                    ))
+                }
+                _ => $crate::StoreError::Database(e.to_string()),
+            }
+        }
+
+        fn bound<'q>(
+            sql: &str,
+            params: &[$crate::sql::SqlValue],
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            for p in params {
+                query = match p {
+                    $crate::sql::SqlValue::Int(v) => query.bind(*v),
+                    $crate::sql::SqlValue::Text(v) => query.bind(v.clone()),
+                };
+            }
+            query
+        }
+
+        impl $crate::sql::SqlConn for $name {
+            async fn execute(
+                &mut self,
+                sql: &str,
+                params: &[$crate::sql::SqlValue],
+            ) -> Result<u64, $crate::StoreError> {
+                Ok(bound(sql, params)
+                    .execute(&mut *self.0)
+                    .await
+                    .map_err(db_error)?
+                    .rows_affected())
+            }
+
+            async fn fetch(
+                &mut self,
+                sql: &str,
+                params: &[$crate::sql::SqlValue],
+                types: &[$crate::sql::ColType],
+            ) -> Result<Vec<Vec<$crate::sql::SqlValue>>, $crate::StoreError> {
+                use sqlx::Row;
+                let rows = bound(sql, params)
+                    .fetch_all(&mut *self.0)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        types
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| match t {
+                                $crate::sql::ColType::Int => row
+                                    .try_get::<Option<i64>, _>(i)
+                                    .map($crate::sql::SqlValue::Int),
+                                $crate::sql::ColType::Text => row
+                                    .try_get::<Option<String>, _>(i)
+                                    .map($crate::sql::SqlValue::Text),
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(db_error)
+                    })
+                    .collect()
+            }
+
+            fn discard(&mut self) {
+                self.0.close_on_drop();
+            }
+        }
+    };
+}
