@@ -192,7 +192,8 @@ pub struct Approval {
 pub struct ResponseAction {
     pub id: u32,
     pub what: Text,
-    pub owner: String,
+    /// Who carries it out (a user name or any named person).
+    pub owner: Text,
     pub due: Option<Timestamp>,
     pub status: ActionStatus,
     pub requires_approval: bool,
@@ -209,8 +210,8 @@ pub struct ResponseAction {
 #[serde(deny_unknown_fields)]
 pub struct NewAction {
     pub what: Text,
-    /// User name of the owner.
-    pub owner: String,
+    /// Who carries it out (a user name or any named person).
+    pub owner: Text,
     #[serde(default)]
     pub due: Option<Timestamp>,
     /// Disruptive containment needs an approval recorded before it starts.
@@ -228,7 +229,7 @@ pub struct ActionUpdate {
     #[serde(default)]
     pub outcome: Option<Text>,
     #[serde(default)]
-    pub owner: Option<String>,
+    pub owner: Option<Text>,
     #[serde(default)]
     pub due: Option<Timestamp>,
     /// Name of the person (e.g. the system owner) who approved the action.
@@ -762,8 +763,7 @@ impl Incident {
         now: Timestamp,
     ) -> Result<&ResponseAction, DomainError> {
         Self::ensure_capacity(self.actions.len(), "actions")?;
-        let owner = crate::role::parse_user_name(&input.owner)
-            .map_err(|m| DomainError::field("owner", m))?;
+        let owner = input.owner;
         let id = self.actions.len() as u32 + 1;
         self.actions.push(ResponseAction {
             id,
@@ -809,9 +809,8 @@ impl Incident {
                 "changes nothing; send at least one field",
             ));
         }
-        if let Some(owner) = &update.owner {
-            action.owner =
-                crate::role::parse_user_name(owner).map_err(|m| DomainError::field("owner", m))?;
+        if let Some(owner) = update.owner.clone() {
+            action.owner = owner;
         }
         if let Some(approved_by) = update.approved_by {
             action.approval = Some(Approval {

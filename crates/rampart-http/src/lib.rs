@@ -1,1 +1,69 @@
-//! placeholder
+//! Rampart's HTTP edge: the JSON API under `/api/v1` with its OpenAPI
+//! document, API-token authentication, and the application [`service`] layer
+//! that enforces the role table for every interface.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod service;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+pub use crate::service::Service;
+
+/// Default largest request body: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub service: Arc<Service>,
+    pub body_limit: usize,
+}
+
+/// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().into_openapi()
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    let body_limit = state.body_limit;
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = openapi.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
+    .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+    .route("/readyz", get(ready))
+    .fallback(|| async { ApiError::NotFound("no such route".into()) })
+    .layer(DefaultBodyLimit::max(body_limit))
+    .layer(CatchPanicLayer::custom(|_| {
+        ApiError::Internal.into_response()
+    }))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
+}
+
+/// Ready when the store answers.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    match state.service.store().journal_head().await {
+        Ok(_) => (StatusCode::OK, Json(json!({"status": "ready"}))).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

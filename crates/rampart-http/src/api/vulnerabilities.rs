@@ -1,0 +1,111 @@
+//! Vulnerabilities: report, assess, resolve or accept, list, read.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rampart_domain::{
+    Vulnerability, VulnerabilityAssessment, VulnerabilityNumber, VulnerabilityReport,
+    VulnerabilityResolution, VulnerabilityStatus,
+};
+use rampart_store::VulnerabilityQuery;
+use serde::Deserialize;
+
+use super::{Page, number};
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, JsonBody, QueryParams};
+
+/// Filters of the vulnerability register.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VulnerabilityFilters {
+    pub status: Option<VulnerabilityStatus>,
+    pub text: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+fn vulnerability_number(raw: &str) -> Result<VulnerabilityNumber, ApiError> {
+    number(raw, "vulnerability")
+}
+
+/// Report a vulnerability.
+#[utoipa::path(post, path = "/vulnerabilities", tag = "vulnerabilities", request_body = VulnerabilityReport,
+    responses((status = 201, body = Vulnerability), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn report(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(body): JsonBody<VulnerabilityReport>,
+) -> Result<(StatusCode, Json<Vulnerability>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.service.report_vulnerability(&actor, body).await?),
+    ))
+}
+
+/// The vulnerability register, newest first.
+#[utoipa::path(get, path = "/vulnerabilities", tag = "vulnerabilities", params(VulnerabilityFilters),
+    responses((status = 200, body = Page<Vulnerability>), (status = 422, body = Problem)))]
+pub async fn list(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    QueryParams(f): QueryParams<VulnerabilityFilters>,
+) -> Result<Json<Page<Vulnerability>>, ApiError> {
+    let query = VulnerabilityQuery {
+        status: f.status,
+        text: f.text,
+        cursor: f.cursor,
+        limit: f.limit.unwrap_or(0),
+    };
+    Ok(Json(
+        s.service.list_vulnerabilities(&actor, query).await?.into(),
+    ))
+}
+
+/// Read one vulnerability.
+#[utoipa::path(get, path = "/vulnerabilities/{number}", tag = "vulnerabilities", params(("number" = String, Path, description = "e.g. VUL-2026-0001")),
+    responses((status = 200, body = Vulnerability), (status = 404, body = Problem)))]
+pub async fn get(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+) -> Result<Json<Vulnerability>, ApiError> {
+    Ok(Json(
+        s.service
+            .get_vulnerability(&actor, vulnerability_number(&n)?)
+            .await?,
+    ))
+}
+
+/// Assess: `under_assessment`, `confirmed` or `not_confirmed`.
+#[utoipa::path(post, path = "/vulnerabilities/{number}/assessment", tag = "vulnerabilities", params(("number" = String, Path)), request_body = VulnerabilityAssessment,
+    responses((status = 200, body = Vulnerability), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn assess(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    JsonBody(body): JsonBody<VulnerabilityAssessment>,
+) -> Result<Json<Vulnerability>, ApiError> {
+    Ok(Json(
+        s.service
+            .assess_vulnerability(&actor, vulnerability_number(&n)?, body)
+            .await?,
+    ))
+}
+
+/// End a confirmed vulnerability: `resolved` (how, authorised by whom) or `accepted` (risk accepted until a date; ISIRT manager).
+#[utoipa::path(post, path = "/vulnerabilities/{number}/resolution", tag = "vulnerabilities", params(("number" = String, Path)), request_body = VulnerabilityResolution,
+    responses((status = 200, body = Vulnerability), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn resolve(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    JsonBody(body): JsonBody<VulnerabilityResolution>,
+) -> Result<Json<Vulnerability>, ApiError> {
+    Ok(Json(
+        s.service
+            .resolve_vulnerability(&actor, vulnerability_number(&n)?, body)
+            .await?,
+    ))
+}

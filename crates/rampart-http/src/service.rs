@@ -1,0 +1,803 @@
+//! The application layer: every command and query, whatever the interface.
+//! Each method checks the role table, then runs one unit of work that commits
+//! the state change and its journal entry together, or changes nothing.
+
+use std::sync::Arc;
+
+use rampart_domain::{
+    Action, ActionUpdate, Actor, AssessmentInput, Clock, DomainError, Event, EventNumber,
+    EventReport, Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, LogEntry,
+    NewAction, NewLogEntry, NumberKind, ResponseAction, Review, ReviewInput, Role, Text,
+    TransitionRequest, Vulnerability, VulnerabilityAssessment, VulnerabilityNumber,
+    VulnerabilityReport, VulnerabilityResolution,
+};
+use rampart_store::{
+    ApiToken, Committed, Context, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
+    JournalDraft, JournalEntry, JournalQuery, Page, Store, StoreError, UnitOfWork, User,
+    VulnerabilityQuery, Write,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::auth;
+
+/// The journal's actor for an anonymous report.
+pub const ANONYMOUS: &str = "anonymous";
+
+/// Every command and query of Rampart.
+#[derive(Debug, Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+fn to_value<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn draft(action: &str, entity: impl ToString, payload: Value) -> JournalDraft {
+    JournalDraft {
+        action: action.to_owned(),
+        entity: entity.to_string(),
+        payload,
+    }
+}
+
+fn not_found(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Domain(DomainError::NotFound(what.to_string()))
+}
+
+fn first(committed: Committed) -> Result<Entity, StoreError> {
+    committed
+        .entities
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Corrupt("the command wrote nothing".into()))
+}
+
+fn take_incident(
+    ctx: &mut Context,
+    i: usize,
+    number: IncidentNumber,
+) -> Result<Incident, DomainError> {
+    ctx.take(i, || format!("incident {number}"))?
+        .into_incident()
+        .ok_or_else(|| DomainError::NotFound(number.to_string()))
+}
+
+fn take_event(ctx: &mut Context, i: usize, number: EventNumber) -> Result<Event, DomainError> {
+    ctx.take(i, || format!("event {number}"))?
+        .into_event()
+        .ok_or_else(|| DomainError::NotFound(number.to_string()))
+}
+
+fn take_vulnerability(
+    ctx: &mut Context,
+    i: usize,
+    number: VulnerabilityNumber,
+) -> Result<Vulnerability, DomainError> {
+    ctx.take(i, || format!("vulnerability {number}"))?
+        .into_vulnerability()
+        .ok_or_else(|| DomainError::NotFound(number.to_string()))
+}
+
+/// The coordinator must be a user who can handle incidents.
+fn check_coordinator(ctx: &mut Context, i: usize, name: &str) -> Result<(), DomainError> {
+    let user = ctx
+        .take(i, || String::new())
+        .ok()
+        .and_then(Entity::into_user);
+    match user {
+        Some(u)
+            if !u.disabled
+                && (u.roles.contains(&Role::IsirtMember)
+                    || u.roles.contains(&Role::IsirtManager)) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(DomainError::field(
+            "coordinator",
+            format!("user `{name}` is not an active ISIRT member or manager"),
+        )),
+        None => Err(DomainError::field(
+            "coordinator",
+            format!("no user named `{name}`"),
+        )),
+    }
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    // ----- users and tokens -------------------------------------------------
+
+    /// The actor behind an API token, if the token is valid and its user active.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Actor>, StoreError> {
+        if !auth::looks_like_token(token) {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .token_user(&auth::hash_token(token))
+            .await?
+            .filter(|u| !u.disabled)
+            .map(|u| Actor::new(u.name, u.roles)))
+    }
+
+    /// Creates a user.
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        name: &str,
+        roles: Vec<Role>,
+    ) -> Result<User, StoreError> {
+        actor.require(Action::ManageUsers)?;
+        let name =
+            rampart_domain::parse_user_name(name).map_err(|m| DomainError::field("name", m))?;
+        if roles.is_empty() {
+            return Err(DomainError::field("roles", "give at least one role").into());
+        }
+        let by = actor.name.clone();
+        let unit = UnitOfWork::new(
+            by.clone(),
+            vec![EntityRef::User(name.clone())],
+            vec![],
+            move |ctx| {
+                if ctx.loaded.first().is_some_and(Option::is_some) {
+                    return Err(DomainError::Conflict(format!(
+                        "a user named `{name}` exists already"
+                    )));
+                }
+                let mut roles = roles;
+                roles.sort();
+                roles.dedup();
+                let user = User {
+                    name: name.clone(),
+                    roles,
+                    created_at: ctx.now,
+                    created_by: by,
+                    disabled: false,
+                };
+                let payload = json!({"name": user.name, "roles": user.roles});
+                Ok(Decision {
+                    writes: vec![Write::Insert(Entity::User(user))],
+                    journal: vec![draft("user.created", format!("user:{name}"), payload)],
+                })
+            },
+        );
+        first(self.store.execute(unit).await?)?
+            .into_user()
+            .ok_or_else(|| not_found("user"))
+    }
+
+    /// Creates an API token for a user; returns the token record and the secret, shown once.
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        user: &str,
+    ) -> Result<(ApiToken, String), StoreError> {
+        actor.require(Action::ManageUsers)?;
+        let secret = auth::new_token();
+        let id = auth::token_id(&secret);
+        let hash = auth::hash_token(&secret);
+        let (by, user) = (actor.name.clone(), user.to_owned());
+        let unit = UnitOfWork::new(
+            by.clone(),
+            vec![EntityRef::User(user.clone())],
+            vec![],
+            move |mut ctx| {
+                ctx.take(0, || format!("user `{user}`"))?;
+                let token = ApiToken {
+                    id: id.clone(),
+                    user: user.clone(),
+                    hash,
+                    created_at: ctx.now,
+                    created_by: by,
+                };
+                let payload = json!({"user": user, "token_id": id});
+                Ok(Decision {
+                    writes: vec![Write::Insert(Entity::ApiToken(token))],
+                    journal: vec![draft("token.created", format!("user:{user}"), payload)],
+                })
+            },
+        );
+        match first(self.store.execute(unit).await?)? {
+            Entity::ApiToken(t) => Ok((t, secret)),
+            _ => Err(not_found("token")),
+        }
+    }
+
+    /// On an empty installation, creates the `admin` user and returns its first token.
+    pub async fn bootstrap_admin(&self) -> Result<Option<String>, StoreError> {
+        if self.store.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let system = Actor::system();
+        match self.add_user(&system, "admin", vec![Role::Admin]).await {
+            Ok(_) => {}
+            // Another node created it first.
+            Err(StoreError::Domain(DomainError::Conflict(_))) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        Ok(Some(self.create_token(&system, "admin").await?.1))
+    }
+
+    // ----- events -------------------------------------------------------------
+
+    pub async fn report_event(
+        &self,
+        actor: &Actor,
+        report: EventReport,
+    ) -> Result<Event, StoreError> {
+        actor.require(Action::ReportEvent)?;
+        report.validate(self.clock.now())?;
+        let reporter = actor.clone();
+        let journal_actor = if report.anonymous {
+            ANONYMOUS.to_owned()
+        } else {
+            actor.name.clone()
+        };
+        let unit = UnitOfWork::new(journal_actor, vec![], vec![NumberKind::Event], move |ctx| {
+            let number = ctx.event_number(0)?;
+            let event = Event::report(number, report, &reporter, ctx.now);
+            // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
+            let mut payload = to_value(&event);
+            if event.anonymous {
+                if let Some(map) = payload.as_object_mut() {
+                    map.remove("reporter");
+                    map.remove("submitted_by");
+                }
+            }
+            Ok(Decision {
+                journal: vec![draft("event.reported", number, payload)],
+                writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+            })
+        });
+        let event = first(self.store.execute(unit).await?)?
+            .into_event()
+            .ok_or_else(|| not_found("event"))?;
+        Ok(event.visible_to(actor))
+    }
+
+    pub async fn get_event(&self, actor: &Actor, number: EventNumber) -> Result<Event, StoreError> {
+        if !actor.may(Action::ViewEvents) {
+            actor.require(Action::ViewOwnEvents)?;
+        }
+        let event = self
+            .store
+            .get(&EntityRef::Event(number))
+            .await?
+            .and_then(Entity::into_event);
+        // A reporter asking for someone else's event learns nothing, not even that it exists.
+        match event {
+            Some(e) if e.readable_by(actor) => Ok(e.visible_to(actor)),
+            _ => Err(not_found(format!("event {number}"))),
+        }
+    }
+
+    pub async fn list_events(
+        &self,
+        actor: &Actor,
+        mut query: EventQuery,
+    ) -> Result<Page<Event>, StoreError> {
+        if !actor.may(Action::ViewEvents) {
+            actor.require(Action::ViewOwnEvents)?;
+            query.submitted_by = Some(actor.name.clone());
+        }
+        let page = self.store.list_events(&query).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|e| e.visible_to(actor))
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// Runs a change on one event and journals it.
+    async fn change_event(
+        &self,
+        actor: &Actor,
+        action: Action,
+        number: EventNumber,
+        journal_action: &'static str,
+        change: impl FnOnce(&mut Event, &Actor, rampart_domain::Timestamp) -> Result<Value, DomainError>
+        + Send
+        + 'static,
+    ) -> Result<Event, StoreError> {
+        actor.require(action)?;
+        let who = actor.clone();
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::Event(number)],
+            vec![],
+            move |mut ctx| {
+                let mut event = take_event(&mut ctx, 0, number)?;
+                let payload = change(&mut event, &who, ctx.now)?;
+                Ok(Decision {
+                    journal: vec![draft(journal_action, number, payload)],
+                    writes: vec![Write::Update(Entity::Event(Box::new(event)))],
+                })
+            },
+        );
+        let event = first(self.store.execute(unit).await?)?
+            .into_event()
+            .ok_or_else(|| not_found("event"))?;
+        Ok(event.visible_to(actor))
+    }
+
+    pub async fn triage_event(
+        &self,
+        actor: &Actor,
+        number: EventNumber,
+    ) -> Result<Event, StoreError> {
+        self.change_event(
+            actor,
+            Action::TriageEvent,
+            number,
+            "event.triage",
+            |e, who, now| {
+                e.begin_triage(who, now)?;
+                Ok(json!({"status": e.status}))
+            },
+        )
+        .await
+    }
+
+    pub async fn assess_event(
+        &self,
+        actor: &Actor,
+        number: EventNumber,
+        input: AssessmentInput,
+    ) -> Result<Event, StoreError> {
+        self.change_event(
+            actor,
+            Action::AssessEvent,
+            number,
+            "event.assessed",
+            |e, who, now| {
+                e.assess(input, who, now)?;
+                Ok(json!({"status": e.status, "assessment": e.assessment}))
+            },
+        )
+        .await
+    }
+
+    pub async fn reject_event(
+        &self,
+        actor: &Actor,
+        number: EventNumber,
+        reason: Text,
+    ) -> Result<Event, StoreError> {
+        self.change_event(
+            actor,
+            Action::RejectEvent,
+            number,
+            "event.rejected",
+            |e, who, now| {
+                e.reject(reason, who, now)?;
+                Ok(json!({"status": e.status, "rejection": e.rejection}))
+            },
+        )
+        .await
+    }
+
+    // ----- incidents ------------------------------------------------------------
+
+    pub async fn confirm_incident(
+        &self,
+        actor: &Actor,
+        input: IncidentConfirmation,
+    ) -> Result<Incident, StoreError> {
+        actor.require(Action::ConfirmIncident)?;
+        if input.severity_override.is_some() {
+            actor.require(Action::OverrideSeverity)?;
+        }
+        input.validate()?;
+        let mut load: Vec<EntityRef> = input.events.iter().map(|n| EntityRef::Event(*n)).collect();
+        load.push(EntityRef::User(input.coordinator.clone()));
+        let who = actor.clone();
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            load,
+            vec![NumberKind::Incident],
+            move |mut ctx| {
+                let number = ctx.incident_number(0)?;
+                let count = input.events.len();
+                check_coordinator(&mut ctx, count, &input.coordinator)?;
+                let mut events = Vec::with_capacity(count);
+                for (i, n) in input.events.iter().enumerate() {
+                    events.push(take_event(&mut ctx, i, *n).map_err(|_| {
+                        DomainError::field(format!("events[{i}]"), format!("no event {n}"))
+                    })?);
+                }
+                let incident = Incident::confirm(number, input, &mut events, &who, ctx.now)?;
+                let mut journal = vec![draft("incident.confirmed", number, to_value(&incident))];
+                let mut writes = vec![Write::Insert(Entity::Incident(Box::new(incident)))];
+                for e in events {
+                    journal.push(draft(
+                        "event.linked",
+                        e.number,
+                        json!({"status": e.status, "incident": number}),
+                    ));
+                    writes.push(Write::Update(Entity::Event(Box::new(e))));
+                }
+                Ok(Decision { writes, journal })
+            },
+        );
+        first(self.store.execute(unit).await?)?
+            .into_incident()
+            .ok_or_else(|| not_found("incident"))
+    }
+
+    pub async fn get_incident(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+    ) -> Result<(Incident, Vec<Event>), StoreError> {
+        actor.require(Action::ViewIncidents)?;
+        let incident = self
+            .store
+            .get(&EntityRef::Incident(number))
+            .await?
+            .and_then(Entity::into_incident)
+            .ok_or_else(|| not_found(format!("incident {number}")))?;
+        let mut events = Vec::with_capacity(incident.events.len());
+        if actor.may(Action::ViewEvents) {
+            for n in &incident.events {
+                if let Some(e) = self
+                    .store
+                    .get(&EntityRef::Event(*n))
+                    .await?
+                    .and_then(Entity::into_event)
+                {
+                    events.push(e.visible_to(actor));
+                }
+            }
+        }
+        Ok((incident, events))
+    }
+
+    pub async fn list_incidents(
+        &self,
+        actor: &Actor,
+        query: IncidentQuery,
+    ) -> Result<Page<Incident>, StoreError> {
+        actor.require(Action::ViewIncidents)?;
+        self.store.list_incidents(&query).await
+    }
+
+    /// Runs a change on one incident (optionally checking a coordinator user) and journals it.
+    async fn change_incident(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        extra: Option<EntityRef>,
+        change: impl FnOnce(
+            &mut Context,
+            &mut Incident,
+            &Actor,
+        ) -> Result<(JournalDraft, Vec<Write>), DomainError>
+        + Send
+        + 'static,
+    ) -> Result<Incident, StoreError> {
+        let who = actor.clone();
+        let mut load = vec![EntityRef::Incident(number)];
+        load.extend(extra);
+        let unit = UnitOfWork::new(actor.name.clone(), load, vec![], move |mut ctx| {
+            let mut incident = take_incident(&mut ctx, 0, number)?;
+            let (journal, mut writes) = change(&mut ctx, &mut incident, &who)?;
+            writes.insert(0, Write::Update(Entity::Incident(Box::new(incident))));
+            Ok(Decision {
+                writes,
+                journal: vec![journal],
+            })
+        });
+        first(self.store.execute(unit).await?)?
+            .into_incident()
+            .ok_or_else(|| not_found("incident"))
+    }
+
+    pub async fn patch_incident(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        patch: IncidentPatch,
+    ) -> Result<Incident, StoreError> {
+        for action in patch.required_actions() {
+            actor.require(action)?;
+        }
+        let coordinator = patch.coordinator.clone();
+        let extra = coordinator.clone().map(EntityRef::User);
+        self.change_incident(actor, number, extra, move |ctx, incident, who| {
+            if let Some(name) = &coordinator {
+                check_coordinator(ctx, 1, name)?;
+            }
+            let before = to_value(incident);
+            let changed = incident.apply_patch(patch, who, ctx.now)?;
+            let after = to_value(incident);
+            let diff: serde_json::Map<String, Value> = changed
+                .iter()
+                .map(|f| {
+                    (
+                        (*f).to_owned(),
+                        json!({"before": before.get(*f), "after": after.get(*f)}),
+                    )
+                })
+                .collect();
+            Ok((
+                draft("incident.updated", number, json!({"changed": diff})),
+                vec![],
+            ))
+        })
+        .await
+    }
+
+    pub async fn link_event(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        event: EventNumber,
+    ) -> Result<Incident, StoreError> {
+        actor.require(Action::LinkEvent)?;
+        self.change_incident(
+            actor,
+            number,
+            Some(EntityRef::Event(event)),
+            move |ctx, incident, who| {
+                let mut e = take_event(ctx, 1, event)
+                    .map_err(|_| DomainError::field("event", format!("no event {event}")))?;
+                incident.link_event(&mut e, who, ctx.now)?;
+                let payload = json!({"event": event});
+                Ok((
+                    draft("incident.event_linked", number, payload),
+                    vec![Write::Update(Entity::Event(Box::new(e)))],
+                ))
+            },
+        )
+        .await
+    }
+
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        request: TransitionRequest,
+    ) -> Result<Incident, StoreError> {
+        actor.require(Action::TransitionIncident)?;
+        self.change_incident(actor, number, None, move |ctx, incident, who| {
+            who.require(request.required_action(incident.status))?;
+            let payload = json!({"to": request.to, "reason": request.reason, "resolution": request.resolution});
+            let from = incident.transition(request, who, ctx.now)?;
+            let mut payload = payload;
+            if let Some(map) = payload.as_object_mut() {
+                map.insert("from".into(), json!(from));
+            }
+            Ok((draft("incident.transition", number, payload), vec![]))
+        })
+        .await
+    }
+
+    pub async fn add_log(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        entry: NewLogEntry,
+    ) -> Result<LogEntry, StoreError> {
+        actor.require(Action::WriteLog)?;
+        let incident = self
+            .change_incident(actor, number, None, move |ctx, incident, who| {
+                let added = incident.add_log(entry, who, ctx.now)?;
+                Ok((draft("incident.log", number, to_value(added)), vec![]))
+            })
+            .await?;
+        incident
+            .log
+            .last()
+            .cloned()
+            .ok_or_else(|| not_found("log entry"))
+    }
+
+    pub async fn add_action(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        input: NewAction,
+    ) -> Result<ResponseAction, StoreError> {
+        actor.require(Action::ManageActions)?;
+        let incident = self
+            .change_incident(actor, number, None, move |ctx, incident, who| {
+                let added = incident.add_action(input, who, ctx.now)?;
+                Ok((
+                    draft("incident.action_added", number, to_value(added)),
+                    vec![],
+                ))
+            })
+            .await?;
+        incident
+            .actions
+            .last()
+            .cloned()
+            .ok_or_else(|| not_found("action"))
+    }
+
+    pub async fn update_action(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        id: u32,
+        update: ActionUpdate,
+    ) -> Result<ResponseAction, StoreError> {
+        actor.require(Action::ManageActions)?;
+        let incident = self
+            .change_incident(actor, number, None, move |ctx, incident, who| {
+                let updated = incident.update_action(id, update, who, ctx.now)?;
+                Ok((
+                    draft("incident.action_updated", number, to_value(updated)),
+                    vec![],
+                ))
+            })
+            .await?;
+        incident
+            .actions
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| not_found(format!("action {id}")))
+    }
+
+    pub async fn record_review(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        input: ReviewInput,
+    ) -> Result<Review, StoreError> {
+        actor.require(Action::RecordReview)?;
+        let incident = self
+            .change_incident(actor, number, None, move |ctx, incident, who| {
+                let review = incident.record_review(input, who, ctx.now)?;
+                Ok((draft("incident.review", number, to_value(review)), vec![]))
+            })
+            .await?;
+        incident.review.ok_or_else(|| not_found("review"))
+    }
+
+    // ----- vulnerabilities --------------------------------------------------------
+
+    pub async fn report_vulnerability(
+        &self,
+        actor: &Actor,
+        input: VulnerabilityReport,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(Action::ReportVulnerability)?;
+        let who = actor.clone();
+        let mut load = vec![];
+        if let Some(n) = input.incident {
+            load.push(EntityRef::Incident(n));
+        }
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            load,
+            vec![NumberKind::Vulnerability],
+            move |ctx| {
+                if let Some(n) = input.incident {
+                    if ctx.loaded.first().is_none_or(Option::is_none) {
+                        return Err(DomainError::field("incident", format!("no incident {n}")));
+                    }
+                }
+                let number = ctx.vulnerability_number(0)?;
+                let v = Vulnerability::report(number, input, &who, ctx.now)?;
+                Ok(Decision {
+                    journal: vec![draft("vulnerability.reported", number, to_value(&v))],
+                    writes: vec![Write::Insert(Entity::Vulnerability(Box::new(v)))],
+                })
+            },
+        );
+        first(self.store.execute(unit).await?)?
+            .into_vulnerability()
+            .ok_or_else(|| not_found("vulnerability"))
+    }
+
+    async fn change_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+        journal_action: &'static str,
+        change: impl FnOnce(
+            &mut Vulnerability,
+            &Actor,
+            rampart_domain::Timestamp,
+        ) -> Result<Value, DomainError>
+        + Send
+        + 'static,
+    ) -> Result<Vulnerability, StoreError> {
+        let who = actor.clone();
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::Vulnerability(number)],
+            vec![],
+            move |mut ctx| {
+                let mut v = take_vulnerability(&mut ctx, 0, number)?;
+                let payload = change(&mut v, &who, ctx.now)?;
+                Ok(Decision {
+                    journal: vec![draft(journal_action, number, payload)],
+                    writes: vec![Write::Update(Entity::Vulnerability(Box::new(v)))],
+                })
+            },
+        );
+        first(self.store.execute(unit).await?)?
+            .into_vulnerability()
+            .ok_or_else(|| not_found("vulnerability"))
+    }
+
+    pub async fn assess_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+        input: VulnerabilityAssessment,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(Action::AssessVulnerability)?;
+        self.change_vulnerability(actor, number, "vulnerability.assessed", |v, who, now| {
+            let payload = json!({"outcome": input.outcome, "notes": input.notes});
+            v.assess(input, who, now)?;
+            Ok(payload)
+        })
+        .await
+    }
+
+    pub async fn resolve_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+        input: VulnerabilityResolution,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(match input {
+            VulnerabilityResolution::Resolved { .. } => Action::ResolveVulnerability,
+            VulnerabilityResolution::Accepted { .. } => Action::AcceptVulnerabilityRisk,
+        })?;
+        self.change_vulnerability(actor, number, "vulnerability.resolution", |v, who, now| {
+            v.resolve(input, who, now)?;
+            Ok(json!({"status": v.status, "resolution": v.resolution}))
+        })
+        .await
+    }
+
+    pub async fn get_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(Action::ViewVulnerabilities)?;
+        self.store
+            .get(&EntityRef::Vulnerability(number))
+            .await?
+            .and_then(Entity::into_vulnerability)
+            .ok_or_else(|| not_found(format!("vulnerability {number}")))
+    }
+
+    pub async fn list_vulnerabilities(
+        &self,
+        actor: &Actor,
+        query: VulnerabilityQuery,
+    ) -> Result<Page<Vulnerability>, StoreError> {
+        actor.require(Action::ViewVulnerabilities)?;
+        self.store.list_vulnerabilities(&query).await
+    }
+
+    // ----- journal --------------------------------------------------------------
+
+    pub async fn journal(
+        &self,
+        actor: &Actor,
+        query: JournalQuery,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
+        actor.require(Action::ReadJournal)?;
+        self.store.journal(&query).await
+    }
+}

@@ -1,0 +1,138 @@
+//! One typed configuration tree: defaults < TOML file < `RAMPART_*`
+//! environment < command-line flags. Unknown keys are refused by name.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Every setting, with its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory of the embedded SQLite database (used when `database_url` is unset).
+    pub data_dir: PathBuf,
+    /// `postgres://user@host:port/database` to use PostgreSQL instead of SQLite.
+    pub database_url: Option<String>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// `human` or `json` log lines (filter with `RUST_LOG`).
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("rampart-data"),
+            database_url: None,
+            body_limit: rampart_http::DEFAULT_BODY_LIMIT,
+            log_format: LogFormat::Human,
+        }
+    }
+}
+
+/// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
+const ENV_KEYS: [&str; 5] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "body_limit",
+    "log_format",
+];
+
+/// Settings given on the command line; `None` leaves the lower layers in force.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_limit: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Layers the sources; errors name the key and where it came from.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                ));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("RAMPART_").only(&ENV_KEYS))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| format!("configuration: {e}"))?;
+        if config.body_limit < 1024 {
+            return Err("configuration: body_limit must be at least 1024 bytes".into());
+        }
+        if let Some(url) = &config.database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(
+                    "configuration: database_url must start with postgres:// or postgresql://"
+                        .into(),
+                );
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_example_parses() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../rampart.example.toml");
+        let config = Config::load(Some(Path::new(example)), &Overrides::default()).unwrap();
+        assert_eq!(config.body_limit, 1024 * 1024);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.toml");
+        std::fs::write(&file, "listn = \"127.0.0.1:1\"\n").unwrap();
+        let err = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+        assert!(err.contains("listn"), "{err}");
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.toml");
+        std::fs::write(&file, "body_limit = 4096\ndata_dir = \"/srv/x\"\n").unwrap();
+        let overrides = Overrides {
+            body_limit: Some(2048),
+            ..Default::default()
+        };
+        let config = Config::load(Some(&file), &overrides).unwrap();
+        assert_eq!(
+            (config.body_limit, config.data_dir),
+            (2048, PathBuf::from("/srv/x"))
+        );
+    }
+}
