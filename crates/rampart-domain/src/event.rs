@@ -234,15 +234,15 @@ impl EventReport {
                 p.push(field, "must not be in the future");
             }
         }
-        if let (Some(o), Some(d)) = (self.occurred_at, self.discovered_at) {
-            if o > d {
-                p.push("occurred_at", "must not be after discovered_at");
-            }
+        if let (Some(o), Some(d)) = (self.occurred_at, self.discovered_at)
+            && o > d
+        {
+            p.push("occurred_at", "must not be after discovered_at");
         }
-        if let (Some(o), Some(e)) = (self.occurred_at, self.ended_at) {
-            if e < o {
-                p.push("ended_at", "must not be before occurred_at");
-            }
+        if let (Some(o), Some(e)) = (self.occurred_at, self.ended_at)
+            && e < o
+        {
+            p.push("ended_at", "must not be before occurred_at");
         }
         if self.ended_at.is_some() && self.is_over == Some(false) {
             p.push("ended_at", "must be absent while is_over is false");

@@ -654,10 +654,10 @@ impl Incident {
         if let Some(c) = &patch.coordinator {
             p.take("coordinator", crate::role::parse_user_name(c));
         }
-        if let Some(list) = &patch.related_incidents {
-            if list.contains(&self.number) {
-                p.push("related_incidents", "must not contain the incident itself");
-            }
+        if let Some(list) = &patch.related_incidents
+            && list.contains(&self.number)
+        {
+            p.push("related_incidents", "must not contain the incident itself");
         }
         p.into_result()?;
         let before = self.clone();

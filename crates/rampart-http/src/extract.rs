@@ -70,10 +70,11 @@ fn field_error(path: &serde_path_to_error::Path, message: String) -> FieldError 
         .strip_prefix("unknown field `")
         .and_then(|m| m.split('`').next())
     {
+        // The path already ends at the unknown field.
         let field = if field.is_empty() {
             name.to_owned()
         } else {
-            format!("{field}.{name}")
+            field
         };
         return FieldError::new(field, "is not a known field");
     }
@@ -94,27 +95,13 @@ fn field_error(path: &serde_path_to_error::Path, message: String) -> FieldError 
 
 /// Parses JSON into `T`, telling syntax errors (400) from field errors (422).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(&mut de) {
-        Ok(value) => {
-            de.end()
-                .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
-            Ok(value)
-        }
-        Err(e) => {
-            let path = e.path().clone();
-            let inner = e.into_inner();
-            match inner.classify() {
-                serde_json::error::Category::Data => Err(ApiError::Invalid(vec![field_error(
-                    &path,
-                    inner.to_string(),
-                )])),
-                _ => Err(ApiError::Malformed(format!(
-                    "the body is not valid JSON: {inner}"
-                ))),
-            }
-        }
-    }
+    // Syntax first, over the whole body, so trailing garbage is malformed rather than a field error.
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().clone();
+        ApiError::Invalid(vec![field_error(&path, e.into_inner().to_string())])
+    })
 }
 
 /// A JSON request body, checked against `T`'s contract.

@@ -83,10 +83,7 @@ fn take_vulnerability(
 
 /// The coordinator must be a user who can handle incidents.
 fn check_coordinator(ctx: &mut Context, i: usize, name: &str) -> Result<(), DomainError> {
-    let user = ctx
-        .take(i, || String::new())
-        .ok()
-        .and_then(Entity::into_user);
+    let user = ctx.take(i, String::new).ok().and_then(Entity::into_user);
     match user {
         Some(u)
             if !u.disabled
@@ -248,11 +245,11 @@ impl Service {
             let event = Event::report(number, report, &reporter, ctx.now);
             // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
             let mut payload = to_value(&event);
-            if event.anonymous {
-                if let Some(map) = payload.as_object_mut() {
-                    map.remove("reporter");
-                    map.remove("submitted_by");
-                }
+            if event.anonymous
+                && let Some(map) = payload.as_object_mut()
+            {
+                map.remove("reporter");
+                map.remove("submitted_by");
             }
             Ok(Decision {
                 journal: vec![draft("event.reported", number, payload)],
@@ -686,10 +683,10 @@ impl Service {
             load,
             vec![NumberKind::Vulnerability],
             move |ctx| {
-                if let Some(n) = input.incident {
-                    if ctx.loaded.first().is_none_or(Option::is_none) {
-                        return Err(DomainError::field("incident", format!("no incident {n}")));
-                    }
+                if let Some(n) = input.incident
+                    && ctx.loaded.first().is_none_or(Option::is_none)
+                {
+                    return Err(DomainError::field("incident", format!("no incident {n}")));
                 }
                 let number = ctx.vulnerability_number(0)?;
                 let v = Vulnerability::report(number, input, &who, ctx.now)?;

@@ -1,6 +1,13 @@
 //! The storage conformance suite on PostgreSQL (runs when
 //! `RAMPART_TEST_DATABASE_URL` is set; says it was skipped otherwise).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
 use std::sync::Arc;
 
 use rampart_domain::{ManualClock, Timestamp};

@@ -1,5 +1,12 @@
 //! The storage conformance suite on SQLite (always runs).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
 use std::sync::Arc;
 
 use rampart_domain::{ManualClock, Timestamp};

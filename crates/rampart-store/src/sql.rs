@@ -400,8 +400,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Indexed columns of a record, by name.
+type Columns = Vec<(&'static str, SqlValue)>;
+
 /// The indexed columns and JSON document of a record.
-fn columns(entity: &Entity) -> Result<(Vec<(&'static str, SqlValue)>, String), StoreError> {
+fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
     let opt = |s: Option<String>| SqlValue::Text(s);
     Ok(match entity {
         Entity::Event(e) => (

@@ -88,13 +88,12 @@ impl Config {
         if config.body_limit < 1024 {
             return Err("configuration: body_limit must be at least 1024 bytes".into());
         }
-        if let Some(url) = &config.database_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                return Err(
-                    "configuration: database_url must start with postgres:// or postgresql://"
-                        .into(),
-                );
-            }
+        if let Some(url) = &config.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(
+                "configuration: database_url must start with postgres:// or postgresql://".into(),
+            );
         }
         Ok(config)
     }

@@ -1,0 +1,122 @@
+//! The command-line tools against a live database: users, tokens, and the
+//! journal check that finds tampering.
+
+use rampart_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+
+crate::on_both_backends!(
+    users_and_tokens_from_the_command_line,
+    tampering_is_named_by_journal_verify
+);
+
+async fn users_and_tokens_from_the_command_line(app: TestApp) {
+    let out = app.cli(&[
+        "user",
+        "add",
+        "pat",
+        "--role",
+        "poc",
+        "--role",
+        "isirt_member",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = app.cli(&["token", "create", "pat"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.trim_end_matches('\n');
+    assert!(
+        token.starts_with("rmp_") && !token.contains(char::is_whitespace),
+        "stdout must hold the token alone: {stdout:?}"
+    );
+    // The token works against the running server.
+    app.post_ok(
+        "/api/v1/events",
+        token,
+        json!({"title": "t", "description": "d"}),
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // Refusals: clear message, non-zero exit, nothing written.
+    let before = app.journal_len().await;
+    for (args, needle) in [
+        (
+            vec!["user", "add", "pat", "--role", "poc"],
+            "exists already",
+        ),
+        (vec!["user", "add", "Bad Name", "--role", "poc"], "name"),
+        (vec!["user", "add", "zed", "--role", "wizard"], "wizard"),
+        (vec!["user", "add", "zed"], "--role"),
+        (vec!["token", "create", "nobody"], "nobody"),
+    ] {
+        let out = app.cli(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+    assert_eq!(app.journal_len().await, before);
+    let _ = app.user("other", &[Role::Auditor]).await;
+}
+
+async fn tampering_is_named_by_journal_verify(app: TestApp) {
+    let pat = app.user("pat", &[Role::Poc]).await;
+    for i in 0..6 {
+        app.post_ok(
+            "/api/v1/events",
+            &pat,
+            json!({"title": format!("event {i}"), "description": "d"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let out = app.cli(&["journal", "verify"]);
+    assert!(out.status.success());
+    let head = app.store.journal_head().await.unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("OK {} entries, head {}", head.0, head.1)
+    );
+
+    // Change one byte of one entry's payload directly in the database.
+    let entries = app
+        .store
+        .journal(&rampart_store::JournalQuery {
+            after: 0,
+            limit: 100,
+            entity: None,
+        })
+        .await
+        .unwrap();
+    let seq = entries
+        .iter()
+        .find(|e| e.payload.contains("\"event 3\""))
+        .unwrap()
+        .seq;
+    let drop_guard = match app.backend {
+        Backend::Sqlite => "DROP TRIGGER journal_no_update",
+        Backend::Postgres => "DROP TRIGGER journal_no_update ON journal",
+    };
+    let tamper = format!(
+        "UPDATE journal SET payload = replace(payload, 'event 3', 'event 8') WHERE seq = {seq}"
+    );
+    app.raw_sql(&[drop_guard, &tamper]).await;
+    let out = app.cli(&["journal", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("BROKEN at sequence {seq}:")),
+        "{stdout}"
+    );
+}

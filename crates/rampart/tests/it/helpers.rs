@@ -1,0 +1,241 @@
+//! `TestApp`: a running Rampart on an ephemeral port with a fresh database.
+
+use std::net::SocketAddr;
+use std::process::Output;
+use std::sync::Arc;
+
+use rampart_domain::{Actor, Role, SystemClock};
+use rampart_http::{AppState, DEFAULT_BODY_LIMIT, Service};
+use rampart_store::Store;
+use rampart_store_pg::testing::TestDatabase;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[allow(dead_code, reason = "held for its Drop")]
+enum Guard {
+    Dir(TempDir),
+    Db(TestDatabase),
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub admin: String,
+    pub service: Arc<Service>,
+    pub store: Arc<dyn Store>,
+    pub backend: Backend,
+    /// `--data-dir DIR` or `--database-url URL`, for the command-line tools.
+    pub storage_args: Vec<String>,
+    _guard: Guard,
+}
+
+/// Runs each named test function (taking a `TestApp`) on both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite, stringify!($name)).await {
+                        super::$name(app).await;
+                    }
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres, stringify!($name)).await {
+                        super::$name(app).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend, test: &str) -> Option<Self> {
+        let clock = Arc::new(SystemClock);
+        let (store, guard, storage_args): (Arc<dyn Store>, Guard, Vec<String>) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let store = rampart_store_sqlite::open(dir.path(), clock.clone())
+                    .await
+                    .unwrap();
+                let args = vec!["--data-dir".into(), dir.path().display().to_string()];
+                (Arc::new(store), Guard::Dir(dir), args)
+            }
+            Backend::Postgres => {
+                let db = TestDatabase::create(test).await?;
+                let store = rampart_store_pg::open(db.url(), clock.clone())
+                    .await
+                    .unwrap();
+                let args = vec!["--database-url".into(), db.url().to_owned()];
+                (Arc::new(store), Guard::Db(db), args)
+            }
+        };
+        let service = Arc::new(Service::new(store.clone(), clock));
+        let admin = service
+            .bootstrap_admin()
+            .await
+            .unwrap()
+            .expect("a fresh database bootstraps the admin");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = rampart_http::app(AppState {
+            service: service.clone(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Some(Self {
+            addr,
+            client: reqwest::Client::new(),
+            admin,
+            service,
+            store,
+            backend,
+            storage_args,
+            _guard: guard,
+        })
+    }
+
+    /// Creates a user with roles and returns an API token for them.
+    pub async fn user(&self, name: &str, roles: &[Role]) -> String {
+        self.service
+            .add_user(&Actor::system(), name, roles.to_vec())
+            .await
+            .unwrap();
+        self.service
+            .create_token(&Actor::system(), name)
+            .await
+            .unwrap()
+            .1
+    }
+
+    /// Sends a request; returns the status and the JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("http://{}{path}", self.addr));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        if status.is_client_error() || status.is_server_error() {
+            let ct = resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            assert_eq!(
+                ct, "application/problem+json",
+                "error {status} without a problem document"
+            );
+        }
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap()
+            },
+        )
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Posts and insists on the expected status, showing the body otherwise.
+    pub async fn post_ok(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        expected: StatusCode,
+    ) -> Value {
+        let (status, json) = self.post(path, token, body).await;
+        assert_eq!(status, expected, "POST {path}: {json}");
+        json
+    }
+
+    pub async fn journal_len(&self) -> u64 {
+        self.store.journal_head().await.unwrap().0
+    }
+
+    /// Runs the real `rampart` binary against this app's database.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        all.extend(self.storage_args.iter().cloned());
+        std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(&all)
+            .env_remove("RAMPART_DATABASE_URL")
+            .env_remove("RAMPART_DATA_DIR")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs SQL straight against the database, as an intruder with access could.
+    pub async fn raw_sql(&self, statements: &[&str]) {
+        use sqlx::Connection;
+        match &self._guard {
+            Guard::Dir(dir) => {
+                let url = format!("sqlite://{}", dir.path().join("rampart.db").display());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                for s in statements {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string()))
+                        .execute(&mut conn)
+                        .await
+                        .unwrap();
+                }
+            }
+            Guard::Db(db) => {
+                let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+                for s in statements {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string()))
+                        .execute(&mut conn)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// The field names of a problem document's errors.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

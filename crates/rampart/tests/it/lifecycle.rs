@@ -1,0 +1,382 @@
+//! The whole ISO/IEC 27035 story over real HTTP: report, triage, confirm,
+//! respond, crisis, recover, close, learn lessons, and a journal that verifies.
+
+use rampart_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+crate::on_both_backends!(
+    the_lifecycle_end_to_end,
+    vulnerabilities_have_their_own_track,
+    anonymous_reporters_stay_hidden
+);
+
+async fn the_lifecycle_end_to_end(app: TestApp) {
+    let rita = app.user("rita", &[Role::Reporter]).await;
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let aud = app.user("aud", &[Role::Auditor]).await;
+
+    // Detect and report: three sensor alerts and one person's report.
+    let mut numbers = Vec::new();
+    for i in 0..3 {
+        let event = app
+            .post_ok(
+                "/api/v1/events",
+                &pat,
+                json!({
+                    "title": format!("IDS: outbound beaconing {i}"),
+                    "description": "periodic connections to a known C2 address",
+                    "occurred_at": "2026-01-10T06:55:00Z",
+                    "discovered_at": "2026-01-10T08:00:00+01:00",
+                    "assets": [format!("srv-app-0{i}")],
+                    "source": {"kind": "sensor", "name": "ids-1", "ref": format!("alert-{i}")},
+                    "observables": [{"type": "ip", "value": "203.0.113.7"}],
+                    "tlp": "AMBER"
+                }),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(event["status"], "reported");
+        assert_eq!(
+            event["discovered_at"], "2026-01-10T07:00:00.000000Z",
+            "offsets are normalised to UTC"
+        );
+        numbers.push(event["number"].as_str().unwrap().to_owned());
+    }
+    let person = app
+        .post_ok(
+            "/api/v1/events",
+            &rita,
+            json!({
+                "title": "Odd pop-up asking for my password",
+                "description": "After opening an invoice attachment a window asked for my credentials.",
+                "how": "e-mail attachment", "why": "unknown",
+                "impact": "I may have typed my password",
+                "reporter": {"name": "Rita Reporter", "contact": "rita@example.org"},
+                "source": {"kind": "person"}
+            }),
+            StatusCode::CREATED,
+        )
+        .await;
+    numbers.push(person["number"].as_str().unwrap().to_owned());
+    assert!(
+        numbers[0].starts_with("EVT-") && numbers[0].ends_with("-000001"),
+        "{numbers:?}"
+    );
+    assert!(numbers[3].ends_with("-000004"));
+
+    // The reporter sees her own report only; the PoC sees all four, sensors filterable.
+    let (_, mine) = app.get("/api/v1/events", &rita).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let (_, sensors) = app
+        .get("/api/v1/events?source=sensor&status=reported", &pat)
+        .await;
+    assert_eq!(sensors["items"].as_array().unwrap().len(), 3);
+    let (status, _) = app
+        .get(&format!("/api/v1/events/{}", numbers[0]), &rita)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a reporter cannot read others' events"
+    );
+
+    // Assess: the PoC takes one into triage and calls it a false alarm; escalates the others.
+    let e = app
+        .post_ok(
+            &format!("/api/v1/events/{}/triage", numbers[3]),
+            &pat,
+            json!({}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(e["status"], "triage");
+    app.post_ok(
+        &format!("/api/v1/events/{}/assessment", numbers[3]),
+        &pat,
+        json!({"decision": "false_alarm", "notes": "phishing simulation by IT"}),
+        StatusCode::OK,
+    )
+    .await;
+    for n in &numbers[..3] {
+        let e = app
+            .post_ok(
+                &format!("/api/v1/events/{n}/assessment"),
+                &pat,
+                json!({"decision": "possible_incident", "escalate": true}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(e["status"], "escalated");
+    }
+
+    // Decide: the ISIRT confirms one incident from two events.
+    let incident = app
+        .post_ok(
+            "/api/v1/incidents",
+            &ian,
+            json!({
+                "events": [numbers[0], numbers[1]],
+                "title": "Malware beaconing from application servers",
+                "category": "malware",
+                "severity": {"system_importance": "particularly_important", "business_loss": "especially_serious", "social_impact": "minor"},
+                "effort": "high",
+                "coordinator": "ian"
+            }),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(incident["status"], "confirmed");
+    assert_eq!(incident["severity"]["class"], "IV");
+    assert_eq!(incident["severity"]["label"], "Emergency");
+    assert_eq!(incident["severity"]["significant"], true);
+    assert_eq!(incident["priority"], 3);
+    let inc = incident["number"].as_str().unwrap().to_owned();
+    assert!(inc.starts_with("INC-") && inc.ends_with("-0001"));
+    let base = format!("/api/v1/incidents/{inc}");
+
+    // ... and links the third.
+    let linked = app
+        .post_ok(
+            &format!("{base}/events"),
+            &ian,
+            json!({"event": numbers[2]}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(linked["events"].as_array().unwrap().len(), 3);
+
+    // Respond, with the log and an action that needs the system owner's approval.
+    app.post_ok(&format!("{base}/log"), &ian, json!({"action": "isolated srv-app-00 from the network", "decision": "contain first", "reason": "active C2", "tools": ["EDR console"]}), StatusCode::CREATED).await;
+    let action = app.post_ok(&format!("{base}/actions"), &ian, json!({"what": "take srv-app-01 offline", "owner": "ops on-call", "requires_approval": true}), StatusCode::CREATED).await;
+    let action_path = format!("{base}/actions/{}", action["id"]);
+    let (status, problem) = app
+        .call(
+            reqwest::Method::PATCH,
+            &action_path,
+            Some(&ian),
+            Some(json!({"status": "in_progress"})),
+        )
+        .await;
+    assert_eq!(
+        (status, crate::helpers::fields(&problem)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["approved_by".to_owned()]
+        )
+    );
+    let (status, done) = app.call(reqwest::Method::PATCH, &action_path, Some(&ian), Some(json!({"approved_by": "system owner A. Admin", "status": "done", "outcome": "offline"}))).await;
+    assert_eq!(
+        (status, done["status"].as_str()),
+        (StatusCode::OK, Some("done"))
+    );
+
+    for (to, extra) in [
+        ("responding", json!({})),
+        ("crisis", json!({})),
+        ("responding", json!({})),
+        ("recovering", json!({})),
+        (
+            "closed",
+            json!({"resolution": "hosts reimaged, C2 blocked"}),
+        ),
+    ] {
+        let mut body = json!({"to": to, "reason": format!("moving to {to}")});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let moved = app
+            .post_ok(&format!("{base}/transitions"), &ian, body, StatusCode::OK)
+            .await;
+        assert_eq!(moved["status"], to);
+    }
+
+    // Learn lessons: a class IV incident needs its review before it is marked reviewed.
+    let (status, problem) = app
+        .post(
+            &format!("{base}/transitions"),
+            &mia,
+            json!({"to": "reviewed", "reason": "done"}),
+        )
+        .await;
+    assert_eq!(
+        (status, crate::helpers::fields(&problem)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["review".to_owned()])
+    );
+    app.post_ok(
+        &format!("{base}/review"),
+        &ian,
+        json!({"what_worked": "EDR isolation", "detection": "DNS logging would have caught it a day earlier",
+               "communication_effective": true, "lessons": ["patch invoice parser", "alert on beaconing"],
+               "improvements": [{"what": "enable DNS logging", "owner": "network team", "due": "2026-12-31T00:00:00Z"}]}),
+        StatusCode::CREATED,
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            &format!("{base}/transitions"),
+            &ian,
+            json!({"to": "reviewed", "reason": "review held"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only the ISIRT manager marks an incident reviewed"
+    );
+    let reviewed = app
+        .post_ok(
+            &format!("{base}/transitions"),
+            &mia,
+            json!({"to": "reviewed", "reason": "review held"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(reviewed["status"], "reviewed");
+
+    // The record holds it all.
+    let (_, full) = app.get(&base, &ian).await;
+    assert_eq!(full["linked_events"].as_array().unwrap().len(), 3);
+    assert!(
+        full["linked_events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "linked")
+    );
+    assert_eq!(full["resolution"], "hosts reimaged, C2 blocked");
+    assert!(full["contained_at"].is_string() && full["closed_at"].is_string());
+    let transitions = full["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "transition")
+        .count();
+    assert_eq!(transitions, 6);
+    let (_, review) = app.get(&format!("{base}/review"), &aud).await;
+    assert_eq!(review["lessons"][1], "alert on beaconing");
+    let (_, false_alarm) = app
+        .get(&format!("/api/v1/events/{}", numbers[3]), &pat)
+        .await;
+    assert_eq!(false_alarm["status"], "false_alarm");
+    let (_, register) = app
+        .get("/api/v1/incidents?class=IV&category=malware", &aud)
+        .await;
+    assert_eq!(register["items"][0]["number"], inc.as_str());
+
+    // The journal: readable by the auditor, filterable, and it verifies from the command line.
+    let (_, journal) = app
+        .get(&format!("/api/v1/journal?entity={inc}"), &aud)
+        .await;
+    let actions: Vec<&str> = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.first(), Some(&"incident.confirmed"));
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "incident.transition")
+            .count(),
+        6
+    );
+    let (status, _) = app.get("/api/v1/journal", &ian).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let out = app.cli(&["journal", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "verify failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = app.journal_len().await;
+    assert!(
+        stdout.starts_with(&format!("OK {count} entries, head ")),
+        "{stdout}"
+    );
+}
+
+async fn vulnerabilities_have_their_own_track(app: TestApp) {
+    let rita = app.user("rita", &[Role::Reporter]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let v = app.post_ok("/api/v1/vulnerabilities", &rita, json!({"title": "Printer admin page has default password", "description": "admin/admin works", "assets": ["printer-3"]}), StatusCode::CREATED).await;
+    assert_eq!(v["status"], "reported");
+    let n = v["number"].as_str().unwrap().to_owned();
+    assert!(n.starts_with("VUL-") && n.ends_with("-0001"));
+    let base = format!("/api/v1/vulnerabilities/{n}");
+    app.post_ok(
+        &format!("{base}/assessment"),
+        &ian,
+        json!({"outcome": "under_assessment"}),
+        StatusCode::OK,
+    )
+    .await;
+    let confirmed = app
+        .post_ok(
+            &format!("{base}/assessment"),
+            &ian,
+            json!({"outcome": "confirmed", "notes": "reproduced"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(confirmed["status"], "confirmed");
+    let (status, _) = app.post(&format!("{base}/resolution"), &ian, json!({"outcome": "accepted", "justification": "printer retired soon", "until": "2099-01-01T00:00:00Z"})).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "accepting risk is the ISIRT manager's call"
+    );
+    let resolved = app.post_ok(&format!("{base}/resolution"), &ian, json!({"outcome": "resolved", "how": "password changed, admin page restricted", "authorised_by": "facilities manager"}), StatusCode::OK).await;
+    assert_eq!(resolved["status"], "resolved");
+    let (status, problem) = app
+        .post(
+            &format!("{base}/resolution"),
+            &mia,
+            json!({"outcome": "accepted", "justification": "x", "until": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["current"].as_str()),
+        (StatusCode::CONFLICT, Some("resolved"))
+    );
+    let (_, list) = app
+        .get("/api/v1/vulnerabilities?status=resolved&text=printer", &ian)
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+async fn anonymous_reporters_stay_hidden(app: TestApp) {
+    let rita = app.user("rita", &[Role::Reporter]).await;
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let aud = app.user("aud", &[Role::Auditor]).await;
+    let e = app.post_ok("/api/v1/events", &rita, json!({"title": "My manager shares passwords", "description": "on a sticky note", "anonymous": true}), StatusCode::CREATED).await;
+    let path = format!("/api/v1/events/{}", e["number"].as_str().unwrap());
+    let (_, seen_by_poc) = app.get(&path, &pat).await;
+    assert!(
+        seen_by_poc["reporter"].is_null() && seen_by_poc["submitted_by"].is_null(),
+        "{seen_by_poc}"
+    );
+    let (_, seen_by_manager) = app.get(&path, &mia).await;
+    assert_eq!(seen_by_manager["submitted_by"], "rita");
+    let (_, journal) = app
+        .get(
+            &format!("/api/v1/journal?entity={}", e["number"].as_str().unwrap()),
+            &aud,
+        )
+        .await;
+    assert_eq!(journal["items"].as_array().unwrap().len(), 1);
+    let text = journal.to_string();
+    assert!(
+        !text.contains("rita"),
+        "the journal names an anonymous reporter: {text}"
+    );
+    assert!(text.contains("\"actor\":\"anonymous\""));
+}

@@ -1,0 +1,17 @@
+//! Rampart's integration tests: the real router on a loopback port, the real
+//! binary for command-line behaviour, on SQLite always and on PostgreSQL when
+//! `RAMPART_TEST_DATABASE_URL` is set.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+mod helpers;
+
+mod bad_input;
+mod cli;
+mod lifecycle;
+mod openapi;
