@@ -10,12 +10,10 @@ pub mod service;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -49,8 +47,6 @@ pub fn app(state: AppState) -> Router {
             async move { Json(doc.as_ref().clone()) }
         }),
     )
-    .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
-    .route("/readyz", get(ready))
     .fallback(|| async { ApiError::NotFound("no such route".into()) })
     .layer(DefaultBodyLimit::max(body_limit))
     .layer(CatchPanicLayer::custom(|_| {
@@ -58,12 +54,4 @@ pub fn app(state: AppState) -> Router {
     }))
     .layer(TraceLayer::new_for_http())
     .with_state(state)
-}
-
-/// Ready when the store answers.
-async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    match state.service.store().journal_head().await {
-        Ok(_) => (StatusCode::OK, Json(json!({"status": "ready"}))).into_response(),
-        Err(e) => ApiError::from(e).into_response(),
-    }
 }

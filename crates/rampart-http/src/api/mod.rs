@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub mod events;
+pub mod health;
 pub mod incidents;
 pub mod journal;
 pub mod vulnerabilities;
@@ -30,6 +31,7 @@ pub mod vulnerabilities;
         (name = "incidents", description = "Assess and decide, respond, learn lessons"),
         (name = "vulnerabilities", description = "Weaknesses on their own track"),
         (name = "journal", description = "The hash-chained record of every change"),
+        (name = "operations", description = "Health checks"),
     )
 )]
 struct ApiDoc;
@@ -72,7 +74,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(vulnerabilities::assess))
         .routes(routes!(vulnerabilities::resolve))
         .routes(routes!(journal::list));
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .nest("/api/v1", v1)
 }
 
 /// Parses a record number from the path; a malformed one is simply not found.

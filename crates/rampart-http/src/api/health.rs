@@ -1,0 +1,28 @@
+//! Liveness and readiness, for load balancers and orchestrators; no token needed.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` or `ready`.
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The process is up and its database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.service.store().journal_head().await?;
+    Ok(Json(Health { status: "ready" }))
+}
