@@ -486,20 +486,19 @@ impl Event {
 
     /// Words the text filter searches.
     pub fn search_text(&self) -> String {
-        let mut parts = vec![
-            self.number.to_string(),
-            self.title.to_string(),
-            self.description.to_string(),
+        let number = self.number.to_string();
+        let head = [
+            number.as_str(),
+            self.title.as_str(),
+            self.description.as_str(),
         ];
-        parts.extend(self.assets.iter().map(ToString::to_string));
-        parts.extend(self.observables.iter().map(|o| o.value.clone()));
-        if let Some(name) = &self.source.name {
-            parts.push(name.to_string());
-        }
-        if let Some(r) = &self.source.reference {
-            parts.push(r.to_string());
-        }
-        parts.join("\n").to_lowercase()
+        let source = [&self.source.name, &self.source.reference];
+        crate::text::search_words(
+            head.into_iter()
+                .chain(self.assets.iter().map(Text::as_str))
+                .chain(self.observables.iter().map(|o| o.value.as_str()))
+                .chain(source.into_iter().flatten().map(Text::as_str)),
+        )
     }
 }
 

@@ -912,14 +912,15 @@ impl Incident {
 
     /// Words the text filter searches.
     pub fn search_text(&self) -> String {
-        let mut parts = vec![
-            self.number.to_string(),
-            self.title.to_string(),
-            self.description.to_string(),
-        ];
-        parts.extend(self.assets.iter().map(ToString::to_string));
-        parts.extend(self.events.iter().map(ToString::to_string));
-        parts.join("\n").to_lowercase()
+        let numbers: Vec<String> = std::iter::once(self.number.to_string())
+            .chain(self.events.iter().map(ToString::to_string))
+            .collect();
+        crate::text::search_words(
+            [self.title.as_str(), self.description.as_str()]
+                .into_iter()
+                .chain(numbers.iter().map(String::as_str))
+                .chain(self.assets.iter().map(Text::as_str)),
+        )
     }
 }
 

@@ -74,6 +74,15 @@ impl fmt::Display for Text {
     }
 }
 
+/// The lower-cased words a record's text filter searches, one part per line.
+pub fn search_words<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    parts
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase()
+}
+
 /// Parses an optional text; blank counts as absent.
 pub fn optional_text(raw: Option<&str>) -> Result<Option<Text>, String> {
     match raw {

@@ -144,6 +144,25 @@ impl<B: SqlBackend> SqlStore<B> {
         self.backend.reader().await?.execute(sql, &[]).await
     }
 
+    /// A page of `table` newest first (by insertion order), with an `id` cursor.
+    async fn newest_first<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        mut f: Filter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
+        if let Some(c) = parse_cursor(cursor, 1)? {
+            f.and("id < ?", vec![SqlValue::int(c[0])]);
+        }
+        let sql = format!("SELECT id, data FROM {table}{} ORDER BY id DESC", f.sql());
+        let sql = sql + &f.limit(limit);
+        let rows = self
+            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
+            .await?;
+        paginate(rows, limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+    }
+
     async fn fetch(
         &self,
         sql: &str,
@@ -639,15 +658,8 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         }
         f.contains(q.text.as_deref());
         f.text("submitted_by", q.submitted_by.as_deref());
-        if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
-            f.and("id < ?", vec![SqlValue::int(c[0])]);
-        }
-        let sql = format!("SELECT id, data FROM events{} ORDER BY id DESC", f.sql());
-        let sql = sql + &f.limit(q.limit);
-        let rows = self
-            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
-            .await?;
-        paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+        self.newest_first("events", f, q.cursor.as_deref(), q.limit)
+            .await
     }
 
     async fn list_incidents(&self, q: &IncidentQuery) -> Result<Page<Incident>, StoreError> {
@@ -695,18 +707,8 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         let mut f = Filter::default();
         f.text("status", q.status.map(|s| s.as_str()));
         f.contains(q.text.as_deref());
-        if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
-            f.and("id < ?", vec![SqlValue::int(c[0])]);
-        }
-        let sql = format!(
-            "SELECT id, data FROM vulnerabilities{} ORDER BY id DESC",
-            f.sql()
-        );
-        let sql = sql + &f.limit(q.limit);
-        let rows = self
-            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
-            .await?;
-        paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+        self.newest_first("vulnerabilities", f, q.cursor.as_deref(), q.limit)
+            .await
     }
 
     async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
