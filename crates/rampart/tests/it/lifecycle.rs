@@ -150,6 +150,43 @@ async fn the_lifecycle_end_to_end(app: TestApp) {
         .await;
     assert_eq!(linked["events"].as_array().unwrap().len(), 3);
 
+    // The ISIRT overrides the computed class, with a justification the journal keeps beside it.
+    let (status, patched) = app
+        .call(reqwest::Method::PATCH, &base, Some(&ian), Some(json!({"severity_override": {"class": "III", "justification": "contained to test systems"}, "effort": "medium"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(
+        (
+            patched["severity"]["class"].as_str(),
+            patched["severity"]["computed_class"].as_str()
+        ),
+        (Some("III"), Some("IV"))
+    );
+    assert_eq!(patched["priority"], 5);
+    let (_, journal) = app
+        .get(&format!("/api/v1/journal?entity={inc}"), &aud)
+        .await;
+    let update = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "incident.updated")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        update["payload"]["changed"]["effort"],
+        json!({"before": "high", "after": "medium"})
+    );
+    let (status, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            &base,
+            Some(&ian),
+            Some(json!({"severity_override": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "removing the override");
+
     // Respond, with the log and an action that needs the system owner's approval.
     app.post_ok(&format!("{base}/log"), &ian, json!({"action": "isolated srv-app-00 from the network", "decision": "contain first", "reason": "active C2", "tools": ["EDR console"]}), StatusCode::CREATED).await;
     let action = app.post_ok(&format!("{base}/actions"), &ian, json!({"what": "take srv-app-01 offline", "owner": "ops on-call", "requires_approval": true}), StatusCode::CREATED).await;
@@ -238,6 +275,36 @@ async fn the_lifecycle_end_to_end(app: TestApp) {
         .await;
     assert_eq!(reviewed["status"], "reviewed");
 
+    // Reopening needs the manager and a reason; the incident goes back to responding.
+    let (status, _) = app
+        .post(
+            &format!("{base}/transitions"),
+            &ian,
+            json!({"to": "responding", "reason": "reinfection"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let reopened = app
+        .post_ok(
+            &format!("{base}/transitions"),
+            &mia,
+            json!({"to": "responding", "reason": "reinfection seen on srv-app-02"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(
+        (reopened["status"].as_str(), reopened["closed_at"].is_null()),
+        (Some("responding"), true)
+    );
+    for (to, extra) in [("recovering", json!({})), ("closed", json!({}))] {
+        let mut body = json!({"to": to, "reason": "second round done"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        app.post_ok(&format!("{base}/transitions"), &ian, body, StatusCode::OK)
+            .await;
+    }
+
     // The record holds it all.
     let (_, full) = app.get(&base, &ian).await;
     assert_eq!(full["linked_events"].as_array().unwrap().len(), 3);
@@ -256,7 +323,7 @@ async fn the_lifecycle_end_to_end(app: TestApp) {
         .iter()
         .filter(|l| l["kind"] == "transition")
         .count();
-    assert_eq!(transitions, 6);
+    assert_eq!(transitions, 9);
     let (_, review) = app.get(&format!("{base}/review"), &aud).await;
     assert_eq!(review["lessons"][1], "alert on beaconing");
     let (_, false_alarm) = app
@@ -284,7 +351,7 @@ async fn the_lifecycle_end_to_end(app: TestApp) {
             .iter()
             .filter(|a| **a == "incident.transition")
             .count(),
-        6
+        9
     );
     let (status, _) = app.get("/api/v1/journal", &ian).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
