@@ -555,12 +555,10 @@ impl Incident {
         now: Timestamp,
     ) -> Result<(), DomainError> {
         if !self.status.is_open() {
-            return Err(DomainError::IllegalTransition {
-                entity: self.entity(),
-                current: self.status.to_string(),
-                requested: "take a new event".into(),
-                allowed: vec!["reopen it first (to responding)".into()],
-            });
+            return Err(DomainError::Conflict(format!(
+                "{} is {}; reopen it (to responding) before linking events",
+                self.number, self.status
+            )));
         }
         Self::ensure_capacity(self.events.len(), "event")?;
         event.link(self.number)?;

@@ -95,3 +95,5 @@ END;
 $$;
 CREATE TRIGGER journal_no_update BEFORE UPDATE OR DELETE ON journal
 FOR EACH ROW EXECUTE FUNCTION journal_append_only();
+CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal
+FOR EACH STATEMENT EXECUTE FUNCTION journal_append_only();

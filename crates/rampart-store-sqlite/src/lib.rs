@@ -66,15 +66,27 @@ pub async fn open_existing(
     Ok(SqlStore::new(connect(data_dir, false).await?, clock))
 }
 
+/// Creates the data directory readable by its owner only: it holds reporter identities.
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| {
+        StoreError::Database(format!(
+            "cannot create data directory {}: {e}",
+            dir.display()
+        ))
+    })
+}
+
 async fn connect(data_dir: &Path, create: bool) -> Result<SqliteBackend, StoreError> {
     let path = data_dir.join(DATABASE_FILE);
     if create {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Database(format!(
-                "cannot create data directory {}: {e}",
-                data_dir.display()
-            ))
-        })?;
+        create_private_dir(data_dir)?;
     } else if !path.exists() {
         return Err(StoreError::Database(format!(
             "no Rampart database at {}",
