@@ -55,9 +55,9 @@ pub use incident::{
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
 pub use role::{Action, Actor, Role, parse_user_name};
-pub use text::{Text, optional_text, text_list};
+pub use text::{Text, search_words};
 pub use timestamp::Timestamp;
 pub use vulnerability::{
-    Decision, Vulnerability, VulnerabilityAssessment, VulnerabilityOutcome, VulnerabilityReport,
+    Step, Vulnerability, VulnerabilityAssessment, VulnerabilityOutcome, VulnerabilityReport,
     VulnerabilityResolution,
 };

@@ -83,22 +83,6 @@ pub fn search_words<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
         .to_lowercase()
 }
 
-/// Parses an optional text; blank counts as absent.
-pub fn optional_text(raw: Option<&str>) -> Result<Option<Text>, String> {
-    match raw {
-        Some(s) if !s.trim().is_empty() => Text::new(s).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// Parses a list of texts, naming the first bad position.
-pub fn text_list(raw: &[String]) -> Result<Vec<Text>, String> {
-    raw.iter()
-        .enumerate()
-        .map(|(i, s)| Text::new(s).map_err(|e| format!("item {i} {e}")))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,6 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// One journal entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(Default))]
 pub struct JournalEntry {
     pub seq: u64,
     /// Fixed-width RFC 3339, UTC.
