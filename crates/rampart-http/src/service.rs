@@ -434,18 +434,27 @@ impl Service {
             .ok_or_else(|| not_found("incident"))
     }
 
+    /// One incident (with its log, actions and review).
     pub async fn get_incident(
         &self,
         actor: &Actor,
         number: IncidentNumber,
-    ) -> Result<(Incident, Vec<Event>), StoreError> {
+    ) -> Result<Incident, StoreError> {
         actor.require(Action::ViewIncidents)?;
-        let incident = self
-            .store
+        self.store
             .get(&EntityRef::Incident(number))
             .await?
             .and_then(Entity::into_incident)
-            .ok_or_else(|| not_found(format!("incident {number}")))?;
+            .ok_or_else(|| not_found(format!("incident {number}")))
+    }
+
+    /// One incident and the linked events the actor may read.
+    pub async fn incident_with_events(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+    ) -> Result<(Incident, Vec<Event>), StoreError> {
+        let incident = self.get_incident(actor, number).await?;
         let mut events = Vec::with_capacity(incident.events.len());
         if actor.may(Action::ViewEvents) {
             for n in &incident.events {

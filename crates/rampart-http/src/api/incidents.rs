@@ -94,7 +94,10 @@ pub async fn get(
     Caller(actor): Caller,
     Path(n): Path<String>,
 ) -> Result<Json<IncidentView>, ApiError> {
-    let (incident, linked_events) = s.service.get_incident(&actor, incident_number(&n)?).await?;
+    let (incident, linked_events) = s
+        .service
+        .incident_with_events(&actor, incident_number(&n)?)
+        .await?;
     Ok(Json(IncidentView {
         incident,
         linked_events,
@@ -180,7 +183,6 @@ pub async fn log(
         s.service
             .get_incident(&actor, incident_number(&n)?)
             .await?
-            .0
             .log,
     ))
 }
@@ -216,7 +218,6 @@ pub async fn actions(
         s.service
             .get_incident(&actor, incident_number(&n)?)
             .await?
-            .0
             .actions,
     ))
 }
@@ -271,7 +272,6 @@ pub async fn review(
     s.service
         .get_incident(&actor, number)
         .await?
-        .0
         .review
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("{number} has no lessons-learned review yet")))
