@@ -421,6 +421,9 @@ pub struct Incident {
     pub log: Vec<LogEntry>,
     pub actions: Vec<ResponseAction>,
     pub review: Option<Review>,
+    /// Need-to-know: when not empty, only these users may see the incident at all.
+    #[serde(default)]
+    pub restricted_to: Vec<String>,
     pub updated_at: Timestamp,
 }
 
@@ -488,6 +491,7 @@ impl Incident {
             log: Vec::new(),
             actions: Vec::new(),
             review: None,
+            restricted_to: Vec::new(),
             updated_at: now,
         };
         let list = incident
@@ -906,6 +910,40 @@ impl Incident {
         self.review
             .as_ref()
             .ok_or_else(|| DomainError::NotFound("review".into()))
+    }
+
+    /// Need-to-know: whether `actor` may see this incident at all. A
+    /// restricted incident is hidden from everyone not named, whatever their role.
+    pub fn readable_by(&self, actor: &Actor) -> bool {
+        actor.may(Action::ViewIncidents)
+            && (self.restricted_to.is_empty() || self.restricted_to.contains(&actor.name))
+    }
+
+    /// Restricts the incident to the named users, or lifts the restriction
+    /// with an empty list. Whoever restricts must stay on the list.
+    pub fn restrict(
+        &mut self,
+        users: Vec<String>,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let mut names = Vec::with_capacity(users.len());
+        for (i, raw) in users.iter().enumerate() {
+            let name = crate::parse_user_name(raw.trim())
+                .map_err(|m| DomainError::field(format!("users[{i}]"), m))?;
+            names.push(name);
+        }
+        names.sort();
+        names.dedup();
+        if !names.is_empty() && !names.contains(&by.name) {
+            return Err(DomainError::field(
+                "users",
+                "must include yourself, or you could no longer see the incident",
+            ));
+        }
+        self.restricted_to = names;
+        self.updated_at = now;
+        Ok(())
     }
 
     /// Words the text filter searches.

@@ -53,6 +53,7 @@ wire_enum!(
         SeeReporterIdentity => "see_reporter_identity",
         ReadJournal => "read_journal",
         ManageUsers => "manage_users",
+        RestrictIncident => "restrict_incident",
     }
 );
 
@@ -68,7 +69,9 @@ impl Action {
             TriageEvent | AssessEvent => &[Poc, IsirtMember, IsirtManager],
             RejectEvent | ConfirmIncident | UpdateIncident | OverrideSeverity | LinkEvent
             | TransitionIncident | WriteLog | ManageActions | RecordReview
-            | AssessVulnerability | ResolveVulnerability => &[IsirtMember, IsirtManager],
+            | AssessVulnerability | ResolveVulnerability | RestrictIncident => {
+                &[IsirtMember, IsirtManager]
+            }
             ViewIncidents | ViewVulnerabilities => {
                 &[Poc, IsirtMember, IsirtManager, Auditor, Admin]
             }

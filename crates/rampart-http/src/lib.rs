@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod people;
 pub mod service;
 
 use std::sync::Arc;

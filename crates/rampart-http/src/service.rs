@@ -12,7 +12,7 @@ use rampart_domain::{
     VulnerabilityReport, VulnerabilityResolution,
 };
 use rampart_store::{
-    ApiToken, Committed, Context, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
+    ApiToken, Committed, Context, Counts, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
     JournalDraft, JournalEntry, JournalQuery, Page, Store, StoreError, UnitOfWork, User,
     VulnerabilityQuery, Write,
 };
@@ -24,11 +24,20 @@ use crate::auth;
 /// The journal's actor for an anonymous report.
 pub const ANONYMOUS: &str = "anonymous";
 
+/// A committed change, announced to live pages (the record and what happened to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub entity: String,
+    pub action: String,
+}
+
 /// Every command and query of Rampart.
 #[derive(Debug, Clone)]
 pub struct Service {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: crate::people::AuthSettings,
+    changes: tokio::sync::broadcast::Sender<Change>,
 }
 
 fn to_value<T: Serialize>(value: &T) -> Value {
@@ -105,7 +114,43 @@ fn check_coordinator(ctx: &mut Context, i: usize, name: &str) -> Result<(), Doma
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self::with_settings(store, clock, crate::people::AuthSettings::default())
+    }
+
+    pub fn with_settings(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: crate::people::AuthSettings,
+    ) -> Self {
+        let (changes, _) = tokio::sync::broadcast::channel(1024);
+        Self {
+            store,
+            clock,
+            settings,
+            changes,
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Live changes of this node, for server-sent events.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Runs a unit of work and announces what it changed.
+    pub(crate) async fn run(&self, unit: UnitOfWork) -> Result<Committed, StoreError> {
+        let committed = self.store.execute(unit).await?;
+        for entry in &committed.journal {
+            // Nobody listening is fine.
+            let _ = self.changes.send(Change {
+                entity: entry.entity.clone(),
+                action: entry.action.clone(),
+            });
+        }
+        Ok(committed)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -168,7 +213,7 @@ impl Service {
                 })
             },
         );
-        first(self.store.execute(unit).await?)?
+        first(self.run(unit).await?)?
             .into_user()
             .ok_or_else(|| not_found("user"))
     }
@@ -204,7 +249,7 @@ impl Service {
                 })
             },
         );
-        match first(self.store.execute(unit).await?)? {
+        match first(self.run(unit).await?)? {
             Entity::ApiToken(t) => Ok((t, secret)),
             _ => Err(not_found("token")),
         }
@@ -256,7 +301,7 @@ impl Service {
                 writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
             })
         });
-        let event = first(self.store.execute(unit).await?)?
+        let event = first(self.run(unit).await?)?
             .into_event()
             .ok_or_else(|| not_found("event"))?;
         Ok(event.visible_to(actor))
@@ -324,7 +369,7 @@ impl Service {
                 })
             },
         );
-        let event = first(self.store.execute(unit).await?)?
+        let event = first(self.run(unit).await?)?
             .into_event()
             .ok_or_else(|| not_found("event"))?;
         Ok(event.visible_to(actor))
@@ -429,7 +474,7 @@ impl Service {
                 Ok(Decision { writes, journal })
             },
         );
-        first(self.store.execute(unit).await?)?
+        first(self.run(unit).await?)?
             .into_incident()
             .ok_or_else(|| not_found("incident"))
     }
@@ -441,10 +486,12 @@ impl Service {
         number: IncidentNumber,
     ) -> Result<Incident, StoreError> {
         actor.require(Action::ViewIncidents)?;
+        // Need-to-know: a restricted incident does not exist for anyone not named.
         self.store
             .get(&EntityRef::Incident(number))
             .await?
             .and_then(Entity::into_incident)
+            .filter(|i| i.readable_by(actor))
             .ok_or_else(|| not_found(format!("incident {number}")))
     }
 
@@ -474,10 +521,51 @@ impl Service {
     pub async fn list_incidents(
         &self,
         actor: &Actor,
-        query: IncidentQuery,
+        mut query: IncidentQuery,
     ) -> Result<Page<Incident>, StoreError> {
         actor.require(Action::ViewIncidents)?;
+        query.viewer = Some(actor.name.clone());
         self.store.list_incidents(&query).await
+    }
+
+    /// Counts for the dashboard: incidents the actor may see, and events when they may see events.
+    pub async fn counts(&self, actor: &Actor) -> Result<Counts, StoreError> {
+        let mut counts = self.store.counts(&actor.name).await?;
+        if !actor.may(Action::ViewIncidents) {
+            counts.incidents.clear();
+        }
+        if !actor.may(Action::ViewEvents) {
+            counts.events.clear();
+        }
+        Ok(counts)
+    }
+
+    /// Restricts an incident to named users (need-to-know), or lifts the
+    /// restriction with an empty list.
+    pub async fn restrict_incident(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        users: Vec<String>,
+    ) -> Result<Incident, StoreError> {
+        actor.require(Action::RestrictIncident)?;
+        let names: Vec<String> = users.iter().map(|u| u.trim().to_owned()).collect();
+        let load: Vec<EntityRef> = names.iter().cloned().map(EntityRef::User).collect();
+        self.change_incident(actor, number, load, move |ctx, incident, who| {
+            for (i, name) in names.iter().enumerate() {
+                let user = ctx.loaded.get_mut(i + 1).and_then(Option::take);
+                if !matches!(user, Some(Entity::User(ref u)) if !u.disabled) {
+                    return Err(DomainError::field(
+                        format!("users[{i}]"),
+                        format!("no active user named `{name}`"),
+                    ));
+                }
+            }
+            incident.restrict(names, who, ctx.now)?;
+            let payload = json!({"restricted_to": incident.restricted_to});
+            Ok((draft("incident.restricted", number, payload), vec![]))
+        })
+        .await
     }
 
     /// Runs a change on one incident (optionally checking a coordinator user) and journals it.
@@ -485,7 +573,7 @@ impl Service {
         &self,
         actor: &Actor,
         number: IncidentNumber,
-        extra: Option<EntityRef>,
+        extra: Vec<EntityRef>,
         change: impl FnOnce(
             &mut Context,
             &mut Incident,
@@ -499,6 +587,9 @@ impl Service {
         load.extend(extra);
         let unit = UnitOfWork::new(actor.name.clone(), load, vec![], move |mut ctx| {
             let mut incident = take_incident(&mut ctx, 0, number)?;
+            if !incident.readable_by(&who) {
+                return Err(DomainError::NotFound(format!("incident {number}")));
+            }
             let (journal, mut writes) = change(&mut ctx, &mut incident, &who)?;
             writes.insert(0, Write::Update(Entity::Incident(Box::new(incident))));
             Ok(Decision {
@@ -506,7 +597,7 @@ impl Service {
                 journal: vec![journal],
             })
         });
-        first(self.store.execute(unit).await?)?
+        first(self.run(unit).await?)?
             .into_incident()
             .ok_or_else(|| not_found("incident"))
     }
@@ -521,7 +612,11 @@ impl Service {
             actor.require(action)?;
         }
         let coordinator = patch.coordinator.clone();
-        let extra = coordinator.clone().map(EntityRef::User);
+        let extra = coordinator
+            .clone()
+            .map(EntityRef::User)
+            .into_iter()
+            .collect();
         self.change_incident(actor, number, extra, move |ctx, incident, who| {
             if let Some(name) = &coordinator {
                 check_coordinator(ctx, 1, name)?;
@@ -556,7 +651,7 @@ impl Service {
         self.change_incident(
             actor,
             number,
-            Some(EntityRef::Event(event)),
+            vec![EntityRef::Event(event)],
             move |ctx, incident, who| {
                 let mut e = take_event(ctx, 1, event)
                     .map_err(|_| DomainError::field("event", format!("no event {event}")))?;
@@ -578,7 +673,7 @@ impl Service {
         request: TransitionRequest,
     ) -> Result<Incident, StoreError> {
         actor.require(Action::TransitionIncident)?;
-        self.change_incident(actor, number, None, move |ctx, incident, who| {
+        self.change_incident(actor, number, vec![], move |ctx, incident, who| {
             who.require(request.required_action(incident.status))?;
             let payload = json!({"to": request.to, "reason": request.reason, "resolution": request.resolution});
             let from = incident.transition(request, who, ctx.now)?;
@@ -599,7 +694,7 @@ impl Service {
     ) -> Result<LogEntry, StoreError> {
         actor.require(Action::WriteLog)?;
         let incident = self
-            .change_incident(actor, number, None, move |ctx, incident, who| {
+            .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let added = incident.add_log(entry, who, ctx.now)?;
                 Ok((draft("incident.log", number, to_value(added)), vec![]))
             })
@@ -619,7 +714,7 @@ impl Service {
     ) -> Result<ResponseAction, StoreError> {
         actor.require(Action::ManageActions)?;
         let incident = self
-            .change_incident(actor, number, None, move |ctx, incident, who| {
+            .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let added = incident.add_action(input, who, ctx.now)?;
                 Ok((
                     draft("incident.action_added", number, to_value(added)),
@@ -643,7 +738,7 @@ impl Service {
     ) -> Result<ResponseAction, StoreError> {
         actor.require(Action::ManageActions)?;
         let incident = self
-            .change_incident(actor, number, None, move |ctx, incident, who| {
+            .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let updated = incident.update_action(id, update, who, ctx.now)?;
                 Ok((
                     draft("incident.action_updated", number, to_value(updated)),
@@ -666,7 +761,7 @@ impl Service {
     ) -> Result<Review, StoreError> {
         actor.require(Action::RecordReview)?;
         let incident = self
-            .change_incident(actor, number, None, move |ctx, incident, who| {
+            .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let review = incident.record_review(input, who, ctx.now)?;
                 Ok((draft("incident.review", number, to_value(review)), vec![]))
             })
@@ -693,7 +788,7 @@ impl Service {
             vec![NumberKind::Vulnerability],
             move |ctx| {
                 if let Some(n) = input.incident
-                    && ctx.loaded.first().is_none_or(Option::is_none)
+                    && !matches!(ctx.loaded.first(), Some(Some(Entity::Incident(i))) if i.readable_by(&who))
                 {
                     return Err(DomainError::field("incident", format!("no incident {n}")));
                 }
@@ -705,7 +800,7 @@ impl Service {
                 })
             },
         );
-        first(self.store.execute(unit).await?)?
+        first(self.run(unit).await?)?
             .into_vulnerability()
             .ok_or_else(|| not_found("vulnerability"))
     }
@@ -737,7 +832,7 @@ impl Service {
                 })
             },
         );
-        first(self.store.execute(unit).await?)?
+        first(self.run(unit).await?)?
             .into_vulnerability()
             .ok_or_else(|| not_found("vulnerability"))
     }
@@ -804,6 +899,24 @@ impl Service {
         query: JournalQuery,
     ) -> Result<Vec<JournalEntry>, StoreError> {
         actor.require(Action::ReadJournal)?;
-        self.store.journal(&query).await
+        let mut entries = self.store.journal(&query).await?;
+        // Need-to-know holds in the journal too: entries about a restricted
+        // incident are left out for everyone not named on it.
+        let mut hidden: std::collections::HashMap<String, bool> = Default::default();
+        for e in &entries {
+            if hidden.contains_key(&e.entity) {
+                continue;
+            }
+            let Ok(number) = e.entity.parse::<IncidentNumber>() else {
+                continue;
+            };
+            let visible = match self.store.get(&EntityRef::Incident(number)).await? {
+                Some(Entity::Incident(i)) => i.readable_by(actor),
+                _ => true,
+            };
+            hidden.insert(e.entity.clone(), !visible);
+        }
+        entries.retain(|e| !hidden.get(&e.entity).copied().unwrap_or(false));
+        Ok(entries)
     }
 }

@@ -32,13 +32,19 @@ pub struct PgBackend {
 }
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "initial".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/0001_initial.sql").into_sql_str(),
-        false,
-    )])
+    let step = |version, name: &str, sql: &'static str| {
+        Migration::new(
+            version,
+            name.to_owned().into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        step(1, "initial", include_str!("../migrations/0001_initial.sql")),
+        step(2, "people", include_str!("../migrations/0002_people.sql")),
+    ])
 }
 
 async fn connect(url: &str) -> Result<PgBackend, StoreError> {

@@ -19,8 +19,9 @@ pub mod conformance;
 pub use error::StoreError;
 pub use journal::{JournalEntry, JournalQuery, Verification};
 pub use model::{
-    ApiToken, Committed, Context, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
-    JournalDraft, MAX_PAGE, Page, UnitOfWork, User, VulnerabilityQuery, Write,
+    ApiToken, Committed, Context, Counts, Credentials, Decision, Entity, EntityRef, EventQuery,
+    IncidentQuery, IncidentSort, JournalDraft, MAX_PAGE, Page, Session, SessionStage, Throttle,
+    UnitOfWork, User, VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
@@ -54,6 +55,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Number of users (first start creates the admin when zero).
     async fn user_count(&self) -> Result<u64, StoreError>;
+
+    /// Every user, by name.
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// API tokens, oldest first; of one user when given.
+    async fn list_tokens(&self, user: Option<&str>) -> Result<Vec<ApiToken>, StoreError>;
+
+    /// Incident and event counts for the dashboard; incidents only those `viewer` may see.
+    async fn counts(&self, viewer: &str) -> Result<Counts, StoreError>;
 
     /// Journal entries in sequence order.
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;

@@ -33,6 +33,77 @@ pub struct ApiToken {
     pub created_by: String,
 }
 
+/// How a person proves who they are. Kept apart from [`User`] so that no
+/// listing or journal payload of users can carry a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub user: String,
+    /// argon2id PHC string; `None` until a password is set (token-only users).
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<Timestamp>,
+    /// Base32 TOTP secret once the user has enrolled a second factor.
+    pub totp_secret: Option<String>,
+    /// The last TOTP time step accepted, so a code works only once.
+    pub totp_last_step: Option<u64>,
+    /// An admin requires this user to use a second factor.
+    pub totp_required: bool,
+}
+
+impl Credentials {
+    pub fn empty(user: impl Into<String>) -> Self {
+        Self {
+            user: user.into(),
+            password_hash: None,
+            password_changed_at: None,
+            totp_secret: None,
+            totp_last_step: None,
+            totp_required: false,
+        }
+    }
+}
+
+/// How far a browser session has come through sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStage {
+    /// The password was right; the second factor is still to come.
+    AwaitingTotp,
+    /// The password was right; an admin requires a second factor the user has not enrolled yet.
+    MustEnrolTotp,
+    /// Signed in.
+    Active,
+}
+
+/// A browser session; the store knows it by the SHA-256 of its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub id_hash: String,
+    pub user: String,
+    pub stage: SessionStage,
+    /// The synchronizer token every state-changing form must carry.
+    pub csrf: String,
+    pub created_at: Timestamp,
+    pub last_seen: Timestamp,
+    /// When the session ends whatever happens (absolute expiry).
+    pub absolute_expiry: Timestamp,
+    /// When the session ends unless used again (idle expiry), never after `absolute_expiry`.
+    pub expires_at: Timestamp,
+    /// A TOTP secret offered during enrolment, kept until confirmed with a code.
+    #[serde(default)]
+    pub pending_totp: Option<String>,
+    pub address: String,
+}
+
+/// Failed sign-ins for one account name or one source address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throttle {
+    /// `account:<name>` or `address:<ip>`.
+    pub key: String,
+    pub failures: u32,
+    pub window_start: Timestamp,
+    pub locked_until: Option<Timestamp>,
+}
+
 /// Any stored record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Entity {
@@ -41,6 +112,9 @@ pub enum Entity {
     Vulnerability(Box<Vulnerability>),
     User(User),
     ApiToken(ApiToken),
+    Credentials(Credentials),
+    Session(Session),
+    Throttle(Throttle),
 }
 
 /// The key of a stored record.
@@ -50,7 +124,14 @@ pub enum EntityRef {
     Incident(IncidentNumber),
     Vulnerability(VulnerabilityNumber),
     User(String),
+    /// By the token's SHA-256 (hex).
     ApiToken(String),
+    /// By user name.
+    Credentials(String),
+    /// By the SHA-256 (hex) of the session id.
+    Session(String),
+    /// By throttle key.
+    Throttle(String),
 }
 
 impl Entity {
@@ -61,6 +142,9 @@ impl Entity {
             Entity::Vulnerability(v) => EntityRef::Vulnerability(v.number),
             Entity::User(u) => EntityRef::User(u.name.clone()),
             Entity::ApiToken(t) => EntityRef::ApiToken(t.hash.clone()),
+            Entity::Credentials(c) => EntityRef::Credentials(c.user.clone()),
+            Entity::Session(s) => EntityRef::Session(s.id_hash.clone()),
+            Entity::Throttle(t) => EntityRef::Throttle(t.key.clone()),
         }
     }
 
@@ -95,6 +179,30 @@ impl Entity {
             None
         }
     }
+
+    pub fn into_credentials(self) -> Option<Credentials> {
+        if let Entity::Credentials(c) = self {
+            Some(c)
+        } else {
+            None
+        }
+    }
+
+    pub fn into_session(self) -> Option<Session> {
+        if let Entity::Session(s) = self {
+            Some(s)
+        } else {
+            None
+        }
+    }
+
+    pub fn into_throttle(self) -> Option<Throttle> {
+        if let Entity::Throttle(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
 }
 
 /// A change the store applies.
@@ -102,6 +210,12 @@ impl Entity {
 pub enum Write {
     Insert(Entity),
     Update(Entity),
+    /// Removes a session, a throttle record or an API token; other records are never deleted.
+    Delete(EntityRef),
+    /// Ends every session of a user (password change, disabling, sign-out everywhere).
+    EndSessionsOf(String),
+    /// Removes sessions that expired before this time.
+    PurgeSessions(Timestamp),
 }
 
 /// A journal entry before the store gives it its sequence number, time and hash.
@@ -242,8 +356,33 @@ pub struct IncidentQuery {
     pub class: Option<SeverityClass>,
     pub coordinator: Option<String>,
     pub text: Option<String>,
+    /// Need-to-know: only incidents this user may see (unrestricted, or
+    /// restricted to a list naming them). Always set for people and API callers.
+    pub viewer: Option<String>,
+    pub sort: IncidentSort,
     pub cursor: Option<String>,
     pub limit: u32,
+}
+
+/// Orders of the incident register.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IncidentSort {
+    /// Severity, then effort, then age: the order to work in.
+    #[default]
+    Priority,
+    /// Most recently confirmed first.
+    Newest,
+    /// First confirmed first.
+    Oldest,
+}
+
+/// Counts for the dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// (status, class, number) of the incidents the viewer may see.
+    pub incidents: Vec<(String, String, u64)>,
+    /// (status, number) of events.
+    pub events: Vec<(String, u64)>,
 }
 
 /// Vulnerability list filters.

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::journal::{GENESIS, canonical_json};
-use crate::model::{Context, User};
+use crate::model::{ApiToken, Context, Counts, IncidentSort, User};
 use crate::{
     Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery, MAX_PAGE,
     Page, Store, StoreError, UnitOfWork, VulnerabilityQuery, Write,
@@ -315,6 +315,26 @@ async fn run_unit<C: SqlConn>(
                 update(conn, &e).await?;
                 e
             }
+            Write::Delete(key) => {
+                delete(conn, &key).await?;
+                continue;
+            }
+            Write::EndSessionsOf(user) => {
+                conn.execute(
+                    "DELETE FROM sessions WHERE user_name = $1",
+                    &[SqlValue::text(user)],
+                )
+                .await?;
+                continue;
+            }
+            Write::PurgeSessions(before) => {
+                conn.execute(
+                    "DELETE FROM sessions WHERE expires_at < $1",
+                    &[SqlValue::text(before.to_rfc3339())],
+                )
+                .await?;
+                continue;
+            }
         };
         entities.push(entity);
     }
@@ -379,6 +399,9 @@ fn location(key: &EntityRef) -> (&'static str, &'static str, String) {
         EntityRef::Vulnerability(n) => ("vulnerabilities", "number", n.to_string()),
         EntityRef::User(name) => ("users", "name", name.clone()),
         EntityRef::ApiToken(hash) => ("api_tokens", "token_hash", hash.clone()),
+        EntityRef::Credentials(name) => ("credentials", "user_name", name.clone()),
+        EntityRef::Session(hash) => ("sessions", "id_hash", hash.clone()),
+        EntityRef::Throttle(key) => ("login_throttle", "key", key.clone()),
     }
 }
 
@@ -395,6 +418,9 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
         }
         EntityRef::User(name) => Entity::User(parse(data, name)?),
         EntityRef::ApiToken(_) => Entity::ApiToken(parse(data, "api token")?),
+        EntityRef::Credentials(name) => Entity::Credentials(parse(data, name)?),
+        EntityRef::Session(_) => Entity::Session(parse(data, "session")?),
+        EntityRef::Throttle(key) => Entity::Throttle(parse(data, key)?),
     })
 }
 
@@ -417,6 +443,22 @@ async fn load<C: SqlConn>(conn: &mut C, key: &EntityRef) -> Result<Option<Entity
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The `restricted_to` column: `,alice,bob,`, or empty when unrestricted.
+fn restriction_column(users: &[String]) -> String {
+    if users.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", users.join(","))
+    }
+}
+
+/// Escapes LIKE wildcards so that `text` matches literally.
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Indexed columns of a record, by name.
@@ -453,6 +495,10 @@ fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
                 ("priority", SqlValue::int(i.priority.value())),
                 ("coordinator", SqlValue::text(i.coordinator.clone())),
                 ("search", SqlValue::text(i.search_text())),
+                (
+                    "restricted_to",
+                    SqlValue::text(restriction_column(&i.restricted_to)),
+                ),
             ],
             to_json(i)?,
         ),
@@ -466,6 +512,15 @@ fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
             to_json(v)?,
         ),
         Entity::User(u) => (vec![], to_json(u)?),
+        Entity::Credentials(c) => (vec![], to_json(c)?),
+        Entity::Throttle(t) => (vec![], to_json(t)?),
+        Entity::Session(s) => (
+            vec![
+                ("user_name", SqlValue::text(s.user.clone())),
+                ("expires_at", SqlValue::text(s.expires_at.to_rfc3339())),
+            ],
+            to_json(s)?,
+        ),
         Entity::ApiToken(t) => (
             vec![
                 ("token_id", SqlValue::text(t.id.clone())),
@@ -519,6 +574,22 @@ async fn update<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreEr
     }
 }
 
+/// Deletes a record of a kind that may be deleted; a missing record is no error.
+async fn delete<C: SqlConn>(conn: &mut C, key: &EntityRef) -> Result<(), StoreError> {
+    if !matches!(
+        key,
+        EntityRef::Session(_) | EntityRef::Throttle(_) | EntityRef::ApiToken(_)
+    ) {
+        return Err(StoreError::Corrupt(format!(
+            "{key:?}: records of this kind are never deleted"
+        )));
+    }
+    let (table, column, value) = location(key);
+    let sql = format!("DELETE FROM {table} WHERE {column} = $1");
+    conn.execute(&sql, &[SqlValue::text(value)]).await?;
+    Ok(())
+}
+
 /// Builds a WHERE clause with numbered placeholders.
 #[derive(Default)]
 struct Filter {
@@ -555,14 +626,20 @@ impl Filter {
     /// wildcards in the input are escaped so they match literally.
     fn contains(&mut self, text: Option<&str>) {
         if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
-            let escaped = t
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+            let escaped = like_literal(&t.to_lowercase());
             self.and(
                 "search LIKE ? ESCAPE '\\'",
                 vec![SqlValue::text(format!("%{escaped}%"))],
+            );
+        }
+    }
+
+    /// Need-to-know: unrestricted rows, or rows whose list names `viewer`.
+    fn viewer(&mut self, viewer: Option<&str>) {
+        if let Some(name) = viewer {
+            self.and(
+                "(restricted_to = '' OR restricted_to LIKE ? ESCAPE '\\')",
+                vec![SqlValue::text(format!("%,{},%", like_literal(name)))],
             );
         }
     }
@@ -669,6 +746,25 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         f.text("class", q.class.map(|s| s.as_str()));
         f.text("coordinator", q.coordinator.as_deref());
         f.contains(q.text.as_deref());
+        f.viewer(q.viewer.as_deref());
+        if q.sort != IncidentSort::Priority {
+            let (direction, order) = match q.sort {
+                IncidentSort::Oldest => (">", "ASC"),
+                _ => ("<", "DESC"),
+            };
+            if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
+                f.and(&format!("id {direction} ?"), vec![SqlValue::int(c[0])]);
+            }
+            let sql = format!(
+                "SELECT id, data FROM incidents{} ORDER BY id {order}",
+                f.sql()
+            );
+            let sql = sql + &f.limit(q.limit);
+            let rows = self
+                .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
+                .await?;
+            return paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string());
+        }
         if let Some(c) = parse_cursor(q.cursor.as_deref(), 2)? {
             f.and(
                 "(priority > ? OR (priority = ? AND id > ?))",
@@ -740,6 +836,68 @@ impl<B: SqlBackend> Store for SqlStore<B> {
             .and_then(SqlValue::as_i64)
             .and_then(|n| u64::try_from(n).ok())
             .unwrap_or(0))
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = self
+            .fetch(
+                "SELECT data FROM users ORDER BY name",
+                &[],
+                &[ColType::Text],
+            )
+            .await?;
+        rows.into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
+            .map(|d| parse(&d, "user"))
+            .collect()
+    }
+
+    async fn list_tokens(&self, user: Option<&str>) -> Result<Vec<ApiToken>, StoreError> {
+        let mut f = Filter::default();
+        f.text("user_name", user);
+        let sql = format!("SELECT data FROM api_tokens{} ORDER BY id", f.sql());
+        let rows = self.fetch(&sql, &f.params, &[ColType::Text]).await?;
+        rows.into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
+            .map(|d| parse(&d, "api token"))
+            .collect()
+    }
+
+    async fn counts(&self, viewer: &str) -> Result<Counts, StoreError> {
+        let mut f = Filter::default();
+        f.viewer(Some(viewer));
+        let sql = format!(
+            "SELECT status, class, COUNT(*) FROM incidents{} GROUP BY status, class",
+            f.sql()
+        );
+        use ColType::{Int, Text};
+        let count = |v: Option<&SqlValue>| {
+            v.and_then(SqlValue::as_i64)
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0)
+        };
+        let text = |v: Option<&SqlValue>| {
+            v.cloned()
+                .and_then(SqlValue::into_string)
+                .unwrap_or_default()
+        };
+        let incidents = self
+            .fetch(&sql, &f.params, &[Text, Text, Int])
+            .await?
+            .iter()
+            .map(|r| (text(r.first()), text(r.get(1)), count(r.get(2))))
+            .collect();
+        let events = self
+            .fetch(
+                "SELECT status, COUNT(*) FROM events GROUP BY status",
+                &[],
+                &[Text, Int],
+            )
+            .await?
+            .iter()
+            .map(|r| (text(r.first()), count(r.get(1))))
+            .collect();
+        Ok(Counts { incidents, events })
     }
 
     async fn journal(&self, q: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {

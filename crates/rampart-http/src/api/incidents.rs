@@ -82,6 +82,7 @@ pub async fn list(
         text: f.text,
         cursor: f.cursor,
         limit: f.limit.unwrap_or(0),
+        ..IncidentQuery::default()
     };
     Ok(Json(s.service.list_incidents(&actor, query).await?.into()))
 }
@@ -132,6 +133,31 @@ pub async fn link_event(
     Ok(Json(
         s.service
             .link_event(&actor, incident_number(&n)?, body.event)
+            .await?,
+    ))
+}
+
+/// Who may see a restricted incident.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionInput {
+    /// The only users who may see the incident (including yourself); empty lifts the restriction.
+    pub users: Vec<String>,
+}
+
+/// Need-to-know: restrict the incident to named users, or lift the restriction
+/// with an empty list. A restricted incident is a 404 for everyone else.
+#[utoipa::path(put, path = "/incidents/{number}/restriction", tag = "incidents", params(("number" = String, Path, description = N)), request_body = RestrictionInput,
+    responses((status = 200, body = Incident), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn restrict(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    JsonBody(body): JsonBody<RestrictionInput>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.service
+            .restrict_incident(&actor, incident_number(&n)?, body.users)
             .await?,
     ))
 }

@@ -65,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::get, incidents::patch))
         .routes(routes!(incidents::link_event))
         .routes(routes!(incidents::transition))
+        .routes(routes!(incidents::restrict))
         .routes(routes!(incidents::add_log, incidents::log))
         .routes(routes!(incidents::add_action, incidents::actions))
         .routes(routes!(incidents::update_action))

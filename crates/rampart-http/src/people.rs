@@ -1,0 +1,848 @@
+//! People in the browser: password sign-in with throttling kept in the
+//! database (so it holds across nodes), sessions, password changes, TOTP
+//! second factors, and the admin's management of users and tokens. Every
+//! sign-in, failure and lockout is a journal entry.
+
+use std::time::Duration;
+
+use rampart_domain::{Action, Actor, DomainError, Role, Timestamp};
+use rampart_store::{
+    ApiToken, Credentials, Decision, Entity, EntityRef, JournalDraft, Session, SessionStage,
+    StoreError, Throttle, UnitOfWork, User, Write,
+};
+use serde_json::json;
+
+use crate::auth;
+use crate::service::Service;
+
+/// How long sessions live and how hard sign-in is throttled.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// A session unused for this long ends.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute_timeout: Duration,
+    /// Failed sign-ins for one account name within `window` before it is locked.
+    pub account_failures: u32,
+    /// Failed sign-ins from one address within `window` before it is blocked.
+    pub address_failures: u32,
+    pub window: Duration,
+    /// How long a lock lasts.
+    pub lockout: Duration,
+    /// Reports the public intake page accepts from one address per hour.
+    pub public_reports_per_hour: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 3600),
+            account_failures: 5,
+            address_failures: 20,
+            window: Duration::from_secs(15 * 60),
+            lockout: Duration::from_secs(15 * 60),
+            public_reports_per_hour: 10,
+        }
+    }
+}
+
+/// Why a sign-in was refused. Neither says whether the account exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Wrong name, password or code.
+    Invalid,
+    /// Too many failures for this name or from this address.
+    Locked,
+}
+
+impl Refusal {
+    /// The message shown to the person signing in.
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::Invalid => "Sign-in failed: the name, password or code is not right.",
+            Refusal::Locked => {
+                "Too many failed sign-ins. Sign-in for this name or from this address is paused; try again in 15 minutes."
+            }
+        }
+    }
+}
+
+/// What a sign-in step led to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// A new session (its secret id, for the cookie) at the given stage.
+    Session {
+        id: String,
+        session: Session,
+    },
+    Refused(Refusal),
+}
+
+fn add(t: Timestamp, d: Duration) -> Timestamp {
+    Timestamp::from_offset(
+        t.as_offset() + time::Duration::try_from(d).unwrap_or(time::Duration::HOUR),
+    )
+}
+
+fn unix(t: Timestamp) -> u64 {
+    u64::try_from(t.as_offset().unix_timestamp()).unwrap_or(0)
+}
+
+fn draft(action: &str, entity: String, payload: serde_json::Value) -> JournalDraft {
+    JournalDraft {
+        action: action.to_owned(),
+        entity,
+        payload,
+    }
+}
+
+fn account_key(name: &str) -> String {
+    format!("account:{name}")
+}
+
+fn address_key(address: &str) -> String {
+    format!("address:{address}")
+}
+
+/// A name as typed, made safe for keys and the journal.
+fn typed_name(raw: &str) -> String {
+    raw.trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect()
+}
+
+fn locked(t: &Option<Entity>, now: Timestamp) -> bool {
+    matches!(t, Some(Entity::Throttle(t)) if t.locked_until.is_some_and(|u| u > now))
+}
+
+/// Counts one failure on a throttle record; returns the write and whether it just locked.
+fn count_failure(
+    loaded: Option<Entity>,
+    key: String,
+    limit: u32,
+    settings: &AuthSettings,
+    now: Timestamp,
+) -> (Write, bool) {
+    let existing = loaded.and_then(Entity::into_throttle);
+    let exists = existing.is_some();
+    let mut t = existing
+        .filter(|t| add(t.window_start, settings.window) > now)
+        .unwrap_or(Throttle {
+            key,
+            failures: 0,
+            window_start: now,
+            locked_until: None,
+        });
+    t.failures = t.failures.saturating_add(1);
+    let just_locked = t.failures >= limit && t.locked_until.is_none_or(|u| u <= now);
+    if just_locked {
+        t.locked_until = Some(add(now, settings.lockout));
+    }
+    let write = if exists {
+        Write::Update(Entity::Throttle(t))
+    } else {
+        Write::Insert(Entity::Throttle(t))
+    };
+    (write, just_locked)
+}
+
+impl Service {
+    async fn user_and_credentials(
+        &self,
+        name: &str,
+    ) -> Result<(Option<User>, Option<Credentials>), StoreError> {
+        let user = self
+            .store
+            .get(&EntityRef::User(name.to_owned()))
+            .await?
+            .and_then(Entity::into_user);
+        let credentials = self
+            .store
+            .get(&EntityRef::Credentials(name.to_owned()))
+            .await?
+            .and_then(Entity::into_credentials);
+        Ok((user, credentials))
+    }
+
+    async fn is_locked(&self, name: &str, address: &str) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        for key in [account_key(name), address_key(address)] {
+            if locked(&self.store.get(&EntityRef::Throttle(key)).await?, now) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Records a failed sign-in (and a lockout when it tips the balance).
+    async fn fail_sign_in(
+        &self,
+        name: &str,
+        address: &str,
+        reason: &'static str,
+    ) -> Result<SignIn, StoreError> {
+        let settings = self.settings.clone();
+        let (name, address) = (name.to_owned(), address.to_owned());
+        let unit = UnitOfWork::new(
+            "anonymous",
+            vec![
+                EntityRef::Throttle(account_key(&name)),
+                EntityRef::Throttle(address_key(&address)),
+            ],
+            vec![],
+            move |mut ctx| {
+                let now = ctx.now;
+                let (account, address_row) = (
+                    ctx.loaded.first_mut().and_then(Option::take),
+                    ctx.loaded.get_mut(1).and_then(Option::take),
+                );
+                let entity = format!("user:{name}");
+                let mut journal = vec![draft(
+                    "auth.login_failed",
+                    entity.clone(),
+                    json!({"name": name, "address": address, "reason": reason}),
+                )];
+                let (w1, account_locked) = count_failure(
+                    account,
+                    account_key(&name),
+                    settings.account_failures,
+                    &settings,
+                    now,
+                );
+                let (w2, address_locked) = count_failure(
+                    address_row,
+                    address_key(&address),
+                    settings.address_failures,
+                    &settings,
+                    now,
+                );
+                if account_locked {
+                    journal.push(draft(
+                        "auth.locked",
+                        entity.clone(),
+                        json!({"name": name, "scope": "account", "minutes": settings.lockout.as_secs() / 60}),
+                    ));
+                }
+                if address_locked {
+                    journal.push(draft(
+                        "auth.locked",
+                        entity,
+                        json!({"address": address, "scope": "address", "minutes": settings.lockout.as_secs() / 60}),
+                    ));
+                }
+                Ok(Decision {
+                    writes: vec![w1, w2],
+                    journal,
+                })
+            },
+        );
+        self.run(unit).await?;
+        Ok(SignIn::Refused(Refusal::Invalid))
+    }
+
+    /// Starts a session for `user` at `stage`, ending `replaces` (rotation).
+    async fn start_session(
+        &self,
+        user: &str,
+        stage: SessionStage,
+        address: &str,
+        replaces: Option<&str>,
+        journal: Option<(&'static str, serde_json::Value)>,
+    ) -> Result<SignIn, StoreError> {
+        let id = auth::new_secret();
+        let id_hash = auth::hash_session_id(&id);
+        let settings = self.settings.clone();
+        let (user, address) = (user.to_owned(), address.to_owned());
+        let replaces = replaces.map(str::to_owned);
+        let unit = UnitOfWork::new(
+            user.clone(),
+            vec![EntityRef::Throttle(account_key(&user))],
+            vec![],
+            move |ctx| {
+                let now = ctx.now;
+                // Another node may have locked the account meanwhile.
+                if locked(&ctx.loaded[0], now) {
+                    return Err(DomainError::Forbidden {
+                        actor: String::new(),
+                        action: "sign_in".into(),
+                        allowed: vec![],
+                    });
+                }
+                let absolute = add(now, settings.absolute_timeout);
+                let session = Session {
+                    id_hash,
+                    user: user.clone(),
+                    stage,
+                    csrf: auth::new_secret(),
+                    created_at: now,
+                    last_seen: now,
+                    absolute_expiry: absolute,
+                    expires_at: add(now, settings.idle_timeout).min(absolute),
+                    pending_totp: None,
+                    address: address.clone(),
+                };
+                let mut writes = vec![Write::PurgeSessions(now)];
+                if let Some(old) = replaces {
+                    writes.push(Write::Delete(EntityRef::Session(old)));
+                }
+                if stage == SessionStage::Active {
+                    writes.push(Write::Delete(EntityRef::Throttle(account_key(&user))));
+                }
+                writes.push(Write::Insert(Entity::Session(session)));
+                let journal = journal
+                    .map(|(action, mut payload)| {
+                        if let Some(map) = payload.as_object_mut() {
+                            map.insert("address".into(), json!(address));
+                        }
+                        draft(action, format!("user:{user}"), payload)
+                    })
+                    .into_iter()
+                    .collect();
+                Ok(Decision { writes, journal })
+            },
+        );
+        match self.run(unit).await {
+            Ok(committed) => match committed
+                .entities
+                .into_iter()
+                .find_map(Entity::into_session)
+            {
+                Some(session) => Ok(SignIn::Session { id, session }),
+                None => Err(StoreError::Corrupt("sign-in wrote no session".into())),
+            },
+            Err(StoreError::Domain(DomainError::Forbidden { .. })) => {
+                Ok(SignIn::Refused(Refusal::Locked))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// First sign-in step: name and password from `address`. `replaces` is
+    /// the session id the browser presented, which is ended (rotation).
+    pub async fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+        address: &str,
+        replaces: Option<&str>,
+    ) -> Result<SignIn, StoreError> {
+        let name = typed_name(name);
+        if self.is_locked(&name, address).await? {
+            self.fail_sign_in(&name, address, "locked").await?;
+            return Ok(SignIn::Refused(Refusal::Locked));
+        }
+        let (user, credentials) = self.user_and_credentials(&name).await?;
+        let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+        let password = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || {
+            auth::verify_password(&password, stored.as_deref())
+        })
+        .await
+        .unwrap_or(false);
+        let active = user.as_ref().is_some_and(|u| !u.disabled);
+        if !ok || !active {
+            return self.fail_sign_in(&name, address, "password").await;
+        }
+        let replaces = replaces.map(auth::hash_session_id);
+        let credentials = credentials.unwrap_or_else(|| Credentials::empty(&name));
+        let stage = if credentials.totp_secret.is_some() {
+            SessionStage::AwaitingTotp
+        } else if credentials.totp_required {
+            SessionStage::MustEnrolTotp
+        } else {
+            SessionStage::Active
+        };
+        let journal = (stage == SessionStage::Active)
+            .then(|| ("auth.login", json!({"second_factor": false})));
+        self.start_session(&name, stage, address, replaces.as_deref(), journal)
+            .await
+    }
+
+    /// Second sign-in step: the TOTP code for a session awaiting it.
+    pub async fn sign_in_totp(
+        &self,
+        session: &Session,
+        code: &str,
+        address: &str,
+    ) -> Result<SignIn, StoreError> {
+        if session.stage != SessionStage::AwaitingTotp {
+            return Ok(SignIn::Refused(Refusal::Invalid));
+        }
+        let name = session.user.clone();
+        if self.is_locked(&name, address).await? {
+            self.fail_sign_in(&name, address, "locked").await?;
+            return Ok(SignIn::Refused(Refusal::Locked));
+        }
+        let now = self.clock.now();
+        let (_, credentials) = self.user_and_credentials(&name).await?;
+        let Some(credentials) = credentials else {
+            return self.fail_sign_in(&name, address, "totp").await;
+        };
+        let step = credentials
+            .totp_secret
+            .as_deref()
+            .and_then(|secret| auth::check_totp(secret, &name, code, unix(now)))
+            .filter(|step| credentials.totp_last_step.is_none_or(|last| *step > last));
+        let Some(step) = step else {
+            return self.fail_sign_in(&name, address, "totp").await;
+        };
+        self.save_credentials(&name, move |c| {
+            c.totp_last_step = Some(step);
+            Ok(None)
+        })
+        .await?;
+        self.start_session(
+            &name,
+            SessionStage::Active,
+            address,
+            Some(&session.id_hash),
+            Some(("auth.login", json!({"second_factor": true}))),
+        )
+        .await
+    }
+
+    /// The session behind a cookie, if it is still valid; refreshes its idle expiry.
+    pub async fn session(&self, id: &str) -> Result<Option<(Session, Actor)>, StoreError> {
+        if id.len() != 43 {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let hash = auth::hash_session_id(id);
+        let Some(mut session) = self
+            .store
+            .get(&EntityRef::Session(hash))
+            .await?
+            .and_then(Entity::into_session)
+        else {
+            return Ok(None);
+        };
+        if session.expires_at <= now || session.absolute_expiry <= now {
+            return Ok(None);
+        }
+        let Some(user) = self
+            .store
+            .get(&EntityRef::User(session.user.clone()))
+            .await?
+            .and_then(Entity::into_user)
+            .filter(|u| !u.disabled)
+        else {
+            return Ok(None);
+        };
+        // Refresh at most once a minute, to keep writes off the read path.
+        if add(session.last_seen, Duration::from_secs(60)) < now {
+            session.last_seen = now;
+            session.expires_at = add(now, self.settings.idle_timeout).min(session.absolute_expiry);
+            let write = session.clone();
+            let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
+                Ok(Decision {
+                    writes: vec![Write::Update(Entity::Session(write))],
+                    journal: vec![],
+                })
+            });
+            match self.run(unit).await {
+                // Signed out meanwhile.
+                Err(StoreError::Domain(DomainError::NotFound(_))) => return Ok(None),
+                other => {
+                    other?;
+                }
+            }
+        }
+        Ok(Some((session, Actor::new(user.name, user.roles))))
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, session: &Session) -> Result<(), StoreError> {
+        let hash = session.id_hash.clone();
+        let entity = format!("user:{}", session.user);
+        let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Delete(EntityRef::Session(hash))],
+                journal: vec![draft("auth.logout", entity, json!({}))],
+            })
+        });
+        self.run(unit).await?;
+        Ok(())
+    }
+
+    /// Loads, changes and saves a user's credentials with a journal entry.
+    async fn save_credentials(
+        &self,
+        user: &str,
+        change: impl FnOnce(&mut Credentials) -> Result<Option<JournalDraft>, DomainError>
+        + Send
+        + 'static,
+    ) -> Result<Credentials, StoreError> {
+        self.save_credentials_as(user, user, false, change).await
+    }
+
+    async fn save_credentials_as(
+        &self,
+        actor: &str,
+        user: &str,
+        end_sessions: bool,
+        change: impl FnOnce(&mut Credentials) -> Result<Option<JournalDraft>, DomainError>
+        + Send
+        + 'static,
+    ) -> Result<Credentials, StoreError> {
+        let name = user.to_owned();
+        let unit = UnitOfWork::new(
+            actor.to_owned(),
+            vec![
+                EntityRef::User(name.clone()),
+                EntityRef::Credentials(name.clone()),
+            ],
+            vec![],
+            move |mut ctx| {
+                ctx.take(0, || format!("user `{name}`"))?;
+                let existing = ctx.loaded[1].take().and_then(Entity::into_credentials);
+                let exists = existing.is_some();
+                let mut c = existing.unwrap_or_else(|| Credentials::empty(&name));
+                let journal = change(&mut c)?.into_iter().collect();
+                let mut writes = Vec::new();
+                if end_sessions {
+                    writes.push(Write::EndSessionsOf(name.clone()));
+                }
+                writes.push(if exists {
+                    Write::Update(Entity::Credentials(c))
+                } else {
+                    Write::Insert(Entity::Credentials(c))
+                });
+                Ok(Decision { writes, journal })
+            },
+        );
+        self.run(unit)
+            .await?
+            .entities
+            .into_iter()
+            .find_map(Entity::into_credentials)
+            .ok_or_else(|| StoreError::Corrupt("credentials not written".into()))
+    }
+
+    async fn hash_new_password(password: &str) -> Result<String, StoreError> {
+        auth::check_new_password(password).map_err(|m| DomainError::field("new_password", m))?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || auth::hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            .map_err(StoreError::Corrupt)
+    }
+
+    /// A user changes their own password; every other session of theirs ends
+    /// and a fresh session replaces the current one.
+    pub async fn change_password(
+        &self,
+        session: &Session,
+        current: &str,
+        new: &str,
+        address: &str,
+    ) -> Result<SignIn, StoreError> {
+        let name = session.user.clone();
+        let (_, credentials) = self.user_and_credentials(&name).await?;
+        let stored = credentials.and_then(|c| c.password_hash);
+        let current = current.to_owned();
+        let ok =
+            tokio::task::spawn_blocking(move || auth::verify_password(&current, stored.as_deref()))
+                .await
+                .unwrap_or(false);
+        if !ok {
+            return Err(
+                DomainError::field("current_password", "is not your current password").into(),
+            );
+        }
+        if new == session.user {
+            return Err(DomainError::field("new_password", "must not be your user name").into());
+        }
+        let hash = Self::hash_new_password(new).await?;
+        let entity = format!("user:{name}");
+        self.save_credentials_as(&name, &name, true, move |c| {
+            c.password_hash = Some(hash);
+            Ok(Some(draft("auth.password_changed", entity, json!({}))))
+        })
+        .await?;
+        self.start_session(&name, SessionStage::Active, address, None, None)
+            .await
+    }
+
+    /// An admin sets a user's password (first password, or a reset); the
+    /// user's sessions end.
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        user: &str,
+        password: &str,
+    ) -> Result<(), StoreError> {
+        actor.require(Action::ManageUsers)?;
+        let hash = Self::hash_new_password(password).await?;
+        let entity = format!("user:{user}");
+        self.save_credentials_as(&actor.name, user, true, move |c| {
+            c.password_hash = Some(hash);
+            Ok(Some(draft("user.password_set", entity, json!({}))))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// An admin requires (or stops requiring) a second factor for a user.
+    pub async fn require_totp(
+        &self,
+        actor: &Actor,
+        user: &str,
+        required: bool,
+    ) -> Result<(), StoreError> {
+        actor.require(Action::ManageUsers)?;
+        let entity = format!("user:{user}");
+        self.save_credentials_as(&actor.name, user, false, move |c| {
+            c.totp_required = required;
+            Ok(Some(draft(
+                "user.totp_required",
+                entity,
+                json!({"required": required}),
+            )))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// An admin removes a user's second factor (lost device); the user must
+    /// enrol again if it is required.
+    pub async fn reset_totp(&self, actor: &Actor, user: &str) -> Result<(), StoreError> {
+        actor.require(Action::ManageUsers)?;
+        let entity = format!("user:{user}");
+        self.save_credentials_as(&actor.name, user, true, move |c| {
+            c.totp_secret = None;
+            c.totp_last_step = None;
+            Ok(Some(draft("user.totp_reset", entity, json!({}))))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The user's credentials (for the account page: is TOTP on, is it required).
+    pub async fn credentials(&self, user: &str) -> Result<Credentials, StoreError> {
+        Ok(self
+            .user_and_credentials(user)
+            .await?
+            .1
+            .unwrap_or_else(|| Credentials::empty(user)))
+    }
+
+    /// Offers a new TOTP secret to a session's user; kept on the session until confirmed.
+    pub async fn begin_totp(&self, session: &Session) -> Result<String, StoreError> {
+        let secret = auth::new_totp_secret();
+        let mut updated = session.clone();
+        updated.pending_totp = Some(secret.clone());
+        let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Update(Entity::Session(updated))],
+                journal: vec![],
+            })
+        });
+        self.run(unit).await?;
+        Ok(secret)
+    }
+
+    /// Confirms enrolment with a code from the new secret. A session that had
+    /// to enrol becomes a full session (with a new id).
+    pub async fn confirm_totp(
+        &self,
+        session: &Session,
+        code: &str,
+        address: &str,
+    ) -> Result<Option<SignIn>, StoreError> {
+        let now = self.clock.now();
+        let name = session.user.clone();
+        let secret = session.pending_totp.clone().ok_or_else(|| {
+            DomainError::field("code", "start the set-up again: no secret was offered")
+        })?;
+        let step = auth::check_totp(&secret, &name, code, unix(now)).ok_or_else(|| {
+            DomainError::field("code", "is not the current code of the new secret")
+        })?;
+        let entity = format!("user:{name}");
+        self.save_credentials(&name, move |c| {
+            c.totp_secret = Some(secret);
+            c.totp_last_step = Some(step);
+            Ok(Some(draft("auth.totp_enrolled", entity, json!({}))))
+        })
+        .await?;
+        let journal = (session.stage == SessionStage::MustEnrolTotp)
+            .then(|| ("auth.login", json!({"second_factor": true})));
+        Ok(Some(
+            self.start_session(
+                &name,
+                SessionStage::Active,
+                address,
+                Some(&session.id_hash),
+                journal,
+            )
+            .await?,
+        ))
+    }
+
+    // ----- administration ------------------------------------------------------------
+
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<(User, Credentials)>, StoreError> {
+        actor.require(Action::ManageUsers)?;
+        let mut out = Vec::new();
+        for user in self.store.list_users().await? {
+            let credentials = self.credentials(&user.name).await?;
+            out.push((user, credentials));
+        }
+        Ok(out)
+    }
+
+    /// Every active user with a role, by name (for pickers such as coordinator or restriction).
+    pub async fn people_with(
+        &self,
+        actor: &Actor,
+        roles: &[Role],
+    ) -> Result<Vec<String>, StoreError> {
+        actor.require(Action::ViewIncidents)?;
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && u.roles.iter().any(|r| roles.contains(r)))
+            .map(|u| u.name)
+            .collect())
+    }
+
+    pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, StoreError> {
+        actor.require(Action::ManageUsers)?;
+        self.store.list_tokens(None).await
+    }
+
+    /// Changes a user's roles, or disables / enables them. Disabling ends their sessions.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        name: &str,
+        roles: Option<Vec<Role>>,
+        disabled: Option<bool>,
+    ) -> Result<User, StoreError> {
+        actor.require(Action::ManageUsers)?;
+        if roles.as_ref().is_some_and(Vec::is_empty) {
+            return Err(DomainError::field("roles", "give at least one role").into());
+        }
+        if name == actor.name && disabled == Some(true) {
+            return Err(DomainError::field("disabled", "you cannot disable yourself").into());
+        }
+        let user = name.to_owned();
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::User(user.clone())],
+            vec![],
+            move |mut ctx| {
+                let mut u = ctx
+                    .take(0, || format!("user `{user}`"))?
+                    .into_user()
+                    .ok_or_else(|| DomainError::NotFound(format!("user `{user}`")))?;
+                let mut journal = Vec::new();
+                let mut writes = Vec::new();
+                if let Some(mut roles) = roles {
+                    roles.sort();
+                    roles.dedup();
+                    journal.push(draft(
+                        "user.roles_changed",
+                        format!("user:{user}"),
+                        json!({"before": u.roles, "after": roles}),
+                    ));
+                    u.roles = roles;
+                }
+                if let Some(d) = disabled
+                    && d != u.disabled
+                {
+                    u.disabled = d;
+                    let action = if d { "user.disabled" } else { "user.enabled" };
+                    journal.push(draft(action, format!("user:{user}"), json!({})));
+                    if d {
+                        writes.push(Write::EndSessionsOf(user.clone()));
+                    }
+                }
+                writes.insert(0, Write::Update(Entity::User(u)));
+                Ok(Decision { writes, journal })
+            },
+        );
+        self.run(unit)
+            .await?
+            .entities
+            .into_iter()
+            .find_map(Entity::into_user)
+            .ok_or_else(|| StoreError::Corrupt("user not written".into()))
+    }
+
+    /// Revokes an API token by its public id.
+    pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<(), StoreError> {
+        actor.require(Action::ManageUsers)?;
+        let token = self
+            .store
+            .list_tokens(None)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| DomainError::NotFound(format!("token {id}")))?;
+        let unit = UnitOfWork::new(actor.name.clone(), vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Delete(EntityRef::ApiToken(token.hash.clone()))],
+                journal: vec![draft(
+                    "token.revoked",
+                    format!("user:{}", token.user),
+                    json!({"token_id": token.id}),
+                )],
+            })
+        });
+        self.run(unit).await?;
+        Ok(())
+    }
+
+    /// Counts one report from the public intake page against its address;
+    /// false when the address has reached its hourly allowance.
+    pub async fn allow_public_report(&self, address: &str) -> Result<bool, StoreError> {
+        let limit = self.settings.public_reports_per_hour;
+        let key = format!("intake:{address}");
+        let unit = UnitOfWork::new(
+            "anonymous",
+            vec![EntityRef::Throttle(key.clone())],
+            vec![],
+            move |mut ctx| {
+                let now = ctx.now;
+                let existing = ctx.loaded[0].take().and_then(Entity::into_throttle);
+                let exists = existing.is_some();
+                let mut t = existing
+                    .filter(|t| add(t.window_start, Duration::from_secs(3600)) > now)
+                    .unwrap_or(Throttle {
+                        key,
+                        failures: 0,
+                        window_start: now,
+                        locked_until: None,
+                    });
+                if t.failures >= limit {
+                    return Err(DomainError::Forbidden {
+                        actor: String::new(),
+                        action: "public_report".into(),
+                        allowed: vec![],
+                    });
+                }
+                t.failures += 1;
+                let write = if exists {
+                    Write::Update(Entity::Throttle(t))
+                } else {
+                    Write::Insert(Entity::Throttle(t))
+                };
+                Ok(Decision {
+                    writes: vec![write],
+                    journal: vec![],
+                })
+            },
+        );
+        match self.run(unit).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::Domain(DomainError::Forbidden { .. })) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
