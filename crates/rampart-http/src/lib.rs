@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod people;
 pub mod service;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -29,11 +30,35 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub service: Arc<Service>,
     pub body_limit: usize,
+    pub web: web::WebSettings,
 }
 
 /// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api::router().into_openapi()
+}
+
+/// Headers every response carries: no framing, no sniffing, scripts and
+/// styles only from Rampart itself.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// The whole HTTP application.
@@ -48,7 +73,9 @@ pub fn app(state: AppState) -> Router {
             async move { Json(doc.as_ref().clone()) }
         }),
     )
+    .merge(web::router())
     .fallback(|| async { ApiError::NotFound("no such route".into()) })
+    .layer(axum::middleware::map_response(security_headers))
     .layer(DefaultBodyLimit::max(body_limit))
     .layer(CatchPanicLayer::custom(|_| {
         ApiError::Internal.into_response()

@@ -74,7 +74,7 @@ pub enum SignIn {
     /// A new session (its secret id, for the cookie) at the given stage.
     Session {
         id: String,
-        session: Session,
+        session: Box<Session>,
     },
     Refused(Refusal),
 }
@@ -311,7 +311,10 @@ impl Service {
                 .into_iter()
                 .find_map(Entity::into_session)
             {
-                Some(session) => Ok(SignIn::Session { id, session }),
+                Some(session) => Ok(SignIn::Session {
+                    id,
+                    session: Box::new(session),
+                }),
                 None => Err(StoreError::Corrupt("sign-in wrote no session".into())),
             },
             Err(StoreError::Domain(DomainError::Forbidden { .. })) => {

@@ -91,6 +91,7 @@ async fn bench_backend(
     let app = rampart_http::app(AppState {
         service,
         body_limit: BODY_LIMIT,
+        web: rampart_http::web::WebSettings::default(),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {

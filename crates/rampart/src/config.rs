@@ -22,6 +22,15 @@ pub struct Config {
     pub body_limit: usize,
     /// `human` or `json` log lines (filter with `RUST_LOG`).
     pub log_format: LogFormat,
+    /// Rampart is reached over HTTPS through a reverse proxy: session cookies
+    /// are `Secure` and the client address comes from `X-Forwarded-For`.
+    pub tls_proxy: bool,
+    /// Serve the public intake page `/public/report` (no sign-in, rate limited per address).
+    pub public_intake: bool,
+    /// Minutes a browser session may stay unused before it ends.
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in when a browser session ends, used or not.
+    pub session_absolute_hours: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,17 +48,25 @@ impl Default for Config {
             database_url: None,
             body_limit: rampart_http::DEFAULT_BODY_LIMIT,
             log_format: LogFormat::Human,
+            tls_proxy: false,
+            public_intake: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
         }
     }
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 5] = [
+const ENV_KEYS: [&str; 9] = [
     "listen",
     "data_dir",
     "database_url",
     "body_limit",
     "log_format",
+    "tls_proxy",
+    "public_intake",
+    "session_idle_minutes",
+    "session_absolute_hours",
 ];
 
 /// Settings given on the command line; `None` leaves the lower layers in force.
@@ -87,6 +104,12 @@ impl Config {
             .map_err(|e| format!("configuration: {e}"))?;
         if config.body_limit < 1024 {
             return Err("configuration: body_limit must be at least 1024 bytes".into());
+        }
+        if !(1..=24 * 60).contains(&config.session_idle_minutes) {
+            return Err("configuration: session_idle_minutes must be 1 to 1440".into());
+        }
+        if !(1..=24 * 30).contains(&config.session_absolute_hours) {
+            return Err("configuration: session_absolute_hours must be 1 to 720".into());
         }
         if let Some(url) = &config.database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))

@@ -5,10 +5,13 @@ mod config;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_domain::{Actor, Clock, Role, SystemClock};
+use rampart_http::people::AuthSettings;
+use rampart_http::web::WebSettings;
 use rampart_http::{AppState, Service};
 use rampart_store::Store;
 
@@ -85,6 +88,13 @@ enum UserCommand {
         /// reporter, poc, isirt_member, isirt_manager, auditor or admin; repeat for several.
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<Role>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Set a user's password for the web UI, read from the first line of standard input.
+    Password {
+        /// The user.
+        name: String,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -187,6 +197,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
             eprintln!("added user `{}` with roles {}", user.name, roles.join(", "));
         }
+        Command::User(UserCommand::Password { name, storage }) => {
+            let config = load_config(&storage, Overrides::default())?;
+            let service = Service::new(open_store(&config, clock.clone(), true).await?, clock);
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            service
+                .set_password(&Actor::system(), &name, password)
+                .await
+                .with_context(|| format!("cannot set the password of `{name}`"))?;
+            eprintln!("password of `{name}` set; their browser sessions have ended");
+        }
         Command::Token(TokenCommand::Create { name, storage }) => {
             let config = load_config(&storage, Overrides::default())?;
             let service = Service::new(open_store(&config, clock.clone(), true).await?, clock);
@@ -218,12 +242,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let store = open_store(&config, clock.clone(), true).await?;
-    let service = Arc::new(Service::new(store, clock));
+    let settings = AuthSettings {
+        idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
+        absolute_timeout: Duration::from_secs(config.session_absolute_hours * 3600),
+        ..AuthSettings::default()
+    };
+    let service = Arc::new(Service::with_settings(store, clock, settings));
     if let Some(token) = service.bootstrap_admin().await? {
         println!(
             "\nThis is a new Rampart installation. It created the administrator account `admin`.\n\
              The administrator's API token is shown below, only this once; keep it somewhere safe:\n\n    {token}\n\n\
-             Use it as `Authorization: Bearer <token>`; add people with `rampart user add`.\n"
+             Use it as `Authorization: Bearer <token>`; add people with `rampart user add`.\n\
+             To sign in to the web UI at http://{}/ give `admin` a password: `rampart user password admin`.\n",
+            config.listen
         );
     }
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
@@ -238,10 +269,17 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let app = rampart_http::app(AppState {
         service,
         body_limit: config.body_limit,
+        web: WebSettings {
+            tls_proxy: config.tls_proxy,
+            public_intake: config.public_intake,
+        },
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 

@@ -95,8 +95,18 @@ impl TestApp {
         let app = rampart_http::app(AppState {
             service: service.clone(),
             body_limit: DEFAULT_BODY_LIMIT,
+            web: rampart_http::web::WebSettings {
+                tls_proxy: false,
+                public_intake: true,
+            },
         });
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
         Some(Self {
             addr,
             client: reqwest::Client::new(),

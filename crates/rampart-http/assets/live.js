@@ -1,0 +1,51 @@
+// Live updates: when the server announces a change to what this page shows,
+// fetch the page again and swap the regions marked data-live-region. A region
+// holding the focused element waits, so nobody loses what they are typing.
+(function () {
+  "use strict";
+  var topic = document.body.getAttribute("data-live-topic");
+  if (!topic || !window.EventSource || !window.fetch) { return; }
+  var indicators = document.querySelectorAll(".live");
+  function online(on) {
+    indicators.forEach(function (el) {
+      el.classList.toggle("is-offline", !on);
+      el.textContent = on ? "Live" : "Reconnecting…";
+    });
+  }
+  var pending = false;
+  var busy = false;
+  function refresh() {
+    if (busy) { pending = true; return; }
+    busy = true;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Rampart-Live": "1" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var next = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live-region]").forEach(function (region) {
+          var name = region.getAttribute("data-live-region");
+          var fresh = next.querySelector('[data-live-region="' + name + '"]');
+          if (!fresh || fresh.innerHTML === region.innerHTML) { return; }
+          if (region.contains(document.activeElement) && document.activeElement !== document.body) {
+            pending = true;
+            return;
+          }
+          region.innerHTML = fresh.innerHTML;
+          region.classList.remove("flash");
+          void region.offsetWidth;
+          region.classList.add("flash");
+        });
+        document.body.setAttribute("data-live-version", String(Date.now()));
+      })
+      .catch(function () { })
+      .then(function () {
+        busy = false;
+        if (pending) { pending = false; setTimeout(refresh, 500); }
+      });
+  }
+  document.addEventListener("focusout", function () { if (pending) { pending = false; setTimeout(refresh, 200); } });
+  var source = new EventSource("/live?topic=" + encodeURIComponent(topic));
+  source.addEventListener("open", function () { online(true); });
+  source.addEventListener("error", function () { online(false); });
+  source.addEventListener("change", refresh);
+})();

@@ -1,0 +1,64 @@
+//! Server-sent events: a page that follows changes subscribes to a topic and
+//! is told when a committed change touches it. Only the record's number
+//! travels; the page fetches what the viewer may see itself.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use rampart_domain::{Action, IncidentNumber};
+use serde::Deserialize;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::WebError;
+use super::session::Person;
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct Topic {
+    topic: String,
+}
+
+enum Filter {
+    Events,
+    Incident(String),
+}
+
+/// `GET /live?topic=triage` or `?topic=incident:INC-2026-0001`.
+pub async fn stream(
+    State(state): State<AppState>,
+    person: Person,
+    Query(t): Query<Topic>,
+) -> Result<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>, WebError> {
+    let filter = match t.topic.split_once(':') {
+        None if t.topic == "triage" => {
+            person.require(Action::ViewEvents)?;
+            Filter::Events
+        }
+        Some(("incident", n)) => {
+            let number: IncidentNumber = n
+                .parse()
+                .map_err(|_| WebError::BadRequest(format!("`{n}` is not an incident number")))?;
+            // Need-to-know: subscribing to a restricted incident is refused like reading it.
+            state.service.get_incident(&person.actor, number).await?;
+            Filter::Incident(number.to_string())
+        }
+        _ => {
+            return Err(WebError::BadRequest(format!(
+                "unknown topic `{}`; use `triage` or `incident:<number>`",
+                t.topic
+            )));
+        }
+    };
+    let changes = BroadcastStream::new(state.service.subscribe()).filter_map(move |c| {
+        let c = c.ok()?;
+        let hit = match &filter {
+            Filter::Events => c.entity.starts_with("EVT-"),
+            Filter::Incident(n) => &c.entity == n,
+        };
+        hit.then(|| Ok(Event::default().event("change").data(c.entity)))
+    });
+    Ok(Sse::new(changes).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,208 @@
+//! The web UI for people: server-rendered pages (askama templates checked at
+//! compile time) over the same [`Service`](crate::Service) as the JSON API.
+//! Every essential flow is a plain form post; the only script turns on live
+//! updates over server-sent events.
+//!
+//! - [`session`]: the session cookie, CSRF checks and form parsing.
+//! - `pages`: one handler per page and form.
+//! - `live`: server-sent events for pages that follow changes.
+
+mod live;
+mod pages;
+pub mod session;
+mod view;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rampart_domain::{DomainError, FieldError};
+use rampart_store::StoreError;
+
+use crate::AppState;
+
+/// Settings of the web UI.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Rampart is reached over HTTPS through a proxy: cookies are `Secure`
+    /// and the client address is taken from `X-Forwarded-For`.
+    pub tls_proxy: bool,
+    /// Serve the public intake page at `/public/report` (no sign-in, rate limited).
+    pub public_intake: bool,
+}
+
+const CSS: &str = include_str!("../../assets/rampart.css");
+const LIVE_JS: &str = include_str!("../../assets/live.js");
+
+fn asset(body: &'static str, kind: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The web routes; mounted beside the API.
+pub fn router() -> Router<AppState> {
+    use pages::*;
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route(
+            "/assets/rampart.css",
+            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/assets/live.js",
+            get(|| async { asset(LIVE_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route("/login", get(login_page).post(login_submit))
+        .route("/login/totp", get(totp_page).post(totp_submit))
+        .route("/logout", post(logout))
+        .route("/account", get(account_page))
+        .route("/account/password", post(password_submit))
+        .route(
+            "/account/totp",
+            get(totp_setup_page).post(totp_setup_submit),
+        )
+        .route("/dashboard", get(dashboard))
+        .route("/report", get(report_page).post(report_submit))
+        .route("/report/{number}", get(report_done))
+        .route(
+            "/public/report",
+            get(public_report_page).post(public_report_submit),
+        )
+        .route("/triage", get(triage_page))
+        .route("/events/{number}", get(event_page))
+        .route("/events/{number}/triage", post(event_triage))
+        .route("/events/{number}/assess", post(event_assess))
+        .route("/events/{number}/reject", post(event_reject))
+        .route("/events/{number}/confirm", post(event_confirm))
+        .route("/incidents", get(incident_register))
+        .route("/incidents.csv", get(incident_csv))
+        .route("/incidents/{number}", get(incident_page))
+        .route("/incidents/{number}/transition", post(incident_transition))
+        .route("/incidents/{number}/log", post(incident_log))
+        .route("/incidents/{number}/actions", post(incident_action_add))
+        .route(
+            "/incidents/{number}/actions/{id}",
+            post(incident_action_update),
+        )
+        .route("/incidents/{number}/review", post(incident_review))
+        .route("/incidents/{number}/restriction", post(incident_restrict))
+        .route(
+            "/vulnerabilities",
+            get(vulnerability_register).post(vulnerability_report),
+        )
+        .route("/admin/users", get(admin_users).post(admin_user_create))
+        .route("/admin/users/{name}", post(admin_user_update))
+        .route("/admin/tokens", get(admin_tokens).post(admin_token_create))
+        .route("/admin/tokens/{id}/revoke", post(admin_token_revoke))
+        .route("/live", get(live::stream))
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in (or the session ended): go to the sign-in page.
+    SignIn {
+        next: String,
+    },
+    /// Signed in with a password, second factor pending or to be set up.
+    SecondFactor,
+    MustEnrol,
+    Forbidden(String),
+    NotFound(String),
+    /// A form without a valid CSRF token or from another origin.
+    Csrf,
+    /// A bad request that no form on our pages can produce.
+    BadRequest(String),
+    Internal,
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(DomainError::NotFound(what)) => {
+                Self::NotFound(format!("{what} does not exist, or you may not see it."))
+            }
+            StoreError::Domain(e @ DomainError::Forbidden { .. }) => Self::Forbidden(e.to_string()),
+            StoreError::Domain(DomainError::Invalid(errors)) => Self::BadRequest(
+                errors
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            StoreError::Domain(other) => Self::BadRequest(other.to_string()),
+            other => {
+                tracing::error!(error = %other, "web request failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<DomainError> for WebError {
+    fn from(e: DomainError) -> Self {
+        StoreError::Domain(e).into()
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, detail) = match self {
+            WebError::SignIn { next } => {
+                let target = format!("/login?next={}", view::url_encode(&next));
+                return Redirect::to(&target).into_response();
+            }
+            WebError::SecondFactor => return Redirect::to("/login/totp").into_response(),
+            WebError::MustEnrol => return Redirect::to("/account/totp").into_response(),
+            WebError::Forbidden(d) => (StatusCode::FORBIDDEN, "Not allowed", d),
+            WebError::NotFound(d) => (StatusCode::NOT_FOUND, "Not found", d),
+            WebError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form refused",
+                "The form was refused because it did not carry this page's security token or came from another site. Go back, reload the page and try again.".to_owned(),
+            ),
+            WebError::BadRequest(d) => (StatusCode::BAD_REQUEST, "Request refused", d),
+            WebError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The request could not be completed. Nothing was changed; try again, and tell an administrator if it keeps happening.".to_owned(),
+            ),
+        };
+        (status, view::error_page(status.as_u16(), title, &detail)).into_response()
+    }
+}
+
+/// The result of handling a form: the page again with the refused fields
+/// named, or an error page.
+pub(crate) fn form_errors(e: StoreError) -> Result<Vec<FieldError>, WebError> {
+    match e {
+        StoreError::Domain(DomainError::Invalid(errors)) => Ok(errors),
+        StoreError::Domain(DomainError::IllegalTransition {
+            current, allowed, ..
+        }) => Ok(vec![FieldError {
+            field: "to".into(),
+            message: format!(
+                "not possible from `{current}`; allowed now: {}",
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+        }]),
+        StoreError::Domain(DomainError::Conflict(detail)) => Ok(vec![FieldError {
+            field: String::new(),
+            message: detail,
+        }]),
+        other => Err(other.into()),
+    }
+}

@@ -1,0 +1,1492 @@
+//! One handler per page and form. Pages check the role table before showing
+//! anything; forms go through the same service calls as the JSON API, so a
+//! refusal there is a refusal here.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rampart_domain::{
+    Action, ActionUpdate, Actor, AssessmentInput, Event, EventNumber, EventReport, EventStatus,
+    FieldError, IncidentConfirmation, IncidentNumber, IncidentStatus, Lifecycle, NewAction,
+    NewLogEntry, ReviewInput, Role, Text, TransitionRequest, VulnerabilityReport,
+};
+use rampart_store::{EventQuery, IncidentQuery, IncidentSort, SessionStage, VulnerabilityQuery};
+
+use super::session::{
+    AnySession, COOKIE, FormData, LOGIN_COOKIE, LoginPost, Person, Posted, PostedAny, PublicPost,
+    cookie, see_other, set_cookie,
+};
+use super::view::*;
+use super::{WebError, form_errors};
+use crate::AppState;
+use crate::auth;
+use crate::people::SignIn;
+
+type Page = Result<Response, WebError>;
+
+fn invalid(page: impl IntoResponse) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+fn with_cookie(state: &AppState, id: &str, to: &str) -> Response {
+    let age = state.service.settings.absolute_timeout.as_secs();
+    let mut response = see_other(to);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(state, COOKIE, id, Some(age)));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_COOKIE, "", Some(0)),
+    );
+    response
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/dashboard".into(),
+    }
+}
+
+fn query_form(q: &Option<String>) -> FormData {
+    FormData::parse(q.as_deref().unwrap_or("").as_bytes())
+}
+
+// ----- sign-in ----------------------------------------------------------------------------
+
+fn login_response(
+    state: &AppState,
+    next: String,
+    name: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let token = auth::new_secret();
+    let page = LoginPage {
+        chrome: Chrome::anonymous("Sign in", &token),
+        next,
+        name,
+        error,
+        public_intake: state.web.public_intake,
+    };
+    let mut response = (status, page).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_COOKIE, &token, Some(3600)),
+    );
+    response
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Page {
+    let next = safe_next(query_form(&q).get("next"));
+    if let Some(id) = cookie(&headers, COOKIE)
+        && let Some((s, _)) = state.service.session(id).await?
+        && s.stage == SessionStage::Active
+    {
+        return Ok(see_other(&next));
+    }
+    Ok(login_response(
+        &state,
+        next,
+        String::new(),
+        None,
+        StatusCode::OK,
+    ))
+}
+
+pub async fn login_submit(State(state): State<AppState>, post: LoginPost) -> Page {
+    let f = &post.form;
+    let next = safe_next(f.get("next"));
+    let name = f.v("name").to_owned();
+    let outcome = state
+        .service
+        .sign_in(
+            &name,
+            f.0.iter()
+                .find(|(k, _)| k == "password")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or(""),
+            &post.address,
+            post.old_session.as_deref(),
+        )
+        .await?;
+    Ok(match outcome {
+        SignIn::Session { id, session } => {
+            let to = match session.stage {
+                SessionStage::Active => next,
+                SessionStage::AwaitingTotp => "/login/totp".into(),
+                SessionStage::MustEnrolTotp => "/account/totp".into(),
+            };
+            with_cookie(&state, &id, &to)
+        }
+        SignIn::Refused(r) => login_response(
+            &state,
+            next,
+            name,
+            Some(r.message().into()),
+            StatusCode::UNAUTHORIZED,
+        ),
+    })
+}
+
+pub async fn totp_page(s: AnySession) -> Page {
+    if s.session.stage != SessionStage::AwaitingTotp {
+        return Ok(see_other("/dashboard"));
+    }
+    Ok(TotpPage {
+        chrome: Chrome::anonymous("Second factor", &s.session.csrf),
+        error: None,
+    }
+    .into_response())
+}
+
+pub async fn totp_submit(State(state): State<AppState>, post: PostedAny) -> Page {
+    let s = &post.session;
+    match state
+        .service
+        .sign_in_totp(&s.session, post.form.v("code"), &s.address)
+        .await?
+    {
+        SignIn::Session { id, .. } => Ok(with_cookie(&state, &id, "/dashboard")),
+        SignIn::Refused(r) => Ok((
+            StatusCode::UNAUTHORIZED,
+            TotpPage {
+                chrome: Chrome::anonymous("Second factor", &s.session.csrf),
+                error: Some(r.message().into()),
+            },
+        )
+            .into_response()),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, post: PostedAny) -> Page {
+    state.service.sign_out(&post.session.session).await?;
+    let mut response = see_other("/login");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(&state, COOKIE, "", Some(0)));
+    Ok(response)
+}
+
+// ----- account ----------------------------------------------------------------------------
+
+async fn account_view(
+    state: &AppState,
+    person: &Person,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+) -> Result<AccountPage, WebError> {
+    Ok(AccountPage {
+        chrome: Chrome::new(person, "Your account", "/account"),
+        credentials: state.service.credentials(&person.actor.name).await?,
+        errors,
+        notice,
+    })
+}
+
+pub async fn account_page(State(state): State<AppState>, person: Person) -> Page {
+    Ok(account_view(&state, &person, vec![], None)
+        .await?
+        .into_response())
+}
+
+pub async fn password_submit(State(state): State<AppState>, post: Posted) -> Page {
+    let p = &post.person;
+    let raw = |name: &str| {
+        post.form
+            .0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    match state
+        .service
+        .change_password(
+            &p.session,
+            &raw("current_password"),
+            &raw("new_password"),
+            &p.address,
+        )
+        .await
+    {
+        Ok(SignIn::Session { id, .. }) => Ok(with_cookie(&state, &id, "/account")),
+        Ok(SignIn::Refused(r)) => Err(WebError::Forbidden(r.message().into())),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(invalid(account_view(&state, p, errors, None).await?))
+        }
+    }
+}
+
+async fn totp_setup_view(
+    state: &AppState,
+    s: &AnySession,
+    secret: String,
+    errors: Vec<FieldError>,
+) -> Result<Response, WebError> {
+    let (uri, qr) = auth::totp_enrolment(&secret, &s.actor.name).ok_or(WebError::Internal)?;
+    let must = s.session.stage == SessionStage::MustEnrolTotp;
+    let mut chrome = Chrome::anonymous("Second factor", &s.session.csrf);
+    if !must {
+        chrome.user = s.actor.name.clone();
+        chrome.roles = s
+            .actor
+            .roles
+            .iter()
+            .map(|r| role_label(*r))
+            .collect::<Vec<_>>()
+            .join(", ");
+        chrome.nav = vec![("/dashboard", "Dashboard", false)];
+    }
+    let page = TotpSetupPage {
+        chrome,
+        secret,
+        uri,
+        qr,
+        must,
+        errors,
+    };
+    let _ = state;
+    Ok(page.into_response())
+}
+
+pub async fn totp_setup_page(State(state): State<AppState>, s: AnySession) -> Page {
+    if s.session.stage == SessionStage::AwaitingTotp {
+        return Ok(see_other("/login/totp"));
+    }
+    let secret = state.service.begin_totp(&s.session).await?;
+    totp_setup_view(&state, &s, secret, vec![]).await
+}
+
+pub async fn totp_setup_submit(State(state): State<AppState>, post: PostedAny) -> Page {
+    let s = &post.session;
+    if s.session.stage == SessionStage::AwaitingTotp {
+        return Ok(see_other("/login/totp"));
+    }
+    match state
+        .service
+        .confirm_totp(&s.session, post.form.v("code"), &s.address)
+        .await
+    {
+        Ok(Some(SignIn::Session { id, .. })) => Ok(with_cookie(&state, &id, "/account")),
+        Ok(_) => Ok(see_other("/account")),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let secret = s.session.pending_totp.clone().unwrap_or_default();
+            if secret.is_empty() {
+                return Ok(see_other("/account/totp"));
+            }
+            Ok(invalid(totp_setup_view(&state, s, secret, errors).await?))
+        }
+    }
+}
+
+// ----- dashboard -------------------------------------------------------------------------
+
+pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
+    let actor = &person.actor;
+    let now = state.service.clock().now();
+    let counts = state.service.counts(actor).await?;
+    let mut by_class: Vec<Tally> = Vec::new();
+    let mut by_status: Vec<Tally> = Vec::new();
+    let mut open_total = 0;
+    for (status, class, n) in &counts.incidents {
+        let open = IncidentStatus::parse(status).is_ok_and(IncidentStatus::is_open);
+        if !open {
+            continue;
+        }
+        open_total += n;
+        match by_class.iter_mut().find(|t| &t.key == class) {
+            Some(t) => t.count += n,
+            None => by_class.push(Tally {
+                key: class.clone(),
+                count: *n,
+            }),
+        }
+        match by_status.iter_mut().find(|t| &t.key == status) {
+            Some(t) => t.count += n,
+            None => by_status.push(Tally {
+                key: status.clone(),
+                count: *n,
+            }),
+        }
+    }
+    by_class.sort_by(|a, b| b.key.len().cmp(&a.key.len()).then(b.key.cmp(&a.key)));
+    let order = |s: &str| {
+        IncidentStatus::ALL
+            .iter()
+            .position(|x| x.as_str() == s)
+            .unwrap_or(99)
+    };
+    by_status.sort_by_key(|t| order(&t.key));
+    let awaiting_triage = counts
+        .events
+        .iter()
+        .filter(|(s, _)| s == "reported" || s == "triage")
+        .map(|(_, n)| n)
+        .sum();
+    let mut overdue = Vec::new();
+    let mut mine = Vec::new();
+    if person.may(Action::ViewIncidents) {
+        let page = state
+            .service
+            .list_incidents(
+                actor,
+                IncidentQuery {
+                    limit: 500,
+                    ..IncidentQuery::default()
+                },
+            )
+            .await?;
+        for i in page.items.into_iter().filter(|i| i.status.is_open()) {
+            for a in &i.actions {
+                if a.overdue_at(&now) {
+                    overdue.push((i.number.to_string(), a.clone()));
+                }
+            }
+            if i.coordinator == actor.name {
+                mine.push(i);
+            }
+        }
+    }
+    let my_reports = if person.may(Action::ReportEvent) {
+        state
+            .service
+            .list_events(
+                actor,
+                EventQuery {
+                    submitted_by: Some(actor.name.clone()),
+                    limit: 10,
+                    ..EventQuery::default()
+                },
+            )
+            .await?
+            .items
+    } else {
+        vec![]
+    };
+    Ok(DashboardPage {
+        chrome: Chrome::new(&person, "Dashboard", "/dashboard"),
+        may_incidents: person.may(Action::ViewIncidents),
+        may_events: person.may(Action::ViewEvents),
+        may_report: person.may(Action::ReportEvent),
+        open_total,
+        by_class,
+        by_status,
+        awaiting_triage,
+        overdue,
+        mine,
+        my_reports,
+    }
+    .into_response())
+}
+
+// ----- reporting -------------------------------------------------------------------------
+
+const REPORT_BOOLEANS: &[&str] = &["anonymous", "is_over"];
+const REPORT_LINES: &[&str] = &["assets"];
+
+pub async fn report_page(person: Person) -> Page {
+    person.require(Action::ReportEvent)?;
+    Ok(ReportPage {
+        chrome: Chrome::new(&person, "Report a security event", "/report"),
+        public: false,
+        values: FormData::default(),
+        errors: vec![],
+    }
+    .into_response())
+}
+
+pub async fn report_submit(State(state): State<AppState>, post: Posted) -> Page {
+    let person = &post.person;
+    person.require(Action::ReportEvent)?;
+    let refused = |errors: Vec<FieldError>| {
+        invalid(ReportPage {
+            chrome: Chrome::new(person, "Report a security event", "/report"),
+            public: false,
+            values: post.form.clone(),
+            errors,
+        })
+    };
+    let report: EventReport = match post.form.decode(REPORT_BOOLEANS, REPORT_LINES) {
+        Ok(r) => r,
+        Err(errors) => return Ok(refused(errors)),
+    };
+    match state.service.report_event(&person.actor, report).await {
+        Ok(event) => Ok(see_other(&format!("/report/{}", event.number))),
+        Err(e) => Ok(refused(form_errors(e)?)),
+    }
+}
+
+pub async fn report_done(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number: EventNumber = n
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not an event number")))?;
+    let event = state.service.get_event(&person.actor, number).await?;
+    Ok(ReportDonePage {
+        chrome: Chrome::new(&person, "Report received", "/report"),
+        number: event.number.to_string(),
+        anonymous: event.anonymous,
+        public: false,
+    }
+    .into_response())
+}
+
+fn public_page(
+    state: &AppState,
+    values: FormData,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Response {
+    let token = auth::new_secret();
+    let mut response = (
+        status,
+        ReportPage {
+            chrome: Chrome::anonymous("Report a security event", &token),
+            public: true,
+            values,
+            errors,
+        },
+    )
+        .into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_COOKIE, &token, Some(3600)),
+    );
+    response
+}
+
+pub async fn public_report_page(State(state): State<AppState>) -> Page {
+    if !state.web.public_intake {
+        return Err(WebError::NotFound(
+            "The public intake page is turned off.".into(),
+        ));
+    }
+    Ok(public_page(
+        &state,
+        FormData::default(),
+        vec![],
+        StatusCode::OK,
+    ))
+}
+
+pub async fn public_report_submit(State(state): State<AppState>, post: PublicPost) -> Page {
+    if !state.web.public_intake {
+        return Err(WebError::NotFound(
+            "The public intake page is turned off.".into(),
+        ));
+    }
+    let mut report: EventReport = match post.form.decode(REPORT_BOOLEANS, REPORT_LINES) {
+        Ok(r) => r,
+        Err(errors) => {
+            return Ok(public_page(
+                &state,
+                post.form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+    };
+    if !state.service.allow_public_report(&post.address).await? {
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            error_page(
+                429,
+                "Too many reports",
+                "This address has sent the most reports accepted in an hour. Please try again later, or contact the security team directly.",
+            ),
+        )
+            .into_response());
+    }
+    report.anonymous = false;
+    let public = Actor::new("public", vec![Role::Reporter]);
+    match state.service.report_event(&public, report).await {
+        Ok(event) => Ok(ReportDonePage {
+            chrome: Chrome::anonymous("Report received", ""),
+            number: event.number.to_string(),
+            anonymous: false,
+            public: true,
+        }
+        .into_response()),
+        Err(e) => Ok(public_page(
+            &state,
+            post.form,
+            form_errors(e)?,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+    }
+}
+
+// ----- triage and events ---------------------------------------------------------------
+
+fn normalised(title: &str) -> String {
+    title
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+pub async fn triage_page(State(state): State<AppState>, person: Person) -> Page {
+    person.require(Action::TriageEvent)?;
+    let list = |status| EventQuery {
+        status: Some(status),
+        limit: 200,
+        ..EventQuery::default()
+    };
+    let mut queue: Vec<Event> = Vec::new();
+    for status in [EventStatus::Reported, EventStatus::Triage] {
+        queue.extend(
+            state
+                .service
+                .list_events(&person.actor, list(status))
+                .await?
+                .items,
+        );
+    }
+    queue.sort_by(|a, b| {
+        b.reported_at
+            .cmp(&a.reported_at)
+            .then(b.number.cmp(&a.number))
+    });
+    let escalated = state
+        .service
+        .list_events(&person.actor, list(EventStatus::Escalated))
+        .await?
+        .items;
+    let rows = queue
+        .iter()
+        .map(|e| {
+            let title = normalised(e.title.as_str());
+            let occurrences = queue
+                .iter()
+                .filter(|o| normalised(o.title.as_str()) == title)
+                .count();
+            let related = queue
+                .iter()
+                .chain(escalated.iter())
+                .filter(|o| o.number != e.number)
+                .filter(|o| {
+                    normalised(o.title.as_str()) == title
+                        || o.observables
+                            .iter()
+                            .any(|x| e.observables.iter().any(|y| x.value == y.value))
+                })
+                .take(5)
+                .map(|o| o.number.to_string())
+                .collect();
+            TriageRow {
+                event: e.clone(),
+                occurrences,
+                related,
+            }
+        })
+        .collect();
+    Ok(TriagePage {
+        chrome: Chrome::new(&person, "Triage", "/triage").live("triage"),
+        rows,
+        escalated,
+    }
+    .into_response())
+}
+
+fn event_number(n: &str) -> Result<EventNumber, WebError> {
+    n.parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not an event number")))
+}
+
+fn incident_number(n: &str) -> Result<IncidentNumber, WebError> {
+    n.parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not an incident number")))
+}
+
+async fn event_view(
+    state: &AppState,
+    person: &Person,
+    number: EventNumber,
+    values: FormData,
+    errors: Vec<FieldError>,
+) -> Result<EventPage, WebError> {
+    let event = state.service.get_event(&person.actor, number).await?;
+    let may_confirm = person.may(Action::ConfirmIncident);
+    let coordinators = if may_confirm {
+        state
+            .service
+            .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+            .await?
+    } else {
+        vec![]
+    };
+    let may_see_incident = match event.incident {
+        Some(n) if person.may(Action::ViewIncidents) => {
+            state.service.get_incident(&person.actor, n).await.is_ok()
+        }
+        _ => false,
+    };
+    Ok(EventPage {
+        chrome: Chrome::new(person, event.number.to_string(), "/triage"),
+        may_triage: person.may(Action::TriageEvent),
+        may_assess: person.may(Action::AssessEvent),
+        may_reject: person.may(Action::RejectEvent),
+        may_confirm,
+        may_see_incident,
+        coordinators,
+        event,
+        values,
+        errors,
+    })
+}
+
+pub async fn event_page(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number = event_number(&n)?;
+    Ok(
+        event_view(&state, &person, number, FormData::default(), vec![])
+            .await?
+            .into_response(),
+    )
+}
+
+/// Runs an event form: decode, call, and on refusal show the event page with the fields named.
+async fn event_form<T, F, Fut>(
+    state: &AppState,
+    post: Posted,
+    n: &str,
+    booleans: &[&str],
+    lines: &[&str],
+    then: &str,
+    call: F,
+) -> Page
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(Actor, EventNumber, T) -> Fut,
+    Fut: std::future::Future<Output = Result<Event, rampart_store::StoreError>>,
+{
+    let number = event_number(n)?;
+    let person = &post.person;
+    let input: T = match post.form.decode(booleans, lines) {
+        Ok(i) => i,
+        Err(errors) => {
+            return Ok(invalid(
+                event_view(state, person, number, post.form.clone(), errors).await?,
+            ));
+        }
+    };
+    match call(person.actor.clone(), number, input).await {
+        Ok(_) => Ok(see_other(&then.replace("{n}", &number.to_string()))),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(invalid(
+                event_view(state, person, number, post.form.clone(), errors).await?,
+            ))
+        }
+    }
+}
+
+/// A form with nothing to decode.
+#[derive(serde::Deserialize)]
+pub struct Nothing {}
+
+/// The ISIRT's reason for rejecting an escalated event.
+#[derive(serde::Deserialize)]
+pub struct Reason {
+    reason: Text,
+}
+
+pub async fn event_triage(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    event_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        "/events/{n}",
+        |actor, number, _: Nothing| async move { service.triage_event(&actor, number).await },
+    )
+    .await
+}
+
+pub async fn event_assess(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    event_form(
+        &state,
+        post,
+        &n,
+        &["escalate"],
+        &[],
+        "/triage",
+        |actor, number, input: AssessmentInput| async move {
+            service.assess_event(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+pub async fn event_reject(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    event_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        "/events/{n}",
+        |actor, number, input: Reason| async move {
+            service.reject_event(&actor, number, input.reason).await
+        },
+    )
+    .await
+}
+
+pub async fn event_confirm(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let number = event_number(&n)?;
+    let person = &post.person;
+    let refused = async |errors| -> Page {
+        Ok(invalid(
+            event_view(&state, person, number, post.form.clone(), errors).await?,
+        ))
+    };
+    let input: IncidentConfirmation = match post.form.decode(&[], &[]) {
+        Ok(i) => i,
+        Err(errors) => return refused(errors).await,
+    };
+    match state.service.confirm_incident(&person.actor, input).await {
+        Ok(incident) => Ok(see_other(&format!("/incidents/{}", incident.number))),
+        Err(e) => refused(form_errors(e)?).await,
+    }
+}
+
+// ----- incidents ---------------------------------------------------------------------------
+
+fn bad_filter(field: &str, message: String) -> WebError {
+    WebError::BadRequest(format!("filter `{field}`: {message}"))
+}
+
+fn register_query(f: &FormData) -> Result<(IncidentQuery, String), WebError> {
+    let status = f
+        .get("status")
+        .map(|s| IncidentStatus::parse(s).map_err(|m| bad_filter("status", m)))
+        .transpose()?;
+    let category = f
+        .get("category")
+        .map(|s| rampart_domain::Category::parse(s).map_err(|m| bad_filter("category", m)))
+        .transpose()?;
+    let class = f
+        .get("class")
+        .map(|s| rampart_domain::SeverityClass::parse(s).map_err(|m| bad_filter("class", m)))
+        .transpose()?;
+    let (sort, sort_name) = match f.get("sort").unwrap_or("priority") {
+        "priority" => (IncidentSort::Priority, "priority"),
+        "newest" => (IncidentSort::Newest, "newest"),
+        "oldest" => (IncidentSort::Oldest, "oldest"),
+        other => {
+            return Err(bad_filter(
+                "sort",
+                format!("`{other}` is not one of priority, newest, oldest"),
+            ));
+        }
+    };
+    Ok((
+        IncidentQuery {
+            status,
+            category,
+            class,
+            coordinator: f.get("coordinator").map(str::to_owned),
+            text: f.get("q").map(str::to_owned),
+            sort,
+            cursor: f.get("cursor").map(str::to_owned),
+            limit: 50,
+            ..IncidentQuery::default()
+        },
+        sort_name.to_owned(),
+    ))
+}
+
+/// The query string of `f` with `cursor` replaced.
+fn with_cursor(f: &FormData, cursor: Option<&str>) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &f.0 {
+        if k != "cursor" && !v.trim().is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    if let Some(c) = cursor {
+        s.append_pair("cursor", c);
+    }
+    s.finish()
+}
+
+pub async fn incident_register(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    person.require(Action::ViewIncidents)?;
+    let filters = query_form(&q);
+    let (query, sort) = register_query(&filters)?;
+    let page = state.service.list_incidents(&person.actor, query).await?;
+    let coordinators = state
+        .service
+        .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+        .await?;
+    Ok(RegisterPage {
+        chrome: Chrome::new(&person, "Incidents", "/incidents"),
+        items: page.items,
+        sort,
+        first: with_cursor(&filters, None),
+        next: page
+            .next_cursor
+            .as_deref()
+            .map(|c| with_cursor(&filters, Some(c))),
+        csv: format!(
+            "/incidents.csv?{}",
+            with_cursor(&filters, filters.get("cursor"))
+        ),
+        coordinators,
+        filters,
+    }
+    .into_response())
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula.
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+pub async fn incident_csv(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    person.require(Action::ViewIncidents)?;
+    let (query, _) = register_query(&query_form(&q))?;
+    let page = state.service.list_incidents(&person.actor, query).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "number",
+        "title",
+        "status",
+        "category",
+        "class",
+        "priority",
+        "coordinator",
+        "tlp",
+        "confirmed_at",
+        "closed_at",
+    ];
+    let fail = |_| WebError::Internal;
+    w.write_record(header).map_err(fail)?;
+    for i in &page.items {
+        w.write_record([
+            i.number.to_string(),
+            cell(i.title.as_str()),
+            i.status.to_string(),
+            i.category.to_string(),
+            i.severity.class.to_string(),
+            i.priority.value().to_string(),
+            cell(&i.coordinator),
+            i.tlp.to_string(),
+            i.confirmed_at.to_rfc3339(),
+            i.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])
+        .map_err(fail)?;
+    }
+    let body = w.into_inner().map_err(|_| WebError::Internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"incidents.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn move_label(from: IncidentStatus, to: IncidentStatus) -> String {
+    use IncidentStatus::*;
+    match (from, to) {
+        (Confirmed, Responding) => "Start response".into(),
+        (Recovering | Crisis, Responding) => "Back to response".into(),
+        (Closed | Reviewed, Responding) => "Reopen".into(),
+        (_, Crisis) => "Declare crisis".into(),
+        (_, Recovering) => "Begin recovery".into(),
+        (_, Closed) => "Close".into(),
+        (_, Reviewed) => "Mark reviewed".into(),
+        (_, other) => label(other),
+    }
+}
+
+async fn incident_view(
+    state: &AppState,
+    person: &Person,
+    number: IncidentNumber,
+    values: FormData,
+    errors: Vec<FieldError>,
+) -> Result<IncidentPage, WebError> {
+    let (incident, events) = state
+        .service
+        .incident_with_events(&person.actor, number)
+        .await?;
+    let moves: Vec<Move> = incident
+        .status
+        .targets()
+        .iter()
+        .filter(|to| {
+            let probe = TransitionRequest {
+                to: **to,
+                reason: Text::lossy("probe"),
+                resolution: None,
+                contained_at: None,
+                ended_at: None,
+                impact_ended_at: None,
+            };
+            person.may(Action::TransitionIncident)
+                && person.may(probe.required_action(incident.status))
+        })
+        .map(|to| Move {
+            to: to.to_string(),
+            label: move_label(incident.status, *to),
+            needs_resolution: *to == IncidentStatus::Closed,
+        })
+        .collect();
+    let people = state
+        .service
+        .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+        .await?;
+    let resolution_needed = moves.iter().any(|m: &Move| m.needs_resolution);
+    Ok(IncidentPage {
+        resolution_needed,
+        chrome: Chrome::new(person, incident.number.to_string(), "/incidents")
+            .live(format!("incident:{}", incident.number)),
+        moves,
+        may_log: person.may(Action::WriteLog),
+        may_actions: person.may(Action::ManageActions),
+        may_review: person.may(Action::RecordReview)
+            && matches!(
+                incident.status,
+                IncidentStatus::Closed | IncidentStatus::Reviewed
+            ),
+        may_restrict: person.may(Action::RestrictIncident),
+        people,
+        incident,
+        events,
+        values,
+        errors,
+        now: state.service.clock().now(),
+    })
+}
+
+pub async fn incident_page(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number = incident_number(&n)?;
+    Ok(
+        incident_view(&state, &person, number, FormData::default(), vec![])
+            .await?
+            .into_response(),
+    )
+}
+
+/// Runs an incident form: decode, call, and on refusal show the workspace with the fields named.
+async fn incident_form<T, F, Fut, R>(
+    state: &AppState,
+    post: Posted,
+    n: &str,
+    booleans: &[&str],
+    lines: &[&str],
+    call: F,
+) -> Page
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(Actor, IncidentNumber, T) -> Fut,
+    Fut: std::future::Future<Output = Result<R, rampart_store::StoreError>>,
+{
+    let number = incident_number(n)?;
+    let person = &post.person;
+    let input: T = match post.form.decode(booleans, lines) {
+        Ok(i) => i,
+        Err(errors) => {
+            return Ok(invalid(
+                incident_view(state, person, number, post.form.clone(), errors).await?,
+            ));
+        }
+    };
+    match call(person.actor.clone(), number, input).await {
+        Ok(_) => Ok(see_other(&format!("/incidents/{number}"))),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(invalid(
+                incident_view(state, person, number, post.form.clone(), errors).await?,
+            ))
+        }
+    }
+}
+
+pub async fn incident_transition(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: TransitionRequest| async move {
+            service.transition(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+pub async fn incident_log(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: NewLogEntry| async move {
+            service.add_log(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+pub async fn incident_action_add(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &["requires_approval"],
+        &[],
+        |actor, number, input: NewAction| async move {
+            service.add_action(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+pub async fn incident_action_update(
+    State(state): State<AppState>,
+    Path((n, id)): Path<(String, u32)>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: ActionUpdate| async move {
+            service.update_action(&actor, number, id, input).await
+        },
+    )
+    .await
+}
+
+pub async fn incident_review(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &["lessons"],
+        |actor, number, input: ReviewInput| async move {
+            service.record_review(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+/// Who may see the incident; `mode=lift` lifts the restriction.
+#[derive(serde::Deserialize)]
+pub struct Restriction {
+    #[serde(default)]
+    users: Vec<String>,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+pub async fn incident_restrict(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: Restriction| async move {
+            let users = if input.mode.as_deref() == Some("lift") {
+                vec![]
+            } else if input.users.is_empty() {
+                return Err(rampart_domain::DomainError::field(
+                    "users",
+                    "choose at least one person, including yourself",
+                )
+                .into());
+            } else {
+                input.users
+            };
+            service.restrict_incident(&actor, number, users).await
+        },
+    )
+    .await
+}
+
+// ----- vulnerabilities -------------------------------------------------------------------
+
+async fn vulnerability_view(
+    state: &AppState,
+    person: &Person,
+    filters: FormData,
+    values: FormData,
+    errors: Vec<FieldError>,
+) -> Result<VulnerabilityPage, WebError> {
+    person.require(Action::ViewVulnerabilities)?;
+    let status = filters
+        .get("status")
+        .map(|s| rampart_domain::VulnerabilityStatus::parse(s).map_err(|m| bad_filter("status", m)))
+        .transpose()?;
+    let page = state
+        .service
+        .list_vulnerabilities(
+            &person.actor,
+            VulnerabilityQuery {
+                status,
+                text: filters.get("q").map(str::to_owned),
+                cursor: filters.get("cursor").map(str::to_owned),
+                limit: 50,
+            },
+        )
+        .await?;
+    Ok(VulnerabilityPage {
+        chrome: Chrome::new(person, "Vulnerabilities", "/vulnerabilities"),
+        items: page.items,
+        next: page
+            .next_cursor
+            .as_deref()
+            .map(|c| with_cursor(&filters, Some(c))),
+        filters,
+        may_report: person.may(Action::ReportVulnerability),
+        values,
+        errors,
+    })
+}
+
+pub async fn vulnerability_register(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    Ok(
+        vulnerability_view(&state, &person, query_form(&q), FormData::default(), vec![])
+            .await?
+            .into_response(),
+    )
+}
+
+pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -> Page {
+    let person = &post.person;
+    person.require(Action::ReportVulnerability)?;
+    let refused = async |errors| -> Page {
+        Ok(invalid(
+            vulnerability_view(
+                &state,
+                person,
+                FormData::default(),
+                post.form.clone(),
+                errors,
+            )
+            .await?,
+        ))
+    };
+    let input: VulnerabilityReport = match post.form.decode(&[], &["assets"]) {
+        Ok(i) => i,
+        Err(errors) => return refused(errors).await,
+    };
+    match state
+        .service
+        .report_vulnerability(&person.actor, input)
+        .await
+    {
+        Ok(_) => Ok(see_other("/vulnerabilities")),
+        Err(e) => refused(form_errors(e)?).await,
+    }
+}
+
+// ----- administration --------------------------------------------------------------------
+
+async fn users_view(
+    state: &AppState,
+    person: &Person,
+    values: FormData,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+) -> Result<UsersPage, WebError> {
+    person.require(Action::ManageUsers)?;
+    Ok(UsersPage {
+        chrome: Chrome::new(person, "Users", "/admin/users"),
+        users: state.service.list_users(&person.actor).await?,
+        values,
+        errors,
+        notice,
+    })
+}
+
+pub async fn admin_users(State(state): State<AppState>, person: Person) -> Page {
+    Ok(
+        users_view(&state, &person, FormData::default(), vec![], None)
+            .await?
+            .into_response(),
+    )
+}
+
+fn parse_roles(form: &FormData) -> Result<Vec<Role>, Vec<FieldError>> {
+    form.all("roles[]")
+        .iter()
+        .map(|r| Role::parse(r).map_err(|m| vec![FieldError::new("roles", m)]))
+        .collect()
+}
+
+pub async fn admin_user_create(State(state): State<AppState>, post: Posted) -> Page {
+    let person = &post.person;
+    person.require(Action::ManageUsers)?;
+    let refused = async |errors| -> Page {
+        Ok(invalid(
+            users_view(&state, person, post.form.clone(), errors, None).await?,
+        ))
+    };
+    let roles = match parse_roles(&post.form) {
+        Ok(r) => r,
+        Err(errors) => return refused(errors).await,
+    };
+    let password = post.form.get("password").map(str::to_owned);
+    if let Some(p) = &password
+        && let Err(m) = auth::check_new_password(p)
+    {
+        return refused(vec![FieldError::new("password", m)]).await;
+    }
+    let name = post.form.v("name").to_owned();
+    let result = async {
+        let user = state.service.add_user(&person.actor, &name, roles).await?;
+        if let Some(p) = &password {
+            state
+                .service
+                .set_password(&person.actor, &user.name, p)
+                .await?;
+        }
+        if post.form.checked("totp_required") {
+            state
+                .service
+                .require_totp(&person.actor, &user.name, true)
+                .await?;
+        }
+        Ok::<_, rampart_store::StoreError>(user)
+    }
+    .await;
+    match result {
+        Ok(user) => Ok(users_view(
+            &state,
+            person,
+            FormData::default(),
+            vec![],
+            Some(format!("User {} was added.", user.name)),
+        )
+        .await?
+        .into_response()),
+        Err(e) => refused(form_errors(e)?).await,
+    }
+}
+
+pub async fn admin_user_update(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    post: Posted,
+) -> Page {
+    let person = &post.person;
+    person.require(Action::ManageUsers)?;
+    let actor = &person.actor;
+    let service = &state.service;
+    let result = match post.form.get("op") {
+        Some("roles") => match parse_roles(&post.form) {
+            Ok(roles) => service
+                .update_user(actor, &name, Some(roles), None)
+                .await
+                .map(|_| "Roles saved."),
+            Err(errors) => Err(rampart_domain::DomainError::Invalid(errors).into()),
+        },
+        Some("password") => service
+            .set_password(
+                actor,
+                &name,
+                post.form
+                    .0
+                    .iter()
+                    .find(|(k, _)| k == "password")
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or(""),
+            )
+            .await
+            .map(|_| "Password set; the user's sessions have ended."),
+        Some("totp_required") => service
+            .require_totp(actor, &name, true)
+            .await
+            .map(|_| "A second factor is now required."),
+        Some("totp_optional") => service
+            .require_totp(actor, &name, false)
+            .await
+            .map(|_| "A second factor is now optional."),
+        Some("totp_reset") => service
+            .reset_totp(actor, &name)
+            .await
+            .map(|_| "The second factor was removed."),
+        Some("disable") => service
+            .update_user(actor, &name, None, Some(true))
+            .await
+            .map(|_| "User disabled; their sessions have ended."),
+        Some("enable") => service
+            .update_user(actor, &name, None, Some(false))
+            .await
+            .map(|_| "User enabled."),
+        other => {
+            return Err(WebError::BadRequest(format!(
+                "unknown operation `{}`",
+                other.unwrap_or("")
+            )));
+        }
+    };
+    match result {
+        Ok(notice) => Ok(users_view(
+            &state,
+            person,
+            FormData::default(),
+            vec![],
+            Some(format!("{name}: {notice}")),
+        )
+        .await?
+        .into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(invalid(
+                users_view(&state, person, FormData::default(), errors, None).await?,
+            ))
+        }
+    }
+}
+
+async fn tokens_view(
+    state: &AppState,
+    person: &Person,
+    created: Option<(String, String)>,
+    errors: Vec<FieldError>,
+) -> Result<TokensPage, WebError> {
+    person.require(Action::ManageUsers)?;
+    Ok(TokensPage {
+        chrome: Chrome::new(person, "API tokens", "/admin/tokens"),
+        tokens: state.service.list_tokens(&person.actor).await?,
+        users: state
+            .service
+            .list_users(&person.actor)
+            .await?
+            .into_iter()
+            .filter(|(u, _)| !u.disabled)
+            .map(|(u, _)| u.name)
+            .collect(),
+        created,
+        errors,
+    })
+}
+
+pub async fn admin_tokens(State(state): State<AppState>, person: Person) -> Page {
+    Ok(tokens_view(&state, &person, None, vec![])
+        .await?
+        .into_response())
+}
+
+pub async fn admin_token_create(State(state): State<AppState>, post: Posted) -> Page {
+    let person = &post.person;
+    person.require(Action::ManageUsers)?;
+    let user = post.form.v("user").to_owned();
+    match state.service.create_token(&person.actor, &user).await {
+        Ok((token, secret)) => Ok(
+            tokens_view(&state, person, Some((token.user, secret)), vec![])
+                .await?
+                .into_response(),
+        ),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(invalid(tokens_view(&state, person, None, errors).await?))
+        }
+    }
+}
+
+pub async fn admin_token_revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: Posted,
+) -> Page {
+    state.service.revoke_token(&post.person.actor, &id).await?;
+    Ok(see_other("/admin/tokens"))
+}

@@ -1,0 +1,515 @@
+//! Browser sessions and forms: the session cookie, the signed-in person, the
+//! CSRF checks (synchronizer token plus Origin) every state-changing form
+//! passes, and parsing of form bodies into the domain's inputs.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use rampart_domain::{Action, Actor, FieldError};
+use rampart_store::{Session, SessionStage};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::WebError;
+use crate::AppState;
+use crate::auth;
+
+/// The session cookie.
+pub const COOKIE: &str = "rampart_session";
+/// The cookie carrying the sign-in form's CSRF token (there is no session yet).
+pub const LOGIN_COOKIE: &str = "rampart_login";
+
+/// A cookie's value from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, and Secure behind TLS.
+/// `max_age` of zero removes the cookie.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.web.tls_proxy {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// The client's address: the socket peer, or behind a TLS proxy the last
+/// address the proxy appended to `X-Forwarded-For`.
+pub fn client_address(parts: &Parts, state: &AppState) -> String {
+    if state.web.tls_proxy
+        && let Some(last) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+    {
+        return last.to_owned();
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The path and query asked for, to come back to after signing in.
+fn wanted(parts: &Parts) -> String {
+    parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/dashboard".into())
+}
+
+/// A session in any stage, from the cookie.
+pub struct AnySession {
+    pub session: Session,
+    pub actor: Actor,
+    pub address: String,
+}
+
+impl FromRequestParts<AppState> for AnySession {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let address = client_address(parts, state);
+        let Some(id) = cookie(&parts.headers, COOKIE) else {
+            return Err(WebError::SignIn {
+                next: wanted(parts),
+            });
+        };
+        match state.service.session(id).await? {
+            Some((session, actor)) => Ok(Self {
+                session,
+                actor,
+                address,
+            }),
+            None => Err(WebError::SignIn {
+                next: wanted(parts),
+            }),
+        }
+    }
+}
+
+/// A signed-in person (password and, where set up, second factor done).
+pub struct Person {
+    pub actor: Actor,
+    pub session: Session,
+    pub address: String,
+}
+
+impl Person {
+    /// Refuses the page unless the role table allows `action`.
+    pub fn require(&self, action: Action) -> Result<(), WebError> {
+        self.actor
+            .require(action)
+            .map_err(|e| WebError::Forbidden(e.to_string()))
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        self.actor.may(action)
+    }
+}
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let s = AnySession::from_request_parts(parts, state).await?;
+        match s.session.stage {
+            SessionStage::Active => Ok(Self {
+                actor: s.actor,
+                session: s.session,
+                address: s.address,
+            }),
+            SessionStage::AwaitingTotp => Err(WebError::SecondFactor),
+            SessionStage::MustEnrolTotp => Err(WebError::MustEnrol),
+        }
+    }
+}
+
+/// Whether the request's `Origin` (or, without one, its `Referer`) is this
+/// site. A request with neither is left to the token check alone.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(|r| {
+                    // scheme://host[:port]/path -> scheme://host[:port]
+                    let after = r.find("://").map(|i| i + 3).unwrap_or(0);
+                    let end = r[after..].find('/').map(|i| after + i).unwrap_or(r.len());
+                    r[..end].to_owned()
+                })
+        });
+    match origin {
+        None => true,
+        Some(o) => o == format!("http://{host}") || o == format!("https://{host}"),
+    }
+}
+
+/// A parsed `application/x-www-form-urlencoded` body.
+#[derive(Debug, Default, Clone)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of a field, trimmed; `None` when absent or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of a field.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    pub fn checked(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The value to show again in an input ("" when absent).
+    pub fn v(&self, name: &str) -> &str {
+        self.get(name).unwrap_or("")
+    }
+
+    /// Whether `value` was chosen for the field (selects, radios, checkboxes).
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && v.trim() == value)
+    }
+
+    /// The form as the JSON the API would take, so the domain's own
+    /// validation applies with the same field names:
+    /// - `a.b` nests objects; a name ending in `[]` (or `lines:`) makes a list;
+    /// - blank fields are left out;
+    /// - `datetime-local` values (no zone) are read as UTC;
+    /// - `true`/`false` from checkboxes become booleans when named in `booleans`.
+    pub fn to_json(&self, booleans: &[&str], lines: &[&str]) -> Value {
+        let mut root = Map::new();
+        for (k, v) in &self.0 {
+            let v = v.trim();
+            if k == "csrf" || v.is_empty() {
+                continue;
+            }
+            let (name, is_list) = match k.strip_suffix("[]") {
+                Some(n) => (n, true),
+                None => (k.as_str(), false),
+            };
+            let value = if booleans.contains(&name) {
+                Value::Bool(v == "true" || v == "on" || v == "yes")
+            } else if lines.contains(&name) {
+                Value::Array(
+                    v.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(|l| Value::String(l.to_owned()))
+                        .collect(),
+                )
+            } else {
+                Value::String(local_time_as_utc(v))
+            };
+            let segments: Vec<&str> = name.split('.').collect();
+            insert_path(&mut root, &segments, value, is_list);
+        }
+        Value::Object(root)
+    }
+
+    /// Deserializes the form into a domain input; refused fields are named.
+    pub fn decode<T: DeserializeOwned>(
+        &self,
+        booleans: &[&str],
+        lines: &[&str],
+    ) -> Result<T, Vec<FieldError>> {
+        let json = self.to_json(booleans, lines);
+        serde_path_to_error::deserialize(json).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().to_string();
+            let field = message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.split('`').next())
+                .map(|f| {
+                    if path == "." {
+                        f.to_owned()
+                    } else {
+                        format!("{path}.{f}")
+                    }
+                })
+                .unwrap_or(path);
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let message = if message.starts_with("missing field") {
+                "is required".to_owned()
+            } else {
+                message
+            };
+            vec![FieldError::new(field, message)]
+        })
+    }
+}
+
+/// Puts `value` at `a.b.c` in `map`, appending when the field is a list.
+fn insert_path(map: &mut Map<String, Value>, path: &[&str], value: Value, is_list: bool) {
+    match path {
+        [] => {}
+        [last] => {
+            if is_list {
+                let entry = map
+                    .entry((*last).to_owned())
+                    .or_insert_with(|| Value::Array(vec![]));
+                if let Value::Array(items) = entry {
+                    items.push(value);
+                }
+            } else {
+                map.insert((*last).to_owned(), value);
+            }
+        }
+        [first, rest @ ..] => {
+            let entry = map
+                .entry((*first).to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = entry {
+                insert_path(inner, rest, value, is_list);
+            }
+        }
+    }
+}
+
+/// `2026-11-22T09:30` (a `datetime-local` input) becomes `2026-11-22T09:30:00Z`.
+fn local_time_as_utc(v: &str) -> String {
+    let b = v.as_bytes();
+    let looks_local = (b.len() == 16 || b.len() == 19)
+        && b.get(4) == Some(&b'-')
+        && b.get(10) == Some(&b'T')
+        && b.get(13) == Some(&b':')
+        && b[..4].iter().all(u8::is_ascii_digit);
+    if looks_local {
+        if b.len() == 16 {
+            format!("{v}:00Z")
+        } else {
+            format!("{v}Z")
+        }
+    } else {
+        v.to_owned()
+    }
+}
+
+/// A state-changing form post from a signed-in person, with its CSRF token
+/// and origin checked.
+pub struct Posted {
+    pub person: Person,
+    pub form: FormData,
+}
+
+async fn read_form(req: Request, state: &AppState) -> Result<(Parts, FormData), WebError> {
+    let (parts, body) = req.into_parts();
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(WebError::BadRequest(
+            "forms must be sent as application/x-www-form-urlencoded".into(),
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, state.body_limit)
+        .await
+        .map_err(|_| WebError::BadRequest("the form is larger than the allowed size".into()))?;
+    Ok((parts, FormData::parse(&bytes)))
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let (mut parts, form) = read_form(req, state).await?;
+        let person = Person::from_request_parts(&mut parts, state).await?;
+        check_csrf(&parts.headers, &person.session, &form)?;
+        Ok(Self { person, form })
+    }
+}
+
+/// A form post from a session in any stage (second factor, enrolment).
+pub struct PostedAny {
+    pub session: AnySession,
+    pub form: FormData,
+}
+
+impl FromRequest<AppState> for PostedAny {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let (mut parts, form) = read_form(req, state).await?;
+        let session = AnySession::from_request_parts(&mut parts, state).await?;
+        check_csrf(&parts.headers, &session.session, &form)?;
+        Ok(Self { session, form })
+    }
+}
+
+fn check_csrf(headers: &HeaderMap, session: &Session, form: &FormData) -> Result<(), WebError> {
+    let token = form.get("csrf").unwrap_or_default();
+    if !same_origin(headers) || !auth::secrets_match(token, &session.csrf) {
+        return Err(WebError::Csrf);
+    }
+    Ok(())
+}
+
+/// The sign-in form post: no session yet, so the token is checked against
+/// the sign-in cookie (double submit) plus the origin.
+pub struct LoginPost {
+    pub form: FormData,
+    pub address: String,
+    pub old_session: Option<String>,
+}
+
+impl FromRequest<AppState> for LoginPost {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let (parts, form) = read_form(req, state).await?;
+        let expected = cookie(&parts.headers, LOGIN_COOKIE).unwrap_or_default();
+        let token = form.get("csrf").unwrap_or_default();
+        if expected.is_empty()
+            || !same_origin(&parts.headers)
+            || !auth::secrets_match(token, expected)
+        {
+            return Err(WebError::Csrf);
+        }
+        Ok(Self {
+            address: client_address(&parts, state),
+            old_session: cookie(&parts.headers, COOKIE).map(str::to_owned),
+            form,
+        })
+    }
+}
+
+/// A public form post (no session): origin checked, and the token from the page's cookie.
+pub struct PublicPost {
+    pub form: FormData,
+    pub address: String,
+}
+
+impl FromRequest<AppState> for PublicPost {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let login = LoginPost::from_request(req, state).await?;
+        Ok(Self {
+            form: login.form,
+            address: login.address,
+        })
+    }
+}
+
+/// Sends the browser to `to` after a successful post (303, so a reload does not post again).
+pub fn see_other(to: &str) -> Response {
+    axum::response::Redirect::to(to).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_become_the_api_json() {
+        let f = FormData::parse(
+            b"csrf=x&title=Phish&assets[]=mail&assets[]=vpn&severity.business_loss=minor&anonymous=on&occurred_at=2026-11-22T09:30&empty=&lessons=a%0D%0Ab%0D%0A",
+        );
+        let json = f.to_json(&["anonymous"], &["lessons"]);
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "title": "Phish",
+                "assets": ["mail", "vpn"],
+                "severity": {"business_loss": "minor"},
+                "anonymous": true,
+                "occurred_at": "2026-11-22T09:30:00Z",
+                "lessons": ["a", "b"],
+            })
+        );
+    }
+
+    #[test]
+    fn origin_must_be_this_site() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("rampart.local:8080"));
+        assert!(same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://rampart.local:8080"),
+        );
+        assert!(same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&h));
+        h.remove(header::ORIGIN);
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("https://evil.example/x"),
+        );
+        assert!(!same_origin(&h));
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://rampart.local:8080/report"),
+        );
+        assert!(same_origin(&h));
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; rampart_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "zzz"), None);
+    }
+}
