@@ -12,6 +12,8 @@
 mod helpers;
 
 mod bad_input;
+mod browser;
 mod cli;
 mod lifecycle;
 mod openapi;
+mod web;

@@ -1,0 +1,572 @@
+//! End-to-end tests in a real headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`). Without chromedriver they
+//! skip with a visible message. Each main page is saved as a screenshot under
+//! `$RAMPART_SCREENSHOTS` (default: `<tmp>/rampart-screenshots`).
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rampart_domain::{Actor, Role};
+use reqwest::StatusCode;
+use serde_json::json;
+use thirtyfour::prelude::*;
+
+use crate::helpers::{Backend, TestApp};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const PASSWORD: &str = "correct horse battery";
+
+/// Where screenshots go.
+fn shots_dir() -> PathBuf {
+    std::env::var_os("RAMPART_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("rampart-screenshots"))
+}
+
+struct Browser {
+    driver: Option<WebDriver>,
+    chromedriver: Child,
+    base: String,
+    test: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.chromedriver.kill();
+        let _ = self.chromedriver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium; `None` (with a message) when not installed.
+    async fn start(app: &TestApp, test: &str) -> Option<Self> {
+        if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: browser test {test} (install chromium and chromium-driver)"
+            );
+            return None;
+        }
+        let port = free_port();
+        let chromedriver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM).unwrap();
+        for arg in [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1000",
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))
+            .unwrap();
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+            .await
+            .expect("a Chromium session");
+        std::fs::create_dir_all(shots_dir()).unwrap();
+        Some(Self {
+            driver: Some(driver),
+            chromedriver,
+            base: format!("http://{}", app.addr),
+            test: test.to_owned(),
+            _profile: profile,
+        })
+    }
+
+    fn d(&self) -> &WebDriver {
+        self.driver.as_ref().unwrap()
+    }
+
+    async fn open(&self, path: &str) {
+        self.d().goto(format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.d().find(By::Css(css)).await.unwrap();
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        let e = self.d().find(By::Css(css)).await.unwrap();
+        thirtyfour::components::SelectElement::new(&e)
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    /// Clicks an element, retrying while a page is still loading.
+    async fn click(&self, css: &str) {
+        let mut last = None;
+        for _ in 0..50 {
+            match self.d().find(By::Css(css)).await {
+                Ok(e) => match e.click().await {
+                    Ok(()) => return,
+                    Err(err) => last = Some(err.to_string()),
+                },
+                Err(err) => last = Some(err.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot click {css}: {last:?}");
+    }
+
+    /// Clicks a submit button and waits until the next page has loaded.
+    async fn submit(&self, css: &str) {
+        self.d()
+            .execute("window.__rampartOldPage = true", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        for _ in 0..100 {
+            let old = self
+                .d()
+                .execute("return window.__rampartOldPage === true", vec![])
+                .await
+                .map(|v| v.json() == &serde_json::Value::Bool(true))
+                .unwrap_or(true);
+            let ready = self
+                .d()
+                .execute("return document.readyState", vec![])
+                .await
+                .map(|v| v.json() == &serde_json::Value::String("complete".into()))
+                .unwrap_or(false);
+            if !old && ready {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("submitting {css} did not load a new page");
+    }
+
+    /// The text of an element, retrying while a page is still loading.
+    async fn text(&self, css: &str) -> String {
+        let mut last = None;
+        for _ in 0..50 {
+            match self.d().find(By::Css(css)).await {
+                Ok(e) => match e.text().await {
+                    Ok(t) => return t,
+                    Err(err) => last = Some(err.to_string()),
+                },
+                Err(err) => last = Some(err.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no element {css}: {last:?}");
+    }
+
+    async fn source(&self) -> String {
+        self.d().source().await.unwrap()
+    }
+
+    async fn heading(&self) -> String {
+        self.text("h1").await
+    }
+
+    async fn path(&self) -> String {
+        self.d().current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn shot(&self, name: &str) {
+        let path = shots_dir().join(format!("{}-{name}.png", self.test));
+        self.d().screenshot(&path).await.unwrap();
+    }
+
+    async fn sign_in(&self, name: &str, password: &str) {
+        self.open("/login").await;
+        self.fill("#name", name).await;
+        self.fill("#password", password).await;
+        self.submit("main button[type=submit]").await;
+    }
+
+    async fn sign_out(&self) {
+        self.submit(".user-menu button").await;
+        assert_eq!(self.path().await, "/login");
+    }
+
+    /// Waits until the page source contains `needle` (live updates), up to 15 s.
+    async fn wait_for(&self, needle: &str) -> bool {
+        for _ in 0..150 {
+            if self.source().await.contains(needle) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    async fn quit(mut self) {
+        if let Some(d) = self.driver.take() {
+            let _ = d.quit().await;
+        }
+    }
+}
+
+/// A person who can sign in.
+async fn person(app: &TestApp, name: &str, roles: &[Role]) -> String {
+    let token = app.user(name, roles).await;
+    app.service
+        .set_password(&Actor::system(), name, PASSWORD)
+        .await
+        .unwrap();
+    token
+}
+
+async fn app_and_browser(test: &str) -> Option<(TestApp, Browser)> {
+    let app = TestApp::spawn(Backend::Sqlite, test).await?;
+    let browser = Browser::start(&app, test).await?;
+    Some((app, browser))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_goes_from_report_to_a_reviewed_incident() {
+    let Some((app, b)) = app_and_browser("lifecycle").await else {
+        return;
+    };
+    person(&app, "emma", &[Role::Reporter]).await;
+    person(&app, "pete", &[Role::Poc]).await;
+    person(&app, "maria", &[Role::IsirtManager]).await;
+    person(&app, "ivan", &[Role::IsirtMember]).await;
+
+    // An employee signs in and reports, once by name and once anonymously.
+    b.open("/login").await;
+    b.shot("01-sign-in").await;
+    b.sign_in("emma", PASSWORD).await;
+    assert_eq!(b.path().await, "/dashboard");
+    b.open("/report").await;
+    b.shot("02-report-form").await;
+    b.fill("#title", "Email asking me to confirm my password")
+        .await;
+    b.fill(
+        "#description",
+        "It came from payroll@examp1e.com and links to a login page.",
+    )
+    .await;
+    b.fill("#assets", "my mailbox\nlaptop LT-042").await;
+    b.submit("main button[type=submit]").await;
+    assert_eq!(b.heading().await, "Thank you — your report is in");
+    b.shot("03-report-confirmation").await;
+    let named = b.text("#event-number").await;
+    assert!(named.starts_with("EVT-"), "{named}");
+    assert!(b.source().await.contains("What happens next"));
+
+    b.open("/report").await;
+    b.fill("#title", "USB stick found in the car park").await;
+    b.fill(
+        "#description",
+        "Labelled 'salaries 2026'. I did not plug it in.",
+    )
+    .await;
+    b.click("input[name=anonymous]").await;
+    b.submit("main button[type=submit]").await;
+    let anonymous = b.text("#event-number").await;
+    assert!(b.source().await.contains("anonymous"));
+    b.open("/dashboard").await;
+    b.shot("04-reporter-dashboard").await;
+    assert!(b.source().await.contains(&anonymous));
+    b.sign_out().await;
+
+    // The point of contact triages: both are in the queue; the anonymous reporter stays hidden.
+    b.sign_in("pete", PASSWORD).await;
+    b.open("/triage").await;
+    b.shot("05-triage").await;
+    let queue = b.text("#triage-queue").await;
+    assert!(
+        queue.contains(&named) && queue.contains(&anonymous),
+        "{queue}"
+    );
+    b.open(&format!("/events/{anonymous}")).await;
+    let page = b.source().await;
+    assert!(
+        !page.contains("emma"),
+        "the anonymous reporter is hidden from the PoC"
+    );
+    assert!(page.contains("hidden"));
+    b.open(&format!("/events/{named}")).await;
+    b.shot("06-event-assess").await;
+    b.click("input[value=possible_incident]").await;
+    b.fill("#notes", "Credential phishing; link still live.")
+        .await;
+    b.click("input[name=escalate]").await;
+    b.submit("#assess button[type=submit]").await;
+    assert_eq!(b.path().await, "/triage");
+    assert!(!b.text("[data-live-region=queue]").await.is_empty());
+    assert!(!b.text("#triage-queue").await.contains(&named));
+    b.sign_out().await;
+
+    // The ISIRT manager confirms the incident and runs it to closure.
+    b.sign_in("maria", PASSWORD).await;
+    b.open(&format!("/events/{named}")).await;
+    b.fill("#c-title", "Credential phishing against payroll")
+        .await;
+    b.select("#c-category", "compromise_of_information").await;
+    b.select("#c-imp", "important").await;
+    b.select("#c-bl", "considerable").await;
+    b.select("#c-si", "minor").await;
+    b.select("#c-effort", "medium").await;
+    b.select("#c-coord", "ivan").await;
+    b.shot("07-confirm-incident").await;
+    b.submit("#confirm button[type=submit]").await;
+    let incident = b.text("#incident-number").await;
+    assert!(incident.starts_with("INC-"), "{incident}");
+    assert!(b.text("#incident-status").await.contains("Confirmed"));
+    b.shot("08-incident-workspace").await;
+
+    b.fill("#t-reason", "Blocking the phishing domain").await;
+    b.submit("button[data-move=responding]").await;
+    assert!(b.text("#incident-status").await.contains("Responding"));
+    b.click("details summary").await;
+    b.fill(
+        "#l-action",
+        "Blocked examp1e.com at the mail gateway and proxy",
+    )
+    .await;
+    b.fill("#l-reason", "Stop further credential capture").await;
+    b.submit("form[action$='/log'] button[type=submit]").await;
+    assert!(b.text("#timeline").await.contains("Blocked examp1e.com"));
+    let summaries = b.d().find_all(By::Css("details summary")).await.unwrap();
+    summaries[1].click().await.unwrap();
+    b.fill("#a-what", "Reset passwords of recipients who clicked")
+        .await;
+    b.fill("#a-owner", "ivan").await;
+    b.submit("form[action$='/actions'] button[type=submit]")
+        .await;
+    assert!(b.text("#actions").await.contains("Reset passwords"));
+    b.fill("#t-reason", "Domain blocked, passwords reset").await;
+    b.submit("button[data-move=recovering]").await;
+    assert!(b.text("#incident-status").await.contains("Recovering"));
+    // Closing without a resolution is refused and says why.
+    b.fill("#t-reason", "Done").await;
+    b.submit("button[data-move=closed]").await;
+    assert!(b.source().await.contains("Nothing was saved"));
+    b.shot("09-refused-close").await;
+    b.fill("#t-reason", "Done").await;
+    b.fill(
+        "#t-resolution",
+        "Phishing domain blocked; 3 accounts reset; no misuse seen.",
+    )
+    .await;
+    b.submit("button[data-move=closed]").await;
+    assert!(b.text("#incident-status").await.contains("Closed"));
+    b.fill(
+        "#r-lessons",
+        "Report button worked well\nBlock lookalike domains sooner",
+    )
+    .await;
+    b.submit("#review button[type=submit]").await;
+    assert!(b.text("#review").await.contains("Block lookalike domains"));
+    b.fill("#t-reason", "Lessons recorded").await;
+    b.submit("button[data-move=reviewed]").await;
+    assert!(b.text("#incident-status").await.contains("Reviewed"));
+    b.shot("10-incident-reviewed").await;
+
+    b.open("/incidents").await;
+    assert!(b.text("#incident-register").await.contains(&incident));
+    b.shot("11-incident-register").await;
+    b.open("/dashboard").await;
+    b.shot("12-manager-dashboard").await;
+    b.open("/vulnerabilities").await;
+    b.shot("13-vulnerabilities").await;
+    b.open(&format!("/events/{anonymous}")).await;
+    assert!(
+        b.source().await.contains("emma"),
+        "the ISIRT manager may see an anonymous reporter"
+    );
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restricted_incident_is_invisible_to_another_isirt_member() {
+    let Some((app, b)) = app_and_browser("restricted").await else {
+        return;
+    };
+    let poc = person(&app, "pete", &[Role::Poc]).await;
+    let ines = person(&app, "ines", &[Role::IsirtMember]).await;
+    person(&app, "otto", &[Role::IsirtMember]).await;
+    let event = app
+        .post_ok(
+            "/api/v1/events",
+            &poc,
+            json!({"title": "Board member's mailbox accessed from abroad", "description": "Sign-in alert"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let e = event["number"].as_str().unwrap().to_owned();
+    app.post_ok(
+        &format!("/api/v1/events/{e}/assessment"),
+        &poc,
+        json!({"decision": "possible_incident", "escalate": true}),
+        StatusCode::OK,
+    )
+    .await;
+    let incident = app
+        .post_ok(
+            "/api/v1/incidents",
+            &ines,
+            json!({"events": [e], "title": "Executive mailbox compromise", "category": "compromise_of_functions",
+                   "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
+                   "effort": "medium", "coordinator": "ines"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let n = incident["number"].as_str().unwrap().to_owned();
+
+    b.sign_in("ines", PASSWORD).await;
+    b.open(&format!("/incidents/{n}")).await;
+    b.submit("#restriction button[value=restrict]").await;
+    assert!(
+        b.text("#restriction")
+            .await
+            .contains("Visible only to: ines")
+    );
+    b.shot("01-restricted").await;
+    b.sign_out().await;
+
+    b.sign_in("otto", PASSWORD).await;
+    b.open("/incidents").await;
+    assert!(!b.source().await.contains(&n), "absent from the register");
+    b.open(&format!("/incidents/{n}")).await;
+    assert_eq!(b.heading().await, "Not found");
+    b.shot("02-not-found").await;
+    b.open("/dashboard").await;
+    assert_eq!(b.text("#open-incidents").await, "0");
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let Some((app, b)) = app_and_browser("csrf").await else {
+        return;
+    };
+    let emma = person(&app, "emma", &[Role::Reporter]).await;
+    b.sign_in("emma", PASSWORD).await;
+    b.open("/report").await;
+    b.fill("#title", "Forged").await;
+    b.fill("#description", "This form lost its token").await;
+    b.d()
+        .execute(
+            "document.querySelector('main form input[name=csrf]').remove()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.submit("main button[type=submit]").await;
+    assert_eq!(b.heading().await, "Form refused");
+    b.shot("01-form-refused").await;
+    let (_, mine) = app.get("/api/v1/events", &emma).await;
+    assert_eq!(
+        mine["items"].as_array().unwrap().len(),
+        0,
+        "nothing was saved"
+    );
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_wrong_passwords_lock_the_account_with_a_neutral_message() {
+    let Some((app, b)) = app_and_browser("lockout").await else {
+        return;
+    };
+    person(&app, "emma", &[Role::Reporter]).await;
+    let mut messages = Vec::new();
+    for name in ["emma", "nobody"] {
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            b.sign_in(name, "wrong password!!").await;
+            seen.push(b.text(".alert-error").await);
+        }
+        b.sign_in(name, PASSWORD).await;
+        seen.push(b.text(".alert-error").await);
+        messages.push(seen);
+    }
+    assert!(messages[0][0].contains("not right"), "{:?}", messages[0]);
+    assert!(
+        messages[0][5].contains("Too many failed sign-ins"),
+        "{:?}",
+        messages[0]
+    );
+    assert_eq!(
+        messages[0], messages[1],
+        "an existing and an unknown account read the same"
+    );
+    assert_eq!(
+        b.path().await,
+        "/login",
+        "the right password no longer gets in"
+    );
+    b.shot("01-locked").await;
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_triage_queue_updates_live() {
+    let Some((app, b)) = app_and_browser("live").await else {
+        return;
+    };
+    let sensor = app.user("ids", &[Role::Reporter]).await;
+    person(&app, "pete", &[Role::Poc]).await;
+    b.sign_in("pete", PASSWORD).await;
+    b.open("/triage").await;
+    assert!(b.wait_for("class=\"live\"").await);
+    b.d()
+        .execute("window.__notReloaded = true", vec![])
+        .await
+        .unwrap();
+    // Give the event stream a moment to connect.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let e = app
+        .post_ok(
+            "/api/v1/events",
+            &sensor,
+            json!({"title": "Port scan from 198.51.100.23", "description": "IDS alert"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let n = e["number"].as_str().unwrap();
+    assert!(
+        b.wait_for(n).await,
+        "the new event appears without a reload"
+    );
+    let still = b
+        .d()
+        .execute("return window.__notReloaded === true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(still.json(), &serde_json::Value::Bool(true));
+    b.shot("01-live-update").await;
+    b.quit().await;
+}
