@@ -964,7 +964,7 @@ async fn incident_view(
         .service
         .incident_with_events(&person.actor, number)
         .await?;
-    let moves: Vec<Move> = incident
+    let mut moves: Vec<Move> = incident
         .status
         .targets()
         .iter()
@@ -984,8 +984,25 @@ async fn incident_view(
             to: to.to_string(),
             label: move_label(incident.status, *to),
             needs_resolution: *to == IncidentStatus::Closed,
+            primary: false,
         })
         .collect();
+    // The main button moves forward in the lifecycle (a crisis or a reopening is never the default).
+    let rank = |m: &Move| {
+        IncidentStatus::ALL
+            .iter()
+            .position(|s| s.as_str() == m.to)
+            .unwrap_or(0)
+    };
+    let forward = moves
+        .iter()
+        .filter(|m| m.to != IncidentStatus::Crisis.as_str())
+        .filter(|m| incident.status.is_open() || m.to != IncidentStatus::Responding.as_str())
+        .max_by_key(|m| rank(m))
+        .map(|m| m.to.clone());
+    for m in &mut moves {
+        m.primary = Some(&m.to) == forward.as_ref();
+    }
     let people = state
         .service
         .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])

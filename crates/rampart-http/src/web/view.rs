@@ -360,6 +360,8 @@ pub struct Move {
     pub to: String,
     pub label: String,
     pub needs_resolution: bool,
+    /// The move that takes the incident forward (shown as the main button).
+    pub primary: bool,
 }
 
 #[derive(Template, WebTemplate)]

@@ -54,6 +54,10 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium; `None` (with a message) when not installed.
     async fn start(app: &TestApp, test: &str) -> Option<Self> {
         if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+            assert!(
+                std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
+                "RAMPART_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing"
+            );
             let _ = writeln!(
                 std::io::stderr(),
                 "skipped: browser test {test} (install chromium and chromium-driver)"

@@ -16,4 +16,5 @@ mod browser;
 mod cli;
 mod lifecycle;
 mod openapi;
+mod sessions;
 mod web;
