@@ -525,8 +525,8 @@ impl Service {
             .ok_or_else(|| StoreError::Corrupt("credentials not written".into()))
     }
 
-    async fn hash_new_password(password: &str) -> Result<String, StoreError> {
-        auth::check_new_password(password).map_err(|m| DomainError::field("new_password", m))?;
+    async fn hash_new_password(password: &str, field: &str) -> Result<String, StoreError> {
+        auth::check_new_password(password).map_err(|m| DomainError::field(field, m))?;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || auth::hash_password(&password))
             .await
@@ -559,7 +559,7 @@ impl Service {
         if new == session.user {
             return Err(DomainError::field("new_password", "must not be your user name").into());
         }
-        let hash = Self::hash_new_password(new).await?;
+        let hash = Self::hash_new_password(new, "new_password").await?;
         let entity = format!("user:{name}");
         self.save_credentials_as(&name, &name, true, move |c| {
             c.password_hash = Some(hash);
@@ -579,7 +579,7 @@ impl Service {
         password: &str,
     ) -> Result<(), StoreError> {
         actor.require(Action::ManageUsers)?;
-        let hash = Self::hash_new_password(password).await?;
+        let hash = Self::hash_new_password(password, "password").await?;
         let entity = format!("user:{user}");
         self.save_credentials_as(&actor.name, user, true, move |c| {
             c.password_hash = Some(hash);

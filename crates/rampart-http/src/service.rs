@@ -318,9 +318,43 @@ impl Service {
             .and_then(Entity::into_event);
         // A reporter asking for someone else's event learns nothing, not even that it exists.
         match event {
-            Some(e) if e.readable_by(actor) => Ok(e.visible_to(actor)),
+            Some(e) if e.readable_by(actor) => {
+                let mut events = vec![e.visible_to(actor)];
+                self.hide_restricted_links(actor, &mut events).await?;
+                events
+                    .pop()
+                    .ok_or_else(|| not_found(format!("event {number}")))
+            }
             _ => Err(not_found(format!("event {number}"))),
         }
+    }
+
+    /// Need-to-know: an event linked to a restricted incident does not name
+    /// it to anyone who may not see that incident.
+    async fn hide_restricted_links(
+        &self,
+        actor: &Actor,
+        events: &mut [Event],
+    ) -> Result<(), StoreError> {
+        let mut readable: std::collections::HashMap<IncidentNumber, bool> = Default::default();
+        for e in events.iter_mut() {
+            let Some(n) = e.incident else { continue };
+            let visible = match readable.get(&n) {
+                Some(v) => *v,
+                None => {
+                    let v = match self.store.get(&EntityRef::Incident(n)).await? {
+                        Some(Entity::Incident(i)) => i.readable_by(actor),
+                        _ => false,
+                    };
+                    readable.insert(n, v);
+                    v
+                }
+            };
+            if !visible {
+                e.incident = None;
+            }
+        }
+        Ok(())
     }
 
     pub async fn list_events(
@@ -333,12 +367,14 @@ impl Service {
             query.submitted_by = Some(actor.name.clone());
         }
         let page = self.store.list_events(&query).await?;
+        let mut items: Vec<Event> = page
+            .items
+            .into_iter()
+            .map(|e| e.visible_to(actor))
+            .collect();
+        self.hide_restricted_links(actor, &mut items).await?;
         Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|e| e.visible_to(actor))
-                .collect(),
+            items,
             next_cursor: page.next_cursor,
         })
     }

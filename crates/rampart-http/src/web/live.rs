@@ -52,13 +52,25 @@ pub async fn stream(
             )));
         }
     };
-    let changes = BroadcastStream::new(state.service.subscribe()).filter_map(move |c| {
-        let c = c.ok()?;
-        let hit = match &filter {
-            Filter::Events => c.entity.starts_with("EVT-"),
-            Filter::Incident(n) => &c.entity == n,
-        };
-        hit.then(|| Ok(Event::default().event("change").data(c.entity)))
-    });
+    // A restriction ends an incident's stream after announcing it: the page
+    // reconnects, and the subscription is checked again against need-to-know.
+    let mut ended = false;
+    let changes = BroadcastStream::new(state.service.subscribe())
+        .filter_map(move |c| {
+            let c = c.ok()?;
+            let hit = match &filter {
+                Filter::Events => c.entity.starts_with("EVT-"),
+                Filter::Incident(n) => &c.entity == n,
+            };
+            let last = c.action == "incident.restricted";
+            hit.then(|| (Event::default().event("change").data(c.entity), last))
+        })
+        .map_while(move |(event, last)| {
+            if ended {
+                return None;
+            }
+            ended = last;
+            Some(Ok(event))
+        });
     Ok(Sse::new(changes).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

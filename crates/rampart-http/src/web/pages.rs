@@ -41,10 +41,19 @@ fn with_cookie(state: &AppState, id: &str, to: &str) -> Response {
     response
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
+/// Only local paths are followed after sign-in (no open redirect): a single
+/// leading `/`, and nothing a browser would drop or reinterpret (whitespace,
+/// control characters, backslashes).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 512
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/dashboard".into(),
     }
 }
@@ -256,9 +265,23 @@ async fn totp_setup_view(
     Ok(page.into_response())
 }
 
+/// Whether the user already has a second factor; replacing it takes an admin's reset.
+async fn already_enrolled(state: &AppState, s: &AnySession) -> Result<bool, WebError> {
+    Ok(s.session.stage == SessionStage::Active
+        && state
+            .service
+            .credentials(&s.actor.name)
+            .await?
+            .totp_secret
+            .is_some())
+}
+
 pub async fn totp_setup_page(State(state): State<AppState>, s: AnySession) -> Page {
     if s.session.stage == SessionStage::AwaitingTotp {
         return Ok(see_other("/login/totp"));
+    }
+    if already_enrolled(&state, &s).await? {
+        return Ok(see_other("/account"));
     }
     let secret = state.service.begin_totp(&s.session).await?;
     totp_setup_view(&state, &s, secret, vec![]).await
@@ -268,6 +291,11 @@ pub async fn totp_setup_submit(State(state): State<AppState>, post: PostedAny) -
     let s = &post.session;
     if s.session.stage == SessionStage::AwaitingTotp {
         return Ok(see_other("/login/totp"));
+    }
+    if already_enrolled(&state, s).await? {
+        return Err(WebError::Forbidden(
+            "A second factor is already set up. An administrator must reset it before a new one can be enrolled.".into(),
+        ));
     }
     match state
         .service

@@ -9,16 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use rampart_domain::{Actor, Role};
+use rampart_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 use thirtyfour::prelude::*;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, PASSWORD, TestApp};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
-const PASSWORD: &str = "correct horse battery";
 
 /// Where screenshots go.
 fn shots_dir() -> PathBuf {
@@ -242,12 +241,7 @@ impl Browser {
 
 /// A person who can sign in.
 async fn person(app: &TestApp, name: &str, roles: &[Role]) -> String {
-    let token = app.user(name, roles).await;
-    app.service
-        .set_password(&Actor::system(), name, PASSWORD)
-        .await
-        .unwrap();
-    token
+    app.account(name, roles).await
 }
 
 async fn app_and_browser(test: &str) -> Option<(TestApp, Browser)> {

@@ -12,6 +12,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// The password of every account made by [`TestApp::account`].
+pub const PASSWORD: &str = "correct horse battery";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -130,6 +133,17 @@ impl TestApp {
             .await
             .unwrap()
             .1
+    }
+
+    /// Creates a user who can also sign in to the web UI with [`PASSWORD`];
+    /// returns their API token.
+    pub async fn account(&self, name: &str, roles: &[Role]) -> String {
+        let token = self.user(name, roles).await;
+        self.service
+            .set_password(&Actor::system(), name, PASSWORD)
+            .await
+            .unwrap();
+        token
     }
 
     /// Sends a request; returns the status and the JSON body (Null when empty).

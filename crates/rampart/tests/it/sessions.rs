@@ -6,7 +6,7 @@ use rampart_domain::{Actor, Clock, ManualClock, Role, Timestamp};
 use rampart_http::Service;
 use rampart_http::people::SignIn;
 
-const PASSWORD: &str = "correct horse battery";
+use crate::helpers::PASSWORD;
 
 async fn service(clock: Arc<ManualClock>) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
