@@ -568,3 +568,51 @@ async fn the_triage_queue_updates_live() {
     b.shot("01-live-update").await;
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_people_and_a_second_factor_is_set_up() {
+    let Some((app, b)) = app_and_browser("admin").await else {
+        return;
+    };
+    person(&app, "root", &[Role::Admin]).await;
+    b.sign_in("root", PASSWORD).await;
+    b.open("/admin/users").await;
+    b.fill("#n-name", "nina").await;
+    b.fill("#n-password", "a long enough passphrase").await;
+    b.click("form[action='/admin/users'] input[name='roles[]'][value=isirt_member]")
+        .await;
+    b.click("input[name=totp_required]").await;
+    b.submit("form[action='/admin/users'] button[type=submit]")
+        .await;
+    assert!(b.text(".alert-success").await.contains("nina"));
+    assert!(b.text("#user-nina").await.contains("required"));
+    b.shot("01-users").await;
+    b.open("/admin/tokens").await;
+    b.select("#t-user", "nina").await;
+    b.submit("form[action='/admin/tokens'] button[type=submit]")
+        .await;
+    assert!(b.text("#new-token").await.starts_with("rmp_"));
+    b.shot("02-tokens").await;
+    b.sign_out().await;
+
+    // Nina must enrol a second factor before anything else.
+    b.sign_in("nina", "a long enough passphrase").await;
+    assert_eq!(b.path().await, "/account/totp");
+    b.shot("03-totp-enrolment").await;
+    b.open("/dashboard").await;
+    assert_eq!(b.path().await, "/account/totp", "nothing else opens first");
+    let secret = b.text("#totp-secret").await;
+    let now = u64::try_from(app.service.clock().now().as_offset().unix_timestamp()).unwrap();
+    let code = rampart_http::auth::totp_code(&secret, "nina", now).unwrap();
+    b.fill("#code", &code).await;
+    b.submit("main button[type=submit]").await;
+    assert_eq!(b.path().await, "/account");
+    assert!(b.source().await.contains("Sign-in asks for a code"));
+    b.shot("04-account").await;
+
+    // On a phone-sized screen the workspace stacks and stays usable.
+    b.d().set_window_rect(0, 0, 390, 844).await.unwrap();
+    b.open("/dashboard").await;
+    b.shot("05-phone-dashboard").await;
+    b.quit().await;
+}
