@@ -38,6 +38,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api::router().into_openapi()
 }
 
+/// An unknown address: a problem document under `/api/`, a page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound("no such route".into()).into_response()
+    } else {
+        web::WebError::NotFound("There is no page at this address.".into()).into_response()
+    }
+}
+
 /// Headers every response carries: no framing, no sniffing, scripts and
 /// styles only from Rampart itself.
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
@@ -74,7 +83,7 @@ pub fn app(state: AppState) -> Router {
         }),
     )
     .merge(web::router())
-    .fallback(|| async { ApiError::NotFound("no such route".into()) })
+    .fallback(not_found)
     .layer(axum::middleware::map_response(security_headers))
     .layer(DefaultBodyLimit::max(body_limit))
     .layer(CatchPanicLayer::custom(|_| {

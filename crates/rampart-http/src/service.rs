@@ -24,6 +24,9 @@ use crate::auth;
 /// The journal's actor for an anonymous report.
 pub const ANONYMOUS: &str = "anonymous";
 
+/// Names Rampart itself acts under; no user may take them.
+pub const RESERVED_NAMES: [&str; 3] = [ANONYMOUS, "public", "system"];
+
 /// A committed change, announced to live pages (the record and what happened to it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -182,6 +185,13 @@ impl Service {
         actor.require(Action::ManageUsers)?;
         let name =
             rampart_domain::parse_user_name(name).map_err(|m| DomainError::field("name", m))?;
+        if RESERVED_NAMES.contains(&name.as_str()) {
+            return Err(DomainError::field(
+                "name",
+                format!("`{name}` is reserved for Rampart's own journal entries"),
+            )
+            .into());
+        }
         if roles.is_empty() {
             return Err(DomainError::field("roles", "give at least one role").into());
         }
@@ -935,9 +945,39 @@ impl Service {
         query: JournalQuery,
     ) -> Result<Vec<JournalEntry>, StoreError> {
         actor.require(Action::ReadJournal)?;
-        let mut entries = self.store.journal(&query).await?;
-        // Need-to-know holds in the journal too: entries about a restricted
-        // incident are left out for everyone not named on it.
+        let entries = self.store.journal(&query).await?;
+        self.visible_journal(actor, entries).await
+    }
+
+    /// One page of at most `query.limit` entries, and the `after` of the next
+    /// page. Entries hidden by need-to-know still count as read, so a page
+    /// that hides some never ends the paging early.
+    pub async fn journal_page(
+        &self,
+        actor: &Actor,
+        mut query: JournalQuery,
+    ) -> Result<(Vec<JournalEntry>, Option<u64>), StoreError> {
+        actor.require(Action::ReadJournal)?;
+        let size = query.limit.max(1) as usize;
+        query.limit = query.limit.max(1) + 1;
+        let mut raw = self.store.journal(&query).await?;
+        let more = raw.len() > size;
+        raw.truncate(size);
+        let next = if more {
+            raw.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok((self.visible_journal(actor, raw).await?, next))
+    }
+
+    /// Need-to-know holds in the journal too: entries about a restricted
+    /// incident are left out for everyone not named on it.
+    async fn visible_journal(
+        &self,
+        actor: &Actor,
+        mut entries: Vec<JournalEntry>,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut hidden: std::collections::HashMap<String, bool> = Default::default();
         for e in &entries {
             if hidden.contains_key(&e.entity) {

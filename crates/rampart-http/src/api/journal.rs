@@ -55,21 +55,19 @@ pub async fn list(
         Some(l @ 1..=1000) => l,
         Some(_) => return Err(ApiError::field("limit", "must be between 1 and 1000")),
     };
-    let entries = s
+    let (entries, next_after) = s
         .service
-        .journal(
+        .journal_page(
             &actor,
             JournalQuery {
                 after: f.after.unwrap_or(0),
-                limit: limit + 1,
+                limit,
                 entity: f.entity,
             },
         )
         .await?;
-    let more = entries.len() > limit as usize;
     let items: Vec<JournalEntryView> = entries
         .into_iter()
-        .take(limit as usize)
         .map(|e| JournalEntryView {
             payload: serde_json::from_str(&e.payload)
                 .unwrap_or(serde_json::Value::String(e.payload)),
@@ -81,10 +79,5 @@ pub async fn list(
             hash: e.hash,
         })
         .collect();
-    let next_after = if more {
-        items.last().map(|e| e.seq)
-    } else {
-        None
-    };
     Ok(Json(JournalPage { items, next_after }))
 }

@@ -403,6 +403,7 @@ pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
         chrome: Chrome::new(&person, "Dashboard", "/dashboard"),
         may_incidents: person.may(Action::ViewIncidents),
         may_events: person.may(Action::ViewEvents),
+        may_triage: person.may(Action::TriageEvent),
         may_report: person.may(Action::ReportEvent),
         open_total,
         by_class,

@@ -68,8 +68,12 @@ pub fn client_address(parts: &Parts, state: &AppState) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The path and query asked for, to come back to after signing in.
+/// The path and query asked for, to come back to after signing in. A form
+/// post cannot be replayed by a redirect, so it comes back to the dashboard.
 fn wanted(parts: &Parts) -> String {
+    if parts.method != axum::http::Method::GET {
+        return "/dashboard".into();
+    }
     parts
         .uri
         .path_and_query()

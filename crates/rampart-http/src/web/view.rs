@@ -284,6 +284,7 @@ pub struct DashboardPage {
     pub chrome: Chrome,
     pub may_incidents: bool,
     pub may_events: bool,
+    pub may_triage: bool,
     pub may_report: bool,
     pub open_total: u64,
     pub by_class: Vec<Tally>,

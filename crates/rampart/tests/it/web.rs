@@ -947,6 +947,33 @@ async fn restricted_incidents_do_not_exist_for_others(app: TestApp) {
         .get(&format!("/api/v1/journal?entity={secret}"), &ta)
         .await;
     assert_eq!((status, &page["items"]), (StatusCode::OK, &json!([])));
+    // Paging past hidden entries reaches the end of the journal.
+    let head = app.journal_len().await;
+    let (mut after, mut seen, mut last) = (0u64, 0usize, 0u64);
+    loop {
+        let (_, page) = app
+            .get(&format!("/api/v1/journal?limit=2&after={after}"), &ta)
+            .await;
+        for item in page["items"].as_array().unwrap() {
+            assert_ne!(item["entity"], json!(secret));
+            last = item["seq"].as_u64().unwrap();
+            seen += 1;
+        }
+        match page["next_after"].as_u64() {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    assert!(seen > 0 && last <= head, "{seen} {last} {head}");
+    let (_, all) = app.get("/api/v1/journal?limit=1000", &ta).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), seen);
+    let (_, tail) = app
+        .get(&format!("/api/v1/journal?limit=1000&after={last}"), &ta)
+        .await;
+    assert!(
+        tail["items"].as_array().unwrap().is_empty(),
+        "nothing visible after the last page"
+    );
 
     // For everyone else, whatever their role, it does not exist.
     let prefix = &secret[..secret.len() - 4];
