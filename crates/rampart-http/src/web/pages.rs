@@ -1107,62 +1107,39 @@ where
     }
 }
 
-pub async fn incident_transition(
-    State(state): State<AppState>,
-    Path(n): Path<String>,
-    post: Posted,
-) -> Page {
-    let service = state.service.clone();
-    incident_form(
-        &state,
-        post,
-        &n,
-        &[],
-        &[],
-        |actor, number, input: TransitionRequest| async move {
-            service.transition(&actor, number, input).await
-        },
-    )
-    .await
+/// A handler for an incident form whose input goes straight to one service call.
+macro_rules! incident_form_handler {
+    ($name:ident, $input:ty, $booleans:expr, $lines:expr, $call:ident) => {
+        pub async fn $name(
+            State(state): State<AppState>,
+            Path(n): Path<String>,
+            post: Posted,
+        ) -> Page {
+            let service = state.service.clone();
+            let call = |actor: Actor, number, input: $input| async move {
+                service.$call(&actor, number, input).await
+            };
+            incident_form(&state, post, &n, $booleans, $lines, call).await
+        }
+    };
 }
 
-pub async fn incident_log(
-    State(state): State<AppState>,
-    Path(n): Path<String>,
-    post: Posted,
-) -> Page {
-    let service = state.service.clone();
-    incident_form(
-        &state,
-        post,
-        &n,
-        &[],
-        &[],
-        |actor, number, input: NewLogEntry| async move {
-            service.add_log(&actor, number, input).await
-        },
-    )
-    .await
-}
-
-pub async fn incident_action_add(
-    State(state): State<AppState>,
-    Path(n): Path<String>,
-    post: Posted,
-) -> Page {
-    let service = state.service.clone();
-    incident_form(
-        &state,
-        post,
-        &n,
-        &["requires_approval"],
-        &[],
-        |actor, number, input: NewAction| async move {
-            service.add_action(&actor, number, input).await
-        },
-    )
-    .await
-}
+incident_form_handler!(incident_transition, TransitionRequest, &[], &[], transition);
+incident_form_handler!(incident_log, NewLogEntry, &[], &[], add_log);
+incident_form_handler!(
+    incident_action_add,
+    NewAction,
+    &["requires_approval"],
+    &[],
+    add_action
+);
+incident_form_handler!(
+    incident_review,
+    ReviewInput,
+    &[],
+    &["lessons"],
+    record_review
+);
 
 pub async fn incident_action_update(
     State(state): State<AppState>,
@@ -1178,25 +1155,6 @@ pub async fn incident_action_update(
         &[],
         |actor, number, input: ActionUpdate| async move {
             service.update_action(&actor, number, id, input).await
-        },
-    )
-    .await
-}
-
-pub async fn incident_review(
-    State(state): State<AppState>,
-    Path(n): Path<String>,
-    post: Posted,
-) -> Page {
-    let service = state.service.clone();
-    incident_form(
-        &state,
-        post,
-        &n,
-        &[],
-        &["lessons"],
-        |actor, number, input: ReviewInput| async move {
-            service.record_review(&actor, number, input).await
         },
     )
     .await
