@@ -95,6 +95,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{number}/review", post(incident_review))
         .route("/incidents/{number}/restriction", post(incident_restrict))
+        .route("/incidents/{number}/coordinator", post(incident_patch))
         .route(
             "/vulnerabilities",
             get(vulnerability_register).post(vulnerability_report),

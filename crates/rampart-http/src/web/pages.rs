@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, Event, EventNumber, EventReport, EventStatus,
-    FieldError, IncidentConfirmation, IncidentNumber, IncidentStatus, Lifecycle, NewAction,
-    NewLogEntry, ReviewInput, Role, Text, TransitionRequest, VulnerabilityReport,
+    FieldError, IncidentConfirmation, IncidentNumber, IncidentPatch, IncidentStatus, Lifecycle,
+    NewAction, NewLogEntry, ReviewInput, Role, Text, TransitionRequest, VulnerabilityReport,
 };
 use rampart_store::{EventQuery, IncidentQuery, IncidentSort, SessionStage, VulnerabilityQuery};
 
@@ -1050,6 +1050,7 @@ async fn incident_view(
                 IncidentStatus::Closed | IncidentStatus::Reviewed
             ),
         may_restrict: person.may(Action::RestrictIncident),
+        may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
         incident,
         events,
@@ -1140,6 +1141,7 @@ incident_form_handler!(
     &["lessons"],
     record_review
 );
+incident_form_handler!(incident_patch, IncidentPatch, &[], &[], patch_incident);
 
 pub async fn incident_action_update(
     State(state): State<AppState>,

@@ -378,6 +378,7 @@ pub struct IncidentPage {
     pub may_actions: bool,
     pub may_review: bool,
     pub may_restrict: bool,
+    pub may_reassign: bool,
     pub people: Vec<String>,
     pub values: FormData,
     pub errors: Vec<FieldError>,

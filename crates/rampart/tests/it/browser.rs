@@ -344,6 +344,9 @@ async fn an_event_goes_from_report_to_a_reviewed_incident() {
     assert!(b.text("#incident-status").await.contains("Confirmed"));
     b.shot("08-incident-workspace").await;
 
+    b.select("#p-coordinator", "maria").await;
+    b.submit("#coordinator button[type=submit]").await;
+    assert!(b.text(".subtitle").await.contains("coordinator maria"));
     b.fill("#t-reason", "Blocking the phishing domain").await;
     b.submit("button[data-move=responding]").await;
     assert!(b.text("#incident-status").await.contains("Responding"));
