@@ -435,22 +435,22 @@ pub async fn report_page(person: Person) -> Page {
 pub async fn report_submit(State(state): State<AppState>, post: Posted) -> Page {
     let person = &post.person;
     person.require(Action::ReportEvent)?;
-    let refused = |errors: Vec<FieldError>| {
-        invalid(ReportPage {
-            chrome: Chrome::new(person, "Report a security event", "/report"),
-            public: false,
-            values: post.form.clone(),
-            errors,
-        })
-    };
-    let report: EventReport = match post.form.decode(REPORT_BOOLEANS, REPORT_LINES) {
-        Ok(r) => r,
-        Err(errors) => return Ok(refused(errors)),
-    };
-    match state.service.report_event(&person.actor, report).await {
-        Ok(event) => Ok(see_other(&format!("/report/{}", event.number))),
-        Err(e) => Ok(refused(form_errors(e)?)),
-    }
+    handle_form(
+        &post.form,
+        REPORT_BOOLEANS,
+        REPORT_LINES,
+        async |report: EventReport| state.service.report_event(&person.actor, report).await,
+        |event| format!("/report/{}", event.number),
+        async |errors| {
+            Ok(ReportPage {
+                chrome: Chrome::new(person, "Report a security event", "/report"),
+                public: false,
+                values: post.form.clone(),
+                errors,
+            })
+        },
+    )
+    .await
 }
 
 pub async fn report_done(
@@ -689,7 +689,32 @@ pub async fn event_page(
     )
 }
 
-/// Runs an event form: decode, call, and on refusal show the event page with the fields named.
+/// The shape of every record form: decode the form into the domain input,
+/// call the service, then go to the page `then` names, or show `page` again
+/// (422) with the refused fields named.
+async fn handle_form<T, R, P>(
+    form: &FormData,
+    booleans: &[&str],
+    lines: &[&str],
+    call: impl AsyncFnOnce(T) -> Result<R, rampart_store::StoreError>,
+    then: impl FnOnce(R) -> String,
+    page: impl AsyncFnOnce(Vec<FieldError>) -> Result<P, WebError>,
+) -> Page
+where
+    T: serde::de::DeserializeOwned,
+    P: IntoResponse,
+{
+    let errors = match form.decode::<T>(booleans, lines) {
+        Ok(input) => match call(input).await {
+            Ok(done) => return Ok(see_other(&then(done))),
+            Err(e) => form_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    Ok(invalid(page(errors).await?))
+}
+
+/// Runs an event form; on refusal the event page shows the fields named.
 async fn event_form<T, F, Fut>(
     state: &AppState,
     post: Posted,
@@ -706,23 +731,15 @@ where
 {
     let number = event_number(n)?;
     let person = &post.person;
-    let input: T = match post.form.decode(booleans, lines) {
-        Ok(i) => i,
-        Err(errors) => {
-            return Ok(invalid(
-                event_view(state, person, number, post.form.clone(), errors).await?,
-            ));
-        }
-    };
-    match call(person.actor.clone(), number, input).await {
-        Ok(_) => Ok(see_other(&then.replace("{n}", &number.to_string()))),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            Ok(invalid(
-                event_view(state, person, number, post.form.clone(), errors).await?,
-            ))
-        }
-    }
+    handle_form(
+        &post.form,
+        booleans,
+        lines,
+        async |input| call(person.actor.clone(), number, input).await,
+        |_| then.replace("{n}", &number.to_string()),
+        async |errors| event_view(state, person, number, post.form.clone(), errors).await,
+    )
+    .await
 }
 
 /// A form with nothing to decode.
@@ -800,19 +817,17 @@ pub async fn event_confirm(
 ) -> Page {
     let number = event_number(&n)?;
     let person = &post.person;
-    let refused = async |errors| -> Page {
-        Ok(invalid(
-            event_view(&state, person, number, post.form.clone(), errors).await?,
-        ))
-    };
-    let input: IncidentConfirmation = match post.form.decode(&[], &[]) {
-        Ok(i) => i,
-        Err(errors) => return refused(errors).await,
-    };
-    match state.service.confirm_incident(&person.actor, input).await {
-        Ok(incident) => Ok(see_other(&format!("/incidents/{}", incident.number))),
-        Err(e) => refused(form_errors(e)?).await,
-    }
+    handle_form(
+        &post.form,
+        &[],
+        &[],
+        async |input: IncidentConfirmation| {
+            state.service.confirm_incident(&person.actor, input).await
+        },
+        |incident| format!("/incidents/{}", incident.number),
+        async |errors| event_view(&state, person, number, post.form.clone(), errors).await,
+    )
+    .await
 }
 
 // ----- incidents ---------------------------------------------------------------------------
@@ -1073,7 +1088,7 @@ pub async fn incident_page(
     )
 }
 
-/// Runs an incident form: decode, call, and on refusal show the workspace with the fields named.
+/// Runs an incident form; on refusal the workspace shows the fields named.
 async fn incident_form<T, F, Fut, R>(
     state: &AppState,
     post: Posted,
@@ -1089,23 +1104,15 @@ where
 {
     let number = incident_number(n)?;
     let person = &post.person;
-    let input: T = match post.form.decode(booleans, lines) {
-        Ok(i) => i,
-        Err(errors) => {
-            return Ok(invalid(
-                incident_view(state, person, number, post.form.clone(), errors).await?,
-            ));
-        }
-    };
-    match call(person.actor.clone(), number, input).await {
-        Ok(_) => Ok(see_other(&format!("/incidents/{number}"))),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            Ok(invalid(
-                incident_view(state, person, number, post.form.clone(), errors).await?,
-            ))
-        }
-    }
+    handle_form(
+        &post.form,
+        booleans,
+        lines,
+        async |input| call(person.actor.clone(), number, input).await,
+        |_| format!("/incidents/{number}"),
+        async |errors| incident_view(state, person, number, post.form.clone(), errors).await,
+    )
+    .await
 }
 
 /// A handler for an incident form whose input goes straight to one service call.
@@ -1256,8 +1263,18 @@ pub async fn vulnerability_register(
 pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -> Page {
     let person = &post.person;
     person.require(Action::ReportVulnerability)?;
-    let refused = async |errors| -> Page {
-        Ok(invalid(
+    handle_form(
+        &post.form,
+        &[],
+        &["assets"],
+        async |input: VulnerabilityReport| {
+            state
+                .service
+                .report_vulnerability(&person.actor, input)
+                .await
+        },
+        |_| "/vulnerabilities".to_owned(),
+        async |errors| {
             vulnerability_view(
                 &state,
                 person,
@@ -1265,21 +1282,10 @@ pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -
                 post.form.clone(),
                 errors,
             )
-            .await?,
-        ))
-    };
-    let input: VulnerabilityReport = match post.form.decode(&[], &["assets"]) {
-        Ok(i) => i,
-        Err(errors) => return refused(errors).await,
-    };
-    match state
-        .service
-        .report_vulnerability(&person.actor, input)
-        .await
-    {
-        Ok(_) => Ok(see_other("/vulnerabilities")),
-        Err(e) => refused(form_errors(e)?).await,
-    }
+            .await
+        },
+    )
+    .await
 }
 
 // ----- administration --------------------------------------------------------------------
