@@ -12,9 +12,8 @@ use std::time::Duration;
 use rampart_domain::Clock;
 use rampart_store::StoreError;
 use rampart_store::sql::{Dialect, SqlBackend, SqlStore};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres, SqlSafeStr};
+use sqlx::{PgPool, Postgres};
 
 #[allow(
     clippy::panic,
@@ -31,21 +30,7 @@ pub struct PgBackend {
     pool: PgPool,
 }
 
-fn migrator() -> Migrator {
-    let step = |version, name: &str, sql: &'static str| {
-        Migration::new(
-            version,
-            name.to_owned().into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(vec![
-        step(1, "initial", include_str!("../migrations/0001_initial.sql")),
-        step(2, "people", include_str!("../migrations/0002_people.sql")),
-    ])
-}
+rampart_store::embedded_migrator!();
 
 async fn connect(url: &str) -> Result<PgBackend, StoreError> {
     let pool = PgPoolOptions::new()

@@ -13,9 +13,8 @@ use std::time::Duration;
 use rampart_domain::Clock;
 use rampart_store::StoreError;
 use rampart_store::sql::{Dialect, SqlBackend, SqlStore};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqlSafeStr, Sqlite, SqlitePool};
+use sqlx::{Sqlite, SqlitePool};
 
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "rampart.db";
@@ -38,21 +37,7 @@ impl SqliteBackend {
     }
 }
 
-fn migrator() -> Migrator {
-    let step = |version, name: &str, sql: &'static str| {
-        Migration::new(
-            version,
-            name.to_owned().into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(vec![
-        step(1, "initial", include_str!("../migrations/0001_initial.sql")),
-        step(2, "people", include_str!("../migrations/0002_people.sql")),
-    ])
-}
+rampart_store::embedded_migrator!();
 
 /// Opens (creating when needed) the database in `data_dir` and applies migrations.
 pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {

@@ -973,6 +973,31 @@ impl<B: SqlBackend> Store for SqlStore<B> {
     }
 }
 
+/// Defines `fn migrator() -> sqlx::migrate::Migrator` over the backend's
+/// `migrations/` folder. The list of migrations lives here once, so both
+/// backends apply the same files, under the same versions and names.
+#[macro_export]
+macro_rules! embedded_migrator {
+    () => {
+        fn migrator() -> ::sqlx::migrate::Migrator {
+            use ::sqlx::SqlSafeStr as _;
+            let step = |version, name: &str, sql: &'static str| {
+                ::sqlx::migrate::Migration::new(
+                    version,
+                    name.to_owned().into(),
+                    ::sqlx::migrate::MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            };
+            ::sqlx::migrate::Migrator::with_migrations(vec![
+                step(1, "initial", include_str!("../migrations/0001_initial.sql")),
+                step(2, "people", include_str!("../migrations/0002_people.sql")),
+            ])
+        }
+    };
+}
+
 /// Implements [`SqlConn`] for a pooled sqlx connection of database `$db`,
 /// defining `$name` and the error mapping `db_error`. Expanded in each sqlx
 /// backend so the binding and decoding code exists once.
