@@ -29,6 +29,7 @@ mod classification;
 mod clock;
 mod error;
 mod event;
+mod evidence;
 mod incident;
 mod lifecycle;
 mod number;
@@ -47,13 +48,17 @@ pub use event::{
     Assessment, AssessmentDecision, AssessmentInput, Event, EventReport, Observable,
     ObservableType, Rejection, Reporter, Source, SourceKind, Triage,
 };
+pub use evidence::{
+    CustodyTransfer, EvidenceCheck, EvidenceContent, EvidenceItem, EvidenceReason,
+    EvidenceSubmission, Stamp,
+};
 pub use incident::{
     ActionStatus, ActionUpdate, Actuality, Approval, Improvement, Incident, IncidentConfirmation,
     IncidentPatch, LogEntry, LogKind, Motivation, MotivationKind, NewAction, NewLogEntry,
     Perpetrator, PerpetratorKind, ResponseAction, Review, ReviewInput, TransitionRequest,
 };
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
-pub use number::{EventNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
+pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
 pub use role::{Action, Actor, Role, parse_user_name};
 pub use text::{Text, search_words};
 pub use timestamp::Timestamp;

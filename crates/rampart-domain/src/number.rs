@@ -1,4 +1,5 @@
-//! Human numbers: `EVT-2026-000123`, `INC-2026-0042`, `VUL-2026-0007`.
+//! Human numbers: `EVT-2026-000123`, `INC-2026-0042`, `VUL-2026-0007`,
+//! `EVD-2026-0003`.
 //! Allocated by the store, gap-free per kind and year, never reused.
 
 use std::fmt;
@@ -6,22 +7,29 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// The three numbered kinds of record.
+/// The numbered kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NumberKind {
     Event,
     Incident,
     Vulnerability,
+    Evidence,
 }
 
 impl NumberKind {
-    pub const ALL: [NumberKind; 3] = [Self::Event, Self::Incident, Self::Vulnerability];
+    pub const ALL: [NumberKind; 4] = [
+        Self::Event,
+        Self::Incident,
+        Self::Vulnerability,
+        Self::Evidence,
+    ];
 
     pub fn prefix(self) -> &'static str {
         match self {
             Self::Event => "EVT",
             Self::Incident => "INC",
             Self::Vulnerability => "VUL",
+            Self::Evidence => "EVD",
         }
     }
 
@@ -29,7 +37,7 @@ impl NumberKind {
     pub fn width(self) -> usize {
         match self {
             Self::Event => 6,
-            Self::Incident | Self::Vulnerability => 4,
+            Self::Incident | Self::Vulnerability | Self::Evidence => 4,
         }
     }
 }
@@ -141,6 +149,11 @@ number_type!(
     /// A vulnerability number, `VUL-2026-0007`.
     VulnerabilityNumber,
     NumberKind::Vulnerability
+);
+number_type!(
+    /// An evidence item number, `EVD-2026-0003`.
+    EvidenceNumber,
+    NumberKind::Evidence
 );
 
 #[cfg(test)]

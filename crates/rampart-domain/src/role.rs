@@ -54,6 +54,11 @@ wire_enum!(
         ReadJournal => "read_journal",
         ManageUsers => "manage_users",
         RestrictIncident => "restrict_incident",
+        ViewEvidence => "view_evidence",
+        HandleEvidence => "handle_evidence",
+        VerifyEvidence => "verify_evidence",
+        HoldEvidence => "hold_evidence",
+        DisposeEvidence => "dispose_evidence",
     }
 );
 
@@ -69,7 +74,7 @@ impl Action {
             TriageEvent | AssessEvent => &[Poc, IsirtMember, IsirtManager],
             RejectEvent | ConfirmIncident | UpdateIncident | OverrideSeverity | LinkEvent
             | TransitionIncident | WriteLog | ManageActions | RecordReview
-            | AssessVulnerability | ResolveVulnerability | RestrictIncident => {
+            | AssessVulnerability | ResolveVulnerability | RestrictIncident | HandleEvidence => {
                 &[IsirtMember, IsirtManager]
             }
             ViewIncidents | ViewVulnerabilities => {
@@ -79,6 +84,9 @@ impl Action {
                 &[IsirtManager]
             }
             SeeReporterIdentity => &[IsirtManager, Admin],
+            ViewEvidence => &[IsirtMember, IsirtManager, Auditor, Admin],
+            VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],
+            HoldEvidence | DisposeEvidence => &[IsirtManager],
             ReadJournal => &[Auditor, Admin],
             ManageUsers => &[Admin],
         }
@@ -168,6 +176,9 @@ mod tests {
                             | Action::ViewIncidents
                             | Action::ViewVulnerabilities
                             | Action::ReadJournal
+                            | Action::ViewEvidence
+                            // A re-hash changes nothing; only the check itself is journaled.
+                            | Action::VerifyEvidence
                     ),
                     "auditor may {action}"
                 );

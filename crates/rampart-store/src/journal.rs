@@ -7,7 +7,7 @@
 //! big-endian length followed by its UTF-8 bytes. The first entry's previous
 //! hash is 32 zero bytes. Hashes are stored as lowercase hex.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{Store, StoreError};
@@ -16,7 +16,8 @@ use crate::{Store, StoreError};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One journal entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct JournalEntry {
     pub seq: u64,
     /// Fixed-width RFC 3339, UTC.

@@ -8,7 +8,9 @@
 //! - [`journal`]: the hash chain and its verification.
 //! - `conformance` (feature): the suite every backend must pass.
 
+pub mod checkpoint;
 mod error;
+pub mod export;
 pub mod journal;
 mod model;
 pub mod sql;
@@ -19,13 +21,13 @@ pub mod conformance;
 pub use error::StoreError;
 pub use journal::{JournalEntry, JournalQuery, Verification};
 pub use model::{
-    ApiToken, Committed, Context, Counts, Credentials, Decision, Entity, EntityRef, EventQuery,
-    IncidentQuery, IncidentSort, JournalDraft, MAX_PAGE, Page, Session, SessionStage, Throttle,
-    UnitOfWork, User, VulnerabilityQuery, Write,
+    ApiToken, Checkpoint, Committed, Context, Counts, Credentials, Decision, Entity, EntityRef,
+    EventQuery, EvidenceQuery, IncidentQuery, IncidentSort, JournalDraft, MAX_EVIDENCE, MAX_PAGE,
+    Page, Session, SessionStage, Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
-use rampart_domain::{Event, Incident, Vulnerability};
+use rampart_domain::{Event, EvidenceItem, Incident, Vulnerability};
 
 /// The storage port. Implementations: `rampart-store-sqlite`, `rampart-store-pg`.
 #[async_trait]
@@ -70,4 +72,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The head of the journal as recorded by the writers: (sequence, hash).
     async fn journal_head(&self) -> Result<(u64, String), StoreError>;
+
+    /// Evidence items in the order they were recorded (at most [`MAX_EVIDENCE`]).
+    async fn list_evidence(&self, query: &EvidenceQuery) -> Result<Vec<EvidenceItem>, StoreError>;
+
+    /// Signed checkpoints after sequence `after`, in sequence order, at most `limit`.
+    async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<Checkpoint>, StoreError>;
+
+    /// The checkpoint with the highest sequence number.
+    async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError>;
 }

@@ -1,9 +1,9 @@
 //! What goes into and comes out of the store.
 
 use rampart_domain::{
-    Category, DomainError, Event, EventNumber, EventStatus, Incident, IncidentNumber,
-    IncidentStatus, NumberKind, Role, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber,
-    VulnerabilityStatus,
+    Category, DomainError, Event, EventNumber, EventStatus, EvidenceItem, EvidenceNumber, Incident,
+    IncidentNumber, IncidentStatus, NumberKind, Role, SeverityClass, Timestamp, Vulnerability,
+    VulnerabilityNumber, VulnerabilityStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,9 @@ use crate::JournalEntry;
 
 /// Largest page a list returns.
 pub const MAX_PAGE: u32 = 500;
+
+/// Most evidence items one list returns.
+pub const MAX_EVIDENCE: u32 = 10_000;
 
 /// A person or machine that signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +118,22 @@ pub enum Entity {
     Credentials(Credentials),
     Session(Session),
     Throttle(Throttle),
+    Evidence(Box<EvidenceItem>),
+    Checkpoint(Checkpoint),
+}
+
+/// A signed statement that the journal had this head at this time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: u64,
+    /// The hash of entry `seq` (hex).
+    pub hash: String,
+    /// When it was signed, fixed-width RFC 3339.
+    pub at: String,
+    /// The Ed25519 public key that signed it (hex).
+    pub key: String,
+    /// Ed25519 signature (hex) over [`crate::checkpoint::message`].
+    pub signature: String,
 }
 
 /// The key of a stored record.
@@ -132,6 +151,9 @@ pub enum EntityRef {
     Session(String),
     /// By throttle key.
     Throttle(String),
+    Evidence(EvidenceNumber),
+    /// By journal sequence number.
+    Checkpoint(u64),
 }
 
 impl Entity {
@@ -145,6 +167,8 @@ impl Entity {
             Entity::Credentials(c) => EntityRef::Credentials(c.user.clone()),
             Entity::Session(s) => EntityRef::Session(s.id_hash.clone()),
             Entity::Throttle(t) => EntityRef::Throttle(t.key.clone()),
+            Entity::Evidence(e) => EntityRef::Evidence(e.number),
+            Entity::Checkpoint(c) => EntityRef::Checkpoint(c.seq),
         }
     }
 
@@ -191,6 +215,14 @@ impl Entity {
     pub fn into_session(self) -> Option<Session> {
         if let Entity::Session(s) = self {
             Some(s)
+        } else {
+            None
+        }
+    }
+
+    pub fn into_evidence(self) -> Option<EvidenceItem> {
+        if let Entity::Evidence(e) = self {
+            Some(*e)
         } else {
             None
         }
@@ -392,4 +424,15 @@ pub struct VulnerabilityQuery {
     pub text: Option<String>,
     pub cursor: Option<String>,
     pub limit: u32,
+}
+
+/// Evidence list filters.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceQuery {
+    /// Items of this incident.
+    pub incident: Option<IncidentNumber>,
+    /// Items whose content has this SHA-256.
+    pub sha256: Option<String>,
+    /// Leave out items whose content was disposed of.
+    pub present_only: bool,
 }

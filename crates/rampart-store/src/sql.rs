@@ -11,12 +11,14 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rampart_domain::{Clock, DomainError, Event, Incident, NumberKind, Vulnerability};
+use rampart_domain::{
+    Clock, DomainError, Event, EvidenceItem, Incident, NumberKind, Vulnerability,
+};
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::journal::{GENESIS, canonical_json};
-use crate::model::{ApiToken, Context, Counts, IncidentSort, User};
+use crate::model::{ApiToken, Checkpoint, Context, Counts, EvidenceQuery, IncidentSort, User};
 use crate::{
     Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery, MAX_PAGE,
     Page, Store, StoreError, UnitOfWork, VulnerabilityQuery, Write,
@@ -402,6 +404,8 @@ fn location(key: &EntityRef) -> (&'static str, &'static str, String) {
         EntityRef::Credentials(name) => ("credentials", "user_name", name.clone()),
         EntityRef::Session(hash) => ("sessions", "id_hash", hash.clone()),
         EntityRef::Throttle(key) => ("login_throttle", "key", key.clone()),
+        EntityRef::Evidence(n) => ("evidence", "number", n.to_string()),
+        EntityRef::Checkpoint(seq) => ("checkpoints", "id", checkpoint_id(*seq)),
     }
 }
 
@@ -421,6 +425,8 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
         EntityRef::Credentials(name) => Entity::Credentials(parse(data, name)?),
         EntityRef::Session(_) => Entity::Session(parse(data, "session")?),
         EntityRef::Throttle(key) => Entity::Throttle(parse(data, key)?),
+        EntityRef::Evidence(n) => Entity::Evidence(Box::new(parse(data, &n.to_string())?)),
+        EntityRef::Checkpoint(_) => Entity::Checkpoint(parse(data, "checkpoint")?),
     })
 }
 
@@ -452,6 +458,12 @@ fn restriction_column(users: &[String]) -> String {
     } else {
         format!(",{},", users.join(","))
     }
+}
+
+/// The text key of a checkpoint: its sequence number, zero-padded so that
+/// text order is sequence order.
+fn checkpoint_id(seq: u64) -> String {
+    format!("{seq:020}")
 }
 
 /// Escapes LIKE wildcards so that `text` matches literally.
@@ -510,6 +522,21 @@ fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
                 ("search", SqlValue::text(v.search_text())),
             ],
             to_json(v)?,
+        ),
+        Entity::Evidence(e) => (
+            vec![
+                ("incident", SqlValue::text(e.incident.to_string())),
+                ("sha256", SqlValue::text(e.content.sha256.clone())),
+                ("present", SqlValue::int(i64::from(e.disposed.is_none()))),
+            ],
+            to_json(e)?,
+        ),
+        Entity::Checkpoint(c) => (
+            vec![(
+                "seq",
+                SqlValue::int(i64::try_from(c.seq).unwrap_or(i64::MAX)),
+            )],
+            to_json(c)?,
         ),
         Entity::User(u) => (vec![], to_json(u)?),
         Entity::Credentials(c) => (vec![], to_json(c)?),
@@ -951,6 +978,59 @@ impl<B: SqlBackend> Store for SqlStore<B> {
             .collect()
     }
 
+    async fn list_evidence(&self, q: &EvidenceQuery) -> Result<Vec<EvidenceItem>, StoreError> {
+        let mut f = Filter::default();
+        f.text("incident", q.incident.map(|n| n.to_string()).as_deref());
+        f.text("sha256", q.sha256.as_deref());
+        if q.present_only {
+            f.and("present = ?", vec![SqlValue::int(1)]);
+        }
+        f.params.push(SqlValue::int(i64::from(crate::MAX_EVIDENCE)));
+        let sql = format!(
+            "SELECT data FROM evidence{} ORDER BY id LIMIT ${}",
+            f.sql(),
+            f.params.len()
+        );
+        self.fetch(&sql, &f.params, &[ColType::Text])
+            .await?
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
+            .map(|d| parse(&d, "evidence item"))
+            .collect()
+    }
+
+    async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows = self
+            .fetch(
+                "SELECT data FROM checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[
+                    SqlValue::int(i64::try_from(after).unwrap_or(i64::MAX)),
+                    SqlValue::int(limit.clamp(1, 10_000)),
+                ],
+                &[ColType::Text],
+            )
+            .await?;
+        rows.into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
+            .map(|d| parse(&d, "checkpoint"))
+            .collect()
+    }
+
+    async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let rows = self
+            .fetch(
+                "SELECT data FROM checkpoints ORDER BY seq DESC LIMIT 1",
+                &[],
+                &[ColType::Text],
+            )
+            .await?;
+        rows.into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
+            .map(|d| parse(&d, "checkpoint"))
+            .next()
+            .transpose()
+    }
+
     async fn journal_head(&self) -> Result<(u64, String), StoreError> {
         let rows = self
             .fetch(
@@ -993,6 +1073,11 @@ macro_rules! embedded_migrator {
             ::sqlx::migrate::Migrator::with_migrations(vec![
                 step(1, "initial", include_str!("../migrations/0001_initial.sql")),
                 step(2, "people", include_str!("../migrations/0002_people.sql")),
+                step(
+                    3,
+                    "evidence",
+                    include_str!("../migrations/0003_evidence.sql"),
+                ),
             ])
         }
     };

@@ -1,0 +1,21 @@
+-- Rampart schema, version 3: evidence items and signed journal checkpoints.
+
+-- Evidence metadata; the content lives in the blob store under its SHA-256.
+-- present = 0 once the content was disposed of (the record itself stays).
+CREATE TABLE evidence (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    incident TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    present BIGINT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX evidence_incident ON evidence (incident);
+CREATE INDEX evidence_sha256 ON evidence (sha256);
+
+-- Ed25519 signatures over the journal head; id is the zero-padded sequence.
+CREATE TABLE checkpoints (
+    id TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL UNIQUE,
+    data TEXT NOT NULL
+);
