@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod people;
 pub mod service;

@@ -41,13 +41,14 @@ pub struct Service {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: crate::people::AuthSettings,
     changes: tokio::sync::broadcast::Sender<Change>,
+    pub(crate) vault: Option<Arc<crate::evidence::Vault>>,
 }
 
 fn to_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-fn draft(action: &str, entity: impl ToString, payload: Value) -> JournalDraft {
+pub(crate) fn draft(action: &str, entity: impl ToString, payload: Value) -> JournalDraft {
     JournalDraft {
         action: action.to_owned(),
         entity: entity.to_string(),
@@ -55,7 +56,7 @@ fn draft(action: &str, entity: impl ToString, payload: Value) -> JournalDraft {
     }
 }
 
-fn not_found(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn not_found(what: impl std::fmt::Display) -> StoreError {
     StoreError::Domain(DomainError::NotFound(what.to_string()))
 }
 
@@ -131,6 +132,7 @@ impl Service {
             clock,
             settings,
             changes,
+            vault: None,
         }
     }
 
@@ -146,6 +148,9 @@ impl Service {
     /// Runs a unit of work and announces what it changed.
     pub(crate) async fn run(&self, unit: UnitOfWork) -> Result<Committed, StoreError> {
         let committed = self.store.execute(unit).await?;
+        if let Some(last) = committed.journal.last() {
+            self.checkpoint_when_due(last.seq);
+        }
         for entry in &committed.journal {
             // Nobody listening is fine.
             let _ = self.changes.send(Change {
@@ -983,8 +988,15 @@ impl Service {
             if hidden.contains_key(&e.entity) {
                 continue;
             }
-            let Ok(number) = e.entity.parse::<IncidentNumber>() else {
-                continue;
+            let number = match e.entity.parse::<IncidentNumber>() {
+                Ok(n) => n,
+                Err(_) => match e.entity.parse::<rampart_domain::EvidenceNumber>() {
+                    Ok(n) => match self.evidence_incident(n).await? {
+                        Some(i) => i,
+                        None => continue,
+                    },
+                    Err(_) => continue,
+                },
             };
             let visible = match self.store.get(&EntityRef::Incident(number)).await? {
                 Some(Entity::Incident(i)) => i.readable_by(actor),

@@ -300,6 +300,10 @@ impl Context {
         self.number(i, VulnerabilityNumber::new)
     }
 
+    pub fn evidence_number(&self, i: usize) -> Result<EvidenceNumber, DomainError> {
+        self.number(i, EvidenceNumber::new)
+    }
+
     fn number<T>(
         &self,
         i: usize,

@@ -31,6 +31,17 @@ pub struct Config {
     pub session_idle_minutes: u64,
     /// Hours after sign-in when a browser session ends, used or not.
     pub session_absolute_hours: u64,
+    /// Where evidence content is stored, by SHA-256 [default: <data_dir>/evidence].
+    pub evidence_dir: Option<PathBuf>,
+    /// Largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: u64,
+    /// The installation's Ed25519 signing key, created at first start with
+    /// mode 0600 [default: <data_dir>/signing.key].
+    pub signing_key: Option<PathBuf>,
+    /// Sign a journal checkpoint after this many new entries.
+    pub checkpoint_entries: u64,
+    /// And at least this often (minutes) while entries keep coming.
+    pub checkpoint_minutes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,12 +63,17 @@ impl Default for Config {
             public_intake: false,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            evidence_dir: None,
+            evidence_max_bytes: rampart_http::evidence::DEFAULT_EVIDENCE_LIMIT,
+            signing_key: None,
+            checkpoint_entries: 1000,
+            checkpoint_minutes: 10,
         }
     }
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 9] = [
+const ENV_KEYS: [&str; 14] = [
     "listen",
     "data_dir",
     "database_url",
@@ -67,6 +83,11 @@ const ENV_KEYS: [&str; 9] = [
     "public_intake",
     "session_idle_minutes",
     "session_absolute_hours",
+    "evidence_dir",
+    "evidence_max_bytes",
+    "signing_key",
+    "checkpoint_entries",
+    "checkpoint_minutes",
 ];
 
 /// Settings given on the command line; `None` leaves the lower layers in force.
@@ -85,6 +106,20 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// Where evidence content lives.
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.evidence_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("evidence"))
+    }
+
+    /// Where the signing key lives.
+    pub fn signing_key(&self) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("signing.key"))
+    }
+
     /// Layers the sources; errors name the key and where it came from.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, String> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
@@ -110,6 +145,15 @@ impl Config {
         }
         if !(1..=24 * 30).contains(&config.session_absolute_hours) {
             return Err("configuration: session_absolute_hours must be 1 to 720".into());
+        }
+        if config.evidence_max_bytes == 0 {
+            return Err("configuration: evidence_max_bytes must be at least 1".into());
+        }
+        if config.checkpoint_entries == 0 {
+            return Err("configuration: checkpoint_entries must be at least 1".into());
+        }
+        if !(1..=24 * 60).contains(&config.checkpoint_minutes) {
+            return Err("configuration: checkpoint_minutes must be 1 to 1440".into());
         }
         if let Some(url) = &config.database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))

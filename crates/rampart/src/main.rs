@@ -10,10 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_domain::{Actor, Clock, Role, SystemClock};
+use rampart_evidence::BlobStore;
+use rampart_http::evidence::Vault;
 use rampart_http::people::AuthSettings;
 use rampart_http::web::WebSettings;
 use rampart_http::{AppState, Service};
 use rampart_store::Store;
+use rampart_store::checkpoint::InstallationKey;
 
 use crate::config::{Config, LogFormat, Overrides};
 
@@ -38,6 +41,9 @@ enum Command {
     /// Work with the journal.
     #[command(subcommand)]
     Journal(JournalCommand),
+    /// Export, verify and purge evidence.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
 }
@@ -117,8 +123,67 @@ enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 enum JournalCommand {
-    /// Check the hash chain; prints `OK <count> entries, head <hash>` or names the first broken entry (exit 1).
+    /// Check the hash chain of the database, or with --file an exported
+    /// journal on any machine; prints `OK …` or names the first broken entry
+    /// or signature (exit 1).
     Verify {
+        /// An export written by `rampart journal export`; the database is not touched.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Trust only this public key (hex, or a file holding it); repeat for several.
+        #[arg(long = "key", value_name = "KEY", requires = "file")]
+        keys: Vec<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Sign a checkpoint at the head and write the journal, its checkpoints
+    /// and the public key to FILE, to be verified anywhere with `journal verify --file`.
+    Export {
+        file: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Print the installation's public signing key (hex), to keep out of band.
+    Key {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Write the signed evidence bundle of an incident (a tar archive).
+    Export {
+        /// The incident, e.g. INC-2026-0001.
+        incident: String,
+        /// Where to write the bundle.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The user taking the export, recorded in the chain of custody.
+        #[arg(long, value_name = "USER")]
+        by: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Check a bundle offline: signature, every file against the manifest.
+    Verify {
+        bundle: PathBuf,
+        /// Trust only this public key (hex, or a file holding it); repeat for several.
+        #[arg(long = "key", value_name = "KEY")]
+        keys: Vec<String>,
+    },
+    /// Retention: dispose of the evidence of incidents closed before a date.
+    /// Items under legal hold are kept and listed.
+    Purge {
+        /// A date (2026-01-31) or an RFC 3339 time.
+        #[arg(long, value_name = "DATE")]
+        closed_before: String,
+        /// Why, for the journal.
+        #[arg(long)]
+        reason: String,
+        /// The ISIRT manager ordering the purge.
+        #[arg(long, value_name = "USER")]
+        by: String,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -144,6 +209,71 @@ async fn open_store(
             Arc::new(rampart_store_sqlite::open_existing(&config.data_dir, clock).await?)
         }
     })
+}
+
+/// The service with its evidence vault and signing key.
+async fn open_service(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    migrate: bool,
+) -> anyhow::Result<Service> {
+    let store = open_store(config, clock.clone(), migrate).await?;
+    let settings = AuthSettings {
+        idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
+        absolute_timeout: Duration::from_secs(config.session_absolute_hours * 3600),
+        ..AuthSettings::default()
+    };
+    let blobs = BlobStore::open(config.evidence_dir()).with_context(|| {
+        format!(
+            "cannot open the evidence store at {}",
+            config.evidence_dir().display()
+        )
+    })?;
+    let key = InstallationKey::load_or_create(&config.signing_key()).map_err(anyhow::Error::msg)?;
+    let mut vault = Vault::new(blobs, key);
+    vault.max_bytes = config.evidence_max_bytes;
+    vault.checkpoint_entries = config.checkpoint_entries;
+    vault.checkpoint_interval = Duration::from_secs(config.checkpoint_minutes * 60);
+    Ok(Service::with_settings(store, clock, settings).with_vault(vault))
+}
+
+/// The user a command acts as, with their roles.
+async fn acting_user(service: &Service, name: &str) -> anyhow::Result<Actor> {
+    let user = service
+        .store()
+        .get(&rampart_store::EntityRef::User(name.to_owned()))
+        .await?
+        .and_then(rampart_store::Entity::into_user);
+    match user {
+        Some(u) if !u.disabled => Ok(Actor::new(u.name, u.roles)),
+        Some(_) => bail!("user `{name}` is disabled"),
+        None => bail!("there is no user `{name}`"),
+    }
+}
+
+/// Public keys given as hex, or as files holding hex.
+fn trusted_keys(keys: &[String]) -> anyhow::Result<Vec<String>> {
+    keys.iter()
+        .map(|k| {
+            let hex = if k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()) {
+                k.clone()
+            } else {
+                std::fs::read_to_string(k)
+                    .with_context(|| format!("--key {k}: neither a hex key nor a readable file"))?
+            };
+            Ok(hex.trim().to_ascii_lowercase())
+        })
+        .collect()
+}
+
+fn parse_day_or_time(text: &str) -> anyhow::Result<rampart_domain::Timestamp> {
+    let full = if text.len() == 10 {
+        format!("{text}T00:00:00Z")
+    } else {
+        text.to_owned()
+    };
+    rampart_domain::Timestamp::parse(&full)
+        .map_err(|m| anyhow::anyhow!("--closed-before `{text}`: {m}"))
 }
 
 fn init_logs(format: LogFormat) {
@@ -224,7 +354,109 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             println!("{secret}");
         }
-        Command::Journal(JournalCommand::Verify { storage }) => {
+        Command::Journal(JournalCommand::Verify {
+            file: Some(file),
+            keys,
+            storage: _,
+        }) => {
+            let trusted = trusted_keys(&keys)?;
+            let reader = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let result = rampart_store::export::verify(std::io::BufReader::new(reader), &trusted);
+            println!("{result}");
+            if !matches!(result, rampart_store::export::ExportCheck::Intact { .. }) {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Journal(JournalCommand::Export { file, storage }) => {
+            let config = load_config(&storage, Overrides::default())?;
+            let service = open_service(&config, clock, false).await?;
+            let out = std::fs::File::create(&file)
+                .with_context(|| format!("cannot create {}", file.display()))?;
+            let summary = service.export_journal(out).await?;
+            eprintln!(
+                "exported {} entries and {} signed checkpoints to {}; head {} at sequence {}, signed by key {}",
+                summary.entries,
+                summary.checkpoints,
+                file.display(),
+                summary.head.1,
+                summary.head.0,
+                service.vault()?.key.public_hex()
+            );
+        }
+        Command::Journal(JournalCommand::Key { storage }) => {
+            let config = load_config(&storage, Overrides::default())?;
+            let key = InstallationKey::load_or_create(&config.signing_key())
+                .map_err(anyhow::Error::msg)?;
+            println!("{}", key.public_hex());
+        }
+        Command::Evidence(EvidenceCommand::Export {
+            incident,
+            out,
+            by,
+            storage,
+        }) => {
+            let config = load_config(&storage, Overrides::default())?;
+            let service = open_service(&config, clock, false).await?;
+            let actor = acting_user(&service, &by).await?;
+            let number: rampart_domain::IncidentNumber = incident
+                .parse()
+                .map_err(|m| anyhow::anyhow!("incident `{incident}`: {m}"))?;
+            let plan = service.evidence_bundle(&actor, number).await?;
+            let items = plan.files.len();
+            let file = std::fs::File::create(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let written = tokio::task::spawn_blocking(move || plan.write(file)).await?;
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&out);
+                bail!("the bundle was not written: {e}");
+            }
+            eprintln!(
+                "wrote the evidence bundle of {number} ({items} items) to {}",
+                out.display()
+            );
+        }
+        Command::Evidence(EvidenceCommand::Verify { bundle, keys }) => {
+            let trusted = trusted_keys(&keys)?;
+            let reader = std::fs::File::open(&bundle)
+                .with_context(|| format!("cannot open {}", bundle.display()))?;
+            let result =
+                rampart_evidence::bundle::verify(std::io::BufReader::new(reader), &trusted);
+            println!("{result}");
+            if !matches!(result, rampart_evidence::BundleCheck::Intact { .. }) {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Evidence(EvidenceCommand::Purge {
+            closed_before,
+            reason,
+            by,
+            storage,
+        }) => {
+            let cutoff = parse_day_or_time(&closed_before)?;
+            let reason =
+                rampart_domain::Text::new(&reason).map_err(|m| anyhow::anyhow!("--reason: {m}"))?;
+            let config = load_config(&storage, Overrides::default())?;
+            let service = open_service(&config, clock, false).await?;
+            let actor = acting_user(&service, &by).await?;
+            let report = service.purge_evidence(&actor, cutoff, reason).await?;
+            for n in &report.disposed {
+                println!("disposed {n}");
+            }
+            for n in &report.held {
+                println!("kept {n}: under legal hold");
+            }
+            eprintln!(
+                "{} items disposed of, {} kept under legal hold",
+                report.disposed.len(),
+                report.held.len()
+            );
+        }
+        Command::Journal(JournalCommand::Verify {
+            file: None,
+            keys: _,
+            storage,
+        }) => {
             let config = load_config(&storage, Overrides::default())?;
             let store = open_store(&config, clock, false).await?;
             let result = rampart_store::journal::verify(store.as_ref()).await?;
@@ -241,13 +473,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
-    let store = open_store(&config, clock.clone(), true).await?;
-    let settings = AuthSettings {
-        idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
-        absolute_timeout: Duration::from_secs(config.session_absolute_hours * 3600),
-        ..AuthSettings::default()
-    };
-    let service = Arc::new(Service::with_settings(store, clock, settings));
+    let service = Arc::new(open_service(&config, clock, true).await?);
+    tokio::spawn(service.clone().sign_periodically());
     if let Some(token) = service.bootstrap_admin().await? {
         println!(
             "\nThis is a new Rampart installation. It created the administrator account `admin`.\n\

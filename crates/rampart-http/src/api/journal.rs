@@ -34,6 +34,21 @@ pub struct JournalEntryView {
     pub hash: String,
 }
 
+impl From<rampart_store::JournalEntry> for JournalEntryView {
+    fn from(e: rampart_store::JournalEntry) -> Self {
+        Self {
+            payload: serde_json::from_str(&e.payload)
+                .unwrap_or(serde_json::Value::String(e.payload)),
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            entity: e.entity,
+            hash: e.hash,
+        }
+    }
+}
+
 /// A page of the journal.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JournalPage {
@@ -66,18 +81,6 @@ pub async fn list(
             },
         )
         .await?;
-    let items: Vec<JournalEntryView> = entries
-        .into_iter()
-        .map(|e| JournalEntryView {
-            payload: serde_json::from_str(&e.payload)
-                .unwrap_or(serde_json::Value::String(e.payload)),
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            entity: e.entity,
-            hash: e.hash,
-        })
-        .collect();
+    let items = entries.into_iter().map(JournalEntryView::from).collect();
     Ok(Json(JournalPage { items, next_after }))
 }

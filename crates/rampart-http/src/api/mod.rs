@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub mod events;
+pub mod evidence;
 pub mod health;
 pub mod incidents;
 pub mod journal;
@@ -30,6 +31,7 @@ pub mod vulnerabilities;
         (name = "events", description = "Detect and report; the point of contact's assessment"),
         (name = "incidents", description = "Assess and decide, respond, learn lessons"),
         (name = "vulnerabilities", description = "Weaknesses on their own track"),
+        (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
         (name = "operations", description = "Health checks"),
     )
@@ -74,7 +76,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(vulnerabilities::get))
         .routes(routes!(vulnerabilities::assess))
         .routes(routes!(vulnerabilities::resolve))
-        .routes(routes!(journal::list));
+        .routes(routes!(evidence::list))
+        .routes(routes!(evidence::get))
+        .routes(routes!(evidence::download))
+        .routes(routes!(evidence::verify))
+        .routes(routes!(evidence::transfer))
+        .routes(routes!(evidence::hold))
+        .routes(routes!(evidence::dispose))
+        .routes(routes!(evidence::bundle))
+        .routes(routes!(journal::list))
+        // Uploads stream to the vault, which enforces its own size limit.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(evidence::upload))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        );
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

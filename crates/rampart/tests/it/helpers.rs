@@ -36,6 +36,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// `--data-dir DIR` or `--database-url URL`, for the command-line tools.
     pub storage_args: Vec<String>,
+    /// Holds `evidence/` (the content store) and `signing.key`, shared with the command-line tools.
+    pub vault_dir: TempDir,
     _guard: Guard,
 }
 
@@ -87,7 +89,15 @@ impl TestApp {
                 (Arc::new(store), Guard::Db(db), args)
             }
         };
-        let service = Arc::new(Service::new(store.clone(), clock));
+        let vault_dir = tempfile::tempdir().unwrap();
+        let vault = rampart_http::evidence::Vault::new(
+            rampart_evidence::BlobStore::open(vault_dir.path().join("evidence")).unwrap(),
+            rampart_store::checkpoint::InstallationKey::load_or_create(
+                &vault_dir.path().join("signing.key"),
+            )
+            .unwrap(),
+        );
+        let service = Arc::new(Service::new(store.clone(), clock).with_vault(vault));
         let admin = service
             .bootstrap_admin()
             .await
@@ -118,6 +128,7 @@ impl TestApp {
             store,
             backend,
             storage_args,
+            vault_dir,
             _guard: guard,
         })
     }
@@ -221,6 +232,14 @@ impl TestApp {
             .args(&all)
             .env_remove("RAMPART_DATABASE_URL")
             .env_remove("RAMPART_DATA_DIR")
+            .env(
+                "RAMPART_EVIDENCE_DIR",
+                self.vault_dir.path().join("evidence"),
+            )
+            .env(
+                "RAMPART_SIGNING_KEY",
+                self.vault_dir.path().join("signing.key"),
+            )
             .output()
             .unwrap()
     }

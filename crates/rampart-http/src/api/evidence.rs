@@ -1,0 +1,527 @@
+//! Evidence: upload (multipart, streamed), list, read with the chain of
+//! custody, download (re-verified while streaming), transfer of custody,
+//! verification, legal hold, disposal, and the signed bundle of an incident.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use rampart_domain::{
+    Actor, CustodyTransfer, EvidenceItem, EvidenceNumber, EvidenceReason, IncidentNumber, Text,
+};
+use rampart_evidence::Reading;
+use serde::{Deserialize, Serialize};
+
+use super::journal::JournalEntryView;
+use super::number;
+use crate::error::{ApiError, Problem};
+use crate::evidence::{BundlePlan, SUBMISSION_FIELDS, parse_submission};
+use crate::extract::{Caller, JsonBody};
+use crate::{AppState, Service};
+
+/// Largest metadata field of an upload, in bytes.
+const MAX_FIELD: usize = 64 * 1024;
+
+/// An evidence item with its chain of custody.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EvidenceView {
+    #[serde(flatten)]
+    pub item: EvidenceItem,
+    /// Every journal entry about the item, oldest first: collection,
+    /// downloads, transfers, verifications, holds, exports, disposal.
+    pub custody: Vec<JournalEntryView>,
+}
+
+/// The items of an incident.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EvidenceList {
+    pub items: Vec<EvidenceItem>,
+}
+
+/// Place or release a legal hold.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldInput {
+    /// `true` to place the hold, `false` to release it.
+    pub hold: bool,
+    pub reason: Text,
+}
+
+/// The multipart form of an upload (metadata fields first, then `file`).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "describes the multipart body in the OpenAPI document"
+)]
+pub struct EvidenceUpload {
+    /// What it is.
+    description: String,
+    /// Where it was found.
+    found_at: String,
+    /// Who collected it.
+    collected_by: String,
+    /// When it was collected (RFC 3339).
+    collected_at: String,
+    /// The tool used, with its version.
+    tool: Option<String>,
+    /// Why it was collected.
+    reason: String,
+    /// TLP marking; defaults to the incident's.
+    tlp: Option<String>,
+    /// Where the original is kept (locker, bag or seal number).
+    location: Option<String>,
+    /// The content.
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
+fn incident_number(raw: &str) -> Result<IncidentNumber, ApiError> {
+    number(raw, "incident")
+}
+
+fn evidence_number(raw: &str) -> Result<EvidenceNumber, ApiError> {
+    number(raw, "evidence item")
+}
+
+fn multipart_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Malformed(format!("the multipart body cannot be read: {e}"))
+}
+
+/// Receives an upload: metadata fields and one `file`, streamed to the vault.
+/// `csrf`, when given, must arrive as the `csrf` field before the file.
+pub(crate) async fn receive_upload(
+    service: &Service,
+    actor: &Actor,
+    incident: IncidentNumber,
+    mut multipart: Multipart,
+    csrf: Option<&str>,
+) -> Result<EvidenceItem, ApiError> {
+    service.evidence_target(actor, incident).await?;
+    let vault = service.vault()?;
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut stored = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            if stored.is_some() {
+                return Err(ApiError::field("file", "give exactly one file"));
+            }
+            if let Some(expected) = csrf
+                && fields.get("csrf").map(String::as_str) != Some(expected)
+            {
+                return Err(ApiError::Forbidden(
+                    "the form is stale or came from another site; reload the page and try again"
+                        .into(),
+                ));
+            }
+            let filename = field.file_name().map(str::to_owned);
+            let media_type = field.content_type().map(str::to_owned);
+            let mut incoming =
+                vault.blobs.receive(vault.max_bytes).await.map_err(|e| {
+                    ApiError::from(rampart_store::StoreError::Database(e.to_string()))
+                })?;
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                incoming.write(&chunk).await.map_err(|e| match e {
+                    rampart_evidence::BlobError::TooLarge { limit } => ApiError::field(
+                        "file",
+                        format!("is larger than the evidence limit of {limit} bytes"),
+                    ),
+                    other => rampart_store::StoreError::Database(other.to_string()).into(),
+                })?;
+            }
+            let blob = incoming
+                .finish()
+                .await
+                .map_err(|e| ApiError::from(rampart_store::StoreError::Database(e.to_string())))?;
+            stored = Some((blob, filename, media_type));
+            continue;
+        }
+        let known =
+            SUBMISSION_FIELDS.contains(&name.as_str()) || (csrf.is_some() && name == "csrf");
+        if !known {
+            return Err(ApiError::field(
+                name.clone(),
+                format!(
+                    "is not an evidence field; expected {} and file",
+                    SUBMISSION_FIELDS.join(", ")
+                ),
+            ));
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if value.len() + chunk.len() > MAX_FIELD {
+                return Err(ApiError::field(
+                    name,
+                    format!("is longer than {MAX_FIELD} bytes"),
+                ));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value)
+            .map_err(|_| ApiError::field(name.clone(), "is not UTF-8 text"))?;
+        if fields.insert(name.clone(), value).is_some() {
+            return Err(ApiError::field(name, "is given twice"));
+        }
+    }
+    let submission = parse_submission(&fields);
+    let Some((blob, filename, media_type)) = stored else {
+        let mut errors = match submission {
+            Err(rampart_domain::DomainError::Invalid(e)) => e,
+            _ => vec![],
+        };
+        errors.push(rampart_domain::FieldError::new(
+            "file",
+            "is required: attach the evidence content",
+        ));
+        return Err(ApiError::Invalid(errors));
+    };
+    let submission = match submission {
+        Ok(s) => s,
+        Err(e) => {
+            if !blob.existed {
+                // Nothing refers to content received for a refused upload.
+                service.remove_unreferenced(&blob.sha256).await;
+            }
+            return Err(e.into());
+        }
+    };
+    Ok(service
+        .add_evidence(actor, incident, submission, blob, filename, media_type)
+        .await?)
+}
+
+/// Upload an evidence item to an incident (ISIRT member or manager).
+/// `multipart/form-data`: the metadata fields, then `file`. The content is
+/// streamed to the vault and hashed on the way; the size limit is the
+/// server's `evidence_max_bytes` (default 4 GiB).
+#[utoipa::path(post, path = "/incidents/{number}/evidence", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001")),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<EvidenceItem>), ApiError> {
+    let n = incident_number(&raw)?;
+    let multipart = multipart.map_err(|e| {
+        ApiError::Malformed(format!("send the evidence as multipart/form-data ({e})"))
+    })?;
+    let item = receive_upload(&s.service, &actor, n, multipart, None).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// The evidence items of an incident, in the order they were recorded.
+#[utoipa::path(get, path = "/incidents/{number}/evidence", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001")),
+    responses((status = 200, body = EvidenceList), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<EvidenceList>, ApiError> {
+    let n = incident_number(&raw)?;
+    Ok(Json(EvidenceList {
+        items: s.service.list_evidence(&actor, n).await?,
+    }))
+}
+
+/// One evidence item with its full chain of custody.
+#[utoipa::path(get, path = "/evidence/{number}", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. EVD-2026-0001")),
+    responses((status = 200, body = EvidenceView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<EvidenceView>, ApiError> {
+    let n = evidence_number(&raw)?;
+    let record = s.service.get_evidence(&actor, n).await?;
+    Ok(Json(EvidenceView {
+        item: record.item,
+        custody: record
+            .custody
+            .into_iter()
+            .map(JournalEntryView::from)
+            .collect(),
+    }))
+}
+
+/// A file name safe for a `Content-Disposition` header.
+fn attachment(name: &str) -> HeaderValue {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{safe}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+struct Download {
+    reading: Option<Reading>,
+    service: Arc<Service>,
+    actor: Actor,
+    item: EvidenceItem,
+}
+
+/// The content as a response body, re-hashed as it streams. If the bytes
+/// sent do not hash to the item's SHA-256 the body ends in an error (the
+/// client sees a broken transfer) and an alarm entry is written.
+pub(crate) fn download_response(
+    service: Arc<Service>,
+    actor: Actor,
+    item: EvidenceItem,
+    reading: Reading,
+) -> Response {
+    let size = item.content.size;
+    let digest = hex::decode(&item.content.sha256).unwrap_or_default();
+    let name = format!(
+        "{}-{}",
+        item.number,
+        item.content.filename.as_deref().unwrap_or("content")
+    );
+    let state = Download {
+        reading: Some(reading),
+        service,
+        actor,
+        item,
+    };
+    let stream = futures_util::stream::unfold(state, |mut st| async move {
+        let reading = st.reading.as_mut()?;
+        match reading.next_chunk().await {
+            Ok(Some(chunk)) => Some((Ok(Bytes::from(chunk)), st)),
+            Ok(None) => {
+                let found = st.reading.take()?.finish();
+                if found.0 == st.item.content.sha256 && found.1 == st.item.content.size {
+                    return None;
+                }
+                st.service
+                    .evidence_stream_failed(&st.actor, st.item.number, found)
+                    .await;
+                Some((
+                    Err(std::io::Error::other(
+                        "the content changed while it was sent; the download is void",
+                    )),
+                    st,
+                ))
+            }
+            Err(e) => {
+                st.reading = None;
+                Some((Err(std::io::Error::other(e.to_string())), st))
+            }
+        }
+    });
+    let mut response = Body::from_stream(stream).into_response();
+    let h = response.headers_mut();
+    // Never the uploaded media type: evidence may be hostile content.
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    h.insert(header::CONTENT_DISPOSITION, attachment(&name));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )) {
+        h.insert("repr-digest", v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Download the content (ISIRT member or manager). The content is re-hashed
+/// first and while it streams; a mismatch is refused (409) and raises an
+/// `evidence.integrity_failed` alarm. The download is a custody entry.
+#[utoipa::path(get, path = "/evidence/{number}/content", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. EVD-2026-0001")),
+    responses((status = 200, description = "The content; `Repr-Digest` carries its SHA-256", content_type = "application/octet-stream"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn download(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let n = evidence_number(&raw)?;
+    let (item, reading) = s.service.open_evidence(&actor, n).await?;
+    Ok(download_response(s.service.clone(), actor, item, reading))
+}
+
+/// Re-hash the stored content now (ISIRT, auditor). The result is a custody
+/// entry: `evidence.verified`, or the `evidence.integrity_failed` alarm.
+#[utoipa::path(post, path = "/evidence/{number}/verification", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. EVD-2026-0001")),
+    responses((status = 200, body = EvidenceItem, description = "`last_check.intact` tells the result"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn verify(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<EvidenceItem>, ApiError> {
+    let n = evidence_number(&raw)?;
+    Ok(Json(s.service.verify_evidence(&actor, n).await?))
+}
+
+/// Transfer custody to someone else, with the reason and the new storage
+/// location or seal number.
+#[utoipa::path(post, path = "/evidence/{number}/transfers", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. EVD-2026-0001")), request_body = CustodyTransfer,
+    responses((status = 200, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn transfer(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<CustodyTransfer>,
+) -> Result<Json<EvidenceItem>, ApiError> {
+    let n = evidence_number(&raw)?;
+    Ok(Json(s.service.transfer_evidence(&actor, n, body).await?))
+}
+
+/// Place or release a legal hold (ISIRT manager). An item under hold cannot
+/// be disposed of by any path.
+#[utoipa::path(put, path = "/evidence/{number}/hold", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. EVD-2026-0001")), request_body = HoldInput,
+    responses((status = 200, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn hold(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<HoldInput>,
+) -> Result<Json<EvidenceItem>, ApiError> {
+    let n = evidence_number(&raw)?;
+    Ok(Json(
+        s.service
+            .hold_evidence(&actor, n, body.hold, body.reason)
+            .await?,
+    ))
+}
+
+/// Dispose of the content (ISIRT manager), e.g. at the end of retention.
+/// Refused under legal hold. The record and its custody history stay.
+#[utoipa::path(post, path = "/evidence/{number}/disposal", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. EVD-2026-0001")), request_body = EvidenceReason,
+    responses((status = 200, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn dispose(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<EvidenceReason>,
+) -> Result<Json<EvidenceItem>, ApiError> {
+    let n = evidence_number(&raw)?;
+    Ok(Json(
+        s.service.dispose_evidence(&actor, n, body.reason).await?,
+    ))
+}
+
+/// Sends a bundle through a channel, chunk by chunk, from a blocking thread.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+const SEND_CHUNK: usize = 256 * 1024;
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= SEND_CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(SEND_CHUNK),
+        ));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+/// The bundle as a streamed response body. Content found altered while it
+/// is written ends the body in an error and raises the alarm.
+pub(crate) fn bundle_response(service: Arc<Service>, actor: Actor, plan: BundlePlan) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let file_name = plan.file_name.clone();
+    tokio::spawn(async move {
+        let errors = tx.clone();
+        let plan = Arc::new(plan);
+        let writing = plan.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            writing.write(ChannelWriter {
+                tx,
+                buf: Vec::with_capacity(SEND_CHUNK),
+            })
+        })
+        .await;
+        let failure = match result {
+            Ok(Ok(())) => return,
+            Ok(Err(rampart_evidence::BundleError::Altered { path, found, .. })) => {
+                let number = path
+                    .split('/')
+                    .nth(1)
+                    .and_then(|n| n.parse::<EvidenceNumber>().ok());
+                if let Some(number) = number {
+                    service
+                        .evidence_stream_failed(&actor, number, (found, 0))
+                        .await;
+                }
+                format!(
+                    "{path}: the content changed while the bundle was written; the bundle is void"
+                )
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::error!(error = %failure, "evidence bundle stopped");
+        let _ = errors.send(Err(std::io::Error::other(failure))).await;
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+    let mut response = Body::from_stream(stream).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-tar"),
+    );
+    h.insert(header::CONTENT_DISPOSITION, attachment(&file_name));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The signed evidence bundle of an incident (ISIRT member or manager): a
+/// tar archive with every present item's content, `manifest.json` (hashes,
+/// sizes, metadata, full custody history), `manifest.sig` and
+/// `signing-key.pub`. Check it offline with `rampart evidence verify`.
+/// Every item is re-verified first; each export is a custody entry.
+#[utoipa::path(get, path = "/incidents/{number}/evidence/bundle", tag = "evidence",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001")),
+    responses((status = 200, description = "The tar archive", content_type = "application/x-tar"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn bundle(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let n = incident_number(&raw)?;
+    let plan = s.service.evidence_bundle(&actor, n).await?;
+    Ok(bundle_response(s.service.clone(), actor, plan))
+}

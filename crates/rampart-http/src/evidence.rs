@@ -1,0 +1,871 @@
+//! Evidence and the journal's signatures: the application layer over the
+//! evidence vault. Every access to evidence content, every transfer of
+//! custody, every re-hash, hold and disposal is a journal entry about the
+//! item (its chain of custody); a content that no longer matches its SHA-256
+//! is refused and raises an `evidence.integrity_failed` alarm entry.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rampart_domain::{
+    Action, Actor, CustodyTransfer, DomainError, EvidenceContent, EvidenceItem, EvidenceNumber,
+    EvidenceSubmission, IncidentNumber, IncidentStatus, NumberKind, Problems, Text, Timestamp, Tlp,
+};
+use rampart_evidence::bundle::{self, BundleFile, Manifest, ManifestItem};
+use rampart_evidence::{BlobError, BlobStore, Reading, StoredBlob};
+use rampart_store::checkpoint::InstallationKey;
+use rampart_store::{
+    Checkpoint, Entity, EntityRef, EvidenceQuery, JournalEntry, JournalQuery, StoreError,
+    UnitOfWork, Write,
+};
+use serde_json::json;
+
+use crate::Service;
+use crate::service::{draft, not_found};
+
+/// Default largest evidence content: 4 GiB.
+pub const DEFAULT_EVIDENCE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+
+/// The evidence store and the installation's signing key, with the
+/// checkpoint policy.
+#[derive(Debug)]
+pub struct Vault {
+    pub blobs: BlobStore,
+    pub key: InstallationKey,
+    /// Largest content accepted, in bytes.
+    pub max_bytes: u64,
+    /// Sign a checkpoint after this many new journal entries.
+    pub checkpoint_entries: u64,
+    /// And at least this often while entries keep coming.
+    pub checkpoint_interval: Duration,
+    signing: tokio::sync::Mutex<()>,
+    last_signed: AtomicU64,
+}
+
+impl Vault {
+    pub fn new(blobs: BlobStore, key: InstallationKey) -> Self {
+        Self {
+            blobs,
+            key,
+            max_bytes: DEFAULT_EVIDENCE_LIMIT,
+            checkpoint_entries: 1000,
+            checkpoint_interval: Duration::from_secs(600),
+            signing: tokio::sync::Mutex::new(()),
+            last_signed: AtomicU64::new(0),
+        }
+    }
+}
+
+/// An item with its chain of custody.
+#[derive(Debug, Clone)]
+pub struct EvidenceRecord {
+    pub item: EvidenceItem,
+    /// Every journal entry about the item, oldest first.
+    pub custody: Vec<JournalEntry>,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Default, serde::Serialize, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub disposed: Vec<EvidenceNumber>,
+    /// Items that qualified but are under legal hold, so were kept.
+    pub held: Vec<EvidenceNumber>,
+}
+
+/// A bundle ready to be written by [`bundle::write`].
+#[derive(Debug)]
+pub struct BundlePlan {
+    pub file_name: String,
+    pub manifest: Vec<u8>,
+    pub signature: String,
+    pub public_key: String,
+    pub files: Vec<BundleFile>,
+    pub mtime: u64,
+}
+
+impl BundlePlan {
+    /// Writes the archive (blocking I/O: call from a blocking thread).
+    pub fn write(&self, out: impl std::io::Write) -> Result<(), bundle::BundleError> {
+        bundle::write(
+            &self.manifest,
+            &self.signature,
+            &self.public_key,
+            &self.files,
+            self.mtime,
+            out,
+        )
+    }
+}
+
+fn vault_missing() -> StoreError {
+    StoreError::Database("evidence storage is not configured on this server".into())
+}
+
+fn blob_error(e: BlobError) -> StoreError {
+    match e {
+        BlobError::TooLarge { limit } => DomainError::field(
+            "file",
+            format!("is larger than the evidence limit of {limit} bytes"),
+        )
+        .into(),
+        other => StoreError::Database(other.to_string()),
+    }
+}
+
+/// Reads evidence metadata from form fields, naming every bad field.
+pub fn parse_submission(
+    fields: &BTreeMap<String, String>,
+) -> Result<EvidenceSubmission, DomainError> {
+    let mut p = Problems::default();
+    let get = |name: &str| fields.get(name).map(String::as_str).unwrap_or("").trim();
+    let required = |p: &mut Problems, name: &str| p.take(name, Text::new(get(name)));
+    let description = required(&mut p, "description");
+    let found_at = required(&mut p, "found_at");
+    let collected_by = required(&mut p, "collected_by");
+    let reason = required(&mut p, "reason");
+    let collected_at = p.take(
+        "collected_at",
+        if get("collected_at").is_empty() {
+            Err("must not be empty; give an RFC 3339 time such as 2026-11-22T09:30:00Z".into())
+        } else {
+            Timestamp::parse(get("collected_at"))
+        },
+    );
+    let optional = |p: &mut Problems, name: &str| {
+        let v = get(name);
+        if v.is_empty() {
+            None
+        } else {
+            p.take(name, Text::new(v))
+        }
+    };
+    let tool = optional(&mut p, "tool");
+    let location = optional(&mut p, "location");
+    let tlp = match get("tlp") {
+        "" => None,
+        v => p.take("tlp", Tlp::parse_lenient(v)),
+    };
+    p.into_result()?;
+    match (description, found_at, collected_by, reason, collected_at) {
+        (
+            Some(description),
+            Some(found_at),
+            Some(collected_by),
+            Some(reason),
+            Some(collected_at),
+        ) => Ok(EvidenceSubmission {
+            description,
+            found_at,
+            collected_by,
+            collected_at,
+            tool,
+            reason,
+            tlp,
+            location,
+        }),
+        _ => Err(DomainError::field("description", "is missing")),
+    }
+}
+
+/// The metadata fields an upload accepts besides `file`.
+pub const SUBMISSION_FIELDS: [&str; 8] = [
+    "description",
+    "found_at",
+    "collected_by",
+    "collected_at",
+    "tool",
+    "reason",
+    "tlp",
+    "location",
+];
+
+impl Service {
+    /// Adds the evidence vault (content store, signing key).
+    pub fn with_vault(mut self, vault: Vault) -> Self {
+        self.vault = Some(Arc::new(vault));
+        self
+    }
+
+    pub fn vault(&self) -> Result<&Vault, StoreError> {
+        self.vault.as_deref().ok_or_else(vault_missing)
+    }
+
+    // ----- checkpoints ------------------------------------------------------
+
+    /// Signs a checkpoint at the journal's head unless the last one is there
+    /// already; returns the checkpoint covering the head.
+    pub async fn checkpoint(&self) -> Result<Checkpoint, StoreError> {
+        let vault = self.vault()?;
+        let _one_at_a_time = vault.signing.lock().await;
+        let head = self.store.journal_head().await?;
+        let last = self.store.last_checkpoint().await?;
+        if let Some(last) = last.filter(|c| c.seq >= head.0) {
+            vault.last_signed.fetch_max(last.seq, Ordering::Relaxed);
+            return Ok(last);
+        }
+        let cp = vault
+            .key
+            .checkpoint(head.0, &head.1, &self.clock.now().to_rfc3339());
+        let written = cp.clone();
+        let unit = UnitOfWork::new("system", vec![], vec![], move |_| {
+            Ok(rampart_store::Decision {
+                writes: vec![Write::Insert(Entity::Checkpoint(written))],
+                journal: vec![],
+            })
+        });
+        match self.store.execute(unit).await {
+            Ok(_) => {}
+            // Another node signed the same head first; theirs stands.
+            Err(StoreError::Domain(DomainError::Conflict(_))) => {}
+            Err(e) => return Err(e),
+        }
+        vault.last_signed.fetch_max(cp.seq, Ordering::Relaxed);
+        Ok(cp)
+    }
+
+    /// Called after each commit: signs in the background once enough entries
+    /// have accumulated since the last checkpoint.
+    pub(crate) fn checkpoint_when_due(&self, head: u64) {
+        let Some(vault) = &self.vault else { return };
+        let last = vault.last_signed.load(Ordering::Relaxed);
+        if head < last.saturating_add(vault.checkpoint_entries) {
+            return;
+        }
+        // Claim this round so that concurrent commits do not all spawn one.
+        if vault
+            .last_signed
+            .compare_exchange(last, head, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        let service = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = service.checkpoint().await {
+                tracing::error!(error = %e, "cannot sign a journal checkpoint");
+            }
+        });
+    }
+
+    /// Signs a checkpoint every `checkpoint_interval` while the journal grows;
+    /// runs until the process ends.
+    pub async fn sign_periodically(self: Arc<Self>) {
+        let Ok(vault) = self.vault() else { return };
+        let mut tick = tokio::time::interval(vault.checkpoint_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.checkpoint().await {
+                tracing::error!(error = %e, "cannot sign a journal checkpoint");
+            }
+        }
+    }
+
+    /// Writes the portable journal file, ending on a checkpoint signed now.
+    pub async fn export_journal(
+        &self,
+        out: impl std::io::Write,
+    ) -> Result<rampart_store::export::ExportSummary, StoreError> {
+        let cp = self.checkpoint().await?;
+        let vault = self.vault()?;
+        rampart_store::export::write(
+            self.store.as_ref(),
+            &vault.key,
+            cp.seq,
+            &self.clock.now().to_rfc3339(),
+            out,
+        )
+        .await
+    }
+
+    // ----- evidence ---------------------------------------------------------
+
+    /// Checks that `actor` may add evidence to the incident, before any content is received.
+    pub async fn evidence_target(
+        &self,
+        actor: &Actor,
+        incident: IncidentNumber,
+    ) -> Result<(), StoreError> {
+        actor.require(Action::HandleEvidence)?;
+        self.vault()?;
+        self.get_incident(actor, incident).await.map(|_| ())
+    }
+
+    /// Records an item whose content has been stored. If the record is
+    /// refused, content stored only for it is removed again.
+    pub async fn add_evidence(
+        &self,
+        actor: &Actor,
+        incident: IncidentNumber,
+        input: EvidenceSubmission,
+        blob: StoredBlob,
+        filename: Option<String>,
+        media_type: Option<String>,
+    ) -> Result<EvidenceItem, StoreError> {
+        let result = self
+            .record_evidence(actor, incident, input, &blob, filename, media_type)
+            .await;
+        if result.is_err() && !blob.existed {
+            self.remove_unreferenced(&blob.sha256).await;
+        }
+        result
+    }
+
+    async fn record_evidence(
+        &self,
+        actor: &Actor,
+        incident: IncidentNumber,
+        input: EvidenceSubmission,
+        blob: &StoredBlob,
+        filename: Option<String>,
+        media_type: Option<String>,
+    ) -> Result<EvidenceItem, StoreError> {
+        actor.require(Action::HandleEvidence)?;
+        let by = actor.clone();
+        let content = EvidenceContent {
+            sha256: blob.sha256.clone(),
+            size: blob.size,
+            filename: filename.map(|f| f.chars().take(255).collect()),
+            media_type: media_type.map(|m| m.chars().take(127).collect()),
+        };
+        let stored_once = blob.existed;
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::Incident(incident)],
+            vec![NumberKind::Evidence],
+            move |mut ctx| {
+                let inc = ctx
+                    .take(0, || format!("incident {incident}"))?
+                    .into_incident()
+                    .filter(|i| i.readable_by(&by))
+                    .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
+                let number = ctx.evidence_number(0)?;
+                let item =
+                    EvidenceItem::collect(number, incident, inc.tlp, input, content, &by, ctx.now)?;
+                let payload = json!({
+                    "incident": incident,
+                    "content": item.content,
+                    "already_stored": stored_once,
+                    "description": item.description,
+                    "found_at": item.found_at,
+                    "collected_by": item.collected_by,
+                    "collected_at": item.collected_at,
+                    "tool": item.tool,
+                    "reason": item.reason,
+                    "tlp": item.tlp,
+                    "custodian": item.custodian,
+                    "location": item.location,
+                });
+                Ok(rampart_store::Decision {
+                    journal: vec![draft("evidence.collected", number, payload)],
+                    writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
+                })
+            },
+        );
+        let committed = self.run(unit).await?;
+        committed
+            .entities
+            .into_iter()
+            .find_map(Entity::into_evidence)
+            .ok_or_else(|| StoreError::Corrupt("the evidence record was not written".into()))
+    }
+
+    /// Removes content no present item refers to.
+    pub(crate) async fn remove_unreferenced(&self, sha256: &str) {
+        let Ok(vault) = self.vault() else { return };
+        let store = self.store.clone();
+        let query = EvidenceQuery {
+            sha256: Some(sha256.to_owned()),
+            present_only: true,
+            ..Default::default()
+        };
+        let removed = vault
+            .blobs
+            .remove_unless(sha256, || async move {
+                // When in doubt, keep it.
+                store
+                    .list_evidence(&query)
+                    .await
+                    .map_or(true, |v| !v.is_empty())
+            })
+            .await;
+        if let Err(e) = removed {
+            tracing::warn!(error = %e, sha256, "cannot remove unreferenced evidence content");
+        }
+    }
+
+    /// An item the actor may see.
+    async fn visible_item(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+    ) -> Result<EvidenceItem, StoreError> {
+        actor.require(Action::ViewEvidence)?;
+        let item = self
+            .store
+            .get(&EntityRef::Evidence(number))
+            .await?
+            .and_then(Entity::into_evidence)
+            .ok_or_else(|| not_found(format!("evidence {number}")))?;
+        // Need-to-know: evidence of a restricted incident does not exist for others.
+        self.get_incident(actor, item.incident)
+            .await
+            .map_err(|_| not_found(format!("evidence {number}")))?;
+        Ok(item)
+    }
+
+    /// Every journal entry about an item, oldest first.
+    pub async fn custody(&self, number: EvidenceNumber) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self
+                .store
+                .journal(&JournalQuery {
+                    after,
+                    limit: 10_000,
+                    entity: Some(number.to_string()),
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            all.extend(page);
+        }
+        Ok(all)
+    }
+
+    /// One item with its chain of custody.
+    pub async fn get_evidence(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+    ) -> Result<EvidenceRecord, StoreError> {
+        let item = self.visible_item(actor, number).await?;
+        Ok(EvidenceRecord {
+            custody: self.custody(number).await?,
+            item,
+        })
+    }
+
+    /// The items of an incident, in the order they were recorded.
+    pub async fn list_evidence(
+        &self,
+        actor: &Actor,
+        incident: IncidentNumber,
+    ) -> Result<Vec<EvidenceItem>, StoreError> {
+        actor.require(Action::ViewEvidence)?;
+        self.get_incident(actor, incident).await?;
+        self.store
+            .list_evidence(&EvidenceQuery {
+                incident: Some(incident),
+                ..Default::default()
+            })
+            .await
+    }
+
+    /// Changes one item in a unit of work with its journal entry.
+    async fn change_item(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+        change: impl FnOnce(
+            &mut EvidenceItem,
+            Timestamp,
+        ) -> Result<(&'static str, serde_json::Value), DomainError>
+        + Send
+        + 'static,
+    ) -> Result<EvidenceItem, StoreError> {
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::Evidence(number)],
+            vec![],
+            move |mut ctx| {
+                let mut item = ctx
+                    .take(0, || format!("evidence {number}"))?
+                    .into_evidence()
+                    .ok_or_else(|| DomainError::NotFound(format!("evidence {number}")))?;
+                let (action, payload) = change(&mut item, ctx.now)?;
+                Ok(rampart_store::Decision {
+                    journal: vec![draft(action, number, payload)],
+                    writes: vec![Write::Update(Entity::Evidence(Box::new(item)))],
+                })
+            },
+        );
+        let committed = self.run(unit).await?;
+        committed
+            .entities
+            .into_iter()
+            .find_map(Entity::into_evidence)
+            .ok_or_else(|| StoreError::Corrupt("the evidence record was not written".into()))
+    }
+
+    /// Records a re-hash. Intact, the entry is `on_intact` (its payload
+    /// gains the hash found); not intact, it is the `evidence.integrity_failed`
+    /// alarm. Returns the updated item; `last_check.intact` tells which.
+    async fn record_check(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+        during: &'static str,
+        found: Result<(String, u64), BlobError>,
+        on_intact: (&'static str, serde_json::Value),
+    ) -> Result<EvidenceItem, StoreError> {
+        let by = actor.clone();
+        let (found_hash, found_size, problem) = match found {
+            Ok((h, s)) => (h, Some(s), None),
+            Err(BlobError::Missing(_)) => {
+                (String::new(), None, Some("the stored content is missing"))
+            }
+            Err(e) => return Err(blob_error(e)),
+        };
+        let item = self
+            .change_item(actor, number, move |item, now| {
+                item.record_check(&by, during, &found_hash, now);
+                let intact = item.last_check.as_ref().is_some_and(|c| c.intact)
+                    && found_size == Some(item.content.size);
+                if intact {
+                    let (action, mut payload) = on_intact;
+                    if let Some(map) = payload.as_object_mut() {
+                        map.insert("verified_sha256".into(), json!(found_hash));
+                    }
+                    return Ok((action, payload));
+                }
+                if let Some(check) = item.last_check.as_mut() {
+                    check.intact = false;
+                }
+                Ok((
+                    "evidence.integrity_failed",
+                    json!({
+                        "during": during,
+                        "expected_sha256": item.content.sha256,
+                        "found_sha256": found_hash,
+                        "expected_size": item.content.size,
+                        "found_size": found_size,
+                        "problem": problem,
+                    }),
+                ))
+            })
+            .await?;
+        if !item.last_check.as_ref().is_some_and(|c| c.intact) {
+            tracing::error!(
+                evidence = %number,
+                during,
+                expected = %item.content.sha256,
+                found = ?item.last_check.as_ref().map(|c| &c.found),
+                "ALARM: evidence content no longer matches its SHA-256"
+            );
+        }
+        Ok(item)
+    }
+
+    fn integrity_refusal(item: &EvidenceItem, what: &str) -> StoreError {
+        DomainError::Conflict(format!(
+            "{what} refused: the stored content of {} no longer matches its SHA-256 {} \
+             (found {}); an evidence.integrity_failed alarm was written to the journal",
+            item.number,
+            item.content.sha256,
+            item.last_check
+                .as_ref()
+                .map(|c| if c.found.is_empty() {
+                    "no content"
+                } else {
+                    c.found.as_str()
+                })
+                .unwrap_or("nothing"),
+        ))
+        .into()
+    }
+
+    /// Re-hashes the content now; the result is a custody entry.
+    pub async fn verify_evidence(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+    ) -> Result<EvidenceItem, StoreError> {
+        actor.require(Action::VerifyEvidence)?;
+        let item = self.visible_item(actor, number).await?;
+        item.readable()?;
+        let found = self.vault()?.blobs.rehash(&item.content.sha256).await;
+        let verified = ("evidence.verified", json!({}));
+        self.record_check(actor, number, "verification", found, verified)
+            .await
+    }
+
+    /// Opens the content for download after re-verifying it. The download is
+    /// a custody entry; content that no longer matches is refused with an alarm.
+    pub async fn open_evidence(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+    ) -> Result<(EvidenceItem, Reading), StoreError> {
+        actor.require(Action::HandleEvidence)?;
+        let item = self.visible_item(actor, number).await?;
+        item.readable()?;
+        let blobs = &self.vault()?.blobs;
+        let found = blobs.rehash(&item.content.sha256).await;
+        let payload = json!({ "sha256": item.content.sha256, "size": item.content.size });
+        let checked = self
+            .record_check(
+                actor,
+                number,
+                "download",
+                found,
+                ("evidence.downloaded", payload),
+            )
+            .await?;
+        if !checked.last_check.as_ref().is_some_and(|c| c.intact) {
+            return Err(Self::integrity_refusal(&checked, "download"));
+        }
+        let reading = blobs.read(&item.content.sha256).await.map_err(blob_error)?;
+        Ok((checked, reading))
+    }
+
+    /// Called when a download's streamed bytes did not hash to the item's
+    /// SHA-256 (the content changed while it was being sent).
+    pub async fn evidence_stream_failed(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+        found: (String, u64),
+    ) {
+        if let Err(e) = self
+            .record_check(
+                actor,
+                number,
+                "download",
+                Ok(found),
+                ("evidence.verified", json!({})),
+            )
+            .await
+        {
+            tracing::error!(error = %e, evidence = %number, "cannot record the integrity alarm");
+        }
+    }
+
+    /// Hands the item to someone else.
+    pub async fn transfer_evidence(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+        transfer: CustodyTransfer,
+    ) -> Result<EvidenceItem, StoreError> {
+        actor.require(Action::HandleEvidence)?;
+        self.visible_item(actor, number).await?;
+        self.change_item(actor, number, move |item, _| {
+            let reason = transfer.reason.clone();
+            let from = item.transfer(transfer)?;
+            Ok((
+                "evidence.transferred",
+                json!({
+                    "from": from,
+                    "to": item.custodian,
+                    "reason": reason,
+                    "location": item.location,
+                }),
+            ))
+        })
+        .await
+    }
+
+    /// Places (`hold`) or releases a legal hold.
+    pub async fn hold_evidence(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+        hold: bool,
+        reason: Text,
+    ) -> Result<EvidenceItem, StoreError> {
+        actor.require(Action::HoldEvidence)?;
+        self.visible_item(actor, number).await?;
+        let by = actor.clone();
+        self.change_item(actor, number, move |item, now| {
+            if hold {
+                item.place_hold(reason.clone(), &by, now)?;
+                Ok(("evidence.hold_placed", json!({ "reason": reason })))
+            } else {
+                let placed = item.release_hold()?;
+                Ok((
+                    "evidence.hold_released",
+                    json!({ "reason": reason, "placed": placed }),
+                ))
+            }
+        })
+        .await
+    }
+
+    /// Disposes of an item's content (retention); refused under legal hold.
+    /// The record and its custody history stay.
+    pub async fn dispose_evidence(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+        reason: Text,
+    ) -> Result<EvidenceItem, StoreError> {
+        actor.require(Action::DisposeEvidence)?;
+        self.visible_item(actor, number).await?;
+        let by = actor.clone();
+        let item = self
+            .change_item(actor, number, move |item, now| {
+                item.dispose(reason.clone(), &by, now)?;
+                Ok((
+                    "evidence.disposed",
+                    json!({ "reason": reason, "sha256": item.content.sha256 }),
+                ))
+            })
+            .await?;
+        self.remove_unreferenced(&item.content.sha256).await;
+        Ok(item)
+    }
+
+    /// The retention path: disposes of the evidence of incidents closed before
+    /// `closed_before`, except items under legal hold, which are reported.
+    pub async fn purge_evidence(
+        &self,
+        actor: &Actor,
+        closed_before: Timestamp,
+        reason: Text,
+    ) -> Result<PurgeReport, StoreError> {
+        actor.require(Action::DisposeEvidence)?;
+        let present = self
+            .store
+            .list_evidence(&EvidenceQuery {
+                present_only: true,
+                ..Default::default()
+            })
+            .await?;
+        let mut ended: BTreeMap<IncidentNumber, bool> = BTreeMap::new();
+        let mut report = PurgeReport::default();
+        for item in present {
+            let qualifies = match ended.get(&item.incident) {
+                Some(q) => *q,
+                None => {
+                    let q = match self.store.get(&EntityRef::Incident(item.incident)).await? {
+                        Some(Entity::Incident(i)) => {
+                            matches!(i.status, IncidentStatus::Closed | IncidentStatus::Reviewed)
+                                && i.closed_at.is_some_and(|t| t < closed_before)
+                        }
+                        _ => false,
+                    };
+                    ended.insert(item.incident, q);
+                    q
+                }
+            };
+            if !qualifies {
+                continue;
+            }
+            if item.hold.is_some() {
+                report.held.push(item.number);
+                continue;
+            }
+            self.dispose_evidence(actor, item.number, reason.clone())
+                .await?;
+            report.disposed.push(item.number);
+        }
+        Ok(report)
+    }
+
+    /// Prepares the signed evidence bundle of an incident: re-verifies every
+    /// present item (refusing with an alarm if one fails), writes an
+    /// `evidence.exported` custody entry for each, and signs the manifest.
+    pub async fn evidence_bundle(
+        &self,
+        actor: &Actor,
+        incident: IncidentNumber,
+    ) -> Result<BundlePlan, StoreError> {
+        actor.require(Action::HandleEvidence)?;
+        let inc = self.get_incident(actor, incident).await?;
+        let vault = self.vault()?;
+        let items: Vec<EvidenceItem> = self
+            .list_evidence(actor, incident)
+            .await?
+            .into_iter()
+            .filter(|i| i.disposed.is_none())
+            .collect();
+        // Every content is checked before any export is recorded.
+        let mut found = Vec::with_capacity(items.len());
+        for item in &items {
+            let f = vault.blobs.rehash(&item.content.sha256).await;
+            let intact =
+                matches!(&f, Ok((h, n)) if *h == item.content.sha256 && *n == item.content.size);
+            if !intact {
+                let checked = self
+                    .record_check(
+                        actor,
+                        item.number,
+                        "export",
+                        f,
+                        ("evidence.verified", json!({})),
+                    )
+                    .await?;
+                return Err(Self::integrity_refusal(&checked, "export"));
+            }
+            found.push(f);
+        }
+        let file_name = format!("{incident}-evidence.tar");
+        let mut manifest_items = Vec::with_capacity(items.len());
+        let mut files = Vec::with_capacity(items.len());
+        for (item, f) in items.into_iter().zip(found) {
+            let exported = ("evidence.exported", json!({ "bundle": file_name }));
+            let item = self
+                .record_check(actor, item.number, "export", f, exported)
+                .await?;
+            let path =
+                bundle::archive_path(&item.number.to_string(), item.content.filename.as_deref());
+            files.push(BundleFile {
+                path: path.clone(),
+                blob: vault
+                    .blobs
+                    .path_of(&item.content.sha256)
+                    .map_err(blob_error)?,
+                sha256: item.content.sha256.clone(),
+                size: item.content.size,
+            });
+            manifest_items.push(ManifestItem {
+                number: item.number.to_string(),
+                path,
+                sha256: item.content.sha256.clone(),
+                size: item.content.size,
+                record: serde_json::to_value(&item)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                custody: self.custody(item.number).await?,
+            });
+        }
+        let head = self.store.journal_head().await?;
+        let now = self.clock.now();
+        let manifest = Manifest {
+            format: bundle::FORMAT.to_owned(),
+            incident: incident.to_string(),
+            incident_title: inc.title.as_str().to_owned(),
+            created_at: now.to_rfc3339(),
+            created_by: actor.name.clone(),
+            journal_seq: head.0,
+            journal_hash: head.1,
+            items: manifest_items,
+        };
+        let manifest =
+            serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(BundlePlan {
+            file_name,
+            signature: vault.key.sign(&manifest),
+            public_key: vault.key.public_hex(),
+            manifest,
+            files,
+            mtime: u64::try_from(now.as_offset().unix_timestamp()).unwrap_or(0),
+        })
+    }
+
+    /// The incident an evidence item belongs to, for need-to-know filtering.
+    pub(crate) async fn evidence_incident(
+        &self,
+        number: EvidenceNumber,
+    ) -> Result<Option<IncidentNumber>, StoreError> {
+        Ok(self
+            .store
+            .get(&EntityRef::Evidence(number))
+            .await?
+            .and_then(Entity::into_evidence)
+            .map(|i| i.incident))
+    }
+}
