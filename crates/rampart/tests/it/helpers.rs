@@ -9,7 +9,7 @@ use rampart_http::{AppState, DEFAULT_BODY_LIMIT, Service};
 use rampart_store::Store;
 use rampart_store_pg::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tempfile::TempDir;
 
 /// The password of every account made by [`TestApp::account`].
@@ -97,6 +97,9 @@ impl TestApp {
             )
             .unwrap(),
         );
+        let mut vault = vault;
+        // Small enough that checkpoints appear in every test's journal.
+        vault.checkpoint_entries = 5;
         let service = Arc::new(Service::new(store.clone(), clock).with_vault(vault));
         let admin = service
             .bootstrap_admin()
@@ -281,4 +284,54 @@ pub fn fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A reported event, as the PoC; returns its number.
+pub async fn reported_event(app: &TestApp, poc: &str, title: &str) -> String {
+    app.post_ok(
+        "/api/v1/events",
+        poc,
+        json!({"title": title, "description": "seen on the wire"}),
+        StatusCode::CREATED,
+    )
+    .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A reported and escalated event; returns its number.
+pub async fn escalated_event(app: &TestApp, poc: &str, title: &str) -> String {
+    let n = reported_event(app, poc, title).await;
+    app.post_ok(
+        &format!("/api/v1/events/{n}/assessment"),
+        poc,
+        json!({"decision": "possible_incident", "escalate": true}),
+        StatusCode::OK,
+    )
+    .await;
+    n
+}
+
+/// A confirmed incident (malware, class II) from one escalated event; returns its number.
+pub async fn incident(
+    app: &TestApp,
+    poc: &str,
+    member: &str,
+    coordinator: &str,
+    title: &str,
+) -> String {
+    let n = escalated_event(app, poc, title).await;
+    app.post_ok(
+        "/api/v1/incidents",
+        member,
+        json!({"events": [n], "title": title, "category": "malware",
+               "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
+               "effort": "low", "coordinator": coordinator}),
+        StatusCode::CREATED,
+    )
+    .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

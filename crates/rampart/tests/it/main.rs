@@ -14,6 +14,7 @@ mod helpers;
 mod bad_input;
 mod browser;
 mod cli;
+mod evidence;
 mod lifecycle;
 mod openapi;
 mod sessions;

@@ -12,7 +12,7 @@ use reqwest::header::{COOKIE, HeaderName, LOCATION, ORIGIN, REFERER, SET_COOKIE}
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, fields};
+use crate::helpers::{PASSWORD, TestApp, escalated_event, fields, incident, reported_event};
 
 crate::on_both_backends!(
     pages_and_forms_follow_the_role_table,
@@ -274,53 +274,6 @@ fn unix_now(app: &TestApp) -> u64 {
 }
 
 // ----- records through the API -----------------------------------------------------------
-
-async fn reported_event(app: &TestApp, poc: &str, title: &str) -> String {
-    app.post_ok(
-        "/api/v1/events",
-        poc,
-        json!({"title": title, "description": "seen on the wire"}),
-        StatusCode::CREATED,
-    )
-    .await["number"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn escalated_event(app: &TestApp, poc: &str, title: &str) -> String {
-    let n = reported_event(app, poc, title).await;
-    app.post_ok(
-        &format!("/api/v1/events/{n}/assessment"),
-        poc,
-        json!({"decision": "possible_incident", "escalate": true}),
-        StatusCode::OK,
-    )
-    .await;
-    n
-}
-
-async fn incident(
-    app: &TestApp,
-    poc: &str,
-    member: &str,
-    coordinator: &str,
-    title: &str,
-) -> String {
-    let n = escalated_event(app, poc, title).await;
-    app.post_ok(
-        "/api/v1/incidents",
-        member,
-        json!({"events": [n], "title": title, "category": "malware",
-               "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
-               "effort": "low", "coordinator": coordinator}),
-        StatusCode::CREATED,
-    )
-    .await["number"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn status_of(app: &TestApp, path: &str) -> String {
     let (status, record) = app.get(path, &app.admin).await;
