@@ -19,3 +19,19 @@ CREATE TABLE checkpoints (
     seq BIGINT NOT NULL UNIQUE,
     data TEXT NOT NULL
 );
+
+-- Evidence records are never deleted (disposal keeps the record), and
+-- checkpoints never change.
+CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are never deleted or changed this way', TG_TABLE_NAME;
+END;
+$$;
+CREATE TRIGGER evidence_no_delete BEFORE DELETE ON evidence
+FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER evidence_no_truncate BEFORE TRUNCATE ON evidence
+FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER checkpoints_no_change BEFORE UPDATE OR DELETE ON checkpoints
+FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON checkpoints
+FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();

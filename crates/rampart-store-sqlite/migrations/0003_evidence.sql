@@ -19,3 +19,12 @@ CREATE TABLE checkpoints (
     seq INTEGER NOT NULL UNIQUE,
     data TEXT NOT NULL
 );
+
+-- Evidence records are never deleted (disposal keeps the record), and
+-- checkpoints never change.
+CREATE TRIGGER evidence_no_delete BEFORE DELETE ON evidence
+BEGIN SELECT RAISE(ABORT, 'evidence records are never deleted'); END;
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+BEGIN SELECT RAISE(ABORT, 'checkpoints never change'); END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+BEGIN SELECT RAISE(ABORT, 'checkpoints never change'); END;

@@ -14,8 +14,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rampart_domain::{
-    Actor, DomainError, Event, EventReport, EventStatus, Incident, IncidentConfirmation,
-    NumberKind, Role, Timestamp,
+    Actor, DomainError, Event, EventReport, EventStatus, EvidenceContent, EvidenceItem,
+    EvidenceSubmission, Incident, IncidentConfirmation, IncidentNumber, NumberKind, Role, Text,
+    Timestamp, Tlp,
 };
 use serde_json::json;
 
@@ -42,7 +43,8 @@ macro_rules! conformance_suite {
             journal_chains_and_filters,
             tampering_is_located,
             journal_is_append_only,
-            users_and_tokens
+            users_and_tokens,
+            evidence_and_checkpoints
         );
     };
     (@tests $open:expr; $($name:ident),+) => {
@@ -692,4 +694,165 @@ pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
         store.execute(again).await,
         Err(StoreError::Domain(DomainError::Conflict(_)))
     ));
+}
+
+fn evidence_unit(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
+    let sha256 = sha256.to_owned();
+    UnitOfWork::new("ian", vec![], vec![NumberKind::Evidence], move |ctx| {
+        let number = ctx.evidence_number(0)?;
+        let text = |s: &str| Text::new(s).unwrap();
+        let item = EvidenceItem::collect(
+            number,
+            incident,
+            Tlp::Amber,
+            EvidenceSubmission {
+                description: text("disk image"),
+                found_at: text("laptop"),
+                collected_by: text("Ian"),
+                collected_at: ctx.now,
+                tool: None,
+                reason: text("malware"),
+                tlp: None,
+                location: None,
+            },
+            EvidenceContent {
+                sha256,
+                size: 3,
+                filename: None,
+                media_type: None,
+            },
+            &Actor::new("ian", vec![Role::IsirtMember]),
+            ctx.now,
+        )?;
+        Ok(Decision {
+            journal: vec![JournalDraft {
+                action: "evidence.collected".into(),
+                entity: number.to_string(),
+                payload: json!({}),
+            }],
+            writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
+        })
+    })
+}
+
+pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    use crate::EvidenceQuery;
+    let one = IncidentNumber::new(2026, 1).unwrap();
+    let two = IncidentNumber::new(2026, 2).unwrap();
+    let (a, b) = ("a".repeat(64), "b".repeat(64));
+    let mut items = Vec::new();
+    for (inc, sha) in [(one, &a), (one, &b), (two, &a)] {
+        let c = store.execute(evidence_unit(inc, sha)).await.unwrap();
+        items.push(c.entities[0].clone().into_evidence().unwrap());
+    }
+    let numbers: Vec<u32> = items.iter().map(|i| i.number.seq()).collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    let list = |q: EvidenceQuery| {
+        let store = store.clone();
+        async move {
+            store
+                .list_evidence(&q)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|i| i.number.seq())
+                .collect::<Vec<_>>()
+        }
+    };
+    let of_one = EvidenceQuery {
+        incident: Some(one),
+        ..Default::default()
+    };
+    assert_eq!(list(of_one.clone()).await, [1, 2]);
+    let same_content = EvidenceQuery {
+        sha256: Some(a.clone()),
+        present_only: true,
+        ..Default::default()
+    };
+    assert_eq!(list(same_content.clone()).await, [1, 3]);
+
+    // Disposal is an update; the record stays, no longer present.
+    let mut disposed = items[0].clone();
+    disposed
+        .dispose(
+            Text::new("retention").unwrap(),
+            &Actor::new("mia", vec![Role::IsirtManager]),
+            disposed.recorded_at,
+        )
+        .unwrap();
+    let stored = disposed.clone();
+    store
+        .execute(UnitOfWork::new("mia", vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Update(Entity::Evidence(Box::new(stored)))],
+                journal: vec![],
+            })
+        }))
+        .await
+        .unwrap();
+    assert_eq!(list(same_content).await, [3]);
+    assert_eq!(list(of_one).await, [1, 2]);
+    let back = store
+        .get(&EntityRef::Evidence(items[0].number))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_evidence()
+        .unwrap();
+    assert_eq!(back, disposed);
+
+    // Records are never deleted: not by the engine, not by the database.
+    let number = items[1].number;
+    let refused = store
+        .execute(UnitOfWork::new("mia", vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Delete(EntityRef::Evidence(number))],
+                journal: vec![],
+            })
+        }))
+        .await;
+    assert!(refused.is_err());
+    assert!(store.execute_raw("DELETE FROM evidence").await.is_err());
+
+    // Checkpoints come back in sequence order, signatures intact; one per sequence.
+    let key = crate::checkpoint::InstallationKey::generate();
+    for seq in [3u64, 1, 2] {
+        let cp = key.checkpoint(seq, &"c".repeat(64), "2026-11-22T00:00:00.000000Z");
+        store
+            .execute(UnitOfWork::new("system", vec![], vec![], move |_| {
+                Ok(Decision {
+                    writes: vec![Write::Insert(Entity::Checkpoint(cp))],
+                    journal: vec![],
+                })
+            }))
+            .await
+            .unwrap();
+    }
+    let all = store.checkpoints(0, 10).await.unwrap();
+    assert_eq!(all.iter().map(|c| c.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert!(
+        all.iter()
+            .all(|c| crate::checkpoint::verify_checkpoint(c).is_ok())
+    );
+    assert_eq!(store.checkpoints(1, 1).await.unwrap()[0].seq, 2);
+    assert_eq!(store.last_checkpoint().await.unwrap().unwrap().seq, 3);
+    let again = key.checkpoint(2, &"d".repeat(64), "2026-11-22T00:00:00.000000Z");
+    let duplicate = store
+        .execute(UnitOfWork::new("system", vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Insert(Entity::Checkpoint(again))],
+                journal: vec![],
+            })
+        }))
+        .await;
+    assert!(matches!(
+        duplicate,
+        Err(StoreError::Domain(DomainError::Conflict(_)))
+    ));
+    assert!(
+        store
+            .execute_raw("UPDATE checkpoints SET data = '{}'")
+            .await
+            .is_err()
+    );
 }
