@@ -474,6 +474,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let service = Arc::new(open_service(&config, clock, true).await?);
+    tracing::info!(
+        key = %service.vault()?.key.public_hex(),
+        file = %config.signing_key().display(),
+        evidence = %config.evidence_dir().display(),
+        "journal checkpoints and evidence bundles are signed with this key"
+    );
     tokio::spawn(service.clone().sign_periodically());
     if let Some(token) = service.bootstrap_admin().await? {
         println!(
