@@ -59,10 +59,7 @@ fn rampart(dir: &std::path::Path, args: &[&str]) -> anyhow::Result<String> {
         .env_clear()
         .output()?;
     if !out.status.success() {
-        bail!(
-            "rampart {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        bail!("rampart {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(String::from_utf8(out.stdout)?.trim().to_owned())
 }
@@ -83,21 +80,24 @@ fn proc_status(pid: u32, field: &str) -> Option<u64> {
 /// Deterministic pseudo-random content, generated chunk by chunk.
 fn content(size: u64) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
     let chunk = MIB;
-    futures_util::stream::unfold((0u64, 0x9E37_79B9_7F4A_7C15u64), move |(sent, mut x)| async move {
-        if sent >= size {
-            return None;
-        }
-        let n = chunk.min(size - sent);
-        let mut buf = Vec::with_capacity(n as usize);
-        while (buf.len() as u64) < n {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            buf.extend_from_slice(&x.to_le_bytes());
-        }
-        buf.truncate(n as usize);
-        Some((Ok(buf), (sent + n, x)))
-    })
+    futures_util::stream::unfold(
+        (0u64, 0x9E37_79B9_7F4A_7C15u64),
+        move |(sent, mut x)| async move {
+            if sent >= size {
+                return None;
+            }
+            let n = chunk.min(size - sent);
+            let mut buf = Vec::with_capacity(n as usize);
+            while (buf.len() as u64) < n {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                buf.extend_from_slice(&x.to_le_bytes());
+            }
+            buf.truncate(n as usize);
+            Some((Ok(buf), (sent + n, x)))
+        },
+    )
 }
 
 fn expected_hash(size: u64) -> String {
@@ -124,9 +124,22 @@ fn expected_hash(size: u64) -> String {
 
 async fn run(size: u64) -> anyhow::Result<()> {
     let dir = tempfile::TempDir::new()?;
-    rampart(dir.path(), &["user", "add", "ian", "--role", "poc", "--role", "isirt_member"])?;
+    rampart(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "ian",
+            "--role",
+            "poc",
+            "--role",
+            "isirt_member",
+        ],
+    )?;
     let token = rampart(dir.path(), &["token", "create", "ian"])?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["serve", "--listen", &listen, "--data-dir"])
@@ -145,7 +158,12 @@ async fn run(size: u64) -> anyhow::Result<()> {
     let base = format!("http://{listen}/api/v1");
     let client = reqwest::Client::new();
     let started = Instant::now();
-    while client.get(format!("http://{listen}/readyz")).send().await.is_err() {
+    while client
+        .get(format!("http://{listen}/readyz"))
+        .send()
+        .await
+        .is_err()
+    {
         if started.elapsed() > Duration::from_secs(30) {
             bail!("the server did not start");
         }
@@ -160,10 +178,13 @@ async fn run(size: u64) -> anyhow::Result<()> {
             .json(&body)
             .send()
     };
-    let event: Value = post("/events", json!({"title": "disk image", "description": "bench"}))
-        .await?
-        .json()
-        .await?;
+    let event: Value = post(
+        "/events",
+        json!({"title": "disk image", "description": "bench"}),
+    )
+    .await?
+    .json()
+    .await?;
     let evt = event["number"].as_str().context("event number")?.to_owned();
     post(
         &format!("/events/{evt}/assessment"),
@@ -180,7 +201,10 @@ async fn run(size: u64) -> anyhow::Result<()> {
     .await?
     .json()
     .await?;
-    let inc = incident["number"].as_str().context("incident number")?.to_owned();
+    let inc = incident["number"]
+        .as_str()
+        .context("incident number")?
+        .to_owned();
 
     // Sample the server's resident memory while the file moves.
     let peak_sampled = Arc::new(AtomicU64::new(idle_rss));
@@ -222,10 +246,16 @@ async fn run(size: u64) -> anyhow::Result<()> {
         bail!("upload failed: {status} {item}");
     }
     if item["content"]["sha256"] != expected.as_str() {
-        bail!("the server stored a different hash: {}", item["content"]["sha256"]);
+        bail!(
+            "the server stored a different hash: {}",
+            item["content"]["sha256"]
+        );
     }
     let after_upload = proc_status(pid, "VmHWM:").unwrap_or(0);
-    let evd = item["number"].as_str().context("evidence number")?.to_owned();
+    let evd = item["number"]
+        .as_str()
+        .context("evidence number")?
+        .to_owned();
 
     let t = Instant::now();
     let resp = client
@@ -254,7 +284,11 @@ async fn run(size: u64) -> anyhow::Result<()> {
     let mb = |b: u64| b as f64 / 1e6;
     let rate = |d: Duration| size as f64 / MIB as f64 / d.as_secs_f64();
     println!("evidence file: {} MiB, SHA-256 {expected}", size / MIB);
-    println!("upload:   {:>8.1} MiB/s  ({:.2} s)", rate(up), up.as_secs_f64());
+    println!(
+        "upload:   {:>8.1} MiB/s  ({:.2} s)",
+        rate(up),
+        up.as_secs_f64()
+    );
     println!(
         "download: {:>8.1} MiB/s  ({:.2} s, including the re-hash before the first byte)",
         rate(down),
@@ -267,7 +301,11 @@ async fn run(size: u64) -> anyhow::Result<()> {
         mb(peak),
         mb(sampled)
     );
-    let verdict = if peak < TARGET_BYTES { "met" } else { "NOT met" };
+    let verdict = if peak < TARGET_BYTES {
+        "met"
+    } else {
+        "NOT met"
+    };
     println!("target peak RSS < {:.0} MB: {verdict}", mb(TARGET_BYTES));
     println!(
         "note: server is the release binary on SQLite, client in this process, loopback, {} cores shared",

@@ -13,6 +13,7 @@ pub mod session;
 mod view;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,6 +21,7 @@ use rampart_domain::{DomainError, FieldError};
 use rampart_store::StoreError;
 
 use crate::AppState;
+use crate::error::ApiError;
 
 /// Settings of the web UI.
 #[derive(Debug, Clone, Default)]
@@ -96,6 +98,20 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}/review", post(incident_review))
         .route("/incidents/{number}/restriction", post(incident_restrict))
         .route("/incidents/{number}/coordinator", post(incident_patch))
+        // Uploads stream to the vault, which enforces its own size limit.
+        .route(
+            "/incidents/{number}/evidence",
+            get(evidence_upload_page)
+                .post(evidence_upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/incidents/{number}/evidence/bundle", get(evidence_bundle))
+        .route("/evidence/{number}", get(evidence_page))
+        .route("/evidence/{number}/content", get(evidence_download))
+        .route("/evidence/{number}/verify", post(evidence_verify))
+        .route("/evidence/{number}/transfer", post(evidence_transfer))
+        .route("/evidence/{number}/hold", post(evidence_hold))
+        .route("/evidence/{number}/dispose", post(evidence_dispose))
         .route(
             "/vulnerabilities",
             get(vulnerability_register).post(vulnerability_report),
@@ -123,6 +139,9 @@ pub enum WebError {
     Csrf,
     /// A bad request that no form on our pages can produce.
     BadRequest(String),
+    /// Not possible in the record's present state (e.g. evidence whose
+    /// content no longer matches its hash).
+    Conflict(String),
     Internal,
 }
 
@@ -140,6 +159,7 @@ impl From<StoreError> for WebError {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
+            StoreError::Domain(DomainError::Conflict(detail)) => Self::Conflict(detail),
             StoreError::Domain(other) => Self::BadRequest(other.to_string()),
             other => {
                 tracing::error!(error = %other, "web request failed");
@@ -152,6 +172,36 @@ impl From<StoreError> for WebError {
 impl From<DomainError> for WebError {
     fn from(e: DomainError) -> Self {
         StoreError::Domain(e).into()
+    }
+}
+
+impl From<ApiError> for WebError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Invalid(errors) => Self::BadRequest(
+                errors
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ApiError::Malformed(d) => Self::BadRequest(d),
+            ApiError::TooLarge(limit) => {
+                Self::BadRequest(format!("the request is larger than {limit} bytes"))
+            }
+            ApiError::UnsupportedMediaType => {
+                Self::BadRequest("the request's content type is not accepted here".into())
+            }
+            ApiError::Unauthenticated => Self::SignIn {
+                next: "/dashboard".into(),
+            },
+            ApiError::Forbidden(d) => Self::Forbidden(d),
+            ApiError::NotFound(d) => Self::NotFound(d),
+            ApiError::Conflict(d) | ApiError::IllegalTransition { detail: d, .. } => {
+                Self::Conflict(d)
+            }
+            ApiError::Unavailable | ApiError::Internal => Self::Internal,
+        }
     }
 }
 
@@ -172,6 +222,7 @@ impl IntoResponse for WebError {
                 "The form was refused because it did not carry this page's security token or came from another site. Go back, reload the page and try again.".to_owned(),
             ),
             WebError::BadRequest(d) => (StatusCode::BAD_REQUEST, "Request refused", d),
+            WebError::Conflict(d) => (StatusCode::CONFLICT, "Not possible now", d),
             WebError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",

@@ -2,24 +2,28 @@
 //! anything; forms go through the same service calls as the JSON API, so a
 //! refusal there is a refusal here.
 
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rampart_domain::{
-    Action, ActionUpdate, Actor, AssessmentInput, Event, EventNumber, EventReport, EventStatus,
-    FieldError, IncidentConfirmation, IncidentNumber, IncidentPatch, IncidentStatus, Lifecycle,
-    NewAction, NewLogEntry, ReviewInput, Role, Text, TransitionRequest, VulnerabilityReport,
+    Action, ActionUpdate, Actor, AssessmentInput, CustodyTransfer, Event, EventNumber, EventReport,
+    EventStatus, EvidenceItem, EvidenceNumber, FieldError, IncidentConfirmation, IncidentNumber,
+    IncidentPatch, IncidentStatus, Lifecycle, NewAction, NewLogEntry, ReviewInput, Role, Text,
+    TransitionRequest, VulnerabilityReport,
 };
 use rampart_store::{EventQuery, IncidentQuery, IncidentSort, SessionStage, VulnerabilityQuery};
 
 use super::session::{
     AnySession, COOKIE, FormData, LOGIN_COOKIE, LoginPost, Person, Posted, PostedAny, PublicPost,
-    cookie, see_other, set_cookie,
+    cookie, same_origin, see_other, set_cookie,
 };
 use super::view::*;
 use super::{WebError, form_errors};
 use crate::AppState;
+use crate::api::evidence::{bundle_response, download_response, receive_upload};
 use crate::auth;
+use crate::error::ApiError;
 use crate::people::SignIn;
 
 type Page = Result<Response, WebError>;
@@ -1052,6 +1056,15 @@ async fn incident_view(
         .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
         .await?;
     let resolution_needed = moves.iter().any(|m: &Move| m.needs_resolution);
+    let may_view_evidence = person.may(Action::ViewEvidence);
+    let evidence = if may_view_evidence {
+        state
+            .service
+            .list_evidence(&person.actor, incident.number)
+            .await?
+    } else {
+        vec![]
+    };
     Ok(IncidentPage {
         resolution_needed,
         chrome: Chrome::new(person, incident.number.to_string(), "/incidents")
@@ -1072,6 +1085,10 @@ async fn incident_view(
         values,
         errors,
         now: state.service.clock().now(),
+        may_view_evidence,
+        may_handle_evidence: person.may(Action::HandleEvidence),
+        evidence,
+        upload_open: false,
     })
 }
 
@@ -1203,6 +1220,250 @@ pub async fn incident_restrict(
                 input.users
             };
             service.restrict_incident(&actor, number, users).await
+        },
+    )
+    .await
+}
+
+// ----- evidence ----------------------------------------------------------------------------
+
+fn evidence_number(n: &str) -> Result<EvidenceNumber, WebError> {
+    n.parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not an evidence number")))
+}
+
+/// The upload form of the incident workspace (`multipart/form-data`): the
+/// metadata fields, the page's token, then the file, streamed to the vault.
+/// Refused fields show the workspace again with them named.
+pub async fn evidence_upload(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    person: Person,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Page {
+    let number = incident_number(&n)?;
+    if !same_origin(&headers) {
+        return Err(WebError::Csrf);
+    }
+    person.require(Action::HandleEvidence)?;
+    let multipart = multipart
+        .map_err(|_| WebError::BadRequest("evidence must be sent as multipart/form-data".into()))?;
+    let received = receive_upload(
+        &state.service,
+        &person.actor,
+        number,
+        multipart,
+        Some(&person.session.csrf),
+    )
+    .await;
+    let errors = match received {
+        Ok(item) => return Ok(see_other(&format!("/evidence/{}", item.number))),
+        Err(ApiError::Invalid(errors)) => errors,
+        Err(ApiError::Conflict(detail)) => vec![FieldError::new("", detail)],
+        // The role table allowed the upload: what is refused is the form's token.
+        Err(ApiError::Forbidden(_)) => return Err(WebError::Csrf),
+        Err(other) => return Err(other.into()),
+    };
+    let mut page = incident_view(&state, &person, number, FormData::default(), errors).await?;
+    page.upload_open = true;
+    Ok(invalid(page))
+}
+
+/// The upload address opened in the browser (after a refused upload, say):
+/// the evidence section of the workspace.
+pub async fn evidence_upload_page(Path(n): Path<String>) -> Page {
+    let number = incident_number(&n)?;
+    Ok(see_other(&format!("/incidents/{number}#evidence")))
+}
+
+/// The signed evidence bundle of an incident; every export is a custody entry.
+pub async fn evidence_bundle(
+    State(state): State<AppState>,
+    person: Person,
+    headers: HeaderMap,
+    Path(n): Path<String>,
+) -> Page {
+    let number = incident_number(&n)?;
+    // Each export is recorded; another site may not make a browser ask for one.
+    if !same_origin(&headers) {
+        return Err(WebError::Csrf);
+    }
+    let plan = state.service.evidence_bundle(&person.actor, number).await?;
+    Ok(bundle_response(state.service.clone(), person.actor, plan))
+}
+
+async fn evidence_view(
+    state: &AppState,
+    person: &Person,
+    number: EvidenceNumber,
+    values: FormData,
+    errors: Vec<FieldError>,
+) -> Result<EvidencePage, WebError> {
+    let record = state.service.get_evidence(&person.actor, number).await?;
+    let item: EvidenceItem = record.item;
+    let incident = state
+        .service
+        .get_incident(&person.actor, item.incident)
+        .await?;
+    // Disposed content can no longer be read, moved or held.
+    let present = item.disposed.is_none();
+    let handle = present && person.may(Action::HandleEvidence);
+    let people = if handle {
+        state
+            .service
+            .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+            .await?
+    } else {
+        vec![]
+    };
+    Ok(EvidencePage {
+        chrome: Chrome::new(person, item.number.to_string(), "/incidents"),
+        incident_title: incident.title.as_str().to_owned(),
+        custody: custody_rows(&record.custody),
+        may_download: handle,
+        may_transfer: handle,
+        may_verify: present && person.may(Action::VerifyEvidence),
+        may_hold: present && person.may(Action::HoldEvidence),
+        may_dispose: present && person.may(Action::DisposeEvidence),
+        people,
+        item,
+        values,
+        errors,
+    })
+}
+
+pub async fn evidence_page(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number = evidence_number(&n)?;
+    Ok(
+        evidence_view(&state, &person, number, FormData::default(), vec![])
+            .await?
+            .into_response(),
+    )
+}
+
+/// The content, verified before and while it streams; the download is a
+/// custody entry, and altered content is refused with an alarm.
+pub async fn evidence_download(
+    State(state): State<AppState>,
+    person: Person,
+    headers: HeaderMap,
+    Path(n): Path<String>,
+) -> Page {
+    let number = evidence_number(&n)?;
+    // Each download is recorded; another site may not make a browser ask for one.
+    if !same_origin(&headers) {
+        return Err(WebError::Csrf);
+    }
+    let (item, reading) = state.service.open_evidence(&person.actor, number).await?;
+    Ok(download_response(
+        state.service.clone(),
+        person.actor,
+        item,
+        reading,
+    ))
+}
+
+/// Runs a form of the item page; on refusal the page shows the fields named.
+async fn evidence_form<T, F, Fut>(state: &AppState, post: Posted, n: &str, call: F) -> Page
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(Actor, EvidenceNumber, T) -> Fut,
+    Fut: std::future::Future<Output = Result<EvidenceItem, rampart_store::StoreError>>,
+{
+    let number = evidence_number(n)?;
+    let person = &post.person;
+    handle_form(
+        &post.form,
+        &[],
+        &[],
+        async |input| call(person.actor.clone(), number, input).await,
+        |_| format!("/evidence/{number}"),
+        async |errors| evidence_view(state, person, number, post.form.clone(), errors).await,
+    )
+    .await
+}
+
+pub async fn evidence_verify(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(&state, post, &n, |actor, number, _: Nothing| async move {
+        service.verify_evidence(&actor, number).await
+    })
+    .await
+}
+
+pub async fn evidence_transfer(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(
+        &state,
+        post,
+        &n,
+        |actor, number, input: CustodyTransfer| async move {
+            service.transfer_evidence(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+/// Whether a legal hold is placed or released.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldMode {
+    Place,
+    Release,
+}
+
+/// A legal hold placed or released, with the reason.
+#[derive(serde::Deserialize)]
+pub struct HoldForm {
+    mode: HoldMode,
+    reason: Text,
+}
+
+pub async fn evidence_hold(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(
+        &state,
+        post,
+        &n,
+        |actor, number, input: HoldForm| async move {
+            let place = matches!(input.mode, HoldMode::Place);
+            service
+                .hold_evidence(&actor, number, place, input.reason)
+                .await
+        },
+    )
+    .await
+}
+
+pub async fn evidence_dispose(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(
+        &state,
+        post,
+        &n,
+        |actor, number, input: Reason| async move {
+            service.dispose_evidence(&actor, number, input.reason).await
         },
     )
     .await

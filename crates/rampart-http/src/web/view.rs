@@ -5,10 +5,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use rampart_domain::{
-    Action, Category, Effort, Event, FieldError, Incident, IncidentStatus, LossGrade,
+    Action, Category, Effort, Event, EvidenceItem, FieldError, Incident, IncidentStatus, LossGrade,
     ResponseAction, Role, SystemImportance, Timestamp, Tlp, Vulnerability,
 };
-use rampart_store::{ApiToken, Credentials, User};
+use rampart_store::{ApiToken, Credentials, JournalEntry, User};
+use serde_json::Value;
 
 use super::session::{FormData, Person};
 
@@ -161,6 +162,33 @@ pub fn role_label(r: Role) -> String {
     }
 }
 
+/// Sizes as people read them: `512 bytes`, `1.5 KiB`, `3.2 MiB`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return if n == 1 {
+            "1 byte".into()
+        } else {
+            format!("{n} bytes")
+        };
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The first twelve hex digits of a SHA-256, enough to tell items apart.
+pub fn short_hash(h: &str) -> String {
+    match h.get(..12) {
+        Some(head) if h.len() > 12 => format!("{head}…"),
+        _ => h.to_owned(),
+    }
+}
+
 pub fn url_encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -210,6 +238,12 @@ pub trait Helpers {
     }
     fn statuses(&self) -> &'static [IncidentStatus] {
         IncidentStatus::ALL
+    }
+    fn size(&self, n: impl std::borrow::Borrow<u64>) -> String {
+        human_size(*n.borrow())
+    }
+    fn short_hash(&self, h: &str) -> String {
+        short_hash(h)
     }
 }
 
@@ -383,6 +417,184 @@ pub struct IncidentPage {
     pub values: FormData,
     pub errors: Vec<FieldError>,
     pub now: Timestamp,
+    pub may_view_evidence: bool,
+    /// Upload, download, bundle.
+    pub may_handle_evidence: bool,
+    pub evidence: Vec<EvidenceItem>,
+    /// The upload form was refused: show it open.
+    pub upload_open: bool,
+}
+
+/// What an evidence item's state calls for attention to.
+pub trait EvidenceState {
+    /// The last re-hash found content that no longer matches.
+    fn alarm(&self) -> bool;
+}
+
+impl EvidenceState for EvidenceItem {
+    fn alarm(&self) -> bool {
+        self.last_check.as_ref().is_some_and(|c| !c.intact)
+    }
+}
+
+/// One detail of a custody entry, e.g. `Reason: handed to police`.
+pub struct Detail {
+    pub label: &'static str,
+    pub value: String,
+    /// Shown as code (hashes, file names).
+    pub code: bool,
+}
+
+/// One entry of an item's chain of custody, in plain words.
+pub struct CustodyRow {
+    pub seq: u64,
+    /// RFC 3339, for `<time datetime>`.
+    pub at: String,
+    pub when: String,
+    pub actor: String,
+    pub what: String,
+    pub details: Vec<Detail>,
+    /// An `evidence.integrity_failed` entry.
+    pub alarm: bool,
+}
+
+/// The custody journal of an item as rows for people.
+pub fn custody_rows(entries: &[JournalEntry]) -> Vec<CustodyRow> {
+    entries.iter().map(custody_row).collect()
+}
+
+fn custody_row(e: &JournalEntry) -> CustodyRow {
+    let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
+    let text = |v: &Value| -> Option<String> {
+        match v {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    };
+    let field = |name: &str| text(&payload[name]);
+    let mut details = Vec::new();
+    let mut add = |label: &'static str, value: Option<String>, code: bool| {
+        if let Some(value) = value {
+            details.push(Detail { label, value, code });
+        }
+    };
+    let when =
+        |name: &str| field(name).map(|t| Timestamp::parse(&t).map(|t| t.human()).unwrap_or(t));
+    let what = match e.action.as_str() {
+        "evidence.collected" => {
+            add("Found at", field("found_at"), false);
+            add("Collected by", field("collected_by"), false);
+            add("Collected", when("collected_at"), false);
+            add("Tool", field("tool"), false);
+            add("Why", field("reason"), false);
+            add("File", text(&payload["content"]["filename"]), true);
+            add(
+                "Size",
+                payload["content"]["size"].as_u64().map(human_size),
+                false,
+            );
+            add("SHA-256", text(&payload["content"]["sha256"]), true);
+            add("Custodian", field("custodian"), false);
+            add("Kept at", field("location"), false);
+            "Collected and recorded"
+        }
+        "evidence.downloaded" => {
+            add("Verified SHA-256", field("verified_sha256"), true);
+            "Downloaded (content verified first)"
+        }
+        "evidence.transferred" => {
+            let from = field("from").unwrap_or_else(|| "?".into());
+            let to = field("to").unwrap_or_else(|| "?".into());
+            add("From → to", Some(format!("{from} → {to}")), false);
+            add("Reason", field("reason"), false);
+            add("Kept at", field("location"), false);
+            "Custody transferred"
+        }
+        "evidence.verified" => {
+            add("Verified SHA-256", field("verified_sha256"), true);
+            "Verified: content intact"
+        }
+        "evidence.integrity_failed" => {
+            add("During", field("during"), false);
+            add("Problem", field("problem"), false);
+            add("Expected SHA-256", field("expected_sha256"), true);
+            add(
+                "Found SHA-256",
+                Some(field("found_sha256").unwrap_or_else(|| "no content".into())),
+                true,
+            );
+            add(
+                "Expected size",
+                payload["expected_size"].as_u64().map(human_size),
+                false,
+            );
+            add(
+                "Found size",
+                payload["found_size"].as_u64().map(human_size),
+                false,
+            );
+            "Integrity alarm: content does not match"
+        }
+        "evidence.hold_placed" => {
+            add("Reason", field("reason"), false);
+            "Legal hold placed"
+        }
+        "evidence.hold_released" => {
+            add("Reason", field("reason"), false);
+            let placed = &payload["placed"];
+            if let (Some(by), Some(reason)) = (text(&placed["by"]), text(&placed["reason"])) {
+                add("Hold was", Some(format!("placed by {by}: {reason}")), false);
+            }
+            "Legal hold released"
+        }
+        "evidence.disposed" => {
+            add("Reason", field("reason"), false);
+            add("SHA-256", field("sha256"), true);
+            "Content disposed of"
+        }
+        "evidence.exported" => {
+            add("Bundle", field("bundle"), true);
+            add("Verified SHA-256", field("verified_sha256"), true);
+            "Exported in a signed bundle"
+        }
+        _ => "",
+    };
+    let what = if what.is_empty() {
+        label(e.action.strip_prefix("evidence.").unwrap_or(&e.action))
+    } else {
+        what.to_owned()
+    };
+    CustodyRow {
+        seq: e.seq,
+        when: Timestamp::parse(&e.at)
+            .map(|t| t.human())
+            .unwrap_or_else(|_| e.at.clone()),
+        at: e.at.clone(),
+        actor: e.actor.clone(),
+        what,
+        details,
+        alarm: e.action == "evidence.integrity_failed",
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "evidence.html")]
+pub struct EvidencePage {
+    pub chrome: Chrome,
+    pub item: EvidenceItem,
+    pub incident_title: String,
+    pub custody: Vec<CustodyRow>,
+    pub may_download: bool,
+    pub may_transfer: bool,
+    pub may_verify: bool,
+    pub may_hold: bool,
+    pub may_dispose: bool,
+    /// ISIRT people, offered when transferring custody.
+    pub people: Vec<String>,
+    pub values: FormData,
+    pub errors: Vec<FieldError>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -415,4 +627,66 @@ pub struct TokensPage {
     pub users: Vec<String>,
     pub created: Option<(String, String)>,
     pub errors: Vec<FieldError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_hashes_read_as_people_expect() {
+        assert_eq!(human_size(0), "0 bytes");
+        assert_eq!(human_size(1), "1 byte");
+        assert_eq!(human_size(1023), "1023 bytes");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024), "5.0 MiB");
+        assert_eq!(human_size(4 * 1024 * 1024 * 1024), "4.0 GiB");
+        assert_eq!(short_hash(&"ab".repeat(32)), "abababababab…");
+        assert_eq!(short_hash("abc"), "abc");
+    }
+
+    #[test]
+    fn custody_entries_read_in_plain_words() {
+        let entry = |action: &str, payload: &str| JournalEntry {
+            seq: 7,
+            at: "2026-11-22T09:30:00.000000Z".into(),
+            actor: "ian".into(),
+            action: action.into(),
+            entity: "EVD-2026-0001".into(),
+            payload: payload.into(),
+            hash: String::new(),
+        };
+        let rows = custody_rows(&[
+            entry(
+                "evidence.transferred",
+                r#"{"from":"ian","to":"DC Smith","reason":"police","location":"seal 42"}"#,
+            ),
+            entry(
+                "evidence.integrity_failed",
+                r#"{"during":"download","expected_sha256":"aa","found_sha256":"","expected_size":3,"found_size":null,"problem":"the stored content is missing"}"#,
+            ),
+        ]);
+        assert_eq!(rows[0].what, "Custody transferred");
+        assert_eq!(rows[0].when, "2026-11-22 09:30 UTC");
+        let details: Vec<(&str, &str)> = rows[0]
+            .details
+            .iter()
+            .map(|d| (d.label, d.value.as_str()))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                ("From → to", "ian → DC Smith"),
+                ("Reason", "police"),
+                ("Kept at", "seal 42")
+            ]
+        );
+        assert!(rows[1].alarm && !rows[0].alarm);
+        assert!(
+            rows[1]
+                .details
+                .iter()
+                .any(|d| d.label == "Found SHA-256" && d.value == "no content")
+        );
+    }
 }

@@ -15,6 +15,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod evidence;
+mod evidence_web;
 mod lifecycle;
 mod openapi;
 mod sessions;

@@ -37,22 +37,22 @@ const LOCKED: &str = "Too many failed sign-ins.";
 // ----- a browser -------------------------------------------------------------------------
 
 /// A response as a browser sees it.
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) body: String,
 }
 
 impl Page {
     /// The page's CSRF token (every form carries it).
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         hidden(&self.body, "csrf")
             .unwrap_or_else(|| panic!("no csrf field in a {} page: {}", self.status, self.body))
     }
 
     /// The text of the page's error alert, if any.
-    fn alert(&self) -> Option<&str> {
+    pub(crate) fn alert(&self) -> Option<&str> {
         between(
             &self.body,
             r#"<div class="alert alert-error" role="alert">"#,
@@ -60,15 +60,15 @@ impl Page {
         )
     }
 
-    fn heading(&self) -> Option<&str> {
+    pub(crate) fn heading(&self) -> Option<&str> {
         between(&self.body, "<h1>", "</h1>")
     }
 
-    fn title(&self) -> Option<&str> {
+    pub(crate) fn title(&self) -> Option<&str> {
         between(&self.body, "<title>", " · Rampart</title>")
     }
 
-    fn assert_redirect(&self, to: &str) {
+    pub(crate) fn assert_redirect(&self, to: &str) {
         assert_eq!(
             (self.status, self.location.as_deref()),
             (StatusCode::SEE_OTHER, Some(to)),
@@ -77,31 +77,31 @@ impl Page {
         );
     }
 
-    fn assert_status(&self, status: StatusCode) {
+    pub(crate) fn assert_status(&self, status: StatusCode) {
         assert_eq!(self.status, status, "{:?} {}", self.location, self.body);
     }
 }
 
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+pub(crate) fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let from = text.find(start)? + start.len();
     let len = text[from..].find(end)?;
     Some(&text[from..from + len])
 }
 
 /// The value of the first hidden input named `name`.
-fn hidden(body: &str, name: &str) -> Option<String> {
+pub(crate) fn hidden(body: &str, name: &str) -> Option<String> {
     between(body, &format!(r#"name="{name}" value=""#), "\"").map(str::to_owned)
 }
 
 /// A browser of one person: its own cookie jar, no redirects followed.
-struct WebClient {
-    http: reqwest::Client,
-    base: String,
+pub(crate) struct WebClient {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
     jar: Mutex<BTreeMap<String, String>>,
 }
 
 impl WebClient {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -112,30 +112,30 @@ impl WebClient {
         }
     }
 
-    fn cookie(&self, name: &str) -> Option<String> {
+    pub(crate) fn cookie(&self, name: &str) -> Option<String> {
         self.jar.lock().unwrap().get(name).cloned()
     }
 
-    fn set_cookie(&self, name: &str, value: &str) {
+    pub(crate) fn set_cookie(&self, name: &str, value: &str) {
         self.jar
             .lock()
             .unwrap()
             .insert(name.to_owned(), value.to_owned());
     }
 
-    fn remove_cookie(&self, name: &str) {
+    pub(crate) fn remove_cookie(&self, name: &str) {
         self.jar.lock().unwrap().remove(name);
     }
 
-    fn session(&self) -> String {
+    pub(crate) fn session(&self) -> String {
         self.cookie("rampart_session").expect("a session cookie")
     }
 
-    fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         self.base.clone()
     }
 
-    async fn send(&self, mut req: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn send(&self, mut req: reqwest::RequestBuilder) -> Page {
         let cookies = self
             .jar
             .lock()
@@ -177,13 +177,13 @@ impl WebClient {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
     }
 
     /// The status of a GET without reading the body (event streams never end).
-    async fn get_status(&self, path: &str) -> StatusCode {
+    pub(crate) async fn get_status(&self, path: &str) -> StatusCode {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(id) = self.cookie("rampart_session") {
             req = req.header(COOKIE, format!("rampart_session={id}"));
@@ -192,7 +192,7 @@ impl WebClient {
     }
 
     /// Posts exactly these fields, with extra headers.
-    async fn post_with(
+    pub(crate) async fn post_with(
         &self,
         path: &str,
         form: &[(&str, &str)],
@@ -206,19 +206,19 @@ impl WebClient {
     }
 
     /// Posts exactly these fields.
-    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
         self.post_with(path, form, &[]).await
     }
 
     /// The session's CSRF token, read from the account page.
-    async fn token(&self) -> String {
+    pub(crate) async fn token(&self) -> String {
         let page = self.get("/account").await;
         page.assert_status(StatusCode::OK);
         page.csrf()
     }
 
     /// Posts a form as the page would: with the session's token and this site's origin.
-    async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let csrf = self.token().await;
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(form);
@@ -228,7 +228,7 @@ impl WebClient {
     }
 
     /// Fills in and sends the sign-in form.
-    async fn sign_in(&self, name: &str, password: &str) -> Page {
+    pub(crate) async fn sign_in(&self, name: &str, password: &str) -> Page {
         let login = self.get("/login").await;
         login.assert_status(StatusCode::OK);
         let csrf = login.csrf();
@@ -247,7 +247,7 @@ impl WebClient {
 }
 
 /// A user signed in through the real sign-in form; returns their API token and browser.
-async fn person(app: &TestApp, name: &str, roles: &[Role]) -> (String, WebClient) {
+pub(crate) async fn person(app: &TestApp, name: &str, roles: &[Role]) -> (String, WebClient) {
     let token = app.account(name, roles).await;
     let web = WebClient::new(app);
     web.sign_in(name, PASSWORD)
