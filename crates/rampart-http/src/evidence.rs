@@ -330,7 +330,6 @@ impl Service {
             filename: filename.map(|f| f.chars().take(255).collect()),
             media_type: media_type.map(|m| m.chars().take(127).collect()),
         };
-        let stored_once = blob.existed;
         let unit = UnitOfWork::new(
             actor.name.clone(),
             vec![EntityRef::Incident(incident)],
@@ -347,7 +346,6 @@ impl Service {
                 let payload = json!({
                     "incident": incident,
                     "content": item.content,
-                    "already_stored": stored_once,
                     "description": item.description,
                     "found_at": item.found_at,
                     "collected_by": item.collected_by,
@@ -644,6 +642,20 @@ impl Service {
         }
     }
 
+    /// Raises the alarm for a bundle whose writing stopped because a content
+    /// no longer matched its SHA-256.
+    pub async fn bundle_failed(&self, actor: &Actor, error: &bundle::BundleError) {
+        if let bundle::BundleError::Altered { path, found, .. } = error
+            && let Some(number) = path
+                .split('/')
+                .nth(1)
+                .and_then(|n| n.parse::<EvidenceNumber>().ok())
+        {
+            self.evidence_stream_failed(actor, number, (found.clone(), 0))
+                .await;
+        }
+    }
+
     /// Hands the item to someone else.
     pub async fn transfer_evidence(
         &self,
@@ -728,41 +740,56 @@ impl Service {
         reason: Text,
     ) -> Result<PurgeReport, StoreError> {
         actor.require(Action::DisposeEvidence)?;
-        let present = self
-            .store
-            .list_evidence(&EvidenceQuery {
-                present_only: true,
-                ..Default::default()
-            })
-            .await?;
-        let mut ended: BTreeMap<IncidentNumber, bool> = BTreeMap::new();
-        let mut report = PurgeReport::default();
-        for item in present {
-            let qualifies = match ended.get(&item.incident) {
-                Some(q) => *q,
-                None => {
-                    let q = match self.store.get(&EntityRef::Incident(item.incident)).await? {
-                        Some(Entity::Incident(i)) => {
-                            matches!(i.status, IncidentStatus::Closed | IncidentStatus::Reviewed)
-                                && i.closed_at.is_some_and(|t| t < closed_before)
-                        }
-                        _ => false,
-                    };
-                    ended.insert(item.incident, q);
-                    q
+        // Ended incidents the actor may see, page by page (need-to-know holds here too).
+        let mut ended = Vec::new();
+        for status in [IncidentStatus::Closed, IncidentStatus::Reviewed] {
+            let mut cursor = None;
+            loop {
+                let page = self
+                    .store
+                    .list_incidents(&rampart_store::IncidentQuery {
+                        status: Some(status),
+                        viewer: Some(actor.name.clone()),
+                        sort: rampart_store::IncidentSort::Oldest,
+                        cursor: cursor.take(),
+                        limit: rampart_store::MAX_PAGE,
+                        ..Default::default()
+                    })
+                    .await?;
+                ended.extend(
+                    page.items
+                        .into_iter()
+                        .filter(|i| i.closed_at.is_some_and(|t| t < closed_before))
+                        .map(|i| i.number),
+                );
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
                 }
-            };
-            if !qualifies {
-                continue;
             }
-            if item.hold.is_some() {
-                report.held.push(item.number);
-                continue;
-            }
-            self.dispose_evidence(actor, item.number, reason.clone())
-                .await?;
-            report.disposed.push(item.number);
         }
+        let mut report = PurgeReport::default();
+        for incident in ended {
+            let present = self
+                .store
+                .list_evidence(&EvidenceQuery {
+                    incident: Some(incident),
+                    present_only: true,
+                    ..Default::default()
+                })
+                .await?;
+            for item in present {
+                if item.hold.is_some() {
+                    report.held.push(item.number);
+                    continue;
+                }
+                self.dispose_evidence(actor, item.number, reason.clone())
+                    .await?;
+                report.disposed.push(item.number);
+            }
+        }
+        report.disposed.sort();
+        report.held.sort();
         Ok(report)
     }
 

@@ -46,29 +46,31 @@ impl InstallationKey {
     /// A key file others may read is refused: anyone who can read it can
     /// forge checkpoints.
     pub fn load_or_create(path: &Path) -> Result<Self, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                check_private(path)?;
-                let bytes = hex::decode(text.trim())
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .ok_or_else(|| {
-                        format!(
-                            "signing key {} is not 64 hexadecimal digits",
-                            path.display()
-                        )
-                    })?;
-                Ok(Self {
-                    key: SigningKey::from_bytes(&bytes),
-                })
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = Self::generate();
-                key.write_new(path)?;
-                Ok(key)
-            }
-            Err(e) => Err(format!("cannot read signing key {}: {e}", path.display())),
+        if path.exists() {
+            return Self::load(path);
         }
+        let key = Self::generate();
+        key.write_new(path)?;
+        Ok(key)
+    }
+
+    /// Reads an existing key file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
+        check_private(path)?;
+        let bytes = hex::decode(text.trim())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| {
+                format!(
+                    "signing key {} is not 64 hexadecimal digits",
+                    path.display()
+                )
+            })?;
+        Ok(Self {
+            key: SigningKey::from_bytes(&bytes),
+        })
     }
 
     fn write_new(&self, path: &Path) -> Result<(), String> {

@@ -386,8 +386,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Journal(JournalCommand::Key { storage }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let key = InstallationKey::load_or_create(&config.signing_key())
-                .map_err(anyhow::Error::msg)?;
+            let key = InstallationKey::load(&config.signing_key()).map_err(anyhow::Error::msg)?;
             println!("{}", key.public_hex());
         }
         Command::Evidence(EvidenceCommand::Export {
@@ -409,6 +408,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let written = tokio::task::spawn_blocking(move || plan.write(file)).await?;
             if let Err(e) = written {
                 let _ = std::fs::remove_file(&out);
+                service.bundle_failed(&actor, &e).await;
                 bail!("the bundle was not written: {e}");
             }
             eprintln!(

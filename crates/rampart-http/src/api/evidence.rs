@@ -273,15 +273,53 @@ fn attachment(name: &str) -> HeaderValue {
 
 struct Download {
     reading: Option<Reading>,
+    /// The chunk read last, held back until the next one is read, so that
+    /// the final bytes leave only after the whole content hashed right.
+    pending: Option<Bytes>,
     service: Arc<Service>,
     actor: Actor,
     item: EvidenceItem,
 }
 
-/// The content as a response body, re-hashed as it streams. If the bytes
-/// sent do not hash to the item's SHA-256 the body ends in an error (the
-/// client sees a broken transfer) and an alarm entry is written.
-pub(crate) fn download_response(
+impl Download {
+    /// The next chunk to send, `None` at the end.
+    async fn next(&mut self) -> Option<Result<Bytes, std::io::Error>> {
+        loop {
+            let reading = self.reading.as_mut()?;
+            match reading.next_chunk().await {
+                Ok(Some(chunk)) => {
+                    if let Some(previous) = self.pending.replace(Bytes::from(chunk)) {
+                        return Some(Ok(previous));
+                    }
+                }
+                Ok(None) => {
+                    let found = self.reading.take()?.finish();
+                    let content = &self.item.content;
+                    if found.0 == content.sha256 && found.1 == content.size {
+                        return self.pending.take().map(Ok);
+                    }
+                    self.pending = None;
+                    self.service
+                        .evidence_stream_failed(&self.actor, self.item.number, found)
+                        .await;
+                    return Some(Err(std::io::Error::other(
+                        "the content changed while it was sent; the download is void",
+                    )));
+                }
+                Err(e) => {
+                    self.reading = None;
+                    return Some(Err(std::io::Error::other(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+/// The content as a response body, re-hashed as it streams. The last chunk
+/// is sent only once the whole content hashed to the item's SHA-256; if it
+/// did not, the body ends in an error instead (the client never receives a
+/// complete altered file) and an alarm entry is written.
+pub fn download_response(
     service: Arc<Service>,
     actor: Actor,
     item: EvidenceItem,
@@ -296,34 +334,14 @@ pub(crate) fn download_response(
     );
     let state = Download {
         reading: Some(reading),
+        pending: None,
         service,
         actor,
         item,
     };
     let stream = futures_util::stream::unfold(state, |mut st| async move {
-        let reading = st.reading.as_mut()?;
-        match reading.next_chunk().await {
-            Ok(Some(chunk)) => Some((Ok(Bytes::from(chunk)), st)),
-            Ok(None) => {
-                let found = st.reading.take()?.finish();
-                if found.0 == st.item.content.sha256 && found.1 == st.item.content.size {
-                    return None;
-                }
-                st.service
-                    .evidence_stream_failed(&st.actor, st.item.number, found)
-                    .await;
-                Some((
-                    Err(std::io::Error::other(
-                        "the content changed while it was sent; the download is void",
-                    )),
-                    st,
-                ))
-            }
-            Err(e) => {
-                st.reading = None;
-                Some((Err(std::io::Error::other(e.to_string())), st))
-            }
-        }
+        let next = st.next().await?;
+        Some((next, st))
     });
     let mut response = Body::from_stream(stream).into_response();
     let h = response.headers_mut();
@@ -475,21 +493,10 @@ pub(crate) fn bundle_response(service: Arc<Service>, actor: Actor, plan: BundleP
         .await;
         let failure = match result {
             Ok(Ok(())) => return,
-            Ok(Err(rampart_evidence::BundleError::Altered { path, found, .. })) => {
-                let number = path
-                    .split('/')
-                    .nth(1)
-                    .and_then(|n| n.parse::<EvidenceNumber>().ok());
-                if let Some(number) = number {
-                    service
-                        .evidence_stream_failed(&actor, number, (found, 0))
-                        .await;
-                }
-                format!(
-                    "{path}: the content changed while the bundle was written; the bundle is void"
-                )
+            Ok(Err(e)) => {
+                service.bundle_failed(&actor, &e).await;
+                e.to_string()
             }
-            Ok(Err(e)) => e.to_string(),
             Err(e) => e.to_string(),
         };
         tracing::error!(error = %failure, "evidence bundle stopped");

@@ -21,6 +21,7 @@ crate::on_both_backends!(
     the_journal_export_verifies_offline_and_names_a_changed_entry,
     the_bundle_verifies_offline_and_names_a_changed_file,
     evidence_of_a_restricted_incident_does_not_exist_for_others,
+    content_altered_during_a_download_never_arrives_whole,
 );
 
 const METADATA: [(&str, &str); 7] = [
@@ -781,4 +782,48 @@ async fn evidence_of_a_restricted_incident_does_not_exist_for_others(app: TestAp
     );
     let (status, _) = app.get(&format!("/api/v1/evidence/{evd}"), &mia).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn content_altered_during_a_download_never_arrives_whole(app: TestApp) {
+    use futures_util::StreamExt;
+    let (poc, ian, _mia, aud) = team(&app).await;
+    let inc = incident(&app, &poc, &ian, "ian", "Swapped while sent").await;
+    let content = vec![7u8; 3 * 256 * 1024 + 100];
+    let item = upload(&app, &ian, &inc, "big.bin", &content).await;
+    let evd = item["number"].as_str().unwrap().to_owned();
+    let sha = item["content"]["sha256"].as_str().unwrap().to_owned();
+    let actor = rampart_domain::Actor::new("ian", vec![Role::IsirtMember]);
+
+    // The check before the first byte passes; the content changes after it.
+    let (opened, reading) = app
+        .service
+        .open_evidence(&actor, evd.parse().unwrap())
+        .await
+        .unwrap();
+    tamper(&app, &sha, content.len() - 1);
+    let response =
+        rampart_http::api::evidence::download_response(app.service.clone(), actor, opened, reading);
+    let mut body = response.into_body().into_data_stream();
+    let mut received = 0;
+    let mut failed = false;
+    while let Some(chunk) = body.next().await {
+        match chunk {
+            Ok(bytes) => received += bytes.len(),
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    assert!(failed, "the body ends in an error");
+    assert!(
+        received < content.len(),
+        "the last chunk is held back: {received} of {} bytes left",
+        content.len()
+    );
+    let history = custody(&app, &aud, &evd).await;
+    assert_eq!(
+        history.last().unwrap(),
+        &("evidence.integrity_failed".to_owned(), "ian".to_owned())
+    );
 }
