@@ -12,9 +12,10 @@ use std::time::Duration;
 use rampart_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use thirtyfour::prelude::*;
 
-use crate::helpers::{Backend, PASSWORD, TestApp};
+use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -130,6 +131,12 @@ impl Browser {
             .select_by_value(value)
             .await
             .unwrap();
+    }
+
+    /// Attaches a file to a file input: the browser reads it from `file`.
+    async fn attach(&self, css: &str, file: &Path) {
+        let e = self.d().find(By::Css(css)).await.unwrap();
+        e.send_keys(file.to_str().unwrap()).await.unwrap();
     }
 
     /// Clicks an element, retrying while a page is still loading.
@@ -617,5 +624,99 @@ async fn an_admin_manages_people_and_a_second_factor_is_set_up() {
     b.d().set_window_rect(0, 0, 390, 844).await.unwrap();
     b.open("/dashboard").await;
     b.shot("05-phone-dashboard").await;
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_is_uploaded_and_handed_over_in_the_browser() {
+    let Some((app, b)) = app_and_browser("evidence").await else {
+        return;
+    };
+    let poc = person(&app, "pat", &[Role::Poc]).await;
+    let ian = person(&app, "ian", &[Role::IsirtMember]).await;
+    let inc = incident(&app, &poc, &ian, "ian", "Phishing wave against payroll").await;
+
+    // A real file on disk, not text, so the browser's upload must keep every byte.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("phish.eml");
+    let bytes: Vec<u8> = (0..64 * 1024 + 3)
+        .map(|i: usize| u8::try_from((i * 7919 + i / 251) % 256).unwrap())
+        .collect();
+    std::fs::write(&file, &bytes).unwrap();
+    let sha = hex::encode(Sha256::digest(&bytes));
+
+    b.sign_in("ian", PASSWORD).await;
+    b.open(&format!("/incidents/{inc}")).await;
+    assert!(b.text("#evidence").await.contains("No evidence recorded."));
+    b.click("#evidence details summary").await;
+    b.fill("#e-description", "Raw mail of the phishing message")
+        .await;
+    b.fill("#e-found", "mailbox of rita@example.org").await;
+    b.fill("#e-by", "Ian (ISIRT)").await;
+    b.fill("#e-at", "2026-01-10T09:00:00Z").await;
+    b.fill("#e-tool", "mail export 2.1").await;
+    b.fill("#e-reason", "shows the sender infrastructure").await;
+    b.select("#e-tlp", "AMBER").await;
+    b.fill("#e-location", "evidence locker 3").await;
+    b.attach("#e-file", &file).await;
+    b.shot("01-upload-form").await;
+    b.submit("#evidence-upload button[type=submit]").await;
+
+    // The item page: the hash of the file as sent, and the uploader holds it.
+    let evd = b.text("#evidence-number").await;
+    assert!(evd.starts_with("EVD-"), "{evd}");
+    assert_eq!(b.path().await, format!("/evidence/{evd}"));
+    assert_eq!(b.heading().await, "Raw mail of the phishing message");
+    assert_eq!(b.text("#sha256").await, sha);
+    let meta = b.text("#evidence-meta").await;
+    for shown in [
+        "mailbox of rita@example.org",
+        "Ian (ISIRT)",
+        "2026-01-10 09:00 UTC",
+        "mail export 2.1",
+        "TLP:AMBER",
+        "phish.eml",
+        "64.0 KiB",
+        "by ian",
+    ] {
+        assert!(meta.contains(shown), "{shown}: {meta}");
+    }
+    assert_eq!(b.text("#custodian").await, "ian");
+    assert_eq!(b.text("#location").await, "evidence locker 3");
+    let custody = b.text("#custody").await;
+    assert!(custody.contains("Collected and recorded"), "{custody}");
+    assert!(custody.contains(&sha), "{custody}");
+    b.shot("02-evidence-item").await;
+
+    // Custody moves through the form and shows in the timeline.
+    b.fill("#x-to", "DC Smith").await;
+    b.fill("#x-reason", "handed to the police").await;
+    b.fill("#x-location", "seal 0042").await;
+    b.submit("#evidence-transfer button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/evidence/{evd}"));
+    assert_eq!(b.text("#custodian").await, "DC Smith");
+    assert_eq!(b.text("#location").await, "seal 0042");
+    let custody = b.text("#custody").await;
+    for shown in [
+        "Collected and recorded",
+        "Custody transferred",
+        "ian → DC Smith",
+        "handed to the police",
+        "seal 0042",
+    ] {
+        assert!(custody.contains(shown), "{shown}: {custody}");
+    }
+    b.shot("03-custody-transferred").await;
+
+    // The workspace lists the item with its new custodian.
+    b.open(&format!("/incidents/{inc}")).await;
+    let row = b.text(&format!("tr[data-evidence='{evd}']")).await;
+    assert!(
+        row.contains("phish.eml") && row.contains("DC Smith"),
+        "{row}"
+    );
+    let (_, item) = app.get(&format!("/api/v1/evidence/{evd}"), &ian).await;
+    assert_eq!(item["content"]["sha256"], json!(sha));
+    assert_eq!(item["content"]["size"], json!(bytes.len()));
     b.quit().await;
 }
