@@ -409,6 +409,17 @@ fn location(key: &EntityRef) -> (&'static str, &'static str, String) {
     }
 }
 
+/// Decodes rows of one JSON document column.
+fn documents<T: DeserializeOwned>(
+    rows: Vec<Vec<SqlValue>>,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    rows.into_iter()
+        .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
+        .map(|d| parse(&d, what))
+        .collect()
+}
+
 fn parse<T: DeserializeOwned>(data: &str, what: &str) -> Result<T, StoreError> {
     serde_json::from_str(data).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
@@ -873,10 +884,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
                 &[ColType::Text],
             )
             .await?;
-        rows.into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
-            .map(|d| parse(&d, "user"))
-            .collect()
+        documents(rows, "user")
     }
 
     async fn list_tokens(&self, user: Option<&str>) -> Result<Vec<ApiToken>, StoreError> {
@@ -884,10 +892,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         f.text("user_name", user);
         let sql = format!("SELECT data FROM api_tokens{} ORDER BY id", f.sql());
         let rows = self.fetch(&sql, &f.params, &[ColType::Text]).await?;
-        rows.into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
-            .map(|d| parse(&d, "api token"))
-            .collect()
+        documents(rows, "api token")
     }
 
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError> {
@@ -991,12 +996,8 @@ impl<B: SqlBackend> Store for SqlStore<B> {
             f.sql(),
             f.params.len()
         );
-        self.fetch(&sql, &f.params, &[ColType::Text])
-            .await?
-            .into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
-            .map(|d| parse(&d, "evidence item"))
-            .collect()
+        let rows = self.fetch(&sql, &f.params, &[ColType::Text]).await?;
+        documents(rows, "evidence item")
     }
 
     async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<Checkpoint>, StoreError> {
@@ -1010,10 +1011,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
                 &[ColType::Text],
             )
             .await?;
-        rows.into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
-            .map(|d| parse(&d, "checkpoint"))
-            .collect()
+        documents(rows, "checkpoint")
     }
 
     async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
@@ -1024,11 +1022,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
                 &[ColType::Text],
             )
             .await?;
-        rows.into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
-            .map(|d| parse(&d, "checkpoint"))
-            .next()
-            .transpose()
+        Ok(documents(rows, "checkpoint")?.pop())
     }
 
     async fn journal_head(&self) -> Result<(u64, String), StoreError> {

@@ -3,8 +3,6 @@
 //! removal path, signed checkpoints, and the journal export and evidence
 //! bundle checked offline by the real binary.
 
-use std::path::PathBuf;
-
 use rampart_domain::Role;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
@@ -102,44 +100,6 @@ async fn custody(app: &TestApp, token: &str, evd: &str) -> Vec<(String, String)>
         .collect()
 }
 
-fn blob_path(app: &TestApp, sha256: &str) -> PathBuf {
-    app.vault_dir
-        .path()
-        .join("evidence")
-        .join(&sha256[0..2])
-        .join(&sha256[2..4])
-        .join(sha256)
-}
-
-/// Content files in the vault (temporary uploads excluded).
-fn stored_files(app: &TestApp) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .map(|p| if p.is_dir() { walk(&p) } else { 1 })
-            .sum()
-    }
-    let root = app.vault_dir.path().join("evidence");
-    std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && !p.ends_with("incoming"))
-        .map(|p| walk(&p))
-        .sum::<usize>()
-        + std::fs::read_dir(root.join("incoming")).unwrap().count()
-}
-
-/// Changes one byte of stored content, as someone with disk access could.
-fn tamper(app: &TestApp, sha256: &str, at: usize) {
-    use std::os::unix::fs::PermissionsExt;
-    let path = blob_path(app, sha256);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes[at] ^= 0x20;
-    std::fs::write(&path, bytes).unwrap();
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -173,7 +133,7 @@ async fn custody_history_is_complete_and_ordered(app: TestApp) {
     let again = upload(&app, &mia, &inc, "copy.eml", &content).await;
     assert_eq!(again["content"]["sha256"], item["content"]["sha256"]);
     assert_ne!(again["number"], item["number"]);
-    assert_eq!(stored_files(&app), 1);
+    assert_eq!(app.stored_files(), 1);
     let (_, list) = app
         .get(&format!("/api/v1/incidents/{inc}/evidence"), &aud)
         .await;
@@ -271,7 +231,7 @@ async fn a_changed_byte_is_refused_and_raises_an_alarm(app: TestApp) {
     let evd = item["number"].as_str().unwrap().to_owned();
     let sha = item["content"]["sha256"].as_str().unwrap().to_owned();
 
-    tamper(&app, &sha, 123_456);
+    app.tamper(&sha, 123_456);
 
     let resp = download(&app, &ian, &evd).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
@@ -319,7 +279,7 @@ async fn a_changed_byte_is_refused_and_raises_an_alarm(app: TestApp) {
     assert_eq!(alarms, 3);
 
     // Content that vanished is an alarm as well.
-    std::fs::remove_file(blob_path(&app, &sha)).unwrap();
+    std::fs::remove_file(app.blob_path(&sha)).unwrap();
     let resp = download(&app, &ian, &evd).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
 }
@@ -368,7 +328,7 @@ async fn legal_hold_blocks_disposal_and_purge(app: TestApp) {
         "{problem}"
     );
     assert_eq!(app.journal_len().await, before);
-    assert!(blob_path(&app, &sha).exists());
+    assert!(app.blob_path(&sha).exists());
 
     // The retention purge skips it too, and says so.
     let base = format!("/api/v1/incidents/{inc}");
@@ -402,7 +362,7 @@ async fn legal_hold_blocks_disposal_and_purge(app: TestApp) {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.trim(), format!("kept {evd}: under legal hold"));
-    assert!(blob_path(&app, &sha).exists());
+    assert!(app.blob_path(&sha).exists());
     assert_eq!(download(&app, &ian, &evd).await.status(), StatusCode::OK);
 
     // Released, the same purge disposes of the content; the record and its history stay.
@@ -425,7 +385,7 @@ async fn legal_hold_blocks_disposal_and_purge(app: TestApp) {
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("disposed {evd}")
     );
-    assert!(!blob_path(&app, &sha).exists());
+    assert!(!app.blob_path(&sha).exists());
     let resp = download(&app, &ian, &evd).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let actions: Vec<String> = custody(&app, &aud, &evd)
@@ -523,7 +483,7 @@ async fn bad_uploads_are_refused_and_change_nothing(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     assert_eq!(app.journal_len().await, before, "refusals write nothing");
-    assert_eq!(stored_files(&app), 0, "refused content is not kept");
+    assert_eq!(app.stored_files(), 0, "refused content is not kept");
     let (_, list) = app
         .get(&format!("/api/v1/incidents/{inc}/evidence"), &aud)
         .await;
@@ -800,7 +760,7 @@ async fn content_altered_during_a_download_never_arrives_whole(app: TestApp) {
         .open_evidence(&actor, evd.parse().unwrap())
         .await
         .unwrap();
-    tamper(&app, &sha, content.len() - 1);
+    app.tamper(&sha, content.len() - 1);
     let response =
         rampart_http::api::evidence::download_response(app.service.clone(), actor, opened, reading);
     let mut body = response.into_body().into_data_stream();

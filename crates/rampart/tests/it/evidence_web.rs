@@ -3,8 +3,6 @@
 //! its chain of custody, downloads, transfers, verification, legal hold and
 //! disposal forms, refusals shown as pages, the role table and need-to-know.
 
-use std::path::PathBuf;
-
 use rampart_domain::Role;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, ORIGIN, REFERER};
@@ -136,40 +134,6 @@ fn evidence_table(page: &Page) -> &str {
         "</table>",
     )
     .unwrap_or_else(|| panic!("no evidence table: {}", page.body))
-}
-
-fn blob_path(app: &TestApp, sha256: &str) -> PathBuf {
-    app.vault_dir
-        .path()
-        .join("evidence")
-        .join(&sha256[0..2])
-        .join(&sha256[2..4])
-        .join(sha256)
-}
-
-/// Content files in the vault, temporary uploads included.
-fn stored_files(app: &TestApp) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .map(|e| e.unwrap().path())
-                    .map(|p| if p.is_dir() { walk(&p) } else { 1 })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    walk(&app.vault_dir.path().join("evidence"))
-}
-
-/// Changes one byte of stored content, as someone with disk access could.
-fn tamper(app: &TestApp, sha256: &str, at: usize) {
-    use std::os::unix::fs::PermissionsExt;
-    let path = blob_path(app, sha256);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes[at] ^= 0x20;
-    std::fs::write(&path, bytes).unwrap();
 }
 
 // ----- 1. upload, item page, download, transfer, verification, bundle ---------------------
@@ -455,7 +419,7 @@ async fn a_legal_hold_keeps_disposal_away_until_released(app: TestApp) {
     let alert = page.alert().unwrap();
     assert!(alert.contains("under legal hold"), "{alert}");
     assert_eq!(app.journal_len().await, before);
-    assert!(blob_path(&app, &sha).exists());
+    assert!(app.blob_path(&sha).exists());
     let resp = fetch(&ian, &format!("{item_page}/content")).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.bytes().await.unwrap().as_ref(), bytes.as_slice());
@@ -485,7 +449,7 @@ async fn a_legal_hold_keeps_disposal_away_until_released(app: TestApp) {
     )
     .await
     .assert_redirect(&item_page);
-    assert!(!blob_path(&app, &sha).exists());
+    assert!(!app.blob_path(&sha).exists());
 
     let page = ian.get(&item_page).await;
     page.assert_status(StatusCode::OK);
@@ -648,14 +612,14 @@ async fn uploads_without_the_token_or_fields_store_nothing(app: TestApp) {
         .await;
     assert_eq!(list["items"], json!([]));
     assert_eq!(
-        stored_files(&app),
+        app.stored_files(),
         0,
         "content of a refused upload was kept"
     );
 
     // The same form with its token goes through.
     let evd = upload(&ian, &inc, "beacon.pcap", &bytes).await;
-    assert!(blob_path(&app, &sha256(&bytes)).exists());
+    assert!(app.blob_path(&sha256(&bytes)).exists());
     ian.get(&format!("/evidence/{evd}"))
         .await
         .assert_status(StatusCode::OK);
@@ -801,7 +765,7 @@ async fn altered_content_is_refused_with_a_page_and_an_alarm(app: TestApp) {
     let bytes = content(50_000);
     let sha = sha256(&bytes);
     let evd = upload(&ian, &inc, "auth.log", &bytes).await;
-    tamper(&app, &sha, 12_345);
+    app.tamper(&sha, 12_345);
 
     let resp = fetch(&ian, &format!("/evidence/{evd}/content")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);

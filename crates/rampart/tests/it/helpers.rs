@@ -247,6 +247,41 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Where the vault keeps content with this SHA-256.
+    pub fn blob_path(&self, sha256: &str) -> std::path::PathBuf {
+        self.vault_dir
+            .path()
+            .join("evidence")
+            .join(&sha256[0..2])
+            .join(&sha256[2..4])
+            .join(sha256)
+    }
+
+    /// Files in the vault, temporary uploads included.
+    pub fn stored_files(&self) -> usize {
+        fn walk(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .map(|e| e.unwrap().path())
+                        .map(|p| if p.is_dir() { walk(&p) } else { 1 })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self.vault_dir.path().join("evidence"))
+    }
+
+    /// Changes one byte of stored content, as someone with disk access could.
+    pub fn tamper(&self, sha256: &str, at: usize) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.blob_path(sha256);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[at] ^= 0x20;
+        std::fs::write(&path, bytes).unwrap();
+    }
+
     /// Runs SQL straight against the database, as an intruder with access could.
     pub async fn raw_sql(&self, statements: &[&str]) {
         use sqlx::Connection;
