@@ -362,8 +362,13 @@ impl Service {
                 })
             },
         );
-        let committed = self.run(unit).await?;
-        committed
+        self.run_evidence(unit).await
+    }
+
+    /// Runs a unit that writes one evidence item; returns the item as written.
+    async fn run_evidence(&self, unit: UnitOfWork) -> Result<EvidenceItem, StoreError> {
+        self.run(unit)
+            .await?
             .entities
             .into_iter()
             .find_map(Entity::into_evidence)
@@ -491,12 +496,7 @@ impl Service {
                 })
             },
         );
-        let committed = self.run(unit).await?;
-        committed
-            .entities
-            .into_iter()
-            .find_map(Entity::into_evidence)
-            .ok_or_else(|| StoreError::Corrupt("the evidence record was not written".into()))
+        self.run_evidence(unit).await
     }
 
     /// Records a re-hash. Intact, the entry is `on_intact` (its payload
