@@ -93,13 +93,52 @@ fn multipart_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::Malformed(format!("the multipart body cannot be read: {e}"))
 }
 
+/// How much of a refused upload is still read, so that the client, which is
+/// usually still sending, gets the answer instead of a broken connection.
+const DRAIN_BYTES: usize = 16 * 1024 * 1024;
+/// How long a refused upload is read at most.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads and discards the rest of a refused upload, within [`DRAIN_BYTES`]
+/// and [`DRAIN_TIME`]; past that the connection is closed as it stands.
+pub(crate) async fn drain(multipart: &mut Multipart) {
+    let read_rest = async {
+        let mut seen = 0usize;
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            while let Ok(Some(chunk)) = field.chunk().await {
+                seen += chunk.len();
+                if seen > DRAIN_BYTES {
+                    return;
+                }
+            }
+        }
+    };
+    // Running out of time only means the rest is not read.
+    let _ = tokio::time::timeout(DRAIN_TIME, read_rest).await;
+}
+
 /// Receives an upload: metadata fields and one `file`, streamed to the vault.
 /// `csrf`, when given, must arrive as the `csrf` field before the file.
+/// A refused upload is read to its end (within bounds) before the answer.
 pub(crate) async fn receive_upload(
     service: &Service,
     actor: &Actor,
     incident: IncidentNumber,
     mut multipart: Multipart,
+    csrf: Option<&str>,
+) -> Result<EvidenceItem, ApiError> {
+    let received = receive(service, actor, incident, &mut multipart, csrf).await;
+    if received.is_err() {
+        drain(&mut multipart).await;
+    }
+    received
+}
+
+async fn receive(
+    service: &Service,
+    actor: &Actor,
+    incident: IncidentNumber,
+    multipart: &mut Multipart,
     csrf: Option<&str>,
 ) -> Result<EvidenceItem, ApiError> {
     service.evidence_target(actor, incident).await?;

@@ -21,7 +21,7 @@ use super::session::{
 use super::view::*;
 use super::{WebError, form_errors};
 use crate::AppState;
-use crate::api::evidence::{bundle_response, download_response, receive_upload};
+use crate::api::evidence::{bundle_response, download_response, drain, receive_upload};
 use crate::auth;
 use crate::error::ApiError;
 use crate::people::SignIn;
@@ -1242,13 +1242,26 @@ pub async fn evidence_upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Page {
-    let number = incident_number(&n)?;
-    if !same_origin(&headers) {
-        return Err(WebError::Csrf);
-    }
-    person.require(Action::HandleEvidence)?;
-    let multipart = multipart
-        .map_err(|_| WebError::BadRequest("evidence must be sent as multipart/form-data".into()))?;
+    let allowed = incident_number(&n).and_then(|number| {
+        if !same_origin(&headers) {
+            return Err(WebError::Csrf);
+        }
+        person.require(Action::HandleEvidence)?;
+        Ok(number)
+    });
+    let (number, multipart) = match (allowed, multipart) {
+        (Ok(number), Ok(multipart)) => (number, multipart),
+        (Err(refusal), Ok(mut multipart)) => {
+            drain(&mut multipart).await;
+            return Err(refusal);
+        }
+        (Err(refusal), Err(_)) => return Err(refusal),
+        (Ok(_), Err(_)) => {
+            return Err(WebError::BadRequest(
+                "evidence must be sent as multipart/form-data".into(),
+            ));
+        }
+    };
     let received = receive_upload(
         &state.service,
         &person.actor,
