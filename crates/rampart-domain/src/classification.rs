@@ -116,6 +116,135 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// The classes of the Reference Security Incident Taxonomy (RSIT 1003).
+    RsitClass {
+        AbusiveContent => "abusive-content",
+        MaliciousCode => "malicious-code",
+        InformationGathering => "information-gathering",
+        IntrusionAttempts => "intrusion-attempts",
+        Intrusions => "intrusions",
+        Availability => "availability",
+        InformationContentSecurity => "information-content-security",
+        Fraud => "fraud",
+        Vulnerable => "vulnerable",
+        Other => "other",
+        Test => "test",
+    }
+);
+
+impl RsitClass {
+    /// The types of this class, as machine values.
+    pub fn types(self) -> &'static [&'static str] {
+        match self {
+            Self::AbusiveContent => &["spam", "harmful-speech", "violence"],
+            Self::MaliciousCode => &[
+                "infected-system",
+                "c2-server",
+                "malware-distribution",
+                "malware-configuration",
+            ],
+            Self::InformationGathering => &["scanner", "sniffing", "social-engineering"],
+            Self::IntrusionAttempts => &["ids-alert", "brute-force", "exploit"],
+            Self::Intrusions => &[
+                "privileged-account-compromise",
+                "unprivileged-account-compromise",
+                "application-compromise",
+                "system-compromise",
+                "burglary",
+            ],
+            Self::Availability => &["dos", "ddos", "misconfiguration", "sabotage", "outage"],
+            Self::InformationContentSecurity => &[
+                "unauthorised-information-access",
+                "unauthorised-information-modification",
+                "data-loss",
+                "data-leak",
+            ],
+            Self::Fraud => &[
+                "unauthorised-use-of-resources",
+                "copyright",
+                "masquerade",
+                "phishing",
+            ],
+            Self::Vulnerable => &[
+                "weak-crypto",
+                "ddos-amplifier",
+                "potentially-unwanted-accessible",
+                "information-disclosure",
+                "vulnerable-system",
+            ],
+            Self::Other => &["other", "undetermined"],
+            Self::Test => &["test"],
+        }
+    }
+}
+
+/// An RSIT class and one of its types, e.g. `intrusion-attempts` / `brute-force`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "RawRsit")]
+pub struct Rsit {
+    pub class: RsitClass,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRsit {
+    class: RsitClass,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+impl TryFrom<RawRsit> for Rsit {
+    type Error = String;
+    fn try_from(raw: RawRsit) -> Result<Self, String> {
+        Self::new(raw.class, &raw.kind)
+    }
+}
+
+impl Rsit {
+    /// A class and type, refused when the type is not one of the class's.
+    pub fn new(class: RsitClass, kind: &str) -> Result<Self, String> {
+        if class.types().contains(&kind) {
+            Ok(Self {
+                class,
+                kind: kind.to_owned(),
+            })
+        } else {
+            Err(format!(
+                "`{kind}` is not a type of RSIT class {class}; expected one of: {}",
+                class.types().join(", ")
+            ))
+        }
+    }
+
+    /// The 27035 category this RSIT type most plainly belongs to.
+    pub fn category(&self) -> Category {
+        use Category as C;
+        match (self.class, self.kind.as_str()) {
+            (RsitClass::AbusiveContent, _) => C::HarmfulContent,
+            (RsitClass::MaliciousCode, _) => C::Malware,
+            (RsitClass::InformationGathering, "social-engineering") => C::CompromiseOfInformation,
+            (RsitClass::InformationGathering, "sniffing") => C::CompromiseOfInformation,
+            (RsitClass::InformationGathering, _) => C::TechnicalAttack,
+            (RsitClass::IntrusionAttempts, _) => C::TechnicalAttack,
+            (RsitClass::Intrusions, "burglary") => C::PhysicalDamage,
+            (RsitClass::Intrusions, _) => C::CompromiseOfFunctions,
+            (RsitClass::Availability, "dos" | "ddos") => C::TechnicalAttack,
+            (RsitClass::Availability, "outage") => C::InfrastructureFailure,
+            (RsitClass::Availability, "misconfiguration") => C::TechnicalFailure,
+            (RsitClass::Availability, _) => C::PhysicalDamage,
+            (RsitClass::InformationContentSecurity, _) => C::CompromiseOfInformation,
+            (RsitClass::Fraud, "unauthorised-use-of-resources" | "copyright") => C::RuleViolation,
+            (RsitClass::Fraud, _) => C::CompromiseOfInformation,
+            (RsitClass::Vulnerable, _) => C::TechnicalFailure,
+            (RsitClass::Other | RsitClass::Test, _) => C::Other,
+        }
+    }
+}
+
 impl Tlp {
     /// Reads a marking, accepting the TLP 1.0 `WHITE` as `CLEAR`.
     pub fn parse_lenient(text: &str) -> Result<Self, String> {

@@ -1,6 +1,7 @@
 //! Information security events: reports from people and machines, and the
 //! point of contact's first assessment.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -8,14 +9,31 @@ use serde::{Deserialize, Serialize};
 use crate::classification::wire_enum;
 use crate::error::Problems;
 use crate::{
-    Action, Actor, DomainError, EventNumber, EventStatus, IncidentNumber, Lifecycle, Text,
-    Timestamp, Tlp,
+    Action, Actor, Category, DomainError, EventNumber, EventStatus, IncidentNumber, Lifecycle,
+    Rsit, Text, Timestamp, Tlp,
 };
 
 /// Clock skew tolerated on times the reporter gives, in seconds.
 pub const FUTURE_SKEW_SECONDS: i64 = 300;
 /// Most assets, vulnerabilities or observables on one report.
 pub const MAX_LIST: usize = 1_000;
+/// Most vendor attributes on one report.
+pub const MAX_ATTRIBUTES: usize = 100;
+/// Longest attribute name, in characters.
+const MAX_ATTRIBUTE_KEY: usize = 64;
+/// Longest attribute value, in characters.
+const MAX_ATTRIBUTE_VALUE: usize = 2048;
+
+wire_enum!(
+    /// The severity a sensor gave its alert, on one scale for every source.
+    AlertSeverity {
+        Info => "info",
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
+);
 
 /// The person who reported, as they gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,9 +224,40 @@ pub struct EventReport {
     pub observables: Vec<Observable>,
     #[serde(default)]
     pub tlp: Option<Tlp>,
+    /// The sensor's severity, mapped onto Rampart's scale.
+    #[serde(default)]
+    pub severity: Option<AlertSeverity>,
+    /// Vendor fields kept as text (CEF extensions, OCSF or ECS fields, syslog header parts).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
 }
 
 impl EventReport {
+    /// A sensor's alert with only the required fields; the mappings of machine
+    /// formats fill in the rest.
+    pub fn alert(title: Text, description: Text, source: Source) -> Self {
+        Self {
+            title,
+            description,
+            how: None,
+            why: None,
+            occurred_at: None,
+            discovered_at: None,
+            assets: vec![],
+            impact: None,
+            vulnerabilities: vec![],
+            is_over: None,
+            ended_at: None,
+            reporter: None,
+            anonymous: false,
+            source: Some(source),
+            observables: vec![],
+            tlp: None,
+            severity: None,
+            attributes: BTreeMap::new(),
+        }
+    }
+
     /// Checks what no single field can check alone.
     pub fn validate(&self, now: Timestamp) -> Result<(), DomainError> {
         let mut p = Problems::default();
@@ -256,6 +305,34 @@ impl EventReport {
                 p.push(field, format!("must have at most {MAX_LIST} items"));
             }
         }
+        if self.attributes.len() > MAX_ATTRIBUTES {
+            p.push(
+                "attributes",
+                format!("must have at most {MAX_ATTRIBUTES} entries"),
+            );
+        }
+        for (key, value) in &self.attributes {
+            let key_ok = (1..=MAX_ATTRIBUTE_KEY).contains(&key.chars().count())
+                && !key.chars().any(|c| c.is_control() || c.is_whitespace());
+            if !key_ok {
+                p.push(
+                    "attributes",
+                    format!(
+                        "name `{}` must have 1 to {MAX_ATTRIBUTE_KEY} characters, without spaces or control characters",
+                        key.chars().take(80).collect::<String>()
+                    ),
+                );
+            } else if value.chars().count() > MAX_ATTRIBUTE_VALUE
+                || value.chars().any(|c| c.is_control() && c != '\t')
+            {
+                p.push(
+                    format!("attributes.{key}"),
+                    format!(
+                        "must have at most {MAX_ATTRIBUTE_VALUE} characters, without control characters"
+                    ),
+                );
+            }
+        }
         p.into_result()
     }
 }
@@ -288,6 +365,12 @@ pub struct AssessmentInput {
     /// Flags a possible incident as significant: the ISIRT manager is told directly.
     #[serde(default)]
     pub escalate: bool,
+    /// The 27035 category; absent, the proposal of the categorization rules is confirmed.
+    #[serde(default)]
+    pub category: Option<Category>,
+    /// The RSIT class and type; absent, the proposal's is confirmed.
+    #[serde(default)]
+    pub rsit: Option<Rsit>,
 }
 
 /// The recorded assessment.
@@ -297,8 +380,36 @@ pub struct Assessment {
     pub decision: AssessmentDecision,
     pub notes: Option<Text>,
     pub escalate: bool,
+    /// The category the point of contact confirmed or chose.
+    #[serde(default)]
+    pub category: Option<Category>,
+    #[serde(default)]
+    pub rsit: Option<Rsit>,
+    /// Whether the category is the rules' proposal, confirmed unchanged.
+    #[serde(default)]
+    pub proposal_confirmed: bool,
     pub by: String,
     pub at: Timestamp,
+}
+
+/// What the categorization rules proposed for an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Proposal {
+    /// The name of the rule that matched first.
+    pub rule: String,
+    pub category: Category,
+    pub rsit: Option<Rsit>,
+}
+
+/// An open event or incident that shares observables or assets with this event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Correlation {
+    /// `EVT-…` or `INC-…`.
+    pub number: String,
+    /// What they share, as `type:value` (e.g. `ip:203.0.113.9`, `asset:mail gateway`).
+    pub shared: Vec<String>,
 }
 
 /// The ISIRT's finding that an escalated event is not an incident.
@@ -340,6 +451,28 @@ pub struct Event {
     pub assessment: Option<Assessment>,
     pub rejection: Option<Rejection>,
     pub incident: Option<IncidentNumber>,
+    /// The sensor's severity.
+    #[serde(default)]
+    pub severity: Option<AlertSeverity>,
+    /// Vendor fields as the sensor sent them.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// How many times the sensor sent this alert (same source name and reference).
+    #[serde(default = "one")]
+    pub occurrences: u64,
+    /// When the latest repeat arrived; absent until the first repeat.
+    #[serde(default)]
+    pub last_seen: Option<Timestamp>,
+    /// Open events and incidents sharing observables or assets, found on arrival.
+    #[serde(default)]
+    pub related: Vec<Correlation>,
+    /// The categorization rules' proposal, for the point of contact to confirm or change.
+    #[serde(default)]
+    pub proposal: Option<Proposal>,
+}
+
+fn one() -> u64 {
+    1
 }
 
 impl Event {
@@ -383,7 +516,27 @@ impl Event {
             assessment: None,
             rejection: None,
             incident: None,
+            severity: report.severity,
+            attributes: report.attributes,
+            occurrences: 1,
+            last_seen: None,
+            related: vec![],
+            proposal: None,
         }
+    }
+
+    /// The sensor sent the same alert again.
+    pub fn repeated(&mut self, now: Timestamp) {
+        self.occurrences = self.occurrences.saturating_add(1);
+        self.last_seen = Some(now);
+    }
+
+    /// Whether the event is still open (not yet assessed to an end or linked).
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status,
+            EventStatus::Reported | EventStatus::Triage | EventStatus::Escalated
+        )
     }
 
     fn entity(&self) -> String {
@@ -436,10 +589,18 @@ impl Event {
                 at: now,
             });
         }
+        let proposed = self.proposal.as_ref();
+        let proposal_confirmed = proposed.is_some_and(|p| {
+            input.category.is_none_or(|c| c == p.category)
+                && (input.rsit.is_none() || input.rsit == p.rsit)
+        });
         self.assessment = Some(Assessment {
             decision: input.decision,
             notes: input.notes,
             escalate: input.escalate,
+            category: input.category.or(proposed.map(|p| p.category)),
+            rsit: input.rsit.or_else(|| proposed.and_then(|p| p.rsit.clone())),
+            proposal_confirmed,
             by: by.name.clone(),
             at: now,
         });
@@ -582,6 +743,8 @@ mod tests {
             decision: AssessmentDecision::FalseAlarm,
             notes: None,
             escalate: false,
+            category: None,
+            rsit: None,
         };
         e.assess(input(), &poc, now()).unwrap();
         assert_eq!(e.status, EventStatus::FalseAlarm);

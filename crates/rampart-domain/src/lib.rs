@@ -31,6 +31,7 @@ mod error;
 mod event;
 mod evidence;
 mod incident;
+mod intake;
 mod lifecycle;
 mod number;
 mod role;
@@ -39,14 +40,15 @@ mod timestamp;
 mod vulnerability;
 
 pub use classification::{
-    Category, Effort, LossGrade, Priority, SCALE_VERSION, Severity, SeverityClass, SeverityFactors,
-    SeverityOverride, SystemImportance, Tlp,
+    Category, Effort, LossGrade, Priority, Rsit, RsitClass, SCALE_VERSION, Severity, SeverityClass,
+    SeverityFactors, SeverityOverride, SystemImportance, Tlp,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Problems};
 pub use event::{
-    Assessment, AssessmentDecision, AssessmentInput, Event, EventReport, Observable,
-    ObservableType, Rejection, Reporter, Source, SourceKind, Triage,
+    AlertSeverity, Assessment, AssessmentDecision, AssessmentInput, Correlation, Event,
+    EventReport, MAX_ATTRIBUTES, Observable, ObservableType, Proposal, Rejection, Reporter, Source,
+    SourceKind, Triage,
 };
 pub use evidence::{
     CustodyTransfer, EvidenceCheck, EvidenceContent, EvidenceItem, EvidenceReason,
@@ -56,6 +58,10 @@ pub use incident::{
     ActionStatus, ActionUpdate, Actuality, Approval, Improvement, Incident, IncidentConfirmation,
     IncidentPatch, LogEntry, LogKind, Motivation, MotivationKind, NewAction, NewLogEntry,
     Perpetrator, PerpetratorKind, ResponseAction, Review, ReviewInput, TransitionRequest,
+};
+pub use intake::{
+    CategorizationRule, CorrelationHit, MAX_RELATED, MAX_RULES, RuleSet, correlate,
+    correlation_keys, report_correlation_keys,
 };
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};

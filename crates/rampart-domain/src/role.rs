@@ -59,6 +59,7 @@ wire_enum!(
         VerifyEvidence => "verify_evidence",
         HoldEvidence => "hold_evidence",
         DisposeEvidence => "dispose_evidence",
+        ManageIntake => "manage_intake",
     }
 );
 
@@ -88,7 +89,7 @@ impl Action {
             VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],
             HoldEvidence | DisposeEvidence => &[IsirtManager],
             ReadJournal => &[Auditor, Admin],
-            ManageUsers => &[Admin],
+            ManageUsers | ManageIntake => &[Admin],
         }
     }
 }

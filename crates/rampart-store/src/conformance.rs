@@ -23,8 +23,8 @@ use serde_json::json;
 use crate::journal::{self, Verification};
 use crate::sql::{Dialect, SqlBackend, SqlStore};
 use crate::{
-    ApiToken, Decision, Entity, EntityRef, EventQuery, IncidentQuery, JournalDraft, JournalQuery,
-    Store, StoreError, UnitOfWork, User, Write,
+    ApiToken, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
+    JournalDraft, JournalQuery, Store, StoreError, UnitOfWork, User, Write,
 };
 
 /// Expands the suite into `#[tokio::test]` functions. `$open` is an async
@@ -44,7 +44,8 @@ macro_rules! conformance_suite {
             tampering_is_located,
             journal_is_append_only,
             users_and_tokens,
-            evidence_and_checkpoints
+            evidence_and_checkpoints,
+            repeats_correlation_and_dead_letters
         );
     };
     (@tests $open:expr; $($name:ident),+) => {
@@ -855,4 +856,150 @@ pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
             .await
             .is_err()
     );
+}
+
+/// A unit that reports a sensor alert, or counts a repeat of the stored one
+/// (giving its number back), and records what it correlated with.
+fn alert(reference: &str, ip: &str) -> UnitOfWork {
+    let actor = reporter();
+    let body = json!({"title": "alert", "description": "x",
+        "source": {"kind": "sensor", "name": "ids", "ref": reference},
+        "observables": [{"type": "ip", "value": ip}], "assets": ["Web Server"]});
+    let report: EventReport = serde_json::from_value(body).unwrap();
+    let keys = rampart_domain::report_correlation_keys(&report);
+    UnitOfWork::new(
+        actor.name.clone(),
+        vec![EntityRef::EventBySource {
+            name: "ids".into(),
+            reference: reference.into(),
+        }],
+        vec![NumberKind::Event],
+        move |mut ctx| {
+            if let Some(Entity::Event(mut first)) = ctx.loaded[0].take() {
+                first.repeated(ctx.now);
+                return Ok(Decision {
+                    journal: vec![JournalDraft {
+                        action: "event.repeated".into(),
+                        entity: first.number.to_string(),
+                        payload: json!({"occurrences": first.occurrences}),
+                    }],
+                    writes: vec![Write::Update(Entity::Event(first)), Write::ReleaseNumbers],
+                });
+            }
+            let number = ctx.event_number(0)?;
+            let mut event = Event::report(number, report, &actor, ctx.now);
+            event.related = rampart_domain::correlate(&ctx.correlated);
+            Ok(Decision {
+                journal: vec![JournalDraft {
+                    action: "event.reported".into(),
+                    entity: number.to_string(),
+                    payload: serde_json::to_value(&event).unwrap(),
+                }],
+                writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+            })
+        },
+    )
+    .correlating(CorrelationQuery {
+        keys,
+        since: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+    })
+}
+
+pub async fn repeats_correlation_and_dead_letters<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    let event = |c: crate::Committed| c.entities.into_iter().next().unwrap().into_event().unwrap();
+    let first = event(store.execute(alert("r1", "192.0.2.1")).await.unwrap());
+    assert_eq!((first.number.seq(), first.occurrences), (1, 1));
+    assert!(first.related.is_empty());
+
+    // Concurrent repeats of one alert land on the first event and use up no number.
+    let repeats: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.execute(alert("r1", "192.0.2.1")).await })
+        })
+        .collect();
+    for r in repeats {
+        assert_eq!(event(r.await.unwrap().unwrap()).number, first.number);
+    }
+    let stored = store
+        .get(&EntityRef::Event(first.number))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_event()
+        .unwrap();
+    assert_eq!(stored.occurrences, 21);
+    assert!(stored.last_seen.is_some());
+
+    // A new alert sharing the address or the asset is related to the open one; its number follows on.
+    let second = event(store.execute(alert("r2", "192.0.2.1")).await.unwrap());
+    assert_eq!(second.number.seq(), 2);
+    assert_eq!(second.related.len(), 1);
+    assert_eq!(second.related[0].number, first.number.to_string());
+    assert_eq!(
+        second.related[0].shared,
+        ["asset:web server", "ip:192.0.2.1"]
+    );
+    let third = event(store.execute(alert("r3", "192.0.2.77")).await.unwrap());
+    assert_eq!(third.number.seq(), 3);
+    let related: Vec<_> = third
+        .related
+        .iter()
+        .map(|c| (c.number.clone(), c.shared.clone()))
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (
+                first.number.to_string(),
+                vec!["asset:web server".to_owned()]
+            ),
+            (
+                second.number.to_string(),
+                vec!["asset:web server".to_owned()]
+            ),
+        ]
+    );
+    assert!(
+        matches!(
+            verify(&*store).await,
+            Verification::Intact { count: 23, .. }
+        ),
+        "{:?}",
+        verify(&*store).await
+    );
+
+    // Dead letters are kept outside the journal, newest first, with a cursor.
+    let before = journal_len(&*store).await;
+    for i in 0..3 {
+        let letter = DeadLetter {
+            id: None,
+            received_at: Timestamp::parse("2026-11-22T08:00:00Z").unwrap(),
+            transport: "syslog-tcp".into(),
+            peer: "127.0.0.1".into(),
+            reason: format!("bad {i}"),
+            raw: format!("raw {i}"),
+        };
+        store
+            .execute(UnitOfWork::new("system", vec![], vec![], move |_| {
+                Ok(Decision {
+                    writes: vec![Write::DeadLetter(letter)],
+                    journal: vec![],
+                })
+            }))
+            .await
+            .unwrap();
+    }
+    assert_eq!(journal_len(&*store).await, before);
+    assert_eq!(store.dead_letter_count().await.unwrap(), 3);
+    let page = store.dead_letters(None, 2).await.unwrap();
+    let reasons: Vec<_> = page.items.iter().map(|l| l.reason.as_str()).collect();
+    assert_eq!(reasons, ["bad 2", "bad 1"]);
+    let rest = store
+        .dead_letters(page.next_cursor.as_deref(), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(rest.items[0].raw, "raw 0");
+    assert!(rest.next_cursor.is_none());
 }

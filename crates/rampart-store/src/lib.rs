@@ -21,9 +21,10 @@ pub mod conformance;
 pub use error::StoreError;
 pub use journal::{JournalEntry, JournalQuery, Verification};
 pub use model::{
-    ApiToken, Checkpoint, Committed, Context, Counts, Credentials, Decision, Entity, EntityRef,
-    EventQuery, EvidenceQuery, IncidentQuery, IncidentSort, JournalDraft, MAX_EVIDENCE, MAX_PAGE,
-    Page, Session, SessionStage, Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
+    ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
+    Decision, Entity, EntityRef, EventQuery, EvidenceQuery, IncidentQuery, IncidentSort,
+    JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle, UnitOfWork, User,
+    VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
@@ -81,4 +82,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The checkpoint with the highest sequence number.
     async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// Dead letters of machine intake, newest first, with an id cursor.
+    async fn dead_letters(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<DeadLetter>, StoreError>;
+
+    /// How many dead letters are kept.
+    async fn dead_letter_count(&self) -> Result<u64, StoreError>;
 }

@@ -1,9 +1,9 @@
 //! What goes into and comes out of the store.
 
 use rampart_domain::{
-    Category, DomainError, Event, EventNumber, EventStatus, EvidenceItem, EvidenceNumber, Incident,
-    IncidentNumber, IncidentStatus, NumberKind, Role, SeverityClass, Timestamp, Vulnerability,
-    VulnerabilityNumber, VulnerabilityStatus,
+    Category, CorrelationHit, DomainError, Event, EventNumber, EventStatus, EvidenceItem,
+    EvidenceNumber, Incident, IncidentNumber, IncidentStatus, NumberKind, Role, RuleSet,
+    SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +120,24 @@ pub enum Entity {
     Throttle(Throttle),
     Evidence(Box<EvidenceItem>),
     Checkpoint(Checkpoint),
+    /// The categorization rules of machine intake.
+    Rules(RuleSet),
+}
+
+/// A machine message that could not be taken in, kept with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// Assigned by the store; absent before it is written.
+    #[serde(default)]
+    pub id: Option<i64>,
+    pub received_at: Timestamp,
+    /// `syslog-udp`, `syslog-tcp`.
+    pub transport: String,
+    /// The sender's address.
+    pub peer: String,
+    pub reason: String,
+    /// The message as received (invalid UTF-8 replaced), cut to the receiver's limit.
+    pub raw: String,
 }
 
 /// A signed statement that the journal had this head at this time.
@@ -154,6 +172,13 @@ pub enum EntityRef {
     Evidence(EvidenceNumber),
     /// By journal sequence number.
     Checkpoint(u64),
+    /// The first event a sensor sent under this reference (deduplication).
+    EventBySource {
+        name: String,
+        reference: String,
+    },
+    /// The categorization rules.
+    Rules,
 }
 
 impl Entity {
@@ -169,6 +194,7 @@ impl Entity {
             Entity::Throttle(t) => EntityRef::Throttle(t.key.clone()),
             Entity::Evidence(e) => EntityRef::Evidence(e.number),
             Entity::Checkpoint(c) => EntityRef::Checkpoint(c.seq),
+            Entity::Rules(_) => EntityRef::Rules,
         }
     }
 
@@ -248,6 +274,11 @@ pub enum Write {
     EndSessionsOf(String),
     /// Removes sessions that expired before this time.
     PurgeSessions(Timestamp),
+    /// Keeps a message that could not be taken in.
+    DeadLetter(DeadLetter),
+    /// The unit did not use the numbers it was allocated (a repeated alert):
+    /// they go back, so numbers stay gap-free.
+    ReleaseNumbers,
 }
 
 /// A journal entry before the store gives it its sequence number, time and hash.
@@ -277,6 +308,8 @@ pub struct Context {
     pub numbers: Vec<(u16, u32)>,
     /// The transaction's time.
     pub now: Timestamp,
+    /// Stored events sharing a key of [`UnitOfWork::correlate`].
+    pub correlated: Vec<CorrelationHit>,
 }
 
 impl Context {
@@ -327,7 +360,17 @@ pub struct UnitOfWork {
     pub actor: String,
     pub load: Vec<EntityRef>,
     pub allocate: Vec<NumberKind>,
+    /// Correlation keys to look up among stored events, inside the transaction.
+    pub correlate: Option<CorrelationQuery>,
     pub decide: Decide,
+}
+
+/// Which stored events to find for a new one: those with any of these keys
+/// (see `rampart_domain::correlation_keys`) reported since a time.
+#[derive(Debug, Clone)]
+pub struct CorrelationQuery {
+    pub keys: Vec<String>,
+    pub since: Timestamp,
 }
 
 impl std::fmt::Debug for UnitOfWork {
@@ -336,6 +379,7 @@ impl std::fmt::Debug for UnitOfWork {
             .field("actor", &self.actor)
             .field("load", &self.load)
             .field("allocate", &self.allocate)
+            .field("correlate", &self.correlate)
             .finish_non_exhaustive()
     }
 }
@@ -351,8 +395,15 @@ impl UnitOfWork {
             actor: actor.into(),
             load,
             allocate,
+            correlate: None,
             decide: Box::new(decide),
         }
+    }
+
+    /// Also looks up stored events sharing these keys (see [`Context::correlated`]).
+    pub fn correlating(mut self, query: CorrelationQuery) -> Self {
+        self.correlate = Some(query);
+        self
     }
 }
 

@@ -12,13 +12,17 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rampart_domain::{
-    Clock, DomainError, Event, EvidenceItem, Incident, NumberKind, Vulnerability,
+    Clock, CorrelationHit, DomainError, Event, EventStatus, EvidenceItem, Incident, IncidentStatus,
+    NumberKind, Vulnerability,
 };
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::journal::{GENESIS, canonical_json};
-use crate::model::{ApiToken, Checkpoint, Context, Counts, EvidenceQuery, IncidentSort, User};
+use crate::model::{
+    ApiToken, Checkpoint, Context, CorrelationQuery, Counts, DeadLetter, EvidenceQuery,
+    IncidentSort, User,
+};
 use crate::{
     Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery, MAX_PAGE,
     Page, Store, StoreError, UnitOfWork, VulnerabilityQuery, Write,
@@ -165,6 +169,23 @@ impl<B: SqlBackend> SqlStore<B> {
         paginate(rows, limit, |r| r[0].as_i64().unwrap_or(0).to_string())
     }
 
+    /// The number of rows of `table`.
+    async fn count(&self, table: &str) -> Result<u64, StoreError> {
+        let rows = self
+            .fetch(
+                &format!("SELECT COUNT(*) FROM {table}"),
+                &[],
+                &[ColType::Int],
+            )
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(SqlValue::as_i64)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0))
+    }
+
     async fn fetch(
         &self,
         sql: &str,
@@ -296,11 +317,16 @@ async fn run_unit<C: SqlConn>(
     for kind in &unit.allocate {
         numbers.push((year, next_number(conn, *kind, year).await?));
     }
+    let correlated = match &unit.correlate {
+        Some(query) => correlated(conn, query).await?,
+        None => vec![],
+    };
     let decide = unit.decide;
     let context = Context {
         loaded,
         numbers,
         now,
+        correlated,
     };
     let decision =
         std::panic::catch_unwind(AssertUnwindSafe(move || decide(context))).map_err(|_| {
@@ -335,6 +361,29 @@ async fn run_unit<C: SqlConn>(
                     &[SqlValue::text(before.to_rfc3339())],
                 )
                 .await?;
+                continue;
+            }
+            Write::DeadLetter(letter) => {
+                conn.execute(
+                    "INSERT INTO dead_letters (received_at, data) VALUES ($1, $2)",
+                    &[
+                        SqlValue::text(letter.received_at.to_rfc3339()),
+                        SqlValue::text(to_json(&letter)?),
+                    ],
+                )
+                .await?;
+                continue;
+            }
+            Write::ReleaseNumbers => {
+                // Inside the writer's transaction nobody else took a number
+                // since ours, so giving it back keeps the sequence gap-free.
+                for kind in unit.allocate.iter().rev() {
+                    conn.execute(
+                        "UPDATE counters SET next = next - 1 WHERE kind = $1 AND year = $2",
+                        &[SqlValue::text(kind.prefix()), SqlValue::int(year)],
+                    )
+                    .await?;
+                }
                 continue;
             }
         };
@@ -393,6 +442,106 @@ async fn next_number<C: SqlConn>(
         .ok_or_else(|| StoreError::Corrupt("number counter returned nothing".into()))
 }
 
+/// Most keys of one event that are looked up for correlation.
+const MAX_CORRELATION_KEYS: usize = 64;
+/// Most stored events looked at per key, newest first: a busy key (a shared
+/// C2 domain) costs the same as a quiet one.
+const PER_KEY: usize = 10;
+
+/// Stored events reported since `query.since` that share one of its keys,
+/// the newest [`PER_KEY`] per key, with their incident's status.
+async fn correlated<C: SqlConn>(
+    conn: &mut C,
+    query: &CorrelationQuery,
+) -> Result<Vec<CorrelationHit>, StoreError> {
+    if query.keys.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut params = vec![SqlValue::text(query.since.to_rfc3339())];
+    let parts: Vec<String> = query
+        .keys
+        .iter()
+        .take(MAX_CORRELATION_KEYS)
+        .enumerate()
+        .map(|(i, k)| {
+            params.push(SqlValue::text(k.clone()));
+            format!(
+                "SELECT * FROM (SELECT o.key, o.event FROM event_observables o \
+                 WHERE o.key = ${} AND o.reported_at >= $1 \
+                 ORDER BY o.reported_at DESC LIMIT {PER_KEY}) AS k{i}",
+                params.len()
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT h.key, e.number, e.status, e.incident, i.status \
+         FROM ({}) AS h JOIN events e ON e.number = h.event \
+         LEFT JOIN incidents i ON i.number = e.incident",
+        parts.join(" UNION ALL ")
+    );
+    let rows = conn
+        .fetch(
+            &sql,
+            &params,
+            &[
+                ColType::Text,
+                ColType::Text,
+                ColType::Text,
+                ColType::Text,
+                ColType::Text,
+            ],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let mut row = row.into_iter().map(SqlValue::into_string);
+            let mut next = || row.next().flatten();
+            let (key, event, status, incident, incident_status) =
+                (next(), next(), next(), next(), next());
+            let corrupt = || StoreError::Corrupt("correlation row is incomplete".into());
+            let status =
+                EventStatus::parse(&status.ok_or_else(corrupt)?).map_err(StoreError::Corrupt)?;
+            let incident = match (incident, incident_status) {
+                (Some(n), Some(s)) => {
+                    Some((n, IncidentStatus::parse(&s).map_err(StoreError::Corrupt)?))
+                }
+                _ => None,
+            };
+            Ok(CorrelationHit {
+                key: key.ok_or_else(corrupt)?,
+                event: event.ok_or_else(corrupt)?,
+                status,
+                incident,
+            })
+        })
+        .collect()
+}
+
+/// Indexes a new event's correlation keys, in one statement.
+async fn index_event<C: SqlConn>(conn: &mut C, event: &Event) -> Result<(), StoreError> {
+    let keys = rampart_domain::correlation_keys(event);
+    // Three parameters a row; SQLite allows 32,766 and PostgreSQL 65,535 per statement.
+    for chunk in keys.chunks(1_000) {
+        let mut params = Vec::with_capacity(chunk.len() * 3);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|key| {
+                params.push(SqlValue::text(event.number.to_string()));
+                params.push(SqlValue::text(key.clone()));
+                params.push(SqlValue::text(event.reported_at.to_rfc3339()));
+                let n = params.len();
+                format!("(${}, ${}, ${n})", n - 2, n - 1)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO event_observables (event, key, reported_at) VALUES {}",
+            rows.join(", ")
+        );
+        conn.execute(&sql, &params).await?;
+    }
+    Ok(())
+}
+
 /// Where a record lives: table, key column, key.
 fn location(key: &EntityRef) -> (&'static str, &'static str, String) {
     match key {
@@ -406,6 +555,9 @@ fn location(key: &EntityRef) -> (&'static str, &'static str, String) {
         EntityRef::Throttle(key) => ("login_throttle", "key", key.clone()),
         EntityRef::Evidence(n) => ("evidence", "number", n.to_string()),
         EntityRef::Checkpoint(seq) => ("checkpoints", "id", checkpoint_id(*seq)),
+        // Looked up by two columns in `load`; the number is the key otherwise.
+        EntityRef::EventBySource { reference, .. } => ("events", "source_ref", reference.clone()),
+        EntityRef::Rules => ("settings", "name", "categorization".to_owned()),
     }
 }
 
@@ -438,15 +590,27 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
         EntityRef::Throttle(key) => Entity::Throttle(parse(data, key)?),
         EntityRef::Evidence(n) => Entity::Evidence(Box::new(parse(data, &n.to_string())?)),
         EntityRef::Checkpoint(_) => Entity::Checkpoint(parse(data, "checkpoint")?),
+        EntityRef::EventBySource { reference, .. } => {
+            Entity::Event(Box::new(parse(data, reference)?))
+        }
+        EntityRef::Rules => Entity::Rules(parse(data, "categorization rules")?),
     })
 }
 
 async fn load<C: SqlConn>(conn: &mut C, key: &EntityRef) -> Result<Option<Entity>, StoreError> {
-    let (table, column, value) = location(key);
-    let sql = format!("SELECT data FROM {table} WHERE {column} = $1");
-    let rows = conn
-        .fetch(&sql, &[SqlValue::text(value)], &[ColType::Text])
-        .await?;
+    let rows = if let EntityRef::EventBySource { name, reference } = key {
+        conn.fetch(
+            "SELECT data FROM events WHERE source_name = $1 AND source_ref = $2 ORDER BY id LIMIT 1",
+            &[SqlValue::text(name.clone()), SqlValue::text(reference.clone())],
+            &[ColType::Text],
+        )
+        .await?
+    } else {
+        let (table, column, value) = location(key);
+        let sql = format!("SELECT data FROM {table} WHERE {column} = $1");
+        conn.fetch(&sql, &[SqlValue::text(value)], &[ColType::Text])
+            .await?
+    };
     match rows
         .into_iter()
         .next()
@@ -501,6 +665,10 @@ fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
                     "source_name",
                     opt(e.source.name.as_ref().map(ToString::to_string)),
                 ),
+                (
+                    "source_ref",
+                    opt(e.source.reference.as_ref().map(ToString::to_string)),
+                ),
                 ("submitted_by", opt(e.submitted_by.clone())),
                 ("reported_at", SqlValue::text(e.reported_at.to_rfc3339())),
                 ("incident", opt(e.incident.map(|n| n.to_string()))),
@@ -550,6 +718,7 @@ fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
             to_json(c)?,
         ),
         Entity::User(u) => (vec![], to_json(u)?),
+        Entity::Rules(r) => (vec![], to_json(r)?),
         Entity::Credentials(c) => (vec![], to_json(c)?),
         Entity::Throttle(t) => (vec![], to_json(t)?),
         Entity::Session(s) => (
@@ -586,6 +755,9 @@ async fn insert<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreEr
     params.extend(cols.into_iter().map(|(_, v)| v));
     params.push(SqlValue::text(data));
     conn.execute(&sql, &params).await?;
+    if let Entity::Event(event) = entity {
+        index_event(conn, event).await?;
+    }
     Ok(())
 }
 
@@ -865,15 +1037,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
     }
 
     async fn user_count(&self) -> Result<u64, StoreError> {
-        let rows = self
-            .fetch("SELECT COUNT(*) FROM users", &[], &[ColType::Int])
-            .await?;
-        Ok(rows
-            .first()
-            .and_then(|r| r.first())
-            .and_then(SqlValue::as_i64)
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0))
+        self.count("users").await
     }
 
     async fn list_users(&self) -> Result<Vec<User>, StoreError> {
@@ -1014,6 +1178,49 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         documents(rows, "checkpoint")
     }
 
+    async fn dead_letters(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<DeadLetter>, StoreError> {
+        let mut f = Filter::default();
+        if let Some(c) = parse_cursor(cursor, 1)? {
+            f.and("id < ?", vec![SqlValue::int(c[0])]);
+        }
+        let sql = format!(
+            "SELECT id, data FROM dead_letters{} ORDER BY id DESC",
+            f.sql()
+        );
+        let sql = sql + &f.limit(limit);
+        let rows = self
+            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
+            .await?;
+        let size = page_size(limit) as usize;
+        let more = rows.len() > size;
+        let mut items = Vec::with_capacity(size.min(rows.len()));
+        for row in rows.into_iter().take(size) {
+            let mut row = row.into_iter();
+            let id = row.next().and_then(|v| v.as_i64());
+            let data = row
+                .next()
+                .and_then(SqlValue::into_string)
+                .ok_or_else(|| StoreError::Corrupt("dead letter without data".into()))?;
+            let mut letter: DeadLetter = parse(&data, "dead letter")?;
+            letter.id = id;
+            items.push(letter);
+        }
+        let next_cursor = if more {
+            items.last().and_then(|l| l.id).map(|id| id.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn dead_letter_count(&self) -> Result<u64, StoreError> {
+        self.count("dead_letters").await
+    }
+
     async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
         let rows = self
             .fetch(
@@ -1072,6 +1279,7 @@ macro_rules! embedded_migrator {
                     "evidence",
                     include_str!("../migrations/0003_evidence.sql"),
                 ),
+                step(4, "intake", include_str!("../migrations/0004_intake.sql")),
             ])
         }
     };
