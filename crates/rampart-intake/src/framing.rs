@@ -1,0 +1,445 @@
+//! Cutting a TCP syslog stream into messages (RFC 6587).
+//!
+//! Senders frame messages in one of two ways, and some switch between them:
+//! octet counting (`<length> SP <length bytes>`) or non-transparent framing,
+//! where a message ends at LF (a trailing CR is dropped) or at NUL. Syslog
+//! messages begin with `<`, so a frame that begins with a digit is
+//! octet-counted and any other frame is a line; the choice is made afresh
+//! for every frame.
+//!
+//! A bad frame costs only itself: after an over-long frame or a malformed
+//! count the decoder skips to where the next frame must begin (past the
+//! counted bytes, or past the next LF) and carries on.
+
+/// Most digits accepted in an octet count (a count up to 9 999 999 999).
+const MAX_COUNT_DIGITS: usize = 10;
+
+/// Bytes a frame may have beyond its content: a count and its space, or a CR.
+pub const FRAME_OVERHEAD: usize = MAX_COUNT_DIGITS + 1;
+
+/// Why bytes of the stream did not make a frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// The frame was skipped; the decoder resynchronised after it.
+    #[error("frame longer than the limit of {limit} bytes")]
+    TooLong { limit: usize },
+    /// The frame began with a digit but not with a valid `<count> SP`; the
+    /// decoder skipped to the next LF.
+    #[error("invalid octet count: {0}")]
+    InvalidOctetCount(String),
+    /// The stream ended before the announced number of bytes arrived.
+    #[error("stream ended inside a frame: {expected} bytes announced, {received} received")]
+    Truncated { expected: usize, received: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// At the beginning of a frame.
+    Start,
+    /// Dropping bytes up to and including the next LF or NUL.
+    SkipLine,
+    /// Dropping this many more bytes of an over-long counted frame.
+    SkipBytes(usize),
+}
+
+/// An incremental decoder for a syslog byte stream.
+///
+/// Feed it with [`Framer::push`], then call [`Framer::next_frame`] until it
+/// returns `None`; at that point it holds at most `max_message` +
+/// [`FRAME_OVERHEAD`] bytes. At the end of the stream, [`Framer::finish`]
+/// yields what is left, including a last line without a terminator.
+#[derive(Debug, Clone)]
+pub struct Framer {
+    max: usize,
+    buf: Vec<u8>,
+    /// Where the unread part of `buf` begins.
+    pos: usize,
+    state: State,
+}
+
+impl Framer {
+    /// A decoder that refuses frames longer than `max_message` bytes.
+    pub fn new(max_message: usize) -> Self {
+        Self {
+            max: max_message,
+            buf: Vec::new(),
+            pos: 0,
+            state: State::Start,
+        }
+    }
+
+    /// Appends bytes read from the stream.
+    pub fn push(&mut self, mut bytes: &[u8]) {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        // While skipping with nothing buffered, drop bytes without copying them,
+        // so one large read of garbage never lands in the buffer.
+        if self.buf.is_empty() {
+            match self.state {
+                State::Start => {}
+                State::SkipBytes(n) => {
+                    let k = n.min(bytes.len());
+                    bytes = &bytes[k..];
+                    self.state = if k == n {
+                        State::Start
+                    } else {
+                        State::SkipBytes(n - k)
+                    };
+                }
+                State::SkipLine => match bytes.iter().position(|&b| is_terminator(b)) {
+                    Some(i) => {
+                        bytes = &bytes[i + 1..];
+                        self.state = State::Start;
+                    }
+                    None => bytes = &[],
+                },
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, an error for a frame that was skipped, or
+    /// `None` when more bytes are needed.
+    pub fn next_frame(&mut self) -> Option<Result<Vec<u8>, FrameError>> {
+        self.step(false)
+    }
+
+    /// Ends the stream: the frames still buffered, then the last
+    /// unterminated line (or a [`FrameError::Truncated`] for a counted frame
+    /// that did not arrive whole).
+    pub fn finish(mut self) -> impl Iterator<Item = Result<Vec<u8>, FrameError>> {
+        std::iter::from_fn(move || self.step(true))
+    }
+
+    fn step(&mut self, eof: bool) -> Option<Result<Vec<u8>, FrameError>> {
+        loop {
+            let data = &self.buf[self.pos..];
+            match self.state {
+                State::SkipBytes(n) => {
+                    let k = n.min(data.len());
+                    self.pos += k;
+                    if k < n {
+                        self.state = State::SkipBytes(n - k);
+                        return None;
+                    }
+                    self.state = State::Start;
+                }
+                State::SkipLine => match data.iter().position(|&b| is_terminator(b)) {
+                    Some(i) => {
+                        self.pos += i + 1;
+                        self.state = State::Start;
+                    }
+                    None => {
+                        self.pos = self.buf.len();
+                        return None;
+                    }
+                },
+                State::Start => {
+                    let first = *data.first()?;
+                    let (result, next) = if first.is_ascii_digit() {
+                        self.counted(eof)?
+                    } else {
+                        match self.line(eof)? {
+                            // An empty line (a keep-alive, or the LF after a counted frame).
+                            (Ok(line), _) if line.is_empty() => continue,
+                            other => other,
+                        }
+                    };
+                    self.state = next;
+                    if self.pos == self.buf.len() {
+                        self.buf.clear();
+                        self.pos = 0;
+                    }
+                    return Some(result);
+                }
+            }
+        }
+    }
+
+    /// An octet-counted frame at `pos`; `None` when more bytes are needed.
+    fn counted(&mut self, eof: bool) -> Option<(Result<Vec<u8>, FrameError>, State)> {
+        let data = &self.buf[self.pos..];
+        let digits = data.iter().take_while(|b| b.is_ascii_digit()).count();
+        let invalid =
+            |why: String| Some((Err(FrameError::InvalidOctetCount(why)), State::SkipLine));
+        if digits > MAX_COUNT_DIGITS {
+            return invalid(format!("more than {MAX_COUNT_DIGITS} digits"));
+        }
+        let Some(&after) = data.get(digits) else {
+            if eof {
+                self.pos = self.buf.len();
+                return invalid("the stream ended inside the count".to_owned());
+            }
+            return None;
+        };
+        if after != b' ' {
+            return invalid(format!(
+                "the count is followed by byte 0x{after:02x} instead of a space"
+            ));
+        }
+        if data.first() == Some(&b'0') {
+            return invalid("the count must not begin with 0".to_owned());
+        }
+        let count = std::str::from_utf8(&data[..digits])
+            .ok()
+            .and_then(|d| d.parse::<usize>().ok());
+        let Some(count) = count else {
+            return invalid("the count is too large".to_owned());
+        };
+        let header = digits + 1;
+        if count > self.max {
+            self.pos += header;
+            return Some((
+                Err(FrameError::TooLong { limit: self.max }),
+                State::SkipBytes(count),
+            ));
+        }
+        let available = data.len() - header;
+        if available < count {
+            if eof {
+                self.pos = self.buf.len();
+                return Some((
+                    Err(FrameError::Truncated {
+                        expected: count,
+                        received: available,
+                    }),
+                    State::Start,
+                ));
+            }
+            return None;
+        }
+        let frame = data[header..header + count].to_vec();
+        self.pos += header + count;
+        Some((Ok(frame), State::Start))
+    }
+
+    /// A line at `pos`; `None` when more bytes are needed.
+    fn line(&mut self, eof: bool) -> Option<(Result<Vec<u8>, FrameError>, State)> {
+        let data = &self.buf[self.pos..];
+        let (line, consumed) = match data.iter().position(|&b| is_terminator(b)) {
+            Some(i) => (&data[..i], i + 1),
+            None if data.len() > self.max + 1 => {
+                // Too long already, terminator or not: drop it and what follows up to the LF.
+                self.pos = self.buf.len();
+                return Some((
+                    Err(FrameError::TooLong { limit: self.max }),
+                    State::SkipLine,
+                ));
+            }
+            None if eof => (data, data.len()),
+            None => return None,
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let result = if line.len() > self.max {
+            Err(FrameError::TooLong { limit: self.max })
+        } else {
+            Ok(line.to_vec())
+        };
+        self.pos += consumed;
+        Some((result, State::Start))
+    }
+
+    /// Bytes held and not yet returned as frames.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+}
+
+fn is_terminator(b: u8) -> bool {
+    b == b'\n' || b == 0
+}
+
+/// Takes the frames out of a finished decoder, for tests.
+#[cfg(test)]
+fn drain(framer: &mut Framer) -> Vec<Result<Vec<u8>, FrameError>> {
+    std::iter::from_fn(|| framer.next_frame()).collect()
+}
+
+/// Everything a whole stream decodes to.
+#[cfg(test)]
+fn decode_all(max: usize, chunks: &[&[u8]]) -> Vec<Result<Vec<u8>, FrameError>> {
+    let mut framer = Framer::new(max);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        framer.push(chunk);
+        out.extend(drain(&mut framer));
+        assert!(framer.buffered() <= max + FRAME_OVERHEAD);
+    }
+    out.extend(framer.finish());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ok(s: &str) -> Result<Vec<u8>, FrameError> {
+        Ok(s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn lines_end_at_lf_crlf_or_nul() {
+        let got = decode_all(100, &[b"<13>one\n<13>two\r\n<13>three\0\n\r\n<13>four"]);
+        assert_eq!(
+            got,
+            [
+                ok("<13>one"),
+                ok("<13>two"),
+                ok("<13>three"),
+                ok("<13>four")
+            ]
+        );
+    }
+
+    #[test]
+    fn counted_frames_may_contain_newlines_and_mix_with_lines() {
+        let got = decode_all(100, &[b"10 <13>a\nb\r\nc<13>line\n5 <13>x"]);
+        assert_eq!(got, [ok("<13>a\nb\r\nc"), ok("<13>line"), ok("<13>x")]);
+    }
+
+    #[test]
+    fn frames_split_anywhere_come_out_whole() {
+        let stream = b"8 <13>abcd<13>line\r\n";
+        for cut in 0..stream.len() {
+            let (a, b) = stream.split_at(cut);
+            assert_eq!(
+                decode_all(100, &[a, b]),
+                [ok("<13>abcd"), ok("<13>line")],
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_over_long_line_is_skipped_and_the_next_one_kept() {
+        let long = format!("<13>{}\n<13>ok\n", "x".repeat(50));
+        let got = decode_all(10, &[long.as_bytes()]);
+        assert_eq!(got, [Err(FrameError::TooLong { limit: 10 }), ok("<13>ok")]);
+        // The same, arriving byte by byte: the long line is never held whole.
+        let chunks: Vec<&[u8]> = long.as_bytes().chunks(1).collect();
+        assert_eq!(decode_all(10, &chunks), got);
+    }
+
+    #[test]
+    fn an_over_long_counted_frame_is_skipped_by_its_count() {
+        let stream = format!("20 <13>{}\n7 <13>abc", "y\n".repeat(8));
+        let got = decode_all(10, &[stream.as_bytes()]);
+        assert_eq!(got, [Err(FrameError::TooLong { limit: 10 }), ok("<13>abc")]);
+        let chunks: Vec<&[u8]> = stream.as_bytes().chunks(3).collect();
+        assert_eq!(decode_all(10, &chunks), got);
+    }
+
+    #[test]
+    fn a_bad_count_resynchronises_at_the_next_lf() {
+        let got = decode_all(100, &[b"12x garbage\n<13>next\n012 <13>zero\n<13>after"]);
+        assert!(
+            matches!(got[0], Err(FrameError::InvalidOctetCount(_))),
+            "{got:?}"
+        );
+        assert_eq!(got[1], ok("<13>next"));
+        assert!(
+            matches!(got[2], Err(FrameError::InvalidOctetCount(_))),
+            "{got:?}"
+        );
+        assert_eq!(got[3], ok("<13>after"));
+        assert_eq!(got.len(), 4);
+        let long = decode_all(100, &[b"123456789012 x\n<13>y\n"]);
+        assert!(matches!(long[0], Err(FrameError::InvalidOctetCount(_))));
+        assert_eq!(long[1], ok("<13>y"));
+    }
+
+    #[test]
+    fn a_cut_counted_frame_is_reported_at_the_end() {
+        assert_eq!(
+            decode_all(100, &[b"10 <13>ab"]),
+            [Err(FrameError::Truncated {
+                expected: 10,
+                received: 6
+            })]
+        );
+        assert!(matches!(
+            decode_all(100, &[b"42"])[..],
+            [Err(FrameError::InvalidOctetCount(_))]
+        ));
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_limit_passes() {
+        assert_eq!(decode_all(8, &[b"<13>abcd\r", b"\n"]), [ok("<13>abcd")]);
+        assert_eq!(
+            decode_all(8, &[b"<13>abcde\n<1>x\n"]),
+            [Err(FrameError::TooLong { limit: 8 }), ok("<1>x")]
+        );
+    }
+
+    /// A frame that either framing can carry: begins with `<`, no LF or NUL,
+    /// no trailing CR.
+    fn frame() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            any::<u8>().prop_filter("terminator", |b| !is_terminator(*b)),
+            0..60,
+        )
+        .prop_map(|mut body| {
+            while body.last() == Some(&b'\r') {
+                body.pop();
+            }
+            let mut f = b"<1>".to_vec();
+            f.extend(body);
+            f
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn framing_round_trips(
+            frames in proptest::collection::vec((frame(), any::<bool>(), any::<bool>()), 0..12),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let mut stream = Vec::new();
+            for (f, counted, crlf) in &frames {
+                if *counted {
+                    stream.extend(format!("{} ", f.len()).as_bytes());
+                    stream.extend(f);
+                } else {
+                    stream.extend(f);
+                    stream.extend(if *crlf { &b"\r\n"[..] } else { &b"\n"[..] });
+                }
+            }
+            let mut points: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
+            points.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut last = 0;
+            for p in points {
+                chunks.push(&stream[last..p]);
+                last = p;
+            }
+            chunks.push(&stream[last..]);
+            let want: Vec<_> = frames.iter().map(|(f, _, _)| Ok(f.clone())).collect();
+            prop_assert_eq!(decode_all(200, &chunks), want);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_stay_bounded(
+            chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..8),
+            max in 0usize..40,
+        ) {
+            let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+            for frame in decode_all(max, &chunks).into_iter().flatten() {
+                prop_assert!(frame.len() <= max);
+            }
+        }
+
+        #[test]
+        fn digit_heavy_bytes_never_panic(
+            stream in proptest::collection::vec(prop::sample::select(&b"0123456789 \r\n<>x\0"[..]), 0..200),
+            max in 0usize..30,
+        ) {
+            for frame in decode_all(max, &[&stream]).into_iter().flatten() {
+                prop_assert!(frame.len() <= max);
+            }
+        }
+    }
+}
