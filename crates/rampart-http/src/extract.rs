@@ -50,7 +50,7 @@ impl OptionalFromRequestParts<AppState> for Caller {
 
 /// Turns a serde error at a path into a field error: a missing field is named
 /// by its own path, not its parent's.
-fn field_error(path: &serde_path_to_error::Path, message: String) -> FieldError {
+pub(crate) fn field_error(path: &serde_path_to_error::Path, message: String) -> FieldError {
     let mut field = path.to_string();
     if field == "." {
         field = String::new();

@@ -7,8 +7,10 @@ pub mod auth;
 pub mod error;
 pub mod evidence;
 pub mod extract;
+pub mod intake;
 pub mod people;
 pub mod service;
+pub mod syslog;
 pub mod web;
 
 use std::sync::Arc;

@@ -25,7 +25,7 @@ use crate::auth;
 pub const ANONYMOUS: &str = "anonymous";
 
 /// Names Rampart itself acts under; no user may take them.
-pub const RESERVED_NAMES: [&str; 3] = [ANONYMOUS, "public", "system"];
+pub const RESERVED_NAMES: [&str; 4] = [ANONYMOUS, "public", "system", crate::syslog::SYSLOG_ACTOR];
 
 /// A committed change, announced to live pages (the record and what happened to it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,9 +42,12 @@ pub struct Service {
     pub(crate) settings: crate::people::AuthSettings,
     changes: tokio::sync::broadcast::Sender<Change>,
     pub(crate) vault: Option<Arc<crate::evidence::Vault>>,
+    pub(crate) intake: crate::intake::IntakeSettings,
+    pub(crate) rules: Arc<crate::intake::RulesCache>,
+    pub(crate) syslog_counters: Arc<crate::syslog::SyslogCounters>,
 }
 
-fn to_value<T: Serialize>(value: &T) -> Value {
+pub(crate) fn to_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
@@ -60,7 +63,7 @@ pub(crate) fn not_found(what: impl std::fmt::Display) -> StoreError {
     StoreError::Domain(DomainError::NotFound(what.to_string()))
 }
 
-fn first(committed: Committed) -> Result<Entity, StoreError> {
+pub(crate) fn first(committed: Committed) -> Result<Entity, StoreError> {
     committed
         .entities
         .into_iter()
@@ -133,7 +136,16 @@ impl Service {
             settings,
             changes,
             vault: None,
+            intake: crate::intake::IntakeSettings::default(),
+            rules: Arc::default(),
+            syslog_counters: Arc::default(),
         }
+    }
+
+    /// The same service with these intake settings.
+    pub fn with_intake(mut self, intake: crate::intake::IntakeSettings) -> Self {
+        self.intake = intake;
+        self
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -287,39 +299,13 @@ impl Service {
 
     // ----- events -------------------------------------------------------------
 
+    /// Reports an event; a repeated sensor alert is folded into its first event.
     pub async fn report_event(
         &self,
         actor: &Actor,
         report: EventReport,
     ) -> Result<Event, StoreError> {
-        actor.require(Action::ReportEvent)?;
-        report.validate(self.clock.now())?;
-        let reporter = actor.clone();
-        let journal_actor = if report.anonymous {
-            ANONYMOUS.to_owned()
-        } else {
-            actor.name.clone()
-        };
-        let unit = UnitOfWork::new(journal_actor, vec![], vec![NumberKind::Event], move |ctx| {
-            let number = ctx.event_number(0)?;
-            let event = Event::report(number, report, &reporter, ctx.now);
-            // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
-            let mut payload = to_value(&event);
-            if event.anonymous
-                && let Some(map) = payload.as_object_mut()
-            {
-                map.remove("reporter");
-                map.remove("submitted_by");
-            }
-            Ok(Decision {
-                journal: vec![draft("event.reported", number, payload)],
-                writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
-            })
-        });
-        let event = first(self.run(unit).await?)?
-            .into_event()
-            .ok_or_else(|| not_found("event"))?;
-        Ok(event.visible_to(actor))
+        Ok(self.ingest(actor, report).await?.into_event())
     }
 
     pub async fn get_event(&self, actor: &Actor, number: EventNumber) -> Result<Event, StoreError> {

@@ -1,68 +1,80 @@
-//! Event intake throughput through the real HTTP API (`POST /api/v1/events`).
+//! Machine intake throughput, measured against the storage limit.
 //!
-//! Runs the server in-process on loopback and reports events per second and
-//! per-request latency for one client and for 32 concurrent clients, on SQLite
-//! and (when `RAMPART_TEST_DATABASE_URL` is set) on PostgreSQL. Afterwards the
-//! journal is verified: its length must equal the setup entries plus every
-//! acknowledged report, so nothing that got a 201 was lost.
+//! For SQLite and (when `RAMPART_TEST_DATABASE_URL` is set) PostgreSQL, in one
+//! run on the same machine:
+//! - (a) the storage limit: the same rows (event + journal entry) committed
+//!   straight through the store, many units in flight so they share commits;
+//! - (b) HTTP batch intake: `POST /api/v1/events/batch`, 1,000 events a request;
+//! - (c) single-event `POST /api/v1/events` from 64 keep-alive clients;
+//! - (d) syslog over TCP (four connections) and UDP.
 //!
-//! `RAMPART_BENCH_EVENTS` sets the base count N (default 2000): N events
-//! sequentially, 10 N spread over the concurrent clients.
+//! Every alert carries its own sensor reference, an address and an asset, so
+//! deduplication and correlation run as they would in production. Afterwards
+//! the journal is verified: its length must equal the setup entries plus
+//! every acknowledged event, so nothing acknowledged was lost.
+//!
+//! `RAMPART_BENCH_EVENTS` sets the count per scenario (default 20000).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use rampart_domain::{Actor, Clock, Role, SystemClock};
+use rampart_domain::{Actor, Clock, Event, EventReport, NumberKind, Role, SystemClock};
+use rampart_http::syslog::{SyslogSettings, start as start_syslog};
 use rampart_http::{AppState, Service};
-use rampart_store::{Store, Verification};
+use rampart_store::{Decision, Entity, JournalDraft, Store, UnitOfWork, Verification, Write};
 use reqwest::StatusCode;
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
 
-const DEFAULT_EVENTS: usize = 2_000;
-const CONCURRENT_FACTOR: usize = 10;
-const CLIENTS: usize = 32;
-const WARMUP: usize = 100;
+const DEFAULT_EVENTS: usize = 20_000;
+const CLIENTS: usize = 64;
+const BATCH: usize = 1_000;
+const BATCH_CLIENTS: usize = 4;
+const TCP_CONNECTIONS: usize = 4;
+const WARMUP: usize = 200;
 const BODY_LIMIT: usize = 1 << 20;
 
 fn main() -> anyhow::Result<()> {
-    let base = match std::env::var("RAMPART_BENCH_EVENTS") {
+    let count = match std::env::var("RAMPART_BENCH_EVENTS") {
         Ok(v) => v
             .parse::<usize>()
             .with_context(|| format!("RAMPART_BENCH_EVENTS must be a count, got `{v}`"))?,
         Err(_) => DEFAULT_EVENTS,
     };
-    if base == 0 {
-        bail!("RAMPART_BENCH_EVENTS must be at least 1");
+    if count < CLIENTS {
+        bail!("RAMPART_BENCH_EVENTS must be at least {CLIENTS}");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(base))
+    runtime.block_on(run(count))
 }
 
-async fn run(base: usize) -> anyhow::Result<()> {
+async fn run(count: usize) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut intact = true;
 
     let dir = tempfile::TempDir::new()?;
     let store: Arc<dyn Store> =
         Arc::new(rampart_store_sqlite::open(dir.path(), clock.clone()).await?);
-    intact &= bench_backend("sqlite", store, clock.clone(), base).await?;
+    intact &= bench_backend("sqlite", store, clock.clone(), count).await?;
 
     // Kept alive until the PostgreSQL run is over; dropping it drops the database.
     match rampart_store_pg::testing::TestDatabase::create("intake benchmark").await {
         Some(db) => {
             let store: Arc<dyn Store> =
                 Arc::new(rampart_store_pg::open(db.url(), clock.clone()).await?);
-            intact &= bench_backend("postgres", store, clock, base).await?;
+            intact &= bench_backend("postgres", store, clock, count).await?;
         }
         None => println!("postgres: skipped (set RAMPART_TEST_DATABASE_URL)"),
     }
 
     println!(
-        "note: in-process server on 127.0.0.1, keep-alive HTTP/1.1 clients sharing the host's {} cores; \
-         {WARMUP} warm-up events per backend; latency is per request, send to full response body",
+        "note: in-process server on 127.0.0.1 sharing the host's {} cores with its clients; \
+         latency is per request (a whole batch for (b), per unit for (a)); \
+         syslog has no answer, so (d) is the time until every message was stored",
         std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get),
     );
     if !intact {
@@ -71,12 +83,12 @@ async fn run(base: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs both scenarios against one store; returns whether the journal holds every acknowledged event.
+/// Runs every scenario against one store; returns whether the journal holds every acknowledged event.
 async fn bench_backend(
     backend: &str,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    base: usize,
+    count: usize,
 ) -> anyhow::Result<bool> {
     let service = Arc::new(Service::new(store.clone(), clock));
     service.bootstrap_admin().await?;
@@ -87,9 +99,9 @@ async fn bench_backend(
     let before = journal_count(store.as_ref()).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/api/v1/events", listener.local_addr()?);
+    let base = format!("http://{}/api/v1", listener.local_addr()?);
     let app = rampart_http::app(AppState {
-        service,
+        service: service.clone(),
         body_limit: BODY_LIMIT,
         web: rampart_http::web::WebSettings::default(),
     });
@@ -101,9 +113,9 @@ async fn bench_backend(
             })
             .await
     });
-
     let target = Target {
-        url: Arc::new(url),
+        url: Arc::new(format!("{base}/events")),
+        batch_url: Arc::new(format!("{base}/events/batch")),
         secret: Arc::new(secret),
         label: Arc::new(backend.to_owned()),
     };
@@ -113,14 +125,22 @@ async fn bench_backend(
     acknowledged += warmup.ok;
     report_failures(backend, "warm-up", &warmup);
 
-    let sequential = drive(&target, "seq", 1, base).await?;
-    acknowledged += sequential.ok;
-    print_line(backend, "sequential", &sequential);
+    let raw = raw_store(store.as_ref(), backend, count).await;
+    acknowledged += raw.ok;
+    print_line(backend, "(a) store", &raw);
 
-    let per_client = (base * CONCURRENT_FACTOR).div_ceil(CLIENTS);
-    let concurrent = drive(&target, "conc", CLIENTS, per_client).await?;
-    acknowledged += concurrent.ok;
-    print_line(backend, &format!("{CLIENTS} clients"), &concurrent);
+    let batches = drive_batches(&target, count).await?;
+    acknowledged += batches.ok;
+    print_line(backend, "(b) batch", &batches);
+
+    let single = drive(&target, "single", CLIENTS, count / CLIENTS).await?;
+    acknowledged += single.ok;
+    print_line(backend, "(c) single", &single);
+
+    let (tcp, udp) = syslog(&service, backend, count).await?;
+    acknowledged += tcp.ok + udp.ok;
+    print_line(backend, "(d) syslog/tcp", &tcp);
+    print_line(backend, "(d) syslog/udp", &udp);
 
     let _ = stop.send(());
     server.await??;
@@ -129,21 +149,236 @@ async fn bench_backend(
     match rampart_store::journal::verify(store.as_ref()).await? {
         Verification::Intact { count, head } if count == expected => {
             println!(
-                "{backend:<11} journal      intact, {count} entries = {before} setup + {acknowledged} acknowledged, head {head}"
+                "{backend:<9} journal          intact, {count} entries = {before} setup + {acknowledged} acknowledged, head {head}"
             );
             Ok(true)
         }
         Verification::Intact { count, head } => {
             println!(
-                "{backend:<11} journal      MISMATCH: {count} entries, expected {expected} ({before} setup + {acknowledged} acknowledged), head {head}"
+                "{backend:<9} journal          MISMATCH: {count} entries, expected {expected} ({before} setup + {acknowledged} acknowledged), head {head}"
             );
             Ok(false)
         }
         broken @ Verification::Broken { .. } => {
-            println!("{backend:<11} journal      {broken}");
+            println!("{backend:<9} journal          {broken}");
             Ok(false)
         }
     }
+}
+
+/// (a) The same rows the API writes (event + journal entry), committed
+/// straight through the store with many units in flight.
+async fn raw_store(store: &dyn Store, backend: &str, count: usize) -> Outcome {
+    let actor = Actor::new("bench", vec![Role::Reporter]);
+    let start = Instant::now();
+    let mut out = Outcome::default();
+    for wave in 0..count.div_ceil(BATCH) {
+        let units = (0..BATCH.min(count - wave * BATCH)).map(|i| {
+            let report: Result<EventReport, _> =
+                serde_json::from_value(report(backend, "raw", wave, i));
+            let actor = actor.clone();
+            async move {
+                let report = report.map_err(|e| e.to_string())?;
+                let unit = UnitOfWork::new(
+                    actor.name.clone(),
+                    vec![],
+                    vec![NumberKind::Event],
+                    move |ctx| {
+                        let number = ctx.event_number(0)?;
+                        let event = Event::report(number, report, &actor, ctx.now);
+                        Ok(Decision {
+                            journal: vec![JournalDraft {
+                                action: "event.reported".into(),
+                                entity: number.to_string(),
+                                payload: serde_json::to_value(&event).unwrap_or_default(),
+                            }],
+                            writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+                        })
+                    },
+                );
+                let started = Instant::now();
+                store.execute(unit).await.map_err(|e| e.to_string())?;
+                Ok::<_, String>(started.elapsed())
+            }
+        });
+        for result in futures_util::future::join_all(units).await {
+            out.sent += 1;
+            match result {
+                Ok(latency) => {
+                    out.ok += 1;
+                    out.latencies.push(latency);
+                }
+                Err(e) => out.failures.push(e),
+            }
+        }
+    }
+    out.elapsed = start.elapsed();
+    out.latencies.sort_unstable();
+    out
+}
+
+/// (b) Batches of [`BATCH`] events from [`BATCH_CLIENTS`] clients.
+async fn drive_batches(target: &Target, count: usize) -> anyhow::Result<Outcome> {
+    let requests = count.div_ceil(BATCH);
+    let start = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for client in 0..BATCH_CLIENTS {
+        let target = target.clone();
+        let http = client_for_one()?;
+        workers.spawn(async move {
+            let mut out = Outcome::default();
+            for r in (client..requests).step_by(BATCH_CLIENTS) {
+                let items: Vec<_> = (0..BATCH)
+                    .map(|i| report(&target.label, "batch", r, i))
+                    .collect();
+                let started = Instant::now();
+                let answer = async {
+                    let response = http
+                        .post(target.batch_url.as_str())
+                        .bearer_auth(target.secret.as_str())
+                        .json(&items)
+                        .send()
+                        .await?;
+                    let status = response.status();
+                    let body: serde_json::Value = response.json().await?;
+                    Ok::<_, reqwest::Error>((status, body))
+                }
+                .await;
+                out.latencies.push(started.elapsed());
+                out.sent += BATCH;
+                match answer {
+                    Ok((StatusCode::OK, body)) => {
+                        let created = body["created"].as_u64().unwrap_or(0) as usize;
+                        out.ok += created;
+                        if created != BATCH {
+                            out.failures
+                                .push(format!("batch: {} created of {BATCH}", created));
+                        }
+                    }
+                    Ok((status, body)) => out.failures.push(format!("{status}: {body}")),
+                    Err(e) => out.failures.push(format!("request error: {e}")),
+                }
+            }
+            out
+        });
+    }
+    let mut total = Outcome::default();
+    while let Some(done) = workers.join_next().await {
+        total.absorb(done?);
+    }
+    total.elapsed = start.elapsed();
+    total.latencies.sort_unstable();
+    Ok(total)
+}
+
+/// (d) Syslog lines over TCP, then datagrams over UDP; each timed until
+/// every message was stored.
+async fn syslog(
+    service: &Arc<Service>,
+    backend: &str,
+    count: usize,
+) -> anyhow::Result<(Outcome, Outcome)> {
+    let listening = start_syslog(
+        service.clone(),
+        SyslogSettings {
+            udp: Some("127.0.0.1:0".parse()?),
+            tcp: Some("127.0.0.1:0".parse()?),
+            rate_per_source: u32::MAX,
+            ..SyslogSettings::default()
+        },
+    )
+    .await?;
+    let counters = service.syslog_counters();
+    let stored = || counters.created.load(Ordering::Relaxed) as usize;
+    let line = |proto: &str, i: usize| {
+        format!(
+            "<132>1 2026-11-20T10:00:00Z fw{} firewalld - - - CEF:0|Acme|Firewall|3.2|4000|Blocked outbound connection|5|src=10.{}.{}.{} dst=203.0.113.9 externalId={backend}-{proto}-{i} act=blocked",
+            i % 16,
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255
+        )
+    };
+
+    // TCP: four connections, newline framing, written as fast as the receiver reads.
+    let before = stored();
+    let start = Instant::now();
+    let mut writers = tokio::task::JoinSet::new();
+    let tcp_addr = listening.tcp.context("no TCP address")?;
+    for c in 0..TCP_CONNECTIONS {
+        let lines: String = (c..count)
+            .step_by(TCP_CONNECTIONS)
+            .map(|i| line("tcp", i) + "\n")
+            .collect();
+        writers.spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(tcp_addr).await?;
+            stream.write_all(lines.as_bytes()).await?;
+            stream.shutdown().await
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done??;
+    }
+    let tcp = wait_for(|| stored() - before, count, start).await;
+
+    // UDP: datagrams in bursts the socket buffer can hold.
+    let before = stored();
+    let received = counters.received.load(Ordering::Relaxed);
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    let udp_addr = listening.udp.context("no UDP address")?;
+    let start = Instant::now();
+    for burst in (0..count).collect::<Vec<_>>().chunks(200) {
+        for i in burst {
+            socket.send_to(line("udp", *i).as_bytes(), udp_addr).await?;
+        }
+        tokio::task::yield_now().await;
+    }
+    let mut udp = wait_for(|| stored() - before, count, start).await;
+    let arrived = counters.received.load(Ordering::Relaxed) - received;
+    if arrived < count as u64 {
+        udp.failures.push(format!(
+            "{} datagrams lost before the receiver",
+            count as u64 - arrived
+        ));
+    }
+    Ok((tcp, udp))
+}
+
+/// Waits until `done()` reaches `count` or stops moving for five seconds.
+async fn wait_for(done: impl Fn() -> usize, count: usize, start: Instant) -> Outcome {
+    let mut last = (0, Instant::now());
+    loop {
+        let now = done();
+        if now >= count {
+            break;
+        }
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let ok = done();
+    let mut out = Outcome {
+        sent: count,
+        ok,
+        elapsed: start.elapsed(),
+        ..Outcome::default()
+    };
+    if ok < count {
+        out.failures
+            .push(format!("{} messages not stored", count - ok));
+    }
+    out
+}
+
+fn client_for_one() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(1)
+        .timeout(Duration::from_secs(120))
+        .build()?)
 }
 
 async fn journal_count(store: &dyn Store) -> anyhow::Result<u64> {
@@ -156,6 +391,7 @@ async fn journal_count(store: &dyn Store) -> anyhow::Result<u64> {
 #[derive(Clone)]
 struct Target {
     url: Arc<String>,
+    batch_url: Arc<String>,
     secret: Arc<String>,
     label: Arc<String>,
 }
@@ -169,6 +405,15 @@ struct Outcome {
     elapsed: Duration,
 }
 
+impl Outcome {
+    fn absorb(&mut self, part: Outcome) {
+        self.sent += part.sent;
+        self.ok += part.ok;
+        self.failures.extend(part.failures);
+        self.latencies.extend(part.latencies);
+    }
+}
+
 /// `clients` workers, each with its own keep-alive connection, send `per_client` reports one after another.
 async fn drive(
     target: &Target,
@@ -178,13 +423,7 @@ async fn drive(
 ) -> anyhow::Result<Outcome> {
     let mut http = Vec::with_capacity(clients);
     for _ in 0..clients {
-        http.push(
-            reqwest::Client::builder()
-                .no_proxy()
-                .pool_max_idle_per_host(1)
-                .timeout(Duration::from_secs(60))
-                .build()?,
-        );
+        http.push(client_for_one()?);
     }
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
@@ -194,11 +433,7 @@ async fn drive(
     }
     let mut total = Outcome::default();
     while let Some(done) = workers.join_next().await {
-        let part = done?;
-        total.sent += part.sent;
-        total.ok += part.ok;
-        total.failures.extend(part.failures);
-        total.latencies.extend(part.latencies);
+        total.absorb(done?);
     }
     total.elapsed = start.elapsed();
     total.latencies.sort_unstable();
@@ -248,6 +483,7 @@ async fn worker(
 
 fn report(backend: &str, phase: &str, client: usize, i: usize) -> serde_json::Value {
     let host = 1 + (client * 7 + i) % 250;
+    let backend = backend.to_owned();
     json!({
         "title": "IDS alert: outbound connection to known C2 address",
         "description": "The network sensor flagged repeated outbound TLS connections from a \
@@ -291,11 +527,18 @@ fn print_line(backend: &str, scenario: &str, outcome: &Outcome) {
     )]
     let rate = outcome.ok as f64 / outcome.elapsed.as_secs_f64();
     let failed = outcome.sent - outcome.ok;
+    let latency = if outcome.latencies.is_empty() {
+        "p50 -        p99 -".to_owned()
+    } else {
+        format!(
+            "p50 {:>6.1} ms  p99 {:>6.1} ms",
+            ms(percentile(&outcome.latencies, 0.50)),
+            ms(percentile(&outcome.latencies, 0.99)),
+        )
+    };
     println!(
-        "{backend:<11} {scenario:<12} {:>6} events   {rate:>6.0} events/s   p50 {:.1} ms   p99 {:.1} ms   {failed} failed",
+        "{backend:<9} {scenario:<15} {:>7} events  {rate:>7.0} events/s  {latency}  {failed} failed",
         outcome.sent,
-        ms(percentile(&outcome.latencies, 0.50)),
-        ms(percentile(&outcome.latencies, 0.99)),
     );
     report_failures(backend, scenario, outcome);
 }
@@ -309,6 +552,6 @@ fn report_failures(backend: &str, scenario: &str, outcome: &Outcome) {
         *kinds.entry(f.as_str()).or_default() += 1;
     }
     for (failure, n) in kinds.iter().take(5) {
-        println!("{backend:<11} {scenario:<12} {n} x {failure}");
+        println!("{backend:<9} {scenario:<15} {n} x {failure}");
     }
 }

@@ -42,6 +42,22 @@ pub struct Config {
     pub checkpoint_entries: u64,
     /// And at least this often (minutes) while entries keep coming.
     pub checkpoint_minutes: u64,
+    /// Most events in one batch request (`POST /api/v1/events/batch`).
+    pub batch_max_events: usize,
+    /// Largest batch request body, in bytes.
+    pub batch_max_bytes: usize,
+    /// Hours a new event looks back for open work sharing its observables or assets.
+    pub correlation_window_hours: u64,
+    /// Attach a new event straight to an open incident it correlates with.
+    pub correlation_attach: bool,
+    /// Address and port of the syslog UDP receiver, e.g. `0.0.0.0:514` [default: off].
+    pub syslog_udp: Option<SocketAddr>,
+    /// Address and port of the syslog TCP receiver (newline or octet-counting framing) [default: off].
+    pub syslog_tcp: Option<SocketAddr>,
+    /// Largest syslog message, in bytes; a longer one is a dead letter.
+    pub syslog_max_message: usize,
+    /// Syslog messages per second one source address may send.
+    pub syslog_rate_per_source: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,12 +84,20 @@ impl Default for Config {
             signing_key: None,
             checkpoint_entries: 1000,
             checkpoint_minutes: 10,
+            batch_max_events: 10_000,
+            batch_max_bytes: 64 * 1024 * 1024,
+            correlation_window_hours: 24,
+            correlation_attach: false,
+            syslog_udp: None,
+            syslog_tcp: None,
+            syslog_max_message: 64 * 1024,
+            syslog_rate_per_source: 20_000,
         }
     }
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 14] = [
+const ENV_KEYS: [&str; 22] = [
     "listen",
     "data_dir",
     "database_url",
@@ -88,6 +112,14 @@ const ENV_KEYS: [&str; 14] = [
     "signing_key",
     "checkpoint_entries",
     "checkpoint_minutes",
+    "batch_max_events",
+    "batch_max_bytes",
+    "correlation_window_hours",
+    "correlation_attach",
+    "syslog_udp",
+    "syslog_tcp",
+    "syslog_max_message",
+    "syslog_rate_per_source",
 ];
 
 /// Settings given on the command line; `None` leaves the lower layers in force.
@@ -154,6 +186,21 @@ impl Config {
         }
         if !(1..=24 * 60).contains(&config.checkpoint_minutes) {
             return Err("configuration: checkpoint_minutes must be 1 to 1440".into());
+        }
+        if !(1..=1_000_000).contains(&config.batch_max_events) {
+            return Err("configuration: batch_max_events must be 1 to 1000000".into());
+        }
+        if config.batch_max_bytes < 1024 {
+            return Err("configuration: batch_max_bytes must be at least 1024 bytes".into());
+        }
+        if !(1..=24 * 365).contains(&config.correlation_window_hours) {
+            return Err("configuration: correlation_window_hours must be 1 to 8760".into());
+        }
+        if !(480..=16 * 1024 * 1024).contains(&config.syslog_max_message) {
+            return Err("configuration: syslog_max_message must be 480 to 16777216 bytes".into());
+        }
+        if config.syslog_rate_per_source == 0 {
+            return Err("configuration: syslog_rate_per_source must be at least 1".into());
         }
         if let Some(url) = &config.database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))

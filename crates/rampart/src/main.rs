@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand};
 use rampart_domain::{Actor, Clock, Role, SystemClock};
 use rampart_evidence::BlobStore;
 use rampart_http::evidence::Vault;
+use rampart_http::intake::IntakeSettings;
 use rampart_http::people::AuthSettings;
+use rampart_http::syslog::SyslogSettings;
 use rampart_http::web::WebSettings;
 use rampart_http::{AppState, Service};
 use rampart_store::Store;
@@ -234,7 +236,15 @@ async fn open_service(
     vault.max_bytes = config.evidence_max_bytes;
     vault.checkpoint_entries = config.checkpoint_entries;
     vault.checkpoint_interval = Duration::from_secs(config.checkpoint_minutes * 60);
-    Ok(Service::with_settings(store, clock, settings).with_vault(vault))
+    let intake = IntakeSettings {
+        correlation_window: Duration::from_secs(config.correlation_window_hours * 3600),
+        attach_to_open_incident: config.correlation_attach,
+        max_batch: config.batch_max_events,
+        max_batch_bytes: config.batch_max_bytes,
+    };
+    Ok(Service::with_settings(store, clock, settings)
+        .with_vault(vault)
+        .with_intake(intake))
 }
 
 /// The user a command acts as, with their roles.
@@ -498,6 +508,16 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         Some(_) => "PostgreSQL".to_owned(),
         None => format!("SQLite in {}", config.data_dir.display()),
     };
+    let syslog = SyslogSettings {
+        udp: config.syslog_udp,
+        tcp: config.syslog_tcp,
+        max_message: config.syslog_max_message,
+        rate_per_source: config.syslog_rate_per_source,
+        ..SyslogSettings::default()
+    };
+    rampart_http::syslog::start(service.clone(), syslog)
+        .await
+        .context("cannot start the syslog receiver")?;
     tracing::info!(address = %listener.local_addr()?, storage = %where_, "Rampart is listening");
     let app = rampart_http::app(AppState {
         service,

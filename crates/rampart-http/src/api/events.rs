@@ -13,6 +13,7 @@ use super::{Page, number};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody, QueryParams};
+use crate::intake::Intake;
 
 /// Filters of the event list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -42,18 +43,21 @@ fn event_number(raw: &str) -> Result<EventNumber, ApiError> {
     number(raw, "event")
 }
 
-/// Report an information security event.
+/// Report an information security event. A sensor's alert whose
+/// `source.name` and `source.ref` match an earlier one is a repeat: the
+/// answer is that first event with its occurrence count raised (200).
 #[utoipa::path(post, path = "/events", tag = "events", request_body = EventReport,
-    responses((status = 201, description = "Reported", body = Event), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Reported", body = Event), (status = 200, description = "A repeat of an earlier alert", body = Event), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn report(
     State(s): State<AppState>,
     Caller(actor): Caller,
     JsonBody(body): JsonBody<EventReport>,
 ) -> Result<(StatusCode, Json<Event>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.service.report_event(&actor, body).await?),
-    ))
+    Ok(match s.service.ingest(&actor, body).await? {
+        Intake::Created(event) => (StatusCode::CREATED, Json(event)),
+        // A repeat of a sensor's alert: the first event, its count raised.
+        Intake::Duplicate(event) => (StatusCode::OK, Json(event)),
+    })
 }
 
 /// List events, newest first. Reporters see their own reports only.

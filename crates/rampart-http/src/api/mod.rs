@@ -15,6 +15,7 @@ pub mod events;
 pub mod evidence;
 pub mod health;
 pub mod incidents;
+pub mod intake;
 pub mod journal;
 pub mod vulnerabilities;
 
@@ -31,6 +32,7 @@ pub mod vulnerabilities;
         (name = "events", description = "Detect and report; the point of contact's assessment"),
         (name = "incidents", description = "Assess and decide, respond, learn lessons"),
         (name = "vulnerabilities", description = "Weaknesses on their own track"),
+        (name = "intake", description = "Machine intake: batches, OCSF and ECS alerts, categorization rules, dead letters"),
         (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
         (name = "operations", description = "Health checks"),
@@ -85,6 +87,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::dispose))
         .routes(routes!(evidence::bundle))
         .routes(routes!(journal::list))
+        .routes(routes!(intake::rules, intake::replace_rules))
+        .routes(routes!(intake::dead_letters))
+        .routes(routes!(intake::status))
+        // A batch is read up to the intake's own limit.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(intake::batch))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         // Uploads stream to the vault, which enforces its own size limit.
         .merge(
             OpenApiRouter::new()

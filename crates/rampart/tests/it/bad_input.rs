@@ -24,7 +24,7 @@ type Case<'a> = (
 );
 
 fn event() -> Value {
-    json!({"title": "port scan", "description": "from one address", "source": {"kind": "sensor", "name": "fw-1", "ref": "r1"}})
+    json!({"title": "port scan", "description": "from one address", "source": {"kind": "sensor", "name": "fw-1"}})
 }
 
 fn with(mut base: Value, key: &str, value: Value) -> Value {

@@ -16,6 +16,7 @@ mod browser;
 mod cli;
 mod evidence;
 mod evidence_web;
+mod intake;
 mod lifecycle;
 mod openapi;
 mod sessions;

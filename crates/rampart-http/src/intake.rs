@@ -1,0 +1,415 @@
+//! Machine intake in the application layer: every report, from a person or a
+//! sensor, goes through [`Service::ingest`], which folds a repeated alert into
+//! its first event, relates the new event to open work sharing its
+//! observables or assets, and asks the categorization rules for a proposal.
+//! The batch endpoint and the syslog receiver hand many reports at once to
+//! [`Service::ingest_many`], whose units share commits in the store's writer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rampart_domain::{
+    Action, Actor, AssessmentDecision, AssessmentInput, DomainError, Event, EventReport,
+    FieldError, IncidentNumber, NumberKind, RuleSet, SourceKind, Text, Timestamp,
+};
+use rampart_store::{
+    Committed, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, Page, StoreError,
+    UnitOfWork, Write,
+};
+use serde_json::json;
+
+use crate::Service;
+use crate::service::{ANONYMOUS, draft, first, not_found, to_value};
+
+/// How machine intake behaves.
+#[derive(Debug, Clone)]
+pub struct IntakeSettings {
+    /// How far back a new event looks for open work sharing its observables.
+    pub correlation_window: Duration,
+    /// Attach a new event straight to the open incident it correlates with.
+    pub attach_to_open_incident: bool,
+    /// Most events in one batch request.
+    pub max_batch: usize,
+    /// Largest batch request body, in bytes.
+    pub max_batch_bytes: usize,
+}
+
+impl Default for IntakeSettings {
+    fn default() -> Self {
+        Self {
+            correlation_window: Duration::from_secs(24 * 3600),
+            attach_to_open_incident: false,
+            max_batch: 10_000,
+            max_batch_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// How long this node trusts its copy of the categorization rules before
+/// reading them again (another node may have changed them).
+const RULES_TTL: Duration = Duration::from_secs(5);
+
+/// The rules as last read, and when.
+#[derive(Debug, Default)]
+pub(crate) struct RulesCache(tokio::sync::RwLock<Option<(Instant, Arc<RuleSet>)>>);
+
+/// What became of one report.
+#[derive(Debug, Clone)]
+pub enum Intake {
+    /// A new event.
+    Created(Event),
+    /// A repeat of an alert already stored: its occurrence count went up.
+    Duplicate(Event),
+}
+
+impl Intake {
+    pub fn event(&self) -> &Event {
+        match self {
+            Self::Created(e) | Self::Duplicate(e) => e,
+        }
+    }
+
+    pub fn into_event(self) -> Event {
+        match self {
+            Self::Created(e) | Self::Duplicate(e) => e,
+        }
+    }
+}
+
+impl Service {
+    pub fn intake_settings(&self) -> &IntakeSettings {
+        &self.intake
+    }
+
+    /// What this node's syslog receiver has done since start.
+    pub fn syslog_counters(&self) -> &Arc<crate::syslog::SyslogCounters> {
+        &self.syslog_counters
+    }
+
+    /// The categorization rules in force.
+    pub async fn rules(&self) -> Result<Arc<RuleSet>, StoreError> {
+        if let Some((at, rules)) = self.rules.0.read().await.as_ref()
+            && at.elapsed() < RULES_TTL
+        {
+            return Ok(rules.clone());
+        }
+        let rules = Arc::new(match self.store.get(&EntityRef::Rules).await? {
+            Some(Entity::Rules(r)) => r,
+            _ => RuleSet::default(),
+        });
+        *self.rules.0.write().await = Some((Instant::now(), rules.clone()));
+        Ok(rules)
+    }
+
+    /// The categorization rules, for those who triage and those who administer.
+    pub async fn get_rules(&self, actor: &Actor) -> Result<RuleSet, StoreError> {
+        if !actor.may(Action::ManageIntake) {
+            actor.require(Action::ViewEvents)?;
+        }
+        Ok((*self.rules().await?).clone())
+    }
+
+    /// Replaces the categorization rules (admins). `version` must be the one
+    /// the admin edited, so two admins do not overwrite each other unseen.
+    pub async fn replace_rules(&self, actor: &Actor, new: RuleSet) -> Result<RuleSet, StoreError> {
+        actor.require(Action::ManageIntake)?;
+        new.validate()?;
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::Rules],
+            vec![],
+            move |mut ctx| {
+                let old = ctx.take(0, String::new).ok();
+                let current = match &old {
+                    Some(Entity::Rules(r)) => r.clone(),
+                    _ => RuleSet::default(),
+                };
+                if new.version != current.version {
+                    return Err(DomainError::field(
+                        "version",
+                        format!(
+                            "the rules changed since version {} was read; the current version is {}",
+                            new.version, current.version
+                        ),
+                    ));
+                }
+                let next = RuleSet {
+                    version: current.version + 1,
+                    rules: new.rules,
+                };
+                let payload = json!({"before": current, "after": next});
+                let write = if old.is_some() {
+                    Write::Update(Entity::Rules(next))
+                } else {
+                    Write::Insert(Entity::Rules(next))
+                };
+                Ok(Decision {
+                    writes: vec![write],
+                    journal: vec![draft("intake.rules_changed", "intake:rules", payload)],
+                })
+            },
+        );
+        let saved = match first(self.run(unit).await?)? {
+            Entity::Rules(r) => r,
+            _ => return Err(not_found("rules")),
+        };
+        *self.rules.0.write().await = Some((Instant::now(), Arc::new(saved.clone())));
+        Ok(saved)
+    }
+
+    /// Takes in one report: a new event, or a repeat of an alert already stored.
+    pub async fn ingest(&self, actor: &Actor, report: EventReport) -> Result<Intake, StoreError> {
+        let rules = self.rules().await?;
+        let unit = self.intake_unit(actor, report, rules)?;
+        self.intake_done(actor, self.run(unit).await?).await
+    }
+
+    /// Takes in many reports at once; their units share commits and reach
+    /// the store in the order given, so a repeat within one batch is the
+    /// later item. One result per report, in order.
+    pub async fn ingest_many(
+        &self,
+        actor: &Actor,
+        reports: Vec<Result<EventReport, Vec<FieldError>>>,
+    ) -> Vec<Result<Intake, StoreError>> {
+        let rules = match self.rules().await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = e.to_string();
+                return reports
+                    .iter()
+                    .map(|_| Err(StoreError::Database(message.clone())))
+                    .collect();
+            }
+        };
+        let units: Vec<_> = reports
+            .into_iter()
+            .map(|r| match r {
+                Ok(report) => self.intake_unit(actor, report, rules.clone()),
+                Err(errors) => Err(StoreError::Domain(DomainError::Invalid(errors))),
+            })
+            .collect();
+        // Every unit is handed to the store's writer on the first poll, in order.
+        let work = units.into_iter().map(|unit| async move {
+            match unit {
+                Ok(unit) => self.intake_done(actor, self.run(unit).await?).await,
+                Err(e) => Err(e),
+            }
+        });
+        futures_util::future::join_all(work).await
+    }
+
+    /// The unit that stores a report as a new event or counts it as a repeat.
+    fn intake_unit(
+        &self,
+        actor: &Actor,
+        report: EventReport,
+        rules: Arc<RuleSet>,
+    ) -> Result<UnitOfWork, StoreError> {
+        actor.require(Action::ReportEvent)?;
+        let now = self.clock.now();
+        report.validate(now)?;
+        let reporter = actor.clone();
+        let journal_actor = if report.anonymous {
+            ANONYMOUS.to_owned()
+        } else {
+            actor.name.clone()
+        };
+        let mut load = vec![];
+        if let Some(source) = &report.source
+            && source.kind == SourceKind::Sensor
+            && let (Some(name), Some(reference)) = (&source.name, &source.reference)
+        {
+            load.push(EntityRef::EventBySource {
+                name: name.to_string(),
+                reference: reference.to_string(),
+            });
+        }
+        let keys = rampart_domain::report_correlation_keys(&report);
+        let window =
+            time::Duration::try_from(self.intake.correlation_window).unwrap_or(time::Duration::DAY);
+        let since = Timestamp::from_offset(now.as_offset() - window);
+        Ok(UnitOfWork::new(
+            journal_actor,
+            load,
+            vec![NumberKind::Event],
+            move |mut ctx| {
+                if let Some(Entity::Event(mut first)) =
+                    ctx.loaded.first_mut().and_then(Option::take)
+                {
+                    first.repeated(ctx.now);
+                    let payload = json!({
+                        "occurrences": first.occurrences,
+                        "last_seen": first.last_seen,
+                    });
+                    return Ok(Decision {
+                        journal: vec![draft("event.repeated", first.number, payload)],
+                        writes: vec![Write::Update(Entity::Event(first)), Write::ReleaseNumbers],
+                    });
+                }
+                let number = ctx.event_number(0)?;
+                let mut event = Event::report(number, report, &reporter, ctx.now);
+                event.related = rampart_domain::correlate(&ctx.correlated);
+                event.proposal = rules.propose(&event);
+                // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
+                let mut payload = to_value(&event);
+                if event.anonymous
+                    && let Some(map) = payload.as_object_mut()
+                {
+                    map.remove("reporter");
+                    map.remove("submitted_by");
+                }
+                Ok(Decision {
+                    journal: vec![draft("event.reported", number, payload)],
+                    writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+                })
+            },
+        )
+        .correlating(CorrelationQuery { keys, since }))
+    }
+
+    /// What a committed intake unit did; attaches a new event to an open
+    /// incident when that rule is on.
+    async fn intake_done(&self, actor: &Actor, committed: Committed) -> Result<Intake, StoreError> {
+        let repeated = committed
+            .journal
+            .first()
+            .is_some_and(|j| j.action == "event.repeated");
+        let event = first(committed)?
+            .into_event()
+            .ok_or_else(|| not_found("event"))?;
+        if repeated {
+            return Ok(Intake::Duplicate(event.visible_to(actor)));
+        }
+        let event = match self.attach_target(&event) {
+            Some(incident) => self.attach(event, incident).await?,
+            None => event,
+        };
+        Ok(Intake::Created(event.visible_to(actor)))
+    }
+
+    /// The open incident a new event goes to directly, when that rule is on.
+    fn attach_target(&self, event: &Event) -> Option<IncidentNumber> {
+        if !self.intake.attach_to_open_incident {
+            return None;
+        }
+        event
+            .related
+            .iter()
+            .find_map(|c| c.number.parse::<IncidentNumber>().ok())
+    }
+
+    /// Escalates a new event and links it to an incident it correlates with,
+    /// as Rampart itself; when the incident is no longer open the event stays
+    /// as it was, still showing the relation.
+    async fn attach(&self, event: Event, incident: IncidentNumber) -> Result<Event, StoreError> {
+        let system = Actor::system();
+        let number = event.number;
+        let unit = UnitOfWork::new(
+            system.name.clone(),
+            vec![EntityRef::Incident(incident), EntityRef::Event(number)],
+            vec![],
+            move |mut ctx| {
+                let mut inc = ctx
+                    .take(0, || incident.to_string())?
+                    .into_incident()
+                    .ok_or_else(|| DomainError::NotFound(incident.to_string()))?;
+                let mut e = ctx
+                    .take(1, || number.to_string())?
+                    .into_event()
+                    .ok_or_else(|| DomainError::NotFound(number.to_string()))?;
+                let notes = Text::new(format!(
+                    "attached to {incident}, which shares its observables (correlation rule)"
+                ))
+                .ok();
+                e.assess(
+                    AssessmentInput {
+                        decision: AssessmentDecision::PossibleIncident,
+                        notes,
+                        escalate: false,
+                        category: None,
+                        rsit: None,
+                    },
+                    &system,
+                    ctx.now,
+                )?;
+                inc.link_event(&mut e, &system, ctx.now)?;
+                Ok(Decision {
+                    journal: vec![
+                        draft("event.assessed", number, to_value(&e.assessment)),
+                        draft(
+                            "incident.event_linked",
+                            incident,
+                            json!({"event": number, "rule": "correlation"}),
+                        ),
+                    ],
+                    writes: vec![
+                        Write::Update(Entity::Event(Box::new(e))),
+                        Write::Update(Entity::Incident(Box::new(inc))),
+                    ],
+                })
+            },
+        );
+        match self.run(unit).await {
+            Ok(committed) => Ok(committed
+                .entities
+                .into_iter()
+                .find_map(Entity::into_event)
+                .unwrap_or(event)),
+            // Closed or restricted meanwhile: the event stays in the queue.
+            Err(StoreError::Domain(DomainError::Conflict(_) | DomainError::Invalid(_))) => {
+                Ok(event)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Keeps a machine message that could not be taken in.
+    pub async fn dead_letter(
+        &self,
+        transport: &str,
+        peer: &str,
+        reason: &str,
+        raw: &[u8],
+    ) -> Result<(), StoreError> {
+        let letter = DeadLetter {
+            id: None,
+            received_at: self.clock.now(),
+            transport: transport.to_owned(),
+            peer: peer.to_owned(),
+            reason: reason.to_owned(),
+            raw: String::from_utf8_lossy(raw).into_owned(),
+        };
+        let unit = UnitOfWork::new("system", vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::DeadLetter(letter)],
+                journal: vec![],
+            })
+        });
+        self.store.execute(unit).await.map(|_| ())
+    }
+
+    /// Dead letters, newest first (admins).
+    pub async fn dead_letters(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<DeadLetter>, u64), StoreError> {
+        actor.require(Action::ManageIntake)?;
+        let page = self.store.dead_letters(cursor, limit).await?;
+        Ok((page, self.store.dead_letter_count().await?))
+    }
+
+    /// This node's syslog counters and the number of dead letters (admins).
+    pub async fn intake_status(
+        &self,
+        actor: &Actor,
+    ) -> Result<(crate::syslog::SyslogStats, u64), StoreError> {
+        actor.require(Action::ManageIntake)?;
+        Ok((
+            self.syslog_counters.snapshot(),
+            self.store.dead_letter_count().await?,
+        ))
+    }
+}

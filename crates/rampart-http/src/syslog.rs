@@ -1,0 +1,388 @@
+//! The syslog receiver: RFC 5424 and RFC 3164 messages over UDP and TCP
+//! (newline or octet-counting framing), CEF payloads mapped into events.
+//! Off unless configured. A message that cannot be taken in never stops the
+//! receiver: it is counted and kept as a dead letter with the reason.
+//! Messages that arrive together are taken in together, so their events
+//! share commits.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rampart_domain::{Actor, EventReport, Role};
+use rampart_intake::framing::Framer;
+use rampart_store::StoreError;
+use serde::Serialize;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{Mutex, mpsc};
+
+use crate::Service;
+use crate::intake::Intake;
+
+/// The journal's actor for events taken in over syslog.
+pub const SYSLOG_ACTOR: &str = "syslog";
+
+/// Most messages taken in together.
+const MAX_GROUP: usize = 1_000;
+/// UDP messages waiting to be taken in before new ones are dropped.
+const UDP_QUEUE: usize = 50_000;
+/// Sources whose rate is remembered before the least recent are forgotten.
+const MAX_SOURCES: usize = 10_000;
+
+/// Where and how the receiver listens.
+#[derive(Debug, Clone)]
+pub struct SyslogSettings {
+    pub udp: Option<SocketAddr>,
+    pub tcp: Option<SocketAddr>,
+    /// Largest message, in bytes; a longer one is a dead letter.
+    pub max_message: usize,
+    /// Messages per second one source address may send (with a burst of as many).
+    pub rate_per_source: u32,
+    /// Most TCP connections at once.
+    pub max_connections: usize,
+}
+
+impl Default for SyslogSettings {
+    fn default() -> Self {
+        Self {
+            udp: None,
+            tcp: None,
+            max_message: 64 * 1024,
+            rate_per_source: 20_000,
+            max_connections: 256,
+        }
+    }
+}
+
+/// What the receiver has done since start.
+#[derive(Debug, Default)]
+pub struct SyslogCounters {
+    pub received: AtomicU64,
+    pub created: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub dead_letters: AtomicU64,
+    /// UDP messages dropped because their source sent too fast or the queue was full.
+    pub dropped: AtomicU64,
+    /// Messages not stored because storage failed (TCP connections are closed then).
+    pub failed: AtomicU64,
+}
+
+/// A snapshot of [`SyslogCounters`].
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SyslogStats {
+    pub received: u64,
+    pub created: u64,
+    pub duplicates: u64,
+    pub dead_letters: u64,
+    pub dropped: u64,
+    pub failed: u64,
+}
+
+impl SyslogCounters {
+    pub fn snapshot(&self) -> SyslogStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        SyslogStats {
+            received: get(&self.received),
+            created: get(&self.created),
+            duplicates: get(&self.duplicates),
+            dead_letters: get(&self.dead_letters),
+            dropped: get(&self.dropped),
+            failed: get(&self.failed),
+        }
+    }
+}
+
+/// The addresses the receiver listens on (useful when a port was 0).
+#[derive(Debug, Clone, Copy)]
+pub struct Listening {
+    pub udp: Option<SocketAddr>,
+    pub tcp: Option<SocketAddr>,
+}
+
+/// Per-source token buckets.
+#[derive(Debug)]
+struct RateLimit {
+    rate: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimit {
+    fn new(rate: u32) -> Self {
+        Self {
+            rate: f64::from(rate.max(1)),
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Takes `n` messages' worth from the source's bucket; returns how long
+    /// to wait before the last of them may go (zero when within the rate).
+    async fn take(&self, source: IpAddr, n: usize) -> Duration {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().await;
+        if buckets.len() >= MAX_SOURCES && !buckets.contains_key(&source) {
+            // Forget sources that have been quiet long enough to have a full bucket.
+            let rate = self.rate;
+            buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < rate);
+        }
+        let (tokens, at) = buckets.entry(source).or_insert((self.rate, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.rate);
+        *at = now;
+        *tokens -= n as f64;
+        if *tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-*tokens / self.rate)
+        }
+    }
+}
+
+/// The receiver's shared parts.
+#[derive(Debug)]
+struct Receiver {
+    service: Arc<Service>,
+    settings: SyslogSettings,
+    actor: Actor,
+    limit: RateLimit,
+}
+
+/// Starts the receiver on the configured addresses.
+pub async fn start(service: Arc<Service>, settings: SyslogSettings) -> std::io::Result<Listening> {
+    let receiver = Arc::new(Receiver {
+        actor: Actor::new(SYSLOG_ACTOR, vec![Role::Reporter]),
+        limit: RateLimit::new(settings.rate_per_source),
+        service,
+        settings,
+    });
+    let mut listening = Listening {
+        udp: None,
+        tcp: None,
+    };
+    if let Some(addr) = receiver.settings.udp {
+        let socket = UdpSocket::bind(addr).await?;
+        listening.udp = Some(socket.local_addr()?);
+        let (tx, rx) = mpsc::channel(UDP_QUEUE);
+        tokio::spawn(udp_receive(receiver.clone(), socket, tx));
+        tokio::spawn(udp_ingest(receiver.clone(), rx));
+    }
+    if let Some(addr) = receiver.settings.tcp {
+        let listener = TcpListener::bind(addr).await?;
+        listening.tcp = Some(listener.local_addr()?);
+        tokio::spawn(tcp_accept(receiver.clone(), listener));
+    }
+    if listening.udp.is_some() || listening.tcp.is_some() {
+        tracing::info!(udp = ?listening.udp, tcp = ?listening.tcp, "syslog receiver listening");
+    }
+    Ok(listening)
+}
+
+impl Receiver {
+    fn counters(&self) -> &SyslogCounters {
+        &self.service.syslog_counters
+    }
+
+    /// Parses and maps one message; a refusal carries the dead letter's reason.
+    fn decode(&self, raw: &[u8]) -> Result<EventReport, String> {
+        let now = self.service.clock().now();
+        let message = rampart_intake::syslog::parse(raw, now).map_err(|e| e.to_string())?;
+        rampart_intake::shapes::from_syslog(&message, now).map_err(|e| e.to_string())
+    }
+
+    async fn dead_letter(&self, transport: &str, peer: SocketAddr, reason: &str, raw: &[u8]) {
+        self.counters().dead_letters.fetch_add(1, Ordering::Relaxed);
+        let kept = &raw[..raw.len().min(self.settings.max_message)];
+        if let Err(e) = self
+            .service
+            .dead_letter(transport, &peer.ip().to_string(), reason, kept)
+            .await
+        {
+            tracing::error!(error = %e, %peer, "dead letter not kept");
+        }
+    }
+
+    /// Takes in messages that arrived together. Returns false when storage
+    /// failed, so a TCP sender can be told by the connection closing.
+    async fn take_in(
+        &self,
+        transport: &str,
+        messages: Vec<(SocketAddr, Result<Vec<u8>, String>)>,
+    ) -> bool {
+        let counters = self.counters();
+        counters
+            .received
+            .fetch_add(messages.len() as u64, Ordering::Relaxed);
+        let mut reports = Vec::with_capacity(messages.len());
+        let mut origins = Vec::with_capacity(messages.len());
+        for (peer, raw) in messages {
+            match raw {
+                Ok(raw) => match self.decode(&raw) {
+                    Ok(report) => {
+                        reports.push(Ok(report));
+                        origins.push((peer, raw));
+                    }
+                    Err(reason) => self.dead_letter(transport, peer, &reason, &raw).await,
+                },
+                Err(reason) => {
+                    self.dead_letter(transport, peer, &reason, reason.as_bytes())
+                        .await;
+                }
+            }
+        }
+        let outcomes = self.service.ingest_many(&self.actor, reports).await;
+        let mut stored = true;
+        for ((peer, raw), outcome) in origins.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(Intake::Created(_)) => {
+                    counters.created.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(Intake::Duplicate(_)) => {
+                    counters.duplicates.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(StoreError::Domain(e)) => {
+                    let reason = format!("refused: {e}");
+                    self.dead_letter(transport, peer, &reason, &raw).await;
+                }
+                Err(e) => {
+                    counters.failed.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %e, %peer, "syslog message not stored");
+                    stored = false;
+                }
+            }
+        }
+        stored
+    }
+}
+
+async fn udp_receive(
+    receiver: Arc<Receiver>,
+    socket: UdpSocket,
+    queue: mpsc::Sender<(SocketAddr, Result<Vec<u8>, String>)>,
+) {
+    // One byte more than allowed tells a too-long datagram from one that fits.
+    let mut buf = vec![0u8; receiver.settings.max_message + 1];
+    loop {
+        let (n, peer) = match socket.recv_from(&mut buf).await {
+            Ok(got) => got,
+            Err(e) => {
+                tracing::warn!(error = %e, "syslog UDP receive failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let item = if n > receiver.settings.max_message {
+            Err(format!(
+                "message longer than {} bytes",
+                receiver.settings.max_message
+            ))
+        } else {
+            Ok(buf[..n].to_vec())
+        };
+        if !receiver.limit.take(peer.ip(), 1).await.is_zero()
+            || queue.try_send((peer, item)).is_err()
+        {
+            receiver.counters().dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn udp_ingest(
+    receiver: Arc<Receiver>,
+    mut queue: mpsc::Receiver<(SocketAddr, Result<Vec<u8>, String>)>,
+) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
+        receiver
+            .take_in("syslog-udp", std::mem::take(&mut group))
+            .await;
+    }
+}
+
+async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        receiver.settings.max_connections,
+    ));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(got) => got,
+            Err(e) => {
+                tracing::warn!(error = %e, "syslog TCP accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "syslog TCP connection refused: too many connections");
+            continue;
+        };
+        let receiver = receiver.clone();
+        tokio::spawn(async move {
+            tcp_connection(receiver, stream, peer).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn tcp_connection(receiver: Arc<Receiver>, mut stream: TcpStream, peer: SocketAddr) {
+    let mut framer = Framer::new(receiver.settings.max_message);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match stream.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                tracing::debug!(error = %e, %peer, "syslog TCP connection ended");
+                break;
+            }
+        };
+        framer.push(&buf[..n]);
+        let mut group = Vec::new();
+        while let Some(frame) = framer.next_frame() {
+            group.push((peer, frame.map_err(|e| e.to_string())));
+        }
+        if !tcp_group(&receiver, peer, group).await {
+            return;
+        }
+    }
+    // What the sender left unterminated at the end still counts.
+    let last = framer
+        .finish()
+        .map(|f| (peer, f.map_err(|e| e.to_string())))
+        .collect();
+    tcp_group(&receiver, peer, last).await;
+}
+
+/// Takes in the frames one read completed; false when storage failed.
+async fn tcp_group(
+    receiver: &Receiver,
+    peer: SocketAddr,
+    group: Vec<(SocketAddr, Result<Vec<u8>, String>)>,
+) -> bool {
+    if group.is_empty() {
+        return true;
+    }
+    // Backpressure: a sender faster than its rate waits, and so does its socket.
+    let wait = receiver.limit.take(peer.ip(), group.len()).await;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    for chunk in chunks(group) {
+        if !receiver.take_in("syslog-tcp", chunk).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Splits a group into pieces of at most [`MAX_GROUP`].
+fn chunks<T>(mut group: Vec<T>) -> Vec<Vec<T>> {
+    let mut out = Vec::new();
+    while group.len() > MAX_GROUP {
+        let rest = group.split_off(MAX_GROUP);
+        out.push(group);
+        group = rest;
+    }
+    out.push(group);
+    out
+}
