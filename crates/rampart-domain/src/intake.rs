@@ -18,7 +18,8 @@ pub const MAX_RELATED: usize = 50;
 
 /// The key under which an observable or asset is indexed for correlation:
 /// `ip:203.0.113.9`, `asset:mail gateway`. Values are already normalised;
-/// assets compare without regard to case.
+/// assets compare without regard to ASCII case. The database computes the
+/// same keys when an event is stored (a trigger on `events`).
 pub fn correlation_keys(event: &Event) -> Vec<String> {
     keys(&event.observables, &event.assets)
 }
@@ -35,7 +36,7 @@ fn keys(observables: &[Observable], assets: &[Text]) -> Vec<String> {
         .chain(
             assets
                 .iter()
-                .map(|a| format!("asset:{}", a.as_str().trim().to_lowercase())),
+                .map(|a| format!("asset:{}", a.as_str().to_ascii_lowercase())),
         )
         .collect();
     keys.sort();

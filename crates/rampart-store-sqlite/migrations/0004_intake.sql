@@ -17,8 +17,19 @@ INSERT INTO event_observables (event, key, reported_at)
 SELECT e.number, json_extract(o.value, '$.type') || ':' || json_extract(o.value, '$.value'), e.reported_at
 FROM events e, json_each(e.data, '$.observables') o;
 INSERT INTO event_observables (event, key, reported_at)
-SELECT DISTINCT e.number, 'asset:' || lower(trim(a.value)), e.reported_at
+SELECT DISTINCT e.number, 'asset:' || lower(a.value), e.reported_at
 FROM events e, json_each(e.data, '$.assets') a;
+-- New events are indexed as they are stored, in the same statement.
+-- (SQLite's lower() folds ASCII only, as Rampart's keys do.)
+CREATE TRIGGER events_index_keys AFTER INSERT ON events
+BEGIN
+    INSERT INTO event_observables (event, key, reported_at)
+    SELECT NEW.number, json_extract(o.value, '$.type') || ':' || json_extract(o.value, '$.value'), NEW.reported_at
+    FROM json_each(NEW.data, '$.observables') o;
+    INSERT INTO event_observables (event, key, reported_at)
+    SELECT DISTINCT NEW.number, 'asset:' || lower(a.value), NEW.reported_at
+    FROM json_each(NEW.data, '$.assets') a;
+END;
 
 -- Machine messages that could not be taken in, with the reason.
 CREATE TABLE dead_letters (

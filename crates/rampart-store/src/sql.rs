@@ -245,6 +245,70 @@ async fn commit_batch<B: SqlBackend>(
     outcome
 }
 
+/// Number counters as the batch has moved them, by (kind prefix, year).
+/// They are read once per batch and written back once, at its end: the
+/// writer holds the write lock (SQLite) or the journal head row
+/// (PostgreSQL), so no one else allocates meanwhile.
+#[derive(Debug, Clone, Default)]
+struct Counters {
+    next: std::collections::BTreeMap<(&'static str, u16), i64>,
+    changed: std::collections::BTreeSet<(&'static str, u16)>,
+}
+
+impl Counters {
+    async fn allocate<C: SqlConn>(
+        &mut self,
+        conn: &mut C,
+        kind: NumberKind,
+        year: u16,
+    ) -> Result<u32, StoreError> {
+        let key = (kind.prefix(), year);
+        let current = match self.next.get(&key) {
+            Some(n) => *n,
+            None => conn
+                .fetch(
+                    "SELECT next FROM counters WHERE kind = $1 AND year = $2",
+                    &[SqlValue::text(key.0), SqlValue::int(year)],
+                    &[ColType::Int],
+                )
+                .await?
+                .first()
+                .and_then(|r| r.first())
+                .and_then(SqlValue::as_i64)
+                .unwrap_or(0),
+        };
+        let number = current + 1;
+        self.next.insert(key, number);
+        self.changed.insert(key);
+        u32::try_from(number)
+            .map_err(|_| StoreError::Corrupt(format!("{} counter out of range", key.0)))
+    }
+
+    async fn write<C: SqlConn>(&self, conn: &mut C) -> Result<(), StoreError> {
+        for key in &self.changed {
+            let next = self.next.get(key).copied().unwrap_or(0);
+            conn.execute(
+                "INSERT INTO counters (kind, year, next) VALUES ($1, $2, $3) \
+                 ON CONFLICT (kind, year) DO UPDATE SET next = $3",
+                &[
+                    SqlValue::text(key.0),
+                    SqlValue::int(key.1),
+                    SqlValue::int(next),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// What the batch has done so far that is written at its end.
+struct Pending {
+    head: (u64, String),
+    counters: Counters,
+    journal: Vec<JournalEntry>,
+}
+
 async fn run_units<C: SqlConn>(
     conn: &mut C,
     dialect: Dialect,
@@ -258,7 +322,7 @@ async fn run_units<C: SqlConn>(
     let row = conn
         .fetch(&sql, &[], &[ColType::Int, ColType::Text])
         .await?;
-    let mut head = match row
+    let head = match row
         .into_iter()
         .next()
         .map(|r| r.into_iter().collect::<Vec<_>>())
@@ -270,29 +334,40 @@ async fn run_units<C: SqlConn>(
         _ => return Err(StoreError::Corrupt("journal_head row is missing".into())),
     };
     let start = head.clone();
+    let mut pending = Pending {
+        head,
+        counters: Counters::default(),
+        journal: Vec::new(),
+    };
     let mut results = Vec::with_capacity(units.len());
     for unit in units {
-        conn.execute("SAVEPOINT unit", &[]).await?;
-        let before = head.clone();
-        match run_unit(conn, clock, unit, &mut head).await {
-            Ok(done) => {
-                conn.execute("RELEASE SAVEPOINT unit", &[]).await?;
-                results.push(Ok(done));
-            }
-            Err(e) => {
-                conn.execute("ROLLBACK TO SAVEPOINT unit", &[]).await?;
-                conn.execute("RELEASE SAVEPOINT unit", &[]).await?;
-                head = before;
-                results.push(Err(e));
-            }
+        let before = (
+            pending.head.clone(),
+            pending.counters.clone(),
+            pending.journal.len(),
+        );
+        let outcome = run_unit(conn, dialect, clock, unit, &mut pending).await;
+        if outcome.is_err() {
+            // Nothing of the unit survives: its numbers and journal entries go back.
+            pending.head = before.0;
+            pending.counters = before.1;
+            pending.journal.truncate(before.2);
+        }
+        match outcome {
+            Ok(done) => results.push(Ok(done)),
+            // A failure that may have left the transaction unusable fails the batch.
+            Err(UnitError::Fatal(e)) => return Err(e),
+            Err(UnitError::Refused(e)) => results.push(Err(e)),
         }
     }
-    if head != start {
+    pending.counters.write(conn).await?;
+    append_journal(conn, &pending.journal).await?;
+    if pending.head != start {
         conn.execute(
             "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1",
             &[
-                SqlValue::int(i64::try_from(head.0).unwrap_or(i64::MAX)),
-                SqlValue::text(head.1),
+                SqlValue::int(i64::try_from(pending.head.0).unwrap_or(i64::MAX)),
+                SqlValue::text(pending.head.1),
             ],
         )
         .await?;
@@ -300,22 +375,81 @@ async fn run_units<C: SqlConn>(
     Ok(results)
 }
 
+/// Appends journal entries, many rows a statement.
+async fn append_journal<C: SqlConn>(
+    conn: &mut C,
+    entries: &[JournalEntry],
+) -> Result<(), StoreError> {
+    // Seven parameters a row, well within both databases' limits.
+    for chunk in entries.chunks(1_000) {
+        let mut params = Vec::with_capacity(chunk.len() * 7);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|e| {
+                let first = params.len() + 1;
+                params.extend([
+                    SqlValue::int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
+                    SqlValue::text(e.at.clone()),
+                    SqlValue::text(e.actor.clone()),
+                    SqlValue::text(e.action.clone()),
+                    SqlValue::text(e.entity.clone()),
+                    SqlValue::text(e.payload.clone()),
+                    SqlValue::text(e.hash.clone()),
+                ]);
+                let marks: Vec<String> = (first..first + 7).map(|i| format!("${i}")).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO journal (seq, at, actor, action, entity, payload, hash) VALUES {}",
+            rows.join(", ")
+        );
+        conn.execute(&sql, &params).await?;
+    }
+    Ok(())
+}
+
+/// Why a unit did not commit.
+enum UnitError {
+    /// Refused or failed on its own; the batch goes on without it.
+    Refused(StoreError),
+    /// The transaction may be unusable: the whole batch fails.
+    Fatal(StoreError),
+}
+
+impl From<StoreError> for UnitError {
+    fn from(e: StoreError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+/// How many statements a write takes.
+fn statements(write: &Write) -> usize {
+    match write {
+        Write::ReleaseNumbers => 0,
+        _ => 1,
+    }
+}
+
 async fn run_unit<C: SqlConn>(
     conn: &mut C,
+    dialect: Dialect,
     clock: &dyn Clock,
     unit: UnitOfWork,
-    head: &mut (u64, String),
-) -> Result<Committed, StoreError> {
+    pending: &mut Pending,
+) -> Result<Committed, UnitError> {
     let now = clock.now();
+    // Reads only until the decision: a refusal up to there changes nothing.
     let mut loaded = Vec::with_capacity(unit.load.len());
     for key in &unit.load {
         loaded.push(load(conn, key).await?);
     }
     let year = u16::try_from(now.year())
         .map_err(|_| StoreError::Corrupt(format!("year {} out of range", now.year())))?;
+    let counters_before = pending.counters.clone();
     let mut numbers = Vec::with_capacity(unit.allocate.len());
     for kind in &unit.allocate {
-        numbers.push((year, next_number(conn, *kind, year).await?));
+        numbers.push((year, pending.counters.allocate(conn, *kind, year).await?));
     }
     let correlated = match &unit.correlate {
         Some(query) => correlated(conn, query).await?,
@@ -328,12 +462,73 @@ async fn run_unit<C: SqlConn>(
         now,
         correlated,
     };
-    let decision =
-        std::panic::catch_unwind(AssertUnwindSafe(move || decide(context))).map_err(|_| {
+    let decision = std::panic::catch_unwind(AssertUnwindSafe(move || decide(context)))
+        .map_err(|_| {
             StoreError::Corrupt("a command failed unexpectedly; nothing was written".into())
-        })??;
-    let mut entities = Vec::with_capacity(decision.writes.len());
-    for write in decision.writes {
+        })?
+        .map_err(StoreError::from)?;
+    if decision
+        .writes
+        .iter()
+        .any(|w| matches!(w, Write::ReleaseNumbers))
+    {
+        pending.counters = counters_before;
+    }
+    // One statement fails or succeeds whole on SQLite; more than one, or any
+    // on PostgreSQL (where an error spoils the transaction), needs a savepoint.
+    let guarded =
+        dialect == Dialect::Postgres || decision.writes.iter().map(statements).sum::<usize>() > 1;
+    if guarded {
+        conn.execute("SAVEPOINT unit", &[])
+            .await
+            .map_err(UnitError::Fatal)?;
+    }
+    let written = write_all(conn, decision.writes).await;
+    if guarded {
+        let end = match &written {
+            Ok(_) => "RELEASE SAVEPOINT unit",
+            Err(_) => "ROLLBACK TO SAVEPOINT unit",
+        };
+        conn.execute(end, &[]).await.map_err(UnitError::Fatal)?;
+        if written.is_err() {
+            conn.execute("RELEASE SAVEPOINT unit", &[])
+                .await
+                .map_err(UnitError::Fatal)?;
+        }
+    }
+    let entities = match written {
+        Ok(entities) => entities,
+        Err(e @ StoreError::Domain(_)) => return Err(UnitError::Refused(e)),
+        // Without a savepoint, an unexpected failure may have ended the transaction.
+        Err(e) if !guarded => return Err(UnitError::Fatal(e)),
+        Err(e) => return Err(UnitError::Refused(e)),
+    };
+    let mut journal = Vec::with_capacity(decision.journal.len());
+    for draft in decision.journal {
+        let mut entry = JournalEntry {
+            seq: pending.head.0 + 1,
+            at: now.to_rfc3339(),
+            actor: unit.actor.clone(),
+            action: draft.action,
+            entity: draft.entity,
+            payload: canonical_json(&draft.payload),
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash(&pending.head.1);
+        pending.head = (entry.seq, entry.hash.clone());
+        pending.journal.push(entry.clone());
+        journal.push(entry);
+    }
+    Ok(Committed { entities, journal })
+}
+
+/// Applies a unit's writes in order; returns the records written.
+async fn write_all<C: SqlConn>(
+    conn: &mut C,
+    writes: Vec<Write>,
+) -> Result<Vec<Entity>, StoreError> {
+    let mut entities = Vec::with_capacity(writes.len());
+    for write in writes {
         let entity = match write {
             Write::Insert(e) => {
                 insert(conn, &e).await?;
@@ -374,72 +569,12 @@ async fn run_unit<C: SqlConn>(
                 .await?;
                 continue;
             }
-            Write::ReleaseNumbers => {
-                // Inside the writer's transaction nobody else took a number
-                // since ours, so giving it back keeps the sequence gap-free.
-                for kind in unit.allocate.iter().rev() {
-                    conn.execute(
-                        "UPDATE counters SET next = next - 1 WHERE kind = $1 AND year = $2",
-                        &[SqlValue::text(kind.prefix()), SqlValue::int(year)],
-                    )
-                    .await?;
-                }
-                continue;
-            }
+            // Handled with the counters, before the writes.
+            Write::ReleaseNumbers => continue,
         };
         entities.push(entity);
     }
-    let mut journal = Vec::with_capacity(decision.journal.len());
-    for draft in decision.journal {
-        let mut entry = JournalEntry {
-            seq: head.0 + 1,
-            at: now.to_rfc3339(),
-            actor: unit.actor.clone(),
-            action: draft.action,
-            entity: draft.entity,
-            payload: canonical_json(&draft.payload),
-            hash: String::new(),
-        };
-        entry.hash = entry.compute_hash(&head.1);
-        conn.execute(
-            "INSERT INTO journal (seq, at, actor, action, entity, payload, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                SqlValue::int(i64::try_from(entry.seq).unwrap_or(i64::MAX)),
-                SqlValue::text(entry.at.clone()),
-                SqlValue::text(entry.actor.clone()),
-                SqlValue::text(entry.action.clone()),
-                SqlValue::text(entry.entity.clone()),
-                SqlValue::text(entry.payload.clone()),
-                SqlValue::text(entry.hash.clone()),
-            ],
-        )
-        .await?;
-        *head = (entry.seq, entry.hash.clone());
-        journal.push(entry);
-    }
-    Ok(Committed { entities, journal })
-}
-
-/// The next number of a kind in a year. Runs inside the unit's savepoint, so
-/// a refused unit gives its number back: numbers stay gap-free.
-async fn next_number<C: SqlConn>(
-    conn: &mut C,
-    kind: NumberKind,
-    year: u16,
-) -> Result<u32, StoreError> {
-    let rows = conn
-        .fetch(
-            "INSERT INTO counters (kind, year, next) VALUES ($1, $2, 1) \
-             ON CONFLICT (kind, year) DO UPDATE SET next = counters.next + 1 RETURNING next",
-            &[SqlValue::text(kind.prefix()), SqlValue::int(year)],
-            &[ColType::Int],
-        )
-        .await?;
-    rows.first()
-        .and_then(|r| r.first())
-        .and_then(SqlValue::as_i64)
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| StoreError::Corrupt("number counter returned nothing".into()))
+    Ok(entities)
 }
 
 /// Most keys of one event that are looked up for correlation.
@@ -515,31 +650,6 @@ async fn correlated<C: SqlConn>(
             })
         })
         .collect()
-}
-
-/// Indexes a new event's correlation keys, in one statement.
-async fn index_event<C: SqlConn>(conn: &mut C, event: &Event) -> Result<(), StoreError> {
-    let keys = rampart_domain::correlation_keys(event);
-    // Three parameters a row; SQLite allows 32,766 and PostgreSQL 65,535 per statement.
-    for chunk in keys.chunks(1_000) {
-        let mut params = Vec::with_capacity(chunk.len() * 3);
-        let rows: Vec<String> = chunk
-            .iter()
-            .map(|key| {
-                params.push(SqlValue::text(event.number.to_string()));
-                params.push(SqlValue::text(key.clone()));
-                params.push(SqlValue::text(event.reported_at.to_rfc3339()));
-                let n = params.len();
-                format!("(${}, ${}, ${n})", n - 2, n - 1)
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO event_observables (event, key, reported_at) VALUES {}",
-            rows.join(", ")
-        );
-        conn.execute(&sql, &params).await?;
-    }
-    Ok(())
 }
 
 /// Where a record lives: table, key column, key.
@@ -754,10 +864,8 @@ async fn insert<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreEr
     let mut params = vec![SqlValue::text(key)];
     params.extend(cols.into_iter().map(|(_, v)| v));
     params.push(SqlValue::text(data));
+    // The events table's trigger indexes a new event's correlation keys.
     conn.execute(&sql, &params).await?;
-    if let Entity::Event(event) = entity {
-        index_event(conn, event).await?;
-    }
     Ok(())
 }
 
