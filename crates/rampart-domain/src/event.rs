@@ -598,7 +598,11 @@ impl Event {
             decision: input.decision,
             notes: input.notes,
             escalate: input.escalate,
-            category: input.category.or(proposed.map(|p| p.category)),
+            // An RSIT type chosen alone brings its own category.
+            category: input
+                .category
+                .or(input.rsit.as_ref().map(Rsit::category))
+                .or(proposed.map(|p| p.category)),
             rsit: input.rsit.or_else(|| proposed.and_then(|p| p.rsit.clone())),
             proposal_confirmed,
             by: by.name.clone(),

@@ -278,14 +278,18 @@ impl Service {
         let event = first(committed)?
             .into_event()
             .ok_or_else(|| not_found("event"))?;
-        if repeated {
-            return Ok(Intake::Duplicate(event.visible_to(actor)));
-        }
         let event = match self.attach_target(&event) {
-            Some(incident) => self.attach(event, incident).await?,
-            None => event,
+            Some(incident) if !repeated => self.attach(event, incident).await?,
+            _ => event,
         };
-        Ok(Intake::Created(event.visible_to(actor)))
+        let mut shown = [event.visible_to(actor)];
+        self.hide_restricted_links(actor, &mut shown).await?;
+        let [event] = shown;
+        Ok(if repeated {
+            Intake::Duplicate(event)
+        } else {
+            Intake::Created(event)
+        })
     }
 
     /// The open incident a new event goes to directly, when that rule is on.

@@ -332,30 +332,54 @@ impl Service {
 
     /// Need-to-know: an event linked to a restricted incident does not name
     /// it to anyone who may not see that incident.
-    async fn hide_restricted_links(
+    pub(crate) async fn hide_restricted_links(
         &self,
         actor: &Actor,
         events: &mut [Event],
     ) -> Result<(), StoreError> {
         let mut readable: std::collections::HashMap<IncidentNumber, bool> = Default::default();
+        let may_events = actor.may(Action::ViewEvents);
+        let may_incidents = actor.may(Action::ViewIncidents);
         for e in events.iter_mut() {
-            let Some(n) = e.incident else { continue };
-            let visible = match readable.get(&n) {
-                Some(v) => *v,
-                None => {
-                    let v = match self.store.get(&EntityRef::Incident(n)).await? {
-                        Some(Entity::Incident(i)) => i.readable_by(actor),
-                        _ => false,
-                    };
-                    readable.insert(n, v);
-                    v
-                }
-            };
-            if !visible {
+            if let Some(n) = e.incident
+                && !self.incident_readable(actor, n, &mut readable).await?
+            {
                 e.incident = None;
             }
+            // Correlations name other events and incidents: only those this reader may see.
+            let mut kept = Vec::with_capacity(e.related.len());
+            for c in std::mem::take(&mut e.related) {
+                let visible = match c.number.parse::<IncidentNumber>() {
+                    Ok(n) => {
+                        may_incidents && self.incident_readable(actor, n, &mut readable).await?
+                    }
+                    Err(_) => may_events,
+                };
+                if visible {
+                    kept.push(c);
+                }
+            }
+            e.related = kept;
         }
         Ok(())
+    }
+
+    /// Whether `actor` may read incident `n`, remembered in `seen`.
+    async fn incident_readable(
+        &self,
+        actor: &Actor,
+        n: IncidentNumber,
+        seen: &mut std::collections::HashMap<IncidentNumber, bool>,
+    ) -> Result<bool, StoreError> {
+        if let Some(v) = seen.get(&n) {
+            return Ok(*v);
+        }
+        let v = match self.store.get(&EntityRef::Incident(n)).await? {
+            Some(Entity::Incident(i)) => i.readable_by(actor),
+            _ => false,
+        };
+        seen.insert(n, v);
+        Ok(v)
     }
 
     pub async fn list_events(

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     a_repeated_single_alert_returns_the_first_event,
     correlation_relates_open_work_sharing_observables_and_nothing_else,
     categorization_rules_propose_and_the_poc_confirms_or_changes,
+    the_attach_rule_links_a_new_event_to_the_open_incident,
     a_malformed_line_in_a_tcp_stream_is_a_dead_letter,
     udp_messages_and_their_dead_letters,
 );
@@ -401,6 +402,10 @@ async fn correlation_relates_open_work_sharing_observables_and_nothing_else(app:
         json!(["mail gateway"]),
     ))
     .await;
+    // The sensor, which may not read events or incidents, is told of no relation.
+    assert_eq!(new["related"], json!([]), "{new}");
+    // At triage, the event as the PoC reads it carries the relation.
+    let new = event(&app, &poc, new["number"].as_str().unwrap()).await;
     let related: Vec<(String, Vec<String>)> = new["related"]
         .as_array()
         .unwrap()
@@ -428,8 +433,23 @@ async fn correlation_relates_open_work_sharing_observables_and_nothing_else(app:
         ],
         "{new}"
     );
-    // Shown at triage: the event as the PoC reads it carries the relation.
-    let seen = event(&app, &poc, new["number"].as_str().unwrap()).await;
+    // Restricted to someone else, the incident drops out of the relation for the PoC.
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/incidents/{inc}/restriction"),
+        Some(&ian),
+        Some(json!({"users": ["ian"]})),
+    )
+    .await;
+    let hidden = event(&app, &poc, new["number"].as_str().unwrap()).await;
+    let numbers: Vec<&str> = hidden["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, [open["number"].as_str().unwrap()], "{hidden}");
+    let seen = event(&app, &ian, new["number"].as_str().unwrap()).await;
     assert_eq!(seen["related"], new["related"]);
     // Nothing shared, nothing related.
     let alone = post(report(
@@ -438,6 +458,7 @@ async fn correlation_relates_open_work_sharing_observables_and_nothing_else(app:
         json!([]),
     ))
     .await;
+    let alone = event(&app, &poc, alone["number"].as_str().unwrap()).await;
     assert_eq!(alone["related"], json!([]));
     // The earlier events did not change.
     let first = event(&app, &poc, open["number"].as_str().unwrap()).await;
@@ -725,4 +746,98 @@ async fn udp_messages_and_their_dead_letters(app: TestApp) {
         .map(|l| l["reason"].as_str().unwrap())
         .collect();
     assert!(reasons.iter().any(|r| r.contains("2048")), "{reasons:?}");
+}
+
+async fn the_attach_rule_links_a_new_event_to_the_open_incident(app: TestApp) {
+    let poc = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let inc = incident(&app, &poc, &ian, "ian", "C2 beaconing").await;
+    // The incident's event names the C2 address.
+    let first = app
+        .post_ok(
+            "/api/v1/events",
+            &poc,
+            json!({"title": "beacon", "description": "x", "observables": [{"type": "ip", "value": "203.0.113.66"}]}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let first_n = first["number"].as_str().unwrap();
+    app.post_ok(
+        &format!("/api/v1/events/{first_n}/assessment"),
+        &poc,
+        json!({"decision": "possible_incident"}),
+        StatusCode::OK,
+    )
+    .await;
+    app.post_ok(
+        &format!("/api/v1/incidents/{inc}/events"),
+        &ian,
+        json!({"event": first_n}),
+        StatusCode::OK,
+    )
+    .await;
+
+    // A node with the rule on takes a new alert about the same address.
+    let attaching = rampart_http::Service::new(
+        app.store.clone(),
+        std::sync::Arc::new(rampart_domain::SystemClock),
+    )
+    .with_intake(rampart_http::intake::IntakeSettings {
+        attach_to_open_incident: true,
+        ..Default::default()
+    });
+    let sensor = rampart_domain::Actor::new("ids", vec![Role::Reporter]);
+    let report = |reference: &str, ip: &str| -> rampart_domain::EventReport {
+        serde_json::from_value(json!({"title": "C2 traffic", "description": "x",
+            "source": {"kind": "sensor", "name": "ids", "ref": reference},
+            "observables": [{"type": "ip", "value": ip}]}))
+        .unwrap()
+    };
+    let attached = attaching
+        .ingest(&sensor, report("a1", "203.0.113.66"))
+        .await
+        .unwrap()
+        .into_event();
+    assert_eq!(attached.status.as_str(), "linked");
+    // The sensor's account may not read incidents: the link is not shown to it.
+    assert_eq!(attached.incident, None);
+    let (_, seen) = app
+        .get(&format!("/api/v1/events/{}", attached.number), &ian)
+        .await;
+    assert_eq!(seen["incident"], inc.as_str(), "{seen}");
+    let (_, record) = app.get(&format!("/api/v1/incidents/{inc}"), &ian).await;
+    assert!(
+        record["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == attached.number.to_string().as_str()),
+        "{record}"
+    );
+    let (_, log) = app
+        .get(&format!("/api/v1/journal?entity={inc}"), &app.admin)
+        .await;
+    assert!(
+        log.to_string().contains("\"rule\":\"correlation\""),
+        "{log}"
+    );
+    // Unrelated alerts stay in the queue; so does everything when the incident is closed.
+    let alone = attaching
+        .ingest(&sensor, report("a2", "198.51.100.1"))
+        .await
+        .unwrap()
+        .into_event();
+    assert_eq!(alone.status.as_str(), "reported");
+    // Without the rule, the relation is shown but nothing is linked.
+    let shown = app
+        .service
+        .ingest(&sensor, report("a3", "203.0.113.66"))
+        .await
+        .unwrap()
+        .into_event();
+    assert_eq!(shown.status.as_str(), "reported");
+    let (_, shown) = app
+        .get(&format!("/api/v1/events/{}", shown.number), &ian)
+        .await;
+    assert_eq!(shown["related"][0]["number"], inc.as_str(), "{shown}");
 }
