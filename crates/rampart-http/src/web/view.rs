@@ -5,10 +5,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use rampart_domain::{
-    Action, Category, Effort, Event, EvidenceItem, FieldError, Incident, IncidentStatus, LossGrade,
-    ResponseAction, Role, SystemImportance, Timestamp, Tlp, Vulnerability,
+    Action, CategorizationRule, Category, Effort, Event, EvidenceItem, FieldError, Incident,
+    IncidentStatus, LossGrade, ObservableType, ResponseAction, Role, Rsit, RsitClass,
+    SystemImportance, Timestamp, Tlp, Vulnerability,
 };
-use rampart_store::{ApiToken, Credentials, JournalEntry, User};
+use rampart_store::{ApiToken, Credentials, DeadLetter, JournalEntry, User};
 use serde_json::Value;
 
 use super::session::{FormData, Person};
@@ -44,6 +45,9 @@ impl Chrome {
         if may(Action::ManageUsers) {
             nav.push(("/admin/users", "Users"));
             nav.push(("/admin/tokens", "API tokens"));
+        }
+        if may(Action::ManageIntake) {
+            nav.push(("/admin/intake", "Machine intake"));
         }
         Self {
             title: title.into(),
@@ -245,6 +249,20 @@ pub trait Helpers {
     fn short_hash(&self, h: &str) -> String {
         short_hash(h)
     }
+    fn rsit_classes(&self) -> &'static [RsitClass] {
+        RsitClass::ALL
+    }
+    fn observable_types(&self) -> &'static [ObservableType] {
+        ObservableType::ALL
+    }
+    /// The value of an RSIT choice in a select: `class/type`.
+    fn rsit_value(&self, class: impl std::fmt::Display, kind: &str) -> String {
+        format!("{class}/{kind}")
+    }
+    /// `intrusion-attempts / brute-force`.
+    fn rsit_label(&self, rsit: &Rsit) -> String {
+        rsit_label(rsit)
+    }
 }
 
 impl<T> Helpers for T {}
@@ -347,10 +365,68 @@ pub struct ReportDonePage {
     pub public: bool,
 }
 
+pub fn rsit_label(rsit: &Rsit) -> String {
+    format!("{} / {}", rsit.class, rsit.kind)
+}
+
+/// An open event or incident related to an event, as this viewer may follow it.
+pub struct RelatedLink {
+    /// `EVT-…` or `INC-…`.
+    pub number: String,
+    /// Where it opens; absent when the viewer may not open it.
+    pub href: Option<String>,
+    /// What the two share, as `type:value`.
+    pub shared: Vec<String>,
+}
+
+/// How many related records a row of the triage queue shows.
+pub const RELATED_IN_QUEUE: usize = 5;
+
 pub struct TriageRow {
     pub event: Event,
-    pub occurrences: usize,
-    pub related: Vec<String>,
+    /// The first [`RELATED_IN_QUEUE`] related records.
+    pub related: Vec<RelatedLink>,
+    /// How many more there are (shown on the event's page).
+    pub more_related: usize,
+}
+
+/// One categorization rule in words.
+pub struct RuleRow {
+    pub name: String,
+    /// Every condition, in words; empty for a catch-all.
+    pub conditions: Vec<String>,
+    pub category: Option<Category>,
+    /// The category is the RSIT type's, not named by the rule.
+    pub category_from_rsit: bool,
+    pub rsit: Option<Rsit>,
+}
+
+impl RuleRow {
+    pub fn of(rule: &CategorizationRule) -> Self {
+        let mut conditions = Vec::new();
+        if let Some(source) = &rule.source {
+            conditions.push(format!("sensor is “{}”", source.trim()));
+        }
+        for (field, value) in &rule.fields {
+            conditions.push(format!("{field} is “{value}”"));
+        }
+        if !rule.observable_types.is_empty() {
+            let kinds: Vec<&str> = rule.observable_types.iter().map(|t| t.as_str()).collect();
+            conditions.push(format!("carries observables: {}", kinds.join(", ")));
+        }
+        if let Some(text) = &rule.text {
+            conditions.push(format!("title or description contains “{}”", text.trim()));
+        }
+        Self {
+            name: rule.name.to_string(),
+            conditions,
+            category: rule
+                .category
+                .or_else(|| rule.rsit.as_ref().map(Rsit::category)),
+            category_from_rsit: rule.category.is_none(),
+            rsit: rule.rsit.clone(),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -359,6 +435,10 @@ pub struct TriagePage {
     pub chrome: Chrome,
     pub rows: Vec<TriageRow>,
     pub escalated: Vec<Event>,
+    /// The categorization rules, read-only.
+    pub rules: Vec<RuleRow>,
+    pub rules_version: u32,
+    pub rules_editable: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -372,8 +452,41 @@ pub struct EventPage {
     pub may_confirm: bool,
     pub may_see_incident: bool,
     pub coordinators: Vec<String>,
+    /// Open work sharing observables or assets, as the viewer may follow it.
+    pub related: Vec<RelatedLink>,
     pub values: FormData,
     pub errors: Vec<FieldError>,
+}
+
+impl EventPage {
+    /// The category to preselect when confirming: what was typed, else the assessment's.
+    pub fn confirm_category(&self, c: &Category) -> bool {
+        match self.values.get("category") {
+            Some(v) => v == c.as_str(),
+            None => self
+                .event
+                .assessment
+                .as_ref()
+                .and_then(|a| a.category)
+                .is_some_and(|a| a == *c),
+        }
+    }
+
+    /// What the category select's first choice says.
+    pub fn keep_category_label(&self) -> String {
+        match &self.event.proposal {
+            Some(_) => "As proposed".into(),
+            None => "Not set".into(),
+        }
+    }
+
+    /// What the RSIT select's first choice says.
+    pub fn keep_rsit_label(&self) -> String {
+        match self.event.proposal.as_ref().and_then(|p| p.rsit.as_ref()) {
+            Some(_) => "As proposed".into(),
+            None => "Not set".into(),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -627,6 +740,59 @@ pub struct TokensPage {
     pub users: Vec<String>,
     pub created: Option<(String, String)>,
     pub errors: Vec<FieldError>,
+}
+
+/// A dead letter's message, cut for display.
+pub struct LetterRow {
+    pub letter: DeadLetter,
+    /// The start of the raw message; the rest is left out.
+    pub excerpt: String,
+    pub cut: bool,
+}
+
+/// How much of a dead letter's message the page shows.
+pub const LETTER_EXCERPT: usize = 300;
+
+impl LetterRow {
+    pub fn of(letter: DeadLetter) -> Self {
+        let cut = letter.raw.chars().count() > LETTER_EXCERPT;
+        let excerpt = letter.raw.chars().take(LETTER_EXCERPT).collect();
+        Self {
+            letter,
+            excerpt,
+            cut,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_intake.html")]
+pub struct IntakePage {
+    pub chrome: Chrome,
+    pub rules: Vec<RuleRow>,
+    pub rules_version: u32,
+    /// Offers moving and removing rules.
+    pub rules_editable: bool,
+    /// The rule table as JSON in the editor: the current one, or what was refused.
+    pub editor: String,
+    pub syslog: crate::syslog::SyslogStats,
+    pub letters: Vec<LetterRow>,
+    pub letters_total: u64,
+    /// Showing a later page of dead letters.
+    pub later_page: bool,
+    pub next_letters: Option<String>,
+    /// The add-a-rule form's values, shown again when refused.
+    pub values: FormData,
+    pub errors: Vec<FieldError>,
+    /// Which form was refused: `editor` or `add`.
+    pub refused: &'static str,
+    pub notice: Option<String>,
+}
+
+impl IntakePage {
+    pub fn letter_excerpt(&self) -> usize {
+        LETTER_EXCERPT
+    }
 }
 
 #[cfg(test)]

@@ -720,3 +720,150 @@ async fn evidence_is_uploaded_and_handed_over_in_the_browser() {
     assert_eq!(item["content"]["size"], json!(bytes.len()));
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sensor_alerts_are_triaged_with_their_relation_and_proposal() {
+    let Some((app, b)) = app_and_browser("intake").await else {
+        return;
+    };
+    // Tall enough that each screenshot holds the whole page.
+    b.d().set_window_rect(0, 0, 1280, 2200).await.unwrap();
+    person(&app, "pete", &[Role::Poc]).await;
+    person(&app, "root", &[Role::Admin]).await;
+    let sensor = app.user("ids", &[Role::Reporter]).await;
+    let (status, rules) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/intake/rules",
+            Some(&app.admin),
+            Some(json!({"version": 0, "rules": [
+                {"name": "SSH brute force from the IDS", "source": "suricata", "text": "ssh",
+                 "rsit": {"class": "intrusion-attempts", "type": "brute-force"}},
+                {"name": "Phishing links", "observable_types": ["url"], "category": "compromise_of_information",
+                 "rsit": {"class": "fraud", "type": "phishing"}}
+            ]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rules}");
+    let alert = |title: &str, reference: &str, severity: &str| {
+        json!({
+            "title": title,
+            "description": "Suricata signature 2003068 matched 40 times in a minute.",
+            "source": {"kind": "sensor", "name": "suricata", "ref": reference},
+            "severity": severity,
+            "assets": ["mail gateway"],
+            "observables": [{"type": "ip", "value": "203.0.113.9"}, {"type": "host", "value": "mx1.corp.example"}],
+            "attributes": {"dpt": "22", "proto": "TCP", "signature": "ET SCAN Potential SSH Scan <outbound>"},
+        })
+    };
+    let first = app
+        .post_ok(
+            "/api/v1/events",
+            &sensor,
+            alert("ET SCAN Potential SSH Scan", "sid-2003068", "high"),
+            StatusCode::CREATED,
+        )
+        .await;
+    let a = first["number"].as_str().unwrap().to_owned();
+    app.post_ok(
+        "/api/v1/events",
+        &sensor,
+        alert("ET SCAN Potential SSH Scan", "sid-2003068", "high"),
+        StatusCode::OK,
+    )
+    .await;
+    let second = app
+        .post_ok(
+            "/api/v1/events",
+            &sensor,
+            alert(
+                "SSH login succeeded after many failures",
+                "sid-2210001",
+                "critical",
+            ),
+            StatusCode::CREATED,
+        )
+        .await;
+    let n = second["number"].as_str().unwrap().to_owned();
+    // The relation is for those who triage, not for the sensor's account.
+    assert_eq!(second["related"], json!([]));
+    let (_, seen) = app.get(&format!("/api/v1/events/{n}"), &app.admin).await;
+    assert_eq!(seen["related"][0]["number"], json!(a));
+    app.service
+        .dead_letter(
+            "syslog-tcp",
+            "192.0.2.44",
+            "not a syslog message: no priority",
+            b"GET / HTTP/1.1 <script>alert(1)</script>",
+        )
+        .await
+        .unwrap();
+
+    // The point of contact sees both alerts, the repeat, the relation and the proposal.
+    b.sign_in("pete", PASSWORD).await;
+    b.open("/triage").await;
+    let first_row = b.text(&format!("tr[data-event='{a}']")).await;
+    assert!(first_row.contains("2×"), "{first_row}");
+    assert!(first_row.contains("Technical attack"), "{first_row}");
+    let second_row = b.text(&format!("tr[data-event='{n}']")).await;
+    assert!(second_row.contains(&a), "{second_row}");
+    assert!(second_row.contains("ip:203.0.113.9"), "{second_row}");
+    assert!(second_row.contains("Critical severity"), "{second_row}");
+    b.shot("01-triage").await;
+
+    // The event page; the PoC keeps the proposal and records the assessment.
+    b.submit(&format!("tr[data-event='{n}'] a.btn")).await;
+    assert_eq!(b.path().await, format!("/events/{n}"));
+    assert!(
+        b.text("#proposal")
+            .await
+            .contains("SSH brute force from the IDS")
+    );
+    assert!(b.text("#related").await.contains(&a));
+    assert!(b.text("#attributes").await.contains("<outbound>"));
+    assert!(
+        b.text("#proposal-note")
+            .await
+            .contains("Leave both as proposed")
+    );
+    b.shot("02-event").await;
+    b.click("input[value=possible_incident]").await;
+    b.fill("#notes", "Login after brute force: treat as compromise.")
+        .await;
+    b.submit("#assess button[type=submit]").await;
+    assert_eq!(b.path().await, "/triage");
+    let (_, event) = app.get(&format!("/api/v1/events/{n}"), &app.admin).await;
+    assert_eq!(event["status"], "escalated");
+    assert_eq!(event["assessment"]["category"], "technical_attack");
+    assert_eq!(event["assessment"]["rsit"]["type"], "brute-force");
+    assert_eq!(event["assessment"]["proposal_confirmed"], true);
+    b.open(&format!("/events/{n}")).await;
+    assert_eq!(b.text("#proposal-outcome").await, "Confirmed as proposed");
+    b.shot("03-event-assessed").await;
+    b.sign_out().await;
+
+    // The administrator reads the rules and the dead letter, and adds a rule.
+    b.sign_in("root", PASSWORD).await;
+    b.open("/admin/intake").await;
+    let rules = b.text("#rules").await;
+    assert!(rules.contains("SSH brute force from the IDS"), "{rules}");
+    assert!(rules.contains("Phishing links"), "{rules}");
+    let letters = b.text("#dead-letter-list").await;
+    assert!(
+        letters.contains("GET / HTTP/1.1 <script>alert(1)</script>"),
+        "shown as text: {letters}"
+    );
+    b.shot("04-admin-intake").await;
+    b.fill("#r-name", "Critical alerts").await;
+    b.fill("#r-fields", "severity=critical").await;
+    b.select("#r-category", "technical_attack").await;
+    b.submit("#rule-add button[type=submit]").await;
+    assert!(
+        b.text(".alert-success")
+            .await
+            .contains("Rule “Critical alerts” was added as number 3")
+    );
+    assert!(b.text("#rules").await.contains("severity is “critical”"));
+    b.shot("05-admin-rule-added").await;
+    b.quit().await;
+}

@@ -24,6 +24,9 @@ crate::on_both_backends!(
     second_factor_enrolment_and_sign_in,
     public_intake_takes_reports_and_limits_them,
     refused_form_input_names_the_field_and_changes_nothing,
+    triage_shows_repeats_relations_and_proposals_of_alerts,
+    the_assessment_form_confirms_or_changes_the_proposal,
+    admins_keep_the_rules_and_read_the_dead_letters,
 );
 
 /// Form fields as a browser sends them.
@@ -401,6 +404,11 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
             "API tokens".into(),
         ),
         (
+            "/admin/intake".into(),
+            Need::May(Action::ManageIntake),
+            "Machine intake".into(),
+        ),
+        (
             format!("/events/{reported}"),
             Need::OthersEvent,
             reported.clone(),
@@ -471,6 +479,28 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
             "/admin/tokens".into(),
             vec![("user", "api-poc")],
             Action::ManageUsers,
+        ),
+        (
+            "/admin/intake/rules".into(),
+            vec![
+                ("version", "0"),
+                ("rules", r#"[{"name": "forbidden", "category": "malware"}]"#),
+            ],
+            Action::ManageIntake,
+        ),
+        (
+            "/admin/intake/rules/add".into(),
+            vec![
+                ("version", "0"),
+                ("name", "forbidden"),
+                ("category", "malware"),
+            ],
+            Action::ManageIntake,
+        ),
+        (
+            "/admin/intake/rules/0".into(),
+            vec![("version", "0"), ("op", "remove")],
+            Action::ManageIntake,
         ),
         (
             format!("/events/{reported}/triage"),
@@ -553,6 +583,8 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
             .contains(&"forbidden report".to_owned())
     );
     assert!(!user_names(&app).await.contains(&"newcomer".to_owned()));
+    let (_, rules) = app.get("/api/v1/intake/rules", &app.admin).await;
+    assert_eq!(rules, json!({"version": 0, "rules": []}));
     assert_eq!(
         status_of(&app, &format!("/api/v1/events/{reported}")).await,
         "reported"
@@ -1597,4 +1629,643 @@ async fn refused_form_input_names_the_field_and_changes_nothing(app: TestApp) {
     let to = page.location.unwrap();
     assert!(to.starts_with("/incidents/INC-"), "{to}");
     ian.get(&to).await.assert_status(StatusCode::OK);
+}
+
+// ----- 10. machine intake ----------------------------------------------------------------
+
+/// One categorization rule for alerts of the IDS that mention SSH.
+fn ssh_rules() -> Value {
+    json!({"version": 0, "rules": [
+        {"name": "ssh brute force", "source": "suricata", "text": "ssh",
+         "rsit": {"class": "intrusion-attempts", "type": "brute-force"}}
+    ]})
+}
+
+async fn put_rules(app: &TestApp, rules: Value) -> Value {
+    let (status, saved) = app
+        .call(
+            Method::PUT,
+            "/api/v1/intake/rules",
+            Some(&app.admin),
+            Some(rules),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    saved
+}
+
+/// A sensor's alert with its reference and one IP address.
+fn sensor_alert(title: &str, reference: &str, ip: &str) -> Value {
+    json!({
+        "title": title,
+        "description": "signature matched",
+        "source": {"kind": "sensor", "name": "suricata", "ref": reference},
+        "severity": "high",
+        "observables": [{"type": "ip", "value": ip}],
+        "attributes": {"dpt": "22", "msg": "<b>ET SCAN</b> \"ssh\""},
+    })
+}
+
+/// Text as the browser shows it.
+fn unescape(html: &str) -> String {
+    html.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The queue's row of an event.
+fn row<'a>(page: &'a Page, number: &str) -> &'a str {
+    between(
+        &page.body,
+        &format!(r#"<tr data-event="{number}">"#),
+        "</tr>",
+    )
+    .unwrap_or_else(|| panic!("no row for {number}: {}", page.body))
+}
+
+async fn triage_shows_repeats_relations_and_proposals_of_alerts(app: TestApp) {
+    put_rules(&app, ssh_rules()).await;
+    let sensor = app.user("ids", &[Role::Reporter]).await;
+    let (poc, pat) = person(&app, "pat", &[Role::Poc]).await;
+    let ian_token = app.user("ian", &[Role::IsirtMember]).await;
+    let (_, ines) = person(&app, "ines", &[Role::IsirtMember]).await;
+
+    // The same alert twice is one event seen twice.
+    let first = app
+        .post_ok(
+            "/api/v1/events",
+            &sensor,
+            sensor_alert("ET SCAN SSH brute force", "sid-1", "203.0.113.9"),
+            StatusCode::CREATED,
+        )
+        .await;
+    let a = first["number"].as_str().unwrap().to_owned();
+    let again = app
+        .post_ok(
+            "/api/v1/events",
+            &sensor,
+            sensor_alert("ET SCAN SSH brute force", "sid-1", "203.0.113.9"),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(
+        (again["number"].as_str(), again["occurrences"].as_u64()),
+        (Some(a.as_str()), Some(2))
+    );
+    // Another alert on the same address is related to the first.
+    let b = app
+        .post_ok(
+            "/api/v1/events",
+            &sensor,
+            sensor_alert("Login failures on the mail gateway", "sid-2", "203.0.113.9"),
+            StatusCode::CREATED,
+        )
+        .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An open incident about another address, and an alert that shares it.
+    let seen = app
+        .post_ok(
+            "/api/v1/events",
+            &poc,
+            json!({"title": "Scans from 198.51.100.7", "description": "firewall log",
+                   "observables": [{"type": "ip", "value": "198.51.100.7"}]}),
+            StatusCode::CREATED,
+        )
+        .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post_ok(
+        &format!("/api/v1/events/{seen}/assessment"),
+        &poc,
+        json!({"decision": "possible_incident"}),
+        StatusCode::OK,
+    )
+    .await;
+    let inc = app
+        .post_ok(
+            "/api/v1/incidents",
+            &ian_token,
+            json!({"events": [seen], "title": "Scanning campaign", "category": "technical_attack",
+                   "severity": {"system_importance": "important", "business_loss": "minor", "social_impact": "minor"},
+                   "effort": "low", "coordinator": "ian"}),
+            StatusCode::CREATED,
+        )
+        .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = app
+        .post_ok(
+            "/api/v1/events",
+            &sensor,
+            sensor_alert("Outbound SSH to a scanner", "sid-3", "198.51.100.7"),
+            StatusCode::CREATED,
+        )
+        .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let queue = pat.get("/triage").await;
+    queue.assert_status(StatusCode::OK);
+    let first_row = row(&queue, &a);
+    for shown in [
+        "<strong>2×</strong>",
+        "last seen",
+        "High severity",
+        "Technical attack",
+        r#"<span class="rsit"><span>intrusion-attempts</span> / <span>brute-force</span></span>"#,
+    ] {
+        assert!(first_row.contains(shown), "{shown}: {first_row}");
+    }
+    let second = row(&queue, &b);
+    assert!(
+        second.contains(&format!(r#"<a class="mono" href="/events/{a}">{a}</a>"#)),
+        "{second}"
+    );
+    assert!(second.contains("<code>ip:203.0.113.9</code>"), "{second}");
+    assert!(second.contains("1×"), "{second}");
+    assert_eq!(
+        between(second, r#"<td class="proposal">"#, "</td>"),
+        Some(r#"<span class="muted">—</span>"#),
+        "the mail gateway alert has no proposal"
+    );
+    let fourth = row(&queue, &d);
+    assert!(
+        fourth.contains(&format!(r#"href="/incidents/{inc}">{inc}</a>"#)),
+        "{fourth}"
+    );
+    assert!(
+        queue
+            .body
+            .contains("How proposals are made: 1 categorization rule"),
+        "the PoC reads the rules"
+    );
+    assert!(!queue.body.contains("/admin/intake/rules"));
+
+    // The event page shows the repeats, the sensor's fields (as text) and the proposal.
+    let page = pat.get(&format!("/events/{a}")).await;
+    page.assert_status(StatusCode::OK);
+    let seen_line = between(&page.body, r#"<dd id="occurrences">"#, "</dd>").unwrap();
+    assert!(seen_line.starts_with("2 times · last seen "), "{seen_line}");
+    for shown in [
+        "<code>sid-1</code>",
+        "seen 2 times",
+        "<dt>Rule</dt><dd>ssh brute force</dd>",
+        "<dt>Category</dt><dd>Technical attack</dd>",
+        r#"<dt>RSIT</dt><dd><span class="rsit"><span>intrusion-attempts</span> / <span>brute-force</span></span></dd>"#,
+        "dpt",
+        "&#60;b&#62;ET SCAN&#60;",
+    ] {
+        assert!(page.body.contains(shown), "{shown}: {}", page.body);
+    }
+    assert!(!page.body.contains("<b>ET SCAN"), "vendor text is escaped");
+    let page = pat.get(&format!("/events/{b}")).await;
+    let related = between(
+        &page.body,
+        r#"<section class="card" id="related">"#,
+        "</section>",
+    )
+    .unwrap();
+    assert!(
+        related.contains(&format!(r#"href="/events/{a}""#)) && related.contains("ip:203.0.113.9"),
+        "{related}"
+    );
+    assert!(!page.body.contains(r#"id="proposal""#), "no rule matched");
+    let page = pat.get(&format!("/events/{d}")).await;
+    assert!(page.body.contains(&format!(r#"href="/incidents/{inc}""#)));
+
+    // Restricted, the incident is no longer named to those off the list.
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/incidents/{inc}/restriction"),
+            Some(&ian_token),
+            Some(json!({"users": ["ian"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let queue = pat.get("/triage").await;
+    assert!(!row(&queue, &d).contains(&inc), "{}", row(&queue, &d));
+    let page = ines.get(&format!("/events/{d}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(!page.body.contains(&inc));
+}
+
+async fn the_assessment_form_confirms_or_changes_the_proposal(app: TestApp) {
+    put_rules(&app, ssh_rules()).await;
+    let sensor = app.user("ids", &[Role::Reporter]).await;
+    let (poc, pat) = person(&app, "pat", &[Role::Poc]).await;
+    let (_, ian) = person(&app, "ian", &[Role::IsirtMember]).await;
+    let mut numbers = Vec::new();
+    for (title, reference) in [
+        ("SSH brute force on bastion", "sid-1"),
+        ("SSH brute force on vpn", "sid-2"),
+    ] {
+        numbers.push(
+            app.post_ok(
+                "/api/v1/events",
+                &sensor,
+                sensor_alert(title, reference, "203.0.113.9"),
+                StatusCode::CREATED,
+            )
+            .await["number"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let (a, b) = (&numbers[0], &numbers[1]);
+
+    // The form offers the proposal and says where it comes from.
+    let page = pat.get(&format!("/events/{a}")).await;
+    for shown in [
+        r#"<select id="a-category" name="category" aria-describedby="proposal-note"><option value="">As proposed</option>"#,
+        r#"<select id="a-rsit" name="rsit" aria-describedby="proposal-note"><option value="">As proposed</option>"#,
+        r#"Proposed by the rule “ssh brute force”: <strong>Technical attack</strong>, RSIT <span class="mono">intrusion-attempts / brute-force</span>."#,
+        r#"<optgroup label="fraud">"#,
+        r#"<option value="fraud/phishing">fraud / phishing</option>"#,
+    ] {
+        assert!(page.body.contains(shown), "{shown}");
+    }
+
+    // Left as proposed, the proposal is confirmed.
+    pat.submit(
+        &format!("/events/{a}/assess"),
+        &[
+            ("decision", "false_alarm"),
+            ("category", ""),
+            ("rsit", ""),
+            ("notes", "a pen test"),
+        ],
+    )
+    .await
+    .assert_redirect("/triage");
+    let (_, e) = app.get(&format!("/api/v1/events/{a}"), &poc).await;
+    assert_eq!(e["assessment"]["category"], "technical_attack");
+    assert_eq!(
+        e["assessment"]["rsit"],
+        json!({"class": "intrusion-attempts", "type": "brute-force"})
+    );
+    assert_eq!(e["assessment"]["proposal_confirmed"], true);
+    let page = pat.get(&format!("/events/{a}")).await;
+    assert!(
+        page.body
+            .contains(r#"<dd id="proposal-outcome">Confirmed as proposed</dd>"#),
+        "{}",
+        page.body
+    );
+
+    // A type not of its class, or an unknown category, is refused by name and changes nothing.
+    let before = app.journal_len().await;
+    for (form, field) in [
+        (
+            vec![
+                ("decision", "possible_incident"),
+                ("rsit", "fraud/brute-force"),
+            ],
+            "<strong>Rsit</strong>: `brute-force` is not a type of RSIT class fraud",
+        ),
+        (
+            vec![("decision", "possible_incident"), ("rsit", "weather")],
+            "<strong>Rsit.class</strong>",
+        ),
+        (
+            vec![("decision", "possible_incident"), ("category", "weather")],
+            "<strong>Category</strong>",
+        ),
+    ] {
+        let page = pat.submit(&format!("/events/{b}/assess"), &form).await;
+        page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        let alert = page.alert().unwrap();
+        assert!(alert.contains(field), "{field}: {alert}");
+    }
+    let page = pat
+        .submit(
+            &format!("/events/{b}/assess"),
+            &[
+                ("decision", "possible_incident"),
+                ("rsit", "fraud/brute-force"),
+            ],
+        )
+        .await;
+    assert!(
+        page.body
+            .contains(r#"<div class="field has-error"><label for="a-rsit">"#),
+        "the select is marked"
+    );
+    assert!(
+        page.body
+            .contains(r#"<p class="field-error">`brute-force` is not a type of RSIT class fraud"#)
+            && page.body.contains(r#"value="possible_incident" checked"#),
+        "the error is next to the select, and the decision is kept"
+    );
+    assert_eq!(app.journal_len().await, before);
+    assert_eq!(
+        status_of(&app, &format!("/api/v1/events/{b}")).await,
+        "reported"
+    );
+
+    // Another choice changes it; the ISIRT sees it preselected when confirming.
+    pat.submit(
+        &format!("/events/{b}/assess"),
+        &[
+            ("decision", "possible_incident"),
+            ("category", "malware"),
+            ("rsit", "malicious-code/infected-system"),
+        ],
+    )
+    .await
+    .assert_redirect("/triage");
+    let (_, e) = app.get(&format!("/api/v1/events/{b}"), &poc).await;
+    assert_eq!(e["status"], "escalated");
+    assert_eq!(e["assessment"]["category"], "malware");
+    assert_eq!(
+        e["assessment"]["rsit"],
+        json!({"class": "malicious-code", "type": "infected-system"})
+    );
+    assert_eq!(e["assessment"]["proposal_confirmed"], false);
+    let page = ian.get(&format!("/events/{b}")).await;
+    assert!(
+        page.body
+            .contains(r#"<dd id="proposal-outcome">Changed by the assessment</dd>"#)
+    );
+    let confirm = between(&page.body, r#"<select id="c-category""#, "</select>").unwrap();
+    assert!(
+        confirm.contains(r#"<option value="malware" selected>"#),
+        "{confirm}"
+    );
+}
+
+async fn admins_keep_the_rules_and_read_the_dead_letters(app: TestApp) {
+    let (_, root) = person(&app, "root", &[Role::Admin]).await;
+    let (_, pat) = person(&app, "pat", &[Role::Poc]).await;
+    for i in 0..50 {
+        app.service
+            .dead_letter(
+                "syslog-udp",
+                "192.0.2.1",
+                "not syslog",
+                format!("junk {i}").as_bytes(),
+            )
+            .await
+            .unwrap();
+    }
+    let long = "x".repeat(1000);
+    app.service
+        .dead_letter("syslog-udp", "192.0.2.1", "too long", long.as_bytes())
+        .await
+        .unwrap();
+    app.service
+        .dead_letter("syslog-tcp", "127.0.0.1", "reason", b"raw <b>")
+        .await
+        .unwrap();
+
+    let page = root.get("/admin/intake").await;
+    page.assert_status(StatusCode::OK);
+    assert_eq!(page.title(), Some("Machine intake"));
+    assert!(
+        page.body
+            .contains(r#"<a href="/admin/intake" aria-current="page">Machine intake</a>"#)
+    );
+    assert!(page.body.contains("No categorization rules"));
+    assert!(
+        page.body
+            .contains("Dead letters <span class=\"muted\">(52)</span>")
+    );
+    let letters = between(&page.body, r#"<tbody>"#, "</tbody>").unwrap();
+    let first = between(letters, "<tr>", "</tr>").unwrap();
+    for shown in [
+        "syslog-tcp",
+        "127.0.0.1",
+        "reason",
+        "<code>raw &#60;b&#62;</code>",
+    ] {
+        assert!(first.contains(shown), "{shown}: {first}");
+    }
+    assert!(!page.body.contains("raw <b>"), "the raw text is escaped");
+    assert!(page.body.contains(&format!(
+        "<code>{}</code><span class=\"muted\"> … (cut)</span>",
+        "x".repeat(300)
+    )));
+    assert!(!page.body.contains(&"x".repeat(301)));
+    assert_eq!(letters.matches("<tr>").count(), 50);
+    assert!(
+        !letters.contains("junk 0<"),
+        "the oldest is on the next page"
+    );
+    let older = between(&page.body, r#"<a class="btn" href=""#, r#"" rel="next">"#).unwrap();
+    assert!(older.starts_with("/admin/intake?cursor="), "{older}");
+    let next = root.get(&older.replace("&amp;", "&")).await;
+    next.assert_status(StatusCode::OK);
+    let letters = between(&next.body, r#"<tbody>"#, "</tbody>").unwrap();
+    assert_eq!(letters.matches("<tr>").count(), 2, "{letters}");
+    assert!(letters.contains("<code>junk 0</code>") && letters.contains("<code>junk 1</code>"));
+    assert!(!next.body.contains(r#"rel="next""#));
+
+    // The editor saves a table and shows it in words.
+    let before = app.journal_len().await;
+    let table = r#"[{"name": "ssh brute force", "source": "suricata", "text": "ssh",
+        "rsit": {"class": "intrusion-attempts", "type": "brute-force"}}]"#;
+    let saved = root
+        .submit("/admin/intake/rules", &[("version", "0"), ("rules", table)])
+        .await;
+    saved.assert_status(StatusCode::OK);
+    assert!(
+        saved.body.contains("The rules were saved as version 1."),
+        "{}",
+        saved.body
+    );
+    let rules = between(
+        &saved.body,
+        r#"<table class="data" id="rules">"#,
+        "</table>",
+    )
+    .unwrap();
+    for shown in [
+        "<th scope=\"row\">ssh brute force</th>",
+        "sensor is “suricata”",
+        "title or description contains “ssh”",
+        "Technical attack <span class=\"small muted\">(from RSIT)</span>",
+        r#"<span class="rsit"><span>intrusion-attempts</span> / <span>brute-force</span></span>"#,
+    ] {
+        assert!(rules.contains(shown), "{shown}: {rules}");
+    }
+    assert_eq!(hidden(&saved.body, "version").as_deref(), Some("1"));
+    assert!(app.journal_len().await > before);
+    let (_, api) = app.get("/api/v1/intake/rules", &app.admin).await;
+    assert_eq!(api["version"], 1);
+    assert_eq!(api["rules"][0]["rsit"]["type"], "brute-force");
+
+    // A stale version, a bad rule, or text that is not JSON changes nothing and is named.
+    let before = app.journal_len().await;
+    for (version, text, named) in [
+        (
+            "0",
+            table,
+            "<code>version</code>: the rules changed since version 0 was read",
+        ),
+        (
+            "1",
+            r#"[{"name": "a", "category": "malware"}, {"name": "b"}]"#,
+            "<code>rules[1].category</code>",
+        ),
+        (
+            "1",
+            r#"[{"name": "a", "category": "weather"}]"#,
+            "<code>rules[0].category</code>",
+        ),
+        (
+            "1",
+            r#"[{"name": "a", "category": "malware", "colour": "red"}]"#,
+            "<code>rules[0].colour</code>",
+        ),
+        ("1", "[{", "<code>rules</code>: is not valid JSON"),
+    ] {
+        let page = root
+            .submit(
+                "/admin/intake/rules",
+                &[("version", version), ("rules", text)],
+            )
+            .await;
+        page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        let alert = page.alert().unwrap();
+        assert!(alert.contains(named), "{named}: {alert}");
+        let shown = between(&page.body, r#"name="rules" rows="16""#, "</textarea>").unwrap();
+        assert!(
+            unescape(shown).ends_with(text),
+            "what was typed is kept: {shown}"
+        );
+    }
+    assert_eq!(app.journal_len().await, before);
+    let (_, api) = app.get("/api/v1/intake/rules", &app.admin).await;
+    assert_eq!(
+        (
+            api["version"].as_u64(),
+            api["rules"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(1))
+    );
+
+    // The form adds a rule at the end; refused, it names the field.
+    let page = root
+        .submit(
+            "/admin/intake/rules/add",
+            &[
+                ("version", "1"),
+                ("name", "needs a category"),
+                ("source", "mail"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.alert().unwrap().contains("<code>category</code>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"value="needs a category""#));
+    let page = root
+        .submit(
+            "/admin/intake/rules/add",
+            &[
+                ("version", "1"),
+                ("name", "odd field"),
+                ("fields", "severity critical"),
+                ("category", "malware"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.alert()
+            .unwrap()
+            .contains("<code>fields</code>: line 1")
+    );
+    let page = root
+        .submit(
+            "/admin/intake/rules/add",
+            &[
+                ("version", "1"),
+                ("name", "phishing"),
+                ("observable_types[]", "url"),
+                ("fields", "severity = high"),
+                ("category", "compromise_of_information"),
+                ("rsit", "fraud/phishing"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body.contains("Rule “phishing” was added as number 2"),
+        "{}",
+        page.body
+    );
+    let (_, api) = app.get("/api/v1/intake/rules", &app.admin).await;
+    assert_eq!(
+        api["rules"][1],
+        json!({"name": "phishing", "source": null, "fields": {"severity": "high"}, "observable_types": ["url"],
+               "text": null, "category": "compromise_of_information", "rsit": {"class": "fraud", "type": "phishing"}})
+    );
+    assert_eq!(api["version"], 2);
+
+    // Rules move and go; a stale button is refused.
+    root.submit("/admin/intake/rules/1", &[("version", "2"), ("op", "up")])
+        .await
+        .assert_status(StatusCode::OK);
+    let (_, api) = app.get("/api/v1/intake/rules", &app.admin).await;
+    assert_eq!(api["rules"][0]["name"], "phishing");
+    let page = root
+        .submit(
+            "/admin/intake/rules/0",
+            &[("version", "2"), ("op", "remove")],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.alert().unwrap().contains("<code>version</code>"));
+    root.submit(
+        "/admin/intake/rules/0",
+        &[("version", "3"), ("op", "remove")],
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let (_, api) = app.get("/api/v1/intake/rules", &app.admin).await;
+    assert_eq!(api["version"], 4);
+    assert_eq!(api["rules"].as_array().unwrap().len(), 1);
+    assert_eq!(api["rules"][0]["name"], "ssh brute force");
+
+    // Others may not open the page or send its forms.
+    let page = pat.get("/admin/intake").await;
+    page.assert_status(StatusCode::FORBIDDEN);
+    assert!(page.body.contains("admin"), "the roles that may are named");
+    let before = app.journal_len().await;
+    for (path, form) in [
+        (
+            "/admin/intake/rules",
+            vec![("version", "4"), ("rules", "[]")],
+        ),
+        (
+            "/admin/intake/rules/add",
+            vec![("version", "4"), ("name", "x"), ("category", "malware")],
+        ),
+        (
+            "/admin/intake/rules/0",
+            vec![("version", "4"), ("op", "remove")],
+        ),
+    ] {
+        pat.submit(path, &form)
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    assert_eq!(app.journal_len().await, before);
+    assert!(!pat.get("/dashboard").await.body.contains("/admin/intake"));
 }
