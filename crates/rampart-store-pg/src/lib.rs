@@ -61,6 +61,7 @@ rampart_store::sqlx_conn!(PgConn, Postgres);
 
 impl SqlBackend for PgBackend {
     type Conn = PgConn;
+    type WriterConn = PgConn;
 
     fn dialect(&self) -> Dialect {
         Dialect::Postgres

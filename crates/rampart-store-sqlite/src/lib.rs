@@ -16,6 +16,10 @@ use rampart_store::sql::{Dialect, SqlBackend, SqlStore};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
+mod writer;
+
+use writer::{DirectWriter, WriterConn};
+
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "rampart.db";
 
@@ -25,7 +29,9 @@ pub type SqliteStore = SqlStore<SqliteBackend>;
 /// Connections to one SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteBackend {
-    writer: SqlitePool,
+    /// For migrations only; the writer task has its own connection.
+    migrations: SqlitePool,
+    writer: Arc<DirectWriter>,
     readers: SqlitePool,
     path: PathBuf,
 }
@@ -43,7 +49,7 @@ rampart_store::embedded_migrator!();
 pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
     let backend = connect(data_dir, true).await?;
     migrator()
-        .run(&backend.writer)
+        .run(&backend.migrations)
         .await
         .map_err(|e| StoreError::Database(format!("migration failed: {e}")))?;
     Ok(SqlStore::new(backend, clock))
@@ -91,7 +97,7 @@ async fn connect(data_dir: &Path, create: bool) -> Result<SqliteBackend, StoreEr
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30));
-    let writer = SqlitePoolOptions::new()
+    let migrations = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(60))
         .connect_with(options.clone())
@@ -103,7 +109,8 @@ async fn connect(data_dir: &Path, create: bool) -> Result<SqliteBackend, StoreEr
         .await
         .map_err(db_error)?;
     Ok(SqliteBackend {
-        writer,
+        migrations,
+        writer: DirectWriter::new(path.clone()),
         readers,
         path,
     })
@@ -113,17 +120,29 @@ rampart_store::sqlx_conn!(SqliteConn, Sqlite);
 
 impl SqlBackend for SqliteBackend {
     type Conn = SqliteConn;
+    type WriterConn = WriterConn;
 
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
 
-    async fn writer(&self) -> Result<SqliteConn, StoreError> {
-        self.writer
-            .acquire()
-            .await
-            .map(SqliteConn)
-            .map_err(db_error)
+    async fn writer(&self) -> Result<WriterConn, StoreError> {
+        Ok(WriterConn(self.writer.clone()))
+    }
+
+    /// The writer calls SQLite directly, so it gets a thread of its own.
+    fn spawn_writer(&self, task: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) {
+        let started = std::thread::Builder::new()
+            .name("rampart-writer".into())
+            .spawn(
+                move || match tokio::runtime::Builder::new_current_thread().build() {
+                    Ok(runtime) => runtime.block_on(task),
+                    Err(e) => tracing::error!(error = %e, "the writer cannot start"),
+                },
+            );
+        if let Err(e) = started {
+            tracing::error!(error = %e, "the writer thread cannot start");
+        }
     }
 
     async fn reader(&self) -> Result<SqliteConn, StoreError> {

@@ -111,11 +111,18 @@ pub trait SqlConn: Send {
 /// Connections of one backend.
 pub trait SqlBackend: Send + Sync + std::fmt::Debug + 'static {
     type Conn: SqlConn;
+    /// The writer task's connection (may differ from the readers').
+    type WriterConn: SqlConn;
     fn dialect(&self) -> Dialect;
     /// A connection for the writer task.
-    fn writer(&self) -> impl Future<Output = Result<Self::Conn, StoreError>> + Send;
+    fn writer(&self) -> impl Future<Output = Result<Self::WriterConn, StoreError>> + Send;
     /// A connection for reads.
     fn reader(&self) -> impl Future<Output = Result<Self::Conn, StoreError>> + Send;
+    /// Starts the writer task. A backend whose writer connection blocks
+    /// runs it on a thread of its own.
+    fn spawn_writer(&self, task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) {
+        tokio::spawn(task);
+    }
 }
 
 struct Job {
@@ -135,7 +142,7 @@ impl<B: SqlBackend> SqlStore<B> {
     pub fn new(backend: B, clock: Arc<dyn Clock>) -> Self {
         let backend = Arc::new(backend);
         let (jobs, rx) = mpsc::channel(MAX_BATCH * 8);
-        tokio::spawn(writer(backend.clone(), clock, rx));
+        backend.spawn_writer(Box::pin(writer(backend.clone(), clock, rx)));
         Self { backend, jobs }
     }
 
@@ -710,8 +717,14 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
 async fn load<C: SqlConn>(conn: &mut C, key: &EntityRef) -> Result<Option<Entity>, StoreError> {
     let rows = if let EntityRef::EventBySource { name, reference } = key {
         conn.fetch(
-            "SELECT data FROM events WHERE source_name = $1 AND source_ref = $2 ORDER BY id LIMIT 1",
-            &[SqlValue::text(name.clone()), SqlValue::text(reference.clone())],
+            // The first event of the alert; MIN over the few matching rows of
+            // the (source_name, source_ref) index, never a scan in id order.
+            "SELECT data FROM events WHERE id = \
+             (SELECT MIN(id) FROM events WHERE source_name = $1 AND source_ref = $2)",
+            &[
+                SqlValue::text(name.clone()),
+                SqlValue::text(reference.clone()),
+            ],
             &[ColType::Text],
         )
         .await?

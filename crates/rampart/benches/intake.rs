@@ -144,8 +144,8 @@ async fn bench_backend(
     let _ = stop.send(());
     server.await??;
     // Syslog has no acknowledgement: count what the receiver stored once it is idle.
-    acknowledged += settled(|| service.syslog_counters().created.load(Ordering::Relaxed)).await
-        as usize;
+    acknowledged +=
+        settled(|| service.syslog_counters().created.load(Ordering::Relaxed)).await as usize;
 
     let expected = before + acknowledged as u64;
     match rampart_store::journal::verify(store.as_ref()).await? {
