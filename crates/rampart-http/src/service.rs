@@ -45,6 +45,43 @@ pub struct Service {
     pub(crate) intake: crate::intake::IntakeSettings,
     pub(crate) rules: Arc<crate::intake::RulesCache>,
     pub(crate) syslog_counters: Arc<crate::syslog::SyslogCounters>,
+    tokens: Arc<TokenCache>,
+}
+
+/// How long a verified API token is trusted without asking the store again.
+/// A change of users or tokens on this node empties the cache at once; on
+/// other nodes it takes effect within this time.
+const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+/// Most tokens remembered; past that the cache starts afresh.
+const TOKEN_CACHE: usize = 10_000;
+
+/// Recently verified API tokens: SHA-256 of the token → the actor, and when.
+#[derive(Debug, Default)]
+struct TokenCache(std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>);
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Actor> {
+        let cache = self.0.lock().ok()?;
+        cache
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
+            .map(|(actor, _)| actor.clone())
+    }
+
+    fn put(&self, hash: String, actor: Actor) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= TOKEN_CACHE {
+                cache.clear();
+            }
+            cache.insert(hash, (actor, std::time::Instant::now()));
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
 }
 
 pub(crate) fn to_value<T: Serialize>(value: &T) -> Value {
@@ -139,6 +176,7 @@ impl Service {
             intake: crate::intake::IntakeSettings::default(),
             rules: Arc::default(),
             syslog_counters: Arc::default(),
+            tokens: Arc::default(),
         }
     }
 
@@ -163,6 +201,13 @@ impl Service {
         if let Some(last) = committed.journal.last() {
             self.checkpoint_when_due(last.seq);
         }
+        if committed
+            .journal
+            .iter()
+            .any(|e| e.action.starts_with("user.") || e.action.starts_with("token."))
+        {
+            self.tokens.clear();
+        }
         for entry in &committed.journal {
             // Nobody listening is fine.
             let _ = self.changes.send(Change {
@@ -184,12 +229,20 @@ impl Service {
         if !auth::looks_like_token(token) {
             return Ok(None);
         }
-        Ok(self
+        let hash = auth::hash_token(token);
+        if let Some(actor) = self.tokens.get(&hash) {
+            return Ok(Some(actor));
+        }
+        let actor = self
             .store
-            .token_user(&auth::hash_token(token))
+            .token_user(&hash)
             .await?
             .filter(|u| !u.disabled)
-            .map(|u| Actor::new(u.name, u.roles)))
+            .map(|u| Actor::new(u.name, u.roles));
+        if let Some(actor) = &actor {
+            self.tokens.put(hash, actor.clone());
+        }
+        Ok(actor)
     }
 
     /// Creates a user.

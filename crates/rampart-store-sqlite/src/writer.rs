@@ -100,18 +100,25 @@ fn error(e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// Prepares `sql` (from the cache) and binds `$1`, `$2`… by name, so a
-/// parameter may appear in any order and more than once.
+/// Prepares `sql` (from the cache) and binds `$1`, `$2`… by their numbers,
+/// so a parameter may appear in any order and more than once.
 fn prepared<'c>(
     conn: &'c rusqlite::Connection,
     sql: &str,
     params: &[SqlValue],
 ) -> Result<rusqlite::CachedStatement<'c>, StoreError> {
     let mut statement = conn.prepare_cached(sql).map_err(error)?;
-    for (i, param) in params.iter().enumerate() {
-        let name = format!("${}", i + 1);
-        let Some(index) = statement.parameter_index(&name).map_err(error)? else {
-            continue;
+    // Walk the statement's parameters once (a lookup by name is a linear
+    // search, which a multi-row insert would pay for every value).
+    for index in 1..=statement.parameter_count() {
+        let number = statement
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok());
+        let Some(param) = number.and_then(|n| params.get(n.wrapping_sub(1))) else {
+            return Err(StoreError::Corrupt(format!(
+                "statement parameter {index} has no value: {sql}"
+            )));
         };
         let value = match param {
             SqlValue::Int(v) => v.map_or(Value::Null, Value::Integer),
