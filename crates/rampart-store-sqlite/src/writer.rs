@@ -100,6 +100,23 @@ fn error(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// The engine's `$N` placeholders as SQLite's `?N`, whose index is `N`
+/// itself. (Binding `$N` by name costs a linear search per value, which a
+/// multi-row insert of thousands of values pays thousands of times.) The
+/// engine's statements carry no `$` inside string literals.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Prepares `sql` (from the cache) and binds `$1`, `$2`… by their numbers,
 /// so a parameter may appear in any order and more than once.
 fn prepared<'c>(
@@ -107,26 +124,33 @@ fn prepared<'c>(
     sql: &str,
     params: &[SqlValue],
 ) -> Result<rusqlite::CachedStatement<'c>, StoreError> {
-    let mut statement = conn.prepare_cached(sql).map_err(error)?;
-    // Walk the statement's parameters once (a lookup by name is a linear
-    // search, which a multi-row insert would pay for every value).
-    for index in 1..=statement.parameter_count() {
-        let number = statement
-            .parameter_name(index)
-            .and_then(|name| name.strip_prefix('$'))
-            .and_then(|n| n.parse::<usize>().ok());
-        let Some(param) = number.and_then(|n| params.get(n.wrapping_sub(1))) else {
-            return Err(StoreError::Corrupt(format!(
-                "statement parameter {index} has no value: {sql}"
-            )));
-        };
+    let mut statement = conn.prepare_cached(&numbered(sql)).map_err(error)?;
+    let count = statement.parameter_count();
+    if count > params.len() {
+        return Err(StoreError::Corrupt(format!(
+            "the statement takes {count} parameters, {} given: {sql}",
+            params.len()
+        )));
+    }
+    for (i, param) in params.iter().enumerate().take(count) {
         let value = match param {
             SqlValue::Int(v) => v.map_or(Value::Null, Value::Integer),
             SqlValue::Text(v) => v.clone().map_or(Value::Null, Value::Text),
         };
-        statement.raw_bind_parameter(index, value).map_err(error)?;
+        statement.raw_bind_parameter(i + 1, value).map_err(error)?;
     }
     Ok(statement)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_keep_their_numbers() {
+        assert_eq!(
+            super::numbered("UPDATE t SET a = $2, b = $10 WHERE k = $1 AND c = '$'"),
+            "UPDATE t SET a = ?2, b = ?10 WHERE k = ?1 AND c = '$'"
+        );
+    }
 }
 
 /// The writer's end of [`DirectWriter`].
