@@ -15,7 +15,6 @@ use std::time::Duration;
 use rampart_domain::DomainError;
 use rampart_store::StoreError;
 use rampart_store::sql::{ColType, SqlConn, SqlValue};
-use rusqlite::types::Value;
 
 /// Prepared statements kept per connection (the engine's statements, the
 /// multi-row journal appends of various lengths, correlation lookups).
@@ -133,11 +132,11 @@ fn prepared<'c>(
         )));
     }
     for (i, param) in params.iter().enumerate().take(count) {
-        let value = match param {
-            SqlValue::Int(v) => v.map_or(Value::Null, Value::Integer),
-            SqlValue::Text(v) => v.clone().map_or(Value::Null, Value::Text),
-        };
-        statement.raw_bind_parameter(i + 1, value).map_err(error)?;
+        match param {
+            SqlValue::Int(v) => statement.raw_bind_parameter(i + 1, *v),
+            SqlValue::Text(v) => statement.raw_bind_parameter(i + 1, v.as_deref()),
+        }
+        .map_err(error)?;
     }
     Ok(statement)
 }

@@ -588,7 +588,7 @@ async fn write_all<C: SqlConn>(
 const MAX_CORRELATION_KEYS: usize = 64;
 /// Most stored events looked at per key, newest first: a busy key (a shared
 /// C2 domain) costs the same as a quiet one.
-const PER_KEY: usize = 10;
+const PER_KEY: usize = 5;
 
 /// Stored events reported since `query.since` that share one of its keys,
 /// the newest [`PER_KEY`] per key, with their incident's status.
