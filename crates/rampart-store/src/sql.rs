@@ -387,8 +387,13 @@ async fn append_journal<C: SqlConn>(
     conn: &mut C,
     entries: &[JournalEntry],
 ) -> Result<(), StoreError> {
-    // Seven parameters a row, well within both databases' limits.
-    for chunk in entries.chunks(1_000) {
+    // Chunks of a power of two rows (at most 256, seven parameters a row), so
+    // that a few statement shapes, prepared once, serve every batch size.
+    let mut rest = entries;
+    while !rest.is_empty() {
+        let size = 1usize << rest.len().min(256).ilog2();
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
         let mut params = Vec::with_capacity(chunk.len() * 7);
         let rows: Vec<String> = chunk
             .iter()
