@@ -722,10 +722,11 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
 async fn load<C: SqlConn>(conn: &mut C, key: &EntityRef) -> Result<Option<Entity>, StoreError> {
     let rows = if let EntityRef::EventBySource { name, reference } = key {
         conn.fetch(
-            // The first event of the alert; MIN over the few matching rows of
-            // the (source_name, source_ref) index, never a scan in id order.
-            "SELECT data FROM events WHERE id = \
-             (SELECT MIN(id) FROM events WHERE source_name = $1 AND source_ref = $2)",
+            // Intake stores one event per sensor name and reference, so any
+            // match is the one. No ordering: ordering by id would let the
+            // planner walk a sensor's events in id order instead of using the
+            // (source_name, source_ref) index.
+            "SELECT data FROM events WHERE source_name = $1 AND source_ref = $2 LIMIT 1",
             &[
                 SqlValue::text(name.clone()),
                 SqlValue::text(reference.clone()),
