@@ -239,6 +239,13 @@ async fn commit_batch<B: SqlBackend>(
     let dialect = backend.dialect();
     let mut conn = backend.writer().await?;
     conn.execute(dialect.begin(), &[]).await?;
+    if dialect == Dialect::Postgres {
+        // The writer's statements look rows up by key with a LIMIT; a plan
+        // made for a frequent key's statistics (a bitmap scan and a sort of
+        // every match) is far slower than the generic index walk.
+        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan", &[])
+            .await?;
+    }
     let outcome = run_units(&mut conn, dialect, clock, units).await;
     let finish = match &outcome {
         Ok(_) => conn.execute("COMMIT", &[]).await,
