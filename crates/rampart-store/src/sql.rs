@@ -240,10 +240,10 @@ async fn commit_batch<B: SqlBackend>(
     let mut conn = backend.writer().await?;
     conn.execute(dialect.begin(), &[]).await?;
     if dialect == Dialect::Postgres {
-        // The writer's statements look rows up by key with a LIMIT; a plan
-        // made for a frequent key's statistics (a bitmap scan and a sort of
-        // every match) is far slower than the generic index walk.
-        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan", &[])
+        // Plan each statement for the tables as they are now. A generic plan
+        // cached while a table was nearly empty (a new installation) keeps
+        // scanning it whole long after it has grown.
+        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan", &[])
             .await?;
     }
     let outcome = run_units(&mut conn, dialect, clock, units).await;
