@@ -95,6 +95,24 @@ fn has_observable(event: &Value, kind: &str, value: &str) -> bool {
         .any(|o| o["type"] == kind && o["value"] == value)
 }
 
+/// The PoC escalates an event and the ISIRT member links it to an open incident.
+async fn link(app: &TestApp, poc: &str, ian: &str, inc: &str, event: &str) {
+    app.post_ok(
+        &format!("/api/v1/events/{event}/assessment"),
+        poc,
+        json!({"decision": "possible_incident"}),
+        StatusCode::OK,
+    )
+    .await;
+    app.post_ok(
+        &format!("/api/v1/incidents/{inc}/events"),
+        ian,
+        json!({"event": event}),
+        StatusCode::OK,
+    )
+    .await;
+}
+
 async fn event(app: &TestApp, token: &str, number: &str) -> Value {
     let (status, e) = app.get(&format!("/api/v1/events/{number}"), token).await;
     assert_eq!(status, StatusCode::OK, "{e}");
@@ -378,21 +396,7 @@ async fn correlation_relates_open_work_sharing_observables_and_nothing_else(app:
         json!(["Mail Gateway"]),
     ))
     .await;
-    let linked_n = linked["number"].as_str().unwrap();
-    app.post_ok(
-        &format!("/api/v1/events/{linked_n}/assessment"),
-        &poc,
-        json!({"decision": "possible_incident"}),
-        StatusCode::OK,
-    )
-    .await;
-    app.post_ok(
-        &format!("/api/v1/incidents/{inc}/events"),
-        &ian,
-        json!({"event": linked_n}),
-        StatusCode::OK,
-    )
-    .await;
+    link(&app, &poc, &ian, &inc, linked["number"].as_str().unwrap()).await;
 
     // A new event sharing A, B, the gateway (other case) and an unseen domain.
     let new = post(report(
@@ -761,21 +765,7 @@ async fn the_attach_rule_links_a_new_event_to_the_open_incident(app: TestApp) {
             StatusCode::CREATED,
         )
         .await;
-    let first_n = first["number"].as_str().unwrap();
-    app.post_ok(
-        &format!("/api/v1/events/{first_n}/assessment"),
-        &poc,
-        json!({"decision": "possible_incident"}),
-        StatusCode::OK,
-    )
-    .await;
-    app.post_ok(
-        &format!("/api/v1/incidents/{inc}/events"),
-        &ian,
-        json!({"event": first_n}),
-        StatusCode::OK,
-    )
-    .await;
+    link(&app, &poc, &ian, &inc, first["number"].as_str().unwrap()).await;
 
     // A node with the rule on takes a new alert about the same address.
     let attaching = rampart_http::Service::new(
