@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rampart_domain::{Actor, EventReport, Role};
@@ -29,6 +29,9 @@ pub const SYSLOG_ACTOR: &str = "syslog";
 const MAX_GROUP: usize = 1_000;
 /// UDP messages waiting to be taken in before new ones are dropped.
 const UDP_QUEUE: usize = 50_000;
+/// Bytes of UDP messages waiting, at most: a flood of large datagrams is
+/// dropped rather than held in memory.
+const UDP_QUEUE_BYTES: usize = 64 * 1024 * 1024;
 /// Sources whose rate is remembered before the least recent are forgotten.
 const MAX_SOURCES: usize = 10_000;
 
@@ -164,8 +167,9 @@ pub async fn start(service: Arc<Service>, settings: SyslogSettings) -> std::io::
         let socket = UdpSocket::bind(addr).await?;
         listening.udp = Some(socket.local_addr()?);
         let (tx, rx) = mpsc::channel(UDP_QUEUE);
-        tokio::spawn(udp_receive(receiver.clone(), socket, tx));
-        tokio::spawn(udp_ingest(receiver.clone(), rx));
+        let queued = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(udp_receive(receiver.clone(), socket, tx, queued.clone()));
+        tokio::spawn(udp_ingest(receiver.clone(), rx, queued));
     }
     if let Some(addr) = receiver.settings.tcp {
         let listener = TcpListener::bind(addr).await?;
@@ -259,6 +263,7 @@ async fn udp_receive(
     receiver: Arc<Receiver>,
     socket: UdpSocket,
     queue: mpsc::Sender<(SocketAddr, Result<Vec<u8>, String>)>,
+    queued: Arc<AtomicUsize>,
 ) {
     // One byte more than allowed tells a too-long datagram from one that fits.
     let mut buf = vec![0u8; receiver.settings.max_message + 1];
@@ -279,9 +284,14 @@ async fn udp_receive(
         } else {
             Ok(buf[..n].to_vec())
         };
-        if !receiver.limit.take(peer.ip(), 1).await.is_zero()
-            || queue.try_send((peer, item)).is_err()
-        {
+        let size = item.as_ref().map_or(0, Vec::len);
+        let room = queued.load(Ordering::Relaxed) + size <= UDP_QUEUE_BYTES;
+        let sent = room
+            && receiver.limit.take(peer.ip(), 1).await.is_zero()
+            && queue.try_send((peer, item)).is_ok();
+        if sent {
+            queued.fetch_add(size, Ordering::Relaxed);
+        } else {
             receiver.counters().dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -290,12 +300,19 @@ async fn udp_receive(
 async fn udp_ingest(
     receiver: Arc<Receiver>,
     mut queue: mpsc::Receiver<(SocketAddr, Result<Vec<u8>, String>)>,
+    queued: Arc<AtomicUsize>,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let size: usize = group
+            .iter()
+            .map(|(_, item)| item.as_ref().map_or(0, Vec::len))
+            .sum();
         receiver
             .take_in("syslog-udp", std::mem::take(&mut group))
             .await;
+        // Counted until taken in, so the group being stored counts too.
+        queued.fetch_sub(size, Ordering::Relaxed);
     }
 }
 
