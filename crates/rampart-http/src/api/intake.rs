@@ -16,6 +16,9 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody, QueryParams, field_error};
 use crate::intake::Intake;
 
+/// Batches read and parsed at the same time, per node; more wait their turn.
+static BATCH_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// What became of one item of a batch.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchItem {
@@ -125,6 +128,11 @@ pub async fn batch(
     actor.require(rampart_domain::Action::ReportEvent)?;
     let settings = s.service.intake_settings();
     let limit = settings.max_batch_bytes;
+    // A batch is held whole while it is parsed: a few at a time bound the memory.
+    let _slot = BATCH_SLOTS
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| ApiError::TooLarge(limit))?;
