@@ -361,17 +361,23 @@ async fn run_units<C: SqlConn>(
             pending.journal.len(),
         );
         let outcome = run_unit(conn, dialect, clock, unit, &mut pending).await;
-        if outcome.is_err() {
-            // Nothing of the unit survives: its numbers and journal entries go back.
-            pending.head = before.0;
-            pending.counters = before.1;
-            pending.journal.truncate(before.2);
-        }
         match outcome {
-            Ok(done) => results.push(Ok(done)),
+            Ok((done, release)) => {
+                if release {
+                    // A repeated alert: its numbers go back, its writes stay.
+                    pending.counters = before.1;
+                }
+                results.push(Ok(done));
+            }
             // A failure that may have left the transaction unusable fails the batch.
             Err(UnitError::Fatal(e)) => return Err(e),
-            Err(UnitError::Refused(e)) => results.push(Err(e)),
+            Err(UnitError::Refused(e)) => {
+                // Nothing of the unit survives: its numbers and journal entries go back.
+                pending.head = before.0;
+                pending.counters = before.1;
+                pending.journal.truncate(before.2);
+                results.push(Err(e));
+            }
         }
     }
     pending.counters.write(conn).await?;
@@ -450,13 +456,15 @@ fn statements(write: &Write) -> usize {
     }
 }
 
+/// Runs one unit inside the batch; returns what it wrote and whether its
+/// numbers go back ([`Write::ReleaseNumbers`]).
 async fn run_unit<C: SqlConn>(
     conn: &mut C,
     dialect: Dialect,
     clock: &dyn Clock,
     unit: UnitOfWork,
     pending: &mut Pending,
-) -> Result<Committed, UnitError> {
+) -> Result<(Committed, bool), UnitError> {
     let now = clock.now();
     // Reads only until the decision: a refusal up to there changes nothing.
     let mut loaded = Vec::with_capacity(unit.load.len());
@@ -465,7 +473,6 @@ async fn run_unit<C: SqlConn>(
     }
     let year = u16::try_from(now.year())
         .map_err(|_| StoreError::Corrupt(format!("year {} out of range", now.year())))?;
-    let counters_before = pending.counters.clone();
     let mut numbers = Vec::with_capacity(unit.allocate.len());
     for kind in &unit.allocate {
         numbers.push((year, pending.counters.allocate(conn, *kind, year).await?));
@@ -486,13 +493,10 @@ async fn run_unit<C: SqlConn>(
             StoreError::Corrupt("a command failed unexpectedly; nothing was written".into())
         })?
         .map_err(StoreError::from)?;
-    if decision
+    let release = decision
         .writes
         .iter()
-        .any(|w| matches!(w, Write::ReleaseNumbers))
-    {
-        pending.counters = counters_before;
-    }
+        .any(|w| matches!(w, Write::ReleaseNumbers));
     // One statement fails or succeeds whole on SQLite; more than one, or any
     // on PostgreSQL (where an error spoils the transaction), needs a savepoint.
     let guarded =
@@ -538,7 +542,7 @@ async fn run_unit<C: SqlConn>(
         pending.journal.push(entry.clone());
         journal.push(entry);
     }
-    Ok(Committed { entities, journal })
+    Ok((Committed { entities, journal }, release))
 }
 
 /// Applies a unit's writes in order; returns the records written.

@@ -264,13 +264,7 @@ async fn drive_batches(target: &Target, count: usize) -> anyhow::Result<Outcome>
             out
         });
     }
-    let mut total = Outcome::default();
-    while let Some(done) = workers.join_next().await {
-        total.absorb(done?);
-    }
-    total.elapsed = start.elapsed();
-    total.latencies.sort_unstable();
-    Ok(total)
+    gather(workers, start).await
 }
 
 /// (d) Syslog lines over TCP, then datagrams over UDP; each timed until
@@ -360,6 +354,20 @@ async fn settled(counter: impl Fn() -> u64) -> u64 {
     last.0
 }
 
+/// Adds up what every worker measured, timed from `start`.
+async fn gather(
+    mut workers: tokio::task::JoinSet<Outcome>,
+    start: Instant,
+) -> anyhow::Result<Outcome> {
+    let mut total = Outcome::default();
+    while let Some(done) = workers.join_next().await {
+        total.absorb(done?);
+    }
+    total.elapsed = start.elapsed();
+    total.latencies.sort_unstable();
+    Ok(total)
+}
+
 /// Waits until `done()` reaches `count` or stops moving for five seconds.
 async fn wait_for(done: impl Fn() -> usize, count: usize, start: Instant) -> Outcome {
     let mut last = (0, Instant::now());
@@ -447,13 +455,7 @@ async fn drive(
         let target = target.clone();
         workers.spawn(async move { worker(&http, &target, phase, client, per_client).await });
     }
-    let mut total = Outcome::default();
-    while let Some(done) = workers.join_next().await {
-        total.absorb(done?);
-    }
-    total.elapsed = start.elapsed();
-    total.latencies.sort_unstable();
-    Ok(total)
+    gather(workers, start).await
 }
 
 async fn worker(

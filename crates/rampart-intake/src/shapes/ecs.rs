@@ -42,6 +42,36 @@ const SOURCE_NAMES: &[&str] = &[
     "event.module",
 ];
 
+/// ECS fields holding observables, by kind, in the order they are read
+/// (accounts through the user-name rules).
+const OBSERVED: &[(ObservableType, &[&str])] = &[
+    (
+        ObservableType::Ip,
+        &["host.ip", "source.ip", "destination.ip"],
+    ),
+    (
+        ObservableType::Domain,
+        &[
+            "source.domain",
+            "destination.domain",
+            "dns.question.name",
+            "url.domain",
+        ],
+    ),
+    (ObservableType::Account, &["user.name"]),
+    (ObservableType::Url, &["url.full", "url.original"]),
+    (
+        ObservableType::Hash,
+        &[
+            "file.hash.sha256",
+            "file.hash.sha1",
+            "file.hash.md5",
+            "process.hash.sha256",
+        ],
+    ),
+    (ObservableType::Email, &["email.from.address"]),
+];
+
 /// An ECS alert as a sensor report. Unknown fields are ignored; errors name
 /// the (dotted) path of each problem.
 pub fn ecs(value: &Value) -> Result<EventReport, FieldErrors> {
@@ -91,41 +121,15 @@ pub fn ecs(value: &Value) -> Result<EventReport, FieldErrors> {
         draft.observe_host(&host);
         draft.asset(&host);
     }
-    for path in ["host.ip", "source.ip", "destination.ip"] {
-        for ip in texts_at(value, path) {
-            draft.observe(ObservableType::Ip, &ip);
+    for (kind, paths) in OBSERVED {
+        for path in *paths {
+            for text in texts_at(value, path) {
+                match kind {
+                    ObservableType::Account => draft.observe_user(&text),
+                    _ => draft.observe(*kind, &text),
+                }
+            }
         }
-    }
-    for path in [
-        "source.domain",
-        "destination.domain",
-        "dns.question.name",
-        "url.domain",
-    ] {
-        for domain in texts_at(value, path) {
-            draft.observe(ObservableType::Domain, &domain);
-        }
-    }
-    for user in texts_at(value, "user.name") {
-        draft.observe_user(&user);
-    }
-    for path in ["url.full", "url.original"] {
-        for url in texts_at(value, path) {
-            draft.observe(ObservableType::Url, &url);
-        }
-    }
-    for path in [
-        "file.hash.sha256",
-        "file.hash.sha1",
-        "file.hash.md5",
-        "process.hash.sha256",
-    ] {
-        for hash in texts_at(value, path) {
-            draft.observe(ObservableType::Hash, &hash);
-        }
-    }
-    for address in texts_at(value, "email.from.address") {
-        draft.observe(ObservableType::Email, &address);
     }
     for path in ATTRIBUTES {
         let values = texts_at(value, path);

@@ -638,6 +638,20 @@ async fn dead_letters(app: &TestApp) -> Value {
     page
 }
 
+/// Waits until the receiver has stored `events` events and kept `letters`
+/// dead letters; returns the dead letters.
+async fn taken_in(app: &TestApp, reader: &str, events: usize, letters: u64) -> Value {
+    eventually(&format!("{events} syslog events"), || async {
+        event_count(app, reader).await == events
+    })
+    .await;
+    eventually(&format!("{letters} dead letters"), || async {
+        dead_letters(app).await["total"] == letters
+    })
+    .await;
+    dead_letters(app).await
+}
+
 async fn a_malformed_line_in_a_tcp_stream_is_a_dead_letter(app: TestApp) {
     let aud = app.user("aud", &[Role::Auditor]).await;
     let listening = syslog(&app).await;
@@ -655,15 +669,7 @@ async fn a_malformed_line_in_a_tcp_stream_is_a_dead_letter(app: TestApp) {
     stream.write_all(stream_bytes.as_bytes()).await.unwrap();
     stream.shutdown().await.unwrap();
 
-    eventually("three syslog events", || async {
-        event_count(&app, &aud).await == 3
-    })
-    .await;
-    eventually("one dead letter", || async {
-        dead_letters(&app).await["total"] == 1
-    })
-    .await;
-    let letters = dead_letters(&app).await;
+    let letters = taken_in(&app, &aud, 3, 1).await;
     let letter = &letters["items"][0];
     assert_eq!(letter["raw"], "this is not syslog at all", "{letters}");
     assert_eq!(letter["transport"], "syslog-tcp");
@@ -734,15 +740,7 @@ async fn udp_messages_and_their_dead_letters(app: TestApp) {
         .unwrap();
     socket.send_to(&[0xff, 0xfe, 0x00, 0x01], to).await.unwrap();
     socket.send_to(&vec![b'<'; 3000], to).await.unwrap();
-    eventually("one UDP event", || async {
-        event_count(&app, &aud).await == 1
-    })
-    .await;
-    eventually("two dead letters", || async {
-        dead_letters(&app).await["total"] == 2
-    })
-    .await;
-    let letters = dead_letters(&app).await;
+    let letters = taken_in(&app, &aud, 1, 2).await;
     let reasons: Vec<&str> = letters["items"]
         .as_array()
         .unwrap()
