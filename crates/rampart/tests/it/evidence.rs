@@ -213,7 +213,15 @@ async fn custody_history_is_complete_and_ordered(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Signed checkpoints accumulate as the journal grows, and the chain holds.
-    let signed = app.store.last_checkpoint().await.unwrap();
+    // They are signed in the background after the commit that makes them due.
+    let mut signed = None;
+    for _ in 0..100 {
+        signed = app.store.last_checkpoint().await.unwrap();
+        if signed.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(signed.is_some(), "a checkpoint is signed every 5 entries");
     let out = app.cli(&["journal", "verify"]);
     assert!(
