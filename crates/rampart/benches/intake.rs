@@ -13,7 +13,8 @@
 //! the journal is verified: its length must equal the setup entries plus
 //! every acknowledged event, so nothing acknowledged was lost.
 //!
-//! `RAMPART_BENCH_EVENTS` sets the count per scenario (default 20000).
+//! `RAMPART_BENCH_EVENTS` sets the count per scenario (default 20000);
+//! `RAMPART_BENCH_SCENARIOS` picks some of them (`a,c`; default all).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -125,21 +126,26 @@ async fn bench_backend(
     acknowledged += warmup.ok;
     report_failures(backend, "warm-up", &warmup);
 
-    let raw = raw_store(store.as_ref(), backend, count).await;
-    acknowledged += raw.ok;
-    print_line(backend, "(a) store", &raw);
-
-    let batches = drive_batches(&target, count).await?;
-    acknowledged += batches.ok;
-    print_line(backend, "(b) batch", &batches);
-
-    let single = drive(&target, "single", CLIENTS, count / CLIENTS).await?;
-    acknowledged += single.ok;
-    print_line(backend, "(c) single", &single);
-
-    let (tcp, udp) = syslog(&service, backend, count).await?;
-    print_line(backend, "(d) syslog/tcp", &tcp);
-    print_line(backend, "(d) syslog/udp", &udp);
+    if chosen("a") {
+        let raw = raw_store(store.as_ref(), backend, count).await;
+        acknowledged += raw.ok;
+        print_line(backend, "(a) store", &raw);
+    }
+    if chosen("b") {
+        let batches = drive_batches(&target, count).await?;
+        acknowledged += batches.ok;
+        print_line(backend, "(b) batch", &batches);
+    }
+    if chosen("c") {
+        let single = drive(&target, "single", CLIENTS, count / CLIENTS).await?;
+        acknowledged += single.ok;
+        print_line(backend, "(c) single", &single);
+    }
+    if chosen("d") {
+        let (tcp, udp) = syslog(&service, backend, count).await?;
+        print_line(backend, "(d) syslog/tcp", &tcp);
+        print_line(backend, "(d) syslog/udp", &udp);
+    }
 
     let _ = stop.send(());
     server.await??;
@@ -166,6 +172,12 @@ async fn bench_backend(
             Ok(false)
         }
     }
+}
+
+/// Whether `RAMPART_BENCH_SCENARIOS` (default: all) names `scenario`.
+fn chosen(scenario: &str) -> bool {
+    std::env::var("RAMPART_BENCH_SCENARIOS")
+        .map_or(true, |list| list.split(',').any(|s| s.trim() == scenario))
 }
 
 /// (a) The same rows the API writes (event + journal entry), committed
