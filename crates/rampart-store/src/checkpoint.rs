@@ -134,17 +134,22 @@ fn check_private(_: &Path) -> Result<(), String> {
 }
 
 /// Checks an Ed25519 signature (hex) by a public key (hex) over `message`.
+/// Both are in lowercase hex, as written: another spelling of the same
+/// bytes is an alteration too.
 pub fn verify(key_hex: &str, message: &[u8], signature_hex: &str) -> Result<(), String> {
-    let key = hex::decode(key_hex)
-        .ok()
+    let lowercase = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let key = Some(key_hex)
+        .filter(|k| lowercase(k))
+        .and_then(|k| hex::decode(k).ok())
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .and_then(|b| VerifyingKey::from_bytes(&b).ok())
         .ok_or_else(|| format!("`{key_hex}` is not an Ed25519 public key"))?;
-    let signature = hex::decode(signature_hex)
-        .ok()
+    let signature = Some(signature_hex)
+        .filter(|s| lowercase(s))
+        .and_then(|s| hex::decode(s).ok())
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .map(|b| Signature::from_bytes(&b))
-        .ok_or("the signature is not 128 hexadecimal digits")?;
+        .ok_or("the signature is not 128 lowercase hexadecimal digits")?;
     key.verify_strict(message, &signature)
         .map_err(|_| "the signature does not match (signed content or key altered)".to_owned())
 }
