@@ -44,18 +44,10 @@ impl JournalEntry {
     /// The canonical bytes the hash covers.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let seq = self.seq.to_string();
-        let fields = [
-            seq.as_str(),
-            &self.at,
-            &self.actor,
-            &self.action,
-            &self.entity,
-            &self.payload,
-        ];
+        let fields = self.fields(&seq);
         let mut out = Vec::with_capacity(fields.iter().map(|f| f.len() + 4).sum());
         for f in fields {
-            let len = u32::try_from(f.len()).unwrap_or(u32::MAX);
-            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(&field_length(f));
             out.extend_from_slice(f.as_bytes());
         }
         out
@@ -63,51 +55,77 @@ impl JournalEntry {
 
     /// The hash of this entry chained to `previous` (hex).
     pub fn compute_hash(&self, previous: &str) -> String {
-        let prev = hex::decode(previous).unwrap_or_else(|_| previous.as_bytes().to_vec());
         let mut hasher = Sha256::new();
-        hasher.update(&prev);
-        hasher.update(self.canonical_bytes());
+        let mut prev = [0u8; 32];
+        match hex::decode_to_slice(previous, &mut prev) {
+            Ok(()) => hasher.update(prev),
+            Err(_) => hasher.update(previous.as_bytes()),
+        }
+        // The same bytes as `canonical_bytes`, without gathering them first.
+        let seq = self.seq.to_string();
+        for f in self.fields(&seq) {
+            hasher.update(field_length(f));
+            hasher.update(f.as_bytes());
+        }
         hex::encode(hasher.finalize())
     }
+
+    fn fields<'a>(&'a self, seq: &'a str) -> [&'a str; 6] {
+        [
+            seq,
+            &self.at,
+            &self.actor,
+            &self.action,
+            &self.entity,
+            &self.payload,
+        ]
+    }
+}
+
+/// A field's length as it precedes the field in the canonical bytes.
+fn field_length(field: &str) -> [u8; 4] {
+    u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes()
 }
 
 /// JSON with object keys sorted and no whitespace, so equal values have equal bytes.
 pub fn canonical_json(value: &serde_json::Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(1024);
     write_canonical(value, &mut out);
-    out
+    // Only serde_json's own output and ASCII punctuation were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(value: &serde_json::Value, out: &mut String) {
+fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(*k) {
-                    write_canonical(v, out);
-                }
+                // Writing to a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, k);
+                out.push(b':');
+                write_canonical(v, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(v, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
+        }
     }
 }
 
@@ -258,6 +276,32 @@ mod tests {
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"c":null,"d":[1,{"y":"é","z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn the_hash_covers_the_documented_bytes() {
+        // Computed independently from the module's description of the bytes.
+        let e = JournalEntry {
+            seq: 7,
+            at: "2026-11-22T00:00:00.000000Z".into(),
+            actor: "alice".into(),
+            action: "event.reported".into(),
+            entity: "EVT-2026-000007".into(),
+            payload: canonical_json(&serde_json::json!({"n": 1.5, "a": "é\"x"})),
+            hash: String::new(),
+        };
+        assert_eq!(e.payload, r#"{"a":"é\"x","n":1.5}"#);
+        assert_eq!(
+            e.compute_hash(&"ab".repeat(32)),
+            "d659fca11d6e4ef4e2448c033348e91bc7a0532630a8563324045ae9ad460e22"
+        );
+        let mut whole = Sha256::new();
+        whole.update([0xab; 32]);
+        whole.update(e.canonical_bytes());
+        assert_eq!(
+            hex::encode(whole.finalize()),
+            e.compute_hash(&"ab".repeat(32))
         );
     }
 
