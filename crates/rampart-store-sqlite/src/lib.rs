@@ -145,6 +145,10 @@ impl SqlBackend for SqliteBackend {
         }
     }
 
+    fn deliver(&self, replies: rampart_store::sql::Replies) {
+        self.writer.deliver(replies);
+    }
+
     async fn reader(&self) -> Result<SqliteConn, StoreError> {
         self.readers
             .acquire()

@@ -7,6 +7,20 @@
 //! statements, so it talks to SQLite itself (rusqlite, sharing sqlx's
 //! SQLite library) on its own thread, where waiting for the disk blocks no
 //! request. Readers and migrations stay on sqlx.
+//!
+//! Two threads take the waiting for the disk off the writer:
+//! - the syncer makes each commit durable (`fdatasync` of the write-ahead
+//!   log) and only then answers the batch's requesters. The writer commits
+//!   with `synchronous=NORMAL` and starts the next batch while the disk
+//!   syncs; batches that commit meanwhile share the next sync. A reply is
+//!   sent only once its commit is on disk, so nothing acknowledged is lost;
+//!   log frames written after the last sync are discarded by SQLite's
+//!   recovery, whose checksums end the log at the first incomplete commit.
+//! - the checkpointer copies the log back into the database on its own
+//!   connection while the writer goes on. SQLite's automatic checkpoint on
+//!   the writer (every thousand pages of log) then finds little left to
+//!   copy; it still runs, because only the writer can start the log again
+//!   from its beginning once all of it is copied.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -14,44 +28,107 @@ use std::time::Duration;
 
 use rampart_domain::DomainError;
 use rampart_store::StoreError;
-use rampart_store::sql::{ColType, SqlConn, SqlValue};
+use rampart_store::sql::{ColType, Replies, SqlConn, SqlValue};
 
 /// Prepared statements kept per connection (the engine's statements, the
 /// multi-row journal appends of various lengths, correlation lookups).
 const STATEMENT_CACHE: usize = 512;
+
+/// Pages of the database the writer keeps in memory (KiB, as SQLite's
+/// negative `cache_size`): the indexes an intake burst touches stay cached.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+
+/// Pause between two checkpoints: commits in the meantime are copied
+/// together, each page once.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(25);
+
+/// Pages of write-ahead log after which the writer finishes a checkpoint
+/// itself (copying what the checkpointer has not yet), so the log starts
+/// again from its beginning. About 32 MiB of log.
+const WRITER_CHECKPOINT_PAGES: i64 = 8192;
 
 /// The writer's connection, opened on first use and again after a failure.
 #[derive(Debug)]
 pub(crate) struct DirectWriter {
     path: PathBuf,
     conn: Mutex<Option<rusqlite::Connection>>,
+    /// Tells the checkpointer that something was committed.
+    committed: std::sync::mpsc::SyncSender<()>,
+    /// Committed batches waiting for their sync; `None` when the syncer
+    /// could not start and every commit syncs itself.
+    syncer: Option<std::sync::mpsc::Sender<Replies>>,
 }
 
 impl DirectWriter {
     pub(crate) fn new(path: PathBuf) -> Arc<Self> {
+        let (committed, pending) = std::sync::mpsc::sync_channel(1);
+        let checkpoint_path = path.clone();
+        let started = std::thread::Builder::new()
+            .name("rampart-checkpoint".into())
+            .spawn(move || checkpointer(&checkpoint_path, &pending));
+        if let Err(e) = started {
+            // SQLite then checkpoints on the writer's thread, as it would by itself.
+            tracing::error!(error = %e, "the checkpoint thread cannot start");
+        }
+        let (syncer, batches) = std::sync::mpsc::channel();
+        let sync_path = path.clone();
+        let syncer = match std::thread::Builder::new()
+            .name("rampart-sync".into())
+            .spawn(move || sync_then_answer(&sync_path, &batches))
+        {
+            Ok(_) => Some(syncer),
+            Err(e) => {
+                tracing::error!(error = %e, "the sync thread cannot start; every commit syncs itself");
+                None
+            }
+        };
         Arc::new(Self {
             path,
             conn: Mutex::new(None),
+            committed,
+            syncer,
         })
     }
 
     fn open(&self) -> Result<rusqlite::Connection, StoreError> {
-        let conn = rusqlite::Connection::open_with_flags(
-            &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(error)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(error)?;
-        // The same promises as the readers' connections: WAL (kept in the
-        // file), every commit synced, foreign keys enforced.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(error)?;
-        conn.pragma_update(None, "synchronous", "FULL")
+        let conn = connection(&self.path)?;
+        // With the syncer, a commit is made durable before anyone hears of it.
+        let synchronous = if self.syncer.is_some() {
+            "NORMAL"
+        } else {
+            "FULL"
+        };
+        conn.pragma_update(None, "synchronous", synchronous)
             .map_err(error)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(error)?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
+            .map_err(error)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+            .map_err(error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
+    }
+
+    /// Answers a committed batch's requesters once the commit is durable.
+    pub(crate) fn deliver(&self, replies: Replies) {
+        let unsent = match &self.syncer {
+            Some(syncer) => match syncer.send(replies) {
+                Ok(()) => return,
+                Err(std::sync::mpsc::SendError(replies)) => {
+                    tracing::error!("the sync thread has stopped; syncing on the writer");
+                    replies
+                }
+            },
+            None => replies,
+        };
+        answer(unsent, sync_log(&self.path));
+    }
+
+    /// Wakes the checkpointer after a commit; a wake-up already pending covers this one.
+    fn committed(&self) {
+        // Without a checkpointer, SQLite's own checkpoints do all the work.
+        let _ = self.committed.try_send(());
     }
 
     /// Runs `f` on the connection, opening it when needed.
@@ -77,6 +154,91 @@ impl DirectWriter {
         if let Ok(mut guard) = self.conn.lock() {
             *guard = None;
         }
+    }
+}
+
+/// A connection with the promises every connection to the database makes:
+/// WAL (kept in the file), every commit synced (the writer's by the
+/// syncer).
+fn connection(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(error)?;
+    conn.busy_timeout(Duration::from_secs(30)).map_err(error)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(error)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(error)?;
+    Ok(conn)
+}
+
+/// Syncs the write-ahead log for every batch committed so far, then
+/// answers their requesters. Ends when the writer is gone.
+fn sync_then_answer(path: &std::path::Path, batches: &std::sync::mpsc::Receiver<Replies>) {
+    while let Ok(first) = batches.recv() {
+        // Batches committed while the last sync ran share this one.
+        let waiting: Vec<Replies> = std::iter::once(first).chain(batches.try_iter()).collect();
+        let synced = sync_log(path);
+        for replies in waiting {
+            answer(
+                replies,
+                synced.as_ref().map(|_| ()).map_err(ToString::to_string),
+            );
+        }
+    }
+}
+
+/// Makes everything committed to the database durable: a sync of its
+/// write-ahead log (of the database itself when the log is gone, which
+/// SQLite does only after copying all of it back).
+fn sync_log(path: &std::path::Path) -> Result<(), String> {
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    let file = match std::fs::File::open(&log) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::File::open(path),
+        opened => opened,
+    };
+    file.and_then(|f| f.sync_data()).map_err(|e| e.to_string())
+}
+
+/// Sends each requester its result; a commit that could not be synced is
+/// reported as failed, since it may not survive a crash.
+fn answer(replies: Replies, synced: Result<(), String>) {
+    for (reply, result) in replies {
+        let result = match (&synced, result) {
+            (Err(e), Ok(_)) => {
+                tracing::error!(error = %e, "a commit could not be synced");
+                Err(StoreError::Database(format!(
+                    "the change was written but could not be synced to disk ({e}); it may be lost in a crash"
+                )))
+            }
+            (_, result) => result,
+        };
+        // The requester may have gone away; its change is committed regardless.
+        let _ = reply.send(result);
+    }
+}
+
+/// Copies committed pages from the write-ahead log into the database after
+/// commits, at most once per [`CHECKPOINT_PAUSE`], without stopping the
+/// writer (a passive checkpoint). Ends when the writer is gone.
+fn checkpointer(path: &std::path::Path, committed: &std::sync::mpsc::Receiver<()>) {
+    let mut conn = None;
+    while committed.recv().is_ok() {
+        if conn.is_none() {
+            conn = connection(path)
+                .inspect_err(|e| tracing::warn!(error = %e, "checkpoint connection failed"))
+                .ok();
+        }
+        if let Some(c) = &conn
+            && let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, "checkpoint failed; the next commit tries again");
+            conn = None;
+        }
+        std::thread::sleep(CHECKPOINT_PAUSE);
     }
 }
 
@@ -158,11 +320,15 @@ pub struct WriterConn(pub(crate) Arc<DirectWriter>);
 
 impl SqlConn for WriterConn {
     async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
-        self.0.with(|conn| {
+        let changed = self.0.with(|conn| {
             let mut statement = prepared(conn, sql, params)?;
             let changed = statement.raw_execute().map_err(error)?;
             Ok(u64::try_from(changed).unwrap_or(u64::MAX))
-        })
+        })?;
+        if sql == "COMMIT" {
+            self.0.committed();
+        }
+        Ok(changed)
     }
 
     async fn fetch(

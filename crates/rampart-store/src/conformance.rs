@@ -1002,4 +1002,84 @@ pub async fn repeats_correlation_and_dead_letters<B: SqlBackend>(store: Arc<SqlS
     assert_eq!(rest.items.len(), 1);
     assert_eq!(rest.items[0].raw, "raw 0");
     assert!(rest.next_cursor.is_none());
+
+    // Alerts arriving together (most of them sharing a commit) are related
+    // exactly as if they had come one by one: to the newest five before
+    // them sharing a key (the test clock stands still, so "newest" is the
+    // higher number). A refused unit's event leaves no key behind, and its
+    // number goes back.
+    let burst: Vec<_> = (0..12)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                if i == 5 {
+                    store.execute(refused_alert()).await
+                } else {
+                    store.execute(alert(&format!("b{i}"), "198.51.100.7")).await
+                }
+            })
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for (i, handle) in burst.into_iter().enumerate() {
+        match handle.await.unwrap() {
+            Ok(done) => stored.push(event(done)),
+            Err(e) => assert_eq!(i, 5, "{e}"),
+        }
+    }
+    stored.sort_by_key(|e| e.number.seq());
+    let seqs: Vec<u32> = stored.iter().map(|e| e.number.seq()).collect();
+    assert_eq!(seqs, (4..=14).collect::<Vec<_>>());
+    let mut order: Vec<String> = [&first, &second, &third]
+        .iter()
+        .map(|e| e.number.to_string())
+        .collect();
+    order.extend(stored.iter().map(|e| e.number.to_string()));
+    for (k, e) in stored.iter().enumerate() {
+        let at = 3 + k;
+        let expected: BTreeSet<&str> = order[at.saturating_sub(5)..at]
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let got: BTreeSet<&str> = e.related.iter().map(|c| c.number.as_str()).collect();
+        assert_eq!(got, expected, "{} is related to the wrong events", e.number);
+    }
+}
+
+/// A unit that stores an alert sharing the burst's keys, then fails on a
+/// record that does not exist: nothing of it may remain.
+fn refused_alert() -> UnitOfWork {
+    let actor = reporter();
+    let report = || -> EventReport {
+        serde_json::from_value(json!({"title": "alert", "description": "x",
+            "source": {"kind": "sensor", "name": "ids", "ref": "refused"},
+            "observables": [{"type": "ip", "value": "198.51.100.7"}], "assets": ["Web Server"]}))
+        .unwrap()
+    };
+    UnitOfWork::new(
+        actor.name.clone(),
+        vec![],
+        vec![NumberKind::Event],
+        move |ctx| {
+            let number = ctx.event_number(0)?;
+            let event = Event::report(number, report(), &actor, ctx.now);
+            let missing = Event::report(
+                rampart_domain::EventNumber::new(2026, 999_999).unwrap(),
+                report(),
+                &actor,
+                ctx.now,
+            );
+            Ok(Decision {
+                journal: vec![JournalDraft {
+                    action: "event.reported".into(),
+                    entity: number.to_string(),
+                    payload: json!({}),
+                }],
+                writes: vec![
+                    Write::Insert(Entity::Event(Box::new(event))),
+                    Write::Update(Entity::Event(Box::new(missing))),
+                ],
+            })
+        },
+    )
 }

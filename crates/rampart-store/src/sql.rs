@@ -123,7 +123,22 @@ pub trait SqlBackend: Send + Sync + std::fmt::Debug + 'static {
     fn spawn_writer(&self, task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) {
         tokio::spawn(task);
     }
+    /// Sends each requester of a committed batch its result, once the
+    /// commit is durable. The default suits a backend whose `COMMIT`
+    /// returns only when it is.
+    fn deliver(&self, replies: Replies) {
+        for (reply, result) in replies {
+            // The requester may have gone away; its change is committed regardless.
+            let _ = reply.send(result);
+        }
+    }
 }
+
+/// The requesters of a committed batch, each with its result.
+pub type Replies = Vec<(
+    oneshot::Sender<Result<Committed, StoreError>>,
+    Result<Committed, StoreError>,
+)>;
 
 struct Job {
     unit: UnitOfWork,
@@ -213,12 +228,7 @@ async fn writer<B: SqlBackend>(
         let (units, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.unit, j.reply)).unzip();
         let count = units.len();
         match commit_batch(&*backend, &*clock, units).await {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    // The requester may have gone away; its change is committed regardless.
-                    let _ = reply.send(result);
-                }
-            }
+            Ok(results) => backend.deliver(replies.into_iter().zip(results).collect()),
             Err(e) => {
                 tracing::error!(error = %e, units = count, "write batch failed; nothing in it was committed");
                 for reply in replies {
@@ -321,6 +331,91 @@ struct Pending {
     head: (u64, String),
     counters: Counters,
     journal: Vec<JournalEntry>,
+    /// Correlation keys of the events the batch has stored, written to
+    /// `event_observables` at its end and meanwhile matched in memory.
+    keys: BatchKeys,
+}
+
+/// One correlation key of an event stored in the running batch.
+struct KeyRow {
+    event: String,
+    key: String,
+    reported_at: String,
+    status: EventStatus,
+    incident: Option<String>,
+}
+
+/// The running batch's key rows, in order, found by key.
+#[derive(Default)]
+struct BatchKeys {
+    rows: Vec<KeyRow>,
+    by_key: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl BatchKeys {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn push(&mut self, row: KeyRow) {
+        let at = self.rows.len();
+        self.by_key.entry(row.key.clone()).or_default().push(at);
+        self.rows.push(row);
+    }
+
+    /// Forgets the rows from `len` on (a refused unit's).
+    fn truncate(&mut self, len: usize) {
+        while self.rows.len() > len {
+            let Some(row) = self.rows.pop() else { break };
+            let at = self.rows.len();
+            if let Some(list) = self.by_key.get_mut(&row.key) {
+                list.retain(|i| *i != at);
+                if list.is_empty() {
+                    self.by_key.remove(&row.key);
+                }
+            }
+        }
+    }
+
+    /// The rows of `key`, newest first.
+    fn of_key(&self, key: &str) -> impl Iterator<Item = &KeyRow> {
+        self.by_key
+            .get(key)
+            .into_iter()
+            .flat_map(|list| list.iter().rev().map(|i| &self.rows[*i]))
+    }
+}
+
+impl Pending {
+    /// Takes note of the events a unit wrote: the keys of new ones, the
+    /// status and incident of those already noted.
+    fn note_events(&mut self, entities: &[Entity], inserted: &[usize]) {
+        for (i, entity) in entities.iter().enumerate() {
+            let Entity::Event(event) = entity else {
+                continue;
+            };
+            let number = event.number.to_string();
+            let incident = event.incident.map(|n| n.to_string());
+            if inserted.contains(&i) {
+                let reported_at = event.reported_at.to_rfc3339();
+                for key in rampart_domain::correlation_keys(event) {
+                    self.keys.push(KeyRow {
+                        event: number.clone(),
+                        key,
+                        reported_at: reported_at.clone(),
+                        status: event.status,
+                        incident: incident.clone(),
+                    });
+                }
+            } else {
+                // An event of this batch changed again (rare): its rows follow.
+                for row in self.keys.rows.iter_mut().filter(|r| r.event == number) {
+                    row.status = event.status;
+                    row.incident.clone_from(&incident);
+                }
+            }
+        }
+    }
 }
 
 async fn run_units<C: SqlConn>(
@@ -352,6 +447,7 @@ async fn run_units<C: SqlConn>(
         head,
         counters: Counters::default(),
         journal: Vec::new(),
+        keys: BatchKeys::default(),
     };
     let mut results = Vec::with_capacity(units.len());
     for unit in units {
@@ -359,6 +455,7 @@ async fn run_units<C: SqlConn>(
             pending.head.clone(),
             pending.counters.clone(),
             pending.journal.len(),
+            pending.keys.len(),
         );
         let outcome = run_unit(conn, dialect, clock, unit, &mut pending).await;
         match outcome {
@@ -372,16 +469,46 @@ async fn run_units<C: SqlConn>(
             // A failure that may have left the transaction unusable fails the batch.
             Err(UnitError::Fatal(e)) => return Err(e),
             Err(UnitError::Refused(e)) => {
-                // Nothing of the unit survives: its numbers and journal entries go back.
+                // Nothing of the unit survives: its numbers, journal entries and keys go back.
                 pending.head = before.0;
                 pending.counters = before.1;
                 pending.journal.truncate(before.2);
+                pending.keys.truncate(before.3);
                 results.push(Err(e));
             }
         }
     }
     pending.counters.write(conn).await?;
-    append_journal(conn, &pending.journal).await?;
+    append_rows(
+        conn,
+        "event_observables (event, key, reported_at)",
+        &pending.keys.rows,
+        |row| {
+            [
+                SqlValue::text(row.event.clone()),
+                SqlValue::text(row.key.clone()),
+                SqlValue::text(row.reported_at.clone()),
+            ]
+        },
+    )
+    .await?;
+    append_rows(
+        conn,
+        "journal (seq, at, actor, action, entity, payload, hash)",
+        &pending.journal,
+        |e| {
+            [
+                SqlValue::int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
+                SqlValue::text(e.at.clone()),
+                SqlValue::text(e.actor.clone()),
+                SqlValue::text(e.action.clone()),
+                SqlValue::text(e.entity.clone()),
+                SqlValue::text(e.payload.clone()),
+                SqlValue::text(e.hash.clone()),
+            ]
+        },
+    )
+    .await?;
     if pending.head != start {
         conn.execute(
             "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1",
@@ -395,41 +522,52 @@ async fn run_units<C: SqlConn>(
     Ok(results)
 }
 
-/// Appends journal entries, many rows a statement.
-async fn append_journal<C: SqlConn>(
+/// The text of a statement of one shape (what it does, on which table, for
+/// how many rows or keys), built once and kept for the process's life: the
+/// engine has a few dozen shapes, and building the text anew for every
+/// statement cost more than running some of them.
+fn statement(
+    kind: &'static str,
+    table: &'static str,
+    size: usize,
+    build: impl FnOnce() -> String,
+) -> &'static str {
+    type Texts = std::collections::HashMap<(&'static str, &'static str, usize), &'static str>;
+    static TEXTS: std::sync::OnceLock<std::sync::Mutex<Texts>> = std::sync::OnceLock::new();
+    let mut texts = TEXTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    texts
+        .entry((kind, table, size))
+        .or_insert_with(|| Box::leak(build().into_boxed_str()))
+}
+
+/// Inserts rows into `into` (a table and its columns), many rows a statement.
+async fn append_rows<C: SqlConn, T, const N: usize>(
     conn: &mut C,
-    entries: &[JournalEntry],
+    into: &'static str,
+    rows: &[T],
+    values: impl Fn(&T) -> [SqlValue; N],
 ) -> Result<(), StoreError> {
-    // Chunks of a power of two rows (at most 256, seven parameters a row), so
-    // that a few statement shapes, prepared once, serve every batch size.
-    let mut rest = entries;
+    // Chunks of a power of two rows (at most 256), so that a few statement
+    // shapes, prepared once, serve every batch size.
+    let mut rest = rows;
     while !rest.is_empty() {
         let size = 1usize << rest.len().min(256).ilog2();
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let mut params = Vec::with_capacity(chunk.len() * 7);
-        let rows: Vec<String> = chunk
-            .iter()
-            .map(|e| {
-                let first = params.len() + 1;
-                params.extend([
-                    SqlValue::int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
-                    SqlValue::text(e.at.clone()),
-                    SqlValue::text(e.actor.clone()),
-                    SqlValue::text(e.action.clone()),
-                    SqlValue::text(e.entity.clone()),
-                    SqlValue::text(e.payload.clone()),
-                    SqlValue::text(e.hash.clone()),
-                ]);
-                let marks: Vec<String> = (first..first + 7).map(|i| format!("${i}")).collect();
-                format!("({})", marks.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO journal (seq, at, actor, action, entity, payload, hash) VALUES {}",
-            rows.join(", ")
-        );
-        conn.execute(&sql, &params).await?;
+        let sql = statement("append", into, chunk.len(), || {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let marks: Vec<String> = (1..=N).map(|c| format!("${}", r * N + c)).collect();
+                    format!("({})", marks.join(", "))
+                })
+                .collect();
+            format!("INSERT INTO {into} VALUES {}", rows.join(", "))
+        });
+        let params: Vec<SqlValue> = chunk.iter().flat_map(&values).collect();
+        conn.execute(sql, &params).await?;
     }
     Ok(())
 }
@@ -478,7 +616,7 @@ async fn run_unit<C: SqlConn>(
         numbers.push((year, pending.counters.allocate(conn, *kind, year).await?));
     }
     let correlated = match &unit.correlate {
-        Some(query) => correlated(conn, query).await?,
+        Some(query) => correlated(conn, query, &pending.keys).await?,
         None => vec![],
     };
     let decide = unit.decide;
@@ -507,6 +645,13 @@ async fn run_unit<C: SqlConn>(
             .map_err(UnitError::Fatal)?;
     }
     let written = write_all(conn, decision.writes).await;
+    let written = match written {
+        Ok((entities, inserted)) => {
+            pending.note_events(&entities, &inserted);
+            Ok(entities)
+        }
+        Err(e) => Err(e),
+    };
     if guarded {
         let end = match &written {
             Ok(_) => "RELEASE SAVEPOINT unit",
@@ -545,16 +690,19 @@ async fn run_unit<C: SqlConn>(
     Ok((Committed { entities, journal }, release))
 }
 
-/// Applies a unit's writes in order; returns the records written.
+/// Applies a unit's writes in order; returns the records written and
+/// which of them are new.
 async fn write_all<C: SqlConn>(
     conn: &mut C,
     writes: Vec<Write>,
-) -> Result<Vec<Entity>, StoreError> {
+) -> Result<(Vec<Entity>, Vec<usize>), StoreError> {
     let mut entities = Vec::with_capacity(writes.len());
+    let mut inserted = Vec::new();
     for write in writes {
         let entity = match write {
             Write::Insert(e) => {
                 insert(conn, &e).await?;
+                inserted.push(entities.len());
                 e
             }
             Write::Update(e) => {
@@ -597,7 +745,7 @@ async fn write_all<C: SqlConn>(
         };
         entities.push(entity);
     }
-    Ok(entities)
+    Ok((entities, inserted))
 }
 
 /// Most keys of one event that are looked up for correlation.
@@ -606,40 +754,124 @@ const MAX_CORRELATION_KEYS: usize = 64;
 /// C2 domain) costs the same as a quiet one.
 const PER_KEY: usize = 5;
 
-/// Stored events reported since `query.since` that share one of its keys,
-/// the newest [`PER_KEY`] per key, with their incident's status.
+/// Events reported since `query.since` that share one of its keys, the
+/// newest [`PER_KEY`] per key, with their incident's status: those stored by
+/// the running batch (`batch`, newest last), then those stored before it.
 async fn correlated<C: SqlConn>(
     conn: &mut C,
     query: &CorrelationQuery,
+    batch: &BatchKeys,
 ) -> Result<Vec<CorrelationHit>, StoreError> {
-    if query.keys.is_empty() {
+    let keys = &query.keys[..query.keys.len().min(MAX_CORRELATION_KEYS)];
+    if keys.is_empty() {
         return Ok(vec![]);
     }
-    let mut params = vec![SqlValue::text(query.since.to_rfc3339())];
-    let parts: Vec<String> = query
-        .keys
+    let since = query.since.to_rfc3339();
+    let mut hits = Vec::new();
+    // Hits taken so far, per key of `keys`.
+    let mut taken = vec![0; keys.len()];
+    for (key, taken) in keys.iter().zip(&mut taken) {
+        for row in batch.of_key(key) {
+            if *taken == PER_KEY {
+                break;
+            }
+            if row.reported_at < since {
+                continue;
+            }
+            *taken += 1;
+            let incident = match &row.incident {
+                Some(n) => incident_status(conn, n).await?.map(|s| (n.clone(), s)),
+                None => None,
+            };
+            hits.push(CorrelationHit {
+                key: row.key.clone(),
+                event: row.event.clone(),
+                status: row.status,
+                incident,
+            });
+        }
+    }
+    // A key the batch's own events fill already needs no look-up: what was
+    // stored before the batch is older.
+    let open: Vec<String> = keys
         .iter()
-        .take(MAX_CORRELATION_KEYS)
-        .enumerate()
-        .map(|(i, k)| {
-            params.push(SqlValue::text(k.clone()));
-            format!(
-                "SELECT * FROM (SELECT o.key, o.event FROM event_observables o \
-                 WHERE o.key = ${} AND o.reported_at >= $1 \
-                 ORDER BY o.reported_at DESC LIMIT {PER_KEY}) AS k{i}",
-                params.len()
-            )
-        })
+        .zip(&taken)
+        .filter(|(_, n)| **n < PER_KEY)
+        .map(|(k, _)| k.clone())
         .collect();
-    let sql = format!(
-        "SELECT h.key, e.number, e.status, e.incident, i.status \
-         FROM ({}) AS h JOIN events e ON e.number = h.event \
-         LEFT JOIN incidents i ON i.number = e.incident",
-        parts.join(" UNION ALL ")
-    );
+    if !open.is_empty() {
+        let mut more = vec![0; open.len()];
+        for hit in stored_hits(conn, &open, &since).await? {
+            if let Some(i) = open.iter().position(|k| *k == hit.key)
+                && taken_of(&taken, keys, &hit.key) + more[i] < PER_KEY
+            {
+                more[i] += 1;
+                hits.push(hit);
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// How many hits `key` (one of `keys`) has from the batch.
+fn taken_of(taken: &[usize], keys: &[String], key: &str) -> usize {
+    keys.iter()
+        .position(|k| k == key)
+        .map_or(PER_KEY, |i| taken[i])
+}
+
+/// An incident's status as the running transaction sees it.
+async fn incident_status<C: SqlConn>(
+    conn: &mut C,
+    number: &str,
+) -> Result<Option<IncidentStatus>, StoreError> {
     let rows = conn
         .fetch(
-            &sql,
+            "SELECT status FROM incidents WHERE number = $1",
+            &[SqlValue::text(number)],
+            &[ColType::Text],
+        )
+        .await?;
+    match rows.into_iter().next().and_then(|r| r.into_iter().next()) {
+        Some(SqlValue::Text(Some(s))) => IncidentStatus::parse(&s)
+            .map(Some)
+            .map_err(StoreError::Corrupt),
+        _ => Ok(None),
+    }
+}
+
+/// Events stored before the running batch that share one of `keys`, the
+/// newest [`PER_KEY`] per key, newest first.
+async fn stored_hits<C: SqlConn>(
+    conn: &mut C,
+    keys: &[String],
+    since: &str,
+) -> Result<Vec<CorrelationHit>, StoreError> {
+    let mut params = Vec::with_capacity(keys.len() + 1);
+    params.push(SqlValue::text(since));
+    params.extend(keys.iter().map(|k| SqlValue::text(k.clone())));
+    let sql = statement("correlate", "event_observables", keys.len(), || {
+        let parts: Vec<String> = (0..keys.len())
+            .map(|i| {
+                format!(
+                    "SELECT * FROM (SELECT o.key, o.event, o.reported_at FROM event_observables o \
+                     WHERE o.key = ${} AND o.reported_at >= $1 \
+                     ORDER BY o.reported_at DESC, o.event DESC LIMIT {PER_KEY}) AS k{i}",
+                    i + 2
+                )
+            })
+            .collect();
+        format!(
+            "SELECT h.key, e.number, e.status, e.incident, i.status \
+             FROM ({}) AS h JOIN events e ON e.number = h.event \
+             LEFT JOIN incidents i ON i.number = e.incident \
+             ORDER BY h.reported_at DESC, h.event DESC",
+            parts.join(" UNION ALL ")
+        )
+    });
+    let rows = conn
+        .fetch(
+            sql,
             &params,
             &[
                 ColType::Text,
@@ -747,8 +979,10 @@ async fn load<C: SqlConn>(conn: &mut C, key: &EntityRef) -> Result<Option<Entity
         .await?
     } else {
         let (table, column, value) = location(key);
-        let sql = format!("SELECT data FROM {table} WHERE {column} = $1");
-        conn.fetch(&sql, &[SqlValue::text(value)], &[ColType::Text])
+        let sql = statement("load", table, 0, || {
+            format!("SELECT data FROM {table} WHERE {column} = $1")
+        });
+        conn.fetch(sql, &[SqlValue::text(value)], &[ColType::Text])
             .await?
     };
     match rows
@@ -885,38 +1119,41 @@ async fn insert<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreEr
         .chain(cols.iter().map(|(n, _)| *n))
         .chain(["data"])
         .collect();
-    let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        names.join(", "),
-        marks.join(", ")
-    );
+    let sql = statement("insert", table, 0, || {
+        let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            names.join(", "),
+            marks.join(", ")
+        )
+    });
     let mut params = vec![SqlValue::text(key)];
     params.extend(cols.into_iter().map(|(_, v)| v));
     params.push(SqlValue::text(data));
-    // The events table's trigger indexes a new event's correlation keys.
-    conn.execute(&sql, &params).await?;
+    conn.execute(sql, &params).await?;
     Ok(())
 }
 
 async fn update<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreError> {
     let (table, key_column, key) = location(&entity.key());
     let (cols, data) = columns(entity)?;
-    let sets: Vec<String> = cols
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(["data"])
-        .enumerate()
-        .map(|(i, n)| format!("{n} = ${}", i + 2))
-        .collect();
-    let sql = format!(
-        "UPDATE {table} SET {} WHERE {key_column} = $1",
-        sets.join(", ")
-    );
+    let sql = statement("update", table, 0, || {
+        let sets: Vec<String> = cols
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(["data"])
+            .enumerate()
+            .map(|(i, n)| format!("{n} = ${}", i + 2))
+            .collect();
+        format!(
+            "UPDATE {table} SET {} WHERE {key_column} = $1",
+            sets.join(", ")
+        )
+    });
     let mut params = vec![SqlValue::text(key.clone())];
     params.extend(cols.into_iter().map(|(_, v)| v));
     params.push(SqlValue::text(data));
-    match conn.execute(&sql, &params).await? {
+    match conn.execute(sql, &params).await? {
         1 => Ok(()),
         _ => Err(StoreError::Domain(DomainError::NotFound(key))),
     }
@@ -1418,6 +1655,11 @@ macro_rules! embedded_migrator {
                     include_str!("../migrations/0003_evidence.sql"),
                 ),
                 step(4, "intake", include_str!("../migrations/0004_intake.sql")),
+                step(
+                    5,
+                    "batch keys",
+                    include_str!("../migrations/0005_batch_keys.sql"),
+                ),
             ])
         }
     };
