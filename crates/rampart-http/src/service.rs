@@ -402,11 +402,18 @@ impl Service {
             // Correlations name other events and incidents: only those this reader may see.
             let mut kept = Vec::with_capacity(e.related.len());
             for c in std::mem::take(&mut e.related) {
-                let visible = match c.number.parse::<IncidentNumber>() {
-                    Ok(n) => {
+                // Only what looks like an incident number is parsed as one.
+                let incident = c
+                    .number
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("INC-"))
+                    .then(|| c.number.parse::<IncidentNumber>().ok())
+                    .flatten();
+                let visible = match incident {
+                    Some(n) => {
                         may_incidents && self.incident_readable(actor, n, &mut readable).await?
                     }
-                    Err(_) => may_events,
+                    None => may_events,
                 };
                 if visible {
                     kept.push(c);
