@@ -29,6 +29,10 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
+/// The server's allocator, as in the `rampart` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DEFAULT_EVENTS: usize = 20_000;
 const CLIENTS: usize = 64;
 const BATCH: usize = 1_000;
@@ -115,8 +119,8 @@ async fn bench_backend(
             .await
     });
     let target = Target {
-        url: Arc::new(format!("{base}/events")),
-        batch_url: Arc::new(format!("{base}/events/batch")),
+        url: Arc::new(format!("{base}/events").parse()?),
+        batch_url: Arc::new(format!("{base}/events/batch").parse()?),
         secret: Arc::new(secret),
         label: Arc::new(backend.to_owned()),
     };
@@ -234,25 +238,25 @@ async fn raw_store(store: &dyn Store, backend: &str, count: usize) -> Outcome {
 /// (b) Batches of [`BATCH`] events from [`BATCH_CLIENTS`] clients.
 async fn drive_batches(target: &Target, count: usize) -> anyhow::Result<Outcome> {
     let requests = count.div_ceil(BATCH);
+    // Encoded before the clock starts: the clients share the server's cores.
+    let mut bodies: Vec<Vec<Vec<u8>>> = vec![Vec::new(); BATCH_CLIENTS];
+    for r in 0..requests {
+        let items: Vec<_> = (0..BATCH)
+            .map(|i| report(&target.label, "batch", r, i))
+            .collect();
+        bodies[r % BATCH_CLIENTS].push(serde_json::to_vec(&items)?);
+    }
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for client in 0..BATCH_CLIENTS {
+    for bodies in bodies {
         let target = target.clone();
         let http = client_for_one()?;
         workers.spawn(async move {
             let mut out = Outcome::default();
-            for r in (client..requests).step_by(BATCH_CLIENTS) {
-                let items: Vec<_> = (0..BATCH)
-                    .map(|i| report(&target.label, "batch", r, i))
-                    .collect();
+            for body in bodies {
                 let started = Instant::now();
                 let answer = async {
-                    let response = http
-                        .post(target.batch_url.as_str())
-                        .bearer_auth(target.secret.as_str())
-                        .json(&items)
-                        .send()
-                        .await?;
+                    let response = post(&http, &target.batch_url, &target, body).await?;
                     let status = response.status();
                     let body: serde_json::Value = response.json().await?;
                     Ok::<_, reqwest::Error>((status, body))
@@ -409,6 +413,20 @@ async fn wait_for(done: impl Fn() -> usize, count: usize, start: Instant) -> Out
     out
 }
 
+/// Sends an encoded JSON body as the benchmark's sensor.
+fn post(
+    http: &reqwest::Client,
+    url: &reqwest::Url,
+    target: &Target,
+    body: Vec<u8>,
+) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+    http.post(url.clone())
+        .bearer_auth(target.secret.as_str())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+}
+
 fn client_for_one() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .no_proxy()
@@ -426,8 +444,8 @@ async fn journal_count(store: &dyn Store) -> anyhow::Result<u64> {
 
 #[derive(Clone)]
 struct Target {
-    url: Arc<String>,
-    batch_url: Arc<String>,
+    url: Arc<reqwest::Url>,
+    batch_url: Arc<reqwest::Url>,
     secret: Arc<String>,
     label: Arc<String>,
 }
@@ -457,40 +475,32 @@ async fn drive(
     clients: usize,
     per_client: usize,
 ) -> anyhow::Result<Outcome> {
-    let mut http = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        http.push(client_for_one()?);
+    let mut work = Vec::with_capacity(clients);
+    for client in 0..clients {
+        // Encoded before the clock starts: the clients share the server's cores.
+        let bodies = (0..per_client)
+            .map(|i| serde_json::to_vec(&report(&target.label, phase, client, i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        work.push((client_for_one()?, bodies));
     }
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for (client, http) in http.into_iter().enumerate() {
+    for (http, bodies) in work {
         let target = target.clone();
-        workers.spawn(async move { worker(&http, &target, phase, client, per_client).await });
+        workers.spawn(async move { worker(&http, &target, bodies).await });
     }
     gather(workers, start).await
 }
 
-async fn worker(
-    http: &reqwest::Client,
-    target: &Target,
-    phase: &str,
-    client: usize,
-    count: usize,
-) -> Outcome {
+async fn worker(http: &reqwest::Client, target: &Target, bodies: Vec<Vec<u8>>) -> Outcome {
     let mut out = Outcome {
-        latencies: Vec::with_capacity(count),
+        latencies: Vec::with_capacity(bodies.len()),
         ..Outcome::default()
     };
-    for i in 0..count {
-        let body = report(&target.label, phase, client, i);
+    for body in bodies {
         let started = Instant::now();
         let result = async {
-            let response = http
-                .post(target.url.as_str())
-                .bearer_auth(target.secret.as_str())
-                .json(&body)
-                .send()
-                .await?;
+            let response = post(http, &target.url, target, body).await?;
             let status = response.status();
             // Reading the whole body lets the connection go back to the pool.
             let bytes = response.bytes().await?;

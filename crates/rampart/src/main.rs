@@ -22,6 +22,11 @@ use rampart_store::checkpoint::InstallationKey;
 
 use crate::config::{Config, LogFormat, Overrides};
 
+/// Many small allocations on several threads (requests, the writer): an
+/// allocator made for that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rampart: information security incident management along ISO/IEC 27035.
 #[derive(Debug, Parser)]
 #[command(version, about)]
