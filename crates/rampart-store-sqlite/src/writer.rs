@@ -36,7 +36,7 @@ const STATEMENT_CACHE: usize = 512;
 
 /// Pages of the database the writer keeps in memory (KiB, as SQLite's
 /// negative `cache_size`): the indexes an intake burst touches stay cached.
-const WRITER_CACHE_KIB: i64 = 32 * 1024;
+const WRITER_CACHE_KIB: i64 = 8 * 1024;
 
 /// Pause between two checkpoints: commits in the meantime are copied
 /// together, each page once.
