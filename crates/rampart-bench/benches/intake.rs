@@ -15,9 +15,15 @@
 //! the journal is verified: its length must equal the setup entries plus
 //! every acknowledged event, so nothing acknowledged was lost.
 //!
-//! Request bodies are encoded before each scenario's clock starts.
+//! Request bodies are encoded before each scenario's clock starts. Each
+//! scenario runs on a fresh database that first receives as many unrelated
+//! events (another sensor, other addresses and assets) as the scenario will
+//! send, then rests two seconds: every scenario starts from the same state
+//! and none inherits the rows, the keys or the pending checkpoint of
+//! another.
 //!
 //! `RAMPART_BENCH_EVENTS` sets the count per scenario (default 20000);
+//! `RAMPART_BENCH_PRELOAD` the events stored first (default the same);
 //! `RAMPART_BENCH_SCENARIOS` picks some of them (`a,c`; default all).
 
 use std::sync::Arc;
@@ -44,6 +50,8 @@ const BATCH_CLIENTS: usize = 4;
 const TCP_CONNECTIONS: usize = 4;
 const WARMUP: usize = 200;
 const BODY_LIMIT: usize = 1 << 20;
+/// Pause between the preload and the scenario.
+const SETTLE: Duration = Duration::from_secs(2);
 
 fn main() -> anyhow::Result<()> {
     let count = match std::env::var("RAMPART_BENCH_EVENTS") {
@@ -63,25 +71,42 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(count: usize) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let preload = match std::env::var("RAMPART_BENCH_PRELOAD") {
+        Ok(v) => v
+            .parse::<usize>()
+            .with_context(|| format!("RAMPART_BENCH_PRELOAD must be a count, got `{v}`"))?,
+        Err(_) => count,
+    };
+    let scenarios: Vec<&str> = ["a", "b", "c", "d"]
+        .into_iter()
+        .filter(|s| chosen(s))
+        .collect();
     let mut intact = true;
 
-    let dir = tempfile::TempDir::new()?;
-    let store: Arc<dyn Store> =
-        Arc::new(rampart_store_sqlite::open(dir.path(), clock.clone()).await?);
-    intact &= bench_backend("sqlite", store, clock.clone(), count).await?;
-
-    // Kept alive until the PostgreSQL run is over; dropping it drops the database.
-    match rampart_store_pg::testing::TestDatabase::create("intake benchmark").await {
-        Some(db) => {
-            let store: Arc<dyn Store> =
-                Arc::new(rampart_store_pg::open(db.url(), clock.clone()).await?);
-            intact &= bench_backend("postgres", store, clock, count).await?;
-        }
-        None => println!("postgres: skipped (set RAMPART_TEST_DATABASE_URL)"),
+    // Each scenario on a database of its own, filled beforehand with the
+    // same number of unrelated events: every scenario starts from the same
+    // state, whatever ran before it.
+    for scenario in &scenarios {
+        let dir = tempfile::TempDir::new()?;
+        let store: Arc<dyn Store> =
+            Arc::new(rampart_store_sqlite::open(dir.path(), clock.clone()).await?);
+        intact &= bench_backend("sqlite", scenario, store, clock.clone(), count, preload).await?;
+    }
+    for scenario in &scenarios {
+        // Kept alive until the scenario is over; dropping it drops the database.
+        let Some(db) = rampart_store_pg::testing::TestDatabase::create("intake benchmark").await
+        else {
+            println!("postgres: skipped (set RAMPART_TEST_DATABASE_URL)");
+            break;
+        };
+        let store: Arc<dyn Store> =
+            Arc::new(rampart_store_pg::open(db.url(), clock.clone()).await?);
+        intact &= bench_backend("postgres", scenario, store, clock.clone(), count, preload).await?;
     }
 
     println!(
         "note: in-process server on 127.0.0.1 sharing the host's {} cores with its clients; \
+         each scenario on a fresh database holding {preload} unrelated events first; \
          latency is per request (a whole batch for (b), per unit for (a)); \
          syslog has no answer, so (d) is the time until every message was stored",
         std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get),
@@ -92,12 +117,16 @@ async fn run(count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs every scenario against one store; returns whether the journal holds every acknowledged event.
+/// Runs one scenario against a fresh store, after filling it with
+/// `preload` unrelated events; returns whether the journal holds every
+/// acknowledged event.
 async fn bench_backend(
     backend: &str,
+    scenario: &str,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     count: usize,
+    preload: usize,
 ) -> anyhow::Result<bool> {
     let service = Arc::new(Service::new(store.clone(), clock));
     service.bootstrap_admin().await?;
@@ -105,6 +134,16 @@ async fn bench_backend(
         .add_user(&Actor::system(), "bench", vec![Role::Reporter])
         .await?;
     let (_, secret) = service.create_token(&Actor::system(), "bench").await?;
+    let seeded = raw_store(store.as_ref(), backend, "seed", preload, seed_report).await;
+    if seeded.ok != preload {
+        report_failures(backend, "preload", &seeded);
+        bail!(
+            "{backend}: the preload stored {} of {preload} events",
+            seeded.ok
+        );
+    }
+    // The preload's own aftermath (SQLite copying its log back) is not the scenario's.
+    tokio::time::sleep(SETTLE).await;
     let before = journal_count(store.as_ref()).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -136,25 +175,27 @@ async fn bench_backend(
     acknowledged += warmup.ok;
     report_failures(backend, "warm-up", &warmup);
 
-    if chosen("a") {
-        let raw = raw_store(store.as_ref(), backend, count).await;
-        acknowledged += raw.ok;
-        print_line(backend, "(a) store", &raw);
-    }
-    if chosen("b") {
-        let batches = drive_batches(&target, count).await?;
-        acknowledged += batches.ok;
-        print_line(backend, "(b) batch", &batches);
-    }
-    if chosen("c") {
-        let single = drive(&target, "single", CLIENTS, count / CLIENTS).await?;
-        acknowledged += single.ok;
-        print_line(backend, "(c) single", &single);
-    }
-    if chosen("d") {
-        let (tcp, udp) = syslog(&service, backend, count).await?;
-        print_line(backend, "(d) syslog/tcp", &tcp);
-        print_line(backend, "(d) syslog/udp", &udp);
+    match scenario {
+        "a" => {
+            let raw = raw_store(store.as_ref(), backend, "raw", count, report).await;
+            acknowledged += raw.ok;
+            print_line(backend, "(a) store", &raw);
+        }
+        "b" => {
+            let batches = drive_batches(&target, count).await?;
+            acknowledged += batches.ok;
+            print_line(backend, "(b) batch", &batches);
+        }
+        "c" => {
+            let single = drive(&target, "single", CLIENTS, count / CLIENTS).await?;
+            acknowledged += single.ok;
+            print_line(backend, "(c) single", &single);
+        }
+        _ => {
+            let (tcp, udp) = syslog(&service, backend, count).await?;
+            print_line(backend, "(d) syslog/tcp", &tcp);
+            print_line(backend, "(d) syslog/udp", &udp);
+        }
     }
 
     let _ = stop.send(());
@@ -167,7 +208,7 @@ async fn bench_backend(
     match rampart_store::journal::verify(store.as_ref()).await? {
         Verification::Intact { count, head } if count == expected => {
             println!(
-                "{backend:<9} journal          intact, {count} entries = {before} setup + {acknowledged} acknowledged, head {head}"
+                "{backend:<9} journal ({scenario})      intact, {count} entries = {before} setup + {acknowledged} acknowledged, head {head}"
             );
             Ok(true)
         }
@@ -192,14 +233,20 @@ fn chosen(scenario: &str) -> bool {
 
 /// (a) The same rows the API writes (event + journal entry), committed
 /// straight through the store with many units in flight.
-async fn raw_store(store: &dyn Store, backend: &str, count: usize) -> Outcome {
+async fn raw_store(
+    store: &dyn Store,
+    backend: &str,
+    phase: &str,
+    count: usize,
+    make: fn(&str, &str, usize, usize) -> serde_json::Value,
+) -> Outcome {
     let actor = Actor::new("bench", vec![Role::Reporter]);
     let start = Instant::now();
     let mut out = Outcome::default();
     for wave in 0..count.div_ceil(BATCH) {
         let units = (0..BATCH.min(count - wave * BATCH)).map(|i| {
             let report: Result<EventReport, _> =
-                serde_json::from_value(report(backend, "raw", wave, i));
+                serde_json::from_value(make(backend, phase, wave, i));
             let actor = actor.clone();
             async move {
                 let report = report.map_err(|e| e.to_string())?;
@@ -564,6 +611,26 @@ fn report(backend: &str, phase: &str, client: usize, i: usize) -> serde_json::Va
             {"type": "domain", "value": "c2.example.net"},
         ],
         "tlp": "AMBER",
+    })
+}
+
+/// An event unrelated to every scenario's (its own sensor, addresses,
+/// assets and domain), to fill a database before a scenario.
+fn seed_report(backend: &str, phase: &str, wave: usize, i: usize) -> serde_json::Value {
+    json!({
+        "title": "Firewall: blocked inbound scan",
+        "description": "The perimeter firewall blocked a port scan from an external address.",
+        "source": {
+            "kind": "sensor",
+            "name": "fw-0",
+            "ref": format!("{phase}-{backend}-{wave}-{i}"),
+        },
+        "assets": [format!("srv-{:03}", i % 500)],
+        "observables": [
+            {"type": "ip", "value": format!("172.16.{}.{}", wave % 250, i % 250)},
+            {"type": "domain", "value": "scan.example.org"},
+        ],
+        "tlp": "GREEN",
     })
 }
 
