@@ -191,16 +191,20 @@ fn sync_then_answer(path: &std::path::Path, batches: &std::sync::mpsc::Receiver<
 }
 
 /// Makes everything committed to the database durable: a sync of its
-/// write-ahead log (of the database itself when the log is gone, which
-/// SQLite does only after copying all of it back).
+/// write-ahead log. A log that is gone was copied back into the database
+/// and synced by SQLite, which removes it only then (when the last
+/// connection closes). The database file itself is never opened here:
+/// closing a descriptor of it would drop the locks SQLite's connections in
+/// this process hold on it (POSIX locks belong to the process and file).
+/// SQLite keeps no locks on the log file.
 fn sync_log(path: &std::path::Path) -> Result<(), String> {
     let mut log = path.as_os_str().to_owned();
     log.push("-wal");
-    let file = match std::fs::File::open(&log) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::File::open(path),
-        opened => opened,
-    };
-    file.and_then(|f| f.sync_data()).map_err(|e| e.to_string())
+    match std::fs::File::open(&log) {
+        Ok(file) => file.sync_data().map_err(|e| e.to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Sends each requester its result; a commit that could not be synced is
