@@ -104,6 +104,10 @@ impl DirectWriter {
             .map_err(error)?;
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
             .map_err(error)?;
+        // Statement journals (multi-row inserts, savepoints) stay in memory
+        // instead of spilling to temporary files past 64 KiB.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(error)?;
         conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
             .map_err(error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
