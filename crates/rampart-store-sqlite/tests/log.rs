@@ -10,36 +10,17 @@
 
 use std::sync::Arc;
 
-use rampart_domain::{Actor, Event, EventReport, NumberKind, Role, SystemClock};
-use rampart_store::{Decision, Entity, JournalDraft, Store, UnitOfWork, Write};
+use rampart_domain::SystemClock;
+use rampart_store::Store;
+use rampart_store::conformance::report;
 
 /// About 16 KiB of rows and journal per event.
-fn big_report(i: usize) -> UnitOfWork {
-    let actor = Actor::new("sensor", vec![Role::Reporter]);
-    let report: EventReport = serde_json::from_value(serde_json::json!({
+fn big_report(i: usize) -> rampart_store::UnitOfWork {
+    report(serde_json::json!({
         "title": format!("alert {i}"),
         "description": "x".repeat(8_000),
-        "source": {"kind": "sensor", "name": "ids", "ref": format!("r{i}")},
         "observables": [{"type": "ip", "value": format!("10.0.{}.{}", i / 250 % 250, i % 250)}],
     }))
-    .unwrap();
-    UnitOfWork::new(
-        actor.name.clone(),
-        vec![],
-        vec![NumberKind::Event],
-        move |ctx| {
-            let number = ctx.event_number(0)?;
-            let event = Event::report(number, report, &actor, ctx.now);
-            Ok(Decision {
-                journal: vec![JournalDraft {
-                    action: "event.reported".into(),
-                    entity: number.to_string(),
-                    payload: serde_json::to_value(&event).unwrap(),
-                }],
-                writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
-            })
-        },
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

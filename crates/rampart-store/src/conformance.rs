@@ -64,8 +64,9 @@ fn reporter() -> Actor {
     Actor::new("rita", vec![Role::Reporter])
 }
 
-/// A unit that reports an event with the given fields.
-fn report(fields: serde_json::Value) -> UnitOfWork {
+/// A unit that reports an event with the given fields (over a default
+/// title and description), as a reporter of the suite.
+pub fn report(fields: serde_json::Value) -> UnitOfWork {
     let actor = reporter();
     UnitOfWork::new(
         actor.name.clone(),

@@ -644,14 +644,12 @@ async fn run_unit<C: SqlConn>(
             .await
             .map_err(UnitError::Fatal)?;
     }
-    let written = write_all(conn, decision.writes).await;
-    let written = match written {
-        Ok((entities, inserted)) => {
+    let written = write_all(conn, decision.writes)
+        .await
+        .map(|(entities, inserted)| {
             pending.note_events(&entities, &inserted);
-            Ok(entities)
-        }
-        Err(e) => Err(e),
-    };
+            entities
+        });
     if guarded {
         let end = match &written {
             Ok(_) => "RELEASE SAVEPOINT unit",
@@ -800,24 +798,16 @@ async fn correlated<C: SqlConn>(
         .map(|(k, _)| k.clone())
         .collect();
     if !open.is_empty() {
-        let mut more = vec![0; open.len()];
         for hit in stored_hits(conn, &open, &since).await? {
-            if let Some(i) = open.iter().position(|k| *k == hit.key)
-                && taken_of(&taken, keys, &hit.key) + more[i] < PER_KEY
+            if let Some(i) = keys.iter().position(|k| *k == hit.key)
+                && taken[i] < PER_KEY
             {
-                more[i] += 1;
+                taken[i] += 1;
                 hits.push(hit);
             }
         }
     }
     Ok(hits)
-}
-
-/// How many hits `key` (one of `keys`) has from the batch.
-fn taken_of(taken: &[usize], keys: &[String], key: &str) -> usize {
-    keys.iter()
-        .position(|k| k == key)
-        .map_or(PER_KEY, |i| taken[i])
 }
 
 /// An incident's status as the running transaction sees it.
@@ -1115,11 +1105,11 @@ fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
 async fn insert<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreError> {
     let (table, key_column, key) = location(&entity.key());
     let (cols, data) = columns(entity)?;
-    let names: Vec<&str> = std::iter::once(key_column)
-        .chain(cols.iter().map(|(n, _)| *n))
-        .chain(["data"])
-        .collect();
     let sql = statement("insert", table, 0, || {
+        let names: Vec<&str> = std::iter::once(key_column)
+            .chain(cols.iter().map(|(n, _)| *n))
+            .chain(["data"])
+            .collect();
         let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
         format!(
             "INSERT INTO {table} ({}) VALUES ({})",
