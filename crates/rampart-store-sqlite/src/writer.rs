@@ -313,6 +313,26 @@ fn prepared<'c>(
 
 #[cfg(test)]
 mod tests {
+    /// The writer's page cache is its own (see `.cargo/config.toml`): a
+    /// shared one loses the writer's hottest pages to the readers'.
+    #[test]
+    fn each_connection_has_its_own_page_cache() -> rusqlite::Result<()> {
+        let conn = rusqlite::Connection::open_in_memory()?;
+        let mut options = conn.prepare("PRAGMA compile_options")?;
+        let options = options
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        assert!(
+            options.iter().any(|o| o.starts_with("THREADSAFE")),
+            "compile options unreadable: {options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "SQLite was built with one page cache for all connections: {options:?}"
+        );
+        Ok(())
+    }
+
     #[test]
     fn placeholders_keep_their_numbers() {
         assert_eq!(
