@@ -715,6 +715,13 @@ async fn a_malformed_line_in_a_tcp_stream_is_a_dead_letter(app: TestApp) {
             .any(|e| e["occurrences"] == 2)
     })
     .await;
+    // The receiver counts the repeat when its store answers, which is after
+    // the commit is durable; readers may see the commit a moment before.
+    eventually("the repeat in the receiver's counters", || async {
+        let (_, stats) = app.get("/api/v1/intake/status", &app.admin).await;
+        stats["syslog"]["duplicates"] == 1
+    })
+    .await;
     let (status, stats) = app.get("/api/v1/intake/status", &app.admin).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stats["syslog"]["dead_letters"], 1, "{stats}");
