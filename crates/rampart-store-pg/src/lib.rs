@@ -57,6 +57,22 @@ pub async fn open_existing(url: &str, clock: Arc<dyn Clock>) -> Result<PgStore, 
     Ok(SqlStore::new(connect(url).await?, clock))
 }
 
+/// Whether the database at `url` holds no tables yet (a place to restore into).
+pub async fn is_empty(url: &str) -> Result<bool, StoreError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_catalog.pg_tables \
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(db_error)?;
+    Ok(tables == 0)
+}
+
 rampart_store::sqlx_conn!(PgConn, Postgres);
 
 impl SqlBackend for PgBackend {

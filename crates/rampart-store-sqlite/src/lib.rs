@@ -41,6 +41,38 @@ impl SqliteBackend {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Closes the pooled connections (the writer's closes with the last
+    /// reference to it), so the last one out folds the log back into the file.
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.migrations.close().await;
+    }
+}
+
+/// Writes a consistent copy of the database in `data_dir` to `dest`, a new
+/// file, while the server may go on writing: SQLite's `VACUUM INTO` copies
+/// what one read transaction sees, compacted, into a plain database file.
+pub fn snapshot(data_dir: &Path, dest: &Path) -> Result<(), StoreError> {
+    let path = data_dir.join(DATABASE_FILE);
+    if !path.is_file() {
+        return Err(StoreError::Database(format!(
+            "no Rampart database at {}",
+            path.display()
+        )));
+    }
+    let dest = dest
+        .to_str()
+        .ok_or_else(|| StoreError::Database(format!("{} is not a UTF-8 path", dest.display())))?;
+    let conn = rusqlite::Connection::open_with_flags(
+        &path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(Duration::from_secs(30))
+        .and_then(|()| conn.execute("VACUUM INTO ?1", [dest]))
+        .map_err(|e| StoreError::Database(format!("cannot copy {}: {e}", path.display())))?;
+    Ok(())
 }
 
 rampart_store::embedded_migrator!();

@@ -766,6 +766,11 @@ pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
         ..Default::default()
     };
     assert_eq!(list(of_one.clone()).await, [1, 2]);
+    let past_the_first = EvidenceQuery {
+        offset: 1,
+        ..of_one.clone()
+    };
+    assert_eq!(list(past_the_first).await, [2]);
     let same_content = EvidenceQuery {
         sha256: Some(a.clone()),
         present_only: true,

@@ -490,4 +490,6 @@ pub struct EvidenceQuery {
     pub sha256: Option<String>,
     /// Leave out items whose content was disposed of.
     pub present_only: bool,
+    /// Items to skip, in the order they were recorded (to read past [`MAX_EVIDENCE`]).
+    pub offset: u32,
 }

@@ -1520,9 +1520,11 @@ impl<B: SqlBackend> Store for SqlStore<B> {
             f.and("present = ?", vec![SqlValue::int(1)]);
         }
         f.params.push(SqlValue::int(i64::from(crate::MAX_EVIDENCE)));
+        f.params.push(SqlValue::int(i64::from(q.offset)));
         let sql = format!(
-            "SELECT data FROM evidence{} ORDER BY id LIMIT ${}",
+            "SELECT data FROM evidence{} ORDER BY id LIMIT ${} OFFSET ${}",
             f.sql(),
+            f.params.len() - 1,
             f.params.len()
         );
         let rows = self.fetch(&sql, &f.params, &[ColType::Text]).await?;

@@ -1,5 +1,6 @@
 //! `rampart`: the server and its administration commands.
 
+mod backup;
 mod config;
 
 use std::path::PathBuf;
@@ -51,6 +52,22 @@ enum Command {
     /// Export, verify and purge evidence.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Write a consistent copy of the installation (database, evidence,
+    /// signing key) into a new directory, while the server may run.
+    Backup {
+        /// The directory to create (it may exist if empty).
+        dest: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Restore a backup into a fresh data directory or an empty PostgreSQL
+    /// database, then verify the journal and every evidence file.
+    Restore {
+        /// A directory written by `rampart backup`.
+        src: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
 }
@@ -479,6 +496,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !matches!(result, rampart_store::Verification::Intact { .. }) {
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::Backup { dest, storage } => {
+            let config = load_config(&storage, Overrides::default())?;
+            backup::backup(&config, clock, &dest).await?;
+        }
+        Command::Restore { src, storage } => {
+            let config = load_config(&storage, Overrides::default())?;
+            backup::restore(&config, clock, &src).await?;
         }
         Command::Openapi => {
             println!("{}", rampart_http::openapi().to_pretty_json()?);

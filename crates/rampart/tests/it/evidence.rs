@@ -60,7 +60,13 @@ async fn upload_form(app: &TestApp, token: &str, inc: &str, form: Form) -> (Stat
 }
 
 /// Uploads `bytes` with the standard metadata; returns the item.
-async fn upload(app: &TestApp, token: &str, inc: &str, name: &str, bytes: &[u8]) -> Value {
+pub(crate) async fn upload(
+    app: &TestApp,
+    token: &str,
+    inc: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Value {
     let (status, item) = upload_form(
         app,
         token,
@@ -100,11 +106,11 @@ async fn custody(app: &TestApp, token: &str, evd: &str) -> Vec<(String, String)>
         .collect()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-async fn team(app: &TestApp) -> (String, String, String, String) {
+pub(crate) async fn team(app: &TestApp) -> (String, String, String, String) {
     let poc = app.user("pat", &[Role::Poc]).await;
     let ian = app.user("ian", &[Role::IsirtMember]).await;
     let mia = app.user("mia", &[Role::IsirtManager]).await;

@@ -11,6 +11,7 @@
 
 mod helpers;
 
+mod backup;
 mod bad_input;
 mod browser;
 mod cli;
