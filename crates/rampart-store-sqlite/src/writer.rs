@@ -18,7 +18,7 @@
 //!   recovery, whose checksums end the log at the first incomplete commit.
 //! - the checkpointer copies the log back into the database on its own
 //!   connection while the writer goes on. SQLite's automatic checkpoint on
-//!   the writer (every thousand pages of log) then finds little left to
+//!   the writer (every 8,192 pages of log) then finds little left to
 //!   copy; it still runs, because only the writer can start the log again
 //!   from its beginning once all of it is copied.
 
