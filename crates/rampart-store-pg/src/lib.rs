@@ -73,6 +73,61 @@ pub async fn is_empty(url: &str) -> Result<bool, StoreError> {
     Ok(tables == 0)
 }
 
+/// A snapshot of the database held open for a backup: `pg_dump
+/// --snapshot=NAME` dumps exactly what it sees, and the evidence it lists is
+/// what the dump's records refer to.
+#[derive(Debug)]
+pub struct ExportedSnapshot {
+    conn: sqlx::PgConnection,
+    name: String,
+}
+
+impl ExportedSnapshot {
+    /// Opens a repeatable-read, read-only transaction and exports its snapshot.
+    pub async fn take(url: &str) -> Result<Self, StoreError> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(url)
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+        sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
+        let name: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(db_error)?;
+        Ok(Self { conn, name })
+    }
+
+    /// The name `pg_dump --snapshot` takes.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `(number, sha256)` of every evidence item whose content is kept, in
+    /// the order they were recorded, as the snapshot sees them.
+    pub async fn present_evidence(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query_as("SELECT number, sha256 FROM evidence WHERE present = 1 ORDER BY id")
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(db_error)
+    }
+
+    /// The journal's length and head hash as the snapshot sees them.
+    pub async fn journal_head(&mut self) -> Result<(i64, String), StoreError> {
+        sqlx::query_as("SELECT seq, hash FROM journal_head")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(db_error)
+    }
+
+    /// Ends the transaction; the snapshot is gone.
+    pub async fn release(mut self) {
+        let _ = sqlx::raw_sql("COMMIT").execute(&mut self.conn).await;
+    }
+}
+
 rampart_store::sqlx_conn!(PgConn, Postgres);
 
 impl SqlBackend for PgBackend {

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use rampart_domain::{Clock, EvidenceItem};
 use rampart_evidence::BlobStore;
-use rampart_store::{EvidenceQuery, MAX_EVIDENCE, Store, Verification};
+use rampart_store::{EvidenceQuery, JournalQuery, MAX_EVIDENCE, Store, Verification};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -43,10 +43,9 @@ struct Manifest {
     /// `sqlite` or `postgres`.
     backend: String,
     created_at: String,
-    /// The journal in the database file: its length and head hash, verified
-    /// when the backup was taken (SQLite only: a PostgreSQL dump is checked
-    /// when it is restored).
-    journal: Option<Head>,
+    /// The journal in the database file: its length and head hash, part of a
+    /// chain verified when the backup was taken.
+    journal: Head,
     evidence_items: u64,
     evidence_files: u64,
     evidence_bytes: u64,
@@ -111,7 +110,7 @@ async fn write_backup(
 ) -> anyhow::Result<String> {
     let created_at = clock.now().to_string();
     let mut files = BTreeMap::new();
-    let (journal, items) = match &config.database_url {
+    let (journal, items): (Head, Vec<(String, String)>) = match &config.database_url {
         None => {
             let snapshot = staging.join(SQLITE_FILE);
             let data_dir = config.data_dir.clone();
@@ -121,30 +120,56 @@ async fn write_backup(
             // The snapshot, not the live database, is what must hold up.
             let store = rampart_store_sqlite::open_existing(staging, clock).await?;
             let head = intact_journal(&store).await?;
-            let items = present_evidence(&store).await?;
+            let items = present_evidence(&store)
+                .await?
+                .into_iter()
+                .map(|i| (i.number.to_string(), i.content.sha256))
+                .collect();
             store.backend().close().await;
             drop(store);
             remove_empty_log(staging)?;
             files.insert(SQLITE_FILE.to_owned(), sha256_file(&snapshot)?);
-            (Some(head), items)
+            (head, items)
         }
         Some(url) => {
             let dump = staging.join(PG_FILE);
-            pg_tool(
-                "pg_dump",
-                &[
-                    "--format=custom",
-                    "--no-owner",
-                    "--no-privileges",
-                    &format!("--file={}", dump.display()),
-                    &format!("--dbname={url}"),
-                ],
-            )?;
+            // pg_dump and the evidence list read one snapshot.
+            let mut snapshot = rampart_store_pg::ExportedSnapshot::take(url).await?;
+            let args = vec![
+                "--format=custom".to_owned(),
+                "--no-owner".to_owned(),
+                "--no-privileges".to_owned(),
+                format!("--snapshot={}", snapshot.name()),
+                format!("--file={}", dump.display()),
+                format!("--dbname={url}"),
+            ];
+            let dumped = tokio::task::spawn_blocking(move || pg_tool("pg_dump", &args)).await;
+            let listed = snapshot.present_evidence().await;
+            let head = snapshot.journal_head().await;
+            snapshot.release().await;
+            dumped??;
+            let (seq, hash) = head?;
+            let items = listed?;
+            // The live chain verifies, and the dump's head is an entry of it.
             let store = rampart_store_pg::open_existing(url, clock).await?;
             intact_journal(&store).await?;
-            let items = present_evidence(&store).await?;
+            let entries = u64::try_from(seq).context("journal head")?;
+            if entries > 0 {
+                let entry = store
+                    .journal(&JournalQuery {
+                        after: entries - 1,
+                        limit: 1,
+                        entity: None,
+                    })
+                    .await?;
+                if entry.first().map(|e| e.hash.as_str()) != Some(hash.as_str()) {
+                    bail!(
+                        "the dump's journal head {hash} at {entries} is not in the database's chain"
+                    );
+                }
+            }
             files.insert(PG_FILE.to_owned(), sha256_file(&dump)?);
-            (None, items)
+            (Head { entries, hash }, items)
         }
     };
 
@@ -156,9 +181,9 @@ async fn write_backup(
     })?;
     let copy = BlobStore::open(staging.join(EVIDENCE_DIR))?;
     let mut bytes = 0;
-    let contents: BTreeSet<&str> = items.iter().map(|i| i.content.sha256.as_str()).collect();
-    for item in &items {
-        let sha256 = item.content.sha256.as_str();
+    let contents: BTreeSet<&str> = items.iter().map(|(_, sha256)| sha256.as_str()).collect();
+    for (number, sha256) in &items {
+        let sha256 = sha256.as_str();
         let to = copy.path_of(sha256)?;
         if to.exists() {
             continue;
@@ -169,17 +194,15 @@ async fn write_backup(
         }
         std::fs::copy(&from, &to).with_context(|| {
             format!(
-                "evidence {}: cannot copy its content {}",
-                item.number,
+                "evidence {number}: cannot copy its content {}",
                 from.display()
             )
         })?;
         let (found, size) = copy.rehash(sha256).await?;
         if found != sha256 {
             bail!(
-                "evidence {}: its stored content no longer matches its SHA-256 {sha256} (now {found}); \
-                 run `rampart evidence` checks and investigate before backing up",
-                item.number
+                "evidence {number}: its stored content no longer matches its SHA-256 {sha256} (now {found}); \
+                 investigate before backing up"
             );
         }
         bytes += size;
@@ -327,15 +350,13 @@ async fn verify_restored(
         Some(url) => Arc::new(rampart_store_pg::open(url, clock).await?),
     };
     let head = intact_journal(store.as_ref()).await?;
-    if let Some(expected) = &manifest.journal
-        && *expected != head
-    {
+    if manifest.journal != head {
         bail!(
             "the journal has {} entries with head {}, the backup recorded {} with head {}",
             head.entries,
             head.hash,
-            expected.entries,
-            expected.hash
+            manifest.journal.entries,
+            manifest.journal.hash
         );
     }
     let items = present_evidence(store.as_ref()).await?;
@@ -372,13 +393,13 @@ fn target(config: &Config) -> String {
 }
 
 fn describe(manifest: &Manifest) -> String {
-    let journal = manifest.journal.as_ref().map_or_else(
-        || "journal intact at the time of the dump".to_owned(),
-        |h| format!("journal intact, {} entries, head {}", h.entries, h.hash),
-    );
     format!(
-        "{journal}; {} evidence items ({} files, {} bytes) verified by SHA-256; the signing key",
-        manifest.evidence_items, manifest.evidence_files, manifest.evidence_bytes
+        "journal intact, {} entries, head {}; {} evidence items ({} files, {} bytes) verified by SHA-256; the signing key",
+        manifest.journal.entries,
+        manifest.journal.hash,
+        manifest.evidence_items,
+        manifest.evidence_files,
+        manifest.evidence_bytes
     )
 }
 
@@ -434,7 +455,7 @@ async fn present_evidence(store: &dyn Store) -> anyhow::Result<Vec<EvidenceItem>
 }
 
 /// Runs a PostgreSQL client tool; its own message on failure.
-fn pg_tool(tool: &str, args: &[&str]) -> anyhow::Result<()> {
+fn pg_tool<S: AsRef<std::ffi::OsStr>>(tool: &str, args: &[S]) -> anyhow::Result<()> {
     let out = std::process::Command::new(tool)
         .args(args)
         .output()
