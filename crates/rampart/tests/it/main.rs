@@ -21,4 +21,5 @@ mod intake;
 mod lifecycle;
 mod openapi;
 mod sessions;
+mod upgrade;
 mod web;
