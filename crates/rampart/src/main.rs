@@ -2,6 +2,7 @@
 
 mod backup;
 mod config;
+mod migrate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +68,16 @@ enum Command {
         src: PathBuf,
         #[command(flatten)]
         storage: StorageArgs,
+    },
+    /// Move the database of an installation from SQLite to PostgreSQL, with
+    /// the server stopped; evidence and the signing key stay where they are.
+    MigrateStore {
+        /// The SQLite data directory to move from.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The PostgreSQL database to move to (empty, or only migrated).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
@@ -504,6 +515,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore { src, storage } => {
             let config = load_config(&storage, Overrides::default())?;
             backup::restore(&config, clock, &src).await?;
+        }
+        Command::MigrateStore { from, to } => {
+            if !to.starts_with("postgres://") && !to.starts_with("postgresql://") {
+                bail!("--to `{to}`: expected a postgres:// URL");
+            }
+            if !from.join(rampart_store_sqlite::DATABASE_FILE).is_file() {
+                bail!("--from {}: no Rampart database there", from.display());
+            }
+            let summary = migrate::migrate(&from, &to, clock).await?;
+            eprintln!("{summary}");
+            eprintln!(
+                "start the server with --database-url (evidence_dir and signing_key unchanged)"
+            );
         }
         Command::Openapi => {
             println!("{}", rampart_http::openapi().to_pretty_json()?);

@@ -19,6 +19,7 @@ mod evidence;
 mod evidence_web;
 mod intake;
 mod lifecycle;
+mod migrate;
 mod openapi;
 mod sessions;
 mod upgrade;

@@ -1,0 +1,159 @@
+//! `rampart migrate-store`: an installation on SQLite moved to PostgreSQL
+//! keeps its journal chain, numbers, people and tokens, and goes on from
+//! where it was; a used destination is refused.
+
+use std::sync::Arc;
+
+use rampart_domain::SystemClock;
+use rampart_http::{AppState, Service};
+use rampart_store::{EventQuery, EvidenceQuery, JournalQuery, Store, Verification};
+use rampart_store_pg::testing::TestDatabase;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::evidence::{team, upload};
+use crate::helpers::{Backend, TestApp, incident};
+
+async fn events_of(store: &dyn Store) -> Vec<rampart_domain::Event> {
+    store
+        .list_events(&EventQuery {
+            limit: 100,
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap()
+        .items
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sqlite_installation_moves_to_postgres_whole() {
+    let app = TestApp::spawn(Backend::Sqlite, "migrate").await.unwrap();
+    let Some(db) = TestDatabase::create("migrate_store").await else {
+        return;
+    };
+    let (poc, ian, _, _) = team(&app).await;
+    let inc = incident(&app, &poc, &ian, "ian", "Credential phishing").await;
+    upload(&app, &ian, &inc, "mail.eml", b"From: a@b\r\n\r\nclick").await;
+    let alert = json!({"title": "IDS alert", "description": "d",
+        "source": {"kind": "sensor", "name": "ids-1", "ref": "a-1"},
+        "observables": [{"type": "ip", "value": "198.51.100.7"}]});
+    app.post_ok("/api/v1/events", &poc, alert.clone(), StatusCode::CREATED)
+        .await;
+    app.post_ok("/api/v1/events", &poc, alert, StatusCode::OK)
+        .await;
+    let query = JournalQuery {
+        limit: 1000,
+        ..JournalQuery::default()
+    };
+    let journal = app.store.journal(&query).await.unwrap();
+    let events = events_of(app.store.as_ref()).await;
+
+    let data_dir = app.storage_args[1].clone();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(args)
+            .env_remove("RAMPART_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["migrate-store", "--from", &data_dir, "--to", db.url()]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("journal intact"), "{said}");
+
+    // The same chain, entry for entry, and the same records.
+    let moved: Arc<dyn Store> = Arc::new(
+        rampart_store_pg::open_existing(db.url(), Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(moved.journal(&query).await.unwrap(), journal);
+    assert_eq!(events_of(moved.as_ref()).await, events);
+    assert_eq!(
+        moved
+            .list_evidence(&EvidenceQuery::default())
+            .await
+            .unwrap(),
+        app.store
+            .list_evidence(&EvidenceQuery::default())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        moved.list_users().await.unwrap(),
+        app.store.list_users().await.unwrap()
+    );
+
+    // It goes on from where it was: old tokens work, numbers continue, the
+    // repeat is still recognised, and the chain grows from the old head.
+    let service = Arc::new(Service::new(moved.clone(), Arc::new(SystemClock)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = rampart_http::app(AppState {
+        service,
+        body_limit: 1 << 20,
+        web: rampart_http::web::WebSettings::default(),
+    });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    let post = |body: serde_json::Value| {
+        let client = app.client.clone();
+        let poc = poc.clone();
+        async move {
+            let resp = client
+                .post(format!("http://{addr}/api/v1/events"))
+                .bearer_auth(poc)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (
+                resp.status(),
+                resp.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, next) = post(json!({"title": "after the move", "description": "d"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{next}");
+    let last = events.iter().map(|e| e.number.seq()).max().unwrap();
+    assert_eq!(
+        next["number"].as_str().unwrap(),
+        format!(
+            "EVT-{}-{:06}",
+            &next["number"].as_str().unwrap()[4..8],
+            last + 1
+        )
+    );
+    let (status, again) = post(json!({"title": "IDS alert", "description": "d",
+        "source": {"kind": "sensor", "name": "ids-1", "ref": "a-1"}}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["occurrences"], 3);
+    match rampart_store::journal::verify(moved.as_ref())
+        .await
+        .unwrap()
+    {
+        Verification::Intact { count, .. } => assert_eq!(count as usize, journal.len() + 2),
+        broken => panic!("{broken}"),
+    }
+
+    // A destination in use is refused, and left as it was.
+    let before = moved.journal_head().await.unwrap();
+    let out = cli(&["migrate-store", "--from", &data_dir, "--to", db.url()]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("holds records already"), "{said}");
+    assert_eq!(moved.journal_head().await.unwrap(), before);
+    // So are arguments that cannot be right.
+    let out = cli(&["migrate-store", "--from", &data_dir, "--to", "mysql://x"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
+    let out = cli(&["migrate-store", "--from", "/nonexistent", "--to", db.url()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from"));
+}
