@@ -20,6 +20,7 @@ mod evidence_web;
 mod intake;
 mod lifecycle;
 mod migrate;
+mod nodes;
 mod openapi;
 mod sessions;
 mod upgrade;
