@@ -41,6 +41,8 @@ pub struct Service {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: crate::people::AuthSettings,
     changes: tokio::sync::broadcast::Sender<Change>,
+    /// Journal sequence numbers already announced on this node.
+    announced: Arc<Announced>,
     pub(crate) vault: Option<Arc<crate::evidence::Vault>>,
     pub(crate) intake: crate::intake::IntakeSettings,
     pub(crate) rules: Arc<crate::intake::RulesCache>,
@@ -54,6 +56,33 @@ pub struct Service {
 const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 /// Most tokens remembered; past that the cache starts afresh.
 const TOKEN_CACHE: usize = 10_000;
+
+/// Journal entries this node has announced to its live pages: its own, as
+/// they commit, and other nodes' as the database reports them (which may
+/// report this node's own too, before or after). Each is announced once.
+#[derive(Debug, Default)]
+struct Announced(std::sync::Mutex<std::collections::BTreeSet<u64>>);
+
+/// Sequence numbers remembered; older ones are forgotten first.
+const ANNOUNCED_KEPT: usize = 65_536;
+
+impl Announced {
+    /// Whether `seq` is new here (and is now remembered).
+    fn first_time(&self, seq: u64) -> bool {
+        let Ok(mut seen) = self.0.lock() else {
+            return true;
+        };
+        if seen.first().is_some_and(|oldest| seq < *oldest) && seen.len() >= ANNOUNCED_KEPT {
+            // Older than anything remembered: announced long ago.
+            return false;
+        }
+        let new = seen.insert(seq);
+        if seen.len() > ANNOUNCED_KEPT {
+            seen.pop_first();
+        }
+        new
+    }
+}
 
 /// Recently verified API tokens: SHA-256 of the token → the actor, and when.
 #[derive(Debug, Default)]
@@ -172,6 +201,7 @@ impl Service {
             clock,
             settings,
             changes,
+            announced: Arc::default(),
             vault: None,
             intake: crate::intake::IntakeSettings::default(),
             rules: Arc::default(),
@@ -209,13 +239,22 @@ impl Service {
             self.tokens.clear();
         }
         for entry in &committed.journal {
-            // Nobody listening is fine.
-            let _ = self.changes.send(Change {
-                entity: entry.entity.clone(),
-                action: entry.action.clone(),
-            });
+            self.announce(entry.seq, &entry.entity, &entry.action);
         }
         Ok(committed)
+    }
+
+    /// Tells this node's live pages of a committed journal entry, unless they
+    /// heard of it already (a change committed through another node arrives
+    /// here through the database).
+    pub fn announce(&self, seq: u64, entity: &str, action: &str) {
+        if self.announced.first_time(seq) {
+            // Nobody listening is fine.
+            let _ = self.changes.send(Change {
+                entity: entity.to_owned(),
+                action: action.to_owned(),
+            });
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -73,6 +73,55 @@ pub async fn is_empty(url: &str) -> Result<bool, StoreError> {
     Ok(tables == 0)
 }
 
+/// A journal entry committed by any node, as announced on `rampart_journal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announced {
+    pub seq: u64,
+    pub action: String,
+    pub entity: String,
+}
+
+impl Announced {
+    fn parse(payload: &str) -> Option<Self> {
+        let mut parts = payload.splitn(3, ' ');
+        let seq = parts.next()?.parse().ok()?;
+        let action = parts.next()?.to_owned();
+        let entity = parts.next()?.to_owned();
+        Some(Self {
+            seq,
+            action,
+            entity,
+        })
+    }
+}
+
+/// Calls `heard` for every journal entry committed by any node, for as long
+/// as the process runs. A lost connection is opened again (entries committed
+/// meanwhile are not heard: pages catch up when they reload).
+pub async fn follow_journal(url: String, heard: impl Fn(Announced) + Send + 'static) {
+    loop {
+        let Err(e) = listen_until_lost(&url, &heard).await;
+        tracing::warn!(error = %e, "lost the journal notifications; connecting again");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn listen_until_lost(
+    url: &str,
+    heard: &impl Fn(Announced),
+) -> Result<std::convert::Infallible, sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen("rampart_journal").await?;
+    tracing::info!("following the journal of every node");
+    loop {
+        let note = listener.recv().await?;
+        match Announced::parse(note.payload()) {
+            Some(a) => heard(a),
+            None => tracing::warn!(payload = note.payload(), "unreadable journal notification"),
+        }
+    }
+}
+
 /// A snapshot of the database held open for a backup: `pg_dump
 /// --snapshot=NAME` dumps exactly what it sees, and the evidence it lists is
 /// what the dump's records refer to.

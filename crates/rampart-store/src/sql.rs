@@ -1652,6 +1652,11 @@ macro_rules! embedded_migrator {
                     "batch keys",
                     include_str!("../migrations/0005_batch_keys.sql"),
                 ),
+                step(
+                    6,
+                    "journal notify",
+                    include_str!("../migrations/0006_journal_notify.sql"),
+                ),
             ])
         }
     };

@@ -545,6 +545,13 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         "journal checkpoints and evidence bundles are signed with this key"
     );
     tokio::spawn(service.clone().sign_periodically());
+    if let Some(url) = &config.database_url {
+        // Live pages hear of changes committed through every node.
+        let node = service.clone();
+        tokio::spawn(rampart_store_pg::follow_journal(url.clone(), move |a| {
+            node.announce(a.seq, &a.entity, &a.action);
+        }));
+    }
     if let Some(token) = service.bootstrap_admin().await? {
         println!(
             "\nThis is a new Rampart installation. It created the administrator account `admin`.\n\

@@ -264,3 +264,84 @@ async fn three_nodes_one_killed_lose_and_duplicate_nothing() {
     }
     assert_eq!(after, head);
 }
+
+/// The changes a subscriber heard within `wait`, by entity.
+async fn heard(
+    rx: &mut tokio::sync::broadcast::Receiver<rampart_http::service::Change>,
+    wait: Duration,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Ok(c)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        out.push(c.entity);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_reach_the_live_pages_of_every_node_once() {
+    use rampart_domain::{Actor, Role};
+    use rampart_http::Service;
+    let Some(db) = TestDatabase::create("live_nodes").await else {
+        return;
+    };
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let store = rampart_store_pg::open(db.url(), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        let service = Arc::new(Service::new(Arc::new(store), Arc::new(SystemClock)));
+        let node = service.clone();
+        tokio::spawn(rampart_store_pg::follow_journal(
+            db.url().to_owned(),
+            move |a| node.announce(a.seq, &a.entity, &a.action),
+        ));
+        nodes.push(service);
+    }
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let mut on_a = a.subscribe();
+    let mut on_b = b.subscribe();
+    // Until node B follows the journal, changes made through A do not reach it.
+    let mut ready = false;
+    for i in 0..100 {
+        a.add_user(
+            &Actor::system(),
+            &format!("warmup{i}"),
+            vec![Role::Reporter],
+        )
+        .await
+        .unwrap();
+        if !heard(&mut on_b, Duration::from_millis(100))
+            .await
+            .is_empty()
+        {
+            ready = true;
+            break;
+        }
+    }
+    assert!(ready, "node B never heard of node A's changes");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = heard(&mut on_a, Duration::from_millis(10)).await;
+    let _ = heard(&mut on_b, Duration::from_millis(10)).await;
+
+    // A change through A reaches the pages of both nodes, once each; one
+    // through B likewise; a failed change reaches nobody.
+    a.add_user(&Actor::system(), "zed", vec![Role::Poc])
+        .await
+        .unwrap();
+    b.add_user(&Actor::system(), "yan", vec![Role::Poc])
+        .await
+        .unwrap();
+    assert!(
+        a.add_user(&Actor::system(), "zed", vec![Role::Poc])
+            .await
+            .is_err()
+    );
+    let wait = Duration::from_millis(1500);
+    let (mut seen_a, mut seen_b) = (heard(&mut on_a, wait).await, heard(&mut on_b, wait).await);
+    seen_a.sort();
+    seen_b.sort();
+    let expected = vec!["user:yan".to_owned(), "user:zed".to_owned()];
+    assert_eq!(seen_a, expected);
+    assert_eq!(seen_b, expected);
+}
