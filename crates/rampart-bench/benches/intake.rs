@@ -8,7 +8,9 @@
 //! - (c) single-event `POST /api/v1/events` from 64 keep-alive clients, each
 //!   a bare HTTP/1.1 connection (hyper), so that the clients, which share
 //!   the server's cores, take as little of them as they can;
-//! - (d) syslog over TCP (four connections) and UDP.
+//! - (d) syslog over TCP (four connections) and UDP;
+//! - (n) PostgreSQL only: (c) against one, two and three nodes sharing one
+//!   database, each node with its own pool, writer and HTTP server.
 //!
 //! Every alert carries its own sensor reference, an address and an asset, so
 //! deduplication and correlation run as they would in production. Afterwards
@@ -24,7 +26,7 @@
 //!
 //! `RAMPART_BENCH_EVENTS` sets the count per scenario (default 20000);
 //! `RAMPART_BENCH_PRELOAD` the events stored first (default the same);
-//! `RAMPART_BENCH_SCENARIOS` picks some of them (`a,c`; default all).
+//! `RAMPART_BENCH_SCENARIOS` picks some of them (`a,c,n`; default all).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -47,6 +49,8 @@ const DEFAULT_EVENTS: usize = 20_000;
 const CLIENTS: usize = 64;
 const BATCH: usize = 1_000;
 const BATCH_CLIENTS: usize = 4;
+/// (n) runs with one node, then two, up to this many.
+const MAX_NODES: usize = 3;
 const TCP_CONNECTIONS: usize = 4;
 const WARMUP: usize = 200;
 const BODY_LIMIT: usize = 1 << 20;
@@ -81,6 +85,7 @@ async fn run(count: usize) -> anyhow::Result<()> {
         .into_iter()
         .filter(|s| chosen(s))
         .collect();
+    let nodes = chosen("n");
     let mut intact = true;
 
     // Each scenario on a database of its own, filled beforehand with the
@@ -102,6 +107,12 @@ async fn run(count: usize) -> anyhow::Result<()> {
         let store: Arc<dyn Store> =
             Arc::new(rampart_store_pg::open(db.url(), clock.clone()).await?);
         intact &= bench_backend("postgres", scenario, store, clock.clone(), count, preload).await?;
+    }
+
+    if nodes {
+        for n in 1..=MAX_NODES {
+            intact &= bench_nodes(n, clock.clone(), count, preload).await?;
+        }
     }
 
     println!(
@@ -146,32 +157,11 @@ async fn bench_backend(
     tokio::time::sleep(SETTLE).await;
     let before = journal_count(store.as_ref()).await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let listener_addr = listener.local_addr()?;
-    let base = format!("http://{listener_addr}/api/v1");
-    let app = rampart_http::app(AppState {
-        service: service.clone(),
-        body_limit: BODY_LIMIT,
-        web: rampart_http::web::WebSettings::default(),
-    });
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    let target = Target {
-        addr: listener_addr,
-        url: Arc::new(format!("{base}/events").parse()?),
-        batch_url: Arc::new(format!("{base}/events/batch").parse()?),
-        secret: Arc::new(secret),
-        label: Arc::new(backend.to_owned()),
-    };
+    let node = Node::start(service.clone(), &secret, backend).await?;
+    let target = node.target.clone();
     let mut acknowledged = 0;
 
-    let warmup = drive(&target, "warmup", 1, WARMUP).await?;
+    let warmup = drive(std::slice::from_ref(&target), "warmup", 1, WARMUP).await?;
     acknowledged += warmup.ok;
     report_failures(backend, "warm-up", &warmup);
 
@@ -187,7 +177,13 @@ async fn bench_backend(
             print_line(backend, "(b) batch", &batches);
         }
         "c" => {
-            let single = drive(&target, "single", CLIENTS, count / CLIENTS).await?;
+            let single = drive(
+                std::slice::from_ref(&target),
+                "single",
+                CLIENTS,
+                count / CLIENTS,
+            )
+            .await?;
             acknowledged += single.ok;
             print_line(backend, "(c) single", &single);
         }
@@ -198,8 +194,7 @@ async fn bench_backend(
         }
     }
 
-    let _ = stop.send(());
-    server.await??;
+    node.stop().await?;
     // Syslog has no acknowledgement: count what the receiver stored once it is idle.
     acknowledged +=
         settled(|| service.syslog_counters().created.load(Ordering::Relaxed)).await as usize;
@@ -220,6 +215,73 @@ async fn bench_backend(
         }
         broken @ Verification::Broken { .. } => {
             println!("{backend:<9} journal          {broken}");
+            Ok(false)
+        }
+    }
+}
+
+/// (n) Several nodes on one PostgreSQL database: `nodes` services in this
+/// process, each with its own connection pool, writer and HTTP server (as
+/// `rampart serve` processes would have), the 64 single-event clients of
+/// (c) spread over them in turn.
+async fn bench_nodes(
+    nodes: usize,
+    clock: Arc<dyn Clock>,
+    count: usize,
+    preload: usize,
+) -> anyhow::Result<bool> {
+    let Some(db) = rampart_store_pg::testing::TestDatabase::create("nodes benchmark").await else {
+        println!("postgres: (n) skipped (set RAMPART_TEST_DATABASE_URL)");
+        return Ok(true);
+    };
+    let mut services = Vec::with_capacity(nodes);
+    for _ in 0..nodes {
+        let store: Arc<dyn Store> =
+            Arc::new(rampart_store_pg::open(db.url(), clock.clone()).await?);
+        services.push(Arc::new(Service::new(store, clock.clone())));
+    }
+    let first = &services[0];
+    first.bootstrap_admin().await?;
+    first
+        .add_user(&Actor::system(), "bench", vec![Role::Reporter])
+        .await?;
+    let (_, secret) = first.create_token(&Actor::system(), "bench").await?;
+    let store = first.store().clone();
+    let seeded = raw_store(store.as_ref(), "postgres", "seed", preload, seed_report).await;
+    if seeded.ok != preload {
+        report_failures("postgres", "preload", &seeded);
+        bail!(
+            "postgres: the preload stored {} of {preload} events",
+            seeded.ok
+        );
+    }
+    tokio::time::sleep(SETTLE).await;
+    let before = journal_count(store.as_ref()).await?;
+
+    let mut running = Vec::with_capacity(nodes);
+    for service in &services {
+        running.push(Node::start(service.clone(), &secret, "postgres").await?);
+    }
+    let targets: Vec<Target> = running.iter().map(|n| n.target.clone()).collect();
+    let warmup = drive(&targets, "warmup", nodes, WARMUP / nodes).await?;
+    report_failures("postgres", "warm-up", &warmup);
+    let single = drive(&targets, "single", CLIENTS, count / CLIENTS).await?;
+    let label = format!("(n) {nodes} node{}", if nodes == 1 { "" } else { "s" });
+    print_line("postgres", &label, &single);
+    for node in running {
+        node.stop().await?;
+    }
+    let expected = before + (warmup.ok + single.ok) as u64;
+    match rampart_store::journal::verify(store.as_ref()).await? {
+        Verification::Intact { count, head } if count == expected => {
+            println!(
+                "postgres  journal {label}  intact, {count} entries = {before} setup + {} acknowledged, head {head}",
+                warmup.ok + single.ok
+            );
+            Ok(true)
+        }
+        other => {
+            println!("postgres  journal {label}  expected {expected} entries: {other}");
             Ok(false)
         }
     }
@@ -495,6 +557,51 @@ async fn journal_count(store: &dyn Store) -> anyhow::Result<u64> {
     }
 }
 
+/// A node: one service's HTTP server on a loopback port, until stopped.
+struct Node {
+    target: Target,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Node {
+    async fn start(service: Arc<Service>, secret: &str, label: &str) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}/api/v1");
+        let app = rampart_http::app(AppState {
+            service,
+            body_limit: BODY_LIMIT,
+            web: rampart_http::web::WebSettings::default(),
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Self {
+            target: Target {
+                addr,
+                url: Arc::new(format!("{base}/events").parse()?),
+                batch_url: Arc::new(format!("{base}/events/batch").parse()?),
+                secret: Arc::new(secret.to_owned()),
+                label: Arc::new(label.to_owned()),
+            },
+            stop,
+            server,
+        })
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.server.await??;
+        Ok(())
+    }
+}
+
 #[derive(Clone)]
 struct Target {
     addr: std::net::SocketAddr,
@@ -524,13 +631,15 @@ impl Outcome {
 
 /// `clients` workers, each with its own keep-alive connection, send `per_client` reports one after another.
 async fn drive(
-    target: &Target,
+    targets: &[Target],
     phase: &'static str,
     clients: usize,
     per_client: usize,
 ) -> anyhow::Result<Outcome> {
     let mut work = Vec::with_capacity(clients);
     for client in 0..clients {
+        // Clients are spread over the nodes in turn.
+        let target = &targets[client % targets.len()];
         // Encoded and connected before the clock starts: the clients share
         // the server's cores, so each is a bare HTTP/1.1 connection.
         let bodies = (0..per_client)
@@ -541,12 +650,11 @@ async fn drive(
         let (sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
         tokio::spawn(connection);
-        work.push((sender, bodies));
+        work.push((sender, bodies, target.clone()));
     }
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for (sender, bodies) in work {
-        let target = target.clone();
+    for (sender, bodies, target) in work {
         workers.spawn(async move { worker(sender, &target, bodies).await });
     }
     gather(workers, start).await
