@@ -60,6 +60,7 @@ wire_enum!(
         HoldEvidence => "hold_evidence",
         DisposeEvidence => "dispose_evidence",
         ManageIntake => "manage_intake",
+        ManageJobs => "manage_jobs",
     }
 );
 
@@ -89,7 +90,7 @@ impl Action {
             VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],
             HoldEvidence | DisposeEvidence => &[IsirtManager],
             ReadJournal => &[Auditor, Admin],
-            ManageUsers | ManageIntake => &[Admin],
+            ManageUsers | ManageIntake | ManageJobs => &[Admin],
         }
     }
 }

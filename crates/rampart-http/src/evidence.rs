@@ -241,25 +241,30 @@ impl Service {
         {
             return;
         }
-        let service = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = service.checkpoint().await {
-                tracing::error!(error = %e, "cannot sign a journal checkpoint");
-            }
-        });
+        // A background job, keyed by the round of entries: nodes crossing
+        // the same round at once enqueue it once, and one of them signs.
+        let round = head / vault.checkpoint_entries.max(1);
+        self.enqueue(
+            crate::jobs::CHECKPOINT,
+            format!("checkpoint:entries:{round}"),
+        );
     }
 
-    /// Signs a checkpoint every `checkpoint_interval` while the journal grows;
-    /// runs until the process ends.
+    /// Enqueues a checkpoint every `checkpoint_interval` (keyed by the
+    /// interval, so one per interval however many nodes run), and looks for
+    /// due jobs; runs until the process ends.
     pub async fn sign_periodically(self: Arc<Self>) {
         let Ok(vault) = self.vault() else { return };
-        let mut tick = tokio::time::interval(vault.checkpoint_interval);
+        let interval = vault
+            .checkpoint_interval
+            .max(std::time::Duration::from_secs(1));
+        let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = self.checkpoint().await {
-                tracing::error!(error = %e, "cannot sign a journal checkpoint");
-            }
+            let bucket = self.clock.now().as_offset().unix_timestamp()
+                / i64::try_from(interval.as_secs()).unwrap_or(i64::MAX);
+            self.enqueue(crate::jobs::CHECKPOINT, format!("checkpoint:time:{bucket}"));
         }
     }
 

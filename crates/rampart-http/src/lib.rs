@@ -8,6 +8,7 @@ pub mod error;
 pub mod evidence;
 pub mod extract;
 pub mod intake;
+pub mod jobs;
 pub mod people;
 pub mod service;
 pub mod syslog;

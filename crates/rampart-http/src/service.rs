@@ -48,6 +48,10 @@ pub struct Service {
     pub(crate) rules: Arc<crate::intake::RulesCache>,
     pub(crate) syslog_counters: Arc<crate::syslog::SyslogCounters>,
     tokens: Arc<TokenCache>,
+    /// This process among the nodes, as it claims background jobs.
+    pub(crate) node: Arc<str>,
+    /// One job runner at a time on this node.
+    pub(crate) job_runner: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How long a verified API token is trusted without asking the store again.
@@ -56,6 +60,24 @@ pub struct Service {
 const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 /// Most tokens remembered; past that the cache starts afresh.
 const TOKEN_CACHE: usize = 10_000;
+
+/// A name for this process among the nodes: host, process and start time.
+fn node_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".to_owned());
+    let started = std::time::SystemTime::UNIX_EPOCH
+        .elapsed()
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{host}:{}:{:x}",
+        std::process::id(),
+        started % 0x1_0000_0000
+    )
+}
 
 /// Journal entries this node has announced to its live pages: its own, as
 /// they commit, and other nodes' as the database reports them (which may
@@ -207,6 +229,8 @@ impl Service {
             rules: Arc::default(),
             syslog_counters: Arc::default(),
             tokens: Arc::default(),
+            node: node_name().into(),
+            job_runner: Arc::default(),
         }
     }
 

@@ -45,7 +45,8 @@ macro_rules! conformance_suite {
             journal_is_append_only,
             users_and_tokens,
             evidence_and_checkpoints,
-            repeats_correlation_and_dead_letters
+            repeats_correlation_and_dead_letters,
+            jobs_are_claimed_once_retried_and_buried
         );
     };
     (@tests $open:expr; $($name:ident),+) => {
@@ -1088,4 +1089,126 @@ fn refused_alert() -> UnitOfWork {
             })
         },
     )
+}
+
+/// Background jobs: one per key; concurrent claims get different jobs; a
+/// lease that runs out lets another node take the job over, and the first
+/// can then no longer finish it; failures are retried, then the job is dead
+/// until an admin queues it again.
+pub async fn jobs_are_claimed_once_retried_and_buried<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    use crate::JobState;
+    let at = |s: &str| rampart_domain::Timestamp::parse(s).unwrap();
+    let t0 = at("2026-11-22T08:00:00Z");
+    let later = at("2026-11-22T08:00:30Z");
+    let much_later = at("2026-11-22T09:00:00Z");
+
+    assert!(
+        store
+            .enqueue_job("checkpoint", "k1", "{}", t0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .enqueue_job("checkpoint", "k1", "{}", t0)
+            .await
+            .unwrap()
+    );
+    for i in 2..=20 {
+        let key = format!("k{i}");
+        assert!(
+            store
+                .enqueue_job("checkpoint", &key, "{}", t0)
+                .await
+                .unwrap()
+        );
+    }
+    // Not due yet: nothing to claim.
+    assert!(
+        store
+            .claim_job("n0", at("2026-11-22T07:59:59Z"), t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Four nodes claim at once, until nothing is left: every job once.
+    let claims: Vec<_> = (0..4)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let node = format!("n{n}");
+                let mut mine = Vec::new();
+                while let Some(job) = store.claim_job(&node, t0, later).await.unwrap() {
+                    assert_eq!(job.state, JobState::Running);
+                    assert_eq!(job.locked_by.as_deref(), Some(node.as_str()));
+                    mine.push(job.key);
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut keys = Vec::new();
+    for c in claims {
+        keys.extend(c.await.unwrap());
+    }
+    let unique: BTreeSet<_> = keys.iter().cloned().collect();
+    assert_eq!(keys.len(), 20, "{keys:?}");
+    assert_eq!(unique.len(), 20);
+
+    // A lease that ran out: another node takes the job, the first cannot finish it.
+    let jobs = store.list_jobs(Some(JobState::Running), 100).await.unwrap();
+    assert_eq!(jobs.len(), 20);
+    let stale = jobs.iter().find(|j| j.key == "k1").unwrap().clone();
+    let holder = stale.locked_by.clone().unwrap();
+    let other = if holder == "n9" { "n8" } else { "n9" };
+    let taken = store
+        .claim_job(other, much_later, much_later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.attempts, 2);
+    assert!(!store.finish_job(taken.id, &holder, later).await.unwrap());
+    assert!(store.finish_job(taken.id, other, much_later).await.unwrap());
+
+    // A failure is retried when due; the last is buried, and an admin
+    // queues it again.
+    let job = jobs.iter().find(|j| j.key == "k2").unwrap();
+    let node = job.locked_by.clone().unwrap();
+    assert!(
+        store
+            .fail_job(job.id, &node, "disk full", Some(later), t0)
+            .await
+            .unwrap()
+    );
+    let again = loop {
+        let j = store
+            .claim_job("n5", later, much_later)
+            .await
+            .unwrap()
+            .unwrap();
+        if j.id == job.id {
+            break j;
+        }
+        // Another stale job taken over on the way; finish it.
+        store.finish_job(j.id, "n5", later).await.unwrap();
+    };
+    assert_eq!(again.last_error.as_deref(), Some("disk full"));
+    assert!(
+        store
+            .fail_job(again.id, "n5", "disk still full", None, later)
+            .await
+            .unwrap()
+    );
+    let dead = store.list_jobs(Some(JobState::Dead), 100).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].key, "k2");
+    assert_eq!(dead[0].last_error.as_deref(), Some("disk still full"));
+    assert!(dead[0].finished_at.is_some());
+    // Dead jobs are never claimed, and only dead jobs are queued again.
+    assert!(!store.requeue_job(taken.id, later).await.unwrap());
+    assert!(store.requeue_job(dead[0].id, later).await.unwrap());
+    let revived = store.list_jobs(Some(JobState::Queued), 100).await.unwrap();
+    assert_eq!(revived.len(), 1);
+    assert_eq!(revived[0].attempts, 0);
 }

@@ -22,13 +22,13 @@ pub use error::StoreError;
 pub use journal::{JournalEntry, JournalQuery, Verification};
 pub use model::{
     ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
-    Decision, Entity, EntityRef, EventQuery, EvidenceQuery, IncidentQuery, IncidentSort,
-    JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle, UnitOfWork, User,
-    VulnerabilityQuery, Write,
+    Decision, Entity, EntityRef, EventQuery, EvidenceQuery, IncidentQuery, IncidentSort, Job,
+    JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle,
+    UnitOfWork, User, VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
-use rampart_domain::{Event, EvidenceItem, Incident, Vulnerability};
+use rampart_domain::{Event, EvidenceItem, Incident, Timestamp, Vulnerability};
 
 /// The storage port. Implementations: `rampart-store-sqlite`, `rampart-store-pg`.
 #[async_trait]
@@ -92,4 +92,44 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// How many dead letters are kept.
     async fn dead_letter_count(&self) -> Result<u64, StoreError>;
+
+    /// Enqueues a background job unless one with `key` exists (in any
+    /// state); returns whether it was added.
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        key: &str,
+        payload: &str,
+        run_after: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Claims the job that is due first (queued and past `run_after`, or
+    /// running past its lease) for `node` until `lease_until`. Nodes that
+    /// claim at once get different jobs.
+    async fn claim_job(
+        &self,
+        node: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<Job>, StoreError>;
+
+    /// Marks a job `node` holds as done; false when it no longer holds it.
+    async fn finish_job(&self, id: i64, node: &str, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt of a job `node` holds: queued again for
+    /// `retry_at`, or dead without one; false when it no longer holds it.
+    async fn fail_job(
+        &self,
+        id: i64,
+        node: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Jobs newest first, of one state when given (at most `limit`).
+    async fn list_jobs(&self, state: Option<JobState>, limit: u32) -> Result<Vec<Job>, StoreError>;
+
+    /// Queues a dead job again, its attempts counted afresh; false when it is not dead.
+    async fn requeue_job(&self, id: i64, now: Timestamp) -> Result<bool, StoreError>;
 }

@@ -493,3 +493,60 @@ pub struct EvidenceQuery {
     /// Items to skip, in the order they were recorded (to read past [`MAX_EVIDENCE`]).
     pub offset: u32,
 }
+
+/// Where a background job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for `run_after`, then for a node to claim it.
+    Queued,
+    /// Claimed by a node until `locked_until`; past that, another may claim it.
+    Running,
+    Done,
+    /// Failed every attempt; waits for an admin.
+    Dead,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "queued" => Ok(Self::Queued),
+            "running" => Ok(Self::Running),
+            "done" => Ok(Self::Done),
+            "dead" => Ok(Self::Dead),
+            _ => Err(format!(
+                "`{s}` is not a job state; use queued, running, done or dead"
+            )),
+        }
+    }
+}
+
+/// A background job, run once by whichever node claims it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Job {
+    pub id: i64,
+    /// What to do, e.g. `checkpoint`.
+    pub kind: String,
+    /// Unique: enqueuing the same key again adds nothing.
+    pub key: String,
+    pub payload: String,
+    pub state: JobState,
+    /// Claims so far.
+    pub attempts: u32,
+    pub run_after: String,
+    /// The node holding it, while running.
+    pub locked_by: Option<String>,
+    pub locked_until: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}

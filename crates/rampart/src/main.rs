@@ -545,6 +545,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         "journal checkpoints and evidence bundles are signed with this key"
     );
     tokio::spawn(service.clone().sign_periodically());
+    tokio::spawn(service.clone().run_jobs_periodically());
     if let Some(url) = &config.database_url {
         // Live pages hear of changes committed through every node.
         let node = service.clone();

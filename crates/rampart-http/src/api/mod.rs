@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod health;
 pub mod incidents;
 pub mod intake;
+pub mod jobs;
 pub mod journal;
 pub mod vulnerabilities;
 
@@ -35,7 +36,7 @@ pub mod vulnerabilities;
         (name = "intake", description = "Machine intake: batches, OCSF and ECS alerts, categorization rules, dead letters"),
         (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
-        (name = "operations", description = "Health checks"),
+        (name = "operations", description = "Health checks and background jobs"),
     )
 )]
 struct ApiDoc;
@@ -90,6 +91,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(intake::rules, intake::replace_rules))
         .routes(routes!(intake::dead_letters))
         .routes(routes!(intake::status))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
         // A batch is read up to the intake's own limit.
         .merge(
             OpenApiRouter::new()

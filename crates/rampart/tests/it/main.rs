@@ -18,6 +18,7 @@ mod cli;
 mod evidence;
 mod evidence_web;
 mod intake;
+mod jobs;
 mod lifecycle;
 mod migrate;
 mod nodes;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rampart_domain::SystemClock;
-use rampart_store::{EventQuery, JournalQuery, Store};
+use rampart_store::{EventQuery, JobState, JournalQuery, Store};
 use rampart_store_pg::testing::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -47,7 +47,9 @@ fn rampart(url: &str, vault: &std::path::Path) -> Command {
     cmd.env_remove("RAMPART_DATA_DIR")
         .env("RAMPART_DATABASE_URL", url)
         .env("RAMPART_EVIDENCE_DIR", vault.join("evidence"))
-        .env("RAMPART_SIGNING_KEY", vault.join("signing.key"));
+        .env("RAMPART_SIGNING_KEY", vault.join("signing.key"))
+        // Checkpoints fall due often, so nodes race for their jobs.
+        .env("RAMPART_CHECKPOINT_ENTRIES", "25");
     cmd
 }
 
@@ -172,6 +174,7 @@ async fn three_nodes_one_killed_lose_and_duplicate_nothing() {
     }
     drop(nodes);
     assert_eq!(answers.len(), CLIENTS * PER_CLIENT);
+    let survivors_done = wait_for_jobs(db.url()).await;
     let by_node = |n: usize| answers.iter().filter(|(_, a)| a.2 == n).count();
     assert!(by_node(1) > 0 && by_node(0) > 0 && by_node(2) > 0);
     eprintln!(
@@ -263,6 +266,42 @@ async fn three_nodes_one_killed_lose_and_duplicate_nothing() {
         after = last.seq;
     }
     assert_eq!(after, head);
+
+    // Every background job ran once: claimed once and done, except at most
+    // one that the killed node held (its lease runs on past the test).
+    let jobs = store.list_jobs(None, 500).await.unwrap();
+    assert!(jobs.len() >= 5, "checkpoints fell due: {jobs:?}");
+    let (once, others): (Vec<_>, Vec<_>) = jobs
+        .iter()
+        .partition(|j| j.state == JobState::Done && j.attempts == 1);
+    assert!(
+        others.len() <= 1,
+        "jobs run more than once or left over: {others:?}"
+    );
+    assert!(
+        survivors_done,
+        "the surviving nodes left jobs queued: {jobs:?}"
+    );
+    assert!(!once.is_empty());
+    // And each checkpoint they signed covers a different head.
+    let checkpoints = store.checkpoints(0, 1000).await.unwrap();
+    let heads: BTreeSet<u64> = checkpoints.iter().map(|c| c.seq).collect();
+    assert_eq!(heads.len(), checkpoints.len());
+}
+
+/// Waits until no job is queued (the surviving nodes ran them); false after 10 s.
+async fn wait_for_jobs(url: &str) -> bool {
+    let store = rampart_store_pg::open_existing(url, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        let queued = store.list_jobs(Some(JobState::Queued), 10).await.unwrap();
+        if queued.is_empty() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
 }
 
 /// The changes a subscriber heard within `wait`, by entity.

@@ -1,0 +1,157 @@
+//! Background jobs: work done after a request, or on a clock, by whichever
+//! node claims it first, exactly once per job.
+//!
+//! A job is a row of the `jobs` table under a unique key, so nodes that
+//! decide on the same work at once enqueue it once. A node claims a due job
+//! for a lease ([`LEASE`]); a job whose node died is taken over when the
+//! lease has run out. A failure is tried again later, waiting twice as long
+//! each time ([`backoff`]); after [`MAX_ATTEMPTS`] the job is dead, shown to
+//! admins, who may queue it again.
+//!
+//! Kinds: `checkpoint` signs a checkpoint at the journal's head.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rampart_domain::{Action, Actor, DomainError, Timestamp};
+use rampart_store::{Job, JobState, JournalDraft, StoreError, UnitOfWork};
+
+use crate::service::Service;
+
+/// Signs a checkpoint at the journal's head.
+pub const CHECKPOINT: &str = "checkpoint";
+/// How long a node holds a job it claimed before another may take it over.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// Claims of one job before it is dead.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// How often a node looks for due jobs besides when it enqueues one.
+pub const POLL: Duration = Duration::from_secs(5);
+
+/// The wait before attempt `attempts + 1`: 10 s, 20 s, 40 s… at most an hour.
+pub fn backoff(attempts: u32) -> Duration {
+    let exp = attempts.saturating_sub(1).min(9);
+    Duration::from_secs(10 << exp).min(Duration::from_secs(3600))
+}
+
+fn later(t: Timestamp, by: Duration) -> Timestamp {
+    Timestamp::from_offset(t.as_offset() + by)
+}
+
+impl Service {
+    /// Enqueues a job unless its key exists, then runs what is due.
+    pub(crate) fn enqueue(&self, kind: &'static str, key: String) {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let now = service.clock.now();
+            if let Err(e) = service.store.enqueue_job(kind, &key, "{}", now).await {
+                tracing::error!(error = %e, kind, key, "cannot enqueue a job");
+                return;
+            }
+            service.run_due_jobs().await;
+        });
+    }
+
+    /// Claims and runs due jobs until none is left; returns how many ran.
+    pub async fn run_due_jobs(&self) -> usize {
+        let _one_runner = self.job_runner.lock().await;
+        let mut ran = 0;
+        loop {
+            let now = self.clock.now();
+            let lease = later(now, LEASE);
+            let job = match self.store.claim_job(&self.node, now, lease).await {
+                Ok(Some(job)) => job,
+                Ok(None) => return ran,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim a job");
+                    return ran;
+                }
+            };
+            ran += 1;
+            let outcome = self.run_job(&job).await;
+            let now = self.clock.now();
+            let recorded = match outcome {
+                Ok(()) => self.store.finish_job(job.id, &self.node, now).await,
+                Err(e) => {
+                    let retry =
+                        (job.attempts < MAX_ATTEMPTS).then(|| later(now, backoff(job.attempts)));
+                    if retry.is_none() {
+                        tracing::error!(job = job.id, kind = job.kind, error = %e, "a job failed for the last time; it is dead");
+                    } else {
+                        tracing::warn!(job = job.id, kind = job.kind, error = %e, "a job failed; it will be tried again");
+                    }
+                    self.store
+                        .fail_job(job.id, &self.node, &e, retry, now)
+                        .await
+                }
+            };
+            match recorded {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    job = job.id,
+                    "a job's lease ran out before it ended; another node may run it again"
+                ),
+                Err(e) => {
+                    tracing::error!(job = job.id, error = %e, "cannot record how a job ended")
+                }
+            }
+        }
+    }
+
+    async fn run_job(&self, job: &Job) -> Result<(), String> {
+        match job.kind.as_str() {
+            CHECKPOINT => self
+                .checkpoint()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            other => Err(format!("no such kind of job: {other}")),
+        }
+    }
+
+    /// Looks for due jobs every [`POLL`] (retries, jobs of nodes that died);
+    /// runs until the process ends.
+    pub async fn run_jobs_periodically(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            self.run_due_jobs().await;
+        }
+    }
+
+    /// Jobs newest first, of one state when given (admins).
+    pub async fn jobs(
+        &self,
+        actor: &Actor,
+        state: Option<JobState>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        actor.require(Action::ManageJobs)?;
+        self.store.list_jobs(state, limit).await
+    }
+
+    /// Queues a dead job again (admins); journaled as `job.requeued`.
+    pub async fn retry_job(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
+        actor.require(Action::ManageJobs)?;
+        if !self.store.requeue_job(id, self.clock.now()).await? {
+            return Err(StoreError::Domain(DomainError::Conflict(format!(
+                "job {id} does not exist or is not dead"
+            ))));
+        }
+        let actor_name = actor.name.clone();
+        let unit = UnitOfWork::new(actor_name, vec![], vec![], move |_| {
+            Ok(rampart_store::Decision {
+                writes: vec![],
+                journal: vec![JournalDraft {
+                    action: "job.requeued".into(),
+                    entity: format!("job:{id}"),
+                    payload: serde_json::json!({ "job": id }),
+                }],
+            })
+        });
+        self.run(unit).await?;
+        let service = self.clone();
+        tokio::spawn(async move { service.run_due_jobs().await });
+        Ok(())
+    }
+}
