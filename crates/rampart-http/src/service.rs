@@ -52,6 +52,9 @@ pub struct Service {
     pub(crate) node: Arc<str>,
     /// One job runner at a time on this node.
     pub(crate) job_runner: Arc<tokio::sync::Mutex<()>>,
+    /// Set when the server stops: live streams end, so a graceful shutdown
+    /// does not wait for pages that would stay connected for ever.
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// How long a verified API token is trusted without asking the store again.
@@ -231,6 +234,7 @@ impl Service {
             tokens: Arc::default(),
             node: node_name().into(),
             job_runner: Arc::default(),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
     }
 
@@ -266,6 +270,19 @@ impl Service {
             self.announce(entry.seq, &entry.entity, &entry.action);
         }
         Ok(committed)
+    }
+
+    /// Ends every live stream, now and from now on (the server is stopping).
+    pub fn stop_live_updates(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves when the server is stopping.
+    pub fn live_stopped(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            let _ = stopping.wait_for(|s| *s).await;
+        }
     }
 
     /// Tells this node's live pages of a committed journal entry, unless they

@@ -246,7 +246,8 @@ async fn open_store(
     })
 }
 
-/// The service with its evidence vault and signing key.
+/// The service with its evidence vault and signing key (created by the
+/// server, `migrate`, when there is none yet).
 async fn open_service(
     config: &Config,
     clock: Arc<dyn Clock>,
@@ -264,7 +265,16 @@ async fn open_service(
             config.evidence_dir().display()
         )
     })?;
-    let key = InstallationKey::load_or_create(&config.signing_key()).map_err(anyhow::Error::msg)?;
+    // Only the server creates the key; a tool pointed at the wrong place
+    // must not sign with a key of its own making.
+    let key = if migrate {
+        InstallationKey::load_or_create(&config.signing_key())
+    } else {
+        InstallationKey::load(&config.signing_key()).map_err(|e| {
+            format!("{e} (the administration commands use the server's signing key: give them the same configuration)")
+        })
+    }
+    .map_err(anyhow::Error::msg)?;
     let mut vault = Vault::new(blobs, key);
     vault.max_bytes = config.evidence_max_bytes;
     vault.checkpoint_entries = config.checkpoint_entries;
@@ -581,6 +591,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         .await
         .context("cannot start the syslog receiver")?;
     tracing::info!(address = %listener.local_addr()?, storage = %where_, "Rampart is listening");
+    let stopping = service.clone();
     let app = rampart_http::app(AppState {
         service,
         body_limit: config.body_limit,
@@ -593,7 +604,11 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown())
+    .with_graceful_shutdown(async move {
+        shutdown().await;
+        // Open live pages would hold the shutdown for ever; end their streams.
+        stopping.stop_live_updates();
+    })
     .await?;
     Ok(())
 }

@@ -72,5 +72,7 @@ pub async fn stream(
             ended = last;
             Some(Ok(event))
         });
+    // The stream ends when the server stops; the page reconnects to another node.
+    let changes = futures_util::StreamExt::take_until(changes, state.service.live_stopped());
     Ok(Sse::new(changes).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

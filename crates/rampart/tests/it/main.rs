@@ -24,5 +24,6 @@ mod migrate;
 mod nodes;
 mod openapi;
 mod sessions;
+mod shutdown;
 mod upgrade;
 mod web;
