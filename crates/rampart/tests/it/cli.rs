@@ -9,8 +9,33 @@ use crate::helpers::{Backend, TestApp};
 
 crate::on_both_backends!(
     users_and_tokens_from_the_command_line,
-    tampering_is_named_by_journal_verify
+    tampering_is_named_by_journal_verify,
+    tools_never_make_a_signing_key_of_their_own
 );
+
+/// Pointed at the wrong key file, the tools that sign refuse; they do not
+/// make a key of their own and sign with it.
+async fn tools_never_make_a_signing_key_of_their_own(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("no.key");
+    let export = dir.path().join("journal.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["journal", "export", &export.display().to_string()])
+        .args(&app.storage_args)
+        .env_remove("RAMPART_DATABASE_URL")
+        .env_remove("RAMPART_DATA_DIR")
+        .env(
+            "RAMPART_EVIDENCE_DIR",
+            app.vault_dir.path().join("evidence"),
+        )
+        .env("RAMPART_SIGNING_KEY", &wrong)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("signing key"), "{said}");
+    assert!(!wrong.exists() && !export.exists());
+}
 
 async fn users_and_tokens_from_the_command_line(app: TestApp) {
     let out = app.cli(&[
