@@ -120,6 +120,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{name}", post(admin_user_update))
         .route("/admin/tokens", get(admin_tokens).post(admin_token_create))
         .route("/admin/tokens/{id}/revoke", post(admin_token_revoke))
+        .route("/admin/jobs", get(admin_jobs))
+        .route("/admin/jobs/{id}/retry", post(admin_job_retry))
         .route("/admin/intake", get(admin_intake))
         .route("/admin/intake/rules", post(admin_rules_replace))
         .route("/admin/intake/rules/add", post(admin_rule_add))

@@ -49,6 +49,9 @@ impl Chrome {
         if may(Action::ManageIntake) {
             nav.push(("/admin/intake", "Machine intake"));
         }
+        if may(Action::ManageJobs) {
+            nav.push(("/admin/jobs", "Background jobs"));
+        }
         Self {
             title: title.into(),
             user: person.actor.name.clone(),
@@ -740,6 +743,29 @@ pub struct TokensPage {
     pub users: Vec<String>,
     pub created: Option<(String, String)>,
     pub errors: Vec<FieldError>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_jobs.html")]
+pub struct JobsPage {
+    pub chrome: Chrome,
+    /// The state shown, or every state.
+    pub state: Option<rampart_store::JobState>,
+    pub jobs: Vec<rampart_store::Job>,
+    /// Dead jobs, whatever the filter: they wait for an admin.
+    pub dead: usize,
+    pub notice: Option<String>,
+    pub errors: Vec<FieldError>,
+}
+
+impl JobsPage {
+    pub fn states(&self) -> [&'static str; 4] {
+        ["queued", "running", "done", "dead"]
+    }
+
+    pub fn shown(&self, state: &str) -> bool {
+        self.state.is_some_and(|s| s.as_str() == state)
+    }
 }
 
 /// A dead letter's message, cut for display.

@@ -9,7 +9,8 @@ use rampart_http::Service;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, reported_event};
+use crate::helpers::{PASSWORD, TestApp, fields, reported_event};
+use crate::web::WebClient;
 
 crate::on_both_backends!(jobs_run_once_retry_and_die_visibly);
 
@@ -92,10 +93,34 @@ async fn jobs_run_once_retry_and_die_visibly(app: TestApp) {
         .post(&format!("/api/v1/jobs/{id}/retry"), &poc, json!({}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, body) = app
-        .post(&format!("/api/v1/jobs/{id}/retry"), &app.admin, json!({}))
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(
+        app.journal_len().await,
+        before,
+        "a refused retry changes nothing"
+    );
+    // On the web, the admin sees it waiting, and queues it again there.
+    app.service
+        .set_password(&rampart_domain::Actor::system(), "admin", PASSWORD)
+        .await
+        .unwrap();
+    let web = WebClient::new(&app);
+    web.sign_in("admin", PASSWORD).await;
+    let page = web.get("/admin/jobs?state=dead").await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.body.contains("1 dead job."), "{}", page.body);
+    assert!(page.body.contains("no such kind of job: no-such-kind"));
+    let retry = format!("/admin/jobs/{id}/retry");
+    assert!(page.body.contains(&retry));
+    let page = web.get("/admin/jobs?state=stuck").await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let before = app.journal_len().await;
+    let page = web.submit(&retry, &[]).await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("Job {id} is queued again.")),
+        "{}",
+        page.body
+    );
     assert_eq!(app.journal_len().await, before + 1);
     let entry = app
         .store

@@ -409,6 +409,11 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
             "Machine intake".into(),
         ),
         (
+            "/admin/jobs".into(),
+            Need::May(Action::ManageJobs),
+            "Background jobs".into(),
+        ),
+        (
             format!("/events/{reported}"),
             Need::OthersEvent,
             reported.clone(),
@@ -502,6 +507,7 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
             vec![("version", "0"), ("op", "remove")],
             Action::ManageIntake,
         ),
+        ("/admin/jobs/1/retry".into(), vec![], Action::ManageJobs),
         (
             format!("/events/{reported}/triage"),
             vec![],
