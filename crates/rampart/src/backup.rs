@@ -141,9 +141,10 @@ async fn write_backup(
                 "--no-privileges".to_owned(),
                 format!("--snapshot={}", snapshot.name()),
                 format!("--file={}", dump.display()),
-                format!("--dbname={url}"),
             ];
-            let dumped = tokio::task::spawn_blocking(move || pg_tool("pg_dump", &args)).await;
+            let target = url.clone();
+            let dumped =
+                tokio::task::spawn_blocking(move || pg_tool("pg_dump", &target, &args)).await;
             let listed = snapshot.present_evidence().await;
             let head = snapshot.journal_head().await;
             snapshot.release().await;
@@ -308,12 +309,12 @@ pub async fn restore(config: &Config, clock: Arc<dyn Clock>, src: &Path) -> anyh
         }
         Some(url) => pg_tool(
             "pg_restore",
+            url,
             &[
                 "--no-owner",
                 "--no-privileges",
                 "--exit-on-error",
                 "--single-transaction",
-                &format!("--dbname={url}"),
                 &src.join(PG_FILE).display().to_string(),
             ],
         )?,
@@ -454,14 +455,20 @@ async fn present_evidence(store: &dyn Store) -> anyhow::Result<Vec<EvidenceItem>
     }
 }
 
-/// Runs a PostgreSQL client tool; its own message on failure.
-fn pg_tool<S: AsRef<std::ffi::OsStr>>(tool: &str, args: &[S]) -> anyhow::Result<()> {
-    let out = std::process::Command::new(tool)
-        .args(args)
-        .output()
-        .with_context(|| {
-            format!("cannot run {tool}: the PostgreSQL client tools must be installed")
-        })?;
+/// Runs a PostgreSQL client tool against `url`; its own message on
+/// failure. A password in the URL goes to the tool in its environment
+/// (`PGPASSWORD`), not on its command line, where any user of the machine
+/// could read it.
+fn pg_tool<S: AsRef<std::ffi::OsStr>>(tool: &str, url: &str, args: &[S]) -> anyhow::Result<()> {
+    let (url, password) = without_password(url);
+    let mut command = std::process::Command::new(tool);
+    command.args(args).arg(format!("--dbname={url}"));
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    let out = command.output().with_context(|| {
+        format!("cannot run {tool}: the PostgreSQL client tools must be installed")
+    })?;
     if !out.status.success() {
         bail!(
             "{tool} failed ({}): {}",
@@ -470,6 +477,48 @@ fn pg_tool<S: AsRef<std::ffi::OsStr>>(tool: &str, args: &[S]) -> anyhow::Result<
         );
     }
     Ok(())
+}
+
+/// A connection URL without its password, and the password (decoded).
+fn without_password(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_owned(), None);
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return (url.to_owned(), None);
+    };
+    let Some((user, password)) = userinfo.split_once(':') else {
+        return (url.to_owned(), None);
+    };
+    (
+        format!("{scheme}://{user}@{host}{tail}"),
+        Some(percent_decoded(password)),
+    )
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A new directory beside `dest` to write into before the rename.
@@ -588,4 +637,30 @@ fn sync_tree(dir: &Path) -> anyhow::Result<()> {
     }
     std::fs::File::open(dir)?.sync_all()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn passwords_leave_the_url() {
+        assert_eq!(
+            without_password(
+                "postgres://rampart:s%3Acr%40t@db.example:5432/rampart?sslmode=require"
+            ),
+            (
+                "postgres://rampart@db.example:5432/rampart?sslmode=require".to_owned(),
+                Some("s:cr@t".to_owned())
+            )
+        );
+        assert_eq!(
+            without_password("postgres://postgres@127.0.0.1/test"),
+            ("postgres://postgres@127.0.0.1/test".to_owned(), None)
+        );
+        assert_eq!(
+            without_password("postgresql://db/x"),
+            ("postgresql://db/x".to_owned(), None)
+        );
+    }
 }
