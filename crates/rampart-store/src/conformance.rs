@@ -1101,6 +1101,10 @@ pub async fn jobs_are_claimed_once_retried_and_buried<B: SqlBackend>(store: Arc<
     let t0 = at("2026-11-22T08:00:00Z");
     let later = at("2026-11-22T08:00:30Z");
     let much_later = at("2026-11-22T09:00:00Z");
+    assert!(
+        !store.read_only().await.unwrap(),
+        "a fresh store takes changes"
+    );
 
     assert!(
         store

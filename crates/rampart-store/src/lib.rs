@@ -74,6 +74,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The head of the journal as recorded by the writers: (sequence, hash).
     async fn journal_head(&self) -> Result<(u64, String), StoreError>;
 
+    /// Whether the database takes reads only (a PostgreSQL standby, or a
+    /// database set read-only): a node on it cannot take changes.
+    async fn read_only(&self) -> Result<bool, StoreError>;
+
     /// Evidence items in the order they were recorded (at most [`MAX_EVIDENCE`]).
     async fn list_evidence(&self, query: &EvidenceQuery) -> Result<Vec<EvidenceItem>, StoreError>;
 

@@ -1642,6 +1642,22 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         self.count("dead_letters").await
     }
 
+    async fn read_only(&self) -> Result<bool, StoreError> {
+        let sql = match self.backend.dialect() {
+            // On a standby every transaction is read-only.
+            Dialect::Postgres => {
+                "SELECT CASE WHEN current_setting('transaction_read_only') = 'on' THEN 1 ELSE 0 END::bigint"
+            }
+            Dialect::Sqlite => "PRAGMA query_only",
+        };
+        let rows = self.fetch(sql, &[], &[ColType::Int]).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(SqlValue::as_i64)
+            .is_some_and(|v| v != 0))
+    }
+
     async fn enqueue_job(
         &self,
         kind: &str,

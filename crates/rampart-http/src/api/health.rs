@@ -19,10 +19,18 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The process is up and its database answers.
+/// The process is up and its database answers and takes changes (not a
+/// read-only standby).
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    state.service.store().journal_head().await?;
+    let store = state.service.store();
+    store.journal_head().await?;
+    if store.read_only().await? {
+        tracing::warn!(
+            "not ready: the database takes reads only (a standby?), so this node cannot take changes"
+        );
+        return Err(ApiError::Unavailable);
+    }
     Ok(Json(Health { status: "ready" }))
 }

@@ -384,3 +384,52 @@ async fn changes_reach_the_live_pages_of_every_node_once() {
     assert_eq!(seen_a, expected);
     assert_eq!(seen_b, expected);
 }
+
+/// A node whose database takes reads only (as a standby does) is not ready:
+/// a load balancer sends it no traffic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_on_a_read_only_database_is_not_ready() {
+    use sqlx::Connection;
+    let Some(db) = TestDatabase::create("read_only_node").await else {
+        return;
+    };
+    let ready = |store: Arc<dyn Store>| async move {
+        let service = Arc::new(rampart_http::Service::new(store, Arc::new(SystemClock)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = rampart_http::app(rampart_http::AppState {
+            service,
+            body_limit: 1 << 20,
+            web: rampart_http::web::WebSettings::default(),
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        reqwest::get(format!("http://{addr}/readyz"))
+            .await
+            .unwrap()
+            .status()
+    };
+    let writable: Arc<dyn Store> = Arc::new(
+        rampart_store_pg::open(db.url(), Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ready(writable).await, StatusCode::OK);
+
+    let mut admin = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let name = db.url().rsplit('/').next().unwrap().to_owned();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {name} SET default_transaction_read_only = on"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    // New connections take reads only, as on a standby.
+    let standby: Arc<dyn Store> = Arc::new(
+        rampart_store_pg::open_existing(db.url(), Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    );
+    assert!(standby.read_only().await.unwrap());
+    assert_eq!(ready(standby).await, StatusCode::SERVICE_UNAVAILABLE);
+}
