@@ -26,13 +26,21 @@ async fn jobs_run_once_retry_and_die_visibly(app: TestApp) {
     for i in 0..12 {
         reported_event(&app, &poc, &format!("event {i}")).await;
     }
+    // Wait until the app's own node has run every job it enqueued: the node
+    // below runs on a clock years ahead, for which any lease has run out.
+    // Quiet means: nothing queued or running, twice, 300 ms apart, with the
+    // same jobs done (a job is enqueued just after the commit that makes it due).
     let mut done = Vec::new();
+    let mut quiet = None;
     for _ in 0..100 {
         done = jobs(&app, "?state=done").await;
-        if done.len() >= 2 && jobs(&app, "?state=queued").await.is_empty() {
+        let idle = jobs(&app, "?state=queued").await.is_empty()
+            && jobs(&app, "?state=running").await.is_empty();
+        if idle && done.len() >= 2 && quiet == Some(done.len()) {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        quiet = idle.then_some(done.len());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
     assert!(done.len() >= 2, "{done:?}");
     for job in &done {

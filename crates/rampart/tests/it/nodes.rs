@@ -289,17 +289,23 @@ async fn three_nodes_one_killed_lose_and_duplicate_nothing() {
     assert_eq!(heads.len(), checkpoints.len());
 }
 
-/// Waits until no job is queued (the surviving nodes ran them); false after 10 s.
+/// Waits until the surviving nodes have run every job; false after 10 s.
 async fn wait_for_jobs(url: &str) -> bool {
     let store = rampart_store_pg::open_existing(url, Arc::new(SystemClock))
         .await
         .unwrap();
-    for _ in 0..200 {
+    // Settled: nothing queued and at most the killed node's job running,
+    // twice in a row.
+    let mut settled_once = false;
+    for _ in 0..100 {
         let queued = store.list_jobs(Some(JobState::Queued), 10).await.unwrap();
-        if queued.is_empty() {
+        let running = store.list_jobs(Some(JobState::Running), 10).await.unwrap();
+        let settled = queued.is_empty() && running.len() <= 1;
+        if settled && settled_once {
             return true;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        settled_once = settled;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
 }
