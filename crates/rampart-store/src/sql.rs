@@ -169,7 +169,13 @@ impl<B: SqlBackend> SqlStore<B> {
     /// database the way an intruder with file or superuser access could.
     #[doc(hidden)]
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
-        self.backend.reader().await?.execute(sql, &[]).await
+        self.execute_direct(sql, &[]).await
+    }
+
+    /// Runs one statement on its own, outside the writer's batches (jobs:
+    /// short, and on PostgreSQL never behind the journal-head lock).
+    async fn execute_direct(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
+        self.backend.reader().await?.execute(sql, params).await
     }
 
     /// A page of `table` newest first (by insertion order), with an `id` cursor.
@@ -1666,10 +1672,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         run_after: Timestamp,
     ) -> Result<bool, StoreError> {
         let added = self
-            .backend
-            .reader()
-            .await?
-            .execute(
+            .execute_direct(
                 "INSERT INTO jobs (kind, key, payload, state, attempts, run_after, created_at) \
                  VALUES ($1, $2, $3, 'queued', 0, $4, $4) ON CONFLICT (key) DO NOTHING",
                 &[
@@ -1705,9 +1708,6 @@ impl<B: SqlBackend> Store for SqlStore<B> {
              RETURNING {JOB_COLUMNS}"
         );
         let rows = self
-            .backend
-            .reader()
-            .await?
             .fetch(
                 &sql,
                 &[
@@ -1723,10 +1723,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
 
     async fn finish_job(&self, id: i64, node: &str, now: Timestamp) -> Result<bool, StoreError> {
         let changed = self
-            .backend
-            .reader()
-            .await?
-            .execute(
+            .execute_direct(
                 "UPDATE jobs SET state = 'done', finished_at = $3, locked_by = NULL, \
                  locked_until = NULL WHERE id = $1 AND locked_by = $2 AND state = 'running'",
                 &[
@@ -1760,10 +1757,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
             ),
         };
         let changed = self
-            .backend
-            .reader()
-            .await?
-            .execute(
+            .execute_direct(
                 "UPDATE jobs SET state = $3, run_after = COALESCE($4, run_after), \
                  finished_at = $5, last_error = $6, locked_by = NULL, locked_until = NULL \
                  WHERE id = $1 AND locked_by = $2 AND state = 'running'",
@@ -1799,10 +1793,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
 
     async fn requeue_job(&self, id: i64, now: Timestamp) -> Result<bool, StoreError> {
         let changed = self
-            .backend
-            .reader()
-            .await?
-            .execute(
+            .execute_direct(
                 "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $2, \
                  finished_at = NULL WHERE id = $1 AND state = 'dead'",
                 &[SqlValue::int(id), SqlValue::text(now.to_rfc3339())],

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::evidence::{sha256_hex, team, upload};
-use crate::helpers::{Backend, TestApp, incident};
+use crate::helpers::{Backend, TestApp, copy_dir, incident};
 
 crate::on_both_backends!(
     a_backup_taken_under_load_restores_and_verifies,
@@ -365,17 +365,4 @@ async fn damaged_backups_and_used_targets_are_refused(app: TestApp) {
     };
     assert!(!other.0.status.success());
     assert!(stderr(&other.0).contains(other.1), "{}", stderr(&other.0));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }

@@ -11,6 +11,8 @@ use rampart_http::Service;
 use rampart_store::{EventQuery, EvidenceQuery, IncidentQuery, JournalQuery, Store, Verification};
 use sqlx::Connection;
 
+use crate::helpers::copy_dir;
+
 /// The journal, events and correlation keys as the earlier version left them,
 /// read straight from the file.
 async fn as_left(db: &Path) -> (Vec<(i64, String)>, Vec<String>, Vec<(String, String)>, i64) {
@@ -34,19 +36,6 @@ async fn as_left(db: &Path) -> (Vec<(i64, String)>, Vec<String>, Vec<(String, St
         .unwrap();
     conn.close().await.unwrap();
     (journal, events, keys, version)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
