@@ -3,10 +3,12 @@
 //! Every essential flow is a plain form post; the only script turns on live
 //! updates over server-sent events.
 //!
-//! - [`session`]: the session cookie, CSRF checks and form parsing.
+//! - [`session`]: the session cookie and CSRF checks.
+//! - [`form`]: form bodies and query strings, bounded, decoded into the API's JSON.
 //! - `pages`: one handler per page and form.
 //! - `live`: server-sent events for pages that follow changes.
 
+pub mod form;
 mod live;
 mod pages;
 pub mod session;
@@ -145,6 +147,9 @@ pub enum WebError {
     Csrf,
     /// A bad request that no form on our pages can produce.
     BadRequest(String),
+    /// Fields refused before any page could show them again (a form with
+    /// too many fields, or a field name too long or nested too deep).
+    Invalid(Vec<FieldError>),
     /// Not possible in the record's present state (e.g. evidence whose
     /// content no longer matches its hash).
     Conflict(String),
@@ -228,6 +233,15 @@ impl IntoResponse for WebError {
                 "The form was refused because it did not carry this page's security token or came from another site. Go back, reload the page and try again.".to_owned(),
             ),
             WebError::BadRequest(d) => (StatusCode::BAD_REQUEST, "Request refused", d),
+            WebError::Invalid(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Form refused",
+                errors
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             WebError::Conflict(d) => (StatusCode::CONFLICT, "Not possible now", d),
             WebError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,

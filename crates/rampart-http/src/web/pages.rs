@@ -67,8 +67,9 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn query_form(q: &Option<String>) -> FormData {
-    FormData::parse(q.as_deref().unwrap_or("").as_bytes())
+/// The query string as form fields; a hostile one is refused by name.
+fn query_form(q: &Option<String>) -> Result<FormData, WebError> {
+    FormData::parse(q.as_deref().unwrap_or("").as_bytes()).map_err(|e| WebError::Invalid(vec![e]))
 }
 
 // ----- sign-in ----------------------------------------------------------------------------
@@ -101,7 +102,7 @@ pub async fn login_page(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Page {
-    let next = safe_next(query_form(&q).get("next"));
+    let next = safe_next(query_form(&q)?.get("next"));
     if let Some(id) = cookie(&headers, COOKIE)
         && let Some((s, _)) = state.service.session(id).await?
         && s.stage == SessionStage::Active
@@ -957,7 +958,7 @@ pub async fn incident_register(
     RawQuery(q): RawQuery,
 ) -> Page {
     person.require(Action::ViewIncidents)?;
-    let filters = query_form(&q);
+    let filters = query_form(&q)?;
     let (query, sort) = register_query(&filters)?;
     let page = state.service.list_incidents(&person.actor, query).await?;
     let coordinators = state
@@ -998,7 +999,7 @@ pub async fn incident_csv(
     RawQuery(q): RawQuery,
 ) -> Page {
     person.require(Action::ViewIncidents)?;
-    let (query, _) = register_query(&query_form(&q))?;
+    let (query, _) = register_query(&query_form(&q)?)?;
     let page = state.service.list_incidents(&person.actor, query).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
@@ -1584,11 +1585,15 @@ pub async fn vulnerability_register(
     person: Person,
     RawQuery(q): RawQuery,
 ) -> Page {
-    Ok(
-        vulnerability_view(&state, &person, query_form(&q), FormData::default(), vec![])
-            .await?
-            .into_response(),
+    Ok(vulnerability_view(
+        &state,
+        &person,
+        query_form(&q)?,
+        FormData::default(),
+        vec![],
     )
+    .await?
+    .into_response())
 }
 
 pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -> Page {
@@ -1874,7 +1879,7 @@ pub async fn admin_jobs(
     person: Person,
     RawQuery(q): RawQuery,
 ) -> Page {
-    let query = query_form(&q);
+    let query = query_form(&q)?;
     let shown = match query.get("state").filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => match rampart_store::JobState::parse(s) {
@@ -2020,7 +2025,7 @@ pub async fn admin_intake(
     RawQuery(q): RawQuery,
 ) -> Page {
     Ok(
-        intake_view(&state, &person, &query_form(&q), IntakeForm::default())
+        intake_view(&state, &person, &query_form(&q)?, IntakeForm::default())
             .await?
             .into_response(),
     )

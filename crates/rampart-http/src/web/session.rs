@@ -1,6 +1,6 @@
 //! Browser sessions and forms: the session cookie, the signed-in person, the
 //! CSRF checks (synchronizer token plus Origin) every state-changing form
-//! passes, and parsing of form bodies into the domain's inputs.
+//! passes, and reading form bodies (parsed in [`super::form`]).
 
 use std::net::SocketAddr;
 
@@ -8,12 +8,11 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use rampart_domain::{Action, Actor, FieldError};
+use rampart_domain::{Action, Actor};
 use rampart_store::{Session, SessionStage};
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 
 use super::WebError;
+pub use super::form::FormData;
 use crate::AppState;
 use crate::auth;
 
@@ -175,173 +174,6 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
-/// A parsed `application/x-www-form-urlencoded` body.
-#[derive(Debug, Default, Clone)]
-pub struct FormData(pub Vec<(String, String)>);
-
-impl FormData {
-    pub fn parse(body: &[u8]) -> Self {
-        Self(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    /// The first value of a field, trimmed; `None` when absent or blank.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// Every non-blank value of a field.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .collect()
-    }
-
-    pub fn checked(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
-    /// The value to show again in an input ("" when absent).
-    pub fn v(&self, name: &str) -> &str {
-        self.get(name).unwrap_or("")
-    }
-
-    /// Whether `value` was chosen for the field (selects, radios, checkboxes).
-    pub fn has(&self, name: &str, value: &str) -> bool {
-        self.0.iter().any(|(k, v)| k == name && v.trim() == value)
-    }
-
-    /// The form as the JSON the API would take, so the domain's own
-    /// validation applies with the same field names:
-    /// - `a.b` nests objects; a name ending in `[]` (or `lines:`) makes a list;
-    /// - blank fields are left out;
-    /// - `datetime-local` values (no zone) are read as UTC;
-    /// - `true`/`false` from checkboxes become booleans when named in `booleans`.
-    pub fn to_json(&self, booleans: &[&str], lines: &[&str]) -> Value {
-        let mut root = Map::new();
-        for (k, v) in &self.0 {
-            let v = v.trim();
-            if k == "csrf" || v.is_empty() {
-                continue;
-            }
-            let (name, is_list) = match k.strip_suffix("[]") {
-                Some(n) => (n, true),
-                None => (k.as_str(), false),
-            };
-            let value = if booleans.contains(&name) {
-                Value::Bool(v == "true" || v == "on" || v == "yes")
-            } else if lines.contains(&name) {
-                Value::Array(
-                    v.lines()
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .map(|l| Value::String(l.to_owned()))
-                        .collect(),
-                )
-            } else {
-                Value::String(local_time_as_utc(v))
-            };
-            let segments: Vec<&str> = name.split('.').collect();
-            insert_path(&mut root, &segments, value, is_list);
-        }
-        Value::Object(root)
-    }
-
-    /// Deserializes the form into a domain input; refused fields are named.
-    pub fn decode<T: DeserializeOwned>(
-        &self,
-        booleans: &[&str],
-        lines: &[&str],
-    ) -> Result<T, Vec<FieldError>> {
-        let json = self.to_json(booleans, lines);
-        serde_path_to_error::deserialize(json).map_err(|e| {
-            let path = e.path().to_string();
-            let message = e.inner().to_string();
-            let field = message
-                .strip_prefix("missing field `")
-                .and_then(|m| m.split('`').next())
-                .map(|f| {
-                    if path == "." {
-                        f.to_owned()
-                    } else {
-                        format!("{path}.{f}")
-                    }
-                })
-                .unwrap_or(path);
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let message = if message.starts_with("missing field") {
-                "is required".to_owned()
-            } else {
-                message
-            };
-            vec![FieldError::new(field, message)]
-        })
-    }
-}
-
-/// Puts `value` at `a.b.c` in `map`, appending when the field is a list.
-fn insert_path(map: &mut Map<String, Value>, path: &[&str], value: Value, is_list: bool) {
-    match path {
-        [] => {}
-        [last] => {
-            if is_list {
-                let entry = map
-                    .entry((*last).to_owned())
-                    .or_insert_with(|| Value::Array(vec![]));
-                if let Value::Array(items) = entry {
-                    items.push(value);
-                }
-            } else {
-                map.insert((*last).to_owned(), value);
-            }
-        }
-        [first, rest @ ..] => {
-            let entry = map
-                .entry((*first).to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !entry.is_object() {
-                *entry = Value::Object(Map::new());
-            }
-            if let Value::Object(inner) = entry {
-                insert_path(inner, rest, value, is_list);
-            }
-        }
-    }
-}
-
-/// `2026-11-22T09:30` (a `datetime-local` input) becomes `2026-11-22T09:30:00Z`.
-fn local_time_as_utc(v: &str) -> String {
-    let b = v.as_bytes();
-    let looks_local = (b.len() == 16 || b.len() == 19)
-        && b.get(4) == Some(&b'-')
-        && b.get(10) == Some(&b'T')
-        && b.get(13) == Some(&b':')
-        && b[..4].iter().all(u8::is_ascii_digit);
-    if looks_local {
-        if b.len() == 16 {
-            format!("{v}:00Z")
-        } else {
-            format!("{v}Z")
-        }
-    } else {
-        v.to_owned()
-    }
-}
-
 /// A state-changing form post from a signed-in person, with its CSRF token
 /// and origin checked.
 pub struct Posted {
@@ -364,7 +196,8 @@ async fn read_form(req: Request, state: &AppState) -> Result<(Parts, FormData), 
     let bytes = axum::body::to_bytes(body, state.body_limit)
         .await
         .map_err(|_| WebError::BadRequest("the form is larger than the allowed size".into()))?;
-    Ok((parts, FormData::parse(&bytes)))
+    let form = FormData::parse(&bytes).map_err(|e| WebError::Invalid(vec![e]))?;
+    Ok((parts, form))
 }
 
 impl FromRequest<AppState> for Posted {
@@ -458,25 +291,6 @@ pub fn see_other(to: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forms_become_the_api_json() {
-        let f = FormData::parse(
-            b"csrf=x&title=Phish&assets[]=mail&assets[]=vpn&severity.business_loss=minor&anonymous=on&occurred_at=2026-11-22T09:30&empty=&lessons=a%0D%0Ab%0D%0A",
-        );
-        let json = f.to_json(&["anonymous"], &["lessons"]);
-        assert_eq!(
-            json,
-            serde_json::json!({
-                "title": "Phish",
-                "assets": ["mail", "vpn"],
-                "severity": {"business_loss": "minor"},
-                "anonymous": true,
-                "occurred_at": "2026-11-22T09:30:00Z",
-                "lessons": ["a", "b"],
-            })
-        );
-    }
 
     #[test]
     fn origin_must_be_this_site() {

@@ -17,6 +17,7 @@ mod browser;
 mod cli;
 mod evidence;
 mod evidence_web;
+mod hostile;
 mod intake;
 mod jobs;
 mod lifecycle;
