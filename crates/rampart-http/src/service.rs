@@ -1098,7 +1098,7 @@ impl Service {
         &self,
         actor: &Actor,
         query: JournalQuery,
-    ) -> Result<Vec<JournalEntry>, StoreError> {
+    ) -> Result<Vec<ServedEntry>, StoreError> {
         actor.require(Action::ReadJournal)?;
         let entries = self.store.journal(&query).await?;
         self.visible_journal(actor, entries).await
@@ -1111,7 +1111,7 @@ impl Service {
         &self,
         actor: &Actor,
         mut query: JournalQuery,
-    ) -> Result<(Vec<JournalEntry>, Option<u64>), StoreError> {
+    ) -> Result<(Vec<ServedEntry>, Option<u64>), StoreError> {
         actor.require(Action::ReadJournal)?;
         let size = query.limit.max(1) as usize;
         query.limit = query.limit.max(1) + 1;
@@ -1127,34 +1127,125 @@ impl Service {
     }
 
     /// Need-to-know holds in the journal too: entries about a restricted
-    /// incident are left out for everyone not named on it.
+    /// incident (or its evidence) are left out for everyone not named on it,
+    /// and entries about other records do not name it either: a payload's
+    /// reference to it is taken out of what is served (see [`ServedEntry`]).
     async fn visible_journal(
         &self,
         actor: &Actor,
-        mut entries: Vec<JournalEntry>,
-    ) -> Result<Vec<JournalEntry>, StoreError> {
-        let mut hidden: std::collections::HashMap<String, bool> = Default::default();
-        for e in &entries {
-            if hidden.contains_key(&e.entity) {
+        entries: Vec<JournalEntry>,
+    ) -> Result<Vec<ServedEntry>, StoreError> {
+        let mut readable: std::collections::HashMap<IncidentNumber, bool> = Default::default();
+        let mut served = Vec::with_capacity(entries.len());
+        for entry in entries {
+            if let Some(number) = self.incident_of_record(&entry.entity).await?
+                && !self.incident_readable(actor, number, &mut readable).await?
+            {
                 continue;
             }
-            let number = match e.entity.parse::<IncidentNumber>() {
-                Ok(n) => n,
-                Err(_) => match e.entity.parse::<rampart_domain::EvidenceNumber>() {
-                    Ok(n) => match self.evidence_incident(n).await? {
-                        Some(i) => i,
-                        None => continue,
-                    },
-                    Err(_) => continue,
-                },
+            // Most payloads name no incident: only those that do are parsed.
+            if !entry.payload.contains("INC-") && !entry.payload.contains("EVD-") {
+                served.push(ServedEntry {
+                    entry,
+                    redacted: false,
+                });
+                continue;
+            }
+            let Ok(mut payload) = serde_json::from_str::<Value>(&entry.payload) else {
+                served.push(ServedEntry {
+                    entry,
+                    redacted: false,
+                });
+                continue;
             };
-            let visible = match self.store.get(&EntityRef::Incident(number)).await? {
-                Some(Entity::Incident(i)) => i.readable_by(actor),
-                _ => true,
-            };
-            hidden.insert(e.entity.clone(), !visible);
+            let mut hidden = std::collections::HashSet::new();
+            for text in referenced_numbers(&payload) {
+                if let Some(number) = self.incident_of_record(&text).await?
+                    && !self.incident_readable(actor, number, &mut readable).await?
+                {
+                    hidden.insert(text);
+                }
+            }
+            let redacted = !hidden.is_empty();
+            let mut entry = entry;
+            if redacted {
+                redact(&mut payload, &hidden);
+                entry.payload = rampart_store::journal::canonical_json(&payload);
+            }
+            served.push(ServedEntry { entry, redacted });
         }
-        entries.retain(|e| !hidden.get(&e.entity).copied().unwrap_or(false));
-        Ok(entries)
+        Ok(served)
+    }
+
+    /// The incident a record number belongs to: the incident itself, or the
+    /// incident an evidence item was collected for. `None` for other text.
+    async fn incident_of_record(&self, text: &str) -> Result<Option<IncidentNumber>, StoreError> {
+        if let Ok(n) = text.parse::<IncidentNumber>() {
+            return Ok(Some(n));
+        }
+        match text.parse::<rampart_domain::EvidenceNumber>() {
+            Ok(n) => self.evidence_incident(n).await,
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// A journal entry as served to one reader. When need-to-know took a
+/// restricted incident's number out of the payload, `redacted` says so: the
+/// stored entry (and so its hash and the chain's verification) is unchanged,
+/// and its hash covers the payload as stored, not as served.
+#[derive(Debug, Clone)]
+pub struct ServedEntry {
+    pub entry: JournalEntry,
+    pub redacted: bool,
+}
+
+/// Every string in a payload that may be a record number (walked without
+/// recursion; payloads were parsed under the JSON parser's depth limit).
+fn referenced_numbers(payload: &Value) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut stack = vec![payload];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(t) if t.starts_with("INC-") || t.starts_with("EVD-") => {
+                found.insert(t.clone());
+            }
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Takes the hidden numbers out of a payload: a list loses the items that are
+/// (or whose `number` is) hidden, any other place holding one becomes `null`.
+fn redact(payload: &mut Value, hidden: &std::collections::HashSet<String>) {
+    let is_hidden = |v: &Value| match v {
+        Value::String(t) => hidden.contains(t),
+        Value::Object(m) => m
+            .get("number")
+            .and_then(Value::as_str)
+            .is_some_and(|t| hidden.contains(t)),
+        _ => false,
+    };
+    let mut stack = vec![payload];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => {
+                items.retain(|i| !is_hidden(i));
+                stack.extend(items.iter_mut());
+            }
+            Value::Object(map) => {
+                for value in map.values_mut() {
+                    if matches!(value, Value::String(t) if hidden.contains(t)) {
+                        *value = Value::Null;
+                    } else {
+                        stack.push(value);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }

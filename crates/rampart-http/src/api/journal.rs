@@ -32,11 +32,24 @@ pub struct JournalEntryView {
     pub entity: String,
     pub payload: serde_json::Value,
     pub hash: String,
+    /// Need-to-know took a restricted record's number out of `payload`: the
+    /// stored entry is unchanged, and `hash` covers it as stored.
+    pub redacted: bool,
+}
+
+impl From<crate::service::ServedEntry> for JournalEntryView {
+    fn from(served: crate::service::ServedEntry) -> Self {
+        Self {
+            redacted: served.redacted,
+            ..Self::from(served.entry)
+        }
+    }
 }
 
 impl From<rampart_store::JournalEntry> for JournalEntryView {
     fn from(e: rampart_store::JournalEntry) -> Self {
         Self {
+            redacted: false,
             payload: serde_json::from_str(&e.payload)
                 .unwrap_or(serde_json::Value::String(e.payload)),
             seq: e.seq,

@@ -455,6 +455,48 @@ async fn correlation_relates_open_work_sharing_observables_and_nothing_else(app:
     assert_eq!(numbers, [open["number"].as_str().unwrap()], "{hidden}");
     let seen = event(&app, &ian, new["number"].as_str().unwrap()).await;
     assert_eq!(seen["related"], new["related"]);
+    // Nor does the journal name it to auditors and administrators not on the
+    // list: the entry is served without it and marked, the stored entry is as
+    // written (its hash still verifies).
+    let auditor = app.user("audrey", &[Role::Auditor]).await;
+    let new_number = new["number"].as_str().unwrap();
+    for reader in [&auditor, &app.admin] {
+        let (status, page) = app
+            .get(&format!("/api/v1/journal?entity={new_number}"), reader)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let reported = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "event.reported")
+            .unwrap_or_else(|| panic!("{page}"));
+        assert_eq!(reported["redacted"], true, "{reported}");
+        let numbers: Vec<&str> = reported["payload"]["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers, [open["number"].as_str().unwrap()], "{reported}");
+        let (_, everything) = app.get("/api/v1/journal?limit=1000", reader).await;
+        assert!(
+            !everything.to_string().contains(inc.as_str()),
+            "the journal names {inc}: {everything}"
+        );
+    }
+    let stored = app
+        .store
+        .journal(&rampart_store::JournalQuery {
+            after: 0,
+            limit: 1000,
+            entity: Some(new_number.to_owned()),
+        })
+        .await
+        .unwrap();
+    assert!(stored.iter().any(|e| e.payload.contains(inc.as_str())));
+    let verify = app.cli(&["journal", "verify"]);
+    assert!(verify.status.success(), "{verify:?}");
     // Nothing shared, nothing related.
     let alone = post(report(
         "alone",

@@ -324,7 +324,12 @@ async fn journal(app: &TestApp, entity: &str) -> Vec<(String, Value)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| (e.action, serde_json::from_str(&e.payload).unwrap()))
+        .map(|e| {
+            (
+                e.entry.action,
+                serde_json::from_str(&e.entry.payload).unwrap(),
+            )
+        })
         .collect()
 }
 
