@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rampart_domain::{Actor, Role, SystemClock};
+use rampart_domain::{Actor, ManualClock, Role, SystemClock, Timestamp};
 use rampart_http::Service;
 use rampart_store::{EventQuery, EvidenceQuery, IncidentQuery, JournalQuery, Store, Verification};
 use sqlx::Connection;
@@ -62,6 +62,7 @@ async fn a_schema_4_installation_is_upgraded_without_loss() {
         })
         .await
         .unwrap();
+    let now_entries = now.clone();
     let now: Vec<(i64, String)> = now
         .into_iter()
         .map(|e| (i64::try_from(e.seq).unwrap(), e.hash))
@@ -127,12 +128,17 @@ async fn a_schema_4_installation_is_upgraded_without_loss() {
     assert_eq!(moved, keys);
 
     // A new alert sharing an address with the old events is related to them.
+    // It arrives an hour after the old installation's last entry, within the
+    // correlation window whatever day the test runs.
+    let last_at = now_entries.last().expect("entries").at.clone();
+    let clock = Arc::new(ManualClock::new(Timestamp::parse(&last_at).unwrap()));
+    clock.advance(time::Duration::HOUR);
     let store: Arc<dyn Store> = Arc::new(
-        rampart_store_sqlite::open(dir.path(), Arc::new(SystemClock))
+        rampart_store_sqlite::open(dir.path(), clock.clone())
             .await
             .unwrap(),
     );
-    let service = Service::new(store.clone(), Arc::new(SystemClock));
+    let service = Service::new(store.clone(), clock);
     let report = serde_json::from_value(serde_json::json!({
         "title": "IDS: another connection",
         "description": "sensor ids-1",
