@@ -639,12 +639,25 @@ impl Event {
                 && self.submitted_by.as_deref() == Some(actor.name.as_str()))
     }
 
-    /// The event as `actor` may see it: an anonymous reporter stays hidden
-    /// from everyone without the right to see identities.
+    /// The event as `actor` may see it:
+    /// - an anonymous reporter stays hidden from everyone without the right
+    ///   to see identities;
+    /// - someone who may read only their own reports (a reporter, a sensor)
+    ///   sees what they reported and its status, not the handling: no triage,
+    ///   assessment or rejection notes, no proposal, no correlations and no
+    ///   incident it went to.
     pub fn visible_to(mut self, actor: &Actor) -> Self {
         if self.anonymous && !actor.may(Action::SeeReporterIdentity) {
             self.reporter = None;
             self.submitted_by = None;
+        }
+        if !actor.may(Action::ViewEvents) {
+            self.triage = None;
+            self.assessment = None;
+            self.rejection = None;
+            self.proposal = None;
+            self.related.clear();
+            self.incident = None;
         }
         self
     }
@@ -774,6 +787,42 @@ mod tests {
         assert_eq!((member.reporter, member.submitted_by), (None, None));
         let manager = e.visible_to(&Actor::new("boss", vec![Role::IsirtManager]));
         assert_eq!(manager.submitted_by.as_deref(), Some("eve"));
+    }
+
+    #[test]
+    fn reporters_see_their_report_not_its_handling() {
+        let r = report(serde_json::json!({"title": "t", "description": "d"}));
+        let mut e = Event::report(
+            EventNumber::new(2026, 3).unwrap(),
+            r,
+            &Actor::new("eve", vec![Role::Reporter]),
+            now(),
+        );
+        e.triage = Some(Triage {
+            by: "pat".into(),
+            at: now(),
+        });
+        e.assessment = Some(Assessment {
+            decision: AssessmentDecision::PossibleIncident,
+            notes: Some(Text::new("possible insider data exfiltration").unwrap()),
+            escalate: true,
+            category: None,
+            rsit: None,
+            proposal_confirmed: false,
+            by: "pat".into(),
+            at: now(),
+        });
+        e.incident = Some("INC-2026-0001".parse().unwrap());
+        let own = e
+            .clone()
+            .visible_to(&Actor::new("eve", vec![Role::Reporter]));
+        assert_eq!(
+            (own.triage, own.assessment, own.incident),
+            (None, None, None)
+        );
+        assert_eq!((own.title, own.status), (e.title.clone(), e.status));
+        let poc = e.visible_to(&Actor::new("pat", vec![Role::Poc]));
+        assert!(poc.triage.is_some() && poc.assessment.is_some() && poc.incident.is_some());
     }
 
     proptest! {

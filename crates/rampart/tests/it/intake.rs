@@ -582,6 +582,10 @@ async fn categorization_rules_propose_and_the_poc_confirms_or_changes(app: TestA
             StatusCode::CREATED,
         )
         .await;
+    // The sensor is told of no proposal (it reads its reports, not their
+    // handling); the point of contact is.
+    assert!(ssh["proposal"].is_null(), "{ssh}");
+    let ssh = event(&app, &poc, ssh["number"].as_str().unwrap()).await;
     assert_eq!(
         ssh["proposal"],
         json!({"rule": "ssh brute force", "category": "technical_attack",
@@ -595,6 +599,7 @@ async fn categorization_rules_propose_and_the_poc_confirms_or_changes(app: TestA
             StatusCode::CREATED,
         )
         .await;
+    let phish = event(&app, &poc, phish["number"].as_str().unwrap()).await;
     assert_eq!(phish["proposal"]["rule"], "phishing");
     let none = app
         .post_ok(
@@ -604,6 +609,7 @@ async fn categorization_rules_propose_and_the_poc_confirms_or_changes(app: TestA
             StatusCode::CREATED,
         )
         .await;
+    let none = event(&app, &poc, none["number"].as_str().unwrap()).await;
     assert_eq!(none["proposal"], Value::Null);
 
     // The PoC confirms the first proposal as it is and changes the second.

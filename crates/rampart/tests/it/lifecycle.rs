@@ -10,7 +10,8 @@ use crate::helpers::TestApp;
 crate::on_both_backends!(
     the_lifecycle_end_to_end,
     vulnerabilities_have_their_own_track,
-    anonymous_reporters_stay_hidden
+    anonymous_reporters_stay_hidden,
+    reporters_see_their_report_not_its_handling
 );
 
 async fn the_lifecycle_end_to_end(app: TestApp) {
@@ -446,4 +447,93 @@ async fn anonymous_reporters_stay_hidden(app: TestApp) {
         "the journal names an anonymous reporter: {text}"
     );
     assert!(text.contains("\"actor\":\"anonymous\""));
+}
+
+async fn reporters_see_their_report_not_its_handling(app: TestApp) {
+    let (rita, browser) = crate::web::person(&app, "rita", &[Role::Reporter]).await;
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let number = app
+        .post_ok(
+            "/api/v1/events",
+            &rita,
+            json!({"title": "Colleague copies files to a USB stick",
+                   "description": "late at night, the whole share",
+                   "observables": [{"type": "ip", "value": "198.51.100.4"}]}),
+            StatusCode::CREATED,
+        )
+        .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post_ok(
+        &format!("/api/v1/events/{number}/triage"),
+        &pat,
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    app.post_ok(
+        &format!("/api/v1/events/{number}/assessment"),
+        &pat,
+        json!({"decision": "possible_incident", "escalate": true,
+               "notes": "possible insider data exfiltration", "category": "malware"}),
+        StatusCode::OK,
+    )
+    .await;
+    let incident = app
+        .post_ok(
+            "/api/v1/incidents",
+            &ian,
+            json!({"events": [number], "title": "Data taken out on removable media",
+                   "category": "malware",
+                   "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
+                   "effort": "low", "coordinator": "ian"}),
+            StatusCode::CREATED,
+        )
+        .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The point of contact reads the whole handling.
+    let (_, handled) = app.get(&format!("/api/v1/events/{number}"), &pat).await;
+    assert_eq!(
+        handled["assessment"]["notes"], "possible insider data exfiltration",
+        "{handled}"
+    );
+    assert_eq!(handled["incident"], incident.as_str());
+
+    // The reporter reads what they reported and where it stands, nothing more.
+    for path in [
+        format!("/api/v1/events/{number}"),
+        "/api/v1/events".to_owned(),
+    ] {
+        let (status, body) = app.get(&path, &rita).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let text = body.to_string();
+        for secret in [
+            "insider",
+            "exfiltration",
+            incident.as_str(),
+            "\"by\":\"pat\"",
+        ] {
+            assert!(!text.contains(secret), "{path} shows {secret}: {body}");
+        }
+        assert!(text.contains("Colleague copies files"), "{body}");
+    }
+    let (_, own) = app.get(&format!("/api/v1/events/{number}"), &rita).await;
+    assert_eq!(own["status"], handled["status"]);
+    for hidden in ["triage", "assessment", "rejection", "proposal", "incident"] {
+        assert!(own[hidden].is_null(), "{hidden}: {own}");
+    }
+    assert_eq!(own["related"], json!([]));
+
+    // The same on the web: the event page shows the report and its status.
+    let page = browser.get(&format!("/events/{number}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.body.contains("Colleague copies files"));
+    for secret in ["insider", "exfiltration", incident.as_str()] {
+        assert!(!page.body.contains(secret), "the page shows {secret}");
+    }
 }
