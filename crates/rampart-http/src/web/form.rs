@@ -98,6 +98,8 @@ impl FormData {
 
     /// The form as the JSON the API would take:
     /// - `a.b` nests objects; a name ending in `[]` (or `lines:`) makes a list;
+    /// - `a.0.b`, `a.1.b` make a list of objects (rows of a table), in the
+    ///   order of their numbers; a row left wholly blank is left out;
     /// - blank fields are left out;
     /// - `datetime-local` values (no zone) are read as UTC;
     /// - `true`/`false` from checkboxes become booleans when named in `booleans`.
@@ -128,7 +130,9 @@ impl FormData {
             let segments: Vec<&str> = name.split('.').collect();
             insert_path(&mut root, &segments, value, is_list);
         }
-        Value::Object(root)
+        let mut json = Value::Object(root);
+        rows_from_numbers(&mut json, 0);
+        json
     }
 
     /// Deserializes the form into a domain input; refused fields are named.
@@ -196,6 +200,40 @@ fn insert_path(root: &mut Map<String, Value>, path: &[&str], value: Value, is_li
         }
     } else {
         map.insert((*last).to_owned(), value);
+    }
+}
+
+/// Turns every object whose keys are all row numbers into the list of its
+/// values, ordered by number. Nesting is at most [`MAX_DEPTH`] deep (names
+/// were bounded when parsed), so the recursion is too.
+fn rows_from_numbers(value: &mut Value, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for v in map.values_mut() {
+                rows_from_numbers(v, depth + 1);
+            }
+            let numbered = !map.is_empty()
+                && map.keys().all(|k| {
+                    !k.is_empty() && k.len() <= 4 && k.bytes().all(|b| b.is_ascii_digit())
+                });
+            if numbered {
+                let mut rows: Vec<(u32, Value)> = std::mem::take(map)
+                    .into_iter()
+                    .filter_map(|(k, v)| k.parse().ok().map(|n| (n, v)))
+                    .collect();
+                rows.sort_by_key(|(n, _)| *n);
+                *value = Value::Array(rows.into_iter().map(|(_, v)| v).collect());
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                rows_from_numbers(v, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -278,6 +316,18 @@ mod tests {
         assert_eq!(
             f.to_json(&[], &[]),
             serde_json::json!({"a": {"b": {"c": ["3", "4"]}}})
+        );
+    }
+
+    #[test]
+    fn numbered_parts_make_rows_in_order_and_blank_rows_vanish() {
+        let f = FormData::parse(
+            b"improvements.10.what=c&improvements.2.what=b&improvements.2.owner=o&improvements.0.what=a&improvements.5.what=&improvements.5.owner=",
+        )
+        .unwrap();
+        assert_eq!(
+            f.to_json(&[], &[]),
+            serde_json::json!({"improvements": [{"what": "a"}, {"what": "b", "owner": "o"}, {"what": "c"}]})
         );
     }
 

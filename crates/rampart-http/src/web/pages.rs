@@ -1138,6 +1138,7 @@ async fn incident_view(
         may_restrict: person.may(Action::RestrictIncident),
         may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
+        review: ReviewForm::new(&values, incident.review.as_ref()),
         incident,
         events,
         values,
@@ -1219,7 +1220,7 @@ incident_form_handler!(
 incident_form_handler!(
     incident_review,
     ReviewInput,
-    &[],
+    &["communication_effective"],
     &["lessons"],
     record_review
 );

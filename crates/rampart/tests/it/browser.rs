@@ -867,3 +867,122 @@ async fn sensor_alerts_are_triaged_with_their_relation_and_proposal() {
     b.shot("05-admin-rule-added").await;
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_form_keeps_every_answer_recorded_through_the_api() {
+    let Some((app, b)) = app_and_browser("review").await else {
+        return;
+    };
+    let poc = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    person(&app, "maria", &[Role::IsirtManager]).await;
+    let number = incident(&app, &poc, &ian, "ian", "Ransomware on the file server").await;
+    let base = format!("/api/v1/incidents/{number}");
+    for (to, extra) in [
+        ("responding", json!({})),
+        ("recovering", json!({})),
+        ("closed", json!({"resolution": "restored from backup"})),
+    ] {
+        let mut body = json!({"to": to, "reason": format!("moving to {to}")});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        app.post_ok(&format!("{base}/transitions"), &ian, body, StatusCode::OK)
+            .await;
+    }
+    let recorded = json!({
+        "held_at": "2026-11-30T14:00:30.000000Z",
+        "what_worked": "Offline backups",
+        "detection": "EDR alerted only on encryption",
+        "response": "Nobody knew who may shut the file server down",
+        "recovery": "A restore runbook would have saved a day",
+        "communication_effective": false,
+        "communication_notes": "Staff heard of it from the press",
+        "lessons": ["keep backups offline", "name an owner per server"],
+        "improvements": [
+            {"what": "Write the restore runbook", "owner": "ops", "due": "2027-01-15T00:00:00.000000Z"},
+            {"what": "Alert on mass renames", "owner": "soc"}
+        ]
+    });
+    app.post_ok(
+        &format!("{base}/review"),
+        &ian,
+        recorded.clone(),
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // The page shows every answer of the recorded version.
+    b.sign_in("maria", PASSWORD).await;
+    b.open(&format!("/incidents/{number}")).await;
+    let shown = b.text("#review").await;
+    for answer in [
+        "Offline backups",
+        "EDR alerted only on encryption",
+        "Nobody knew who may shut the file server down",
+        "A restore runbook would have saved a day",
+        "Not effective",
+        "Staff heard of it from the press",
+        "name an owner per server",
+        "Write the restore runbook",
+        "Alert on mass renames",
+        "2027-01-15",
+    ] {
+        assert!(
+            shown.contains(answer),
+            "the review does not show {answer}: {shown}"
+        );
+    }
+
+    // The form starts from the current version: changing one answer and
+    // adding an improvement keeps all the others.
+    b.click("#review details summary").await;
+    b.d()
+        .execute("document.getElementById('review').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    b.shot("01-review-form").await;
+    b.fill("#r-worked", "Offline backups and the call tree")
+        .await;
+    b.fill("#r-imp-2-what", "Rehearse a restore every quarter")
+        .await;
+    b.fill("#r-imp-2-owner", "ops").await;
+    b.submit("#review-form button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/incidents/{number}"));
+    b.d()
+        .execute("document.getElementById('review').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    b.shot("02-review-recorded").await;
+
+    let (status, review) = app.get(&format!("{base}/review"), &ian).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(review["version"], 2, "{review}");
+    let mut expected = recorded;
+    expected["what_worked"] = json!("Offline backups and the call tree");
+    expected["improvements"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"what": "Rehearse a restore every quarter", "owner": "ops"}));
+    for (field, value) in expected.as_object().unwrap() {
+        let got = &review[field];
+        if field == "improvements" {
+            let got: Vec<_> = got
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| (i["what"].clone(), i["owner"].clone(), i["due"].clone()))
+                .collect();
+            let want: Vec<_> = value
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| (i["what"].clone(), i["owner"].clone(), i["due"].clone()))
+                .collect();
+            assert_eq!(got, want, "improvements: {review}");
+        } else {
+            assert_eq!(got, value, "{field}: {review}");
+        }
+    }
+    b.quit().await;
+}
