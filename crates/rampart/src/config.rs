@@ -27,6 +27,13 @@ pub struct Config {
     pub tls_proxy: bool,
     /// Serve the public intake page `/public/report` (no sign-in, rate limited per address).
     pub public_intake: bool,
+    /// Seconds a client may take to send a request's headers (an idle
+    /// keep-alive connection is closed after as long).
+    pub header_read_timeout_seconds: u64,
+    /// API requests a second one token may make, with bursts of twice as many.
+    pub api_rate_per_token: u32,
+    /// API requests a second one client address may make, with bursts of twice as many.
+    pub api_rate_per_address: u32,
     /// Minutes a browser session may stay unused before it ends.
     pub session_idle_minutes: u64,
     /// Hours after sign-in when a browser session ends, used or not.
@@ -77,6 +84,9 @@ impl Default for Config {
             log_format: LogFormat::Human,
             tls_proxy: false,
             public_intake: false,
+            header_read_timeout_seconds: 10,
+            api_rate_per_token: 5_000,
+            api_rate_per_address: 10_000,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             evidence_dir: None,
@@ -97,7 +107,7 @@ impl Default for Config {
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 22] = [
+const ENV_KEYS: [&str; 25] = [
     "listen",
     "data_dir",
     "database_url",
@@ -105,6 +115,9 @@ const ENV_KEYS: [&str; 22] = [
     "log_format",
     "tls_proxy",
     "public_intake",
+    "header_read_timeout_seconds",
+    "api_rate_per_token",
+    "api_rate_per_address",
     "session_idle_minutes",
     "session_absolute_hours",
     "evidence_dir",
@@ -169,6 +182,15 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| format!("configuration: {e}"))?;
+        if !(1..=3600).contains(&config.header_read_timeout_seconds) {
+            return Err("configuration: header_read_timeout_seconds must be 1 to 3600".into());
+        }
+        if config.api_rate_per_token == 0 {
+            return Err("configuration: api_rate_per_token must be at least 1".into());
+        }
+        if config.api_rate_per_address == 0 {
+            return Err("configuration: api_rate_per_address must be at least 1".into());
+        }
         if config.body_limit < 1024 {
             return Err("configuration: body_limit must be at least 1024 bytes".into());
         }

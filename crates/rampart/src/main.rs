@@ -344,6 +344,32 @@ fn init_logs(format: LogFormat) {
     }
 }
 
+/// Prints a line on standard output, as `println!` would, except that a
+/// reader gone away (`rampart openapi | head`) ends the command quietly
+/// instead of panicking: whoever read the output has what they wanted.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        write_out(format_args!($($arg)*))
+    };
+}
+
+fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Cli::parse()).await {
@@ -405,7 +431,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "created token {} for `{}`; it is shown only once",
                 token.id, token.user
             );
-            println!("{secret}");
+            say!("{secret}");
         }
         Command::Journal(JournalCommand::Verify {
             file: Some(file),
@@ -416,7 +442,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
             let result = rampart_store::export::verify(std::io::BufReader::new(reader), &trusted);
-            println!("{result}");
+            say!("{result}");
             if !matches!(result, rampart_store::export::ExportCheck::Intact { .. }) {
                 return Ok(ExitCode::from(1));
             }
@@ -440,7 +466,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Journal(JournalCommand::Key { storage }) => {
             let config = load_config(&storage, Overrides::default())?;
             let key = InstallationKey::load(&config.signing_key()).map_err(anyhow::Error::msg)?;
-            println!("{}", key.public_hex());
+            say!("{}", key.public_hex());
         }
         Command::Evidence(EvidenceCommand::Export {
             incident,
@@ -475,7 +501,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot open {}", bundle.display()))?;
             let result =
                 rampart_evidence::bundle::verify(std::io::BufReader::new(reader), &trusted);
-            println!("{result}");
+            say!("{result}");
             if !matches!(result, rampart_evidence::BundleCheck::Intact { .. }) {
                 return Ok(ExitCode::from(1));
             }
@@ -494,10 +520,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let actor = acting_user(&service, &by).await?;
             let report = service.purge_evidence(&actor, cutoff, reason).await?;
             for n in &report.disposed {
-                println!("disposed {n}");
+                say!("disposed {n}");
             }
             for n in &report.held {
-                println!("kept {n}: under legal hold");
+                say!("kept {n}: under legal hold");
             }
             eprintln!(
                 "{} items disposed of, {} kept under legal hold",
@@ -513,7 +539,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(&storage, Overrides::default())?;
             let store = open_store(&config, clock, false).await?;
             let result = rampart_store::journal::verify(store.as_ref()).await?;
-            println!("{result}");
+            say!("{result}");
             if !matches!(result, rampart_store::Verification::Intact { .. }) {
                 return Ok(ExitCode::from(1));
             }
@@ -540,7 +566,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Openapi => {
-            println!("{}", rampart_http::openapi().to_pretty_json()?);
+            say!("{}", rampart_http::openapi().to_pretty_json()?);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -564,7 +590,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         }));
     }
     if let Some(token) = service.bootstrap_admin().await? {
-        println!(
+        say!(
             "\nThis is a new Rampart installation. It created the administrator account `admin`.\n\
              The administrator's API token is shown below, only this once; keep it somewhere safe:\n\n    {token}\n\n\
              Use it as `Authorization: Bearer <token>`; add people with `rampart user add`.\n\
@@ -600,11 +626,13 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
             public_intake: config.public_intake,
         },
     });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let server = rampart_http::server::ServerSettings {
+        header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_seconds),
+        api_rate_per_token: config.api_rate_per_token,
+        api_rate_per_address: config.api_rate_per_address,
+        tls_proxy: config.tls_proxy,
+    };
+    rampart_http::server::serve(listener, app, server, async move {
         shutdown().await;
         // Open live pages would hold the shutdown for ever; end their streams.
         stopping.stop_live_updates();

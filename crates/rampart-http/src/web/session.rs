@@ -2,9 +2,7 @@
 //! CSRF checks (synchronizer token plus Origin) every state-changing form
 //! passes, and reading form bodies (parsed in [`super::form`]).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -49,22 +47,7 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u64
 /// The client's address: the socket peer, or behind a TLS proxy the last
 /// address the proxy appended to `X-Forwarded-For`.
 pub fn client_address(parts: &Parts, state: &AppState) -> String {
-    if state.web.tls_proxy
-        && let Some(last) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-    {
-        return last.to_owned();
-    }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    crate::server::client_ip(&parts.headers, &parts.extensions, state.web.tls_proxy)
 }
 
 /// The path and query asked for, to come back to after signing in. A form

@@ -116,13 +116,12 @@ impl TestApp {
                 public_intake: true,
             },
         });
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-        });
+        tokio::spawn(rampart_http::server::serve(
+            listener,
+            app,
+            rampart_http::server::ServerSettings::default(),
+            std::future::pending(),
+        ));
         Some(Self {
             addr,
             client: reqwest::Client::new(),
