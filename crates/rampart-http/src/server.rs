@@ -45,8 +45,8 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(10),
-            api_rate_per_token: 5_000,
-            api_rate_per_address: 10_000,
+            api_rate_per_token: 20_000,
+            api_rate_per_address: 50_000,
             tls_proxy: false,
         }
     }
