@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod extract;
 pub mod intake;
 pub mod jobs;
+pub mod limits;
 pub mod people;
 pub mod service;
 pub mod syslog;
