@@ -5,11 +5,11 @@
 //! Messages that arrive together are taken in together, so their events
 //! share commits.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rampart_domain::{Actor, EventReport, Role};
 use rampart_intake::framing::Framer;
@@ -17,10 +17,11 @@ use rampart_store::StoreError;
 use serde::Serialize;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 
 use crate::Service;
 use crate::intake::Intake;
+use crate::limits::KeyedLimit;
 
 /// The journal's actor for events taken in over syslog.
 pub const SYSLOG_ACTOR: &str = "syslog";
@@ -32,8 +33,8 @@ const UDP_QUEUE: usize = 50_000;
 /// Bytes of UDP messages waiting, at most: a flood of large datagrams is
 /// dropped rather than held in memory.
 const UDP_QUEUE_BYTES: usize = 64 * 1024 * 1024;
-/// Sources whose rate is remembered before the least recent are forgotten.
-const MAX_SOURCES: usize = 10_000;
+/// Sources whose rate is remembered at once, about (see [`KeyedLimit`]).
+const MAX_SOURCES: usize = 100_000;
 
 /// Where and how the receiver listens.
 #[derive(Debug, Clone)]
@@ -105,57 +106,22 @@ pub struct Listening {
     pub tcp: Option<SocketAddr>,
 }
 
-/// Per-source token buckets.
-#[derive(Debug)]
-struct RateLimit {
-    rate: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl RateLimit {
-    fn new(rate: u32) -> Self {
-        Self {
-            rate: f64::from(rate.max(1)),
-            buckets: Mutex::default(),
-        }
-    }
-
-    /// Takes `n` messages' worth from the source's bucket; returns how long
-    /// to wait before the last of them may go (zero when within the rate).
-    async fn take(&self, source: IpAddr, n: usize) -> Duration {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().await;
-        if buckets.len() >= MAX_SOURCES && !buckets.contains_key(&source) {
-            // Forget sources that have been quiet long enough to have a full bucket.
-            let rate = self.rate;
-            buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < rate);
-        }
-        let (tokens, at) = buckets.entry(source).or_insert((self.rate, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.rate);
-        *at = now;
-        *tokens -= n as f64;
-        if *tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-*tokens / self.rate)
-        }
-    }
-}
-
 /// The receiver's shared parts.
 #[derive(Debug)]
 struct Receiver {
     service: Arc<Service>,
     settings: SyslogSettings,
     actor: Actor,
-    limit: RateLimit,
+    /// Messages per source address.
+    limit: KeyedLimit<IpAddr>,
 }
 
 /// Starts the receiver on the configured addresses.
 pub async fn start(service: Arc<Service>, settings: SyslogSettings) -> std::io::Result<Listening> {
+    let rate = NonZeroU32::new(settings.rate_per_source).unwrap_or(NonZeroU32::MIN);
     let receiver = Arc::new(Receiver {
         actor: Actor::new(SYSLOG_ACTOR, vec![Role::Reporter]),
-        limit: RateLimit::new(settings.rate_per_source),
+        limit: KeyedLimit::per_second(rate, rate).with_max_keys(MAX_SOURCES),
         service,
         settings,
     });
@@ -192,6 +158,18 @@ impl Receiver {
         let now = self.service.clock().now();
         let message = rampart_intake::syslog::parse(raw, now).map_err(|e| e.to_string())?;
         rampart_intake::shapes::from_syslog(&message, now).map_err(|e| e.to_string())
+    }
+
+    /// Waits until `source` may send `messages` more, a burst at a time.
+    async fn wait_for_rate(&self, source: IpAddr, mut messages: usize) {
+        let burst = self.limit.burst().get();
+        while messages > 0 {
+            let piece = u32::try_from(messages).unwrap_or(u32::MAX).min(burst);
+            while let Err(wait) = self.limit.check_n(&source, piece) {
+                tokio::time::sleep(wait).await;
+            }
+            messages -= piece as usize;
+        }
     }
 
     async fn dead_letter(&self, transport: &str, peer: SocketAddr, reason: &str, raw: &[u8]) {
@@ -287,7 +265,7 @@ async fn udp_receive(
         let size = item.as_ref().map_or(0, Vec::len);
         let room = queued.load(Ordering::Relaxed) + size <= UDP_QUEUE_BYTES;
         let sent = room
-            && receiver.limit.take(peer.ip(), 1).await.is_zero()
+            && receiver.limit.check(&peer.ip()).is_ok()
             && queue.try_send((peer, item)).is_ok();
         if sent {
             queued.fetch_add(size, Ordering::Relaxed);
@@ -380,10 +358,7 @@ async fn tcp_group(
         return true;
     }
     // Backpressure: a sender faster than its rate waits, and so does its socket.
-    let wait = receiver.limit.take(peer.ip(), group.len()).await;
-    if !wait.is_zero() {
-        tokio::time::sleep(wait).await;
-    }
+    receiver.wait_for_rate(peer.ip(), group.len()).await;
     for chunk in chunks(group) {
         if !receiver.take_in("syslog-tcp", chunk).await {
             return false;
