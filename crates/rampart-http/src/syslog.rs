@@ -5,11 +5,12 @@
 //! Messages that arrive together are taken in together, so their events
 //! share commits.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
 
 use rampart_domain::{Actor, EventReport, Role};
 use rampart_intake::framing::Framer;
@@ -47,6 +48,15 @@ pub struct SyslogSettings {
     pub rate_per_source: u32,
     /// Most TCP connections at once.
     pub max_connections: usize,
+    /// Most TCP connections at once from one source address, so that one
+    /// address cannot take every connection.
+    pub max_connections_per_source: usize,
+    /// A TCP connection on which nothing arrives for this long is closed.
+    pub idle_timeout: Duration,
+    /// A message begun on a TCP connection must have arrived whole after
+    /// this much time spent waiting for its bytes, or the connection is
+    /// closed: a sender trickling a byte at a time cannot hold it for ever.
+    pub frame_timeout: Duration,
 }
 
 impl Default for SyslogSettings {
@@ -57,6 +67,9 @@ impl Default for SyslogSettings {
             max_message: 64 * 1024,
             rate_per_source: 20_000,
             max_connections: 256,
+            max_connections_per_source: 32,
+            idle_timeout: Duration::from_secs(60),
+            frame_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -265,7 +278,7 @@ async fn udp_receive(
         let size = item.as_ref().map_or(0, Vec::len);
         let room = queued.load(Ordering::Relaxed) + size <= UDP_QUEUE_BYTES;
         let sent = room
-            && receiver.limit.check(&peer.ip()).is_ok()
+            && receiver.limit.check(&source(peer)).is_ok()
             && queue.try_send((peer, item)).is_ok();
         if sent {
             queued.fetch_add(size, Ordering::Relaxed);
@@ -294,10 +307,76 @@ async fn udp_ingest(
     }
 }
 
+/// The TCP connections being served: how many in all and from each source.
+#[derive(Debug)]
+struct Connections {
+    max: usize,
+    max_per_source: usize,
+    open: std::sync::Mutex<(usize, HashMap<IpAddr, usize>)>,
+}
+
+/// One admitted connection; dropping it frees its place.
+#[derive(Debug)]
+struct Slot {
+    connections: Arc<Connections>,
+    source: IpAddr,
+}
+
+impl Connections {
+    fn new(settings: &SyslogSettings) -> Arc<Self> {
+        Arc::new(Self {
+            max: settings.max_connections,
+            max_per_source: settings.max_connections_per_source,
+            open: std::sync::Mutex::default(),
+        })
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, (usize, HashMap<IpAddr, usize>)> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A place for a connection from `source`, or why there is none.
+    fn admit(self: &Arc<Self>, source: IpAddr) -> Result<Slot, &'static str> {
+        let mut open = self.open();
+        let (total, per_source) = &mut *open;
+        if *total >= self.max {
+            return Err("too many connections");
+        }
+        let from_source = per_source.entry(source).or_insert(0);
+        if *from_source >= self.max_per_source {
+            return Err("too many connections from this address");
+        }
+        *from_source += 1;
+        *total += 1;
+        Ok(Slot {
+            connections: self.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.connections.open();
+        let (total, per_source) = &mut *open;
+        *total = total.saturating_sub(1);
+        if let Some(n) = per_source.get_mut(&self.source) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                per_source.remove(&self.source);
+            }
+        }
+    }
+}
+
+/// The address a sender is counted under: an IPv4 address reaching a
+/// dual-stack socket as `::ffff:a.b.c.d` is the same sender as `a.b.c.d`.
+fn source(peer: SocketAddr) -> IpAddr {
+    peer.ip().to_canonical()
+}
+
 async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(
-        receiver.settings.max_connections,
-    ));
+    let connections = Connections::new(&receiver.settings);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(got) => got,
@@ -307,9 +386,12 @@ async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "syslog TCP connection refused: too many connections");
-            continue;
+        let slot = match connections.admit(source(peer)) {
+            Ok(slot) => slot,
+            Err(why) => {
+                tracing::warn!(%peer, "syslog TCP connection refused: {why}");
+                continue;
+            }
         };
         let receiver = receiver.clone();
         tokio::spawn(async move {
@@ -320,22 +402,50 @@ async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
 }
 
 async fn tcp_connection(receiver: Arc<Receiver>, mut stream: TcpStream, peer: SocketAddr) {
-    let mut framer = Framer::new(receiver.settings.max_message);
+    let settings = &receiver.settings;
+    let mut framer = Framer::new(settings.max_message);
     let mut buf = vec![0u8; 64 * 1024];
+    // Time spent waiting for the rest of the frame begun (not time spent
+    // storing, or waiting for the rate, which is Rampart's doing).
+    let mut frame_waited = Duration::ZERO;
     loop {
-        let n = match stream.read(&mut buf).await {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => {
+        let was_in_frame = framer.in_frame();
+        let limit = if was_in_frame {
+            settings
+                .idle_timeout
+                .min(settings.frame_timeout.saturating_sub(frame_waited))
+        } else {
+            settings.idle_timeout
+        };
+        let started = Instant::now();
+        let n = match tokio::time::timeout(limit, stream.read(&mut buf)).await {
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => {
                 tracing::debug!(error = %e, %peer, "syslog TCP connection ended");
                 break;
             }
+            Err(_) if was_in_frame && limit < settings.idle_timeout => {
+                tracing::warn!(%peer, "syslog TCP connection closed: a message took too long to arrive");
+                break;
+            }
+            Err(_) => {
+                tracing::debug!(%peer, "syslog TCP connection closed: idle");
+                break;
+            }
         };
+        let waited = started.elapsed();
         framer.push(&buf[..n]);
         let mut group = Vec::new();
         while let Some(frame) = framer.next_frame() {
             group.push((peer, frame.map_err(|e| e.to_string())));
         }
+        // A frame that began in this read starts with no time waited.
+        frame_waited = if framer.in_frame() && was_in_frame && group.is_empty() {
+            frame_waited + waited
+        } else {
+            Duration::ZERO
+        };
         if !tcp_group(&receiver, peer, group).await {
             return;
         }
@@ -358,7 +468,7 @@ async fn tcp_group(
         return true;
     }
     // Backpressure: a sender faster than its rate waits, and so does its socket.
-    receiver.wait_for_rate(peer.ip(), group.len()).await;
+    receiver.wait_for_rate(source(peer), group.len()).await;
     for chunk in chunks(group) {
         if !receiver.take_in("syslog-tcp", chunk).await {
             return false;

@@ -245,6 +245,12 @@ impl Framer {
     pub fn buffered(&self) -> usize {
         self.buf.len() - self.pos
     }
+
+    /// A frame has begun and not ended: bytes of it are held, or the rest
+    /// of a skipped one is still to come. False between frames.
+    pub fn in_frame(&self) -> bool {
+        self.buffered() > 0 || self.state != State::Start
+    }
 }
 
 fn is_terminator(b: u8) -> bool {
@@ -364,6 +370,30 @@ mod tests {
             decode_all(100, &[b"42"])[..],
             [Err(FrameError::InvalidOctetCount(_))]
         ));
+    }
+
+    #[test]
+    fn in_frame_tells_a_begun_frame_from_the_gap_between_frames() {
+        let mut framer = Framer::new(10);
+        assert!(!framer.in_frame());
+        framer.push(b"<13>a\n<13");
+        assert_eq!(framer.next_frame(), Some(ok("<13>a")));
+        assert_eq!(framer.next_frame(), None);
+        assert!(framer.in_frame());
+        framer.push(b">b\n");
+        assert_eq!(framer.next_frame(), Some(ok("<13>b")));
+        assert_eq!(framer.next_frame(), None);
+        assert!(!framer.in_frame());
+        // Skipping the rest of an over-long frame is being inside it.
+        framer.push(b"<13>0123456789");
+        assert_eq!(
+            framer.next_frame(),
+            Some(Err(FrameError::TooLong { limit: 10 }))
+        );
+        assert!(framer.in_frame());
+        framer.push(b"more\n");
+        assert_eq!(framer.next_frame(), None);
+        assert!(!framer.in_frame());
     }
 
     #[test]
