@@ -21,6 +21,7 @@ crate::on_both_backends!(
     idle_connections_are_closed_and_a_new_sender_gets_through,
     a_message_trickled_byte_by_byte_is_cut_off,
     one_source_cannot_take_every_connection,
+    a_line_that_looks_like_an_octet_count_swallows_nothing,
     fast_senders_wait_on_tcp_and_lose_the_excess_on_udp,
 );
 
@@ -92,6 +93,12 @@ async fn stats(app: &TestApp) -> Value {
     let (status, stats) = app.get("/api/v1/intake/status", &app.admin).await;
     assert_eq!(status, StatusCode::OK, "{stats}");
     stats["syslog"].clone()
+}
+
+async fn dead_letters(app: &TestApp) -> Vec<Value> {
+    let (status, page) = app.get("/api/v1/intake/dead-letters", &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
 }
 
 async fn idle_connections_are_closed_and_a_new_sender_gets_through(app: TestApp) {
@@ -257,6 +264,52 @@ async fn one_source_cannot_take_every_connection(app: TestApp) {
         events(&app, &aud).await.len() == 3
     })
     .await;
+}
+
+async fn a_line_that_looks_like_an_octet_count_swallows_nothing(app: TestApp) {
+    let aud = app.user("aud", &[Role::Auditor]).await;
+    let listening = receiver(&app, SyslogSettings::default()).await;
+    let mut stream = TcpStream::connect(listening.tcp.unwrap()).await.unwrap();
+    let first = "<13>1 2026-11-20T10:00:00Z web1 nginx - - - first valid message";
+    let second = "<13>1 2026-11-20T10:00:01Z web1 nginx - - - second valid message";
+    let counted = "<13>1 2026-11-20T10:00:02Z web1 nginx - - - counted after the garbage";
+    stream
+        .write_all(
+            format!(
+                "{first}\n300 garbage from a relay\n{second}\n{} {counted}42\n",
+                counted.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    stream.shutdown().await.unwrap();
+    eventually("three events", || async {
+        events(&app, &aud).await.len() == 3
+    })
+    .await;
+    assert_eq!(
+        titles(&events(&app, &aud).await),
+        [
+            "counted after the garbage",
+            "first valid message",
+            "second valid message"
+        ]
+    );
+    eventually("two dead letters", || async {
+        dead_letters(&app).await.len() == 2
+    })
+    .await;
+    let raw: Vec<String> = dead_letters(&app)
+        .await
+        .iter()
+        .map(|l| l["raw"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        raw.contains(&"300 garbage from a relay".to_owned()),
+        "{raw:?}"
+    );
+    assert!(raw.contains(&"42".to_owned()), "{raw:?}");
 }
 
 async fn fast_senders_wait_on_tcp_and_lose_the_excess_on_udp(app: TestApp) {
