@@ -5,7 +5,8 @@
 //! where a message ends at LF (a trailing CR is dropped) or at NUL. The
 //! choice is made afresh for every frame: a frame is octet-counted only when
 //! it begins as RFC 6587 writes one, a count of one to ten digits without a
-//! leading zero, a space, and the `<` that begins every syslog message.
+//! leading zero, a space, and the `<` that begins every syslog message (or
+//! the `CEF:` of a bare CEF record).
 //! Anything else is a line, so a line of garbage that merely begins with a
 //! number (`300 bytes lost`) is one bad frame and never swallows the
 //! messages after it.
@@ -21,8 +22,13 @@
 /// Most digits accepted in an octet count (a count up to 9 999 999 999).
 const MAX_COUNT_DIGITS: usize = 10;
 
-/// Bytes a frame may have beyond its content: a count and its space, or a CR.
-pub const FRAME_OVERHEAD: usize = MAX_COUNT_DIGITS + 1;
+/// How a counted frame's message may begin: a syslog message, or a bare CEF
+/// record (which the syslog parser takes too).
+const MESSAGE_STARTS: [&[u8]; 2] = [b"<", b"CEF:"];
+
+/// Bytes held beyond a frame's content, at most: a count, its space and the
+/// first bytes that tell a counted frame from a line; or a CR.
+pub const FRAME_OVERHEAD: usize = MAX_COUNT_DIGITS + 1 + 3;
 
 /// Why bytes of the stream did not make a frame.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -188,10 +194,20 @@ impl Framer {
         if digits > MAX_COUNT_DIGITS {
             return Some(None);
         }
-        match (data.get(digits), data.get(digits + 1)) {
-            (Some(b' '), Some(b'<')) => {}
-            (None, _) | (Some(b' '), None) if !eof => return None,
+        match data.get(digits) {
+            None if !eof => return None,
+            Some(b' ') => {}
             _ => return Some(None),
+        }
+        let message = &data[digits + 1..];
+        if !MESSAGE_STARTS
+            .iter()
+            .any(|start| message.starts_with(start))
+        {
+            let may_still = MESSAGE_STARTS
+                .iter()
+                .any(|start| start.starts_with(message));
+            return if may_still && !eof { None } else { Some(None) };
         }
         // Ten digits fit a 64-bit count; on smaller machines a count that
         // does not fit is certainly over the limit.
@@ -393,6 +409,10 @@ mod tests {
         // A count is believed only when a message start follows it.
         assert_eq!(decode_all(100, &[b"5 <13>x"]), [ok("<13>x")]);
         assert_eq!(
+            decode_all(100, &[b"11 CEF:0|a|b|c2 CE\n3 C\n"]),
+            [ok("CEF:0|a|b|c"), ok("2 CE"), ok("3 C")]
+        );
+        assert_eq!(
             decode_all(100, &[b"5 hello\n<13>x\n"]),
             [ok("5 hello"), ok("<13>x")]
         );
@@ -400,12 +420,18 @@ mod tests {
 
     #[test]
     fn a_count_is_told_from_a_line_however_the_stream_is_cut() {
-        let stream = b"300 garbage\n7 <13>abc<13>next\n";
+        let stream = b"300 garbage\n7 <13>abc<13>next\n6 CEF:0|300 CEX\n";
         for cut in 0..stream.len() {
             let (a, b) = stream.split_at(cut);
             assert_eq!(
                 decode_all(100, &[a, b]),
-                [ok("300 garbage"), ok("<13>abc"), ok("<13>next")],
+                [
+                    ok("300 garbage"),
+                    ok("<13>abc"),
+                    ok("<13>next"),
+                    ok("CEF:0|"),
+                    ok("300 CEX")
+                ],
                 "cut at {cut}"
             );
         }
@@ -479,7 +505,8 @@ mod tests {
     }
 
     /// A line that is not a message: often digits and a space first, never
-    /// `<`, never a count followed by `<`; no LF or NUL, no trailing CR.
+    /// `<`, never a count followed by a message start; no LF or NUL, no
+    /// trailing CR.
     fn garbage_line() -> impl Strategy<Value = Vec<u8>> {
         (
             "[0-9]{0,12}",
@@ -501,9 +528,10 @@ mod tests {
             })
             .prop_filter("a message start", |line| {
                 let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+                let after = &line[digits..];
                 !line.is_empty()
                     && line[0] != b'<'
-                    && !(digits > 0 && line.get(digits..digits + 2) == Some(b" <"))
+                    && !(digits > 0 && (after.starts_with(b" <") || after.starts_with(b" CEF:")))
             })
     }
 
