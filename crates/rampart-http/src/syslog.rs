@@ -4,6 +4,11 @@
 //! receiver: it is counted and kept as a dead letter with the reason.
 //! Messages that arrive together are taken in together, so their events
 //! share commits.
+//!
+//! No sender can shut others out: each source address has a message rate
+//! (TCP senders beyond it wait, UDP messages beyond it are dropped and
+//! counted) and a share of the TCP connections, and a TCP connection that
+//! stays silent, or trickles a message too slowly, is closed.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
