@@ -4,11 +4,17 @@
 //! receiver: it is counted and kept as a dead letter with the reason.
 //! Messages that arrive together are taken in together, so their events
 //! share commits.
+//!
+//! No sender can shut others out: each source address has a message rate
+//! (TCP senders beyond it wait, UDP messages beyond it are dropped and
+//! counted) and a share of the TCP connections, and a TCP connection that
+//! stays silent, or trickles a message too slowly, is closed.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use rampart_domain::{Actor, EventReport, Role};
@@ -17,10 +23,11 @@ use rampart_store::StoreError;
 use serde::Serialize;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 
 use crate::Service;
 use crate::intake::Intake;
+use crate::limits::KeyedLimit;
 
 /// The journal's actor for events taken in over syslog.
 pub const SYSLOG_ACTOR: &str = "syslog";
@@ -32,8 +39,8 @@ const UDP_QUEUE: usize = 50_000;
 /// Bytes of UDP messages waiting, at most: a flood of large datagrams is
 /// dropped rather than held in memory.
 const UDP_QUEUE_BYTES: usize = 64 * 1024 * 1024;
-/// Sources whose rate is remembered before the least recent are forgotten.
-const MAX_SOURCES: usize = 10_000;
+/// Sources whose rate is remembered at once, about (see [`KeyedLimit`]).
+const MAX_SOURCES: usize = 100_000;
 
 /// Where and how the receiver listens.
 #[derive(Debug, Clone)]
@@ -46,6 +53,15 @@ pub struct SyslogSettings {
     pub rate_per_source: u32,
     /// Most TCP connections at once.
     pub max_connections: usize,
+    /// Most TCP connections at once from one source address, so that one
+    /// address cannot take every connection.
+    pub max_connections_per_source: usize,
+    /// A TCP connection on which nothing arrives for this long is closed.
+    pub idle_timeout: Duration,
+    /// A message begun on a TCP connection must have arrived whole after
+    /// this much time spent waiting for its bytes, or the connection is
+    /// closed: a sender trickling a byte at a time cannot hold it for ever.
+    pub frame_timeout: Duration,
 }
 
 impl Default for SyslogSettings {
@@ -56,6 +72,9 @@ impl Default for SyslogSettings {
             max_message: 64 * 1024,
             rate_per_source: 20_000,
             max_connections: 256,
+            max_connections_per_source: 32,
+            idle_timeout: Duration::from_secs(60),
+            frame_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -105,57 +124,22 @@ pub struct Listening {
     pub tcp: Option<SocketAddr>,
 }
 
-/// Per-source token buckets.
-#[derive(Debug)]
-struct RateLimit {
-    rate: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl RateLimit {
-    fn new(rate: u32) -> Self {
-        Self {
-            rate: f64::from(rate.max(1)),
-            buckets: Mutex::default(),
-        }
-    }
-
-    /// Takes `n` messages' worth from the source's bucket; returns how long
-    /// to wait before the last of them may go (zero when within the rate).
-    async fn take(&self, source: IpAddr, n: usize) -> Duration {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().await;
-        if buckets.len() >= MAX_SOURCES && !buckets.contains_key(&source) {
-            // Forget sources that have been quiet long enough to have a full bucket.
-            let rate = self.rate;
-            buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < rate);
-        }
-        let (tokens, at) = buckets.entry(source).or_insert((self.rate, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.rate);
-        *at = now;
-        *tokens -= n as f64;
-        if *tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-*tokens / self.rate)
-        }
-    }
-}
-
 /// The receiver's shared parts.
 #[derive(Debug)]
 struct Receiver {
     service: Arc<Service>,
     settings: SyslogSettings,
     actor: Actor,
-    limit: RateLimit,
+    /// Messages per source address.
+    limit: KeyedLimit<IpAddr>,
 }
 
 /// Starts the receiver on the configured addresses.
 pub async fn start(service: Arc<Service>, settings: SyslogSettings) -> std::io::Result<Listening> {
+    let rate = NonZeroU32::new(settings.rate_per_source).unwrap_or(NonZeroU32::MIN);
     let receiver = Arc::new(Receiver {
         actor: Actor::new(SYSLOG_ACTOR, vec![Role::Reporter]),
-        limit: RateLimit::new(settings.rate_per_source),
+        limit: KeyedLimit::per_second(rate, rate).with_max_keys(MAX_SOURCES),
         service,
         settings,
     });
@@ -192,6 +176,18 @@ impl Receiver {
         let now = self.service.clock().now();
         let message = rampart_intake::syslog::parse(raw, now).map_err(|e| e.to_string())?;
         rampart_intake::shapes::from_syslog(&message, now).map_err(|e| e.to_string())
+    }
+
+    /// Waits until `source` may send `messages` more, a burst at a time.
+    async fn wait_for_rate(&self, source: IpAddr, mut messages: usize) {
+        let burst = self.limit.burst().get();
+        while messages > 0 {
+            let piece = u32::try_from(messages).unwrap_or(u32::MAX).min(burst);
+            while let Err(wait) = self.limit.check_n(&source, piece) {
+                tokio::time::sleep(wait).await;
+            }
+            messages -= piece as usize;
+        }
     }
 
     async fn dead_letter(&self, transport: &str, peer: SocketAddr, reason: &str, raw: &[u8]) {
@@ -287,7 +283,7 @@ async fn udp_receive(
         let size = item.as_ref().map_or(0, Vec::len);
         let room = queued.load(Ordering::Relaxed) + size <= UDP_QUEUE_BYTES;
         let sent = room
-            && receiver.limit.take(peer.ip(), 1).await.is_zero()
+            && receiver.limit.check(&source(peer)).is_ok()
             && queue.try_send((peer, item)).is_ok();
         if sent {
             queued.fetch_add(size, Ordering::Relaxed);
@@ -316,10 +312,76 @@ async fn udp_ingest(
     }
 }
 
+/// The TCP connections being served: how many in all and from each source.
+#[derive(Debug)]
+struct Connections {
+    max: usize,
+    max_per_source: usize,
+    open: std::sync::Mutex<(usize, HashMap<IpAddr, usize>)>,
+}
+
+/// One admitted connection; dropping it frees its place.
+#[derive(Debug)]
+struct Slot {
+    connections: Arc<Connections>,
+    source: IpAddr,
+}
+
+impl Connections {
+    fn new(settings: &SyslogSettings) -> Arc<Self> {
+        Arc::new(Self {
+            max: settings.max_connections,
+            max_per_source: settings.max_connections_per_source,
+            open: std::sync::Mutex::default(),
+        })
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, (usize, HashMap<IpAddr, usize>)> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A place for a connection from `source`, or why there is none.
+    fn admit(self: &Arc<Self>, source: IpAddr) -> Result<Slot, &'static str> {
+        let mut open = self.open();
+        let (total, per_source) = &mut *open;
+        if *total >= self.max {
+            return Err("too many connections");
+        }
+        let from_source = per_source.entry(source).or_insert(0);
+        if *from_source >= self.max_per_source {
+            return Err("too many connections from this address");
+        }
+        *from_source += 1;
+        *total += 1;
+        Ok(Slot {
+            connections: self.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.connections.open();
+        let (total, per_source) = &mut *open;
+        *total = total.saturating_sub(1);
+        if let Some(n) = per_source.get_mut(&self.source) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                per_source.remove(&self.source);
+            }
+        }
+    }
+}
+
+/// The address a sender is counted under: an IPv4 address reaching a
+/// dual-stack socket as `::ffff:a.b.c.d` is the same sender as `a.b.c.d`.
+fn source(peer: SocketAddr) -> IpAddr {
+    peer.ip().to_canonical()
+}
+
 async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(
-        receiver.settings.max_connections,
-    ));
+    let connections = Connections::new(&receiver.settings);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(got) => got,
@@ -329,9 +391,12 @@ async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "syslog TCP connection refused: too many connections");
-            continue;
+        let slot = match connections.admit(source(peer)) {
+            Ok(slot) => slot,
+            Err(why) => {
+                tracing::warn!(%peer, "syslog TCP connection refused: {why}");
+                continue;
+            }
         };
         let receiver = receiver.clone();
         tokio::spawn(async move {
@@ -342,22 +407,50 @@ async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
 }
 
 async fn tcp_connection(receiver: Arc<Receiver>, mut stream: TcpStream, peer: SocketAddr) {
-    let mut framer = Framer::new(receiver.settings.max_message);
+    let settings = &receiver.settings;
+    let mut framer = Framer::new(settings.max_message);
     let mut buf = vec![0u8; 64 * 1024];
+    // Time spent waiting for the rest of the frame begun (not time spent
+    // storing, or waiting for the rate, which is Rampart's doing).
+    let mut frame_waited = Duration::ZERO;
     loop {
-        let n = match stream.read(&mut buf).await {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => {
+        let was_in_frame = framer.in_frame();
+        let limit = if was_in_frame {
+            settings
+                .idle_timeout
+                .min(settings.frame_timeout.saturating_sub(frame_waited))
+        } else {
+            settings.idle_timeout
+        };
+        let started = Instant::now();
+        let n = match tokio::time::timeout(limit, stream.read(&mut buf)).await {
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => {
                 tracing::debug!(error = %e, %peer, "syslog TCP connection ended");
                 break;
             }
+            Err(_) if was_in_frame && limit < settings.idle_timeout => {
+                tracing::warn!(%peer, "syslog TCP connection closed: a message took too long to arrive");
+                break;
+            }
+            Err(_) => {
+                tracing::debug!(%peer, "syslog TCP connection closed: idle");
+                break;
+            }
         };
+        let waited = started.elapsed();
         framer.push(&buf[..n]);
         let mut group = Vec::new();
         while let Some(frame) = framer.next_frame() {
             group.push((peer, frame.map_err(|e| e.to_string())));
         }
+        // A frame that began in this read starts with no time waited.
+        frame_waited = if framer.in_frame() && was_in_frame && group.is_empty() {
+            frame_waited + waited
+        } else {
+            Duration::ZERO
+        };
         if !tcp_group(&receiver, peer, group).await {
             return;
         }
@@ -380,10 +473,7 @@ async fn tcp_group(
         return true;
     }
     // Backpressure: a sender faster than its rate waits, and so does its socket.
-    let wait = receiver.limit.take(peer.ip(), group.len()).await;
-    if !wait.is_zero() {
-        tokio::time::sleep(wait).await;
-    }
+    receiver.wait_for_rate(source(peer), group.len()).await;
     for chunk in chunks(group) {
         if !receiver.take_in("syslog-tcp", chunk).await {
             return false;

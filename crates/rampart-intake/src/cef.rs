@@ -3,14 +3,19 @@
 //! `CEF:Version|Device Vendor|Device Product|Device Version|Signature ID|Name|Severity|Extension`
 //!
 //! Header fields escape `|` and `\` with a backslash. The extension is a
-//! list of `key=value` pairs separated by spaces; values may contain spaces
-//! and escape `=` and `\` with a backslash, with `\n` and `\r` for line
-//! breaks. A key is `[A-Za-z0-9_.[]]+` and begins after a space, so an
-//! unescaped `=` inside a value (as in a URL's query) stays in the value
-//! unless a space and a key-like word come just before it.
+//! list of `key=value` pairs separated by spaces or tabs (many senders use
+//! tabs); values may contain spaces and escape `=` and `\` with a
+//! backslash, with `\n` and `\r` for line breaks. A key is
+//! `[A-Za-z0-9_.[]]+` and begins after a space or a tab, so an unescaped `=`
+//! inside a value (as in a URL's query) stays in the value unless a blank
+//! and a key-like word come just before it.
+//!
+//! Work is linear in the length of the record, whatever it holds.
 //!
 //! Custom fields named by a label (`cs1Label=Rule cs1=Block SMB`) are also
 //! given under their label (`Rule=Block SMB`), unless that name is taken.
+
+use std::collections::{HashMap, HashSet};
 
 use crate::ParseError;
 
@@ -142,6 +147,11 @@ fn severity(raw: &str) -> Result<CefSeverity, ParseError> {
     })
 }
 
+/// What separates extension pairs.
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
 fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']')
 }
@@ -160,8 +170,8 @@ fn parse_extension(ext: &str) -> Result<Vec<(String, String)>, ParseError> {
                     .iter()
                     .rposition(|&b| !is_key_byte(b))
                     .map_or(0, |p| p + 1);
-                let after_space = start == 0 || bytes[start - 1] == b' ';
-                if start < i && after_space {
+                let after_blank = start == 0 || is_blank(bytes[start - 1]);
+                if start < i && after_blank {
                     keys.push((start, i));
                 }
                 i += 1;
@@ -184,7 +194,7 @@ fn parse_extension(ext: &str) -> Result<Vec<(String, String)>, ParseError> {
         let end = keys.get(n + 1).map_or(ext.len(), |&(next, _)| next);
         // Key bytes are ASCII and `=` is one byte, so these are char boundaries.
         let key = &ext[start..eq];
-        let value = ext[eq + 1..end].trim_matches(' ');
+        let value = ext[eq + 1..end].trim_matches([' ', '\t']);
         pairs.push((key.to_owned(), unescape_value(value)));
     }
     Ok(pairs)
@@ -215,23 +225,24 @@ fn unescape_value(raw: &str) -> String {
 
 /// Adds `label=value` for every `xLabel=label` whose `x` was sent.
 fn with_labels(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    // Looked up by name, so that a record of many pairs costs linear time.
+    let mut first: HashMap<&str, &str> = HashMap::with_capacity(pairs.len());
+    for (key, value) in &pairs {
+        first.entry(key.as_str()).or_insert(value.as_str());
+    }
+    let mut taken: HashSet<&str> = first.keys().copied().collect();
     let mut labelled = Vec::new();
     for (key, label) in &pairs {
         let Some(base) = key.strip_suffix("Label") else {
             continue;
         };
         let label = label.trim();
-        if base.is_empty() || label.is_empty() {
+        if base.is_empty() || label.is_empty() || taken.contains(label) {
             continue;
         }
-        let taken = |name: &str| {
-            pairs.iter().any(|(k, _)| k == name) || labelled.iter().any(|(k, _)| k == name)
-        };
-        if taken(label) {
-            continue;
-        }
-        if let Some((_, value)) = pairs.iter().find(|(k, _)| k == base) {
-            labelled.push((label.to_owned(), value.clone()));
+        if let Some(value) = first.get(base) {
+            taken.insert(label);
+            labelled.push((label.to_owned(), (*value).to_owned()));
         }
     }
     pairs.append(&mut labelled);
@@ -337,7 +348,61 @@ mod tests {
         assert_eq!(cef.extension.len(), 6);
     }
 
+    #[test]
+    fn pairs_may_be_separated_by_tabs() {
+        let cef = parse(
+            "CEF:0|A|B|1|2|N|3|src=198.51.100.24\texternalId=tab-1\tmsg=many logins \t act=blocked",
+        )
+        .unwrap();
+        assert_eq!(
+            pairs(&cef),
+            [
+                ("src", "198.51.100.24"),
+                ("externalId", "tab-1"),
+                ("msg", "many logins"),
+                ("act", "blocked"),
+            ]
+        );
+        // A tab not before a key stays in the value.
+        let cef = parse("CEF:0|A|B|1|2|N|3|msg=a\tb c\t=d").unwrap();
+        assert_eq!(pairs(&cef), [("msg", "a\tb c\t=d")]);
+        let cef = parse("CEF:0|A|B|1|2|N|3|\tsrc=1.2.3.4\t").unwrap();
+        assert_eq!(pairs(&cef), [("src", "1.2.3.4")]);
+    }
+
+    #[test]
+    fn a_record_of_very_many_labels_is_read_in_linear_time() {
+        // Looking labels up pair by pair would take minutes here.
+        let n = 100_000;
+        let ext: String = (0..n)
+            .map(|i| format!("cs{i}Label=L{i} cs{i}=v{i} "))
+            .collect();
+        let cef = parse(&format!("CEF:0|A|B|1|2|N|3|{ext}")).unwrap();
+        assert_eq!(cef.extension.len(), 3 * n);
+        assert_eq!(cef.get("L99999"), Some("v99999"));
+    }
+
     proptest! {
+        /// Pairs separated by any mix of spaces and tabs read the same.
+        #[test]
+        fn blanks_between_pairs_do_not_matter(
+            values in proptest::collection::vec("[a-z0-9.:/]{1,12}", 1..8),
+            blanks in proptest::collection::vec("[ \t]{1,3}", 8),
+        ) {
+            let mut ext = String::new();
+            for (i, v) in values.iter().enumerate() {
+                ext.push_str(&format!("k{i}={v}"));
+                ext.push_str(&blanks[i]);
+            }
+            let cef = parse(&format!("CEF:0|V|P|1|S|N|5|{ext}")).unwrap();
+            let want: Vec<(String, String)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("k{i}"), v.clone()))
+                .collect();
+            prop_assert_eq!(cef.extension, want);
+        }
+
         #[test]
         fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
             let _ = parse(&s);

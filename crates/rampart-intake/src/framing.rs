@@ -2,20 +2,33 @@
 //!
 //! Senders frame messages in one of two ways, and some switch between them:
 //! octet counting (`<length> SP <length bytes>`) or non-transparent framing,
-//! where a message ends at LF (a trailing CR is dropped) or at NUL. Syslog
-//! messages begin with `<`, so a frame that begins with a digit is
-//! octet-counted and any other frame is a line; the choice is made afresh
-//! for every frame.
+//! where a message ends at LF (a trailing CR is dropped) or at NUL. The
+//! choice is made afresh for every frame: a frame is octet-counted only when
+//! it begins as RFC 6587 writes one, a count of one to ten digits without a
+//! leading zero, a space, and the `<` that begins every syslog message (or
+//! the `CEF:` of a bare CEF record).
+//! Anything else is a line, so a line of garbage that merely begins with a
+//! number (`300 bytes lost`) is one bad frame and never swallows the
+//! messages after it.
 //!
-//! A bad frame costs only itself: after an over-long frame or a malformed
-//! count the decoder skips to where the next frame must begin (past the
-//! counted bytes, or past the next LF) and carries on.
+//! A bad frame costs only itself: after an over-long frame the decoder skips
+//! to where the next frame must begin (past the counted bytes, or past the
+//! next LF) and carries on.
+//!
+//! Work is linear in the bytes pushed, however the stream is cut: a line
+//! that arrives a byte at a time is searched for its end once, not once per
+//! byte.
 
 /// Most digits accepted in an octet count (a count up to 9 999 999 999).
 const MAX_COUNT_DIGITS: usize = 10;
 
-/// Bytes a frame may have beyond its content: a count and its space, or a CR.
-pub const FRAME_OVERHEAD: usize = MAX_COUNT_DIGITS + 1;
+/// How a counted frame's message may begin: a syslog message, or a bare CEF
+/// record (which the syslog parser takes too).
+const MESSAGE_STARTS: [&[u8]; 2] = [b"<", b"CEF:"];
+
+/// Bytes held beyond a frame's content, at most: a count, its space and the
+/// first bytes that tell a counted frame from a line; or a CR.
+pub const FRAME_OVERHEAD: usize = MAX_COUNT_DIGITS + 1 + 3;
 
 /// Why bytes of the stream did not make a frame.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,10 +36,6 @@ pub enum FrameError {
     /// The frame was skipped; the decoder resynchronised after it.
     #[error("frame longer than the limit of {limit} bytes")]
     TooLong { limit: usize },
-    /// The frame began with a digit but not with a valid `<count> SP`; the
-    /// decoder skipped to the next LF.
-    #[error("invalid octet count: {0}")]
-    InvalidOctetCount(String),
     /// The stream ended before the announced number of bytes arrived.
     #[error("stream ended inside a frame: {expected} bytes announced, {received} received")]
     Truncated { expected: usize, received: usize },
@@ -54,6 +63,8 @@ pub struct Framer {
     buf: Vec<u8>,
     /// Where the unread part of `buf` begins.
     pos: usize,
+    /// Bytes after `pos` already searched for a line's end, in vain.
+    scanned: usize,
     state: State,
 }
 
@@ -64,6 +75,7 @@ impl Framer {
             max: max_message,
             buf: Vec::new(),
             pos: 0,
+            scanned: 0,
             state: State::Start,
         }
     }
@@ -71,6 +83,7 @@ impl Framer {
     /// Appends bytes read from the stream.
     pub fn push(&mut self, mut bytes: &[u8]) {
         if self.pos > 0 {
+            // `scanned` counts from `pos`, so it holds across the move.
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
@@ -119,7 +132,7 @@ impl Framer {
             match self.state {
                 State::SkipBytes(n) => {
                     let k = n.min(data.len());
-                    self.pos += k;
+                    self.advance(k);
                     if k < n {
                         self.state = State::SkipBytes(n - k);
                         return None;
@@ -128,24 +141,25 @@ impl Framer {
                 }
                 State::SkipLine => match data.iter().position(|&b| is_terminator(b)) {
                     Some(i) => {
-                        self.pos += i + 1;
+                        self.advance(i + 1);
                         self.state = State::Start;
                     }
                     None => {
-                        self.pos = self.buf.len();
+                        self.advance(data.len());
                         return None;
                     }
                 },
                 State::Start => {
-                    let first = *data.first()?;
-                    let (result, next) = if first.is_ascii_digit() {
-                        self.counted(eof)?
-                    } else {
-                        match self.line(eof)? {
+                    if data.is_empty() {
+                        return None;
+                    }
+                    let (result, next) = match self.octet_count(eof)? {
+                        Some((count, header)) => self.counted(count, header, eof)?,
+                        None => match self.line(eof)? {
                             // An empty line (a keep-alive, or the LF after a counted frame).
                             (Ok(line), _) if line.is_empty() => continue,
                             other => other,
-                        }
+                        },
                     };
                     self.state = next;
                     if self.pos == self.buf.len() {
@@ -158,48 +172,72 @@ impl Framer {
         }
     }
 
-    /// An octet-counted frame at `pos`; `None` when more bytes are needed.
-    fn counted(&mut self, eof: bool) -> Option<(Result<Vec<u8>, FrameError>, State)> {
+    /// Moves past `n` bytes.
+    fn advance(&mut self, n: usize) {
+        self.pos += n;
+        self.scanned = 0;
+    }
+
+    /// Whether the frame at `pos` is octet-counted: `Some(Some((count,
+    /// header length)))` when it begins with `<count> SP <`, `Some(None)`
+    /// when it is a line, `None` when more bytes are needed to tell.
+    fn octet_count(&self, eof: bool) -> Option<Option<(usize, usize)>> {
         let data = &self.buf[self.pos..];
-        let digits = data.iter().take_while(|b| b.is_ascii_digit()).count();
-        let invalid =
-            |why: String| Some((Err(FrameError::InvalidOctetCount(why)), State::SkipLine));
+        if !matches!(data.first(), Some(b'1'..=b'9')) {
+            return Some(None);
+        }
+        let digits = data
+            .iter()
+            .take(MAX_COUNT_DIGITS + 1)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits > MAX_COUNT_DIGITS {
-            return invalid(format!("more than {MAX_COUNT_DIGITS} digits"));
+            return Some(None);
         }
-        let Some(&after) = data.get(digits) else {
-            if eof {
-                self.pos = self.buf.len();
-                return invalid("the stream ended inside the count".to_owned());
-            }
-            return None;
-        };
-        if after != b' ' {
-            return invalid(format!(
-                "the count is followed by byte 0x{after:02x} instead of a space"
-            ));
+        match data.get(digits) {
+            None if !eof => return None,
+            Some(b' ') => {}
+            _ => return Some(None),
         }
-        if data.first() == Some(&b'0') {
-            return invalid("the count must not begin with 0".to_owned());
+        let message = &data[digits + 1..];
+        if !MESSAGE_STARTS
+            .iter()
+            .any(|start| message.starts_with(start))
+        {
+            let may_still = MESSAGE_STARTS
+                .iter()
+                .any(|start| start.starts_with(message));
+            return if may_still && !eof { None } else { Some(None) };
         }
+        // Ten digits fit a 64-bit count; on smaller machines a count that
+        // does not fit is certainly over the limit.
         let count = std::str::from_utf8(&data[..digits])
             .ok()
-            .and_then(|d| d.parse::<usize>().ok());
-        let Some(count) = count else {
-            return invalid("the count is too large".to_owned());
-        };
-        let header = digits + 1;
+            .and_then(|d| d.parse::<usize>().ok())
+            .unwrap_or(usize::MAX);
+        Some(Some((count, digits + 1)))
+    }
+
+    /// The octet-counted frame of `count` bytes after a `header` at `pos`;
+    /// `None` when more bytes are needed.
+    fn counted(
+        &mut self,
+        count: usize,
+        header: usize,
+        eof: bool,
+    ) -> Option<(Result<Vec<u8>, FrameError>, State)> {
         if count > self.max {
-            self.pos += header;
+            self.advance(header);
             return Some((
                 Err(FrameError::TooLong { limit: self.max }),
                 State::SkipBytes(count),
             ));
         }
+        let data = &self.buf[self.pos..];
         let available = data.len() - header;
         if available < count {
             if eof {
-                self.pos = self.buf.len();
+                self.advance(data.len());
                 return Some((
                     Err(FrameError::Truncated {
                         expected: count,
@@ -211,25 +249,34 @@ impl Framer {
             return None;
         }
         let frame = data[header..header + count].to_vec();
-        self.pos += header + count;
+        self.advance(header + count);
         Some((Ok(frame), State::Start))
     }
 
     /// A line at `pos`; `None` when more bytes are needed.
     fn line(&mut self, eof: bool) -> Option<(Result<Vec<u8>, FrameError>, State)> {
         let data = &self.buf[self.pos..];
-        let (line, consumed) = match data.iter().position(|&b| is_terminator(b)) {
+        let from = self.scanned.min(data.len());
+        let end = data[from..]
+            .iter()
+            .position(|&b| is_terminator(b))
+            .map(|i| from + i);
+        let (line, consumed) = match end {
             Some(i) => (&data[..i], i + 1),
             None if data.len() > self.max + 1 => {
                 // Too long already, terminator or not: drop it and what follows up to the LF.
-                self.pos = self.buf.len();
+                let all = data.len();
+                self.advance(all);
                 return Some((
                     Err(FrameError::TooLong { limit: self.max }),
                     State::SkipLine,
                 ));
             }
             None if eof => (data, data.len()),
-            None => return None,
+            None => {
+                self.scanned = data.len();
+                return None;
+            }
         };
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let result = if line.len() > self.max {
@@ -237,13 +284,19 @@ impl Framer {
         } else {
             Ok(line.to_vec())
         };
-        self.pos += consumed;
+        self.advance(consumed);
         Some((result, State::Start))
     }
 
     /// Bytes held and not yet returned as frames.
     pub fn buffered(&self) -> usize {
         self.buf.len() - self.pos
+    }
+
+    /// A frame has begun and not ended: bytes of it are held, or the rest
+    /// of a skipped one is still to come. False between frames.
+    pub fn in_frame(&self) -> bool {
+        self.buffered() > 0 || self.state != State::Start
     }
 }
 
@@ -333,37 +386,96 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_count_resynchronises_at_the_next_lf() {
-        let got = decode_all(100, &[b"12x garbage\n<13>next\n012 <13>zero\n<13>after"]);
-        assert!(
-            matches!(got[0], Err(FrameError::InvalidOctetCount(_))),
-            "{got:?}"
+    fn what_only_looks_like_a_count_is_a_line() {
+        let got = decode_all(
+            100,
+            &[b"<13>one\n300 garbage from a relay\n<13>two\n12x garbage\n012 <13>zero\n<13>three\n42"],
         );
-        assert_eq!(got[1], ok("<13>next"));
-        assert!(
-            matches!(got[2], Err(FrameError::InvalidOctetCount(_))),
-            "{got:?}"
+        assert_eq!(
+            got,
+            [
+                ok("<13>one"),
+                ok("300 garbage from a relay"),
+                ok("<13>two"),
+                ok("12x garbage"),
+                ok("012 <13>zero"),
+                ok("<13>three"),
+                ok("42"),
+            ]
         );
-        assert_eq!(got[3], ok("<13>after"));
-        assert_eq!(got.len(), 4);
-        let long = decode_all(100, &[b"123456789012 x\n<13>y\n"]);
-        assert!(matches!(long[0], Err(FrameError::InvalidOctetCount(_))));
-        assert_eq!(long[1], ok("<13>y"));
+        // Eleven digits are no count either.
+        let long = decode_all(100, &[b"12345678901 <13>x\n<13>y\n"]);
+        assert_eq!(long, [ok("12345678901 <13>x"), ok("<13>y")]);
+        // A count is believed only when a message start follows it.
+        assert_eq!(decode_all(100, &[b"5 <13>x"]), [ok("<13>x")]);
+        assert_eq!(
+            decode_all(100, &[b"11 CEF:0|a|b|c2 CE\n3 C\n"]),
+            [ok("CEF:0|a|b|c"), ok("2 CE"), ok("3 C")]
+        );
+        assert_eq!(
+            decode_all(100, &[b"5 hello\n<13>x\n"]),
+            [ok("5 hello"), ok("<13>x")]
+        );
     }
 
     #[test]
-    fn a_cut_counted_frame_is_reported_at_the_end() {
+    fn a_count_is_told_from_a_line_however_the_stream_is_cut() {
+        let stream = b"300 garbage\n7 <13>abc<13>next\n6 CEF:0|300 CEX\n";
+        for cut in 0..stream.len() {
+            let (a, b) = stream.split_at(cut);
+            assert_eq!(
+                decode_all(100, &[a, b]),
+                [
+                    ok("300 garbage"),
+                    ok("<13>abc"),
+                    ok("<13>next"),
+                    ok("CEF:0|"),
+                    ok("300 CEX")
+                ],
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_arriving_a_byte_at_a_time_is_searched_once() {
+        // A quadratic search would take minutes here.
+        let max = 4 * 1024 * 1024;
+        let mut framer = Framer::new(max);
+        framer.push(b"<13>");
+        for _ in 0..max - 8 {
+            framer.push(b"x");
+            assert!(framer.next_frame().is_none());
+        }
+        framer.push(b"\n");
         assert_eq!(
-            decode_all(100, &[b"10 <13>ab"]),
-            [Err(FrameError::Truncated {
-                expected: 10,
-                received: 6
-            })]
+            framer.next_frame().map(|f| f.map(|f| f.len())),
+            Some(Ok(max - 4))
         );
-        assert!(matches!(
-            decode_all(100, &[b"42"])[..],
-            [Err(FrameError::InvalidOctetCount(_))]
-        ));
+    }
+
+    #[test]
+    fn in_frame_tells_a_begun_frame_from_the_gap_between_frames() {
+        let mut framer = Framer::new(10);
+        assert!(!framer.in_frame());
+        framer.push(b"<13>a\n<13");
+        assert_eq!(framer.next_frame(), Some(ok("<13>a")));
+        assert_eq!(framer.next_frame(), None);
+        assert!(framer.in_frame());
+        framer.push(b">b\n");
+        assert_eq!(framer.next_frame(), Some(ok("<13>b")));
+        assert_eq!(framer.next_frame(), None);
+        assert!(!framer.in_frame());
+        // Skipping the rest of an over-long frame is being inside it.
+        framer.push(b"<13>0123456789");
+        assert_eq!(
+            framer.next_frame(),
+            Some(Err(FrameError::TooLong { limit: 10 }))
+        );
+        assert!(framer.in_frame());
+        framer.push(b"more\n");
+        assert_eq!(framer.next_frame(), None);
+        assert!(!framer.in_frame());
     }
 
     #[test]
@@ -392,6 +504,37 @@ mod tests {
         })
     }
 
+    /// A line that is not a message: often digits and a space first, never
+    /// `<`, never a count followed by a message start; no LF or NUL, no
+    /// trailing CR.
+    fn garbage_line() -> impl Strategy<Value = Vec<u8>> {
+        (
+            "[0-9]{0,12}",
+            proptest::collection::vec(
+                any::<u8>().prop_filter("terminator", |b| !is_terminator(*b)),
+                1..40,
+            ),
+        )
+            .prop_map(|(digits, rest)| {
+                let mut line = digits.into_bytes();
+                if !line.is_empty() {
+                    line.push(b' ');
+                }
+                line.extend(rest);
+                while line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                line
+            })
+            .prop_filter("a message start", |line| {
+                let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+                let after = &line[digits..];
+                !line.is_empty()
+                    && line[0] != b'<'
+                    && !(digits > 0 && (after.starts_with(b" <") || after.starts_with(b" CEF:")))
+            })
+    }
+
     proptest! {
         #[test]
         fn framing_round_trips(
@@ -418,6 +561,45 @@ mod tests {
             }
             chunks.push(&stream[last..]);
             let want: Vec<_> = frames.iter().map(|(f, _, _)| Ok(f.clone())).collect();
+            prop_assert_eq!(decode_all(200, &chunks), want);
+        }
+
+        /// Garbage lines between messages (whatever they begin with, short
+        /// of a count followed by a message start) cost only themselves.
+        #[test]
+        fn garbage_lines_never_swallow_their_neighbours(
+            items in proptest::collection::vec(
+                (frame(), any::<bool>(), proptest::option::of(garbage_line())),
+                0..10,
+            ),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let mut stream = Vec::new();
+            let mut want = Vec::new();
+            for (f, counted, garbage) in &items {
+                if let Some(g) = garbage {
+                    stream.extend(g);
+                    stream.push(b'\n');
+                    want.push(Ok(g.clone()));
+                }
+                if *counted {
+                    stream.extend(format!("{} ", f.len()).as_bytes());
+                    stream.extend(f);
+                } else {
+                    stream.extend(f);
+                    stream.push(b'\n');
+                }
+                want.push(Ok(f.clone()));
+            }
+            let mut points: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
+            points.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut last = 0;
+            for p in points {
+                chunks.push(&stream[last..p]);
+                last = p;
+            }
+            chunks.push(&stream[last..]);
             prop_assert_eq!(decode_all(200, &chunks), want);
         }
 

@@ -5,7 +5,7 @@
 //! an alert is evidence, and a guessed character set would alter it; the raw
 //! bytes stay available to whoever reads the dead letter), control
 //! characters other than tab, and anything that does not begin with a
-//! `<PRI>` header with a priority from 0 to 191.
+//! `<PRI>` header with a priority from 0 to 191, except a bare CEF record.
 //!
 //! What is tolerated: trailing CR, LF and NUL (datagram senders add them), a
 //! byte-order mark before the text, and a header that is not recognisable
@@ -15,7 +15,9 @@
 //!
 //! A CEF record straight after an RFC 3164 header (`<134>Nov 30 07:59:58
 //! fw01 CEF:0|...`) is kept whole as the message; read naively, its `CEF`
-//! looks like a tag or a host name.
+//! looks like a tag or a host name. A CEF record alone, without any syslog
+//! header (`CEF:0|...`, as many SIEM forwarders and file shippers send it),
+//! is a message with no header fields.
 //!
 //! Times: RFC 3164 timestamps carry neither a year nor a zone. The year is
 //! the receive time's year, or the year before when that would put the
@@ -70,6 +72,20 @@ pub fn parse(bytes: &[u8], received_at: Timestamp) -> Result<SyslogMessage, Pars
         return Err(ParseError::ControlCharacter {
             code: u32::from(c),
             offset,
+        });
+    }
+    let body = clean_text(text);
+    if is_cef_record(&body) {
+        return Ok(SyslogMessage {
+            facility: None,
+            severity: None,
+            timestamp: None,
+            hostname: None,
+            app_name: None,
+            proc_id: None,
+            msg_id: None,
+            structured_data: vec![],
+            message: body,
         });
     }
     let (pri, after_pri) = priority(text)?;
@@ -135,9 +151,14 @@ pub fn parse(bytes: &[u8], received_at: Timestamp) -> Result<SyslogMessage, Pars
 fn cef_start(text: &str) -> Option<usize> {
     text.match_indices("CEF:").map(|(i, _)| i).find(|&i| {
         let before = text[..i].chars().next_back();
-        let after = text.as_bytes().get(i + 4..i + 6);
-        matches!(before, Some(' ' | '>')) && matches!(after, Some([d, b'|']) if d.is_ascii_digit())
+        matches!(before, Some(' ' | '>')) && is_cef_record(&text[i..])
     })
+}
+
+/// The text begins a CEF record: `CEF:` + digit + `|`.
+fn is_cef_record(text: &str) -> bool {
+    text.starts_with("CEF:")
+        && matches!(text.as_bytes().get(4..6), Some([d, b'|']) if d.is_ascii_digit())
 }
 
 /// The numeric priority and the text after it.
@@ -351,6 +372,64 @@ mod tests {
             (m.app_name.as_deref(), m.message.as_str()),
             (Some("fwd"), cef)
         );
+    }
+
+    #[test]
+    fn a_bare_cef_record_is_a_message_without_header() {
+        let cef = "CEF:0|Acme|Sentinel|2.1|100|Port scan|7|src=198.51.100.23\texternalId=x-1";
+        for raw in [
+            cef.to_owned(),
+            format!("{cef}\r\n"),
+            format!("\u{feff}{cef}"),
+            format!("  {cef}"),
+        ] {
+            let m = parse(raw.as_bytes(), received()).unwrap();
+            assert_eq!(m.message, cef, "{raw:?}");
+            assert_eq!(
+                (m.facility, m.severity, m.timestamp, m.hostname, m.app_name),
+                (None, None, None, None, None)
+            );
+        }
+        // Only a record: `CEF:` alone, or another word, is still not syslog.
+        for raw in ["CEF: hello", "CEF:x|a", "cef:0|a|b", "LEEF:1.0|a|b"] {
+            assert!(
+                matches!(
+                    parse(raw.as_bytes(), received()),
+                    Err(ParseError::NotSyslog(_))
+                ),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn rfc5424_with_structured_data_and_no_text() {
+        for raw in [
+            r#"<165>1 2026-11-30T07:59:58Z fw01 ids 42 ALERT [sig@32473 id="2019284" src="203.0.113.9"]"#,
+            r#"<165>1 2026-11-30T07:59:58Z fw01 ids 42 ALERT [sig@32473 id="2019284" src="203.0.113.9"] "#,
+        ] {
+            let m = parse(raw.as_bytes(), received()).unwrap();
+            assert_eq!(m.msg_id.as_deref(), Some("ALERT"), "{raw}");
+            assert_eq!(m.message, "", "{raw}");
+            assert_eq!(
+                m.structured_data,
+                [
+                    ("sig@32473.id".to_owned(), "2019284".to_owned()),
+                    ("sig@32473.src".to_owned(), "203.0.113.9".to_owned()),
+                ],
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn tabs_in_the_text_are_kept() {
+        let m = parse(
+            b"<134>Nov 30 07:59:58 fw01 CEF:0|V|P|1|S|N|5|a=1\tb=2",
+            received(),
+        )
+        .unwrap();
+        assert_eq!(m.message, "CEF:0|V|P|1|S|N|5|a=1\tb=2");
     }
 
     proptest! {

@@ -65,6 +65,14 @@ pub struct Config {
     pub syslog_max_message: usize,
     /// Syslog messages per second one source address may send.
     pub syslog_rate_per_source: u32,
+    /// Most syslog TCP connections served at once.
+    pub syslog_tcp_max_connections: usize,
+    /// Most syslog TCP connections served at once from one source address.
+    pub syslog_tcp_connections_per_source: usize,
+    /// Seconds a syslog TCP connection may stay silent before it is closed.
+    pub syslog_tcp_idle_seconds: u64,
+    /// Seconds of waiting a begun syslog TCP message may take to arrive whole.
+    pub syslog_tcp_frame_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,12 +110,16 @@ impl Default for Config {
             syslog_tcp: None,
             syslog_max_message: 64 * 1024,
             syslog_rate_per_source: 20_000,
+            syslog_tcp_max_connections: 256,
+            syslog_tcp_connections_per_source: 32,
+            syslog_tcp_idle_seconds: 60,
+            syslog_tcp_frame_seconds: 30,
         }
     }
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 25] = [
+const ENV_KEYS: [&str; 29] = [
     "listen",
     "data_dir",
     "database_url",
@@ -133,6 +145,10 @@ const ENV_KEYS: [&str; 25] = [
     "syslog_tcp",
     "syslog_max_message",
     "syslog_rate_per_source",
+    "syslog_tcp_max_connections",
+    "syslog_tcp_connections_per_source",
+    "syslog_tcp_idle_seconds",
+    "syslog_tcp_frame_seconds",
 ];
 
 /// Settings given on the command line; `None` leaves the lower layers in force.
@@ -224,6 +240,20 @@ impl Config {
         if config.syslog_rate_per_source == 0 {
             return Err("configuration: syslog_rate_per_source must be at least 1".into());
         }
+        if !(1..=65_536).contains(&config.syslog_tcp_max_connections) {
+            return Err("configuration: syslog_tcp_max_connections must be 1 to 65536".into());
+        }
+        if !(1..=config.syslog_tcp_max_connections)
+            .contains(&config.syslog_tcp_connections_per_source)
+        {
+            return Err("configuration: syslog_tcp_connections_per_source must be 1 to syslog_tcp_max_connections".into());
+        }
+        if !(1..=24 * 60 * 60).contains(&config.syslog_tcp_idle_seconds) {
+            return Err("configuration: syslog_tcp_idle_seconds must be 1 to 86400".into());
+        }
+        if !(1..=60 * 60).contains(&config.syslog_tcp_frame_seconds) {
+            return Err("configuration: syslog_tcp_frame_seconds must be 1 to 3600".into());
+        }
         if let Some(url) = &config.database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
         {
@@ -253,6 +283,41 @@ mod tests {
         std::fs::write(&file, "listn = \"127.0.0.1:1\"\n").unwrap();
         let err = Config::load(Some(&file), &Overrides::default()).unwrap_err();
         assert!(err.contains("listn"), "{err}");
+    }
+
+    #[test]
+    fn syslog_tcp_limits_are_checked_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.toml");
+        for (toml, key) in [
+            ("syslog_tcp_idle_seconds = 0", "syslog_tcp_idle_seconds"),
+            ("syslog_tcp_frame_seconds = 0", "syslog_tcp_frame_seconds"),
+            (
+                "syslog_tcp_max_connections = 0",
+                "syslog_tcp_max_connections",
+            ),
+            (
+                "syslog_tcp_max_connections = 8\nsyslog_tcp_connections_per_source = 9",
+                "syslog_tcp_connections_per_source",
+            ),
+        ] {
+            std::fs::write(&file, toml).unwrap();
+            let err = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+            assert!(err.contains(key), "{toml}: {err}");
+        }
+        std::fs::write(
+            &file,
+            "syslog_tcp_idle_seconds = 5\nsyslog_tcp_connections_per_source = 4",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(
+            (
+                config.syslog_tcp_idle_seconds,
+                config.syslog_tcp_connections_per_source
+            ),
+            (5, 4)
+        );
     }
 
     #[test]

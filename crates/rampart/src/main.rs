@@ -611,7 +611,10 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         tcp: config.syslog_tcp,
         max_message: config.syslog_max_message,
         rate_per_source: config.syslog_rate_per_source,
-        ..SyslogSettings::default()
+        max_connections: config.syslog_tcp_max_connections,
+        max_connections_per_source: config.syslog_tcp_connections_per_source,
+        idle_timeout: std::time::Duration::from_secs(config.syslog_tcp_idle_seconds),
+        frame_timeout: std::time::Duration::from_secs(config.syslog_tcp_frame_seconds),
     };
     rampart_http::syslog::start(service.clone(), syslog)
         .await

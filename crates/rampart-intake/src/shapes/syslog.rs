@@ -39,12 +39,18 @@ pub fn from_syslog(msg: &SyslogMessage, received_at: Timestamp) -> Result<EventR
         }
         return Ok(report);
     }
-    let Some(title) = headline(&msg.message, TITLE_CHARS) else {
+    // An RFC 5424 message may say everything in its structured data.
+    let said = if msg.message.trim().is_empty() && !msg.structured_data.is_empty() {
+        structured_summary(msg)
+    } else {
+        msg.message.clone()
+    };
+    let Some(title) = headline(&said, TITLE_CHARS) else {
         return Err(ParseError::Unusable(
-            "the syslog message has no text".to_owned(),
+            "the syslog message has neither text nor structured data".to_owned(),
         ));
     };
-    let description = text(&msg.message).unwrap_or_else(|| title.clone());
+    let description = text(&said).unwrap_or_else(|| title.clone());
     let name = msg
         .app_name
         .as_deref()
@@ -72,8 +78,24 @@ pub fn from_syslog(msg: &SyslogMessage, received_at: Timestamp) -> Result<EventR
     }
     for (key, value) in &msg.structured_data {
         draft.attribute(key, value);
+        draft.observe_ips_in(value);
     }
     Ok(draft.into_report(title, description, sensor(name, None)))
+}
+
+/// The message ID and the structured data as `id.param=value` words, for a
+/// message without text.
+fn structured_summary(msg: &SyslogMessage) -> String {
+    let pairs = msg
+        .structured_data
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"));
+    msg.msg_id
+        .iter()
+        .cloned()
+        .chain(pairs)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A CEF record as a sensor report; `received_at` supplies missing years.
@@ -322,6 +344,63 @@ mod tests {
             from_raw("<14>1 - host app - - -"),
             Err(ParseError::Unusable(_))
         ));
+        assert!(matches!(
+            from_raw("<14>1 - host app - ID1 -"),
+            Err(ParseError::Unusable(_))
+        ));
+    }
+
+    #[test]
+    fn structured_data_without_text_says_what_happened() {
+        let report = from_raw(
+            r#"<165>1 2026-11-30T07:59:58Z fw01 ids 42 ALERT [sig@32473 id="2019284" src="203.0.113.9"][meta sequenceId="7"]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            report.title.as_str(),
+            "ALERT sig@32473.id=2019284 sig@32473.src=203.0.113.9 meta.sequenceId=7"
+        );
+        assert_eq!(report.description.as_str(), report.title.as_str());
+        assert_eq!(
+            report
+                .source
+                .as_ref()
+                .unwrap()
+                .name
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "ids"
+        );
+        assert_eq!(report.severity, Some(AlertSeverity::Low));
+        assert_eq!(report.occurred_at, at("2026-11-30T07:59:58Z"));
+        assert_eq!(report.attributes["sig@32473.id"], "2019284");
+        assert_eq!(observables(&report), ["host:fw01", "ip:203.0.113.9"]);
+        report.validate(received()).unwrap();
+        // Without a message ID, the data alone.
+        let report = from_raw(r#"<165>1 - fw01 ids - - [sig@32473 id="1"]"#).unwrap();
+        assert_eq!(report.title.as_str(), "sig@32473.id=1");
+    }
+
+    #[test]
+    fn a_bare_cef_record_and_tabs_keep_the_reference() {
+        for raw in [
+            "CEF:0|Acme|Sentinel|2.1|100|Port scan|7|src=198.51.100.23 externalId=ev-1",
+            "CEF:0|Acme|Sentinel|2.1|100|Port scan|7|src=198.51.100.23\texternalId=ev-1",
+            "<134>Nov 30 07:59:58 ids1 CEF:0|Acme|Sentinel|2.1|100|Port scan|7|src=198.51.100.23\texternalId=ev-1",
+        ] {
+            let report = from_raw(raw).unwrap();
+            let source = report.source.as_ref().unwrap();
+            assert_eq!(
+                source.name.as_ref().unwrap().as_str(),
+                "Acme Sentinel",
+                "{raw}"
+            );
+            assert_eq!(source.reference.as_ref().unwrap().as_str(), "ev-1", "{raw}");
+            assert_eq!(report.attributes["src"], "198.51.100.23", "{raw}");
+            assert_eq!(observables(&report), ["ip:198.51.100.23"], "{raw}");
+            report.validate(received()).unwrap();
+        }
     }
 
     #[test]

@@ -26,5 +26,6 @@ mod nodes;
 mod openapi;
 mod sessions;
 mod shutdown;
+mod syslog;
 mod upgrade;
 mod web;
