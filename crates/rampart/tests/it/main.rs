@@ -16,6 +16,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod evidence;
+mod evidence_insider;
 mod evidence_web;
 mod intake;
 mod jobs;
