@@ -10,6 +10,7 @@ pub mod extract;
 pub mod intake;
 pub mod jobs;
 pub mod people;
+pub mod readiness;
 pub mod service;
 pub mod syslog;
 pub mod web;
