@@ -15,6 +15,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod cli;
+mod disk;
 mod evidence;
 mod evidence_insider;
 mod evidence_web;
