@@ -2,6 +2,12 @@
 //! its SHA-256 under `<root>/<aa>/<bb>/<hash>`, written once, read-only
 //! afterwards. Content arrives and leaves in chunks; nothing holds a whole
 //! file in memory.
+//!
+//! Content being received is written to `<root>/incoming/` first. Each such
+//! file is locked (an advisory lock on the open file) for as long as its
+//! upload runs, and removed on every way an upload can fail; a file there
+//! that nobody holds locked was left by a process that died mid-upload, and
+//! is removed when the store is next opened.
 
 use std::path::{Path, PathBuf};
 
@@ -54,11 +60,50 @@ fn check_hash(sha256: &str) -> Result<(), BlobError> {
     }
 }
 
+/// Removes the files in `incoming` that no upload holds; returns their names.
+/// A file an upload holds (locked), or one whose lock cannot be tested, stays.
+fn sweep(incoming: &Path) -> Result<Vec<String>, BlobError> {
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(incoming)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else {
+            continue;
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                std::fs::remove_file(&path)?;
+                removed.push(entry.file_name().to_string_lossy().into_owned());
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => {
+                tracing::warn!(file = %path.display(), error = %e,
+                    "cannot tell whether an upload still holds this file; it is kept");
+            }
+        }
+    }
+    Ok(removed)
+}
+
 impl BlobStore {
-    /// Opens (and creates) the store at `root`.
+    /// Opens (and creates) the store at `root`, removing what uploads cut
+    /// off by a dead process left in `incoming/`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
-        std::fs::create_dir_all(root.join("incoming"))?;
+        let incoming = root.join("incoming");
+        std::fs::create_dir_all(&incoming)?;
+        let removed = sweep(&incoming)?;
+        if !removed.is_empty() {
+            tracing::warn!(
+                folder = %incoming.display(),
+                files = %removed.join(", "),
+                count = removed.len(),
+                "removed partial uploads left by an earlier run"
+            );
+        }
         Ok(Self {
             root,
             gate: tokio::sync::Mutex::new(()),
@@ -67,6 +112,15 @@ impl BlobStore {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Whether the store can take content now: enough free space, and a
+    /// small file can be written. Runs on a blocking thread.
+    pub async fn writable(&self) -> Result<(), crate::space::SpaceProblem> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || crate::space::check(&root))
+            .await
+            .map_err(|e| crate::space::SpaceProblem::Unwritable(std::io::Error::other(e)))?
     }
 
     /// Where content with this hash lives.
@@ -85,15 +139,29 @@ impl BlobStore {
         let mut name = [0u8; 16];
         rand::rng().fill_bytes(&mut name);
         let tmp = self.root.join("incoming").join(hex::encode(name));
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .await?;
+        let path = tmp.clone();
+        let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            // Held until the file is closed: a sweep leaves it alone.
+            if let Err(e) = file.try_lock() {
+                let _ = std::fs::remove_file(&path);
+                return Err(std::io::Error::other(e));
+            }
+            Ok(file)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
         Ok(Incoming {
             store: self,
-            file: Some(BufWriter::with_capacity(CHUNK, file)),
+            file: Some(BufWriter::with_capacity(
+                CHUNK,
+                tokio::fs::File::from_std(file),
+            )),
             tmp,
+            placed: false,
             hasher: Sha256::new(),
             size: 0,
             limit,
@@ -149,12 +217,15 @@ impl BlobStore {
     }
 }
 
-/// Content being received. Dropped before [`Incoming::finish`], it leaves nothing behind.
+/// Content being received. Dropped before [`Incoming::finish`], or when
+/// `finish` fails, it leaves nothing behind.
 #[derive(Debug)]
 pub struct Incoming<'a> {
     store: &'a BlobStore,
     file: Option<BufWriter<tokio::fs::File>>,
     tmp: PathBuf,
+    /// The temporary file was renamed into place (or removed as a duplicate).
+    placed: bool,
     hasher: Sha256,
     size: u64,
     limit: u64,
@@ -180,17 +251,21 @@ impl Incoming<'_> {
     }
 
     /// Makes the content durable and files it under its hash; content stored
-    /// already is kept once.
+    /// already is kept once. On failure (a full disk, say) nothing is left
+    /// behind: neither the temporary file nor a half-placed one.
     pub async fn finish(mut self) -> Result<StoredBlob, BlobError> {
-        if let Some(mut file) = self.file.take() {
-            file.flush().await?;
-            file.get_mut().sync_all().await?;
-        }
+        // Keeps the file open, and so locked, until it is in place.
+        let mut file = self.file.take().ok_or_else(|| {
+            BlobError::Io(std::io::Error::other("the upload was finished already"))
+        })?;
+        file.flush().await?;
+        file.get_mut().sync_all().await?;
         let sha256 = hex::encode(self.hasher.clone().finalize());
         let path = self.store.path_of(&sha256)?;
         let _gate = self.store.gate.lock().await;
         if tokio::fs::try_exists(&path).await? {
             tokio::fs::remove_file(&self.tmp).await?;
+            self.placed = true;
             return Ok(StoredBlob {
                 sha256,
                 size: self.size,
@@ -201,8 +276,15 @@ impl Incoming<'_> {
         tokio::fs::create_dir_all(&dir).await?;
         read_only(&self.tmp).await?;
         tokio::fs::rename(&self.tmp, &path).await?;
-        // The rename is durable once the directory is.
-        tokio::fs::File::open(&dir).await?.sync_all().await?;
+        self.placed = true;
+        // The rename is durable once the directory is. If that fails, the
+        // upload fails, and the file it placed (under the gate, so no other
+        // upload can have placed it meanwhile) goes again.
+        if let Err(e) = sync_dir(&dir).await {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(e.into());
+        }
+        drop(file);
         Ok(StoredBlob {
             sha256,
             size: self.size,
@@ -211,9 +293,13 @@ impl Incoming<'_> {
     }
 }
 
+async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    tokio::fs::File::open(dir).await?.sync_all().await
+}
+
 impl Drop for Incoming<'_> {
     fn drop(&mut self) {
-        if self.file.is_some() {
+        if !self.placed {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
@@ -304,6 +390,55 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(incoming, 0);
+    }
+
+    fn incoming(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir.join("incoming"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn content_that_cannot_be_placed_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let data = b"cannot be placed";
+        let sha256 = hex::encode(Sha256::digest(data));
+        // A file where the content's folder should go: placing it fails
+        // after the temporary file was written and synced.
+        std::fs::write(dir.path().join(&sha256[0..2]), b"in the way").unwrap();
+        let mut incoming = store.receive(1 << 20).await.unwrap();
+        incoming.write(data).await.unwrap();
+        assert_eq!(self::incoming(dir.path()).len(), 1);
+        assert!(matches!(incoming.finish().await, Err(BlobError::Io(_))));
+        assert_eq!(self::incoming(dir.path()), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn opening_removes_what_dead_uploads_left_and_spares_live_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let mut live = store.receive(1 << 20).await.unwrap();
+        live.write(b"still arriving").await.unwrap();
+        let left = dir.path().join("incoming").join("0123456789abcdef");
+        std::fs::write(&left, b"half an upload of a process that died").unwrap();
+        assert_eq!(incoming(dir.path()).len(), 2);
+
+        // Another process (a command-line tool, a second node) opens the store.
+        let again = BlobStore::open(dir.path()).unwrap();
+        assert!(!left.exists(), "the dead upload's file is gone");
+        assert_eq!(
+            incoming(dir.path()).len(),
+            1,
+            "the live upload's file stays"
+        );
+        let stored = live.finish().await.unwrap();
+        assert_eq!(
+            again.rehash(&stored.sha256).await.unwrap(),
+            (stored.sha256.clone(), 14)
+        );
+        assert!(incoming(dir.path()).is_empty());
     }
 
     #[tokio::test]

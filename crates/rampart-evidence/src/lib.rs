@@ -4,9 +4,12 @@
 //!   hashed while streaming.
 //! - [`bundle`]: an incident's evidence as one signed archive, and its
 //!   offline verification.
+//! - [`space`]: whether a directory can take writes now (free space and a
+//!   probe write), for readiness.
 
 pub mod blob;
 pub mod bundle;
+pub mod space;
 
 pub use blob::{BlobError, BlobStore, Incoming, Reading, StoredBlob};
 pub use bundle::{BundleCheck, BundleError, BundleFile, Manifest, ManifestItem};

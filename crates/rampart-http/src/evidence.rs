@@ -25,6 +25,8 @@ use serde_json::json;
 use crate::Service;
 use crate::service::{draft, not_found};
 
+mod collected;
+
 /// Default largest evidence content: 4 GiB.
 pub const DEFAULT_EVIDENCE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
@@ -590,6 +592,11 @@ impl Service {
         actor.require(Action::VerifyEvidence)?;
         let item = self.visible_item(actor, number).await?;
         item.readable()?;
+        if let Some(repointed) = self.repointed(number, &item, None).await? {
+            return self
+                .record_repointed(actor, number, "verification", &repointed)
+                .await;
+        }
         let found = self.vault()?.blobs.rehash(&item.content.sha256).await;
         let verified = ("evidence.verified", json!({}));
         self.record_check(actor, number, "verification", found, verified)
@@ -606,6 +613,11 @@ impl Service {
         actor.require(Action::HandleEvidence)?;
         let item = self.visible_item(actor, number).await?;
         item.readable()?;
+        if let Some(repointed) = self.repointed(number, &item, None).await? {
+            self.record_repointed(actor, number, "download", &repointed)
+                .await?;
+            return Err(Self::repointed_refusal(number, "download", &repointed));
+        }
         let blobs = &self.vault()?.blobs;
         let found = blobs.rehash(&item.content.sha256).await;
         let payload = json!({ "sha256": item.content.sha256, "size": item.content.size });
@@ -815,7 +827,15 @@ impl Service {
             .into_iter()
             .filter(|i| i.disposed.is_none())
             .collect();
-        // Every content is checked before any export is recorded.
+        // Every record is checked against its journal entry, and every
+        // content re-hashed, before any export is recorded.
+        for item in &items {
+            if let Some(repointed) = self.repointed(item.number, item, Some(incident)).await? {
+                self.record_repointed(actor, item.number, "export", &repointed)
+                    .await?;
+                return Err(Self::repointed_refusal(item.number, "export", &repointed));
+            }
+        }
         let mut found = Vec::with_capacity(items.len());
         for item in &items {
             let f = vault.blobs.rehash(&item.content.sha256).await;

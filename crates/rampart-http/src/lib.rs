@@ -11,6 +11,7 @@ pub mod intake;
 pub mod jobs;
 pub mod limits;
 pub mod people;
+pub mod readiness;
 pub mod server;
 pub mod service;
 pub mod syslog;

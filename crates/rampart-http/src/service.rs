@@ -55,6 +55,8 @@ pub struct Service {
     /// Set when the server stops: live streams end, so a graceful shutdown
     /// does not wait for pages that would stay connected for ever.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Where readiness looks for room, and commits refused for lack of it.
+    pub(crate) readiness: Arc<crate::readiness::Readiness>,
 }
 
 /// How long a verified API token is trusted without asking the store again.
@@ -235,6 +237,7 @@ impl Service {
             node: node_name().into(),
             job_runner: Arc::default(),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
+            readiness: Arc::default(),
         }
     }
 
@@ -255,7 +258,9 @@ impl Service {
 
     /// Runs a unit of work and announces what it changed.
     pub(crate) async fn run(&self, unit: UnitOfWork) -> Result<Committed, StoreError> {
-        let committed = self.store.execute(unit).await?;
+        let committed = self.store.execute(unit).await;
+        self.readiness.note(&committed);
+        let committed = committed?;
         if let Some(last) = committed.journal.last() {
             self.checkpoint_when_due(last.seq);
         }

@@ -1872,6 +1872,11 @@ macro_rules! embedded_migrator {
                     include_str!("../migrations/0006_journal_notify.sql"),
                 ),
                 step(7, "jobs", include_str!("../migrations/0007_jobs.sql")),
+                step(
+                    8,
+                    "evidence content fixed",
+                    include_str!("../migrations/0008_evidence_content_fixed.sql"),
+                ),
             ])
         }
     };

@@ -285,9 +285,14 @@ async fn open_service(
         max_batch: config.batch_max_events,
         max_batch_bytes: config.batch_max_bytes,
     };
-    Ok(Service::with_settings(store, clock, settings)
+    let service = Service::with_settings(store, clock, settings)
         .with_vault(vault)
-        .with_intake(intake))
+        .with_intake(intake);
+    Ok(match config.database_url {
+        // Readiness checks that the embedded database's directory has room.
+        None => service.with_database_dir(&config.data_dir),
+        Some(_) => service,
+    })
 }
 
 /// The user a command acts as, with their roles.

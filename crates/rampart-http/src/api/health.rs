@@ -2,10 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::error::{ApiError, Problem};
+use crate::error::Problem;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -19,18 +21,34 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The process is up and its database answers and takes changes (not a
-/// read-only standby).
+/// The process is up and can take changes: its database answers and takes
+/// writes (not a read-only standby), and neither the database nor the
+/// evidence store is out of space. Otherwise `503`, with the reason as the
+/// problem document's `detail`.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
-pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let store = state.service.store();
-    store.journal_head().await?;
-    if store.read_only().await? {
-        tracing::warn!(
-            "not ready: the database takes reads only (a standby?), so this node cannot take changes"
-        );
-        return Err(ApiError::Unavailable);
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.service.readiness().await {
+        Ok(()) => Json(Health { status: "ready" }).into_response(),
+        Err(reason) => not_ready(reason),
     }
-    Ok(Json(Health { status: "ready" }))
+}
+
+/// `503` with a problem document whose `detail` says why.
+fn not_ready(reason: String) -> Response {
+    let problem = Problem {
+        kind: "urn:rampart:problem:not-ready".into(),
+        title: "Not ready".into(),
+        status: StatusCode::SERVICE_UNAVAILABLE.as_u16(),
+        detail: reason,
+        errors: vec![],
+        current: None,
+        allowed: None,
+    };
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(problem)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
 }

@@ -153,6 +153,9 @@ pub enum WebError {
     /// Not possible in the record's present state (e.g. evidence whose
     /// content no longer matches its hash).
     Conflict(String),
+    /// The database or the evidence store could not be reached or written
+    /// (a full disk, say); nothing was changed.
+    Unavailable,
     Internal,
 }
 
@@ -172,6 +175,10 @@ impl From<StoreError> for WebError {
             ),
             StoreError::Domain(DomainError::Conflict(detail)) => Self::Conflict(detail),
             StoreError::Domain(other) => Self::BadRequest(other.to_string()),
+            other @ (StoreError::Database(_) | StoreError::Closed) => {
+                tracing::error!(error = %other, "web request failed: storage unavailable");
+                Self::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "web request failed");
                 Self::Internal
@@ -211,7 +218,8 @@ impl From<ApiError> for WebError {
             ApiError::Conflict(d) | ApiError::IllegalTransition { detail: d, .. } => {
                 Self::Conflict(d)
             }
-            ApiError::Unavailable | ApiError::Internal => Self::Internal,
+            ApiError::Unavailable => Self::Unavailable,
+            ApiError::Internal => Self::Internal,
         }
     }
 }
@@ -243,6 +251,11 @@ impl IntoResponse for WebError {
                     .join("; "),
             ),
             WebError::Conflict(d) => (StatusCode::CONFLICT, "Not possible now", d),
+            WebError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Storage unavailable",
+                "Rampart could not save or read this because its storage cannot be reached or written just now (the disk may be full). Nothing was changed; try again later, and tell an administrator if it keeps happening.".to_owned(),
+            ),
             WebError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",

@@ -78,7 +78,7 @@ pub(crate) async fn upload(
     item
 }
 
-async fn download(app: &TestApp, token: &str, evd: &str) -> reqwest::Response {
+pub(crate) async fn download(app: &TestApp, token: &str, evd: &str) -> reqwest::Response {
     app.client
         .get(format!("http://{}/api/v1/evidence/{evd}/content", app.addr))
         .bearer_auth(token)
@@ -88,7 +88,7 @@ async fn download(app: &TestApp, token: &str, evd: &str) -> reqwest::Response {
 }
 
 /// The custody history of an item: (action, actor) in order, sequence numbers rising.
-async fn custody(app: &TestApp, token: &str, evd: &str) -> Vec<(String, String)> {
+pub(crate) async fn custody(app: &TestApp, token: &str, evd: &str) -> Vec<(String, String)> {
     let (status, view) = app.get(&format!("/api/v1/evidence/{evd}"), token).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     let entries = view["custody"].as_array().unwrap();

@@ -105,12 +105,17 @@ pub(crate) struct WebClient {
 
 impl WebClient {
     pub(crate) fn new(app: &TestApp) -> Self {
+        Self::at(format!("http://{}", app.addr))
+    }
+
+    /// A browser for the server at `base` (`http://host:port`).
+    pub(crate) fn at(base: String) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            base: format!("http://{}", app.addr),
+            base,
             jar: Mutex::new(BTreeMap::new()),
         }
     }

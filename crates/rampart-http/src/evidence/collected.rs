@@ -1,0 +1,177 @@
+//! Checks an evidence record against the `evidence.collected` entry that
+//! created it. The journal entry is hash-chained and signed; the record is a
+//! row that someone with SQL access could point at another item's content
+//! (or move to another incident, or swap with another row). Before content
+//! is downloaded, verified or exported, the record must still say what its
+//! entry recorded; otherwise the request is refused and the integrity alarm
+//! is written, as for content that changed on disk.
+
+use rampart_domain::{Actor, DomainError, EvidenceItem, EvidenceNumber, IncidentNumber};
+use rampart_store::{Entity, EntityRef, JournalQuery, StoreError, UnitOfWork, Write};
+use serde_json::json;
+
+use crate::Service;
+use crate::service::draft;
+
+/// How a record differs from its `evidence.collected` entry.
+#[derive(Debug, Clone)]
+pub(super) struct Repointed {
+    /// The content as collected: SHA-256 (empty when there is no entry) and size.
+    sha256: String,
+    size: Option<u64>,
+    problem: String,
+}
+
+impl Service {
+    /// Compares the record read as `number` with its `evidence.collected`
+    /// entry (one indexed lookup: the first journal entry about an item is
+    /// that entry), and, for a bundle, with the incident it is exported
+    /// for. `None` when they agree.
+    pub(super) async fn repointed(
+        &self,
+        number: EvidenceNumber,
+        item: &EvidenceItem,
+        incident: Option<IncidentNumber>,
+    ) -> Result<Option<Repointed>, StoreError> {
+        let first = self
+            .store
+            .journal(&JournalQuery {
+                after: 0,
+                limit: 1,
+                entity: Some(number.to_string()),
+            })
+            .await?;
+        let Some(entry) = first
+            .into_iter()
+            .next()
+            .filter(|e| e.action == "evidence.collected")
+        else {
+            return Ok(Some(Repointed {
+                sha256: String::new(),
+                size: None,
+                problem: format!("the journal holds no evidence.collected entry about {number}"),
+            }));
+        };
+        let payload: serde_json::Value = serde_json::from_str(&entry.payload)
+            .map_err(|e| StoreError::Corrupt(format!("journal entry {}: {e}", entry.seq)))?;
+        let sha256 = payload["content"]["sha256"].as_str().unwrap_or_default();
+        let size = payload["content"]["size"].as_u64();
+        let collected_for = payload["incident"].as_str().unwrap_or_default();
+        let problem = if item.number != number {
+            Some(format!(
+                "the record stored as {number} is that of {}",
+                item.number
+            ))
+        } else if item.content.sha256 != sha256 || Some(item.content.size) != size {
+            Some(format!(
+                "the record names content {} ({} bytes), but its evidence.collected entry \
+                 (journal entry {}) recorded {sha256} ({} bytes)",
+                item.content.sha256,
+                item.content.size,
+                entry.seq,
+                size.map_or_else(|| "?".to_owned(), |s| s.to_string()),
+            ))
+        } else if item.incident.to_string() != collected_for {
+            Some(format!(
+                "the record belongs to {}, but its evidence.collected entry (journal entry {}) \
+                 recorded {collected_for}",
+                item.incident, entry.seq
+            ))
+        } else {
+            incident
+                .filter(|i| *i != item.incident)
+                .map(|wanted| format!("the record belongs to {}, not to {wanted}", item.incident))
+        };
+        Ok(problem.map(|problem| Repointed {
+            sha256: sha256.to_owned(),
+            size,
+            problem,
+        }))
+    }
+
+    /// Raises the integrity alarm about `number`: an `evidence.integrity_failed`
+    /// entry, and `last_check` not intact on the record (unless the row holds
+    /// another item's record, which is left as it is). Returns the record.
+    pub(super) async fn record_repointed(
+        &self,
+        actor: &Actor,
+        number: EvidenceNumber,
+        during: &'static str,
+        repointed: &Repointed,
+    ) -> Result<EvidenceItem, StoreError> {
+        let by = actor.clone();
+        let found = repointed.clone();
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::Evidence(number)],
+            vec![],
+            move |mut ctx| {
+                let mut item = ctx
+                    .take(0, || format!("evidence {number}"))?
+                    .into_evidence()
+                    .ok_or_else(|| DomainError::NotFound(format!("evidence {number}")))?;
+                let payload = json!({
+                    "during": during,
+                    "expected_sha256": found.sha256,
+                    "found_sha256": item.content.sha256,
+                    "expected_size": found.size,
+                    "found_size": item.content.size,
+                    "problem": found.problem,
+                });
+                let mut writes = vec![];
+                if item.number == number {
+                    item.record_check(&by, during, &found.sha256, ctx.now);
+                    if let Some(check) = item.last_check.as_mut() {
+                        check.intact = false;
+                    }
+                    writes.push(Write::Update(Entity::Evidence(Box::new(item.clone()))));
+                }
+                Ok(rampart_store::Decision {
+                    journal: vec![draft("evidence.integrity_failed", number, payload)],
+                    writes,
+                })
+            },
+        );
+        let committed = self.run(unit).await?;
+        tracing::error!(
+            evidence = %number,
+            during,
+            problem = %repointed.problem,
+            "ALARM: evidence record no longer matches its evidence.collected entry"
+        );
+        if let Some(item) = committed
+            .entities
+            .into_iter()
+            .find_map(Entity::into_evidence)
+        {
+            return Ok(item);
+        }
+        // The row holds another item's record: answer with it, marked as
+        // found not intact, without writing it.
+        let mut item = self
+            .store
+            .get(&EntityRef::Evidence(number))
+            .await?
+            .and_then(Entity::into_evidence)
+            .ok_or_else(|| DomainError::NotFound(format!("evidence {number}")))?;
+        item.record_check(actor, during, &repointed.sha256, self.clock.now());
+        if let Some(check) = item.last_check.as_mut() {
+            check.intact = false;
+        }
+        Ok(item)
+    }
+
+    /// The refusal of a download or export of a record that was changed.
+    pub(super) fn repointed_refusal(
+        number: EvidenceNumber,
+        what: &str,
+        repointed: &Repointed,
+    ) -> StoreError {
+        DomainError::Conflict(format!(
+            "{what} refused: the record of {number} was changed outside Rampart: {}; \
+             an evidence.integrity_failed alarm was written to the journal",
+            repointed.problem
+        ))
+        .into()
+    }
+}
