@@ -23,6 +23,7 @@ mod lifecycle;
 mod migrate;
 mod nodes;
 mod openapi;
+mod records;
 mod sessions;
 mod shutdown;
 mod upgrade;
