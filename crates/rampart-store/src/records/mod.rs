@@ -228,9 +228,29 @@ pub struct Finding {
 }
 
 impl fmt::Display for Finding {
+    /// One line. Names and values come from the database, where anyone
+    /// could have written anything: control characters are escaped, so a
+    /// forged value cannot start a line of its own or drive the terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DIFFERS {}: ", self.record)?;
-        match &self.problem {
+        let line = Line(self).to_string();
+        for c in line.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A finding, before escaping.
+struct Line<'a>(&'a Finding);
+
+impl fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DIFFERS {}: ", self.0.record)?;
+        match &self.0.problem {
             Problem::Differs(diffs) => {
                 for (i, d) in diffs.iter().enumerate() {
                     if i > 0 {

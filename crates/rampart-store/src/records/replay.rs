@@ -88,11 +88,6 @@ pub(crate) struct ExpectedToken {
 pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
     let entity = RecordKey::of_entity(&entry.entity);
     match entry.action.as_str() {
-        // Sign-ins touch sessions and throttles, which are not records; a
-        // job is not one either.
-        "auth.login" | "auth.login_failed" | "auth.locked" | "auth.logout" | "job.requeued" => {
-            vec![]
-        }
         "user.password_set"
         | "user.totp_required"
         | "user.totp_reset"
@@ -109,6 +104,9 @@ pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
             .into_iter()
             .chain(linked_event(entry).map(RecordKey::Event))
             .collect(),
+        // Sign-ins touch sessions and throttles, which are not records; a
+        // job is not one either.
+        action if action.starts_with("auth.") || action.starts_with("job.") => vec![],
         _ => entity.into_iter().collect(),
     }
 }

@@ -1179,3 +1179,42 @@ async fn many_records_are_read_in_pages() {
     assert_eq!(lines.len(), 1);
     assert!(lines[0].starts_with("DIFFERS EVT-2026-001000: not in the store"));
 }
+
+#[tokio::test]
+async fn names_and_values_from_the_database_cannot_forge_lines() {
+    let mut w = lifecycle();
+    w.put(Entity::User(User {
+        name: "eve\nOK 12 records agree with the journal\u{1b}[2K".into(),
+        roles: vec![Role::Admin],
+        created_at: ts(0),
+        created_by: "system".into(),
+        disabled: false,
+    }));
+    let shown = w.check().await.to_string();
+    assert_eq!(shown.lines().count(), 3, "{shown}");
+    assert!(
+        shown.contains(
+            r"DIFFERS user:eve\nOK 12 records agree with the journal\u{1b}[2K: stored, but no"
+        ),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn sign_ins_and_jobs_change_no_record() {
+    let mut w = lifecycle();
+    for action in [
+        "auth.login_failed",
+        "auth.locked",
+        "auth.logout",
+        "auth.session_renewed",
+        "job.requeued",
+    ] {
+        w.commit(
+            "anonymous",
+            vec![],
+            vec![(action, "user:nobody".into(), json!({"name": "nobody"}))],
+        );
+    }
+    assert!(w.check().await.agrees());
+}

@@ -634,3 +634,77 @@ async fn the_schema_4_installation_verifies_with_its_records() {
     let check = rampart_store::Store::check_records(&store).await.unwrap();
     assert!(check.agrees(), "{check}");
 }
+
+/// How long the records check takes on many events, on both backends:
+/// `RAMPART_RECORDS_EVENTS=100000 cargo test -p rampart --test it --release -- --ignored records::timing --nocapture`.
+/// Prints the time of `journal verify` and of `journal verify --records`
+/// (with the peak memory of the latter where `/usr/bin/time` exists).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a test"]
+async fn timing() {
+    let count: usize = std::env::var("RAMPART_RECORDS_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn(backend, "records_timing").await else {
+            continue;
+        };
+        app.user("ids", &[Role::Reporter]).await;
+        let sensor = Actor::new("ids", vec![Role::Reporter]);
+        let started = std::time::Instant::now();
+        for batch in 0..count.div_ceil(1000) {
+            let reports = (0..1000.min(count - batch * 1000))
+                .map(|i| {
+                    let n = batch * 1000 + i;
+                    Ok(serde_json::from_value(json!({
+                        "title": format!("IDS: outbound connection {n}"),
+                        "description": "a connection to a listed address",
+                        "source": {"kind": "sensor", "name": "ids-1", "ref": format!("alert-{n}")},
+                        "observables": [{"type": "ip", "value": format!("198.51.{}.{}", n / 250 % 250, n % 250)}],
+                        "assets": [format!("host-{}", n % 500)],
+                        "severity": "medium",
+                    }))
+                    .unwrap())
+                })
+                .collect();
+            for r in app.service.ingest_many(&sensor, reports).await {
+                r.unwrap();
+            }
+        }
+        let filled = started.elapsed();
+        let timed = |args: &[&str]| {
+            let started = std::time::Instant::now();
+            let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+            all.extend(app.storage_args.iter().cloned());
+            let time = Path::new("/usr/bin/time");
+            let mut command = if time.exists() {
+                let mut c = std::process::Command::new(time);
+                c.args(["-f", "peak memory %M KiB"])
+                    .arg(env!("CARGO_BIN_EXE_rampart"));
+                c
+            } else {
+                std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+            };
+            let out = command
+                .args(&all)
+                .env_remove("RAMPART_DATABASE_URL")
+                .env_remove("RAMPART_DATA_DIR")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            (
+                started.elapsed(),
+                stdout.lines().last().unwrap_or_default().to_owned(),
+                stderr.trim().to_owned(),
+            )
+        };
+        let (chain, chain_line, _) = timed(&["journal", "verify"]);
+        let (records, records_line, memory) = timed(&["journal", "verify", "--records"]);
+        println!(
+            "{backend:?}: {count} events stored in {filled:.1?}\n  journal verify: {chain:.2?} ({chain_line})\n  journal verify --records: {records:.2?}, {memory} ({records_line})"
+        );
+    }
+}
