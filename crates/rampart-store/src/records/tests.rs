@@ -805,10 +805,13 @@ async fn an_edited_field_is_named_with_both_values() {
     );
 }
 
+/// A record, a change made to it behind the journal, and the field named.
+type Edit = (RecordKind, &'static str, fn(&mut Entity), &'static str);
+
 #[tokio::test]
 async fn each_kind_of_record_is_compared() {
     let base = lifecycle();
-    let edits: Vec<(RecordKind, &str, fn(&mut Entity), &str)> = vec![
+    let edits: Vec<Edit> = vec![
         (
             RecordKind::Event,
             "EVT-2026-000003",
@@ -983,7 +986,7 @@ async fn each_kind_of_record_is_compared() {
         let lines = findings(&w.check().await);
         assert_eq!(lines.len(), 1, "{kind:?} {field}: {lines:?}");
         assert!(
-            lines[0].starts_with(&format!("DIFFERS ")) && lines[0].contains(&format!(": {field}")),
+            lines[0].starts_with("DIFFERS ") && lines[0].contains(&format!(": {field}")),
             "{kind:?} {field}: {}",
             lines[0]
         );
