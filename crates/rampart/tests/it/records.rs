@@ -455,13 +455,13 @@ async fn a_full_lifecycle_verifies_and_edits_are_named(app: TestApp) {
         "{stdout}"
     );
     for kind in [
-        "events",
+        "5 events",
         "1 incident",
         "1 vulnerability",
         "2 evidence items",
-        "users",
-        "sets of credentials",
-        "API tokens",
+        "4 users",
+        "2 sets of credentials",
+        "4 API tokens",
         "1 rule table",
     ] {
         assert!(last.contains(kind), "{kind}: {last}");
