@@ -351,7 +351,6 @@ fn change_evidence(
 /// Every kind of record through most of its changes.
 fn lifecycle() -> World {
     let mut w = World::default();
-    let admin = actor("admin", &[Role::Admin]);
     let alice = actor("alice", &[Role::Poc]);
     let ian = actor("ian", &[Role::IsirtMember, Role::IsirtManager]);
     add_user(&mut w, "admin", &[Role::Admin]);
@@ -735,7 +734,6 @@ fn lifecycle() -> World {
             json!({"before": RuleSet::default(), "after": after}),
         )],
     );
-    let _ = admin;
     w
 }
 
