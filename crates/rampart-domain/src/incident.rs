@@ -960,39 +960,41 @@ impl Incident {
     }
 }
 
+/// The fields a patch may change, in the order an `updated …` log line names them.
+pub const PATCH_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "how",
+    "why",
+    "category",
+    "severity",
+    "effort",
+    "coordinator",
+    "actuality",
+    "tlp",
+    "assets",
+    "impact",
+    "occurred_at",
+    "discovered_at",
+    "aware_at",
+    "contained_at",
+    "ended_at",
+    "impact_ended_at",
+    "perpetrator",
+    "motivation",
+    "recovery_cost",
+    "conclusion",
+    "related_incidents",
+];
+
 /// Names of the top-level fields whose JSON differs.
 fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
-    const FIELDS: &[&str] = &[
-        "title",
-        "description",
-        "how",
-        "why",
-        "category",
-        "severity",
-        "effort",
-        "coordinator",
-        "actuality",
-        "tlp",
-        "assets",
-        "impact",
-        "occurred_at",
-        "discovered_at",
-        "aware_at",
-        "contained_at",
-        "ended_at",
-        "impact_ended_at",
-        "perpetrator",
-        "motivation",
-        "recovery_cost",
-        "conclusion",
-        "related_incidents",
-    ];
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
         (serde_json::to_value(before), serde_json::to_value(after))
     else {
         return Vec::new();
     };
-    FIELDS
+    PATCH_FIELDS
         .iter()
         .copied()
         .filter(|f| a.get(*f) != b.get(*f))

@@ -57,7 +57,8 @@ pub use evidence::{
 pub use incident::{
     ActionStatus, ActionUpdate, Actuality, Approval, Improvement, Incident, IncidentConfirmation,
     IncidentPatch, LogEntry, LogKind, Motivation, MotivationKind, NewAction, NewLogEntry,
-    Perpetrator, PerpetratorKind, ResponseAction, Review, ReviewInput, TransitionRequest,
+    PATCH_FIELDS, Perpetrator, PerpetratorKind, ResponseAction, Review, ReviewInput,
+    TransitionRequest,
 };
 pub use intake::{
     CategorizationRule, CorrelationHit, MAX_RELATED, MAX_RULES, RuleSet, correlate,

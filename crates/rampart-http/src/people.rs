@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use rampart_domain::{Action, Actor, DomainError, Role, Timestamp};
+use rampart_store::records::secret_digest;
 use rampart_store::{
     ApiToken, Credentials, Decision, Entity, EntityRef, JournalDraft, Session, SessionStage,
     StoreError, Throttle, UnitOfWork, User, Write,
@@ -562,8 +563,9 @@ impl Service {
         let hash = Self::hash_new_password(new, "new_password").await?;
         let entity = format!("user:{name}");
         self.save_credentials_as(&name, &name, true, move |c| {
+            let payload = json!({"password_hash_sha256": secret_digest(&hash)});
             c.password_hash = Some(hash);
-            Ok(Some(draft("auth.password_changed", entity, json!({}))))
+            Ok(Some(draft("auth.password_changed", entity, payload)))
         })
         .await?;
         self.start_session(&name, SessionStage::Active, address, None, None)
@@ -582,8 +584,9 @@ impl Service {
         let hash = Self::hash_new_password(password, "password").await?;
         let entity = format!("user:{user}");
         self.save_credentials_as(&actor.name, user, true, move |c| {
+            let payload = json!({"password_hash_sha256": secret_digest(&hash)});
             c.password_hash = Some(hash);
-            Ok(Some(draft("user.password_set", entity, json!({}))))
+            Ok(Some(draft("user.password_set", entity, payload)))
         })
         .await?;
         Ok(())
@@ -666,9 +669,10 @@ impl Service {
         })?;
         let entity = format!("user:{name}");
         self.save_credentials(&name, move |c| {
+            let payload = json!({"totp_secret_sha256": secret_digest(&secret)});
             c.totp_secret = Some(secret);
             c.totp_last_step = Some(step);
-            Ok(Some(draft("auth.totp_enrolled", entity, json!({}))))
+            Ok(Some(draft("auth.totp_enrolled", entity, payload)))
         })
         .await?;
         let journal = (session.stage == SessionStage::MustEnrolTotp)

@@ -400,6 +400,8 @@ impl Service {
             vec![],
             move |mut ctx| {
                 ctx.take(0, || format!("user `{user}`"))?;
+                // A digest of the stored hash: the records check can tell the token was not swapped.
+                let digest = rampart_store::records::secret_digest(&hash);
                 let token = ApiToken {
                     id: id.clone(),
                     user: user.clone(),
@@ -407,7 +409,7 @@ impl Service {
                     created_at: ctx.now,
                     created_by: by,
                 };
-                let payload = json!({"user": user, "token_id": id});
+                let payload = json!({"user": user, "token_id": id, "token_hash_sha256": digest});
                 Ok(Decision {
                     writes: vec![Write::Insert(Entity::ApiToken(token))],
                     journal: vec![draft("token.created", format!("user:{user}"), payload)],
@@ -886,6 +888,10 @@ impl Service {
             let mut payload = payload;
             if let Some(map) = payload.as_object_mut() {
                 map.insert("from".into(), json!(from));
+                // The times as the move left them, so the journal alone gives the record.
+                map.insert("contained_at".into(), json!(incident.contained_at));
+                map.insert("ended_at".into(), json!(incident.ended_at));
+                map.insert("impact_ended_at".into(), json!(incident.impact_ended_at));
             }
             Ok((draft("incident.transition", number, payload), vec![]))
         })

@@ -20,6 +20,10 @@ use rampart_domain::{
 };
 use serde_json::json;
 
+mod records;
+
+pub use records::{records_agree_with_the_journal, records_are_checked_on_one_moment};
+
 use crate::journal::{self, Verification};
 use crate::sql::{Dialect, SqlBackend, SqlStore};
 use crate::{
@@ -46,7 +50,9 @@ macro_rules! conformance_suite {
             users_and_tokens,
             evidence_and_checkpoints,
             repeats_correlation_and_dead_letters,
-            jobs_are_claimed_once_retried_and_buried
+            jobs_are_claimed_once_retried_and_buried,
+            records_agree_with_the_journal,
+            records_are_checked_on_one_moment
         );
     };
     (@tests $open:expr; $($name:ident),+) => {

@@ -6,6 +6,8 @@
 //! - [`sql`]: the engine both SQL backends share (group commit, row mapping,
 //!   queries); a backend only supplies connections and its dialect.
 //! - [`journal`]: the hash chain and its verification.
+//! - [`records`]: the records check, which replays the journal and compares
+//!   every stored record with the state it gives.
 //! - `conformance` (feature): the suite every backend must pass.
 
 pub mod checkpoint;
@@ -13,6 +15,7 @@ mod error;
 pub mod export;
 pub mod journal;
 mod model;
+pub mod records;
 pub mod sql;
 
 #[cfg(feature = "conformance")]
@@ -73,6 +76,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The head of the journal as recorded by the writers: (sequence, hash).
     async fn journal_head(&self) -> Result<(u64, String), StoreError>;
+
+    /// Checks the journal's chain and that every record is what its journal
+    /// entries say, in one consistent read (see [`records`]).
+    async fn check_records(&self) -> Result<records::RecordsCheck, StoreError>;
 
     /// Whether the database takes reads only (a PostgreSQL standby, or a
     /// database set read-only): a node on it cannot take changes.

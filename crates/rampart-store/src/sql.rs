@@ -28,6 +28,8 @@ use crate::{
     Page, Store, StoreError, UnitOfWork, VulnerabilityQuery, Write,
 };
 
+mod records;
+
 /// Most units of work committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
 
@@ -1343,6 +1345,37 @@ fn paginate<T: DeserializeOwned>(
     })
 }
 
+/// Journal entries from rows of `seq, at, actor, action, entity, payload, hash`.
+fn parse_entries(rows: Vec<Vec<SqlValue>>) -> Result<Vec<JournalEntry>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            let mut it = row.into_iter();
+            let seq = it
+                .next()
+                .and_then(|v| v.as_i64())
+                .and_then(|n| u64::try_from(n).ok());
+            let mut text = || {
+                it.next()
+                    .and_then(SqlValue::into_string)
+                    .unwrap_or_default()
+            };
+            let (at, actor, action, entity, payload, hash) =
+                (text(), text(), text(), text(), text(), text());
+            let seq =
+                seq.ok_or_else(|| StoreError::Corrupt("journal row without sequence".into()))?;
+            Ok(JournalEntry {
+                seq,
+                at,
+                actor,
+                action,
+                entity,
+                payload,
+                hash,
+            })
+        })
+        .collect()
+}
+
 #[async_trait]
 impl<B: SqlBackend> Store for SqlStore<B> {
     async fn execute(&self, unit: UnitOfWork) -> Result<Committed, StoreError> {
@@ -1543,33 +1576,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         let rows = self
             .fetch(&sql, &f.params, &[Int, Text, Text, Text, Text, Text, Text])
             .await?;
-        rows.into_iter()
-            .map(|row| {
-                let mut it = row.into_iter();
-                let seq = it
-                    .next()
-                    .and_then(|v| v.as_i64())
-                    .and_then(|n| u64::try_from(n).ok());
-                let mut text = || {
-                    it.next()
-                        .and_then(SqlValue::into_string)
-                        .unwrap_or_default()
-                };
-                let (at, actor, action, entity, payload, hash) =
-                    (text(), text(), text(), text(), text(), text());
-                let seq =
-                    seq.ok_or_else(|| StoreError::Corrupt("journal row without sequence".into()))?;
-                Ok(JournalEntry {
-                    seq,
-                    at,
-                    actor,
-                    action,
-                    entity,
-                    payload,
-                    hash,
-                })
-            })
-            .collect()
+        parse_entries(rows)
     }
 
     async fn list_evidence(&self, q: &EvidenceQuery) -> Result<Vec<EvidenceItem>, StoreError> {
@@ -1811,6 +1818,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
             )
             .await?;
         Ok(documents(rows, "checkpoint")?.pop())
+    }
+
+    async fn check_records(&self) -> Result<crate::records::RecordsCheck, StoreError> {
+        records::check(self.backend.as_ref()).await
     }
 
     async fn journal_head(&self) -> Result<(u64, String), StoreError> {

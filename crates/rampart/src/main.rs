@@ -160,11 +160,17 @@ enum TokenCommand {
 enum JournalCommand {
     /// Check the hash chain of the database, or with --file an exported
     /// journal on any machine; prints `OK …` or names the first broken entry
-    /// or signature (exit 1).
+    /// or signature (exit 1). With --records, also check that every record
+    /// is what its journal entries say, naming each one that differs (exit 1).
     Verify {
         /// An export written by `rampart journal export`; the database is not touched.
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
+        /// Also replay the journal and compare every stored record (events,
+        /// incidents, vulnerabilities, evidence, users, credentials, tokens,
+        /// intake rules) with the state it gives, in one consistent read.
+        #[arg(long, conflicts_with = "file")]
+        records: bool,
         /// Trust only this public key (hex, or a file holding it); repeat for several.
         #[arg(long = "key", value_name = "KEY", requires = "file")]
         keys: Vec<String>,
@@ -441,6 +447,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Journal(JournalCommand::Verify {
             file: Some(file),
             keys,
+            records: _,
             storage: _,
         }) => {
             let trusted = trusted_keys(&keys)?;
@@ -539,14 +546,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Journal(JournalCommand::Verify {
             file: None,
             keys: _,
+            records,
             storage,
         }) => {
             let config = load_config(&storage, Overrides::default())?;
             let store = open_store(&config, clock, false).await?;
-            let result = rampart_store::journal::verify(store.as_ref()).await?;
-            say!("{result}");
-            if !matches!(result, rampart_store::Verification::Intact { .. }) {
-                return Ok(ExitCode::from(1));
+            if records {
+                let result = store.check_records().await?;
+                say!("{result}");
+                if !result.agrees() {
+                    return Ok(ExitCode::from(1));
+                }
+            } else {
+                let result = rampart_store::journal::verify(store.as_ref()).await?;
+                say!("{result}");
+                if !matches!(result, rampart_store::Verification::Intact { .. }) {
+                    return Ok(ExitCode::from(1));
+                }
             }
         }
         Command::Backup { dest, storage } => {

@@ -26,6 +26,7 @@ mod lifecycle;
 mod migrate;
 mod nodes;
 mod openapi;
+mod records;
 mod sessions;
 mod shutdown;
 mod syslog;

@@ -1,0 +1,776 @@
+//! The replay: a record's journal entries, folded in order, give the state
+//! the record must have. Each action changes exactly what the command that
+//! wrote it changed; the time and actor of an entry are the time and user a
+//! record carries for the change (`updated_at`, `triage.by`, `hold.at`…).
+//!
+//! A field the journal does not determine is *unknown* and left out of the
+//! comparison: the submitter of an anonymous report (the journal keeps no
+//! identity for it), and the incident times a lifecycle move set before
+//! `incident.transition` carried them. A later entry that sets such a field
+//! makes it known again.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+
+use rampart_domain::{
+    Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
+    Incident, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS, Priority, ResponseAction, Review,
+    RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp, Triage, Vulnerability,
+    VulnerabilityOutcome, VulnerabilityStatus,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::RecordKey;
+use crate::{JournalEntry, User};
+
+/// The state the journal gives a record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Expected {
+    /// No entry created it, or an entry removed it (at this sequence).
+    Absent { removed: Option<u64> },
+    Present {
+        record: Box<ExpectedRecord>,
+        /// Top-level fields the journal does not determine.
+        unknown: Vec<&'static str>,
+        /// The entry that created it.
+        created: u64,
+    },
+}
+
+/// A record as the journal describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ExpectedRecord {
+    Event(Event),
+    Incident(Incident),
+    Vulnerability(Vulnerability),
+    Evidence(EvidenceItem),
+    User(User),
+    Credentials(ExpectedCredentials),
+    Token(ExpectedToken),
+    Rules(RuleSet),
+}
+
+/// What the journal says of a stored secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Secret {
+    /// None is set.
+    Absent,
+    /// One is set; the entry that set it carries no digest (written before they did).
+    Set,
+    /// One is set, with this [`super::secret_digest`].
+    Digest(String),
+}
+
+/// A user's credentials as the journal describes them. The last accepted
+/// TOTP step, which moves with every second-factor sign-in, is not journaled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExpectedCredentials {
+    pub user: String,
+    pub password: Secret,
+    pub totp: Secret,
+    pub totp_required: bool,
+}
+
+/// An API token as the journal describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExpectedToken {
+    pub id: String,
+    pub user: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    /// The digest of the stored hash; without one (entries written before
+    /// they carried it), the hash must begin with the digits of the token id.
+    pub hash: Secret,
+}
+
+/// The records an entry changes.
+pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
+    let entity = RecordKey::of_entity(&entry.entity);
+    match entry.action.as_str() {
+        "user.password_set"
+        | "user.totp_required"
+        | "user.totp_reset"
+        | "auth.password_changed"
+        | "auth.totp_enrolled" => match entity {
+            Some(RecordKey::User(name)) => vec![RecordKey::Credentials(name)],
+            other => other.into_iter().collect(),
+        },
+        "token.created" | "token.revoked" => match token_id(entry) {
+            Some(id) => vec![RecordKey::Token(id)],
+            None => entity.into_iter().collect(),
+        },
+        "incident.event_linked" => entity
+            .into_iter()
+            .chain(linked_event(entry).map(RecordKey::Event))
+            .collect(),
+        // Sign-ins touch sessions and throttles, which are not records; a
+        // job is not one either.
+        action if action.starts_with("auth.") || action.starts_with("job.") => vec![],
+        _ => entity.into_iter().collect(),
+    }
+}
+
+fn token_id(entry: &JournalEntry) -> Option<String> {
+    let payload: Value = serde_json::from_str(&entry.payload).ok()?;
+    payload.get("token_id")?.as_str().map(str::to_owned)
+}
+
+/// The event an `incident.event_linked` entry adds to its incident.
+pub(crate) fn linked_event(entry: &JournalEntry) -> Option<EventNumber> {
+    let payload: Value = serde_json::from_str(&entry.payload).ok()?;
+    payload.get("event")?.as_str()?.parse().ok()
+}
+
+/// Replays one record's entries, in sequence order. `Err` says which entry
+/// cannot be replayed, and why.
+pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expected, String> {
+    match key {
+        RecordKey::Event(_) => event(entries),
+        RecordKey::Incident(n) => incident(&n.to_string(), entries),
+        RecordKey::Vulnerability(_) => vulnerability(entries),
+        RecordKey::Evidence(_) => evidence(entries),
+        RecordKey::User(_) => user(entries),
+        RecordKey::Credentials(name) => credentials(name, entries),
+        RecordKey::Token(_) => token(entries),
+        RecordKey::Rules => rules(entries),
+    }
+}
+
+/// One entry being replayed; errors name it.
+struct Step<'a>(&'a JournalEntry);
+
+impl<'a> Step<'a> {
+    fn fail(&self, what: impl Display) -> String {
+        format!("sequence {} ({}): {what}", self.0.seq, self.0.action)
+    }
+
+    fn at(&self) -> Result<Timestamp, String> {
+        Timestamp::parse(&self.0.at).map_err(|m| self.fail(format!("time: {m}")))
+    }
+
+    fn actor(&self) -> String {
+        self.0.actor.clone()
+    }
+
+    /// The payload as a whole record.
+    fn whole<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_str(&self.0.payload).map_err(|e| self.fail(e))
+    }
+
+    fn fields(&self) -> Result<Fields<'_, 'a>, String> {
+        match serde_json::from_str(&self.0.payload) {
+            Ok(Value::Object(map)) => Ok(Fields { step: self, map }),
+            Ok(_) => Err(self.fail("the payload is not an object")),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+}
+
+/// An entry's payload fields.
+struct Fields<'s, 'a> {
+    step: &'s Step<'a>,
+    map: Map<String, Value>,
+}
+
+impl Fields<'_, '_> {
+    /// A field; absent reads as `null` (right for optional fields).
+    fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
+        let value = self.map.get(name).cloned().unwrap_or(Value::Null);
+        serde_json::from_value(value).map_err(|e| self.step.fail(format!("`{name}`: {e}")))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+}
+
+/// The state being built, its unknown fields and the entry that created it.
+struct Fold<T> {
+    record: Option<(T, u64)>,
+    unknown: Vec<&'static str>,
+}
+
+impl<T> Fold<T> {
+    fn new() -> Self {
+        Self {
+            record: None,
+            unknown: Vec::new(),
+        }
+    }
+
+    fn create(&mut self, step: &Step<'_>, record: T) -> Result<(), String> {
+        if self.record.is_some() {
+            return Err(step.fail("the record was created before"));
+        }
+        self.record = Some((record, step.0.seq));
+        Ok(())
+    }
+
+    fn current(&mut self, step: &Step<'_>) -> Result<&mut T, String> {
+        match self.record.as_mut() {
+            Some((record, _)) => Ok(record),
+            None => Err(step.fail("no earlier entry created the record")),
+        }
+    }
+
+    fn unknown(&mut self, field: &'static str) {
+        if !self.unknown.contains(&field) {
+            self.unknown.push(field);
+        }
+    }
+
+    fn known(&mut self, field: &str) {
+        self.unknown.retain(|f| *f != field);
+    }
+
+    fn finish(self, wrap: impl FnOnce(T) -> ExpectedRecord) -> Expected {
+        match self.record {
+            Some((record, created)) => Expected::Present {
+                record: Box::new(wrap(record)),
+                unknown: self.unknown,
+                created,
+            },
+            None => Expected::Absent { removed: None },
+        }
+    }
+}
+
+fn not_here(step: &Step<'_>, what: &str) -> String {
+    step.fail(format!("not an action that changes {what}"))
+}
+
+fn event(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<Event>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match entry.action.as_str() {
+            "event.reported" => {
+                let event: Event = step.whole()?;
+                // An anonymous report's entry holds no identity.
+                if event.anonymous && event.submitted_by.is_none() {
+                    fold.unknown("submitted_by");
+                }
+                fold.create(&step, event)?;
+            }
+            "event.repeated" => {
+                let f = step.fields()?;
+                let e = fold.current(&step)?;
+                e.occurrences = f.get("occurrences")?;
+                e.last_seen = f.get("last_seen")?;
+            }
+            "event.triage" => {
+                let f = step.fields()?;
+                let at = step.at()?;
+                let e = fold.current(&step)?;
+                e.status = f.get("status")?;
+                e.triage = Some(Triage {
+                    by: step.actor(),
+                    at,
+                });
+            }
+            "event.assessed" => {
+                let f = step.fields()?;
+                // The point of contact's entry carries the status beside the
+                // assessment; the correlation rule's, the assessment alone.
+                let (assessment, status): (Assessment, EventStatus) = if f.has("assessment") {
+                    (f.get("assessment")?, f.get("status")?)
+                } else {
+                    let a: Assessment = step.whole()?;
+                    let status = match a.decision {
+                        AssessmentDecision::FalseAlarm => EventStatus::FalseAlarm,
+                        AssessmentDecision::HandledLocally => EventStatus::HandledLocally,
+                        AssessmentDecision::PossibleIncident => EventStatus::Escalated,
+                    };
+                    (a, status)
+                };
+                let e = fold.current(&step)?;
+                if e.triage.is_none() {
+                    e.triage = Some(Triage {
+                        by: assessment.by.clone(),
+                        at: assessment.at,
+                    });
+                }
+                e.status = status;
+                e.assessment = Some(assessment);
+            }
+            "event.rejected" => {
+                let f = step.fields()?;
+                let e = fold.current(&step)?;
+                e.status = f.get("status")?;
+                e.rejection = f.get("rejection")?;
+            }
+            "event.linked" => {
+                let f = step.fields()?;
+                let e = fold.current(&step)?;
+                e.status = f.get("status")?;
+                e.incident = f.get("incident")?;
+            }
+            "incident.event_linked" => {
+                let incident = entry.entity.parse().map_err(|m| step.fail(m))?;
+                let e = fold.current(&step)?;
+                e.status = EventStatus::Linked;
+                e.incident = Some(incident);
+            }
+            _ => return Err(not_here(&step, "an event")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::Event))
+}
+
+/// A line the incident writes into its own log, as `Incident` does.
+fn push_log(
+    incident: &mut Incident,
+    kind: LogKind,
+    action: String,
+    reason: Option<Text>,
+    actor: String,
+    at: Timestamp,
+) {
+    let id = u32::try_from(incident.log.len() + 1).unwrap_or(u32::MAX);
+    incident.log.push(LogEntry {
+        id,
+        kind,
+        action: Text::lossy(&action),
+        decision: None,
+        reason,
+        tools: Vec::new(),
+        occurred_at: at,
+        recorded_at: at,
+        actor,
+    });
+    incident.updated_at = at;
+}
+
+/// The times a lifecycle move may set, which its entry carries (the
+/// incident's after the move) from this version on.
+const MOVE_TIMES: [&str; 3] = ["contained_at", "ended_at", "impact_ended_at"];
+
+fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<Incident>::new();
+    // Assets of the events the incident takes in, from their reports.
+    let mut assets: HashMap<String, Vec<Text>> = HashMap::new();
+    for entry in entries {
+        let step = Step(entry);
+        if entry.entity != number {
+            if entry.action == "event.reported" {
+                let f = step.fields()?;
+                assets.insert(entry.entity.clone(), f.get("assets")?);
+                continue;
+            }
+            return Err(step.fail(format!("an entry about {}", entry.entity)));
+        }
+        match entry.action.as_str() {
+            "incident.confirmed" => {
+                let incident: Incident = step.whole()?;
+                fold.create(&step, incident)?;
+            }
+            "incident.updated" => {
+                let f = step.fields()?;
+                let changed: Map<String, Value> = f.get("changed")?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                let mut value = serde_json::to_value(&*inc).map_err(|e| step.fail(e))?;
+                if let Some(map) = value.as_object_mut() {
+                    for (field, change) in &changed {
+                        let after = change.get("after").cloned().unwrap_or(Value::Null);
+                        map.insert(field.clone(), after);
+                    }
+                }
+                let mut updated: Incident =
+                    serde_json::from_value(value).map_err(|e| step.fail(e))?;
+                if changed.contains_key("severity") || changed.contains_key("effort") {
+                    updated.priority = Priority::new(updated.severity.class, updated.effort);
+                }
+                let names: Vec<&str> = PATCH_FIELDS
+                    .iter()
+                    .copied()
+                    .filter(|f| changed.contains_key(*f))
+                    .collect();
+                push_log(
+                    &mut updated,
+                    LogKind::Note,
+                    format!("updated {}", names.join(", ")),
+                    None,
+                    step.actor(),
+                    at,
+                );
+                *inc = updated;
+                for field in changed.keys() {
+                    fold.known(field);
+                }
+            }
+            "incident.event_linked" => {
+                let f = step.fields()?;
+                let event: EventNumber = f.get("event")?;
+                let at = step.at()?;
+                let added = assets.get(&event.to_string()).cloned();
+                let inc = fold.current(&step)?;
+                inc.events.push(event);
+                for a in added.iter().flatten() {
+                    if !inc.assets.contains(a) {
+                        inc.assets.push(a.clone());
+                    }
+                }
+                push_log(
+                    inc,
+                    LogKind::Decision,
+                    format!("linked {event}"),
+                    None,
+                    step.actor(),
+                    at,
+                );
+                if added.is_none() {
+                    fold.unknown("assets");
+                }
+            }
+            "incident.transition" => {
+                let f = step.fields()?;
+                let from: IncidentStatus = f.get("from")?;
+                let to: IncidentStatus = f.get("to")?;
+                let reason: Text = f.get("reason")?;
+                let resolution: Option<Text> = f.get("resolution")?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                match to {
+                    IncidentStatus::Closed => {
+                        inc.resolution = resolution.or(inc.resolution.take());
+                        inc.closed_at = Some(at);
+                    }
+                    IncidentStatus::Responding if !from.is_open() => inc.closed_at = None,
+                    _ => {}
+                }
+                inc.status = to;
+                push_log(
+                    inc,
+                    LogKind::Transition,
+                    format!("status {from} -> {to}"),
+                    Some(reason),
+                    step.actor(),
+                    at,
+                );
+                if f.has("contained_at") {
+                    let (c, e, i) = (
+                        f.get("contained_at")?,
+                        f.get("ended_at")?,
+                        f.get("impact_ended_at")?,
+                    );
+                    let inc = fold.current(&step)?;
+                    (inc.contained_at, inc.ended_at, inc.impact_ended_at) = (c, e, i);
+                    for field in MOVE_TIMES {
+                        fold.known(field);
+                    }
+                } else {
+                    // Written before the entry carried the times: the request
+                    // may have given any of them.
+                    if matches!(to, IncidentStatus::Recovering | IncidentStatus::Closed) {
+                        fold.unknown("contained_at");
+                    }
+                    if to == IncidentStatus::Closed {
+                        fold.unknown("ended_at");
+                    }
+                    fold.unknown("impact_ended_at");
+                }
+            }
+            "incident.log" => {
+                let line: LogEntry = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.log.push(line);
+                inc.updated_at = at;
+            }
+            "incident.action_added" => {
+                let action: ResponseAction = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.actions.push(action);
+                inc.updated_at = at;
+            }
+            "incident.action_updated" => {
+                let action: ResponseAction = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                let slot = inc
+                    .actions
+                    .iter_mut()
+                    .find(|a| a.id == action.id)
+                    .ok_or_else(|| step.fail(format!("no action {} was added", action.id)))?;
+                *slot = action;
+                inc.updated_at = at;
+            }
+            "incident.review" => {
+                let review: Review = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                let version = review.version;
+                inc.review = Some(review);
+                push_log(
+                    inc,
+                    LogKind::Note,
+                    format!("lessons-learned review recorded (version {version})"),
+                    None,
+                    step.actor(),
+                    at,
+                );
+            }
+            "incident.restricted" => {
+                let f = step.fields()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.restricted_to = f.get("restricted_to")?;
+                inc.updated_at = at;
+            }
+            _ => return Err(not_here(&step, "an incident")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::Incident))
+}
+
+fn vulnerability(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<Vulnerability>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match entry.action.as_str() {
+            "vulnerability.reported" => {
+                let v: Vulnerability = step.whole()?;
+                fold.create(&step, v)?;
+            }
+            "vulnerability.assessed" => {
+                let f = step.fields()?;
+                let outcome: VulnerabilityOutcome = f.get("outcome")?;
+                let decision = VulnerabilityStep {
+                    by: step.actor(),
+                    at: step.at()?,
+                    notes: f.get("notes")?,
+                };
+                let v = fold.current(&step)?;
+                match outcome {
+                    VulnerabilityOutcome::UnderAssessment => {
+                        v.status = VulnerabilityStatus::Assessed;
+                        v.assessment_started = Some(decision);
+                    }
+                    VulnerabilityOutcome::Confirmed => {
+                        v.status = VulnerabilityStatus::Confirmed;
+                        v.assessment = Some(decision);
+                    }
+                    VulnerabilityOutcome::NotConfirmed => {
+                        v.status = VulnerabilityStatus::NotConfirmed;
+                        v.assessment = Some(decision);
+                    }
+                }
+            }
+            "vulnerability.resolution" => {
+                let f = step.fields()?;
+                let recorded = VulnerabilityStep {
+                    by: step.actor(),
+                    at: step.at()?,
+                    notes: None,
+                };
+                let v = fold.current(&step)?;
+                v.status = f.get("status")?;
+                v.resolution = f.get("resolution")?;
+                v.resolution_recorded = Some(recorded);
+            }
+            _ => return Err(not_here(&step, "a vulnerability")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::Vulnerability))
+}
+
+fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<EvidenceItem>::new();
+    for entry in entries {
+        let step = Step(entry);
+        let check = |during: &str, found: String, intact: bool| -> Result<EvidenceCheck, String> {
+            Ok(EvidenceCheck {
+                by: step.actor(),
+                at: step.at()?,
+                during: during.to_owned(),
+                found,
+                intact,
+            })
+        };
+        match entry.action.as_str() {
+            "evidence.collected" => {
+                let Value::Object(mut item) = step.whole::<Value>()? else {
+                    return Err(step.fail("the payload is not an object"));
+                };
+                item.insert("number".into(), Value::String(entry.entity.clone()));
+                item.insert("recorded_at".into(), Value::String(step.at()?.to_rfc3339()));
+                item.insert("recorded_by".into(), Value::String(step.actor()));
+                for empty in ["last_check", "hold", "disposed"] {
+                    item.insert(empty.into(), Value::Null);
+                }
+                let item: EvidenceItem =
+                    serde_json::from_value(Value::Object(item)).map_err(|e| step.fail(e))?;
+                fold.create(&step, item)?;
+            }
+            action @ ("evidence.downloaded" | "evidence.verified" | "evidence.exported") => {
+                let f = step.fields()?;
+                let during = match action {
+                    "evidence.downloaded" => "download",
+                    "evidence.verified" => "verification",
+                    _ => "export",
+                };
+                let found: Option<String> = f.get("verified_sha256")?;
+                match found {
+                    Some(found) => {
+                        let last = check(during, found, true)?;
+                        fold.current(&step)?.last_check = Some(last);
+                        fold.known("last_check");
+                    }
+                    None => fold.unknown("last_check"),
+                }
+            }
+            "evidence.integrity_failed" => {
+                let f = step.fields()?;
+                let during: String = f.get("during")?;
+                let found: Option<String> = f.get("found_sha256")?;
+                let last = check(&during, found.unwrap_or_default(), false)?;
+                fold.current(&step)?.last_check = Some(last);
+                fold.known("last_check");
+            }
+            "evidence.transferred" => {
+                let f = step.fields()?;
+                let item = fold.current(&step)?;
+                item.custodian = f.get("to")?;
+                item.location = f.get("location")?;
+            }
+            "evidence.hold_placed" => {
+                let f = step.fields()?;
+                let hold = Stamp {
+                    by: step.actor(),
+                    at: step.at()?,
+                    reason: f.get("reason")?,
+                };
+                fold.current(&step)?.hold = Some(hold);
+            }
+            "evidence.hold_released" => {
+                fold.current(&step)?.hold = None;
+            }
+            "evidence.disposed" => {
+                let f = step.fields()?;
+                let disposed = Stamp {
+                    by: step.actor(),
+                    at: step.at()?,
+                    reason: f.get("reason")?,
+                };
+                fold.current(&step)?.disposed = Some(disposed);
+            }
+            _ => return Err(not_here(&step, "an evidence item")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::Evidence))
+}
+
+fn user(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<User>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match entry.action.as_str() {
+            "user.created" => {
+                let f = step.fields()?;
+                let user = User {
+                    name: f.get("name")?,
+                    roles: f.get("roles")?,
+                    created_at: step.at()?,
+                    created_by: step.actor(),
+                    disabled: false,
+                };
+                fold.create(&step, user)?;
+            }
+            "user.roles_changed" => {
+                let f = step.fields()?;
+                fold.current(&step)?.roles = f.get("after")?;
+            }
+            "user.disabled" => fold.current(&step)?.disabled = true,
+            "user.enabled" => fold.current(&step)?.disabled = false,
+            _ => return Err(not_here(&step, "a user")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::User))
+}
+
+/// A secret an entry set: by its digest when the entry carries one.
+fn secret_set(f: &Fields<'_, '_>, digest_field: &str) -> Result<Secret, String> {
+    let digest: Option<String> = f.get(digest_field)?;
+    Ok(digest.map_or(Secret::Set, Secret::Digest))
+}
+
+fn credentials(name: &str, entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<ExpectedCredentials>::new();
+    for entry in entries {
+        let step = Step(entry);
+        // The first change of a user's credentials creates their row.
+        if fold.record.is_none() {
+            let empty = ExpectedCredentials {
+                user: name.to_owned(),
+                password: Secret::Absent,
+                totp: Secret::Absent,
+                totp_required: false,
+            };
+            fold.create(&step, empty)?;
+        }
+        let f = step.fields()?;
+        let c = fold.current(&step)?;
+        match entry.action.as_str() {
+            "user.password_set" | "auth.password_changed" => {
+                c.password = secret_set(&f, "password_hash_sha256")?;
+            }
+            "auth.totp_enrolled" => c.totp = secret_set(&f, "totp_secret_sha256")?,
+            "user.totp_reset" => c.totp = Secret::Absent,
+            "user.totp_required" => c.totp_required = f.get("required")?,
+            _ => return Err(not_here(&step, "a user's credentials")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::Credentials))
+}
+
+fn token(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<ExpectedToken>::new();
+    let mut removed = None;
+    for entry in entries {
+        let step = Step(entry);
+        let f = step.fields()?;
+        match entry.action.as_str() {
+            "token.created" => {
+                let token = ExpectedToken {
+                    id: f.get("token_id")?,
+                    user: f.get("user")?,
+                    created_at: step.at()?,
+                    created_by: step.actor(),
+                    hash: secret_set(&f, "token_hash_sha256")?,
+                };
+                fold.create(&step, token)?;
+            }
+            "token.revoked" => {
+                fold.current(&step)?;
+                fold.record = None;
+                removed = Some(entry.seq);
+            }
+            _ => return Err(not_here(&step, "an API token")),
+        }
+    }
+    Ok(match fold.record {
+        Some(_) => fold.finish(ExpectedRecord::Token),
+        None => Expected::Absent { removed },
+    })
+}
+
+fn rules(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<RuleSet>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match entry.action.as_str() {
+            "intake.rules_changed" => {
+                let after: RuleSet = step.fields()?.get("after")?;
+                match fold.record.as_mut() {
+                    Some((rules, _)) => *rules = after,
+                    None => fold.create(&step, after)?,
+                }
+            }
+            _ => return Err(not_here(&step, "the categorization rules")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::Rules))
+}
