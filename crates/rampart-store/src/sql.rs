@@ -226,6 +226,26 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 }
 
+/// The journal's head: its last sequence number and hash.
+pub(crate) const HEAD_QUERY: &str = "SELECT seq, hash FROM journal_head WHERE id = 1";
+pub(crate) const HEAD_TYPES: [ColType; 2] = [ColType::Int, ColType::Text];
+
+/// The head from the rows of [`HEAD_QUERY`]; an empty journal's is
+/// `(0, GENESIS)`.
+pub(crate) fn head_of(rows: Vec<Vec<SqlValue>>) -> (u64, String) {
+    let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
+    let seq = row
+        .next()
+        .and_then(|v| v.as_i64())
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(0);
+    let hash = row
+        .next()
+        .and_then(SqlValue::into_string)
+        .unwrap_or_else(|| GENESIS.to_owned());
+    (seq, hash)
+}
+
 /// A job's columns, in the order [`job`] reads them.
 const JOB_COLUMNS: &str = "id, kind, key, payload, state, attempts, run_after, locked_by, \
      locked_until, last_error, created_at, finished_at";
@@ -1825,24 +1845,8 @@ impl<B: SqlBackend> Store for SqlStore<B> {
     }
 
     async fn journal_head(&self) -> Result<(u64, String), StoreError> {
-        let rows = self
-            .fetch(
-                "SELECT seq, hash FROM journal_head WHERE id = 1",
-                &[],
-                &[ColType::Int, ColType::Text],
-            )
-            .await?;
-        let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
-        let seq = row
-            .next()
-            .and_then(|v| v.as_i64())
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0);
-        let hash = row
-            .next()
-            .and_then(SqlValue::into_string)
-            .unwrap_or_else(|| GENESIS.to_owned());
-        Ok((seq, hash))
+        let rows = self.fetch(HEAD_QUERY, &[], &HEAD_TYPES).await?;
+        Ok(head_of(rows))
     }
 }
 

@@ -128,23 +128,9 @@ impl<C: SqlConn> Snapshot for SqlSnapshot<C> {
     async fn head(&mut self) -> Result<(u64, String), StoreError> {
         let rows = self
             .conn
-            .fetch(
-                "SELECT seq, hash FROM journal_head WHERE id = 1",
-                &[],
-                &[ColType::Int, ColType::Text],
-            )
+            .fetch(super::HEAD_QUERY, &[], &super::HEAD_TYPES)
             .await?;
-        let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
-        let seq = row
-            .next()
-            .and_then(|v| v.as_i64())
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0);
-        let hash = row
-            .next()
-            .and_then(SqlValue::into_string)
-            .unwrap_or_else(|| crate::journal::GENESIS.to_owned());
-        Ok((seq, hash))
+        Ok(super::head_of(rows))
     }
 
     async fn journal(&mut self, after: u64, limit: u32) -> Result<Vec<JournalEntry>, StoreError> {
