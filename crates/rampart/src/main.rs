@@ -132,7 +132,8 @@ enum UserCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// Set a user's password for the web UI, read from the first line of standard input.
+    /// Set a user's password for the web UI: typed twice, unseen, at a terminal; otherwise the
+    /// first line of standard input.
     Password {
         /// The user.
         name: String,
@@ -420,13 +421,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Password { name, storage }) => {
             let config = load_config(&storage, Overrides::default())?;
             let service = Service::new(open_store(&config, clock.clone(), true).await?, clock);
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("cannot read the password from standard input")?;
-            let password = line.trim_end_matches(['\r', '\n']);
+            let password = read_new_password(&name)?;
             service
-                .set_password(&Actor::system(), &name, password)
+                .set_password(&Actor::system(), &name, &password)
                 .await
                 .with_context(|| format!("cannot set the password of `{name}`"))?;
             eprintln!("password of `{name}` set; their browser sessions have ended");
@@ -593,6 +590,51 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// An administration command for this installation as a shell command line
+/// that works as printed in the server's working directory: this program as
+/// it was started (`target/release/rampart` under `cargo run`, `rampart` from
+/// the `PATH`), and the data directory when it is not the default. A database
+/// URL may hold a password, so it is named, not printed.
+fn admin_command(config: &Config, args: &[&str]) -> String {
+    let program = std::env::args()
+        .next()
+        .unwrap_or_else(|| "rampart".to_owned());
+    let mut words: Vec<String> = std::iter::once(program)
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .collect();
+    if config.database_url.is_some() {
+        words.extend(["--database-url".to_owned(), "URL".to_owned()]);
+    } else if config.data_dir != Config::default().data_dir {
+        words.extend([
+            "--data-dir".to_owned(),
+            config.data_dir.display().to_string(),
+        ]);
+    }
+    shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "))
+}
+
+/// The new password for `user password`: typed at a terminal, without echo
+/// and twice; otherwise the first line of standard input (without its line
+/// ending), so that scripts can pipe it in.
+fn read_new_password(name: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let typed = rpassword::prompt_password(format!("New password for `{name}`: "))
+            .context("cannot read the password from the terminal")?;
+        let again = rpassword::prompt_password("The same again: ")
+            .context("cannot read the password from the terminal")?;
+        if typed != again {
+            bail!("the two passwords differ; nothing was changed");
+        }
+        return Ok(typed);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let service = Arc::new(open_service(&config, clock, true).await?);
     tracing::info!(
@@ -611,11 +653,17 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         }));
     }
     if let Some(token) = service.bootstrap_admin().await? {
+        let (password, add) = (
+            admin_command(&config, &["user", "password", "admin"]),
+            admin_command(&config, &["user", "add", "NAME", "--role", "ROLE"]),
+        );
         say!(
             "\nThis is a new Rampart installation. It created the administrator account `admin`.\n\
              The administrator's API token is shown below, only this once; keep it somewhere safe:\n\n    {token}\n\n\
-             Use it as `Authorization: Bearer <token>`; add people with `rampart user add`.\n\
-             To sign in to the web UI at http://{}/ give `admin` a password: `rampart user password admin`.\n",
+             Use it as `Authorization: Bearer <token>`.\n\
+             To sign in to the web UI at http://{}/, give `admin` a password: in another terminal,\n\
+             in this directory, run\n\n    {password}\n\n\
+             and add people with `{add}`.\n",
             config.listen
         );
     }

@@ -145,3 +145,55 @@ async fn tampering_is_named_by_journal_verify(app: TestApp) {
         "{stdout}"
     );
 }
+
+/// The first start says how to give `admin` a password with a command that
+/// works as printed in the server's directory, data directory included, and
+/// the password piped into it is taken.
+#[test]
+fn the_first_start_prints_a_password_command_that_works_as_printed() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let bare = |cmd: &mut Command| {
+        for var in [
+            "RAMPART_DATABASE_URL",
+            "RAMPART_DATA_DIR",
+            "RAMPART_EVIDENCE_DIR",
+            "RAMPART_SIGNING_KEY",
+            "RAMPART_LISTEN",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.current_dir(dir.path());
+    };
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    serve
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "my data"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    bare(&mut serve);
+    let mut server = serve.spawn().unwrap();
+    let said: Vec<String> = std::io::BufReader::new(server.stdout.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|line| !line.starts_with("and add people"))
+        .collect();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let printed = said
+        .iter()
+        .map(|line| line.trim())
+        .find(|line| line.contains(" user password admin"))
+        .unwrap_or_else(|| panic!("no password command in {said:#?}"));
+    assert!(printed.ends_with("--data-dir 'my data'"), "{printed}");
+
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("echo 'a long passphrase' | {printed}"));
+    bare(&mut sh);
+    let out = sh.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{printed}: {stderr}");
+    assert!(stderr.contains("password of `admin` set"), "{stderr}");
+}
