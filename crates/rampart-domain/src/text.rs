@@ -13,8 +13,36 @@ pub const MAX_TEXT: usize = 20_000;
 #[serde(try_from = "String", into = "String")]
 pub struct Text(String);
 
+/// What [`Text::new`] accepts, as a JSON Schema pattern: white space at
+/// either end (it is trimmed), then at least one character that is neither
+/// white space nor a control character, with no control characters inside
+/// other than tab, line feed and carriage return.
 #[cfg(feature = "openapi")]
-crate::string_schema!(Text, "Non-empty text, trimmed, at most 20000 characters");
+pub const TEXT_PATTERN: &str = concat!(
+    r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"(?:[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*",
+    r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?",
+    r"[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Text {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "Text, trimmed; at least one character that is not white space; no control characters but tab and line breaks; at most 20000 characters",
+            ))
+            .min_length(Some(1))
+            .max_length(Some(MAX_TEXT))
+            .pattern(Some(TEXT_PATTERN))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Text {}
 
 impl Text {
     pub fn new(raw: impl AsRef<str>) -> Result<Self, String> {

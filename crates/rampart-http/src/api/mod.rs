@@ -133,3 +133,127 @@ impl<T> From<rampart_store::Page<T>> for Page<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The document states the same rules the server applies: each schema
+    //! against the parser behind it.
+
+    use proptest::prelude::*;
+    use rampart_domain::{
+        EventNumber, IncidentNumber, NumberKind, TEXT_PATTERN, Text, USER_NAME_PATTERN,
+    };
+    use regex::Regex;
+    use utoipa::PartialSchema;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+
+    /// The values an enum's schema lists.
+    fn schema_values<T: PartialSchema>() -> Vec<String> {
+        match T::schema() {
+            RefOr::T(Schema::Object(o)) => o
+                .enum_values
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            _ => panic!("not an enum schema"),
+        }
+    }
+
+    macro_rules! wire_values_are_published {
+        ($($ty:ty),+ $(,)?) => {$(
+            let wire: Vec<String> = <$ty>::ALL
+                .iter()
+                .map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(schema_values::<$ty>(), wire, stringify!($ty));
+        )+};
+    }
+
+    #[test]
+    fn every_enum_schema_lists_the_values_the_api_sends_and_takes() {
+        use rampart_domain::*;
+        wire_values_are_published!(
+            ActionStatus,
+            Actuality,
+            AlertSeverity,
+            AssessmentDecision,
+            Category,
+            Effort,
+            EventStatus,
+            IncidentStatus,
+            LogKind,
+            LossGrade,
+            MotivationKind,
+            ObservableType,
+            PerpetratorKind,
+            Role,
+            RsitClass,
+            SeverityClass,
+            SourceKind,
+            SystemImportance,
+            Tlp,
+            VulnerabilityOutcome,
+            VulnerabilityStatus,
+        );
+    }
+
+    fn text_pattern() -> Regex {
+        Regex::new(TEXT_PATTERN).unwrap()
+    }
+
+    #[test]
+    fn the_text_pattern_takes_what_text_takes() {
+        let re = text_pattern();
+        for (raw, ok) in [
+            ("a", true),
+            ("  padded\n", true),
+            ("two\nlines\tand a tab", true),
+            ("x\u{0b}", true),
+            ("\u{85}x\u{3000}", true),
+            ("", false),
+            ("   \n\t", false),
+            ("a\u{0}b", false),
+            ("a\u{0b}b", false),
+            ("a\u{85}b", false),
+            ("\u{7f}", false),
+        ] {
+            assert_eq!(re.is_match(raw), ok, "{raw:?}");
+            assert_eq!(Text::new(raw).is_ok(), ok, "{raw:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_text_pattern_agrees_with_text(raw in "[ a\\t\\n\\r\\x00-\\x1f\\x7f-\\xa0\\u{2000}-\\u{200b}\\u{3000}\\u{feff}é]{0,12}") {
+            prop_assert_eq!(text_pattern().is_match(&raw), Text::new(&raw).is_ok(), "{:?}", raw);
+        }
+
+        #[test]
+        fn number_patterns_take_every_number_rampart_writes(year in 1970u16..=9999, seq in 1u32..1_000_000_000) {
+            let event = EventNumber::new(year, seq).unwrap().to_string();
+            prop_assert!(Regex::new(&NumberKind::Event.pattern()).unwrap().is_match(&event), "{}", event);
+            let incident = IncidentNumber::new(year, seq).unwrap().to_string();
+            prop_assert!(Regex::new(&NumberKind::Incident.pattern()).unwrap().is_match(&incident), "{}", incident);
+        }
+
+        #[test]
+        fn number_patterns_take_nothing_the_parser_refuses(raw in "(EVT|INC|evt)-(19[0-9]{2}|20[0-9]{2}|[0-9]{0,5})-[0-9]{3,11}") {
+            if Regex::new(&NumberKind::Event.pattern()).unwrap().is_match(&raw) {
+                prop_assert_eq!(raw.parse::<EventNumber>().map(|n| n.to_string()), Ok(raw.clone()));
+            }
+            if Regex::new(&NumberKind::Incident.pattern()).unwrap().is_match(&raw) {
+                prop_assert_eq!(raw.parse::<IncidentNumber>().map(|n| n.to_string()), Ok(raw.clone()));
+            }
+        }
+
+        #[test]
+        fn the_user_name_pattern_agrees_with_the_parser(raw in "[a-zA-Z0-9._ -]{0,70}") {
+            prop_assert_eq!(
+                Regex::new(USER_NAME_PATTERN).unwrap().is_match(&raw),
+                rampart_domain::parse_user_name(&raw).is_ok()
+            );
+        }
+    }
+}
