@@ -80,7 +80,7 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(DomainError::field("limit", "must be 1-500").into());
     }
-    let jobs = s.service.jobs(&actor, state, limit).await?;
+    let jobs = s.service.jobs(&actor, state, None, limit).await?;
     Ok(Json(jobs.into_iter().map(JobView::from).collect()))
 }
 

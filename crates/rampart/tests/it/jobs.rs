@@ -76,7 +76,7 @@ async fn jobs_run_once_retry_and_die_visibly(app: TestApp) {
         assert_eq!(node.run_due_jobs().await, 1, "attempt {attempt}");
         // Not due again at once.
         assert_eq!(node.run_due_jobs().await, 0);
-        let job = app.store.list_jobs(None, 100).await.unwrap();
+        let job = app.store.list_jobs(None, None, 100).await.unwrap();
         let job = job.iter().find(|j| j.key == "broken-1").unwrap();
         assert_eq!(job.attempts, attempt);
         if attempt < 5 {
