@@ -17,7 +17,7 @@ crate::on_both_backends!(jobs_run_once_retry_and_die_visibly);
 async fn jobs(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, list) = app.get(&format!("/api/v1/jobs{query}"), &app.admin).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    list.as_array().unwrap().clone()
+    list["items"].as_array().unwrap().clone()
 }
 
 async fn jobs_run_once_retry_and_die_visibly(app: TestApp) {
