@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 /// Longest text accepted in one field, in characters.
 pub const MAX_TEXT: usize = 20_000;
 
-/// Trimmed, non-empty text of at most [`MAX_TEXT`] characters, without
-/// control characters other than newline and tab.
+/// Trimmed, non-empty text of at most [`MAX_TEXT`] characters (as sent),
+/// without control characters other than newline and tab.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Text(String);
@@ -46,13 +46,15 @@ impl utoipa::ToSchema for Text {}
 
 impl Text {
     pub fn new(raw: impl AsRef<str>) -> Result<Self, String> {
+        // The limit counts what was sent, white space around it included, so
+        // that it is the `maxLength` the API's schema states.
+        let len = raw.as_ref().chars().count();
+        if len > MAX_TEXT {
+            return Err(format!("must be at most {MAX_TEXT} characters (got {len})"));
+        }
         let trimmed = raw.as_ref().trim();
         if trimmed.is_empty() {
             return Err("must not be empty".into());
-        }
-        let len = trimmed.chars().count();
-        if len > MAX_TEXT {
-            return Err(format!("must be at most {MAX_TEXT} characters (got {len})"));
         }
         if trimmed
             .chars()
@@ -115,6 +117,13 @@ pub fn search_words<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_limit_counts_the_text_as_sent() {
+        let padded = format!(" {} ", "a".repeat(MAX_TEXT - 2));
+        assert!(Text::new(&padded).is_ok());
+        assert!(Text::new(format!("{padded} ")).is_err());
+    }
 
     #[test]
     fn blank_is_refused() {
