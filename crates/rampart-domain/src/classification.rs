@@ -10,8 +10,11 @@ use crate::Text;
 /// record it so a later change of scale does not rewrite history.
 pub const SCALE_VERSION: &str = "iso27035-annex-c/1";
 
+// The wire values are matched as `tt`, not `literal`: a `literal` fragment
+// reaches derive macros wrapped in an invisible group, which utoipa does not
+// read, so the OpenAPI document would show the Rust variant names instead.
 macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:tt),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -181,7 +184,6 @@ impl RsitClass {
 
 /// An RSIT class and one of its types, e.g. `intrusion-attempts` / `brute-force`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "RawRsit")]
 pub struct Rsit {
     pub class: RsitClass,
@@ -196,6 +198,41 @@ struct RawRsit {
     #[serde(rename = "type")]
     kind: String,
 }
+
+/// One alternative per class, each naming the types that class has.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Rsit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+        let mut one_of = OneOfBuilder::new().description(Some(
+            "An RSIT class and one of its types, e.g. `intrusion-attempts` / `brute-force`",
+        ));
+        for class in RsitClass::ALL {
+            one_of = one_of.item(
+                ObjectBuilder::new()
+                    .property(
+                        "class",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some([class.as_str()])),
+                    )
+                    .required("class")
+                    .property(
+                        "type",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(class.types().iter().copied())),
+                    )
+                    .required("type")
+                    .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+            );
+        }
+        one_of.into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Rsit {}
 
 impl TryFrom<RawRsit> for Rsit {
     type Error = String;

@@ -85,6 +85,10 @@ wire_enum!(
 pub struct Observable {
     #[serde(rename = "type")]
     pub kind: ObservableType,
+    /// Checked and normalised by type: an IP address, a domain, a URL, a
+    /// hash (hex), an account, a host name or an e-mail address; at most 2048
+    /// bytes once trimmed.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub value: String,
 }
 

@@ -69,6 +69,7 @@ pub struct Motivation {
 #[serde(deny_unknown_fields)]
 pub struct IncidentConfirmation {
     /// Escalated events that make up the incident.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub events: Vec<EventNumber>,
     pub title: Text,
     /// Defaults to the first event's description.
@@ -80,6 +81,7 @@ pub struct IncidentConfirmation {
     pub severity_override: Option<SeverityOverride>,
     pub effort: Effort,
     /// User name of the incident coordinator.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
     pub coordinator: String,
     #[serde(default)]
     pub actuality: Option<Actuality>,
@@ -121,6 +123,21 @@ wire_enum!(
     }
 );
 
+/// The kinds of log entry a request may write (the document's view of
+/// [`LogKind`] on input).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(
+    dead_code,
+    reason = "describes NewLogEntry.kind in the OpenAPI document"
+)]
+enum NewLogKind {
+    Action,
+    Decision,
+    Note,
+}
+
 /// One dated line of the incident management log: who, when, what, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -143,7 +160,9 @@ pub struct LogEntry {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewLogEntry {
+    /// Defaults to `action`; `transition` entries are written by the transitions endpoint.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NewLogKind>))]
     pub kind: Option<LogKind>,
     pub action: Text,
     #[serde(default)]
@@ -270,6 +289,7 @@ pub struct ReviewInput {
     pub communication_effective: Option<bool>,
     #[serde(default)]
     pub communication_notes: Option<Text>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub lessons: Vec<Text>,
     #[serde(default)]
     pub improvements: Vec<Improvement>,
@@ -342,6 +362,7 @@ pub struct IncidentPatch {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<SeverityOverride>))]
     pub severity_override: Option<Option<SeverityOverride>>,
     pub effort: Option<Effort>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
     pub coordinator: Option<String>,
     pub actuality: Option<Actuality>,
     pub tlp: Option<Tlp>,

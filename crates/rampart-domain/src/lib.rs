@@ -7,24 +7,6 @@
 //! or as an argument; identifiers are newtypes with fallible constructors, so
 //! anything behind the edge is already valid.
 
-/// Implements the OpenAPI schema of a type that travels as a JSON string.
-#[cfg(feature = "openapi")]
-#[macro_export]
-#[doc(hidden)]
-macro_rules! string_schema {
-    ($name:ty, $description:expr) => {
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some($description))
-                    .into()
-            }
-        }
-        impl utoipa::ToSchema for $name {}
-    };
-}
-
 mod classification;
 mod clock;
 mod error;
@@ -66,7 +48,9 @@ pub use intake::{
 };
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
-pub use role::{Action, Actor, Role, parse_user_name};
+pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
+#[cfg(feature = "openapi")]
+pub use text::TEXT_PATTERN;
 pub use text::{Text, search_words};
 pub use timestamp::Timestamp;
 pub use vulnerability::{

@@ -40,6 +40,33 @@ impl NumberKind {
             Self::Incident | Self::Vulnerability | Self::Evidence => 4,
         }
     }
+
+    /// The numbers of this kind as they are written, as a JSON Schema
+    /// pattern: the prefix, a year from 1970, and a sequence number from 1
+    /// padded to the width, up to nine digits. The parser also takes a
+    /// lower-case prefix and ten-digit sequence numbers, which Rampart never
+    /// writes.
+    pub fn pattern(self) -> String {
+        let w = self.width();
+        // 1 to 10^w - 1, padded: `0…0[1-9]`, `0…0[1-9][0-9]`, ...; then longer ones.
+        let mut sequence: Vec<String> = (0..w)
+            .map(|k| {
+                let zeros = "0".repeat(w - 1 - k);
+                let rest = if k == 0 {
+                    String::new()
+                } else {
+                    format!("[0-9]{{{k}}}")
+                };
+                format!("{zeros}[1-9]{rest}")
+            })
+            .collect();
+        sequence.push(format!("[1-9][0-9]{{{w},8}}"));
+        format!(
+            "^{}-(?:19[7-9][0-9]|[2-9][0-9]{{3}})-(?:{})$",
+            self.prefix(),
+            sequence.join("|")
+        )
+    }
 }
 
 fn parse_number(kind: NumberKind, text: &str) -> Result<(u16, u32), String> {
@@ -104,7 +131,24 @@ macro_rules! number_type {
         }
 
         #[cfg(feature = "openapi")]
-        crate::string_schema!($name, concat!("Number like ", stringify!($name)));
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let kind = Self::KIND;
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some(format!(
+                        "A number like {}-2026-{:0w$}",
+                        kind.prefix(),
+                        42,
+                        w = kind.width()
+                    )))
+                    .pattern(Some(kind.pattern()))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -141,6 +141,9 @@ impl Actor {
 }
 
 /// Validates a user name: 1-64 characters of `a-z 0-9 . _ -`, starting with a letter or digit.
+/// The user names [`parse_user_name`] accepts, as a JSON Schema pattern.
+pub const USER_NAME_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{0,63}$";
+
 pub fn parse_user_name(raw: &str) -> Result<String, String> {
     let ok = !raw.is_empty()
         && raw.len() <= 64

@@ -7,24 +7,54 @@ use serde::{Deserialize, Serialize};
 /// Longest text accepted in one field, in characters.
 pub const MAX_TEXT: usize = 20_000;
 
-/// Trimmed, non-empty text of at most [`MAX_TEXT`] characters, without
-/// control characters other than newline and tab.
+/// Trimmed, non-empty text of at most [`MAX_TEXT`] characters (as sent),
+/// without control characters other than newline and tab.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Text(String);
 
+/// What [`Text::new`] accepts, as a JSON Schema pattern: white space at
+/// either end (it is trimmed), then at least one character that is neither
+/// white space nor a control character, with no control characters inside
+/// other than tab, line feed and carriage return.
 #[cfg(feature = "openapi")]
-crate::string_schema!(Text, "Non-empty text, trimmed, at most 20000 characters");
+pub const TEXT_PATTERN: &str = concat!(
+    r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"(?:[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*",
+    r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?",
+    r"[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Text {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "Text, trimmed; at least one character that is not white space; no control characters but tab and line breaks; at most 20000 characters",
+            ))
+            .min_length(Some(1))
+            .max_length(Some(MAX_TEXT))
+            .pattern(Some(TEXT_PATTERN))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Text {}
 
 impl Text {
     pub fn new(raw: impl AsRef<str>) -> Result<Self, String> {
+        // The limit counts what was sent, white space around it included, so
+        // that it is the `maxLength` the API's schema states.
+        let len = raw.as_ref().chars().count();
+        if len > MAX_TEXT {
+            return Err(format!("must be at most {MAX_TEXT} characters (got {len})"));
+        }
         let trimmed = raw.as_ref().trim();
         if trimmed.is_empty() {
             return Err("must not be empty".into());
-        }
-        let len = trimmed.chars().count();
-        if len > MAX_TEXT {
-            return Err(format!("must be at most {MAX_TEXT} characters (got {len})"));
         }
         if trimmed
             .chars()
@@ -87,6 +117,13 @@ pub fn search_words<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_limit_counts_the_text_as_sent() {
+        let padded = format!(" {} ", "a".repeat(MAX_TEXT - 2));
+        assert!(Text::new(&padded).is_ok());
+        assert!(Text::new(format!("{padded} ")).is_err());
+    }
 
     #[test]
     fn blank_is_refused() {

@@ -19,6 +19,7 @@ pub struct Problem {
     pub detail: String,
     /// The refused fields, by JSON path (or query parameter name).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
     /// For an illegal transition: the record's current status.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,6 +39,8 @@ pub enum ApiError {
     Unauthenticated,
     Forbidden(String),
     NotFound(String),
+    /// The route exists but does not take this method (405).
+    MethodNotAllowed,
     IllegalTransition {
         detail: String,
         current: String,
@@ -109,6 +112,12 @@ impl ApiError {
             Self::NotFound(detail) => {
                 plain(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
             }
+            Self::MethodNotAllowed => plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this address does not take this method; `Allow` lists those it takes".into(),
+            ),
             Self::IllegalTransition {
                 detail,
                 current,

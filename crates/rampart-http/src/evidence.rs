@@ -465,11 +465,23 @@ impl Service {
         actor: &Actor,
         incident: IncidentNumber,
     ) -> Result<Vec<EvidenceItem>, StoreError> {
+        self.list_evidence_from(actor, incident, 0).await
+    }
+
+    /// The items of an incident from the `offset`-th on, in the order they
+    /// were recorded (at most [`rampart_store::MAX_EVIDENCE`]).
+    pub async fn list_evidence_from(
+        &self,
+        actor: &Actor,
+        incident: IncidentNumber,
+        offset: u32,
+    ) -> Result<Vec<EvidenceItem>, StoreError> {
         actor.require(Action::ViewEvidence)?;
         self.get_incident(actor, incident).await?;
         self.store
             .list_evidence(&EvidenceQuery {
                 incident: Some(incident),
+                offset,
                 ..Default::default()
             })
             .await

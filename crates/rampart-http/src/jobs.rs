@@ -119,15 +119,17 @@ impl Service {
         }
     }
 
-    /// Jobs newest first, of one state when given (admins).
+    /// Jobs newest first, of one state when given, older than the job
+    /// `before` when given (admins).
     pub async fn jobs(
         &self,
         actor: &Actor,
         state: Option<JobState>,
+        before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Job>, StoreError> {
         actor.require(Action::ManageJobs)?;
-        self.store.list_jobs(state, limit).await
+        self.store.list_jobs(state, before, limit).await
     }
 
     /// Queues a dead job again (admins); journaled as `job.requeued`.

@@ -54,6 +54,17 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     }
 }
 
+/// A method a route does not take: a problem document for the API (axum
+/// adds the `Allow` header), an empty answer elsewhere.
+async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+    let path = uri.path();
+    if path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {
+        ApiError::MethodNotAllowed.into_response()
+    } else {
+        axum::http::StatusCode::METHOD_NOT_ALLOWED.into_response()
+    }
+}
+
 /// Headers every response carries: no framing, no sniffing, scripts and
 /// styles only from Rampart itself.
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
@@ -90,6 +101,8 @@ pub fn app(state: AppState) -> Router {
         }),
     )
     .merge(web::router())
+    // After every route is in place: it applies to the routes there are.
+    .method_not_allowed_fallback(method_not_allowed)
     .fallback(not_found)
     .layer(axum::middleware::map_response(security_headers))
     .layer(DefaultBodyLimit::max(body_limit))

@@ -1167,7 +1167,10 @@ pub async fn jobs_are_claimed_once_retried_and_buried<B: SqlBackend>(store: Arc<
     assert_eq!(unique.len(), 20);
 
     // A lease that ran out: another node takes the job, the first cannot finish it.
-    let jobs = store.list_jobs(Some(JobState::Running), 100).await.unwrap();
+    let jobs = store
+        .list_jobs(Some(JobState::Running), None, 100)
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 20);
     let stale = jobs.iter().find(|j| j.key == "k1").unwrap().clone();
     let holder = stale.locked_by.clone().unwrap();
@@ -1210,7 +1213,10 @@ pub async fn jobs_are_claimed_once_retried_and_buried<B: SqlBackend>(store: Arc<
             .await
             .unwrap()
     );
-    let dead = store.list_jobs(Some(JobState::Dead), 100).await.unwrap();
+    let dead = store
+        .list_jobs(Some(JobState::Dead), None, 100)
+        .await
+        .unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].key, "k2");
     assert_eq!(dead[0].last_error.as_deref(), Some("disk still full"));
@@ -1218,7 +1224,10 @@ pub async fn jobs_are_claimed_once_retried_and_buried<B: SqlBackend>(store: Arc<
     // Dead jobs are never claimed, and only dead jobs are queued again.
     assert!(!store.requeue_job(taken.id, later).await.unwrap());
     assert!(store.requeue_job(dead[0].id, later).await.unwrap());
-    let revived = store.list_jobs(Some(JobState::Queued), 100).await.unwrap();
+    let revived = store
+        .list_jobs(Some(JobState::Queued), None, 100)
+        .await
+        .unwrap();
     assert_eq!(revived.len(), 1);
     assert_eq!(revived[0].attempts, 0);
 }

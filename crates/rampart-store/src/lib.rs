@@ -138,8 +138,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
-    /// Jobs newest first, of one state when given (at most `limit`).
-    async fn list_jobs(&self, state: Option<JobState>, limit: u32) -> Result<Vec<Job>, StoreError>;
+    /// Jobs newest first, of one state when given, older than the job
+    /// `before` when given (at most `limit`, and at most one more than
+    /// [`MAX_PAGE`]).
+    async fn list_jobs(
+        &self,
+        state: Option<JobState>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError>;
 
     /// Queues a dead job again, its attempts counted afresh; false when it is not dead.
     async fn requeue_job(&self, id: i64, now: Timestamp) -> Result<bool, StoreError>;

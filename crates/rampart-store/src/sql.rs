@@ -1804,11 +1804,16 @@ impl<B: SqlBackend> Store for SqlStore<B> {
     async fn list_jobs(
         &self,
         state: Option<JobState>,
+        before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<BackgroundJob>, StoreError> {
         let mut f = Filter::default();
         f.text("state", state.map(JobState::as_str));
-        f.params.push(SqlValue::int(limit.clamp(1, MAX_PAGE)));
+        if let Some(id) = before {
+            f.and("id < ?", vec![SqlValue::int(id)]);
+        }
+        // One more than a page, so that a caller can tell whether more follow.
+        f.params.push(SqlValue::int(limit.clamp(1, MAX_PAGE + 1)));
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs{} ORDER BY id DESC LIMIT ${}",
             f.sql(),

@@ -27,8 +27,13 @@ pub struct EventFilters {
     pub since: Option<Timestamp>,
     /// Words in the number, title, description, assets, observables or source.
     pub text: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "super::cursor")]
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, 1-500 (default 50).
+    #[serde(default, deserialize_with = "super::page_limit")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -39,6 +44,8 @@ pub struct RejectionInput {
     pub reason: Text,
 }
 
+const N: &str = "e.g. EVT-2026-000001";
+
 fn event_number(raw: &str) -> Result<EventNumber, ApiError> {
     number(raw, "event")
 }
@@ -46,8 +53,8 @@ fn event_number(raw: &str) -> Result<EventNumber, ApiError> {
 /// Report an information security event. A sensor's alert whose
 /// `source.name` and `source.ref` match an earlier one is a repeat: the
 /// answer is that first event with its occurrence count raised (200).
-#[utoipa::path(post, path = "/events", tag = "events", request_body = EventReport,
-    responses((status = 201, description = "Reported", body = Event), (status = 200, description = "A repeat of an earlier alert", body = Event), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/events", tag = "events", operation_id = "report_event", request_body = EventReport,
+    responses((status = 201, description = "Reported", body = Event), (status = 200, description = "A repeat of an earlier alert: the first event, its occurrence count raised", body = Event)))]
 pub async fn report(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -61,8 +68,8 @@ pub async fn report(
 }
 
 /// List events, newest first. Reporters see their own reports only.
-#[utoipa::path(get, path = "/events", tag = "events", params(EventFilters),
-    responses((status = 200, body = Page<Event>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/events", tag = "events", operation_id = "list_events", params(EventFilters),
+    responses((status = 200, description = "A page of events", body = Page<Event>)))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -75,14 +82,14 @@ pub async fn list(
         text: f.text,
         submitted_by: None,
         cursor: f.cursor,
-        limit: f.limit.unwrap_or(0),
+        limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
     };
     Ok(Json(s.service.list_events(&actor, query).await?.into()))
 }
 
 /// Read one event.
-#[utoipa::path(get, path = "/events/{number}", tag = "events", params(("number" = String, Path, description = "e.g. EVT-2026-000001")),
-    responses((status = 200, body = Event), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/events/{number}", tag = "events", operation_id = "get_event", params(("number" = String, Path, description = N)),
+    responses((status = 200, description = "The event", body = Event)))]
 pub async fn get(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -92,8 +99,8 @@ pub async fn get(
 }
 
 /// Take an event into triage (records who has it).
-#[utoipa::path(post, path = "/events/{number}/triage", tag = "events", params(("number" = String, Path)),
-    responses((status = 200, body = Event), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/events/{number}/triage", tag = "events", operation_id = "triage_event", params(("number" = String, Path, description = N)),
+    responses((status = 200, description = "The event, in triage", body = Event), (status = 409, description = "The event's lifecycle does not allow triage now", body = Problem)))]
 pub async fn triage(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -105,8 +112,8 @@ pub async fn triage(
 }
 
 /// The point of contact's assessment: false alarm, handled locally, or possible incident (escalated to the ISIRT).
-#[utoipa::path(post, path = "/events/{number}/assessment", tag = "events", params(("number" = String, Path)), request_body = AssessmentInput,
-    responses((status = 200, body = Event), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/events/{number}/assessment", tag = "events", operation_id = "assess_event", params(("number" = String, Path, description = N)), request_body = AssessmentInput,
+    responses((status = 200, description = "The event, assessed", body = Event), (status = 409, description = "The event's lifecycle does not allow an assessment now", body = Problem)))]
 pub async fn assess(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -121,8 +128,8 @@ pub async fn assess(
 }
 
 /// The ISIRT finds an escalated event is not an incident.
-#[utoipa::path(post, path = "/events/{number}/rejection", tag = "events", params(("number" = String, Path)), request_body = RejectionInput,
-    responses((status = 200, body = Event), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/events/{number}/rejection", tag = "events", operation_id = "reject_event", params(("number" = String, Path, description = N)), request_body = RejectionInput,
+    responses((status = 200, description = "The event, found not to be an incident", body = Event), (status = 409, description = "The event is not escalated", body = Problem)))]
 pub async fn reject(
     State(s): State<AppState>,
     Caller(actor): Caller,

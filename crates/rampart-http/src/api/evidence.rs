@@ -19,10 +19,10 @@ use rampart_evidence::Reading;
 use serde::{Deserialize, Serialize};
 
 use super::journal::JournalEntryView;
-use super::number;
+use super::{Page, Paging, number};
 use crate::error::{ApiError, Problem};
 use crate::evidence::{BundlePlan, SUBMISSION_FIELDS, parse_submission};
-use crate::extract::{Caller, JsonBody};
+use crate::extract::{Caller, JsonBody, QueryParams};
 use crate::{AppState, Service};
 
 /// Largest metadata field of an upload, in bytes.
@@ -38,12 +38,6 @@ pub struct EvidenceView {
     pub custody: Vec<JournalEntryView>,
 }
 
-/// The items of an incident.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct EvidenceList {
-    pub items: Vec<EvidenceItem>,
-}
-
 /// Place or release a legal hold.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,32 +47,98 @@ pub struct HoldInput {
     pub reason: Text,
 }
 
-/// The multipart form of an upload (metadata fields first, then `file`).
-#[derive(Debug, utoipa::ToSchema)]
-#[allow(
-    dead_code,
-    reason = "describes the multipart body in the OpenAPI document"
-)]
-pub struct EvidenceUpload {
-    /// What it is.
-    description: String,
-    /// Where it was found.
-    found_at: String,
-    /// Who collected it.
-    collected_by: String,
-    /// When it was collected (RFC 3339).
-    collected_at: String,
-    /// The tool used, with its version.
-    tool: Option<String>,
-    /// Why it was collected.
-    reason: String,
-    /// TLP marking; defaults to the incident's.
-    tlp: Option<String>,
-    /// Where the original is kept (locker, bag or seal number).
-    location: Option<String>,
-    /// The content.
-    #[schema(format = Binary, value_type = String)]
-    file: Vec<u8>,
+/// The multipart form of an upload (metadata fields first, then `file`), as
+/// the upload reads it: an optional field left blank counts as absent.
+#[derive(Debug)]
+pub struct EvidenceUpload;
+
+impl utoipa::PartialSchema for EvidenceUpload {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        use utoipa::openapi::{Ref, RefOr, Schema};
+        let refer = |name: &str, description: &str| -> RefOr<Schema> {
+            let mut reference = Ref::from_schema_name(name);
+            reference.description = description.to_owned();
+            RefOr::Ref(reference)
+        };
+        // White space alone: the field is left out.
+        let blank = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(
+                    r"^[\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+                ))
+        };
+        let optional = |name: &str, description: &str| {
+            OneOfBuilder::new()
+                .item(Ref::from_schema_name(name))
+                .item(blank())
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .property("description", refer("Text", "What it is."))
+            .required("description")
+            .property("found_at", refer("Text", "Where it was found."))
+            .required("found_at")
+            .property("collected_by", refer("Text", "Who collected it."))
+            .required("collected_by")
+            .property(
+                "collected_at",
+                refer("Timestamp", "When it was collected; not in the future."),
+            )
+            .required("collected_at")
+            .property("reason", refer("Text", "Why it was collected."))
+            .required("reason")
+            .property(
+                "tool",
+                optional("Text", "The tool used, with its version."),
+            )
+            .property(
+                "tlp",
+                optional("Tlp", "TLP marking; defaults to the incident's."),
+            )
+            .property(
+                "location",
+                optional(
+                    "Text",
+                    "Where the original is kept (locker, bag or seal number).",
+                ),
+            )
+            .property(
+                "file",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                    .min_length(Some(1))
+                    .description(Some("The content: at least one byte.")),
+            )
+            .required("file")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .description(Some(
+                "The multipart form of an upload (metadata fields first, then `file`); an optional field left blank counts as absent.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EvidenceUpload {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        for (name, schema) in [
+            ("Text", rampart_domain::Text::schema()),
+            ("Timestamp", rampart_domain::Timestamp::schema()),
+            ("Tlp", rampart_domain::Tlp::schema()),
+        ] {
+            schemas.push((name.to_owned(), schema));
+        }
+    }
 }
 
 fn incident_number(raw: &str) -> Result<IncidentNumber, ApiError> {
@@ -239,10 +299,11 @@ async fn receive(
 /// `multipart/form-data`: the metadata fields, then `file`. The content is
 /// streamed to the vault and hashed on the way; the size limit is the
 /// server's `evidence_max_bytes` (default 4 GiB).
-#[utoipa::path(post, path = "/incidents/{number}/evidence", tag = "evidence",
+#[utoipa::path(post, path = "/incidents/{number}/evidence", tag = "evidence", operation_id = "upload_evidence",
     params(("number" = String, Path, description = "e.g. INC-2026-0001")),
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
-    responses((status = 201, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Recorded, with the content's SHA-256", body = EvidenceItem),
+        (status = 400, description = "The body is not `multipart/form-data`, or cannot be read", body = Problem)))]
 pub async fn upload(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -258,24 +319,37 @@ pub async fn upload(
 }
 
 /// The evidence items of an incident, in the order they were recorded.
-#[utoipa::path(get, path = "/incidents/{number}/evidence", tag = "evidence",
-    params(("number" = String, Path, description = "e.g. INC-2026-0001")),
-    responses((status = 200, body = EvidenceList), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/incidents/{number}/evidence", tag = "evidence", operation_id = "list_evidence",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001"), Paging),
+    responses((status = 200, description = "A page of the items", body = Page<EvidenceItem>)))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(raw): Path<String>,
-) -> Result<Json<EvidenceList>, ApiError> {
+    QueryParams(p): QueryParams<Paging>,
+) -> Result<Json<Page<EvidenceItem>>, ApiError> {
     let n = incident_number(&raw)?;
-    Ok(Json(EvidenceList {
-        items: s.service.list_evidence(&actor, n).await?,
+    // The cursor is the position of the next item: items are never
+    // deleted, so positions do not move.
+    let from: u64 = match p.cursor.as_deref() {
+        Some(c) => c.parse().map_err(|_| super::bad_cursor())?,
+        None => 0,
+    };
+    let limit = p.limit.unwrap_or(super::DEFAULT_LIMIT) as usize;
+    let offset = u32::try_from(from).unwrap_or(u32::MAX);
+    let mut items = s.service.list_evidence_from(&actor, n, offset).await?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Ok(Json(Page {
+        items,
+        next_cursor: more.then(|| (from + limit as u64).to_string()),
     }))
 }
 
 /// One evidence item with its full chain of custody.
-#[utoipa::path(get, path = "/evidence/{number}", tag = "evidence",
+#[utoipa::path(get, path = "/evidence/{number}", tag = "evidence", operation_id = "get_evidence",
     params(("number" = String, Path, description = "e.g. EVD-2026-0001")),
-    responses((status = 200, body = EvidenceView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The item and its chain of custody", body = EvidenceView)))]
 pub async fn get(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -404,10 +478,10 @@ pub fn download_response(
 /// Download the content (ISIRT member or manager). The content is re-hashed
 /// first and while it streams; a mismatch is refused (409) and raises an
 /// `evidence.integrity_failed` alarm. The download is a custody entry.
-#[utoipa::path(get, path = "/evidence/{number}/content", tag = "evidence",
+#[utoipa::path(get, path = "/evidence/{number}/content", tag = "evidence", operation_id = "download_evidence",
     params(("number" = String, Path, description = "e.g. EVD-2026-0001")),
     responses((status = 200, description = "The content; `Repr-Digest` carries its SHA-256", content_type = "application/octet-stream"),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+        (status = 409, description = "The content was disposed of, or no longer matches its SHA-256 (an alarm is raised)", body = Problem)))]
 pub async fn download(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -420,9 +494,9 @@ pub async fn download(
 
 /// Re-hash the stored content now (ISIRT, auditor). The result is a custody
 /// entry: `evidence.verified`, or the `evidence.integrity_failed` alarm.
-#[utoipa::path(post, path = "/evidence/{number}/verification", tag = "evidence",
+#[utoipa::path(post, path = "/evidence/{number}/verification", tag = "evidence", operation_id = "verify_evidence",
     params(("number" = String, Path, description = "e.g. EVD-2026-0001")),
-    responses((status = 200, body = EvidenceItem, description = "`last_check.intact` tells the result"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = EvidenceItem, description = "`last_check.intact` tells the result"), (status = 409, description = "The content was disposed of", body = Problem)))]
 pub async fn verify(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -434,9 +508,9 @@ pub async fn verify(
 
 /// Transfer custody to someone else, with the reason and the new storage
 /// location or seal number.
-#[utoipa::path(post, path = "/evidence/{number}/transfers", tag = "evidence",
+#[utoipa::path(post, path = "/evidence/{number}/transfers", tag = "evidence", operation_id = "transfer_evidence",
     params(("number" = String, Path, description = "e.g. EVD-2026-0001")), request_body = CustodyTransfer,
-    responses((status = 200, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The item with its new custodian", body = EvidenceItem), (status = 409, description = "The content was disposed of", body = Problem)))]
 pub async fn transfer(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -449,9 +523,9 @@ pub async fn transfer(
 
 /// Place or release a legal hold (ISIRT manager). An item under hold cannot
 /// be disposed of by any path.
-#[utoipa::path(put, path = "/evidence/{number}/hold", tag = "evidence",
+#[utoipa::path(put, path = "/evidence/{number}/hold", tag = "evidence", operation_id = "hold_evidence",
     params(("number" = String, Path, description = "e.g. EVD-2026-0001")), request_body = HoldInput,
-    responses((status = 200, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The item, its hold placed or released", body = EvidenceItem), (status = 409, description = "The item is already in the state asked for, or its content was disposed of", body = Problem)))]
 pub async fn hold(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -468,9 +542,9 @@ pub async fn hold(
 
 /// Dispose of the content (ISIRT manager), e.g. at the end of retention.
 /// Refused under legal hold. The record and its custody history stay.
-#[utoipa::path(post, path = "/evidence/{number}/disposal", tag = "evidence",
+#[utoipa::path(post, path = "/evidence/{number}/disposal", tag = "evidence", operation_id = "dispose_evidence",
     params(("number" = String, Path, description = "e.g. EVD-2026-0001")), request_body = EvidenceReason,
-    responses((status = 200, body = EvidenceItem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The item, its content disposed of", body = EvidenceItem), (status = 409, description = "The item is under legal hold, or disposed of already", body = Problem)))]
 pub async fn dispose(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -558,10 +632,10 @@ pub(crate) fn bundle_response(service: Arc<Service>, actor: Actor, plan: BundleP
 /// sizes, metadata, full custody history), `manifest.sig` and
 /// `signing-key.pub`. Check it offline with `rampart evidence verify`.
 /// Every item is re-verified first; each export is a custody entry.
-#[utoipa::path(get, path = "/incidents/{number}/evidence/bundle", tag = "evidence",
+#[utoipa::path(get, path = "/incidents/{number}/evidence/bundle", tag = "evidence", operation_id = "get_evidence_bundle",
     params(("number" = String, Path, description = "e.g. INC-2026-0001")),
     responses((status = 200, description = "The tar archive", content_type = "application/x-tar"),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+        (status = 409, description = "An item's content no longer matches its SHA-256 (an alarm is raised)", body = Problem)))]
 pub async fn bundle(
     State(s): State<AppState>,
     Caller(actor): Caller,

@@ -16,7 +16,8 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz", security(()),
+    responses((status = 200, description = "Serving requests", body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
@@ -25,8 +26,9 @@ pub async fn healthz() -> Json<Health> {
 /// writes (not a read-only standby), and neither the database nor the
 /// evidence store is out of space. Otherwise `503`, with the reason as the
 /// problem document's `detail`.
-#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
-    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz", security(()),
+    responses((status = 200, description = "Ready to take changes", body = Health),
+        (status = 503, description = "The database does not answer, takes reads only, or storage is out of space", body = Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.service.readiness().await {
         Ok(()) => Json(Health { status: "ready" }).into_response(),

@@ -12,7 +12,7 @@ use rampart_domain::{
 use rampart_store::IncidentQuery;
 use serde::{Deserialize, Serialize};
 
-use super::{Page, number};
+use super::{Page, Paging, number};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody, QueryParams};
@@ -27,7 +27,13 @@ pub struct IncidentFilters {
     pub class: Option<SeverityClass>,
     pub coordinator: Option<String>,
     pub text: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "super::pair_cursor")]
+    #[param(pattern = r"^[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    /// Page size, 1-500 (default 50).
+    #[serde(default, deserialize_with = "super::page_limit")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -53,8 +59,8 @@ fn incident_number(raw: &str) -> Result<IncidentNumber, ApiError> {
 const N: &str = "e.g. INC-2026-0001";
 
 /// Confirm an incident from escalated events, with category, severity and coordinator.
-#[utoipa::path(post, path = "/incidents", tag = "incidents", request_body = IncidentConfirmation,
-    responses((status = 201, body = Incident), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/incidents", tag = "incidents", operation_id = "confirm_incident", request_body = IncidentConfirmation,
+    responses((status = 201, description = "Confirmed", body = Incident), (status = 409, description = "An event is not escalated, or already linked", body = Problem)))]
 pub async fn confirm(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -67,8 +73,8 @@ pub async fn confirm(
 }
 
 /// The incident register, in priority order (severity, then effort).
-#[utoipa::path(get, path = "/incidents", tag = "incidents", params(IncidentFilters),
-    responses((status = 200, body = Page<Incident>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/incidents", tag = "incidents", operation_id = "list_incidents", params(IncidentFilters),
+    responses((status = 200, description = "A page of the register", body = Page<Incident>)))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -81,15 +87,15 @@ pub async fn list(
         coordinator: f.coordinator,
         text: f.text,
         cursor: f.cursor,
-        limit: f.limit.unwrap_or(0),
+        limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
         ..IncidentQuery::default()
     };
     Ok(Json(s.service.list_incidents(&actor, query).await?.into()))
 }
 
 /// Read one incident with its linked events, log, actions and review.
-#[utoipa::path(get, path = "/incidents/{number}", tag = "incidents", params(("number" = String, Path, description = N)),
-    responses((status = 200, body = IncidentView), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/incidents/{number}", tag = "incidents", operation_id = "get_incident", params(("number" = String, Path, description = N)),
+    responses((status = 200, description = "The incident with its linked events", body = IncidentView)))]
 pub async fn get(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -106,8 +112,8 @@ pub async fn get(
 }
 
 /// Change an incident's fields; absent fields stay as they are.
-#[utoipa::path(patch, path = "/incidents/{number}", tag = "incidents", params(("number" = String, Path, description = N)), request_body = IncidentPatch,
-    responses((status = 200, body = Incident), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/incidents/{number}", tag = "incidents", operation_id = "update_incident", params(("number" = String, Path, description = N)), request_body = IncidentPatch,
+    responses((status = 200, description = "The incident, changed", body = Incident)))]
 pub async fn patch(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -122,8 +128,8 @@ pub async fn patch(
 }
 
 /// Link another escalated event to an open incident.
-#[utoipa::path(post, path = "/incidents/{number}/events", tag = "incidents", params(("number" = String, Path, description = N)), request_body = LinkInput,
-    responses((status = 200, body = Incident), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/incidents/{number}/events", tag = "incidents", operation_id = "link_event", params(("number" = String, Path, description = N)), request_body = LinkInput,
+    responses((status = 200, description = "The incident, with the event linked", body = Incident), (status = 409, description = "The incident is closed, or the event is not escalated", body = Problem)))]
 pub async fn link_event(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -147,8 +153,8 @@ pub struct RestrictionInput {
 
 /// Need-to-know: restrict the incident to named users, or lift the restriction
 /// with an empty list. A restricted incident is a 404 for everyone else.
-#[utoipa::path(put, path = "/incidents/{number}/restriction", tag = "incidents", params(("number" = String, Path, description = N)), request_body = RestrictionInput,
-    responses((status = 200, body = Incident), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/incidents/{number}/restriction", tag = "incidents", operation_id = "restrict_incident", params(("number" = String, Path, description = N)), request_body = RestrictionInput,
+    responses((status = 200, description = "The incident, with its new restriction", body = Incident)))]
 pub async fn restrict(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -163,8 +169,8 @@ pub async fn restrict(
 }
 
 /// Move through the lifecycle. 409 names the current status and the allowed targets.
-#[utoipa::path(post, path = "/incidents/{number}/transitions", tag = "incidents", params(("number" = String, Path, description = N)), request_body = TransitionRequest,
-    responses((status = 200, body = Incident), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/incidents/{number}/transitions", tag = "incidents", operation_id = "transition_incident", params(("number" = String, Path, description = N)), request_body = TransitionRequest,
+    responses((status = 200, description = "The incident in its new status", body = Incident), (status = 409, description = "The lifecycle does not allow this move now; `current` and `allowed` say where it stands", body = Problem)))]
 pub async fn transition(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -179,8 +185,8 @@ pub async fn transition(
 }
 
 /// Record an action or decision in the incident management log.
-#[utoipa::path(post, path = "/incidents/{number}/log", tag = "incidents", params(("number" = String, Path, description = N)), request_body = NewLogEntry,
-    responses((status = 201, body = LogEntry), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/incidents/{number}/log", tag = "incidents", operation_id = "add_log_entry", params(("number" = String, Path, description = N)), request_body = NewLogEntry,
+    responses((status = 201, description = "Recorded", body = LogEntry)))]
 pub async fn add_log(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -198,24 +204,30 @@ pub async fn add_log(
 }
 
 /// The incident management log, oldest first.
-#[utoipa::path(get, path = "/incidents/{number}/log", tag = "incidents", params(("number" = String, Path, description = N)),
-    responses((status = 200, body = Vec<LogEntry>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/incidents/{number}/log", tag = "incidents", operation_id = "list_log_entries", params(("number" = String, Path, description = N), Paging),
+    responses((status = 200, description = "A page of the log", body = Page<LogEntry>)))]
 pub async fn log(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(n): Path<String>,
-) -> Result<Json<Vec<LogEntry>>, ApiError> {
-    Ok(Json(
-        s.service
-            .get_incident(&actor, incident_number(&n)?)
-            .await?
-            .log,
-    ))
+    QueryParams(p): QueryParams<Paging>,
+) -> Result<Json<Page<LogEntry>>, ApiError> {
+    let log = s
+        .service
+        .get_incident(&actor, incident_number(&n)?)
+        .await?
+        .log;
+    Ok(Json(Page::of(
+        log,
+        |e| u64::from(e.id),
+        p.cursor.as_deref(),
+        p.limit,
+    )?))
 }
 
 /// Plan a response action.
-#[utoipa::path(post, path = "/incidents/{number}/actions", tag = "incidents", params(("number" = String, Path, description = N)), request_body = NewAction,
-    responses((status = 201, body = ResponseAction), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/incidents/{number}/actions", tag = "incidents", operation_id = "add_action", params(("number" = String, Path, description = N)), request_body = NewAction,
+    responses((status = 201, description = "Planned", body = ResponseAction)))]
 pub async fn add_action(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -232,25 +244,31 @@ pub async fn add_action(
     ))
 }
 
-/// The incident's response actions.
-#[utoipa::path(get, path = "/incidents/{number}/actions", tag = "incidents", params(("number" = String, Path, description = N)),
-    responses((status = 200, body = Vec<ResponseAction>), (status = 404, body = Problem)))]
+/// The incident's response actions, in the order they were planned.
+#[utoipa::path(get, path = "/incidents/{number}/actions", tag = "incidents", operation_id = "list_actions", params(("number" = String, Path, description = N), Paging),
+    responses((status = 200, description = "A page of the actions", body = Page<ResponseAction>)))]
 pub async fn actions(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(n): Path<String>,
-) -> Result<Json<Vec<ResponseAction>>, ApiError> {
-    Ok(Json(
-        s.service
-            .get_incident(&actor, incident_number(&n)?)
-            .await?
-            .actions,
-    ))
+    QueryParams(p): QueryParams<Paging>,
+) -> Result<Json<Page<ResponseAction>>, ApiError> {
+    let actions = s
+        .service
+        .get_incident(&actor, incident_number(&n)?)
+        .await?
+        .actions;
+    Ok(Json(Page::of(
+        actions,
+        |a| u64::from(a.id),
+        p.cursor.as_deref(),
+        p.limit,
+    )?))
 }
 
 /// Change a response action: status, outcome, owner, due date, approval.
-#[utoipa::path(patch, path = "/incidents/{number}/actions/{id}", tag = "incidents", params(("number" = String, Path, description = N), ("id" = u32, Path)), request_body = ActionUpdate,
-    responses((status = 200, body = ResponseAction), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/incidents/{number}/actions/{id}", tag = "incidents", operation_id = "update_action", params(("number" = String, Path, description = N), ("id" = u32, Path, description = "The action's id within the incident")), request_body = ActionUpdate,
+    responses((status = 200, description = "The action, changed", body = ResponseAction), (status = 409, description = "The action's status cannot move there now; `current` and `allowed` say where it stands", body = Problem)))]
 pub async fn update_action(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -268,8 +286,8 @@ pub async fn update_action(
 }
 
 /// Record the lessons-learned review (a new submission supersedes the last, which the journal keeps).
-#[utoipa::path(post, path = "/incidents/{number}/review", tag = "incidents", params(("number" = String, Path, description = N)), request_body = ReviewInput,
-    responses((status = 201, body = Review), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/incidents/{number}/review", tag = "incidents", operation_id = "record_review", params(("number" = String, Path, description = N)), request_body = ReviewInput,
+    responses((status = 201, description = "Recorded", body = Review), (status = 409, description = "The incident is not recovering, closed or reviewed", body = Problem)))]
 pub async fn record_review(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -287,8 +305,8 @@ pub async fn record_review(
 }
 
 /// The lessons-learned review.
-#[utoipa::path(get, path = "/incidents/{number}/review", tag = "incidents", params(("number" = String, Path, description = N)),
-    responses((status = 200, body = Review), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/incidents/{number}/review", tag = "incidents", operation_id = "get_review", params(("number" = String, Path, description = N)),
+    responses((status = 200, description = "The latest review", body = Review), (status = 404, description = "No such incident, or no review recorded yet", body = Problem)))]
 pub async fn review(
     State(s): State<AppState>,
     Caller(actor): Caller,

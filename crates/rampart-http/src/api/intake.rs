@@ -24,10 +24,8 @@ static BATCH_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4
 pub struct BatchItem {
     /// The item's position in the batch, from 0.
     pub index: usize,
-    /// `created`, `duplicate` (a repeat of the alert numbered), `rejected`
-    /// (see `errors`; nothing was stored) or `failed` (storage unavailable;
-    /// send it again).
-    pub status: &'static str,
+    pub status: BatchItemStatus,
+    /// The new event's number, or the number of the event it repeats.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// How many times the alert has arrived, this one included.
@@ -35,9 +33,25 @@ pub struct BatchItem {
     pub occurrences: Option<u64>,
     /// Open events and incidents sharing its observables or assets.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub related: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
+}
+
+/// What became of an item of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchItemStatus {
+    /// Stored as a new event.
+    Created,
+    /// A repeat of the alert numbered; its count was raised.
+    Duplicate,
+    /// Refused (see `errors`); nothing was stored.
+    Rejected,
+    /// Storage was unavailable; send it again.
+    Failed,
 }
 
 /// The answer to a batch: counts, then one entry per item in order.
@@ -71,16 +85,22 @@ fn report_of(value: serde_json::Value) -> Result<EventReport, Vec<FieldError>> {
     }
 }
 
-/// Splits a body into items: a JSON array, or one JSON document per line (NDJSON).
-fn items_of(bytes: &[u8]) -> Result<Vec<Result<serde_json::Value, FieldError>>, ApiError> {
+/// Splits a body into items: a JSON array, or, when `ndjson`, one JSON
+/// document per line.
+fn items_of(
+    bytes: &[u8],
+    ndjson: bool,
+) -> Result<Vec<Result<serde_json::Value, FieldError>>, ApiError> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     match start.map(|i| bytes[i]) {
         None => Err(ApiError::Malformed(
             "the body is empty; send a JSON array of events or one JSON event per line".into(),
         )),
-        Some(b'[') => {
+        Some(_) if !ndjson => {
             let items: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(|e| {
-                ApiError::Malformed(format!("the body is not a valid JSON array: {e}"))
+                ApiError::Malformed(format!(
+                    "the body is not a JSON array ({e}); send one, or NDJSON with `Content-Type: application/x-ndjson`"
+                ))
             })?;
             Ok(items.into_iter().map(Ok).collect())
         }
@@ -103,26 +123,26 @@ fn items_of(bytes: &[u8]) -> Result<Vec<Result<serde_json::Value, FieldError>>, 
 /// Items are independent: a rejected item changes nothing and does not stop
 /// the others. Repeats (same `source.name` and `source.ref`) are counted on
 /// the first event, so sending a batch again is harmless.
-#[utoipa::path(post, path = "/events/batch", tag = "intake",
-    request_body(content = Vec<EventReport>, description = "A JSON array, or NDJSON with `Content-Type: application/x-ndjson`"),
-    responses((status = 200, body = BatchResult), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/events/batch", tag = "intake", operation_id = "report_batch",
+    request_body(description = "A JSON array, or NDJSON (one event per line) with `Content-Type: application/x-ndjson`. Each item is an event in Rampart's own shape (`EventReport`), an OCSF Detection Finding or an ECS alert; an item in none of them is rejected on its own, in the answer",
+        content((Vec<serde_json::Value> = "application/json"), (String = "application/x-ndjson"))),
+    responses((status = 200, description = "The fate of every item, in order", body = BatchResult),
+        (status = 400, description = "The body is empty, or (as `application/json`) not a JSON array", body = Problem),
+        (status = 415, description = "The body is neither JSON nor NDJSON", body = Problem),
+        (status = 422, description = "The batch holds more events than `batch_max_events`", body = Problem)))]
 pub async fn batch(
     State(s): State<AppState>,
     Caller(actor): Caller,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<BatchResult>, ApiError> {
+    let mut ndjson = false;
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
-        let essence = ct.split(';').next().unwrap_or_default().trim();
-        if !matches!(
-            essence,
-            "application/json"
-                | "application/x-ndjson"
-                | "application/jsonl"
-                | "application/json-seq"
-        ) {
-            return Err(ApiError::UnsupportedMediaType);
+        match ct.split(';').next().unwrap_or_default().trim() {
+            "application/json" => {}
+            "application/x-ndjson" | "application/jsonl" | "application/json-seq" => ndjson = true,
+            _ => return Err(ApiError::UnsupportedMediaType),
         }
     }
     actor.require(rampart_domain::Action::ReportEvent)?;
@@ -136,7 +156,7 @@ pub async fn batch(
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| ApiError::TooLarge(limit))?;
-    let items = items_of(&bytes)?;
+    let items = items_of(&bytes, ndjson)?;
     if items.len() > settings.max_batch {
         return Err(ApiError::field(
             "items",
@@ -162,7 +182,7 @@ pub async fn batch(
     for (index, outcome) in outcomes.into_iter().enumerate() {
         let mut item = BatchItem {
             index,
-            status: "created",
+            status: BatchItemStatus::Created,
             number: None,
             occurrences: None,
             related: vec![],
@@ -174,7 +194,7 @@ pub async fn batch(
                 item.number = Some(event.number.to_string());
                 item.related = event.related.iter().map(|c| c.number.clone()).collect();
                 if let Intake::Duplicate(e) = &intake {
-                    item.status = "duplicate";
+                    item.status = BatchItemStatus::Duplicate;
                     item.occurrences = Some(e.occurrences);
                     result.duplicates += 1;
                 } else {
@@ -182,7 +202,7 @@ pub async fn batch(
                 }
             }
             Err(StoreError::Domain(e)) => {
-                item.status = "rejected";
+                item.status = BatchItemStatus::Rejected;
                 item.errors = match e {
                     rampart_domain::DomainError::Invalid(errors) => errors,
                     other => vec![FieldError::new("", other.to_string())],
@@ -191,7 +211,7 @@ pub async fn batch(
             }
             Err(e) => {
                 tracing::error!(error = %e, index, "batch item not stored");
-                item.status = "failed";
+                item.status = BatchItemStatus::Failed;
                 item.errors = vec![FieldError::new(
                     "",
                     "storage is unavailable; nothing was stored for this item, send it again",
@@ -205,8 +225,8 @@ pub async fn batch(
 }
 
 /// The categorization rules in force, in order (the first match proposes).
-#[utoipa::path(get, path = "/intake/rules", tag = "intake",
-    responses((status = 200, body = RuleSet), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/intake/rules", tag = "intake", operation_id = "get_rules",
+    responses((status = 200, description = "The rules and their version", body = RuleSet)))]
 pub async fn rules(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -216,8 +236,8 @@ pub async fn rules(
 
 /// Replace the categorization rules (admins). Send the `version` you read:
 /// a table changed meanwhile by someone else is refused, naming `version`.
-#[utoipa::path(put, path = "/intake/rules", tag = "intake", request_body = RuleSet,
-    responses((status = 200, body = RuleSet), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/intake/rules", tag = "intake", operation_id = "replace_rules", request_body = RuleSet,
+    responses((status = 200, description = "The rules now in force, with their new version", body = RuleSet)))]
 pub async fn replace_rules(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -231,8 +251,13 @@ pub async fn replace_rules(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeadLetterFilters {
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "super::cursor")]
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, 1-500 (default 50).
+    #[serde(default, deserialize_with = "super::page_limit")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -269,8 +294,8 @@ impl From<DeadLetter> for DeadLetterView {
 }
 
 /// Messages the syslog receiver could not take in, newest first, with the reason (admins).
-#[utoipa::path(get, path = "/intake/dead-letters", tag = "intake", params(DeadLetterFilters),
-    responses((status = 200, body = DeadLetters), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/intake/dead-letters", tag = "intake", operation_id = "list_dead_letters", params(DeadLetterFilters),
+    responses((status = 200, description = "A page of dead letters, with how many are kept", body = DeadLetters)))]
 pub async fn dead_letters(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -278,7 +303,11 @@ pub async fn dead_letters(
 ) -> Result<Json<DeadLetters>, ApiError> {
     let (page, total) = s
         .service
-        .dead_letters(&actor, f.cursor.as_deref(), f.limit.unwrap_or(0))
+        .dead_letters(
+            &actor,
+            f.cursor.as_deref(),
+            f.limit.unwrap_or(super::DEFAULT_LIMIT),
+        )
         .await?;
     Ok(Json(DeadLetters {
         total,
@@ -299,8 +328,8 @@ pub struct IntakeStatus {
 }
 
 /// Counters of this node's syslog receiver and the number of dead letters (admins).
-#[utoipa::path(get, path = "/intake/status", tag = "intake",
-    responses((status = 200, body = IntakeStatus), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/intake/status", tag = "intake", operation_id = "get_intake_status",
+    responses((status = 200, description = "The counters", body = IntakeStatus)))]
 pub async fn status(
     State(s): State<AppState>,
     Caller(actor): Caller,

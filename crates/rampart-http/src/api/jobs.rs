@@ -8,18 +8,59 @@ use rampart_domain::DomainError;
 use rampart_store::{Job, JobState};
 use serde::{Deserialize, Serialize};
 
+use super::Page;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, QueryParams};
+
+/// Where a background job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStateView {
+    /// Waiting for `run_after`, then for a node to claim it.
+    Queued,
+    /// Claimed by a node until `locked_until`; past that, another may claim it.
+    Running,
+    Done,
+    /// Failed every attempt; waits for an admin.
+    Dead,
+}
+
+impl From<JobState> for JobStateView {
+    fn from(s: JobState) -> Self {
+        match s {
+            JobState::Queued => Self::Queued,
+            JobState::Running => Self::Running,
+            JobState::Done => Self::Done,
+            JobState::Dead => Self::Dead,
+        }
+    }
+}
+
+impl From<JobStateView> for JobState {
+    fn from(s: JobStateView) -> Self {
+        match s {
+            JobStateView::Queued => Self::Queued,
+            JobStateView::Running => Self::Running,
+            JobStateView::Done => Self::Done,
+            JobStateView::Dead => Self::Dead,
+        }
+    }
+}
 
 /// Which jobs to list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct JobFilters {
-    /// `queued`, `running`, `done` or `dead`.
-    pub state: Option<String>,
-    /// At most this many, newest first, 1-500 (default 50).
+    pub state: Option<JobStateView>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "super::cursor")]
+    #[param(pattern = r"^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+    /// Page size, 1-500 (default 50).
+    #[serde(default, deserialize_with = "super::page_limit")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -31,8 +72,7 @@ pub struct JobView {
     pub kind: String,
     /// Unique: the same work is enqueued once.
     pub key: String,
-    /// `queued`, `running`, `done` or `dead`.
-    pub state: String,
+    pub state: JobStateView,
     /// Claims so far.
     pub attempts: u32,
     pub run_after: String,
@@ -50,7 +90,7 @@ impl From<Job> for JobView {
             id: j.id,
             kind: j.kind,
             key: j.key,
-            state: j.state.as_str().to_owned(),
+            state: j.state.into(),
             attempts: j.attempts,
             run_after: j.run_after,
             locked_by: j.locked_by,
@@ -63,31 +103,40 @@ impl From<Job> for JobView {
 }
 
 /// Jobs, newest first; `state=dead` lists those that failed every attempt (admins).
-#[utoipa::path(get, path = "/jobs", tag = "operations", params(JobFilters),
-    responses((status = 200, body = [JobView]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/jobs", tag = "operations", operation_id = "list_jobs", params(JobFilters),
+    responses((status = 200, description = "A page of jobs", body = Page<JobView>)))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(actor): Caller,
     QueryParams(f): QueryParams<JobFilters>,
-) -> Result<Json<Vec<JobView>>, ApiError> {
-    let state = f
-        .state
+) -> Result<Json<Page<JobView>>, ApiError> {
+    let before = f
+        .cursor
         .as_deref()
-        .map(JobState::parse)
+        .map(str::parse::<i64>)
         .transpose()
-        .map_err(|m| DomainError::field("state", m))?;
-    let limit = f.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(DomainError::field("limit", "must be 1-500").into());
-    }
-    let jobs = s.service.jobs(&actor, state, limit).await?;
-    Ok(Json(jobs.into_iter().map(JobView::from).collect()))
+        .map_err(|_| super::bad_cursor())?;
+    let limit = f.limit.unwrap_or(super::DEFAULT_LIMIT);
+    let mut jobs = s
+        .service
+        .jobs(&actor, f.state.map(JobState::from), before, limit + 1)
+        .await?;
+    let more = jobs.len() > limit as usize;
+    jobs.truncate(limit as usize);
+    Ok(Json(Page {
+        next_cursor: if more {
+            jobs.last().map(|j| j.id.to_string())
+        } else {
+            None
+        },
+        items: jobs.into_iter().map(JobView::from).collect(),
+    }))
 }
 
 /// Queue a dead job again, its attempts counted afresh (admins).
-#[utoipa::path(post, path = "/jobs/{id}/retry", tag = "operations",
+#[utoipa::path(post, path = "/jobs/{id}/retry", tag = "operations", operation_id = "retry_job",
     params(("id" = i64, Path, description = "The job's id")),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204, description = "Queued again"), (status = 409, description = "No such job, or it is not dead", body = Problem), (status = 422, description = "The id is not a whole number", body = Problem)))]
 pub async fn retry(
     State(s): State<AppState>,
     Caller(actor): Caller,

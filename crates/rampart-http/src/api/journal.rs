@@ -5,21 +5,41 @@ use axum::extract::State;
 use rampart_store::JournalQuery;
 use serde::{Deserialize, Serialize};
 
+use super::Page;
 use crate::AppState;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{Caller, QueryParams};
+
+/// Items a page of the journal holds when `limit` is not given.
+const DEFAULT_LIMIT: u32 = 100;
+/// The most entries a page of the journal holds.
+const MAX_LIMIT: u32 = 1000;
 
 /// Which journal entries to read.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct JournalFilters {
-    /// Entries after this sequence number (the cursor).
+    /// Entries after this sequence number: 0 (the default) from the start,
+    /// or the `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "sequence")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub after: Option<u64>,
     /// Only entries about this record, e.g. `INC-2026-0001` or `user:alice`.
     pub entity: Option<String>,
     /// Page size, 1-1000 (default 100).
+    #[serde(default, deserialize_with = "journal_limit")]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
+}
+
+/// A sequence number: the database keeps them as signed 64-bit integers.
+fn sequence<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    super::bounded(d, 0, i64::MAX as u64)
+}
+
+fn journal_limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    super::bounded(d, 1, MAX_LIMIT)
 }
 
 /// One journal entry. `hash = SHA-256(previous hash || canonical bytes)`; see `docs/journal.md`.
@@ -62,27 +82,16 @@ impl From<rampart_store::JournalEntry> for JournalEntryView {
     }
 }
 
-/// A page of the journal.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct JournalPage {
-    pub items: Vec<JournalEntryView>,
-    /// Pass as `after` for the next page; absent on the last page.
-    pub next_after: Option<u64>,
-}
-
-/// Read the journal in sequence order (auditor, admin).
-#[utoipa::path(get, path = "/journal", tag = "journal", params(JournalFilters),
-    responses((status = 200, body = JournalPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
+/// Read the journal in sequence order (auditor, admin). The journal pages
+/// by sequence number: `next_cursor` is the last entry's, to pass as `after`.
+#[utoipa::path(get, path = "/journal", tag = "journal", operation_id = "list_journal", params(JournalFilters),
+    responses((status = 200, description = "A page of the journal", body = Page<JournalEntryView>)))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(actor): Caller,
     QueryParams(f): QueryParams<JournalFilters>,
-) -> Result<Json<JournalPage>, ApiError> {
-    let limit = match f.limit {
-        None => 100,
-        Some(l @ 1..=1000) => l,
-        Some(_) => return Err(ApiError::field("limit", "must be between 1 and 1000")),
-    };
+) -> Result<Json<Page<JournalEntryView>>, ApiError> {
+    let limit = f.limit.unwrap_or(DEFAULT_LIMIT);
     let (entries, next_after) = s
         .service
         .journal_page(
@@ -95,5 +104,8 @@ pub async fn list(
         )
         .await?;
     let items = entries.into_iter().map(JournalEntryView::from).collect();
-    Ok(Json(JournalPage { items, next_after }))
+    Ok(Json(Page {
+        items,
+        next_cursor: next_after.map(|seq| seq.to_string()),
+    }))
 }

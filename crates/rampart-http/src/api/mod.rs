@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::ApiError;
 
+mod document;
 pub mod events;
 pub mod evidence;
 pub mod health;
@@ -105,10 +106,12 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .routes(routes!(evidence::upload))
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         );
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .nest("/api/v1", v1)
+        .nest("/api/v1", v1);
+    document::complete(api.get_openapi_mut());
+    api
 }
 
 /// Parses a record number from the path; a malformed one is simply not found.
@@ -117,7 +120,12 @@ fn number<T: FromStr<Err = String>>(raw: &str, kind: &str) -> Result<T, ApiError
         .map_err(|m| ApiError::NotFound(format!("no {kind} `{raw}` ({m})")))
 }
 
-/// A page of results.
+/// Items a page holds when `limit` is not given.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// The most items a page holds.
+pub const MAX_LIMIT: u32 = rampart_store::MAX_PAGE;
+
+/// A page of results: every list of the API has this shape.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -130,6 +138,225 @@ impl<T> From<rampart_store::Page<T>> for Page<T> {
         Self {
             items: p.items,
             next_cursor: p.next_cursor,
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// A page of a list held whole, ordered by a positive key (a log entry's
+    /// or action's id): the items after the `cursor` key, at most `limit`.
+    fn of<K: Copy + PartialOrd + FromStr + ToString>(
+        items: Vec<T>,
+        key: impl Fn(&T) -> K,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Self, ApiError> {
+        let after = cursor
+            .map(|c| c.parse::<K>().map_err(|_| bad_cursor()))
+            .transpose()?;
+        let limit = limit.unwrap_or(DEFAULT_LIMIT) as usize;
+        let mut rest = items
+            .into_iter()
+            .filter(|item| after.is_none_or(|a| key(item) > a))
+            .peekable();
+        let items: Vec<T> = rest.by_ref().take(limit).collect();
+        let next_cursor = match rest.peek() {
+            Some(_) => items.last().map(|item| key(item).to_string()),
+            None => None,
+        };
+        Ok(Self { items, next_cursor })
+    }
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::field("cursor", "is not a cursor returned by this list")
+}
+
+/// Reads an optional whole number of a query string and refuses it outside
+/// `min..=max`, so that no page is silently cut or stretched.
+fn bounded<'de, D, T>(d: D, min: T, max: T) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + PartialOrd + std::fmt::Display,
+{
+    let value = Option::<T>::deserialize(d)?;
+    match value {
+        Some(v) if v < min || v > max => Err(serde::de::Error::custom(format!(
+            "must be between {min} and {max}"
+        ))),
+        v => Ok(v),
+    }
+}
+
+/// `limit` of a list: 1 to [`MAX_LIMIT`].
+fn page_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    bounded(d, 1, MAX_LIMIT)
+}
+
+/// A cursor as the lists hand them out: whole numbers joined by dots, as
+/// many as `parts`, each at most 18 digits.
+fn cursor_shape<'de, D: Deserializer<'de>>(d: D, parts: usize) -> Result<Option<String>, D::Error> {
+    let value = Option::<String>::deserialize(d)?;
+    if let Some(c) = &value {
+        let mut count = 0;
+        let well_formed = c.split('.').all(|part| {
+            count += 1;
+            (1..=18).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+        });
+        if !well_formed || count != parts {
+            return Err(serde::de::Error::custom(
+                "is not a cursor returned by this list",
+            ));
+        }
+    }
+    Ok(value)
+}
+
+/// `cursor` of a list ordered by one key.
+fn cursor<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    cursor_shape(d, 1)
+}
+
+/// `cursor` of a list ordered by two keys (the incident register).
+fn pair_cursor<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    cursor_shape(d, 2)
+}
+
+/// Paging of a list that has no filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "cursor")]
+    #[param(pattern = r"^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+    /// Page size, 1-500 (default 50).
+    #[serde(default, deserialize_with = "page_limit")]
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    //! The document states the same rules the server applies: each schema
+    //! against the parser behind it.
+
+    use proptest::prelude::*;
+    use rampart_domain::{
+        EventNumber, IncidentNumber, NumberKind, TEXT_PATTERN, Text, USER_NAME_PATTERN,
+    };
+    use regex::Regex;
+    use utoipa::PartialSchema;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+
+    /// The values an enum's schema lists.
+    fn schema_values<T: PartialSchema>() -> Vec<String> {
+        match T::schema() {
+            RefOr::T(Schema::Object(o)) => o
+                .enum_values
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            _ => panic!("not an enum schema"),
+        }
+    }
+
+    macro_rules! wire_values_are_published {
+        ($($ty:ty),+ $(,)?) => {$(
+            let wire: Vec<String> = <$ty>::ALL
+                .iter()
+                .map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(schema_values::<$ty>(), wire, stringify!($ty));
+        )+};
+    }
+
+    #[test]
+    fn every_enum_schema_lists_the_values_the_api_sends_and_takes() {
+        use rampart_domain::*;
+        wire_values_are_published!(
+            ActionStatus,
+            Actuality,
+            AlertSeverity,
+            AssessmentDecision,
+            Category,
+            Effort,
+            EventStatus,
+            IncidentStatus,
+            LogKind,
+            LossGrade,
+            MotivationKind,
+            ObservableType,
+            PerpetratorKind,
+            Role,
+            RsitClass,
+            SeverityClass,
+            SourceKind,
+            SystemImportance,
+            Tlp,
+            VulnerabilityOutcome,
+            VulnerabilityStatus,
+        );
+    }
+
+    fn text_pattern() -> Regex {
+        Regex::new(TEXT_PATTERN).unwrap()
+    }
+
+    #[test]
+    fn the_text_pattern_takes_what_text_takes() {
+        let re = text_pattern();
+        for (raw, ok) in [
+            ("a", true),
+            ("  padded\n", true),
+            ("two\nlines\tand a tab", true),
+            ("x\u{0b}", true),
+            ("\u{85}x\u{3000}", true),
+            ("", false),
+            ("   \n\t", false),
+            ("a\u{0}b", false),
+            ("a\u{0b}b", false),
+            ("a\u{85}b", false),
+            ("\u{7f}", false),
+        ] {
+            assert_eq!(re.is_match(raw), ok, "{raw:?}");
+            assert_eq!(Text::new(raw).is_ok(), ok, "{raw:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_text_pattern_agrees_with_text(raw in "[ a\\t\\n\\r\\x00-\\x1f\\x7f-\\xa0\\u{2000}-\\u{200b}\\u{3000}\\u{feff}é]{0,12}") {
+            prop_assert_eq!(text_pattern().is_match(&raw), Text::new(&raw).is_ok(), "{:?}", raw);
+        }
+
+        #[test]
+        fn number_patterns_take_every_number_rampart_writes(year in 1970u16..=9999, seq in 1u32..1_000_000_000) {
+            let event = EventNumber::new(year, seq).unwrap().to_string();
+            prop_assert!(Regex::new(&NumberKind::Event.pattern()).unwrap().is_match(&event), "{}", event);
+            let incident = IncidentNumber::new(year, seq).unwrap().to_string();
+            prop_assert!(Regex::new(&NumberKind::Incident.pattern()).unwrap().is_match(&incident), "{}", incident);
+        }
+
+        #[test]
+        fn number_patterns_take_nothing_the_parser_refuses(raw in "(EVT|INC|evt)-(19[0-9]{2}|20[0-9]{2}|[0-9]{0,5})-[0-9]{3,11}") {
+            if Regex::new(&NumberKind::Event.pattern()).unwrap().is_match(&raw) {
+                prop_assert_eq!(raw.parse::<EventNumber>().map(|n| n.to_string()), Ok(raw.clone()));
+            }
+            if Regex::new(&NumberKind::Incident.pattern()).unwrap().is_match(&raw) {
+                prop_assert_eq!(raw.parse::<IncidentNumber>().map(|n| n.to_string()), Ok(raw.clone()));
+            }
+        }
+
+        #[test]
+        fn the_user_name_pattern_agrees_with_the_parser(raw in "[a-zA-Z0-9._ -]{0,70}") {
+            prop_assert_eq!(
+                Regex::new(USER_NAME_PATTERN).unwrap().is_match(&raw),
+                rampart_domain::parse_user_name(&raw).is_ok()
+            );
         }
     }
 }

@@ -22,17 +22,25 @@ use crate::extract::{Caller, JsonBody, QueryParams};
 pub struct VulnerabilityFilters {
     pub status: Option<VulnerabilityStatus>,
     pub text: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "super::cursor")]
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    /// Page size, 1-500 (default 50).
+    #[serde(default, deserialize_with = "super::page_limit")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
+
+const N: &str = "e.g. VUL-2026-0001";
 
 fn vulnerability_number(raw: &str) -> Result<VulnerabilityNumber, ApiError> {
     number(raw, "vulnerability")
 }
 
 /// Report a vulnerability.
-#[utoipa::path(post, path = "/vulnerabilities", tag = "vulnerabilities", request_body = VulnerabilityReport,
-    responses((status = 201, body = Vulnerability), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/vulnerabilities", tag = "vulnerabilities", operation_id = "report_vulnerability", request_body = VulnerabilityReport,
+    responses((status = 201, description = "Reported", body = Vulnerability)))]
 pub async fn report(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -45,8 +53,8 @@ pub async fn report(
 }
 
 /// The vulnerability register, newest first.
-#[utoipa::path(get, path = "/vulnerabilities", tag = "vulnerabilities", params(VulnerabilityFilters),
-    responses((status = 200, body = Page<Vulnerability>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/vulnerabilities", tag = "vulnerabilities", operation_id = "list_vulnerabilities", params(VulnerabilityFilters),
+    responses((status = 200, description = "A page of the register", body = Page<Vulnerability>)))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -56,7 +64,7 @@ pub async fn list(
         status: f.status,
         text: f.text,
         cursor: f.cursor,
-        limit: f.limit.unwrap_or(0),
+        limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
     };
     Ok(Json(
         s.service.list_vulnerabilities(&actor, query).await?.into(),
@@ -64,8 +72,8 @@ pub async fn list(
 }
 
 /// Read one vulnerability.
-#[utoipa::path(get, path = "/vulnerabilities/{number}", tag = "vulnerabilities", params(("number" = String, Path, description = "e.g. VUL-2026-0001")),
-    responses((status = 200, body = Vulnerability), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/vulnerabilities/{number}", tag = "vulnerabilities", operation_id = "get_vulnerability", params(("number" = String, Path, description = N)),
+    responses((status = 200, description = "The vulnerability", body = Vulnerability)))]
 pub async fn get(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -79,8 +87,8 @@ pub async fn get(
 }
 
 /// Assess: `under_assessment`, `confirmed` or `not_confirmed`.
-#[utoipa::path(post, path = "/vulnerabilities/{number}/assessment", tag = "vulnerabilities", params(("number" = String, Path)), request_body = VulnerabilityAssessment,
-    responses((status = 200, body = Vulnerability), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/vulnerabilities/{number}/assessment", tag = "vulnerabilities", operation_id = "assess_vulnerability", params(("number" = String, Path, description = N)), request_body = VulnerabilityAssessment,
+    responses((status = 200, description = "The vulnerability, assessed", body = Vulnerability), (status = 409, description = "Its lifecycle does not allow this outcome now; `current` and `allowed` say where it stands", body = Problem)))]
 pub async fn assess(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -95,8 +103,8 @@ pub async fn assess(
 }
 
 /// End a confirmed vulnerability: `resolved` (how, authorised by whom) or `accepted` (risk accepted until a date; ISIRT manager).
-#[utoipa::path(post, path = "/vulnerabilities/{number}/resolution", tag = "vulnerabilities", params(("number" = String, Path)), request_body = VulnerabilityResolution,
-    responses((status = 200, body = Vulnerability), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/vulnerabilities/{number}/resolution", tag = "vulnerabilities", operation_id = "resolve_vulnerability", params(("number" = String, Path, description = N)), request_body = VulnerabilityResolution,
+    responses((status = 200, description = "The vulnerability, resolved or its risk accepted", body = Vulnerability), (status = 409, description = "It is not confirmed; `current` and `allowed` say where it stands", body = Problem)))]
 pub async fn resolve(
     State(s): State<AppState>,
     Caller(actor): Caller,

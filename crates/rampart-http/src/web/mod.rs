@@ -210,6 +210,9 @@ impl From<ApiError> for WebError {
             ApiError::UnsupportedMediaType => {
                 Self::BadRequest("the request's content type is not accepted here".into())
             }
+            ApiError::MethodNotAllowed => {
+                Self::BadRequest("this address does not take this method".into())
+            }
             ApiError::Unauthenticated => Self::SignIn {
                 next: "/dashboard".into(),
             },

@@ -1854,13 +1854,14 @@ async fn jobs_view(
 ) -> Result<JobsPage, WebError> {
     let jobs = state
         .service
-        .jobs(&person.actor, shown, JOBS_PER_PAGE)
+        .jobs(&person.actor, shown, None, JOBS_PER_PAGE)
         .await?;
     let dead = state
         .service
         .jobs(
             &person.actor,
             Some(rampart_store::JobState::Dead),
+            None,
             JOBS_PER_PAGE,
         )
         .await?

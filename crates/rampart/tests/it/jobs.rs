@@ -17,7 +17,7 @@ crate::on_both_backends!(jobs_run_once_retry_and_die_visibly);
 async fn jobs(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, list) = app.get(&format!("/api/v1/jobs{query}"), &app.admin).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    list.as_array().unwrap().clone()
+    list["items"].as_array().unwrap().clone()
 }
 
 async fn jobs_run_once_retry_and_die_visibly(app: TestApp) {
@@ -76,7 +76,7 @@ async fn jobs_run_once_retry_and_die_visibly(app: TestApp) {
         assert_eq!(node.run_due_jobs().await, 1, "attempt {attempt}");
         // Not due again at once.
         assert_eq!(node.run_due_jobs().await, 0);
-        let job = app.store.list_jobs(None, 100).await.unwrap();
+        let job = app.store.list_jobs(None, None, 100).await.unwrap();
         let job = job.iter().find(|j| j.key == "broken-1").unwrap();
         assert_eq!(job.attempts, attempt);
         if attempt < 5 {

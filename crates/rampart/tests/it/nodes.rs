@@ -269,7 +269,7 @@ async fn three_nodes_one_killed_lose_and_duplicate_nothing() {
 
     // Every background job ran once: claimed once and done, except at most
     // one that the killed node held (its lease runs on past the test).
-    let jobs = store.list_jobs(None, 500).await.unwrap();
+    let jobs = store.list_jobs(None, None, 500).await.unwrap();
     assert!(jobs.len() >= 5, "checkpoints fell due: {jobs:?}");
     let (once, others): (Vec<_>, Vec<_>) = jobs
         .iter()
@@ -298,8 +298,14 @@ async fn wait_for_jobs(url: &str) -> bool {
     // twice in a row.
     let mut settled_once = false;
     for _ in 0..100 {
-        let queued = store.list_jobs(Some(JobState::Queued), 10).await.unwrap();
-        let running = store.list_jobs(Some(JobState::Running), 10).await.unwrap();
+        let queued = store
+            .list_jobs(Some(JobState::Queued), None, 10)
+            .await
+            .unwrap();
+        let running = store
+            .list_jobs(Some(JobState::Running), None, 10)
+            .await
+            .unwrap();
         let settled = queued.is_empty() && running.len() <= 1;
         if settled && settled_once {
             return true;

@@ -1,6 +1,23 @@
-//! The OpenAPI document is generated from the code, committed, and must not drift.
+//! The OpenAPI document is generated from the code, committed, must not
+//! drift, and says what the server does: every response described, problem
+//! documents under their media type, every list one shape, paging out of
+//! range refused.
+
+use std::collections::BTreeSet;
+
+use rampart_domain::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::evidence::upload;
+use crate::helpers::{TestApp, fields, incident, reported_event};
 
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+
+crate::on_both_backends!(
+    every_list_pages_with_one_shape,
+    paging_out_of_range_is_refused_by_name,
+);
 
 #[test]
 fn the_committed_openapi_document_is_current() {
@@ -40,4 +57,353 @@ fn every_route_is_documented() {
             "{expected} missing from {paths:?}"
         );
     }
+}
+
+/// Every operation of the document, as `(method path, operation)`.
+fn operations(doc: &Value) -> Vec<(String, &Value)> {
+    let mut all = vec![];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            all.push((format!("{} {path}", method.to_uppercase()), op));
+        }
+    }
+    all
+}
+
+#[test]
+fn every_response_is_described_and_every_failure_is_a_problem_document() {
+    let doc = serde_json::to_value(rampart_http::openapi()).unwrap();
+    let mut ids = BTreeSet::new();
+    for (name, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap_or_default();
+        assert!(!id.is_empty(), "{name} has no operationId");
+        assert!(ids.insert(id.to_owned()), "{name}: operationId {id} twice");
+        let responses = op["responses"].as_object().unwrap();
+        for (status, response) in responses {
+            assert!(
+                !response["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .is_empty(),
+                "{name} {status} has no description"
+            );
+            let content = response["content"].as_object().cloned().unwrap_or_default();
+            if status.starts_with('4') || status.starts_with('5') {
+                let types: Vec<&String> = content.keys().collect();
+                assert_eq!(types, ["application/problem+json"], "{name} {status}");
+                assert_eq!(
+                    content["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem"
+                );
+            } else {
+                assert!(
+                    !content.contains_key("application/problem+json"),
+                    "{name} {status}"
+                );
+            }
+        }
+        let public = op["security"] == json!([{}]);
+        let mut expected: Vec<&str> = vec![];
+        if !public {
+            expected.extend(["401", "403"]);
+        }
+        if op["requestBody"]["content"]
+            .get("application/json")
+            .is_some()
+        {
+            expected.extend(["400", "413", "415", "422"]);
+        }
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        if params.iter().any(|p| p["in"] == "query") {
+            expected.push("422");
+        }
+        if params.iter().any(|p| p["in"] == "path") {
+            expected.push("404");
+        }
+        for status in expected {
+            assert!(responses.contains_key(status), "{name} lacks {status}");
+        }
+    }
+}
+
+#[test]
+fn enums_publish_the_values_on_the_wire() {
+    let doc = serde_json::to_value(rampart_http::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["Tlp"]["enum"],
+        json!(["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"])
+    );
+    assert_eq!(
+        schemas["VulnerabilityOutcome"]["enum"],
+        json!(["under_assessment", "confirmed", "not_confirmed"])
+    );
+    assert!(
+        schemas["Category"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("technical_attack"))
+    );
+}
+
+#[test]
+fn every_list_is_documented_with_one_shape() {
+    let doc = serde_json::to_value(rampart_http::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut lists = 0;
+    for (name, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap();
+        if !id.starts_with("list_") {
+            continue;
+        }
+        lists += 1;
+        let reference = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} answers no named schema"));
+        let mut schema = &schemas[reference.trim_start_matches("#/components/schemas/")];
+        // The dead letters add their total to the page.
+        if let Some(parts) = schema["allOf"].as_array() {
+            let page = parts[0]["$ref"].as_str().unwrap();
+            schema = &schemas[page.trim_start_matches("#/components/schemas/")];
+        }
+        let properties: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(properties, ["items", "next_cursor"], "{name}");
+        assert!(
+            schema["properties"]["items"]["items"]["$ref"].is_string(),
+            "{name}: the items refer to their schema"
+        );
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(params.contains(&"limit"), "{name}");
+        assert!(
+            params.contains(&"cursor") || params.contains(&"after"),
+            "{name}"
+        );
+    }
+    assert_eq!(lists, 9);
+}
+
+/// Reads a whole list one item a page, following `next_cursor` as `param`.
+async fn all_pages(app: &TestApp, token: &str, path: &str, param: &str) -> Vec<Value> {
+    let join = if path.contains('?') { '&' } else { '?' };
+    let mut items = vec![];
+    let mut next: Option<String> = None;
+    for _ in 0..100 {
+        let url = match &next {
+            Some(c) => format!("{path}{join}limit=1&{param}={c}"),
+            None => format!("{path}{join}limit=1"),
+        };
+        let (status, page) = app.get(&url, token).await;
+        assert_eq!(status, StatusCode::OK, "{url}: {page}");
+        let object = page.as_object().unwrap();
+        assert!(object.contains_key("next_cursor"), "{url}: {page}");
+        let got = page["items"].as_array().unwrap();
+        assert!(got.len() <= 1, "{url}: {page}");
+        items.extend(got.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => next = Some(c.to_owned()),
+            None => return items,
+        }
+    }
+    panic!("{path} never ended");
+}
+
+async fn every_list_pages_with_one_shape(app: TestApp) {
+    let poc = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let aud = app.user("aud", &[Role::Auditor]).await;
+    let inc = incident(&app, &poc, &ian, "ian", "paged").await;
+    let base = format!("/api/v1/incidents/{inc}");
+    for i in 0..3 {
+        app.post_ok(
+            &format!("{base}/log"),
+            &ian,
+            json!({"action": format!("step {i}")}),
+            StatusCode::CREATED,
+        )
+        .await;
+        app.post_ok(
+            &format!("{base}/actions"),
+            &ian,
+            json!({"what": format!("task {i}"), "owner": "ian"}),
+            StatusCode::CREATED,
+        )
+        .await;
+        upload(
+            &app,
+            &ian,
+            &inc,
+            &format!("file{i}.txt"),
+            format!("content {i}").as_bytes(),
+        )
+        .await;
+        reported_event(&app, &poc, &format!("event {i}")).await;
+        app.post_ok(
+            "/api/v1/vulnerabilities",
+            &ian,
+            json!({"title": format!("weakness {i}"), "description": "found"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let (_, whole) = app.get(&base, &ian).await;
+
+    // The incident's own lists, page by page, are what the incident holds.
+    let log = all_pages(&app, &ian, &format!("{base}/log"), "cursor").await;
+    assert_eq!(log, whole["log"].as_array().unwrap().clone());
+    assert_eq!(log.len(), 4, "the confirmation and three steps");
+    let actions = all_pages(&app, &ian, &format!("{base}/actions"), "cursor").await;
+    assert_eq!(actions, whole["actions"].as_array().unwrap().clone());
+    let evidence = all_pages(&app, &ian, &format!("{base}/evidence"), "cursor").await;
+    let names: Vec<&str> = evidence
+        .iter()
+        .map(|e| e["content"]["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["file0.txt", "file1.txt", "file2.txt"]);
+
+    // The registers, the journal and the admins' lists.
+    assert_eq!(
+        all_pages(&app, &ian, "/api/v1/events", "cursor")
+            .await
+            .len(),
+        4
+    );
+    assert_eq!(
+        all_pages(&app, &ian, "/api/v1/incidents", "cursor")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        all_pages(&app, &ian, "/api/v1/vulnerabilities", "cursor")
+            .await
+            .len(),
+        3
+    );
+    let journal = all_pages(&app, &aud, "/api/v1/journal", "after").await;
+    let seqs: Vec<u64> = journal.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=app.journal_len().await).collect::<Vec<_>>());
+    // Checkpoint jobs come and go meanwhile: the pages hold jobs, newest
+    // first, each of them in the whole list read afterwards.
+    let ids =
+        |jobs: &[Value]| -> Vec<i64> { jobs.iter().map(|j| j["id"].as_i64().unwrap()).collect() };
+    let paged = ids(&all_pages(&app, &app.admin, "/api/v1/jobs", "cursor").await);
+    let (status, whole) = app.get("/api/v1/jobs?limit=500", &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "{whole}");
+    let whole = ids(whole["items"].as_array().unwrap());
+    assert!(!paged.is_empty());
+    assert!(paged.windows(2).all(|w| w[0] > w[1]), "{paged:?}");
+    assert!(
+        paged.iter().all(|id| whole.contains(id)),
+        "{paged:?} {whole:?}"
+    );
+    let (status, letters) = app.get("/api/v1/intake/dead-letters", &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "{letters}");
+    assert_eq!(letters["items"], json!([]));
+    assert!(letters.as_object().unwrap().contains_key("next_cursor"));
+
+    // A method a route does not take: 405, a problem document, and `Allow`.
+    let resp = app
+        .client
+        .delete(format!("http://{}/api/v1/events", app.addr))
+        .bearer_auth(&ian)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let allow = resp.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(problem["status"], 405);
+    assert_eq!(problem["type"], "urn:rampart:problem:method-not-allowed");
+
+    // The document served is the one generated.
+    let served: Value = app
+        .client
+        .get(format!("http://{}/api/v1/openapi.json", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        served,
+        serde_json::to_value(rampart_http::openapi()).unwrap()
+    );
+}
+
+async fn paging_out_of_range_is_refused_by_name(app: TestApp) {
+    let poc = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let aud = app.user("aud", &[Role::Auditor]).await;
+    let inc = incident(&app, &poc, &ian, "ian", "paged").await;
+    let before = app.journal_len().await;
+    let lists = [
+        ("/api/v1/events".to_owned(), &ian),
+        ("/api/v1/incidents".to_owned(), &ian),
+        ("/api/v1/vulnerabilities".to_owned(), &ian),
+        (format!("/api/v1/incidents/{inc}/log"), &ian),
+        (format!("/api/v1/incidents/{inc}/actions"), &ian),
+        (format!("/api/v1/incidents/{inc}/evidence"), &ian),
+        ("/api/v1/jobs".to_owned(), &app.admin),
+        ("/api/v1/intake/dead-letters".to_owned(), &app.admin),
+    ];
+    for (path, token) in &lists {
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("limit=501", "limit"),
+            ("limit=-1", "limit"),
+            ("limit=4294967296", "limit"),
+            ("limit=ten", "limit"),
+            ("cursor=", "cursor"),
+            ("cursor=-1", "cursor"),
+            ("cursor=abc", "cursor"),
+            ("cursor=1234567890123456789", "cursor"),
+        ] {
+            let (status, problem) = app.get(&format!("{path}?{query}"), token).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}?{query}: {problem}"
+            );
+            assert_eq!(fields(&problem), [field], "{path}?{query}");
+        }
+        let (status, page) = app.get(&format!("{path}?limit=500"), token).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    }
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("after=-1", "after"),
+        ("after=9223372036854775808", "after"),
+        ("cursor=1", "cursor"),
+    ] {
+        let (status, problem) = app.get(&format!("/api/v1/journal?{query}"), &aud).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "journal?{query}: {problem}"
+        );
+        assert_eq!(fields(&problem), [field], "journal?{query}");
+    }
+    let (status, page) = app
+        .get("/api/v1/journal?after=9223372036854775807&limit=1000", &aud)
+        .await;
+    assert_eq!(
+        (status, &page["items"]),
+        (StatusCode::OK, &json!([])),
+        "{page}"
+    );
+    // The incident register's cursor has two parts; one is refused.
+    let (status, problem) = app.get("/api/v1/incidents?cursor=5", &ian).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["cursor"]);
+    assert_eq!(app.journal_len().await, before, "refusals change nothing");
 }

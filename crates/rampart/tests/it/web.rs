@@ -960,8 +960,8 @@ async fn restricted_incidents_do_not_exist_for_others(app: TestApp) {
             last = item["seq"].as_u64().unwrap();
             seen += 1;
         }
-        match page["next_after"].as_u64() {
-            Some(n) => after = n,
+        match page["next_cursor"].as_str() {
+            Some(n) => after = n.parse().unwrap(),
             None => break,
         }
     }
