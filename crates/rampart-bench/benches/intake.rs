@@ -575,13 +575,16 @@ impl Node {
             web: rampart_http::web::WebSettings::default(),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        // The server `rampart serve` runs: header deadline and the API's rate
+        // limits at their defaults included.
+        let server = tokio::spawn(rampart_http::server::serve(
+            listener,
+            app,
+            rampart_http::server::ServerSettings::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
         Ok(Self {
             target: Target {
                 addr,
