@@ -15,6 +15,7 @@ pub mod readiness;
 pub mod server;
 pub mod service;
 pub mod syslog;
+pub mod visibility;
 pub mod web;
 
 use std::sync::Arc;

@@ -57,8 +57,8 @@ pub struct JournalEntryView {
     pub redacted: bool,
 }
 
-impl From<crate::service::ServedEntry> for JournalEntryView {
-    fn from(served: crate::service::ServedEntry) -> Self {
+impl From<crate::visibility::ServedEntry> for JournalEntryView {
+    fn from(served: crate::visibility::ServedEntry) -> Self {
         Self {
             redacted: served.redacted,
             ..Self::from(served.entry)
