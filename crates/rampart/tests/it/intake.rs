@@ -3,14 +3,12 @@
 //! categorization proposals the point of contact confirms or changes, and
 //! the syslog receiver that keeps malformed messages as dead letters.
 
-use std::time::Duration;
-
 use rampart_domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
-use crate::helpers::{TestApp, fields, incident};
+use crate::helpers::{TestApp, eventually, fields, incident};
 
 crate::on_both_backends!(
     concurrent_retries_of_a_batch_store_every_alert_once,
@@ -663,21 +661,6 @@ async fn syslog(app: &TestApp) -> rampart_http::syslog::Listening {
     )
     .await
     .unwrap()
-}
-
-/// Waits until `check` holds, for at most ten seconds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 async fn dead_letters(app: &TestApp) -> Value {

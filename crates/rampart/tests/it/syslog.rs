@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream, UdpSocket};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, eventually};
 
 crate::on_both_backends!(
     idle_connections_are_closed_and_a_new_sender_gets_through,
@@ -56,21 +56,6 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
         Ok(Ok(_)) => panic!("the receiver never writes"),
         Err(_) => false,
     }
-}
-
-/// Waits until `check` holds, for at most ten seconds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// Every event the reader may see.
