@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use rampart_domain::{Event, EvidenceItem, Incident, RuleSet, Vulnerability};
 use serde::de::DeserializeOwned;
 
-use super::{ColType, Dialect, SqlBackend, SqlConn, SqlValue, columns, location, parse_entries};
+use super::journal::{HEAD_QUERY, HEAD_TYPES, head_of, parse_entries};
+use super::rows::{columns, location};
+use super::{ColType, Dialect, SqlBackend, SqlConn, SqlValue};
 use crate::records::{
     Difference, ENTRIES_PER_QUERY, RecordKind, RecordsCheck, Snapshot, StoredRow,
 };
@@ -126,11 +128,8 @@ const ENTRY_TYPES: [ColType; 7] = [
 #[async_trait]
 impl<C: SqlConn> Snapshot for SqlSnapshot<C> {
     async fn head(&mut self) -> Result<(u64, String), StoreError> {
-        let rows = self
-            .conn
-            .fetch(super::HEAD_QUERY, &[], &super::HEAD_TYPES)
-            .await?;
-        Ok(super::head_of(rows))
+        let rows = self.conn.fetch(HEAD_QUERY, &[], &HEAD_TYPES).await?;
+        Ok(head_of(rows))
     }
 
     async fn journal(&mut self, after: u64, limit: u32) -> Result<Vec<JournalEntry>, StoreError> {

@@ -1,0 +1,473 @@
+//! Group commit: the writer task, which runs a batch of units of work in
+//! one transaction, each unit in a savepoint of its own, allocates their
+//! numbers and appends their journal entries.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use rampart_domain::{Clock, NumberKind};
+use tokio::sync::mpsc;
+
+use super::intake::{BatchKeys, KeyRow, correlated};
+use super::rows::{delete, insert, load, to_json, update};
+use super::{ColType, Dialect, Job, MAX_BATCH, SqlBackend, SqlConn, SqlValue, statement};
+use crate::journal::canonical_json;
+use crate::model::Context;
+use crate::{Committed, Entity, JournalEntry, StoreError, UnitOfWork, Write};
+
+pub(super) async fn writer<B: SqlBackend>(
+    backend: Arc<B>,
+    clock: Arc<dyn Clock>,
+    mut rx: mpsc::Receiver<Job>,
+) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let (units, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.unit, j.reply)).unzip();
+        let count = units.len();
+        match commit_batch(&*backend, &*clock, units).await {
+            Ok(results) => backend.deliver(replies.into_iter().zip(results).collect()),
+            Err(e) => {
+                tracing::error!(error = %e, units = count, "write batch failed; nothing in it was committed");
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Database(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+/// Commits a batch in one transaction, each unit in its own savepoint so one
+/// refusal does not undo its neighbours. Returns one result per unit.
+async fn commit_batch<B: SqlBackend>(
+    backend: &B,
+    clock: &dyn Clock,
+    units: Vec<UnitOfWork>,
+) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+    let dialect = backend.dialect();
+    let mut conn = backend.writer().await?;
+    conn.execute(dialect.begin(), &[]).await?;
+    if dialect == Dialect::Postgres {
+        // Plan each statement for the tables as they are now. A generic plan
+        // cached while a table was nearly empty (a new installation) keeps
+        // scanning it whole long after it has grown.
+        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan", &[])
+            .await?;
+    }
+    let outcome = run_units(&mut conn, dialect, clock, units).await;
+    let finish = match &outcome {
+        Ok(_) => conn.execute("COMMIT", &[]).await,
+        Err(_) => conn.execute("ROLLBACK", &[]).await,
+    };
+    if let Err(e) = finish {
+        let _ = conn.execute("ROLLBACK", &[]).await;
+        conn.discard();
+        return Err(e);
+    }
+    outcome
+}
+
+/// Number counters as the batch has moved them, by (kind prefix, year).
+/// They are read once per batch and written back once, at its end: the
+/// writer holds the write lock (SQLite) or the journal head row
+/// (PostgreSQL), so no one else allocates meanwhile.
+#[derive(Debug, Clone, Default)]
+struct Counters {
+    next: std::collections::BTreeMap<(&'static str, u16), i64>,
+    changed: std::collections::BTreeSet<(&'static str, u16)>,
+}
+
+impl Counters {
+    async fn allocate<C: SqlConn>(
+        &mut self,
+        conn: &mut C,
+        kind: NumberKind,
+        year: u16,
+    ) -> Result<u32, StoreError> {
+        let key = (kind.prefix(), year);
+        let current = match self.next.get(&key) {
+            Some(n) => *n,
+            None => conn
+                .fetch(
+                    "SELECT next FROM counters WHERE kind = $1 AND year = $2",
+                    &[SqlValue::text(key.0), SqlValue::int(year)],
+                    &[ColType::Int],
+                )
+                .await?
+                .first()
+                .and_then(|r| r.first())
+                .and_then(SqlValue::as_i64)
+                .unwrap_or(0),
+        };
+        let number = current + 1;
+        self.next.insert(key, number);
+        self.changed.insert(key);
+        u32::try_from(number)
+            .map_err(|_| StoreError::Corrupt(format!("{} counter out of range", key.0)))
+    }
+
+    async fn write<C: SqlConn>(&self, conn: &mut C) -> Result<(), StoreError> {
+        for key in &self.changed {
+            let next = self.next.get(key).copied().unwrap_or(0);
+            conn.execute(
+                "INSERT INTO counters (kind, year, next) VALUES ($1, $2, $3) \
+                 ON CONFLICT (kind, year) DO UPDATE SET next = $3",
+                &[
+                    SqlValue::text(key.0),
+                    SqlValue::int(key.1),
+                    SqlValue::int(next),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// What the batch has done so far that is written at its end.
+struct Pending {
+    head: (u64, String),
+    counters: Counters,
+    journal: Vec<JournalEntry>,
+    /// Correlation keys of the events the batch has stored, written to
+    /// `event_observables` at its end and meanwhile matched in memory.
+    keys: BatchKeys,
+}
+
+impl Pending {
+    /// Takes note of the events a unit wrote: the keys of new ones, the
+    /// status and incident of those already noted.
+    fn note_events(&mut self, entities: &[Entity], inserted: &[usize]) {
+        for (i, entity) in entities.iter().enumerate() {
+            let Entity::Event(event) = entity else {
+                continue;
+            };
+            let number = event.number.to_string();
+            let incident = event.incident.map(|n| n.to_string());
+            if inserted.contains(&i) {
+                let reported_at = event.reported_at.to_rfc3339();
+                for key in rampart_domain::correlation_keys(event) {
+                    self.keys.push(KeyRow {
+                        event: number.clone(),
+                        key,
+                        reported_at: reported_at.clone(),
+                        status: event.status,
+                        incident: incident.clone(),
+                    });
+                }
+            } else {
+                // An event of this batch changed again (rare): its rows follow.
+                for row in self.keys.rows.iter_mut().filter(|r| r.event == number) {
+                    row.status = event.status;
+                    row.incident.clone_from(&incident);
+                }
+            }
+        }
+    }
+}
+
+async fn run_units<C: SqlConn>(
+    conn: &mut C,
+    dialect: Dialect,
+    clock: &dyn Clock,
+    units: Vec<UnitOfWork>,
+) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+    let sql = format!(
+        "SELECT seq, hash FROM journal_head WHERE id = 1{}",
+        dialect.lock()
+    );
+    let row = conn
+        .fetch(&sql, &[], &[ColType::Int, ColType::Text])
+        .await?;
+    let head = match row
+        .into_iter()
+        .next()
+        .map(|r| r.into_iter().collect::<Vec<_>>())
+        .as_deref()
+    {
+        Some([SqlValue::Int(Some(seq)), SqlValue::Text(Some(hash))]) => {
+            (u64::try_from(*seq).unwrap_or(0), hash.clone())
+        }
+        _ => return Err(StoreError::Corrupt("journal_head row is missing".into())),
+    };
+    let start = head.clone();
+    let mut pending = Pending {
+        head,
+        counters: Counters::default(),
+        journal: Vec::new(),
+        keys: BatchKeys::default(),
+    };
+    let mut results = Vec::with_capacity(units.len());
+    for unit in units {
+        let before = (
+            pending.head.clone(),
+            pending.counters.clone(),
+            pending.journal.len(),
+            pending.keys.len(),
+        );
+        let outcome = run_unit(conn, dialect, clock, unit, &mut pending).await;
+        match outcome {
+            Ok((done, release)) => {
+                if release {
+                    // A repeated alert: its numbers go back, its writes stay.
+                    pending.counters = before.1;
+                }
+                results.push(Ok(done));
+            }
+            // A failure that may have left the transaction unusable fails the batch.
+            Err(UnitError::Fatal(e)) => return Err(e),
+            Err(UnitError::Refused(e)) => {
+                // Nothing of the unit survives: its numbers, journal entries and keys go back.
+                pending.head = before.0;
+                pending.counters = before.1;
+                pending.journal.truncate(before.2);
+                pending.keys.truncate(before.3);
+                results.push(Err(e));
+            }
+        }
+    }
+    pending.counters.write(conn).await?;
+    append_rows(
+        conn,
+        "event_observables (event, key, reported_at)",
+        &pending.keys.rows,
+        |row| {
+            [
+                SqlValue::text(row.event.clone()),
+                SqlValue::text(row.key.clone()),
+                SqlValue::text(row.reported_at.clone()),
+            ]
+        },
+    )
+    .await?;
+    append_rows(
+        conn,
+        "journal (seq, at, actor, action, entity, payload, hash)",
+        &pending.journal,
+        |e| {
+            [
+                SqlValue::int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
+                SqlValue::text(e.at.clone()),
+                SqlValue::text(e.actor.clone()),
+                SqlValue::text(e.action.clone()),
+                SqlValue::text(e.entity.clone()),
+                SqlValue::text(e.payload.clone()),
+                SqlValue::text(e.hash.clone()),
+            ]
+        },
+    )
+    .await?;
+    if pending.head != start {
+        conn.execute(
+            "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[
+                SqlValue::int(i64::try_from(pending.head.0).unwrap_or(i64::MAX)),
+                SqlValue::text(pending.head.1),
+            ],
+        )
+        .await?;
+    }
+    Ok(results)
+}
+
+/// Inserts rows into `into` (a table and its columns), many rows a statement.
+async fn append_rows<C: SqlConn, T, const N: usize>(
+    conn: &mut C,
+    into: &'static str,
+    rows: &[T],
+    values: impl Fn(&T) -> [SqlValue; N],
+) -> Result<(), StoreError> {
+    // Chunks of a power of two rows (at most 256), so that a few statement
+    // shapes, prepared once, serve every batch size.
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = 1usize << rest.len().min(256).ilog2();
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = statement("append", into, chunk.len(), || {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let marks: Vec<String> = (1..=N).map(|c| format!("${}", r * N + c)).collect();
+                    format!("({})", marks.join(", "))
+                })
+                .collect();
+            format!("INSERT INTO {into} VALUES {}", rows.join(", "))
+        });
+        let params: Vec<SqlValue> = chunk.iter().flat_map(&values).collect();
+        conn.execute(sql, &params).await?;
+    }
+    Ok(())
+}
+
+/// Why a unit did not commit.
+enum UnitError {
+    /// Refused or failed on its own; the batch goes on without it.
+    Refused(StoreError),
+    /// The transaction may be unusable: the whole batch fails.
+    Fatal(StoreError),
+}
+
+impl From<StoreError> for UnitError {
+    fn from(e: StoreError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+/// How many statements a write takes.
+fn statements(write: &Write) -> usize {
+    match write {
+        Write::ReleaseNumbers => 0,
+        _ => 1,
+    }
+}
+
+/// Runs one unit inside the batch; returns what it wrote and whether its
+/// numbers go back ([`Write::ReleaseNumbers`]).
+async fn run_unit<C: SqlConn>(
+    conn: &mut C,
+    dialect: Dialect,
+    clock: &dyn Clock,
+    unit: UnitOfWork,
+    pending: &mut Pending,
+) -> Result<(Committed, bool), UnitError> {
+    let now = clock.now();
+    // Reads only until the decision: a refusal up to there changes nothing.
+    let mut loaded = Vec::with_capacity(unit.load.len());
+    for key in &unit.load {
+        loaded.push(load(conn, key).await?);
+    }
+    let year = u16::try_from(now.year())
+        .map_err(|_| StoreError::Corrupt(format!("year {} out of range", now.year())))?;
+    let mut numbers = Vec::with_capacity(unit.allocate.len());
+    for kind in &unit.allocate {
+        numbers.push((year, pending.counters.allocate(conn, *kind, year).await?));
+    }
+    let correlated = match &unit.correlate {
+        Some(query) => correlated(conn, query, &pending.keys).await?,
+        None => vec![],
+    };
+    let decide = unit.decide;
+    let context = Context {
+        loaded,
+        numbers,
+        now,
+        correlated,
+    };
+    let decision = std::panic::catch_unwind(AssertUnwindSafe(move || decide(context)))
+        .map_err(|_| {
+            StoreError::Corrupt("a command failed unexpectedly; nothing was written".into())
+        })?
+        .map_err(StoreError::from)?;
+    let release = decision
+        .writes
+        .iter()
+        .any(|w| matches!(w, Write::ReleaseNumbers));
+    // One statement fails or succeeds whole on SQLite; more than one, or any
+    // on PostgreSQL (where an error spoils the transaction), needs a savepoint.
+    let guarded =
+        dialect == Dialect::Postgres || decision.writes.iter().map(statements).sum::<usize>() > 1;
+    if guarded {
+        conn.execute("SAVEPOINT unit", &[])
+            .await
+            .map_err(UnitError::Fatal)?;
+    }
+    let written = write_all(conn, decision.writes)
+        .await
+        .map(|(entities, inserted)| {
+            pending.note_events(&entities, &inserted);
+            entities
+        });
+    if guarded {
+        let end = match &written {
+            Ok(_) => "RELEASE SAVEPOINT unit",
+            Err(_) => "ROLLBACK TO SAVEPOINT unit",
+        };
+        conn.execute(end, &[]).await.map_err(UnitError::Fatal)?;
+        if written.is_err() {
+            conn.execute("RELEASE SAVEPOINT unit", &[])
+                .await
+                .map_err(UnitError::Fatal)?;
+        }
+    }
+    let entities = match written {
+        Ok(entities) => entities,
+        Err(e @ StoreError::Domain(_)) => return Err(UnitError::Refused(e)),
+        // Without a savepoint, an unexpected failure may have ended the transaction.
+        Err(e) if !guarded => return Err(UnitError::Fatal(e)),
+        Err(e) => return Err(UnitError::Refused(e)),
+    };
+    let mut journal = Vec::with_capacity(decision.journal.len());
+    for draft in decision.journal {
+        let mut entry = JournalEntry {
+            seq: pending.head.0 + 1,
+            at: now.to_rfc3339(),
+            actor: unit.actor.clone(),
+            action: draft.action,
+            entity: draft.entity,
+            payload: canonical_json(&draft.payload),
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash(&pending.head.1);
+        pending.head = (entry.seq, entry.hash.clone());
+        pending.journal.push(entry.clone());
+        journal.push(entry);
+    }
+    Ok((Committed { entities, journal }, release))
+}
+
+/// Applies a unit's writes in order; returns the records written and
+/// which of them are new.
+async fn write_all<C: SqlConn>(
+    conn: &mut C,
+    writes: Vec<Write>,
+) -> Result<(Vec<Entity>, Vec<usize>), StoreError> {
+    let mut entities = Vec::with_capacity(writes.len());
+    let mut inserted = Vec::new();
+    for write in writes {
+        let entity = match write {
+            Write::Insert(e) => {
+                insert(conn, &e).await?;
+                inserted.push(entities.len());
+                e
+            }
+            Write::Update(e) => {
+                update(conn, &e).await?;
+                e
+            }
+            Write::Delete(key) => {
+                delete(conn, &key).await?;
+                continue;
+            }
+            Write::EndSessionsOf(user) => {
+                conn.execute(
+                    "DELETE FROM sessions WHERE user_name = $1",
+                    &[SqlValue::text(user)],
+                )
+                .await?;
+                continue;
+            }
+            Write::PurgeSessions(before) => {
+                conn.execute(
+                    "DELETE FROM sessions WHERE expires_at < $1",
+                    &[SqlValue::text(before.to_rfc3339())],
+                )
+                .await?;
+                continue;
+            }
+            Write::DeadLetter(letter) => {
+                conn.execute(
+                    "INSERT INTO dead_letters (received_at, data) VALUES ($1, $2)",
+                    &[
+                        SqlValue::text(letter.received_at.to_rfc3339()),
+                        SqlValue::text(to_json(&letter)?),
+                    ],
+                )
+                .await?;
+                continue;
+            }
+            // Handled with the counters, before the writes.
+            Write::ReleaseNumbers => continue,
+        };
+        entities.push(entity);
+    }
+    Ok((entities, inserted))
+}

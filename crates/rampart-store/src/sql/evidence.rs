@@ -1,0 +1,31 @@
+//! Evidence: the list query.
+
+use rampart_domain::EvidenceItem;
+
+use super::query::Filter;
+use super::rows::documents;
+use super::{ColType, SqlBackend, SqlStore, SqlValue};
+use crate::StoreError;
+use crate::model::EvidenceQuery;
+
+pub(super) async fn list_evidence<B: SqlBackend>(
+    store: &SqlStore<B>,
+    q: &EvidenceQuery,
+) -> Result<Vec<EvidenceItem>, StoreError> {
+    let mut f = Filter::default();
+    f.text("incident", q.incident.map(|n| n.to_string()).as_deref());
+    f.text("sha256", q.sha256.as_deref());
+    if q.present_only {
+        f.and("present = ?", vec![SqlValue::int(1)]);
+    }
+    f.params.push(SqlValue::int(i64::from(crate::MAX_EVIDENCE)));
+    f.params.push(SqlValue::int(i64::from(q.offset)));
+    let sql = format!(
+        "SELECT data FROM evidence{} ORDER BY id LIMIT ${} OFFSET ${}",
+        f.sql(),
+        f.params.len() - 1,
+        f.params.len()
+    );
+    let rows = store.fetch(&sql, &f.params, &[ColType::Text]).await?;
+    documents(rows, "evidence item")
+}

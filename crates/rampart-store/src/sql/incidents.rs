@@ -1,0 +1,108 @@
+//! Incidents: the list query and the counts.
+
+use rampart_domain::Incident;
+
+use super::query::{Filter, paginate, parse_cursor};
+use super::{ColType, SqlBackend, SqlStore, SqlValue};
+use crate::model::{Counts, IncidentSort};
+use crate::{IncidentQuery, Page, StoreError};
+
+pub(super) async fn list_incidents<B: SqlBackend>(
+    store: &SqlStore<B>,
+    q: &IncidentQuery,
+) -> Result<Page<Incident>, StoreError> {
+    let mut f = Filter::default();
+    f.text("status", q.status.map(|s| s.as_str()));
+    f.text("category", q.category.map(|s| s.as_str()));
+    f.text("class", q.class.map(|s| s.as_str()));
+    f.text("coordinator", q.coordinator.as_deref());
+    f.contains(q.text.as_deref());
+    f.viewer(q.viewer.as_deref());
+    if q.sort != IncidentSort::Priority {
+        let (direction, order) = match q.sort {
+            IncidentSort::Oldest => (">", "ASC"),
+            _ => ("<", "DESC"),
+        };
+        if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
+            f.and(&format!("id {direction} ?"), vec![SqlValue::int(c[0])]);
+        }
+        let sql = format!(
+            "SELECT id, data FROM incidents{} ORDER BY id {order}",
+            f.sql()
+        );
+        let sql = sql + &f.limit(q.limit);
+        let rows = store
+            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
+            .await?;
+        return paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string());
+    }
+    if let Some(c) = parse_cursor(q.cursor.as_deref(), 2)? {
+        f.and(
+            "(priority > ? OR (priority = ? AND id > ?))",
+            vec![
+                SqlValue::int(c[0]),
+                SqlValue::int(c[0]),
+                SqlValue::int(c[1]),
+            ],
+        );
+    }
+    let sql = format!(
+        "SELECT priority, id, data FROM incidents{} ORDER BY priority, id",
+        f.sql()
+    );
+    let sql = sql + &f.limit(q.limit);
+    let rows = store
+        .fetch(
+            &sql,
+            &f.params,
+            &[ColType::Int, ColType::Int, ColType::Text],
+        )
+        .await?;
+    paginate(rows, q.limit, |r| {
+        format!(
+            "{}.{}",
+            r[0].as_i64().unwrap_or(0),
+            r[1].as_i64().unwrap_or(0)
+        )
+    })
+}
+
+pub(super) async fn counts<B: SqlBackend>(
+    store: &SqlStore<B>,
+    viewer: &str,
+) -> Result<Counts, StoreError> {
+    let mut f = Filter::default();
+    f.viewer(Some(viewer));
+    let sql = format!(
+        "SELECT status, class, COUNT(*) FROM incidents{} GROUP BY status, class",
+        f.sql()
+    );
+    use ColType::{Int, Text};
+    let count = |v: Option<&SqlValue>| {
+        v.and_then(SqlValue::as_i64)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let text = |v: Option<&SqlValue>| {
+        v.cloned()
+            .and_then(SqlValue::into_string)
+            .unwrap_or_default()
+    };
+    let incidents = store
+        .fetch(&sql, &f.params, &[Text, Text, Int])
+        .await?
+        .iter()
+        .map(|r| (text(r.first()), text(r.get(1)), count(r.get(2))))
+        .collect();
+    let events = store
+        .fetch(
+            "SELECT status, COUNT(*) FROM events GROUP BY status",
+            &[],
+            &[Text, Int],
+        )
+        .await?
+        .iter()
+        .map(|r| (text(r.first()), count(r.get(1))))
+        .collect();
+    Ok(Counts { incidents, events })
+}

@@ -1,0 +1,19 @@
+//! Vulnerabilities: the list query.
+
+use rampart_domain::Vulnerability;
+
+use super::query::Filter;
+use super::{SqlBackend, SqlStore};
+use crate::{Page, StoreError, VulnerabilityQuery};
+
+pub(super) async fn list_vulnerabilities<B: SqlBackend>(
+    store: &SqlStore<B>,
+    q: &VulnerabilityQuery,
+) -> Result<Page<Vulnerability>, StoreError> {
+    let mut f = Filter::default();
+    f.text("status", q.status.map(|s| s.as_str()));
+    f.contains(q.text.as_deref());
+    store
+        .newest_first("vulnerabilities", f, q.cursor.as_deref(), q.limit)
+        .await
+}
