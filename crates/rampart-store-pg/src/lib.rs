@@ -19,6 +19,7 @@ use sqlx::{PgPool, Postgres};
     clippy::panic,
     reason = "test support: a test must stop when its database cannot be made"
 )]
+#[cfg(feature = "testing")]
 pub mod testing;
 
 /// The store on PostgreSQL.
