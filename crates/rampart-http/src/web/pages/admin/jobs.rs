@@ -1,0 +1,109 @@
+//! Background jobs: the jobs page and the retry of a failed job.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::IntoResponse;
+
+use rampart_domain::{Action, DomainError, FieldError};
+use rampart_store::StoreError;
+
+use crate::AppState;
+use crate::web::pages::{Page, invalid, query_form};
+use crate::web::session::{Person, Posted};
+use crate::web::view::*;
+use crate::web::{WebError, form_errors};
+
+/// Jobs on the jobs page.
+const JOBS_PER_PAGE: u32 = 200;
+
+async fn jobs_view(
+    state: &AppState,
+    person: &Person,
+    shown: Option<rampart_store::JobState>,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+) -> Result<JobsPage, WebError> {
+    let jobs = state
+        .service
+        .jobs(&person.actor, shown, None, JOBS_PER_PAGE)
+        .await?;
+    let dead = state
+        .service
+        .jobs(
+            &person.actor,
+            Some(rampart_store::JobState::Dead),
+            None,
+            JOBS_PER_PAGE,
+        )
+        .await?
+        .len();
+    Ok(JobsPage {
+        chrome: Chrome::new(person, "Background jobs", "/admin/jobs"),
+        state: shown,
+        jobs,
+        dead,
+        notice,
+        errors,
+    })
+}
+
+pub async fn admin_jobs(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    let query = query_form(&q)?;
+    let shown = match query.get("state").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => match rampart_store::JobState::parse(s) {
+            Ok(st) => Some(st),
+            Err(m) => {
+                return Ok(invalid(
+                    jobs_view(
+                        &state,
+                        &person,
+                        None,
+                        None,
+                        vec![FieldError::new("state", m)],
+                    )
+                    .await?,
+                ));
+            }
+        },
+    };
+    Ok(jobs_view(&state, &person, shown, None, vec![])
+        .await?
+        .into_response())
+}
+
+pub async fn admin_job_retry(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: Posted,
+) -> Page {
+    let person = &post.person;
+    person.require(Action::ManageJobs)?;
+    let result = match id.parse::<i64>() {
+        Ok(n) => state.service.retry_job(&person.actor, n).await.map(|()| n),
+        Err(_) => Err(StoreError::Domain(DomainError::field(
+            "id",
+            format!("`{id}` is not a job id"),
+        ))),
+    };
+    match result {
+        Ok(n) => Ok(jobs_view(
+            &state,
+            person,
+            None,
+            Some(format!("Job {n} is queued again.")),
+            vec![],
+        )
+        .await?
+        .into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(invalid(
+                jobs_view(&state, person, None, None, errors).await?,
+            ))
+        }
+    }
+}

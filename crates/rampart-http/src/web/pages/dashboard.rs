@@ -1,0 +1,111 @@
+//! The dashboard: what waits for the person signed in.
+
+use axum::extract::State;
+use axum::response::IntoResponse;
+
+use rampart_domain::{Action, IncidentStatus};
+use rampart_store::{EventQuery, IncidentQuery};
+
+use super::Page;
+use crate::AppState;
+use crate::web::session::Person;
+use crate::web::view::*;
+
+pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
+    let actor = &person.actor;
+    let now = state.service.clock().now();
+    let counts = state.service.counts(actor).await?;
+    let mut by_class: Vec<Tally> = Vec::new();
+    let mut by_status: Vec<Tally> = Vec::new();
+    let mut open_total = 0;
+    for (status, class, n) in &counts.incidents {
+        let open = IncidentStatus::parse(status).is_ok_and(IncidentStatus::is_open);
+        if !open {
+            continue;
+        }
+        open_total += n;
+        match by_class.iter_mut().find(|t| &t.key == class) {
+            Some(t) => t.count += n,
+            None => by_class.push(Tally {
+                key: class.clone(),
+                count: *n,
+            }),
+        }
+        match by_status.iter_mut().find(|t| &t.key == status) {
+            Some(t) => t.count += n,
+            None => by_status.push(Tally {
+                key: status.clone(),
+                count: *n,
+            }),
+        }
+    }
+    by_class.sort_by(|a, b| b.key.len().cmp(&a.key.len()).then(b.key.cmp(&a.key)));
+    let order = |s: &str| {
+        IncidentStatus::ALL
+            .iter()
+            .position(|x| x.as_str() == s)
+            .unwrap_or(99)
+    };
+    by_status.sort_by_key(|t| order(&t.key));
+    let awaiting_triage = counts
+        .events
+        .iter()
+        .filter(|(s, _)| s == "reported" || s == "triage")
+        .map(|(_, n)| n)
+        .sum();
+    let mut overdue = Vec::new();
+    let mut mine = Vec::new();
+    if person.may(Action::ViewIncidents) {
+        let page = state
+            .service
+            .list_incidents(
+                actor,
+                IncidentQuery {
+                    limit: 500,
+                    ..IncidentQuery::default()
+                },
+            )
+            .await?;
+        for i in page.items.into_iter().filter(|i| i.status.is_open()) {
+            for a in &i.actions {
+                if a.overdue_at(&now) {
+                    overdue.push((i.number.to_string(), a.clone()));
+                }
+            }
+            if i.coordinator == actor.name {
+                mine.push(i);
+            }
+        }
+    }
+    let my_reports = if person.may(Action::ReportEvent) {
+        state
+            .service
+            .list_events(
+                actor,
+                EventQuery {
+                    submitted_by: Some(actor.name.clone()),
+                    limit: 10,
+                    ..EventQuery::default()
+                },
+            )
+            .await?
+            .items
+    } else {
+        vec![]
+    };
+    Ok(DashboardPage {
+        chrome: Chrome::new(&person, "Dashboard", "/dashboard"),
+        may_incidents: person.may(Action::ViewIncidents),
+        may_events: person.may(Action::ViewEvents),
+        may_triage: person.may(Action::TriageEvent),
+        may_report: person.may(Action::ReportEvent),
+        open_total,
+        by_class,
+        by_status,
+        awaiting_triage,
+        overdue,
+        mine,
+        my_reports,
+    }
+    .into_response())
+}

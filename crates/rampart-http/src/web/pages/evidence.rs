@@ -1,0 +1,275 @@
+//! Evidence: the upload, the item page and its forms (verification, custody
+//! transfer, legal hold, disposal), the download and the signed bundle.
+
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+
+use rampart_domain::{
+    Action, Actor, CustodyTransfer, EvidenceItem, EvidenceNumber, FieldError, Role, Text,
+};
+
+use super::incidents::incident_view;
+use super::{Nothing, Page, Reason, handle_form, incident_number, invalid};
+use crate::AppState;
+use crate::api::evidence::{bundle_response, download_response, drain, receive_upload};
+use crate::error::ApiError;
+use crate::web::WebError;
+use crate::web::session::{FormData, Person, Posted, same_origin, see_other};
+use crate::web::view::*;
+
+fn evidence_number(n: &str) -> Result<EvidenceNumber, WebError> {
+    n.parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not an evidence number")))
+}
+
+/// The upload form of the incident workspace (`multipart/form-data`): the
+/// metadata fields, the page's token, then the file, streamed to the vault.
+/// Refused fields show the workspace again with them named.
+pub async fn evidence_upload(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    person: Person,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Page {
+    let allowed = incident_number(&n).and_then(|number| {
+        if !same_origin(&headers) {
+            return Err(WebError::Csrf);
+        }
+        person.require(Action::HandleEvidence)?;
+        Ok(number)
+    });
+    let (number, multipart) = match (allowed, multipart) {
+        (Ok(number), Ok(multipart)) => (number, multipart),
+        (Err(refusal), Ok(mut multipart)) => {
+            drain(&mut multipart).await;
+            return Err(refusal);
+        }
+        (Err(refusal), Err(_)) => return Err(refusal),
+        (Ok(_), Err(_)) => {
+            return Err(WebError::BadRequest(
+                "evidence must be sent as multipart/form-data".into(),
+            ));
+        }
+    };
+    let received = receive_upload(
+        &state.service,
+        &person.actor,
+        number,
+        multipart,
+        Some(&person.session.csrf),
+    )
+    .await;
+    let errors = match received {
+        Ok(item) => return Ok(see_other(&format!("/evidence/{}", item.number))),
+        Err(ApiError::Invalid(errors)) => errors,
+        Err(ApiError::Conflict(detail)) => vec![FieldError::new("", detail)],
+        // The role table allowed the upload: what is refused is the form's token.
+        Err(ApiError::Forbidden(_)) => return Err(WebError::Csrf),
+        Err(other) => return Err(other.into()),
+    };
+    let mut page = incident_view(&state, &person, number, FormData::default(), errors).await?;
+    page.upload_open = true;
+    Ok(invalid(page))
+}
+
+/// The upload address opened in the browser (after a refused upload, say):
+/// the evidence section of the workspace.
+pub async fn evidence_upload_page(Path(n): Path<String>) -> Page {
+    let number = incident_number(&n)?;
+    Ok(see_other(&format!("/incidents/{number}#evidence")))
+}
+
+/// The signed evidence bundle of an incident; every export is a custody entry.
+pub async fn evidence_bundle(
+    State(state): State<AppState>,
+    person: Person,
+    headers: HeaderMap,
+    Path(n): Path<String>,
+) -> Page {
+    let number = incident_number(&n)?;
+    // Each export is recorded; another site may not make a browser ask for one.
+    if !same_origin(&headers) {
+        return Err(WebError::Csrf);
+    }
+    let plan = state.service.evidence_bundle(&person.actor, number).await?;
+    Ok(bundle_response(state.service.clone(), person.actor, plan))
+}
+
+async fn evidence_view(
+    state: &AppState,
+    person: &Person,
+    number: EvidenceNumber,
+    values: FormData,
+    errors: Vec<FieldError>,
+) -> Result<EvidencePage, WebError> {
+    let record = state.service.get_evidence(&person.actor, number).await?;
+    let item: EvidenceItem = record.item;
+    let incident = state
+        .service
+        .get_incident(&person.actor, item.incident)
+        .await?;
+    // Disposed content can no longer be read, moved or held.
+    let present = item.disposed.is_none();
+    let handle = present && person.may(Action::HandleEvidence);
+    let people = if handle {
+        state
+            .service
+            .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+            .await?
+    } else {
+        vec![]
+    };
+    Ok(EvidencePage {
+        chrome: Chrome::new(person, item.number.to_string(), "/incidents"),
+        incident_title: incident.title.as_str().to_owned(),
+        custody: custody_rows(&record.custody),
+        may_download: handle,
+        may_transfer: handle,
+        may_verify: present && person.may(Action::VerifyEvidence),
+        may_hold: present && person.may(Action::HoldEvidence),
+        may_dispose: present && person.may(Action::DisposeEvidence),
+        people,
+        item,
+        values,
+        errors,
+    })
+}
+
+pub async fn evidence_page(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number = evidence_number(&n)?;
+    Ok(
+        evidence_view(&state, &person, number, FormData::default(), vec![])
+            .await?
+            .into_response(),
+    )
+}
+
+/// The content, verified before and while it streams; the download is a
+/// custody entry, and altered content is refused with an alarm.
+pub async fn evidence_download(
+    State(state): State<AppState>,
+    person: Person,
+    headers: HeaderMap,
+    Path(n): Path<String>,
+) -> Page {
+    let number = evidence_number(&n)?;
+    // Each download is recorded; another site may not make a browser ask for one.
+    if !same_origin(&headers) {
+        return Err(WebError::Csrf);
+    }
+    let (item, reading) = state.service.open_evidence(&person.actor, number).await?;
+    Ok(download_response(
+        state.service.clone(),
+        person.actor,
+        item,
+        reading,
+    ))
+}
+
+/// Runs a form of the item page; on refusal the page shows the fields named.
+async fn evidence_form<T, F, Fut>(state: &AppState, post: Posted, n: &str, call: F) -> Page
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(Actor, EvidenceNumber, T) -> Fut,
+    Fut: std::future::Future<Output = Result<EvidenceItem, rampart_store::StoreError>>,
+{
+    let number = evidence_number(n)?;
+    let person = &post.person;
+    handle_form(
+        &post.form,
+        &[],
+        &[],
+        async |input| call(person.actor.clone(), number, input).await,
+        |_| format!("/evidence/{number}"),
+        async |errors| evidence_view(state, person, number, post.form.clone(), errors).await,
+    )
+    .await
+}
+
+pub async fn evidence_verify(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(&state, post, &n, |actor, number, _: Nothing| async move {
+        service.verify_evidence(&actor, number).await
+    })
+    .await
+}
+
+pub async fn evidence_transfer(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(
+        &state,
+        post,
+        &n,
+        |actor, number, input: CustodyTransfer| async move {
+            service.transfer_evidence(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+/// Whether a legal hold is placed or released.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldMode {
+    Place,
+    Release,
+}
+
+/// A legal hold placed or released, with the reason.
+#[derive(serde::Deserialize)]
+pub struct HoldForm {
+    mode: HoldMode,
+    reason: Text,
+}
+
+pub async fn evidence_hold(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(
+        &state,
+        post,
+        &n,
+        |actor, number, input: HoldForm| async move {
+            let place = matches!(input.mode, HoldMode::Place);
+            service
+                .hold_evidence(&actor, number, place, input.reason)
+                .await
+        },
+    )
+    .await
+}
+
+pub async fn evidence_dispose(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    evidence_form(
+        &state,
+        post,
+        &n,
+        |actor, number, input: Reason| async move {
+            service.dispose_evidence(&actor, number, input.reason).await
+        },
+    )
+    .await
+}

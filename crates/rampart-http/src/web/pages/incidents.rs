@@ -1,0 +1,390 @@
+//! The incident register and its CSV export, the incident workspace and its
+//! forms, and the need-to-know restriction.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use rampart_domain::{
+    Action, ActionUpdate, Actor, FieldError, IncidentNumber, IncidentPatch, IncidentStatus,
+    Lifecycle, NewAction, NewLogEntry, ReviewInput, Role, Text, TransitionRequest,
+};
+use rampart_store::{IncidentQuery, IncidentSort};
+
+use super::{Page, bad_filter, handle_form, incident_number, query_form, with_cursor};
+use crate::AppState;
+use crate::web::WebError;
+use crate::web::session::{FormData, Person, Posted};
+use crate::web::view::*;
+
+fn register_query(f: &FormData) -> Result<(IncidentQuery, String), WebError> {
+    let status = f
+        .get("status")
+        .map(|s| IncidentStatus::parse(s).map_err(|m| bad_filter("status", m)))
+        .transpose()?;
+    let category = f
+        .get("category")
+        .map(|s| rampart_domain::Category::parse(s).map_err(|m| bad_filter("category", m)))
+        .transpose()?;
+    let class = f
+        .get("class")
+        .map(|s| rampart_domain::SeverityClass::parse(s).map_err(|m| bad_filter("class", m)))
+        .transpose()?;
+    let (sort, sort_name) = match f.get("sort").unwrap_or("priority") {
+        "priority" => (IncidentSort::Priority, "priority"),
+        "newest" => (IncidentSort::Newest, "newest"),
+        "oldest" => (IncidentSort::Oldest, "oldest"),
+        other => {
+            return Err(bad_filter(
+                "sort",
+                format!("`{other}` is not one of priority, newest, oldest"),
+            ));
+        }
+    };
+    Ok((
+        IncidentQuery {
+            status,
+            category,
+            class,
+            coordinator: f.get("coordinator").map(str::to_owned),
+            text: f.get("q").map(str::to_owned),
+            sort,
+            cursor: f.get("cursor").map(str::to_owned),
+            limit: 50,
+            ..IncidentQuery::default()
+        },
+        sort_name.to_owned(),
+    ))
+}
+
+pub async fn incident_register(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    person.require(Action::ViewIncidents)?;
+    let filters = query_form(&q)?;
+    let (query, sort) = register_query(&filters)?;
+    let page = state.service.list_incidents(&person.actor, query).await?;
+    let coordinators = state
+        .service
+        .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+        .await?;
+    Ok(RegisterPage {
+        chrome: Chrome::new(&person, "Incidents", "/incidents"),
+        items: page.items,
+        sort,
+        first: with_cursor(&filters, None),
+        next: page
+            .next_cursor
+            .as_deref()
+            .map(|c| with_cursor(&filters, Some(c))),
+        csv: format!(
+            "/incidents.csv?{}",
+            with_cursor(&filters, filters.get("cursor"))
+        ),
+        coordinators,
+        filters,
+    }
+    .into_response())
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula.
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+pub async fn incident_csv(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    person.require(Action::ViewIncidents)?;
+    let (query, _) = register_query(&query_form(&q)?)?;
+    let page = state.service.list_incidents(&person.actor, query).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "number",
+        "title",
+        "status",
+        "category",
+        "class",
+        "priority",
+        "coordinator",
+        "tlp",
+        "confirmed_at",
+        "closed_at",
+    ];
+    let fail = |_| WebError::Internal;
+    w.write_record(header).map_err(fail)?;
+    for i in &page.items {
+        w.write_record([
+            i.number.to_string(),
+            cell(i.title.as_str()),
+            i.status.to_string(),
+            i.category.to_string(),
+            i.severity.class.to_string(),
+            i.priority.value().to_string(),
+            cell(&i.coordinator),
+            i.tlp.to_string(),
+            i.confirmed_at.to_rfc3339(),
+            i.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])
+        .map_err(fail)?;
+    }
+    let body = w.into_inner().map_err(|_| WebError::Internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"incidents.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn move_label(from: IncidentStatus, to: IncidentStatus) -> String {
+    use IncidentStatus::*;
+    match (from, to) {
+        (Confirmed, Responding) => "Start response".into(),
+        (Recovering | Crisis, Responding) => "Back to response".into(),
+        (Closed | Reviewed, Responding) => "Reopen".into(),
+        (_, Crisis) => "Declare crisis".into(),
+        (_, Recovering) => "Begin recovery".into(),
+        (_, Closed) => "Close".into(),
+        (_, Reviewed) => "Mark reviewed".into(),
+        (_, other) => label(other),
+    }
+}
+
+pub(super) async fn incident_view(
+    state: &AppState,
+    person: &Person,
+    number: IncidentNumber,
+    values: FormData,
+    errors: Vec<FieldError>,
+) -> Result<IncidentPage, WebError> {
+    let (incident, events) = state
+        .service
+        .incident_with_events(&person.actor, number)
+        .await?;
+    let mut moves: Vec<Move> = incident
+        .status
+        .targets()
+        .iter()
+        .filter(|to| {
+            let probe = TransitionRequest {
+                to: **to,
+                reason: Text::lossy("probe"),
+                resolution: None,
+                contained_at: None,
+                ended_at: None,
+                impact_ended_at: None,
+            };
+            person.may(Action::TransitionIncident)
+                && person.may(probe.required_action(incident.status))
+        })
+        .map(|to| Move {
+            to: to.to_string(),
+            label: move_label(incident.status, *to),
+            needs_resolution: *to == IncidentStatus::Closed,
+            primary: false,
+        })
+        .collect();
+    // The main button moves forward in the lifecycle (a crisis or a reopening is never the default).
+    let rank = |m: &Move| {
+        IncidentStatus::ALL
+            .iter()
+            .position(|s| s.as_str() == m.to)
+            .unwrap_or(0)
+    };
+    let forward = moves
+        .iter()
+        .filter(|m| m.to != IncidentStatus::Crisis.as_str())
+        .filter(|m| incident.status.is_open() || m.to != IncidentStatus::Responding.as_str())
+        .max_by_key(|m| rank(m))
+        .map(|m| m.to.clone());
+    for m in &mut moves {
+        m.primary = Some(&m.to) == forward.as_ref();
+    }
+    let people = state
+        .service
+        .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+        .await?;
+    let resolution_needed = moves.iter().any(|m: &Move| m.needs_resolution);
+    let may_view_evidence = person.may(Action::ViewEvidence);
+    let evidence = if may_view_evidence {
+        state
+            .service
+            .list_evidence(&person.actor, incident.number)
+            .await?
+    } else {
+        vec![]
+    };
+    Ok(IncidentPage {
+        resolution_needed,
+        chrome: Chrome::new(person, incident.number.to_string(), "/incidents")
+            .live(format!("incident:{}", incident.number)),
+        moves,
+        may_log: person.may(Action::WriteLog),
+        may_actions: person.may(Action::ManageActions),
+        may_review: person.may(Action::RecordReview)
+            && matches!(
+                incident.status,
+                IncidentStatus::Closed | IncidentStatus::Reviewed
+            ),
+        may_restrict: person.may(Action::RestrictIncident),
+        may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
+        people,
+        review: ReviewForm::new(&values, incident.review.as_ref()),
+        incident,
+        events,
+        values,
+        errors,
+        now: state.service.clock().now(),
+        may_view_evidence,
+        may_handle_evidence: person.may(Action::HandleEvidence),
+        evidence,
+        upload_open: false,
+    })
+}
+
+pub async fn incident_page(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number = incident_number(&n)?;
+    Ok(
+        incident_view(&state, &person, number, FormData::default(), vec![])
+            .await?
+            .into_response(),
+    )
+}
+
+/// Runs an incident form; on refusal the workspace shows the fields named.
+async fn incident_form<T, F, Fut, R>(
+    state: &AppState,
+    post: Posted,
+    n: &str,
+    booleans: &[&str],
+    lines: &[&str],
+    call: F,
+) -> Page
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(Actor, IncidentNumber, T) -> Fut,
+    Fut: std::future::Future<Output = Result<R, rampart_store::StoreError>>,
+{
+    let number = incident_number(n)?;
+    let person = &post.person;
+    handle_form(
+        &post.form,
+        booleans,
+        lines,
+        async |input| call(person.actor.clone(), number, input).await,
+        |_| format!("/incidents/{number}"),
+        async |errors| incident_view(state, person, number, post.form.clone(), errors).await,
+    )
+    .await
+}
+
+/// A handler for an incident form whose input goes straight to one service call.
+macro_rules! incident_form_handler {
+    ($name:ident, $input:ty, $booleans:expr, $lines:expr, $call:ident) => {
+        pub async fn $name(
+            State(state): State<AppState>,
+            Path(n): Path<String>,
+            post: Posted,
+        ) -> Page {
+            let service = state.service.clone();
+            let call = |actor: Actor, number, input: $input| async move {
+                service.$call(&actor, number, input).await
+            };
+            incident_form(&state, post, &n, $booleans, $lines, call).await
+        }
+    };
+}
+
+incident_form_handler!(incident_transition, TransitionRequest, &[], &[], transition);
+incident_form_handler!(incident_log, NewLogEntry, &[], &[], add_log);
+incident_form_handler!(
+    incident_action_add,
+    NewAction,
+    &["requires_approval"],
+    &[],
+    add_action
+);
+incident_form_handler!(
+    incident_review,
+    ReviewInput,
+    &["communication_effective"],
+    &["lessons"],
+    record_review
+);
+incident_form_handler!(incident_patch, IncidentPatch, &[], &[], patch_incident);
+
+pub async fn incident_action_update(
+    State(state): State<AppState>,
+    Path((n, id)): Path<(String, u32)>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: ActionUpdate| async move {
+            service.update_action(&actor, number, id, input).await
+        },
+    )
+    .await
+}
+
+/// Who may see the incident; `mode=lift` lifts the restriction.
+#[derive(serde::Deserialize)]
+pub struct Restriction {
+    #[serde(default)]
+    users: Vec<String>,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+pub async fn incident_restrict(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let service = state.service.clone();
+    incident_form(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: Restriction| async move {
+            let users = if input.mode.as_deref() == Some("lift") {
+                vec![]
+            } else if input.users.is_empty() {
+                return Err(rampart_domain::DomainError::field(
+                    "users",
+                    "choose at least one person, including yourself",
+                )
+                .into());
+            } else {
+                input.users
+            };
+            service.restrict_incident(&actor, number, users).await
+        },
+    )
+    .await
+}

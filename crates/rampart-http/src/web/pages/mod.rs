@@ -1,0 +1,116 @@
+//! One handler per page and form. Pages check the role table before showing
+//! anything; forms go through the same service calls as the JSON API, so a
+//! refusal there is a refusal here.
+//!
+//! Each area has a file of its own; the helpers several areas share are here.
+
+mod account;
+mod admin;
+mod dashboard;
+mod events;
+mod evidence;
+mod incidents;
+mod report;
+mod sign_in;
+mod vulnerabilities;
+
+pub use account::*;
+pub use admin::*;
+pub use dashboard::*;
+pub use events::*;
+pub use evidence::*;
+pub use incidents::*;
+pub use report::*;
+pub use sign_in::*;
+pub use vulnerabilities::*;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use rampart_domain::{FieldError, IncidentNumber, Text};
+
+use crate::AppState;
+use crate::web::session::{COOKIE, FormData, LOGIN_COOKIE, see_other, set_cookie};
+use crate::web::{WebError, form_errors};
+
+type Page = Result<Response, WebError>;
+
+fn invalid(page: impl IntoResponse) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+fn with_cookie(state: &AppState, id: &str, to: &str) -> Response {
+    let age = state.service.settings.absolute_timeout.as_secs();
+    let mut response = see_other(to);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(state, COOKIE, id, Some(age)));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_COOKIE, "", Some(0)),
+    );
+    response
+}
+
+/// The query string as form fields; a hostile one is refused by name.
+fn query_form(q: &Option<String>) -> Result<FormData, WebError> {
+    FormData::parse(q.as_deref().unwrap_or("").as_bytes()).map_err(|e| WebError::Invalid(vec![e]))
+}
+
+fn incident_number(n: &str) -> Result<IncidentNumber, WebError> {
+    n.parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not an incident number")))
+}
+
+/// The shape of every record form: decode the form into the domain input,
+/// call the service, then go to the page `then` names, or show `page` again
+/// (422) with the refused fields named.
+async fn handle_form<T, R, P>(
+    form: &FormData,
+    booleans: &[&str],
+    lines: &[&str],
+    call: impl AsyncFnOnce(T) -> Result<R, rampart_store::StoreError>,
+    then: impl FnOnce(R) -> String,
+    page: impl AsyncFnOnce(Vec<FieldError>) -> Result<P, WebError>,
+) -> Page
+where
+    T: serde::de::DeserializeOwned,
+    P: IntoResponse,
+{
+    let errors = match form.decode::<T>(booleans, lines) {
+        Ok(input) => match call(input).await {
+            Ok(done) => return Ok(see_other(&then(done))),
+            Err(e) => form_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    Ok(invalid(page(errors).await?))
+}
+
+/// A form with nothing to decode.
+#[derive(serde::Deserialize)]
+pub struct Nothing {}
+
+/// The ISIRT's reason for rejecting an escalated event.
+#[derive(serde::Deserialize)]
+pub struct Reason {
+    reason: Text,
+}
+
+fn bad_filter(field: &str, message: String) -> WebError {
+    WebError::BadRequest(format!("filter `{field}`: {message}"))
+}
+
+/// The query string of `f` with `cursor` replaced.
+fn with_cursor(f: &FormData, cursor: Option<&str>) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &f.0 {
+        if k != "cursor" && !v.trim().is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    if let Some(c) = cursor {
+        s.append_pair("cursor", c);
+    }
+    s.finish()
+}

@@ -1,0 +1,151 @@
+//! Reporting an event: the form of a signed-in reporter and the public form.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use rampart_domain::{Action, Actor, EventNumber, EventReport, FieldError, Role};
+
+use super::{Page, handle_form};
+use crate::web::session::{FormData, LOGIN_COOKIE, Person, Posted, PublicPost, set_cookie};
+use crate::web::view::*;
+use crate::web::{WebError, form_errors};
+use crate::{AppState, auth};
+
+const REPORT_BOOLEANS: &[&str] = &["anonymous", "is_over"];
+const REPORT_LINES: &[&str] = &["assets"];
+
+pub async fn report_page(person: Person) -> Page {
+    person.require(Action::ReportEvent)?;
+    Ok(ReportPage {
+        chrome: Chrome::new(&person, "Report a security event", "/report"),
+        public: false,
+        values: FormData::default(),
+        errors: vec![],
+    }
+    .into_response())
+}
+
+pub async fn report_submit(State(state): State<AppState>, post: Posted) -> Page {
+    let person = &post.person;
+    person.require(Action::ReportEvent)?;
+    handle_form(
+        &post.form,
+        REPORT_BOOLEANS,
+        REPORT_LINES,
+        async |report: EventReport| state.service.report_event(&person.actor, report).await,
+        |event| format!("/report/{}", event.number),
+        async |errors| {
+            Ok(ReportPage {
+                chrome: Chrome::new(person, "Report a security event", "/report"),
+                public: false,
+                values: post.form.clone(),
+                errors,
+            })
+        },
+    )
+    .await
+}
+
+pub async fn report_done(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number: EventNumber = n
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not an event number")))?;
+    let event = state.service.get_event(&person.actor, number).await?;
+    Ok(ReportDonePage {
+        chrome: Chrome::new(&person, "Report received", "/report"),
+        number: event.number.to_string(),
+        anonymous: event.anonymous,
+        public: false,
+    }
+    .into_response())
+}
+
+fn public_page(
+    state: &AppState,
+    values: FormData,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Response {
+    let token = auth::new_secret();
+    let mut response = (
+        status,
+        ReportPage {
+            chrome: Chrome::anonymous("Report a security event", &token),
+            public: true,
+            values,
+            errors,
+        },
+    )
+        .into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_COOKIE, &token, Some(3600)),
+    );
+    response
+}
+
+pub async fn public_report_page(State(state): State<AppState>) -> Page {
+    if !state.web.public_intake {
+        return Err(WebError::NotFound(
+            "The public intake page is turned off.".into(),
+        ));
+    }
+    Ok(public_page(
+        &state,
+        FormData::default(),
+        vec![],
+        StatusCode::OK,
+    ))
+}
+
+pub async fn public_report_submit(State(state): State<AppState>, post: PublicPost) -> Page {
+    if !state.web.public_intake {
+        return Err(WebError::NotFound(
+            "The public intake page is turned off.".into(),
+        ));
+    }
+    let mut report: EventReport = match post.form.decode(REPORT_BOOLEANS, REPORT_LINES) {
+        Ok(r) => r,
+        Err(errors) => {
+            return Ok(public_page(
+                &state,
+                post.form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+    };
+    if !state.service.allow_public_report(&post.address).await? {
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            error_page(
+                429,
+                "Too many reports",
+                "This address has sent the most reports accepted in an hour. Please try again later, or contact the security team directly.",
+            ),
+        )
+            .into_response());
+    }
+    report.anonymous = false;
+    let public = Actor::new("public", vec![Role::Reporter]);
+    match state.service.report_event(&public, report).await {
+        Ok(event) => Ok(ReportDonePage {
+            chrome: Chrome::anonymous("Report received", ""),
+            number: event.number.to_string(),
+            anonymous: false,
+            public: true,
+        }
+        .into_response()),
+        Err(e) => Ok(public_page(
+            &state,
+            post.form,
+            form_errors(e)?,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+    }
+}
