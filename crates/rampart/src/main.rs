@@ -1,28 +1,18 @@
 //! `rampart`: the server and its administration commands.
 
-mod backup;
-mod config;
-mod migrate;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_domain::{Actor, Clock, Role, SystemClock};
-use rampart_evidence::BlobStore;
-use rampart_http::evidence::Vault;
-use rampart_http::intake::IntakeSettings;
-use rampart_http::people::AuthSettings;
-use rampart_http::syslog::SyslogSettings;
-use rampart_http::web::WebSettings;
-use rampart_http::{AppState, Service};
-use rampart_store::Store;
+use rampart_http::Service;
 use rampart_store::checkpoint::InstallationKey;
 
-use crate::config::{Config, LogFormat, Overrides};
+use rampart::config::{Config, LogFormat, Overrides};
+use rampart::startup::{Application, open_service, open_store};
+use rampart::{backup, migrate};
 
 /// Many small allocations on several threads (requests, the writer): an
 /// allocator made for that.
@@ -237,71 +227,6 @@ fn load_config(storage: &StorageArgs, mut overrides: Overrides) -> anyhow::Resul
     Config::load(storage.config.as_deref(), &overrides).map_err(anyhow::Error::msg)
 }
 
-/// Opens the configured store. `migrate` is false for read-only tools.
-async fn open_store(
-    config: &Config,
-    clock: Arc<dyn Clock>,
-    migrate: bool,
-) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(match (&config.database_url, migrate) {
-        (Some(url), true) => Arc::new(rampart_store_pg::open(url, clock).await?),
-        (Some(url), false) => Arc::new(rampart_store_pg::open_existing(url, clock).await?),
-        (None, true) => Arc::new(rampart_store_sqlite::open(&config.data_dir, clock).await?),
-        (None, false) => {
-            Arc::new(rampart_store_sqlite::open_existing(&config.data_dir, clock).await?)
-        }
-    })
-}
-
-/// The service with its evidence vault and signing key (created by the
-/// server, `migrate`, when there is none yet).
-async fn open_service(
-    config: &Config,
-    clock: Arc<dyn Clock>,
-    migrate: bool,
-) -> anyhow::Result<Service> {
-    let store = open_store(config, clock.clone(), migrate).await?;
-    let settings = AuthSettings {
-        idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
-        absolute_timeout: Duration::from_secs(config.session_absolute_hours * 3600),
-        ..AuthSettings::default()
-    };
-    let blobs = BlobStore::open(config.evidence_dir()).with_context(|| {
-        format!(
-            "cannot open the evidence store at {}",
-            config.evidence_dir().display()
-        )
-    })?;
-    // Only the server creates the key; a tool pointed at the wrong place
-    // must not sign with a key of its own making.
-    let key = if migrate {
-        InstallationKey::load_or_create(&config.signing_key())
-    } else {
-        InstallationKey::load(&config.signing_key()).map_err(|e| {
-            format!("{e} (the administration commands use the server's signing key: give them the same configuration)")
-        })
-    }
-    .map_err(anyhow::Error::msg)?;
-    let mut vault = Vault::new(blobs, key);
-    vault.max_bytes = config.evidence_max_bytes;
-    vault.checkpoint_entries = config.checkpoint_entries;
-    vault.checkpoint_interval = Duration::from_secs(config.checkpoint_minutes * 60);
-    let intake = IntakeSettings {
-        correlation_window: Duration::from_secs(config.correlation_window_hours * 3600),
-        attach_to_open_incident: config.correlation_attach,
-        max_batch: config.batch_max_events,
-        max_batch_bytes: config.batch_max_bytes,
-    };
-    let service = Service::with_settings(store, clock, settings)
-        .with_vault(vault)
-        .with_intake(intake);
-    Ok(match config.database_url {
-        // Readiness checks that the embedded database's directory has room.
-        None => service.with_database_dir(&config.data_dir),
-        Some(_) => service,
-    })
-}
-
 /// The user a command acts as, with their roles.
 async fn acting_user(service: &Service, name: &str) -> anyhow::Result<Actor> {
     let user = service
@@ -405,7 +330,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let config = load_config(&args.storage, overrides)?;
             init_logs(config.log_format);
-            serve(config, clock).await?;
+            serve(config).await?;
         }
         Command::User(UserCommand::Add {
             name,
@@ -635,27 +560,13 @@ fn read_new_password(name: &str) -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
-    let service = Arc::new(open_service(&config, clock, true).await?);
-    tracing::info!(
-        key = %service.vault()?.key.public_hex(),
-        file = %config.signing_key().display(),
-        evidence = %config.evidence_dir().display(),
-        "journal checkpoints and evidence bundles are signed with this key"
-    );
-    tokio::spawn(service.clone().sign_periodically());
-    tokio::spawn(service.clone().run_jobs_periodically());
-    if let Some(url) = &config.database_url {
-        // Live pages hear of changes committed through every node.
-        let node = service.clone();
-        tokio::spawn(rampart_store_pg::follow_journal(url.clone(), move |a| {
-            node.announce(a.seq, &a.entity, &a.action);
-        }));
-    }
-    if let Some(token) = service.bootstrap_admin().await? {
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    if let Some(token) = app.bootstrap_token() {
+        let config = app.config();
         let (password, add) = (
-            admin_command(&config, &["user", "password", "admin"]),
-            admin_command(&config, &["user", "add", "NAME", "--role", "ROLE"]),
+            admin_command(config, &["user", "password", "admin"]),
+            admin_command(config, &["user", "add", "NAME", "--role", "ROLE"]),
         );
         say!(
             "\nThis is a new Rampart installation. It created the administrator account `admin`.\n\
@@ -667,50 +578,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
             config.listen
         );
     }
-    let listener = match tokio::net::TcpListener::bind(config.listen).await {
-        Ok(l) => l,
-        Err(e) => bail!("cannot listen on {}: {e}", config.listen),
-    };
-    let where_ = match &config.database_url {
-        Some(_) => "PostgreSQL".to_owned(),
-        None => format!("SQLite in {}", config.data_dir.display()),
-    };
-    let syslog = SyslogSettings {
-        udp: config.syslog_udp,
-        tcp: config.syslog_tcp,
-        max_message: config.syslog_max_message,
-        rate_per_source: config.syslog_rate_per_source,
-        max_connections: config.syslog_tcp_max_connections,
-        max_connections_per_source: config.syslog_tcp_connections_per_source,
-        idle_timeout: std::time::Duration::from_secs(config.syslog_tcp_idle_seconds),
-        frame_timeout: std::time::Duration::from_secs(config.syslog_tcp_frame_seconds),
-    };
-    rampart_http::syslog::start(service.clone(), syslog)
-        .await
-        .context("cannot start the syslog receiver")?;
-    tracing::info!(address = %listener.local_addr()?, storage = %where_, "Rampart is listening");
-    let stopping = service.clone();
-    let app = rampart_http::app(AppState {
-        service,
-        body_limit: config.body_limit,
-        web: WebSettings {
-            tls_proxy: config.tls_proxy,
-            public_intake: config.public_intake,
-        },
-    });
-    let server = rampart_http::server::ServerSettings {
-        header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_seconds),
-        api_rate_per_token: config.api_rate_per_token,
-        api_rate_per_address: config.api_rate_per_address,
-        tls_proxy: config.tls_proxy,
-    };
-    rampart_http::server::serve(listener, app, server, async move {
-        shutdown().await;
-        // Open live pages would hold the shutdown for ever; end their streams.
-        stopping.stop_live_updates();
-    })
-    .await?;
-    Ok(())
+    app.run_until(shutdown()).await
 }
 
 async fn shutdown() {

@@ -4,8 +4,10 @@ use std::net::SocketAddr;
 use std::process::Output;
 use std::sync::Arc;
 
-use rampart_domain::{Actor, Role, SystemClock};
-use rampart_http::{AppState, DEFAULT_BODY_LIMIT, Service};
+use rampart::config::Config;
+use rampart::startup::Application;
+use rampart_domain::{Actor, Role};
+use rampart_http::Service;
 use rampart_store::Store;
 use rampart_store_pg::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
@@ -70,58 +72,39 @@ macro_rules! on_both_backends {
 
 impl TestApp {
     pub async fn spawn(backend: Backend, test: &str) -> Option<Self> {
-        let clock = Arc::new(SystemClock);
-        let (store, guard, storage_args): (Arc<dyn Store>, Guard, Vec<String>) = match backend {
+        let vault_dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            evidence_dir: Some(vault_dir.path().join("evidence")),
+            signing_key: Some(vault_dir.path().join("signing.key")),
+            public_intake: true,
+            // Small enough that checkpoints appear in every test's journal.
+            checkpoint_entries: 5,
+            ..Config::default()
+        };
+        let (guard, storage_args): (Guard, Vec<String>) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
-                let store = rampart_store_sqlite::open(dir.path(), clock.clone())
-                    .await
-                    .unwrap();
+                config.data_dir = dir.path().to_owned();
                 let args = vec!["--data-dir".into(), dir.path().display().to_string()];
-                (Arc::new(store), Guard::Dir(dir), args)
+                (Guard::Dir(dir), args)
             }
             Backend::Postgres => {
                 let db = TestDatabase::create(test).await?;
-                let store = rampart_store_pg::open(db.url(), clock.clone())
-                    .await
-                    .unwrap();
+                config.database_url = Some(db.url().to_owned());
                 let args = vec!["--database-url".into(), db.url().to_owned()];
-                (Arc::new(store), Guard::Db(db), args)
+                (Guard::Db(db), args)
             }
         };
-        let vault_dir = tempfile::tempdir().unwrap();
-        let vault = rampart_http::evidence::Vault::new(
-            rampart_evidence::BlobStore::open(vault_dir.path().join("evidence")).unwrap(),
-            rampart_store::checkpoint::InstallationKey::load_or_create(
-                &vault_dir.path().join("signing.key"),
-            )
-            .unwrap(),
-        );
-        let mut vault = vault;
-        // Small enough that checkpoints appear in every test's journal.
-        vault.checkpoint_entries = 5;
-        let service = Arc::new(Service::new(store.clone(), clock).with_vault(vault));
-        let admin = service
-            .bootstrap_admin()
-            .await
-            .unwrap()
-            .expect("a fresh database bootstraps the admin");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = rampart_http::app(AppState {
-            service: service.clone(),
-            body_limit: DEFAULT_BODY_LIMIT,
-            web: rampart_http::web::WebSettings {
-                tls_proxy: false,
-                public_intake: true,
-            },
-        });
-        tokio::spawn(rampart_http::server::serve(
-            listener,
-            app,
-            rampart_http::server::ServerSettings::default(),
-            std::future::pending(),
-        ));
+        let app = Application::build(config).await.unwrap();
+        let addr = app.address();
+        let service = app.service().clone();
+        let store = service.store().clone();
+        let admin = app
+            .bootstrap_token()
+            .expect("a fresh database bootstraps the admin")
+            .to_owned();
+        tokio::spawn(app.run_until(std::future::pending()));
         Some(Self {
             addr,
             client: reqwest::Client::new(),

@@ -1,0 +1,211 @@
+//! Assembling the server: the store for the configured backend, the vault
+//! and signing key, the service with its settings, the background tasks,
+//! the listener and the syslog receiver. Used by `rampart serve` and by the
+//! integration tests, so both run the same assembly.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use rampart_domain::{Clock, SystemClock};
+use rampart_evidence::BlobStore;
+use rampart_http::evidence::Vault;
+use rampart_http::intake::IntakeSettings;
+use rampart_http::people::AuthSettings;
+use rampart_http::syslog::SyslogSettings;
+use rampart_http::web::WebSettings;
+use rampart_http::{AppState, Service};
+use rampart_store::Store;
+use rampart_store::checkpoint::InstallationKey;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// Opens the configured store. `migrate` is false for read-only tools.
+pub async fn open_store(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    migrate: bool,
+) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match (&config.database_url, migrate) {
+        (Some(url), true) => Arc::new(rampart_store_pg::open(url, clock).await?),
+        (Some(url), false) => Arc::new(rampart_store_pg::open_existing(url, clock).await?),
+        (None, true) => Arc::new(rampart_store_sqlite::open(&config.data_dir, clock).await?),
+        (None, false) => {
+            Arc::new(rampart_store_sqlite::open_existing(&config.data_dir, clock).await?)
+        }
+    })
+}
+
+/// The service with its evidence vault and signing key (created by the
+/// server, `migrate`, when there is none yet).
+pub async fn open_service(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    migrate: bool,
+) -> anyhow::Result<Service> {
+    let store = open_store(config, clock.clone(), migrate).await?;
+    let settings = AuthSettings {
+        idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
+        absolute_timeout: Duration::from_secs(config.session_absolute_hours * 3600),
+        ..AuthSettings::default()
+    };
+    let blobs = BlobStore::open(config.evidence_dir()).with_context(|| {
+        format!(
+            "cannot open the evidence store at {}",
+            config.evidence_dir().display()
+        )
+    })?;
+    // Only the server creates the key; a tool pointed at the wrong place
+    // must not sign with a key of its own making.
+    let key = if migrate {
+        InstallationKey::load_or_create(&config.signing_key())
+    } else {
+        InstallationKey::load(&config.signing_key()).map_err(|e| {
+            format!("{e} (the administration commands use the server's signing key: give them the same configuration)")
+        })
+    }
+    .map_err(anyhow::Error::msg)?;
+    let mut vault = Vault::new(blobs, key);
+    vault.max_bytes = config.evidence_max_bytes;
+    vault.checkpoint_entries = config.checkpoint_entries;
+    vault.checkpoint_interval = Duration::from_secs(config.checkpoint_minutes * 60);
+    let intake = IntakeSettings {
+        correlation_window: Duration::from_secs(config.correlation_window_hours * 3600),
+        attach_to_open_incident: config.correlation_attach,
+        max_batch: config.batch_max_events,
+        max_batch_bytes: config.batch_max_bytes,
+    };
+    let service = Service::with_settings(store, clock, settings)
+        .with_vault(vault)
+        .with_intake(intake);
+    Ok(match config.database_url {
+        // Readiness checks that the embedded database's directory has room.
+        None => service.with_database_dir(&config.data_dir),
+        Some(_) => service,
+    })
+}
+
+/// A Rampart server, assembled and listening, not yet serving requests.
+pub struct Application {
+    config: Config,
+    service: Arc<Service>,
+    listener: TcpListener,
+    address: SocketAddr,
+    bootstrap_token: Option<String>,
+}
+
+impl Application {
+    /// Opens the store (migrating it), the vault and the signing key (made at
+    /// first start), starts the background tasks (checkpoint signing, jobs,
+    /// and on PostgreSQL the journal follower), binds the listener, starts the
+    /// syslog receiver when one is configured, and creates the administrator
+    /// of a new installation.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let service = Arc::new(open_service(&config, clock, true).await?);
+        tracing::info!(
+            key = %service.vault()?.key.public_hex(),
+            file = %config.signing_key().display(),
+            evidence = %config.evidence_dir().display(),
+            "journal checkpoints and evidence bundles are signed with this key"
+        );
+        tokio::spawn(service.clone().sign_periodically());
+        tokio::spawn(service.clone().run_jobs_periodically());
+        if let Some(url) = &config.database_url {
+            // Live pages hear of changes committed through every node.
+            let node = service.clone();
+            tokio::spawn(rampart_store_pg::follow_journal(url.clone(), move |a| {
+                node.announce(a.seq, &a.entity, &a.action);
+            }));
+        }
+        let listener = match TcpListener::bind(config.listen).await {
+            Ok(l) => l,
+            Err(e) => bail!("cannot listen on {}: {e}", config.listen),
+        };
+        let address = listener.local_addr()?;
+        let syslog = SyslogSettings {
+            udp: config.syslog_udp,
+            tcp: config.syslog_tcp,
+            max_message: config.syslog_max_message,
+            rate_per_source: config.syslog_rate_per_source,
+            max_connections: config.syslog_tcp_max_connections,
+            max_connections_per_source: config.syslog_tcp_connections_per_source,
+            idle_timeout: Duration::from_secs(config.syslog_tcp_idle_seconds),
+            frame_timeout: Duration::from_secs(config.syslog_tcp_frame_seconds),
+        };
+        rampart_http::syslog::start(service.clone(), syslog)
+            .await
+            .context("cannot start the syslog receiver")?;
+        // Last, so that a start that fails leaves no administrator whose only
+        // token nobody saw.
+        let bootstrap_token = service.bootstrap_admin().await?;
+        Ok(Self {
+            config,
+            service,
+            listener,
+            address,
+            bootstrap_token,
+        })
+    }
+
+    /// The address the HTTP server listens on (the real port when the
+    /// configuration asked for port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The service behind every front door.
+    pub fn service(&self) -> &Arc<Service> {
+        &self.service
+    }
+
+    /// The configuration it was built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The API token of the administrator created at first start; `None`
+    /// when the installation already had users. It exists nowhere else.
+    pub fn bootstrap_token(&self) -> Option<&str> {
+        self.bootstrap_token.as_deref()
+    }
+
+    /// Serves HTTP until `stop` completes, then ends live updates and lets
+    /// requests in flight finish.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let config = self.config;
+        let where_ = match &config.database_url {
+            Some(_) => "PostgreSQL".to_owned(),
+            None => format!("SQLite in {}", config.data_dir.display()),
+        };
+        tracing::info!(address = %self.address, storage = %where_, "Rampart is listening");
+        let stopping = self.service.clone();
+        let app = rampart_http::app(AppState {
+            service: self.service,
+            body_limit: config.body_limit,
+            web: WebSettings {
+                tls_proxy: config.tls_proxy,
+                public_intake: config.public_intake,
+            },
+        });
+        let server = rampart_http::server::ServerSettings {
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
+            api_rate_per_token: config.api_rate_per_token,
+            api_rate_per_address: config.api_rate_per_address,
+            tls_proxy: config.tls_proxy,
+        };
+        rampart_http::server::serve(self.listener, app, server, async move {
+            stop.await;
+            // Open live pages would hold the shutdown for ever; end their streams.
+            stopping.stop_live_updates();
+        })
+        .await?;
+        Ok(())
+    }
+}
