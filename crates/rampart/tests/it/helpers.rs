@@ -40,6 +40,9 @@ pub struct TestApp {
     pub storage_args: Vec<String>,
     /// Holds `evidence/` (the content store) and `signing.key`, shared with the command-line tools.
     pub vault_dir: TempDir,
+    /// Stops the server, as a signal stops `rampart serve`.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _guard: Guard,
 }
 
@@ -104,7 +107,13 @@ impl TestApp {
             .bootstrap_token()
             .expect("a fresh database bootstraps the admin")
             .to_owned();
-        tokio::spawn(app.run_until(std::future::pending()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            if stopped.await.is_err() {
+                // Dropped unused: serve until the test ends.
+                std::future::pending::<()>().await;
+            }
+        }));
         Some(Self {
             addr,
             client: reqwest::Client::new(),
@@ -114,8 +123,19 @@ impl TestApp {
             backend,
             storage_args,
             vault_dir,
+            stop: Some(stop),
+            server: Some(server),
             _guard: guard,
         })
+    }
+
+    /// Stops the server as `rampart serve` stops on a signal; the returned
+    /// task ends when the server has finished.
+    pub fn shut_down(&mut self) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.server.take().expect("the server is stopped only once")
     }
 
     /// Creates a user with roles and returns an API token for them.
