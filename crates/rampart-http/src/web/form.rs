@@ -215,7 +215,9 @@ fn rows_from_numbers(value: &mut Value, depth: usize) {
             for v in map.values_mut() {
                 rows_from_numbers(v, depth + 1);
             }
-            let numbered = !map.is_empty()
+            // The form itself stays an object whatever its fields are called.
+            let numbered = depth > 0
+                && !map.is_empty()
                 && map.keys().all(|k| {
                     !k.is_empty() && k.len() <= 4 && k.bytes().all(|b| b.is_ascii_digit())
                 });
