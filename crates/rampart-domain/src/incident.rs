@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::classification::wire_enum;
 use crate::error::Problems;
+use crate::review::{Review, ReviewInput};
 use crate::{
     Action, Actor, Category, DomainError, Effort, Event, EventNumber, IncidentNumber,
     IncidentStatus, Lifecycle, Priority, SCALE_VERSION, Severity, SeverityFactors,
@@ -254,63 +255,6 @@ pub struct ActionUpdate {
     /// Name of the person (e.g. the system owner) who approved the action.
     #[serde(default)]
     pub approved_by: Option<Text>,
-}
-
-/// An improvement action from the review, tracked to completion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Improvement {
-    pub what: Text,
-    pub owner: Text,
-    #[serde(default)]
-    pub due: Option<Timestamp>,
-}
-
-/// The lessons-learned review as submitted.
-#[derive(Debug, Clone, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ReviewInput {
-    #[serde(default)]
-    pub held_at: Option<Timestamp>,
-    #[serde(default)]
-    pub what_worked: Option<Text>,
-    /// What would have helped detection.
-    #[serde(default)]
-    pub detection: Option<Text>,
-    /// What would have helped response.
-    #[serde(default)]
-    pub response: Option<Text>,
-    /// What would have helped recovery.
-    #[serde(default)]
-    pub recovery: Option<Text>,
-    #[serde(default)]
-    pub communication_effective: Option<bool>,
-    #[serde(default)]
-    pub communication_notes: Option<Text>,
-    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
-    pub lessons: Vec<Text>,
-    #[serde(default)]
-    pub improvements: Vec<Improvement>,
-}
-
-/// The recorded lessons-learned review. A new submission is a new version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Review {
-    pub version: u32,
-    pub held_at: Option<Timestamp>,
-    pub what_worked: Option<Text>,
-    pub detection: Option<Text>,
-    pub response: Option<Text>,
-    pub recovery: Option<Text>,
-    pub communication_effective: Option<bool>,
-    pub communication_notes: Option<Text>,
-    pub lessons: Vec<Text>,
-    pub improvements: Vec<Improvement>,
-    pub recorded_by: String,
-    pub recorded_at: Timestamp,
 }
 
 /// A move through the incident lifecycle.

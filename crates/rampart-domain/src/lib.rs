@@ -16,6 +16,7 @@ mod incident;
 mod intake;
 mod lifecycle;
 mod number;
+mod review;
 mod role;
 mod text;
 mod timestamp;
@@ -37,10 +38,9 @@ pub use evidence::{
     EvidenceSubmission, Stamp,
 };
 pub use incident::{
-    ActionStatus, ActionUpdate, Actuality, Approval, Improvement, Incident, IncidentConfirmation,
-    IncidentPatch, LogEntry, LogKind, Motivation, MotivationKind, NewAction, NewLogEntry,
-    PATCH_FIELDS, Perpetrator, PerpetratorKind, ResponseAction, Review, ReviewInput,
-    TransitionRequest,
+    ActionStatus, ActionUpdate, Actuality, Approval, Incident, IncidentConfirmation, IncidentPatch,
+    LogEntry, LogKind, Motivation, MotivationKind, NewAction, NewLogEntry, PATCH_FIELDS,
+    Perpetrator, PerpetratorKind, ResponseAction, TransitionRequest,
 };
 pub use intake::{
     CategorizationRule, CorrelationHit, MAX_RELATED, MAX_RULES, RuleSet, correlate,
@@ -48,6 +48,7 @@ pub use intake::{
 };
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
+pub use review::{Improvement, Review, ReviewInput};
 pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
 #[cfg(feature = "openapi")]
 pub use text::TEXT_PATTERN;

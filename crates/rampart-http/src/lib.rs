@@ -16,6 +16,7 @@ pub mod server;
 pub mod service;
 pub mod syslog;
 pub mod visibility;
+pub mod vulnerabilities;
 pub mod web;
 
 use std::sync::Arc;

@@ -8,12 +8,11 @@ use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, Clock, DomainError, Event, EventNumber,
     EventReport, Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, LogEntry,
     NewAction, NewLogEntry, NumberKind, ResponseAction, Review, ReviewInput, Role, Text,
-    TransitionRequest, Vulnerability, VulnerabilityAssessment, VulnerabilityNumber,
-    VulnerabilityReport, VulnerabilityResolution,
+    TransitionRequest,
 };
 use rampart_store::{
     ApiToken, Committed, Context, Counts, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
-    JournalDraft, Page, Store, StoreError, UnitOfWork, User, VulnerabilityQuery, Write,
+    JournalDraft, Page, Store, StoreError, UnitOfWork, User, Write,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -176,16 +175,6 @@ fn take_incident(
 fn take_event(ctx: &mut Context, i: usize, number: EventNumber) -> Result<Event, DomainError> {
     ctx.take(i, || format!("event {number}"))?
         .into_event()
-        .ok_or_else(|| DomainError::NotFound(number.to_string()))
-}
-
-fn take_vulnerability(
-    ctx: &mut Context,
-    i: usize,
-    number: VulnerabilityNumber,
-) -> Result<Vulnerability, DomainError> {
-    ctx.take(i, || format!("vulnerability {number}"))?
-        .into_vulnerability()
         .ok_or_else(|| DomainError::NotFound(number.to_string()))
 }
 
@@ -919,127 +908,5 @@ impl Service {
             })
             .await?;
         incident.review.ok_or_else(|| not_found("review"))
-    }
-
-    // ----- vulnerabilities --------------------------------------------------------
-
-    pub async fn report_vulnerability(
-        &self,
-        actor: &Actor,
-        input: VulnerabilityReport,
-    ) -> Result<Vulnerability, StoreError> {
-        actor.require(Action::ReportVulnerability)?;
-        let who = actor.clone();
-        let mut load = vec![];
-        if let Some(n) = input.incident {
-            load.push(EntityRef::Incident(n));
-        }
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            load,
-            vec![NumberKind::Vulnerability],
-            move |ctx| {
-                if let Some(n) = input.incident
-                    && !matches!(ctx.loaded.first(), Some(Some(Entity::Incident(i))) if i.readable_by(&who))
-                {
-                    return Err(DomainError::field("incident", format!("no incident {n}")));
-                }
-                let number = ctx.vulnerability_number(0)?;
-                let v = Vulnerability::report(number, input, &who, ctx.now)?;
-                Ok(Decision {
-                    journal: vec![draft("vulnerability.reported", number, to_value(&v))],
-                    writes: vec![Write::Insert(Entity::Vulnerability(Box::new(v)))],
-                })
-            },
-        );
-        first(self.run(unit).await?)?
-            .into_vulnerability()
-            .ok_or_else(|| not_found("vulnerability"))
-    }
-
-    async fn change_vulnerability(
-        &self,
-        actor: &Actor,
-        number: VulnerabilityNumber,
-        journal_action: &'static str,
-        change: impl FnOnce(
-            &mut Vulnerability,
-            &Actor,
-            rampart_domain::Timestamp,
-        ) -> Result<Value, DomainError>
-        + Send
-        + 'static,
-    ) -> Result<Vulnerability, StoreError> {
-        let who = actor.clone();
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::Vulnerability(number)],
-            vec![],
-            move |mut ctx| {
-                let mut v = take_vulnerability(&mut ctx, 0, number)?;
-                let payload = change(&mut v, &who, ctx.now)?;
-                Ok(Decision {
-                    journal: vec![draft(journal_action, number, payload)],
-                    writes: vec![Write::Update(Entity::Vulnerability(Box::new(v)))],
-                })
-            },
-        );
-        first(self.run(unit).await?)?
-            .into_vulnerability()
-            .ok_or_else(|| not_found("vulnerability"))
-    }
-
-    pub async fn assess_vulnerability(
-        &self,
-        actor: &Actor,
-        number: VulnerabilityNumber,
-        input: VulnerabilityAssessment,
-    ) -> Result<Vulnerability, StoreError> {
-        actor.require(Action::AssessVulnerability)?;
-        self.change_vulnerability(actor, number, "vulnerability.assessed", |v, who, now| {
-            let payload = json!({"outcome": input.outcome, "notes": input.notes});
-            v.assess(input, who, now)?;
-            Ok(payload)
-        })
-        .await
-    }
-
-    pub async fn resolve_vulnerability(
-        &self,
-        actor: &Actor,
-        number: VulnerabilityNumber,
-        input: VulnerabilityResolution,
-    ) -> Result<Vulnerability, StoreError> {
-        actor.require(match input {
-            VulnerabilityResolution::Resolved { .. } => Action::ResolveVulnerability,
-            VulnerabilityResolution::Accepted { .. } => Action::AcceptVulnerabilityRisk,
-        })?;
-        self.change_vulnerability(actor, number, "vulnerability.resolution", |v, who, now| {
-            v.resolve(input, who, now)?;
-            Ok(json!({"status": v.status, "resolution": v.resolution}))
-        })
-        .await
-    }
-
-    pub async fn get_vulnerability(
-        &self,
-        actor: &Actor,
-        number: VulnerabilityNumber,
-    ) -> Result<Vulnerability, StoreError> {
-        actor.require(Action::ViewVulnerabilities)?;
-        self.store
-            .get(&EntityRef::Vulnerability(number))
-            .await?
-            .and_then(Entity::into_vulnerability)
-            .ok_or_else(|| not_found(format!("vulnerability {number}")))
-    }
-
-    pub async fn list_vulnerabilities(
-        &self,
-        actor: &Actor,
-        query: VulnerabilityQuery,
-    ) -> Result<Page<Vulnerability>, StoreError> {
-        actor.require(Action::ViewVulnerabilities)?;
-        self.store.list_vulnerabilities(&query).await
     }
 }

@@ -1,0 +1,146 @@
+//! The part of the [`Service`] for vulnerabilities: reports, assessment,
+//! resolution and the register, on a track of their own beside incidents.
+
+use rampart_domain::{
+    Action, Actor, DomainError, NumberKind, Vulnerability, VulnerabilityAssessment,
+    VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution,
+};
+use rampart_store::{
+    Context, Decision, Entity, EntityRef, Page, StoreError, UnitOfWork, VulnerabilityQuery, Write,
+};
+use serde_json::{Value, json};
+
+use crate::Service;
+use crate::service::{draft, first, not_found, to_value};
+
+impl Service {
+    pub async fn report_vulnerability(
+        &self,
+        actor: &Actor,
+        input: VulnerabilityReport,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(Action::ReportVulnerability)?;
+        let who = actor.clone();
+        let mut load = vec![];
+        if let Some(n) = input.incident {
+            load.push(EntityRef::Incident(n));
+        }
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            load,
+            vec![NumberKind::Vulnerability],
+            move |ctx| {
+                if let Some(n) = input.incident
+                    && !matches!(ctx.loaded.first(), Some(Some(Entity::Incident(i))) if i.readable_by(&who))
+                {
+                    return Err(DomainError::field("incident", format!("no incident {n}")));
+                }
+                let number = ctx.vulnerability_number(0)?;
+                let v = Vulnerability::report(number, input, &who, ctx.now)?;
+                Ok(Decision {
+                    journal: vec![draft("vulnerability.reported", number, to_value(&v))],
+                    writes: vec![Write::Insert(Entity::Vulnerability(Box::new(v)))],
+                })
+            },
+        );
+        first(self.run(unit).await?)?
+            .into_vulnerability()
+            .ok_or_else(|| not_found("vulnerability"))
+    }
+
+    async fn change_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+        journal_action: &'static str,
+        change: impl FnOnce(
+            &mut Vulnerability,
+            &Actor,
+            rampart_domain::Timestamp,
+        ) -> Result<Value, DomainError>
+        + Send
+        + 'static,
+    ) -> Result<Vulnerability, StoreError> {
+        let who = actor.clone();
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::Vulnerability(number)],
+            vec![],
+            move |mut ctx| {
+                let mut v = take_vulnerability(&mut ctx, 0, number)?;
+                let payload = change(&mut v, &who, ctx.now)?;
+                Ok(Decision {
+                    journal: vec![draft(journal_action, number, payload)],
+                    writes: vec![Write::Update(Entity::Vulnerability(Box::new(v)))],
+                })
+            },
+        );
+        first(self.run(unit).await?)?
+            .into_vulnerability()
+            .ok_or_else(|| not_found("vulnerability"))
+    }
+
+    pub async fn assess_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+        input: VulnerabilityAssessment,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(Action::AssessVulnerability)?;
+        self.change_vulnerability(actor, number, "vulnerability.assessed", |v, who, now| {
+            let payload = json!({"outcome": input.outcome, "notes": input.notes});
+            v.assess(input, who, now)?;
+            Ok(payload)
+        })
+        .await
+    }
+
+    pub async fn resolve_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+        input: VulnerabilityResolution,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(match input {
+            VulnerabilityResolution::Resolved { .. } => Action::ResolveVulnerability,
+            VulnerabilityResolution::Accepted { .. } => Action::AcceptVulnerabilityRisk,
+        })?;
+        self.change_vulnerability(actor, number, "vulnerability.resolution", |v, who, now| {
+            v.resolve(input, who, now)?;
+            Ok(json!({"status": v.status, "resolution": v.resolution}))
+        })
+        .await
+    }
+
+    pub async fn get_vulnerability(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+    ) -> Result<Vulnerability, StoreError> {
+        actor.require(Action::ViewVulnerabilities)?;
+        self.store
+            .get(&EntityRef::Vulnerability(number))
+            .await?
+            .and_then(Entity::into_vulnerability)
+            .ok_or_else(|| not_found(format!("vulnerability {number}")))
+    }
+
+    pub async fn list_vulnerabilities(
+        &self,
+        actor: &Actor,
+        query: VulnerabilityQuery,
+    ) -> Result<Page<Vulnerability>, StoreError> {
+        actor.require(Action::ViewVulnerabilities)?;
+        self.store.list_vulnerabilities(&query).await
+    }
+}
+
+fn take_vulnerability(
+    ctx: &mut Context,
+    i: usize,
+    number: VulnerabilityNumber,
+) -> Result<Vulnerability, DomainError> {
+    ctx.take(i, || format!("vulnerability {number}"))?
+        .into_vulnerability()
+        .ok_or_else(|| DomainError::NotFound(number.to_string()))
+}
