@@ -33,10 +33,11 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use rampart_app::App;
 use rampart_domain::{Actor, Clock, Event, EventReport, NumberKind, Role, SystemClock};
-use rampart_http::syslog::{SyslogSettings, start as start_syslog};
-use rampart_http::{AppState, Service};
+use rampart_http::AppState;
 use rampart_store::{Decision, Entity, JournalDraft, Store, UnitOfWork, Verification, Write};
+use rampart_syslog::{SyslogSettings, start as start_syslog};
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
@@ -139,7 +140,7 @@ async fn bench_backend(
     count: usize,
     preload: usize,
 ) -> anyhow::Result<bool> {
-    let service = Arc::new(Service::new(store.clone(), clock));
+    let service = Arc::new(App::new(store.clone(), clock));
     service.bootstrap_admin().await?;
     service
         .add_user(&Actor::system(), "bench", vec![Role::Reporter])
@@ -238,7 +239,7 @@ async fn bench_nodes(
     for _ in 0..nodes {
         let store: Arc<dyn Store> =
             Arc::new(rampart_store_pg::open(db.url(), clock.clone()).await?);
-        services.push(Arc::new(Service::new(store, clock.clone())));
+        services.push(Arc::new(App::new(store, clock.clone())));
     }
     let first = &services[0];
     first.bootstrap_admin().await?;
@@ -401,7 +402,7 @@ async fn drive_batches(target: &Target, count: usize) -> anyhow::Result<Outcome>
 /// (d) Syslog lines over TCP, then datagrams over UDP; each timed until
 /// every message was stored.
 async fn syslog(
-    service: &Arc<Service>,
+    service: &Arc<App>,
     backend: &str,
     count: usize,
 ) -> anyhow::Result<(Outcome, Outcome)> {
@@ -565,12 +566,12 @@ struct Node {
 }
 
 impl Node {
-    async fn start(service: Arc<Service>, secret: &str, label: &str) -> anyhow::Result<Self> {
+    async fn start(app: Arc<App>, secret: &str, label: &str) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}/api/v1");
-        let app = rampart_http::app(AppState {
-            service,
+        let router = rampart_http::app(AppState {
+            app,
             body_limit: BODY_LIMIT,
             web: rampart_http::web::WebSettings::default(),
         });
@@ -579,7 +580,7 @@ impl Node {
         // limits at their defaults included.
         let server = tokio::spawn(rampart_http::server::serve(
             listener,
-            app,
+            router,
             rampart_http::server::ServerSettings::default(),
             async {
                 let _ = stopped.await;

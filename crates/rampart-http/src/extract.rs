@@ -28,7 +28,7 @@ impl FromRequestParts<AppState> for Caller {
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or(ApiError::Unauthenticated)?;
-        match state.service.authenticate(token.trim()).await? {
+        match state.app.authenticate(token.trim()).await? {
             Some(actor) => Ok(Self(actor)),
             None => Err(ApiError::Unauthenticated),
         }

@@ -3,20 +3,9 @@
 //! that enforces the role table for every interface.
 
 pub mod api;
-pub mod auth;
 pub mod error;
-pub mod evidence;
 pub mod extract;
-pub mod intake;
-pub mod jobs;
-pub mod limits;
-pub mod people;
-pub mod readiness;
 pub mod server;
-pub mod service;
-pub mod syslog;
-pub mod visibility;
-pub mod vulnerabilities;
 pub mod web;
 
 use std::sync::Arc;
@@ -29,7 +18,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-pub use crate::service::Service;
+pub use rampart_app::App;
 
 /// Default largest request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -37,7 +26,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub service: Arc<Service>,
+    pub app: Arc<App>,
     pub body_limit: usize,
     pub web: web::WebSettings,
 }

@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::error::Problem;
-use crate::limits::KeyedLimit;
+use rampart_app::limits::KeyedLimit;
 
 /// How the server treats connections and API callers.
 #[derive(Debug, Clone)]

@@ -98,7 +98,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             evidence_dir: None,
-            evidence_max_bytes: rampart_http::evidence::DEFAULT_EVIDENCE_LIMIT,
+            evidence_max_bytes: rampart_app::evidence::DEFAULT_EVIDENCE_LIMIT,
             signing_key: None,
             checkpoint_entries: 1000,
             checkpoint_minutes: 10,

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use rampart_app::App;
 use rampart_domain::{Actor, Clock, Role, SystemClock};
-use rampart_http::Service;
 use rampart_store::checkpoint::InstallationKey;
 
 use rampart::config::{Config, LogFormat, Overrides};
-use rampart::startup::{Application, open_service, open_store};
+use rampart::startup::{Application, open_app, open_store};
 use rampart::{backup, migrate};
 
 /// Many small allocations on several threads (requests, the writer): an
@@ -228,7 +228,7 @@ fn load_config(storage: &StorageArgs, mut overrides: Overrides) -> anyhow::Resul
 }
 
 /// The user a command acts as, with their roles.
-async fn acting_user(service: &Service, name: &str) -> anyhow::Result<Actor> {
+async fn acting_user(service: &App, name: &str) -> anyhow::Result<Actor> {
     let user = service
         .store()
         .get(&rampart_store::EntityRef::User(name.to_owned()))
@@ -338,14 +338,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             storage,
         }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let service = Service::new(open_store(&config, clock.clone(), true).await?, clock);
+            let service = App::new(open_store(&config, clock.clone(), true).await?, clock);
             let user = service.add_user(&Actor::system(), &name, roles).await?;
             let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
             eprintln!("added user `{}` with roles {}", user.name, roles.join(", "));
         }
         Command::User(UserCommand::Password { name, storage }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let service = Service::new(open_store(&config, clock.clone(), true).await?, clock);
+            let service = App::new(open_store(&config, clock.clone(), true).await?, clock);
             let password = read_new_password(&name)?;
             service
                 .set_password(&Actor::system(), &name, &password)
@@ -355,7 +355,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(TokenCommand::Create { name, storage }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let service = Service::new(open_store(&config, clock.clone(), true).await?, clock);
+            let service = App::new(open_store(&config, clock.clone(), true).await?, clock);
             let (token, secret) = service
                 .create_token(&Actor::system(), &name)
                 .await
@@ -383,7 +383,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Journal(JournalCommand::Export { file, storage }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let service = open_service(&config, clock, false).await?;
+            let service = open_app(&config, clock, false).await?;
             let out = std::fs::File::create(&file)
                 .with_context(|| format!("cannot create {}", file.display()))?;
             let summary = service.export_journal(out).await?;
@@ -409,7 +409,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             storage,
         }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let service = open_service(&config, clock, false).await?;
+            let service = open_app(&config, clock, false).await?;
             let actor = acting_user(&service, &by).await?;
             let number: rampart_domain::IncidentNumber = incident
                 .parse()
@@ -450,7 +450,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let reason =
                 rampart_domain::Text::new(&reason).map_err(|m| anyhow::anyhow!("--reason: {m}"))?;
             let config = load_config(&storage, Overrides::default())?;
-            let service = open_service(&config, clock, false).await?;
+            let service = open_app(&config, clock, false).await?;
             let actor = acting_user(&service, &by).await?;
             let report = service.purge_evidence(&actor, cutoff, reason).await?;
             for n in &report.disposed {

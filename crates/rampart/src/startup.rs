@@ -9,16 +9,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use rampart_app::App;
+use rampart_app::evidence::Vault;
+use rampart_app::intake::IntakeSettings;
+use rampart_app::people::AuthSettings;
 use rampart_domain::{Clock, SystemClock};
 use rampart_evidence::BlobStore;
-use rampart_http::evidence::Vault;
-use rampart_http::intake::IntakeSettings;
-use rampart_http::people::AuthSettings;
-use rampart_http::syslog::SyslogSettings;
+use rampart_http::AppState;
 use rampart_http::web::WebSettings;
-use rampart_http::{AppState, Service};
 use rampart_store::Store;
 use rampart_store::checkpoint::InstallationKey;
+use rampart_syslog::SyslogSettings;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -41,11 +42,11 @@ pub async fn open_store(
 
 /// The service with its evidence vault and signing key (created by the
 /// server, `migrate`, when there is none yet).
-pub async fn open_service(
+pub async fn open_app(
     config: &Config,
     clock: Arc<dyn Clock>,
     migrate: bool,
-) -> anyhow::Result<Service> {
+) -> anyhow::Result<App> {
     let store = open_store(config, clock.clone(), migrate).await?;
     let settings = AuthSettings {
         idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
@@ -78,20 +79,20 @@ pub async fn open_service(
         max_batch: config.batch_max_events,
         max_batch_bytes: config.batch_max_bytes,
     };
-    let service = Service::with_settings(store, clock, settings)
+    let app = App::with_settings(store, clock, settings)
         .with_vault(vault)
         .with_intake(intake);
     Ok(match config.database_url {
         // Readiness checks that the embedded database's directory has room.
-        None => service.with_database_dir(&config.data_dir),
-        Some(_) => service,
+        None => app.with_database_dir(&config.data_dir),
+        Some(_) => app,
     })
 }
 
 /// A Rampart server, assembled and listening, not yet serving requests.
 pub struct Application {
     config: Config,
-    service: Arc<Service>,
+    app: Arc<App>,
     listener: TcpListener,
     address: SocketAddr,
     bootstrap_token: Option<String>,
@@ -105,18 +106,18 @@ impl Application {
     /// of a new installation.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let service = Arc::new(open_service(&config, clock, true).await?);
+        let app = Arc::new(open_app(&config, clock, true).await?);
         tracing::info!(
-            key = %service.vault()?.key.public_hex(),
+            key = %app.vault()?.key.public_hex(),
             file = %config.signing_key().display(),
             evidence = %config.evidence_dir().display(),
             "journal checkpoints and evidence bundles are signed with this key"
         );
-        tokio::spawn(service.clone().sign_periodically());
-        tokio::spawn(service.clone().run_jobs_periodically());
+        tokio::spawn(app.clone().sign_periodically());
+        tokio::spawn(app.clone().run_jobs_periodically());
         if let Some(url) = &config.database_url {
             // Live pages hear of changes committed through every node.
-            let node = service.clone();
+            let node = app.clone();
             tokio::spawn(rampart_store_pg::follow_journal(url.clone(), move |a| {
                 node.announce(a.seq, &a.entity, &a.action);
             }));
@@ -136,15 +137,15 @@ impl Application {
             idle_timeout: Duration::from_secs(config.syslog_tcp_idle_seconds),
             frame_timeout: Duration::from_secs(config.syslog_tcp_frame_seconds),
         };
-        rampart_http::syslog::start(service.clone(), syslog)
+        rampart_syslog::start(app.clone(), syslog)
             .await
             .context("cannot start the syslog receiver")?;
         // Last, so that a start that fails leaves no administrator whose only
         // token nobody saw.
-        let bootstrap_token = service.bootstrap_admin().await?;
+        let bootstrap_token = app.bootstrap_admin().await?;
         Ok(Self {
             config,
-            service,
+            app,
             listener,
             address,
             bootstrap_token,
@@ -157,9 +158,9 @@ impl Application {
         self.address
     }
 
-    /// The service behind every front door.
-    pub fn service(&self) -> &Arc<Service> {
-        &self.service
+    /// The application behind every front door.
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
     }
 
     /// The configuration it was built from.
@@ -185,9 +186,9 @@ impl Application {
             None => format!("SQLite in {}", config.data_dir.display()),
         };
         tracing::info!(address = %self.address, storage = %where_, "Rampart is listening");
-        let stopping = self.service.clone();
-        let app = rampart_http::app(AppState {
-            service: self.service,
+        let stopping = self.app.clone();
+        let router = rampart_http::app(AppState {
+            app: self.app,
             body_limit: config.body_limit,
             web: WebSettings {
                 tls_proxy: config.tls_proxy,
@@ -200,7 +201,7 @@ impl Application {
             api_rate_per_address: config.api_rate_per_address,
             tls_proxy: config.tls_proxy,
         };
-        rampart_http::server::serve(self.listener, app, server, async move {
+        rampart_http::server::serve(self.listener, router, server, async move {
             stop.await;
             // Open live pages would hold the shutdown for ever; end their streams.
             stopping.stop_live_updates();

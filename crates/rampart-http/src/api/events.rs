@@ -13,7 +13,7 @@ use super::{Page, number};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody, QueryParams};
-use crate::intake::Intake;
+use rampart_app::intake::Intake;
 
 /// Filters of the event list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -60,7 +60,7 @@ pub async fn report(
     Caller(actor): Caller,
     JsonBody(body): JsonBody<EventReport>,
 ) -> Result<(StatusCode, Json<Event>), ApiError> {
-    Ok(match s.service.ingest(&actor, body).await? {
+    Ok(match s.app.ingest(&actor, body).await? {
         Intake::Created(event) => (StatusCode::CREATED, Json(event)),
         // A repeat of a sensor's alert: the first event, its count raised.
         Intake::Duplicate(event) => (StatusCode::OK, Json(event)),
@@ -84,7 +84,7 @@ pub async fn list(
         cursor: f.cursor,
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
     };
-    Ok(Json(s.service.list_events(&actor, query).await?.into()))
+    Ok(Json(s.app.list_events(&actor, query).await?.into()))
 }
 
 /// Read one event.
@@ -95,7 +95,7 @@ pub async fn get(
     Caller(actor): Caller,
     Path(n): Path<String>,
 ) -> Result<Json<Event>, ApiError> {
-    Ok(Json(s.service.get_event(&actor, event_number(&n)?).await?))
+    Ok(Json(s.app.get_event(&actor, event_number(&n)?).await?))
 }
 
 /// Take an event into triage (records who has it).
@@ -106,9 +106,7 @@ pub async fn triage(
     Caller(actor): Caller,
     Path(n): Path<String>,
 ) -> Result<Json<Event>, ApiError> {
-    Ok(Json(
-        s.service.triage_event(&actor, event_number(&n)?).await?,
-    ))
+    Ok(Json(s.app.triage_event(&actor, event_number(&n)?).await?))
 }
 
 /// The point of contact's assessment: false alarm, handled locally, or possible incident (escalated to the ISIRT).
@@ -121,9 +119,7 @@ pub async fn assess(
     JsonBody(body): JsonBody<AssessmentInput>,
 ) -> Result<Json<Event>, ApiError> {
     Ok(Json(
-        s.service
-            .assess_event(&actor, event_number(&n)?, body)
-            .await?,
+        s.app.assess_event(&actor, event_number(&n)?, body).await?,
     ))
 }
 
@@ -137,7 +133,7 @@ pub async fn reject(
     JsonBody(body): JsonBody<RejectionInput>,
 ) -> Result<Json<Event>, ApiError> {
     Ok(Json(
-        s.service
+        s.app
             .reject_event(&actor, event_number(&n)?, body.reason)
             .await?,
     ))

@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 use super::journal::JournalEntryView;
 use super::{Page, Paging, number};
 use crate::error::{ApiError, Problem};
-use crate::evidence::{BundlePlan, SUBMISSION_FIELDS, parse_submission};
 use crate::extract::{Caller, JsonBody, QueryParams};
-use crate::{AppState, Service};
+use crate::{App, AppState};
+use rampart_app::evidence::{BundlePlan, SUBMISSION_FIELDS, parse_submission};
 
 /// Largest metadata field of an upload, in bytes.
 const MAX_FIELD: usize = 64 * 1024;
@@ -181,13 +181,13 @@ pub(crate) async fn drain(multipart: &mut Multipart) {
 /// `csrf`, when given, must arrive as the `csrf` field before the file.
 /// A refused upload is read to its end (within bounds) before the answer.
 pub(crate) async fn receive_upload(
-    service: &Service,
+    app: &App,
     actor: &Actor,
     incident: IncidentNumber,
     mut multipart: Multipart,
     csrf: Option<&str>,
 ) -> Result<EvidenceItem, ApiError> {
-    let received = receive(service, actor, incident, &mut multipart, csrf).await;
+    let received = receive(app, actor, incident, &mut multipart, csrf).await;
     if received.is_err() {
         drain(&mut multipart).await;
     }
@@ -195,14 +195,14 @@ pub(crate) async fn receive_upload(
 }
 
 async fn receive(
-    service: &Service,
+    app: &App,
     actor: &Actor,
     incident: IncidentNumber,
     multipart: &mut Multipart,
     csrf: Option<&str>,
 ) -> Result<EvidenceItem, ApiError> {
-    service.evidence_target(actor, incident).await?;
-    let vault = service.vault()?;
+    app.evidence_target(actor, incident).await?;
+    let vault = app.vault()?;
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let mut stored = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -285,12 +285,12 @@ async fn receive(
         Err(e) => {
             if !blob.existed {
                 // Nothing refers to content received for a refused upload.
-                service.remove_unreferenced(&blob.sha256).await;
+                app.remove_unreferenced(&blob.sha256).await;
             }
             return Err(e.into());
         }
     };
-    Ok(service
+    Ok(app
         .add_evidence(actor, incident, submission, blob, filename, media_type)
         .await?)
 }
@@ -314,7 +314,7 @@ pub async fn upload(
     let multipart = multipart.map_err(|e| {
         ApiError::Malformed(format!("send the evidence as multipart/form-data ({e})"))
     })?;
-    let item = receive_upload(&s.service, &actor, n, multipart, None).await?;
+    let item = receive_upload(&s.app, &actor, n, multipart, None).await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
 
@@ -337,7 +337,7 @@ pub async fn list(
     };
     let limit = p.limit.unwrap_or(super::DEFAULT_LIMIT) as usize;
     let offset = u32::try_from(from).unwrap_or(u32::MAX);
-    let mut items = s.service.list_evidence_from(&actor, n, offset).await?;
+    let mut items = s.app.list_evidence_from(&actor, n, offset).await?;
     let more = items.len() > limit;
     items.truncate(limit);
     Ok(Json(Page {
@@ -356,7 +356,7 @@ pub async fn get(
     Path(raw): Path<String>,
 ) -> Result<Json<EvidenceView>, ApiError> {
     let n = evidence_number(&raw)?;
-    let record = s.service.get_evidence(&actor, n).await?;
+    let record = s.app.get_evidence(&actor, n).await?;
     Ok(Json(EvidenceView {
         item: record.item,
         custody: record
@@ -389,7 +389,7 @@ struct Download {
     /// The chunk read last, held back until the next one is read, so that
     /// the final bytes leave only after the whole content hashed right.
     pending: Option<Bytes>,
-    service: Arc<Service>,
+    app: Arc<App>,
     actor: Actor,
     item: EvidenceItem,
 }
@@ -412,7 +412,7 @@ impl Download {
                         return self.pending.take().map(Ok);
                     }
                     self.pending = None;
-                    self.service
+                    self.app
                         .evidence_stream_failed(&self.actor, self.item.number, found)
                         .await;
                     return Some(Err(std::io::Error::other(
@@ -433,7 +433,7 @@ impl Download {
 /// did not, the body ends in an error instead (the client never receives a
 /// complete altered file) and an alarm entry is written.
 pub fn download_response(
-    service: Arc<Service>,
+    app: Arc<App>,
     actor: Actor,
     item: EvidenceItem,
     reading: Reading,
@@ -448,7 +448,7 @@ pub fn download_response(
     let state = Download {
         reading: Some(reading),
         pending: None,
-        service,
+        app,
         actor,
         item,
     };
@@ -488,8 +488,8 @@ pub async fn download(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let n = evidence_number(&raw)?;
-    let (item, reading) = s.service.open_evidence(&actor, n).await?;
-    Ok(download_response(s.service.clone(), actor, item, reading))
+    let (item, reading) = s.app.open_evidence(&actor, n).await?;
+    Ok(download_response(s.app.clone(), actor, item, reading))
 }
 
 /// Re-hash the stored content now (ISIRT, auditor). The result is a custody
@@ -503,7 +503,7 @@ pub async fn verify(
     Path(raw): Path<String>,
 ) -> Result<Json<EvidenceItem>, ApiError> {
     let n = evidence_number(&raw)?;
-    Ok(Json(s.service.verify_evidence(&actor, n).await?))
+    Ok(Json(s.app.verify_evidence(&actor, n).await?))
 }
 
 /// Transfer custody to someone else, with the reason and the new storage
@@ -518,7 +518,7 @@ pub async fn transfer(
     JsonBody(body): JsonBody<CustodyTransfer>,
 ) -> Result<Json<EvidenceItem>, ApiError> {
     let n = evidence_number(&raw)?;
-    Ok(Json(s.service.transfer_evidence(&actor, n, body).await?))
+    Ok(Json(s.app.transfer_evidence(&actor, n, body).await?))
 }
 
 /// Place or release a legal hold (ISIRT manager). An item under hold cannot
@@ -534,7 +534,7 @@ pub async fn hold(
 ) -> Result<Json<EvidenceItem>, ApiError> {
     let n = evidence_number(&raw)?;
     Ok(Json(
-        s.service
+        s.app
             .hold_evidence(&actor, n, body.hold, body.reason)
             .await?,
     ))
@@ -552,9 +552,7 @@ pub async fn dispose(
     JsonBody(body): JsonBody<EvidenceReason>,
 ) -> Result<Json<EvidenceItem>, ApiError> {
     let n = evidence_number(&raw)?;
-    Ok(Json(
-        s.service.dispose_evidence(&actor, n, body.reason).await?,
-    ))
+    Ok(Json(s.app.dispose_evidence(&actor, n, body.reason).await?))
 }
 
 /// Sends a bundle through a channel, chunk by chunk, from a blocking thread.
@@ -590,7 +588,7 @@ impl std::io::Write for ChannelWriter {
 
 /// The bundle as a streamed response body. Content found altered while it
 /// is written ends the body in an error and raises the alarm.
-pub(crate) fn bundle_response(service: Arc<Service>, actor: Actor, plan: BundlePlan) -> Response {
+pub(crate) fn bundle_response(app: Arc<App>, actor: Actor, plan: BundlePlan) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let file_name = plan.file_name.clone();
     tokio::spawn(async move {
@@ -607,7 +605,7 @@ pub(crate) fn bundle_response(service: Arc<Service>, actor: Actor, plan: BundleP
         let failure = match result {
             Ok(Ok(())) => return,
             Ok(Err(e)) => {
-                service.bundle_failed(&actor, &e).await;
+                app.bundle_failed(&actor, &e).await;
                 e.to_string()
             }
             Err(e) => e.to_string(),
@@ -642,6 +640,6 @@ pub async fn bundle(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let n = incident_number(&raw)?;
-    let plan = s.service.evidence_bundle(&actor, n).await?;
-    Ok(bundle_response(s.service.clone(), actor, plan))
+    let plan = s.app.evidence_bundle(&actor, n).await?;
+    Ok(bundle_response(s.app.clone(), actor, plan))
 }

@@ -30,7 +30,7 @@ pub async fn healthz() -> Json<Health> {
     responses((status = 200, description = "Ready to take changes", body = Health),
         (status = 503, description = "The database does not answer, takes reads only, or storage is out of space", body = Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.service.readiness().await {
+    match state.app.readiness().await {
         Ok(()) => Json(Health { status: "ready" }).into_response(),
         Err(reason) => not_ready(reason),
     }

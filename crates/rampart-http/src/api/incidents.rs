@@ -68,7 +68,7 @@ pub async fn confirm(
 ) -> Result<(StatusCode, Json<Incident>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(s.service.confirm_incident(&actor, body).await?),
+        Json(s.app.confirm_incident(&actor, body).await?),
     ))
 }
 
@@ -90,7 +90,7 @@ pub async fn list(
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
         ..IncidentQuery::default()
     };
-    Ok(Json(s.service.list_incidents(&actor, query).await?.into()))
+    Ok(Json(s.app.list_incidents(&actor, query).await?.into()))
 }
 
 /// Read one incident with its linked events, log, actions and review.
@@ -102,7 +102,7 @@ pub async fn get(
     Path(n): Path<String>,
 ) -> Result<Json<IncidentView>, ApiError> {
     let (incident, linked_events) = s
-        .service
+        .app
         .incident_with_events(&actor, incident_number(&n)?)
         .await?;
     Ok(Json(IncidentView {
@@ -121,7 +121,7 @@ pub async fn patch(
     JsonBody(body): JsonBody<IncidentPatch>,
 ) -> Result<Json<Incident>, ApiError> {
     Ok(Json(
-        s.service
+        s.app
             .patch_incident(&actor, incident_number(&n)?, body)
             .await?,
     ))
@@ -137,7 +137,7 @@ pub async fn link_event(
     JsonBody(body): JsonBody<LinkInput>,
 ) -> Result<Json<Incident>, ApiError> {
     Ok(Json(
-        s.service
+        s.app
             .link_event(&actor, incident_number(&n)?, body.event)
             .await?,
     ))
@@ -162,7 +162,7 @@ pub async fn restrict(
     JsonBody(body): JsonBody<RestrictionInput>,
 ) -> Result<Json<Incident>, ApiError> {
     Ok(Json(
-        s.service
+        s.app
             .restrict_incident(&actor, incident_number(&n)?, body.users)
             .await?,
     ))
@@ -178,9 +178,7 @@ pub async fn transition(
     JsonBody(body): JsonBody<TransitionRequest>,
 ) -> Result<Json<Incident>, ApiError> {
     Ok(Json(
-        s.service
-            .transition(&actor, incident_number(&n)?, body)
-            .await?,
+        s.app.transition(&actor, incident_number(&n)?, body).await?,
     ))
 }
 
@@ -195,11 +193,7 @@ pub async fn add_log(
 ) -> Result<(StatusCode, Json<LogEntry>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(
-            s.service
-                .add_log(&actor, incident_number(&n)?, body)
-                .await?,
-        ),
+        Json(s.app.add_log(&actor, incident_number(&n)?, body).await?),
     ))
 }
 
@@ -212,11 +206,7 @@ pub async fn log(
     Path(n): Path<String>,
     QueryParams(p): QueryParams<Paging>,
 ) -> Result<Json<Page<LogEntry>>, ApiError> {
-    let log = s
-        .service
-        .get_incident(&actor, incident_number(&n)?)
-        .await?
-        .log;
+    let log = s.app.get_incident(&actor, incident_number(&n)?).await?.log;
     Ok(Json(Page::of(
         log,
         |e| u64::from(e.id),
@@ -236,11 +226,7 @@ pub async fn add_action(
 ) -> Result<(StatusCode, Json<ResponseAction>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(
-            s.service
-                .add_action(&actor, incident_number(&n)?, body)
-                .await?,
-        ),
+        Json(s.app.add_action(&actor, incident_number(&n)?, body).await?),
     ))
 }
 
@@ -254,7 +240,7 @@ pub async fn actions(
     QueryParams(p): QueryParams<Paging>,
 ) -> Result<Json<Page<ResponseAction>>, ApiError> {
     let actions = s
-        .service
+        .app
         .get_incident(&actor, incident_number(&n)?)
         .await?
         .actions;
@@ -279,7 +265,7 @@ pub async fn update_action(
         .parse()
         .map_err(|_| ApiError::NotFound(format!("no action `{id}`")))?;
     Ok(Json(
-        s.service
+        s.app
             .update_action(&actor, incident_number(&n)?, id, body)
             .await?,
     ))
@@ -297,7 +283,7 @@ pub async fn record_review(
     Ok((
         StatusCode::CREATED,
         Json(
-            s.service
+            s.app
                 .record_review(&actor, incident_number(&n)?, body)
                 .await?,
         ),
@@ -313,7 +299,7 @@ pub async fn review(
     Path(n): Path<String>,
 ) -> Result<Json<Review>, ApiError> {
     let number = incident_number(&n)?;
-    s.service
+    s.app
         .get_incident(&actor, number)
         .await?
         .review

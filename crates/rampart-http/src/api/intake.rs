@@ -14,7 +14,7 @@ use super::Page;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody, QueryParams, field_error};
-use crate::intake::Intake;
+use rampart_app::intake::Intake;
 
 /// Batches read and parsed at the same time, per node; more wait their turn.
 static BATCH_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
@@ -146,7 +146,7 @@ pub async fn batch(
         }
     }
     actor.require(rampart_domain::Action::ReportEvent)?;
-    let settings = s.service.intake_settings();
+    let settings = s.app.intake_settings();
     let limit = settings.max_batch_bytes;
     // A batch is held whole while it is parsed: a few at a time bound the memory.
     let _slot = BATCH_SLOTS
@@ -171,7 +171,7 @@ pub async fn batch(
         .into_iter()
         .map(|item| item.map_err(|e| vec![e]).and_then(report_of))
         .collect();
-    let outcomes = s.service.ingest_many(&actor, reports).await;
+    let outcomes = s.app.ingest_many(&actor, reports).await;
     let mut result = BatchResult {
         created: 0,
         duplicates: 0,
@@ -231,7 +231,7 @@ pub async fn rules(
     State(s): State<AppState>,
     Caller(actor): Caller,
 ) -> Result<Json<RuleSet>, ApiError> {
-    Ok(Json(s.service.get_rules(&actor).await?))
+    Ok(Json(s.app.get_rules(&actor).await?))
 }
 
 /// Replace the categorization rules (admins). Send the `version` you read:
@@ -243,7 +243,7 @@ pub async fn replace_rules(
     Caller(actor): Caller,
     JsonBody(body): JsonBody<RuleSet>,
 ) -> Result<Json<RuleSet>, ApiError> {
-    Ok(Json(s.service.replace_rules(&actor, body).await?))
+    Ok(Json(s.app.replace_rules(&actor, body).await?))
 }
 
 /// Paging of the dead letters.
@@ -302,7 +302,7 @@ pub async fn dead_letters(
     QueryParams(f): QueryParams<DeadLetterFilters>,
 ) -> Result<Json<DeadLetters>, ApiError> {
     let (page, total) = s
-        .service
+        .app
         .dead_letters(
             &actor,
             f.cursor.as_deref(),
@@ -322,7 +322,7 @@ pub async fn dead_letters(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IntakeStatus {
     /// What this node's syslog receiver did since it started.
-    pub syslog: crate::syslog::SyslogStats,
+    pub syslog: rampart_app::intake::SyslogStats,
     /// Dead letters kept (all nodes).
     pub dead_letters: u64,
 }
@@ -334,7 +334,7 @@ pub async fn status(
     State(s): State<AppState>,
     Caller(actor): Caller,
 ) -> Result<Json<IntakeStatus>, ApiError> {
-    let (syslog, dead_letters) = s.service.intake_status(&actor).await?;
+    let (syslog, dead_letters) = s.app.intake_status(&actor).await?;
     Ok(Json(IntakeStatus {
         syslog,
         dead_letters,

@@ -118,7 +118,7 @@ pub async fn list(
         .map_err(|_| super::bad_cursor())?;
     let limit = f.limit.unwrap_or(super::DEFAULT_LIMIT);
     let mut jobs = s
-        .service
+        .app
         .jobs(&actor, f.state.map(JobState::from), before, limit + 1)
         .await?;
     let more = jobs.len() > limit as usize;
@@ -145,6 +145,6 @@ pub async fn retry(
     let id: i64 = raw
         .parse()
         .map_err(|_| DomainError::field("id", format!("`{raw}` is not a job id")))?;
-    s.service.retry_job(&actor, id).await?;
+    s.app.retry_job(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -57,8 +57,8 @@ pub struct JournalEntryView {
     pub redacted: bool,
 }
 
-impl From<crate::visibility::ServedEntry> for JournalEntryView {
-    fn from(served: crate::visibility::ServedEntry) -> Self {
+impl From<rampart_app::visibility::ServedEntry> for JournalEntryView {
+    fn from(served: rampart_app::visibility::ServedEntry) -> Self {
         Self {
             redacted: served.redacted,
             ..Self::from(served.entry)
@@ -93,7 +93,7 @@ pub async fn list(
 ) -> Result<Json<Page<JournalEntryView>>, ApiError> {
     let limit = f.limit.unwrap_or(DEFAULT_LIMIT);
     let (entries, next_after) = s
-        .service
+        .app
         .journal_page(
             &actor,
             JournalQuery {

@@ -48,7 +48,7 @@ pub async fn report(
 ) -> Result<(StatusCode, Json<Vulnerability>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(s.service.report_vulnerability(&actor, body).await?),
+        Json(s.app.report_vulnerability(&actor, body).await?),
     ))
 }
 
@@ -67,7 +67,7 @@ pub async fn list(
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
     };
     Ok(Json(
-        s.service.list_vulnerabilities(&actor, query).await?.into(),
+        s.app.list_vulnerabilities(&actor, query).await?.into(),
     ))
 }
 
@@ -80,7 +80,7 @@ pub async fn get(
     Path(n): Path<String>,
 ) -> Result<Json<Vulnerability>, ApiError> {
     Ok(Json(
-        s.service
+        s.app
             .get_vulnerability(&actor, vulnerability_number(&n)?)
             .await?,
     ))
@@ -96,7 +96,7 @@ pub async fn assess(
     JsonBody(body): JsonBody<VulnerabilityAssessment>,
 ) -> Result<Json<Vulnerability>, ApiError> {
     Ok(Json(
-        s.service
+        s.app
             .assess_vulnerability(&actor, vulnerability_number(&n)?, body)
             .await?,
     ))
@@ -112,7 +112,7 @@ pub async fn resolve(
     JsonBody(body): JsonBody<VulnerabilityResolution>,
 ) -> Result<Json<Vulnerability>, ApiError> {
     Ok(Json(
-        s.service
+        s.app
             .resolve_vulnerability(&actor, vulnerability_number(&n)?, body)
             .await?,
     ))

@@ -42,7 +42,7 @@ pub async fn stream(
                 .parse()
                 .map_err(|_| WebError::BadRequest(format!("`{n}` is not an incident number")))?;
             // Need-to-know: subscribing to a restricted incident is refused like reading it.
-            state.service.get_incident(&person.actor, number).await?;
+            state.app.get_incident(&person.actor, number).await?;
             Filter::Incident(number.to_string())
         }
         _ => {
@@ -55,7 +55,7 @@ pub async fn stream(
     // A restriction ends an incident's stream after announcing it: the page
     // reconnects, and the subscription is checked again against need-to-know.
     let mut ended = false;
-    let changes = BroadcastStream::new(state.service.subscribe())
+    let changes = BroadcastStream::new(state.app.subscribe())
         .filter_map(move |c| {
             let c = c.ok()?;
             let hit = match &filter {
@@ -73,6 +73,6 @@ pub async fn stream(
             Some(Ok(event))
         });
     // The stream ends when the server stops; the page reconnects to another node.
-    let changes = futures_util::StreamExt::take_until(changes, state.service.live_stopped());
+    let changes = futures_util::StreamExt::take_until(changes, state.app.live_stopped());
     Ok(Sse::new(changes).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

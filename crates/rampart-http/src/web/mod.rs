@@ -1,5 +1,5 @@
 //! The web UI for people: server-rendered pages (askama templates checked at
-//! compile time) over the same [`Service`](crate::Service) as the JSON API.
+//! compile time) over the same [`App`](rampart_app::App) as the JSON API.
 //! Every essential flow is a plain form post; the only script turns on live
 //! updates over server-sent events.
 //!

@@ -12,7 +12,7 @@ use rampart_store::{Session, SessionStage};
 use super::WebError;
 pub use super::form::FormData;
 use crate::AppState;
-use crate::auth;
+use rampart_app::auth;
 
 /// The session cookie.
 pub const COOKIE: &str = "rampart_session";
@@ -80,7 +80,7 @@ impl FromRequestParts<AppState> for AnySession {
                 next: wanted(parts),
             });
         };
-        match state.service.session(id).await? {
+        match state.app.session(id).await? {
             Some((session, actor)) => Ok(Self {
                 session,
                 actor,

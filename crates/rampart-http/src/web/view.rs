@@ -915,7 +915,7 @@ pub struct IntakePage {
     pub rules_editable: bool,
     /// The rule table as JSON in the editor: the current one, or what was refused.
     pub editor: String,
-    pub syslog: crate::syslog::SyslogStats,
+    pub syslog: rampart_app::intake::SyslogStats,
     pub letters: Vec<LetterRow>,
     pub letters_total: u64,
     /// Showing a later page of dead letters.

@@ -613,7 +613,7 @@ async fn an_admin_manages_people_and_a_second_factor_is_set_up() {
     assert_eq!(b.path().await, "/account/totp", "nothing else opens first");
     let secret = b.text("#totp-secret").await;
     let now = u64::try_from(app.service.clock().now().as_offset().unix_timestamp()).unwrap();
-    let code = rampart_http::auth::totp_code(&secret, "nina", now).unwrap();
+    let code = rampart_app::auth::totp_code(&secret, "nina", now).unwrap();
     b.fill("#code", &code).await;
     b.submit("main button[type=submit]").await;
     assert_eq!(b.path().await, "/account");

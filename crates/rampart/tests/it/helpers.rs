@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use rampart::config::Config;
 use rampart::startup::Application;
+use rampart_app::App;
 use rampart_domain::{Actor, Role};
-use rampart_http::Service;
 use rampart_store::Store;
 use rampart_store_pg::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
@@ -33,7 +33,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub admin: String,
-    pub service: Arc<Service>,
+    pub service: Arc<App>,
     pub store: Arc<dyn Store>,
     pub backend: Backend,
     /// `--data-dir DIR` or `--database-url URL`, for the command-line tools.
@@ -101,7 +101,7 @@ impl TestApp {
         };
         let app = Application::build(config).await.unwrap();
         let addr = app.address();
-        let service = app.service().clone();
+        let service = app.app().clone();
         let store = service.store().clone();
         let admin = app
             .bootstrap_token()

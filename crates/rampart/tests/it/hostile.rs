@@ -172,7 +172,7 @@ async fn json_nested_deep_is_refused_and_the_server_keeps_answering(app: TestApp
 /// A second server over the same service, with these settings.
 async fn server_with(app: &TestApp, settings: ServerSettings) -> std::net::SocketAddr {
     let router = rampart_http::app(rampart_http::AppState {
-        service: app.service.clone(),
+        app: app.service.clone(),
         body_limit: rampart_http::DEFAULT_BODY_LIMIT,
         web: rampart_http::web::WebSettings::default(),
     });

@@ -649,10 +649,10 @@ async fn categorization_rules_propose_and_the_poc_confirms_or_changes(app: TestA
 }
 
 /// Starts the syslog receiver of this app on loopback ports.
-async fn syslog(app: &TestApp) -> rampart_http::syslog::Listening {
-    rampart_http::syslog::start(
+async fn syslog(app: &TestApp) -> rampart_syslog::Listening {
+    rampart_syslog::start(
         app.service.clone(),
-        rampart_http::syslog::SyslogSettings {
+        rampart_syslog::SyslogSettings {
             udp: Some("127.0.0.1:0".parse().unwrap()),
             tcp: Some("127.0.0.1:0".parse().unwrap()),
             max_message: 2048,
@@ -804,11 +804,11 @@ async fn the_attach_rule_links_a_new_event_to_the_open_incident(app: TestApp) {
     link(&app, &poc, &ian, &inc, first["number"].as_str().unwrap()).await;
 
     // A node with the rule on takes a new alert about the same address.
-    let attaching = rampart_http::Service::new(
+    let attaching = rampart_app::App::new(
         app.store.clone(),
         std::sync::Arc::new(rampart_domain::SystemClock),
     )
-    .with_intake(rampart_http::intake::IntakeSettings {
+    .with_intake(rampart_app::intake::IntakeSettings {
         attach_to_open_incident: true,
         ..Default::default()
     });

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use rampart_app::App;
 use rampart_domain::{Clock, ManualClock, Role, Timestamp};
-use rampart_http::Service;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -64,7 +64,7 @@ async fn jobs_run_once_retry_and_die_visibly(app: TestApp) {
     // then dead. (A node of its own, on a clock the test moves.)
     let start = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
     let clock = Arc::new(ManualClock::new(start));
-    let node = Service::new(app.store.clone(), clock.clone());
+    let node = App::new(app.store.clone(), clock.clone());
     assert!(
         app.store
             .enqueue_job("no-such-kind", "broken-1", "{}", start)

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
+use rampart_app::App;
 use rampart_domain::SystemClock;
-use rampart_http::{AppState, Service};
+use rampart_http::AppState;
 use rampart_store::{EventQuery, EvidenceQuery, JournalQuery, Store, Verification};
 use rampart_store_pg::testing::TestDatabase;
 use reqwest::StatusCode;
@@ -86,11 +87,11 @@ async fn an_sqlite_installation_moves_to_postgres_whole() {
 
     // It goes on from where it was: old tokens work, numbers continue, the
     // repeat is still recognised, and the chain grows from the old head.
-    let service = Arc::new(Service::new(moved.clone(), Arc::new(SystemClock)));
+    let service = Arc::new(App::new(moved.clone(), Arc::new(SystemClock)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = rampart_http::app(AppState {
-        service,
+        app: service,
         body_limit: 1 << 20,
         web: rampart_http::web::WebSettings::default(),
     });

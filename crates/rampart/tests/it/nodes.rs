@@ -318,7 +318,7 @@ async fn wait_for_jobs(url: &str) -> bool {
 
 /// The changes a subscriber heard within `wait`, by entity.
 async fn heard(
-    rx: &mut tokio::sync::broadcast::Receiver<rampart_http::service::Change>,
+    rx: &mut tokio::sync::broadcast::Receiver<rampart_app::Change>,
     wait: Duration,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -331,8 +331,8 @@ async fn heard(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_reach_the_live_pages_of_every_node_once() {
+    use rampart_app::App;
     use rampart_domain::{Actor, Role};
-    use rampart_http::Service;
     let Some(db) = TestDatabase::create("live_nodes").await else {
         return;
     };
@@ -341,7 +341,7 @@ async fn changes_reach_the_live_pages_of_every_node_once() {
         let store = rampart_store_pg::open(db.url(), Arc::new(SystemClock))
             .await
             .unwrap();
-        let service = Arc::new(Service::new(Arc::new(store), Arc::new(SystemClock)));
+        let service = Arc::new(App::new(Arc::new(store), Arc::new(SystemClock)));
         let node = service.clone();
         tokio::spawn(rampart_store_pg::follow_journal(
             db.url().to_owned(),
@@ -406,11 +406,11 @@ async fn a_node_on_a_read_only_database_is_not_ready() {
         return;
     };
     let ready = |store: Arc<dyn Store>| async move {
-        let service = Arc::new(rampart_http::Service::new(store, Arc::new(SystemClock)));
+        let service = Arc::new(rampart_app::App::new(store, Arc::new(SystemClock)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = rampart_http::app(rampart_http::AppState {
-            service,
+            app: service,
             body_limit: 1 << 20,
             web: rampart_http::web::WebSettings::default(),
         });

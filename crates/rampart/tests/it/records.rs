@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use rampart_app::people::SignIn;
 use rampart_domain::{Actor, Clock, Role, SystemClock};
-use rampart_http::people::SignIn;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -104,7 +104,7 @@ async fn full_lifecycle(app: &TestApp) -> (String, String) {
     let secret = app.service.begin_totp(&pat).await.unwrap();
     pat.pending_totp = Some(secret.clone());
     let now = u64::try_from(SystemClock.now().as_offset().unix_timestamp()).unwrap();
-    let code = rampart_http::auth::totp_code(&secret, "pat", now).unwrap();
+    let code = rampart_app::auth::totp_code(&secret, "pat", now).unwrap();
     app.service
         .confirm_totp(&pat, &code, "192.0.2.1")
         .await

@@ -2,18 +2,18 @@
 
 use std::sync::Arc;
 
+use rampart_app::App;
+use rampart_app::people::SignIn;
 use rampart_domain::{Actor, Clock, ManualClock, Role, Timestamp};
-use rampart_http::Service;
-use rampart_http::people::SignIn;
 
 use crate::helpers::PASSWORD;
 
-async fn service(clock: Arc<ManualClock>) -> (Service, tempfile::TempDir) {
+async fn service(clock: Arc<ManualClock>) -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = rampart_store_sqlite::open(dir.path(), clock.clone())
         .await
         .unwrap();
-    let service = Service::new(Arc::new(store), clock);
+    let service = App::new(Arc::new(store), clock);
     service
         .add_user(&Actor::system(), "alice", vec![Role::IsirtMember])
         .await
@@ -25,7 +25,7 @@ async fn service(clock: Arc<ManualClock>) -> (Service, tempfile::TempDir) {
     (service, dir)
 }
 
-async fn sign_in(service: &Service) -> String {
+async fn sign_in(service: &App) -> String {
     match service
         .sign_in("alice", PASSWORD, "192.0.2.1", None)
         .await
@@ -95,7 +95,7 @@ async fn a_totp_code_is_accepted_once() {
     let secret = service.begin_totp(&session).await.unwrap();
     let (session, _) = service.session(&id).await.unwrap().unwrap();
     let now = u64::try_from(clock.now().as_offset().unix_timestamp()).unwrap();
-    let code = rampart_http::auth::totp_code(&secret, "alice", now).unwrap();
+    let code = rampart_app::auth::totp_code(&secret, "alice", now).unwrap();
     service
         .confirm_totp(&session, &code, "192.0.2.1")
         .await
@@ -119,7 +119,7 @@ async fn a_totp_code_is_accepted_once() {
         SignIn::Refused(_)
     ));
     clock.advance(time::Duration::seconds(30));
-    let next = rampart_http::auth::totp_code(&secret, "alice", now + 30).unwrap();
+    let next = rampart_app::auth::totp_code(&secret, "alice", now + 30).unwrap();
     let SignIn::Session { session, .. } = service
         .sign_in_totp(&pending, &next, "192.0.2.1")
         .await

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rampart_domain::Role;
-use rampart_http::syslog::{Listening, SyslogSettings};
+use rampart_syslog::{Listening, SyslogSettings};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,7 +28,7 @@ crate::on_both_backends!(
 
 /// Starts a receiver on loopback ports with `settings` (addresses filled in).
 async fn receiver(app: &TestApp, settings: SyslogSettings) -> Listening {
-    rampart_http::syslog::start(
+    rampart_syslog::start(
         app.service.clone(),
         SyslogSettings {
             udp: Some("127.0.0.1:0".parse().unwrap()),

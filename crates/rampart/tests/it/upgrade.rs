@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use rampart_app::App;
 use rampart_domain::{Actor, ManualClock, Role, SystemClock, Timestamp};
-use rampart_http::Service;
 use rampart_store::{EventQuery, EvidenceQuery, IncidentQuery, JournalQuery, Store, Verification};
 use sqlx::Connection;
 
@@ -138,7 +138,7 @@ async fn a_schema_4_installation_is_upgraded_without_loss() {
             .await
             .unwrap(),
     );
-    let service = Service::new(store.clone(), clock);
+    let service = App::new(store.clone(), clock);
     let report = serde_json::from_value(serde_json::json!({
         "title": "IDS: another connection",
         "description": "sensor ids-1",

@@ -7,11 +7,12 @@ use rampart_domain::FieldError;
 use rampart_store::SessionStage;
 
 use super::{Page, invalid, with_cookie};
-use crate::people::SignIn;
+use crate::AppState;
 use crate::web::session::{AnySession, Person, Posted, PostedAny, see_other};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
-use crate::{AppState, auth};
+use rampart_app::auth;
+use rampart_app::people::SignIn;
 
 async fn account_view(
     state: &AppState,
@@ -21,7 +22,7 @@ async fn account_view(
 ) -> Result<AccountPage, WebError> {
     Ok(AccountPage {
         chrome: Chrome::new(person, "Your account", "/account"),
-        credentials: state.service.credentials(&person.actor.name).await?,
+        credentials: state.app.credentials(&person.actor.name).await?,
         errors,
         notice,
     })
@@ -44,7 +45,7 @@ pub async fn password_submit(State(state): State<AppState>, post: Posted) -> Pag
             .unwrap_or_default()
     };
     match state
-        .service
+        .app
         .change_password(
             &p.session,
             &raw("current_password"),
@@ -98,7 +99,7 @@ async fn totp_setup_view(
 async fn already_enrolled(state: &AppState, s: &AnySession) -> Result<bool, WebError> {
     Ok(s.session.stage == SessionStage::Active
         && state
-            .service
+            .app
             .credentials(&s.actor.name)
             .await?
             .totp_secret
@@ -112,7 +113,7 @@ pub async fn totp_setup_page(State(state): State<AppState>, s: AnySession) -> Pa
     if already_enrolled(&state, &s).await? {
         return Ok(see_other("/account"));
     }
-    let secret = state.service.begin_totp(&s.session).await?;
+    let secret = state.app.begin_totp(&s.session).await?;
     totp_setup_view(&state, &s, secret, vec![]).await
 }
 
@@ -127,7 +128,7 @@ pub async fn totp_setup_submit(State(state): State<AppState>, post: PostedAny) -
         ));
     }
     match state
-        .service
+        .app
         .confirm_totp(&s.session, post.form.v("code"), &s.address)
         .await
     {

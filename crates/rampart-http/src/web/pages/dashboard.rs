@@ -13,8 +13,8 @@ use crate::web::view::*;
 
 pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
     let actor = &person.actor;
-    let now = state.service.clock().now();
-    let counts = state.service.counts(actor).await?;
+    let now = state.app.clock().now();
+    let counts = state.app.counts(actor).await?;
     let mut by_class: Vec<Tally> = Vec::new();
     let mut by_status: Vec<Tally> = Vec::new();
     let mut open_total = 0;
@@ -57,7 +57,7 @@ pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
     let mut mine = Vec::new();
     if person.may(Action::ViewIncidents) {
         let page = state
-            .service
+            .app
             .list_incidents(
                 actor,
                 IncidentQuery {
@@ -79,7 +79,7 @@ pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
     }
     let my_reports = if person.may(Action::ReportEvent) {
         state
-            .service
+            .app
             .list_events(
                 actor,
                 EventQuery {

@@ -34,7 +34,7 @@ async fn related_links(
                 Some(v) => *v,
                 None => {
                     let v = person.may(Action::ViewIncidents)
-                        && match state.service.get_incident(&person.actor, n).await {
+                        && match state.app.get_incident(&person.actor, n).await {
                             Ok(_) => true,
                             Err(StoreError::Domain(
                                 DomainError::NotFound(_) | DomainError::Forbidden { .. },
@@ -74,7 +74,7 @@ pub async fn triage_page(State(state): State<AppState>, person: Person) -> Page 
     for status in [EventStatus::Reported, EventStatus::Triage] {
         queue.extend(
             state
-                .service
+                .app
                 .list_events(&person.actor, list(status))
                 .await?
                 .items,
@@ -86,7 +86,7 @@ pub async fn triage_page(State(state): State<AppState>, person: Person) -> Page 
             .then(b.number.cmp(&a.number))
     });
     let escalated = state
-        .service
+        .app
         .list_events(&person.actor, list(EventStatus::Escalated))
         .await?
         .items;
@@ -102,7 +102,7 @@ pub async fn triage_page(State(state): State<AppState>, person: Person) -> Page 
             more_related,
         });
     }
-    let rules = state.service.get_rules(&person.actor).await?;
+    let rules = state.app.get_rules(&person.actor).await?;
     Ok(TriagePage {
         chrome: Chrome::new(&person, "Triage", "/triage").live("triage"),
         rows,
@@ -126,11 +126,11 @@ async fn event_view(
     values: FormData,
     errors: Vec<FieldError>,
 ) -> Result<EventPage, WebError> {
-    let event = state.service.get_event(&person.actor, number).await?;
+    let event = state.app.get_event(&person.actor, number).await?;
     let may_confirm = person.may(Action::ConfirmIncident);
     let coordinators = if may_confirm {
         state
-            .service
+            .app
             .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
             .await?
     } else {
@@ -138,7 +138,7 @@ async fn event_view(
     };
     let may_see_incident = match event.incident {
         Some(n) if person.may(Action::ViewIncidents) => {
-            state.service.get_incident(&person.actor, n).await.is_ok()
+            state.app.get_incident(&person.actor, n).await.is_ok()
         }
         _ => false,
     };
@@ -204,7 +204,7 @@ pub async fn event_triage(
     Path(n): Path<String>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     event_form(
         &state,
         post,
@@ -212,7 +212,7 @@ pub async fn event_triage(
         &[],
         &[],
         "/events/{n}",
-        |actor, number, _: Nothing| async move { service.triage_event(&actor, number).await },
+        |actor, number, _: Nothing| async move { app.triage_event(&actor, number).await },
     )
     .await
 }
@@ -249,12 +249,7 @@ pub async fn event_assess(
         &split_rsit(&post.form),
         &["escalate"],
         &[],
-        async |input: AssessmentInput| {
-            state
-                .service
-                .assess_event(&person.actor, number, input)
-                .await
-        },
+        async |input: AssessmentInput| state.app.assess_event(&person.actor, number, input).await,
         |_| "/triage".to_owned(),
         async |errors| event_view(&state, person, number, post.form.clone(), errors).await,
     )
@@ -266,7 +261,7 @@ pub async fn event_reject(
     Path(n): Path<String>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     event_form(
         &state,
         post,
@@ -275,7 +270,7 @@ pub async fn event_reject(
         &[],
         "/events/{n}",
         |actor, number, input: Reason| async move {
-            service.reject_event(&actor, number, input.reason).await
+            app.reject_event(&actor, number, input.reason).await
         },
     )
     .await
@@ -292,9 +287,7 @@ pub async fn event_confirm(
         &post.form,
         &[],
         &[],
-        async |input: IncidentConfirmation| {
-            state.service.confirm_incident(&person.actor, input).await
-        },
+        async |input: IncidentConfirmation| state.app.confirm_incident(&person.actor, input).await,
         |incident| format!("/incidents/{}", incident.number),
         async |errors| event_view(&state, person, number, post.form.clone(), errors).await,
     )

@@ -55,7 +55,7 @@ pub async fn evidence_upload(
         }
     };
     let received = receive_upload(
-        &state.service,
+        &state.app,
         &person.actor,
         number,
         multipart,
@@ -94,8 +94,8 @@ pub async fn evidence_bundle(
     if !same_origin(&headers) {
         return Err(WebError::Csrf);
     }
-    let plan = state.service.evidence_bundle(&person.actor, number).await?;
-    Ok(bundle_response(state.service.clone(), person.actor, plan))
+    let plan = state.app.evidence_bundle(&person.actor, number).await?;
+    Ok(bundle_response(state.app.clone(), person.actor, plan))
 }
 
 async fn evidence_view(
@@ -105,18 +105,15 @@ async fn evidence_view(
     values: FormData,
     errors: Vec<FieldError>,
 ) -> Result<EvidencePage, WebError> {
-    let record = state.service.get_evidence(&person.actor, number).await?;
+    let record = state.app.get_evidence(&person.actor, number).await?;
     let item: EvidenceItem = record.item;
-    let incident = state
-        .service
-        .get_incident(&person.actor, item.incident)
-        .await?;
+    let incident = state.app.get_incident(&person.actor, item.incident).await?;
     // Disposed content can no longer be read, moved or held.
     let present = item.disposed.is_none();
     let handle = present && person.may(Action::HandleEvidence);
     let people = if handle {
         state
-            .service
+            .app
             .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
             .await?
     } else {
@@ -164,9 +161,9 @@ pub async fn evidence_download(
     if !same_origin(&headers) {
         return Err(WebError::Csrf);
     }
-    let (item, reading) = state.service.open_evidence(&person.actor, number).await?;
+    let (item, reading) = state.app.open_evidence(&person.actor, number).await?;
     Ok(download_response(
-        state.service.clone(),
+        state.app.clone(),
         person.actor,
         item,
         reading,
@@ -198,9 +195,9 @@ pub async fn evidence_verify(
     Path(n): Path<String>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     evidence_form(&state, post, &n, |actor, number, _: Nothing| async move {
-        service.verify_evidence(&actor, number).await
+        app.verify_evidence(&actor, number).await
     })
     .await
 }
@@ -210,13 +207,13 @@ pub async fn evidence_transfer(
     Path(n): Path<String>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     evidence_form(
         &state,
         post,
         &n,
         |actor, number, input: CustodyTransfer| async move {
-            service.transfer_evidence(&actor, number, input).await
+            app.transfer_evidence(&actor, number, input).await
         },
     )
     .await
@@ -242,16 +239,14 @@ pub async fn evidence_hold(
     Path(n): Path<String>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     evidence_form(
         &state,
         post,
         &n,
         |actor, number, input: HoldForm| async move {
             let place = matches!(input.mode, HoldMode::Place);
-            service
-                .hold_evidence(&actor, number, place, input.reason)
-                .await
+            app.hold_evidence(&actor, number, place, input.reason).await
         },
     )
     .await
@@ -262,13 +257,13 @@ pub async fn evidence_dispose(
     Path(n): Path<String>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     evidence_form(
         &state,
         post,
         &n,
         |actor, number, input: Reason| async move {
-            service.dispose_evidence(&actor, number, input.reason).await
+            app.dispose_evidence(&actor, number, input.reason).await
         },
     )
     .await

@@ -65,9 +65,9 @@ pub async fn incident_register(
     person.require(Action::ViewIncidents)?;
     let filters = query_form(&q)?;
     let (query, sort) = register_query(&filters)?;
-    let page = state.service.list_incidents(&person.actor, query).await?;
+    let page = state.app.list_incidents(&person.actor, query).await?;
     let coordinators = state
-        .service
+        .app
         .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
         .await?;
     Ok(RegisterPage {
@@ -105,7 +105,7 @@ pub async fn incident_csv(
 ) -> Page {
     person.require(Action::ViewIncidents)?;
     let (query, _) = register_query(&query_form(&q)?)?;
-    let page = state.service.list_incidents(&person.actor, query).await?;
+    let page = state.app.list_incidents(&person.actor, query).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "number",
@@ -172,7 +172,7 @@ pub(super) async fn incident_view(
     errors: Vec<FieldError>,
 ) -> Result<IncidentPage, WebError> {
     let (incident, events) = state
-        .service
+        .app
         .incident_with_events(&person.actor, number)
         .await?;
     let mut moves: Vec<Move> = incident
@@ -215,14 +215,14 @@ pub(super) async fn incident_view(
         m.primary = Some(&m.to) == forward.as_ref();
     }
     let people = state
-        .service
+        .app
         .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
         .await?;
     let resolution_needed = moves.iter().any(|m: &Move| m.needs_resolution);
     let may_view_evidence = person.may(Action::ViewEvidence);
     let evidence = if may_view_evidence {
         state
-            .service
+            .app
             .list_evidence(&person.actor, incident.number)
             .await?
     } else {
@@ -248,7 +248,7 @@ pub(super) async fn incident_view(
         events,
         values,
         errors,
-        now: state.service.clock().now(),
+        now: state.app.clock().now(),
         may_view_evidence,
         may_handle_evidence: person.may(Action::HandleEvidence),
         evidence,
@@ -304,9 +304,9 @@ macro_rules! incident_form_handler {
             Path(n): Path<String>,
             post: Posted,
         ) -> Page {
-            let service = state.service.clone();
+            let app = state.app.clone();
             let call = |actor: Actor, number, input: $input| async move {
-                service.$call(&actor, number, input).await
+                app.$call(&actor, number, input).await
             };
             incident_form(&state, post, &n, $booleans, $lines, call).await
         }
@@ -336,7 +336,7 @@ pub async fn incident_action_update(
     Path((n, id)): Path<(String, u32)>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     incident_form(
         &state,
         post,
@@ -344,7 +344,7 @@ pub async fn incident_action_update(
         &[],
         &[],
         |actor, number, input: ActionUpdate| async move {
-            service.update_action(&actor, number, id, input).await
+            app.update_action(&actor, number, id, input).await
         },
     )
     .await
@@ -364,7 +364,7 @@ pub async fn incident_restrict(
     Path(n): Path<String>,
     post: Posted,
 ) -> Page {
-    let service = state.service.clone();
+    let app = state.app.clone();
     incident_form(
         &state,
         post,
@@ -383,7 +383,7 @@ pub async fn incident_restrict(
             } else {
                 input.users
             };
-            service.restrict_incident(&actor, number, users).await
+            app.restrict_incident(&actor, number, users).await
         },
     )
     .await

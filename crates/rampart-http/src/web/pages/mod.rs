@@ -40,7 +40,7 @@ fn invalid(page: impl IntoResponse) -> Response {
 }
 
 fn with_cookie(state: &AppState, id: &str, to: &str) -> Response {
-    let age = state.service.settings.absolute_timeout.as_secs();
+    let age = state.app.auth_settings().absolute_timeout.as_secs();
     let mut response = see_other(to);
     response
         .headers_mut()

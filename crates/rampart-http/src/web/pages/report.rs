@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Response};
 use rampart_domain::{Action, Actor, EventNumber, EventReport, FieldError, Role};
 
 use super::{Page, handle_form};
+use crate::AppState;
 use crate::web::session::{FormData, LOGIN_COOKIE, Person, Posted, PublicPost, set_cookie};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
-use crate::{AppState, auth};
+use rampart_app::auth;
 
 const REPORT_BOOLEANS: &[&str] = &["anonymous", "is_over"];
 const REPORT_LINES: &[&str] = &["assets"];
@@ -33,7 +34,7 @@ pub async fn report_submit(State(state): State<AppState>, post: Posted) -> Page 
         &post.form,
         REPORT_BOOLEANS,
         REPORT_LINES,
-        async |report: EventReport| state.service.report_event(&person.actor, report).await,
+        async |report: EventReport| state.app.report_event(&person.actor, report).await,
         |event| format!("/report/{}", event.number),
         async |errors| {
             Ok(ReportPage {
@@ -55,7 +56,7 @@ pub async fn report_done(
     let number: EventNumber = n
         .parse()
         .map_err(|_| WebError::NotFound(format!("`{n}` is not an event number")))?;
-    let event = state.service.get_event(&person.actor, number).await?;
+    let event = state.app.get_event(&person.actor, number).await?;
     Ok(ReportDonePage {
         chrome: Chrome::new(&person, "Report received", "/report"),
         number: event.number.to_string(),
@@ -120,7 +121,7 @@ pub async fn public_report_submit(State(state): State<AppState>, post: PublicPos
             ));
         }
     };
-    if !state.service.allow_public_report(&post.address).await? {
+    if !state.app.allow_public_report(&post.address).await? {
         return Ok((
             StatusCode::TOO_MANY_REQUESTS,
             error_page(
@@ -133,7 +134,7 @@ pub async fn public_report_submit(State(state): State<AppState>, post: PublicPos
     }
     report.anonymous = false;
     let public = Actor::new("public", vec![Role::Reporter]);
-    match state.service.report_event(&public, report).await {
+    match state.app.report_event(&public, report).await {
         Ok(event) => Ok(ReportDonePage {
             chrome: Chrome::anonymous("Report received", ""),
             number: event.number.to_string(),

@@ -8,12 +8,13 @@ use axum::response::{IntoResponse, Response};
 use rampart_store::SessionStage;
 
 use super::{Page, query_form, with_cookie};
-use crate::people::SignIn;
+use crate::AppState;
 use crate::web::session::{
     AnySession, COOKIE, LOGIN_COOKIE, LoginPost, PostedAny, cookie, see_other, set_cookie,
 };
 use crate::web::view::*;
-use crate::{AppState, auth};
+use rampart_app::auth;
+use rampart_app::people::SignIn;
 
 /// Only local paths are followed after sign-in (no open redirect): a single
 /// leading `/`, and nothing a browser would drop or reinterpret (whitespace,
@@ -62,7 +63,7 @@ pub async fn login_page(
 ) -> Page {
     let next = safe_next(query_form(&q)?.get("next"));
     if let Some(id) = cookie(&headers, COOKIE)
-        && let Some((s, _)) = state.service.session(id).await?
+        && let Some((s, _)) = state.app.session(id).await?
         && s.stage == SessionStage::Active
     {
         return Ok(see_other(&next));
@@ -81,7 +82,7 @@ pub async fn login_submit(State(state): State<AppState>, post: LoginPost) -> Pag
     let next = safe_next(f.get("next"));
     let name = f.v("name").to_owned();
     let outcome = state
-        .service
+        .app
         .sign_in(
             &name,
             f.0.iter()
@@ -125,7 +126,7 @@ pub async fn totp_page(s: AnySession) -> Page {
 pub async fn totp_submit(State(state): State<AppState>, post: PostedAny) -> Page {
     let s = &post.session;
     match state
-        .service
+        .app
         .sign_in_totp(&s.session, post.form.v("code"), &s.address)
         .await?
     {
@@ -142,7 +143,7 @@ pub async fn totp_submit(State(state): State<AppState>, post: PostedAny) -> Page
 }
 
 pub async fn logout(State(state): State<AppState>, post: PostedAny) -> Page {
-    state.service.sign_out(&post.session.session).await?;
+    state.app.sign_out(&post.session.session).await?;
     let mut response = see_other("/login");
     response
         .headers_mut()

@@ -25,7 +25,7 @@ async fn vulnerability_view(
         .map(|s| rampart_domain::VulnerabilityStatus::parse(s).map_err(|m| bad_filter("status", m)))
         .transpose()?;
     let page = state
-        .service
+        .app
         .list_vulnerabilities(
             &person.actor,
             VulnerabilityQuery {
@@ -74,10 +74,7 @@ pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -
         &[],
         &["assets"],
         async |input: VulnerabilityReport| {
-            state
-                .service
-                .report_vulnerability(&person.actor, input)
-                .await
+            state.app.report_vulnerability(&person.actor, input).await
         },
         |_| "/vulnerabilities".to_owned(),
         async |errors| {

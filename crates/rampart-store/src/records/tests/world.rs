@@ -301,7 +301,7 @@ pub(super) fn assess(w: &mut World, n: EventNumber, by: &Actor) {
     );
 }
 
-/// Changes an incident as `Service::change_incident` does.
+/// Changes an incident as `App::change_incident` does.
 pub(super) fn change(
     w: &mut World,
     n: IncidentNumber,

@@ -62,11 +62,11 @@ async fn intake_view(
     form: IntakeForm,
 ) -> Result<IntakePage, WebError> {
     person.require(Action::ManageIntake)?;
-    let rules = state.service.get_rules(&person.actor).await?;
-    let (syslog, _) = state.service.intake_status(&person.actor).await?;
+    let rules = state.app.get_rules(&person.actor).await?;
+    let (syslog, _) = state.app.intake_status(&person.actor).await?;
     let cursor = query.get("cursor");
     let (letters, total) = state
-        .service
+        .app
         .dead_letters(&person.actor, cursor, LETTERS_PER_PAGE)
         .await?;
     let editor = match form.editor {
@@ -166,7 +166,7 @@ async fn save_rules(
     done: impl FnOnce(&RuleSet) -> String,
     refused: impl FnOnce(Vec<FieldError>) -> IntakeForm,
 ) -> Page {
-    match state.service.replace_rules(&person.actor, set).await {
+    match state.app.replace_rules(&person.actor, set).await {
         Ok(saved) => Ok(intake_view(
             state,
             person,
@@ -307,7 +307,7 @@ pub async fn admin_rule_add(State(state): State<AppState>, post: Posted) -> Page
         refused: "add",
         ..IntakeForm::default()
     };
-    let current = state.service.get_rules(&person.actor).await?;
+    let current = state.app.get_rules(&person.actor).await?;
     let version = posted_version(&post.form).and_then(|v| check_version(v, &current).map(|()| v));
     let (version, rule) = match (version, rule_of_form(&post.form)) {
         (Ok(v), Ok(rule)) => (v, rule),
@@ -365,7 +365,7 @@ pub async fn admin_rule_update(
     let index: usize = i
         .parse()
         .map_err(|_| WebError::NotFound(format!("`{i}` is not a rule's position")))?;
-    let current = state.service.get_rules(&person.actor).await?;
+    let current = state.app.get_rules(&person.actor).await?;
     let version =
         match posted_version(&post.form).and_then(|v| check_version(v, &current).map(|()| v)) {
             Ok(v) => v,

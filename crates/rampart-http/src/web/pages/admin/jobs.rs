@@ -23,11 +23,11 @@ async fn jobs_view(
     errors: Vec<FieldError>,
 ) -> Result<JobsPage, WebError> {
     let jobs = state
-        .service
+        .app
         .jobs(&person.actor, shown, None, JOBS_PER_PAGE)
         .await?;
     let dead = state
-        .service
+        .app
         .jobs(
             &person.actor,
             Some(rampart_store::JobState::Dead),
@@ -83,7 +83,7 @@ pub async fn admin_job_retry(
     let person = &post.person;
     person.require(Action::ManageJobs)?;
     let result = match id.parse::<i64>() {
-        Ok(n) => state.service.retry_job(&person.actor, n).await.map(|()| n),
+        Ok(n) => state.app.retry_job(&person.actor, n).await.map(|()| n),
         Err(_) => Err(StoreError::Domain(DomainError::field(
             "id",
             format!("`{id}` is not a job id"),

@@ -20,9 +20,9 @@ async fn tokens_view(
     person.require(Action::ManageUsers)?;
     Ok(TokensPage {
         chrome: Chrome::new(person, "API tokens", "/admin/tokens"),
-        tokens: state.service.list_tokens(&person.actor).await?,
+        tokens: state.app.list_tokens(&person.actor).await?,
         users: state
-            .service
+            .app
             .list_users(&person.actor)
             .await?
             .into_iter()
@@ -44,7 +44,7 @@ pub async fn admin_token_create(State(state): State<AppState>, post: Posted) -> 
     let person = &post.person;
     person.require(Action::ManageUsers)?;
     let user = post.form.v("user").to_owned();
-    match state.service.create_token(&person.actor, &user).await {
+    match state.app.create_token(&person.actor, &user).await {
         Ok((token, secret)) => Ok(
             tokens_view(&state, person, Some((token.user, secret)), vec![])
                 .await?
@@ -62,6 +62,6 @@ pub async fn admin_token_revoke(
     Path(id): Path<String>,
     post: Posted,
 ) -> Page {
-    state.service.revoke_token(&post.person.actor, &id).await?;
+    state.app.revoke_token(&post.person.actor, &id).await?;
     Ok(see_other("/admin/tokens"))
 }

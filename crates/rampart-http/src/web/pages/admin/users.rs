@@ -5,11 +5,12 @@ use axum::response::IntoResponse;
 
 use rampart_domain::{Action, FieldError, Role};
 
+use crate::AppState;
 use crate::web::pages::{Page, invalid};
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
-use crate::{AppState, auth};
+use rampart_app::auth;
 
 async fn users_view(
     state: &AppState,
@@ -21,7 +22,7 @@ async fn users_view(
     person.require(Action::ManageUsers)?;
     Ok(UsersPage {
         chrome: Chrome::new(person, "Users", "/admin/users"),
-        users: state.service.list_users(&person.actor).await?,
+        users: state.app.list_users(&person.actor).await?,
         values,
         errors,
         notice,
@@ -63,16 +64,13 @@ pub async fn admin_user_create(State(state): State<AppState>, post: Posted) -> P
     }
     let name = post.form.v("name").to_owned();
     let result = async {
-        let user = state.service.add_user(&person.actor, &name, roles).await?;
+        let user = state.app.add_user(&person.actor, &name, roles).await?;
         if let Some(p) = &password {
-            state
-                .service
-                .set_password(&person.actor, &user.name, p)
-                .await?;
+            state.app.set_password(&person.actor, &user.name, p).await?;
         }
         if post.form.checked("totp_required") {
             state
-                .service
+                .app
                 .require_totp(&person.actor, &user.name, true)
                 .await?;
         }
@@ -101,16 +99,16 @@ pub async fn admin_user_update(
     let person = &post.person;
     person.require(Action::ManageUsers)?;
     let actor = &person.actor;
-    let service = &state.service;
+    let app = &state.app;
     let result = match post.form.get("op") {
         Some("roles") => match parse_roles(&post.form) {
-            Ok(roles) => service
+            Ok(roles) => app
                 .update_user(actor, &name, Some(roles), None)
                 .await
                 .map(|_| "Roles saved."),
             Err(errors) => Err(rampart_domain::DomainError::Invalid(errors).into()),
         },
-        Some("password") => service
+        Some("password") => app
             .set_password(
                 actor,
                 &name,
@@ -123,23 +121,23 @@ pub async fn admin_user_update(
             )
             .await
             .map(|_| "Password set; the user's sessions have ended."),
-        Some("totp_required") => service
+        Some("totp_required") => app
             .require_totp(actor, &name, true)
             .await
             .map(|_| "A second factor is now required."),
-        Some("totp_optional") => service
+        Some("totp_optional") => app
             .require_totp(actor, &name, false)
             .await
             .map(|_| "A second factor is now optional."),
-        Some("totp_reset") => service
+        Some("totp_reset") => app
             .reset_totp(actor, &name)
             .await
             .map(|_| "The second factor was removed."),
-        Some("disable") => service
+        Some("disable") => app
             .update_user(actor, &name, None, Some(true))
             .await
             .map(|_| "User disabled; their sessions have ended."),
-        Some("enable") => service
+        Some("enable") => app
             .update_user(actor, &name, None, Some(false))
             .await
             .map(|_| "User enabled."),

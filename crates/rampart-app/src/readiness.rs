@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rampart_store::StoreError;
 
-use crate::Service;
+use crate::App;
 
 /// How long a commit refused for lack of space keeps the node not ready,
 /// unless a commit succeeds first. After that the node offers itself again,
@@ -79,7 +79,7 @@ pub fn out_of_space(e: &StoreError) -> bool {
     }
 }
 
-impl Service {
+impl App {
     /// The same service, checking that `dir` (the embedded database's
     /// directory) has room before it calls itself ready.
     pub fn with_database_dir(mut self, dir: impl Into<PathBuf>) -> Self {

@@ -9,9 +9,9 @@ use rampart_domain::{Action, Actor, Event, IncidentNumber};
 use rampart_store::{Entity, EntityRef, JournalEntry, JournalQuery, StoreError};
 use serde_json::Value;
 
-use crate::Service;
+use crate::App;
 
-impl Service {
+impl App {
     /// Need-to-know: an event linked to a restricted incident does not name
     /// it to anyone who may not see that incident.
     pub(crate) async fn hide_restricted_links(

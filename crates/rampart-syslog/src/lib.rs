@@ -13,24 +13,21 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use rampart_domain::{Actor, EventReport, Role};
 use rampart_intake::framing::Framer;
 use rampart_store::StoreError;
-use serde::Serialize;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 
-use crate::Service;
-use crate::intake::Intake;
-use crate::limits::KeyedLimit;
-
-/// The journal's actor for events taken in over syslog.
-pub const SYSLOG_ACTOR: &str = "syslog";
+use rampart_app::App;
+use rampart_app::intake::Intake;
+use rampart_app::intake::{SYSLOG_ACTOR, SyslogCounters};
+use rampart_app::limits::KeyedLimit;
 
 /// Most messages taken in together.
 const MAX_GROUP: usize = 1_000;
@@ -79,44 +76,6 @@ impl Default for SyslogSettings {
     }
 }
 
-/// What the receiver has done since start.
-#[derive(Debug, Default)]
-pub struct SyslogCounters {
-    pub received: AtomicU64,
-    pub created: AtomicU64,
-    pub duplicates: AtomicU64,
-    pub dead_letters: AtomicU64,
-    /// UDP messages dropped because their source sent too fast or the queue was full.
-    pub dropped: AtomicU64,
-    /// Messages not stored because storage failed (TCP connections are closed then).
-    pub failed: AtomicU64,
-}
-
-/// A snapshot of [`SyslogCounters`].
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SyslogStats {
-    pub received: u64,
-    pub created: u64,
-    pub duplicates: u64,
-    pub dead_letters: u64,
-    pub dropped: u64,
-    pub failed: u64,
-}
-
-impl SyslogCounters {
-    pub fn snapshot(&self) -> SyslogStats {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        SyslogStats {
-            received: get(&self.received),
-            created: get(&self.created),
-            duplicates: get(&self.duplicates),
-            dead_letters: get(&self.dead_letters),
-            dropped: get(&self.dropped),
-            failed: get(&self.failed),
-        }
-    }
-}
-
 /// The addresses the receiver listens on (useful when a port was 0).
 #[derive(Debug, Clone, Copy)]
 pub struct Listening {
@@ -127,7 +86,7 @@ pub struct Listening {
 /// The receiver's shared parts.
 #[derive(Debug)]
 struct Receiver {
-    service: Arc<Service>,
+    app: Arc<App>,
     settings: SyslogSettings,
     actor: Actor,
     /// Messages per source address.
@@ -135,12 +94,12 @@ struct Receiver {
 }
 
 /// Starts the receiver on the configured addresses.
-pub async fn start(service: Arc<Service>, settings: SyslogSettings) -> std::io::Result<Listening> {
+pub async fn start(app: Arc<App>, settings: SyslogSettings) -> std::io::Result<Listening> {
     let rate = NonZeroU32::new(settings.rate_per_source).unwrap_or(NonZeroU32::MIN);
     let receiver = Arc::new(Receiver {
         actor: Actor::new(SYSLOG_ACTOR, vec![Role::Reporter]),
         limit: KeyedLimit::per_second(rate, rate).with_max_keys(MAX_SOURCES),
-        service,
+        app,
         settings,
     });
     let mut listening = Listening {
@@ -168,12 +127,12 @@ pub async fn start(service: Arc<Service>, settings: SyslogSettings) -> std::io::
 
 impl Receiver {
     fn counters(&self) -> &SyslogCounters {
-        &self.service.syslog_counters
+        self.app.syslog_counters()
     }
 
     /// Parses and maps one message; a refusal carries the dead letter's reason.
     fn decode(&self, raw: &[u8]) -> Result<EventReport, String> {
-        let now = self.service.clock().now();
+        let now = self.app.clock().now();
         let message = rampart_intake::syslog::parse(raw, now).map_err(|e| e.to_string())?;
         rampart_intake::shapes::from_syslog(&message, now).map_err(|e| e.to_string())
     }
@@ -194,7 +153,7 @@ impl Receiver {
         self.counters().dead_letters.fetch_add(1, Ordering::Relaxed);
         let kept = &raw[..raw.len().min(self.settings.max_message)];
         if let Err(e) = self
-            .service
+            .app
             .dead_letter(transport, &peer.ip().to_string(), reason, kept)
             .await
         {
@@ -230,7 +189,7 @@ impl Receiver {
                 }
             }
         }
-        let outcomes = self.service.ingest_many(&self.actor, reports).await;
+        let outcomes = self.app.ingest_many(&self.actor, reports).await;
         let mut stored = true;
         for ((peer, raw), outcome) in origins.into_iter().zip(outcomes) {
             match outcome {

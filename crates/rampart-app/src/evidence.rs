@@ -22,8 +22,8 @@ use rampart_store::{
 };
 use serde_json::json;
 
-use crate::Service;
-use crate::service::{draft, not_found};
+use crate::App;
+use crate::{draft, not_found};
 
 mod collected;
 
@@ -183,7 +183,7 @@ pub const SUBMISSION_FIELDS: [&str; 8] = [
     "location",
 ];
 
-impl Service {
+impl App {
     /// Adds the evidence vault (content store, signing key).
     pub fn with_vault(mut self, vault: Vault) -> Self {
         self.vault = Some(Arc::new(vault));
@@ -383,7 +383,7 @@ impl Service {
     }
 
     /// Removes content no present item refers to.
-    pub(crate) async fn remove_unreferenced(&self, sha256: &str) {
+    pub async fn remove_unreferenced(&self, sha256: &str) {
         let Ok(vault) = self.vault() else { return };
         let store = self.store.clone();
         let query = EvidenceQuery {

@@ -1,6 +1,23 @@
-//! The application layer: every command and query, whatever the interface.
+//! Rampart's application layer: every command and query, whatever the
+//! interface (the API, the web UI, the syslog receiver, the command line).
 //! Each method checks the role table, then runs one unit of work that commits
 //! the state change and its journal entry together, or changes nothing.
+//!
+//! [`App`] is split by capability, one module each: records (events and
+//! incidents here, [`vulnerabilities`]), [`people`] (users, tokens, sign-in,
+//! sessions), [`evidence`] (vault, custody, integrity, retention, bundles,
+//! checkpoints), [`intake`], [`jobs`], [`visibility`] (need-to-know) and
+//! [`readiness`]. Nothing here knows HTTP.
+
+pub mod auth;
+pub mod evidence;
+pub mod intake;
+pub mod jobs;
+pub mod limits;
+pub mod people;
+pub mod readiness;
+pub mod visibility;
+pub mod vulnerabilities;
 
 use std::sync::Arc;
 
@@ -17,13 +34,11 @@ use rampart_store::{
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::auth;
-
 /// The journal's actor for an anonymous report.
 pub const ANONYMOUS: &str = "anonymous";
 
 /// Names Rampart itself acts under; no user may take them.
-pub const RESERVED_NAMES: [&str; 4] = [ANONYMOUS, "public", "system", crate::syslog::SYSLOG_ACTOR];
+pub const RESERVED_NAMES: [&str; 4] = [ANONYMOUS, "public", "system", crate::intake::SYSLOG_ACTOR];
 
 /// A committed change, announced to live pages (the record and what happened to it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +49,7 @@ pub struct Change {
 
 /// Every command and query of Rampart.
 #[derive(Debug, Clone)]
-pub struct Service {
+pub struct App {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: crate::people::AuthSettings,
@@ -44,7 +59,7 @@ pub struct Service {
     pub(crate) vault: Option<Arc<crate::evidence::Vault>>,
     pub(crate) intake: crate::intake::IntakeSettings,
     pub(crate) rules: Arc<crate::intake::RulesCache>,
-    pub(crate) syslog_counters: Arc<crate::syslog::SyslogCounters>,
+    pub(crate) syslog_counters: Arc<crate::intake::SyslogCounters>,
     tokens: Arc<TokenCache>,
     /// This process among the nodes, as it claims background jobs.
     pub(crate) node: Arc<str>,
@@ -200,7 +215,7 @@ fn check_coordinator(ctx: &mut Context, i: usize, name: &str) -> Result<(), Doma
     }
 }
 
-impl Service {
+impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         Self::with_settings(store, clock, crate::people::AuthSettings::default())
     }

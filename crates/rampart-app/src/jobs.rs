@@ -16,7 +16,7 @@ use std::time::Duration;
 use rampart_domain::{Action, Actor, DomainError, Timestamp};
 use rampart_store::{Job, JobState, JournalDraft, StoreError, UnitOfWork};
 
-use crate::service::Service;
+use crate::App;
 
 /// Signs a checkpoint at the journal's head.
 pub const CHECKPOINT: &str = "checkpoint";
@@ -37,7 +37,7 @@ fn later(t: Timestamp, by: Duration) -> Timestamp {
     Timestamp::from_offset(t.as_offset() + by)
 }
 
-impl Service {
+impl App {
     /// Enqueues a job unless its key exists, then runs what is due.
     pub(crate) fn enqueue(&self, kind: &'static str, key: String) {
         let service = self.clone();

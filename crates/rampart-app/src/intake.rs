@@ -1,11 +1,12 @@
 //! Machine intake in the application layer: every report, from a person or a
-//! sensor, goes through [`Service::ingest`], which folds a repeated alert into
+//! sensor, goes through [`App::ingest`], which folds a repeated alert into
 //! its first event, relates the new event to open work sharing its
 //! observables or assets, and asks the categorization rules for a proposal.
 //! The batch endpoint and the syslog receiver hand many reports at once to
-//! [`Service::ingest_many`], whose units share commits in the store's writer.
+//! [`App::ingest_many`], whose units share commits in the store's writer.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rampart_domain::{
@@ -18,8 +19,8 @@ use rampart_store::{
 };
 use serde_json::json;
 
-use crate::Service;
-use crate::service::{ANONYMOUS, draft, first, not_found, to_value};
+use crate::App;
+use crate::{ANONYMOUS, draft, first, not_found, to_value};
 
 /// How machine intake behaves.
 #[derive(Debug, Clone)]
@@ -76,13 +77,13 @@ impl Intake {
     }
 }
 
-impl Service {
+impl App {
     pub fn intake_settings(&self) -> &IntakeSettings {
         &self.intake
     }
 
     /// What this node's syslog receiver has done since start.
-    pub fn syslog_counters(&self) -> &Arc<crate::syslog::SyslogCounters> {
+    pub fn syslog_counters(&self) -> &Arc<crate::intake::SyslogCounters> {
         &self.syslog_counters
     }
 
@@ -409,11 +410,55 @@ impl Service {
     pub async fn intake_status(
         &self,
         actor: &Actor,
-    ) -> Result<(crate::syslog::SyslogStats, u64), StoreError> {
+    ) -> Result<(crate::intake::SyslogStats, u64), StoreError> {
         actor.require(Action::ManageIntake)?;
         Ok((
             self.syslog_counters.snapshot(),
             self.store.dead_letter_count().await?,
         ))
+    }
+}
+
+// ----- the syslog receiver's counters ------------------------------------
+
+/// The journal's actor for events taken in over syslog.
+pub const SYSLOG_ACTOR: &str = "syslog";
+
+/// What the receiver has done since start.
+#[derive(Debug, Default)]
+pub struct SyslogCounters {
+    pub received: AtomicU64,
+    pub created: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub dead_letters: AtomicU64,
+    /// UDP messages dropped because their source sent too fast or the queue was full.
+    pub dropped: AtomicU64,
+    /// Messages not stored because storage failed (TCP connections are closed then).
+    pub failed: AtomicU64,
+}
+
+/// A snapshot of [`SyslogCounters`].
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyslogStats {
+    pub received: u64,
+    pub created: u64,
+    pub duplicates: u64,
+    pub dead_letters: u64,
+    pub dropped: u64,
+    pub failed: u64,
+}
+
+impl SyslogCounters {
+    pub fn snapshot(&self) -> SyslogStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        SyslogStats {
+            received: get(&self.received),
+            created: get(&self.created),
+            duplicates: get(&self.duplicates),
+            dead_letters: get(&self.dead_letters),
+            dropped: get(&self.dropped),
+            failed: get(&self.failed),
+        }
     }
 }

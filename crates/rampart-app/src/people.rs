@@ -13,8 +13,8 @@ use rampart_store::{
 };
 use serde_json::json;
 
+use crate::App;
 use crate::auth;
-use crate::service::Service;
 
 /// How long sessions live and how hard sign-in is throttled.
 #[derive(Debug, Clone)]
@@ -151,7 +151,12 @@ fn count_failure(
     (write, just_locked)
 }
 
-impl Service {
+impl App {
+    /// How sign-in, sessions and throttling behave on this server.
+    pub fn auth_settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
     async fn user_and_credentials(
         &self,
         name: &str,

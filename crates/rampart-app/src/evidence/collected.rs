@@ -10,8 +10,8 @@ use rampart_domain::{Actor, DomainError, EvidenceItem, EvidenceNumber, IncidentN
 use rampart_store::{Entity, EntityRef, JournalQuery, StoreError, UnitOfWork, Write};
 use serde_json::json;
 
-use crate::Service;
-use crate::service::draft;
+use crate::App;
+use crate::draft;
 
 /// How a record differs from its `evidence.collected` entry.
 #[derive(Debug, Clone)]
@@ -22,7 +22,7 @@ pub(super) struct Repointed {
     problem: String,
 }
 
-impl Service {
+impl App {
     /// Compares the record read as `number` with its `evidence.collected`
     /// entry (one indexed lookup: the first journal entry about an item is
     /// that entry), and, for a bundle, with the incident it is exported

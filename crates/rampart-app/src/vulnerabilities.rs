@@ -1,4 +1,4 @@
-//! The part of the [`Service`] for vulnerabilities: reports, assessment,
+//! The part of the [`App`] for vulnerabilities: reports, assessment,
 //! resolution and the register, on a track of their own beside incidents.
 
 use rampart_domain::{
@@ -10,10 +10,10 @@ use rampart_store::{
 };
 use serde_json::{Value, json};
 
-use crate::Service;
-use crate::service::{draft, first, not_found, to_value};
+use crate::App;
+use crate::{draft, first, not_found, to_value};
 
-impl Service {
+impl App {
     pub async fn report_vulnerability(
         &self,
         actor: &Actor,
