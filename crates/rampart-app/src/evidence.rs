@@ -14,7 +14,7 @@ use rampart_domain::{
     EvidenceSubmission, IncidentNumber, IncidentStatus, NumberKind, Problems, Text, Timestamp, Tlp,
 };
 use rampart_evidence::bundle::{self, BundleFile, Manifest, ManifestItem};
-use rampart_evidence::{BlobError, BlobStore, Reading, StoredBlob};
+use rampart_evidence::{BlobError, BlobStore, StoredBlob};
 use rampart_store::checkpoint::InstallationKey;
 use rampart_store::{
     Checkpoint, Entity, EntityRef, EvidenceQuery, JournalEntry, JournalQuery, StoreError,
@@ -23,9 +23,12 @@ use rampart_store::{
 use serde_json::json;
 
 use crate::App;
+use crate::AppError;
 use crate::{draft, not_found};
 
 mod collected;
+
+pub use rampart_evidence::Reading;
 
 /// Default largest evidence content: 4 GiB.
 pub const DEFAULT_EVIDENCE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
@@ -101,19 +104,12 @@ impl BundlePlan {
     }
 }
 
-fn vault_missing() -> StoreError {
-    StoreError::Database("evidence storage is not configured on this server".into())
+fn vault_missing() -> AppError {
+    AppError::NoVault
 }
 
-fn blob_error(e: BlobError) -> StoreError {
-    match e {
-        BlobError::TooLarge { limit } => DomainError::field(
-            "file",
-            format!("is larger than the evidence limit of {limit} bytes"),
-        )
-        .into(),
-        other => StoreError::Database(other.to_string()),
-    }
+fn blob_error(e: BlobError) -> AppError {
+    e.into()
 }
 
 /// Reads evidence metadata from form fields, naming every bad field.
@@ -190,7 +186,7 @@ impl App {
         self
     }
 
-    pub fn vault(&self) -> Result<&Vault, StoreError> {
+    pub fn vault(&self) -> Result<&Vault, AppError> {
         self.vault.as_deref().ok_or_else(vault_missing)
     }
 
@@ -198,7 +194,7 @@ impl App {
 
     /// Signs a checkpoint at the journal's head unless the last one is there
     /// already; returns the checkpoint covering the head.
-    pub async fn checkpoint(&self) -> Result<Checkpoint, StoreError> {
+    pub async fn checkpoint(&self) -> Result<Checkpoint, AppError> {
         let vault = self.vault()?;
         let _one_at_a_time = vault.signing.lock().await;
         let head = self.store.journal_head().await?;
@@ -221,7 +217,7 @@ impl App {
             Ok(_) => {}
             // Another node signed the same head first; theirs stands.
             Err(StoreError::Domain(DomainError::Conflict(_))) => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         vault.last_signed.fetch_max(cp.seq, Ordering::Relaxed);
         Ok(cp)
@@ -274,17 +270,17 @@ impl App {
     pub async fn export_journal(
         &self,
         out: impl std::io::Write,
-    ) -> Result<rampart_store::export::ExportSummary, StoreError> {
+    ) -> Result<rampart_store::export::ExportSummary, AppError> {
         let cp = self.checkpoint().await?;
         let vault = self.vault()?;
-        rampart_store::export::write(
+        Ok(rampart_store::export::write(
             self.store.as_ref(),
             &vault.key,
             cp.seq,
             &self.clock.now().to_rfc3339(),
             out,
         )
-        .await
+        .await?)
     }
 
     // ----- evidence ---------------------------------------------------------
@@ -294,7 +290,7 @@ impl App {
         &self,
         actor: &Actor,
         incident: IncidentNumber,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), AppError> {
         actor.require(Action::HandleEvidence)?;
         self.vault()?;
         self.get_incident(actor, incident).await.map(|_| ())
@@ -310,7 +306,7 @@ impl App {
         blob: StoredBlob,
         filename: Option<String>,
         media_type: Option<String>,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         let result = self
             .record_evidence(actor, incident, input, &blob, filename, media_type)
             .await;
@@ -328,7 +324,7 @@ impl App {
         blob: &StoredBlob,
         filename: Option<String>,
         media_type: Option<String>,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::HandleEvidence)?;
         let by = actor.clone();
         let content = EvidenceContent {
@@ -373,13 +369,13 @@ impl App {
     }
 
     /// Runs a unit that writes one evidence item; returns the item as written.
-    async fn run_evidence(&self, unit: UnitOfWork) -> Result<EvidenceItem, StoreError> {
+    async fn run_evidence(&self, unit: UnitOfWork) -> Result<EvidenceItem, AppError> {
         self.run(unit)
             .await?
             .entities
             .into_iter()
             .find_map(Entity::into_evidence)
-            .ok_or_else(|| StoreError::Corrupt("the evidence record was not written".into()))
+            .ok_or_else(|| AppError::Internal("the evidence record was not written".into()))
     }
 
     /// Removes content no present item refers to.
@@ -411,7 +407,7 @@ impl App {
         &self,
         actor: &Actor,
         number: EvidenceNumber,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::ViewEvidence)?;
         let item = self
             .store
@@ -427,7 +423,7 @@ impl App {
     }
 
     /// Every journal entry about an item, oldest first.
-    pub async fn custody(&self, number: EvidenceNumber) -> Result<Vec<JournalEntry>, StoreError> {
+    pub async fn custody(&self, number: EvidenceNumber) -> Result<Vec<JournalEntry>, AppError> {
         let mut all = Vec::new();
         let mut after = 0;
         loop {
@@ -451,7 +447,7 @@ impl App {
         &self,
         actor: &Actor,
         number: EvidenceNumber,
-    ) -> Result<EvidenceRecord, StoreError> {
+    ) -> Result<EvidenceRecord, AppError> {
         let item = self.visible_item(actor, number).await?;
         Ok(EvidenceRecord {
             custody: self.custody(number).await?,
@@ -464,7 +460,7 @@ impl App {
         &self,
         actor: &Actor,
         incident: IncidentNumber,
-    ) -> Result<Vec<EvidenceItem>, StoreError> {
+    ) -> Result<Vec<EvidenceItem>, AppError> {
         self.list_evidence_from(actor, incident, 0).await
     }
 
@@ -475,16 +471,17 @@ impl App {
         actor: &Actor,
         incident: IncidentNumber,
         offset: u32,
-    ) -> Result<Vec<EvidenceItem>, StoreError> {
+    ) -> Result<Vec<EvidenceItem>, AppError> {
         actor.require(Action::ViewEvidence)?;
         self.get_incident(actor, incident).await?;
-        self.store
+        Ok(self
+            .store
             .list_evidence(&EvidenceQuery {
                 incident: Some(incident),
                 offset,
                 ..Default::default()
             })
-            .await
+            .await?)
     }
 
     /// Changes one item in a unit of work with its journal entry.
@@ -498,7 +495,7 @@ impl App {
         ) -> Result<(&'static str, serde_json::Value), DomainError>
         + Send
         + 'static,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         let unit = UnitOfWork::new(
             actor.name.clone(),
             vec![EntityRef::Evidence(number)],
@@ -528,7 +525,7 @@ impl App {
         during: &'static str,
         found: Result<(String, u64), BlobError>,
         on_intact: (&'static str, serde_json::Value),
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         let by = actor.clone();
         let (found_hash, found_size, problem) = match found {
             Ok((h, s)) => (h, Some(s), None),
@@ -577,7 +574,7 @@ impl App {
         Ok(item)
     }
 
-    fn integrity_refusal(item: &EvidenceItem, what: &str) -> StoreError {
+    fn integrity_refusal(item: &EvidenceItem, what: &str) -> AppError {
         DomainError::Conflict(format!(
             "{what} refused: the stored content of {} no longer matches its SHA-256 {} \
              (found {}); an evidence.integrity_failed alarm was written to the journal",
@@ -600,7 +597,7 @@ impl App {
         &self,
         actor: &Actor,
         number: EvidenceNumber,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::VerifyEvidence)?;
         let item = self.visible_item(actor, number).await?;
         item.readable()?;
@@ -621,7 +618,7 @@ impl App {
         &self,
         actor: &Actor,
         number: EvidenceNumber,
-    ) -> Result<(EvidenceItem, Reading), StoreError> {
+    ) -> Result<(EvidenceItem, Reading), AppError> {
         actor.require(Action::HandleEvidence)?;
         let item = self.visible_item(actor, number).await?;
         item.readable()?;
@@ -667,7 +664,7 @@ impl App {
             )
             .await
         {
-            tracing::error!(error = %e, evidence = %number, "cannot record the integrity alarm");
+            tracing::error!(error = %e.chain(), evidence = %number, "cannot record the integrity alarm");
         }
     }
 
@@ -691,7 +688,7 @@ impl App {
         actor: &Actor,
         number: EvidenceNumber,
         transfer: CustodyTransfer,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::HandleEvidence)?;
         self.visible_item(actor, number).await?;
         self.change_item(actor, number, move |item, _| {
@@ -717,7 +714,7 @@ impl App {
         number: EvidenceNumber,
         hold: bool,
         reason: Text,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::HoldEvidence)?;
         self.visible_item(actor, number).await?;
         let by = actor.clone();
@@ -743,7 +740,7 @@ impl App {
         actor: &Actor,
         number: EvidenceNumber,
         reason: Text,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::DisposeEvidence)?;
         self.visible_item(actor, number).await?;
         let by = actor.clone();
@@ -767,7 +764,7 @@ impl App {
         actor: &Actor,
         closed_before: Timestamp,
         reason: Text,
-    ) -> Result<PurgeReport, StoreError> {
+    ) -> Result<PurgeReport, AppError> {
         actor.require(Action::DisposeEvidence)?;
         // Ended incidents the actor may see, page by page (need-to-know holds here too).
         let mut ended = Vec::new();
@@ -829,7 +826,7 @@ impl App {
         &self,
         actor: &Actor,
         incident: IncidentNumber,
-    ) -> Result<BundlePlan, StoreError> {
+    ) -> Result<BundlePlan, AppError> {
         actor.require(Action::HandleEvidence)?;
         let inc = self.get_incident(actor, incident).await?;
         let vault = self.vault()?;
@@ -892,7 +889,7 @@ impl App {
                 sha256: item.content.sha256.clone(),
                 size: item.content.size,
                 record: serde_json::to_value(&item)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
                 custody: self.custody(item.number).await?,
             });
         }
@@ -909,7 +906,7 @@ impl App {
             items: manifest_items,
         };
         let manifest =
-            serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            serde_json::to_vec_pretty(&manifest).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(BundlePlan {
             file_name,
             signature: vault.key.sign(&manifest),
@@ -924,7 +921,7 @@ impl App {
     pub(crate) async fn evidence_incident(
         &self,
         number: EvidenceNumber,
-    ) -> Result<Option<IncidentNumber>, StoreError> {
+    ) -> Result<Option<IncidentNumber>, AppError> {
         Ok(self
             .store
             .get(&EntityRef::Evidence(number))

@@ -20,7 +20,10 @@ use rampart_store::{
 use serde_json::json;
 
 use crate::App;
+
+use crate::AppError;
 use crate::{ANONYMOUS, draft, first, not_found, to_value};
+pub use rampart_intake::shapes;
 
 /// How machine intake behaves.
 #[derive(Debug, Clone)]
@@ -88,7 +91,7 @@ impl App {
     }
 
     /// The categorization rules in force.
-    pub async fn rules(&self) -> Result<Arc<RuleSet>, StoreError> {
+    pub async fn rules(&self) -> Result<Arc<RuleSet>, AppError> {
         if let Some((at, rules)) = self.rules.0.read().await.as_ref()
             && at.elapsed() < RULES_TTL
         {
@@ -103,7 +106,7 @@ impl App {
     }
 
     /// The categorization rules, for those who triage and those who administer.
-    pub async fn get_rules(&self, actor: &Actor) -> Result<RuleSet, StoreError> {
+    pub async fn get_rules(&self, actor: &Actor) -> Result<RuleSet, AppError> {
         if !actor.may(Action::ManageIntake) {
             actor.require(Action::ViewEvents)?;
         }
@@ -112,7 +115,7 @@ impl App {
 
     /// Replaces the categorization rules (admins). `version` must be the one
     /// the admin edited, so two admins do not overwrite each other unseen.
-    pub async fn replace_rules(&self, actor: &Actor, new: RuleSet) -> Result<RuleSet, StoreError> {
+    pub async fn replace_rules(&self, actor: &Actor, new: RuleSet) -> Result<RuleSet, AppError> {
         actor.require(Action::ManageIntake)?;
         new.validate()?;
         let unit = UnitOfWork::new(
@@ -159,7 +162,7 @@ impl App {
     }
 
     /// Takes in one report: a new event, or a repeat of an alert already stored.
-    pub async fn ingest(&self, actor: &Actor, report: EventReport) -> Result<Intake, StoreError> {
+    pub async fn ingest(&self, actor: &Actor, report: EventReport) -> Result<Intake, AppError> {
         let rules = self.rules().await?;
         let unit = self.intake_unit(actor, report, rules)?;
         self.intake_done(actor, self.run(unit).await?).await
@@ -172,14 +175,14 @@ impl App {
         &self,
         actor: &Actor,
         reports: Vec<Result<EventReport, Vec<FieldError>>>,
-    ) -> Vec<Result<Intake, StoreError>> {
+    ) -> Vec<Result<Intake, AppError>> {
         let rules = match self.rules().await {
             Ok(r) => r,
             Err(e) => {
                 let message = e.to_string();
                 return reports
                     .iter()
-                    .map(|_| Err(StoreError::Database(message.clone())))
+                    .map(|_| Err(AppError::Store(StoreError::Database(message.clone()))))
                     .collect();
             }
         };
@@ -187,7 +190,7 @@ impl App {
             .into_iter()
             .map(|r| match r {
                 Ok(report) => self.intake_unit(actor, report, rules.clone()),
-                Err(errors) => Err(StoreError::Domain(DomainError::Invalid(errors))),
+                Err(errors) => Err(AppError::Domain(DomainError::Invalid(errors))),
             })
             .collect();
         // Every unit is handed to the store's writer on the first poll, in order.
@@ -206,7 +209,7 @@ impl App {
         actor: &Actor,
         report: EventReport,
         rules: Arc<RuleSet>,
-    ) -> Result<UnitOfWork, StoreError> {
+    ) -> Result<UnitOfWork, AppError> {
         actor.require(Action::ReportEvent)?;
         let now = self.clock.now();
         report.validate(now)?;
@@ -271,7 +274,7 @@ impl App {
 
     /// What a committed intake unit did; attaches a new event to an open
     /// incident when that rule is on.
-    async fn intake_done(&self, actor: &Actor, committed: Committed) -> Result<Intake, StoreError> {
+    async fn intake_done(&self, actor: &Actor, committed: Committed) -> Result<Intake, AppError> {
         let repeated = committed
             .journal
             .first()
@@ -307,7 +310,7 @@ impl App {
     /// Escalates a new event and links it to an incident it correlates with,
     /// as Rampart itself; when the incident is no longer open the event stays
     /// as it was, still showing the relation.
-    async fn attach(&self, event: Event, incident: IncidentNumber) -> Result<Event, StoreError> {
+    async fn attach(&self, event: Event, incident: IncidentNumber) -> Result<Event, AppError> {
         let system = Actor::system();
         let number = event.number;
         let unit = UnitOfWork::new(
@@ -362,9 +365,7 @@ impl App {
                 .find_map(Entity::into_event)
                 .unwrap_or(event)),
             // Closed or restricted meanwhile: the event stays in the queue.
-            Err(StoreError::Domain(DomainError::Conflict(_) | DomainError::Invalid(_))) => {
-                Ok(event)
-            }
+            Err(AppError::Domain(DomainError::Conflict(_) | DomainError::Invalid(_))) => Ok(event),
             Err(e) => Err(e),
         }
     }
@@ -376,7 +377,7 @@ impl App {
         peer: &str,
         reason: &str,
         raw: &[u8],
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), AppError> {
         let letter = DeadLetter {
             id: None,
             received_at: self.clock.now(),
@@ -391,7 +392,8 @@ impl App {
                 journal: vec![],
             })
         });
-        self.store.execute(unit).await.map(|_| ())
+        self.store.execute(unit).await?;
+        Ok(())
     }
 
     /// Dead letters, newest first (admins).
@@ -400,7 +402,7 @@ impl App {
         actor: &Actor,
         cursor: Option<&str>,
         limit: u32,
-    ) -> Result<(Page<DeadLetter>, u64), StoreError> {
+    ) -> Result<(Page<DeadLetter>, u64), AppError> {
         actor.require(Action::ManageIntake)?;
         let page = self.store.dead_letters(cursor, limit).await?;
         Ok((page, self.store.dead_letter_count().await?))
@@ -410,7 +412,7 @@ impl App {
     pub async fn intake_status(
         &self,
         actor: &Actor,
-    ) -> Result<(crate::intake::SyslogStats, u64), StoreError> {
+    ) -> Result<(crate::intake::SyslogStats, u64), AppError> {
         actor.require(Action::ManageIntake)?;
         Ok((
             self.syslog_counters.snapshot(),

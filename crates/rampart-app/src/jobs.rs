@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rampart_domain::{Action, Actor, DomainError, Timestamp};
-use rampart_store::{Job, JobState, JournalDraft, StoreError, UnitOfWork};
+use rampart_store::{Job, JobState, JournalDraft, UnitOfWork};
 
 use crate::App;
+use crate::AppError;
 
 /// Signs a checkpoint at the journal's head.
 pub const CHECKPOINT: &str = "checkpoint";
@@ -127,16 +128,16 @@ impl App {
         state: Option<JobState>,
         before: Option<i64>,
         limit: u32,
-    ) -> Result<Vec<Job>, StoreError> {
+    ) -> Result<Vec<Job>, AppError> {
         actor.require(Action::ManageJobs)?;
-        self.store.list_jobs(state, before, limit).await
+        Ok(self.store.list_jobs(state, before, limit).await?)
     }
 
     /// Queues a dead job again (admins); journaled as `job.requeued`.
-    pub async fn retry_job(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
+    pub async fn retry_job(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
         actor.require(Action::ManageJobs)?;
         if !self.store.requeue_job(id, self.clock.now()).await? {
-            return Err(StoreError::Domain(DomainError::Conflict(format!(
+            return Err(AppError::Domain(DomainError::Conflict(format!(
                 "job {id} does not exist or is not dead"
             ))));
         }

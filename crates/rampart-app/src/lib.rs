@@ -10,6 +10,7 @@
 //! [`readiness`]. Nothing here knows HTTP.
 
 pub mod auth;
+mod error;
 pub mod evidence;
 pub mod intake;
 pub mod jobs;
@@ -18,6 +19,14 @@ pub mod people;
 pub mod readiness;
 pub mod visibility;
 pub mod vulnerabilities;
+
+pub use error::{AppError, ErrorKind};
+/// The read models and queries the application answers with, as the store
+/// defines them; the interfaces need no store of their own.
+pub use rampart_store::{
+    ApiToken, Credentials, DeadLetter, EventQuery, IncidentQuery, IncidentSort, Job, JobState,
+    JournalEntry, JournalQuery, MAX_PAGE, Page, Session, SessionStage, User, VulnerabilityQuery,
+};
 
 use std::sync::Arc;
 
@@ -28,10 +37,10 @@ use rampart_domain::{
     TransitionRequest,
 };
 use rampart_store::{
-    ApiToken, Committed, Context, Counts, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
-    JournalDraft, Page, Store, StoreError, UnitOfWork, User, Write,
+    Committed, Context, Counts, Decision, Entity, EntityRef, JournalDraft, Store, UnitOfWork, Write,
 };
 use serde::Serialize;
+
 use serde_json::{Value, json};
 
 /// The journal's actor for an anonymous report.
@@ -165,16 +174,16 @@ pub(crate) fn draft(action: &str, entity: impl ToString, payload: Value) -> Jour
     }
 }
 
-pub(crate) fn not_found(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Domain(DomainError::NotFound(what.to_string()))
+pub(crate) fn not_found(what: impl std::fmt::Display) -> AppError {
+    DomainError::NotFound(what.to_string()).into()
 }
 
-pub(crate) fn first(committed: Committed) -> Result<Entity, StoreError> {
+pub(crate) fn first(committed: Committed) -> Result<Entity, AppError> {
     committed
         .entities
         .into_iter()
         .next()
-        .ok_or_else(|| StoreError::Corrupt("the command wrote nothing".into()))
+        .ok_or_else(|| AppError::Internal("the command wrote nothing".into()))
 }
 
 fn take_incident(
@@ -260,7 +269,7 @@ impl App {
     }
 
     /// Runs a unit of work and announces what it changed.
-    pub(crate) async fn run(&self, unit: UnitOfWork) -> Result<Committed, StoreError> {
+    pub(crate) async fn run(&self, unit: UnitOfWork) -> Result<Committed, AppError> {
         let committed = self.store.execute(unit).await;
         self.readiness.note(&committed);
         let committed = committed?;
@@ -313,7 +322,7 @@ impl App {
     // ----- users and tokens -------------------------------------------------
 
     /// The actor behind an API token, if the token is valid and its user active.
-    pub async fn authenticate(&self, token: &str) -> Result<Option<Actor>, StoreError> {
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Actor>, AppError> {
         if !auth::looks_like_token(token) {
             return Ok(None);
         }
@@ -339,7 +348,7 @@ impl App {
         actor: &Actor,
         name: &str,
         roles: Vec<Role>,
-    ) -> Result<User, StoreError> {
+    ) -> Result<User, AppError> {
         actor.require(Action::ManageUsers)?;
         let name =
             rampart_domain::parse_user_name(name).map_err(|m| DomainError::field("name", m))?;
@@ -391,7 +400,7 @@ impl App {
         &self,
         actor: &Actor,
         user: &str,
-    ) -> Result<(ApiToken, String), StoreError> {
+    ) -> Result<(ApiToken, String), AppError> {
         actor.require(Action::ManageUsers)?;
         let secret = auth::new_token();
         let id = auth::token_id(&secret);
@@ -426,7 +435,7 @@ impl App {
     }
 
     /// On an empty installation, creates the `admin` user and returns its first token.
-    pub async fn bootstrap_admin(&self) -> Result<Option<String>, StoreError> {
+    pub async fn bootstrap_admin(&self) -> Result<Option<String>, AppError> {
         if self.store.user_count().await? > 0 {
             return Ok(None);
         }
@@ -434,7 +443,7 @@ impl App {
         match self.add_user(&system, "admin", vec![Role::Admin]).await {
             Ok(_) => {}
             // Another node created it first.
-            Err(StoreError::Domain(DomainError::Conflict(_))) => return Ok(None),
+            Err(AppError::Domain(DomainError::Conflict(_))) => return Ok(None),
             Err(e) => return Err(e),
         }
         Ok(Some(self.create_token(&system, "admin").await?.1))
@@ -447,11 +456,11 @@ impl App {
         &self,
         actor: &Actor,
         report: EventReport,
-    ) -> Result<Event, StoreError> {
+    ) -> Result<Event, AppError> {
         Ok(self.ingest(actor, report).await?.into_event())
     }
 
-    pub async fn get_event(&self, actor: &Actor, number: EventNumber) -> Result<Event, StoreError> {
+    pub async fn get_event(&self, actor: &Actor, number: EventNumber) -> Result<Event, AppError> {
         if !actor.may(Action::ViewEvents) {
             actor.require(Action::ViewOwnEvents)?;
         }
@@ -477,7 +486,7 @@ impl App {
         &self,
         actor: &Actor,
         mut query: EventQuery,
-    ) -> Result<Page<Event>, StoreError> {
+    ) -> Result<Page<Event>, AppError> {
         if !actor.may(Action::ViewEvents) {
             actor.require(Action::ViewOwnEvents)?;
             query.submitted_by = Some(actor.name.clone());
@@ -505,7 +514,7 @@ impl App {
         change: impl FnOnce(&mut Event, &Actor, rampart_domain::Timestamp) -> Result<Value, DomainError>
         + Send
         + 'static,
-    ) -> Result<Event, StoreError> {
+    ) -> Result<Event, AppError> {
         actor.require(action)?;
         let who = actor.clone();
         let unit = UnitOfWork::new(
@@ -531,7 +540,7 @@ impl App {
         &self,
         actor: &Actor,
         number: EventNumber,
-    ) -> Result<Event, StoreError> {
+    ) -> Result<Event, AppError> {
         self.change_event(
             actor,
             Action::TriageEvent,
@@ -550,7 +559,7 @@ impl App {
         actor: &Actor,
         number: EventNumber,
         input: AssessmentInput,
-    ) -> Result<Event, StoreError> {
+    ) -> Result<Event, AppError> {
         self.change_event(
             actor,
             Action::AssessEvent,
@@ -569,7 +578,7 @@ impl App {
         actor: &Actor,
         number: EventNumber,
         reason: Text,
-    ) -> Result<Event, StoreError> {
+    ) -> Result<Event, AppError> {
         self.change_event(
             actor,
             Action::RejectEvent,
@@ -589,7 +598,7 @@ impl App {
         &self,
         actor: &Actor,
         input: IncidentConfirmation,
-    ) -> Result<Incident, StoreError> {
+    ) -> Result<Incident, AppError> {
         actor.require(Action::ConfirmIncident)?;
         if input.severity_override.is_some() {
             actor.require(Action::OverrideSeverity)?;
@@ -636,7 +645,7 @@ impl App {
         &self,
         actor: &Actor,
         number: IncidentNumber,
-    ) -> Result<Incident, StoreError> {
+    ) -> Result<Incident, AppError> {
         actor.require(Action::ViewIncidents)?;
         // Need-to-know: a restricted incident does not exist for anyone not named.
         self.store
@@ -652,7 +661,7 @@ impl App {
         &self,
         actor: &Actor,
         number: IncidentNumber,
-    ) -> Result<(Incident, Vec<Event>), StoreError> {
+    ) -> Result<(Incident, Vec<Event>), AppError> {
         let incident = self.get_incident(actor, number).await?;
         let mut events = Vec::with_capacity(incident.events.len());
         if actor.may(Action::ViewEvents) {
@@ -674,14 +683,14 @@ impl App {
         &self,
         actor: &Actor,
         mut query: IncidentQuery,
-    ) -> Result<Page<Incident>, StoreError> {
+    ) -> Result<Page<Incident>, AppError> {
         actor.require(Action::ViewIncidents)?;
         query.viewer = Some(actor.name.clone());
-        self.store.list_incidents(&query).await
+        Ok(self.store.list_incidents(&query).await?)
     }
 
     /// Counts for the dashboard: incidents the actor may see, and events when they may see events.
-    pub async fn counts(&self, actor: &Actor) -> Result<Counts, StoreError> {
+    pub async fn counts(&self, actor: &Actor) -> Result<Counts, AppError> {
         let mut counts = self.store.counts(&actor.name).await?;
         if !actor.may(Action::ViewIncidents) {
             counts.incidents.clear();
@@ -699,7 +708,7 @@ impl App {
         actor: &Actor,
         number: IncidentNumber,
         users: Vec<String>,
-    ) -> Result<Incident, StoreError> {
+    ) -> Result<Incident, AppError> {
         actor.require(Action::RestrictIncident)?;
         let names: Vec<String> = users.iter().map(|u| u.trim().to_owned()).collect();
         let load: Vec<EntityRef> = names.iter().cloned().map(EntityRef::User).collect();
@@ -733,7 +742,7 @@ impl App {
         ) -> Result<(JournalDraft, Vec<Write>), DomainError>
         + Send
         + 'static,
-    ) -> Result<Incident, StoreError> {
+    ) -> Result<Incident, AppError> {
         let who = actor.clone();
         let mut load = vec![EntityRef::Incident(number)];
         load.extend(extra);
@@ -759,7 +768,7 @@ impl App {
         actor: &Actor,
         number: IncidentNumber,
         patch: IncidentPatch,
-    ) -> Result<Incident, StoreError> {
+    ) -> Result<Incident, AppError> {
         for action in patch.required_actions() {
             actor.require(action)?;
         }
@@ -798,7 +807,7 @@ impl App {
         actor: &Actor,
         number: IncidentNumber,
         event: EventNumber,
-    ) -> Result<Incident, StoreError> {
+    ) -> Result<Incident, AppError> {
         actor.require(Action::LinkEvent)?;
         self.change_incident(
             actor,
@@ -823,7 +832,7 @@ impl App {
         actor: &Actor,
         number: IncidentNumber,
         request: TransitionRequest,
-    ) -> Result<Incident, StoreError> {
+    ) -> Result<Incident, AppError> {
         actor.require(Action::TransitionIncident)?;
         self.change_incident(actor, number, vec![], move |ctx, incident, who| {
             who.require(request.required_action(incident.status))?;
@@ -847,7 +856,7 @@ impl App {
         actor: &Actor,
         number: IncidentNumber,
         entry: NewLogEntry,
-    ) -> Result<LogEntry, StoreError> {
+    ) -> Result<LogEntry, AppError> {
         actor.require(Action::WriteLog)?;
         let incident = self
             .change_incident(actor, number, vec![], move |ctx, incident, who| {
@@ -867,7 +876,7 @@ impl App {
         actor: &Actor,
         number: IncidentNumber,
         input: NewAction,
-    ) -> Result<ResponseAction, StoreError> {
+    ) -> Result<ResponseAction, AppError> {
         actor.require(Action::ManageActions)?;
         let incident = self
             .change_incident(actor, number, vec![], move |ctx, incident, who| {
@@ -891,7 +900,7 @@ impl App {
         number: IncidentNumber,
         id: u32,
         update: ActionUpdate,
-    ) -> Result<ResponseAction, StoreError> {
+    ) -> Result<ResponseAction, AppError> {
         actor.require(Action::ManageActions)?;
         let incident = self
             .change_incident(actor, number, vec![], move |ctx, incident, who| {
@@ -914,7 +923,7 @@ impl App {
         actor: &Actor,
         number: IncidentNumber,
         input: ReviewInput,
-    ) -> Result<Review, StoreError> {
+    ) -> Result<Review, AppError> {
         actor.require(Action::RecordReview)?;
         let incident = self
             .change_incident(actor, number, vec![], move |ctx, incident, who| {

@@ -9,11 +9,12 @@ use rampart_domain::{Action, Actor, DomainError, Role, Timestamp};
 use rampart_store::records::secret_digest;
 use rampart_store::{
     ApiToken, Credentials, Decision, Entity, EntityRef, JournalDraft, Session, SessionStage,
-    StoreError, Throttle, UnitOfWork, User, Write,
+    Throttle, UnitOfWork, User, Write,
 };
 use serde_json::json;
 
 use crate::App;
+use crate::AppError;
 use crate::auth;
 
 /// How long sessions live and how hard sign-in is throttled.
@@ -160,7 +161,7 @@ impl App {
     async fn user_and_credentials(
         &self,
         name: &str,
-    ) -> Result<(Option<User>, Option<Credentials>), StoreError> {
+    ) -> Result<(Option<User>, Option<Credentials>), AppError> {
         let user = self
             .store
             .get(&EntityRef::User(name.to_owned()))
@@ -174,7 +175,7 @@ impl App {
         Ok((user, credentials))
     }
 
-    async fn is_locked(&self, name: &str, address: &str) -> Result<bool, StoreError> {
+    async fn is_locked(&self, name: &str, address: &str) -> Result<bool, AppError> {
         let now = self.clock.now();
         for key in [account_key(name), address_key(address)] {
             if locked(&self.store.get(&EntityRef::Throttle(key)).await?, now) {
@@ -190,7 +191,7 @@ impl App {
         name: &str,
         address: &str,
         reason: &'static str,
-    ) -> Result<SignIn, StoreError> {
+    ) -> Result<SignIn, AppError> {
         let settings = self.settings.clone();
         let (name, address) = (name.to_owned(), address.to_owned());
         let unit = UnitOfWork::new(
@@ -258,7 +259,7 @@ impl App {
         address: &str,
         replaces: Option<&str>,
         journal: Option<(&'static str, serde_json::Value)>,
-    ) -> Result<SignIn, StoreError> {
+    ) -> Result<SignIn, AppError> {
         let id = auth::new_secret();
         let id_hash = auth::hash_session_id(&id);
         let settings = self.settings.clone();
@@ -321,9 +322,9 @@ impl App {
                     id,
                     session: Box::new(session),
                 }),
-                None => Err(StoreError::Corrupt("sign-in wrote no session".into())),
+                None => Err(AppError::Internal("sign-in wrote no session".into())),
             },
-            Err(StoreError::Domain(DomainError::Forbidden { .. })) => {
+            Err(AppError::Domain(DomainError::Forbidden { .. })) => {
                 Ok(SignIn::Refused(Refusal::Locked))
             }
             Err(e) => Err(e),
@@ -338,7 +339,7 @@ impl App {
         password: &str,
         address: &str,
         replaces: Option<&str>,
-    ) -> Result<SignIn, StoreError> {
+    ) -> Result<SignIn, AppError> {
         let name = typed_name(name);
         if self.is_locked(&name, address).await? {
             self.fail_sign_in(&name, address, "locked").await?;
@@ -377,7 +378,7 @@ impl App {
         session: &Session,
         code: &str,
         address: &str,
-    ) -> Result<SignIn, StoreError> {
+    ) -> Result<SignIn, AppError> {
         if session.stage != SessionStage::AwaitingTotp {
             return Ok(SignIn::Refused(Refusal::Invalid));
         }
@@ -415,7 +416,7 @@ impl App {
     }
 
     /// The session behind a cookie, if it is still valid; refreshes its idle expiry.
-    pub async fn session(&self, id: &str) -> Result<Option<(Session, Actor)>, StoreError> {
+    pub async fn session(&self, id: &str) -> Result<Option<(Session, Actor)>, AppError> {
         if id.len() != 43 {
             return Ok(None);
         }
@@ -454,7 +455,7 @@ impl App {
             });
             match self.run(unit).await {
                 // Signed out meanwhile.
-                Err(StoreError::Domain(DomainError::NotFound(_))) => return Ok(None),
+                Err(AppError::Domain(DomainError::NotFound(_))) => return Ok(None),
                 other => {
                     other?;
                 }
@@ -464,7 +465,7 @@ impl App {
     }
 
     /// Ends a session.
-    pub async fn sign_out(&self, session: &Session) -> Result<(), StoreError> {
+    pub async fn sign_out(&self, session: &Session) -> Result<(), AppError> {
         let hash = session.id_hash.clone();
         let entity = format!("user:{}", session.user);
         let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
@@ -484,7 +485,7 @@ impl App {
         change: impl FnOnce(&mut Credentials) -> Result<Option<JournalDraft>, DomainError>
         + Send
         + 'static,
-    ) -> Result<Credentials, StoreError> {
+    ) -> Result<Credentials, AppError> {
         self.save_credentials_as(user, user, false, change).await
     }
 
@@ -496,7 +497,7 @@ impl App {
         change: impl FnOnce(&mut Credentials) -> Result<Option<JournalDraft>, DomainError>
         + Send
         + 'static,
-    ) -> Result<Credentials, StoreError> {
+    ) -> Result<Credentials, AppError> {
         let name = user.to_owned();
         let unit = UnitOfWork::new(
             actor.to_owned(),
@@ -528,16 +529,16 @@ impl App {
             .entities
             .into_iter()
             .find_map(Entity::into_credentials)
-            .ok_or_else(|| StoreError::Corrupt("credentials not written".into()))
+            .ok_or_else(|| AppError::Internal("credentials not written".into()))
     }
 
-    async fn hash_new_password(password: &str, field: &str) -> Result<String, StoreError> {
+    async fn hash_new_password(password: &str, field: &str) -> Result<String, AppError> {
         auth::check_new_password(password).map_err(|m| DomainError::field(field, m))?;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || auth::hash_password(&password))
             .await
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?
-            .map_err(StoreError::Corrupt)
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(AppError::Internal)
     }
 
     /// A user changes their own password; every other session of theirs ends
@@ -548,7 +549,7 @@ impl App {
         current: &str,
         new: &str,
         address: &str,
-    ) -> Result<SignIn, StoreError> {
+    ) -> Result<SignIn, AppError> {
         let name = session.user.clone();
         let (_, credentials) = self.user_and_credentials(&name).await?;
         let stored = credentials.and_then(|c| c.password_hash);
@@ -584,7 +585,7 @@ impl App {
         actor: &Actor,
         user: &str,
         password: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), AppError> {
         actor.require(Action::ManageUsers)?;
         let hash = Self::hash_new_password(password, "password").await?;
         let entity = format!("user:{user}");
@@ -603,7 +604,7 @@ impl App {
         actor: &Actor,
         user: &str,
         required: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), AppError> {
         actor.require(Action::ManageUsers)?;
         let entity = format!("user:{user}");
         self.save_credentials_as(&actor.name, user, false, move |c| {
@@ -620,7 +621,7 @@ impl App {
 
     /// An admin removes a user's second factor (lost device); the user must
     /// enrol again if it is required.
-    pub async fn reset_totp(&self, actor: &Actor, user: &str) -> Result<(), StoreError> {
+    pub async fn reset_totp(&self, actor: &Actor, user: &str) -> Result<(), AppError> {
         actor.require(Action::ManageUsers)?;
         let entity = format!("user:{user}");
         self.save_credentials_as(&actor.name, user, true, move |c| {
@@ -633,7 +634,7 @@ impl App {
     }
 
     /// The user's credentials (for the account page: is TOTP on, is it required).
-    pub async fn credentials(&self, user: &str) -> Result<Credentials, StoreError> {
+    pub async fn credentials(&self, user: &str) -> Result<Credentials, AppError> {
         Ok(self
             .user_and_credentials(user)
             .await?
@@ -642,7 +643,7 @@ impl App {
     }
 
     /// Offers a new TOTP secret to a session's user; kept on the session until confirmed.
-    pub async fn begin_totp(&self, session: &Session) -> Result<String, StoreError> {
+    pub async fn begin_totp(&self, session: &Session) -> Result<String, AppError> {
         let secret = auth::new_totp_secret();
         let mut updated = session.clone();
         updated.pending_totp = Some(secret.clone());
@@ -663,7 +664,7 @@ impl App {
         session: &Session,
         code: &str,
         address: &str,
-    ) -> Result<Option<SignIn>, StoreError> {
+    ) -> Result<Option<SignIn>, AppError> {
         let now = self.clock.now();
         let name = session.user.clone();
         let secret = session.pending_totp.clone().ok_or_else(|| {
@@ -696,7 +697,7 @@ impl App {
 
     // ----- administration ------------------------------------------------------------
 
-    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<(User, Credentials)>, StoreError> {
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<(User, Credentials)>, AppError> {
         actor.require(Action::ManageUsers)?;
         let mut out = Vec::new();
         for user in self.store.list_users().await? {
@@ -711,7 +712,7 @@ impl App {
         &self,
         actor: &Actor,
         roles: &[Role],
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<String>, AppError> {
         actor.require(Action::ViewIncidents)?;
         Ok(self
             .store
@@ -723,9 +724,9 @@ impl App {
             .collect())
     }
 
-    pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, StoreError> {
+    pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AppError> {
         actor.require(Action::ManageUsers)?;
-        self.store.list_tokens(None).await
+        Ok(self.store.list_tokens(None).await?)
     }
 
     /// Changes a user's roles, or disables / enables them. Disabling ends their sessions.
@@ -735,7 +736,7 @@ impl App {
         name: &str,
         roles: Option<Vec<Role>>,
         disabled: Option<bool>,
-    ) -> Result<User, StoreError> {
+    ) -> Result<User, AppError> {
         actor.require(Action::ManageUsers)?;
         if roles.as_ref().is_some_and(Vec::is_empty) {
             return Err(DomainError::field("roles", "give at least one role").into());
@@ -784,11 +785,11 @@ impl App {
             .entities
             .into_iter()
             .find_map(Entity::into_user)
-            .ok_or_else(|| StoreError::Corrupt("user not written".into()))
+            .ok_or_else(|| AppError::Internal("user not written".into()))
     }
 
     /// Revokes an API token by its public id.
-    pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<(), StoreError> {
+    pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
         actor.require(Action::ManageUsers)?;
         let token = self
             .store
@@ -813,7 +814,7 @@ impl App {
 
     /// Counts one report from the public intake page against its address;
     /// false when the address has reached its hourly allowance.
-    pub async fn allow_public_report(&self, address: &str) -> Result<bool, StoreError> {
+    pub async fn allow_public_report(&self, address: &str) -> Result<bool, AppError> {
         let limit = self.settings.public_reports_per_hour;
         let key = format!("intake:{address}");
         let unit = UnitOfWork::new(
@@ -853,7 +854,7 @@ impl App {
         );
         match self.run(unit).await {
             Ok(_) => Ok(true),
-            Err(StoreError::Domain(DomainError::Forbidden { .. })) => Ok(false),
+            Err(AppError::Domain(DomainError::Forbidden { .. })) => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -6,10 +6,11 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rampart_domain::{Action, Actor, Event, IncidentNumber};
-use rampart_store::{Entity, EntityRef, JournalEntry, JournalQuery, StoreError};
+use rampart_store::{Entity, EntityRef, JournalEntry, JournalQuery};
 use serde_json::Value;
 
 use crate::App;
+use crate::AppError;
 
 impl App {
     /// Need-to-know: an event linked to a restricted incident does not name
@@ -18,7 +19,7 @@ impl App {
         &self,
         actor: &Actor,
         events: &mut [Event],
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), AppError> {
         let mut readable: HashMap<IncidentNumber, bool> = Default::default();
         let may_events = actor.may(Action::ViewEvents);
         let may_incidents = actor.may(Action::ViewIncidents);
@@ -59,7 +60,7 @@ impl App {
         actor: &Actor,
         n: IncidentNumber,
         seen: &mut HashMap<IncidentNumber, bool>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, AppError> {
         if let Some(v) = seen.get(&n) {
             return Ok(*v);
         }
@@ -75,7 +76,7 @@ impl App {
         &self,
         actor: &Actor,
         query: JournalQuery,
-    ) -> Result<Vec<ServedEntry>, StoreError> {
+    ) -> Result<Vec<ServedEntry>, AppError> {
         actor.require(Action::ReadJournal)?;
         let entries = self.store.journal(&query).await?;
         self.visible_journal(actor, entries).await
@@ -88,7 +89,7 @@ impl App {
         &self,
         actor: &Actor,
         mut query: JournalQuery,
-    ) -> Result<(Vec<ServedEntry>, Option<u64>), StoreError> {
+    ) -> Result<(Vec<ServedEntry>, Option<u64>), AppError> {
         actor.require(Action::ReadJournal)?;
         let size = query.limit.max(1) as usize;
         query.limit = query.limit.max(1) + 1;
@@ -111,7 +112,7 @@ impl App {
         &self,
         actor: &Actor,
         entries: Vec<JournalEntry>,
-    ) -> Result<Vec<ServedEntry>, StoreError> {
+    ) -> Result<Vec<ServedEntry>, AppError> {
         let mut readable: HashMap<IncidentNumber, bool> = Default::default();
         let mut served = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -156,7 +157,7 @@ impl App {
 
     /// The incident a record number belongs to: the incident itself, or the
     /// incident an evidence item was collected for. `None` for other text.
-    async fn incident_of_record(&self, text: &str) -> Result<Option<IncidentNumber>, StoreError> {
+    async fn incident_of_record(&self, text: &str) -> Result<Option<IncidentNumber>, AppError> {
         if let Ok(n) = text.parse::<IncidentNumber>() {
             return Ok(Some(n));
         }

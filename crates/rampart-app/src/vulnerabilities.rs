@@ -6,11 +6,12 @@ use rampart_domain::{
     VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution,
 };
 use rampart_store::{
-    Context, Decision, Entity, EntityRef, Page, StoreError, UnitOfWork, VulnerabilityQuery, Write,
+    Context, Decision, Entity, EntityRef, Page, UnitOfWork, VulnerabilityQuery, Write,
 };
 use serde_json::{Value, json};
 
 use crate::App;
+use crate::AppError;
 use crate::{draft, first, not_found, to_value};
 
 impl App {
@@ -18,7 +19,7 @@ impl App {
         &self,
         actor: &Actor,
         input: VulnerabilityReport,
-    ) -> Result<Vulnerability, StoreError> {
+    ) -> Result<Vulnerability, AppError> {
         actor.require(Action::ReportVulnerability)?;
         let who = actor.clone();
         let mut load = vec![];
@@ -60,7 +61,7 @@ impl App {
         ) -> Result<Value, DomainError>
         + Send
         + 'static,
-    ) -> Result<Vulnerability, StoreError> {
+    ) -> Result<Vulnerability, AppError> {
         let who = actor.clone();
         let unit = UnitOfWork::new(
             actor.name.clone(),
@@ -85,7 +86,7 @@ impl App {
         actor: &Actor,
         number: VulnerabilityNumber,
         input: VulnerabilityAssessment,
-    ) -> Result<Vulnerability, StoreError> {
+    ) -> Result<Vulnerability, AppError> {
         actor.require(Action::AssessVulnerability)?;
         self.change_vulnerability(actor, number, "vulnerability.assessed", |v, who, now| {
             let payload = json!({"outcome": input.outcome, "notes": input.notes});
@@ -100,7 +101,7 @@ impl App {
         actor: &Actor,
         number: VulnerabilityNumber,
         input: VulnerabilityResolution,
-    ) -> Result<Vulnerability, StoreError> {
+    ) -> Result<Vulnerability, AppError> {
         actor.require(match input {
             VulnerabilityResolution::Resolved { .. } => Action::ResolveVulnerability,
             VulnerabilityResolution::Accepted { .. } => Action::AcceptVulnerabilityRisk,
@@ -116,7 +117,7 @@ impl App {
         &self,
         actor: &Actor,
         number: VulnerabilityNumber,
-    ) -> Result<Vulnerability, StoreError> {
+    ) -> Result<Vulnerability, AppError> {
         actor.require(Action::ViewVulnerabilities)?;
         self.store
             .get(&EntityRef::Vulnerability(number))
@@ -129,9 +130,9 @@ impl App {
         &self,
         actor: &Actor,
         query: VulnerabilityQuery,
-    ) -> Result<Page<Vulnerability>, StoreError> {
+    ) -> Result<Page<Vulnerability>, AppError> {
         actor.require(Action::ViewVulnerabilities)?;
-        self.store.list_vulnerabilities(&query).await
+        Ok(self.store.list_vulnerabilities(&query).await?)
     }
 }
 

@@ -4,8 +4,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rampart_app::{AppError, ErrorKind};
 use rampart_domain::{DomainError, FieldError};
-use rampart_store::StoreError;
 use serde::Serialize;
 
 /// A problem document (RFC 9457) with Rampart's extension members.
@@ -190,17 +190,25 @@ impl From<DomainError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Domain(d) => d.into(),
-            StoreError::Database(ref detail) => {
-                tracing::error!(error = %detail, "storage failure");
+impl From<AppError> for ApiError {
+    /// The one table from the application's failures to answers; the web
+    /// UI's pages map through it too.
+    fn from(e: AppError) -> Self {
+        match e.kind() {
+            ErrorKind::Invalid
+            | ErrorKind::Forbidden
+            | ErrorKind::NotFound
+            | ErrorKind::IllegalTransition
+            | ErrorKind::Conflict => match e {
+                AppError::Domain(d) => d.into(),
+                other => other.domain().cloned().map_or(Self::Internal, Self::from),
+            },
+            ErrorKind::Unavailable => {
+                tracing::error!(error = %e.chain(), "storage failure");
                 Self::Unavailable
             }
-            StoreError::Closed => Self::Unavailable,
-            StoreError::Corrupt(ref detail) => {
-                tracing::error!(error = %detail, "unreadable stored data");
+            ErrorKind::Internal => {
+                tracing::error!(error = %e.chain(), "internal failure");
                 Self::Internal
             }
         }

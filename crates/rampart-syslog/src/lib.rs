@@ -19,15 +19,14 @@ use std::time::{Duration, Instant};
 
 use rampart_domain::{Actor, EventReport, Role};
 use rampart_intake::framing::Framer;
-use rampart_store::StoreError;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 
-use rampart_app::App;
 use rampart_app::intake::Intake;
 use rampart_app::intake::{SYSLOG_ACTOR, SyslogCounters};
 use rampart_app::limits::KeyedLimit;
+use rampart_app::{App, AppError};
 
 /// Most messages taken in together.
 const MAX_GROUP: usize = 1_000;
@@ -199,13 +198,13 @@ impl Receiver {
                 Ok(Intake::Duplicate(_)) => {
                     counters.duplicates.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(StoreError::Domain(e)) => {
+                Err(AppError::Domain(e)) => {
                     let reason = format!("refused: {e}");
                     self.dead_letter(transport, peer, &reason, &raw).await;
                 }
                 Err(e) => {
                     counters.failed.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(error = %e, %peer, "syslog message not stored");
+                    tracing::error!(error = %e.chain(), %peer, "syslog message not stored");
                     stored = false;
                 }
             }

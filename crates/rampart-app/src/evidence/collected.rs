@@ -7,10 +7,11 @@
 //! is written, as for content that changed on disk.
 
 use rampart_domain::{Actor, DomainError, EvidenceItem, EvidenceNumber, IncidentNumber};
-use rampart_store::{Entity, EntityRef, JournalQuery, StoreError, UnitOfWork, Write};
+use rampart_store::{Entity, EntityRef, JournalQuery, UnitOfWork, Write};
 use serde_json::json;
 
 use crate::App;
+use crate::AppError;
 use crate::draft;
 
 /// How a record differs from its `evidence.collected` entry.
@@ -32,7 +33,7 @@ impl App {
         number: EvidenceNumber,
         item: &EvidenceItem,
         incident: Option<IncidentNumber>,
-    ) -> Result<Option<Repointed>, StoreError> {
+    ) -> Result<Option<Repointed>, AppError> {
         let first = self
             .store
             .journal(&JournalQuery {
@@ -53,7 +54,7 @@ impl App {
             }));
         };
         let payload: serde_json::Value = serde_json::from_str(&entry.payload)
-            .map_err(|e| StoreError::Corrupt(format!("journal entry {}: {e}", entry.seq)))?;
+            .map_err(|e| AppError::Internal(format!("journal entry {}: {e}", entry.seq)))?;
         let sha256 = payload["content"]["sha256"].as_str().unwrap_or_default();
         let size = payload["content"]["size"].as_u64();
         let collected_for = payload["incident"].as_str().unwrap_or_default();
@@ -98,7 +99,7 @@ impl App {
         number: EvidenceNumber,
         during: &'static str,
         repointed: &Repointed,
-    ) -> Result<EvidenceItem, StoreError> {
+    ) -> Result<EvidenceItem, AppError> {
         let by = actor.clone();
         let found = repointed.clone();
         let unit = UnitOfWork::new(
@@ -166,7 +167,7 @@ impl App {
         number: EvidenceNumber,
         what: &str,
         repointed: &Repointed,
-    ) -> StoreError {
+    ) -> AppError {
         DomainError::Conflict(format!(
             "{what} refused: the record of {number} was changed outside Rampart: {}; \
              an evidence.integrity_failed alarm was written to the journal",

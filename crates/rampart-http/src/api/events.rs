@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use rampart_app::EventQuery;
 use rampart_domain::{
     AssessmentInput, Event, EventNumber, EventReport, EventStatus, Text, Timestamp,
 };
-use rampart_store::EventQuery;
 use serde::Deserialize;
 
 use super::{Page, number};

@@ -12,10 +12,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use rampart_app::AppError;
+use rampart_app::evidence::Reading;
 use rampart_domain::{
     Actor, CustodyTransfer, EvidenceItem, EvidenceNumber, EvidenceReason, IncidentNumber, Text,
 };
-use rampart_evidence::Reading;
 use serde::{Deserialize, Serialize};
 
 use super::journal::JournalEntryView;
@@ -221,23 +222,21 @@ async fn receive(
             }
             let filename = field.file_name().map(str::to_owned);
             let media_type = field.content_type().map(str::to_owned);
-            let mut incoming =
-                vault.blobs.receive(vault.max_bytes).await.map_err(|e| {
-                    ApiError::from(rampart_store::StoreError::Database(e.to_string()))
-                })?;
+            let mut incoming = vault
+                .blobs
+                .receive(vault.max_bytes)
+                .await
+                .map_err(|e| ApiError::from(AppError::from(e)))?;
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                incoming.write(&chunk).await.map_err(|e| match e {
-                    rampart_evidence::BlobError::TooLarge { limit } => ApiError::field(
-                        "file",
-                        format!("is larger than the evidence limit of {limit} bytes"),
-                    ),
-                    other => rampart_store::StoreError::Database(other.to_string()).into(),
-                })?;
+                incoming
+                    .write(&chunk)
+                    .await
+                    .map_err(|e| ApiError::from(AppError::from(e)))?;
             }
             let blob = incoming
                 .finish()
                 .await
-                .map_err(|e| ApiError::from(rampart_store::StoreError::Database(e.to_string())))?;
+                .map_err(|e| ApiError::from(AppError::from(e)))?;
             stored = Some((blob, filename, media_type));
             continue;
         }

@@ -4,12 +4,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use rampart_app::IncidentQuery;
 use rampart_domain::{
     ActionUpdate, Category, Event, EventNumber, Incident, IncidentConfirmation, IncidentNumber,
     IncidentPatch, IncidentStatus, LogEntry, NewAction, NewLogEntry, ResponseAction, Review,
     ReviewInput, SeverityClass, TransitionRequest,
 };
-use rampart_store::IncidentQuery;
 use serde::{Deserialize, Serialize};
 
 use super::{Page, Paging, number};

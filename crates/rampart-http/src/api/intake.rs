@@ -6,8 +6,8 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
+use rampart_app::{AppError, DeadLetter};
 use rampart_domain::{EventReport, FieldError, RuleSet};
-use rampart_store::{DeadLetter, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::Page;
@@ -66,7 +66,7 @@ pub struct BatchResult {
 
 /// Turns one JSON item into a report, by its shape.
 fn report_of(value: serde_json::Value) -> Result<EventReport, Vec<FieldError>> {
-    use rampart_intake::shapes::{Shape, detect, ecs, ocsf};
+    use rampart_app::intake::shapes::{Shape, detect, ecs, ocsf};
     let mapped = |r: Result<EventReport, Vec<(String, String)>>| {
         r.map_err(|errors| {
             errors
@@ -201,7 +201,7 @@ pub async fn batch(
                     result.created += 1;
                 }
             }
-            Err(StoreError::Domain(e)) => {
+            Err(AppError::Domain(e)) => {
                 item.status = BatchItemStatus::Rejected;
                 item.errors = match e {
                     rampart_domain::DomainError::Invalid(errors) => errors,
@@ -210,7 +210,7 @@ pub async fn batch(
                 result.rejected += 1;
             }
             Err(e) => {
-                tracing::error!(error = %e, index, "batch item not stored");
+                tracing::error!(error = %e.chain(), index, "batch item not stored");
                 item.status = BatchItemStatus::Failed;
                 item.errors = vec![FieldError::new(
                     "",

@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use rampart_app::{Job, JobState};
 use rampart_domain::DomainError;
-use rampart_store::{Job, JobState};
 use serde::{Deserialize, Serialize};
 
 use super::Page;

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use rampart_store::JournalQuery;
+use rampart_app::JournalQuery;
 use serde::{Deserialize, Serialize};
 
 use super::Page;
@@ -66,8 +66,8 @@ impl From<rampart_app::visibility::ServedEntry> for JournalEntryView {
     }
 }
 
-impl From<rampart_store::JournalEntry> for JournalEntryView {
-    fn from(e: rampart_store::JournalEntry) -> Self {
+impl From<rampart_app::JournalEntry> for JournalEntryView {
+    fn from(e: rampart_app::JournalEntry) -> Self {
         Self {
             redacted: false,
             payload: serde_json::from_str(&e.payload)

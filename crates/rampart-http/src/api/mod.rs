@@ -123,7 +123,7 @@ fn number<T: FromStr<Err = String>>(raw: &str, kind: &str) -> Result<T, ApiError
 /// Items a page holds when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 50;
 /// The most items a page holds.
-pub const MAX_LIMIT: u32 = rampart_store::MAX_PAGE;
+pub const MAX_LIMIT: u32 = rampart_app::MAX_PAGE;
 
 /// A page of results: every list of the API has this shape.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -133,8 +133,8 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-impl<T> From<rampart_store::Page<T>> for Page<T> {
-    fn from(p: rampart_store::Page<T>) -> Self {
+impl<T> From<rampart_app::Page<T>> for Page<T> {
+    fn from(p: rampart_app::Page<T>) -> Self {
         Self {
             items: p.items,
             next_cursor: p.next_cursor,

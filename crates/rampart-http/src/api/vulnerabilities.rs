@@ -3,11 +3,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use rampart_app::VulnerabilityQuery;
 use rampart_domain::{
     Vulnerability, VulnerabilityAssessment, VulnerabilityNumber, VulnerabilityReport,
     VulnerabilityResolution, VulnerabilityStatus,
 };
-use rampart_store::VulnerabilityQuery;
 use serde::Deserialize;
 
 use super::{Page, number};

@@ -19,8 +19,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_app::AppError;
 use rampart_domain::{DomainError, FieldError};
-use rampart_store::StoreError;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -159,50 +159,28 @@ pub enum WebError {
     Internal,
 }
 
-impl From<StoreError> for WebError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Domain(DomainError::NotFound(what)) => {
+impl From<AppError> for WebError {
+    /// Through the API's table, so a page and a problem document agree.
+    fn from(e: AppError) -> Self {
+        match e.domain() {
+            Some(DomainError::NotFound(what)) => {
                 Self::NotFound(format!("{what} does not exist, or you may not see it."))
             }
-            StoreError::Domain(e @ DomainError::Forbidden { .. }) => Self::Forbidden(e.to_string()),
-            StoreError::Domain(DomainError::Invalid(errors)) => Self::BadRequest(
-                errors
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            StoreError::Domain(DomainError::Conflict(detail)) => Self::Conflict(detail),
-            StoreError::Domain(other) => Self::BadRequest(other.to_string()),
-            other @ (StoreError::Database(_) | StoreError::Closed) => {
-                tracing::error!(error = %other, "web request failed: storage unavailable");
-                Self::Unavailable
-            }
-            other => {
-                tracing::error!(error = %other, "web request failed");
-                Self::Internal
-            }
+            _ => ApiError::from(e).into(),
         }
     }
 }
 
 impl From<DomainError> for WebError {
     fn from(e: DomainError) -> Self {
-        StoreError::Domain(e).into()
+        AppError::from(e).into()
     }
 }
 
 impl From<ApiError> for WebError {
     fn from(e: ApiError) -> Self {
         match e {
-            ApiError::Invalid(errors) => Self::BadRequest(
-                errors
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            ApiError::Invalid(errors) => Self::Invalid(errors),
             ApiError::Malformed(d) => Self::BadRequest(d),
             ApiError::TooLarge(limit) => {
                 Self::BadRequest(format!("the request is larger than {limit} bytes"))
@@ -271,10 +249,10 @@ impl IntoResponse for WebError {
 
 /// The result of handling a form: the page again with the refused fields
 /// named, or an error page.
-pub(crate) fn form_errors(e: StoreError) -> Result<Vec<FieldError>, WebError> {
-    match e {
-        StoreError::Domain(DomainError::Invalid(errors)) => Ok(errors),
-        StoreError::Domain(DomainError::IllegalTransition {
+pub(crate) fn form_errors(e: AppError) -> Result<Vec<FieldError>, WebError> {
+    match e.domain().cloned() {
+        Some(DomainError::Invalid(errors)) => Ok(errors),
+        Some(DomainError::IllegalTransition {
             current, allowed, ..
         }) => Ok(vec![FieldError {
             field: "to".into(),
@@ -287,10 +265,48 @@ pub(crate) fn form_errors(e: StoreError) -> Result<Vec<FieldError>, WebError> {
                 }
             ),
         }]),
-        StoreError::Domain(DomainError::Conflict(detail)) => Ok(vec![FieldError {
+        Some(DomainError::Conflict(detail)) => Ok(vec![FieldError {
             field: String::new(),
             message: detail,
         }]),
-        other => Err(other.into()),
+        _ => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One failure of every kind the application has.
+    fn every_kind() -> Vec<AppError> {
+        vec![
+            DomainError::field("title", "is required").into(),
+            DomainError::Forbidden {
+                actor: "rita".into(),
+                action: "manage users".into(),
+                allowed: vec!["admin".into()],
+            }
+            .into(),
+            DomainError::NotFound("event E-1".into()).into(),
+            DomainError::IllegalTransition {
+                entity: "incident I-1".into(),
+                current: "closed".into(),
+                requested: "open".into(),
+                allowed: vec![],
+            }
+            .into(),
+            DomainError::Conflict("already held".into()).into(),
+            AppError::NoVault,
+            AppError::Internal("a bug".into()),
+        ]
+    }
+
+    #[test]
+    fn a_page_and_a_problem_document_answer_a_failure_alike() {
+        for make in 0..every_kind().len() {
+            let api = ApiError::from(every_kind().remove(make)).into_response();
+            let page = WebError::from(every_kind().remove(make)).into_response();
+            assert_eq!(api.status(), page.status(), "{:?}", every_kind()[make]);
+        }
     }
 }

@@ -6,8 +6,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use rampart_app::{Session, SessionStage};
 use rampart_domain::{Action, Actor};
-use rampart_store::{Session, SessionStage};
 
 use super::WebError;
 pub use super::form::FormData;

@@ -4,12 +4,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use rampart_app::{ApiToken, Credentials, DeadLetter, JournalEntry, User};
 use rampart_domain::{
     Action, CategorizationRule, Category, Effort, Event, EvidenceItem, FieldError, Incident,
     IncidentStatus, LossGrade, ObservableType, ResponseAction, Role, Rsit, RsitClass,
     SystemImportance, Timestamp, Tlp, Vulnerability,
 };
-use rampart_store::{ApiToken, Credentials, DeadLetter, JournalEntry, User};
 use serde_json::Value;
 
 use super::session::{FormData, Person};
@@ -864,8 +864,8 @@ pub struct TokensPage {
 pub struct JobsPage {
     pub chrome: Chrome,
     /// The state shown, or every state.
-    pub state: Option<rampart_store::JobState>,
-    pub jobs: Vec<rampart_store::Job>,
+    pub state: Option<rampart_app::JobState>,
+    pub jobs: Vec<rampart_app::Job>,
     /// Dead jobs, whatever the filter: they wait for an admin.
     pub dead: usize,
     pub notice: Option<String>,

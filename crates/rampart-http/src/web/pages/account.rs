@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
+use rampart_app::SessionStage;
 use rampart_domain::FieldError;
-use rampart_store::SessionStage;
 
 use super::{Page, invalid, with_cookie};
 use crate::AppState;

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::response::IntoResponse;
 
+use rampart_app::{EventQuery, IncidentQuery};
 use rampart_domain::{Action, IncidentStatus};
-use rampart_store::{EventQuery, IncidentQuery};
 
 use super::Page;
 use crate::AppState;

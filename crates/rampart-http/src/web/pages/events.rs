@@ -5,11 +5,11 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use std::collections::HashMap;
 
+use rampart_app::{AppError, EventQuery};
 use rampart_domain::{
     Action, Actor, AssessmentInput, Correlation, DomainError, Event, EventNumber, EventStatus,
     FieldError, IncidentConfirmation, IncidentNumber, Role,
 };
-use rampart_store::{EventQuery, StoreError};
 
 use super::{Nothing, Page, Reason, handle_form};
 use crate::AppState;
@@ -36,7 +36,7 @@ async fn related_links(
                     let v = person.may(Action::ViewIncidents)
                         && match state.app.get_incident(&person.actor, n).await {
                             Ok(_) => true,
-                            Err(StoreError::Domain(
+                            Err(AppError::Domain(
                                 DomainError::NotFound(_) | DomainError::Forbidden { .. },
                             )) => false,
                             Err(e) => return Err(e.into()),
@@ -184,7 +184,7 @@ async fn event_form<T, F, Fut>(
 where
     T: serde::de::DeserializeOwned,
     F: FnOnce(Actor, EventNumber, T) -> Fut,
-    Fut: std::future::Future<Output = Result<Event, rampart_store::StoreError>>,
+    Fut: std::future::Future<Output = Result<Event, rampart_app::AppError>>,
 {
     let number = event_number(n)?;
     let person = &post.person;

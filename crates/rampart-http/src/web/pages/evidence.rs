@@ -175,7 +175,7 @@ async fn evidence_form<T, F, Fut>(state: &AppState, post: Posted, n: &str, call:
 where
     T: serde::de::DeserializeOwned,
     F: FnOnce(Actor, EvidenceNumber, T) -> Fut,
-    Fut: std::future::Future<Output = Result<EvidenceItem, rampart_store::StoreError>>,
+    Fut: std::future::Future<Output = Result<EvidenceItem, rampart_app::AppError>>,
 {
     let number = evidence_number(n)?;
     let person = &post.person;

@@ -5,11 +5,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 
+use rampart_app::{IncidentQuery, IncidentSort};
 use rampart_domain::{
     Action, ActionUpdate, Actor, FieldError, IncidentNumber, IncidentPatch, IncidentStatus,
     Lifecycle, NewAction, NewLogEntry, ReviewInput, Role, Text, TransitionRequest,
 };
-use rampart_store::{IncidentQuery, IncidentSort};
 
 use super::{Page, bad_filter, handle_form, incident_number, query_form, with_cursor};
 use crate::AppState;
@@ -281,7 +281,7 @@ async fn incident_form<T, F, Fut, R>(
 where
     T: serde::de::DeserializeOwned,
     F: FnOnce(Actor, IncidentNumber, T) -> Fut,
-    Fut: std::future::Future<Output = Result<R, rampart_store::StoreError>>,
+    Fut: std::future::Future<Output = Result<R, rampart_app::AppError>>,
 {
     let number = incident_number(n)?;
     let person = &post.person;

@@ -69,7 +69,7 @@ async fn handle_form<T, R, P>(
     form: &FormData,
     booleans: &[&str],
     lines: &[&str],
-    call: impl AsyncFnOnce(T) -> Result<R, rampart_store::StoreError>,
+    call: impl AsyncFnOnce(T) -> Result<R, rampart_app::AppError>,
     then: impl FnOnce(R) -> String,
     page: impl AsyncFnOnce(Vec<FieldError>) -> Result<P, WebError>,
 ) -> Page

@@ -5,7 +5,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use rampart_store::SessionStage;
+use rampart_app::SessionStage;
 
 use super::{Page, query_form, with_cookie};
 use crate::AppState;

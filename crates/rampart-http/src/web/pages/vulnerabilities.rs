@@ -3,8 +3,8 @@
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 
+use rampart_app::VulnerabilityQuery;
 use rampart_domain::{Action, FieldError, VulnerabilityReport};
-use rampart_store::VulnerabilityQuery;
 
 use super::{Page, bad_filter, handle_form, query_form, with_cursor};
 use crate::AppState;

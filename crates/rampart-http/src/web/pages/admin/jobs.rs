@@ -3,8 +3,8 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
 
+use rampart_app::AppError;
 use rampart_domain::{Action, DomainError, FieldError};
-use rampart_store::StoreError;
 
 use crate::AppState;
 use crate::web::pages::{Page, invalid, query_form};
@@ -18,7 +18,7 @@ const JOBS_PER_PAGE: u32 = 200;
 async fn jobs_view(
     state: &AppState,
     person: &Person,
-    shown: Option<rampart_store::JobState>,
+    shown: Option<rampart_app::JobState>,
     notice: Option<String>,
     errors: Vec<FieldError>,
 ) -> Result<JobsPage, WebError> {
@@ -30,7 +30,7 @@ async fn jobs_view(
         .app
         .jobs(
             &person.actor,
-            Some(rampart_store::JobState::Dead),
+            Some(rampart_app::JobState::Dead),
             None,
             JOBS_PER_PAGE,
         )
@@ -54,7 +54,7 @@ pub async fn admin_jobs(
     let query = query_form(&q)?;
     let shown = match query.get("state").filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => match rampart_store::JobState::parse(s) {
+        Some(s) => match rampart_app::JobState::parse(s) {
             Ok(st) => Some(st),
             Err(m) => {
                 return Ok(invalid(
@@ -84,7 +84,7 @@ pub async fn admin_job_retry(
     person.require(Action::ManageJobs)?;
     let result = match id.parse::<i64>() {
         Ok(n) => state.app.retry_job(&person.actor, n).await.map(|()| n),
-        Err(_) => Err(StoreError::Domain(DomainError::field(
+        Err(_) => Err(AppError::Domain(DomainError::field(
             "id",
             format!("`{id}` is not a job id"),
         ))),

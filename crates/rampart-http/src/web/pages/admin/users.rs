@@ -74,7 +74,7 @@ pub async fn admin_user_create(State(state): State<AppState>, post: Posted) -> P
                 .require_totp(&person.actor, &user.name, true)
                 .await?;
         }
-        Ok::<_, rampart_store::StoreError>(user)
+        Ok::<_, rampart_app::AppError>(user)
     }
     .await;
     match result {
