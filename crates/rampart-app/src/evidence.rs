@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use rampart_domain::{
@@ -17,8 +17,7 @@ use rampart_evidence::bundle::{self, BundleFile, Manifest, ManifestItem};
 use rampart_evidence::{BlobError, BlobStore, StoredBlob};
 use rampart_store::checkpoint::InstallationKey;
 use rampart_store::{
-    Checkpoint, Entity, EntityRef, EvidenceQuery, JournalEntry, JournalQuery, StoreError,
-    UnitOfWork, Write,
+    Entity, EntityRef, EvidenceQuery, JournalEntry, JournalQuery, UnitOfWork, Write,
 };
 use serde_json::json;
 
@@ -45,8 +44,8 @@ pub struct Vault {
     pub checkpoint_entries: u64,
     /// And at least this often while entries keep coming.
     pub checkpoint_interval: Duration,
-    signing: tokio::sync::Mutex<()>,
-    last_signed: AtomicU64,
+    pub(crate) signing: tokio::sync::Mutex<()>,
+    pub(crate) last_signed: AtomicU64,
 }
 
 impl Vault {
@@ -188,99 +187,6 @@ impl App {
 
     pub fn vault(&self) -> Result<&Vault, AppError> {
         self.vault.as_deref().ok_or_else(vault_missing)
-    }
-
-    // ----- checkpoints ------------------------------------------------------
-
-    /// Signs a checkpoint at the journal's head unless the last one is there
-    /// already; returns the checkpoint covering the head.
-    pub async fn checkpoint(&self) -> Result<Checkpoint, AppError> {
-        let vault = self.vault()?;
-        let _one_at_a_time = vault.signing.lock().await;
-        let head = self.store.journal_head().await?;
-        let last = self.store.last_checkpoint().await?;
-        if let Some(last) = last.filter(|c| c.seq >= head.0) {
-            vault.last_signed.fetch_max(last.seq, Ordering::Relaxed);
-            return Ok(last);
-        }
-        let cp = vault
-            .key
-            .checkpoint(head.0, &head.1, &self.clock.now().to_rfc3339());
-        let written = cp.clone();
-        let unit = UnitOfWork::new("system", vec![], vec![], move |_| {
-            Ok(rampart_store::Decision {
-                writes: vec![Write::Insert(Entity::Checkpoint(written))],
-                journal: vec![],
-            })
-        });
-        match self.store.execute(unit).await {
-            Ok(_) => {}
-            // Another node signed the same head first; theirs stands.
-            Err(StoreError::Domain(DomainError::Conflict(_))) => {}
-            Err(e) => return Err(e.into()),
-        }
-        vault.last_signed.fetch_max(cp.seq, Ordering::Relaxed);
-        Ok(cp)
-    }
-
-    /// Called after each commit: signs in the background once enough entries
-    /// have accumulated since the last checkpoint.
-    pub(crate) fn checkpoint_when_due(&self, head: u64) {
-        let Some(vault) = &self.vault else { return };
-        let last = vault.last_signed.load(Ordering::Relaxed);
-        if head < last.saturating_add(vault.checkpoint_entries) {
-            return;
-        }
-        // Claim this round so that concurrent commits do not all spawn one.
-        if vault
-            .last_signed
-            .compare_exchange(last, head, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-        {
-            return;
-        }
-        // A background job, keyed by the round of entries: nodes crossing
-        // the same round at once enqueue it once, and one of them signs.
-        let round = head / vault.checkpoint_entries.max(1);
-        self.enqueue(
-            crate::jobs::CHECKPOINT,
-            format!("checkpoint:entries:{round}"),
-        );
-    }
-
-    /// Enqueues a checkpoint every `checkpoint_interval` (keyed by the
-    /// interval, so one per interval however many nodes run), and looks for
-    /// due jobs; runs until the process ends.
-    pub async fn sign_periodically(self: Arc<Self>) {
-        let Ok(vault) = self.vault() else { return };
-        let interval = vault
-            .checkpoint_interval
-            .max(std::time::Duration::from_secs(1));
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let bucket = self.clock.now().as_offset().unix_timestamp()
-                / i64::try_from(interval.as_secs()).unwrap_or(i64::MAX);
-            self.enqueue(crate::jobs::CHECKPOINT, format!("checkpoint:time:{bucket}"));
-        }
-    }
-
-    /// Writes the portable journal file, ending on a checkpoint signed now.
-    pub async fn export_journal(
-        &self,
-        out: impl std::io::Write,
-    ) -> Result<rampart_store::export::ExportSummary, AppError> {
-        let cp = self.checkpoint().await?;
-        let vault = self.vault()?;
-        Ok(rampart_store::export::write(
-            self.store.as_ref(),
-            &vault.key,
-            cp.seq,
-            &self.clock.now().to_rfc3339(),
-            out,
-        )
-        .await?)
     }
 
     // ----- evidence ---------------------------------------------------------

@@ -5,17 +5,19 @@
 
 use std::time::Duration;
 
-use rampart_domain::{Action, Actor, DomainError, Role, Timestamp};
+use rampart_domain::{Action, Actor, DomainError, Timestamp};
 use rampart_store::records::secret_digest;
 use rampart_store::{
-    ApiToken, Credentials, Decision, Entity, EntityRef, JournalDraft, Session, SessionStage,
-    Throttle, UnitOfWork, User, Write,
+    Credentials, Decision, Entity, EntityRef, JournalDraft, Session, SessionStage, Throttle,
+    UnitOfWork, User, Write,
 };
 use serde_json::json;
 
 use crate::App;
 use crate::AppError;
 use crate::auth;
+
+pub(crate) mod users;
 
 /// How long sessions live and how hard sign-in is throttled.
 #[derive(Debug, Clone)]
@@ -693,123 +695,6 @@ impl App {
             )
             .await?,
         ))
-    }
-
-    // ----- administration ------------------------------------------------------------
-
-    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<(User, Credentials)>, AppError> {
-        actor.require(Action::ManageUsers)?;
-        let mut out = Vec::new();
-        for user in self.store.list_users().await? {
-            let credentials = self.credentials(&user.name).await?;
-            out.push((user, credentials));
-        }
-        Ok(out)
-    }
-
-    /// Every active user with a role, by name (for pickers such as coordinator or restriction).
-    pub async fn people_with(
-        &self,
-        actor: &Actor,
-        roles: &[Role],
-    ) -> Result<Vec<String>, AppError> {
-        actor.require(Action::ViewIncidents)?;
-        Ok(self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .filter(|u| !u.disabled && u.roles.iter().any(|r| roles.contains(r)))
-            .map(|u| u.name)
-            .collect())
-    }
-
-    pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AppError> {
-        actor.require(Action::ManageUsers)?;
-        Ok(self.store.list_tokens(None).await?)
-    }
-
-    /// Changes a user's roles, or disables / enables them. Disabling ends their sessions.
-    pub async fn update_user(
-        &self,
-        actor: &Actor,
-        name: &str,
-        roles: Option<Vec<Role>>,
-        disabled: Option<bool>,
-    ) -> Result<User, AppError> {
-        actor.require(Action::ManageUsers)?;
-        if roles.as_ref().is_some_and(Vec::is_empty) {
-            return Err(DomainError::field("roles", "give at least one role").into());
-        }
-        if name == actor.name && disabled == Some(true) {
-            return Err(DomainError::field("disabled", "you cannot disable yourself").into());
-        }
-        let user = name.to_owned();
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::User(user.clone())],
-            vec![],
-            move |mut ctx| {
-                let mut u = ctx
-                    .take(0, || format!("user `{user}`"))?
-                    .into_user()
-                    .ok_or_else(|| DomainError::NotFound(format!("user `{user}`")))?;
-                let mut journal = Vec::new();
-                let mut writes = Vec::new();
-                if let Some(mut roles) = roles {
-                    roles.sort();
-                    roles.dedup();
-                    journal.push(draft(
-                        "user.roles_changed",
-                        format!("user:{user}"),
-                        json!({"before": u.roles, "after": roles}),
-                    ));
-                    u.roles = roles;
-                }
-                if let Some(d) = disabled
-                    && d != u.disabled
-                {
-                    u.disabled = d;
-                    let action = if d { "user.disabled" } else { "user.enabled" };
-                    journal.push(draft(action, format!("user:{user}"), json!({})));
-                    if d {
-                        writes.push(Write::EndSessionsOf(user.clone()));
-                    }
-                }
-                writes.insert(0, Write::Update(Entity::User(u)));
-                Ok(Decision { writes, journal })
-            },
-        );
-        self.run(unit)
-            .await?
-            .entities
-            .into_iter()
-            .find_map(Entity::into_user)
-            .ok_or_else(|| AppError::Internal("user not written".into()))
-    }
-
-    /// Revokes an API token by its public id.
-    pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
-        actor.require(Action::ManageUsers)?;
-        let token = self
-            .store
-            .list_tokens(None)
-            .await?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or_else(|| DomainError::NotFound(format!("token {id}")))?;
-        let unit = UnitOfWork::new(actor.name.clone(), vec![], vec![], move |_| {
-            Ok(Decision {
-                writes: vec![Write::Delete(EntityRef::ApiToken(token.hash.clone()))],
-                journal: vec![draft(
-                    "token.revoked",
-                    format!("user:{}", token.user),
-                    json!({"token_id": token.id}),
-                )],
-            })
-        });
-        self.run(unit).await?;
-        Ok(())
     }
 
     /// Counts one report from the public intake page against its address;

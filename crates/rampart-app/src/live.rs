@@ -1,0 +1,72 @@
+//! Live updates: every committed journal entry announced once to this
+//! node's live pages, whichever node committed it, and their end when the
+//! server stops.
+
+use crate::App;
+
+/// A committed change, announced to live pages (the record and what happened to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub entity: String,
+    pub action: String,
+}
+
+/// Journal entries this node has announced to its live pages: its own, as
+/// they commit, and other nodes' as the database reports them (which may
+/// report this node's own too, before or after). Each is announced once.
+#[derive(Debug, Default)]
+pub(crate) struct Announced(std::sync::Mutex<std::collections::BTreeSet<u64>>);
+
+/// Sequence numbers remembered; older ones are forgotten first.
+const ANNOUNCED_KEPT: usize = 65_536;
+
+impl Announced {
+    /// Whether `seq` is new here (and is now remembered).
+    pub(crate) fn first_time(&self, seq: u64) -> bool {
+        let Ok(mut seen) = self.0.lock() else {
+            return true;
+        };
+        if seen.first().is_some_and(|oldest| seq < *oldest) && seen.len() >= ANNOUNCED_KEPT {
+            // Older than anything remembered: announced long ago.
+            return false;
+        }
+        let new = seen.insert(seq);
+        if seen.len() > ANNOUNCED_KEPT {
+            seen.pop_first();
+        }
+        new
+    }
+}
+
+impl App {
+    /// Live changes of this node, for server-sent events.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Ends every live stream, now and from now on (the server is stopping).
+    pub fn stop_live_updates(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves when the server is stopping.
+    pub fn live_stopped(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            let _ = stopping.wait_for(|s| *s).await;
+        }
+    }
+
+    /// Tells this node's live pages of a committed journal entry, unless they
+    /// heard of it already (a change committed through another node arrives
+    /// here through the database).
+    pub fn announce(&self, seq: u64, entity: &str, action: &str) {
+        if self.announced.first_time(seq) {
+            // Nobody listening is fine.
+            let _ = self.changes.send(Change {
+                entity: entity.to_owned(),
+                action: action.to_owned(),
+            });
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Users and API tokens: authentication of a token (with a short-lived
+//! cache), and the admin's management of users and tokens.
+
+use rampart_domain::{Action, Actor, DomainError, Role};
+use rampart_store::{ApiToken, Credentials, Decision, Entity, EntityRef, UnitOfWork, User, Write};
+use serde_json::json;
+
+use crate::{App, AppError, RESERVED_NAMES, auth, draft, first, not_found};
+
+/// How long a verified API token is trusted without asking the store again.
+/// A change of users or tokens on this node empties the cache at once; on
+/// other nodes it takes effect within this time.
+const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+/// Most tokens remembered; past that the cache starts afresh.
+const TOKEN_CACHE: usize = 10_000;
+
+/// Recently verified API tokens: SHA-256 of the token → the actor, and when.
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache(
+    std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>,
+);
+
+impl TokenCache {
+    pub(crate) fn get(&self, hash: &str) -> Option<Actor> {
+        let cache = self.0.lock().ok()?;
+        cache
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
+            .map(|(actor, _)| actor.clone())
+    }
+
+    pub(crate) fn put(&self, hash: String, actor: Actor) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= TOKEN_CACHE {
+                cache.clear();
+            }
+            cache.insert(hash, (actor, std::time::Instant::now()));
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
+}
+
+impl App {
+    /// The actor behind an API token, if the token is valid and its user active.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Actor>, AppError> {
+        if !auth::looks_like_token(token) {
+            return Ok(None);
+        }
+        let hash = auth::hash_token(token);
+        if let Some(actor) = self.tokens.get(&hash) {
+            return Ok(Some(actor));
+        }
+        let actor = self
+            .store
+            .token_user(&hash)
+            .await?
+            .filter(|u| !u.disabled)
+            .map(|u| Actor::new(u.name, u.roles));
+        if let Some(actor) = &actor {
+            self.tokens.put(hash, actor.clone());
+        }
+        Ok(actor)
+    }
+
+    /// Creates a user.
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        name: &str,
+        roles: Vec<Role>,
+    ) -> Result<User, AppError> {
+        actor.require(Action::ManageUsers)?;
+        let name =
+            rampart_domain::parse_user_name(name).map_err(|m| DomainError::field("name", m))?;
+        if RESERVED_NAMES.contains(&name.as_str()) {
+            return Err(DomainError::field(
+                "name",
+                format!("`{name}` is reserved for Rampart's own journal entries"),
+            )
+            .into());
+        }
+        if roles.is_empty() {
+            return Err(DomainError::field("roles", "give at least one role").into());
+        }
+        let by = actor.name.clone();
+        let unit = UnitOfWork::new(
+            by.clone(),
+            vec![EntityRef::User(name.clone())],
+            vec![],
+            move |ctx| {
+                if ctx.loaded.first().is_some_and(Option::is_some) {
+                    return Err(DomainError::Conflict(format!(
+                        "a user named `{name}` exists already"
+                    )));
+                }
+                let mut roles = roles;
+                roles.sort();
+                roles.dedup();
+                let user = User {
+                    name: name.clone(),
+                    roles,
+                    created_at: ctx.now,
+                    created_by: by,
+                    disabled: false,
+                };
+                let payload = json!({"name": user.name, "roles": user.roles});
+                Ok(Decision {
+                    writes: vec![Write::Insert(Entity::User(user))],
+                    journal: vec![draft("user.created", format!("user:{name}"), payload)],
+                })
+            },
+        );
+        first(self.run(unit).await?)?
+            .into_user()
+            .ok_or_else(|| not_found("user"))
+    }
+
+    /// Creates an API token for a user; returns the token record and the secret, shown once.
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        user: &str,
+    ) -> Result<(ApiToken, String), AppError> {
+        actor.require(Action::ManageUsers)?;
+        let secret = auth::new_token();
+        let id = auth::token_id(&secret);
+        let hash = auth::hash_token(&secret);
+        let (by, user) = (actor.name.clone(), user.to_owned());
+        let unit = UnitOfWork::new(
+            by.clone(),
+            vec![EntityRef::User(user.clone())],
+            vec![],
+            move |mut ctx| {
+                ctx.take(0, || format!("user `{user}`"))?;
+                // A digest of the stored hash: the records check can tell the token was not swapped.
+                let digest = rampart_store::records::secret_digest(&hash);
+                let token = ApiToken {
+                    id: id.clone(),
+                    user: user.clone(),
+                    hash,
+                    created_at: ctx.now,
+                    created_by: by,
+                };
+                let payload = json!({"user": user, "token_id": id, "token_hash_sha256": digest});
+                Ok(Decision {
+                    writes: vec![Write::Insert(Entity::ApiToken(token))],
+                    journal: vec![draft("token.created", format!("user:{user}"), payload)],
+                })
+            },
+        );
+        match first(self.run(unit).await?)? {
+            Entity::ApiToken(t) => Ok((t, secret)),
+            _ => Err(not_found("token")),
+        }
+    }
+
+    /// On an empty installation, creates the `admin` user and returns its first token.
+    pub async fn bootstrap_admin(&self) -> Result<Option<String>, AppError> {
+        if self.store.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let system = Actor::system();
+        match self.add_user(&system, "admin", vec![Role::Admin]).await {
+            Ok(_) => {}
+            // Another node created it first.
+            Err(AppError::Domain(DomainError::Conflict(_))) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        Ok(Some(self.create_token(&system, "admin").await?.1))
+    }
+
+    // ----- administration ------------------------------------------------------------
+
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<(User, Credentials)>, AppError> {
+        actor.require(Action::ManageUsers)?;
+        let mut out = Vec::new();
+        for user in self.store.list_users().await? {
+            let credentials = self.credentials(&user.name).await?;
+            out.push((user, credentials));
+        }
+        Ok(out)
+    }
+
+    /// Every active user with a role, by name (for pickers such as coordinator or restriction).
+    pub async fn people_with(
+        &self,
+        actor: &Actor,
+        roles: &[Role],
+    ) -> Result<Vec<String>, AppError> {
+        actor.require(Action::ViewIncidents)?;
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && u.roles.iter().any(|r| roles.contains(r)))
+            .map(|u| u.name)
+            .collect())
+    }
+
+    pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AppError> {
+        actor.require(Action::ManageUsers)?;
+        Ok(self.store.list_tokens(None).await?)
+    }
+
+    /// Changes a user's roles, or disables / enables them. Disabling ends their sessions.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        name: &str,
+        roles: Option<Vec<Role>>,
+        disabled: Option<bool>,
+    ) -> Result<User, AppError> {
+        actor.require(Action::ManageUsers)?;
+        if roles.as_ref().is_some_and(Vec::is_empty) {
+            return Err(DomainError::field("roles", "give at least one role").into());
+        }
+        if name == actor.name && disabled == Some(true) {
+            return Err(DomainError::field("disabled", "you cannot disable yourself").into());
+        }
+        let user = name.to_owned();
+        let unit = UnitOfWork::new(
+            actor.name.clone(),
+            vec![EntityRef::User(user.clone())],
+            vec![],
+            move |mut ctx| {
+                let mut u = ctx
+                    .take(0, || format!("user `{user}`"))?
+                    .into_user()
+                    .ok_or_else(|| DomainError::NotFound(format!("user `{user}`")))?;
+                let mut journal = Vec::new();
+                let mut writes = Vec::new();
+                if let Some(mut roles) = roles {
+                    roles.sort();
+                    roles.dedup();
+                    journal.push(draft(
+                        "user.roles_changed",
+                        format!("user:{user}"),
+                        json!({"before": u.roles, "after": roles}),
+                    ));
+                    u.roles = roles;
+                }
+                if let Some(d) = disabled
+                    && d != u.disabled
+                {
+                    u.disabled = d;
+                    let action = if d { "user.disabled" } else { "user.enabled" };
+                    journal.push(draft(action, format!("user:{user}"), json!({})));
+                    if d {
+                        writes.push(Write::EndSessionsOf(user.clone()));
+                    }
+                }
+                writes.insert(0, Write::Update(Entity::User(u)));
+                Ok(Decision { writes, journal })
+            },
+        );
+        self.run(unit)
+            .await?
+            .entities
+            .into_iter()
+            .find_map(Entity::into_user)
+            .ok_or_else(|| AppError::Internal("user not written".into()))
+    }
+
+    /// Revokes an API token by its public id.
+    pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
+        actor.require(Action::ManageUsers)?;
+        let token = self
+            .store
+            .list_tokens(None)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| DomainError::NotFound(format!("token {id}")))?;
+        let unit = UnitOfWork::new(actor.name.clone(), vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Delete(EntityRef::ApiToken(token.hash.clone()))],
+                journal: vec![draft(
+                    "token.revoked",
+                    format!("user:{}", token.user),
+                    json!({"token_id": token.id}),
+                )],
+            })
+        });
+        self.run(unit).await?;
+        Ok(())
+    }
+}
