@@ -6,8 +6,6 @@
 //! The signed message is the UTF-8 text
 //! `rampart-checkpoint/1\n<seq>\n<hash>\n<at>`.
 
-use std::path::Path;
-
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use crate::Checkpoint;
@@ -42,50 +40,21 @@ impl InstallationKey {
         }
     }
 
-    /// Reads the key file, or creates it (mode 0600) when it does not exist.
-    /// A key file others may read is refused: anyone who can read it can
-    /// forge checkpoints.
-    pub fn load_or_create(path: &Path) -> Result<Self, String> {
-        if path.exists() {
-            return Self::load(path);
-        }
-        let key = Self::generate();
-        key.write_new(path)?;
-        Ok(key)
-    }
-
-    /// Reads an existing key file.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
-        check_private(path)?;
+    /// The key written as 64 hexadecimal digits (its secret seed), as
+    /// [`InstallationKey::secret_hex`] gives it.
+    pub fn from_secret_hex(text: &str) -> Option<Self> {
         let bytes = hex::decode(text.trim())
             .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| {
-                format!(
-                    "signing key {} is not 64 hexadecimal digits",
-                    path.display()
-                )
-            })?;
-        Ok(Self {
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())?;
+        Some(Self {
             key: SigningKey::from_bytes(&bytes),
         })
     }
 
-    fn write_new(&self, path: &Path) -> Result<(), String> {
-        use std::io::Write;
-        let fail = |e: std::io::Error| format!("cannot create signing key {}: {e}", path.display());
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(fail)?;
-        writeln!(file, "{}", hex::encode(self.key.to_bytes())).map_err(fail)?;
-        file.sync_all().map_err(fail)
+    /// The secret seed in hexadecimal: what a key file holds. Anyone who has
+    /// it can sign checkpoints in this installation's name.
+    pub fn secret_hex(&self) -> String {
+        hex::encode(self.key.to_bytes())
     }
 
     /// The public key, hex.
@@ -108,29 +77,6 @@ impl InstallationKey {
             signature: self.sign(&message(seq, hash, at)),
         }
     }
-}
-
-#[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "signing key {} may be read by other users (mode {:04o}); run `chmod 600 {}`",
-            path.display(),
-            mode & 0o7777,
-            path.display()
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_: &Path) -> Result<(), String> {
-    Ok(())
 }
 
 /// Checks an Ed25519 signature (hex) by a public key (hex) over `message`.
@@ -179,19 +125,12 @@ mod tests {
         assert!(verify_checkpoint(&garbled).is_err());
     }
 
-    #[cfg(unix)]
     #[test]
-    fn the_key_file_is_private_and_reloads() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keys/signing.key");
-        let first = InstallationKey::load_or_create(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let again = InstallationKey::load_or_create(&path).unwrap();
-        assert_eq!(first.public_hex(), again.public_hex());
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = InstallationKey::load_or_create(&path).unwrap_err();
-        assert!(err.contains("chmod 600"), "{err}");
+    fn a_key_reads_back_from_its_secret() {
+        let key = InstallationKey::generate();
+        let again = InstallationKey::from_secret_hex(&format!("{}\n", key.secret_hex())).unwrap();
+        assert_eq!(key.public_hex(), again.public_hex());
+        assert!(InstallationKey::from_secret_hex("not a key").is_none());
+        assert!(InstallationKey::from_secret_hex("abcd").is_none());
     }
 }

@@ -8,7 +8,6 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_app::App;
 use rampart_domain::{Actor, Clock, Role, SystemClock};
-use rampart_store::checkpoint::InstallationKey;
 
 use rampart::config::{Config, LogFormat, Overrides};
 use rampart::startup::{Application, open_app, open_store};
@@ -399,7 +398,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Journal(JournalCommand::Key { storage }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let key = InstallationKey::load(&config.signing_key()).map_err(anyhow::Error::msg)?;
+            let key = rampart_evidence::key_file::load(&config.signing_key())
+                .map_err(anyhow::Error::msg)?;
             say!("{}", key.public_hex());
         }
         Command::Evidence(EvidenceCommand::Export {

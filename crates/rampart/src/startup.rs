@@ -18,7 +18,6 @@ use rampart_evidence::BlobStore;
 use rampart_http::AppState;
 use rampart_http::web::WebSettings;
 use rampart_store::Store;
-use rampart_store::checkpoint::InstallationKey;
 use rampart_syslog::SyslogSettings;
 use tokio::net::TcpListener;
 
@@ -62,9 +61,9 @@ pub async fn open_app(
     // Only the server creates the key; a tool pointed at the wrong place
     // must not sign with a key of its own making.
     let key = if migrate {
-        InstallationKey::load_or_create(&config.signing_key())
+        rampart_evidence::key_file::load_or_create(&config.signing_key())
     } else {
-        InstallationKey::load(&config.signing_key()).map_err(|e| {
+        rampart_evidence::key_file::load(&config.signing_key()).map_err(|e| {
             format!("{e} (the administration commands use the server's signing key: give them the same configuration)")
         })
     }

@@ -592,10 +592,9 @@ async fn the_journal_export_verifies_offline_and_names_a_changed_entry(app: Test
 
     // A file signed by another installation fails against the pinned key.
     let other = tempfile::tempdir().unwrap();
-    let other_key =
-        rampart_store::checkpoint::InstallationKey::load_or_create(&other.path().join("k"))
-            .unwrap()
-            .public_hex();
+    let other_key = rampart_evidence::key_file::load_or_create(&other.path().join("k"))
+        .unwrap()
+        .public_hex();
     let (code, text) = verify(file_arg, &[&other_key]);
     assert_eq!(code, Some(1));
     assert!(text.contains("not one of the trusted keys"), "{text}");
