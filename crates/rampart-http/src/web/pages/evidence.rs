@@ -13,8 +13,9 @@ use rampart_domain::{
 use super::incidents::incident_view;
 use super::{Nothing, Page, Reason, handle_form, incident_number, invalid};
 use crate::AppState;
-use crate::api::evidence::{bundle_response, download_response, drain, receive_upload};
+use crate::api::evidence::{bundle_response, download_response};
 use crate::error::ApiError;
+use crate::upload;
 use crate::web::WebError;
 use crate::web::session::{FormData, Person, Posted, same_origin, see_other};
 use crate::web::view::*;
@@ -44,7 +45,7 @@ pub async fn evidence_upload(
     let (number, multipart) = match (allowed, multipart) {
         (Ok(number), Ok(multipart)) => (number, multipart),
         (Err(refusal), Ok(mut multipart)) => {
-            drain(&mut multipart).await;
+            upload::drain(&mut multipart).await;
             return Err(refusal);
         }
         (Err(refusal), Err(_)) => return Err(refusal),
@@ -54,7 +55,7 @@ pub async fn evidence_upload(
             ));
         }
     };
-    let received = receive_upload(
+    let received = upload::receive(
         &state.app,
         &person.actor,
         number,
