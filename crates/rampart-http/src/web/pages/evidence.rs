@@ -1,6 +1,8 @@
 //! Evidence: the upload, the item page and its forms (verification, custody
 //! transfer, legal hold, disposal), the download and the signed bundle.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -19,6 +21,24 @@ use crate::upload;
 use crate::web::WebError;
 use crate::web::session::{FormData, Person, Posted, same_origin, see_other};
 use crate::web::view::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "evidence.html")]
+pub struct EvidencePage {
+    pub chrome: Chrome,
+    pub item: EvidenceItem,
+    pub incident_title: String,
+    pub custody: Vec<CustodyRow>,
+    pub may_download: bool,
+    pub may_transfer: bool,
+    pub may_verify: bool,
+    pub may_hold: bool,
+    pub may_dispose: bool,
+    /// ISIRT people, offered when transferring custody.
+    pub people: Vec<String>,
+    pub values: FormData,
+    pub errors: Vec<FieldError>,
+}
 
 fn evidence_number(n: &str) -> Result<EvidenceNumber, WebError> {
     n.parse()

@@ -1,5 +1,7 @@
 //! Reporting an event: the form of a signed-in reporter and the public form.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +14,24 @@ use crate::web::session::{FormData, LOGIN_COOKIE, Person, Posted, PublicPost, se
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
 use rampart_app::auth;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report.html")]
+pub struct ReportPage {
+    pub chrome: Chrome,
+    pub public: bool,
+    pub values: FormData,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report_done.html")]
+pub struct ReportDonePage {
+    pub chrome: Chrome,
+    pub number: String,
+    pub anonymous: bool,
+    pub public: bool,
+}
 
 const REPORT_BOOLEANS: &[&str] = &["anonymous", "is_over"];
 const REPORT_LINES: &[&str] = &["assets"];

@@ -1,16 +1,30 @@
 //! The vulnerability register and its report form.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 
 use rampart_app::VulnerabilityQuery;
-use rampart_domain::{Action, FieldError, VulnerabilityReport};
+use rampart_domain::{Action, FieldError, Vulnerability, VulnerabilityReport};
 
 use super::{Page, bad_filter, handle_form, query_form, with_cursor};
 use crate::AppState;
 use crate::web::WebError;
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "vulnerabilities.html")]
+pub struct VulnerabilityPage {
+    pub chrome: Chrome,
+    pub items: Vec<Vulnerability>,
+    pub filters: FormData,
+    pub next: Option<String>,
+    pub may_report: bool,
+    pub values: FormData,
+    pub errors: Vec<FieldError>,
+}
 
 async fn vulnerability_view(
     state: &AppState,
