@@ -16,6 +16,7 @@ use rampart_domain::{
 use super::{Nothing, Page, Reason, handle_form};
 use crate::AppState;
 use crate::web::WebError;
+use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
 
@@ -65,14 +66,13 @@ pub struct EventPage {
     pub coordinators: Vec<String>,
     /// Open work sharing observables or assets, as the viewer may follow it.
     pub related: Vec<RelatedLink>,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
+    pub form: RecordForm,
 }
 
 impl EventPage {
     /// The category to preselect when confirming: what was typed, else the assessment's.
     pub fn confirm_category(&self, c: &Category) -> bool {
-        match self.values.get("category") {
+        match self.form.values.get("category") {
             Some(v) => v == c.as_str(),
             None => self
                 .event
@@ -236,8 +236,7 @@ async fn event_view(
         coordinators,
         related,
         event,
-        values,
-        errors,
+        form: RecordForm::new(values, errors),
     })
 }
 

@@ -19,6 +19,7 @@ use crate::api::evidence::{bundle_response, download_response};
 use crate::error::ApiError;
 use crate::upload;
 use crate::web::WebError;
+use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted, same_origin, see_other};
 use crate::web::view::*;
 
@@ -36,8 +37,7 @@ pub struct EvidencePage {
     pub may_dispose: bool,
     /// ISIRT people, offered when transferring custody.
     pub people: Vec<String>,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
+    pub form: RecordForm,
 }
 
 fn evidence_number(n: &str) -> Result<EvidenceNumber, WebError> {
@@ -151,8 +151,7 @@ async fn evidence_view(
         may_dispose: present && person.may(Action::DisposeEvidence),
         people,
         item,
-        values,
-        errors,
+        form: RecordForm::new(values, errors),
     })
 }
 

@@ -17,6 +17,7 @@ use rampart_domain::{
 use super::{Page, bad_filter, handle_form, incident_number, query_form, with_cursor};
 use crate::AppState;
 use crate::web::WebError;
+use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
 
@@ -58,8 +59,7 @@ pub struct IncidentPage {
     pub may_restrict: bool,
     pub may_reassign: bool,
     pub people: Vec<String>,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
+    pub form: RecordForm,
     pub now: Timestamp,
     pub may_view_evidence: bool,
     /// Upload, download, bundle.
@@ -412,8 +412,7 @@ pub(super) async fn incident_view(
         review: ReviewForm::new(&values, incident.review.as_ref()),
         incident,
         events,
-        values,
-        errors,
+        form: RecordForm::new(values, errors),
         now: state.app.clock().now(),
         may_view_evidence,
         may_handle_evidence: person.may(Action::HandleEvidence),
