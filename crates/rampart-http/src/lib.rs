@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod server;
+mod upload;
 pub mod web;
 
 use std::sync::Arc;

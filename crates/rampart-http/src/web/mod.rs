@@ -5,12 +5,14 @@
 //!
 //! - [`session`]: the session cookie and CSRF checks.
 //! - [`form`]: form bodies and query strings, bounded, decoded into the API's JSON.
-//! - `pages`: one handler per page and form.
+//! - `pages`: one handler per page and form, each page's data beside it.
+//! - `record_form`: the values and refused fields of a record form.
 //! - `live`: server-sent events for pages that follow changes.
 
 pub mod form;
 mod live;
 mod pages;
+mod record_form;
 pub mod session;
 mod view;
 

@@ -1,18 +1,20 @@
-//! The pages' data and the small formatting helpers their templates call.
-//! Templates live in `crates/rampart-http/templates` and are checked against
-//! these structs at compile time.
+//! What the pages share: the frame around every page ([`Chrome`]), the
+//! error page, the small formatting helpers their templates call, and the
+//! row types more than one page shows. Each page's own data sits beside its
+//! handler in `pages`; templates live in `crates/rampart-http/templates` and
+//! are checked against those structs at compile time.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use rampart_app::{ApiToken, Credentials, DeadLetter, JournalEntry, User};
+use rampart_app::JournalEntry;
 use rampart_domain::{
-    Action, CategorizationRule, Category, Effort, Event, EvidenceItem, FieldError, Incident,
-    IncidentStatus, LossGrade, ObservableType, ResponseAction, Role, Rsit, RsitClass,
-    SystemImportance, Timestamp, Tlp, Vulnerability,
+    Action, CategorizationRule, Category, Effort, EvidenceItem, FieldError, IncidentStatus,
+    LossGrade, ObservableType, ResponseAction, Role, Rsit, RsitClass, SystemImportance, Timestamp,
+    Tlp,
 };
 use serde_json::Value;
 
-use super::session::{FormData, Person};
+use super::session::Person;
 
 /// The frame around every page: who is signed in, the navigation, the CSRF token.
 pub struct Chrome {
@@ -270,7 +272,7 @@ pub trait Helpers {
 
 impl<T> Helpers for T {}
 
-// ----- pages ---------------------------------------------------------------------------------
+// ----- the error page, and what several pages show -----------------------------------------
 
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
@@ -290,107 +292,8 @@ pub fn error_page(status: u16, heading: &str, detail: &str) -> ErrorPage {
     }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "login.html")]
-pub struct LoginPage {
-    pub chrome: Chrome,
-    pub next: String,
-    pub name: String,
-    pub error: Option<String>,
-    pub public_intake: bool,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "login_totp.html")]
-pub struct TotpPage {
-    pub chrome: Chrome,
-    pub error: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "account.html")]
-pub struct AccountPage {
-    pub chrome: Chrome,
-    pub credentials: Credentials,
-    pub errors: Vec<FieldError>,
-    pub notice: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "totp_setup.html")]
-pub struct TotpSetupPage {
-    pub chrome: Chrome,
-    pub secret: String,
-    pub uri: String,
-    pub qr: String,
-    pub must: bool,
-    pub errors: Vec<FieldError>,
-}
-
-/// One line of "open incidents by ..." on the dashboard.
-pub struct Tally {
-    pub key: String,
-    pub count: u64,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "dashboard.html")]
-pub struct DashboardPage {
-    pub chrome: Chrome,
-    pub may_incidents: bool,
-    pub may_events: bool,
-    pub may_triage: bool,
-    pub may_report: bool,
-    pub open_total: u64,
-    pub by_class: Vec<Tally>,
-    pub by_status: Vec<Tally>,
-    pub awaiting_triage: u64,
-    pub overdue: Vec<(String, ResponseAction)>,
-    pub mine: Vec<Incident>,
-    pub my_reports: Vec<Event>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "report.html")]
-pub struct ReportPage {
-    pub chrome: Chrome,
-    pub public: bool,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "report_done.html")]
-pub struct ReportDonePage {
-    pub chrome: Chrome,
-    pub number: String,
-    pub anonymous: bool,
-    pub public: bool,
-}
-
 pub fn rsit_label(rsit: &Rsit) -> String {
     format!("{} / {}", rsit.class, rsit.kind)
-}
-
-/// An open event or incident related to an event, as this viewer may follow it.
-pub struct RelatedLink {
-    /// `EVT-…` or `INC-…`.
-    pub number: String,
-    /// Where it opens; absent when the viewer may not open it.
-    pub href: Option<String>,
-    /// What the two share, as `type:value`.
-    pub shared: Vec<String>,
-}
-
-/// How many related records a row of the triage queue shows.
-pub const RELATED_IN_QUEUE: usize = 5;
-
-pub struct TriageRow {
-    pub event: Event,
-    /// The first [`RELATED_IN_QUEUE`] related records.
-    pub related: Vec<RelatedLink>,
-    /// How many more there are (shown on the event's page).
-    pub more_related: usize,
 }
 
 /// One categorization rule in words.
@@ -430,229 +333,6 @@ impl RuleRow {
             rsit: rule.rsit.clone(),
         }
     }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "triage.html")]
-pub struct TriagePage {
-    pub chrome: Chrome,
-    pub rows: Vec<TriageRow>,
-    pub escalated: Vec<Event>,
-    /// The categorization rules, read-only.
-    pub rules: Vec<RuleRow>,
-    pub rules_version: u32,
-    pub rules_editable: bool,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "event.html")]
-pub struct EventPage {
-    pub chrome: Chrome,
-    pub event: Event,
-    pub may_triage: bool,
-    pub may_assess: bool,
-    pub may_reject: bool,
-    pub may_confirm: bool,
-    pub may_see_incident: bool,
-    pub coordinators: Vec<String>,
-    /// Open work sharing observables or assets, as the viewer may follow it.
-    pub related: Vec<RelatedLink>,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
-}
-
-impl EventPage {
-    /// The category to preselect when confirming: what was typed, else the assessment's.
-    pub fn confirm_category(&self, c: &Category) -> bool {
-        match self.values.get("category") {
-            Some(v) => v == c.as_str(),
-            None => self
-                .event
-                .assessment
-                .as_ref()
-                .and_then(|a| a.category)
-                .is_some_and(|a| a == *c),
-        }
-    }
-
-    /// What the category select's first choice says.
-    pub fn keep_category_label(&self) -> String {
-        match &self.event.proposal {
-            Some(_) => "As proposed".into(),
-            None => "Not set".into(),
-        }
-    }
-
-    /// What the RSIT select's first choice says.
-    pub fn keep_rsit_label(&self) -> String {
-        match self.event.proposal.as_ref().and_then(|p| p.rsit.as_ref()) {
-            Some(_) => "As proposed".into(),
-            None => "Not set".into(),
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "incidents.html")]
-pub struct RegisterPage {
-    pub chrome: Chrome,
-    pub items: Vec<Incident>,
-    pub filters: FormData,
-    pub sort: String,
-    /// Query strings of the first and the next page.
-    pub first: String,
-    pub next: Option<String>,
-    pub csv: String,
-    pub coordinators: Vec<String>,
-}
-
-/// A lifecycle move offered as a button.
-pub struct Move {
-    pub to: String,
-    pub label: String,
-    pub needs_resolution: bool,
-    /// The move that takes the incident forward (shown as the main button).
-    pub primary: bool,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "incident.html")]
-pub struct IncidentPage {
-    pub chrome: Chrome,
-    pub incident: Incident,
-    pub events: Vec<Event>,
-    pub moves: Vec<Move>,
-    /// One of the moves is to close, which needs a resolution.
-    pub resolution_needed: bool,
-    pub may_log: bool,
-    pub may_actions: bool,
-    pub may_review: bool,
-    pub may_restrict: bool,
-    pub may_reassign: bool,
-    pub people: Vec<String>,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
-    pub now: Timestamp,
-    pub may_view_evidence: bool,
-    /// Upload, download, bundle.
-    pub may_handle_evidence: bool,
-    pub evidence: Vec<EvidenceItem>,
-    /// The upload form was refused: show it open.
-    pub upload_open: bool,
-    /// The lessons-learned form, filled in.
-    pub review: ReviewForm,
-}
-
-/// The lessons-learned form: the current version's answers, or what was
-/// just posted when it was refused, so that saving never drops an answer.
-pub struct ReviewForm {
-    pub values: FormData,
-    /// Rows of the improvements table: those filled in, and two blank ones.
-    pub rows: Vec<usize>,
-    /// The review form was just posted and refused: show it open.
-    pub refused: bool,
-}
-
-impl ReviewForm {
-    /// Fields of the review form; a posted form holding `lessons` is one.
-    pub const MARKER: &'static str = "lessons";
-
-    /// The form as last posted, when that was the review form, else the
-    /// current version of the review (or an empty form).
-    pub fn new(posted: &FormData, current: Option<&rampart_domain::Review>) -> Self {
-        let refused = posted.0.iter().any(|(k, _)| k == Self::MARKER);
-        let values = if refused {
-            posted.clone()
-        } else {
-            current.map(Self::of_review).unwrap_or_default()
-        };
-        let filled = values
-            .0
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .filter_map(|(k, _)| {
-                k.strip_prefix("improvements.")?
-                    .split('.')
-                    .next()?
-                    .parse::<usize>()
-                    .ok()
-            })
-            .max()
-            .map_or(0, |n| n + 1);
-        Self {
-            values,
-            rows: (0..filled + 2).collect(),
-            refused,
-        }
-    }
-
-    fn of_review(r: &rampart_domain::Review) -> FormData {
-        let mut f: Vec<(String, String)> = Vec::new();
-        let mut put = |k: String, v: String| {
-            if !v.is_empty() {
-                f.push((k, v));
-            }
-        };
-        let text = |t: &Option<rampart_domain::Text>| {
-            t.as_ref().map(|t| t.to_string()).unwrap_or_default()
-        };
-        put(
-            "held_at".into(),
-            r.held_at.map(|t| local_input(&t)).unwrap_or_default(),
-        );
-        put("what_worked".into(), text(&r.what_worked));
-        put("detection".into(), text(&r.detection));
-        put("response".into(), text(&r.response));
-        put("recovery".into(), text(&r.recovery));
-        put(
-            "communication_effective".into(),
-            r.communication_effective
-                .map(|b| b.to_string())
-                .unwrap_or_default(),
-        );
-        put("communication_notes".into(), text(&r.communication_notes));
-        put(
-            "lessons".into(),
-            r.lessons
-                .iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-        for (i, m) in r.improvements.iter().enumerate() {
-            put(format!("improvements.{i}.what"), m.what.to_string());
-            put(format!("improvements.{i}.owner"), m.owner.to_string());
-            put(
-                format!("improvements.{i}.due"),
-                m.due.map(|t| local_input(&t)).unwrap_or_default(),
-            );
-        }
-        FormData(f)
-    }
-
-    pub fn v(&self, name: &str) -> &str {
-        self.values.v(name)
-    }
-
-    /// A cell of the improvements table.
-    pub fn cell(&self, row: &usize, field: &str) -> String {
-        self.values
-            .v(&format!("improvements.{row}.{field}"))
-            .to_owned()
-    }
-
-    pub fn has(&self, name: &str, value: &str) -> bool {
-        self.values.has(name, value)
-    }
-}
-
-/// A time as a `datetime-local` input shows it (UTC): to the minute, or to
-/// the second when it has seconds, so saving the form again keeps it.
-pub fn local_input(t: &Timestamp) -> String {
-    let s = t.to_rfc3339();
-    let seconds = s.get(17..19).unwrap_or("00");
-    let keep = if seconds == "00" { 16 } else { 19 };
-    s.chars().take(keep).collect()
 }
 
 /// What an evidence item's state calls for attention to.
@@ -806,132 +486,6 @@ fn custody_row(e: &JournalEntry) -> CustodyRow {
         what,
         details,
         alarm: e.action == "evidence.integrity_failed",
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "evidence.html")]
-pub struct EvidencePage {
-    pub chrome: Chrome,
-    pub item: EvidenceItem,
-    pub incident_title: String,
-    pub custody: Vec<CustodyRow>,
-    pub may_download: bool,
-    pub may_transfer: bool,
-    pub may_verify: bool,
-    pub may_hold: bool,
-    pub may_dispose: bool,
-    /// ISIRT people, offered when transferring custody.
-    pub people: Vec<String>,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "vulnerabilities.html")]
-pub struct VulnerabilityPage {
-    pub chrome: Chrome,
-    pub items: Vec<Vulnerability>,
-    pub filters: FormData,
-    pub next: Option<String>,
-    pub may_report: bool,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin_users.html")]
-pub struct UsersPage {
-    pub chrome: Chrome,
-    pub users: Vec<(User, Credentials)>,
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
-    pub notice: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin_tokens.html")]
-pub struct TokensPage {
-    pub chrome: Chrome,
-    pub tokens: Vec<ApiToken>,
-    pub users: Vec<String>,
-    pub created: Option<(String, String)>,
-    pub errors: Vec<FieldError>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin_jobs.html")]
-pub struct JobsPage {
-    pub chrome: Chrome,
-    /// The state shown, or every state.
-    pub state: Option<rampart_app::JobState>,
-    pub jobs: Vec<rampart_app::Job>,
-    /// Dead jobs, whatever the filter: they wait for an admin.
-    pub dead: usize,
-    pub notice: Option<String>,
-    pub errors: Vec<FieldError>,
-}
-
-impl JobsPage {
-    pub fn states(&self) -> [&'static str; 4] {
-        ["queued", "running", "done", "dead"]
-    }
-
-    pub fn shown(&self, state: &str) -> bool {
-        self.state.is_some_and(|s| s.as_str() == state)
-    }
-}
-
-/// A dead letter's message, cut for display.
-pub struct LetterRow {
-    pub letter: DeadLetter,
-    /// The start of the raw message; the rest is left out.
-    pub excerpt: String,
-    pub cut: bool,
-}
-
-/// How much of a dead letter's message the page shows.
-pub const LETTER_EXCERPT: usize = 300;
-
-impl LetterRow {
-    pub fn of(letter: DeadLetter) -> Self {
-        let cut = letter.raw.chars().count() > LETTER_EXCERPT;
-        let excerpt = letter.raw.chars().take(LETTER_EXCERPT).collect();
-        Self {
-            letter,
-            excerpt,
-            cut,
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin_intake.html")]
-pub struct IntakePage {
-    pub chrome: Chrome,
-    pub rules: Vec<RuleRow>,
-    pub rules_version: u32,
-    /// Offers moving and removing rules.
-    pub rules_editable: bool,
-    /// The rule table as JSON in the editor: the current one, or what was refused.
-    pub editor: String,
-    pub syslog: rampart_app::intake::SyslogStats,
-    pub letters: Vec<LetterRow>,
-    pub letters_total: u64,
-    /// Showing a later page of dead letters.
-    pub later_page: bool,
-    pub next_letters: Option<String>,
-    /// The add-a-rule form's values, shown again when refused.
-    pub values: FormData,
-    pub errors: Vec<FieldError>,
-    /// Which form was refused: `editor` or `add`.
-    pub refused: &'static str,
-    pub notice: Option<String>,
-}
-
-impl IntakePage {
-    pub fn letter_excerpt(&self) -> usize {
-        LETTER_EXCERPT
     }
 }
 

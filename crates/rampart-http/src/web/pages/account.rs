@@ -1,9 +1,11 @@
 //! The account page: the password change and the second-factor setup.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use rampart_app::SessionStage;
+use rampart_app::{Credentials, SessionStage};
 use rampart_domain::FieldError;
 
 use super::{Page, invalid, with_cookie};
@@ -13,6 +15,26 @@ use crate::web::view::*;
 use crate::web::{WebError, form_errors};
 use rampart_app::auth;
 use rampart_app::people::SignIn;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub chrome: Chrome,
+    pub credentials: Credentials,
+    pub errors: Vec<FieldError>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "totp_setup.html")]
+pub struct TotpSetupPage {
+    pub chrome: Chrome,
+    pub secret: String,
+    pub uri: String,
+    pub qr: String,
+    pub must: bool,
+    pub errors: Vec<FieldError>,
+}
 
 async fn account_view(
     state: &AppState,

@@ -1,15 +1,40 @@
 //! The dashboard: what waits for the person signed in.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::IntoResponse;
 
 use rampart_app::{EventQuery, IncidentQuery};
-use rampart_domain::{Action, IncidentStatus};
+use rampart_domain::{Action, Event, Incident, IncidentStatus, ResponseAction};
 
 use super::Page;
 use crate::AppState;
 use crate::web::session::Person;
 use crate::web::view::*;
+
+/// One line of "open incidents by ..." on the dashboard.
+pub struct Tally {
+    pub key: String,
+    pub count: u64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub chrome: Chrome,
+    pub may_incidents: bool,
+    pub may_events: bool,
+    pub may_triage: bool,
+    pub may_report: bool,
+    pub open_total: u64,
+    pub by_class: Vec<Tally>,
+    pub by_status: Vec<Tally>,
+    pub awaiting_triage: u64,
+    pub overdue: Vec<(String, ResponseAction)>,
+    pub mine: Vec<Incident>,
+    pub my_reports: Vec<Event>,
+}
 
 pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
     let actor = &person.actor;

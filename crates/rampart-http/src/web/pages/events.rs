@@ -1,21 +1,104 @@
 //! The triage queue, the event page and the event forms (triage, assessment,
 //! rejection, confirmation as an incident).
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use std::collections::HashMap;
 
 use rampart_app::{AppError, EventQuery};
 use rampart_domain::{
-    Action, Actor, AssessmentInput, Correlation, DomainError, Event, EventNumber, EventStatus,
-    FieldError, IncidentConfirmation, IncidentNumber, Role,
+    Action, Actor, AssessmentInput, Category, Correlation, DomainError, Event, EventNumber,
+    EventStatus, FieldError, IncidentConfirmation, IncidentNumber, Role,
 };
 
 use super::{Nothing, Page, Reason, handle_form};
 use crate::AppState;
 use crate::web::WebError;
+use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
+
+/// An open event or incident related to an event, as this viewer may follow it.
+pub struct RelatedLink {
+    /// `EVT-…` or `INC-…`.
+    pub number: String,
+    /// Where it opens; absent when the viewer may not open it.
+    pub href: Option<String>,
+    /// What the two share, as `type:value`.
+    pub shared: Vec<String>,
+}
+
+/// How many related records a row of the triage queue shows.
+pub const RELATED_IN_QUEUE: usize = 5;
+
+pub struct TriageRow {
+    pub event: Event,
+    /// The first [`RELATED_IN_QUEUE`] related records.
+    pub related: Vec<RelatedLink>,
+    /// How many more there are (shown on the event's page).
+    pub more_related: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "triage.html")]
+pub struct TriagePage {
+    pub chrome: Chrome,
+    pub rows: Vec<TriageRow>,
+    pub escalated: Vec<Event>,
+    /// The categorization rules, read-only.
+    pub rules: Vec<RuleRow>,
+    pub rules_version: u32,
+    pub rules_editable: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "event.html")]
+pub struct EventPage {
+    pub chrome: Chrome,
+    pub event: Event,
+    pub may_triage: bool,
+    pub may_assess: bool,
+    pub may_reject: bool,
+    pub may_confirm: bool,
+    pub may_see_incident: bool,
+    pub coordinators: Vec<String>,
+    /// Open work sharing observables or assets, as the viewer may follow it.
+    pub related: Vec<RelatedLink>,
+    pub form: RecordForm,
+}
+
+impl EventPage {
+    /// The category to preselect when confirming: what was typed, else the assessment's.
+    pub fn confirm_category(&self, c: &Category) -> bool {
+        match self.form.values.get("category") {
+            Some(v) => v == c.as_str(),
+            None => self
+                .event
+                .assessment
+                .as_ref()
+                .and_then(|a| a.category)
+                .is_some_and(|a| a == *c),
+        }
+    }
+
+    /// What the category select's first choice says.
+    pub fn keep_category_label(&self) -> String {
+        match &self.event.proposal {
+            Some(_) => "As proposed".into(),
+            None => "Not set".into(),
+        }
+    }
+
+    /// What the RSIT select's first choice says.
+    pub fn keep_rsit_label(&self) -> String {
+        match self.event.proposal.as_ref().and_then(|p| p.rsit.as_ref()) {
+            Some(_) => "As proposed".into(),
+            None => "Not set".into(),
+        }
+    }
+}
 
 /// The related records of an event as this viewer may follow them. An
 /// incident appears only to those who may open it (need-to-know hides a
@@ -153,8 +236,7 @@ async fn event_view(
         coordinators,
         related,
         event,
-        values,
-        errors,
+        form: RecordForm::new(values, errors),
     })
 }
 

@@ -1,6 +1,8 @@
 //! Evidence: the upload, the item page and its forms (verification, custody
 //! transfer, legal hold, disposal), the download and the signed bundle.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -13,11 +15,30 @@ use rampart_domain::{
 use super::incidents::incident_view;
 use super::{Nothing, Page, Reason, handle_form, incident_number, invalid};
 use crate::AppState;
-use crate::api::evidence::{bundle_response, download_response, drain, receive_upload};
+use crate::api::evidence::{bundle_response, download_response};
 use crate::error::ApiError;
+use crate::upload;
 use crate::web::WebError;
+use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted, same_origin, see_other};
 use crate::web::view::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "evidence.html")]
+pub struct EvidencePage {
+    pub chrome: Chrome,
+    pub item: EvidenceItem,
+    pub incident_title: String,
+    pub custody: Vec<CustodyRow>,
+    pub may_download: bool,
+    pub may_transfer: bool,
+    pub may_verify: bool,
+    pub may_hold: bool,
+    pub may_dispose: bool,
+    /// ISIRT people, offered when transferring custody.
+    pub people: Vec<String>,
+    pub form: RecordForm,
+}
 
 fn evidence_number(n: &str) -> Result<EvidenceNumber, WebError> {
     n.parse()
@@ -44,7 +65,7 @@ pub async fn evidence_upload(
     let (number, multipart) = match (allowed, multipart) {
         (Ok(number), Ok(multipart)) => (number, multipart),
         (Err(refusal), Ok(mut multipart)) => {
-            drain(&mut multipart).await;
+            upload::drain(&mut multipart).await;
             return Err(refusal);
         }
         (Err(refusal), Err(_)) => return Err(refusal),
@@ -54,7 +75,7 @@ pub async fn evidence_upload(
             ));
         }
     };
-    let received = receive_upload(
+    let received = upload::receive(
         &state.app,
         &person.actor,
         number,
@@ -130,8 +151,7 @@ async fn evidence_view(
         may_dispose: present && person.may(Action::DisposeEvidence),
         people,
         item,
-        values,
-        errors,
+        form: RecordForm::new(values, errors),
     })
 }
 

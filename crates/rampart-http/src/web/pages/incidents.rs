@@ -1,21 +1,187 @@
 //! The incident register and its CSV export, the incident workspace and its
 //! forms, and the need-to-know restriction.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 
 use rampart_app::{IncidentQuery, IncidentSort};
 use rampart_domain::{
-    Action, ActionUpdate, Actor, FieldError, IncidentNumber, IncidentPatch, IncidentStatus,
-    Lifecycle, NewAction, NewLogEntry, ReviewInput, Role, Text, TransitionRequest,
+    Action, ActionUpdate, Actor, Event, EvidenceItem, FieldError, Incident, IncidentNumber,
+    IncidentPatch, IncidentStatus, Lifecycle, NewAction, NewLogEntry, ReviewInput, Role, Text,
+    Timestamp, TransitionRequest,
 };
 
 use super::{Page, bad_filter, handle_form, incident_number, query_form, with_cursor};
 use crate::AppState;
 use crate::web::WebError;
+use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incidents.html")]
+pub struct RegisterPage {
+    pub chrome: Chrome,
+    pub items: Vec<Incident>,
+    pub filters: FormData,
+    pub sort: String,
+    /// Query strings of the first and the next page.
+    pub first: String,
+    pub next: Option<String>,
+    pub csv: String,
+    pub coordinators: Vec<String>,
+}
+
+/// A lifecycle move offered as a button.
+pub struct Move {
+    pub to: String,
+    pub label: String,
+    pub needs_resolution: bool,
+    /// The move that takes the incident forward (shown as the main button).
+    pub primary: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incident.html")]
+pub struct IncidentPage {
+    pub chrome: Chrome,
+    pub incident: Incident,
+    pub events: Vec<Event>,
+    pub moves: Vec<Move>,
+    /// One of the moves is to close, which needs a resolution.
+    pub resolution_needed: bool,
+    pub may_log: bool,
+    pub may_actions: bool,
+    pub may_review: bool,
+    pub may_restrict: bool,
+    pub may_reassign: bool,
+    pub people: Vec<String>,
+    pub form: RecordForm,
+    pub now: Timestamp,
+    pub may_view_evidence: bool,
+    /// Upload, download, bundle.
+    pub may_handle_evidence: bool,
+    pub evidence: Vec<EvidenceItem>,
+    /// The upload form was refused: show it open.
+    pub upload_open: bool,
+    /// The lessons-learned form, filled in.
+    pub review: ReviewForm,
+}
+
+/// The lessons-learned form: the current version's answers, or what was
+/// just posted when it was refused, so that saving never drops an answer.
+pub struct ReviewForm {
+    pub values: FormData,
+    /// Rows of the improvements table: those filled in, and two blank ones.
+    pub rows: Vec<usize>,
+    /// The review form was just posted and refused: show it open.
+    pub refused: bool,
+}
+
+impl ReviewForm {
+    /// Fields of the review form; a posted form holding `lessons` is one.
+    pub const MARKER: &'static str = "lessons";
+
+    /// The form as last posted, when that was the review form, else the
+    /// current version of the review (or an empty form).
+    pub fn new(posted: &FormData, current: Option<&rampart_domain::Review>) -> Self {
+        let refused = posted.0.iter().any(|(k, _)| k == Self::MARKER);
+        let values = if refused {
+            posted.clone()
+        } else {
+            current.map(Self::of_review).unwrap_or_default()
+        };
+        let filled = values
+            .0
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .filter_map(|(k, _)| {
+                k.strip_prefix("improvements.")?
+                    .split('.')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .max()
+            .map_or(0, |n| n + 1);
+        Self {
+            values,
+            rows: (0..filled + 2).collect(),
+            refused,
+        }
+    }
+
+    fn of_review(r: &rampart_domain::Review) -> FormData {
+        let mut f: Vec<(String, String)> = Vec::new();
+        let mut put = |k: String, v: String| {
+            if !v.is_empty() {
+                f.push((k, v));
+            }
+        };
+        let text = |t: &Option<rampart_domain::Text>| {
+            t.as_ref().map(|t| t.to_string()).unwrap_or_default()
+        };
+        put(
+            "held_at".into(),
+            r.held_at.map(|t| local_input(&t)).unwrap_or_default(),
+        );
+        put("what_worked".into(), text(&r.what_worked));
+        put("detection".into(), text(&r.detection));
+        put("response".into(), text(&r.response));
+        put("recovery".into(), text(&r.recovery));
+        put(
+            "communication_effective".into(),
+            r.communication_effective
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
+        );
+        put("communication_notes".into(), text(&r.communication_notes));
+        put(
+            "lessons".into(),
+            r.lessons
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        for (i, m) in r.improvements.iter().enumerate() {
+            put(format!("improvements.{i}.what"), m.what.to_string());
+            put(format!("improvements.{i}.owner"), m.owner.to_string());
+            put(
+                format!("improvements.{i}.due"),
+                m.due.map(|t| local_input(&t)).unwrap_or_default(),
+            );
+        }
+        FormData(f)
+    }
+
+    pub fn v(&self, name: &str) -> &str {
+        self.values.v(name)
+    }
+
+    /// A cell of the improvements table.
+    pub fn cell(&self, row: &usize, field: &str) -> String {
+        self.values
+            .v(&format!("improvements.{row}.{field}"))
+            .to_owned()
+    }
+
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.values.has(name, value)
+    }
+}
+
+/// A time as a `datetime-local` input shows it (UTC): to the minute, or to
+/// the second when it has seconds, so saving the form again keeps it.
+pub fn local_input(t: &Timestamp) -> String {
+    let s = t.to_rfc3339();
+    let seconds = s.get(17..19).unwrap_or("00");
+    let keep = if seconds == "00" { 16 } else { 19 };
+    s.chars().take(keep).collect()
+}
 
 fn register_query(f: &FormData) -> Result<(IncidentQuery, String), WebError> {
     let status = f
@@ -246,8 +412,7 @@ pub(super) async fn incident_view(
         review: ReviewForm::new(&values, incident.review.as_ref()),
         incident,
         events,
-        values,
-        errors,
+        form: RecordForm::new(values, errors),
         now: state.app.clock().now(),
         may_view_evidence,
         may_handle_evidence: person.may(Action::HandleEvidence),

@@ -1,17 +1,37 @@
 //! Reporting an event: the form of a signed-in reporter and the public form.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use rampart_domain::{Action, Actor, EventNumber, EventReport, FieldError, Role};
+use rampart_domain::{Action, Actor, EventNumber, EventReport, Role};
 
 use super::{Page, handle_form};
 use crate::AppState;
-use crate::web::session::{FormData, LOGIN_COOKIE, Person, Posted, PublicPost, set_cookie};
+use crate::web::record_form::RecordForm;
+use crate::web::session::{LOGIN_COOKIE, Person, Posted, PublicPost, set_cookie};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
 use rampart_app::auth;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report.html")]
+pub struct ReportPage {
+    pub chrome: Chrome,
+    pub public: bool,
+    pub form: RecordForm,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report_done.html")]
+pub struct ReportDonePage {
+    pub chrome: Chrome,
+    pub number: String,
+    pub anonymous: bool,
+    pub public: bool,
+}
 
 const REPORT_BOOLEANS: &[&str] = &["anonymous", "is_over"];
 const REPORT_LINES: &[&str] = &["assets"];
@@ -21,8 +41,7 @@ pub async fn report_page(person: Person) -> Page {
     Ok(ReportPage {
         chrome: Chrome::new(&person, "Report a security event", "/report"),
         public: false,
-        values: FormData::default(),
-        errors: vec![],
+        form: RecordForm::default(),
     }
     .into_response())
 }
@@ -40,8 +59,7 @@ pub async fn report_submit(State(state): State<AppState>, post: Posted) -> Page 
             Ok(ReportPage {
                 chrome: Chrome::new(person, "Report a security event", "/report"),
                 public: false,
-                values: post.form.clone(),
-                errors,
+                form: RecordForm::new(post.form.clone(), errors),
             })
         },
     )
@@ -66,20 +84,14 @@ pub async fn report_done(
     .into_response())
 }
 
-fn public_page(
-    state: &AppState,
-    values: FormData,
-    errors: Vec<FieldError>,
-    status: StatusCode,
-) -> Response {
+fn public_page(state: &AppState, form: RecordForm, status: StatusCode) -> Response {
     let token = auth::new_secret();
     let mut response = (
         status,
         ReportPage {
             chrome: Chrome::anonymous("Report a security event", &token),
             public: true,
-            values,
-            errors,
+            form,
         },
     )
         .into_response();
@@ -96,12 +108,7 @@ pub async fn public_report_page(State(state): State<AppState>) -> Page {
             "The public intake page is turned off.".into(),
         ));
     }
-    Ok(public_page(
-        &state,
-        FormData::default(),
-        vec![],
-        StatusCode::OK,
-    ))
+    Ok(public_page(&state, RecordForm::default(), StatusCode::OK))
 }
 
 pub async fn public_report_submit(State(state): State<AppState>, post: PublicPost) -> Page {
@@ -115,8 +122,7 @@ pub async fn public_report_submit(State(state): State<AppState>, post: PublicPos
         Err(errors) => {
             return Ok(public_page(
                 &state,
-                post.form,
-                errors,
+                RecordForm::new(post.form, errors),
                 StatusCode::UNPROCESSABLE_ENTITY,
             ));
         }
@@ -144,8 +150,7 @@ pub async fn public_report_submit(State(state): State<AppState>, post: PublicPos
         .into_response()),
         Err(e) => Ok(public_page(
             &state,
-            post.form,
-            form_errors(e)?,
+            RecordForm::new(post.form, form_errors(e)?),
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
     }

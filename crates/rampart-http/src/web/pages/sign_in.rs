@@ -1,6 +1,8 @@
 //! Signing in and out: the password page, the second-factor page and the
 //! sign-out form.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +17,23 @@ use crate::web::session::{
 use crate::web::view::*;
 use rampart_app::auth;
 use rampart_app::people::SignIn;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub chrome: Chrome,
+    pub next: String,
+    pub name: String,
+    pub error: Option<String>,
+    pub public_intake: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_totp.html")]
+pub struct TotpPage {
+    pub chrome: Chrome,
+    pub error: Option<String>,
+}
 
 /// Only local paths are followed after sign-in (no open redirect): a single
 /// leading `/`, and nothing a browser would drop or reinterpret (whitespace,

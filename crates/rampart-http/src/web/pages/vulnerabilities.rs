@@ -1,23 +1,36 @@
 //! The vulnerability register and its report form.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 
 use rampart_app::VulnerabilityQuery;
-use rampart_domain::{Action, FieldError, VulnerabilityReport};
+use rampart_domain::{Action, Vulnerability, VulnerabilityReport};
 
 use super::{Page, bad_filter, handle_form, query_form, with_cursor};
 use crate::AppState;
 use crate::web::WebError;
+use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "vulnerabilities.html")]
+pub struct VulnerabilityPage {
+    pub chrome: Chrome,
+    pub items: Vec<Vulnerability>,
+    pub filters: FormData,
+    pub next: Option<String>,
+    pub may_report: bool,
+    pub form: RecordForm,
+}
 
 async fn vulnerability_view(
     state: &AppState,
     person: &Person,
     filters: FormData,
-    values: FormData,
-    errors: Vec<FieldError>,
+    form: RecordForm,
 ) -> Result<VulnerabilityPage, WebError> {
     person.require(Action::ViewVulnerabilities)?;
     let status = filters
@@ -45,8 +58,7 @@ async fn vulnerability_view(
             .map(|c| with_cursor(&filters, Some(c))),
         filters,
         may_report: person.may(Action::ReportVulnerability),
-        values,
-        errors,
+        form,
     })
 }
 
@@ -55,15 +67,11 @@ pub async fn vulnerability_register(
     person: Person,
     RawQuery(q): RawQuery,
 ) -> Page {
-    Ok(vulnerability_view(
-        &state,
-        &person,
-        query_form(&q)?,
-        FormData::default(),
-        vec![],
+    Ok(
+        vulnerability_view(&state, &person, query_form(&q)?, RecordForm::default())
+            .await?
+            .into_response(),
     )
-    .await?
-    .into_response())
 }
 
 pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -> Page {
@@ -82,8 +90,7 @@ pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -
                 &state,
                 person,
                 FormData::default(),
-                post.form.clone(),
-                errors,
+                RecordForm::new(post.form.clone(), errors),
             )
             .await
         },

@@ -1,9 +1,12 @@
 //! Machine intake: the dead letters and the categorization rules, edited as
 //! JSON or one rule at a time.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
 
+use rampart_app::DeadLetter;
 use rampart_domain::{Action, CategorizationRule, FieldError, RuleSet};
 
 use crate::AppState;
@@ -11,6 +14,59 @@ use crate::web::pages::{Page, invalid, query_form};
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
+
+/// A dead letter's message, cut for display.
+pub struct LetterRow {
+    pub letter: DeadLetter,
+    /// The start of the raw message; the rest is left out.
+    pub excerpt: String,
+    pub cut: bool,
+}
+
+/// How much of a dead letter's message the page shows.
+pub const LETTER_EXCERPT: usize = 300;
+
+impl LetterRow {
+    pub fn of(letter: DeadLetter) -> Self {
+        let cut = letter.raw.chars().count() > LETTER_EXCERPT;
+        let excerpt = letter.raw.chars().take(LETTER_EXCERPT).collect();
+        Self {
+            letter,
+            excerpt,
+            cut,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_intake.html")]
+pub struct IntakePage {
+    pub chrome: Chrome,
+    pub rules: Vec<RuleRow>,
+    pub rules_version: u32,
+    /// Offers moving and removing rules.
+    pub rules_editable: bool,
+    /// The rule table as JSON in the editor: the current one, or what was refused.
+    pub editor: String,
+    pub syslog: rampart_app::intake::SyslogStats,
+    pub letters: Vec<LetterRow>,
+    pub letters_total: u64,
+    /// Showing a later page of dead letters.
+    pub later_page: bool,
+    pub next_letters: Option<String>,
+    /// The add-a-rule form's values, shown again when refused.
+    pub values: FormData,
+    pub errors: Vec<FieldError>,
+    /// Which form was refused: `editor` or `add`.
+    pub refused: &'static str,
+    pub notice: Option<String>,
+}
+
+impl IntakePage {
+    pub fn letter_excerpt(&self) -> usize {
+        LETTER_EXCERPT
+    }
+}
 
 /// Dead letters on one page of the intake page.
 const LETTERS_PER_PAGE: u32 = 50;

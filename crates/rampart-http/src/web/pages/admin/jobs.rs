@@ -1,5 +1,7 @@
 //! Background jobs: the jobs page and the retry of a failed job.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
 
@@ -11,6 +13,29 @@ use crate::web::pages::{Page, invalid, query_form};
 use crate::web::session::{Person, Posted};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_jobs.html")]
+pub struct JobsPage {
+    pub chrome: Chrome,
+    /// The state shown, or every state.
+    pub state: Option<rampart_app::JobState>,
+    pub jobs: Vec<rampart_app::Job>,
+    /// Dead jobs, whatever the filter: they wait for an admin.
+    pub dead: usize,
+    pub notice: Option<String>,
+    pub errors: Vec<FieldError>,
+}
+
+impl JobsPage {
+    pub fn states(&self) -> [&'static str; 4] {
+        ["queued", "running", "done", "dead"]
+    }
+
+    pub fn shown(&self, state: &str) -> bool {
+        self.state.is_some_and(|s| s.as_str() == state)
+    }
+}
 
 /// Jobs on the jobs page.
 const JOBS_PER_PAGE: u32 = 200;

@@ -1,8 +1,11 @@
 //! API tokens: the tokens page, and tokens issued and revoked.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 
+use rampart_app::ApiToken;
 use rampart_domain::{Action, FieldError};
 
 use crate::AppState;
@@ -10,6 +13,16 @@ use crate::web::pages::{Page, invalid};
 use crate::web::session::{Person, Posted, see_other};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_tokens.html")]
+pub struct TokensPage {
+    pub chrome: Chrome,
+    pub tokens: Vec<ApiToken>,
+    pub users: Vec<String>,
+    pub created: Option<(String, String)>,
+    pub errors: Vec<FieldError>,
+}
 
 async fn tokens_view(
     state: &AppState,

@@ -1,5 +1,7 @@
 //! User administration: the users page and its create and update forms.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 
@@ -10,7 +12,17 @@ use crate::web::pages::{Page, invalid};
 use crate::web::session::{FormData, Person, Posted};
 use crate::web::view::*;
 use crate::web::{WebError, form_errors};
-use rampart_app::auth;
+use rampart_app::{Credentials, User, auth};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+pub struct UsersPage {
+    pub chrome: Chrome,
+    pub users: Vec<(User, Credentials)>,
+    pub values: FormData,
+    pub errors: Vec<FieldError>,
+    pub notice: Option<String>,
+}
 
 async fn users_view(
     state: &AppState,
