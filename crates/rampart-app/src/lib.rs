@@ -36,8 +36,8 @@ pub use rampart_store::{
 
 use std::sync::Arc;
 
-use rampart_domain::{Clock, DomainError};
-use rampart_store::{Committed, Entity, JournalDraft, Store, UnitOfWork};
+use rampart_domain::{Clock, DomainError, journal::ActionKind};
+use rampart_store::{Committed, Entity, Store, UnitOfWork};
 use serde::Serialize;
 
 use serde_json::Value;
@@ -96,14 +96,6 @@ fn node_name() -> String {
 
 pub(crate) fn to_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-pub(crate) fn draft(action: &str, entity: impl ToString, payload: Value) -> JournalDraft {
-    JournalDraft {
-        action: action.to_owned(),
-        entity: entity.to_string(),
-        payload,
-    }
 }
 
 pub(crate) fn not_found(what: impl std::fmt::Display) -> AppError {
@@ -165,11 +157,9 @@ impl App {
         if let Some(last) = committed.journal.last() {
             self.checkpoint_when_due(last.seq);
         }
-        if committed
-            .journal
-            .iter()
-            .any(|e| e.action.starts_with("user.") || e.action.starts_with("token."))
-        {
+        if committed.journal.iter().any(|e| {
+            ActionKind::from_name(&e.action).is_some_and(ActionKind::changes_users_or_tokens)
+        }) {
             self.tokens.clear();
         }
         for entry in &committed.journal {
