@@ -217,3 +217,28 @@ fn kinds_and_names_agree() {
     }
     assert_eq!(ActionKind::from_name("incident.renamed"), None);
 }
+
+#[test]
+fn the_correlation_rules_assessment_is_the_bare_assessment() {
+    let bare = json!({"at": "2026-11-30T10:38:39.603264Z", "by": "system", "category": null,
+        "decision": "possible_incident", "escalate": false, "notes": null,
+        "proposal_confirmed": false, "rsit": null});
+    let assessment: Assessment = serde_json::from_value(bare.clone()).unwrap();
+    round_trip(
+        JournalAction::EventAssessed(EventAssessed::ByRule(Some(assessment.clone()))),
+        bare.clone(),
+    );
+    let by_contact = json!({"status": "escalated", "assessment": bare});
+    round_trip(
+        JournalAction::EventAssessed(EventAssessed::ByContact {
+            status: EventStatus::Escalated,
+            assessment: Some(assessment),
+        }),
+        by_contact.clone(),
+    );
+    let parsed = JournalAction::parse("event.assessed", by_contact).unwrap();
+    assert!(matches!(
+        parsed,
+        JournalAction::EventAssessed(EventAssessed::ByContact { .. })
+    ));
+}
