@@ -11,19 +11,31 @@ use std::time::Duration;
 
 use rampart_domain::{
     Action, Actor, CustodyTransfer, DomainError, EvidenceContent, EvidenceItem, EvidenceNumber,
-    EvidenceSubmission, IncidentNumber, IncidentStatus, NumberKind, Problems, Text, Timestamp, Tlp,
+    EvidenceSubmission, IncidentNumber, IncidentStatus, JournalAction, NumberKind, Problems, Text,
+    Timestamp, Tlp,
+    journal::{
+        EvidenceCollected, EvidenceDisposed, EvidenceDownloaded, EvidenceExported,
+        EvidenceHoldPlaced, EvidenceHoldReleased, EvidenceIntegrityFailed, EvidenceTransferred,
+        EvidenceVerified,
+    },
 };
 use rampart_evidence::bundle::{self, BundleFile, Manifest, ManifestItem};
 use rampart_evidence::{BlobError, BlobStore, StoredBlob};
 use rampart_store::checkpoint::InstallationKey;
 use rampart_store::{
-    Entity, EntityRef, EvidenceQuery, JournalEntry, JournalQuery, UnitOfWork, Write,
+    Entity, EntityRef, EvidenceQuery, JournalDraft, JournalEntry, JournalQuery, UnitOfWork, Write,
 };
-use serde_json::json;
 
 use crate::App;
 use crate::AppError;
-use crate::{draft, not_found};
+use crate::not_found;
+
+/// The custody entry of a check that found the content intact.
+fn verified(verified_sha256: String) -> JournalAction {
+    JournalAction::EvidenceVerified(EvidenceVerified {
+        verified_sha256: Some(verified_sha256),
+    })
+}
 
 mod collected;
 
@@ -252,21 +264,10 @@ impl App {
                 let number = ctx.evidence_number(0)?;
                 let item =
                     EvidenceItem::collect(number, incident, inc.tlp, input, content, &by, ctx.now)?;
-                let payload = json!({
-                    "incident": incident,
-                    "content": item.content,
-                    "description": item.description,
-                    "found_at": item.found_at,
-                    "collected_by": item.collected_by,
-                    "collected_at": item.collected_at,
-                    "tool": item.tool,
-                    "reason": item.reason,
-                    "tlp": item.tlp,
-                    "custodian": item.custodian,
-                    "location": item.location,
-                });
+                let action =
+                    JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item)));
                 Ok(rampart_store::Decision {
-                    journal: vec![draft("evidence.collected", number, payload)],
+                    journal: vec![JournalDraft::new(number, action)],
                     writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
                 })
             },
@@ -395,10 +396,7 @@ impl App {
         &self,
         actor: &Actor,
         number: EvidenceNumber,
-        change: impl FnOnce(
-            &mut EvidenceItem,
-            Timestamp,
-        ) -> Result<(&'static str, serde_json::Value), DomainError>
+        change: impl FnOnce(&mut EvidenceItem, Timestamp) -> Result<JournalAction, DomainError>
         + Send
         + 'static,
     ) -> Result<EvidenceItem, AppError> {
@@ -411,9 +409,9 @@ impl App {
                     .take(0, || format!("evidence {number}"))?
                     .into_evidence()
                     .ok_or_else(|| DomainError::NotFound(format!("evidence {number}")))?;
-                let (action, payload) = change(&mut item, ctx.now)?;
+                let action = change(&mut item, ctx.now)?;
                 Ok(rampart_store::Decision {
-                    journal: vec![draft(action, number, payload)],
+                    journal: vec![JournalDraft::new(number, action)],
                     writes: vec![Write::Update(Entity::Evidence(Box::new(item)))],
                 })
             },
@@ -430,7 +428,7 @@ impl App {
         number: EvidenceNumber,
         during: &'static str,
         found: Result<(String, u64), BlobError>,
-        on_intact: (&'static str, serde_json::Value),
+        on_intact: impl FnOnce(String) -> JournalAction + Send + 'static,
     ) -> Result<EvidenceItem, AppError> {
         let by = actor.clone();
         let (found_hash, found_size, problem) = match found {
@@ -446,25 +444,20 @@ impl App {
                 let intact = item.last_check.as_ref().is_some_and(|c| c.intact)
                     && found_size == Some(item.content.size);
                 if intact {
-                    let (action, mut payload) = on_intact;
-                    if let Some(map) = payload.as_object_mut() {
-                        map.insert("verified_sha256".into(), json!(found_hash));
-                    }
-                    return Ok((action, payload));
+                    return Ok(on_intact(found_hash));
                 }
                 if let Some(check) = item.last_check.as_mut() {
                     check.intact = false;
                 }
-                Ok((
-                    "evidence.integrity_failed",
-                    json!({
-                        "during": during,
-                        "expected_sha256": item.content.sha256,
-                        "found_sha256": found_hash,
-                        "expected_size": item.content.size,
-                        "found_size": found_size,
-                        "problem": problem,
-                    }),
+                Ok(JournalAction::EvidenceIntegrityFailed(
+                    EvidenceIntegrityFailed {
+                        during: during.into(),
+                        expected_sha256: item.content.sha256.clone(),
+                        found_sha256: found_hash,
+                        expected_size: Some(item.content.size),
+                        found_size,
+                        problem: problem.map(str::to_owned),
+                    },
                 ))
             })
             .await?;
@@ -513,7 +506,6 @@ impl App {
                 .await;
         }
         let found = self.vault()?.blobs.rehash(&item.content.sha256).await;
-        let verified = ("evidence.verified", json!({}));
         self.record_check(actor, number, "verification", found, verified)
             .await
     }
@@ -535,15 +527,16 @@ impl App {
         }
         let blobs = &self.vault()?.blobs;
         let found = blobs.rehash(&item.content.sha256).await;
-        let payload = json!({ "sha256": item.content.sha256, "size": item.content.size });
+        let (sha256, size) = (item.content.sha256.clone(), item.content.size);
+        let downloaded = move |verified_sha256| {
+            JournalAction::EvidenceDownloaded(EvidenceDownloaded {
+                sha256,
+                size,
+                verified_sha256: Some(verified_sha256),
+            })
+        };
         let checked = self
-            .record_check(
-                actor,
-                number,
-                "download",
-                found,
-                ("evidence.downloaded", payload),
-            )
+            .record_check(actor, number, "download", found, downloaded)
             .await?;
         if !checked.last_check.as_ref().is_some_and(|c| c.intact) {
             return Err(Self::integrity_refusal(&checked, "download"));
@@ -561,13 +554,7 @@ impl App {
         found: (String, u64),
     ) {
         if let Err(e) = self
-            .record_check(
-                actor,
-                number,
-                "download",
-                Ok(found),
-                ("evidence.verified", json!({})),
-            )
+            .record_check(actor, number, "download", Ok(found), verified)
             .await
         {
             tracing::error!(error = %e.chain(), evidence = %number, "cannot record the integrity alarm");
@@ -600,15 +587,12 @@ impl App {
         self.change_item(actor, number, move |item, _| {
             let reason = transfer.reason.clone();
             let from = item.transfer(transfer)?;
-            Ok((
-                "evidence.transferred",
-                json!({
-                    "from": from,
-                    "to": item.custodian,
-                    "reason": reason,
-                    "location": item.location,
-                }),
-            ))
+            Ok(JournalAction::EvidenceTransferred(EvidenceTransferred {
+                from,
+                to: item.custodian.clone(),
+                reason,
+                location: item.location.clone(),
+            }))
         })
         .await
     }
@@ -627,13 +611,15 @@ impl App {
         self.change_item(actor, number, move |item, now| {
             if hold {
                 item.place_hold(reason.clone(), &by, now)?;
-                Ok(("evidence.hold_placed", json!({ "reason": reason })))
+                Ok(JournalAction::EvidenceHoldPlaced(EvidenceHoldPlaced {
+                    reason,
+                }))
             } else {
                 let placed = item.release_hold()?;
-                Ok((
-                    "evidence.hold_released",
-                    json!({ "reason": reason, "placed": placed }),
-                ))
+                Ok(JournalAction::EvidenceHoldReleased(EvidenceHoldReleased {
+                    reason,
+                    placed,
+                }))
             }
         })
         .await
@@ -653,10 +639,10 @@ impl App {
         let item = self
             .change_item(actor, number, move |item, now| {
                 item.dispose(reason.clone(), &by, now)?;
-                Ok((
-                    "evidence.disposed",
-                    json!({ "reason": reason, "sha256": item.content.sha256 }),
-                ))
+                Ok(JournalAction::EvidenceDisposed(EvidenceDisposed {
+                    reason,
+                    sha256: item.content.sha256.clone(),
+                }))
             })
             .await?;
         self.remove_unreferenced(&item.content.sha256).await;
@@ -758,13 +744,7 @@ impl App {
                 matches!(&f, Ok((h, n)) if *h == item.content.sha256 && *n == item.content.size);
             if !intact {
                 let checked = self
-                    .record_check(
-                        actor,
-                        item.number,
-                        "export",
-                        f,
-                        ("evidence.verified", json!({})),
-                    )
+                    .record_check(actor, item.number, "export", f, verified)
                     .await?;
                 return Err(Self::integrity_refusal(&checked, "export"));
             }
@@ -774,7 +754,13 @@ impl App {
         let mut manifest_items = Vec::with_capacity(items.len());
         let mut files = Vec::with_capacity(items.len());
         for (item, f) in items.into_iter().zip(found) {
-            let exported = ("evidence.exported", json!({ "bundle": file_name }));
+            let bundle = file_name.clone();
+            let exported = move |verified_sha256| {
+                JournalAction::EvidenceExported(EvidenceExported {
+                    bundle,
+                    verified_sha256: Some(verified_sha256),
+                })
+            };
             let item = self
                 .record_check(actor, item.number, "export", f, exported)
                 .await?;

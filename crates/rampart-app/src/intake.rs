@@ -11,18 +11,21 @@ use std::time::{Duration, Instant};
 
 use rampart_domain::{
     Action, Actor, AssessmentDecision, AssessmentInput, DomainError, Event, EventReport,
-    FieldError, IncidentNumber, NumberKind, RuleSet, SourceKind, Text, Timestamp,
+    FieldError, IncidentNumber, JournalAction, NumberKind, RuleSet, SourceKind, Text, Timestamp,
+    journal::{
+        ActionKind, EventAssessed, EventRepeated, EventReported, IncidentEventLinked,
+        IntakeRulesChanged,
+    },
 };
 use rampart_store::{
-    Committed, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, Page, StoreError,
-    UnitOfWork, Write,
+    Committed, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, JournalDraft, Page,
+    StoreError, UnitOfWork, Write,
 };
-use serde_json::json;
 
 use crate::App;
 
 use crate::AppError;
-use crate::{ANONYMOUS, draft, first, not_found, to_value};
+use crate::{ANONYMOUS, first, not_found};
 pub use rampart_intake::shapes;
 
 /// How machine intake behaves.
@@ -141,7 +144,10 @@ impl App {
                     version: current.version + 1,
                     rules: new.rules,
                 };
-                let payload = json!({"before": current, "after": next});
+                let payload = JournalAction::IntakeRulesChanged(IntakeRulesChanged {
+                    before: current,
+                    after: next.clone(),
+                });
                 let write = if old.is_some() {
                     Write::Update(Entity::Rules(next))
                 } else {
@@ -149,7 +155,7 @@ impl App {
                 };
                 Ok(Decision {
                     writes: vec![write],
-                    journal: vec![draft("intake.rules_changed", "intake:rules", payload)],
+                    journal: vec![JournalDraft::new("intake:rules", payload)],
                 })
             },
         );
@@ -242,12 +248,12 @@ impl App {
                     ctx.loaded.first_mut().and_then(Option::take)
                 {
                     first.repeated(ctx.now);
-                    let payload = json!({
-                        "occurrences": first.occurrences,
-                        "last_seen": first.last_seen,
+                    let payload = JournalAction::EventRepeated(EventRepeated {
+                        occurrences: first.occurrences,
+                        last_seen: first.last_seen,
                     });
                     return Ok(Decision {
-                        journal: vec![draft("event.repeated", first.number, payload)],
+                        journal: vec![JournalDraft::new(first.number, payload)],
                         writes: vec![Write::Update(Entity::Event(first)), Write::ReleaseNumbers],
                     });
                 }
@@ -256,15 +262,9 @@ impl App {
                 event.related = rampart_domain::correlate(&ctx.correlated);
                 event.proposal = rules.propose(&event);
                 // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
-                let mut payload = to_value(&event);
-                if event.anonymous
-                    && let Some(map) = payload.as_object_mut()
-                {
-                    map.remove("reporter");
-                    map.remove("submitted_by");
-                }
+                let payload = JournalAction::EventReported(EventReported(Box::new(event.clone())));
                 Ok(Decision {
-                    journal: vec![draft("event.reported", number, payload)],
+                    journal: vec![JournalDraft::new(number, payload)],
                     writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
                 })
             },
@@ -278,7 +278,7 @@ impl App {
         let repeated = committed
             .journal
             .first()
-            .is_some_and(|j| j.action == "event.repeated");
+            .is_some_and(|j| ActionKind::from_name(&j.action) == Some(ActionKind::EventRepeated));
         let event = first(committed)?
             .into_event()
             .ok_or_else(|| not_found("event"))?;
@@ -344,11 +344,18 @@ impl App {
                 inc.link_event(&mut e, &system, ctx.now)?;
                 Ok(Decision {
                     journal: vec![
-                        draft("event.assessed", number, to_value(&e.assessment)),
-                        draft(
-                            "incident.event_linked",
+                        JournalDraft::new(
+                            number,
+                            JournalAction::EventAssessed(EventAssessed::ByRule(
+                                e.assessment.clone(),
+                            )),
+                        ),
+                        JournalDraft::new(
                             incident,
-                            json!({"event": number, "rule": "correlation"}),
+                            JournalAction::IncidentEventLinked(IncidentEventLinked {
+                                event: number,
+                                rule: Some("correlation".into()),
+                            }),
                         ),
                     ],
                     writes: vec![

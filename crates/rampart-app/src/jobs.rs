@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rampart_domain::{Action, Actor, DomainError, Timestamp};
+use rampart_domain::{Action, Actor, DomainError, JournalAction, Timestamp, journal::JobRequeued};
 use rampart_store::{Job, JobState, JournalDraft, UnitOfWork};
 
 use crate::App;
@@ -145,11 +145,10 @@ impl App {
         let unit = UnitOfWork::new(actor_name, vec![], vec![], move |_| {
             Ok(rampart_store::Decision {
                 writes: vec![],
-                journal: vec![JournalDraft {
-                    action: "job.requeued".into(),
-                    entity: format!("job:{id}"),
-                    payload: serde_json::json!({ "job": id }),
-                }],
+                journal: vec![JournalDraft::new(
+                    format!("job:{id}"),
+                    JournalAction::JobRequeued(JobRequeued { job: id }),
+                )],
             })
         });
         self.run(unit).await?;

@@ -22,7 +22,6 @@ mod live;
 pub mod people;
 pub mod readiness;
 mod records;
-mod unit;
 pub mod visibility;
 pub mod vulnerabilities;
 
@@ -37,8 +36,8 @@ pub use rampart_store::{
 
 use std::sync::Arc;
 
-use rampart_domain::{Clock, DomainError};
-use rampart_store::{Committed, Entity, JournalDraft, Store, UnitOfWork};
+use rampart_domain::{Clock, DomainError, journal::ActionKind};
+use rampart_store::{Committed, Entity, Store, UnitOfWork};
 use serde::Serialize;
 
 use serde_json::Value;
@@ -99,14 +98,6 @@ pub(crate) fn to_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-pub(crate) fn draft(action: &str, entity: impl ToString, payload: Value) -> JournalDraft {
-    JournalDraft {
-        action: action.to_owned(),
-        entity: entity.to_string(),
-        payload,
-    }
-}
-
 pub(crate) fn not_found(what: impl std::fmt::Display) -> AppError {
     DomainError::NotFound(what.to_string()).into()
 }
@@ -158,15 +149,6 @@ impl App {
         &self.clock
     }
 
-    /// Runs a typed unit of work; returns its decision's result.
-    pub(crate) async fn run_typed<T>(&self, unit: unit::Typed<T>) -> Result<T, AppError> {
-        let (unit, output) = unit.into_parts();
-        self.run(unit).await?;
-        output
-            .take()
-            .ok_or_else(|| AppError::Internal("a committed unit left no result".into()))
-    }
-
     /// Runs a unit of work and announces what it changed.
     pub(crate) async fn run(&self, unit: UnitOfWork) -> Result<Committed, AppError> {
         let committed = self.store.execute(unit).await;
@@ -175,11 +157,9 @@ impl App {
         if let Some(last) = committed.journal.last() {
             self.checkpoint_when_due(last.seq);
         }
-        if committed
-            .journal
-            .iter()
-            .any(|e| e.action.starts_with("user.") || e.action.starts_with("token."))
-        {
+        if committed.journal.iter().any(|e| {
+            ActionKind::from_name(&e.action).is_some_and(ActionKind::changes_users_or_tokens)
+        }) {
             self.tokens.clear();
         }
         for entry in &committed.journal {

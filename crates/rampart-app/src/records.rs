@@ -4,16 +4,21 @@
 
 use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, DomainError, Event, EventNumber, EventReport,
-    Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, LogEntry, NewAction,
-    NewLogEntry, NumberKind, ResponseAction, Review, ReviewInput, Role, Text, TransitionRequest,
+    Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, JournalAction, LogEntry,
+    NewAction, NewLogEntry, NumberKind, ResponseAction, Review, ReviewInput, Role, Text,
+    TransitionRequest,
+    journal::{
+        EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentEventLinked,
+        IncidentRestricted, IncidentTransition, IncidentUpdated,
+    },
 };
 use rampart_store::{
     Context, Counts, Decision, Entity, EntityRef, EventQuery, IncidentQuery, JournalDraft, Page,
     UnitOfWork, Write,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::{App, AppError, draft, first, not_found, to_value};
+use crate::{App, AppError, first, not_found, to_value};
 
 fn take_incident(
     ctx: &mut Context,
@@ -113,8 +118,11 @@ impl App {
         actor: &Actor,
         action: Action,
         number: EventNumber,
-        journal_action: &'static str,
-        change: impl FnOnce(&mut Event, &Actor, rampart_domain::Timestamp) -> Result<Value, DomainError>
+        change: impl FnOnce(
+            &mut Event,
+            &Actor,
+            rampart_domain::Timestamp,
+        ) -> Result<JournalAction, DomainError>
         + Send
         + 'static,
     ) -> Result<Event, AppError> {
@@ -126,9 +134,9 @@ impl App {
             vec![],
             move |mut ctx| {
                 let mut event = take_event(&mut ctx, 0, number)?;
-                let payload = change(&mut event, &who, ctx.now)?;
+                let action = change(&mut event, &who, ctx.now)?;
                 Ok(Decision {
-                    journal: vec![draft(journal_action, number, payload)],
+                    journal: vec![JournalDraft::new(number, action)],
                     writes: vec![Write::Update(Entity::Event(Box::new(event)))],
                 })
             },
@@ -144,16 +152,10 @@ impl App {
         actor: &Actor,
         number: EventNumber,
     ) -> Result<Event, AppError> {
-        self.change_event(
-            actor,
-            Action::TriageEvent,
-            number,
-            "event.triage",
-            |e, who, now| {
-                e.begin_triage(who, now)?;
-                Ok(json!({"status": e.status}))
-            },
-        )
+        self.change_event(actor, Action::TriageEvent, number, |e, who, now| {
+            e.begin_triage(who, now)?;
+            Ok(JournalAction::EventTriage(EventTriage { status: e.status }))
+        })
         .await
     }
 
@@ -163,16 +165,13 @@ impl App {
         number: EventNumber,
         input: AssessmentInput,
     ) -> Result<Event, AppError> {
-        self.change_event(
-            actor,
-            Action::AssessEvent,
-            number,
-            "event.assessed",
-            |e, who, now| {
-                e.assess(input, who, now)?;
-                Ok(json!({"status": e.status, "assessment": e.assessment}))
-            },
-        )
+        self.change_event(actor, Action::AssessEvent, number, |e, who, now| {
+            e.assess(input, who, now)?;
+            Ok(JournalAction::EventAssessed(EventAssessed::ByContact {
+                status: e.status,
+                assessment: e.assessment.clone(),
+            }))
+        })
         .await
     }
 
@@ -182,16 +181,13 @@ impl App {
         number: EventNumber,
         reason: Text,
     ) -> Result<Event, AppError> {
-        self.change_event(
-            actor,
-            Action::RejectEvent,
-            number,
-            "event.rejected",
-            |e, who, now| {
-                e.reject(reason, who, now)?;
-                Ok(json!({"status": e.status, "rejection": e.rejection}))
-            },
-        )
+        self.change_event(actor, Action::RejectEvent, number, |e, who, now| {
+            e.reject(reason, who, now)?;
+            Ok(JournalAction::EventRejected(EventRejected {
+                status: e.status,
+                rejection: e.rejection.clone(),
+            }))
+        })
         .await
     }
 
@@ -225,13 +221,18 @@ impl App {
                     })?);
                 }
                 let incident = Incident::confirm(number, input, &mut events, &who, ctx.now)?;
-                let mut journal = vec![draft("incident.confirmed", number, to_value(&incident))];
+                let mut journal = vec![JournalDraft::new(
+                    number,
+                    JournalAction::IncidentConfirmed(Box::new(incident.clone())),
+                )];
                 let mut writes = vec![Write::Insert(Entity::Incident(Box::new(incident)))];
                 for e in events {
-                    journal.push(draft(
-                        "event.linked",
+                    journal.push(JournalDraft::new(
                         e.number,
-                        json!({"status": e.status, "incident": number}),
+                        JournalAction::EventLinked(EventLinked {
+                            status: e.status,
+                            incident: number,
+                        }),
                     ));
                     writes.push(Write::Update(Entity::Event(Box::new(e))));
                 }
@@ -326,8 +327,10 @@ impl App {
                 }
             }
             incident.restrict(names, who, ctx.now)?;
-            let payload = json!({"restricted_to": incident.restricted_to});
-            Ok((draft("incident.restricted", number, payload), vec![]))
+            let action = JournalAction::IncidentRestricted(IncidentRestricted {
+                restricted_to: incident.restricted_to.clone(),
+            });
+            Ok((JournalDraft::new(number, action), vec![]))
         })
         .await
     }
@@ -388,17 +391,22 @@ impl App {
             let before = to_value(incident);
             let changed = incident.apply_patch(patch, who, ctx.now)?;
             let after = to_value(incident);
-            let diff: serde_json::Map<String, Value> = changed
+            let changed = changed
                 .iter()
                 .map(|f| {
-                    (
-                        (*f).to_owned(),
-                        json!({"before": before.get(*f), "after": after.get(*f)}),
-                    )
+                    let field = |v: &Value| v.get(*f).cloned().unwrap_or(Value::Null);
+                    let change = FieldChange {
+                        before: field(&before),
+                        after: field(&after),
+                    };
+                    ((*f).to_owned(), change)
                 })
                 .collect();
             Ok((
-                draft("incident.updated", number, json!({"changed": diff})),
+                JournalDraft::new(
+                    number,
+                    JournalAction::IncidentUpdated(IncidentUpdated { changed }),
+                ),
                 vec![],
             ))
         })
@@ -420,9 +428,10 @@ impl App {
                 let mut e = take_event(ctx, 1, event)
                     .map_err(|_| DomainError::field("event", format!("no event {event}")))?;
                 incident.link_event(&mut e, who, ctx.now)?;
-                let payload = json!({"event": event});
+                let action =
+                    JournalAction::IncidentEventLinked(IncidentEventLinked { event, rule: None });
                 Ok((
-                    draft("incident.event_linked", number, payload),
+                    JournalDraft::new(number, action),
                     vec![Write::Update(Entity::Event(Box::new(e)))],
                 ))
             },
@@ -439,17 +448,23 @@ impl App {
         actor.require(Action::TransitionIncident)?;
         self.change_incident(actor, number, vec![], move |ctx, incident, who| {
             who.require(request.required_action(incident.status))?;
-            let payload = json!({"to": request.to, "reason": request.reason, "resolution": request.resolution});
+            let (to, reason, resolution) = (
+                request.to,
+                request.reason.clone(),
+                request.resolution.clone(),
+            );
             let from = incident.transition(request, who, ctx.now)?;
-            let mut payload = payload;
-            if let Some(map) = payload.as_object_mut() {
-                map.insert("from".into(), json!(from));
-                // The times as the move left them, so the journal alone gives the record.
-                map.insert("contained_at".into(), json!(incident.contained_at));
-                map.insert("ended_at".into(), json!(incident.ended_at));
-                map.insert("impact_ended_at".into(), json!(incident.impact_ended_at));
-            }
-            Ok((draft("incident.transition", number, payload), vec![]))
+            // The times as the move left them, so the journal alone gives the record.
+            let action = JournalAction::IncidentTransition(IncidentTransition {
+                from,
+                to,
+                reason,
+                resolution,
+                contained_at: Some(incident.contained_at),
+                ended_at: Some(incident.ended_at),
+                impact_ended_at: Some(incident.impact_ended_at),
+            });
+            Ok((JournalDraft::new(number, action), vec![]))
         })
         .await
     }
@@ -464,7 +479,10 @@ impl App {
         let incident = self
             .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let added = incident.add_log(entry, who, ctx.now)?;
-                Ok((draft("incident.log", number, to_value(added)), vec![]))
+                Ok((
+                    JournalDraft::new(number, JournalAction::IncidentLog(added.clone())),
+                    vec![],
+                ))
             })
             .await?;
         incident
@@ -485,7 +503,7 @@ impl App {
             .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let added = incident.add_action(input, who, ctx.now)?;
                 Ok((
-                    draft("incident.action_added", number, to_value(added)),
+                    JournalDraft::new(number, JournalAction::IncidentActionAdded(added.clone())),
                     vec![],
                 ))
             })
@@ -509,7 +527,10 @@ impl App {
             .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let updated = incident.update_action(id, update, who, ctx.now)?;
                 Ok((
-                    draft("incident.action_updated", number, to_value(updated)),
+                    JournalDraft::new(
+                        number,
+                        JournalAction::IncidentActionUpdated(updated.clone()),
+                    ),
                     vec![],
                 ))
             })
@@ -531,7 +552,10 @@ impl App {
         let incident = self
             .change_incident(actor, number, vec![], move |ctx, incident, who| {
                 let review = incident.record_review(input, who, ctx.now)?;
-                Ok((draft("incident.review", number, to_value(review)), vec![]))
+                Ok((
+                    JournalDraft::new(number, JournalAction::IncidentReview(review.clone())),
+                    vec![],
+                ))
             })
             .await?;
         incident.review.ok_or_else(|| not_found("review"))

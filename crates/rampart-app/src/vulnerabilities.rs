@@ -2,17 +2,17 @@
 //! resolution and the register, on a track of their own beside incidents.
 
 use rampart_domain::{
-    Action, Actor, DomainError, NumberKind, Vulnerability, VulnerabilityAssessment,
+    Action, Actor, DomainError, JournalAction, NumberKind, Vulnerability, VulnerabilityAssessment,
     VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution,
+    journal::{VulnerabilityAssessed, VulnerabilityResolved},
 };
 use rampart_store::{
-    Context, Decision, Entity, EntityRef, Page, UnitOfWork, VulnerabilityQuery, Write,
+    Context, Decision, Entity, EntityRef, JournalDraft, Page, UnitOfWork, VulnerabilityQuery, Write,
 };
-use serde_json::{Value, json};
 
 use crate::App;
 use crate::AppError;
-use crate::{draft, first, not_found, to_value};
+use crate::{first, not_found};
 
 impl App {
     pub async fn report_vulnerability(
@@ -39,7 +39,10 @@ impl App {
                 let number = ctx.vulnerability_number(0)?;
                 let v = Vulnerability::report(number, input, &who, ctx.now)?;
                 Ok(Decision {
-                    journal: vec![draft("vulnerability.reported", number, to_value(&v))],
+                    journal: vec![JournalDraft::new(
+                        number,
+                        JournalAction::VulnerabilityReported(Box::new(v.clone())),
+                    )],
                     writes: vec![Write::Insert(Entity::Vulnerability(Box::new(v)))],
                 })
             },
@@ -53,12 +56,11 @@ impl App {
         &self,
         actor: &Actor,
         number: VulnerabilityNumber,
-        journal_action: &'static str,
         change: impl FnOnce(
             &mut Vulnerability,
             &Actor,
             rampart_domain::Timestamp,
-        ) -> Result<Value, DomainError>
+        ) -> Result<JournalAction, DomainError>
         + Send
         + 'static,
     ) -> Result<Vulnerability, AppError> {
@@ -69,9 +71,9 @@ impl App {
             vec![],
             move |mut ctx| {
                 let mut v = take_vulnerability(&mut ctx, 0, number)?;
-                let payload = change(&mut v, &who, ctx.now)?;
+                let action = change(&mut v, &who, ctx.now)?;
                 Ok(Decision {
-                    journal: vec![draft(journal_action, number, payload)],
+                    journal: vec![JournalDraft::new(number, action)],
                     writes: vec![Write::Update(Entity::Vulnerability(Box::new(v)))],
                 })
             },
@@ -88,10 +90,13 @@ impl App {
         input: VulnerabilityAssessment,
     ) -> Result<Vulnerability, AppError> {
         actor.require(Action::AssessVulnerability)?;
-        self.change_vulnerability(actor, number, "vulnerability.assessed", |v, who, now| {
-            let payload = json!({"outcome": input.outcome, "notes": input.notes});
+        self.change_vulnerability(actor, number, |v, who, now| {
+            let action = JournalAction::VulnerabilityAssessed(VulnerabilityAssessed {
+                outcome: input.outcome,
+                notes: input.notes.clone(),
+            });
             v.assess(input, who, now)?;
-            Ok(payload)
+            Ok(action)
         })
         .await
     }
@@ -106,9 +111,14 @@ impl App {
             VulnerabilityResolution::Resolved { .. } => Action::ResolveVulnerability,
             VulnerabilityResolution::Accepted { .. } => Action::AcceptVulnerabilityRisk,
         })?;
-        self.change_vulnerability(actor, number, "vulnerability.resolution", |v, who, now| {
+        self.change_vulnerability(actor, number, |v, who, now| {
             v.resolve(input, who, now)?;
-            Ok(json!({"status": v.status, "resolution": v.resolution}))
+            Ok(JournalAction::VulnerabilityResolution(
+                VulnerabilityResolved {
+                    status: v.status,
+                    resolution: v.resolution.clone(),
+                },
+            ))
         })
         .await
     }

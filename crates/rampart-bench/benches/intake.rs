@@ -34,7 +34,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use rampart_app::App;
-use rampart_domain::{Actor, Clock, Event, EventReport, NumberKind, Role, SystemClock};
+use rampart_domain::journal::EventReported;
+use rampart_domain::{
+    Actor, Clock, Event, EventReport, JournalAction, NumberKind, Role, SystemClock,
+};
 use rampart_http::AppState;
 use rampart_store::{Decision, Entity, JournalDraft, Store, UnitOfWork, Verification, Write};
 use rampart_syslog::{SyslogSettings, start as start_syslog};
@@ -321,11 +324,12 @@ async fn raw_store(
                         let number = ctx.event_number(0)?;
                         let event = Event::report(number, report, &actor, ctx.now);
                         Ok(Decision {
-                            journal: vec![JournalDraft {
-                                action: "event.reported".into(),
-                                entity: number.to_string(),
-                                payload: serde_json::to_value(&event).unwrap_or_default(),
-                            }],
+                            journal: vec![JournalDraft::new(
+                                number,
+                                JournalAction::EventReported(EventReported(Box::new(
+                                    event.clone(),
+                                ))),
+                            )],
                             writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
                         })
                     },

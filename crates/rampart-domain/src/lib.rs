@@ -1,7 +1,7 @@
 //! Rampart's domain: the ISO/IEC 27035 records (events, incidents,
 //! vulnerabilities), their lifecycles as explicit state machines, the
-//! classification scale (categories, severity, priority, TLP), numbering and
-//! the role table.
+//! classification scale (categories, severity, priority, TLP), numbering,
+//! the role table, and the actions the journal records with their payloads.
 //!
 //! Pure: no I/O, no async, no ambient time. Time comes in through a [`Clock`]
 //! or as an argument; identifiers are newtypes with fallible constructors, so
@@ -14,6 +14,7 @@ mod event;
 mod evidence;
 mod incident;
 mod intake;
+pub mod journal;
 mod lifecycle;
 mod number;
 mod review;
@@ -46,6 +47,7 @@ pub use intake::{
     CategorizationRule, CorrelationHit, MAX_RELATED, MAX_RULES, RuleSet, correlate,
     correlation_keys, report_correlation_keys,
 };
+pub use journal::{JournalAction, JournalActionError};
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
 pub use review::{Improvement, Review, ReviewInput};

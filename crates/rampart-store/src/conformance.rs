@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use rampart_domain::{
     Actor, DomainError, Event, EventReport, EventStatus, EvidenceContent, EvidenceItem,
-    EvidenceSubmission, Incident, IncidentConfirmation, IncidentNumber, NumberKind, Role, Text,
-    Timestamp, Tlp,
+    EvidenceSubmission, Incident, IncidentConfirmation, IncidentNumber, JournalAction, NumberKind,
+    Role, Text, Timestamp, Tlp,
+    journal::{EventRepeated, EventReported, EvidenceCollected, NoDetails},
 };
 use serde_json::json;
 
@@ -30,6 +31,11 @@ use crate::{
     ApiToken, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
     JournalDraft, JournalQuery, Store, StoreError, UnitOfWork, User, Write,
 };
+
+/// The `event.reported` entry of `event`.
+fn reported(event: &Event) -> JournalAction {
+    JournalAction::EventReported(EventReported(Box::new(event.clone())))
+}
 
 /// Expands the suite into `#[tokio::test]` functions. `$open` is an async
 /// function taking the test's name and giving `Option<(Arc<SqlStore<B>>, guard)>`; the guard lives
@@ -89,11 +95,7 @@ pub fn report(fields: serde_json::Value) -> UnitOfWork {
                 .map_err(|e| DomainError::field("body", e.to_string()))?;
             let event = Event::report(number, report, &actor, ctx.now);
             Ok(Decision {
-                journal: vec![JournalDraft {
-                    action: "event.reported".into(),
-                    entity: number.to_string(),
-                    payload: serde_json::to_value(&event).unwrap(),
-                }],
+                journal: vec![JournalDraft::new(number, reported(&event))],
                 writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
             })
         },
@@ -166,11 +168,10 @@ pub async fn refused_units_change_nothing<B: SqlBackend>(store: Arc<SqlStore<B>>
         .unwrap();
     let duplicate = UnitOfWork::new("rita", vec![], vec![NumberKind::Event], move |_| {
         Ok(Decision {
-            journal: vec![JournalDraft {
-                action: "x".into(),
-                entity: "x".into(),
-                payload: json!({}),
-            }],
+            journal: vec![JournalDraft::new(
+                "x",
+                JournalAction::UserEnabled(NoDetails {}),
+            )],
             writes: vec![Write::Insert(
                 existing
                     .clone()
@@ -734,11 +735,10 @@ fn evidence_unit(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
             ctx.now,
         )?;
         Ok(Decision {
-            journal: vec![JournalDraft {
-                action: "evidence.collected".into(),
-                entity: number.to_string(),
-                payload: json!({}),
-            }],
+            journal: vec![JournalDraft::new(
+                number,
+                JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item))),
+            )],
             writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
         })
     })
@@ -891,11 +891,13 @@ fn alert(reference: &str, ip: &str) -> UnitOfWork {
             if let Some(Entity::Event(mut first)) = ctx.loaded[0].take() {
                 first.repeated(ctx.now);
                 return Ok(Decision {
-                    journal: vec![JournalDraft {
-                        action: "event.repeated".into(),
-                        entity: first.number.to_string(),
-                        payload: json!({"occurrences": first.occurrences}),
-                    }],
+                    journal: vec![JournalDraft::new(
+                        first.number,
+                        JournalAction::EventRepeated(EventRepeated {
+                            occurrences: first.occurrences,
+                            last_seen: first.last_seen,
+                        }),
+                    )],
                     writes: vec![Write::Update(Entity::Event(first)), Write::ReleaseNumbers],
                 });
             }
@@ -903,11 +905,7 @@ fn alert(reference: &str, ip: &str) -> UnitOfWork {
             let mut event = Event::report(number, report, &actor, ctx.now);
             event.related = rampart_domain::correlate(&ctx.correlated);
             Ok(Decision {
-                journal: vec![JournalDraft {
-                    action: "event.reported".into(),
-                    entity: number.to_string(),
-                    payload: serde_json::to_value(&event).unwrap(),
-                }],
+                journal: vec![JournalDraft::new(number, reported(&event))],
                 writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
             })
         },
@@ -1083,11 +1081,7 @@ fn refused_alert() -> UnitOfWork {
                 ctx.now,
             );
             Ok(Decision {
-                journal: vec![JournalDraft {
-                    action: "event.reported".into(),
-                    entity: number.to_string(),
-                    payload: json!({}),
-                }],
+                journal: vec![JournalDraft::new(number, reported(&event))],
                 writes: vec![
                     Write::Insert(Entity::Event(Box::new(event))),
                     Write::Update(Entity::Event(Box::new(missing))),

@@ -2,8 +2,8 @@
 
 use rampart_domain::{
     Category, CorrelationHit, DomainError, Event, EventNumber, EventStatus, EvidenceItem,
-    EvidenceNumber, Incident, IncidentNumber, IncidentStatus, NumberKind, Role, RuleSet,
-    SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
+    EvidenceNumber, Incident, IncidentNumber, IncidentStatus, JournalAction, NumberKind, Role,
+    RuleSet, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -290,6 +290,17 @@ pub struct JournalDraft {
     pub entity: String,
     /// The change: the command, or the fields before and after.
     pub payload: serde_json::Value,
+}
+
+impl JournalDraft {
+    /// The entry recording `action` on `entity`.
+    pub fn new(entity: impl ToString, action: JournalAction) -> Self {
+        Self {
+            action: action.name().to_owned(),
+            entity: entity.to_string(),
+            payload: action.payload(),
+        }
+    }
 }
 
 /// What a unit of work decided.

@@ -6,13 +6,15 @@
 //! entry recorded; otherwise the request is refused and the integrity alarm
 //! is written, as for content that changed on disk.
 
-use rampart_domain::{Actor, DomainError, EvidenceItem, EvidenceNumber, IncidentNumber};
-use rampart_store::{Entity, EntityRef, JournalQuery, UnitOfWork, Write};
-use serde_json::json;
+use rampart_domain::journal::{EvidenceCollected, EvidenceIntegrityFailed};
+use rampart_domain::{
+    Actor, DomainError, EvidenceItem, EvidenceNumber, IncidentNumber, JournalAction,
+    JournalActionError,
+};
+use rampart_store::{Entity, EntityRef, JournalDraft, JournalQuery, UnitOfWork, Write};
 
 use crate::App;
 use crate::AppError;
-use crate::draft;
 
 /// How a record differs from its `evidence.collected` entry.
 #[derive(Debug, Clone)]
@@ -42,22 +44,31 @@ impl App {
                 entity: Some(number.to_string()),
             })
             .await?;
-        let Some(entry) = first
-            .into_iter()
-            .next()
-            .filter(|e| e.action == "evidence.collected")
-        else {
-            return Ok(Some(Repointed {
-                sha256: String::new(),
-                size: None,
-                problem: format!("the journal holds no evidence.collected entry about {number}"),
-            }));
+        let no_entry = || Repointed {
+            sha256: String::new(),
+            size: None,
+            problem: format!("the journal holds no evidence.collected entry about {number}"),
         };
-        let payload: serde_json::Value = serde_json::from_str(&entry.payload)
-            .map_err(|e| AppError::Internal(format!("journal entry {}: {e}", entry.seq)))?;
-        let sha256 = payload["content"]["sha256"].as_str().unwrap_or_default();
-        let size = payload["content"]["size"].as_u64();
-        let collected_for = payload["incident"].as_str().unwrap_or_default();
+        let Some(entry) = first.into_iter().next() else {
+            return Ok(Some(no_entry()));
+        };
+        let collected: EvidenceCollected =
+            match JournalAction::parse_text(&entry.action, &entry.payload) {
+                Ok(JournalAction::EvidenceCollected(c)) => *c,
+                Ok(_) | Err(JournalActionError::Unknown(_)) => return Ok(Some(no_entry())),
+                Err(e) => {
+                    return Ok(Some(Repointed {
+                        sha256: String::new(),
+                        size: None,
+                        problem: format!("journal entry {} about {number}: {e}", entry.seq),
+                    }));
+                }
+            };
+        let (sha256, size) = (
+            collected.content.sha256.as_str(),
+            Some(collected.content.size),
+        );
+        let collected_for = collected.incident;
         let problem = if item.number != number {
             Some(format!(
                 "the record stored as {number} is that of {}",
@@ -72,7 +83,7 @@ impl App {
                 entry.seq,
                 size.map_or_else(|| "?".to_owned(), |s| s.to_string()),
             ))
-        } else if item.incident.to_string() != collected_for {
+        } else if item.incident != collected_for {
             Some(format!(
                 "the record belongs to {}, but its evidence.collected entry (journal entry {}) \
                  recorded {collected_for}",
@@ -111,13 +122,13 @@ impl App {
                     .take(0, || format!("evidence {number}"))?
                     .into_evidence()
                     .ok_or_else(|| DomainError::NotFound(format!("evidence {number}")))?;
-                let payload = json!({
-                    "during": during,
-                    "expected_sha256": found.sha256,
-                    "found_sha256": item.content.sha256,
-                    "expected_size": found.size,
-                    "found_size": item.content.size,
-                    "problem": found.problem,
+                let action = JournalAction::EvidenceIntegrityFailed(EvidenceIntegrityFailed {
+                    during: during.into(),
+                    expected_sha256: found.sha256.clone(),
+                    found_sha256: item.content.sha256.clone(),
+                    expected_size: found.size,
+                    found_size: Some(item.content.size),
+                    problem: Some(found.problem.clone()),
                 });
                 let mut writes = vec![];
                 if item.number == number {
@@ -128,7 +139,7 @@ impl App {
                     writes.push(Write::Update(Entity::Evidence(Box::new(item.clone()))));
                 }
                 Ok(rampart_store::Decision {
-                    journal: vec![draft("evidence.integrity_failed", number, payload)],
+                    journal: vec![JournalDraft::new(number, action)],
                     writes,
                 })
             },

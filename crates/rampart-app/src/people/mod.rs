@@ -5,13 +5,16 @@
 
 use std::time::Duration;
 
-use rampart_domain::{Action, Actor, DomainError, Timestamp};
+use rampart_domain::journal::{
+    AuthLocked, AuthLogin, AuthLoginFailed, AuthTotpEnrolled, LockScope, NoDetails, PasswordDigest,
+    UserTotpRequired,
+};
+use rampart_domain::{Action, Actor, DomainError, JournalAction, Timestamp};
 use rampart_store::records::secret_digest;
 use rampart_store::{
     Credentials, Decision, Entity, EntityRef, JournalDraft, Session, SessionStage, Throttle,
     UnitOfWork, User, Write,
 };
-use serde_json::json;
 
 use crate::App;
 use crate::AppError;
@@ -93,11 +96,11 @@ fn unix(t: Timestamp) -> u64 {
     u64::try_from(t.as_offset().unix_timestamp()).unwrap_or(0)
 }
 
-fn draft(action: &str, entity: String, payload: serde_json::Value) -> JournalDraft {
-    JournalDraft {
-        action: action.to_owned(),
-        entity,
-        payload,
+/// The `auth.login` entry of a sign-in; its address is filled in when the session starts.
+fn signed_in(second_factor: bool) -> AuthLogin {
+    AuthLogin {
+        second_factor,
+        address: String::new(),
     }
 }
 
@@ -210,11 +213,15 @@ impl App {
                     ctx.loaded.get_mut(1).and_then(Option::take),
                 );
                 let entity = format!("user:{name}");
-                let mut journal = vec![draft(
-                    "auth.login_failed",
-                    entity.clone(),
-                    json!({"name": name, "address": address, "reason": reason}),
+                let mut journal = vec![JournalDraft::new(
+                    &entity,
+                    JournalAction::AuthLoginFailed(AuthLoginFailed {
+                        name: name.clone(),
+                        address: address.clone(),
+                        reason: reason.into(),
+                    }),
                 )];
+                let minutes = settings.lockout.as_secs() / 60;
                 let (w1, account_locked) = count_failure(
                     account,
                     account_key(&name),
@@ -230,17 +237,25 @@ impl App {
                     now,
                 );
                 if account_locked {
-                    journal.push(draft(
-                        "auth.locked",
-                        entity.clone(),
-                        json!({"name": name, "scope": "account", "minutes": settings.lockout.as_secs() / 60}),
+                    journal.push(JournalDraft::new(
+                        &entity,
+                        JournalAction::AuthLocked(AuthLocked {
+                            scope: LockScope::Account,
+                            name: Some(name.clone()),
+                            address: None,
+                            minutes,
+                        }),
                     ));
                 }
                 if address_locked {
-                    journal.push(draft(
-                        "auth.locked",
-                        entity,
-                        json!({"address": address, "scope": "address", "minutes": settings.lockout.as_secs() / 60}),
+                    journal.push(JournalDraft::new(
+                        &entity,
+                        JournalAction::AuthLocked(AuthLocked {
+                            scope: LockScope::Address,
+                            name: None,
+                            address: Some(address.clone()),
+                            minutes,
+                        }),
                     ));
                 }
                 Ok(Decision {
@@ -260,7 +275,7 @@ impl App {
         stage: SessionStage,
         address: &str,
         replaces: Option<&str>,
-        journal: Option<(&'static str, serde_json::Value)>,
+        login: Option<AuthLogin>,
     ) -> Result<SignIn, AppError> {
         let id = auth::new_secret();
         let id_hash = auth::hash_session_id(&id);
@@ -302,12 +317,13 @@ impl App {
                     writes.push(Write::Delete(EntityRef::Throttle(account_key(&user))));
                 }
                 writes.push(Write::Insert(Entity::Session(session)));
-                let journal = journal
-                    .map(|(action, mut payload)| {
-                        if let Some(map) = payload.as_object_mut() {
-                            map.insert("address".into(), json!(address));
-                        }
-                        draft(action, format!("user:{user}"), payload)
+                let journal = login
+                    .map(|login| {
+                        let login = AuthLogin {
+                            address: address.clone(),
+                            ..login
+                        };
+                        JournalDraft::new(format!("user:{user}"), JournalAction::AuthLogin(login))
                     })
                     .into_iter()
                     .collect();
@@ -368,9 +384,8 @@ impl App {
         } else {
             SessionStage::Active
         };
-        let journal = (stage == SessionStage::Active)
-            .then(|| ("auth.login", json!({"second_factor": false})));
-        self.start_session(&name, stage, address, replaces.as_deref(), journal)
+        let login = (stage == SessionStage::Active).then(|| signed_in(false));
+        self.start_session(&name, stage, address, replaces.as_deref(), login)
             .await
     }
 
@@ -412,7 +427,7 @@ impl App {
             SessionStage::Active,
             address,
             Some(&session.id_hash),
-            Some(("auth.login", json!({"second_factor": true}))),
+            Some(signed_in(true)),
         )
         .await
     }
@@ -473,7 +488,10 @@ impl App {
         let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
             Ok(Decision {
                 writes: vec![Write::Delete(EntityRef::Session(hash))],
-                journal: vec![draft("auth.logout", entity, json!({}))],
+                journal: vec![JournalDraft::new(
+                    entity,
+                    JournalAction::AuthLogout(NoDetails {}),
+                )],
             })
         });
         self.run(unit).await?;
@@ -571,9 +589,11 @@ impl App {
         let hash = Self::hash_new_password(new, "new_password").await?;
         let entity = format!("user:{name}");
         self.save_credentials_as(&name, &name, true, move |c| {
-            let payload = json!({"password_hash_sha256": secret_digest(&hash)});
+            let action = JournalAction::AuthPasswordChanged(PasswordDigest {
+                password_hash_sha256: Some(secret_digest(&hash)),
+            });
             c.password_hash = Some(hash);
-            Ok(Some(draft("auth.password_changed", entity, payload)))
+            Ok(Some(JournalDraft::new(entity, action)))
         })
         .await?;
         self.start_session(&name, SessionStage::Active, address, None, None)
@@ -592,9 +612,11 @@ impl App {
         let hash = Self::hash_new_password(password, "password").await?;
         let entity = format!("user:{user}");
         self.save_credentials_as(&actor.name, user, true, move |c| {
-            let payload = json!({"password_hash_sha256": secret_digest(&hash)});
+            let action = JournalAction::UserPasswordSet(PasswordDigest {
+                password_hash_sha256: Some(secret_digest(&hash)),
+            });
             c.password_hash = Some(hash);
-            Ok(Some(draft("user.password_set", entity, payload)))
+            Ok(Some(JournalDraft::new(entity, action)))
         })
         .await?;
         Ok(())
@@ -611,10 +633,9 @@ impl App {
         let entity = format!("user:{user}");
         self.save_credentials_as(&actor.name, user, false, move |c| {
             c.totp_required = required;
-            Ok(Some(draft(
-                "user.totp_required",
+            Ok(Some(JournalDraft::new(
                 entity,
-                json!({"required": required}),
+                JournalAction::UserTotpRequired(UserTotpRequired { required }),
             )))
         })
         .await?;
@@ -629,7 +650,10 @@ impl App {
         self.save_credentials_as(&actor.name, user, true, move |c| {
             c.totp_secret = None;
             c.totp_last_step = None;
-            Ok(Some(draft("user.totp_reset", entity, json!({}))))
+            Ok(Some(JournalDraft::new(
+                entity,
+                JournalAction::UserTotpReset(NoDetails {}),
+            )))
         })
         .await?;
         Ok(())
@@ -677,21 +701,22 @@ impl App {
         })?;
         let entity = format!("user:{name}");
         self.save_credentials(&name, move |c| {
-            let payload = json!({"totp_secret_sha256": secret_digest(&secret)});
+            let action = JournalAction::AuthTotpEnrolled(AuthTotpEnrolled {
+                totp_secret_sha256: Some(secret_digest(&secret)),
+            });
             c.totp_secret = Some(secret);
             c.totp_last_step = Some(step);
-            Ok(Some(draft("auth.totp_enrolled", entity, payload)))
+            Ok(Some(JournalDraft::new(entity, action)))
         })
         .await?;
-        let journal = (session.stage == SessionStage::MustEnrolTotp)
-            .then(|| ("auth.login", json!({"second_factor": true})));
+        let login = (session.stage == SessionStage::MustEnrolTotp).then(|| signed_in(true));
         Ok(Some(
             self.start_session(
                 &name,
                 SessionStage::Active,
                 address,
                 Some(&session.id_hash),
-                journal,
+                login,
             )
             .await?,
         ))

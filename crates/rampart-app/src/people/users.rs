@@ -1,11 +1,15 @@
 //! Users and API tokens: authentication of a token (with a short-lived
 //! cache), and the admin's management of users and tokens.
 
-use rampart_domain::{Action, Actor, DomainError, Role};
-use rampart_store::{ApiToken, Credentials, Decision, Entity, EntityRef, UnitOfWork, User, Write};
-use serde_json::json;
+use rampart_domain::journal::{
+    NoDetails, TokenCreated, TokenRevoked, UserCreated, UserRolesChanged,
+};
+use rampart_domain::{Action, Actor, DomainError, JournalAction, Role};
+use rampart_store::{
+    ApiToken, Credentials, Decision, Entity, EntityRef, JournalDraft, UnitOfWork, User, Write,
+};
 
-use crate::{App, AppError, RESERVED_NAMES, auth, draft, first, not_found};
+use crate::{App, AppError, RESERVED_NAMES, auth, first, not_found};
 
 /// How long a verified API token is trusted without asking the store again.
 /// A change of users or tokens on this node empties the cache at once; on
@@ -108,10 +112,13 @@ impl App {
                     created_by: by,
                     disabled: false,
                 };
-                let payload = json!({"name": user.name, "roles": user.roles});
+                let action = JournalAction::UserCreated(UserCreated {
+                    name: user.name.clone(),
+                    roles: user.roles.clone(),
+                });
                 Ok(Decision {
                     writes: vec![Write::Insert(Entity::User(user))],
-                    journal: vec![draft("user.created", format!("user:{name}"), payload)],
+                    journal: vec![JournalDraft::new(format!("user:{name}"), action)],
                 })
             },
         );
@@ -146,10 +153,14 @@ impl App {
                     created_at: ctx.now,
                     created_by: by,
                 };
-                let payload = json!({"user": user, "token_id": id, "token_hash_sha256": digest});
+                let action = JournalAction::TokenCreated(TokenCreated {
+                    user: user.clone(),
+                    token_id: id,
+                    token_hash_sha256: Some(digest),
+                });
                 Ok(Decision {
                     writes: vec![Write::Insert(Entity::ApiToken(token))],
-                    journal: vec![draft("token.created", format!("user:{user}"), payload)],
+                    journal: vec![JournalDraft::new(format!("user:{user}"), action)],
                 })
             },
         );
@@ -238,10 +249,12 @@ impl App {
                 if let Some(mut roles) = roles {
                     roles.sort();
                     roles.dedup();
-                    journal.push(draft(
-                        "user.roles_changed",
+                    journal.push(JournalDraft::new(
                         format!("user:{user}"),
-                        json!({"before": u.roles, "after": roles}),
+                        JournalAction::UserRolesChanged(UserRolesChanged {
+                            before: u.roles.clone(),
+                            after: roles.clone(),
+                        }),
                     ));
                     u.roles = roles;
                 }
@@ -249,8 +262,12 @@ impl App {
                     && d != u.disabled
                 {
                     u.disabled = d;
-                    let action = if d { "user.disabled" } else { "user.enabled" };
-                    journal.push(draft(action, format!("user:{user}"), json!({})));
+                    let action = if d {
+                        JournalAction::UserDisabled(NoDetails {})
+                    } else {
+                        JournalAction::UserEnabled(NoDetails {})
+                    };
+                    journal.push(JournalDraft::new(format!("user:{user}"), action));
                     if d {
                         writes.push(Write::EndSessionsOf(user.clone()));
                     }
@@ -280,10 +297,9 @@ impl App {
         let unit = UnitOfWork::new(actor.name.clone(), vec![], vec![], move |_| {
             Ok(Decision {
                 writes: vec![Write::Delete(EntityRef::ApiToken(token.hash.clone()))],
-                journal: vec![draft(
-                    "token.revoked",
+                journal: vec![JournalDraft::new(
                     format!("user:{}", token.user),
-                    json!({"token_id": token.id}),
+                    JournalAction::TokenRevoked(TokenRevoked { token_id: token.id }),
                 )],
             })
         });

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use rampart_domain::journal::ActionKind;
 use rampart_domain::{Action, IncidentNumber};
 use serde::Deserialize;
 use tokio_stream::StreamExt;
@@ -62,7 +63,7 @@ pub async fn stream(
                 Filter::Events => c.entity.starts_with("EVT-"),
                 Filter::Incident(n) => &c.entity == n,
             };
-            let last = c.action == "incident.restricted";
+            let last = ActionKind::from_name(&c.action) == Some(ActionKind::IncidentRestricted);
             hit.then(|| (Event::default().event("change").data(c.entity), last))
         })
         .map_while(move |(event, last)| {

@@ -8,11 +8,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use rampart_app::JournalEntry;
 use rampart_domain::{
-    Action, CategorizationRule, Category, Effort, EvidenceItem, FieldError, IncidentStatus,
-    LossGrade, ObservableType, ResponseAction, Role, Rsit, RsitClass, SystemImportance, Timestamp,
-    Tlp,
+    Action, CategorizationRule, Category, Effort, Event, EvidenceItem, FieldError, Incident,
+    IncidentStatus, JournalAction, LossGrade, ObservableType, ResponseAction, Role, Rsit,
+    RsitClass, SystemImportance, Text, Timestamp, Tlp, Vulnerability, journal::ActionKind,
 };
-use serde_json::Value;
 
 use super::session::Person;
 
@@ -374,99 +373,90 @@ pub fn custody_rows(entries: &[JournalEntry]) -> Vec<CustodyRow> {
 }
 
 fn custody_row(e: &JournalEntry) -> CustodyRow {
-    let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
-    let text = |v: &Value| -> Option<String> {
-        match v {
-            Value::Null => None,
-            Value::String(s) if s.is_empty() => None,
-            Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
-        }
-    };
-    let field = |name: &str| text(&payload[name]);
+    let action = JournalAction::parse_text(&e.action, &e.payload).ok();
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let text = |t: &Option<Text>| t.as_ref().and_then(|t| some(t.as_str()));
     let mut details = Vec::new();
     let mut add = |label: &'static str, value: Option<String>, code: bool| {
         if let Some(value) = value {
             details.push(Detail { label, value, code });
         }
     };
-    let when =
-        |name: &str| field(name).map(|t| Timestamp::parse(&t).map(|t| t.human()).unwrap_or(t));
-    let what = match e.action.as_str() {
-        "evidence.collected" => {
-            add("Found at", field("found_at"), false);
-            add("Collected by", field("collected_by"), false);
-            add("Collected", when("collected_at"), false);
-            add("Tool", field("tool"), false);
-            add("Why", field("reason"), false);
-            add("File", text(&payload["content"]["filename"]), true);
-            add(
-                "Size",
-                payload["content"]["size"].as_u64().map(human_size),
-                false,
-            );
-            add("SHA-256", text(&payload["content"]["sha256"]), true);
-            add("Custodian", field("custodian"), false);
-            add("Kept at", field("location"), false);
+    let what = match &action {
+        Some(JournalAction::EvidenceCollected(c)) => {
+            add("Found at", some(c.found_at.as_str()), false);
+            add("Collected by", some(c.collected_by.as_str()), false);
+            add("Collected", Some(c.collected_at.human()), false);
+            add("Tool", text(&c.tool), false);
+            add("Why", some(c.reason.as_str()), false);
+            add("File", c.content.filename.as_deref().and_then(some), true);
+            add("Size", Some(human_size(c.content.size)), false);
+            add("SHA-256", some(&c.content.sha256), true);
+            add("Custodian", some(&c.custodian), false);
+            add("Kept at", text(&c.location), false);
             "Collected and recorded"
         }
-        "evidence.downloaded" => {
-            add("Verified SHA-256", field("verified_sha256"), true);
-            "Downloaded (content verified first)"
-        }
-        "evidence.transferred" => {
-            let from = field("from").unwrap_or_else(|| "?".into());
-            let to = field("to").unwrap_or_else(|| "?".into());
-            add("From → to", Some(format!("{from} → {to}")), false);
-            add("Reason", field("reason"), false);
-            add("Kept at", field("location"), false);
-            "Custody transferred"
-        }
-        "evidence.verified" => {
-            add("Verified SHA-256", field("verified_sha256"), true);
-            "Verified: content intact"
-        }
-        "evidence.integrity_failed" => {
-            add("During", field("during"), false);
-            add("Problem", field("problem"), false);
-            add("Expected SHA-256", field("expected_sha256"), true);
+        Some(JournalAction::EvidenceDownloaded(d)) => {
             add(
-                "Found SHA-256",
-                Some(field("found_sha256").unwrap_or_else(|| "no content".into())),
+                "Verified SHA-256",
+                d.verified_sha256.as_deref().and_then(some),
                 true,
             );
+            "Downloaded (content verified first)"
+        }
+        Some(JournalAction::EvidenceTransferred(t)) => {
+            let from = some(&t.from).unwrap_or_else(|| "?".into());
+            let to = some(&t.to).unwrap_or_else(|| "?".into());
+            add("From → to", Some(format!("{from} → {to}")), false);
+            add("Reason", some(t.reason.as_str()), false);
+            add("Kept at", text(&t.location), false);
+            "Custody transferred"
+        }
+        Some(JournalAction::EvidenceVerified(v)) => {
             add(
-                "Expected size",
-                payload["expected_size"].as_u64().map(human_size),
-                false,
+                "Verified SHA-256",
+                v.verified_sha256.as_deref().and_then(some),
+                true,
             );
+            "Verified: content intact"
+        }
+        Some(JournalAction::EvidenceIntegrityFailed(f)) => {
+            add("During", some(&f.during), false);
+            add("Problem", f.problem.as_deref().and_then(some), false);
+            add("Expected SHA-256", some(&f.expected_sha256), true);
             add(
-                "Found size",
-                payload["found_size"].as_u64().map(human_size),
-                false,
+                "Found SHA-256",
+                Some(some(&f.found_sha256).unwrap_or_else(|| "no content".into())),
+                true,
             );
+            add("Expected size", f.expected_size.map(human_size), false);
+            add("Found size", f.found_size.map(human_size), false);
             "Integrity alarm: content does not match"
         }
-        "evidence.hold_placed" => {
-            add("Reason", field("reason"), false);
+        Some(JournalAction::EvidenceHoldPlaced(h)) => {
+            add("Reason", some(h.reason.as_str()), false);
             "Legal hold placed"
         }
-        "evidence.hold_released" => {
-            add("Reason", field("reason"), false);
-            let placed = &payload["placed"];
-            if let (Some(by), Some(reason)) = (text(&placed["by"]), text(&placed["reason"])) {
+        Some(JournalAction::EvidenceHoldReleased(h)) => {
+            add("Reason", some(h.reason.as_str()), false);
+            let placed = &h.placed;
+            if let (Some(by), Some(reason)) = (some(&placed.by), some(placed.reason.as_str())) {
                 add("Hold was", Some(format!("placed by {by}: {reason}")), false);
             }
             "Legal hold released"
         }
-        "evidence.disposed" => {
-            add("Reason", field("reason"), false);
-            add("SHA-256", field("sha256"), true);
+        Some(JournalAction::EvidenceDisposed(d)) => {
+            add("Reason", some(d.reason.as_str()), false);
+            add("SHA-256", some(&d.sha256), true);
             "Content disposed of"
         }
-        "evidence.exported" => {
-            add("Bundle", field("bundle"), true);
-            add("Verified SHA-256", field("verified_sha256"), true);
+        Some(JournalAction::EvidenceExported(x)) => {
+            add("Bundle", some(&x.bundle), true);
+            add(
+                "Verified SHA-256",
+                x.verified_sha256.as_deref().and_then(some),
+                true,
+            );
             "Exported in a signed bundle"
         }
         _ => "",
@@ -485,7 +475,8 @@ fn custody_row(e: &JournalEntry) -> CustodyRow {
         actor: e.actor.clone(),
         what,
         details,
-        alarm: e.action == "evidence.integrity_failed",
+        // Named so, the entry is an alarm even when its payload cannot be read.
+        alarm: ActionKind::from_name(&e.action) == Some(ActionKind::EvidenceIntegrityFailed),
     }
 }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use rampart_domain::{
     Actor, AssessmentDecision, AssessmentInput, EventNumber, EvidenceContent, EvidenceItem,
-    EvidenceSubmission, Incident, IncidentNumber, NumberKind, Role, Text, Tlp,
+    EvidenceSubmission, Incident, IncidentNumber, JournalAction, NumberKind, Role, Text, Tlp,
+    journal::{EventAssessed, EventLinked, EvidenceCollected, TokenCreated, UserCreated},
 };
 use serde_json::json;
 
@@ -19,14 +20,6 @@ fn text(s: &str) -> Text {
     Text::new(s).unwrap()
 }
 
-fn draft(action: &str, entity: impl ToString, payload: serde_json::Value) -> JournalDraft {
-    JournalDraft {
-        action: action.into(),
-        entity: entity.to_string(),
-        payload,
-    }
-}
-
 fn add_user(name: &str, roles: Vec<Role>) -> UnitOfWork {
     let name = name.to_owned();
     UnitOfWork::new("system", vec![], vec![], move |ctx| {
@@ -37,10 +30,13 @@ fn add_user(name: &str, roles: Vec<Role>) -> UnitOfWork {
             created_by: "system".into(),
             disabled: false,
         };
-        let payload = json!({"name": user.name, "roles": user.roles});
+        let action = JournalAction::UserCreated(UserCreated {
+            name: user.name.clone(),
+            roles: user.roles.clone(),
+        });
         Ok(Decision {
             writes: vec![Write::Insert(Entity::User(user))],
-            journal: vec![draft("user.created", format!("user:{name}"), payload)],
+            journal: vec![JournalDraft::new(format!("user:{name}"), action)],
         })
     })
 }
@@ -49,8 +45,11 @@ fn add_token(user: &str, secret: &str) -> UnitOfWork {
     let (user, hash) = (user.to_owned(), secret_digest(secret));
     UnitOfWork::new("system", vec![], vec![], move |ctx| {
         let id = format!("tok_{}", &hash[..12]);
-        let payload =
-            json!({"user": user, "token_id": id, "token_hash_sha256": secret_digest(&hash)});
+        let action = JournalAction::TokenCreated(TokenCreated {
+            user: user.clone(),
+            token_id: id.clone(),
+            token_hash_sha256: Some(secret_digest(&hash)),
+        });
         let token = ApiToken {
             id,
             user: user.clone(),
@@ -60,7 +59,7 @@ fn add_token(user: &str, secret: &str) -> UnitOfWork {
         };
         Ok(Decision {
             writes: vec![Write::Insert(Entity::ApiToken(token))],
-            journal: vec![draft("token.created", format!("user:{user}"), payload)],
+            journal: vec![JournalDraft::new(format!("user:{user}"), action)],
         })
     })
 }
@@ -77,10 +76,13 @@ fn escalate(n: EventNumber) -> UnitOfWork {
             rsit: None,
         };
         e.assess(input, &poc, ctx.now)?;
-        let payload = json!({"status": e.status, "assessment": e.assessment});
+        let action = JournalAction::EventAssessed(EventAssessed::ByContact {
+            status: e.status,
+            assessment: e.assessment.clone(),
+        });
         Ok(Decision {
             writes: vec![Write::Update(Entity::Event(Box::new(e)))],
-            journal: vec![draft("event.assessed", n, payload)],
+            journal: vec![JournalDraft::new(n, action)],
         })
     })
 }
@@ -100,15 +102,17 @@ fn confirm(n: EventNumber) -> UnitOfWork {
             .unwrap();
             let incident = Incident::confirm(number, input, &mut events, &ian, ctx.now)?;
             let event = events.remove(0);
-            let linked = json!({"status": event.status, "incident": number});
+            let linked = JournalAction::EventLinked(EventLinked {
+                status: event.status,
+                incident: number,
+            });
             Ok(Decision {
                 journal: vec![
-                    draft(
-                        "incident.confirmed",
+                    JournalDraft::new(
                         number,
-                        serde_json::to_value(&incident).unwrap(),
+                        JournalAction::IncidentConfirmed(Box::new(incident.clone())),
                     ),
-                    draft("event.linked", n, linked),
+                    JournalDraft::new(n, linked),
                 ],
                 writes: vec![
                     Write::Insert(Entity::Incident(Box::new(incident))),
@@ -149,14 +153,9 @@ fn collect(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
             &ian,
             ctx.now,
         )?;
-        let payload = json!({
-            "incident": incident, "content": item.content, "description": item.description,
-            "found_at": item.found_at, "collected_by": item.collected_by,
-            "collected_at": item.collected_at, "tool": item.tool, "reason": item.reason,
-            "tlp": item.tlp, "custodian": item.custodian, "location": item.location,
-        });
+        let action = JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item)));
         Ok(Decision {
-            journal: vec![draft("evidence.collected", number, payload)],
+            journal: vec![JournalDraft::new(number, action)],
             writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
         })
     })

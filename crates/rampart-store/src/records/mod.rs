@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use async_trait::async_trait;
+use rampart_domain::journal::ActionKind;
 use rampart_domain::{EventNumber, EvidenceNumber, IncidentNumber, VulnerabilityNumber};
 use sha2::{Digest, Sha256};
 
@@ -342,7 +343,7 @@ impl Index {
         }
         // The events an incident takes in bring their assets: the incident's
         // replay needs the entry that reported each of them.
-        if entry.action == "incident.event_linked"
+        if ActionKind::from_name(&entry.action) == Some(ActionKind::IncidentEventLinked)
             && let Some(incident) = RecordKey::of_entity(&entry.entity)
             && let Some(event) = replay::linked_event(entry)
         {

@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
+use rampart_domain::JournalAction;
+use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
     Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
     Incident, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS, Priority, ResponseAction, Review,
@@ -87,39 +89,52 @@ pub(crate) struct ExpectedToken {
 /// The records an entry changes.
 pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
     let entity = RecordKey::of_entity(&entry.entity);
-    match entry.action.as_str() {
-        "user.password_set"
-        | "user.totp_required"
-        | "user.totp_reset"
-        | "auth.password_changed"
-        | "auth.totp_enrolled" => match entity {
+    match K::from_name(&entry.action) {
+        Some(
+            K::UserPasswordSet
+            | K::UserTotpRequired
+            | K::UserTotpReset
+            | K::AuthPasswordChanged
+            | K::AuthTotpEnrolled,
+        ) => match entity {
             Some(RecordKey::User(name)) => vec![RecordKey::Credentials(name)],
             other => other.into_iter().collect(),
         },
-        "token.created" | "token.revoked" => match token_id(entry) {
+        Some(K::TokenCreated | K::TokenRevoked) => match token_id(entry) {
             Some(id) => vec![RecordKey::Token(id)],
             None => entity.into_iter().collect(),
         },
-        "incident.event_linked" => entity
+        Some(K::IncidentEventLinked) => entity
             .into_iter()
             .chain(linked_event(entry).map(RecordKey::Event))
             .collect(),
         // Sign-ins touch sessions and throttles, which are not records; a
         // job is not one either.
-        action if action.starts_with("auth.") || action.starts_with("job.") => vec![],
+        Some(
+            K::AuthLogin | K::AuthLoginFailed | K::AuthLocked | K::AuthLogout | K::JobRequeued,
+        ) => {
+            vec![]
+        }
+        // An action this version does not know: by its family.
+        None if entry.action.starts_with("auth.") || entry.action.starts_with("job.") => vec![],
         _ => entity.into_iter().collect(),
     }
 }
 
 fn token_id(entry: &JournalEntry) -> Option<String> {
-    let payload: Value = serde_json::from_str(&entry.payload).ok()?;
-    payload.get("token_id")?.as_str().map(str::to_owned)
+    match JournalAction::parse_text(&entry.action, &entry.payload).ok()? {
+        JournalAction::TokenCreated(t) => Some(t.token_id),
+        JournalAction::TokenRevoked(t) => Some(t.token_id),
+        _ => None,
+    }
 }
 
 /// The event an `incident.event_linked` entry adds to its incident.
 pub(crate) fn linked_event(entry: &JournalEntry) -> Option<EventNumber> {
-    let payload: Value = serde_json::from_str(&entry.payload).ok()?;
-    payload.get("event")?.as_str()?.parse().ok()
+    match JournalAction::parse_text(&entry.action, &entry.payload).ok()? {
+        JournalAction::IncidentEventLinked(linked) => Some(linked.event),
+        _ => None,
+    }
 }
 
 /// Replays one record's entries, in sequence order. `Err` says which entry
@@ -244,8 +259,8 @@ fn event(entries: &[&JournalEntry]) -> Result<Expected, String> {
     let mut fold = Fold::<Event>::new();
     for entry in entries {
         let step = Step(entry);
-        match entry.action.as_str() {
-            "event.reported" => {
+        match K::from_name(&entry.action) {
+            Some(K::EventReported) => {
                 let event: Event = step.whole()?;
                 // An anonymous report's entry holds no identity.
                 if event.anonymous && event.submitted_by.is_none() {
@@ -253,13 +268,13 @@ fn event(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 }
                 fold.create(&step, event)?;
             }
-            "event.repeated" => {
+            Some(K::EventRepeated) => {
                 let f = step.fields()?;
                 let e = fold.current(&step)?;
                 e.occurrences = f.get("occurrences")?;
                 e.last_seen = f.get("last_seen")?;
             }
-            "event.triage" => {
+            Some(K::EventTriage) => {
                 let f = step.fields()?;
                 let at = step.at()?;
                 let e = fold.current(&step)?;
@@ -269,7 +284,7 @@ fn event(entries: &[&JournalEntry]) -> Result<Expected, String> {
                     at,
                 });
             }
-            "event.assessed" => {
+            Some(K::EventAssessed) => {
                 let f = step.fields()?;
                 // The point of contact's entry carries the status beside the
                 // assessment; the correlation rule's, the assessment alone.
@@ -294,19 +309,19 @@ fn event(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 e.status = status;
                 e.assessment = Some(assessment);
             }
-            "event.rejected" => {
+            Some(K::EventRejected) => {
                 let f = step.fields()?;
                 let e = fold.current(&step)?;
                 e.status = f.get("status")?;
                 e.rejection = f.get("rejection")?;
             }
-            "event.linked" => {
+            Some(K::EventLinked) => {
                 let f = step.fields()?;
                 let e = fold.current(&step)?;
                 e.status = f.get("status")?;
                 e.incident = f.get("incident")?;
             }
-            "incident.event_linked" => {
+            Some(K::IncidentEventLinked) => {
                 let incident = entry.entity.parse().map_err(|m| step.fail(m))?;
                 let e = fold.current(&step)?;
                 e.status = EventStatus::Linked;
@@ -353,19 +368,19 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
     for entry in entries {
         let step = Step(entry);
         if entry.entity != number {
-            if entry.action == "event.reported" {
+            if K::from_name(&entry.action) == Some(K::EventReported) {
                 let f = step.fields()?;
                 assets.insert(entry.entity.clone(), f.get("assets")?);
                 continue;
             }
             return Err(step.fail(format!("an entry about {}", entry.entity)));
         }
-        match entry.action.as_str() {
-            "incident.confirmed" => {
+        match K::from_name(&entry.action) {
+            Some(K::IncidentConfirmed) => {
                 let incident: Incident = step.whole()?;
                 fold.create(&step, incident)?;
             }
-            "incident.updated" => {
+            Some(K::IncidentUpdated) => {
                 let f = step.fields()?;
                 let changed: Map<String, Value> = f.get("changed")?;
                 let at = step.at()?;
@@ -400,7 +415,7 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                     fold.known(field);
                 }
             }
-            "incident.event_linked" => {
+            Some(K::IncidentEventLinked) => {
                 let f = step.fields()?;
                 let event: EventNumber = f.get("event")?;
                 let at = step.at()?;
@@ -424,7 +439,7 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                     fold.unknown("assets");
                 }
             }
-            "incident.transition" => {
+            Some(K::IncidentTransition) => {
                 let f = step.fields()?;
                 let from: IncidentStatus = f.get("from")?;
                 let to: IncidentStatus = f.get("to")?;
@@ -472,21 +487,21 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                     fold.unknown("impact_ended_at");
                 }
             }
-            "incident.log" => {
+            Some(K::IncidentLog) => {
                 let line: LogEntry = step.whole()?;
                 let at = step.at()?;
                 let inc = fold.current(&step)?;
                 inc.log.push(line);
                 inc.updated_at = at;
             }
-            "incident.action_added" => {
+            Some(K::IncidentActionAdded) => {
                 let action: ResponseAction = step.whole()?;
                 let at = step.at()?;
                 let inc = fold.current(&step)?;
                 inc.actions.push(action);
                 inc.updated_at = at;
             }
-            "incident.action_updated" => {
+            Some(K::IncidentActionUpdated) => {
                 let action: ResponseAction = step.whole()?;
                 let at = step.at()?;
                 let inc = fold.current(&step)?;
@@ -498,7 +513,7 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 *slot = action;
                 inc.updated_at = at;
             }
-            "incident.review" => {
+            Some(K::IncidentReview) => {
                 let review: Review = step.whole()?;
                 let at = step.at()?;
                 let inc = fold.current(&step)?;
@@ -513,7 +528,7 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                     at,
                 );
             }
-            "incident.restricted" => {
+            Some(K::IncidentRestricted) => {
                 let f = step.fields()?;
                 let at = step.at()?;
                 let inc = fold.current(&step)?;
@@ -530,12 +545,12 @@ fn vulnerability(entries: &[&JournalEntry]) -> Result<Expected, String> {
     let mut fold = Fold::<Vulnerability>::new();
     for entry in entries {
         let step = Step(entry);
-        match entry.action.as_str() {
-            "vulnerability.reported" => {
+        match K::from_name(&entry.action) {
+            Some(K::VulnerabilityReported) => {
                 let v: Vulnerability = step.whole()?;
                 fold.create(&step, v)?;
             }
-            "vulnerability.assessed" => {
+            Some(K::VulnerabilityAssessed) => {
                 let f = step.fields()?;
                 let outcome: VulnerabilityOutcome = f.get("outcome")?;
                 let decision = VulnerabilityStep {
@@ -559,7 +574,7 @@ fn vulnerability(entries: &[&JournalEntry]) -> Result<Expected, String> {
                     }
                 }
             }
-            "vulnerability.resolution" => {
+            Some(K::VulnerabilityResolution) => {
                 let f = step.fields()?;
                 let recorded = VulnerabilityStep {
                     by: step.actor(),
@@ -590,8 +605,8 @@ fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 intact,
             })
         };
-        match entry.action.as_str() {
-            "evidence.collected" => {
+        match K::from_name(&entry.action) {
+            Some(K::EvidenceCollected) => {
                 let Value::Object(mut item) = step.whole::<Value>()? else {
                     return Err(step.fail("the payload is not an object"));
                 };
@@ -605,11 +620,11 @@ fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
                     serde_json::from_value(Value::Object(item)).map_err(|e| step.fail(e))?;
                 fold.create(&step, item)?;
             }
-            action @ ("evidence.downloaded" | "evidence.verified" | "evidence.exported") => {
+            Some(kind @ (K::EvidenceDownloaded | K::EvidenceVerified | K::EvidenceExported)) => {
                 let f = step.fields()?;
-                let during = match action {
-                    "evidence.downloaded" => "download",
-                    "evidence.verified" => "verification",
+                let during = match kind {
+                    K::EvidenceDownloaded => "download",
+                    K::EvidenceVerified => "verification",
                     _ => "export",
                 };
                 let found: Option<String> = f.get("verified_sha256")?;
@@ -622,7 +637,7 @@ fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
                     None => fold.unknown("last_check"),
                 }
             }
-            "evidence.integrity_failed" => {
+            Some(K::EvidenceIntegrityFailed) => {
                 let f = step.fields()?;
                 let during: String = f.get("during")?;
                 let found: Option<String> = f.get("found_sha256")?;
@@ -630,13 +645,13 @@ fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 fold.current(&step)?.last_check = Some(last);
                 fold.known("last_check");
             }
-            "evidence.transferred" => {
+            Some(K::EvidenceTransferred) => {
                 let f = step.fields()?;
                 let item = fold.current(&step)?;
                 item.custodian = f.get("to")?;
                 item.location = f.get("location")?;
             }
-            "evidence.hold_placed" => {
+            Some(K::EvidenceHoldPlaced) => {
                 let f = step.fields()?;
                 let hold = Stamp {
                     by: step.actor(),
@@ -645,10 +660,10 @@ fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 };
                 fold.current(&step)?.hold = Some(hold);
             }
-            "evidence.hold_released" => {
+            Some(K::EvidenceHoldReleased) => {
                 fold.current(&step)?.hold = None;
             }
-            "evidence.disposed" => {
+            Some(K::EvidenceDisposed) => {
                 let f = step.fields()?;
                 let disposed = Stamp {
                     by: step.actor(),
@@ -667,8 +682,8 @@ fn user(entries: &[&JournalEntry]) -> Result<Expected, String> {
     let mut fold = Fold::<User>::new();
     for entry in entries {
         let step = Step(entry);
-        match entry.action.as_str() {
-            "user.created" => {
+        match K::from_name(&entry.action) {
+            Some(K::UserCreated) => {
                 let f = step.fields()?;
                 let user = User {
                     name: f.get("name")?,
@@ -679,12 +694,12 @@ fn user(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 };
                 fold.create(&step, user)?;
             }
-            "user.roles_changed" => {
+            Some(K::UserRolesChanged) => {
                 let f = step.fields()?;
                 fold.current(&step)?.roles = f.get("after")?;
             }
-            "user.disabled" => fold.current(&step)?.disabled = true,
-            "user.enabled" => fold.current(&step)?.disabled = false,
+            Some(K::UserDisabled) => fold.current(&step)?.disabled = true,
+            Some(K::UserEnabled) => fold.current(&step)?.disabled = false,
             _ => return Err(not_here(&step, "a user")),
         }
     }
@@ -713,13 +728,13 @@ fn credentials(name: &str, entries: &[&JournalEntry]) -> Result<Expected, String
         }
         let f = step.fields()?;
         let c = fold.current(&step)?;
-        match entry.action.as_str() {
-            "user.password_set" | "auth.password_changed" => {
+        match K::from_name(&entry.action) {
+            Some(K::UserPasswordSet | K::AuthPasswordChanged) => {
                 c.password = secret_set(&f, "password_hash_sha256")?;
             }
-            "auth.totp_enrolled" => c.totp = secret_set(&f, "totp_secret_sha256")?,
-            "user.totp_reset" => c.totp = Secret::Absent,
-            "user.totp_required" => c.totp_required = f.get("required")?,
+            Some(K::AuthTotpEnrolled) => c.totp = secret_set(&f, "totp_secret_sha256")?,
+            Some(K::UserTotpReset) => c.totp = Secret::Absent,
+            Some(K::UserTotpRequired) => c.totp_required = f.get("required")?,
             _ => return Err(not_here(&step, "a user's credentials")),
         }
     }
@@ -732,8 +747,8 @@ fn token(entries: &[&JournalEntry]) -> Result<Expected, String> {
     for entry in entries {
         let step = Step(entry);
         let f = step.fields()?;
-        match entry.action.as_str() {
-            "token.created" => {
+        match K::from_name(&entry.action) {
+            Some(K::TokenCreated) => {
                 let token = ExpectedToken {
                     id: f.get("token_id")?,
                     user: f.get("user")?,
@@ -743,7 +758,7 @@ fn token(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 };
                 fold.create(&step, token)?;
             }
-            "token.revoked" => {
+            Some(K::TokenRevoked) => {
                 fold.current(&step)?;
                 fold.record = None;
                 removed = Some(entry.seq);
@@ -761,8 +776,8 @@ fn rules(entries: &[&JournalEntry]) -> Result<Expected, String> {
     let mut fold = Fold::<RuleSet>::new();
     for entry in entries {
         let step = Step(entry);
-        match entry.action.as_str() {
-            "intake.rules_changed" => {
+        match K::from_name(&entry.action) {
+            Some(K::IntakeRulesChanged) => {
                 let after: RuleSet = step.fields()?.get("after")?;
                 match fold.record.as_mut() {
                     Some((rules, _)) => *rules = after,

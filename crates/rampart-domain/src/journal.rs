@@ -1,0 +1,541 @@
+//! The actions the journal records, each with the payload it carries.
+//!
+//! An entry's `action` is one of the names below and its `payload` the JSON
+//! form of the matching struct. The field names and shapes are those written
+//! since the first version: entries already in a journal are hashed over
+//! them, so a payload struct may gain an optional field for new entries but
+//! never rename, drop or reshape one. Options are written as `null` unless a
+//! field says otherwise; fields marked `#[serde(default)]` are absent from
+//! entries written before they were added.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::{
+    Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, Incident, IncidentNumber,
+    IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet, Stamp, Text,
+    Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
+    VulnerabilityStatus, event::Event,
+};
+
+/// Why an entry could not be read as a [`JournalAction`].
+#[derive(Debug, thiserror::Error)]
+pub enum JournalActionError {
+    #[error("`{0}` is not a journal action")]
+    Unknown(String),
+    #[error("the payload of `{action}` does not fit it: {source}")]
+    Payload {
+        action: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+macro_rules! journal_actions {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident($payload:ty) = $name:literal, $description:literal;
+    )*) => {
+        /// One thing the journal records, with its details.
+        #[derive(Debug, Clone)]
+        pub enum JournalAction {
+            $( $(#[$doc])* $variant($payload), )*
+        }
+
+        /// Which action an entry records, without its payload: for readers
+        /// that need only the kind of change.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ActionKind {
+            $( $variant, )*
+        }
+
+        impl ActionKind {
+            /// The kind named `name`, if it is an action.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $( $name => Some(Self::$variant), )*
+                    _ => None,
+                }
+            }
+
+            /// The name written to the entry's `action` column.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $name, )*
+                }
+            }
+        }
+
+        impl JournalAction {
+            /// The kind of this action.
+            pub fn kind(&self) -> ActionKind {
+                match self {
+                    $( Self::$variant(_) => ActionKind::$variant, )*
+                }
+            }
+
+            /// Every action's name with a one-line description, in the order of `docs/journal.md`.
+            pub const ALL: &'static [(&'static str, &'static str)] = &[
+                $( ($name, $description), )*
+            ];
+
+            /// The name written to the entry's `action` column, e.g. `incident.transition`.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Self::$variant(_) => $name, )*
+                }
+            }
+
+            /// The payload as the entry stores it.
+            pub fn payload(&self) -> Value {
+                let value = match self {
+                    $( Self::$variant(p) => serde_json::to_value(p), )*
+                };
+                // Payloads hold only string-keyed maps, so serialization cannot fail.
+                value.unwrap_or(Value::Null)
+            }
+
+            /// Reads a stored entry's action name and payload back.
+            pub fn parse(name: &str, payload: Value) -> Result<Self, JournalActionError> {
+                match name {
+                    $( $name => serde_json::from_value(payload)
+                        .map(Self::$variant)
+                        .map_err(|source| JournalActionError::Payload { action: $name, source }), )*
+                    other => Err(JournalActionError::Unknown(other.to_owned())),
+                }
+            }
+
+            /// Reads a stored entry whose payload is still JSON text.
+            pub fn parse_text(name: &str, payload: &str) -> Result<Self, JournalActionError> {
+                let Some(kind) = ActionKind::from_name(name) else {
+                    return Err(JournalActionError::Unknown(name.to_owned()));
+                };
+                let value = serde_json::from_str(payload)
+                    .map_err(|source| JournalActionError::Payload { action: kind.name(), source })?;
+                Self::parse(name, value)
+            }
+        }
+    };
+}
+
+journal_actions! {
+    EventReported(EventReported) = "event.reported", "An event is reported";
+    EventRepeated(EventRepeated) = "event.repeated", "A sensor sends an alert again and the first event counts it";
+    EventTriage(EventTriage) = "event.triage", "A point of contact takes the event into triage";
+    EventAssessed(EventAssessed) = "event.assessed", "The point of contact's decision, or the correlation rule's";
+    EventRejected(EventRejected) = "event.rejected", "The ISIRT finds an escalated event is not an incident";
+    EventLinked(EventLinked) = "event.linked", "The event becomes part of an incident";
+    IncidentConfirmed(Box<Incident>) = "incident.confirmed", "An incident is confirmed (the whole record)";
+    IncidentUpdated(IncidentUpdated) = "incident.updated", "Fields of an incident change";
+    IncidentEventLinked(IncidentEventLinked) = "incident.event_linked", "Another event is added to an open incident";
+    IncidentTransition(IncidentTransition) = "incident.transition", "A lifecycle move";
+    IncidentLog(LogEntry) = "incident.log", "An entry in the incident management log";
+    IncidentActionAdded(ResponseAction) = "incident.action_added", "A response action is planned";
+    IncidentActionUpdated(ResponseAction) = "incident.action_updated", "A response action changes";
+    IncidentReview(Review) = "incident.review", "A lessons-learned review is recorded or superseded";
+    VulnerabilityReported(Box<Vulnerability>) = "vulnerability.reported", "A vulnerability is reported (the whole record)";
+    VulnerabilityAssessed(VulnerabilityAssessed) = "vulnerability.assessed", "An assessment step";
+    VulnerabilityResolution(VulnerabilityResolved) = "vulnerability.resolution", "A vulnerability is resolved or its risk accepted";
+    JobRequeued(JobRequeued) = "job.requeued", "An admin queues a dead background job again";
+    IntakeRulesChanged(IntakeRulesChanged) = "intake.rules_changed", "An admin replaces the categorization rules";
+    UserCreated(UserCreated) = "user.created", "A user is added";
+    TokenCreated(TokenCreated) = "token.created", "An API token is created";
+    IncidentRestricted(IncidentRestricted) = "incident.restricted", "An incident is restricted to named users, or the restriction is lifted";
+    TokenRevoked(TokenRevoked) = "token.revoked", "An admin revokes an API token";
+    UserPasswordSet(PasswordDigest) = "user.password_set", "An admin sets a user's password";
+    UserRolesChanged(UserRolesChanged) = "user.roles_changed", "An admin changes a user's roles";
+    UserDisabled(NoDetails) = "user.disabled", "An admin disables a user";
+    UserEnabled(NoDetails) = "user.enabled", "An admin re-enables a user";
+    UserTotpRequired(UserTotpRequired) = "user.totp_required", "An admin requires a second factor, or makes it optional";
+    UserTotpReset(NoDetails) = "user.totp_reset", "An admin removes a user's second factor";
+    AuthLogin(AuthLogin) = "auth.login", "A person signs in to the web UI";
+    AuthLoginFailed(AuthLoginFailed) = "auth.login_failed", "A sign-in fails";
+    AuthLocked(AuthLocked) = "auth.locked", "Too many failures lock a name or block an address";
+    AuthLogout(NoDetails) = "auth.logout", "A person signs out";
+    AuthPasswordChanged(PasswordDigest) = "auth.password_changed", "A person changes their own password";
+    AuthTotpEnrolled(AuthTotpEnrolled) = "auth.totp_enrolled", "A person sets up a second factor";
+    EvidenceCollected(Box<EvidenceCollected>) = "evidence.collected", "An evidence item is uploaded";
+    EvidenceDownloaded(EvidenceDownloaded) = "evidence.downloaded", "The content, found intact, is downloaded";
+    EvidenceVerified(EvidenceVerified) = "evidence.verified", "A verification finds the content intact";
+    EvidenceExported(EvidenceExported) = "evidence.exported", "The item, found intact, goes into an evidence bundle";
+    EvidenceTransferred(EvidenceTransferred) = "evidence.transferred", "Custody passes to someone else, or the item moves";
+    EvidenceHoldPlaced(EvidenceHoldPlaced) = "evidence.hold_placed", "A legal hold is placed";
+    EvidenceHoldReleased(EvidenceHoldReleased) = "evidence.hold_released", "A legal hold is released";
+    EvidenceDisposed(EvidenceDisposed) = "evidence.disposed", "The content is disposed of";
+    EvidenceIntegrityFailed(EvidenceIntegrityFailed) = "evidence.integrity_failed", "Stored content no longer matches its SHA-256, or is missing";
+}
+
+impl JournalAction {
+    /// Whether the action changes a user or an API token.
+    pub fn changes_users_or_tokens(&self) -> bool {
+        self.kind().changes_users_or_tokens()
+    }
+}
+
+impl ActionKind {
+    /// Whether actions of this kind change a user or an API token, so that
+    /// tokens cached for authentication may be stale.
+    pub fn changes_users_or_tokens(self) -> bool {
+        matches!(
+            self,
+            Self::UserCreated
+                | Self::TokenCreated
+                | Self::TokenRevoked
+                | Self::UserPasswordSet
+                | Self::UserRolesChanged
+                | Self::UserDisabled
+                | Self::UserEnabled
+                | Self::UserTotpRequired
+                | Self::UserTotpReset
+        )
+    }
+}
+
+/// A payload with no details (`{}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoDetails {}
+
+// ----- events -------------------------------------------------------------------
+
+/// `event.reported`: the whole event, without the reporter's identity when
+/// the report is anonymous (the record keeps it for those allowed to see it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct EventReported(pub Box<Event>);
+
+impl Serialize for EventReported {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !self.0.anonymous {
+            return self.0.serialize(serializer);
+        }
+        let mut value = serde_json::to_value(&self.0).map_err(serde::ser::Error::custom)?;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("reporter");
+            map.remove("submitted_by");
+        }
+        value.serialize(serializer)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRepeated {
+    pub occurrences: u64,
+    pub last_seen: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventTriage {
+    pub status: EventStatus,
+}
+
+/// `event.assessed`: a point of contact's entry carries the status beside
+/// the assessment; the correlation rule's, the assessment alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EventAssessed {
+    ByContact {
+        status: EventStatus,
+        assessment: Option<Assessment>,
+    },
+    ByRule(Option<Assessment>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRejected {
+    pub status: EventStatus,
+    pub rejection: Option<Rejection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventLinked {
+    pub status: EventStatus,
+    pub incident: IncidentNumber,
+}
+
+// ----- incidents ----------------------------------------------------------------
+
+/// `incident.updated`: each changed field, before and after, by field name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentUpdated {
+    pub changed: BTreeMap<String, FieldChange>,
+}
+
+/// A field's JSON value before and after a change (`null` where it had none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub before: Value,
+    pub after: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentEventLinked {
+    pub event: EventNumber,
+    /// `correlation` when the correlation rule linked the event; absent when a person did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// `incident.transition`: the move, and the incident's times as it left them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentTransition {
+    pub from: IncidentStatus,
+    pub to: IncidentStatus,
+    pub reason: Text,
+    pub resolution: Option<Text>,
+    /// The times as the move left them (`Some(None)`: not set); `None` in
+    /// entries written before they were carried, which omit them.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub contained_at: Option<Option<Timestamp>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub ended_at: Option<Option<Timestamp>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub impact_ended_at: Option<Option<Timestamp>>,
+}
+
+/// A field that may be absent (`None`) or present and possibly `null` (`Some(None)`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRestricted {
+    /// Empty when the restriction is lifted.
+    pub restricted_to: Vec<String>,
+}
+
+// ----- vulnerabilities ----------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VulnerabilityAssessed {
+    pub outcome: VulnerabilityOutcome,
+    pub notes: Option<Text>,
+}
+
+/// `vulnerability.resolution`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VulnerabilityResolved {
+    pub status: VulnerabilityStatus,
+    pub resolution: Option<VulnerabilityResolution>,
+}
+
+// ----- administration -----------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRequeued {
+    pub job: i64,
+}
+
+/// `intake.rules_changed`: the whole rule tables, with their versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeRulesChanged {
+    pub before: RuleSet,
+    pub after: RuleSet,
+}
+
+// ----- users and tokens ---------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCreated {
+    pub name: String,
+    pub roles: Vec<Role>,
+}
+
+/// `token.created`; the token itself is never journaled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenCreated {
+    pub user: String,
+    /// The public handle: `tok_` and the first 12 hex digits of the token's SHA-256.
+    pub token_id: String,
+    /// The SHA-256 of the stored hash; absent from early entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_hash_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRevoked {
+    pub token_id: String,
+}
+
+/// A new password, as the SHA-256 of the stored argon2id string (`user.password_set`, `auth.password_changed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordDigest {
+    /// Absent from early entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRolesChanged {
+    pub before: Vec<Role>,
+    pub after: Vec<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserTotpRequired {
+    pub required: bool,
+}
+
+// ----- sign-in ------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthLogin {
+    pub second_factor: bool,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthLoginFailed {
+    /// The name as typed, which may not exist.
+    pub name: String,
+    pub address: String,
+    /// `password`, `totp` or `locked`.
+    pub reason: String,
+}
+
+/// What a lock applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockScope {
+    Account,
+    Address,
+}
+
+/// `auth.locked`: `name` for an account lock, `address` for a blocked address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthLocked {
+    pub scope: LockScope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    pub minutes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthTotpEnrolled {
+    /// The SHA-256 of the stored secret; absent from early entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret_sha256: Option<String>,
+}
+
+// ----- evidence -----------------------------------------------------------------
+
+/// `evidence.collected`: the item as uploaded, and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceCollected {
+    pub incident: IncidentNumber,
+    pub content: EvidenceContent,
+    pub description: Text,
+    pub found_at: Text,
+    pub collected_by: Text,
+    pub collected_at: Timestamp,
+    pub tool: Option<Text>,
+    pub reason: Text,
+    pub tlp: Tlp,
+    pub custodian: String,
+    pub location: Option<Text>,
+}
+
+impl EvidenceCollected {
+    /// The entry of an item just collected.
+    pub fn of(item: &EvidenceItem) -> Self {
+        Self {
+            incident: item.incident,
+            content: item.content.clone(),
+            description: item.description.clone(),
+            found_at: item.found_at.clone(),
+            collected_by: item.collected_by.clone(),
+            collected_at: item.collected_at,
+            tool: item.tool.clone(),
+            reason: item.reason.clone(),
+            tlp: item.tlp,
+            custodian: item.custodian.clone(),
+            location: item.location.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceDownloaded {
+    pub sha256: String,
+    pub size: u64,
+    /// The hash found; absent from early entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceVerified {
+    /// The hash found; absent from early entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceExported {
+    /// The bundle's file name.
+    pub bundle: String,
+    /// The hash found; absent from early entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceTransferred {
+    pub from: String,
+    pub to: String,
+    pub reason: Text,
+    pub location: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceHoldPlaced {
+    pub reason: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceHoldReleased {
+    pub reason: Text,
+    /// The hold released.
+    pub placed: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceDisposed {
+    pub reason: Text,
+    pub sha256: String,
+}
+
+/// `evidence.integrity_failed`: the alarm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceIntegrityFailed {
+    /// `download`, `verification` or `export`.
+    pub during: String,
+    pub expected_sha256: String,
+    pub found_sha256: String,
+    pub expected_size: Option<u64>,
+    pub found_size: Option<u64>,
+    pub problem: Option<String>,
+}
+
+#[cfg(test)]
+#[path = "journal_tests.rs"]
+mod tests;
