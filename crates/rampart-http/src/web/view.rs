@@ -8,9 +8,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use rampart_app::JournalEntry;
 use rampart_domain::{
-    Action, CategorizationRule, Category, Effort, Event, EvidenceItem, FieldError, Incident,
-    IncidentStatus, JournalAction, LossGrade, ObservableType, ResponseAction, Role, Rsit,
-    RsitClass, SystemImportance, Text, Timestamp, Tlp, Vulnerability, journal::ActionKind,
+    Action, CategorizationRule, Category, Effort, EvidenceItem, FieldError, IncidentStatus,
+    JournalAction, LossGrade, ObservableType, ResponseAction, Role, Rsit, RsitClass,
+    SystemImportance, Text, Timestamp, Tlp, journal::ActionKind,
 };
 
 use super::session::Person;
