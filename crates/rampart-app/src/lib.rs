@@ -22,6 +22,7 @@ mod live;
 pub mod people;
 pub mod readiness;
 mod records;
+mod unit;
 pub mod visibility;
 pub mod vulnerabilities;
 
@@ -147,6 +148,15 @@ impl App {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Runs a typed unit of work; returns its decision's result.
+    pub(crate) async fn run_typed<T>(&self, unit: unit::Typed<T>) -> Result<T, AppError> {
+        let (unit, output) = unit.into_parts();
+        self.run(unit).await?;
+        output
+            .take()
+            .ok_or_else(|| AppError::Internal("a committed unit left no result".into()))
     }
 
     /// Runs a unit of work and announces what it changed.

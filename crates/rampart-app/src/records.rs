@@ -5,41 +5,23 @@
 use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, DomainError, Event, EventNumber, EventReport,
     Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, JournalAction, LogEntry,
-    NewAction, NewLogEntry, NumberKind, ResponseAction, Review, ReviewInput, Role, Text,
-    TransitionRequest,
+    NewAction, NewLogEntry, ResponseAction, Review, ReviewInput, Role, Text, TransitionRequest,
     journal::{
         EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentEventLinked,
         IncidentRestricted, IncidentTransition, IncidentUpdated,
     },
 };
 use rampart_store::{
-    Context, Counts, Decision, Entity, EntityRef, EventQuery, IncidentQuery, JournalDraft, Page,
-    UnitOfWork, Write,
+    Counts, Entity, EntityRef, EventQuery, IncidentQuery, JournalDraft, Page, User, Write,
 };
 use serde_json::Value;
 
-use crate::{App, AppError, first, not_found, to_value};
-
-fn take_incident(
-    ctx: &mut Context,
-    i: usize,
-    number: IncidentNumber,
-) -> Result<Incident, DomainError> {
-    ctx.take(i, || format!("incident {number}"))?
-        .into_incident()
-        .ok_or_else(|| DomainError::NotFound(number.to_string()))
-}
-
-fn take_event(ctx: &mut Context, i: usize, number: EventNumber) -> Result<Event, DomainError> {
-    ctx.take(i, || format!("event {number}"))?
-        .into_event()
-        .ok_or_else(|| DomainError::NotFound(number.to_string()))
-}
+use crate::unit::{Ctx, Decided, Loaded, Unit};
+use crate::{App, AppError, not_found, to_value};
 
 /// The coordinator must be a user who can handle incidents.
-fn check_coordinator(ctx: &mut Context, i: usize, name: &str) -> Result<(), DomainError> {
-    let user = ctx.take(i, String::new).ok().and_then(Entity::into_user);
-    match user {
+fn check_coordinator(ctx: &mut Ctx, user: &Loaded<User>, name: &str) -> Result<(), DomainError> {
+    match ctx.maybe(user) {
         Some(u)
             if !u.disabled
                 && (u.roles.contains(&Role::IsirtMember)
@@ -128,23 +110,16 @@ impl App {
     ) -> Result<Event, AppError> {
         actor.require(action)?;
         let who = actor.clone();
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::Event(number)],
-            vec![],
-            move |mut ctx| {
-                let mut event = take_event(&mut ctx, 0, number)?;
-                let action = change(&mut event, &who, ctx.now)?;
-                Ok(Decision {
-                    journal: vec![JournalDraft::new(number, action)],
-                    writes: vec![Write::Update(Entity::Event(Box::new(event)))],
-                })
-            },
-        );
-        let event = first(self.run(unit).await?)?
-            .into_event()
-            .ok_or_else(|| not_found("event"))?;
-        Ok(event.visible_to(actor))
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Event>(EntityRef::Event(number));
+        let unit = unit.decide(move |ctx| {
+            let mut event = ctx.take(&loaded, || format!("event {number}"))?;
+            let action = change(&mut event, &who, ctx.now())?;
+            Ok(Decided::new(event.clone())
+                .update(Entity::Event(Box::new(event)))
+                .journal(JournalDraft::new(number, action)))
+        });
+        Ok(self.run_typed(unit).await?.visible_to(actor))
     }
 
     pub async fn triage_event(
@@ -203,45 +178,45 @@ impl App {
             actor.require(Action::OverrideSeverity)?;
         }
         input.validate()?;
-        let mut load: Vec<EntityRef> = input.events.iter().map(|n| EntityRef::Event(*n)).collect();
-        load.push(EntityRef::User(input.coordinator.clone()));
         let who = actor.clone();
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            load,
-            vec![NumberKind::Incident],
-            move |mut ctx| {
-                let number = ctx.incident_number(0)?;
-                let count = input.events.len();
-                check_coordinator(&mut ctx, count, &input.coordinator)?;
-                let mut events = Vec::with_capacity(count);
-                for (i, n) in input.events.iter().enumerate() {
-                    events.push(take_event(&mut ctx, i, *n).map_err(|_| {
-                        DomainError::field(format!("events[{i}]"), format!("no event {n}"))
-                    })?);
-                }
-                let incident = Incident::confirm(number, input, &mut events, &who, ctx.now)?;
-                let mut journal = vec![JournalDraft::new(
+        let mut unit = Unit::new(&actor.name);
+        let loaded: Vec<Loaded<Event>> = input
+            .events
+            .iter()
+            .map(|n| unit.load(EntityRef::Event(*n)))
+            .collect();
+        let coordinator = unit.load::<User>(EntityRef::User(input.coordinator.clone()));
+        let allocated = unit.allocate::<IncidentNumber>();
+        let unit = unit.decide(move |ctx| {
+            let number = ctx.number(&allocated)?;
+            check_coordinator(ctx, &coordinator, &input.coordinator)?;
+            let mut events = Vec::with_capacity(loaded.len());
+            for (i, (handle, n)) in loaded.iter().zip(&input.events).enumerate() {
+                events.push(ctx.take(handle, String::new).map_err(|_| {
+                    DomainError::field(format!("events[{i}]"), format!("no event {n}"))
+                })?);
+            }
+            let incident = Incident::confirm(number, input, &mut events, &who, ctx.now())?;
+            let mut decided = Decided::new(incident.clone())
+                .journal(JournalDraft::new(
                     number,
                     JournalAction::IncidentConfirmed(Box::new(incident.clone())),
-                )];
-                let mut writes = vec![Write::Insert(Entity::Incident(Box::new(incident)))];
-                for e in events {
-                    journal.push(JournalDraft::new(
+                ))
+                .insert(Entity::Incident(Box::new(incident)));
+            for e in events {
+                decided = decided
+                    .journal(JournalDraft::new(
                         e.number,
                         JournalAction::EventLinked(EventLinked {
                             status: e.status,
                             incident: number,
                         }),
-                    ));
-                    writes.push(Write::Update(Entity::Event(Box::new(e))));
-                }
-                Ok(Decision { writes, journal })
-            },
-        );
-        first(self.run(unit).await?)?
-            .into_incident()
-            .ok_or_else(|| not_found("incident"))
+                    ))
+                    .update(Entity::Event(Box::new(e)));
+            }
+            Ok(decided)
+        });
+        self.run_typed(unit).await
     }
 
     /// One incident (with its log, actions and review).
@@ -315,58 +290,77 @@ impl App {
     ) -> Result<Incident, AppError> {
         actor.require(Action::RestrictIncident)?;
         let names: Vec<String> = users.iter().map(|u| u.trim().to_owned()).collect();
-        let load: Vec<EntityRef> = names.iter().cloned().map(EntityRef::User).collect();
-        self.change_incident(actor, number, load, move |ctx, incident, who| {
-            for (i, name) in names.iter().enumerate() {
-                let user = ctx.loaded.get_mut(i + 1).and_then(Option::take);
-                if !matches!(user, Some(Entity::User(ref u)) if !u.disabled) {
-                    return Err(DomainError::field(
-                        format!("users[{i}]"),
-                        format!("no active user named `{name}`"),
-                    ));
-                }
-            }
-            incident.restrict(names, who, ctx.now)?;
-            let action = JournalAction::IncidentRestricted(IncidentRestricted {
-                restricted_to: incident.restricted_to.clone(),
-            });
-            Ok((JournalDraft::new(number, action), vec![]))
-        })
-        .await
+        let load = names.clone();
+        let (incident, ()) = self
+            .change_incident(
+                actor,
+                number,
+                move |unit| {
+                    load.into_iter()
+                        .map(|name| unit.load::<User>(EntityRef::User(name)))
+                        .collect::<Vec<_>>()
+                },
+                move |ctx, incident, who, users| {
+                    for (i, (user, name)) in users.iter().zip(&names).enumerate() {
+                        if ctx.maybe(user).is_none_or(|u| u.disabled) {
+                            return Err(DomainError::field(
+                                format!("users[{i}]"),
+                                format!("no active user named `{name}`"),
+                            ));
+                        }
+                    }
+                    incident.restrict(names, who, ctx.now())?;
+                    let action = JournalAction::IncidentRestricted(IncidentRestricted {
+                        restricted_to: incident.restricted_to.clone(),
+                    });
+                    Ok(((), action, vec![]))
+                },
+            )
+            .await?;
+        Ok(incident)
     }
 
-    /// Runs a change on one incident (optionally checking a coordinator user) and journals it.
-    async fn change_incident(
+    /// Runs a change on one incident and journals it. `extra` names more
+    /// records to load (a coordinator, an event to link); the change gets
+    /// their handles, returns its own result, the journal action and any
+    /// further writes.
+    async fn change_incident<H, T>(
         &self,
         actor: &Actor,
         number: IncidentNumber,
-        extra: Vec<EntityRef>,
+        extra: impl FnOnce(&mut Unit) -> H,
         change: impl FnOnce(
-            &mut Context,
+            &mut Ctx,
             &mut Incident,
             &Actor,
-        ) -> Result<(JournalDraft, Vec<Write>), DomainError>
+            H,
+        ) -> Result<(T, JournalAction, Vec<Write>), DomainError>
         + Send
         + 'static,
-    ) -> Result<Incident, AppError> {
+    ) -> Result<(Incident, T), AppError>
+    where
+        H: Send + 'static,
+        T: Send + 'static,
+    {
         let who = actor.clone();
-        let mut load = vec![EntityRef::Incident(number)];
-        load.extend(extra);
-        let unit = UnitOfWork::new(actor.name.clone(), load, vec![], move |mut ctx| {
-            let mut incident = take_incident(&mut ctx, 0, number)?;
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Incident>(EntityRef::Incident(number));
+        let handles = extra(&mut unit);
+        let unit = unit.decide(move |ctx| {
+            let mut incident = ctx.take(&loaded, || format!("incident {number}"))?;
             if !incident.readable_by(&who) {
                 return Err(DomainError::NotFound(format!("incident {number}")));
             }
-            let (journal, mut writes) = change(&mut ctx, &mut incident, &who)?;
-            writes.insert(0, Write::Update(Entity::Incident(Box::new(incident))));
-            Ok(Decision {
-                writes,
-                journal: vec![journal],
-            })
+            let (output, action, writes) = change(ctx, &mut incident, &who, handles)?;
+            let mut decided = Decided::new((incident.clone(), output))
+                .update(Entity::Incident(Box::new(incident)))
+                .journal(JournalDraft::new(number, action));
+            for write in writes {
+                decided = decided.write(write);
+            }
+            Ok(decided)
         });
-        first(self.run(unit).await?)?
-            .into_incident()
-            .ok_or_else(|| not_found("incident"))
+        self.run_typed(unit).await
     }
 
     pub async fn patch_incident(
@@ -379,38 +373,39 @@ impl App {
             actor.require(action)?;
         }
         let coordinator = patch.coordinator.clone();
-        let extra = coordinator
-            .clone()
-            .map(EntityRef::User)
-            .into_iter()
-            .collect();
-        self.change_incident(actor, number, extra, move |ctx, incident, who| {
-            if let Some(name) = &coordinator {
-                check_coordinator(ctx, 1, name)?;
-            }
-            let before = to_value(incident);
-            let changed = incident.apply_patch(patch, who, ctx.now)?;
-            let after = to_value(incident);
-            let changed = changed
-                .iter()
-                .map(|f| {
-                    let field = |v: &Value| v.get(*f).cloned().unwrap_or(Value::Null);
-                    let change = FieldChange {
-                        before: field(&before),
-                        after: field(&after),
-                    };
-                    ((*f).to_owned(), change)
-                })
-                .collect();
-            Ok((
-                JournalDraft::new(
-                    number,
-                    JournalAction::IncidentUpdated(IncidentUpdated { changed }),
-                ),
-                vec![],
-            ))
-        })
-        .await
+        let extra = coordinator.clone();
+        let (incident, ()) = self
+            .change_incident(
+                actor,
+                number,
+                move |unit| extra.map(|name| unit.load::<User>(EntityRef::User(name))),
+                move |ctx, incident, who, user| {
+                    if let (Some(name), Some(user)) = (&coordinator, &user) {
+                        check_coordinator(ctx, user, name)?;
+                    }
+                    let before = to_value(incident);
+                    let changed = incident.apply_patch(patch, who, ctx.now())?;
+                    let after = to_value(incident);
+                    let changed = changed
+                        .iter()
+                        .map(|f| {
+                            let field = |v: &Value| v.get(*f).cloned().unwrap_or(Value::Null);
+                            let change = FieldChange {
+                                before: field(&before),
+                                after: field(&after),
+                            };
+                            ((*f).to_owned(), change)
+                        })
+                        .collect();
+                    Ok((
+                        (),
+                        JournalAction::IncidentUpdated(IncidentUpdated { changed }),
+                        vec![],
+                    ))
+                },
+            )
+            .await?;
+        Ok(incident)
     }
 
     pub async fn link_event(
@@ -420,23 +415,25 @@ impl App {
         event: EventNumber,
     ) -> Result<Incident, AppError> {
         actor.require(Action::LinkEvent)?;
-        self.change_incident(
-            actor,
-            number,
-            vec![EntityRef::Event(event)],
-            move |ctx, incident, who| {
-                let mut e = take_event(ctx, 1, event)
-                    .map_err(|_| DomainError::field("event", format!("no event {event}")))?;
-                incident.link_event(&mut e, who, ctx.now)?;
-                let action =
-                    JournalAction::IncidentEventLinked(IncidentEventLinked { event, rule: None });
-                Ok((
-                    JournalDraft::new(number, action),
-                    vec![Write::Update(Entity::Event(Box::new(e)))],
-                ))
-            },
-        )
-        .await
+        let (incident, ()) = self
+            .change_incident(
+                actor,
+                number,
+                move |unit| unit.load::<Event>(EntityRef::Event(event)),
+                move |ctx, incident, who, loaded| {
+                    let mut e = ctx
+                        .take(&loaded, String::new)
+                        .map_err(|_| DomainError::field("event", format!("no event {event}")))?;
+                    incident.link_event(&mut e, who, ctx.now())?;
+                    let action = JournalAction::IncidentEventLinked(IncidentEventLinked {
+                        event,
+                        rule: None,
+                    });
+                    Ok(((), action, vec![Write::Update(Entity::Event(Box::new(e)))]))
+                },
+            )
+            .await?;
+        Ok(incident)
     }
 
     pub async fn transition(
@@ -446,27 +443,34 @@ impl App {
         request: TransitionRequest,
     ) -> Result<Incident, AppError> {
         actor.require(Action::TransitionIncident)?;
-        self.change_incident(actor, number, vec![], move |ctx, incident, who| {
-            who.require(request.required_action(incident.status))?;
-            let (to, reason, resolution) = (
-                request.to,
-                request.reason.clone(),
-                request.resolution.clone(),
-            );
-            let from = incident.transition(request, who, ctx.now)?;
-            // The times as the move left them, so the journal alone gives the record.
-            let action = JournalAction::IncidentTransition(IncidentTransition {
-                from,
-                to,
-                reason,
-                resolution,
-                contained_at: Some(incident.contained_at),
-                ended_at: Some(incident.ended_at),
-                impact_ended_at: Some(incident.impact_ended_at),
-            });
-            Ok((JournalDraft::new(number, action), vec![]))
-        })
-        .await
+        let (incident, ()) = self
+            .change_incident(
+                actor,
+                number,
+                |_| (),
+                move |ctx, incident, who, ()| {
+                    who.require(request.required_action(incident.status))?;
+                    let (to, reason, resolution) = (
+                        request.to,
+                        request.reason.clone(),
+                        request.resolution.clone(),
+                    );
+                    let from = incident.transition(request, who, ctx.now())?;
+                    // The times as the move left them, so the journal alone gives the record.
+                    let action = JournalAction::IncidentTransition(IncidentTransition {
+                        from,
+                        to,
+                        reason,
+                        resolution,
+                        contained_at: Some(incident.contained_at),
+                        ended_at: Some(incident.ended_at),
+                        impact_ended_at: Some(incident.impact_ended_at),
+                    });
+                    Ok(((), action, vec![]))
+                },
+            )
+            .await?;
+        Ok(incident)
     }
 
     pub async fn add_log(
@@ -476,20 +480,18 @@ impl App {
         entry: NewLogEntry,
     ) -> Result<LogEntry, AppError> {
         actor.require(Action::WriteLog)?;
-        let incident = self
-            .change_incident(actor, number, vec![], move |ctx, incident, who| {
-                let added = incident.add_log(entry, who, ctx.now)?;
-                Ok((
-                    JournalDraft::new(number, JournalAction::IncidentLog(added.clone())),
-                    vec![],
-                ))
-            })
+        let (_, added) = self
+            .change_incident(
+                actor,
+                number,
+                |_| (),
+                move |ctx, incident, who, ()| {
+                    let added = incident.add_log(entry, who, ctx.now())?.clone();
+                    Ok((added.clone(), JournalAction::IncidentLog(added), vec![]))
+                },
+            )
             .await?;
-        incident
-            .log
-            .last()
-            .cloned()
-            .ok_or_else(|| not_found("log entry"))
+        Ok(added)
     }
 
     pub async fn add_action(
@@ -499,20 +501,22 @@ impl App {
         input: NewAction,
     ) -> Result<ResponseAction, AppError> {
         actor.require(Action::ManageActions)?;
-        let incident = self
-            .change_incident(actor, number, vec![], move |ctx, incident, who| {
-                let added = incident.add_action(input, who, ctx.now)?;
-                Ok((
-                    JournalDraft::new(number, JournalAction::IncidentActionAdded(added.clone())),
-                    vec![],
-                ))
-            })
+        let (_, added) = self
+            .change_incident(
+                actor,
+                number,
+                |_| (),
+                move |ctx, incident, who, ()| {
+                    let added = incident.add_action(input, who, ctx.now())?.clone();
+                    Ok((
+                        added.clone(),
+                        JournalAction::IncidentActionAdded(added),
+                        vec![],
+                    ))
+                },
+            )
             .await?;
-        incident
-            .actions
-            .last()
-            .cloned()
-            .ok_or_else(|| not_found("action"))
+        Ok(added)
     }
 
     pub async fn update_action(
@@ -523,23 +527,22 @@ impl App {
         update: ActionUpdate,
     ) -> Result<ResponseAction, AppError> {
         actor.require(Action::ManageActions)?;
-        let incident = self
-            .change_incident(actor, number, vec![], move |ctx, incident, who| {
-                let updated = incident.update_action(id, update, who, ctx.now)?;
-                Ok((
-                    JournalDraft::new(
-                        number,
-                        JournalAction::IncidentActionUpdated(updated.clone()),
-                    ),
-                    vec![],
-                ))
-            })
+        let (_, updated) = self
+            .change_incident(
+                actor,
+                number,
+                |_| (),
+                move |ctx, incident, who, ()| {
+                    let updated = incident.update_action(id, update, who, ctx.now())?.clone();
+                    Ok((
+                        updated.clone(),
+                        JournalAction::IncidentActionUpdated(updated),
+                        vec![],
+                    ))
+                },
+            )
             .await?;
-        incident
-            .actions
-            .into_iter()
-            .find(|a| a.id == id)
-            .ok_or_else(|| not_found(format!("action {id}")))
+        Ok(updated)
     }
 
     pub async fn record_review(
@@ -549,15 +552,21 @@ impl App {
         input: ReviewInput,
     ) -> Result<Review, AppError> {
         actor.require(Action::RecordReview)?;
-        let incident = self
-            .change_incident(actor, number, vec![], move |ctx, incident, who| {
-                let review = incident.record_review(input, who, ctx.now)?;
-                Ok((
-                    JournalDraft::new(number, JournalAction::IncidentReview(review.clone())),
-                    vec![],
-                ))
-            })
+        let (_, review) = self
+            .change_incident(
+                actor,
+                number,
+                |_| (),
+                move |ctx, incident, who, ()| {
+                    let review = incident.record_review(input, who, ctx.now())?.clone();
+                    Ok((
+                        review.clone(),
+                        JournalAction::IncidentReview(review),
+                        vec![],
+                    ))
+                },
+            )
             .await?;
-        incident.review.ok_or_else(|| not_found("review"))
+        Ok(review)
     }
 }

@@ -2,17 +2,14 @@
 //! resolution and the register, on a track of their own beside incidents.
 
 use rampart_domain::{
-    Action, Actor, DomainError, JournalAction, NumberKind, Vulnerability, VulnerabilityAssessment,
+    Action, Actor, DomainError, Incident, JournalAction, Vulnerability, VulnerabilityAssessment,
     VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution,
     journal::{VulnerabilityAssessed, VulnerabilityResolved},
 };
-use rampart_store::{
-    Context, Decision, Entity, EntityRef, JournalDraft, Page, UnitOfWork, VulnerabilityQuery, Write,
-};
+use rampart_store::{Entity, EntityRef, JournalDraft, Page, VulnerabilityQuery};
 
-use crate::App;
-use crate::AppError;
-use crate::{first, not_found};
+use crate::unit::{Decided, Unit};
+use crate::{App, AppError, not_found};
 
 impl App {
     pub async fn report_vulnerability(
@@ -22,34 +19,27 @@ impl App {
     ) -> Result<Vulnerability, AppError> {
         actor.require(Action::ReportVulnerability)?;
         let who = actor.clone();
-        let mut load = vec![];
-        if let Some(n) = input.incident {
-            load.push(EntityRef::Incident(n));
-        }
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            load,
-            vec![NumberKind::Vulnerability],
-            move |ctx| {
-                if let Some(n) = input.incident
-                    && !matches!(ctx.loaded.first(), Some(Some(Entity::Incident(i))) if i.readable_by(&who))
-                {
-                    return Err(DomainError::field("incident", format!("no incident {n}")));
-                }
-                let number = ctx.vulnerability_number(0)?;
-                let v = Vulnerability::report(number, input, &who, ctx.now)?;
-                Ok(Decision {
-                    journal: vec![JournalDraft::new(
-                        number,
-                        JournalAction::VulnerabilityReported(Box::new(v.clone())),
-                    )],
-                    writes: vec![Write::Insert(Entity::Vulnerability(Box::new(v)))],
-                })
-            },
-        );
-        first(self.run(unit).await?)?
-            .into_vulnerability()
-            .ok_or_else(|| not_found("vulnerability"))
+        let mut unit = Unit::new(&actor.name);
+        let incident = input
+            .incident
+            .map(|n| unit.load::<Incident>(EntityRef::Incident(n)));
+        let allocated = unit.allocate::<VulnerabilityNumber>();
+        let unit = unit.decide(move |ctx| {
+            if let (Some(n), Some(incident)) = (input.incident, &incident)
+                && !ctx.maybe(incident).is_some_and(|i| i.readable_by(&who))
+            {
+                return Err(DomainError::field("incident", format!("no incident {n}")));
+            }
+            let number = ctx.number(&allocated)?;
+            let v = Vulnerability::report(number, input, &who, ctx.now())?;
+            Ok(Decided::new(v.clone())
+                .journal(JournalDraft::new(
+                    number,
+                    JournalAction::VulnerabilityReported(Box::new(v.clone())),
+                ))
+                .insert(Entity::Vulnerability(Box::new(v))))
+        });
+        self.run_typed(unit).await
     }
 
     async fn change_vulnerability(
@@ -65,22 +55,16 @@ impl App {
         + 'static,
     ) -> Result<Vulnerability, AppError> {
         let who = actor.clone();
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::Vulnerability(number)],
-            vec![],
-            move |mut ctx| {
-                let mut v = take_vulnerability(&mut ctx, 0, number)?;
-                let action = change(&mut v, &who, ctx.now)?;
-                Ok(Decision {
-                    journal: vec![JournalDraft::new(number, action)],
-                    writes: vec![Write::Update(Entity::Vulnerability(Box::new(v)))],
-                })
-            },
-        );
-        first(self.run(unit).await?)?
-            .into_vulnerability()
-            .ok_or_else(|| not_found("vulnerability"))
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Vulnerability>(EntityRef::Vulnerability(number));
+        let unit = unit.decide(move |ctx| {
+            let mut v = ctx.take(&loaded, || format!("vulnerability {number}"))?;
+            let action = change(&mut v, &who, ctx.now())?;
+            Ok(Decided::new(v.clone())
+                .update(Entity::Vulnerability(Box::new(v)))
+                .journal(JournalDraft::new(number, action)))
+        });
+        self.run_typed(unit).await
     }
 
     pub async fn assess_vulnerability(
@@ -144,14 +128,4 @@ impl App {
         actor.require(Action::ViewVulnerabilities)?;
         Ok(self.store.list_vulnerabilities(&query).await?)
     }
-}
-
-fn take_vulnerability(
-    ctx: &mut Context,
-    i: usize,
-    number: VulnerabilityNumber,
-) -> Result<Vulnerability, DomainError> {
-    ctx.take(i, || format!("vulnerability {number}"))?
-        .into_vulnerability()
-        .ok_or_else(|| DomainError::NotFound(number.to_string()))
 }
