@@ -12,6 +12,7 @@ use std::time::Duration;
 use rampart_domain::Clock;
 use rampart_store::StoreError;
 use rampart_store::sql::{Dialect, SqlBackend, SqlStore};
+use rampart_store_sqlx::{SqlxConn, db_error};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres};
 
@@ -31,7 +32,19 @@ pub struct PgBackend {
     pool: PgPool,
 }
 
-rampart_store::embedded_migrator!();
+/// The migrations, from this backend's `migrations/` folder.
+fn migrator() -> sqlx::migrate::Migrator {
+    rampart_store_sqlx::migrator([
+        include_str!("../migrations/0001_initial.sql"),
+        include_str!("../migrations/0002_people.sql"),
+        include_str!("../migrations/0003_evidence.sql"),
+        include_str!("../migrations/0004_intake.sql"),
+        include_str!("../migrations/0005_batch_keys.sql"),
+        include_str!("../migrations/0006_journal_notify.sql"),
+        include_str!("../migrations/0007_jobs.sql"),
+        include_str!("../migrations/0008_evidence_content_fixed.sql"),
+    ])
+}
 
 async fn connect(url: &str) -> Result<PgBackend, StoreError> {
     let pool = PgPoolOptions::new()
@@ -178,7 +191,12 @@ impl ExportedSnapshot {
     }
 }
 
-rampart_store::sqlx_conn!(PgConn, Postgres);
+/// One pooled connection.
+pub type PgConn = SqlxConn<Postgres>;
+
+fn pooled(conn: sqlx::pool::PoolConnection<Postgres>) -> PgConn {
+    SqlxConn::new(conn, sqlx::postgres::PgQueryResult::rows_affected)
+}
 
 impl SqlBackend for PgBackend {
     type Conn = PgConn;
@@ -189,10 +207,10 @@ impl SqlBackend for PgBackend {
     }
 
     async fn writer(&self) -> Result<PgConn, StoreError> {
-        self.pool.acquire().await.map(PgConn).map_err(db_error)
+        self.pool.acquire().await.map(pooled).map_err(db_error)
     }
 
     async fn reader(&self) -> Result<PgConn, StoreError> {
-        self.pool.acquire().await.map(PgConn).map_err(db_error)
+        self.pool.acquire().await.map(pooled).map_err(db_error)
     }
 }

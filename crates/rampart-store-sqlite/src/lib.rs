@@ -13,6 +13,7 @@ use std::time::Duration;
 use rampart_domain::Clock;
 use rampart_store::StoreError;
 use rampart_store::sql::{Dialect, SqlBackend, SqlStore};
+use rampart_store_sqlx::{SqlxConn, db_error};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
@@ -75,7 +76,19 @@ pub fn snapshot(data_dir: &Path, dest: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-rampart_store::embedded_migrator!();
+/// The migrations, from this backend's `migrations/` folder.
+fn migrator() -> sqlx::migrate::Migrator {
+    rampart_store_sqlx::migrator([
+        include_str!("../migrations/0001_initial.sql"),
+        include_str!("../migrations/0002_people.sql"),
+        include_str!("../migrations/0003_evidence.sql"),
+        include_str!("../migrations/0004_intake.sql"),
+        include_str!("../migrations/0005_batch_keys.sql"),
+        include_str!("../migrations/0006_journal_notify.sql"),
+        include_str!("../migrations/0007_jobs.sql"),
+        include_str!("../migrations/0008_evidence_content_fixed.sql"),
+    ])
+}
 
 /// Opens (creating when needed) the database in `data_dir` and applies migrations.
 pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
@@ -148,7 +161,8 @@ async fn connect(data_dir: &Path, create: bool) -> Result<SqliteBackend, StoreEr
     })
 }
 
-rampart_store::sqlx_conn!(SqliteConn, Sqlite);
+/// One pooled reader connection.
+pub type SqliteConn = SqlxConn<Sqlite>;
 
 impl SqlBackend for SqliteBackend {
     type Conn = SqliteConn;
@@ -185,7 +199,7 @@ impl SqlBackend for SqliteBackend {
         self.readers
             .acquire()
             .await
-            .map(SqliteConn)
+            .map(|conn| SqlxConn::new(conn, sqlx::sqlite::SqliteQueryResult::rows_affected))
             .map_err(db_error)
     }
 }
