@@ -12,13 +12,13 @@ use rampart_domain::journal::{
 use rampart_domain::{Action, Actor, DomainError, JournalAction, Timestamp};
 use rampart_store::records::secret_digest;
 use rampart_store::{
-    Credentials, Decision, Entity, EntityRef, JournalDraft, Session, SessionStage, Throttle,
-    UnitOfWork, User, Write,
+    Credentials, Entity, EntityRef, JournalDraft, Session, SessionStage, Throttle, User, Write,
 };
 
 use crate::App;
 use crate::AppError;
 use crate::auth;
+use crate::unit::{Decided, Unit};
 
 pub(crate) mod users;
 
@@ -122,19 +122,18 @@ fn typed_name(raw: &str) -> String {
         .collect()
 }
 
-fn locked(t: &Option<Entity>, now: Timestamp) -> bool {
-    matches!(t, Some(Entity::Throttle(t)) if t.locked_until.is_some_and(|u| u > now))
+fn locked(t: Option<&Throttle>, now: Timestamp) -> bool {
+    t.is_some_and(|t| t.locked_until.is_some_and(|u| u > now))
 }
 
 /// Counts one failure on a throttle record; returns the write and whether it just locked.
 fn count_failure(
-    loaded: Option<Entity>,
+    existing: Option<Throttle>,
     key: String,
     limit: u32,
     settings: &AuthSettings,
     now: Timestamp,
 ) -> (Write, bool) {
-    let existing = loaded.and_then(Entity::into_throttle);
     let exists = existing.is_some();
     let mut t = existing
         .filter(|t| add(t.window_start, settings.window) > now)
@@ -183,7 +182,12 @@ impl App {
     async fn is_locked(&self, name: &str, address: &str) -> Result<bool, AppError> {
         let now = self.clock.now();
         for key in [account_key(name), address_key(address)] {
-            if locked(&self.store.get(&EntityRef::Throttle(key)).await?, now) {
+            let throttle = self
+                .store
+                .get(&EntityRef::Throttle(key))
+                .await?
+                .and_then(Entity::into_throttle);
+            if locked(throttle.as_ref(), now) {
                 return Ok(true);
             }
         }
@@ -199,72 +203,61 @@ impl App {
     ) -> Result<SignIn, AppError> {
         let settings = self.settings.clone();
         let (name, address) = (name.to_owned(), address.to_owned());
-        let unit = UnitOfWork::new(
-            "anonymous",
-            vec![
-                EntityRef::Throttle(account_key(&name)),
-                EntityRef::Throttle(address_key(&address)),
-            ],
-            vec![],
-            move |mut ctx| {
-                let now = ctx.now;
-                let (account, address_row) = (
-                    ctx.loaded.first_mut().and_then(Option::take),
-                    ctx.loaded.get_mut(1).and_then(Option::take),
-                );
-                let entity = format!("user:{name}");
-                let mut journal = vec![JournalDraft::new(
+        let mut unit = Unit::new("anonymous");
+        let account = unit.load::<Throttle>(EntityRef::Throttle(account_key(&name)));
+        let address_row = unit.load::<Throttle>(EntityRef::Throttle(address_key(&address)));
+        let unit = unit.decide(move |ctx| {
+            let now = ctx.now();
+            let (account, address_row) = (ctx.maybe(&account), ctx.maybe(&address_row));
+            let entity = format!("user:{name}");
+            let mut decided = Decided::new(()).journal(JournalDraft::new(
+                &entity,
+                JournalAction::AuthLoginFailed(AuthLoginFailed {
+                    name: name.clone(),
+                    address: address.clone(),
+                    reason: reason.into(),
+                }),
+            ));
+            let minutes = settings.lockout.as_secs() / 60;
+            let (w1, account_locked) = count_failure(
+                account,
+                account_key(&name),
+                settings.account_failures,
+                &settings,
+                now,
+            );
+            let (w2, address_locked) = count_failure(
+                address_row,
+                address_key(&address),
+                settings.address_failures,
+                &settings,
+                now,
+            );
+            if account_locked {
+                decided = decided.journal(JournalDraft::new(
                     &entity,
-                    JournalAction::AuthLoginFailed(AuthLoginFailed {
-                        name: name.clone(),
-                        address: address.clone(),
-                        reason: reason.into(),
+                    JournalAction::AuthLocked(AuthLocked {
+                        scope: LockScope::Account,
+                        name: Some(name.clone()),
+                        address: None,
+                        minutes,
                     }),
-                )];
-                let minutes = settings.lockout.as_secs() / 60;
-                let (w1, account_locked) = count_failure(
-                    account,
-                    account_key(&name),
-                    settings.account_failures,
-                    &settings,
-                    now,
-                );
-                let (w2, address_locked) = count_failure(
-                    address_row,
-                    address_key(&address),
-                    settings.address_failures,
-                    &settings,
-                    now,
-                );
-                if account_locked {
-                    journal.push(JournalDraft::new(
-                        &entity,
-                        JournalAction::AuthLocked(AuthLocked {
-                            scope: LockScope::Account,
-                            name: Some(name.clone()),
-                            address: None,
-                            minutes,
-                        }),
-                    ));
-                }
-                if address_locked {
-                    journal.push(JournalDraft::new(
-                        &entity,
-                        JournalAction::AuthLocked(AuthLocked {
-                            scope: LockScope::Address,
-                            name: None,
-                            address: Some(address.clone()),
-                            minutes,
-                        }),
-                    ));
-                }
-                Ok(Decision {
-                    writes: vec![w1, w2],
-                    journal,
-                })
-            },
-        );
-        self.run(unit).await?;
+                ));
+            }
+            if address_locked {
+                decided = decided.journal(JournalDraft::new(
+                    &entity,
+                    JournalAction::AuthLocked(AuthLocked {
+                        scope: LockScope::Address,
+                        name: None,
+                        address: Some(address.clone()),
+                        minutes,
+                    }),
+                ));
+            }
+            Ok(decided.write(w1).write(w2))
+        });
+        self.run_typed(unit).await?;
         Ok(SignIn::Refused(Refusal::Invalid))
     }
 
@@ -282,66 +275,56 @@ impl App {
         let settings = self.settings.clone();
         let (user, address) = (user.to_owned(), address.to_owned());
         let replaces = replaces.map(str::to_owned);
-        let unit = UnitOfWork::new(
-            user.clone(),
-            vec![EntityRef::Throttle(account_key(&user))],
-            vec![],
-            move |ctx| {
-                let now = ctx.now;
-                // Another node may have locked the account meanwhile.
-                if locked(&ctx.loaded[0], now) {
-                    return Err(DomainError::Forbidden {
-                        actor: String::new(),
-                        action: "sign_in".into(),
-                        allowed: vec![],
-                    });
-                }
-                let absolute = add(now, settings.absolute_timeout);
-                let session = Session {
-                    id_hash,
-                    user: user.clone(),
-                    stage,
-                    csrf: auth::new_secret(),
-                    created_at: now,
-                    last_seen: now,
-                    absolute_expiry: absolute,
-                    expires_at: add(now, settings.idle_timeout).min(absolute),
-                    pending_totp: None,
+        let mut unit = Unit::new(&user);
+        let throttle = unit.load::<Throttle>(EntityRef::Throttle(account_key(&user)));
+        let unit = unit.decide(move |ctx| {
+            let now = ctx.now();
+            // Another node may have locked the account meanwhile.
+            if locked(ctx.maybe(&throttle).as_ref(), now) {
+                return Err(DomainError::Forbidden {
+                    actor: String::new(),
+                    action: "sign_in".into(),
+                    allowed: vec![],
+                });
+            }
+            let absolute = add(now, settings.absolute_timeout);
+            let session = Session {
+                id_hash,
+                user: user.clone(),
+                stage,
+                csrf: auth::new_secret(),
+                created_at: now,
+                last_seen: now,
+                absolute_expiry: absolute,
+                expires_at: add(now, settings.idle_timeout).min(absolute),
+                pending_totp: None,
+                address: address.clone(),
+            };
+            let mut decided = Decided::new(session.clone()).write(Write::PurgeSessions(now));
+            if let Some(old) = replaces {
+                decided = decided.write(Write::Delete(EntityRef::Session(old)));
+            }
+            if stage == SessionStage::Active {
+                decided = decided.write(Write::Delete(EntityRef::Throttle(account_key(&user))));
+            }
+            decided = decided.insert(Entity::Session(session));
+            if let Some(login) = login {
+                let login = AuthLogin {
                     address: address.clone(),
+                    ..login
                 };
-                let mut writes = vec![Write::PurgeSessions(now)];
-                if let Some(old) = replaces {
-                    writes.push(Write::Delete(EntityRef::Session(old)));
-                }
-                if stage == SessionStage::Active {
-                    writes.push(Write::Delete(EntityRef::Throttle(account_key(&user))));
-                }
-                writes.push(Write::Insert(Entity::Session(session)));
-                let journal = login
-                    .map(|login| {
-                        let login = AuthLogin {
-                            address: address.clone(),
-                            ..login
-                        };
-                        JournalDraft::new(format!("user:{user}"), JournalAction::AuthLogin(login))
-                    })
-                    .into_iter()
-                    .collect();
-                Ok(Decision { writes, journal })
-            },
-        );
-        match self.run(unit).await {
-            Ok(committed) => match committed
-                .entities
-                .into_iter()
-                .find_map(Entity::into_session)
-            {
-                Some(session) => Ok(SignIn::Session {
-                    id,
-                    session: Box::new(session),
-                }),
-                None => Err(AppError::Internal("sign-in wrote no session".into())),
-            },
+                decided = decided.journal(JournalDraft::new(
+                    format!("user:{user}"),
+                    JournalAction::AuthLogin(login),
+                ));
+            }
+            Ok(decided)
+        });
+        match self.run_typed(unit).await {
+            Ok(session) => Ok(SignIn::Session {
+                id,
+                session: Box::new(session),
+            }),
             Err(AppError::Domain(DomainError::Forbidden { .. })) => {
                 Ok(SignIn::Refused(Refusal::Locked))
             }
@@ -464,19 +447,13 @@ impl App {
             session.last_seen = now;
             session.expires_at = add(now, self.settings.idle_timeout).min(session.absolute_expiry);
             let write = session.clone();
-            let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
-                Ok(Decision {
-                    writes: vec![Write::Update(Entity::Session(write))],
-                    journal: vec![],
-                })
-            });
-            match self.run(unit).await {
+            let unit = Unit::new(&session.user)
+                .decide(move |_| Ok(Decided::new(write.clone()).update(Entity::Session(write))));
+            session = match self.run_typed(unit).await {
                 // Signed out meanwhile.
                 Err(AppError::Domain(DomainError::NotFound(_))) => return Ok(None),
-                other => {
-                    other?;
-                }
-            }
+                other => other?,
+            };
         }
         Ok(Some((session, Actor::new(user.name, user.roles))))
     }
@@ -485,17 +462,15 @@ impl App {
     pub async fn sign_out(&self, session: &Session) -> Result<(), AppError> {
         let hash = session.id_hash.clone();
         let entity = format!("user:{}", session.user);
-        let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
-            Ok(Decision {
-                writes: vec![Write::Delete(EntityRef::Session(hash))],
-                journal: vec![JournalDraft::new(
+        let unit = Unit::new(&session.user).decide(move |_| {
+            Ok(Decided::new(())
+                .write(Write::Delete(EntityRef::Session(hash)))
+                .journal(JournalDraft::new(
                     entity,
                     JournalAction::AuthLogout(NoDetails {}),
-                )],
-            })
+                )))
         });
-        self.run(unit).await?;
-        Ok(())
+        self.run_typed(unit).await
     }
 
     /// Loads, changes and saves a user's credentials with a journal entry.
@@ -519,37 +494,30 @@ impl App {
         + 'static,
     ) -> Result<Credentials, AppError> {
         let name = user.to_owned();
-        let unit = UnitOfWork::new(
-            actor.to_owned(),
-            vec![
-                EntityRef::User(name.clone()),
-                EntityRef::Credentials(name.clone()),
-            ],
-            vec![],
-            move |mut ctx| {
-                ctx.take(0, || format!("user `{name}`"))?;
-                let existing = ctx.loaded[1].take().and_then(Entity::into_credentials);
-                let exists = existing.is_some();
-                let mut c = existing.unwrap_or_else(|| Credentials::empty(&name));
-                let journal = change(&mut c)?.into_iter().collect();
-                let mut writes = Vec::new();
-                if end_sessions {
-                    writes.push(Write::EndSessionsOf(name.clone()));
-                }
-                writes.push(if exists {
-                    Write::Update(Entity::Credentials(c))
-                } else {
-                    Write::Insert(Entity::Credentials(c))
-                });
-                Ok(Decision { writes, journal })
-            },
-        );
-        self.run(unit)
-            .await?
-            .entities
-            .into_iter()
-            .find_map(Entity::into_credentials)
-            .ok_or_else(|| AppError::Internal("credentials not written".into()))
+        let mut unit = Unit::new(actor);
+        let loaded_user = unit.load::<User>(EntityRef::User(name.clone()));
+        let loaded = unit.load::<Credentials>(EntityRef::Credentials(name.clone()));
+        let unit = unit.decide(move |ctx| {
+            ctx.take(&loaded_user, || format!("user `{name}`"))?;
+            let existing = ctx.maybe(&loaded);
+            let exists = existing.is_some();
+            let mut c = existing.unwrap_or_else(|| Credentials::empty(&name));
+            let journal = change(&mut c)?;
+            let mut decided = Decided::new(c.clone());
+            if end_sessions {
+                decided = decided.write(Write::EndSessionsOf(name.clone()));
+            }
+            decided = if exists {
+                decided.update(Entity::Credentials(c))
+            } else {
+                decided.insert(Entity::Credentials(c))
+            };
+            if let Some(entry) = journal {
+                decided = decided.journal(entry);
+            }
+            Ok(decided)
+        });
+        self.run_typed(unit).await
     }
 
     async fn hash_new_password(password: &str, field: &str) -> Result<String, AppError> {
@@ -673,14 +641,9 @@ impl App {
         let secret = auth::new_totp_secret();
         let mut updated = session.clone();
         updated.pending_totp = Some(secret.clone());
-        let unit = UnitOfWork::new(session.user.clone(), vec![], vec![], move |_| {
-            Ok(Decision {
-                writes: vec![Write::Update(Entity::Session(updated))],
-                journal: vec![],
-            })
-        });
-        self.run(unit).await?;
-        Ok(secret)
+        let unit = Unit::new(&session.user)
+            .decide(move |_| Ok(Decided::new(secret).update(Entity::Session(updated))));
+        self.run_typed(unit).await
     }
 
     /// Confirms enrolment with a code from the new secret. A session that had
@@ -727,43 +690,37 @@ impl App {
     pub async fn allow_public_report(&self, address: &str) -> Result<bool, AppError> {
         let limit = self.settings.public_reports_per_hour;
         let key = format!("intake:{address}");
-        let unit = UnitOfWork::new(
-            "anonymous",
-            vec![EntityRef::Throttle(key.clone())],
-            vec![],
-            move |mut ctx| {
-                let now = ctx.now;
-                let existing = ctx.loaded[0].take().and_then(Entity::into_throttle);
-                let exists = existing.is_some();
-                let mut t = existing
-                    .filter(|t| add(t.window_start, Duration::from_secs(3600)) > now)
-                    .unwrap_or(Throttle {
-                        key,
-                        failures: 0,
-                        window_start: now,
-                        locked_until: None,
-                    });
-                if t.failures >= limit {
-                    return Err(DomainError::Forbidden {
-                        actor: String::new(),
-                        action: "public_report".into(),
-                        allowed: vec![],
-                    });
-                }
-                t.failures += 1;
-                let write = if exists {
-                    Write::Update(Entity::Throttle(t))
-                } else {
-                    Write::Insert(Entity::Throttle(t))
-                };
-                Ok(Decision {
-                    writes: vec![write],
-                    journal: vec![],
-                })
-            },
-        );
-        match self.run(unit).await {
-            Ok(_) => Ok(true),
+        let mut unit = Unit::new("anonymous");
+        let loaded = unit.load::<Throttle>(EntityRef::Throttle(key.clone()));
+        let unit = unit.decide(move |ctx| {
+            let now = ctx.now();
+            let existing = ctx.maybe(&loaded);
+            let exists = existing.is_some();
+            let mut t = existing
+                .filter(|t| add(t.window_start, Duration::from_secs(3600)) > now)
+                .unwrap_or(Throttle {
+                    key,
+                    failures: 0,
+                    window_start: now,
+                    locked_until: None,
+                });
+            if t.failures >= limit {
+                return Err(DomainError::Forbidden {
+                    actor: String::new(),
+                    action: "public_report".into(),
+                    allowed: vec![],
+                });
+            }
+            t.failures += 1;
+            let decided = Decided::new(());
+            Ok(if exists {
+                decided.update(Entity::Throttle(t))
+            } else {
+                decided.insert(Entity::Throttle(t))
+            })
+        });
+        match self.run_typed(unit).await {
+            Ok(()) => Ok(true),
             Err(AppError::Domain(DomainError::Forbidden { .. })) => Ok(false),
             Err(e) => Err(e),
         }

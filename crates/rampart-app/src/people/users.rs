@@ -5,11 +5,10 @@ use rampart_domain::journal::{
     NoDetails, TokenCreated, TokenRevoked, UserCreated, UserRolesChanged,
 };
 use rampart_domain::{Action, Actor, DomainError, JournalAction, Role};
-use rampart_store::{
-    ApiToken, Credentials, Decision, Entity, EntityRef, JournalDraft, UnitOfWork, User, Write,
-};
+use rampart_store::{ApiToken, Credentials, Entity, EntityRef, JournalDraft, User, Write};
 
-use crate::{App, AppError, RESERVED_NAMES, auth, first, not_found};
+use crate::unit::{Decided, Unit};
+use crate::{App, AppError, RESERVED_NAMES, auth};
 
 /// How long a verified API token is trusted without asking the store again.
 /// A change of users or tokens on this node empties the cache at once; on
@@ -92,39 +91,33 @@ impl App {
             return Err(DomainError::field("roles", "give at least one role").into());
         }
         let by = actor.name.clone();
-        let unit = UnitOfWork::new(
-            by.clone(),
-            vec![EntityRef::User(name.clone())],
-            vec![],
-            move |ctx| {
-                if ctx.loaded.first().is_some_and(Option::is_some) {
-                    return Err(DomainError::Conflict(format!(
-                        "a user named `{name}` exists already"
-                    )));
-                }
-                let mut roles = roles;
-                roles.sort();
-                roles.dedup();
-                let user = User {
-                    name: name.clone(),
-                    roles,
-                    created_at: ctx.now,
-                    created_by: by,
-                    disabled: false,
-                };
-                let action = JournalAction::UserCreated(UserCreated {
-                    name: user.name.clone(),
-                    roles: user.roles.clone(),
-                });
-                Ok(Decision {
-                    writes: vec![Write::Insert(Entity::User(user))],
-                    journal: vec![JournalDraft::new(format!("user:{name}"), action)],
-                })
-            },
-        );
-        first(self.run(unit).await?)?
-            .into_user()
-            .ok_or_else(|| not_found("user"))
+        let mut unit = Unit::new(&by);
+        let existing = unit.load::<User>(EntityRef::User(name.clone()));
+        let unit = unit.decide(move |ctx| {
+            if ctx.maybe(&existing).is_some() {
+                return Err(DomainError::Conflict(format!(
+                    "a user named `{name}` exists already"
+                )));
+            }
+            let mut roles = roles;
+            roles.sort();
+            roles.dedup();
+            let user = User {
+                name: name.clone(),
+                roles,
+                created_at: ctx.now(),
+                created_by: by,
+                disabled: false,
+            };
+            let action = JournalAction::UserCreated(UserCreated {
+                name: user.name.clone(),
+                roles: user.roles.clone(),
+            });
+            Ok(Decided::new(user.clone())
+                .insert(Entity::User(user))
+                .journal(JournalDraft::new(format!("user:{name}"), action)))
+        });
+        self.run_typed(unit).await
     }
 
     /// Creates an API token for a user; returns the token record and the secret, shown once.
@@ -138,36 +131,29 @@ impl App {
         let id = auth::token_id(&secret);
         let hash = auth::hash_token(&secret);
         let (by, user) = (actor.name.clone(), user.to_owned());
-        let unit = UnitOfWork::new(
-            by.clone(),
-            vec![EntityRef::User(user.clone())],
-            vec![],
-            move |mut ctx| {
-                ctx.take(0, || format!("user `{user}`"))?;
-                // A digest of the stored hash: the records check can tell the token was not swapped.
-                let digest = rampart_store::records::secret_digest(&hash);
-                let token = ApiToken {
-                    id: id.clone(),
-                    user: user.clone(),
-                    hash,
-                    created_at: ctx.now,
-                    created_by: by,
-                };
-                let action = JournalAction::TokenCreated(TokenCreated {
-                    user: user.clone(),
-                    token_id: id,
-                    token_hash_sha256: Some(digest),
-                });
-                Ok(Decision {
-                    writes: vec![Write::Insert(Entity::ApiToken(token))],
-                    journal: vec![JournalDraft::new(format!("user:{user}"), action)],
-                })
-            },
-        );
-        match first(self.run(unit).await?)? {
-            Entity::ApiToken(t) => Ok((t, secret)),
-            _ => Err(not_found("token")),
-        }
+        let mut unit = Unit::new(&by);
+        let owner = unit.load::<User>(EntityRef::User(user.clone()));
+        let unit = unit.decide(move |ctx| {
+            ctx.take(&owner, || format!("user `{user}`"))?;
+            // A digest of the stored hash: the records check can tell the token was not swapped.
+            let digest = rampart_store::records::secret_digest(&hash);
+            let token = ApiToken {
+                id: id.clone(),
+                user: user.clone(),
+                hash,
+                created_at: ctx.now(),
+                created_by: by,
+            };
+            let action = JournalAction::TokenCreated(TokenCreated {
+                user: user.clone(),
+                token_id: id,
+                token_hash_sha256: Some(digest),
+            });
+            Ok(Decided::new(token.clone())
+                .insert(Entity::ApiToken(token))
+                .journal(JournalDraft::new(format!("user:{user}"), action)))
+        });
+        Ok((self.run_typed(unit).await?, secret))
     }
 
     /// On an empty installation, creates the `admin` user and returns its first token.
@@ -235,53 +221,43 @@ impl App {
             return Err(DomainError::field("disabled", "you cannot disable yourself").into());
         }
         let user = name.to_owned();
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::User(user.clone())],
-            vec![],
-            move |mut ctx| {
-                let mut u = ctx
-                    .take(0, || format!("user `{user}`"))?
-                    .into_user()
-                    .ok_or_else(|| DomainError::NotFound(format!("user `{user}`")))?;
-                let mut journal = Vec::new();
-                let mut writes = Vec::new();
-                if let Some(mut roles) = roles {
-                    roles.sort();
-                    roles.dedup();
-                    journal.push(JournalDraft::new(
-                        format!("user:{user}"),
-                        JournalAction::UserRolesChanged(UserRolesChanged {
-                            before: u.roles.clone(),
-                            after: roles.clone(),
-                        }),
-                    ));
-                    u.roles = roles;
-                }
-                if let Some(d) = disabled
-                    && d != u.disabled
-                {
-                    u.disabled = d;
-                    let action = if d {
-                        JournalAction::UserDisabled(NoDetails {})
-                    } else {
-                        JournalAction::UserEnabled(NoDetails {})
-                    };
-                    journal.push(JournalDraft::new(format!("user:{user}"), action));
-                    if d {
-                        writes.push(Write::EndSessionsOf(user.clone()));
-                    }
-                }
-                writes.insert(0, Write::Update(Entity::User(u)));
-                Ok(Decision { writes, journal })
-            },
-        );
-        self.run(unit)
-            .await?
-            .entities
-            .into_iter()
-            .find_map(Entity::into_user)
-            .ok_or_else(|| AppError::Internal("user not written".into()))
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<User>(EntityRef::User(user.clone()));
+        let unit = unit.decide(move |ctx| {
+            let mut u = ctx.take(&loaded, || format!("user `{user}`"))?;
+            let mut journal = Vec::new();
+            let mut end_sessions = false;
+            if let Some(mut roles) = roles {
+                roles.sort();
+                roles.dedup();
+                journal.push(JournalDraft::new(
+                    format!("user:{user}"),
+                    JournalAction::UserRolesChanged(UserRolesChanged {
+                        before: u.roles.clone(),
+                        after: roles.clone(),
+                    }),
+                ));
+                u.roles = roles;
+            }
+            if let Some(d) = disabled
+                && d != u.disabled
+            {
+                u.disabled = d;
+                let action = if d {
+                    JournalAction::UserDisabled(NoDetails {})
+                } else {
+                    JournalAction::UserEnabled(NoDetails {})
+                };
+                journal.push(JournalDraft::new(format!("user:{user}"), action));
+                end_sessions = d;
+            }
+            let mut decided = Decided::new(u.clone()).update(Entity::User(u));
+            if end_sessions {
+                decided = decided.write(Write::EndSessionsOf(user));
+            }
+            Ok(journal.into_iter().fold(decided, Decided::journal))
+        });
+        self.run_typed(unit).await
     }
 
     /// Revokes an API token by its public id.
@@ -294,16 +270,14 @@ impl App {
             .into_iter()
             .find(|t| t.id == id)
             .ok_or_else(|| DomainError::NotFound(format!("token {id}")))?;
-        let unit = UnitOfWork::new(actor.name.clone(), vec![], vec![], move |_| {
-            Ok(Decision {
-                writes: vec![Write::Delete(EntityRef::ApiToken(token.hash.clone()))],
-                journal: vec![JournalDraft::new(
+        let unit = Unit::new(&actor.name).decide(move |_| {
+            Ok(Decided::new(())
+                .write(Write::Delete(EntityRef::ApiToken(token.hash.clone())))
+                .journal(JournalDraft::new(
                     format!("user:{}", token.user),
                     JournalAction::TokenRevoked(TokenRevoked { token_id: token.id }),
-                )],
-            })
+                )))
         });
-        self.run(unit).await?;
-        Ok(())
+        self.run_typed(unit).await
     }
 }
