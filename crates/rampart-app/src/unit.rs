@@ -152,7 +152,6 @@ impl Unit {
     }
 
     /// Also looks up stored events sharing these keys ([`Ctx::correlated`]).
-    #[expect(dead_code, reason = "for machine intake's units")]
     pub(crate) fn correlating(&mut self, query: CorrelationQuery) {
         self.correlate = Some(query);
     }
@@ -245,7 +244,6 @@ impl Ctx {
     }
 
     /// Stored events sharing a key of the unit's correlation query.
-    #[expect(dead_code, reason = "for machine intake's units")]
     pub(crate) fn correlated(&self) -> &[CorrelationHit] {
         &self.inner.correlated
     }
@@ -288,7 +286,6 @@ impl<T> Decided<T> {
 
     /// The numbers the unit allocated go back unused (a repeated alert), so
     /// numbers stay gap-free.
-    #[expect(dead_code, reason = "for machine intake's units")]
     pub(crate) fn numbers_unused(mut self) -> Self {
         self.decision.writes.push(Write::ReleaseNumbers);
         self
