@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use rampart_domain::DomainError;
-use rampart_store::{Checkpoint, Entity, StoreError, UnitOfWork, Write};
+use rampart_store::{Checkpoint, Entity, StoreError};
 
+use crate::unit::{Decided, Unit};
 use crate::{App, AppError};
 
 impl App {
@@ -26,12 +27,9 @@ impl App {
             .key
             .checkpoint(head.0, &head.1, &self.clock.now().to_rfc3339());
         let written = cp.clone();
-        let unit = UnitOfWork::new("system", vec![], vec![], move |_| {
-            Ok(rampart_store::Decision {
-                writes: vec![Write::Insert(Entity::Checkpoint(written))],
-                journal: vec![],
-            })
-        });
+        let (unit, _) = Unit::new("system")
+            .decide(move |_| Ok(Decided::new(()).insert(Entity::Checkpoint(written))))
+            .into_parts();
         match self.store.execute(unit).await {
             Ok(_) => {}
             // Another node signed the same head first; theirs stands.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rampart_domain::{
     Action, Actor, CustodyTransfer, DomainError, EvidenceContent, EvidenceItem, EvidenceNumber,
-    EvidenceSubmission, IncidentNumber, IncidentStatus, JournalAction, NumberKind, Problems, Text,
+    EvidenceSubmission, Incident, IncidentNumber, IncidentStatus, JournalAction, Problems, Text,
     Timestamp, Tlp,
     journal::{
         EvidenceCollected, EvidenceDisposed, EvidenceDownloaded, EvidenceExported,
@@ -22,13 +22,12 @@ use rampart_domain::{
 use rampart_evidence::bundle::{self, BundleFile, Manifest, ManifestItem};
 use rampart_evidence::{BlobError, BlobStore, StoredBlob};
 use rampart_store::checkpoint::InstallationKey;
-use rampart_store::{
-    Entity, EntityRef, EvidenceQuery, JournalDraft, JournalEntry, JournalQuery, UnitOfWork, Write,
-};
+use rampart_store::{Entity, EntityRef, EvidenceQuery, JournalDraft, JournalEntry, JournalQuery};
 
 use crate::App;
 use crate::AppError;
 use crate::not_found;
+use crate::unit::{Decided, Unit};
 
 /// The custody entry of a check that found the content intact.
 fn verified(verified_sha256: String) -> JournalAction {
@@ -251,38 +250,23 @@ impl App {
             filename: filename.map(|f| f.chars().take(255).collect()),
             media_type: media_type.map(|m| m.chars().take(127).collect()),
         };
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::Incident(incident)],
-            vec![NumberKind::Evidence],
-            move |mut ctx| {
-                let inc = ctx
-                    .take(0, || format!("incident {incident}"))?
-                    .into_incident()
-                    .filter(|i| i.readable_by(&by))
-                    .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
-                let number = ctx.evidence_number(0)?;
-                let item =
-                    EvidenceItem::collect(number, incident, inc.tlp, input, content, &by, ctx.now)?;
-                let action =
-                    JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item)));
-                Ok(rampart_store::Decision {
-                    journal: vec![JournalDraft::new(number, action)],
-                    writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
-                })
-            },
-        );
-        self.run_evidence(unit).await
-    }
-
-    /// Runs a unit that writes one evidence item; returns the item as written.
-    async fn run_evidence(&self, unit: UnitOfWork) -> Result<EvidenceItem, AppError> {
-        self.run(unit)
-            .await?
-            .entities
-            .into_iter()
-            .find_map(Entity::into_evidence)
-            .ok_or_else(|| AppError::Internal("the evidence record was not written".into()))
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Incident>(EntityRef::Incident(incident));
+        let allocated = unit.allocate::<EvidenceNumber>();
+        let unit = unit.decide(move |ctx| {
+            let inc = ctx
+                .maybe(&loaded)
+                .filter(|i| i.readable_by(&by))
+                .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
+            let number = ctx.number(&allocated)?;
+            let item =
+                EvidenceItem::collect(number, incident, inc.tlp, input, content, &by, ctx.now())?;
+            let action = JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item)));
+            Ok(Decided::new(item.clone())
+                .journal(JournalDraft::new(number, action))
+                .insert(Entity::Evidence(Box::new(item))))
+        });
+        self.run_typed(unit).await
     }
 
     /// Removes content no present item refers to.
@@ -400,23 +384,16 @@ impl App {
         + Send
         + 'static,
     ) -> Result<EvidenceItem, AppError> {
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::Evidence(number)],
-            vec![],
-            move |mut ctx| {
-                let mut item = ctx
-                    .take(0, || format!("evidence {number}"))?
-                    .into_evidence()
-                    .ok_or_else(|| DomainError::NotFound(format!("evidence {number}")))?;
-                let action = change(&mut item, ctx.now)?;
-                Ok(rampart_store::Decision {
-                    journal: vec![JournalDraft::new(number, action)],
-                    writes: vec![Write::Update(Entity::Evidence(Box::new(item)))],
-                })
-            },
-        );
-        self.run_evidence(unit).await
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<EvidenceItem>(EntityRef::Evidence(number));
+        let unit = unit.decide(move |ctx| {
+            let mut item = ctx.take(&loaded, || format!("evidence {number}"))?;
+            let action = change(&mut item, ctx.now())?;
+            Ok(Decided::new(item.clone())
+                .journal(JournalDraft::new(number, action))
+                .update(Entity::Evidence(Box::new(item))))
+        });
+        self.run_typed(unit).await
     }
 
     /// Records a re-hash. Intact, the entry is `on_intact` (its payload

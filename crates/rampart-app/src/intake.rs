@@ -10,22 +10,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rampart_domain::{
-    Action, Actor, AssessmentDecision, AssessmentInput, DomainError, Event, EventReport,
-    FieldError, IncidentNumber, JournalAction, NumberKind, RuleSet, SourceKind, Text, Timestamp,
+    Action, Actor, AssessmentDecision, AssessmentInput, DomainError, Event, EventNumber,
+    EventReport, FieldError, Incident, IncidentNumber, JournalAction, RuleSet, SourceKind, Text,
+    Timestamp,
     journal::{
-        ActionKind, EventAssessed, EventRepeated, EventReported, IncidentEventLinked,
-        IntakeRulesChanged,
+        EventAssessed, EventRepeated, EventReported, IncidentEventLinked, IntakeRulesChanged,
     },
 };
 use rampart_store::{
-    Committed, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, JournalDraft, Page,
-    StoreError, UnitOfWork, Write,
+    CorrelationQuery, DeadLetter, Entity, EntityRef, JournalDraft, Page, StoreError, Write,
 };
 
-use crate::App;
-
-use crate::AppError;
-use crate::{ANONYMOUS, first, not_found};
+use crate::unit::{Decided, Typed, Unit};
+use crate::{ANONYMOUS, App, AppError};
 pub use rampart_intake::shapes;
 
 /// How machine intake behaves.
@@ -121,48 +118,38 @@ impl App {
     pub async fn replace_rules(&self, actor: &Actor, new: RuleSet) -> Result<RuleSet, AppError> {
         actor.require(Action::ManageIntake)?;
         new.validate()?;
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::Rules],
-            vec![],
-            move |mut ctx| {
-                let old = ctx.take(0, String::new).ok();
-                let current = match &old {
-                    Some(Entity::Rules(r)) => r.clone(),
-                    _ => RuleSet::default(),
-                };
-                if new.version != current.version {
-                    return Err(DomainError::field(
-                        "version",
-                        format!(
-                            "the rules changed since version {} was read; the current version is {}",
-                            new.version, current.version
-                        ),
-                    ));
-                }
-                let next = RuleSet {
-                    version: current.version + 1,
-                    rules: new.rules,
-                };
-                let payload = JournalAction::IntakeRulesChanged(IntakeRulesChanged {
-                    before: current,
-                    after: next.clone(),
-                });
-                let write = if old.is_some() {
-                    Write::Update(Entity::Rules(next))
-                } else {
-                    Write::Insert(Entity::Rules(next))
-                };
-                Ok(Decision {
-                    writes: vec![write],
-                    journal: vec![JournalDraft::new("intake:rules", payload)],
-                })
-            },
-        );
-        let saved = match first(self.run(unit).await?)? {
-            Entity::Rules(r) => r,
-            _ => return Err(not_found("rules")),
-        };
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<RuleSet>(EntityRef::Rules);
+        let unit = unit.decide(move |ctx| {
+            let old = ctx.maybe(&loaded);
+            let stored = old.is_some();
+            let current = old.unwrap_or_default();
+            if new.version != current.version {
+                return Err(DomainError::field(
+                    "version",
+                    format!(
+                        "the rules changed since version {} was read; the current version is {}",
+                        new.version, current.version
+                    ),
+                ));
+            }
+            let next = RuleSet {
+                version: current.version + 1,
+                rules: new.rules,
+            };
+            let payload = JournalAction::IntakeRulesChanged(IntakeRulesChanged {
+                before: current,
+                after: next.clone(),
+            });
+            let decided = Decided::new(next.clone());
+            let decided = if stored {
+                decided.update(Entity::Rules(next))
+            } else {
+                decided.insert(Entity::Rules(next))
+            };
+            Ok(decided.journal(JournalDraft::new("intake:rules", payload)))
+        });
+        let saved = self.run_typed(unit).await?;
         *self.rules.0.write().await = Some((Instant::now(), Arc::new(saved.clone())));
         Ok(saved)
     }
@@ -171,7 +158,7 @@ impl App {
     pub async fn ingest(&self, actor: &Actor, report: EventReport) -> Result<Intake, AppError> {
         let rules = self.rules().await?;
         let unit = self.intake_unit(actor, report, rules)?;
-        self.intake_done(actor, self.run(unit).await?).await
+        self.intake_done(actor, self.run_typed(unit).await?).await
     }
 
     /// Takes in many reports at once; their units share commits and reach
@@ -202,7 +189,7 @@ impl App {
         // Every unit is handed to the store's writer on the first poll, in order.
         let work = units.into_iter().map(|unit| async move {
             match unit {
-                Ok(unit) => self.intake_done(actor, self.run(unit).await?).await,
+                Ok(unit) => self.intake_done(actor, self.run_typed(unit).await?).await,
                 Err(e) => Err(e),
             }
         });
@@ -215,7 +202,7 @@ impl App {
         actor: &Actor,
         report: EventReport,
         rules: Arc<RuleSet>,
-    ) -> Result<UnitOfWork, AppError> {
+    ) -> Result<Typed<Intake>, AppError> {
         actor.require(Action::ReportEvent)?;
         let now = self.clock.now();
         report.validate(now)?;
@@ -225,75 +212,61 @@ impl App {
         } else {
             actor.name.clone()
         };
-        let mut load = vec![];
+        let mut unit = Unit::new(journal_actor);
+        let mut first = None;
         if let Some(source) = &report.source
             && source.kind == SourceKind::Sensor
             && let (Some(name), Some(reference)) = (&source.name, &source.reference)
         {
-            load.push(EntityRef::EventBySource {
+            first = Some(unit.load::<Event>(EntityRef::EventBySource {
                 name: name.to_string(),
                 reference: reference.to_string(),
-            });
+            }));
         }
+        let allocated = unit.allocate::<EventNumber>();
         let keys = rampart_domain::report_correlation_keys(&report);
         let window =
             time::Duration::try_from(self.intake.correlation_window).unwrap_or(time::Duration::DAY);
         let since = Timestamp::from_offset(now.as_offset() - window);
-        Ok(UnitOfWork::new(
-            journal_actor,
-            load,
-            vec![NumberKind::Event],
-            move |mut ctx| {
-                if let Some(Entity::Event(mut first)) =
-                    ctx.loaded.first_mut().and_then(Option::take)
-                {
-                    first.repeated(ctx.now);
-                    let payload = JournalAction::EventRepeated(EventRepeated {
-                        occurrences: first.occurrences,
-                        last_seen: first.last_seen,
-                    });
-                    return Ok(Decision {
-                        journal: vec![JournalDraft::new(first.number, payload)],
-                        writes: vec![Write::Update(Entity::Event(first)), Write::ReleaseNumbers],
-                    });
-                }
-                let number = ctx.event_number(0)?;
-                let mut event = Event::report(number, report, &reporter, ctx.now);
-                event.related = rampart_domain::correlate(&ctx.correlated);
-                event.proposal = rules.propose(&event);
-                // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
-                let payload = JournalAction::EventReported(EventReported(Box::new(event.clone())));
-                Ok(Decision {
-                    journal: vec![JournalDraft::new(number, payload)],
-                    writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
-                })
-            },
-        )
-        .correlating(CorrelationQuery { keys, since }))
+        unit.correlating(CorrelationQuery { keys, since });
+        Ok(unit.decide(move |ctx| {
+            if let Some(mut first) = first.as_ref().and_then(|h| ctx.maybe(h)) {
+                first.repeated(ctx.now());
+                let payload = JournalAction::EventRepeated(EventRepeated {
+                    occurrences: first.occurrences,
+                    last_seen: first.last_seen,
+                });
+                return Ok(Decided::new(Intake::Duplicate(first.clone()))
+                    .journal(JournalDraft::new(first.number, payload))
+                    .update(Entity::Event(Box::new(first)))
+                    .numbers_unused());
+            }
+            let number = ctx.number(&allocated)?;
+            let mut event = Event::report(number, report, &reporter, ctx.now());
+            event.related = rampart_domain::correlate(ctx.correlated());
+            event.proposal = rules.propose(&event);
+            // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
+            let payload = JournalAction::EventReported(EventReported(Box::new(event.clone())));
+            Ok(Decided::new(Intake::Created(event.clone()))
+                .journal(JournalDraft::new(number, payload))
+                .insert(Entity::Event(Box::new(event))))
+        }))
     }
 
-    /// What a committed intake unit did; attaches a new event to an open
-    /// incident when that rule is on.
-    async fn intake_done(&self, actor: &Actor, committed: Committed) -> Result<Intake, AppError> {
-        let repeated = committed
-            .journal
-            .first()
-            .is_some_and(|j| ActionKind::from_name(&j.action) == Some(ActionKind::EventRepeated));
-        let event = first(committed)?
-            .into_event()
-            .ok_or_else(|| not_found("event"))?;
-        let event = match self.attach_target(&event) {
-            Some(incident) if !repeated => self.attach(event, incident).await?,
-            _ => event,
+    /// What an intake unit did, as the reporter may see it; attaches a new
+    /// event to an open incident when that rule is on.
+    async fn intake_done(&self, actor: &Actor, intake: Intake) -> Result<Intake, AppError> {
+        let (event, intake): (Event, fn(Event) -> Intake) = match intake {
+            Intake::Created(event) => match self.attach_target(&event) {
+                Some(incident) => (self.attach(event, incident).await?, Intake::Created),
+                None => (event, Intake::Created),
+            },
+            Intake::Duplicate(event) => (event, Intake::Duplicate),
         };
         let mut shown = [event.visible_to(actor)];
         self.hide_restricted_links(actor, &mut shown).await?;
         let [event] = shown;
-        Ok(if repeated {
-            Intake::Duplicate(event)
-        } else {
-            Intake::Created(event)
-        })
+        Ok(intake(event))
     }
 
     /// The open incident a new event goes to directly, when that rule is on.
@@ -313,64 +286,45 @@ impl App {
     async fn attach(&self, event: Event, incident: IncidentNumber) -> Result<Event, AppError> {
         let system = Actor::system();
         let number = event.number;
-        let unit = UnitOfWork::new(
-            system.name.clone(),
-            vec![EntityRef::Incident(incident), EntityRef::Event(number)],
-            vec![],
-            move |mut ctx| {
-                let mut inc = ctx
-                    .take(0, || incident.to_string())?
-                    .into_incident()
-                    .ok_or_else(|| DomainError::NotFound(incident.to_string()))?;
-                let mut e = ctx
-                    .take(1, || number.to_string())?
-                    .into_event()
-                    .ok_or_else(|| DomainError::NotFound(number.to_string()))?;
-                let notes = Text::new(format!(
-                    "attached to {incident}, which shares its observables (correlation rule)"
+        let mut unit = Unit::new(&system.name);
+        let loaded_incident = unit.load::<Incident>(EntityRef::Incident(incident));
+        let loaded_event = unit.load::<Event>(EntityRef::Event(number));
+        let unit = unit.decide(move |ctx| {
+            let mut inc = ctx.take(&loaded_incident, || incident.to_string())?;
+            let mut e = ctx.take(&loaded_event, || number.to_string())?;
+            let notes = Text::new(format!(
+                "attached to {incident}, which shares its observables (correlation rule)"
+            ))
+            .ok();
+            e.assess(
+                AssessmentInput {
+                    decision: AssessmentDecision::PossibleIncident,
+                    notes,
+                    escalate: false,
+                    category: None,
+                    rsit: None,
+                },
+                &system,
+                ctx.now(),
+            )?;
+            inc.link_event(&mut e, &system, ctx.now())?;
+            Ok(Decided::new(e.clone())
+                .journal(JournalDraft::new(
+                    number,
+                    JournalAction::EventAssessed(EventAssessed::ByRule(e.assessment.clone())),
                 ))
-                .ok();
-                e.assess(
-                    AssessmentInput {
-                        decision: AssessmentDecision::PossibleIncident,
-                        notes,
-                        escalate: false,
-                        category: None,
-                        rsit: None,
-                    },
-                    &system,
-                    ctx.now,
-                )?;
-                inc.link_event(&mut e, &system, ctx.now)?;
-                Ok(Decision {
-                    journal: vec![
-                        JournalDraft::new(
-                            number,
-                            JournalAction::EventAssessed(EventAssessed::ByRule(
-                                e.assessment.clone(),
-                            )),
-                        ),
-                        JournalDraft::new(
-                            incident,
-                            JournalAction::IncidentEventLinked(IncidentEventLinked {
-                                event: number,
-                                rule: Some("correlation".into()),
-                            }),
-                        ),
-                    ],
-                    writes: vec![
-                        Write::Update(Entity::Event(Box::new(e))),
-                        Write::Update(Entity::Incident(Box::new(inc))),
-                    ],
-                })
-            },
-        );
-        match self.run(unit).await {
-            Ok(committed) => Ok(committed
-                .entities
-                .into_iter()
-                .find_map(Entity::into_event)
-                .unwrap_or(event)),
+                .journal(JournalDraft::new(
+                    incident,
+                    JournalAction::IncidentEventLinked(IncidentEventLinked {
+                        event: number,
+                        rule: Some("correlation".into()),
+                    }),
+                ))
+                .update(Entity::Event(Box::new(e)))
+                .update(Entity::Incident(Box::new(inc))))
+        });
+        match self.run_typed(unit).await {
+            Ok(attached) => Ok(attached),
             // Closed or restricted meanwhile: the event stays in the queue.
             Err(AppError::Domain(DomainError::Conflict(_) | DomainError::Invalid(_))) => Ok(event),
             Err(e) => Err(e),
@@ -393,12 +347,9 @@ impl App {
             reason: reason.to_owned(),
             raw: String::from_utf8_lossy(raw).into_owned(),
         };
-        let unit = UnitOfWork::new("system", vec![], vec![], move |_| {
-            Ok(Decision {
-                writes: vec![Write::DeadLetter(letter)],
-                journal: vec![],
-            })
-        });
+        let (unit, _) = Unit::new("system")
+            .decide(move |_| Ok(Decided::new(()).write(Write::DeadLetter(letter))))
+            .into_parts();
         self.store.execute(unit).await?;
         Ok(())
     }

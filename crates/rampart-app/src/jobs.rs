@@ -14,10 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rampart_domain::{Action, Actor, DomainError, JournalAction, Timestamp, journal::JobRequeued};
-use rampart_store::{Job, JobState, JournalDraft, UnitOfWork};
+use rampart_store::{Job, JobState, JournalDraft};
 
 use crate::App;
 use crate::AppError;
+use crate::unit::{Decided, Unit};
 
 /// Signs a checkpoint at the journal's head.
 pub const CHECKPOINT: &str = "checkpoint";
@@ -141,17 +142,13 @@ impl App {
                 "job {id} does not exist or is not dead"
             ))));
         }
-        let actor_name = actor.name.clone();
-        let unit = UnitOfWork::new(actor_name, vec![], vec![], move |_| {
-            Ok(rampart_store::Decision {
-                writes: vec![],
-                journal: vec![JournalDraft::new(
-                    format!("job:{id}"),
-                    JournalAction::JobRequeued(JobRequeued { job: id }),
-                )],
-            })
+        let unit = Unit::new(&actor.name).decide(move |_| {
+            Ok(Decided::new(()).journal(JournalDraft::new(
+                format!("job:{id}"),
+                JournalAction::JobRequeued(JobRequeued { job: id }),
+            )))
         });
-        self.run(unit).await?;
+        self.run_typed(unit).await?;
         let service = self.clone();
         tokio::spawn(async move { service.run_due_jobs().await });
         Ok(())

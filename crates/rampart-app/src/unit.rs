@@ -152,7 +152,6 @@ impl Unit {
     }
 
     /// Also looks up stored events sharing these keys ([`Ctx::correlated`]).
-    #[expect(dead_code, reason = "for machine intake's units")]
     pub(crate) fn correlating(&mut self, query: CorrelationQuery) {
         self.correlate = Some(query);
     }
@@ -245,7 +244,6 @@ impl Ctx {
     }
 
     /// Stored events sharing a key of the unit's correlation query.
-    #[expect(dead_code, reason = "for machine intake's units")]
     pub(crate) fn correlated(&self) -> &[CorrelationHit] {
         &self.inner.correlated
     }
@@ -288,9 +286,8 @@ impl<T> Decided<T> {
 
     /// The numbers the unit allocated go back unused (a repeated alert), so
     /// numbers stay gap-free.
-    #[expect(dead_code, reason = "for machine intake's units")]
     pub(crate) fn numbers_unused(mut self) -> Self {
-        self.decision.writes.push(Write::ReleaseNumbers);
+        self.decision.release_numbers = true;
         self
     }
 }
@@ -356,6 +353,21 @@ mod tests {
         let (ann, bob, number) = output.unwrap();
         assert_eq!((ann.as_str(), bob.as_str()), ("ann", "bob"));
         assert_eq!(number, EventNumber::new(2026, 7).unwrap().to_string());
+    }
+
+    #[test]
+    fn unused_numbers_are_marked_on_the_decision_not_written() {
+        let mut unit = Unit::new("alice");
+        let number = unit.allocate::<EventNumber>();
+        let typed = unit.decide(move |ctx| {
+            ctx.number(&number)?;
+            Ok(Decided::new(()).numbers_unused())
+        });
+        let (decision, output) = decide(typed, vec![], vec![(2026, 7)]);
+        let decision = decision.unwrap();
+        assert!(decision.release_numbers);
+        assert!(decision.writes.is_empty());
+        assert_eq!(output, Some(()));
     }
 
     #[test]

@@ -331,6 +331,7 @@ async fn raw_store(
                                 ))),
                             )],
                             writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+                            ..Default::default()
                         })
                     },
                 );

@@ -97,6 +97,7 @@ pub fn report(fields: serde_json::Value) -> UnitOfWork {
             Ok(Decision {
                 journal: vec![JournalDraft::new(number, reported(&event))],
                 writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+                ..Default::default()
             })
         },
     )
@@ -177,6 +178,7 @@ pub async fn refused_units_change_nothing<B: SqlBackend>(store: Arc<SqlStore<B>>
                     .clone()
                     .unwrap_or_else(|| Entity::User(dummy_user())),
             )],
+            ..Default::default()
         })
     });
     let refusal = store.execute(duplicate).await;
@@ -187,6 +189,7 @@ pub async fn refused_units_change_nothing<B: SqlBackend>(store: Arc<SqlStore<B>>
         Ok(Decision {
             writes: vec![Write::Update(ghost)],
             journal: vec![],
+            ..Default::default()
         })
     });
     assert!(matches!(
@@ -287,6 +290,7 @@ pub async fn records_round_trip<B: SqlBackend>(store: Arc<SqlStore<B>>) {
             Ok(Decision {
                 writes: vec![Write::Update(Entity::Event(Box::new(changed)))],
                 journal: vec![],
+                ..Default::default()
             })
         })
     };
@@ -500,6 +504,7 @@ pub async fn incidents_list_in_priority_order<B: SqlBackend>(store: Arc<SqlStore
             Ok(Decision {
                 writes: vec![Write::Insert(Entity::Incident(Box::new(incident)))],
                 journal: vec![],
+                ..Default::default()
             })
         });
         store.execute(unit).await.unwrap();
@@ -680,6 +685,7 @@ pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
                     Write::Insert(Entity::ApiToken(token)),
                 ],
                 journal: vec![],
+                ..Default::default()
             })
         })
     };
@@ -698,6 +704,7 @@ pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
         Ok(Decision {
             writes: vec![Write::Insert(Entity::User(user))],
             journal: vec![],
+            ..Default::default()
         })
     });
     assert!(matches!(
@@ -740,6 +747,7 @@ fn evidence_unit(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
                 JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item))),
             )],
             writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
+            ..Default::default()
         })
     })
 }
@@ -800,6 +808,7 @@ pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
             Ok(Decision {
                 writes: vec![Write::Update(Entity::Evidence(Box::new(stored)))],
                 journal: vec![],
+                ..Default::default()
             })
         }))
         .await
@@ -822,6 +831,7 @@ pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
             Ok(Decision {
                 writes: vec![Write::Delete(EntityRef::Evidence(number))],
                 journal: vec![],
+                ..Default::default()
             })
         }))
         .await;
@@ -837,6 +847,7 @@ pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
                 Ok(Decision {
                     writes: vec![Write::Insert(Entity::Checkpoint(cp))],
                     journal: vec![],
+                    ..Default::default()
                 })
             }))
             .await
@@ -856,6 +867,7 @@ pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
             Ok(Decision {
                 writes: vec![Write::Insert(Entity::Checkpoint(again))],
                 journal: vec![],
+                ..Default::default()
             })
         }))
         .await;
@@ -898,7 +910,8 @@ fn alert(reference: &str, ip: &str) -> UnitOfWork {
                             last_seen: first.last_seen,
                         }),
                     )],
-                    writes: vec![Write::Update(Entity::Event(first)), Write::ReleaseNumbers],
+                    writes: vec![Write::Update(Entity::Event(first))],
+                    release_numbers: true,
                 });
             }
             let number = ctx.event_number(0)?;
@@ -907,6 +920,7 @@ fn alert(reference: &str, ip: &str) -> UnitOfWork {
             Ok(Decision {
                 journal: vec![JournalDraft::new(number, reported(&event))],
                 writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+                ..Default::default()
             })
         },
     )
@@ -996,6 +1010,7 @@ pub async fn repeats_correlation_and_dead_letters<B: SqlBackend>(store: Arc<SqlS
                 Ok(Decision {
                     writes: vec![Write::DeadLetter(letter)],
                     journal: vec![],
+                    ..Default::default()
                 })
             }))
             .await
@@ -1086,6 +1101,7 @@ fn refused_alert() -> UnitOfWork {
                     Write::Insert(Entity::Event(Box::new(event))),
                     Write::Update(Entity::Event(Box::new(missing))),
                 ],
+                ..Default::default()
             })
         },
     )

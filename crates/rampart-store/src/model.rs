@@ -276,9 +276,6 @@ pub enum Write {
     PurgeSessions(Timestamp),
     /// Keeps a message that could not be taken in.
     DeadLetter(DeadLetter),
-    /// The unit did not use the numbers it was allocated (a repeated alert):
-    /// they go back, so numbers stay gap-free.
-    ReleaseNumbers,
 }
 
 /// A journal entry before the store gives it its sequence number, time and hash.
@@ -308,6 +305,9 @@ impl JournalDraft {
 pub struct Decision {
     pub writes: Vec<Write>,
     pub journal: Vec<JournalDraft>,
+    /// The unit did not use the numbers it was allocated (a repeated alert):
+    /// they go back, so numbers stay gap-free. Its writes stay.
+    pub release_numbers: bool,
 }
 
 /// What a unit of work is given to decide on, inside its transaction.

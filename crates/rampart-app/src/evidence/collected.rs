@@ -11,10 +11,11 @@ use rampart_domain::{
     Actor, DomainError, EvidenceItem, EvidenceNumber, IncidentNumber, JournalAction,
     JournalActionError,
 };
-use rampart_store::{Entity, EntityRef, JournalDraft, JournalQuery, UnitOfWork, Write};
+use rampart_store::{Entity, EntityRef, JournalDraft, JournalQuery};
 
 use crate::App;
 use crate::AppError;
+use crate::unit::{Decided, Unit};
 
 /// How a record differs from its `evidence.collected` entry.
 #[derive(Debug, Clone)]
@@ -113,49 +114,37 @@ impl App {
     ) -> Result<EvidenceItem, AppError> {
         let by = actor.clone();
         let found = repointed.clone();
-        let unit = UnitOfWork::new(
-            actor.name.clone(),
-            vec![EntityRef::Evidence(number)],
-            vec![],
-            move |mut ctx| {
-                let mut item = ctx
-                    .take(0, || format!("evidence {number}"))?
-                    .into_evidence()
-                    .ok_or_else(|| DomainError::NotFound(format!("evidence {number}")))?;
-                let action = JournalAction::EvidenceIntegrityFailed(EvidenceIntegrityFailed {
-                    during: during.into(),
-                    expected_sha256: found.sha256.clone(),
-                    found_sha256: item.content.sha256.clone(),
-                    expected_size: found.size,
-                    found_size: Some(item.content.size),
-                    problem: Some(found.problem.clone()),
-                });
-                let mut writes = vec![];
-                if item.number == number {
-                    item.record_check(&by, during, &found.sha256, ctx.now);
-                    if let Some(check) = item.last_check.as_mut() {
-                        check.intact = false;
-                    }
-                    writes.push(Write::Update(Entity::Evidence(Box::new(item.clone()))));
-                }
-                Ok(rampart_store::Decision {
-                    journal: vec![JournalDraft::new(number, action)],
-                    writes,
-                })
-            },
-        );
-        let committed = self.run(unit).await?;
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<EvidenceItem>(EntityRef::Evidence(number));
+        let unit = unit.decide(move |ctx| {
+            let mut item = ctx.take(&loaded, || format!("evidence {number}"))?;
+            let action = JournalAction::EvidenceIntegrityFailed(EvidenceIntegrityFailed {
+                during: during.into(),
+                expected_sha256: found.sha256.clone(),
+                found_sha256: item.content.sha256.clone(),
+                expected_size: found.size,
+                found_size: Some(item.content.size),
+                problem: Some(found.problem.clone()),
+            });
+            let entry = JournalDraft::new(number, action);
+            if item.number != number {
+                return Ok(Decided::new(None).journal(entry));
+            }
+            item.record_check(&by, during, &found.sha256, ctx.now());
+            if let Some(check) = item.last_check.as_mut() {
+                check.intact = false;
+            }
+            let written = Entity::Evidence(Box::new(item.clone()));
+            Ok(Decided::new(Some(item)).journal(entry).update(written))
+        });
+        let written = self.run_typed(unit).await?;
         tracing::error!(
             evidence = %number,
             during,
             problem = %repointed.problem,
             "ALARM: evidence record no longer matches its evidence.collected entry"
         );
-        if let Some(item) = committed
-            .entities
-            .into_iter()
-            .find_map(Entity::into_evidence)
-        {
+        if let Some(item) = written {
             return Ok(item);
         }
         // The row holds another item's record: answer with it, marked as

@@ -37,6 +37,7 @@ fn add_user(name: &str, roles: Vec<Role>) -> UnitOfWork {
         Ok(Decision {
             writes: vec![Write::Insert(Entity::User(user))],
             journal: vec![JournalDraft::new(format!("user:{name}"), action)],
+            ..Default::default()
         })
     })
 }
@@ -60,6 +61,7 @@ fn add_token(user: &str, secret: &str) -> UnitOfWork {
         Ok(Decision {
             writes: vec![Write::Insert(Entity::ApiToken(token))],
             journal: vec![JournalDraft::new(format!("user:{user}"), action)],
+            ..Default::default()
         })
     })
 }
@@ -83,6 +85,7 @@ fn escalate(n: EventNumber) -> UnitOfWork {
         Ok(Decision {
             writes: vec![Write::Update(Entity::Event(Box::new(e)))],
             journal: vec![JournalDraft::new(n, action)],
+            ..Default::default()
         })
     })
 }
@@ -118,6 +121,7 @@ fn confirm(n: EventNumber) -> UnitOfWork {
                     Write::Insert(Entity::Incident(Box::new(incident))),
                     Write::Update(Entity::Event(Box::new(event))),
                 ],
+                ..Default::default()
             })
         },
     )
@@ -157,6 +161,7 @@ fn collect(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
         Ok(Decision {
             journal: vec![JournalDraft::new(number, action)],
             writes: vec![Write::Insert(Entity::Evidence(Box::new(item)))],
+            ..Default::default()
         })
     })
 }

@@ -312,16 +312,8 @@ impl From<StoreError> for UnitError {
     }
 }
 
-/// How many statements a write takes.
-fn statements(write: &Write) -> usize {
-    match write {
-        Write::ReleaseNumbers => 0,
-        _ => 1,
-    }
-}
-
 /// Runs one unit inside the batch; returns what it wrote and whether its
-/// numbers go back ([`Write::ReleaseNumbers`]).
+/// numbers go back ([`Decision::release_numbers`](crate::Decision::release_numbers)).
 async fn run_unit<C: SqlConn>(
     conn: &mut C,
     dialect: Dialect,
@@ -357,14 +349,10 @@ async fn run_unit<C: SqlConn>(
             StoreError::Corrupt("a command failed unexpectedly; nothing was written".into())
         })?
         .map_err(StoreError::from)?;
-    let release = decision
-        .writes
-        .iter()
-        .any(|w| matches!(w, Write::ReleaseNumbers));
+    let release = decision.release_numbers;
     // One statement fails or succeeds whole on SQLite; more than one, or any
     // on PostgreSQL (where an error spoils the transaction), needs a savepoint.
-    let guarded =
-        dialect == Dialect::Postgres || decision.writes.iter().map(statements).sum::<usize>() > 1;
+    let guarded = dialect == Dialect::Postgres || decision.writes.len() > 1;
     if guarded {
         conn.execute("SAVEPOINT unit", &[])
             .await
@@ -464,8 +452,6 @@ async fn write_all<C: SqlConn>(
                 .await?;
                 continue;
             }
-            // Handled with the counters, before the writes.
-            Write::ReleaseNumbers => continue,
         };
         entities.push(entity);
     }
