@@ -266,7 +266,7 @@ impl App {
                 .journal(JournalDraft::new(number, action))
                 .insert(Entity::Evidence(Box::new(item))))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     /// Removes content no present item refers to.
@@ -393,7 +393,7 @@ impl App {
                 .journal(JournalDraft::new(number, action))
                 .update(Entity::Evidence(Box::new(item))))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     /// Records a re-hash. Intact, the entry is `on_intact` (its payload

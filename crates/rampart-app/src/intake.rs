@@ -149,7 +149,7 @@ impl App {
             };
             Ok(decided.journal(JournalDraft::new("intake:rules", payload)))
         });
-        let saved = self.run_typed(unit).await?;
+        let saved = self.run(unit).await?;
         *self.rules.0.write().await = Some((Instant::now(), Arc::new(saved.clone())));
         Ok(saved)
     }
@@ -158,7 +158,7 @@ impl App {
     pub async fn ingest(&self, actor: &Actor, report: EventReport) -> Result<Intake, AppError> {
         let rules = self.rules().await?;
         let unit = self.intake_unit(actor, report, rules)?;
-        self.intake_done(actor, self.run_typed(unit).await?).await
+        self.intake_done(actor, self.run(unit).await?).await
     }
 
     /// Takes in many reports at once; their units share commits and reach
@@ -189,7 +189,7 @@ impl App {
         // Every unit is handed to the store's writer on the first poll, in order.
         let work = units.into_iter().map(|unit| async move {
             match unit {
-                Ok(unit) => self.intake_done(actor, self.run_typed(unit).await?).await,
+                Ok(unit) => self.intake_done(actor, self.run(unit).await?).await,
                 Err(e) => Err(e),
             }
         });
@@ -323,7 +323,7 @@ impl App {
                 .update(Entity::Event(Box::new(e)))
                 .update(Entity::Incident(Box::new(inc))))
         });
-        match self.run_typed(unit).await {
+        match self.run(unit).await {
             Ok(attached) => Ok(attached),
             // Closed or restricted meanwhile: the event stays in the queue.
             Err(AppError::Domain(DomainError::Conflict(_) | DomainError::Invalid(_))) => Ok(event),

@@ -148,7 +148,7 @@ impl App {
                 JournalAction::JobRequeued(JobRequeued { job: id }),
             )))
         });
-        self.run_typed(unit).await?;
+        self.run(unit).await?;
         let service = self.clone();
         tokio::spawn(async move { service.run_due_jobs().await });
         Ok(())

@@ -38,7 +38,7 @@ pub use rampart_store::{
 use std::sync::Arc;
 
 use rampart_domain::{Clock, DomainError, journal::ActionKind};
-use rampart_store::{Committed, Entity, Store, UnitOfWork};
+use rampart_store::{Store, UnitOfWork};
 use serde::Serialize;
 
 use serde_json::Value;
@@ -103,14 +103,6 @@ pub(crate) fn not_found(what: impl std::fmt::Display) -> AppError {
     DomainError::NotFound(what.to_string()).into()
 }
 
-pub(crate) fn first(committed: Committed) -> Result<Entity, AppError> {
-    committed
-        .entities
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::Internal("the command wrote nothing".into()))
-}
-
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         Self::with_settings(store, clock, crate::people::AuthSettings::default())
@@ -150,17 +142,19 @@ impl App {
         &self.clock
     }
 
-    /// Runs a typed unit of work; returns its decision's result.
-    pub(crate) async fn run_typed<T>(&self, unit: unit::Typed<T>) -> Result<T, AppError> {
+    /// Runs a unit of work, announces what it changed and returns its
+    /// decision's result. Every command's change passes here.
+    pub(crate) async fn run<T>(&self, unit: unit::Typed<T>) -> Result<T, AppError> {
         let (unit, output) = unit.into_parts();
-        self.run(unit).await?;
+        self.commit(unit).await?;
         output
             .take()
             .ok_or_else(|| AppError::Internal("a committed unit left no result".into()))
     }
 
-    /// Runs a unit of work and announces what it changed.
-    pub(crate) async fn run(&self, unit: UnitOfWork) -> Result<Committed, AppError> {
+    /// Commits a unit; then the readiness bookkeeping, the checkpoint
+    /// trigger, the token cache and the live announcement.
+    async fn commit(&self, unit: UnitOfWork) -> Result<(), AppError> {
         let committed = self.store.execute(unit).await;
         self.readiness.note(&committed);
         let committed = committed?;
@@ -175,7 +169,7 @@ impl App {
         for entry in &committed.journal {
             self.announce(entry.seq, &entry.entity, &entry.action);
         }
-        Ok(committed)
+        Ok(())
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -119,7 +119,7 @@ impl App {
                 .update(Entity::Event(Box::new(event)))
                 .journal(JournalDraft::new(number, action)))
         });
-        Ok(self.run_typed(unit).await?.visible_to(actor))
+        Ok(self.run(unit).await?.visible_to(actor))
     }
 
     pub async fn triage_event(
@@ -216,7 +216,7 @@ impl App {
             }
             Ok(decided)
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     /// One incident (with its log, actions and review).
@@ -360,7 +360,7 @@ impl App {
             }
             Ok(decided)
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     pub async fn patch_incident(

@@ -39,7 +39,7 @@ impl App {
                 ))
                 .insert(Entity::Vulnerability(Box::new(v))))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     async fn change_vulnerability(
@@ -64,7 +64,7 @@ impl App {
                 .update(Entity::Vulnerability(Box::new(v)))
                 .journal(JournalDraft::new(number, action)))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     pub async fn assess_vulnerability(

@@ -137,7 +137,7 @@ impl App {
             let written = Entity::Evidence(Box::new(item.clone()));
             Ok(Decided::new(Some(item)).journal(entry).update(written))
         });
-        let written = self.run_typed(unit).await?;
+        let written = self.run(unit).await?;
         tracing::error!(
             evidence = %number,
             during,

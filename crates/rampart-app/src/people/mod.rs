@@ -257,7 +257,7 @@ impl App {
             }
             Ok(decided.write(w1).write(w2))
         });
-        self.run_typed(unit).await?;
+        self.run(unit).await?;
         Ok(SignIn::Refused(Refusal::Invalid))
     }
 
@@ -320,7 +320,7 @@ impl App {
             }
             Ok(decided)
         });
-        match self.run_typed(unit).await {
+        match self.run(unit).await {
             Ok(session) => Ok(SignIn::Session {
                 id,
                 session: Box::new(session),
@@ -449,7 +449,7 @@ impl App {
             let write = session.clone();
             let unit = Unit::new(&session.user)
                 .decide(move |_| Ok(Decided::new(write.clone()).update(Entity::Session(write))));
-            session = match self.run_typed(unit).await {
+            session = match self.run(unit).await {
                 // Signed out meanwhile.
                 Err(AppError::Domain(DomainError::NotFound(_))) => return Ok(None),
                 other => other?,
@@ -470,7 +470,7 @@ impl App {
                     JournalAction::AuthLogout(NoDetails {}),
                 )))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     /// Loads, changes and saves a user's credentials with a journal entry.
@@ -517,7 +517,7 @@ impl App {
             }
             Ok(decided)
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     async fn hash_new_password(password: &str, field: &str) -> Result<String, AppError> {
@@ -643,7 +643,7 @@ impl App {
         updated.pending_totp = Some(secret.clone());
         let unit = Unit::new(&session.user)
             .decide(move |_| Ok(Decided::new(secret).update(Entity::Session(updated))));
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     /// Confirms enrolment with a code from the new secret. A session that had
@@ -719,7 +719,7 @@ impl App {
                 decided.insert(Entity::Throttle(t))
             })
         });
-        match self.run_typed(unit).await {
+        match self.run(unit).await {
             Ok(()) => Ok(true),
             Err(AppError::Domain(DomainError::Forbidden { .. })) => Ok(false),
             Err(e) => Err(e),

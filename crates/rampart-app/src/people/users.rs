@@ -117,7 +117,7 @@ impl App {
                 .insert(Entity::User(user))
                 .journal(JournalDraft::new(format!("user:{name}"), action)))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     /// Creates an API token for a user; returns the token record and the secret, shown once.
@@ -153,7 +153,7 @@ impl App {
                 .insert(Entity::ApiToken(token))
                 .journal(JournalDraft::new(format!("user:{user}"), action)))
         });
-        Ok((self.run_typed(unit).await?, secret))
+        Ok((self.run(unit).await?, secret))
     }
 
     /// On an empty installation, creates the `admin` user and returns its first token.
@@ -257,7 +257,7 @@ impl App {
             }
             Ok(journal.into_iter().fold(decided, Decided::journal))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 
     /// Revokes an API token by its public id.
@@ -278,6 +278,6 @@ impl App {
                     JournalAction::TokenRevoked(TokenRevoked { token_id: token.id }),
                 )))
         });
-        self.run_typed(unit).await
+        self.run(unit).await
     }
 }
