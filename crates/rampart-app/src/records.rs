@@ -5,7 +5,8 @@
 use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, DomainError, Event, EventNumber, EventReport,
     Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, JournalAction, LogEntry,
-    NewAction, NewLogEntry, ResponseAction, Review, ReviewInput, Role, Text, TransitionRequest,
+    NewAction, NewLogEntry, ResponseAction, Review, ReviewInput, Role, Text, Timestamp,
+    TransitionRequest,
     journal::{
         EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentEventLinked,
         IncidentRestricted, IncidentTransition, IncidentUpdated,
@@ -480,18 +481,13 @@ impl App {
         entry: NewLogEntry,
     ) -> Result<LogEntry, AppError> {
         actor.require(Action::WriteLog)?;
-        let (_, added) = self
-            .change_incident(
-                actor,
-                number,
-                |_| (),
-                move |ctx, incident, who, ()| {
-                    let added = incident.add_log(entry, who, ctx.now())?.clone();
-                    Ok((added.clone(), JournalAction::IncidentLog(added), vec![]))
-                },
-            )
-            .await?;
-        Ok(added)
+        self.add_to_incident(
+            actor,
+            number,
+            JournalAction::IncidentLog,
+            move |i, who, now| Ok(i.add_log(entry, who, now)?.clone()),
+        )
+        .await
     }
 
     pub async fn add_action(
@@ -501,22 +497,13 @@ impl App {
         input: NewAction,
     ) -> Result<ResponseAction, AppError> {
         actor.require(Action::ManageActions)?;
-        let (_, added) = self
-            .change_incident(
-                actor,
-                number,
-                |_| (),
-                move |ctx, incident, who, ()| {
-                    let added = incident.add_action(input, who, ctx.now())?.clone();
-                    Ok((
-                        added.clone(),
-                        JournalAction::IncidentActionAdded(added),
-                        vec![],
-                    ))
-                },
-            )
-            .await?;
-        Ok(added)
+        self.add_to_incident(
+            actor,
+            number,
+            JournalAction::IncidentActionAdded,
+            move |i, who, now| Ok(i.add_action(input, who, now)?.clone()),
+        )
+        .await
     }
 
     pub async fn update_action(
@@ -527,22 +514,13 @@ impl App {
         update: ActionUpdate,
     ) -> Result<ResponseAction, AppError> {
         actor.require(Action::ManageActions)?;
-        let (_, updated) = self
-            .change_incident(
-                actor,
-                number,
-                |_| (),
-                move |ctx, incident, who, ()| {
-                    let updated = incident.update_action(id, update, who, ctx.now())?.clone();
-                    Ok((
-                        updated.clone(),
-                        JournalAction::IncidentActionUpdated(updated),
-                        vec![],
-                    ))
-                },
-            )
-            .await?;
-        Ok(updated)
+        self.add_to_incident(
+            actor,
+            number,
+            JournalAction::IncidentActionUpdated,
+            move |i, who, now| Ok(i.update_action(id, update, who, now)?.clone()),
+        )
+        .await
     }
 
     pub async fn record_review(
@@ -552,21 +530,35 @@ impl App {
         input: ReviewInput,
     ) -> Result<Review, AppError> {
         actor.require(Action::RecordReview)?;
-        let (_, review) = self
+        self.add_to_incident(
+            actor,
+            number,
+            JournalAction::IncidentReview,
+            |i, who, now| Ok(i.record_review(input, who, now)?.clone()),
+        )
+        .await
+    }
+
+    /// Adds a part to an incident's record (a log entry, an action, the
+    /// review) and journals it as `action`; returns the part as written.
+    async fn add_to_incident<T: Clone + Send + 'static>(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        action: fn(T) -> JournalAction,
+        add: impl FnOnce(&mut Incident, &Actor, Timestamp) -> Result<T, DomainError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let (_, added) = self
             .change_incident(
                 actor,
                 number,
                 |_| (),
                 move |ctx, incident, who, ()| {
-                    let review = incident.record_review(input, who, ctx.now())?.clone();
-                    Ok((
-                        review.clone(),
-                        JournalAction::IncidentReview(review),
-                        vec![],
-                    ))
+                    let added = add(incident, who, ctx.now())?;
+                    Ok((added.clone(), action(added), vec![]))
                 },
             )
             .await?;
-        Ok(review)
+        Ok(added)
     }
 }
