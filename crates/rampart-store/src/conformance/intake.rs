@@ -1,0 +1,364 @@
+//! Conformance of machine intake and background jobs: repeats folded into
+//! their first event, correlation, dead letters, and jobs claimed once,
+//! retried and buried.
+
+use super::*;
+
+/// A unit that reports a sensor alert, or counts a repeat of the stored one
+/// (giving its number back), and records what it correlated with.
+fn alert(reference: &str, ip: &str) -> UnitOfWork {
+    let actor = reporter();
+    let body = json!({"title": "alert", "description": "x",
+        "source": {"kind": "sensor", "name": "ids", "ref": reference},
+        "observables": [{"type": "ip", "value": ip}], "assets": ["Web Server"]});
+    let report: EventReport = serde_json::from_value(body).unwrap();
+    let keys = rampart_domain::report_correlation_keys(&report);
+    UnitOfWork::new(
+        actor.name.clone(),
+        vec![EntityRef::EventBySource {
+            name: "ids".into(),
+            reference: reference.into(),
+        }],
+        vec![NumberKind::Event],
+        move |mut ctx| {
+            if let Some(Entity::Event(mut first)) = ctx.loaded[0].take() {
+                first.repeated(ctx.now);
+                return Ok(Decision {
+                    journal: vec![JournalDraft::new(
+                        first.number,
+                        JournalAction::EventRepeated(EventRepeated {
+                            occurrences: first.occurrences,
+                            last_seen: first.last_seen,
+                        }),
+                    )],
+                    writes: vec![Write::Update(Entity::Event(first))],
+                    release_numbers: true,
+                });
+            }
+            let number = ctx.event_number(0)?;
+            let mut event = Event::report(number, report, &actor, ctx.now);
+            event.related = rampart_domain::correlate(&ctx.correlated);
+            Ok(Decision {
+                journal: vec![JournalDraft::new(number, reported(&event))],
+                writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+                ..Default::default()
+            })
+        },
+    )
+    .correlating(CorrelationQuery {
+        keys,
+        since: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+    })
+}
+
+pub async fn repeats_correlation_and_dead_letters<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    let event = |c: crate::Committed| c.entities.into_iter().next().unwrap().into_event().unwrap();
+    let first = event(store.execute(alert("r1", "192.0.2.1")).await.unwrap());
+    assert_eq!((first.number.seq(), first.occurrences), (1, 1));
+    assert!(first.related.is_empty());
+
+    // Concurrent repeats of one alert land on the first event and use up no number.
+    let repeats: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.execute(alert("r1", "192.0.2.1")).await })
+        })
+        .collect();
+    for r in repeats {
+        assert_eq!(event(r.await.unwrap().unwrap()).number, first.number);
+    }
+    let stored = store
+        .get(&EntityRef::Event(first.number))
+        .await
+        .unwrap()
+        .unwrap()
+        .into_event()
+        .unwrap();
+    assert_eq!(stored.occurrences, 21);
+    assert!(stored.last_seen.is_some());
+
+    // A new alert sharing the address or the asset is related to the open one; its number follows on.
+    let second = event(store.execute(alert("r2", "192.0.2.1")).await.unwrap());
+    assert_eq!(second.number.seq(), 2);
+    assert_eq!(second.related.len(), 1);
+    assert_eq!(second.related[0].number, first.number.to_string());
+    assert_eq!(
+        second.related[0].shared,
+        ["asset:web server", "ip:192.0.2.1"]
+    );
+    let third = event(store.execute(alert("r3", "192.0.2.77")).await.unwrap());
+    assert_eq!(third.number.seq(), 3);
+    let related: Vec<_> = third
+        .related
+        .iter()
+        .map(|c| (c.number.clone(), c.shared.clone()))
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (
+                first.number.to_string(),
+                vec!["asset:web server".to_owned()]
+            ),
+            (
+                second.number.to_string(),
+                vec!["asset:web server".to_owned()]
+            ),
+        ]
+    );
+    assert!(
+        matches!(
+            verify(&*store).await,
+            Verification::Intact { count: 23, .. }
+        ),
+        "{:?}",
+        verify(&*store).await
+    );
+
+    // Dead letters are kept outside the journal, newest first, with a cursor.
+    let before = journal_len(&*store).await;
+    for i in 0..3 {
+        let letter = DeadLetter {
+            id: None,
+            received_at: Timestamp::parse("2026-11-22T08:00:00Z").unwrap(),
+            transport: "syslog-tcp".into(),
+            peer: "127.0.0.1".into(),
+            reason: format!("bad {i}"),
+            raw: format!("raw {i}"),
+        };
+        store
+            .execute(UnitOfWork::new("system", vec![], vec![], move |_| {
+                Ok(Decision {
+                    writes: vec![Write::DeadLetter(letter)],
+                    journal: vec![],
+                    ..Default::default()
+                })
+            }))
+            .await
+            .unwrap();
+    }
+    assert_eq!(journal_len(&*store).await, before);
+    assert_eq!(store.dead_letter_count().await.unwrap(), 3);
+    let page = store.dead_letters(None, 2).await.unwrap();
+    let reasons: Vec<_> = page.items.iter().map(|l| l.reason.as_str()).collect();
+    assert_eq!(reasons, ["bad 2", "bad 1"]);
+    let rest = store
+        .dead_letters(page.next_cursor.as_deref(), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(rest.items[0].raw, "raw 0");
+    assert!(rest.next_cursor.is_none());
+
+    // Alerts arriving together (most of them sharing a commit) are related
+    // exactly as if they had come one by one: to the newest five before
+    // them sharing a key (the test clock stands still, so "newest" is the
+    // higher number). A refused unit's event leaves no key behind, and its
+    // number goes back.
+    let burst: Vec<_> = (0..12)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                if i == 5 {
+                    store.execute(refused_alert()).await
+                } else {
+                    store.execute(alert(&format!("b{i}"), "198.51.100.7")).await
+                }
+            })
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for (i, handle) in burst.into_iter().enumerate() {
+        match handle.await.unwrap() {
+            Ok(done) => stored.push(event(done)),
+            Err(e) => assert_eq!(i, 5, "{e}"),
+        }
+    }
+    stored.sort_by_key(|e| e.number.seq());
+    let seqs: Vec<u32> = stored.iter().map(|e| e.number.seq()).collect();
+    assert_eq!(seqs, (4..=14).collect::<Vec<_>>());
+    let mut order: Vec<String> = [&first, &second, &third]
+        .iter()
+        .map(|e| e.number.to_string())
+        .collect();
+    order.extend(stored.iter().map(|e| e.number.to_string()));
+    for (k, e) in stored.iter().enumerate() {
+        let at = 3 + k;
+        let expected: BTreeSet<&str> = order[at.saturating_sub(5)..at]
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let got: BTreeSet<&str> = e.related.iter().map(|c| c.number.as_str()).collect();
+        assert_eq!(got, expected, "{} is related to the wrong events", e.number);
+    }
+}
+
+/// A unit that stores an alert sharing the burst's keys, then fails on a
+/// record that does not exist: nothing of it may remain.
+fn refused_alert() -> UnitOfWork {
+    let actor = reporter();
+    let report = || -> EventReport {
+        serde_json::from_value(json!({"title": "alert", "description": "x",
+            "source": {"kind": "sensor", "name": "ids", "ref": "refused"},
+            "observables": [{"type": "ip", "value": "198.51.100.7"}], "assets": ["Web Server"]}))
+        .unwrap()
+    };
+    UnitOfWork::new(
+        actor.name.clone(),
+        vec![],
+        vec![NumberKind::Event],
+        move |ctx| {
+            let number = ctx.event_number(0)?;
+            let event = Event::report(number, report(), &actor, ctx.now);
+            let missing = Event::report(
+                rampart_domain::EventNumber::new(2026, 999_999).unwrap(),
+                report(),
+                &actor,
+                ctx.now,
+            );
+            Ok(Decision {
+                journal: vec![JournalDraft::new(number, reported(&event))],
+                writes: vec![
+                    Write::Insert(Entity::Event(Box::new(event))),
+                    Write::Update(Entity::Event(Box::new(missing))),
+                ],
+                ..Default::default()
+            })
+        },
+    )
+}
+
+/// Background jobs: one per key; concurrent claims get different jobs; a
+/// lease that runs out lets another node take the job over, and the first
+/// can then no longer finish it; failures are retried, then the job is dead
+/// until an admin queues it again.
+pub async fn jobs_are_claimed_once_retried_and_buried<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    use crate::JobState;
+    let at = |s: &str| rampart_domain::Timestamp::parse(s).unwrap();
+    let t0 = at("2026-11-22T08:00:00Z");
+    let later = at("2026-11-22T08:00:30Z");
+    let much_later = at("2026-11-22T09:00:00Z");
+    assert!(
+        !store.read_only().await.unwrap(),
+        "a fresh store takes changes"
+    );
+
+    assert!(
+        store
+            .enqueue_job("checkpoint", "k1", "{}", t0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .enqueue_job("checkpoint", "k1", "{}", t0)
+            .await
+            .unwrap()
+    );
+    for i in 2..=20 {
+        let key = format!("k{i}");
+        assert!(
+            store
+                .enqueue_job("checkpoint", &key, "{}", t0)
+                .await
+                .unwrap()
+        );
+    }
+    // Not due yet: nothing to claim.
+    assert!(
+        store
+            .claim_job("n0", at("2026-11-22T07:59:59Z"), t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Four nodes claim at once, until nothing is left: every job once.
+    let claims: Vec<_> = (0..4)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let node = format!("n{n}");
+                let mut mine = Vec::new();
+                while let Some(job) = store.claim_job(&node, t0, later).await.unwrap() {
+                    assert_eq!(job.state, JobState::Running);
+                    assert_eq!(job.locked_by.as_deref(), Some(node.as_str()));
+                    mine.push(job.key);
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut keys = Vec::new();
+    for c in claims {
+        keys.extend(c.await.unwrap());
+    }
+    let unique: BTreeSet<_> = keys.iter().cloned().collect();
+    assert_eq!(keys.len(), 20, "{keys:?}");
+    assert_eq!(unique.len(), 20);
+
+    // A lease that ran out: another node takes the job, the first cannot finish it.
+    let jobs = store
+        .list_jobs(Some(JobState::Running), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 20);
+    let stale = jobs.iter().find(|j| j.key == "k1").unwrap().clone();
+    let holder = stale.locked_by.clone().unwrap();
+    let other = if holder == "n9" { "n8" } else { "n9" };
+    let taken = store
+        .claim_job(other, much_later, much_later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.attempts, 2);
+    assert!(!store.finish_job(taken.id, &holder, later).await.unwrap());
+    assert!(store.finish_job(taken.id, other, much_later).await.unwrap());
+
+    // A failure is retried when due; the last is buried, and an admin
+    // queues it again.
+    let job = jobs.iter().find(|j| j.key == "k2").unwrap();
+    let node = job.locked_by.clone().unwrap();
+    assert!(
+        store
+            .fail_job(job.id, &node, "disk full", Some(later), t0)
+            .await
+            .unwrap()
+    );
+    let again = loop {
+        let j = store
+            .claim_job("n5", later, much_later)
+            .await
+            .unwrap()
+            .unwrap();
+        if j.id == job.id {
+            break j;
+        }
+        // Another stale job taken over on the way; finish it.
+        store.finish_job(j.id, "n5", later).await.unwrap();
+    };
+    assert_eq!(again.last_error.as_deref(), Some("disk full"));
+    assert!(
+        store
+            .fail_job(again.id, "n5", "disk still full", None, later)
+            .await
+            .unwrap()
+    );
+    let dead = store
+        .list_jobs(Some(JobState::Dead), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].key, "k2");
+    assert_eq!(dead[0].last_error.as_deref(), Some("disk still full"));
+    assert!(dead[0].finished_at.is_some());
+    // Dead jobs are never claimed, and only dead jobs are queued again.
+    assert!(!store.requeue_job(taken.id, later).await.unwrap());
+    assert!(store.requeue_job(dead[0].id, later).await.unwrap());
+    let revived = store
+        .list_jobs(Some(JobState::Queued), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(revived.len(), 1);
+    assert_eq!(revived[0].attempts, 0);
+}
