@@ -154,3 +154,72 @@ impl App {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::{Clock, Role};
+    use rampart_store::{Job, JobState};
+
+    use super::{CHECKPOINT, MAX_ATTEMPTS};
+    use crate::ErrorKind;
+    use crate::testing::TestApp;
+
+    async fn the_job(t: &TestApp) -> Job {
+        let admin = rampart_domain::Actor::system();
+        let mut jobs = t.app.jobs(&admin, None, None, 10).await.unwrap();
+        assert_eq!(jobs.len(), 1, "{jobs:?}");
+        jobs.remove(0)
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_job_is_enqueued_once_per_key_and_signs_the_head() {
+        let t = TestApp::with_vault().await;
+        t.user("pat", &[Role::Poc]).await;
+        let (store, now) = (t.app.store(), t.clock.now());
+        assert!(store.enqueue_job(CHECKPOINT, "k", "{}", now).await.unwrap());
+        assert!(!store.enqueue_job(CHECKPOINT, "k", "{}", now).await.unwrap());
+
+        assert_eq!(t.app.run_due_jobs().await, 1);
+        assert_eq!(the_job(&t).await.state, JobState::Done);
+        let head = store.journal_head().await.unwrap();
+        let signed = store.last_checkpoint().await.unwrap().unwrap();
+        assert_eq!(signed.seq, head.0);
+        assert_eq!(t.app.run_due_jobs().await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_waits_between_attempts_then_is_dead_until_an_admin_requeues_it() {
+        let t = TestApp::new().await;
+        let store = t.app.store();
+        store
+            .enqueue_job("no_such_kind", "k", "{}", t.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(t.app.run_due_jobs().await, 1);
+        let job = the_job(&t).await;
+        assert_eq!((job.state, job.attempts), (JobState::Queued, 1));
+        assert!(job.last_error.is_some_and(|e| e.contains("no such kind")));
+        // Not due again before its back-off has passed.
+        assert_eq!(t.app.run_due_jobs().await, 0);
+        for _ in 1..MAX_ATTEMPTS {
+            t.clock.advance(time::Duration::hours(1));
+            assert_eq!(t.app.run_due_jobs().await, 1);
+        }
+        let job = the_job(&t).await;
+        assert_eq!((job.state, job.attempts), (JobState::Dead, MAX_ATTEMPTS));
+
+        let ian = t.user("ian", &[Role::IsirtMember]).await;
+        let refused = t.app.retry_job(&ian, job.id).await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Forbidden);
+        let admin = t.user("ada", &[Role::Admin]).await;
+        t.app.retry_job(&admin, job.id).await.unwrap();
+        assert_eq!(t.actions(format!("job:{}", job.id)).await, ["job.requeued"]);
+        let again = the_job(&t).await;
+        assert!(
+            again.state != JobState::Dead && again.attempts <= 1,
+            "{again:?}"
+        );
+        let twice = t.app.retry_job(&admin, job.id).await.unwrap_err();
+        assert_eq!(twice.kind(), ErrorKind::Conflict);
+    }
+}

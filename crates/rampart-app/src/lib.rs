@@ -22,6 +22,8 @@ mod live;
 pub mod people;
 pub mod readiness;
 mod records;
+#[cfg(test)]
+mod testing;
 mod unit;
 pub mod visibility;
 pub mod vulnerabilities;

@@ -70,3 +70,43 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::Role;
+    use tokio::sync::broadcast::error::TryRecvError;
+
+    use super::Change;
+    use crate::testing::TestApp;
+
+    #[tokio::test]
+    async fn a_committed_change_is_announced_once() {
+        let t = TestApp::new().await;
+        let mut changes = t.app.subscribe();
+        t.user("pat", &[Role::Poc]).await;
+        let created = Change {
+            entity: "user:pat".into(),
+            action: "user.created".into(),
+        };
+        assert_eq!(changes.try_recv().unwrap(), created);
+
+        // The same entry reported again (by the database, from another node) is not repeated.
+        let (seq, _) = t.app.store().journal_head().await.unwrap();
+        t.app.announce(seq, "user:pat", "user.created");
+        assert_eq!(changes.try_recv().unwrap_err(), TryRecvError::Empty);
+        t.app.announce(seq + 1, "INC-2026-0001", "incident.log");
+        assert_eq!(changes.try_recv().unwrap().action, "incident.log");
+    }
+
+    #[tokio::test]
+    async fn live_pages_are_told_when_the_server_stops() {
+        let t = TestApp::new().await;
+        let stopped = t.app.live_stopped();
+        t.app.stop_live_updates();
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), stopped).await;
+        assert!(ended.is_ok());
+        // A page that connects later ends at once too.
+        let later = tokio::time::timeout(std::time::Duration::from_secs(5), t.app.live_stopped());
+        assert!(later.await.is_ok());
+    }
+}

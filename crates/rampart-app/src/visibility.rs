@@ -227,3 +227,79 @@ fn redact(payload: &mut Value, hidden: &HashSet<String>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::{Actor, EventNumber, IncidentNumber, Role};
+    use rampart_store::JournalQuery;
+
+    use crate::ErrorKind;
+    use crate::testing::TestApp;
+
+    /// An incident of `ian`'s restricted to him; returns it, its event, and
+    /// `ivy`, a member not named on it.
+    async fn restricted(t: &TestApp) -> (Actor, Actor, IncidentNumber, EventNumber) {
+        let poc = t.user("pat", &[Role::Poc]).await;
+        let ian = t.user("ian", &[Role::IsirtMember]).await;
+        let ivy = t.user("ivy", &[Role::IsirtMember]).await;
+        let n = t.incident(&poc, &ian, "Insider copying files").await;
+        let event = t.app.get_incident(&ian, n).await.unwrap().events[0];
+        t.app
+            .restrict_incident(&ian, n, vec!["ian".into()])
+            .await
+            .unwrap();
+        (ian, ivy, n, event)
+    }
+
+    #[tokio::test]
+    async fn a_restricted_incident_is_not_found_for_someone_not_named() {
+        let t = TestApp::new().await;
+        let (ian, ivy, n, _) = restricted(&t).await;
+        assert!(t.app.get_incident(&ian, n).await.is_ok());
+        let hidden = t.app.get_incident(&ivy, n).await.unwrap_err();
+        assert_eq!(hidden.kind(), ErrorKind::NotFound);
+        let listed = t
+            .app
+            .list_incidents(&ivy, Default::default())
+            .await
+            .unwrap();
+        assert!(listed.items.is_empty());
+        let log = crate::testing::from_json(serde_json::json!({"action": "looked around"}));
+        let refused = t.app.add_log(&ivy, n, log).await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn an_event_does_not_name_a_restricted_incident_to_someone_not_named() {
+        let t = TestApp::new().await;
+        let (ian, ivy, n, event) = restricted(&t).await;
+        assert_eq!(
+            t.app.get_event(&ian, event).await.unwrap().incident,
+            Some(n)
+        );
+        assert_eq!(t.app.get_event(&ivy, event).await.unwrap().incident, None);
+    }
+
+    #[tokio::test]
+    async fn the_journal_leaves_out_and_redacts_a_restricted_incident_for_an_auditor() {
+        let t = TestApp::new().await;
+        let (_, _, n, event) = restricted(&t).await;
+        let auditor = t.user("aud", &[Role::Auditor]).await;
+        let query = JournalQuery {
+            after: 0,
+            limit: 1000,
+            entity: None,
+        };
+        let served = t.app.journal(&auditor, query).await.unwrap();
+        let number = n.to_string();
+        assert!(served.iter().all(|s| s.entry.entity != number));
+        assert!(served.iter().all(|s| !s.entry.payload.contains(&number)));
+        let linked = served
+            .iter()
+            .find(|s| s.entry.entity == event.to_string() && s.entry.action == "event.linked")
+            .expect("the event's own entry is served");
+        assert!(linked.redacted);
+        let stored = t.actions(&number).await;
+        assert_eq!(stored, ["incident.confirmed", "incident.restricted"]);
+    }
+}

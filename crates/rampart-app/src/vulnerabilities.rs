@@ -129,3 +129,121 @@ impl App {
         Ok(self.store.list_vulnerabilities(&query).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::{Role, VulnerabilityStatus};
+    use serde_json::json;
+
+    use crate::ErrorKind;
+    use crate::testing::{TestApp, from_json};
+
+    fn vulnerability() -> rampart_domain::VulnerabilityReport {
+        from_json(
+            json!({"title": "Open relay", "description": "the mail gateway relays for anyone"}),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_vulnerability_is_reported_assessed_and_resolved_each_step_journaled() {
+        let t = TestApp::new().await;
+        let rita = t.user("rita", &[Role::Reporter]).await;
+        let ian = t.user("ian", &[Role::IsirtMember]).await;
+        let v = t.app.report_vulnerability(&rita, vulnerability()).await;
+        let n = v.unwrap().number;
+
+        let confirmed = from_json(json!({"outcome": "confirmed", "notes": "reproduced"}));
+        let assessed = t
+            .app
+            .assess_vulnerability(&ian, n, confirmed)
+            .await
+            .unwrap();
+        assert_eq!(assessed.status, VulnerabilityStatus::Confirmed);
+        let fixed = from_json(
+            json!({"outcome": "resolved", "how": "relaying switched off",
+                                     "authorised_by": "the mail team lead"}),
+        );
+        t.app.resolve_vulnerability(&ian, n, fixed).await.unwrap();
+
+        let stored = t.app.get_vulnerability(&ian, n).await.unwrap();
+        assert_eq!(stored.status, VulnerabilityStatus::Resolved);
+        assert!(stored.resolution_recorded.is_some_and(|s| s.by == "ian"));
+        assert_eq!(
+            t.actions(n).await,
+            [
+                "vulnerability.reported",
+                "vulnerability.assessed",
+                "vulnerability.resolution"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn accepting_a_vulnerabilitys_risk_is_for_a_manager_only() {
+        let t = TestApp::new().await;
+        let ian = t.user("ian", &[Role::IsirtMember]).await;
+        let mia = t.user("mia", &[Role::IsirtManager]).await;
+        let n = t.app.report_vulnerability(&ian, vulnerability()).await;
+        let n = n.unwrap().number;
+        let confirmed = from_json(json!({"outcome": "confirmed"}));
+        t.app
+            .assess_vulnerability(&ian, n, confirmed)
+            .await
+            .unwrap();
+
+        let accept = json!({"outcome": "accepted", "justification": "replaced next quarter",
+                            "until": "2027-03-01T00:00:00Z"});
+        let refused = t
+            .app
+            .resolve_vulnerability(&ian, n, from_json(accept.clone()))
+            .await;
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Forbidden);
+        let accepted = t
+            .app
+            .resolve_vulnerability(&mia, n, from_json(accept))
+            .await;
+        assert_eq!(accepted.unwrap().status, VulnerabilityStatus::Accepted);
+    }
+
+    #[tokio::test]
+    async fn an_unconfirmed_vulnerability_cannot_be_resolved() {
+        let t = TestApp::new().await;
+        let ian = t.user("ian", &[Role::IsirtMember]).await;
+        let n = t.app.report_vulnerability(&ian, vulnerability()).await;
+        let n = n.unwrap().number;
+        let fixed = from_json(json!({"outcome": "resolved", "how": "patched",
+                                     "authorised_by": "ian"}));
+        let refused = t
+            .app
+            .resolve_vulnerability(&ian, n, fixed)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::IllegalTransition);
+        assert_eq!(t.actions(n).await, ["vulnerability.reported"]);
+    }
+
+    #[tokio::test]
+    async fn a_reporter_may_report_but_not_assess_or_read_the_register() {
+        let t = TestApp::new().await;
+        let rita = t.user("rita", &[Role::Reporter]).await;
+        let n = t.app.report_vulnerability(&rita, vulnerability()).await;
+        let n = n.unwrap().number;
+        let assess = from_json(json!({"outcome": "confirmed"}));
+        let refused = t.app.assess_vulnerability(&rita, n, assess).await;
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Forbidden);
+        let refused = t.app.get_vulnerability(&rita, n).await;
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Forbidden);
+    }
+
+    #[tokio::test]
+    async fn a_vulnerability_cannot_name_an_incident_that_does_not_exist() {
+        let t = TestApp::new().await;
+        let ian = t.user("ian", &[Role::IsirtMember]).await;
+        let report = from_json(json!({"title": "Weak cipher", "description": "TLS 1.0 on",
+                                      "incident": "INC-2026-0042"}));
+        let refused = t.app.report_vulnerability(&ian, report).await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Invalid);
+        let page = t.app.list_vulnerabilities(&ian, Default::default()).await;
+        assert!(page.unwrap().items.is_empty());
+    }
+}

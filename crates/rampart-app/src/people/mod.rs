@@ -726,3 +726,93 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::Role;
+    use rampart_store::{Session, SessionStage};
+
+    use super::{Refusal, SignIn};
+    use crate::testing::{PASSWORD, TestApp};
+
+    const ADDRESS: &str = "192.0.2.1";
+
+    /// Signs in and returns the cookie's id and the session.
+    async fn signed_in(t: &TestApp, name: &str) -> (String, Session) {
+        match t.app.sign_in(name, PASSWORD, ADDRESS, None).await.unwrap() {
+            SignIn::Session { id, session } => (id, *session),
+            SignIn::Refused(r) => panic!("sign-in refused: {r:?}"),
+        }
+    }
+
+    fn refusal(outcome: SignIn) -> Option<Refusal> {
+        match outcome {
+            SignIn::Refused(r) => Some(r),
+            SignIn::Session { .. } => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn signing_in_starts_a_session_and_signing_out_ends_it() {
+        let t = TestApp::new().await;
+        t.account("pat", &[Role::Poc]).await;
+        let (id, session) = signed_in(&t, "Pat ").await;
+        assert_eq!(session.stage, SessionStage::Active);
+
+        let (_, actor) = t.app.session(&id).await.unwrap().expect("a live session");
+        assert_eq!((actor.name.as_str(), actor.roles), ("pat", vec![Role::Poc]));
+        t.app.sign_out(&session).await.unwrap();
+        assert!(t.app.session(&id).await.unwrap().is_none());
+        let actions = t.actions("user:pat").await;
+        assert_eq!(actions[actions.len() - 2..], ["auth.login", "auth.logout"]);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_and_an_unknown_name_are_refused_alike() {
+        let t = TestApp::new().await;
+        t.account("pat", &[Role::Poc]).await;
+        let wrong = t
+            .app
+            .sign_in("pat", "not the password", ADDRESS, None)
+            .await;
+        assert_eq!(refusal(wrong.unwrap()), Some(Refusal::Invalid));
+        let unknown = t.app.sign_in("nobody", PASSWORD, ADDRESS, None).await;
+        assert_eq!(refusal(unknown.unwrap()), Some(Refusal::Invalid));
+        assert_eq!(t.actions("user:nobody").await, ["auth.login_failed"]);
+        assert!(
+            t.actions("user:pat")
+                .await
+                .ends_with(&["auth.login_failed".into()])
+        );
+    }
+
+    #[tokio::test]
+    async fn repeated_failures_lock_the_account_until_the_lockout_passes() {
+        let t = TestApp::new().await;
+        t.account("pat", &[Role::Poc]).await;
+        for _ in 0..t.app.auth_settings().account_failures {
+            let wrong = t.app.sign_in("pat", "guess", ADDRESS, None).await;
+            assert_eq!(refusal(wrong.unwrap()), Some(Refusal::Invalid));
+        }
+        assert!(t.actions("user:pat").await.contains(&"auth.locked".into()));
+        let right = t.app.sign_in("pat", PASSWORD, ADDRESS, None).await;
+        assert_eq!(refusal(right.unwrap()), Some(Refusal::Locked));
+
+        t.clock.advance(time::Duration::minutes(16));
+        signed_in(&t, "pat").await;
+    }
+
+    #[tokio::test]
+    async fn a_session_left_unused_past_the_idle_timeout_ends() {
+        let t = TestApp::new().await;
+        t.account("pat", &[Role::Poc]).await;
+        let (id, _) = signed_in(&t, "pat").await;
+        t.clock.advance(time::Duration::minutes(29));
+        assert!(t.app.session(&id).await.unwrap().is_some());
+        // The use above refreshed it: idle is counted from there.
+        t.clock.advance(time::Duration::minutes(29));
+        assert!(t.app.session(&id).await.unwrap().is_some());
+        t.clock.advance(time::Duration::minutes(31));
+        assert!(t.app.session(&id).await.unwrap().is_none());
+    }
+}

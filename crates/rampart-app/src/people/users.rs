@@ -281,3 +281,68 @@ impl App {
         self.run(unit).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::{Actor, Role};
+
+    use crate::ErrorKind;
+    use crate::testing::TestApp;
+
+    #[tokio::test]
+    async fn a_token_authenticates_its_user_until_it_is_revoked() {
+        let t = TestApp::new().await;
+        let admin = t.user("ada", &[Role::Admin]).await;
+        t.user("pat", &[Role::Poc]).await;
+        let (token, secret) = t.app.create_token(&admin, "pat").await.unwrap();
+        let actor = t.app.authenticate(&secret).await.unwrap();
+        assert_eq!(actor, Some(Actor::new("pat", vec![Role::Poc])));
+        assert_eq!(t.app.authenticate("rp_not_a_token").await.unwrap(), None);
+
+        t.app.revoke_token(&admin, &token.id).await.unwrap();
+        assert_eq!(t.app.authenticate(&secret).await.unwrap(), None);
+        assert_eq!(
+            t.actions("user:pat").await,
+            ["user.created", "token.created", "token.revoked"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_disabled_users_token_stops_working_and_role_changes_apply_at_once() {
+        let t = TestApp::new().await;
+        t.user("pat", &[Role::Poc]).await;
+        let system = Actor::system();
+        let (_, secret) = t.app.create_token(&system, "pat").await.unwrap();
+        assert!(t.app.authenticate(&secret).await.unwrap().is_some());
+
+        let roles = Some(vec![Role::IsirtMember]);
+        t.app
+            .update_user(&system, "pat", roles, None)
+            .await
+            .unwrap();
+        let actor = t.app.authenticate(&secret).await.unwrap().unwrap();
+        assert_eq!(actor.roles, [Role::IsirtMember]);
+        t.app
+            .update_user(&system, "pat", None, Some(true))
+            .await
+            .unwrap();
+        assert_eq!(t.app.authenticate(&secret).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn only_admins_add_users_and_names_are_unique_and_not_reserved() {
+        let t = TestApp::new().await;
+        let ian = t.user("ian", &[Role::IsirtMember]).await;
+        let refused = t.app.add_user(&ian, "eve", vec![Role::Admin]).await;
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Forbidden);
+
+        let system = Actor::system();
+        let again = t.app.add_user(&system, "ian", vec![Role::Poc]).await;
+        assert_eq!(again.unwrap_err().kind(), ErrorKind::Conflict);
+        let reserved = t.app.add_user(&system, "anonymous", vec![Role::Poc]).await;
+        assert_eq!(reserved.unwrap_err().kind(), ErrorKind::Invalid);
+        let names: Vec<_> = t.app.list_users(&system).await.unwrap();
+        let names: Vec<_> = names.into_iter().map(|(u, _)| u.name).collect();
+        assert_eq!(names, ["ian"]);
+    }
+}
