@@ -103,7 +103,7 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use rampart_domain::{Actor, Role};
+    use rampart_domain::Role;
     use rampart_store::checkpoint::verify_checkpoint;
 
     use crate::ErrorKind;
@@ -114,37 +114,18 @@ mod tests {
         let t = TestApp::with_vault().await;
         t.user("pat", &[Role::Poc]).await;
         let store = t.app.store();
-
         let first = t.app.checkpoint().await.unwrap();
         let head = store.journal_head().await.unwrap();
         assert_eq!((first.seq, &first.hash), (head.0, &head.1));
         assert_eq!(first.key, t.app.vault().unwrap().key.public_hex());
         verify_checkpoint(&first).unwrap();
         assert_eq!(t.app.checkpoint().await.unwrap(), first);
-        assert_eq!(
-            store.checkpoints(0, 10).await.unwrap(),
-            std::slice::from_ref(&first)
-        );
+        assert_eq!(store.checkpoints(0, 10).await.unwrap().len(), 1);
 
-        t.app
-            .add_user(&Actor::system(), "ian", vec![Role::IsirtMember])
-            .await
-            .unwrap();
+        t.user("ian", &[Role::IsirtMember]).await;
         let next = t.app.checkpoint().await.unwrap();
         assert_eq!(next.seq, first.seq + 1);
         assert_eq!(store.last_checkpoint().await.unwrap(), Some(next));
-    }
-
-    #[tokio::test]
-    async fn the_journal_export_ends_on_a_checkpoint_of_its_head() {
-        let t = TestApp::with_vault().await;
-        t.user("pat", &[Role::Poc]).await;
-        let mut file = Vec::new();
-        let summary = t.app.export_journal(&mut file).await.unwrap();
-        let head = t.app.store().journal_head().await.unwrap();
-        assert_eq!((summary.entries, summary.checkpoints), (head.0, 1));
-        assert_eq!(summary.head, head);
-        assert!(!file.is_empty());
     }
 
     #[tokio::test]

@@ -425,100 +425,52 @@ impl SyslogCounters {
 
 #[cfg(test)]
 mod tests {
-    use rampart_domain::{EventReport, Role, RuleSet};
+    use rampart_domain::{Actor, Role, RuleSet};
     use serde_json::json;
 
     use super::Intake;
     use crate::ErrorKind;
     use crate::testing::{TestApp, from_json};
 
-    fn alert(reference: &str, ip: &str) -> EventReport {
-        from_json(json!({
+    /// Takes in a sensor's alert `reference` naming the address `ip`.
+    async fn alert(t: &TestApp, poc: &Actor, reference: &str, ip: &str) -> Intake {
+        let report = from_json(json!({
             "title": "SSH brute force", "description": "many failed logins",
             "source": {"kind": "sensor", "name": "suricata", "ref": reference},
             "observables": [{"type": "ip", "value": ip}],
-        }))
+        }));
+        t.app.ingest(poc, report).await.unwrap()
     }
 
     #[tokio::test]
     async fn a_repeated_alert_folds_into_its_first_event_and_numbers_stay_gap_free() {
         let t = TestApp::new().await;
         let poc = t.user("pat", &[Role::Poc]).await;
-        let Intake::Created(first) = t
-            .app
-            .ingest(&poc, alert("a-1", "203.0.113.9"))
-            .await
-            .unwrap()
-        else {
+        let Intake::Created(first) = alert(&t, &poc, "a-1", "203.0.113.9").await else {
             panic!("the first alert is a new event")
         };
         t.clock.advance(time::Duration::minutes(5));
-        let Intake::Duplicate(again) = t
-            .app
-            .ingest(&poc, alert("a-1", "203.0.113.9"))
-            .await
-            .unwrap()
-        else {
+        let Intake::Duplicate(again) = alert(&t, &poc, "a-1", "203.0.113.9").await else {
             panic!("the same alert again is a repeat")
         };
         assert_eq!((again.number, again.occurrences), (first.number, 2));
-        assert_eq!(
-            t.actions(first.number).await,
-            ["event.reported", "event.repeated"]
-        );
-
-        let next = t
-            .app
-            .ingest(&poc, alert("a-2", "198.51.100.7"))
-            .await
-            .unwrap();
-        let next = next.into_event().number;
-        assert_eq!(next.seq(), first.number.seq() + 1);
+        let journal = ["event.reported", "event.repeated"];
+        assert_eq!(t.actions(first.number).await, journal);
+        let next = alert(&t, &poc, "a-2", "198.51.100.7").await;
+        assert_eq!(next.event().number.seq(), first.number.seq() + 1);
     }
 
     #[tokio::test]
     async fn a_new_event_is_related_to_open_events_sharing_an_observable() {
         let t = TestApp::new().await;
         let poc = t.user("pat", &[Role::Poc]).await;
-        let first = t
-            .app
-            .ingest(&poc, alert("a-1", "203.0.113.9"))
-            .await
-            .unwrap();
-        let second = t
-            .app
-            .ingest(&poc, alert("a-2", "203.0.113.9"))
-            .await
-            .unwrap();
-        let related = &second.event().related;
-        assert_eq!(related.len(), 1, "{related:?}");
-        assert_eq!(related[0].number, first.event().number.to_string());
-        assert_eq!(related[0].shared, ["ip:203.0.113.9"]);
-        let unrelated = t
-            .app
-            .ingest(&poc, alert("a-3", "198.51.100.7"))
-            .await
-            .unwrap();
-        assert!(unrelated.event().related.is_empty());
-    }
-
-    #[tokio::test]
-    async fn a_batch_answers_each_report_in_order_and_folds_a_repeat_within_it() {
-        let t = TestApp::new().await;
-        let poc = t.user("pat", &[Role::Poc]).await;
-        let bad = Err(vec![rampart_domain::FieldError::new("title", "is missing")]);
-        let batch = vec![
-            Ok(alert("a-1", "203.0.113.9")),
-            Ok(alert("a-1", "203.0.113.9")),
-            bad,
-        ];
-        let results = t.app.ingest_many(&poc, batch).await;
-        assert!(matches!(results[0], Ok(Intake::Created(_))));
-        assert!(matches!(results[1], Ok(Intake::Duplicate(ref e)) if e.occurrences == 2));
-        let refused = results[2].as_ref().unwrap_err();
-        assert_eq!(refused.kind(), ErrorKind::Invalid);
-        let events = t.app.list_events(&poc, Default::default()).await.unwrap();
-        assert_eq!(events.items.len(), 1);
+        let first = alert(&t, &poc, "a-1", "203.0.113.9").await.into_event();
+        let second = alert(&t, &poc, "a-2", "203.0.113.9").await.into_event();
+        assert_eq!(second.related.len(), 1, "{:?}", second.related);
+        assert_eq!(second.related[0].number, first.number.to_string());
+        assert_eq!(second.related[0].shared, ["ip:203.0.113.9"]);
+        let other = alert(&t, &poc, "a-3", "198.51.100.7").await;
+        assert!(other.event().related.is_empty());
     }
 
     #[tokio::test]
@@ -531,41 +483,13 @@ mod tests {
              "rsit": {"class": "intrusion-attempts", "type": "brute-force"}}]}));
         let refused = t.app.replace_rules(&poc, rules.clone()).await.unwrap_err();
         assert_eq!(refused.kind(), ErrorKind::Forbidden);
-        assert_eq!(
-            t.app
-                .replace_rules(&admin, rules.clone())
-                .await
-                .unwrap()
-                .version,
-            1
-        );
+        let saved = t.app.replace_rules(&admin, rules.clone()).await.unwrap();
+        assert_eq!(saved.version, 1);
         let stale = t.app.replace_rules(&admin, rules).await.unwrap_err();
         assert_eq!(stale.kind(), ErrorKind::Invalid);
         assert_eq!(t.actions("intake:rules").await, ["intake.rules_changed"]);
 
-        let event = t
-            .app
-            .ingest(&poc, alert("a-1", "203.0.113.9"))
-            .await
-            .unwrap();
-        let proposal = event.event().proposal.clone().expect("a proposal");
-        assert_eq!(proposal.rule, "ssh brute force");
-    }
-
-    #[tokio::test]
-    async fn a_message_that_cannot_be_taken_in_is_kept_as_a_dead_letter() {
-        let t = TestApp::new().await;
-        let admin = t.user("ada", &[Role::Admin]).await;
-        t.app
-            .dead_letter("syslog/udp", "192.0.2.7", "not syslog", b"\x00garbage")
-            .await
-            .unwrap();
-        let (page, count) = t.app.dead_letters(&admin, None, 10).await.unwrap();
-        assert_eq!(count, 1);
-        assert_eq!(page.items[0].peer, "192.0.2.7");
-        assert_eq!(page.items[0].reason, "not syslog");
-        let poc = t.user("pat", &[Role::Poc]).await;
-        let refused = t.app.dead_letters(&poc, None, 10).await.unwrap_err();
-        assert_eq!(refused.kind(), ErrorKind::Forbidden);
+        let event = alert(&t, &poc, "a-1", "203.0.113.9").await.into_event();
+        assert_eq!(event.proposal.expect("a proposal").rule, "ssh brute force");
     }
 }

@@ -84,11 +84,11 @@ mod tests {
         let t = TestApp::new().await;
         let mut changes = t.app.subscribe();
         t.user("pat", &[Role::Poc]).await;
-        let created = Change {
-            entity: "user:pat".into(),
-            action: "user.created".into(),
-        };
-        assert_eq!(changes.try_recv().unwrap(), created);
+        let Change { entity, action } = changes.try_recv().unwrap();
+        assert_eq!(
+            (entity.as_str(), action.as_str()),
+            ("user:pat", "user.created")
+        );
 
         // The same entry reported again (by the database, from another node) is not repeated.
         let (seq, _) = t.app.store().journal_head().await.unwrap();
@@ -99,14 +99,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn live_pages_are_told_when_the_server_stops() {
+    async fn live_pages_end_when_the_server_stops_and_later_ones_at_once() {
         let t = TestApp::new().await;
-        let stopped = t.app.live_stopped();
+        let open = t.app.live_stopped();
         t.app.stop_live_updates();
-        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), stopped).await;
-        assert!(ended.is_ok());
-        // A page that connects later ends at once too.
-        let later = tokio::time::timeout(std::time::Duration::from_secs(5), t.app.live_stopped());
-        assert!(later.await.is_ok());
+        let wait = std::time::Duration::from_secs(5);
+        assert!(tokio::time::timeout(wait, open).await.is_ok());
+        assert!(
+            tokio::time::timeout(wait, t.app.live_stopped())
+                .await
+                .is_ok()
+        );
     }
 }

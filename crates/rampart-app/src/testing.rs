@@ -63,20 +63,20 @@ impl TestApp {
 
     /// Adds a user (as the installation itself) and returns them as an actor.
     pub(crate) async fn user(&self, name: &str, roles: &[Role]) -> Actor {
-        self.app
-            .add_user(&Actor::system(), name, roles.to_vec())
-            .await
-            .expect("a new user");
-        Actor::new(name, roles.to_vec())
+        let (system, roles) = (Actor::system(), roles.to_vec());
+        let added = self.app.add_user(&system, name, roles.clone()).await;
+        added.expect("a new user");
+        Actor::new(name, roles)
     }
 
     /// A user who can also sign in with [`PASSWORD`].
     pub(crate) async fn account(&self, name: &str, roles: &[Role]) -> Actor {
         let actor = self.user(name, roles).await;
-        self.app
+        let set = self
+            .app
             .set_password(&Actor::system(), name, PASSWORD)
-            .await
-            .expect("a password set");
+            .await;
+        set.expect("a password set");
         actor
     }
 
@@ -93,33 +93,33 @@ impl TestApp {
 
     /// An event reported and escalated by a point of contact.
     pub(crate) async fn escalated_event(&self, poc: &Actor, title: &str) -> EventNumber {
-        let event = self.app.report_event(poc, report(title)).await.unwrap();
-        let escalate = from_json(json!({"decision": "possible_incident", "escalate": true}));
-        self.app
-            .assess_event(poc, event.number, escalate)
-            .await
-            .unwrap();
-        event.number
-    }
-
-    /// An incident (malware, class II) confirmed by `member`, who coordinates it.
-    pub(crate) async fn incident(
-        &self,
-        poc: &Actor,
-        member: &Actor,
-        title: &str,
-    ) -> IncidentNumber {
-        let event = self.escalated_event(poc, title).await;
-        let confirmation = from_json(json!({
-            "events": [event], "title": title, "category": "malware",
-            "severity": {"system_importance": "important", "business_loss": "serious",
-                         "social_impact": "minor"},
-            "effort": "low", "coordinator": member.name,
-        }));
-        self.app
-            .confirm_incident(member, confirmation)
+        let n = self
+            .app
+            .report_event(poc, report(title))
             .await
             .unwrap()
-            .number
+            .number;
+        let escalate = from_json(json!({"decision": "possible_incident", "escalate": true}));
+        self.app.assess_event(poc, n, escalate).await.unwrap();
+        n
+    }
+
+    /// Confirms an incident (malware, class II) from an escalated event;
+    /// `member` confirms it and coordinates it.
+    pub(crate) async fn confirm(&self, member: &Actor, event: EventNumber) -> IncidentNumber {
+        let confirmation = from_json(json!({
+            "events": [event], "title": "An incident", "category": "malware", "effort": "low",
+            "severity": {"system_importance": "important", "business_loss": "serious",
+                         "social_impact": "minor"},
+            "coordinator": member.name,
+        }));
+        let incident = self.app.confirm_incident(member, confirmation).await;
+        incident.unwrap().number
+    }
+
+    /// An incident from a new escalated event.
+    pub(crate) async fn incident(&self, poc: &Actor, member: &Actor) -> IncidentNumber {
+        let event = self.escalated_event(poc, "Odd logins").await;
+        self.confirm(member, event).await
     }
 }

@@ -230,31 +230,32 @@ fn redact(payload: &mut Value, hidden: &HashSet<String>) {
 
 #[cfg(test)]
 mod tests {
-    use rampart_domain::{Actor, EventNumber, IncidentNumber, Role};
+    use rampart_domain::{EventNumber, IncidentNumber, Role};
     use rampart_store::JournalQuery;
+    use serde_json::json;
 
     use crate::ErrorKind;
-    use crate::testing::TestApp;
+    use crate::testing::{TestApp, from_json};
 
-    /// An incident of `ian`'s restricted to him; returns it, its event, and
-    /// `ivy`, a member not named on it.
-    async fn restricted(t: &TestApp) -> (Actor, Actor, IncidentNumber, EventNumber) {
+    /// An incident `ian` restricted to himself, and the event it came from.
+    async fn restricted(t: &TestApp) -> (IncidentNumber, EventNumber) {
         let poc = t.user("pat", &[Role::Poc]).await;
         let ian = t.user("ian", &[Role::IsirtMember]).await;
-        let ivy = t.user("ivy", &[Role::IsirtMember]).await;
-        let n = t.incident(&poc, &ian, "Insider copying files").await;
-        let event = t.app.get_incident(&ian, n).await.unwrap().events[0];
+        let event = t.escalated_event(&poc, "Insider copying files").await;
+        let n = t.confirm(&ian, event).await;
         t.app
             .restrict_incident(&ian, n, vec!["ian".into()])
             .await
             .unwrap();
-        (ian, ivy, n, event)
+        (n, event)
     }
 
     #[tokio::test]
-    async fn a_restricted_incident_is_not_found_for_someone_not_named() {
+    async fn a_restricted_incident_is_not_found_for_a_member_not_named() {
         let t = TestApp::new().await;
-        let (ian, ivy, n, _) = restricted(&t).await;
+        let (n, event) = restricted(&t).await;
+        let ian = rampart_domain::Actor::new("ian", vec![Role::IsirtMember]);
+        let ivy = t.user("ivy", &[Role::IsirtMember]).await;
         assert!(t.app.get_incident(&ian, n).await.is_ok());
         let hidden = t.app.get_incident(&ivy, n).await.unwrap_err();
         assert_eq!(hidden.kind(), ErrorKind::NotFound);
@@ -264,15 +265,10 @@ mod tests {
             .await
             .unwrap();
         assert!(listed.items.is_empty());
-        let log = crate::testing::from_json(serde_json::json!({"action": "looked around"}));
+        let log = from_json(json!({"action": "looked around"}));
         let refused = t.app.add_log(&ivy, n, log).await.unwrap_err();
         assert_eq!(refused.kind(), ErrorKind::NotFound);
-    }
-
-    #[tokio::test]
-    async fn an_event_does_not_name_a_restricted_incident_to_someone_not_named() {
-        let t = TestApp::new().await;
-        let (ian, ivy, n, event) = restricted(&t).await;
+        // Its event does not name it either.
         assert_eq!(
             t.app.get_event(&ian, event).await.unwrap().incident,
             Some(n)
@@ -283,23 +279,19 @@ mod tests {
     #[tokio::test]
     async fn the_journal_leaves_out_and_redacts_a_restricted_incident_for_an_auditor() {
         let t = TestApp::new().await;
-        let (_, _, n, event) = restricted(&t).await;
+        let (n, _) = restricted(&t).await;
         let auditor = t.user("aud", &[Role::Auditor]).await;
-        let query = JournalQuery {
-            after: 0,
+        let all = JournalQuery {
             limit: 1000,
-            entity: None,
+            ..Default::default()
         };
-        let served = t.app.journal(&auditor, query).await.unwrap();
+        let served = t.app.journal(&auditor, all).await.unwrap();
         let number = n.to_string();
-        assert!(served.iter().all(|s| s.entry.entity != number));
         assert!(served.iter().all(|s| !s.entry.payload.contains(&number)));
-        let linked = served
-            .iter()
-            .find(|s| s.entry.entity == event.to_string() && s.entry.action == "event.linked")
-            .expect("the event's own entry is served");
-        assert!(linked.redacted);
-        let stored = t.actions(&number).await;
-        assert_eq!(stored, ["incident.confirmed", "incident.restricted"]);
+        assert!(served.iter().all(|s| s.entry.entity != number));
+        let linked = served.iter().find(|s| s.entry.action == "event.linked");
+        assert!(linked.expect("the event's own entry is served").redacted);
+        let stored = ["incident.confirmed", "incident.restricted"];
+        assert_eq!(t.actions(&number).await, stored);
     }
 }
