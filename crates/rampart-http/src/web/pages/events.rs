@@ -9,11 +9,11 @@ use std::collections::HashMap;
 
 use rampart_app::{AppError, EventQuery};
 use rampart_domain::{
-    Action, Actor, AssessmentInput, Category, Correlation, DomainError, Event, EventNumber,
-    EventStatus, FieldError, IncidentConfirmation, IncidentNumber, Role,
+    Action, AssessmentInput, Category, Correlation, DomainError, Event, EventNumber, EventStatus,
+    FieldError, IncidentConfirmation, IncidentNumber, Role,
 };
 
-use super::{Nothing, Page, Reason, handle_form};
+use super::{Nothing, Page, Reason, RecordPage, handle_form, record_form};
 use crate::AppState;
 use crate::web::WebError;
 use crate::web::record_form::RecordForm;
@@ -253,32 +253,30 @@ pub async fn event_page(
     )
 }
 
-/// Runs an event form; on refusal the event page shows the fields named.
-async fn event_form<T, F, Fut>(
-    state: &AppState,
-    post: Posted,
-    n: &str,
-    booleans: &[&str],
-    lines: &[&str],
-    then: &str,
-    call: F,
-) -> Page
-where
-    T: serde::de::DeserializeOwned,
-    F: FnOnce(Actor, EventNumber, T) -> Fut,
-    Fut: std::future::Future<Output = Result<Event, rampart_app::AppError>>,
-{
-    let number = event_number(n)?;
-    let person = &post.person;
-    handle_form(
-        &post.form,
-        booleans,
-        lines,
-        async |input| call(person.actor.clone(), number, input).await,
-        |_| then.replace("{n}", &number.to_string()),
-        async |errors| event_view(state, person, number, post.form.clone(), errors).await,
-    )
-    .await
+/// The event page, for its forms.
+struct EventRecord;
+
+impl RecordPage for EventRecord {
+    type Number = EventNumber;
+    type View = EventPage;
+
+    fn number(text: &str) -> Result<EventNumber, WebError> {
+        event_number(text)
+    }
+
+    fn address(number: EventNumber) -> String {
+        format!("/events/{number}")
+    }
+
+    async fn view(
+        state: &AppState,
+        person: &Person,
+        number: EventNumber,
+        values: FormData,
+        errors: Vec<FieldError>,
+    ) -> Result<EventPage, WebError> {
+        event_view(state, person, number, values, errors).await
+    }
 }
 
 pub async fn event_triage(
@@ -287,13 +285,12 @@ pub async fn event_triage(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    event_form(
+    record_form::<EventRecord, _, _>(
         &state,
         post,
         &n,
         &[],
         &[],
-        "/events/{n}",
         |actor, number, _: Nothing| async move { app.triage_event(&actor, number).await },
     )
     .await
@@ -344,13 +341,12 @@ pub async fn event_reject(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    event_form(
+    record_form::<EventRecord, _, _>(
         &state,
         post,
         &n,
         &[],
         &[],
-        "/events/{n}",
         |actor, number, input: Reason| async move {
             app.reject_event(&actor, number, input.reason).await
         },

@@ -9,11 +9,11 @@ use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 
 use rampart_domain::{
-    Action, Actor, CustodyTransfer, EvidenceItem, EvidenceNumber, FieldError, Role, Text,
+    Action, CustodyTransfer, EvidenceItem, EvidenceNumber, FieldError, Role, Text,
 };
 
 use super::incidents::incident_view;
-use super::{Nothing, Page, Reason, handle_form, incident_number, invalid};
+use super::{Nothing, Page, Reason, RecordPage, incident_number, invalid, record_form};
 use crate::AppState;
 use crate::api::evidence::{bundle_response, download_response};
 use crate::error::ApiError;
@@ -190,24 +190,30 @@ pub async fn evidence_download(
     ))
 }
 
-/// Runs a form of the item page; on refusal the page shows the fields named.
-async fn evidence_form<T, F, Fut>(state: &AppState, post: Posted, n: &str, call: F) -> Page
-where
-    T: serde::de::DeserializeOwned,
-    F: FnOnce(Actor, EvidenceNumber, T) -> Fut,
-    Fut: std::future::Future<Output = Result<EvidenceItem, rampart_app::AppError>>,
-{
-    let number = evidence_number(n)?;
-    let person = &post.person;
-    handle_form(
-        &post.form,
-        &[],
-        &[],
-        async |input| call(person.actor.clone(), number, input).await,
-        |_| format!("/evidence/{number}"),
-        async |errors| evidence_view(state, person, number, post.form.clone(), errors).await,
-    )
-    .await
+/// The evidence page, for its forms.
+struct EvidenceRecord;
+
+impl RecordPage for EvidenceRecord {
+    type Number = EvidenceNumber;
+    type View = EvidencePage;
+
+    fn number(text: &str) -> Result<EvidenceNumber, WebError> {
+        evidence_number(text)
+    }
+
+    fn address(number: EvidenceNumber) -> String {
+        format!("/evidence/{number}")
+    }
+
+    async fn view(
+        state: &AppState,
+        person: &Person,
+        number: EvidenceNumber,
+        values: FormData,
+        errors: Vec<FieldError>,
+    ) -> Result<EvidencePage, WebError> {
+        evidence_view(state, person, number, values, errors).await
+    }
 }
 
 pub async fn evidence_verify(
@@ -216,9 +222,14 @@ pub async fn evidence_verify(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    evidence_form(&state, post, &n, |actor, number, _: Nothing| async move {
-        app.verify_evidence(&actor, number).await
-    })
+    record_form::<EvidenceRecord, _, _>(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, _: Nothing| async move { app.verify_evidence(&actor, number).await },
+    )
     .await
 }
 
@@ -228,10 +239,12 @@ pub async fn evidence_transfer(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    evidence_form(
+    record_form::<EvidenceRecord, _, _>(
         &state,
         post,
         &n,
+        &[],
+        &[],
         |actor, number, input: CustodyTransfer| async move {
             app.transfer_evidence(&actor, number, input).await
         },
@@ -260,10 +273,12 @@ pub async fn evidence_hold(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    evidence_form(
+    record_form::<EvidenceRecord, _, _>(
         &state,
         post,
         &n,
+        &[],
+        &[],
         |actor, number, input: HoldForm| async move {
             let place = matches!(input.mode, HoldMode::Place);
             app.hold_evidence(&actor, number, place, input.reason).await
@@ -278,10 +293,12 @@ pub async fn evidence_dispose(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    evidence_form(
+    record_form::<EvidenceRecord, _, _>(
         &state,
         post,
         &n,
+        &[],
+        &[],
         |actor, number, input: Reason| async move {
             app.dispose_evidence(&actor, number, input.reason).await
         },

@@ -14,7 +14,7 @@ use rampart_domain::{
     Timestamp, TransitionRequest,
 };
 
-use super::{Page, bad_filter, handle_form, incident_number, query_form, with_cursor};
+use super::{Page, RecordPage, bad_filter, incident_number, query_form, record_form, with_cursor};
 use crate::AppState;
 use crate::web::WebError;
 use crate::web::record_form::RecordForm;
@@ -434,31 +434,30 @@ pub async fn incident_page(
     )
 }
 
-/// Runs an incident form; on refusal the workspace shows the fields named.
-async fn incident_form<T, F, Fut, R>(
-    state: &AppState,
-    post: Posted,
-    n: &str,
-    booleans: &[&str],
-    lines: &[&str],
-    call: F,
-) -> Page
-where
-    T: serde::de::DeserializeOwned,
-    F: FnOnce(Actor, IncidentNumber, T) -> Fut,
-    Fut: std::future::Future<Output = Result<R, rampart_app::AppError>>,
-{
-    let number = incident_number(n)?;
-    let person = &post.person;
-    handle_form(
-        &post.form,
-        booleans,
-        lines,
-        async |input| call(person.actor.clone(), number, input).await,
-        |_| format!("/incidents/{number}"),
-        async |errors| incident_view(state, person, number, post.form.clone(), errors).await,
-    )
-    .await
+/// The incident page, for its forms.
+pub(super) struct IncidentRecord;
+
+impl RecordPage for IncidentRecord {
+    type Number = IncidentNumber;
+    type View = IncidentPage;
+
+    fn number(text: &str) -> Result<IncidentNumber, WebError> {
+        incident_number(text)
+    }
+
+    fn address(number: IncidentNumber) -> String {
+        format!("/incidents/{number}")
+    }
+
+    async fn view(
+        state: &AppState,
+        person: &Person,
+        number: IncidentNumber,
+        values: FormData,
+        errors: Vec<FieldError>,
+    ) -> Result<IncidentPage, WebError> {
+        incident_view(state, person, number, values, errors).await
+    }
 }
 
 /// A handler for an incident form whose input goes straight to one service call.
@@ -473,7 +472,7 @@ macro_rules! incident_form_handler {
             let call = |actor: Actor, number, input: $input| async move {
                 app.$call(&actor, number, input).await
             };
-            incident_form(&state, post, &n, $booleans, $lines, call).await
+            record_form::<IncidentRecord, _, _>(&state, post, &n, $booleans, $lines, call).await
         }
     };
 }
@@ -502,7 +501,7 @@ pub async fn incident_action_update(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    incident_form(
+    record_form::<IncidentRecord, _, _>(
         &state,
         post,
         &n,
@@ -530,7 +529,7 @@ pub async fn incident_restrict(
     post: Posted,
 ) -> Page {
     let app = state.app.clone();
-    incident_form(
+    record_form::<IncidentRecord, _, _>(
         &state,
         post,
         &n,

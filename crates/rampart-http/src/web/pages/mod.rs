@@ -27,10 +27,11 @@ pub use vulnerabilities::*;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use rampart_domain::{FieldError, IncidentNumber, Text};
+use rampart_app::AppError;
+use rampart_domain::{Actor, FieldError, IncidentNumber, Text};
 
 use crate::AppState;
-use crate::web::session::{COOKIE, FormData, LOGIN_COOKIE, see_other, set_cookie};
+use crate::web::session::{COOKIE, FormData, LOGIN_COOKIE, Person, Posted, see_other, set_cookie};
 use crate::web::{WebError, form_errors};
 
 type Page = Result<Response, WebError>;
@@ -69,7 +70,7 @@ async fn handle_form<T, R, P>(
     form: &FormData,
     booleans: &[&str],
     lines: &[&str],
-    call: impl AsyncFnOnce(T) -> Result<R, rampart_app::AppError>,
+    call: impl AsyncFnOnce(T) -> Result<R, AppError>,
     then: impl FnOnce(R) -> String,
     page: impl AsyncFnOnce(Vec<FieldError>) -> Result<P, WebError>,
 ) -> Page
@@ -85,6 +86,51 @@ where
         Err(errors) => errors,
     };
     Ok(invalid(page(errors).await?))
+}
+
+/// A record whose page holds forms: an event, an incident, an evidence item.
+pub(super) trait RecordPage {
+    type Number: Copy + std::fmt::Display;
+    type View: IntoResponse;
+    /// The record's number as its page's address gives it.
+    fn number(text: &str) -> Result<Self::Number, WebError>;
+    /// The address of the record's page.
+    fn address(number: Self::Number) -> String;
+    /// The record's page, showing a form's `values` and naming the `errors`.
+    async fn view(
+        state: &AppState,
+        person: &Person,
+        number: Self::Number,
+        values: FormData,
+        errors: Vec<FieldError>,
+    ) -> Result<Self::View, WebError>;
+}
+
+/// Runs a form of a record's page: the application is called with the
+/// decoded input, then the record's page follows; on refusal the same page
+/// shows the form again with the refused fields named.
+async fn record_form<K: RecordPage, T, R>(
+    state: &AppState,
+    post: Posted,
+    n: &str,
+    booleans: &[&str],
+    lines: &[&str],
+    call: impl AsyncFnOnce(Actor, K::Number, T) -> Result<R, AppError>,
+) -> Page
+where
+    T: serde::de::DeserializeOwned,
+{
+    let number = K::number(n)?;
+    let person = &post.person;
+    handle_form(
+        &post.form,
+        booleans,
+        lines,
+        async |input| call(person.actor.clone(), number, input).await,
+        |_| K::address(number),
+        async |errors| K::view(state, person, number, post.form.clone(), errors).await,
+    )
+    .await
 }
 
 /// A form with nothing to decode.
