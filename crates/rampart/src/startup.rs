@@ -94,6 +94,7 @@ pub struct Application {
     app: Arc<App>,
     listener: TcpListener,
     address: SocketAddr,
+    syslog: rampart_syslog::Listening,
     bootstrap_token: Option<String>,
 }
 
@@ -136,7 +137,7 @@ impl Application {
             idle_timeout: Duration::from_secs(config.syslog_tcp_idle_seconds),
             frame_timeout: Duration::from_secs(config.syslog_tcp_frame_seconds),
         };
-        rampart_syslog::start(app.clone(), syslog)
+        let syslog = rampart_syslog::start(app.clone(), syslog)
             .await
             .context("cannot start the syslog receiver")?;
         // Last, so that a start that fails leaves no administrator whose only
@@ -147,6 +148,7 @@ impl Application {
             app,
             listener,
             address,
+            syslog,
             bootstrap_token,
         })
     }
@@ -155,6 +157,12 @@ impl Application {
     /// configuration asked for port 0).
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The addresses the syslog receiver listens on (the real ports when the
+    /// configuration asked for port 0); none when it is off.
+    pub fn syslog(&self) -> rampart_syslog::Listening {
+        self.syslog
     }
 
     /// The application behind every front door.

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub service: Arc<App>,
     pub store: Arc<dyn Store>,
     pub backend: Backend,
+    /// Where the syslog receiver listens, when the configuration turned it on.
+    pub syslog: rampart_syslog::Listening,
     /// `--data-dir DIR` or `--database-url URL`, for the command-line tools.
     pub storage_args: Vec<String>,
     /// Holds `evidence/` (the content store) and `signing.key`, shared with the command-line tools.
@@ -75,6 +77,16 @@ macro_rules! on_both_backends {
 
 impl TestApp {
     pub async fn spawn(backend: Backend, test: &str) -> Option<Self> {
+        Self::spawn_with(backend, test, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the configuration changed by `configure`
+    /// before the server is assembled.
+    pub async fn spawn_with(
+        backend: Backend,
+        test: &str,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<Self> {
         let vault_dir = tempfile::tempdir().unwrap();
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -99,8 +111,10 @@ impl TestApp {
                 (Guard::Db(db), args)
             }
         };
+        configure(&mut config);
         let app = Application::build(config).await.unwrap();
         let addr = app.address();
+        let syslog = app.syslog();
         let service = app.app().clone();
         let store = service.store().clone();
         let admin = app
@@ -121,6 +135,7 @@ impl TestApp {
             service,
             store,
             backend,
+            syslog,
             storage_args,
             vault_dir,
             stop: Some(stop),

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream, UdpSocket};
 
-use crate::helpers::{TestApp, eventually};
+use crate::helpers::{Backend, TestApp, eventually};
 
 crate::on_both_backends!(
     idle_connections_are_closed_and_a_new_sender_gets_through,
@@ -25,6 +25,58 @@ crate::on_both_backends!(
     cef_without_a_header_or_with_tabs_keeps_its_reference,
     fast_senders_wait_on_tcp_and_lose_the_excess_on_udp,
 );
+
+/// The receiver `rampart serve` starts from its configuration: on with the
+/// server, on the configured addresses, storing what it hears.
+async fn the_configured_receiver_starts_with_the_server(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, "configured_syslog", |config| {
+        config.syslog_udp = Some("127.0.0.1:0".parse().unwrap());
+        config.syslog_tcp = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await
+    else {
+        return;
+    };
+    let aud = app.user("aud", &[Role::Auditor]).await;
+    let (tcp, udp_to) = (app.syslog.tcp.unwrap(), app.syslog.udp.unwrap());
+    let mut stream = TcpStream::connect(tcp).await.unwrap();
+    stream
+        .write_all(b"<134>1 2026-11-20T10:00:00Z fw1 ids - - - Port scan from 198.51.100.7\n")
+        .await
+        .unwrap();
+    stream.shutdown().await.unwrap();
+    let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    udp.send_to(
+        b"<134>1 2026-11-20T10:00:01Z fw2 ids - - - Brute force on vpn",
+        udp_to,
+    )
+    .await
+    .unwrap();
+    eventually("both messages stored", || async {
+        stats(&app).await["created"] == 2
+    })
+    .await;
+    let hosts: Vec<Value> = events(&app, &aud)
+        .await
+        .iter()
+        .map(|e| e["source"]["name"].clone())
+        .collect();
+    assert_eq!(
+        hosts,
+        ["ids", "ids"],
+        "one event per message, from the sender's app"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_receiver_starts_with_the_server_on_sqlite() {
+    the_configured_receiver_starts_with_the_server(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_receiver_starts_with_the_server_on_postgres() {
+    the_configured_receiver_starts_with_the_server(Backend::Postgres).await;
+}
 
 /// Starts a receiver on loopback ports with `settings` (addresses filled in).
 async fn receiver(app: &TestApp, settings: SyslogSettings) -> Listening {
