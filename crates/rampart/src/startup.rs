@@ -1,5 +1,5 @@
 //! Assembling the server: the store for the configured backend, the vault
-//! and signing key, the service with its settings, the background tasks,
+//! and signing key, the application with its settings, the background tasks,
 //! the listener and the syslog receiver. Used by `rampart serve` and by the
 //! integration tests, so both run the same assembly.
 

@@ -460,7 +460,7 @@ impl RecordPage for IncidentRecord {
     }
 }
 
-/// A handler for an incident form whose input goes straight to one service call.
+/// A handler for an incident form whose input goes straight to one application call.
 macro_rules! incident_form_handler {
     ($name:ident, $input:ty, $booleans:expr, $lines:expr, $call:ident) => {
         pub async fn $name(

@@ -1,5 +1,5 @@
 //! One handler per page and form. Pages check the role table before showing
-//! anything; forms go through the same service calls as the JSON API, so a
+//! anything; forms go through the same application calls as the JSON API, so a
 //! refusal there is a refusal here.
 //!
 //! Each area has a file of its own; the helpers several areas share are here.
@@ -64,7 +64,7 @@ fn incident_number(n: &str) -> Result<IncidentNumber, WebError> {
 }
 
 /// The shape of every record form: decode the form into the domain input,
-/// call the service, then go to the page `then` names, or show `page` again
+/// call the application, then go to the page `then` names, or show `page` again
 /// (422) with the refused fields named.
 async fn handle_form<T, R, P>(
     form: &FormData,

@@ -338,7 +338,7 @@ fn rule_of_form(form: &FormData) -> Result<CategorizationRule, Vec<FieldError>> 
 }
 
 /// The version posted is the one this node holds; otherwise the change is
-/// refused as the service would refuse it.
+/// refused as the application would refuse it.
 fn check_version(version: u32, current: &RuleSet) -> Result<(), FieldError> {
     if version == current.version {
         Ok(())
