@@ -162,6 +162,21 @@ pub async fn admin_intake(
 }
 
 /// The version of the rules the form was made from.
+/// The form's version and its other part, or every refusal of either.
+fn both<A, B>(
+    version: Result<A, FieldError>,
+    rest: Result<B, Vec<FieldError>>,
+) -> Result<(A, B), Vec<FieldError>> {
+    match (version, rest) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (version, rest) => Err(version
+            .err()
+            .into_iter()
+            .chain(rest.err().into_iter().flatten())
+            .collect()),
+    }
+}
+
 fn posted_version(form: &FormData) -> Result<u32, FieldError> {
     form.get("version")
         .and_then(|v| v.parse().ok())
@@ -257,14 +272,9 @@ pub async fn admin_rules_replace(State(state): State<AppState>, post: Posted) ->
         refused: "editor",
         ..IntakeForm::default()
     };
-    let set = match (posted_version(&post.form), parse_rules(&text)) {
-        (Ok(version), Ok(rules)) => RuleSet { version, rules },
-        (version, rules) => {
-            let errors = version
-                .err()
-                .into_iter()
-                .chain(rules.err().into_iter().flatten())
-                .collect();
+    let set = match both(posted_version(&post.form), parse_rules(&text)) {
+        Ok((version, rules)) => RuleSet { version, rules },
+        Err(errors) => {
             return Ok(invalid(
                 intake_view(&state, person, &FormData::default(), refused(errors)).await?,
             ));
@@ -365,14 +375,9 @@ pub async fn admin_rule_add(State(state): State<AppState>, post: Posted) -> Page
     };
     let current = state.app.get_rules(&person.actor).await?;
     let version = posted_version(&post.form).and_then(|v| check_version(v, &current).map(|()| v));
-    let (version, rule) = match (version, rule_of_form(&post.form)) {
-        (Ok(v), Ok(rule)) => (v, rule),
-        (version, rule) => {
-            let errors = version
-                .err()
-                .into_iter()
-                .chain(rule.err().into_iter().flatten())
-                .collect();
+    let (version, rule) = match both(version, rule_of_form(&post.form)) {
+        Ok(parts) => parts,
+        Err(errors) => {
             return Ok(invalid(
                 intake_view(&state, person, &FormData::default(), refused(errors)).await?,
             ));
