@@ -21,16 +21,16 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Where screenshots go.
-fn shots_dir() -> PathBuf {
+pub(crate) fn shots_dir() -> PathBuf {
     std::env::var_os("RAMPART_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("rampart-screenshots"))
 }
 
-struct Browser {
-    driver: Option<WebDriver>,
+pub(crate) struct Browser {
+    pub(crate) driver: Option<WebDriver>,
     chromedriver: Child,
-    base: String,
+    pub(crate) base: String,
     test: String,
     _profile: tempfile::TempDir,
 }
@@ -52,7 +52,7 @@ fn free_port() -> u16 {
 
 impl Browser {
     /// Starts chromedriver and a headless Chromium; `None` (with a message) when not installed.
-    async fn start(app: &TestApp, test: &str) -> Option<Self> {
+    pub(crate) async fn start(app: &TestApp, test: &str) -> Option<Self> {
         if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
             assert!(
                 std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
@@ -109,21 +109,21 @@ impl Browser {
         })
     }
 
-    fn d(&self) -> &WebDriver {
+    pub(crate) fn d(&self) -> &WebDriver {
         self.driver.as_ref().unwrap()
     }
 
-    async fn open(&self, path: &str) {
+    pub(crate) async fn open(&self, path: &str) {
         self.d().goto(format!("{}{path}", self.base)).await.unwrap();
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let e = self.d().find(By::Css(css)).await.unwrap();
         e.clear().await.unwrap();
         e.send_keys(text).await.unwrap();
     }
 
-    async fn select(&self, css: &str, value: &str) {
+    pub(crate) async fn select(&self, css: &str, value: &str) {
         let e = self.d().find(By::Css(css)).await.unwrap();
         thirtyfour::components::SelectElement::new(&e)
             .await
@@ -134,13 +134,13 @@ impl Browser {
     }
 
     /// Attaches a file to a file input: the browser reads it from `file`.
-    async fn attach(&self, css: &str, file: &Path) {
+    pub(crate) async fn attach(&self, css: &str, file: &Path) {
         let e = self.d().find(By::Css(css)).await.unwrap();
         e.send_keys(file.to_str().unwrap()).await.unwrap();
     }
 
     /// Clicks an element, retrying while a page is still loading.
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let mut last = None;
         for _ in 0..50 {
             match self.d().find(By::Css(css)).await {
@@ -156,7 +156,7 @@ impl Browser {
     }
 
     /// Clicks a submit button and waits until the next page has loaded.
-    async fn submit(&self, css: &str) {
+    pub(crate) async fn submit(&self, css: &str) {
         self.d()
             .execute("window.__rampartOldPage = true", vec![])
             .await
@@ -184,7 +184,7 @@ impl Browser {
     }
 
     /// The text of an element, retrying while a page is still loading.
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let mut last = None;
         for _ in 0..50 {
             match self.d().find(By::Css(css)).await {
@@ -199,37 +199,37 @@ impl Browser {
         panic!("no element {css}: {last:?}");
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.d().source().await.unwrap()
     }
 
-    async fn heading(&self) -> String {
+    pub(crate) async fn heading(&self) -> String {
         self.text("h1").await
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         self.d().current_url().await.unwrap().path().to_owned()
     }
 
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         let path = shots_dir().join(format!("{}-{name}.png", self.test));
         self.d().screenshot(&path).await.unwrap();
     }
 
-    async fn sign_in(&self, name: &str, password: &str) {
+    pub(crate) async fn sign_in(&self, name: &str, password: &str) {
         self.open("/login").await;
         self.fill("#name", name).await;
         self.fill("#password", password).await;
         self.submit("main button[type=submit]").await;
     }
 
-    async fn sign_out(&self) {
+    pub(crate) async fn sign_out(&self) {
         self.submit(".user-menu button").await;
         assert_eq!(self.path().await, "/login");
     }
 
     /// Waits until the page source contains `needle` (live updates), up to 15 s.
-    async fn wait_for(&self, needle: &str) -> bool {
+    pub(crate) async fn wait_for(&self, needle: &str) -> bool {
         for _ in 0..150 {
             if self.source().await.contains(needle) {
                 return true;
@@ -239,7 +239,7 @@ impl Browser {
         false
     }
 
-    async fn quit(mut self) {
+    pub(crate) async fn quit(mut self) {
         if let Some(d) = self.driver.take() {
             let _ = d.quit().await;
         }
@@ -247,11 +247,11 @@ impl Browser {
 }
 
 /// A person who can sign in.
-async fn person(app: &TestApp, name: &str, roles: &[Role]) -> String {
+pub(crate) async fn person(app: &TestApp, name: &str, roles: &[Role]) -> String {
     app.account(name, roles).await
 }
 
-async fn app_and_browser(test: &str) -> Option<(TestApp, Browser)> {
+pub(crate) async fn app_and_browser(test: &str) -> Option<(TestApp, Browser)> {
     let app = TestApp::spawn(Backend::Sqlite, test).await?;
     let browser = Browser::start(&app, test).await?;
     Some((app, browser))
