@@ -370,19 +370,151 @@ impl App {
         number: IncidentNumber,
         patch: IncidentPatch,
     ) -> Result<Incident, AppError> {
-        for action in patch.required_actions() {
-            actor.require(action)?;
-        }
+        let related = patch.related_incidents.clone().unwrap_or_default();
+        let required = patch.required_actions();
         let coordinator = patch.coordinator.clone();
+        self.update_incident(
+            actor,
+            number,
+            &required,
+            coordinator,
+            related,
+            |i| format!("related_incidents[{i}]"),
+            move |_| Ok(patch),
+        )
+        .await
+    }
+
+    /// Relates another incident to this one. The other incident must exist
+    /// and be visible to the actor.
+    pub async fn link_related(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        other: IncidentNumber,
+    ) -> Result<Incident, AppError> {
+        self.update_incident(
+            actor,
+            number,
+            &[Action::UpdateIncident],
+            None,
+            vec![other],
+            |_| "incident".to_owned(),
+            move |incident| {
+                if other == incident.number {
+                    return Err(DomainError::field(
+                        "incident",
+                        "an incident cannot be related to itself",
+                    ));
+                }
+                if incident.related_incidents.contains(&other) {
+                    return Err(DomainError::field(
+                        "incident",
+                        format!("{other} is already related"),
+                    ));
+                }
+                let mut list = incident.related_incidents.clone();
+                list.push(other);
+                Ok(IncidentPatch {
+                    related_incidents: Some(list),
+                    ..IncidentPatch::default()
+                })
+            },
+        )
+        .await
+    }
+
+    /// Takes a related incident off this one's list.
+    pub async fn unlink_related(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        other: IncidentNumber,
+    ) -> Result<Incident, AppError> {
+        self.update_incident(
+            actor,
+            number,
+            &[Action::UpdateIncident],
+            None,
+            vec![],
+            |_| "incident".to_owned(),
+            move |incident| {
+                if !incident.related_incidents.contains(&other) {
+                    return Err(DomainError::field(
+                        "incident",
+                        format!("{other} is not related to {}", incident.number),
+                    ));
+                }
+                let mut list = incident.related_incidents.clone();
+                list.retain(|n| *n != other);
+                Ok(IncidentPatch {
+                    related_incidents: Some(list),
+                    ..IncidentPatch::default()
+                })
+            },
+        )
+        .await
+    }
+
+    /// Changes an incident's fields by a patch made from the incident as
+    /// loaded; journals each changed field before and after. Incidents the
+    /// patch newly relates must exist and be visible to the actor (otherwise
+    /// refused on the field `related_field` names, as if they did not exist).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one private entry shared by the patch and the link forms"
+    )]
+    async fn update_incident(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        required: &[Action],
+        coordinator: Option<String>,
+        related: Vec<IncidentNumber>,
+        related_field: fn(usize) -> String,
+        make: impl FnOnce(&Incident) -> Result<IncidentPatch, DomainError> + Send + 'static,
+    ) -> Result<Incident, AppError> {
+        for action in required {
+            actor.require(*action)?;
+        }
         let extra = coordinator.clone();
         let (incident, ()) = self
             .change_incident(
                 actor,
                 number,
-                move |unit| extra.map(|name| unit.load::<User>(EntityRef::User(name))),
-                move |ctx, incident, who, user| {
+                move |unit| {
+                    let user = extra.map(|name| unit.load::<User>(EntityRef::User(name)));
+                    let mut related = related;
+                    related.sort();
+                    related.dedup();
+                    let others: Vec<_> = related
+                        .into_iter()
+                        .filter(|n| *n != number)
+                        .map(|n| (n, unit.load::<Incident>(EntityRef::Incident(n))))
+                        .collect();
+                    (user, others)
+                },
+                move |ctx, incident, who, (user, others)| {
                     if let (Some(name), Some(user)) = (&coordinator, &user) {
                         check_coordinator(ctx, user, name)?;
+                    }
+                    let patch = make(incident)?;
+                    let visible: Vec<IncidentNumber> = others
+                        .iter()
+                        .filter_map(|(n, h)| {
+                            ctx.maybe(h).filter(|o| o.readable_by(who)).map(|_| *n)
+                        })
+                        .collect();
+                    for (i, n) in patch.related_incidents.iter().flatten().enumerate() {
+                        if *n == incident.number || incident.related_incidents.contains(n) {
+                            continue;
+                        }
+                        if !visible.contains(n) {
+                            return Err(DomainError::field(
+                                related_field(i),
+                                format!("no incident {n}"),
+                            ));
+                        }
                     }
                     let before = to_value(incident);
                     let changed = incident.apply_patch(patch, who, ctx.now())?;

@@ -6,10 +6,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::classification::wire_enum;
 use crate::error::Problems;
+use crate::record::{CiaImpact, Conclusion, Investigation, MAX_PEOPLE, Money, Notification};
 use crate::review::{Review, ReviewInput};
 use crate::{
     Action, Actor, Category, DomainError, Effort, Event, EventNumber, IncidentNumber,
-    IncidentStatus, Lifecycle, Priority, SCALE_VERSION, Severity, SeverityFactors,
+    IncidentStatus, Lifecycle, Priority, Rsit, SCALE_VERSION, Severity, SeverityFactors,
     SeverityOverride, Text, Timestamp, Tlp,
 };
 
@@ -77,6 +78,9 @@ pub struct IncidentConfirmation {
     #[serde(default)]
     pub description: Option<Text>,
     pub category: Category,
+    /// RSIT class and type; defaults to the first event's assessment.
+    #[serde(default)]
+    pub rsit: Option<Rsit>,
     pub severity: SeverityFactors,
     #[serde(default)]
     pub severity_override: Option<SeverityOverride>,
@@ -290,17 +294,29 @@ impl TransitionRequest {
     }
 }
 
-/// Fields the ISIRT may change after confirmation. Absent means unchanged;
-/// `severity_override: null` removes an override.
+/// Fields the ISIRT may change after confirmation.
+///
+/// A field left out stays as it is. An optional field sent as `null` is
+/// cleared (`severity_override: null` removes an override, `conclusion: null`
+/// removes the conclusion); `cia_impact: null` clears all three aspects. A
+/// list is replaced as a whole, so `[]` empties it. `null` for a field the
+/// record always has (`title`, `reported_at`, …) leaves it as it is.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentPatch {
     pub title: Option<Text>,
     pub description: Option<Text>,
-    pub how: Option<Text>,
-    pub why: Option<Text>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Text>))]
+    pub how: Option<Option<Text>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Text>))]
+    pub why: Option<Option<Text>>,
     pub category: Option<Category>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Rsit>))]
+    pub rsit: Option<Option<Rsit>>,
     pub severity: Option<SeverityFactors>,
     #[serde(default, deserialize_with = "nullable")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<SeverityOverride>))]
@@ -311,18 +327,65 @@ pub struct IncidentPatch {
     pub actuality: Option<Actuality>,
     pub tlp: Option<Tlp>,
     pub assets: Option<Vec<Text>>,
-    pub impact: Option<Text>,
-    pub occurred_at: Option<Timestamp>,
-    pub discovered_at: Option<Timestamp>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Text>))]
+    pub impact: Option<Option<Text>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CiaImpact>))]
+    pub cia_impact: Option<Option<CiaImpact>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Timestamp>))]
+    pub occurred_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Timestamp>))]
+    pub discovered_at: Option<Option<Timestamp>>,
+    /// When the first event was reported; not later than now, nor earlier
+    /// than the incident occurred or was discovered.
+    pub reported_at: Option<Timestamp>,
     pub aware_at: Option<Timestamp>,
-    pub contained_at: Option<Timestamp>,
-    pub ended_at: Option<Timestamp>,
-    pub impact_ended_at: Option<Timestamp>,
-    pub perpetrator: Option<Perpetrator>,
-    pub motivation: Option<Motivation>,
-    pub recovery_cost: Option<Text>,
-    pub conclusion: Option<Text>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Timestamp>))]
+    pub contained_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Timestamp>))]
+    pub ended_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Timestamp>))]
+    pub impact_ended_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Perpetrator>))]
+    pub perpetrator: Option<Option<Perpetrator>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Motivation>))]
+    pub motivation: Option<Option<Motivation>>,
+    /// Free-text notes on the recovery cost (the only form before typed amounts).
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Text>))]
+    pub recovery_cost: Option<Option<Text>>,
+    /// The total recovery cost as an amount.
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Money>))]
+    pub recovery_cost_total: Option<Option<Money>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Investigation>))]
+    pub investigation: Option<Option<Investigation>>,
+    /// `{"significant": true, "why": "…"}`; plain text is still taken, with
+    /// `significant` left unstated.
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Conclusion>))]
+    pub conclusion: Option<Option<Conclusion>>,
+    /// Other incidents this one is related to; each must exist and be
+    /// visible to the requester.
     pub related_incidents: Option<Vec<IncidentNumber>>,
+    /// Individuals and entities notified, replaced as a whole.
+    pub notified: Option<Vec<Notification>>,
+}
+
+/// A field that a journal's `after` may give as `null` when it was emptied.
+fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -381,8 +444,33 @@ pub struct Incident {
     pub resolution: Option<Text>,
     pub perpetrator: Option<Perpetrator>,
     pub motivation: Option<Motivation>,
+    /// Free-text notes on the recovery cost (the only form before typed amounts).
     pub recovery_cost: Option<Text>,
-    pub conclusion: Option<Text>,
+    pub conclusion: Option<Conclusion>,
+    // The fields below came after the first journals were written: left out
+    // while empty, so a record confirmed earlier serializes as it was hashed.
+    /// RSIT class and type, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsit: Option<Rsit>,
+    /// Impact on confidentiality, integrity and availability, with values and costs.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "CiaImpact::is_empty"
+    )]
+    pub cia_impact: CiaImpact,
+    /// The total recovery cost as an amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_cost_total: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investigation: Option<Investigation>,
+    /// Individuals and entities notified of the incident.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub notified: Vec<Notification>,
     pub log: Vec<LogEntry>,
     pub actions: Vec<ResponseAction>,
     pub review: Option<Review>,
@@ -453,6 +541,13 @@ impl Incident {
             motivation: None,
             recovery_cost: None,
             conclusion: None,
+            rsit: input
+                .rsit
+                .or_else(|| first.assessment.as_ref().and_then(|a| a.rsit.clone())),
+            cia_impact: CiaImpact::default(),
+            recovery_cost_total: None,
+            investigation: None,
+            notified: Vec::new(),
             log: Vec::new(),
             actions: Vec::new(),
             review: None,
@@ -611,6 +706,13 @@ impl Incident {
     }
 
     /// Applies a patch; returns the names of the fields that changed.
+    ///
+    /// Times must not be in the future, and must keep their order where the
+    /// patch touches one of a pair: the incident occurred before it was
+    /// discovered, reported or the organization became aware of it, was
+    /// discovered before it was reported, and was contained, ended and its
+    /// impact ended after it occurred; an investigation completes after it
+    /// starts.
     pub fn apply_patch(
         &mut self,
         patch: IncidentPatch,
@@ -621,18 +723,73 @@ impl Incident {
         if let Some(c) = &patch.coordinator {
             p.take("coordinator", crate::role::parse_user_name(c));
         }
-        if let Some(list) = &patch.related_incidents
-            && list.contains(&self.number)
+        if let Some(list) = &patch.related_incidents {
+            if list.contains(&self.number) {
+                p.push("related_incidents", "must not contain the incident itself");
+            }
+            for (i, n) in list.iter().enumerate() {
+                if list[..i].contains(n) {
+                    p.push(
+                        format!("related_incidents[{i}]"),
+                        format!("{n} is listed twice"),
+                    );
+                }
+            }
+            if list.len() > MAX_PEOPLE {
+                p.push(
+                    "related_incidents",
+                    format!("an incident names at most {MAX_PEOPLE} related incidents"),
+                );
+            }
+        }
+        if patch
+            .notified
+            .as_ref()
+            .is_some_and(|l| l.len() > MAX_PEOPLE)
         {
-            p.push("related_incidents", "must not contain the incident itself");
+            p.push(
+                "notified",
+                format!("an incident lists at most {MAX_PEOPLE} notified parties"),
+            );
+        }
+        if let Some(Some(inv)) = &patch.investigation
+            && inv.investigators.len() > MAX_PEOPLE
+        {
+            p.push(
+                "investigation.investigators",
+                format!("at most {MAX_PEOPLE} investigators"),
+            );
+        }
+        // Times sent, by field name: none may be in the future.
+        let mut sent: Vec<(String, Timestamp)> = Vec::new();
+        let mut put = |name: &str, t: Option<Timestamp>| {
+            if let Some(t) = t {
+                sent.push((name.to_owned(), t));
+            }
+        };
+        put("occurred_at", patch.occurred_at.flatten());
+        put("discovered_at", patch.discovered_at.flatten());
+        put("reported_at", patch.reported_at);
+        put("aware_at", patch.aware_at);
+        put("contained_at", patch.contained_at.flatten());
+        put("ended_at", patch.ended_at.flatten());
+        put("impact_ended_at", patch.impact_ended_at.flatten());
+        if let Some(Some(inv)) = &patch.investigation {
+            put("investigation.started_at", inv.started_at);
+            put("investigation.completed_at", inv.completed_at);
+        }
+        for (i, n) in patch.notified.iter().flatten().enumerate() {
+            put(&format!("notified[{i}].at"), n.at);
+        }
+        for (field, t) in &sent {
+            if *t > now {
+                p.push(field.clone(), "must not be in the future");
+            }
         }
         p.into_result()?;
         let before = self.clone();
         macro_rules! set {
             ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = v; })* };
-        }
-        macro_rules! set_opt {
-            ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = Some(v); })* };
         }
         set!(
             title,
@@ -643,12 +800,13 @@ impl Incident {
             actuality,
             tlp,
             assets,
+            reported_at,
             aware_at,
-            related_incidents
-        );
-        set_opt!(
+            related_incidents,
+            notified,
             how,
             why,
+            rsit,
             impact,
             occurred_at,
             discovered_at,
@@ -658,8 +816,15 @@ impl Incident {
             perpetrator,
             motivation,
             recovery_cost,
+            recovery_cost_total,
             conclusion
         );
+        if let Some(cia) = patch.cia_impact {
+            self.cia_impact = cia.unwrap_or_default().normalized();
+        }
+        if let Some(inv) = patch.investigation {
+            self.investigation = inv.filter(|i| !i.is_empty());
+        }
         let factors = patch.severity.unwrap_or(self.severity.factors);
         let override_ = patch
             .severity_override
@@ -668,10 +833,15 @@ impl Incident {
         self.priority = Priority::new(self.severity.class, self.effort);
         let changed = changed_fields(&before, self);
         if changed.is_empty() {
+            *self = before;
             return Err(DomainError::field(
                 "body",
                 "changes nothing; send at least one field with a new value",
             ));
+        }
+        if let Err(e) = self.check_order(&changed) {
+            *self = before;
+            return Err(e);
         }
         self.push_log(
             LogKind::Note,
@@ -682,6 +852,45 @@ impl Incident {
             now,
         );
         Ok(changed)
+    }
+
+    /// The order of the record's times, for the pairs a change touched.
+    fn check_order(&self, changed: &[&str]) -> Result<(), DomainError> {
+        let occurred = ("occurred_at", self.occurred_at);
+        let discovered = ("discovered_at", self.discovered_at);
+        let reported = ("reported_at", Some(self.reported_at));
+        let pairs = [
+            (occurred, discovered),
+            (occurred, reported),
+            (discovered, reported),
+            (occurred, ("aware_at", Some(self.aware_at))),
+            (occurred, ("contained_at", self.contained_at)),
+            (occurred, ("ended_at", self.ended_at)),
+            (occurred, ("impact_ended_at", self.impact_ended_at)),
+        ];
+        let mut p = Problems::default();
+        for ((first, a), (then, b)) in pairs {
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            if a <= b {
+                continue;
+            }
+            if changed.contains(&then) {
+                p.push(then, format!("must not be earlier than {}", words(first)));
+            } else if changed.contains(&first) {
+                p.push(first, format!("must not be later than {}", words(then)));
+            }
+        }
+        if changed.contains(&"investigation")
+            && let Some(inv) = &self.investigation
+            && let (Some(a), Some(b)) = (inv.started_at, inv.completed_at)
+            && a > b
+        {
+            p.push(
+                "investigation.completed_at",
+                "must not be earlier than when the investigation started",
+            );
+        }
+        p.into_result()
     }
 
     /// Appends to the incident management log.
@@ -932,6 +1141,7 @@ pub const PATCH_FIELDS: &[&str] = &[
     "how",
     "why",
     "category",
+    "rsit",
     "severity",
     "effort",
     "coordinator",
@@ -939,8 +1149,10 @@ pub const PATCH_FIELDS: &[&str] = &[
     "tlp",
     "assets",
     "impact",
+    "cia_impact",
     "occurred_at",
     "discovered_at",
+    "reported_at",
     "aware_at",
     "contained_at",
     "ended_at",
@@ -948,9 +1160,25 @@ pub const PATCH_FIELDS: &[&str] = &[
     "perpetrator",
     "motivation",
     "recovery_cost",
+    "recovery_cost_total",
+    "investigation",
     "conclusion",
     "related_incidents",
+    "notified",
 ];
+
+/// A time field as a sentence names it.
+fn words(field: &str) -> &'static str {
+    match field {
+        "occurred_at" => "when it occurred",
+        "discovered_at" => "when it was discovered",
+        "reported_at" => "when it was reported",
+        "aware_at" => "when the organization became aware",
+        "contained_at" => "when it was contained",
+        "ended_at" => "when it ended",
+        _ => "when its impact ended",
+    }
+}
 
 /// Names of the top-level fields whose JSON differs.
 fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {

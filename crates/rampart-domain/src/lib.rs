@@ -17,6 +17,7 @@ mod intake;
 pub mod journal;
 mod lifecycle;
 mod number;
+mod record;
 mod review;
 mod role;
 mod text;
@@ -50,6 +51,10 @@ pub use intake::{
 pub use journal::{JournalAction, JournalActionError};
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
+pub use record::{
+    Amount, CiaImpact, Conclusion, Currency, ImpactAspect, Investigation, MAX_AMOUNT_UNITS,
+    MAX_PEOPLE, Money, Notification, NotifiedParty, totals,
+};
 pub use review::{Improvement, Review, ReviewInput};
 pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
 #[cfg(feature = "openapi")]

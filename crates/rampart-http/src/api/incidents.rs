@@ -52,6 +52,13 @@ pub struct LinkInput {
     pub event: EventNumber,
 }
 
+/// Another incident to relate to this one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedInput {
+    pub incident: IncidentNumber,
+}
+
 fn incident_number(raw: &str) -> Result<IncidentNumber, ApiError> {
     number(raw, "incident")
 }
@@ -111,7 +118,8 @@ pub async fn get(
     }))
 }
 
-/// Change an incident's fields; absent fields stay as they are.
+/// Change an incident's fields: absent fields stay as they are, an optional
+/// field sent as `null` is cleared, a list sent replaces the list.
 #[utoipa::path(patch, path = "/incidents/{number}", tag = "incidents", operation_id = "update_incident", params(("number" = String, Path, description = N)), request_body = IncidentPatch,
     responses((status = 200, description = "The incident, changed", body = Incident)))]
 pub async fn patch(
@@ -123,6 +131,39 @@ pub async fn patch(
     Ok(Json(
         s.app
             .patch_incident(&actor, incident_number(&n)?, body)
+            .await?,
+    ))
+}
+
+/// Relate another incident to this one (one at a time; journaled as a change
+/// of `related_incidents`). The other incident must exist and be visible to
+/// the caller, otherwise `422` on `incident`.
+#[utoipa::path(post, path = "/incidents/{number}/related", tag = "incidents", operation_id = "link_related_incident", params(("number" = String, Path, description = N)), request_body = RelatedInput,
+    responses((status = 200, description = "The incident, with the other one related", body = Incident), (status = 422, description = "No such incident visible to the caller, the incident itself, or already related", body = Problem)))]
+pub async fn link_related(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    JsonBody(body): JsonBody<RelatedInput>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .link_related(&actor, incident_number(&n)?, body.incident)
+            .await?,
+    ))
+}
+
+/// Take a related incident off this incident's list.
+#[utoipa::path(delete, path = "/incidents/{number}/related/{other}", tag = "incidents", operation_id = "unlink_related_incident", params(("number" = String, Path, description = N), ("other" = String, Path, description = "The related incident, e.g. INC-2026-0002")),
+    responses((status = 200, description = "The incident, without the other one", body = Incident), (status = 422, description = "The other incident is not related", body = Problem)))]
+pub async fn unlink_related(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((n, other)): Path<(String, String)>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .unlink_related(&actor, incident_number(&n)?, incident_number(&other)?)
             .await?,
     ))
 }

@@ -70,6 +70,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::confirm, incidents::list))
         .routes(routes!(incidents::get, incidents::patch))
         .routes(routes!(incidents::link_event))
+        .routes(routes!(incidents::link_related))
+        .routes(routes!(incidents::unlink_related))
         .routes(routes!(incidents::transition))
         .routes(routes!(incidents::restrict))
         .routes(routes!(incidents::add_log, incidents::log))
