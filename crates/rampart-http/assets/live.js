@@ -49,3 +49,40 @@
   source.addEventListener("error", function () { online(false); });
   source.addEventListener("change", refresh);
 })();
+
+// Class preview: in a form marked data-preview-form, the class and priority
+// the severity factors give follow the selects as they change, from the table
+// the server embeds (data-preview-table). Without this script the form's
+// "Preview class" button asks the server, whose answer is the truth.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-preview-form]").forEach(function (form) {
+    var out = form.querySelector("[data-preview-table]");
+    if (!out) { return; }
+    var table;
+    try { table = JSON.parse(out.getAttribute("data-preview-table")); } catch (e) { return; }
+    var text = out.querySelector("[data-preview-text]");
+    function value(kind) {
+      var el = form.querySelector('[data-factor="' + kind + '"]');
+      return el ? el.value : "";
+    }
+    function update() {
+      var imp = value("importance"), loss = value("loss"), impact = value("impact"), effort = value("effort");
+      if (!imp || !loss || !impact || !effort) {
+        text.textContent = "choose the three factors and the effort";
+        return;
+      }
+      var computed = table.classes[imp + "/" + loss + "/" + impact];
+      var chosen = value("override");
+      var cls = chosen || computed;
+      var t = "Class " + cls + " (" + table.labels[cls];
+      if (chosen) { t += "; override: computed " + computed; }
+      t += ") · priority P" + table.priority[cls + "/" + effort];
+      if (cls === "III" || cls === "IV") { t += " · significant"; }
+      text.textContent = t;
+    }
+    form.querySelectorAll("[data-factor]").forEach(function (el) {
+      el.addEventListener("change", update);
+    });
+  });
+})();

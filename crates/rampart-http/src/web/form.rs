@@ -141,34 +141,39 @@ impl FormData {
         booleans: &[&str],
         lines: &[&str],
     ) -> Result<T, Vec<FieldError>> {
-        let json = self.to_json(booleans, lines);
-        serde_path_to_error::deserialize(json).map_err(|e| {
-            let path = e.path().to_string();
-            let message = e.inner().to_string();
-            let field = message
-                .strip_prefix("missing field `")
-                .and_then(|m| m.split('`').next())
-                .map(|f| {
-                    if path == "." {
-                        f.to_owned()
-                    } else {
-                        format!("{path}.{f}")
-                    }
-                })
-                .unwrap_or(path);
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let message = if message.starts_with("missing field") {
-                "is required".to_owned()
-            } else {
-                message
-            };
-            vec![FieldError::new(field, message)]
-        })
+        decode_value(self.to_json(booleans, lines))
     }
+}
+
+/// Deserializes a form's JSON (see [`FormData::to_json`]) into a domain
+/// input; refused fields are named.
+pub fn decode_value<T: DeserializeOwned>(json: Value) -> Result<T, Vec<FieldError>> {
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let field = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+            .map(|f| {
+                if path == "." {
+                    f.to_owned()
+                } else {
+                    format!("{path}.{f}")
+                }
+            })
+            .unwrap_or(path);
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let message = if message.starts_with("missing field") {
+            "is required".to_owned()
+        } else {
+            message
+        };
+        vec![FieldError::new(field, message)]
+    })
 }
 
 /// Puts `value` at `a.b.c` in `root`, appending when the field is a list.

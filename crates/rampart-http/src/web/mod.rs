@@ -89,6 +89,10 @@ pub fn router() -> Router<AppState> {
         .route("/events/{number}/assess", post(event_assess))
         .route("/events/{number}/reject", post(event_reject))
         .route("/events/{number}/confirm", post(event_confirm))
+        .route(
+            "/events/{number}/confirm/preview",
+            post(event_confirm_preview),
+        )
         .route("/incidents", get(incident_register))
         .route("/incidents.csv", get(incident_csv))
         .route("/incidents/{number}", get(incident_page))
@@ -102,6 +106,15 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}/review", post(incident_review))
         .route("/incidents/{number}/restriction", post(incident_restrict))
         .route("/incidents/{number}/coordinator", post(incident_patch))
+        .route(
+            "/incidents/{number}/edit",
+            get(incident_edit_page).post(incident_edit_save),
+        )
+        .route("/incidents/{number}/related", post(incident_related_link))
+        .route(
+            "/incidents/{number}/related/{other}/unlink",
+            post(incident_related_unlink),
+        )
         // Uploads stream to the vault, which enforces its own size limit.
         .route(
             "/incidents/{number}/evidence",

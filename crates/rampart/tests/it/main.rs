@@ -20,6 +20,7 @@ mod evidence;
 mod evidence_insider;
 mod evidence_web;
 mod hostile;
+mod incident_record;
 mod intake;
 mod jobs;
 mod lifecycle;

@@ -202,7 +202,7 @@ fn event_number(n: &str) -> Result<EventNumber, WebError> {
         .map_err(|_| WebError::NotFound(format!("`{n}` is not an event number")))
 }
 
-async fn event_view(
+pub(super) async fn event_view(
     state: &AppState,
     person: &Person,
     number: EventNumber,

@@ -69,6 +69,10 @@ pub struct IncidentPage {
     pub upload_open: bool,
     /// The lessons-learned form, filled in.
     pub review: ReviewForm,
+    /// May open the record's edit form and relate incidents.
+    pub may_edit: bool,
+    /// The related incidents this viewer may see, with their titles.
+    pub related: Vec<(IncidentNumber, Text)>,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -284,6 +288,8 @@ pub async fn incident_csv(
         "tlp",
         "confirmed_at",
         "closed_at",
+        "computed_class",
+        "class_override_justification",
     ];
     let fail = |_| WebError::Internal;
     w.write_record(header).map_err(fail)?;
@@ -299,6 +305,12 @@ pub async fn incident_csv(
             i.tlp.to_string(),
             i.confirmed_at.to_rfc3339(),
             i.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            i.severity.computed_class.to_string(),
+            i.severity
+                .override_
+                .as_ref()
+                .map(|o| cell(o.justification.as_str()))
+                .unwrap_or_default(),
         ])
         .map_err(fail)?;
     }
@@ -394,7 +406,21 @@ pub(super) async fn incident_view(
     } else {
         vec![]
     };
+    let mut related = Vec::new();
+    for n in &incident.related_incidents {
+        // Need-to-know: a related incident the viewer may not see is left out.
+        match state.app.get_incident(&person.actor, *n).await {
+            Ok(other) => related.push((other.number, other.title)),
+            Err(rampart_app::AppError::Domain(
+                rampart_domain::DomainError::NotFound(_)
+                | rampart_domain::DomainError::Forbidden { .. },
+            )) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(IncidentPage {
+        may_edit: person.may(Action::UpdateIncident),
+        related,
         resolution_needed,
         chrome: Chrome::new(person, incident.number.to_string(), "/incidents")
             .live(format!("incident:{}", incident.number)),

@@ -504,3 +504,31 @@ async fn sign_ins_and_jobs_change_no_record() {
     }
     assert!(w.check().await.agrees());
 }
+
+/// Entries written before the record had typed costs and conclusions carry
+/// plain text for `recovery_cost` and `conclusion`; they still replay.
+#[tokio::test]
+async fn free_text_costs_and_conclusions_of_earlier_entries_replay() {
+    let mut w = lifecycle();
+    let n = IncidentNumber::new(2026, 1).unwrap();
+    let ian = rampart_domain::Actor::new("ian", vec![Role::IsirtMember]);
+    change(&mut w, n, &ian, |inc, now| {
+        let patch = from(
+            json!({"recovery_cost": "about 5k in overtime", "conclusion": "contained before harm"}),
+        );
+        inc.apply_patch(patch, &ian, now).unwrap();
+        let old = json!({"changed": {
+            "recovery_cost": {"before": null, "after": "about 5k in overtime"},
+            "conclusion": {"before": null, "after": "contained before harm"},
+        }});
+        ("incident.updated", old)
+    });
+    let inc = w.incident(n);
+    let conclusion = inc.conclusion.clone().unwrap();
+    assert_eq!(
+        (conclusion.significant, conclusion.why.as_str()),
+        (None, "contained before harm")
+    );
+    let check = w.check().await;
+    assert!(check.agrees(), "{check}");
+}
