@@ -120,6 +120,15 @@ impl EventPage {
     pub fn preview_table(&self) -> String {
         preview_table()
     }
+
+    /// The refusal of the factors as a whole (none chosen), shown by the first.
+    pub fn factors_error(&self) -> Option<&str> {
+        self.form
+            .errors
+            .iter()
+            .find(|e| e.field == "severity")
+            .map(|e| e.message.as_str())
+    }
 }
 
 /// What the workspace's Record card and Details aside show.
@@ -162,7 +171,7 @@ impl super::IncidentPage {
             ("Occurred", i.occurred_at),
             ("Discovered", i.discovered_at),
             ("Reported", Some(i.reported_at)),
-            ("Aware", Some(i.aware_at)),
+            ("Organization aware", Some(i.aware_at)),
             ("Confirmed", Some(i.confirmed_at)),
             ("Contained", i.contained_at),
             ("Ended", i.ended_at),

@@ -23,7 +23,11 @@ async fn set(b: &Browser, css: &str, value: &str) {
 }
 
 async fn width(b: &Browser, w: u32) {
-    b.d().set_window_rect(0, 0, w, 1000).await.unwrap();
+    size(b, w, 1000).await;
+}
+
+async fn size(b: &Browser, w: u32, h: u32) {
+    b.d().set_window_rect(0, 0, w, h).await.unwrap();
 }
 
 /// Whether the page is wider than the window (something overflows).
@@ -196,6 +200,7 @@ async fn the_isirt_edits_the_full_record_with_a_class_preview_and_override() {
         b.text("#relate-form").await
     );
     b.open(&format!("/incidents/{n}")).await;
+    size(&b, 1280, 2600).await;
     b.shot("02-workspace-full-record").await;
     width(&b, 390).await;
     b.shot("03-workspace-390").await;
@@ -205,8 +210,16 @@ async fn the_isirt_edits_the_full_record_with_a_class_preview_and_override() {
     assert!(!overflows(&b).await, "the edit form overflows at 390 px");
     width(&b, 1280).await;
 
-    // Saving the form unchanged says so, and journals nothing.
+    // A refused amount is named beside its field; nothing is saved.
     let before = app.journal_len().await;
+    b.fill("#e-recovery-total", "-5").await;
+    b.submit("#save-record").await;
+    assert_eq!(app.journal_len().await, before);
+    let refused = b.text("#edit-impact .has-error").await;
+    assert!(refused.contains("must not be negative"), "{refused}");
+    b.fill("#e-recovery-total", "15100.75").await;
+
+    // Saving the form unchanged says so, and journals nothing.
     b.submit("#save-record").await;
     assert!(
         b.text("#edit-notice").await.contains("Nothing changed"),
@@ -286,6 +299,7 @@ async fn the_confirm_form_asks_for_every_factor_and_previews_the_class() {
         b.source().await.contains("Severity.social impact"),
         "the refusal names the field"
     );
+    b.shot("00-confirm-refused").await;
     // Preview: the server's answer, nothing confirmed.
     b.select("#c-si", "minor").await;
     assert!(
@@ -305,6 +319,10 @@ async fn the_confirm_form_asks_for_every_factor_and_previews_the_class() {
         "{preview}"
     );
     b.shot("01-confirm-form").await;
+    width(&b, 390).await;
+    b.shot("02-confirm-form-390").await;
+    assert!(!overflows(&b).await, "the event page overflows at 390 px");
+    width(&b, 1280).await;
     b.submit("#confirm .btn-primary").await;
     assert!(
         b.path().await.starts_with("/incidents/INC-"),
