@@ -228,12 +228,38 @@ impl App {
     ) -> Result<Incident, AppError> {
         actor.require(Action::ViewIncidents)?;
         // Need-to-know: a restricted incident does not exist for anyone not named.
-        self.store
+        let mut incident = self
+            .store
             .get(&EntityRef::Incident(number))
             .await?
             .and_then(Entity::into_incident)
             .filter(|i| i.readable_by(actor))
-            .ok_or_else(|| not_found(format!("incident {number}")))
+            .ok_or_else(|| not_found(format!("incident {number}")))?;
+        self.hide_restricted_related(actor, &mut incident).await?;
+        Ok(incident)
+    }
+
+    /// Need-to-know: the related incidents an incident names are only those
+    /// the reader may see.
+    async fn hide_restricted_related(
+        &self,
+        actor: &Actor,
+        incident: &mut Incident,
+    ) -> Result<(), AppError> {
+        let mut kept = Vec::with_capacity(incident.related_incidents.len());
+        for n in std::mem::take(&mut incident.related_incidents) {
+            let visible = self
+                .store
+                .get(&EntityRef::Incident(n))
+                .await?
+                .and_then(Entity::into_incident)
+                .is_some_and(|i| i.readable_by(actor));
+            if visible {
+                kept.push(n);
+            }
+        }
+        incident.related_incidents = kept;
+        Ok(())
     }
 
     /// One incident and the linked events the actor may read.
@@ -538,6 +564,8 @@ impl App {
                 },
             )
             .await?;
+        let mut incident = incident;
+        self.hide_restricted_related(actor, &mut incident).await?;
         Ok(incident)
     }
 

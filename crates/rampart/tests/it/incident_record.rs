@@ -334,6 +334,19 @@ async fn related_incidents_link_and_unlink_one_at_a_time(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(app.journal_len().await, before);
 
+    // mia may relate her restricted incident; ian is not told of it.
+    let body = app
+        .post_ok(&path, &mia, link(&secret), StatusCode::OK)
+        .await;
+    assert_eq!(body["related_incidents"], json!([b, secret]));
+    let (_, seen) = app.get(&format!("/api/v1/incidents/{a}"), &ian).await;
+    assert_eq!(seen["related_incidents"], json!([b]), "need-to-know");
+    let unlink_secret = format!("/api/v1/incidents/{a}/related/{secret}");
+    let (status, _) = app
+        .call(Method::DELETE, &unlink_secret, Some(&mia), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
     let unlink = format!("/api/v1/incidents/{a}/related/{b}");
     let (status, body) = app.call(Method::DELETE, &unlink, Some(&ian), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
