@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use rampart_domain::Role;
 
-use crate::helpers::{TestApp, fields, incident};
+use crate::helpers::{TestApp, fields, incident, reported_event};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -17,6 +17,7 @@ on_both_backends!(
     amounts_currencies_and_times_are_checked,
     related_incidents_link_and_unlink_one_at_a_time,
     free_text_conclusions_of_earlier_records_still_read,
+    the_rsit_comes_from_the_assessment_unless_the_confirmation_names_one,
 );
 
 async fn patch(app: &TestApp, n: &str, token: &str, body: Value) -> (StatusCode, Value) {
@@ -382,5 +383,56 @@ async fn free_text_conclusions_of_earlier_records_still_read(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["conclusion"]["why"], "Contained quickly");
     assert_eq!(body["recovery_cost"], "two days of work");
+    verify_records(&app);
+}
+
+async fn the_rsit_comes_from_the_assessment_unless_the_confirmation_names_one(app: TestApp) {
+    let (poc, ian) = people(&app).await;
+    let mut numbers = Vec::new();
+    for title in ["Brute force on the VPN", "Scan of the DMZ"] {
+        let e = reported_event(&app, &poc, title).await;
+        app.post_ok(
+            &format!("/api/v1/events/{e}/assessment"),
+            &poc,
+            json!({"decision": "possible_incident", "escalate": true,
+                   "rsit": {"class": "intrusion-attempts", "type": "brute-force"}}),
+            StatusCode::OK,
+        )
+        .await;
+        numbers.push(e);
+    }
+    let confirm = |e: &str, rsit: Option<Value>| {
+        let mut body = json!({"events": [e], "title": "t", "category": "technical_attack",
+            "severity": {"system_importance": "ordinary", "business_loss": "minor", "social_impact": "minor"},
+            "effort": "low", "coordinator": "ian"});
+        if let Some(r) = rsit {
+            body["rsit"] = r;
+        }
+        body
+    };
+    let from_assessment = app
+        .post_ok(
+            "/api/v1/incidents",
+            &ian,
+            confirm(&numbers[0], None),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(
+        from_assessment["rsit"],
+        json!({"class": "intrusion-attempts", "type": "brute-force"})
+    );
+    let named = app
+        .post_ok(
+            "/api/v1/incidents",
+            &ian,
+            confirm(
+                &numbers[1],
+                Some(json!({"class": "information-gathering", "type": "scanner"})),
+            ),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(named["rsit"]["type"], "scanner");
     verify_records(&app);
 }
