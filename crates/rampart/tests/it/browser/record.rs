@@ -146,6 +146,19 @@ async fn the_isirt_edits_the_full_record_with_a_class_preview_and_override() {
         b.text("#class-preview").await
     );
     b.shot("01-edit-form").await;
+    for (section, name) in [
+        ("#edit-impact", "01b-edit-impact"),
+        ("#edit-times", "01c-edit-times"),
+    ] {
+        b.d()
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView();",
+                vec![json!(section)],
+            )
+            .await
+            .unwrap();
+        b.shot(name).await;
+    }
     b.submit("#save-record").await;
     assert_eq!(
         b.path().await,
