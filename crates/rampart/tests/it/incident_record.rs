@@ -141,6 +141,23 @@ async fn every_field_is_patched_cleared_and_journaled(app: TestApp) {
     assert_eq!(changed["severity"]["before"]["override"], Value::Null);
     assert_eq!(changed["severity"]["after"]["override"]["class"], "IV");
 
+    // The CSV of the register names the override beside the class in force.
+    let (_, web) = crate::web::person(&app, "vera", &[Role::IsirtMember]).await;
+    let csv = web.get("/incidents.csv").await.body;
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",computed_class,class_override_justification"),
+        "{csv}"
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(",IV,") && row.ends_with(",III,regulator involved"),
+        "{row}"
+    );
+
     // null clears an optional field; an absent field stays; [] empties a list.
     let clear = json!({
         "how": null, "rsit": null, "cia_impact": null, "recovery_cost_total": null,
