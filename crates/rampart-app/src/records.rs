@@ -16,6 +16,7 @@ use rampart_store::{
     Counts, Entity, EntityRef, EventQuery, IncidentQuery, JournalDraft, Page, User, Write,
 };
 use serde_json::Value;
+use std::collections::HashMap;
 
 use crate::unit::{Ctx, Decided, Loaded, Unit};
 use crate::{App, AppError, not_found, to_value};
@@ -235,25 +236,34 @@ impl App {
             .and_then(Entity::into_incident)
             .filter(|i| i.readable_by(actor))
             .ok_or_else(|| not_found(format!("incident {number}")))?;
-        self.hide_restricted_related(actor, &mut incident).await?;
+        self.hide_restricted_related(actor, &mut incident, &mut HashMap::new())
+            .await?;
         Ok(incident)
     }
 
     /// Need-to-know: the related incidents an incident names are only those
-    /// the reader may see.
+    /// the reader may see (`seen` remembers each answer across a page).
     async fn hide_restricted_related(
         &self,
         actor: &Actor,
         incident: &mut Incident,
+        seen: &mut HashMap<IncidentNumber, bool>,
     ) -> Result<(), AppError> {
         let mut kept = Vec::with_capacity(incident.related_incidents.len());
         for n in std::mem::take(&mut incident.related_incidents) {
-            let visible = self
-                .store
-                .get(&EntityRef::Incident(n))
-                .await?
-                .and_then(Entity::into_incident)
-                .is_some_and(|i| i.readable_by(actor));
+            let visible = match seen.get(&n) {
+                Some(v) => *v,
+                None => {
+                    let v = self
+                        .store
+                        .get(&EntityRef::Incident(n))
+                        .await?
+                        .and_then(Entity::into_incident)
+                        .is_some_and(|i| i.readable_by(actor));
+                    seen.insert(n, v);
+                    v
+                }
+            };
             if visible {
                 kept.push(n);
             }
@@ -292,7 +302,13 @@ impl App {
     ) -> Result<Page<Incident>, AppError> {
         actor.require(Action::ViewIncidents)?;
         query.viewer = Some(actor.name.clone());
-        Ok(self.store.list_incidents(&query).await?)
+        let mut page = self.store.list_incidents(&query).await?;
+        let mut seen = HashMap::new();
+        for incident in &mut page.items {
+            self.hide_restricted_related(actor, incident, &mut seen)
+                .await?;
+        }
+        Ok(page)
     }
 
     /// Counts for the dashboard: incidents the actor may see, and events when they may see events.
@@ -565,7 +581,8 @@ impl App {
             )
             .await?;
         let mut incident = incident;
-        self.hide_restricted_related(actor, &mut incident).await?;
+        self.hide_restricted_related(actor, &mut incident, &mut HashMap::new())
+            .await?;
         Ok(incident)
     }
 

@@ -359,6 +359,18 @@ async fn related_incidents_link_and_unlink_one_at_a_time(app: TestApp) {
     assert_eq!(body["related_incidents"], json!([b, secret]));
     let (_, seen) = app.get(&format!("/api/v1/incidents/{a}"), &ian).await;
     assert_eq!(seen["related_incidents"], json!([b]), "need-to-know");
+    let (_, list) = app.get("/api/v1/incidents", &ian).await;
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["number"] == a.as_str())
+        .unwrap();
+    assert_eq!(
+        listed["related_incidents"],
+        json!([b]),
+        "need-to-know in the register"
+    );
     let unlink_secret = format!("/api/v1/incidents/{a}/related/{secret}");
     let (status, _) = app
         .call(Method::DELETE, &unlink_secret, Some(&mia), None)
