@@ -165,6 +165,7 @@ journal_actions! {
     EvidenceHoldReleased(EvidenceHoldReleased) = "evidence.hold_released", "A legal hold is released";
     EvidenceDisposed(EvidenceDisposed) = "evidence.disposed", "The content is disposed of";
     EvidenceIntegrityFailed(EvidenceIntegrityFailed) = "evidence.integrity_failed", "Stored content no longer matches its SHA-256, or is missing";
+    JournalVerified(JournalVerified) = "journal.verified", "Someone has the whole chain recomputed, and what it found";
 }
 
 impl JournalAction {
@@ -337,6 +338,24 @@ pub struct VulnerabilityResolved {
 }
 
 // ----- administration -----------------------------------------------------------
+
+/// `journal.verified`: a person had every entry's hash recomputed from the
+/// start; what the check found, as it stood before this entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalVerified {
+    /// Whether the chain held.
+    pub intact: bool,
+    /// Entries checked (all of them when intact).
+    pub entries: u64,
+    /// The head hash the check ended on, when intact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+    /// The first entry that does not hold, and why, when broken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broken_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRequeued {

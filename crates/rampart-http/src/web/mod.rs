@@ -120,6 +120,8 @@ pub fn router() -> Router<AppState> {
             "/vulnerabilities",
             get(vulnerability_register).post(vulnerability_report),
         )
+        .route("/journal", get(journal_page))
+        .route("/journal/verify", post(journal_verify))
         .route("/admin/users", get(admin_users).post(admin_user_create))
         .route("/admin/users/{name}", post(admin_user_update))
         .route("/admin/tokens", get(admin_tokens).post(admin_token_create))

@@ -43,6 +43,9 @@ impl Chrome {
         if may(Action::ViewVulnerabilities) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));
         }
+        if may(Action::ReadJournal) {
+            nav.push(("/journal", "Journal"));
+        }
         if may(Action::ManageUsers) {
             nav.push(("/admin/users", "Users"));
             nav.push(("/admin/tokens", "API tokens"));

@@ -17,6 +17,7 @@ use thirtyfour::prelude::*;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
+mod journal;
 mod phone;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
