@@ -19,6 +19,7 @@ use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
 mod journal;
 mod phone;
+mod roles;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
