@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 9] = [
+pub const MIGRATIONS: [(i64, &str); 10] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -122,6 +122,7 @@ pub const MIGRATIONS: [(i64, &str); 9] = [
     (7, "jobs"),
     (8, "evidence content fixed"),
     (9, "journal browsing"),
+    (10, "vulnerability columns"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per

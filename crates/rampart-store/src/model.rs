@@ -487,6 +487,10 @@ pub struct Counts {
 #[derive(Debug, Clone, Default)]
 pub struct VulnerabilityQuery {
     pub status: Option<VulnerabilityStatus>,
+    /// Only those this user reported.
+    pub reported_by: Option<String>,
+    /// Only those found during this incident.
+    pub incident: Option<String>,
     pub text: Option<String>,
     pub cursor: Option<String>,
     pub limit: u32,

@@ -120,6 +120,15 @@ pub fn router() -> Router<AppState> {
             "/vulnerabilities",
             get(vulnerability_register).post(vulnerability_report),
         )
+        .route("/vulnerabilities/{number}", get(vulnerability_page))
+        .route(
+            "/vulnerabilities/{number}/assessment",
+            post(vulnerability_assess),
+        )
+        .route(
+            "/vulnerabilities/{number}/resolution",
+            post(vulnerability_resolve),
+        )
         .route("/journal", get(journal_page))
         .route("/journal/verify", post(journal_verify))
         .route("/admin/users", get(admin_users).post(admin_user_create))

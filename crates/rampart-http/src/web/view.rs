@@ -40,7 +40,7 @@ impl Chrome {
         if may(Action::ViewIncidents) {
             nav.push(("/incidents", "Incidents"));
         }
-        if may(Action::ViewVulnerabilities) {
+        if may(Action::ViewVulnerabilities) || may(Action::ReportVulnerability) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));
         }
         if may(Action::ReadJournal) {

@@ -176,6 +176,8 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                 ("seq", SqlValue::int(v.number.seq())),
                 ("status", SqlValue::text(v.status.as_str())),
                 ("search", SqlValue::text(v.search_text())),
+                ("reported_by", SqlValue::text(v.reported_by.clone())),
+                ("incident", opt(v.incident.map(|n| n.to_string()))),
             ],
             to_json(v)?,
         ),

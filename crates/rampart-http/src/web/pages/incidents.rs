@@ -69,6 +69,9 @@ pub struct IncidentPage {
     pub upload_open: bool,
     /// The lessons-learned form, filled in.
     pub review: ReviewForm,
+    /// Vulnerabilities found during the incident, for those who may read them.
+    pub vulnerabilities: Option<Vec<rampart_domain::Vulnerability>>,
+    pub may_report_vulnerability: bool,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -394,7 +397,19 @@ pub(super) async fn incident_view(
     } else {
         vec![]
     };
+    let vulnerabilities = if person.may(Action::ViewVulnerabilities) {
+        Some(
+            state
+                .app
+                .incident_vulnerabilities(&person.actor, incident.number)
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(IncidentPage {
+        vulnerabilities,
+        may_report_vulnerability: person.may(Action::ReportVulnerability),
         resolution_needed,
         chrome: Chrome::new(person, incident.number.to_string(), "/incidents")
             .live(format!("incident:{}", incident.number)),

@@ -20,6 +20,7 @@ use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 mod journal;
 mod phone;
 mod roles;
+mod vulnerabilities;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";

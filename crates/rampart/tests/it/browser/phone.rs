@@ -122,17 +122,21 @@ async fn every_main_page_fits_a_phone_screen() {
     let reporter = person(&app, "rita", &[Role::Reporter]).await;
     let evt = reported_event(&app, &reporter, "Odd pop-up asking for my password").await;
     let (inc, evd) = busy_incident(&app, &manager, &manager).await;
-    app.post_ok(
+    let vul = app.post_ok(
         "/api/v1/vulnerabilities",
         &reporter,
         json!({"title": "Printer admin page has the default password", "description": "admin/admin works", "assets": ["printer-3"]}),
         StatusCode::CREATED,
     )
-    .await;
+    .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    person(&app, "audrey", &[Role::Auditor]).await;
     b.phone().await;
 
     let mut complaints = Vec::new();
-    let pages: [(&str, &[(String, &str)]); 3] = [
+    let pages: [(&str, &[(String, &str)]); 4] = [
         (
             "rita",
             &[
@@ -140,6 +144,8 @@ async fn every_main_page_fits_a_phone_screen() {
                 ("/report".into(), "report"),
                 (format!("/report/{evt}"), "report-done"),
                 ("/account".into(), "account"),
+                ("/vulnerabilities".into(), "my-vulnerabilities"),
+                (format!("/vulnerabilities/{vul}"), "my-vulnerability"),
             ],
         ),
         (
@@ -152,8 +158,10 @@ async fn every_main_page_fits_a_phone_screen() {
                 (format!("/incidents/{inc}"), "incident"),
                 (format!("/evidence/{evd}"), "evidence"),
                 ("/vulnerabilities".into(), "vulnerabilities"),
+                (format!("/vulnerabilities/{vul}"), "vulnerability"),
             ],
         ),
+        ("audrey", &[("/journal".into(), "journal")]),
         (
             "ada",
             &[
