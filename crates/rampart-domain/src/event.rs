@@ -53,6 +53,19 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// How a person's report reached the point of contact who filed it for
+    /// them (absent when they filed it themselves).
+    ReportChannel {
+        Phone => "phone",
+        Email => "email",
+        InPerson => "in_person",
+        Letter => "letter",
+        Chat => "chat",
+        Other => "other",
+    }
+);
+
 /// A person or a named sensor (IDS, SIEM, EDR...), with the sensor's own reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -219,6 +232,10 @@ pub struct EventReport {
     pub ended_at: Option<Timestamp>,
     #[serde(default)]
     pub reporter: Option<Reporter>,
+    /// Filed on the reporter's behalf: how their report came in (phone,
+    /// e-mail, in person...). Needs `reporter`, the person who reported.
+    #[serde(default)]
+    pub channel: Option<ReportChannel>,
     /// Hide the reporter from everyone but the ISIRT manager and admins.
     #[serde(default)]
     pub anonymous: bool,
@@ -253,6 +270,7 @@ impl EventReport {
             is_over: None,
             ended_at: None,
             reporter: None,
+            channel: None,
             anonymous: false,
             source: Some(source),
             observables: vec![],
@@ -268,12 +286,21 @@ impl EventReport {
         if self.anonymous && self.reporter.is_some() {
             p.push("reporter", "must be absent when anonymous is true");
         }
+        if self.channel.is_some() && self.reporter.is_none() {
+            p.push(
+                "reporter.name",
+                "is required when filing a report for someone: whose report is it?",
+            );
+        }
         if let Some(source) = &self.source {
             if source.kind == SourceKind::Sensor && source.name.is_none() {
                 p.push("source.name", "is required for a sensor");
             }
             if source.kind == SourceKind::Sensor && self.anonymous {
                 p.push("anonymous", "applies to people, not sensors");
+            }
+            if source.kind == SourceKind::Sensor && self.channel.is_some() {
+                p.push("channel", "applies to reports from people, not sensors");
             }
         }
         let future =
@@ -448,6 +475,10 @@ pub struct Event {
     pub anonymous: bool,
     /// The account that submitted the report; hidden like `reporter`.
     pub submitted_by: Option<String>,
+    /// How the report reached the point of contact who filed it for the
+    /// reporter; absent when the reporter filed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ReportChannel>,
     pub source: Source,
     pub observables: Vec<Observable>,
     pub tlp: Tlp,
@@ -513,6 +544,7 @@ impl Event {
             reporter,
             anonymous: report.anonymous,
             submitted_by: Some(by.name.clone()),
+            channel: report.channel,
             source,
             observables: dedup(report.observables),
             tlp: report.tlp.unwrap_or_default(),

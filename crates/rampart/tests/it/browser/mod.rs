@@ -19,6 +19,7 @@ use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
 mod journal;
 mod phone;
+mod report;
 mod roles;
 mod vulnerabilities;
 
