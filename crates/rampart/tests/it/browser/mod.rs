@@ -17,6 +17,7 @@ use thirtyfour::prelude::*;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
+mod actions;
 mod journal;
 mod phone;
 mod report;
