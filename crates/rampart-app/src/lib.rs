@@ -24,6 +24,7 @@ pub mod readiness;
 mod records;
 #[cfg(test)]
 mod testing;
+pub mod triage;
 mod unit;
 pub mod visibility;
 pub mod vulnerabilities;
@@ -33,8 +34,9 @@ pub use live::Change;
 /// The read models and queries the application answers with, as the store
 /// defines them; the interfaces need no store of their own.
 pub use rampart_store::{
-    ApiToken, Credentials, DeadLetter, EventQuery, IncidentQuery, IncidentSort, Job, JobState,
-    JournalEntry, JournalQuery, MAX_PAGE, Page, Session, SessionStage, User, VulnerabilityQuery,
+    ApiToken, Credentials, DeadLetter, EventQuery, EventSort, EventStage, IncidentQuery,
+    IncidentSort, Job, JobState, JournalEntry, JournalQuery, MAX_PAGE, Page, Session, SessionStage,
+    User, VulnerabilityQuery,
 };
 
 use std::sync::Arc;

@@ -53,6 +53,19 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// Through which channel an event came: an employee (signed in, the form
+    /// or the API), the public form (`/public/report`), or a sensor.
+    ReporterKind {
+        Employee => "employee",
+        Public => "public",
+        Sensor => "sensor",
+    }
+);
+
+/// The built-in account the public form reports as.
+pub const PUBLIC_ACCOUNT: &str = "public";
+
 /// A person or a named sensor (IDS, SIEM, EDR...), with the sensor's own reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -636,6 +649,22 @@ impl Event {
         Ok(())
     }
 
+    /// Through which channel the event came.
+    pub fn reporter_kind(&self) -> ReporterKind {
+        if self.source.kind == SourceKind::Sensor {
+            ReporterKind::Sensor
+        } else if self.submitted_by.as_deref() == Some(PUBLIC_ACCOUNT) {
+            ReporterKind::Public
+        } else {
+            ReporterKind::Employee
+        }
+    }
+
+    /// Whether the event came through the public form.
+    pub fn is_public(&self) -> bool {
+        self.reporter_kind() == ReporterKind::Public
+    }
+
     /// Whether `actor` may read this event at all (reporters see their own only).
     pub fn readable_by(&self, actor: &Actor) -> bool {
         actor.may(Action::ViewEvents)
@@ -653,7 +682,10 @@ impl Event {
     pub fn visible_to(mut self, actor: &Actor) -> Self {
         if self.anonymous && !actor.may(Action::SeeReporterIdentity) {
             self.reporter = None;
-            self.submitted_by = None;
+            // The public form's account names nobody: the channel stays visible.
+            if !self.is_public() {
+                self.submitted_by = None;
+            }
         }
         if !actor.may(Action::ViewEvents) {
             self.triage = None;

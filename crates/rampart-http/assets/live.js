@@ -26,7 +26,9 @@
           var name = region.getAttribute("data-live-region");
           var fresh = next.querySelector('[data-live-region="' + name + '"]');
           if (!fresh || fresh.innerHTML === region.innerHTML) { return; }
-          if (region.contains(document.activeElement) && document.activeElement !== document.body) {
+          // A region holding a ticked selection waits too, so no choice is lost.
+          if ((region.contains(document.activeElement) && document.activeElement !== document.body) ||
+              region.querySelector("input[type=checkbox]:checked")) {
             pending = true;
             return;
           }
