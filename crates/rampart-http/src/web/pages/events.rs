@@ -130,14 +130,14 @@ impl Outcome {
                     event: r.event.to_string(),
                     done: true,
                     text: match incident {
-                        Some(i) => format!("Done: linked to {i}"),
-                        None => format!("Done: now {}", label(status)),
+                        Some(i) => format!("linked to {i}"),
+                        None => format!("now {}", label(status).to_lowercase()),
                     },
                 },
                 ItemOutcome::Refused { reason, .. } => OutcomeRow {
                     event: r.event.to_string(),
                     done: false,
-                    text: format!("Refused: {reason}"),
+                    text: reason,
                 },
             })
             .collect();
@@ -465,7 +465,7 @@ fn bulk_input(form: &FormData) -> Result<(Vec<EventNumber>, BulkDecision), Vec<F
                 Err(_) => {
                     errors.push(FieldError::new(
                         "incident",
-                        format!("`{raw}` is not an incident number (e.g. INC-2026-0001)"),
+                        format!("`{raw}` is not an incident number (INC-YYYY-NNNN)"),
                     ));
                     None
                 }
@@ -802,9 +802,7 @@ pub async fn event_link(
     let refused = |message: String| vec![FieldError::new("incident", message)];
     let errors = match raw.to_ascii_uppercase().parse::<IncidentNumber>() {
         Err(_) if raw.is_empty() => refused("name the open incident to add this event to".into()),
-        Err(_) => refused(format!(
-            "`{raw}` is not an incident number (e.g. INC-2026-0001)"
-        )),
+        Err(_) => refused(format!("`{raw}` is not an incident number (INC-YYYY-NNNN)")),
         Ok(incident) => match state
             .app
             .link_from_triage(&person.actor, number, incident)

@@ -17,6 +17,8 @@ use thirtyfour::prelude::*;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
+mod triage;
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
