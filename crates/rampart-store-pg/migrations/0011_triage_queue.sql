@@ -1,4 +1,4 @@
--- Rampart schema, version 11: the triage queue at volume. Three columns
+-- Rampart schema, version 11: the triage queue at volume. Columns
 -- derived from an event's document sort and filter the queue on indexes:
 -- the sensor's severity as a rank (0 unknown, 1 info ... 5 critical), who
 -- reported it (`employee`, `public` through the public form, `sensor`) and
@@ -15,12 +15,15 @@ UPDATE events SET
         WHEN submitted_by = 'public' THEN 'public'
         ELSE 'employee' END,
     proposed_category = data::jsonb -> 'proposal' ->> 'category';
--- The queue (events not yet assessed): most severe first, then oldest; or
--- oldest first. Only the queue's rows are in these indexes.
-CREATE INDEX events_queue_severity ON events (severity_rank DESC, id)
-    WHERE status IN ('reported', 'triage');
-CREATE INDEX events_queue_age ON events (id)
-    WHERE status IN ('reported', 'triage');
--- Past events (assessed to an end, or linked to an incident), newest first.
-CREATE INDEX events_past ON events (id)
-    WHERE status IN ('false_alarm', 'handled_locally', 'not_incident', 'linked');
+-- Where an event stands for the triage work: `queue` (reported, in
+-- triage), `escalated`, or `past` (false alarm, handled locally, not an
+-- incident, linked). Each list is one equality on the stage, so the indexes
+-- give its order without a sort.
+ALTER TABLE events ADD COLUMN stage TEXT NOT NULL DEFAULT 'queue';
+UPDATE events SET stage = CASE
+    WHEN status IN ('reported', 'triage') THEN 'queue'
+    WHEN status = 'escalated' THEN 'escalated'
+    ELSE 'past' END;
+-- The queue most severe first, then oldest; any stage by age.
+CREATE INDEX events_stage_severity ON events (stage, severity_rank DESC, id);
+CREATE INDEX events_stage ON events (stage, id);

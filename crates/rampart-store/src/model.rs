@@ -468,6 +468,26 @@ pub enum EventStage {
 }
 
 impl EventStage {
+    /// The stage's name in the store (the `stage` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queue => "queue",
+            Self::Past => "past",
+        }
+    }
+
+    /// The store's name of the stage of an event in `status`.
+    pub fn of(status: EventStatus) -> &'static str {
+        match status {
+            EventStatus::Reported | EventStatus::Triage => "queue",
+            EventStatus::Escalated => "escalated",
+            EventStatus::FalseAlarm
+            | EventStatus::HandledLocally
+            | EventStatus::NotIncident
+            | EventStatus::Linked => "past",
+        }
+    }
+
     /// The statuses of the stage.
     pub fn statuses(self) -> &'static [EventStatus] {
         match self {

@@ -1,6 +1,5 @@
-//! Events: the list query. The queue and the past events each have their
-//! partial indexes (migration 11); the status condition is written as the
-//! indexes' own so that both engines use them.
+//! Events: the list query. The queue and the past events are each one
+//! value of the `stage` column, indexed with the orders (migration 11).
 
 use rampart_domain::Event;
 
@@ -9,24 +8,12 @@ use super::{ColType, SqlBackend, SqlStore, SqlValue};
 use crate::model::{EventSort, EventStage};
 use crate::{EventQuery, Page, StoreError};
 
-/// The condition the partial indexes of a stage carry, word for word.
-fn stage_condition(stage: EventStage) -> String {
-    let statuses: Vec<String> = stage
-        .statuses()
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect();
-    format!("status IN ({})", statuses.join(", "))
-}
-
 pub(super) async fn list_events<B: SqlBackend>(
     store: &SqlStore<B>,
     q: &EventQuery,
 ) -> Result<Page<Event>, StoreError> {
     let mut f = Filter::default();
-    if let Some(stage) = q.stage {
-        f.and(&stage_condition(stage), vec![]);
-    }
+    f.text("stage", q.stage.map(EventStage::as_str));
     f.text("status", q.status.map(|s| s.as_str()));
     match q.source.as_deref() {
         Some(kind @ ("person" | "sensor")) => f.text("source_kind", Some(kind)),

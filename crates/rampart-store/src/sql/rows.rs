@@ -156,6 +156,10 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                 ),
                 ("reporter_kind", SqlValue::text(e.reporter_kind().as_str())),
                 (
+                    "stage",
+                    SqlValue::text(crate::model::EventStage::of(e.status)),
+                ),
+                (
                     "proposed_category",
                     opt(e.proposal.as_ref().map(|p| p.category.as_str().to_owned())),
                 ),

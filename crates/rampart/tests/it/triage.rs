@@ -287,6 +287,19 @@ async fn the_queue_filters_and_sorts(app: TestApp) {
         numbers(&second),
         [high.as_str(), low.as_str(), person.as_str()]
     );
+    // A page that ends inside a severity goes on with the same severity.
+    let (_, one) = app
+        .get("/api/v1/events?stage=queue&sort=severity&limit=1", &pat)
+        .await;
+    assert_eq!(numbers(&one), [critical.as_str()]);
+    let cursor = one["next_cursor"].as_str().unwrap();
+    let (_, next) = app
+        .get(
+            &format!("/api/v1/events?stage=queue&sort=severity&limit=1&cursor={cursor}"),
+            &pat,
+        )
+        .await;
+    assert_eq!(numbers(&next), [critical2.as_str()]);
     // Oldest first.
     let (_, page) = app
         .get("/api/v1/events?stage=queue&sort=oldest", &pat)
