@@ -1,6 +1,30 @@
 // Live updates: when the server announces a change to what this page shows,
 // fetch the page again and swap the regions marked data-live-region. A region
 // holding the focused element waits, so nobody loses what they are typing.
+// Selections: a "select all" box ticks every row of its table, and the
+// count of ticked rows is shown; without the script each row is ticked alone.
+(function () {
+  "use strict";
+  function count(form) {
+    var shown = form.querySelector("[data-selected-count]");
+    if (!shown) { return; }
+    var n = form.querySelectorAll("input[data-pick]:checked").length;
+    shown.textContent = n === 0 ? "none selected" : n === 1 ? "1 selected" : n + " selected";
+  }
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t.form) { return; }
+    if (t.hasAttribute("data-pick-all")) {
+      t.form.querySelectorAll("input[data-pick]").forEach(function (box) { box.checked = t.checked; });
+    }
+    if (t.hasAttribute("data-pick-all") || t.hasAttribute("data-pick")) { count(t.form); }
+  });
+  document.querySelectorAll("input[data-pick-all]").forEach(function (box) {
+    box.hidden = false;
+    if (box.form) { count(box.form); }
+  });
+})();
+
 (function () {
   "use strict";
   var topic = document.body.getAttribute("data-live-topic");
@@ -33,6 +57,10 @@
             return;
           }
           region.innerHTML = fresh.innerHTML;
+          region.querySelectorAll("input[data-pick-all]").forEach(function (box) {
+            box.hidden = false;
+            box.dispatchEvent(new Event("change", { bubbles: true }));
+          });
           region.classList.remove("flash");
           void region.offsetWidth;
           region.classList.add("flash");

@@ -114,10 +114,14 @@ async fn the_queue_is_filtered_and_ten_events_are_false_alarms_at_once() {
     assert_eq!(rows.len(), 10, "{rows:?}");
     assert!(!rows.contains(&critical) && !rows.contains(&public));
 
-    // Select all ten and call them false alarms with one reason.
-    for n in &noise {
+    // Select all ten (one by one, then all at once with the header's box)
+    // and call them false alarms with one reason.
+    for n in &noise[..3] {
         b.click(&format!("#pick-{n}")).await;
     }
+    assert!(b.text("#bulk-bar legend").await.contains("3 selected"));
+    b.click("#pick-all").await;
+    assert!(b.text("#bulk-bar legend").await.contains("10 selected"));
     b.click("input[name=decision][value=false_alarm]").await;
     b.fill("#b-reason", "Weekly authorised vulnerability scan")
         .await;
