@@ -8,12 +8,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, escalated_event, fields, incident, reported_event};
 use crate::on_both_backends;
+use crate::web::person;
 
 on_both_backends!(
     bulk_assessment_does_each_item_on_its_own,
     bulk_assessment_refuses_bad_lists_and_roles,
     the_queue_filters_and_sorts,
     events_join_an_existing_incident_from_triage,
+    the_web_queue_refuses_bad_filters_and_forms,
 );
 
 /// The journal actions recorded about `entity`, in order.
@@ -508,4 +510,120 @@ async fn events_join_an_existing_incident_from_triage(app: TestApp) {
     let (_, e) = app.get(&format!("/api/v1/events/{other}"), &ian).await;
     assert_eq!(e["status"], "escalated", "a refused item is left as it was");
     records_verify(&app);
+}
+
+async fn the_web_queue_refuses_bad_filters_and_forms(app: TestApp) {
+    let (pat_token, pat) = person(&app, "pat", &[Role::Poc]).await;
+    let (_, rita) = person(&app, "rita", &[Role::Reporter]).await;
+    let n = reported_event(&app, &pat_token, "Suspicious USB stick").await;
+
+    // Filters are bookmarkable, and a bad one names the parameter.
+    let page = pat
+        .get("/triage?severity=low&reporter=employee&age=1h&sort=oldest")
+        .await;
+    page.assert_status(StatusCode::OK);
+    for (query, name) in [
+        ("severity=urgent", "severity"),
+        ("reporter=robot", "reporter"),
+        ("age=1y", "age"),
+        ("sort=random", "sort"),
+        ("category=nope", "category"),
+    ] {
+        let page = pat.get(&format!("/triage?{query}")).await;
+        page.assert_status(StatusCode::BAD_REQUEST);
+        assert!(
+            page.body.contains(&format!("filter `{name}`")),
+            "{query}: {}",
+            page.body
+        );
+    }
+    let page = pat.get("/events?status=reported").await;
+    page.assert_status(StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("filter `status`"), "{}", page.body);
+
+    // A bulk form without a selection or a reason changes nothing and names what is missing.
+    let journal = app.journal_len().await;
+    let page = pat
+        .submit(
+            "/triage/assess",
+            &[("decision", "false_alarm"), ("reason", "noise")],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("tick at least one event"),
+        "{}",
+        page.body
+    );
+    let page = pat
+        .submit(
+            "/triage/assess",
+            &[("events", &n), ("decision", "false_alarm")],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("say why these are false alarms"));
+    assert!(
+        page.body.contains(&format!(
+            r#"value="{n}" id="pick-{n}" aria-label="Select {n}" checked"#
+        )),
+        "the selection is kept"
+    );
+    // A point of contact may not link; a reporter may not assess.
+    let page = pat
+        .submit(
+            "/triage/assess",
+            &[
+                ("events", &n),
+                ("decision", "link"),
+                ("incident", "INC-2026-0001"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = rita
+        .submit(
+            "/triage/assess",
+            &[("events", &n), ("decision", "false_alarm"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.journal_len().await, journal);
+
+    // Done, the outcome is shown; the event leaves the queue for the past events.
+    let page = pat
+        .submit(
+            "/triage/assess",
+            &[
+                ("events", &n),
+                ("decision", "false_alarm"),
+                ("reason", "a colleague's stick"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.body.contains(r#"id="outcome""#), "{}", page.body);
+    assert!(page.body.contains("now false alarm"));
+    let past = pat.get("/events?q=usb").await;
+    past.assert_status(StatusCode::OK);
+    assert!(past.body.contains(&n) && past.body.contains("a colleague"));
+    // The same form again: refused for that event, with who did it.
+    let page = pat
+        .submit(
+            "/triage/assess",
+            &[
+                ("events", &n),
+                ("decision", "false_alarm"),
+                ("reason", "again"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body.contains("already assessed by pat"),
+        "{}",
+        page.body
+    );
+    let page = rita.get("/events").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
