@@ -16,6 +16,7 @@ on_both_backends!(
     the_queue_filters_and_sorts,
     events_join_an_existing_incident_from_triage,
     the_web_queue_refuses_bad_filters_and_forms,
+    the_queue_is_read_from_indexes_in_its_order,
 );
 
 /// The journal actions recorded about `entity`, in order.
@@ -626,4 +627,61 @@ async fn the_web_queue_refuses_bad_filters_and_forms(app: TestApp) {
     );
     let page = rita.get("/events").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
+}
+
+/// The lists' statements, as the store writes them (`sql/events.rs`), with
+/// values in place of the placeholders.
+const LIST_SHAPES: [&str; 5] = [
+    // The queue, most severe first (the default), a filter and a cursor.
+    "SELECT severity_rank, id, data FROM events WHERE stage = 'queue' AND reporter_kind = 'public' \
+     AND (severity_rank < 3 OR (severity_rank = 3 AND id > 5)) ORDER BY severity_rank DESC, id LIMIT 51",
+    // The queue, oldest first, older than a day.
+    "SELECT id, data FROM events WHERE stage = 'queue' AND reported_at < '2026-01-01T00:00:00Z' ORDER BY id LIMIT 51",
+    // The queue, newest first.
+    "SELECT id, data FROM events WHERE stage = 'queue' AND severity_rank = 5 ORDER BY id DESC LIMIT 51",
+    // The past events, searched.
+    "SELECT id, data FROM events WHERE stage = 'past' AND search LIKE '%scan%' ESCAPE '\\' ORDER BY id DESC LIMIT 51",
+    // The past events of one status.
+    "SELECT id, data FROM events WHERE stage = 'past' AND status = 'linked' ORDER BY id DESC LIMIT 51",
+];
+
+/// Every list of the triage work is read from an index in its own order:
+/// no table scan and no sort of the rows, however many events there are.
+async fn the_queue_is_read_from_indexes_in_its_order(app: TestApp) {
+    use sqlx::{Connection, Row};
+    let pat = app.user("pat", &[Role::Poc]).await;
+    reported_event(&app, &pat, "One event, so the table is not empty").await;
+    let (kind, target) = (&app.storage_args[0], &app.storage_args[1]);
+    for sql in LIST_SHAPES {
+        let plan: Vec<String> = if kind == "--data-dir" {
+            let url = format!("sqlite://{target}/rampart.db?mode=ro");
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("detail"))
+                .collect()
+        } else {
+            let mut conn = sqlx::PgConnection::connect(target).await.unwrap();
+            // A tiny table is cheaper to scan; forbid that to see what the indexes allow.
+            sqlx::raw_sql("SET enable_seqscan = off")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect()
+        };
+        let text = plan.join("\n");
+        assert!(text.contains("events_stage"), "{sql}:\n{text}");
+        for bad in ["SCAN events", "TEMP B-TREE", "Seq Scan", "Sort"] {
+            assert!(!text.contains(bad), "{sql}:\n{text}");
+        }
+    }
 }
