@@ -494,22 +494,25 @@ async fn events_join_an_existing_incident_from_triage(app: TestApp) {
         StatusCode::OK,
     )
     .await;
+    // An event not yet assessed is not left half-done: no assessment without the link.
+    let fresh = reported_event(&app, &pat, "Another ransom note").await;
     let (_, answer) = bulk(
         &app,
         &ian,
-        json!({"events": [other], "decision": "link", "incident": inc}),
+        json!({"events": [other, fresh], "decision": "link", "incident": inc}),
     )
     .await;
-    assert_eq!(answer["results"][0]["outcome"], "refused", "{answer}");
-    assert!(
-        answer["results"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("closed"),
-        "{answer}"
-    );
+    assert_eq!(answer["refused"], 2, "{answer}");
+    for r in answer["results"].as_array().unwrap() {
+        assert_eq!(r["outcome"], "refused", "{answer}");
+        assert!(r["reason"].as_str().unwrap().contains("closed"), "{answer}");
+    }
     let (_, e) = app.get(&format!("/api/v1/events/{other}"), &ian).await;
     assert_eq!(e["status"], "escalated", "a refused item is left as it was");
+    let (_, e) = app.get(&format!("/api/v1/events/{fresh}"), &ian).await;
+    assert_eq!(e["status"], "reported", "{e}");
+    assert!(e["assessment"].is_null(), "{e}");
+    assert_eq!(actions(&app, &fresh).await, ["event.reported"]);
     records_verify(&app);
 }
 
