@@ -41,7 +41,10 @@
   function refresh() {
     if (busy) { pending = true; return; }
     busy = true;
-    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Rampart-Live": "1" } })
+    // A page answering a form names the page it shows (data-live-url).
+    var from = document.querySelector("[data-live-url]");
+    var url = from ? from.getAttribute("data-live-url") : window.location.href;
+    fetch(url, { credentials: "same-origin", headers: { "X-Rampart-Live": "1" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) { return; }

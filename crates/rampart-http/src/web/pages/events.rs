@@ -73,6 +73,8 @@ pub struct TriagePage {
     /// Whether the viewer may add events to an incident.
     pub may_link: bool,
     pub max_bulk: usize,
+    /// Where live updates read the queue from, when this page answers a form.
+    pub live_url: Option<String>,
 }
 
 impl TriagePage {
@@ -395,6 +397,7 @@ async fn triage_view(
         outcome,
         may_link: person.may(Action::LinkEvent),
         max_bulk: MAX_BULK,
+        live_url: None,
     })
 }
 
@@ -502,22 +505,25 @@ fn bulk_input(form: &FormData) -> Result<(Vec<EventNumber>, BulkDecision), Vec<F
 /// Assesses the ticked events, each on its own, and shows how each went
 /// above the queue (filtered as it was).
 pub async fn triage_assess(State(state): State<AppState>, post: Posted) -> Page {
+    // The answer is the queue; its live updates read the queue's own address.
+    let answer = |mut page: TriagePage, status: StatusCode| -> Page {
+        page.live_url = Some(if page.first.is_empty() {
+            "/triage".to_owned()
+        } else {
+            format!("/triage?{}", page.first)
+        });
+        Ok((status, page).into_response())
+    };
     let person = &post.person;
     person.require(Action::AssessEvent)?;
     let filters = FormData::parse(post.form.v("filters").as_bytes())
         .map_err(|e| WebError::Invalid(vec![e]))?;
+    let refused = |errors| RecordForm::new(post.form.clone(), errors);
     let (events, decision) = match bulk_input(&post.form) {
         Ok(input) => input,
         Err(errors) => {
-            let page = triage_view(
-                &state,
-                person,
-                filters,
-                RecordForm::new(post.form.clone(), errors),
-                None,
-            )
-            .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            let page = triage_view(&state, person, filters, refused(errors), None).await?;
+            return answer(page, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     match state
@@ -526,28 +532,14 @@ pub async fn triage_assess(State(state): State<AppState>, post: Posted) -> Page 
         .await
     {
         Ok(results) => {
-            let outcome = Outcome::of(&decision, results);
-            Ok(triage_view(
-                &state,
-                person,
-                filters,
-                RecordForm::default(),
-                Some(outcome),
-            )
-            .await?
-            .into_response())
+            let outcome = Some(Outcome::of(&decision, results));
+            let page = triage_view(&state, person, filters, RecordForm::default(), outcome).await?;
+            answer(page, StatusCode::OK)
         }
         Err(e) => {
             let errors = crate::web::form_errors(e)?;
-            let page = triage_view(
-                &state,
-                person,
-                filters,
-                RecordForm::new(post.form.clone(), errors),
-                None,
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            let page = triage_view(&state, person, filters, refused(errors), None).await?;
+            answer(page, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
 }

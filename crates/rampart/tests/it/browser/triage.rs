@@ -142,6 +142,14 @@ async fn the_queue_is_filtered_and_ten_events_are_false_alarms_at_once() {
             .contains("No event waiting for triage matches these filters")
     );
     shots(&b, "02-outcome").await;
+    // The answer's queue still follows new events, filtered as it was.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let late = alert(&app, &ids, "Scheduled scan hit host 10", "low").await;
+    assert!(
+        b.wait_for(&format!("pick-{late}")).await,
+        "the queue updates live"
+    );
+    assert!(!b.source().await.contains(&format!("pick-{critical}")));
     for n in &noise {
         let (_, e) = app.get(&format!("/api/v1/events/{n}"), &ids).await;
         assert_eq!(e["status"], "false_alarm", "{e}");
