@@ -751,6 +751,34 @@ mod tests {
     }
 
     #[test]
+    fn the_channel_of_a_report_is_known_and_public_stays_visible_when_anonymous() {
+        let reported_by = |json: serde_json::Value, by: &str| {
+            Event::report(
+                EventNumber::new(2026, 2).unwrap(),
+                report(json),
+                &Actor::new(by, vec![Role::Reporter]),
+                now(),
+            )
+        };
+        let plain = serde_json::json!({"title": "t", "description": "d", "anonymous": true});
+        assert_eq!(event().reporter_kind(), ReporterKind::Employee);
+        let sensor = serde_json::json!({"title": "t", "description": "d",
+            "source": {"kind": "sensor", "name": "ids"}});
+        assert_eq!(
+            reported_by(sensor, "ids").reporter_kind(),
+            ReporterKind::Sensor
+        );
+        let poc = Actor::new("pat", vec![Role::Poc]);
+        let public = reported_by(plain.clone(), PUBLIC_ACCOUNT).visible_to(&poc);
+        assert!(public.is_public() && public.reporter.is_none());
+        assert_eq!(public.submitted_by.as_deref(), Some(PUBLIC_ACCOUNT));
+        // An employee's anonymous report still hides who sent it.
+        let hidden = reported_by(plain, "eve").visible_to(&poc);
+        assert_eq!(hidden.reporter_kind(), ReporterKind::Employee);
+        assert!(hidden.submitted_by.is_none());
+    }
+
+    #[test]
     fn observables_are_normalised() {
         assert_eq!(
             Observable::new(ObservableType::Ip, "::FFFF:10.0.0.1")
