@@ -26,6 +26,7 @@ pub mod readiness;
 mod records;
 #[cfg(test)]
 mod testing;
+pub mod triage;
 mod unit;
 pub mod visibility;
 pub mod vulnerabilities;
@@ -35,9 +36,9 @@ pub use live::Change;
 /// The read models and queries the application answers with, as the store
 /// defines them; the interfaces need no store of their own.
 pub use rampart_store::{
-    ApiToken, Credentials, DeadLetter, EventQuery, IncidentQuery, IncidentSort, Job, JobState,
-    JournalEntry, JournalQuery, JournalSearch, MAX_PAGE, Page, Session, SessionStage, User,
-    Verification, VulnerabilityQuery,
+    ApiToken, Credentials, DeadLetter, EventQuery, EventSort, EventStage, IncidentQuery,
+    IncidentSort, Job, JobState, JournalEntry, JournalQuery, JournalSearch, MAX_PAGE, Page,
+    Session, SessionStage, User, Verification, VulnerabilityQuery,
 };
 
 use std::sync::Arc;

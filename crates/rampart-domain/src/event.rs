@@ -66,6 +66,19 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// Through which channel an event came: an employee (signed in, the form
+    /// or the API), the public form (`/public/report`), or a sensor.
+    ReporterKind {
+        Employee => "employee",
+        Public => "public",
+        Sensor => "sensor",
+    }
+);
+
+/// The built-in account the public form reports as.
+pub const PUBLIC_ACCOUNT: &str = "public";
+
 /// A person or a named sensor (IDS, SIEM, EDR...), with the sensor's own reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -668,6 +681,22 @@ impl Event {
         Ok(())
     }
 
+    /// Through which channel the event came.
+    pub fn reporter_kind(&self) -> ReporterKind {
+        if self.source.kind == SourceKind::Sensor {
+            ReporterKind::Sensor
+        } else if self.submitted_by.as_deref() == Some(PUBLIC_ACCOUNT) {
+            ReporterKind::Public
+        } else {
+            ReporterKind::Employee
+        }
+    }
+
+    /// Whether the event came through the public form.
+    pub fn is_public(&self) -> bool {
+        self.reporter_kind() == ReporterKind::Public
+    }
+
     /// Whether `actor` may read this event at all (reporters see their own only).
     pub fn readable_by(&self, actor: &Actor) -> bool {
         actor.may(Action::ViewEvents)
@@ -685,7 +714,10 @@ impl Event {
     pub fn visible_to(mut self, actor: &Actor) -> Self {
         if self.anonymous && !actor.may(Action::SeeReporterIdentity) {
             self.reporter = None;
-            self.submitted_by = None;
+            // The public form's account names nobody: the channel stays visible.
+            if !self.is_public() {
+                self.submitted_by = None;
+            }
         }
         if !actor.may(Action::ViewEvents) {
             self.triage = None;
@@ -748,6 +780,34 @@ mod tests {
             &Actor::new("eve", vec![Role::Reporter]),
             now(),
         )
+    }
+
+    #[test]
+    fn the_channel_of_a_report_is_known_and_public_stays_visible_when_anonymous() {
+        let reported_by = |json: serde_json::Value, by: &str| {
+            Event::report(
+                EventNumber::new(2026, 2).unwrap(),
+                report(json),
+                &Actor::new(by, vec![Role::Reporter]),
+                now(),
+            )
+        };
+        let plain = serde_json::json!({"title": "t", "description": "d", "anonymous": true});
+        assert_eq!(event().reporter_kind(), ReporterKind::Employee);
+        let sensor = serde_json::json!({"title": "t", "description": "d",
+            "source": {"kind": "sensor", "name": "ids"}});
+        assert_eq!(
+            reported_by(sensor, "ids").reporter_kind(),
+            ReporterKind::Sensor
+        );
+        let poc = Actor::new("pat", vec![Role::Poc]);
+        let public = reported_by(plain.clone(), PUBLIC_ACCOUNT).visible_to(&poc);
+        assert!(public.is_public() && public.reporter.is_none());
+        assert_eq!(public.submitted_by.as_deref(), Some(PUBLIC_ACCOUNT));
+        // An employee's anonymous report still hides who sent it.
+        let hidden = reported_by(plain, "eve").visible_to(&poc);
+        assert_eq!(hidden.reporter_kind(), ReporterKind::Employee);
+        assert!(hidden.submitted_by.is_none());
     }
 
     #[test]

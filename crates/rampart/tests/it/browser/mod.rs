@@ -22,6 +22,7 @@ mod journal;
 mod phone;
 mod report;
 mod roles;
+mod triage;
 mod vulnerabilities;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
