@@ -1167,8 +1167,9 @@ async fn anonymous_reporters_stay_hidden_on_the_web(app: TestApp) {
         let page = web.get(&format!("/events/{number}")).await;
         page.assert_status(StatusCode::OK);
         assert!(
-            page.body
-                .contains(r#"<dt>Reporter</dt><dd><span class="muted">hidden</span></dd>"#),
+            page.body.contains(
+                r#"<dt>Reporter</dt><dd id="reporter"><span class="muted">hidden</span></dd>"#
+            ),
             "{name}: {}",
             page.body
         );
@@ -1182,7 +1183,8 @@ async fn anonymous_reporters_stay_hidden_on_the_web(app: TestApp) {
     let page = mgr.get(&format!("/events/{number}")).await;
     page.assert_status(StatusCode::OK);
     assert!(
-        page.body.contains("<dt>Reporter</dt><dd>rosa</dd>"),
+        page.body
+            .contains("<dt>Reporter</dt><dd id=\"reporter\">rosa</dd>"),
         "{}",
         page.body
     );
@@ -1630,7 +1632,7 @@ async fn refused_form_input_names_the_field_and_changes_nothing(app: TestApp) {
         (confirm("weather", "minor"), "<strong>Category</strong>"),
         (
             confirm("malware", "catastrophic"),
-            "<strong>Severity.business loss</strong>",
+            "<strong>Severity: business loss</strong>",
         ),
     ] {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -1963,7 +1965,7 @@ async fn the_assessment_form_confirms_or_changes_the_proposal(app: TestApp) {
         ),
         (
             vec![("decision", "possible_incident"), ("rsit", "weather")],
-            "<strong>Rsit.class</strong>",
+            "<strong>Rsit: class</strong>",
         ),
         (
             vec![("decision", "possible_incident"), ("category", "weather")],
