@@ -19,6 +19,7 @@ pub mod intake;
 pub mod jobs;
 pub mod limits;
 mod live;
+pub mod observables;
 pub mod people;
 pub mod readiness;
 mod records;

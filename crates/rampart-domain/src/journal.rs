@@ -15,9 +15,8 @@ use serde_json::Value;
 
 use crate::{
     Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, Incident, IncidentNumber,
-    IncidentObservable,
-    IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet, Stamp, Text,
-    Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
+    IncidentObservable, IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet,
+    Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
     VulnerabilityStatus, event::Event,
 };
 

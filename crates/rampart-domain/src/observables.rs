@@ -435,7 +435,8 @@ pub fn extract(text: &str) -> Vec<Observable> {
         // Part of a longer dotted run (a version number, an OID): not an address.
         let before = text[..m.start()].chars().next_back();
         let after = text[m.end()..].chars().next();
-        let dotted = |c: Option<char>| c.is_some_and(|c| c == '.' || c == ':' || c.is_ascii_digit());
+        let dotted =
+            |c: Option<char>| c.is_some_and(|c| c == '.' || c == ':' || c.is_ascii_digit());
         let after_is_dot_digit = after == Some('.')
             && text[m.end() + 1..]
                 .chars()
@@ -477,7 +478,10 @@ pub fn extract(text: &str) -> Vec<Observable> {
         {
             continue;
         }
-        if m.as_str().split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit())) {
+        if m.as_str()
+            .split('.')
+            .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+        {
             continue;
         }
         if has_public_suffix(m.as_str()) {

@@ -87,6 +87,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0006_journal_notify.sql"),
         include_str!("../migrations/0007_jobs.sql"),
         include_str!("../migrations/0008_evidence_content_fixed.sql"),
+        include_str!("../migrations/0009_incident_observables.sql"),
     ])
 }
 

@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 8] = [
+pub const MIGRATIONS: [(i64, &str); 9] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -121,6 +121,7 @@ pub const MIGRATIONS: [(i64, &str); 8] = [
     (6, "journal notify"),
     (7, "jobs"),
     (8, "evidence content fixed"),
+    (9, "incident observables"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per
