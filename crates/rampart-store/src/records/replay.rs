@@ -42,6 +42,10 @@ pub(crate) enum Expected {
 
 /// A record as the journal describes it.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the records check holds one expected record at a time"
+)]
 pub(crate) enum ExpectedRecord {
     Event(Event),
     Incident(Incident),

@@ -13,6 +13,7 @@ use rampart_domain::{
     FieldError, IncidentConfirmation, IncidentNumber, Role,
 };
 
+use super::observables::PivotLink as _;
 use super::{Nothing, Page, Reason, RecordPage, handle_form, record_form};
 use crate::AppState;
 use crate::web::WebError;

@@ -69,6 +69,7 @@ pub struct IncidentPage {
     pub upload_open: bool,
     /// The lessons-learned form, filled in.
     pub review: ReviewForm,
+    pub observables: super::observables::ObservablesSection,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -410,6 +411,9 @@ pub(super) async fn incident_view(
         may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
         review: ReviewForm::new(&values, incident.review.as_ref()),
+        observables: super::observables::ObservablesSection::new(
+            person, &incident, &events, &values,
+        ),
         incident,
         events,
         form: RecordForm::new(values, errors),
