@@ -320,6 +320,13 @@ impl Incident {
 /// text than domains (`invoice.zip`, `notes.md`): not proposed as domains.
 const FILE_LIKE_TLDS: &[&str] = &["zip", "mov", "md", "py", "sh"];
 
+/// Special-use top-level domains (RFC 2606, RFC 6761, RFC 7686) and the
+/// usual internal ones: not on the public suffix list, but real in exercises,
+/// reports and internal networks.
+const SPECIAL_TLDS: &[&str] = &[
+    "example", "test", "invalid", "local", "internal", "lan", "corp", "onion",
+];
+
 /// The patterns of extraction, compiled once.
 struct Patterns {
     slashes: Regex,
@@ -383,7 +390,8 @@ fn has_public_suffix(host: &str) -> bool {
     if FILE_LIKE_TLDS.contains(&tld.as_str()) || tld.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    psl::suffix(host.to_ascii_lowercase().as_bytes()).is_some_and(|s| s.is_known())
+    SPECIAL_TLDS.contains(&tld.as_str())
+        || psl::suffix(host.to_ascii_lowercase().as_bytes()).is_some_and(|s| s.is_known())
 }
 
 fn trim_url(url: &str) -> &str {
@@ -576,6 +584,14 @@ mod tests {
     }
 
     #[test]
+    fn special_use_domains_count_as_domains() {
+        assert_eq!(
+            values("C2 at Evil[.]Example, relay on mail.corp.internal"),
+            ["domain:evil.example", "domain:mail.corp.internal"]
+        );
+    }
+
+    #[test]
     fn every_kind_is_found_once_in_order() {
         let md5 = "d41d8cd98f00b204e9800998ecf8427e";
         let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
@@ -602,7 +618,7 @@ mod tests {
     fn file_names_versions_and_times_are_not_indicators() {
         for text in [
             "see file.txt and report.pdf",
-            "a.b is not a domain",
+            "a.b is not a domain, nor is notes.bak",
             "invoice.zip attached",
             "version 1.2.3.4.5 and OID 1.3.6.1.4.1",
             "at 10:30:00 on 2026-11-22",

@@ -80,9 +80,10 @@ pub struct ObservableRow {
     pub ioc: bool,
     pub sighted: bool,
     pub note: String,
-    pub added: String,
+    pub added_by: String,
+    pub added_at: String,
     /// Who changed it last and when, if anyone did after adding it.
-    pub changed: Option<String>,
+    pub changed: Option<(String, String)>,
     /// The edit form was just posted for this row and refused: show it open with what was sent.
     pub open: bool,
     pub form: FormData,
@@ -125,9 +126,10 @@ impl ObservableRow {
             ioc: o.ioc,
             sighted: o.sighted,
             note: o.note.as_ref().map(ToString::to_string).unwrap_or_default(),
-            added: format!("{} · {}", o.added_by, o.added_at.human()),
+            added_by: o.added_by.clone(),
+            added_at: o.added_at.human(),
             changed: (o.updated_at != o.added_at)
-                .then(|| format!("changed by {} · {}", o.updated_by, o.updated_at.human())),
+                .then(|| (o.updated_by.clone(), o.updated_at.human())),
             open,
             form,
         }
@@ -242,8 +244,11 @@ pub async fn incident_observable_add(
 ) -> Page {
     let number = incident_number(&n)?;
     let person = &post.person;
+    // `add` only marks the form (to show it open when refused); the input has no such field.
+    let mut input = post.form.clone();
+    input.0.retain(|(k, _)| k != "add");
     handle_form(
-        &post.form,
+        &input,
         &["ioc", "sighted"],
         &[],
         async |input: NewObservable| state.app.add_observable(&person.actor, number, input).await,
