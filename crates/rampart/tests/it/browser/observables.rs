@@ -179,6 +179,39 @@ async fn an_analyst_records_observables_and_pivots_to_what_shares_them() {
             .contains("billing@invoices-evil.example")
     );
 
+    // Change one: the edit form holds its current values.
+    b.click("tr[data-observable='2'] a[href='#edit-observable-2']")
+        .await;
+    b.shot("01b-edit-open").await;
+    b.select("#o-pap-2", "GREEN").await;
+    b.click("#edit-observable-2 input[type=checkbox][name=sighted]")
+        .await;
+    b.submit("#edit-observable-2 form.stack button[type=submit]")
+        .await;
+    let row = b.text("tr[data-observable='2']").await;
+    assert!(
+        row.contains("PAP:GREEN") && row.contains("IOC") && row.contains("sighted"),
+        "{row}"
+    );
+    assert!(row.contains("changed by ines"), "{row}");
+
+    // Remove one, with a reason: it leaves the table, the record keeps it.
+    b.open(&format!("/incidents/{n}#edit-observable-2")).await;
+    b.fill("#o-reason-2", "Shared CDN, not attacker-controlled")
+        .await;
+    b.submit("#edit-observable-2 .obs-remove button").await;
+    assert!(
+        !b.text("#observables-table")
+            .await
+            .contains("evil-cdn.example")
+    );
+    assert!(b.text("#observables").await.contains("1 removed"));
+    b.click("#observables details:has(#observable-add) > summary")
+        .await;
+    b.select("#o-type", "domain").await;
+    b.fill("#o-value", "evil-cdn.example").await;
+    b.submit("#observable-add button[type=submit]").await;
+
     let section = b.d().find(By::Css("#observables")).await.unwrap();
     section.scroll_into_view().await.unwrap();
     section
