@@ -114,6 +114,28 @@ async fn observables_are_added_changed_and_removed(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(fields(&problem), ["value"]);
 
+    // A new type checks the kept value again; an empty change is refused.
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&ian),
+            Some(json!({"type": "ip"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["value"]);
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&ian),
+            Some(json!({"pap": "GREEN"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["body"]);
+
     // The register's text search finds the incident by an observable's value.
     let (_, found) = app.get("/api/v1/incidents?text=evil.example", &ian).await;
     assert_eq!(found["items"][0]["number"], n.as_str(), "{found}");
