@@ -363,6 +363,25 @@ async fn the_pivot_lists_and_counts_what_the_reader_may_see(app: TestApp) {
     let (status, _) = app.get(&path, &rita).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
+    // The pivot page holds the same: carl, ISIRT but not on the list, sees one incident.
+    let (_, carl) = crate::web::person(&app, "carl", &[Role::IsirtMember]).await;
+    let page = carl.get(&format!("/observables/url/{encoded}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body.contains("Seen in 1 incident, 2 events"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&open) && !page.body.contains(&secret));
+    assert!(page.body.contains(&first) && page.body.contains(&second));
+    // The event page links each observable to it.
+    let event = carl.get(&format!("/events/{first}")).await;
+    assert!(
+        event.body.contains("href=\"/observables/ip/203.0.113.9\""),
+        "{}",
+        event.body
+    );
+
     // The incident lists the linked event's observables beside its own.
     app.post_ok(
         &format!("/api/v1/incidents/{open}/events"),
