@@ -378,6 +378,8 @@ pub async fn incident_observable_extract(
 /// An incident carrying the observable.
 pub struct PivotIncident {
     pub incident: Incident,
+    /// The observable as this incident records it.
+    pub recorded: Option<ObservableRow>,
     /// Its other observables, as further pivots (at most a few).
     pub others: Vec<(ObservableType, String, String)>,
     pub more: usize,
@@ -505,7 +507,12 @@ pub async fn observable_page(
                     i.active_observables().map(|o| (o.kind, o.value.as_str())),
                     &observable,
                 );
+                let recorded = i
+                    .active_observables()
+                    .find(|o| o.kind == observable.kind && o.value == observable.value)
+                    .map(|o| ObservableRow::of(o, None));
                 PivotIncident {
+                    recorded,
                     incident: i,
                     others: shown,
                     more,

@@ -250,6 +250,7 @@ async fn an_analyst_records_observables_and_pivots_to_what_shares_them() {
     assert!(b.text("#observables-table").await.contains("203.0.113.9"));
     // And from the event page's observables line to the same pivot.
     b.open(&format!("/events/{sensor}")).await;
+    b.shot("06-event-observables").await;
     b.submit("a.observable-link[href='/observables/ip/203.0.113.9']")
         .await;
     assert_eq!(b.path().await, "/observables/ip/203.0.113.9");
