@@ -465,4 +465,55 @@ async fn extraction_reads_defanged_text(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // On the workspace: pasted text proposes its candidates; too much is refused on the field.
+    let (_, web) = crate::web::person(&app, "ivy", &[Role::IsirtMember]).await;
+    let path = format!("/incidents/{n}/observables/extract");
+    let page = web.submit(&path, &[("paste", text)]).await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body
+            .contains("data-candidate=\"email:billing@invoices.example.org\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("data-candidate=\"ip:198.51.100.7\""),
+        "already on the incident"
+    );
+    let long = "x".repeat(70 * 1024);
+    let page = web.submit(&path, &[("paste", &long)]).await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("extraction reads at most 64 KiB"),
+        "{}",
+        page.body
+    );
+    // A candidate's one-click form adds it; the same again, written otherwise, is refused.
+    let before = app.journal_len().await;
+    let added = web
+        .submit(
+            &format!("/incidents/{n}/observables"),
+            &[("type", "email"), ("value", "billing@invoices.example.org")],
+        )
+        .await;
+    added.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(app.journal_len().await, before + 1);
+    let again = web
+        .submit(
+            &format!("/incidents/{n}/observables"),
+            &[
+                ("type", "email"),
+                ("value", "billing@INVOICES.example.org"),
+                ("add", "1"),
+            ],
+        )
+        .await;
+    again.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("is already on"), "{}", again.body);
+    assert_eq!(
+        app.journal_len().await,
+        before + 1,
+        "the refusal changed nothing"
+    );
 }
