@@ -62,9 +62,27 @@ pub trait PivotLink {
 
 impl<T> PivotLink for T {}
 
-/// The CSS class of a PAP marking's badge.
-fn pap_css(p: Pap) -> String {
-    format!("pap pap-{}", p.as_str().to_lowercase())
+/// A PAP marking's badge, drawn like TLP's (`.pap` in the stylesheet):
+/// `<span class="badge {{ p.css() }}" title="{{ p.title() }}">{{ p.badge() }}</span>`.
+/// For any page that shows a PAP marking.
+pub trait PapBadge {
+    fn css(&self) -> String;
+    fn badge(&self) -> String;
+    fn title(&self) -> String;
+}
+
+impl PapBadge for Pap {
+    fn css(&self) -> String {
+        format!("pap pap-{}", self.as_str().to_lowercase())
+    }
+
+    fn badge(&self) -> String {
+        format!("PAP:{}", self.as_str())
+    }
+
+    fn title(&self) -> String {
+        format!("PAP:{}: {}", self.as_str(), self.meaning())
+    }
 }
 
 /// One observable of the incident, as its row shows it.
@@ -74,8 +92,8 @@ pub struct ObservableRow {
     pub value: String,
     pub href: String,
     pub tlp: Tlp,
-    pub pap: Pap,
     pub pap_css: String,
+    pub pap_badge: String,
     pub pap_title: String,
     pub ioc: bool,
     pub sighted: bool,
@@ -120,9 +138,9 @@ impl ObservableRow {
             value: o.value.clone(),
             href: pivot_href(o.kind, &o.value),
             tlp: o.tlp,
-            pap: o.pap,
-            pap_css: pap_css(o.pap),
-            pap_title: format!("PAP:{}: {}", o.pap, o.pap.meaning()),
+            pap_css: o.pap.css(),
+            pap_badge: o.pap.badge(),
+            pap_title: o.pap.title(),
             ioc: o.ioc,
             sighted: o.sighted,
             note: o.note.as_ref().map(ToString::to_string).unwrap_or_default(),
