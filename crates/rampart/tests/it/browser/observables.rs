@@ -155,6 +155,14 @@ async fn an_analyst_records_observables_and_pivots_to_what_shares_them() {
     b.submit("#observable-add button[type=submit]").await;
     let refused = b.text("#observables").await;
     assert!(refused.contains("already on"), "{refused}");
+    b.d()
+        .find(By::Css("#observable-add"))
+        .await
+        .unwrap()
+        .scroll_into_view()
+        .await
+        .unwrap();
+    b.shot("01a-refused-duplicate").await;
 
     // Pasted defanged text: the mail address is proposed, then added.
     b.open(&format!("/incidents/{n}")).await;
