@@ -32,8 +32,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Problems};
 pub use event::{
     AlertSeverity, Assessment, AssessmentDecision, AssessmentInput, Correlation, Event,
-    EventReport, MAX_ATTRIBUTES, Observable, ObservableType, Proposal, Rejection, Reporter, Source,
-    SourceKind, Triage,
+    EventReport, MAX_ATTRIBUTES, Observable, ObservableType, PUBLIC_ACCOUNT, Proposal, Rejection,
+    ReportChannel, Reporter, ReporterKind, Source, SourceKind, Triage,
 };
 pub use evidence::{
     CustodyTransfer, EvidenceCheck, EvidenceContent, EvidenceItem, EvidenceReason,

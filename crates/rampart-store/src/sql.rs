@@ -28,8 +28,8 @@ use crate::model::{
     ApiToken, Checkpoint, Counts, DeadLetter, EvidenceQuery, Job as BackgroundJob, JobState, User,
 };
 use crate::{
-    Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery, Page,
-    Store, StoreError, UnitOfWork, VulnerabilityQuery,
+    Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery,
+    JournalSearch, Page, Store, StoreError, UnitOfWork, VulnerabilityQuery,
 };
 
 mod commit;
@@ -334,6 +334,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
 
     async fn journal(&self, q: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
         journal::journal(self, q).await
+    }
+
+    async fn journal_search(&self, q: &JournalSearch) -> Result<Vec<JournalEntry>, StoreError> {
+        journal::search(self, q).await
     }
 
     async fn list_evidence(&self, q: &EvidenceQuery) -> Result<Vec<EvidenceItem>, StoreError> {

@@ -69,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::triage))
         .routes(routes!(events::assess))
         .routes(routes!(events::reject))
+        .routes(routes!(events::assess_many))
         .routes(routes!(incidents::confirm, incidents::list))
         .routes(routes!(incidents::get, incidents::patch))
         .routes(routes!(incidents::link_event))

@@ -84,11 +84,14 @@ pub fn router() -> Router<AppState> {
             get(public_report_page).post(public_report_submit),
         )
         .route("/triage", get(triage_page))
+        .route("/triage/assess", post(triage_assess))
+        .route("/events", get(past_events))
         .route("/events/{number}", get(event_page))
         .route("/events/{number}/triage", post(event_triage))
         .route("/events/{number}/assess", post(event_assess))
         .route("/events/{number}/reject", post(event_reject))
         .route("/events/{number}/confirm", post(event_confirm))
+        .route("/events/{number}/link", post(event_link))
         .route("/incidents", get(incident_register))
         .route("/incidents.csv", get(incident_csv))
         .route("/incidents/{number}", get(incident_page))
@@ -137,6 +140,17 @@ pub fn router() -> Router<AppState> {
             "/vulnerabilities",
             get(vulnerability_register).post(vulnerability_report),
         )
+        .route("/vulnerabilities/{number}", get(vulnerability_page))
+        .route(
+            "/vulnerabilities/{number}/assessment",
+            post(vulnerability_assess),
+        )
+        .route(
+            "/vulnerabilities/{number}/resolution",
+            post(vulnerability_resolve),
+        )
+        .route("/journal", get(journal_page))
+        .route("/journal/verify", post(journal_verify))
         .route("/admin/users", get(admin_users).post(admin_user_create))
         .route("/admin/users/{name}", post(admin_user_update))
         .route("/admin/tokens", get(admin_tokens).post(admin_token_create))

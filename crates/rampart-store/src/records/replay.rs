@@ -113,14 +113,24 @@ pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
             .chain(linked_event(entry).map(RecordKey::Event))
             .collect(),
         // Sign-ins touch sessions and throttles, which are not records; a
-        // job is not one either.
+        // job is not one either, nor a check of the chain.
         Some(
-            K::AuthLogin | K::AuthLoginFailed | K::AuthLocked | K::AuthLogout | K::JobRequeued,
+            K::AuthLogin
+            | K::AuthLoginFailed
+            | K::AuthLocked
+            | K::AuthLogout
+            | K::JobRequeued
+            | K::JournalVerified,
         ) => {
             vec![]
         }
         // An action this version does not know: by its family.
-        None if entry.action.starts_with("auth.") || entry.action.starts_with("job.") => vec![],
+        None if ["auth.", "job.", "journal."]
+            .iter()
+            .any(|family| entry.action.starts_with(family)) =>
+        {
+            vec![]
+        }
         _ => entity.into_iter().collect(),
     }
 }

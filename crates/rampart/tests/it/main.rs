@@ -31,5 +31,6 @@ mod records;
 mod sessions;
 mod shutdown;
 mod syslog;
+mod triage;
 mod upgrade;
 mod web;

@@ -344,6 +344,8 @@ async fn journal(app: &TestApp, entity: &str) -> Vec<(String, Value)> {
 enum Need {
     Anyone,
     May(Action),
+    /// Either action is enough.
+    MayEither(Action, Action),
     /// An event someone else reported: everyone who may view events, and a
     /// 404 for those who see only their own.
     OthersEvent,
@@ -400,8 +402,14 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
         ),
         (
             "/vulnerabilities".into(),
-            Need::May(Action::ViewVulnerabilities),
+            // Reporters see their own reports there, and the form.
+            Need::MayEither(Action::ViewVulnerabilities, Action::ReportVulnerability),
             "Vulnerabilities".into(),
+        ),
+        (
+            "/journal".into(),
+            Need::May(Action::ReadJournal),
+            "Journal".into(),
         ),
         (
             "/admin/users".into(),
@@ -435,6 +443,8 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
                 Need::Anyone => StatusCode::OK,
                 Need::May(action) if allowed(*role, *action) => StatusCode::OK,
                 Need::May(_) => StatusCode::FORBIDDEN,
+                Need::MayEither(a, b) if allowed(*role, *a) || allowed(*role, *b) => StatusCode::OK,
+                Need::MayEither(..) => StatusCode::FORBIDDEN,
                 Need::OthersEvent if allowed(*role, Action::ViewEvents) => StatusCode::OK,
                 Need::OthersEvent => StatusCode::NOT_FOUND,
             };

@@ -35,6 +35,31 @@ pub struct RegisterPage {
     pub coordinators: Vec<String>,
 }
 
+impl IncidentPage {
+    /// The value typed in `field` of action `id`'s form, when that form was just refused.
+    pub fn action_value(&self, id: &u32, field: &str) -> &str {
+        if self.action_refused(id) {
+            self.form.values.v(field)
+        } else {
+            ""
+        }
+    }
+
+    /// Action `id`'s form was just posted and refused.
+    pub fn action_refused(&self, id: &u32) -> bool {
+        !self.form.errors.is_empty() && self.form.values.v(ACTION_ROW) == id.to_string()
+    }
+
+    /// Open response actions, for the warning beside the close button.
+    pub fn open_actions(&self) -> Vec<&rampart_domain::ResponseAction> {
+        self.incident
+            .actions
+            .iter()
+            .filter(|a| !matches!(a.status.as_str(), "done" | "cancelled"))
+            .collect()
+    }
+}
+
 /// A lifecycle move offered as a button.
 pub struct Move {
     pub to: String,
@@ -70,6 +95,9 @@ pub struct IncidentPage {
     /// The lessons-learned form, filled in.
     pub review: ReviewForm,
     pub observables: super::observables::ObservablesSection,
+    /// Vulnerabilities found during the incident, for those who may read them.
+    pub vulnerabilities: Option<Vec<rampart_domain::Vulnerability>>,
+    pub may_report_vulnerability: bool,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -395,7 +423,19 @@ pub(super) async fn incident_view(
     } else {
         vec![]
     };
+    let vulnerabilities = if person.may(Action::ViewVulnerabilities) {
+        Some(
+            state
+                .app
+                .incident_vulnerabilities(&person.actor, incident.number)
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(IncidentPage {
+        vulnerabilities,
+        may_report_vulnerability: person.may(Action::ReportVulnerability),
         resolution_needed,
         chrome: Chrome::new(person, incident.number.to_string(), "/incidents")
             .live(format!("incident:{}", incident.number)),
@@ -502,8 +542,11 @@ incident_form_handler!(incident_patch, IncidentPatch, &[], &[], patch_incident);
 pub async fn incident_action_update(
     State(state): State<AppState>,
     Path((n, id)): Path<(String, u32)>,
-    post: Posted,
+    mut post: Posted,
 ) -> Page {
+    // Which action's form it was: a refused form opens again on its row.
+    post.form.0.retain(|(k, _)| k != ACTION_ROW);
+    post.form.0.push((ACTION_ROW.into(), id.to_string()));
     let app = state.app.clone();
     record_form::<IncidentRecord, _, _>(
         &state,
@@ -517,6 +560,9 @@ pub async fn incident_action_update(
     )
     .await
 }
+
+/// The marker naming the response action whose form was posted.
+pub const ACTION_ROW: &str = "_action";
 
 /// Who may see the incident; `mode=lift` lifts the restriction.
 #[derive(serde::Deserialize)]

@@ -19,6 +19,14 @@ use thirtyfour::prelude::*;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
+mod actions;
+mod journal;
+mod phone;
+mod report;
+mod roles;
+mod triage;
+mod vulnerabilities;
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 

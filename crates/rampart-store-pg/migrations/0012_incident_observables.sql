@@ -1,4 +1,4 @@
--- Rampart schema, version 9: observables recorded on incidents, indexed by
+-- Rampart schema, version 12: observables recorded on incidents, indexed by
 -- their correlation key (`ip:203.0.113.9`, `domain:evil.example`) as event
 -- observables are, so that a pivot finds every incident carrying one. The
 -- writer keeps the rows of an incident equal to its observables not
