@@ -404,6 +404,10 @@ pub struct Incident {
     #[serde(default)]
     pub restricted_to: Vec<String>,
     pub updated_at: Timestamp,
+    /// Observables recorded on the incident, removed ones included (marked
+    /// `removed`); absent while there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observables: Vec<crate::IncidentObservable>,
 }
 
 impl Incident {
@@ -472,6 +476,7 @@ impl Incident {
             review: None,
             restricted_to: Vec::new(),
             updated_at: now,
+            observables: Vec::new(),
         };
         let list = incident
             .events
@@ -970,7 +975,8 @@ impl Incident {
             [self.title.as_str(), self.description.as_str()]
                 .into_iter()
                 .chain(numbers.iter().map(String::as_str))
-                .chain(self.assets.iter().map(Text::as_str)),
+                .chain(self.assets.iter().map(Text::as_str))
+                .chain(self.active_observables().map(|o| o.value.as_str())),
         )
     }
 }

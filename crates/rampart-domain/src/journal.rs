@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::{
     Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, Incident, IncidentNumber,
-    IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet, Stamp, Text,
-    Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
+    IncidentObservable, IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet,
+    Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
     VulnerabilityStatus, event::Event,
 };
 
@@ -165,6 +165,9 @@ journal_actions! {
     EvidenceHoldReleased(EvidenceHoldReleased) = "evidence.hold_released", "A legal hold is released";
     EvidenceDisposed(EvidenceDisposed) = "evidence.disposed", "The content is disposed of";
     EvidenceIntegrityFailed(EvidenceIntegrityFailed) = "evidence.integrity_failed", "Stored content no longer matches its SHA-256, or is missing";
+    IncidentObservableAdded(IncidentObservable) = "incident.observable_added", "An observable is recorded on an incident";
+    IncidentObservableUpdated(IncidentObservableUpdated) = "incident.observable_updated", "An observable of an incident changes (before and after)";
+    IncidentObservableRemoved(IncidentObservable) = "incident.observable_removed", "An observable is removed from an incident (kept in the record, marked removed)";
     JournalVerified(JournalVerified) = "journal.verified", "Someone has the whole chain recomputed, and what it found";
 }
 
@@ -314,6 +317,13 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// `incident.observable_updated`: the observable before and after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentObservableUpdated {
+    pub before: IncidentObservable,
+    pub after: IncidentObservable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ mod intake;
 pub mod journal;
 mod lifecycle;
 mod number;
+mod observables;
 mod review;
 mod role;
 mod text;
@@ -50,6 +51,10 @@ pub use intake::{
 pub use journal::{JournalAction, JournalActionError};
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
+pub use observables::{
+    IncidentObservable, MAX_CANDIDATES, MAX_EXTRACT_TEXT, MAX_OBSERVABLES, NewObservable,
+    ObservableUpdate, Pap, Removal, extract, extract_for, refang,
+};
 pub use review::{Improvement, Review, ReviewInput};
 pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
 #[cfg(feature = "openapi")]

@@ -90,6 +90,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0009_journal_browsing.sql"),
         include_str!("../migrations/0010_vulnerability_columns.sql"),
         include_str!("../migrations/0011_triage_queue.sql"),
+        include_str!("../migrations/0012_incident_observables.sql"),
     ])
 }
 

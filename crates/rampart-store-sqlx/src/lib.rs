@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 11] = [
+pub const MIGRATIONS: [(i64, &str); 12] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -124,6 +124,7 @@ pub const MIGRATIONS: [(i64, &str); 11] = [
     (9, "journal browsing"),
     (10, "vulnerability columns"),
     (11, "triage queue"),
+    (12, "incident observables"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per

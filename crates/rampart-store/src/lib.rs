@@ -71,6 +71,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Incident and event counts for the dashboard; incidents only those `viewer` may see.
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError>;
 
+    /// The incidents carrying the observable `key` (`type:value`) that
+    /// `viewer` may see, newest first, and how many there are.
+    async fn incidents_with_observable(
+        &self,
+        key: &str,
+        viewer: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Incident>, u64), StoreError>;
+
+    /// The events carrying the observable `key`, newest first, and how many there are.
+    async fn events_with_observable(
+        &self,
+        key: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Event>, u64), StoreError>;
+
     /// Journal entries in sequence order.
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
 

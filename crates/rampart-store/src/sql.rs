@@ -39,6 +39,7 @@ mod incidents;
 mod intake;
 mod jobs;
 mod journal;
+mod observables;
 mod people;
 mod query;
 mod records;
@@ -310,6 +311,25 @@ impl<B: SqlBackend> Store for SqlStore<B> {
 
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError> {
         incidents::counts(self, viewer).await
+    }
+
+    async fn incidents_with_observable(
+        &self,
+        key: &str,
+        viewer: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Incident>, u64), StoreError> {
+        observables::incidents_with(self, key, viewer, cursor, limit).await
+    }
+
+    async fn events_with_observable(
+        &self,
+        key: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Event>, u64), StoreError> {
+        observables::events_with(self, key, cursor, limit).await
     }
 
     async fn journal(&self, q: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {

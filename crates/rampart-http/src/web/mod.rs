@@ -103,6 +103,23 @@ pub fn router() -> Router<AppState> {
             post(incident_action_update),
         )
         .route("/incidents/{number}/review", post(incident_review))
+        .route(
+            "/incidents/{number}/observables",
+            post(incident_observable_add),
+        )
+        .route(
+            "/incidents/{number}/observables/extract",
+            post(incident_observable_extract),
+        )
+        .route(
+            "/incidents/{number}/observables/{id}",
+            post(incident_observable_update),
+        )
+        .route(
+            "/incidents/{number}/observables/{id}/remove",
+            post(incident_observable_remove),
+        )
+        .route("/observables/{type}/{value}", get(observable_page))
         .route("/incidents/{number}/restriction", post(incident_restrict))
         .route("/incidents/{number}/coordinator", post(incident_patch))
         // Uploads stream to the vault, which enforces its own size limit.

@@ -16,9 +16,9 @@ use rampart_domain::JournalAction;
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
     Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
-    Incident, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS, Priority, ResponseAction, Review,
-    RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp, Triage, Vulnerability,
-    VulnerabilityOutcome, VulnerabilityStatus,
+    Incident, IncidentObservable, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS, Priority,
+    ResponseAction, Review, RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp, Triage,
+    Vulnerability, VulnerabilityOutcome, VulnerabilityStatus,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -42,6 +42,10 @@ pub(crate) enum Expected {
 
 /// A record as the journal describes it.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the records check holds one expected record at a time"
+)]
 pub(crate) enum ExpectedRecord {
     Event(Event),
     Incident(Incident),
@@ -543,6 +547,35 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 let at = step.at()?;
                 let inc = fold.current(&step)?;
                 inc.restricted_to = f.get("restricted_to")?;
+                inc.updated_at = at;
+            }
+            Some(K::IncidentObservableAdded) => {
+                let added: IncidentObservable = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                if inc.observables.iter().any(|o| o.id == added.id) {
+                    return Err(step.fail(format!("observable {} was added before", added.id)));
+                }
+                inc.observables.push(added);
+                inc.updated_at = at;
+            }
+            Some(K::IncidentObservableUpdated | K::IncidentObservableRemoved) => {
+                let after: IncidentObservable =
+                    if K::from_name(&entry.action) == Some(K::IncidentObservableUpdated) {
+                        step.fields()?.get("after")?
+                    } else {
+                        step.whole()?
+                    };
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                let slot = inc
+                    .observables
+                    .iter_mut()
+                    .find(|o| o.id == after.id && o.removed.is_none())
+                    .ok_or_else(|| {
+                        step.fail(format!("no observable {} is on the incident", after.id))
+                    })?;
+                *slot = after;
                 inc.updated_at = at;
             }
             _ => return Err(not_here(&step, "an incident")),

@@ -25,6 +25,7 @@ mod jobs;
 mod lifecycle;
 mod migrate;
 mod nodes;
+mod observables;
 mod openapi;
 mod records;
 mod sessions;

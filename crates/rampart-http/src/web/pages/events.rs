@@ -16,6 +16,7 @@ use rampart_domain::{
     Text, Timestamp,
 };
 
+use super::observables::PivotLink as _;
 use super::{
     Nothing, Page, Reason, RecordPage, bad_filter, handle_form, query_form, record_form,
     with_cursor,

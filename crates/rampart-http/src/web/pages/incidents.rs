@@ -94,6 +94,7 @@ pub struct IncidentPage {
     pub upload_open: bool,
     /// The lessons-learned form, filled in.
     pub review: ReviewForm,
+    pub observables: super::observables::ObservablesSection,
     /// Vulnerabilities found during the incident, for those who may read them.
     pub vulnerabilities: Option<Vec<rampart_domain::Vulnerability>>,
     pub may_report_vulnerability: bool,
@@ -450,6 +451,9 @@ pub(super) async fn incident_view(
         may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
         review: ReviewForm::new(&values, incident.review.as_ref()),
+        observables: super::observables::ObservablesSection::new(
+            person, &incident, &events, &values,
+        ),
         incident,
         events,
         form: RecordForm::new(values, errors),

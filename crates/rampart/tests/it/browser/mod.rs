@@ -3,6 +3,8 @@
 //! skip with a visible message. Each main page is saved as a screenshot under
 //! `$RAMPART_SCREENSHOTS` (default: `<tmp>/rampart-screenshots`).
 
+mod observables;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
