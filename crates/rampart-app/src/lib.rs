@@ -7,9 +7,10 @@
 //! incidents) and [`vulnerabilities`]; [`people`] (sign-in, sessions, second
 //! factors; users and tokens); [`evidence`] (vault, custody, integrity,
 //! retention, bundles) and `checkpoints` (signed journal heads, the journal
-//! export); [`intake`]; [`jobs`]; `live` (changes announced to live pages);
-//! [`visibility`] (need-to-know) and [`readiness`]. Nothing here knows HTTP:
-//! the interfaces map [`AppError::kind`] to their own answers.
+//! export); [`journal`] (browsing it, its integrity at a glance, the check of
+//! the whole chain); [`intake`]; [`jobs`]; `live` (changes announced to live
+//! pages); [`visibility`] (need-to-know) and [`readiness`]. Nothing here
+//! knows HTTP: the interfaces map [`AppError::kind`] to their own answers.
 
 pub mod auth;
 mod checkpoints;
@@ -17,13 +18,16 @@ mod error;
 pub mod evidence;
 pub mod intake;
 pub mod jobs;
+pub mod journal;
 pub mod limits;
 mod live;
+pub mod observables;
 pub mod people;
 pub mod readiness;
 mod records;
 #[cfg(test)]
 mod testing;
+pub mod triage;
 mod unit;
 pub mod visibility;
 pub mod vulnerabilities;
@@ -33,8 +37,9 @@ pub use live::Change;
 /// The read models and queries the application answers with, as the store
 /// defines them; the interfaces need no store of their own.
 pub use rampart_store::{
-    ApiToken, Credentials, DeadLetter, EventQuery, IncidentQuery, IncidentSort, Job, JobState,
-    JournalEntry, JournalQuery, MAX_PAGE, Page, Session, SessionStage, User, VulnerabilityQuery,
+    ApiToken, Credentials, DeadLetter, EventQuery, EventSort, EventStage, IncidentQuery,
+    IncidentSort, Job, JobState, JournalEntry, JournalQuery, JournalSearch, MAX_PAGE, Page,
+    Session, SessionStage, User, Verification, VulnerabilityQuery,
 };
 
 use std::sync::Arc;

@@ -367,7 +367,7 @@ impl App {
     /// records to load (a coordinator, an event to link); the change gets
     /// their handles, returns its own result, the journal action and any
     /// further writes.
-    async fn change_incident<H, T>(
+    pub(crate) async fn change_incident<H, T>(
         &self,
         actor: &Actor,
         number: IncidentNumber,
@@ -718,7 +718,7 @@ impl App {
 
     /// Adds a part to an incident's record (a log entry, an action, the
     /// review) and journals it as `action`; returns the part as written.
-    async fn add_to_incident<T: Clone + Send + 'static>(
+    pub(crate) async fn add_to_incident<T: Clone + Send + 'static>(
         &self,
         actor: &Actor,
         number: IncidentNumber,

@@ -108,7 +108,7 @@ impl App {
     /// incident (or its evidence) are left out for everyone not named on it,
     /// and entries about other records do not name it either: a payload's
     /// reference to it is taken out of what is served (see [`ServedEntry`]).
-    async fn visible_journal(
+    pub(crate) async fn visible_journal(
         &self,
         actor: &Actor,
         entries: Vec<JournalEntry>,

@@ -2,8 +2,8 @@
 //! resolution and the register, on a track of their own beside incidents.
 
 use rampart_domain::{
-    Action, Actor, DomainError, Incident, JournalAction, Vulnerability, VulnerabilityAssessment,
-    VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution,
+    Action, Actor, DomainError, Incident, IncidentNumber, JournalAction, Vulnerability,
+    VulnerabilityAssessment, VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution,
     journal::{VulnerabilityAssessed, VulnerabilityResolved},
 };
 use rampart_store::{Entity, EntityRef, JournalDraft, Page, VulnerabilityQuery};
@@ -107,28 +107,71 @@ impl App {
         .await
     }
 
+    /// A vulnerability, for the register's readers; the person who reported
+    /// it reads it back without its handling notes.
     pub async fn get_vulnerability(
         &self,
         actor: &Actor,
         number: VulnerabilityNumber,
     ) -> Result<Vulnerability, AppError> {
-        actor.require(Action::ViewVulnerabilities)?;
+        if !actor.may(Action::ViewVulnerabilities) {
+            actor.require(Action::ReportVulnerability)?;
+        }
+        // Someone else's report is not found, not forbidden: it says nothing.
         self.store
             .get(&EntityRef::Vulnerability(number))
             .await?
             .and_then(Entity::into_vulnerability)
+            .filter(|v| v.readable_by(actor))
+            .map(|v| v.visible_to(actor))
             .ok_or_else(|| not_found(format!("vulnerability {number}")))
     }
 
+    /// The register, newest first; a reporter's own reports only, for those
+    /// who may report but not read the register.
     pub async fn list_vulnerabilities(
         &self,
         actor: &Actor,
-        query: VulnerabilityQuery,
+        mut query: VulnerabilityQuery,
     ) -> Result<Page<Vulnerability>, AppError> {
+        if !actor.may(Action::ViewVulnerabilities) {
+            actor.require(Action::ReportVulnerability)?;
+            query.reported_by = Some(actor.name.clone());
+        }
+        let page = self.store.list_vulnerabilities(&query).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|v| v.visible_to(actor))
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// The vulnerabilities found during an incident the actor may read.
+    pub async fn incident_vulnerabilities(
+        &self,
+        actor: &Actor,
+        incident: IncidentNumber,
+    ) -> Result<Vec<Vulnerability>, AppError> {
         actor.require(Action::ViewVulnerabilities)?;
-        Ok(self.store.list_vulnerabilities(&query).await?)
+        // Need-to-know: the incident must be one the actor may read.
+        self.get_incident(actor, incident).await?;
+        let page = self
+            .store
+            .list_vulnerabilities(&VulnerabilityQuery {
+                incident: Some(incident.to_string()),
+                limit: INCIDENT_VULNERABILITIES,
+                ..VulnerabilityQuery::default()
+            })
+            .await?;
+        Ok(page.items)
     }
 }
+
+/// The most vulnerabilities an incident's workspace lists.
+pub const INCIDENT_VULNERABILITIES: u32 = 100;
 
 #[cfg(test)]
 mod tests {
@@ -163,7 +206,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_a_manager_accepts_the_risk_and_a_reporter_neither_assesses_nor_reads() {
+    async fn only_a_manager_accepts_the_risk_and_a_reporter_reads_back_only_their_own() {
         let t = TestApp::new().await;
         let rita = t.user("rita", &[Role::Reporter]).await;
         let ian = t.user("ian", &[Role::IsirtMember]).await;
@@ -173,12 +216,36 @@ mod tests {
         let confirm = || from_json(json!({"outcome": "confirmed"}));
         let refused = t.app.assess_vulnerability(&rita, n, confirm()).await;
         assert_eq!(refused.unwrap_err().kind(), ErrorKind::Forbidden);
-        let refused = t.app.get_vulnerability(&rita, n).await.unwrap_err();
-        assert_eq!(refused.kind(), ErrorKind::Forbidden);
         t.app
             .assess_vulnerability(&ian, n, confirm())
             .await
             .unwrap();
+        // Rita reads back what she reported, with its status and not its handling.
+        let hers = t.app.get_vulnerability(&rita, n).await.unwrap();
+        assert_eq!(hers.status, VulnerabilityStatus::Confirmed);
+        assert!(hers.assessment.is_none());
+        let listed = t.app.list_vulnerabilities(&rita, Default::default()).await;
+        assert_eq!(listed.unwrap().items.len(), 1);
+        // Someone else's report is not found for her, and not listed.
+        let theirs = t
+            .app
+            .report_vulnerability(&ian, open_relay())
+            .await
+            .unwrap();
+        let refused = t.app.get_vulnerability(&rita, theirs.number).await;
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::NotFound);
+        let listed = t.app.list_vulnerabilities(&rita, Default::default()).await;
+        assert_eq!(listed.unwrap().items.len(), 1);
+        let pat = t.user("pat", &[Role::Auditor]).await;
+        assert_eq!(
+            t.app
+                .list_vulnerabilities(&pat, Default::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2
+        );
 
         let accept = || {
             from_json(

@@ -53,6 +53,32 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// How a person's report reached the point of contact who filed it for
+    /// them (absent when they filed it themselves).
+    ReportChannel {
+        Phone => "phone",
+        Email => "email",
+        InPerson => "in_person",
+        Letter => "letter",
+        Chat => "chat",
+        Other => "other",
+    }
+);
+
+wire_enum!(
+    /// Through which channel an event came: an employee (signed in, the form
+    /// or the API), the public form (`/public/report`), or a sensor.
+    ReporterKind {
+        Employee => "employee",
+        Public => "public",
+        Sensor => "sensor",
+    }
+);
+
+/// The built-in account the public form reports as.
+pub const PUBLIC_ACCOUNT: &str = "public";
+
 /// A person or a named sensor (IDS, SIEM, EDR...), with the sensor's own reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -219,6 +245,10 @@ pub struct EventReport {
     pub ended_at: Option<Timestamp>,
     #[serde(default)]
     pub reporter: Option<Reporter>,
+    /// Filed on the reporter's behalf: how their report came in (phone,
+    /// e-mail, in person...). Needs `reporter`, the person who reported.
+    #[serde(default)]
+    pub channel: Option<ReportChannel>,
     /// Hide the reporter from everyone but the ISIRT manager and admins.
     #[serde(default)]
     pub anonymous: bool,
@@ -253,6 +283,7 @@ impl EventReport {
             is_over: None,
             ended_at: None,
             reporter: None,
+            channel: None,
             anonymous: false,
             source: Some(source),
             observables: vec![],
@@ -268,12 +299,21 @@ impl EventReport {
         if self.anonymous && self.reporter.is_some() {
             p.push("reporter", "must be absent when anonymous is true");
         }
+        if self.channel.is_some() && self.reporter.is_none() {
+            p.push(
+                "reporter.name",
+                "is required when filing a report for someone: whose report is it?",
+            );
+        }
         if let Some(source) = &self.source {
             if source.kind == SourceKind::Sensor && source.name.is_none() {
                 p.push("source.name", "is required for a sensor");
             }
             if source.kind == SourceKind::Sensor && self.anonymous {
                 p.push("anonymous", "applies to people, not sensors");
+            }
+            if source.kind == SourceKind::Sensor && self.channel.is_some() {
+                p.push("channel", "applies to reports from people, not sensors");
             }
         }
         let future =
@@ -448,6 +488,10 @@ pub struct Event {
     pub anonymous: bool,
     /// The account that submitted the report; hidden like `reporter`.
     pub submitted_by: Option<String>,
+    /// How the report reached the point of contact who filed it for the
+    /// reporter; absent when the reporter filed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ReportChannel>,
     pub source: Source,
     pub observables: Vec<Observable>,
     pub tlp: Tlp,
@@ -513,6 +557,7 @@ impl Event {
             reporter,
             anonymous: report.anonymous,
             submitted_by: Some(by.name.clone()),
+            channel: report.channel,
             source,
             observables: dedup(report.observables),
             tlp: report.tlp.unwrap_or_default(),
@@ -636,6 +681,22 @@ impl Event {
         Ok(())
     }
 
+    /// Through which channel the event came.
+    pub fn reporter_kind(&self) -> ReporterKind {
+        if self.source.kind == SourceKind::Sensor {
+            ReporterKind::Sensor
+        } else if self.submitted_by.as_deref() == Some(PUBLIC_ACCOUNT) {
+            ReporterKind::Public
+        } else {
+            ReporterKind::Employee
+        }
+    }
+
+    /// Whether the event came through the public form.
+    pub fn is_public(&self) -> bool {
+        self.reporter_kind() == ReporterKind::Public
+    }
+
     /// Whether `actor` may read this event at all (reporters see their own only).
     pub fn readable_by(&self, actor: &Actor) -> bool {
         actor.may(Action::ViewEvents)
@@ -653,7 +714,10 @@ impl Event {
     pub fn visible_to(mut self, actor: &Actor) -> Self {
         if self.anonymous && !actor.may(Action::SeeReporterIdentity) {
             self.reporter = None;
-            self.submitted_by = None;
+            // The public form's account names nobody: the channel stays visible.
+            if !self.is_public() {
+                self.submitted_by = None;
+            }
         }
         if !actor.may(Action::ViewEvents) {
             self.triage = None;
@@ -716,6 +780,34 @@ mod tests {
             &Actor::new("eve", vec![Role::Reporter]),
             now(),
         )
+    }
+
+    #[test]
+    fn the_channel_of_a_report_is_known_and_public_stays_visible_when_anonymous() {
+        let reported_by = |json: serde_json::Value, by: &str| {
+            Event::report(
+                EventNumber::new(2026, 2).unwrap(),
+                report(json),
+                &Actor::new(by, vec![Role::Reporter]),
+                now(),
+            )
+        };
+        let plain = serde_json::json!({"title": "t", "description": "d", "anonymous": true});
+        assert_eq!(event().reporter_kind(), ReporterKind::Employee);
+        let sensor = serde_json::json!({"title": "t", "description": "d",
+            "source": {"kind": "sensor", "name": "ids"}});
+        assert_eq!(
+            reported_by(sensor, "ids").reporter_kind(),
+            ReporterKind::Sensor
+        );
+        let poc = Actor::new("pat", vec![Role::Poc]);
+        let public = reported_by(plain.clone(), PUBLIC_ACCOUNT).visible_to(&poc);
+        assert!(public.is_public() && public.reporter.is_none());
+        assert_eq!(public.submitted_by.as_deref(), Some(PUBLIC_ACCOUNT));
+        // An employee's anonymous report still hides who sent it.
+        let hidden = reported_by(plain, "eve").visible_to(&poc);
+        assert_eq!(hidden.reporter_kind(), ReporterKind::Employee);
+        assert!(hidden.submitted_by.is_none());
     }
 
     #[test]

@@ -191,7 +191,8 @@ wire_enum!(
 );
 
 impl ActionStatus {
-    fn targets(self) -> &'static [ActionStatus] {
+    /// The statuses an action may move to from this one.
+    pub fn targets(self) -> &'static [ActionStatus] {
         use ActionStatus::*;
         match self {
             Planned => &[InProgress, Done, Cancelled],
@@ -207,7 +208,14 @@ impl ActionStatus {
 pub struct Approval {
     pub approved_by: Text,
     pub recorded_by: String,
+    /// When the approval was recorded.
     pub at: Timestamp,
+    /// When it was given, if earlier than recorded (a call at 09:10 recorded at 09:40).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<Timestamp>,
+    /// Why it was approved, or on what condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Text>,
 }
 
 /// A response action: what, who, by when, and how it went.
@@ -259,6 +267,12 @@ pub struct ActionUpdate {
     /// Name of the person (e.g. the system owner) who approved the action.
     #[serde(default)]
     pub approved_by: Option<Text>,
+    /// When they approved it (default: now); only with `approved_by`.
+    #[serde(default)]
+    pub approved_at: Option<Timestamp>,
+    /// Why they approved it, or on what condition; only with `approved_by`.
+    #[serde(default)]
+    pub approval_reason: Option<Text>,
 }
 
 /// A move through the incident lifecycle.
@@ -478,6 +492,10 @@ pub struct Incident {
     #[serde(default)]
     pub restricted_to: Vec<String>,
     pub updated_at: Timestamp,
+    /// Observables recorded on the incident, removed ones included (marked
+    /// `removed`); absent while there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observables: Vec<crate::IncidentObservable>,
 }
 
 impl Incident {
@@ -553,6 +571,7 @@ impl Incident {
             review: None,
             restricted_to: Vec::new(),
             updated_at: now,
+            observables: Vec::new(),
         };
         let list = incident
             .events
@@ -979,10 +998,44 @@ impl Incident {
             && update.owner.is_none()
             && update.due.is_none()
             && update.approved_by.is_none()
+            && update.approved_at.is_none()
+            && update.approval_reason.is_none()
         {
             return Err(DomainError::field(
                 "body",
                 "changes nothing; send at least one field",
+            ));
+        }
+        if update.approved_by.is_none() {
+            for (field, given) in [
+                ("approved_at", update.approved_at.is_some()),
+                ("approval_reason", update.approval_reason.is_some()),
+            ] {
+                if given {
+                    return Err(DomainError::field(
+                        field,
+                        "goes with approved_by: who approved the action?",
+                    ));
+                }
+            }
+        }
+        if update.approved_at.is_some_and(|t| t > now) {
+            return Err(DomainError::field(
+                "approved_at",
+                "must not be in the future",
+            ));
+        }
+        if update.approved_by.is_some() && !action.requires_approval {
+            return Err(DomainError::field(
+                "approved_by",
+                "this action was not planned as needing an approval",
+            ));
+        }
+        let done = update.status == Some(ActionStatus::Done) && action.status != ActionStatus::Done;
+        if done && update.outcome.is_none() && action.outcome.is_none() {
+            return Err(DomainError::field(
+                "outcome",
+                "say how it went when marking the action done",
             ));
         }
         if let Some(owner) = update.owner.clone() {
@@ -993,6 +1046,8 @@ impl Incident {
                 approved_by,
                 recorded_by: by.name.clone(),
                 at: now,
+                approved_at: update.approved_at,
+                reason: update.approval_reason,
             });
         }
         if let Some(to) = update.status {
@@ -1129,7 +1184,8 @@ impl Incident {
             [self.title.as_str(), self.description.as_str()]
                 .into_iter()
                 .chain(numbers.iter().map(String::as_str))
-                .chain(self.assets.iter().map(Text::as_str)),
+                .chain(self.assets.iter().map(Text::as_str))
+                .chain(self.active_observables().map(|o| o.value.as_str())),
         )
     }
 }

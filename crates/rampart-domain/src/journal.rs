@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::{
     Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, Incident, IncidentNumber,
-    IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet, Stamp, Text,
-    Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
+    IncidentObservable, IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet,
+    Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
     VulnerabilityStatus, event::Event,
 };
 
@@ -165,6 +165,10 @@ journal_actions! {
     EvidenceHoldReleased(EvidenceHoldReleased) = "evidence.hold_released", "A legal hold is released";
     EvidenceDisposed(EvidenceDisposed) = "evidence.disposed", "The content is disposed of";
     EvidenceIntegrityFailed(EvidenceIntegrityFailed) = "evidence.integrity_failed", "Stored content no longer matches its SHA-256, or is missing";
+    IncidentObservableAdded(IncidentObservable) = "incident.observable_added", "An observable is recorded on an incident";
+    IncidentObservableUpdated(IncidentObservableUpdated) = "incident.observable_updated", "An observable of an incident changes (before and after)";
+    IncidentObservableRemoved(IncidentObservable) = "incident.observable_removed", "An observable is removed from an incident (kept in the record, marked removed)";
+    JournalVerified(JournalVerified) = "journal.verified", "Someone has the whole chain recomputed, and what it found";
 }
 
 impl JournalAction {
@@ -315,6 +319,13 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// `incident.observable_updated`: the observable before and after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentObservableUpdated {
+    pub before: IncidentObservable,
+    pub after: IncidentObservable,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentRestricted {
     /// Empty when the restriction is lifted.
@@ -337,6 +348,24 @@ pub struct VulnerabilityResolved {
 }
 
 // ----- administration -----------------------------------------------------------
+
+/// `journal.verified`: a person had every entry's hash recomputed from the
+/// start; what the check found, as it stood before this entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalVerified {
+    /// Whether the chain held.
+    pub intact: bool,
+    /// Entries checked (all of them when intact).
+    pub entries: u64,
+    /// The head hash the check ended on, when intact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+    /// The first entry that does not hold, and why, when broken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broken_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRequeued {

@@ -17,6 +17,7 @@ mod intake;
 pub mod journal;
 mod lifecycle;
 mod number;
+mod observables;
 mod record;
 mod review;
 mod role;
@@ -32,8 +33,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Problems};
 pub use event::{
     AlertSeverity, Assessment, AssessmentDecision, AssessmentInput, Correlation, Event,
-    EventReport, MAX_ATTRIBUTES, Observable, ObservableType, Proposal, Rejection, Reporter, Source,
-    SourceKind, Triage,
+    EventReport, MAX_ATTRIBUTES, Observable, ObservableType, PUBLIC_ACCOUNT, Proposal, Rejection,
+    ReportChannel, Reporter, ReporterKind, Source, SourceKind, Triage,
 };
 pub use evidence::{
     CustodyTransfer, EvidenceCheck, EvidenceContent, EvidenceItem, EvidenceReason,
@@ -51,6 +52,10 @@ pub use intake::{
 pub use journal::{JournalAction, JournalActionError};
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
+pub use observables::{
+    IncidentObservable, MAX_CANDIDATES, MAX_EXTRACT_TEXT, MAX_OBSERVABLES, NewObservable,
+    ObservableUpdate, Pap, Removal, extract, extract_for, refang,
+};
 pub use record::{
     Amount, CiaImpact, Conclusion, Currency, ImpactAspect, Investigation, MAX_AMOUNT_UNITS,
     MAX_PEOPLE, Money, Notification, NotifiedParty, totals,

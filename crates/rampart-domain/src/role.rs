@@ -65,6 +65,48 @@ wire_enum!(
 );
 
 impl Action {
+    /// The task in plain words, as a refusal names it: "ian may not
+    /// *mark an incident reviewed*".
+    pub fn task(self) -> &'static str {
+        use Action::*;
+        match self {
+            ReportEvent => "report an event",
+            ViewOwnEvents => "read their own reports",
+            ViewEvents => "read events",
+            TriageEvent => "take an event into triage",
+            AssessEvent => "assess an event",
+            RejectEvent => "find that an event is not an incident",
+            ViewIncidents => "read incidents",
+            ConfirmIncident => "confirm an incident",
+            UpdateIncident => "change an incident",
+            AssignCoordinator => "assign an incident's coordinator",
+            OverrideSeverity => "override an incident's severity class",
+            LinkEvent => "add an event to an incident",
+            TransitionIncident => "move an incident through its lifecycle",
+            ReopenIncident => "reopen an incident",
+            MarkReviewed => "mark an incident reviewed",
+            WriteLog => "write in an incident's log",
+            ManageActions => "plan or update response actions",
+            RecordReview => "record a lessons-learned review",
+            ReportVulnerability => "report a vulnerability",
+            ViewVulnerabilities => "read vulnerabilities",
+            AssessVulnerability => "assess a vulnerability",
+            ResolveVulnerability => "resolve a vulnerability",
+            AcceptVulnerabilityRisk => "accept a vulnerability's risk",
+            SeeReporterIdentity => "see who filed an anonymous report",
+            ReadJournal => "read the journal",
+            ManageUsers => "manage users and API tokens",
+            RestrictIncident => "restrict an incident to named people",
+            ViewEvidence => "read evidence records",
+            HandleEvidence => "handle evidence",
+            VerifyEvidence => "verify evidence",
+            HoldEvidence => "place or release a legal hold",
+            DisposeEvidence => "dispose of evidence",
+            ManageIntake => "manage machine intake",
+            ManageJobs => "manage background jobs",
+        }
+    }
+
     /// The roles allowed to perform this action. This is the table in `docs/roles.md`.
     pub fn allowed_roles(self) -> &'static [Role] {
         use Action::*;
@@ -129,7 +171,7 @@ impl Actor {
         } else {
             Err(DomainError::Forbidden {
                 actor: self.name.clone(),
-                action: action.as_str().to_owned(),
+                action: format!("{} ({})", action.task(), action.as_str()),
                 allowed: action
                     .allowed_roles()
                     .iter()
@@ -196,7 +238,10 @@ mod tests {
         let err = Actor::new("bob", vec![Role::Reporter])
             .require(Action::ConfirmIncident)
             .unwrap_err();
-        assert!(err.to_string().contains("isirt_member"));
+        assert_eq!(
+            err.to_string(),
+            "bob may not confirm an incident (confirm_incident); allowed roles: isirt_member, isirt_manager"
+        );
     }
 
     #[test]

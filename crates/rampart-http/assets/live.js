@@ -1,6 +1,30 @@
 // Live updates: when the server announces a change to what this page shows,
 // fetch the page again and swap the regions marked data-live-region. A region
 // holding the focused element waits, so nobody loses what they are typing.
+// Selections: a "select all" box ticks every row of its table, and the
+// count of ticked rows is shown; without the script each row is ticked alone.
+(function () {
+  "use strict";
+  function count(form) {
+    var shown = form.querySelector("[data-selected-count]");
+    if (!shown) { return; }
+    var n = form.querySelectorAll("input[data-pick]:checked").length;
+    shown.textContent = n === 0 ? "none selected" : n === 1 ? "1 selected" : n + " selected";
+  }
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t.form) { return; }
+    if (t.hasAttribute("data-pick-all")) {
+      t.form.querySelectorAll("input[data-pick]").forEach(function (box) { box.checked = t.checked; });
+    }
+    if (t.hasAttribute("data-pick-all") || t.hasAttribute("data-pick")) { count(t.form); }
+  });
+  document.querySelectorAll("input[data-pick-all]").forEach(function (box) {
+    box.hidden = false;
+    if (box.form) { count(box.form); }
+  });
+})();
+
 (function () {
   "use strict";
   var topic = document.body.getAttribute("data-live-topic");
@@ -17,7 +41,10 @@
   function refresh() {
     if (busy) { pending = true; return; }
     busy = true;
-    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Rampart-Live": "1" } })
+    // A page answering a form names the page it shows (data-live-url).
+    var from = document.querySelector("[data-live-url]");
+    var url = from ? from.getAttribute("data-live-url") : window.location.href;
+    fetch(url, { credentials: "same-origin", headers: { "X-Rampart-Live": "1" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) { return; }
@@ -26,11 +53,17 @@
           var name = region.getAttribute("data-live-region");
           var fresh = next.querySelector('[data-live-region="' + name + '"]');
           if (!fresh || fresh.innerHTML === region.innerHTML) { return; }
-          if (region.contains(document.activeElement) && document.activeElement !== document.body) {
+          // A region holding a ticked selection waits too, so no choice is lost.
+          if ((region.contains(document.activeElement) && document.activeElement !== document.body) ||
+              region.querySelector("input[type=checkbox]:checked")) {
             pending = true;
             return;
           }
           region.innerHTML = fresh.innerHTML;
+          region.querySelectorAll("input[data-pick-all]").forEach(function (box) {
+            box.hidden = false;
+            box.dispatchEvent(new Event("change", { bubbles: true }));
+          });
           region.classList.remove("flash");
           void region.offsetWidth;
           region.classList.add("flash");

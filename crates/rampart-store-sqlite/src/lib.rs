@@ -87,6 +87,10 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0006_journal_notify.sql"),
         include_str!("../migrations/0007_jobs.sql"),
         include_str!("../migrations/0008_evidence_content_fixed.sql"),
+        include_str!("../migrations/0009_journal_browsing.sql"),
+        include_str!("../migrations/0010_vulnerability_columns.sql"),
+        include_str!("../migrations/0011_triage_queue.sql"),
+        include_str!("../migrations/0012_incident_observables.sql"),
     ])
 }
 

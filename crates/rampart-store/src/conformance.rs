@@ -22,9 +22,11 @@ use rampart_domain::{
 use serde_json::json;
 
 mod intake;
+mod observables;
 mod records;
 
 pub use intake::{jobs_are_claimed_once_retried_and_buried, repeats_correlation_and_dead_letters};
+pub use observables::incident_observables_are_indexed;
 pub use records::{records_agree_with_the_journal, records_are_checked_on_one_moment};
 
 use crate::journal::{self, Verification};
@@ -60,7 +62,8 @@ macro_rules! conformance_suite {
             repeats_correlation_and_dead_letters,
             jobs_are_claimed_once_retried_and_buried,
             records_agree_with_the_journal,
-            records_are_checked_on_one_moment
+            records_are_checked_on_one_moment,
+            incident_observables_are_indexed
         );
     };
     (@tests $open:expr; $($name:ident),+) => {

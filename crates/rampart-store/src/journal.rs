@@ -40,6 +40,21 @@ pub struct JournalQuery {
     pub entity: Option<String>,
 }
 
+/// Journal entries newest first, for people browsing it: by record, by
+/// actor, by action (each answered from an index).
+#[derive(Debug, Clone, Default)]
+pub struct JournalSearch {
+    /// Entries with a sequence number lower than this (the next page).
+    pub before: Option<u64>,
+    pub limit: u32,
+    /// Only entries about this record.
+    pub entity: Option<String>,
+    /// Only entries by this actor.
+    pub actor: Option<String>,
+    /// Only entries of this action, e.g. `incident.transition`.
+    pub action: Option<String>,
+}
+
 impl JournalEntry {
     /// The canonical bytes the hash covers.
     pub fn canonical_bytes(&self) -> Vec<u8> {
@@ -164,6 +179,14 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// A verifier that continues the chain after entry `seq`, whose hash is `hash`.
+    pub fn after(seq: u64, hash: &str) -> Self {
+        Self {
+            expected_seq: seq + 1,
+            previous: hash.to_owned(),
+        }
+    }
+
     /// Checks the next entry; `Err` names the first broken sequence number.
     pub fn check(&mut self, entry: &JournalEntry) -> Result<(), Verification> {
         if entry.seq != self.expected_seq {

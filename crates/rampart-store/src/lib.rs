@@ -22,12 +22,12 @@ pub mod sql;
 pub mod conformance;
 
 pub use error::StoreError;
-pub use journal::{JournalEntry, JournalQuery, Verification};
+pub use journal::{JournalEntry, JournalQuery, JournalSearch, Verification};
 pub use model::{
     ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
-    Decision, Entity, EntityRef, EventQuery, EvidenceQuery, IncidentQuery, IncidentSort, Job,
-    JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle,
-    UnitOfWork, User, VulnerabilityQuery, Write,
+    Decision, Entity, EntityRef, EventQuery, EventSort, EventStage, EvidenceQuery, IncidentQuery,
+    IncidentSort, Job, JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage,
+    Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
@@ -71,8 +71,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Incident and event counts for the dashboard; incidents only those `viewer` may see.
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError>;
 
+    /// The incidents carrying the observable `key` (`type:value`) that
+    /// `viewer` may see, newest first, and how many there are.
+    async fn incidents_with_observable(
+        &self,
+        key: &str,
+        viewer: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Incident>, u64), StoreError>;
+
+    /// The events carrying the observable `key`, newest first, and how many there are.
+    async fn events_with_observable(
+        &self,
+        key: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Event>, u64), StoreError>;
+
     /// Journal entries in sequence order.
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
+
+    /// Journal entries newest first, filtered (see [`JournalSearch`]).
+    async fn journal_search(&self, query: &JournalSearch) -> Result<Vec<JournalEntry>, StoreError>;
 
     /// The head of the journal as recorded by the writers: (sequence, hash).
     async fn journal_head(&self) -> Result<(u64, String), StoreError>;

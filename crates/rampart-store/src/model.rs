@@ -1,9 +1,10 @@
 //! What goes into and comes out of the store.
 
 use rampart_domain::{
-    Category, CorrelationHit, DomainError, Event, EventNumber, EventStatus, EvidenceItem,
-    EvidenceNumber, Incident, IncidentNumber, IncidentStatus, JournalAction, NumberKind, Role,
-    RuleSet, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
+    AlertSeverity, Category, CorrelationHit, DomainError, Event, EventNumber, EventStatus,
+    EvidenceItem, EvidenceNumber, Incident, IncidentNumber, IncidentStatus, JournalAction,
+    NumberKind, ReporterKind, Role, RuleSet, SeverityClass, Timestamp, Vulnerability,
+    VulnerabilityNumber, VulnerabilityStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -436,14 +437,92 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
     pub status: Option<EventStatus>,
+    /// The queue (not yet assessed) or the past events (assessed to an end or linked).
+    pub stage: Option<EventStage>,
     /// `person`, `sensor`, or a sensor's name.
     pub source: Option<String>,
     pub since: Option<Timestamp>,
+    /// Reported before this time (older than an age).
+    pub before: Option<Timestamp>,
+    /// The sensor's severity.
+    pub severity: Option<AlertSeverity>,
+    /// The category the rules proposed.
+    pub category: Option<Category>,
+    /// Through which channel the event came.
+    pub reporter: Option<ReporterKind>,
     pub text: Option<String>,
     /// Only events submitted by this account (reporters see their own).
     pub submitted_by: Option<String>,
+    pub sort: EventSort,
     pub cursor: Option<String>,
     pub limit: u32,
+}
+
+/// Where an event stands for the lists of the triage work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStage {
+    /// Reported or in triage: waiting for an assessment.
+    Queue,
+    /// False alarm, handled locally, not an incident, or linked to an incident.
+    Past,
+}
+
+impl EventStage {
+    /// The stage's name in the store (the `stage` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queue => "queue",
+            Self::Past => "past",
+        }
+    }
+
+    /// The store's name of the stage of an event in `status`.
+    pub fn of(status: EventStatus) -> &'static str {
+        match status {
+            EventStatus::Reported | EventStatus::Triage => "queue",
+            EventStatus::Escalated => "escalated",
+            EventStatus::FalseAlarm
+            | EventStatus::HandledLocally
+            | EventStatus::NotIncident
+            | EventStatus::Linked => "past",
+        }
+    }
+
+    /// The statuses of the stage.
+    pub fn statuses(self) -> &'static [EventStatus] {
+        match self {
+            Self::Queue => &[EventStatus::Reported, EventStatus::Triage],
+            Self::Past => &[
+                EventStatus::FalseAlarm,
+                EventStatus::HandledLocally,
+                EventStatus::NotIncident,
+                EventStatus::Linked,
+            ],
+        }
+    }
+}
+
+/// Orders of the event lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EventSort {
+    /// Most recently reported first.
+    #[default]
+    Newest,
+    /// First reported first.
+    Oldest,
+    /// The sensor's severity, most severe first (unknown last), then oldest first.
+    Severity,
+}
+
+/// The rank of a sensor's severity in the store: 0 unknown, 1 info ... 5 critical.
+pub fn severity_rank(s: Option<AlertSeverity>) -> i64 {
+    s.map_or(0, |s| match s {
+        AlertSeverity::Info => 1,
+        AlertSeverity::Low => 2,
+        AlertSeverity::Medium => 3,
+        AlertSeverity::High => 4,
+        AlertSeverity::Critical => 5,
+    })
 }
 
 /// Incident list filters.
@@ -487,6 +566,10 @@ pub struct Counts {
 #[derive(Debug, Clone, Default)]
 pub struct VulnerabilityQuery {
     pub status: Option<VulnerabilityStatus>,
+    /// Only those this user reported.
+    pub reported_by: Option<String>,
+    /// Only those found during this incident.
+    pub incident: Option<String>,
     pub text: Option<String>,
     pub cursor: Option<String>,
     pub limit: u32,

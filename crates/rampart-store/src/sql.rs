@@ -28,8 +28,8 @@ use crate::model::{
     ApiToken, Checkpoint, Counts, DeadLetter, EvidenceQuery, Job as BackgroundJob, JobState, User,
 };
 use crate::{
-    Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery, Page,
-    Store, StoreError, UnitOfWork, VulnerabilityQuery,
+    Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery,
+    JournalSearch, Page, Store, StoreError, UnitOfWork, VulnerabilityQuery,
 };
 
 mod commit;
@@ -39,6 +39,7 @@ mod incidents;
 mod intake;
 mod jobs;
 mod journal;
+mod observables;
 mod people;
 mod query;
 mod records;
@@ -312,8 +313,31 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         incidents::counts(self, viewer).await
     }
 
+    async fn incidents_with_observable(
+        &self,
+        key: &str,
+        viewer: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Incident>, u64), StoreError> {
+        observables::incidents_with(self, key, viewer, cursor, limit).await
+    }
+
+    async fn events_with_observable(
+        &self,
+        key: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Page<Event>, u64), StoreError> {
+        observables::events_with(self, key, cursor, limit).await
+    }
+
     async fn journal(&self, q: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
         journal::journal(self, q).await
+    }
+
+    async fn journal_search(&self, q: &JournalSearch) -> Result<Vec<JournalEntry>, StoreError> {
+        journal::search(self, q).await
     }
 
     async fn list_evidence(&self, q: &EvidenceQuery) -> Result<Vec<EvidenceItem>, StoreError> {

@@ -3,11 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rampart_app::EventQuery;
+use rampart_app::triage::{BulkDecision, ItemOutcome, ItemResult};
+use rampart_app::{ErrorKind, EventQuery, EventSort, EventStage};
 use rampart_domain::{
-    AssessmentInput, Event, EventNumber, EventReport, EventStatus, Text, Timestamp,
+    AlertSeverity, AssessmentInput, Category, Event, EventNumber, EventReport, EventStatus,
+    IncidentNumber, ReporterKind, Text, Timestamp,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Page, number};
 use crate::AppState;
@@ -21,20 +23,246 @@ use rampart_app::intake::Intake;
 #[into_params(parameter_in = Query)]
 pub struct EventFilters {
     pub status: Option<EventStatus>,
+    /// `queue`: waiting for an assessment (reported, triage); `past`: false
+    /// alarm, handled locally, not an incident, or linked.
+    pub stage: Option<StageParam>,
     /// `person`, `sensor`, or a sensor's name.
     pub source: Option<String>,
     /// Reported at or after this time.
     pub since: Option<Timestamp>,
+    /// Reported before this time.
+    pub before: Option<Timestamp>,
+    /// The sensor's severity.
+    pub severity: Option<AlertSeverity>,
+    /// The category the categorization rules proposed.
+    pub category: Option<Category>,
+    /// `employee`, `public` (the public form) or `sensor`.
+    pub reporter: Option<ReporterKind>,
     /// Words in the number, title, description, assets, observables or source.
     pub text: Option<String>,
-    /// The `next_cursor` of the previous page.
-    #[serde(default, deserialize_with = "super::cursor")]
-    #[param(pattern = r"^[0-9]{1,18}$")]
+    /// `newest` first (default), `oldest` first, or `severity` (most severe
+    /// first, unknown last, then oldest first).
+    pub sort: Option<SortParam>,
+    /// The `next_cursor` of the previous page (two numbers for `sort=severity`).
+    #[serde(default, deserialize_with = "event_cursor")]
+    #[param(pattern = r"^[0-9]{1,18}(\.[0-9]{1,18})?$")]
     pub cursor: Option<String>,
     /// Page size, 1-500 (default 50).
     #[serde(default, deserialize_with = "super::page_limit")]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+}
+
+/// A cursor of the event list: one number, or two for the severity order.
+fn event_cursor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value = Option::<String>::deserialize(d)?;
+    if let Some(c) = &value {
+        let parts: Vec<&str> = c.split('.').collect();
+        let well_formed = parts.len() <= 2
+            && parts
+                .iter()
+                .all(|p| (1..=18).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+        if !well_formed {
+            return Err(serde::de::Error::custom(
+                "is not a cursor returned by this list",
+            ));
+        }
+    }
+    Ok(value)
+}
+
+/// Orders of the event list.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortParam {
+    Newest,
+    Oldest,
+    Severity,
+}
+
+impl From<SortParam> for EventSort {
+    fn from(s: SortParam) -> Self {
+        match s {
+            SortParam::Newest => Self::Newest,
+            SortParam::Oldest => Self::Oldest,
+            SortParam::Severity => Self::Severity,
+        }
+    }
+}
+
+/// The lists of the triage work.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StageParam {
+    Queue,
+    Past,
+}
+
+impl From<StageParam> for EventStage {
+    fn from(s: StageParam) -> Self {
+        match s {
+            StageParam::Queue => Self::Queue,
+            StageParam::Past => Self::Past,
+        }
+    }
+}
+
+/// The decision applied to every listed event.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkDecisionKind {
+    /// Nothing happened (needs `reason`).
+    FalseAlarm,
+    /// Needs the ISIRT: escalated as a possible incident.
+    PossibleIncident,
+    /// Part of an existing open incident (needs `incident`); an event not
+    /// yet assessed is assessed as a possible incident and linked at once.
+    Link,
+}
+
+/// Many events assessed at once, each on its own.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkAssessment {
+    /// The events, at most 100, each once.
+    #[schema(max_items = 100, min_items = 1)]
+    pub events: Vec<EventNumber>,
+    pub decision: BulkDecisionKind,
+    /// Why they are false alarms (with `false_alarm`).
+    #[serde(default)]
+    pub reason: Option<Text>,
+    /// Notes for the ISIRT (with `possible_incident`).
+    #[serde(default)]
+    pub notes: Option<Text>,
+    /// The open incident to add them to (with `link`), e.g. `INC-2026-0001`.
+    #[serde(default)]
+    pub incident: Option<IncidentNumber>,
+}
+
+impl BulkAssessment {
+    /// The one decision, or the field that is missing or out of place.
+    pub fn decision(&self) -> Result<BulkDecision, ApiError> {
+        let misplaced = |field: &str, with: &str| {
+            ApiError::field(field, format!("goes only with the decision `{with}`"))
+        };
+        use BulkDecisionKind as K;
+        match self.decision {
+            K::FalseAlarm => {
+                if self.incident.is_some() {
+                    return Err(misplaced("incident", "link"));
+                }
+                let reason = self
+                    .reason
+                    .clone()
+                    .ok_or_else(|| ApiError::field("reason", "say why these are false alarms"))?;
+                Ok(BulkDecision::FalseAlarm { reason })
+            }
+            K::PossibleIncident => {
+                if self.incident.is_some() {
+                    return Err(misplaced("incident", "link"));
+                }
+                if self.reason.is_some() {
+                    return Err(misplaced("reason", "false_alarm"));
+                }
+                Ok(BulkDecision::PossibleIncident {
+                    notes: self.notes.clone(),
+                })
+            }
+            K::Link => {
+                if self.reason.is_some() {
+                    return Err(misplaced("reason", "false_alarm"));
+                }
+                let incident = self.incident.ok_or_else(|| {
+                    ApiError::field("incident", "name the open incident to add the events to")
+                })?;
+                Ok(BulkDecision::Link { incident })
+            }
+        }
+    }
+}
+
+/// How one listed event went.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkItem {
+    pub event: EventNumber,
+    /// `done`, or `refused` (nothing changed for this event).
+    pub outcome: BulkOutcome,
+    /// The event's status after it was done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<EventStatus>,
+    /// The incident it was linked to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident: Option<IncidentNumber>,
+    /// Why it was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The kind of refusal: `conflict`, `not_found`, `invalid`, `forbidden`, `illegal_transition`, `unavailable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// Done, or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkOutcome {
+    Done,
+    Refused,
+}
+
+/// The answer to a bulk assessment: one result per listed event, in order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkResults {
+    pub results: Vec<BulkItem>,
+    pub done: usize,
+    pub refused: usize,
+}
+
+impl From<Vec<ItemResult>> for BulkResults {
+    fn from(items: Vec<ItemResult>) -> Self {
+        let results: Vec<BulkItem> = items
+            .into_iter()
+            .map(|r| match r.outcome {
+                ItemOutcome::Done { status, incident } => BulkItem {
+                    event: r.event,
+                    outcome: BulkOutcome::Done,
+                    status: Some(status),
+                    incident,
+                    reason: None,
+                    code: None,
+                },
+                ItemOutcome::Refused { reason, kind } => BulkItem {
+                    event: r.event,
+                    outcome: BulkOutcome::Refused,
+                    status: None,
+                    incident: None,
+                    reason: Some(reason),
+                    code: Some(kind_code(kind).to_owned()),
+                },
+            })
+            .collect();
+        let done = results
+            .iter()
+            .filter(|r| r.outcome == BulkOutcome::Done)
+            .count();
+        Self {
+            refused: results.len() - done,
+            done,
+            results,
+        }
+    }
+}
+
+/// The wire name of a kind of refusal.
+pub fn kind_code(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Invalid => "invalid",
+        ErrorKind::Forbidden => "forbidden",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::IllegalTransition => "illegal_transition",
+        ErrorKind::Conflict => "conflict",
+        ErrorKind::Unavailable => "unavailable",
+        ErrorKind::Internal => "internal",
+    }
 }
 
 /// The ISIRT's finding that an escalated event is not an incident.
@@ -67,7 +295,7 @@ pub async fn report(
     })
 }
 
-/// List events, newest first. Reporters see their own reports only.
+/// List events, newest first unless `sort` says otherwise. Reporters see their own reports only.
 #[utoipa::path(get, path = "/events", tag = "events", operation_id = "list_events", params(EventFilters),
     responses((status = 200, description = "A page of events", body = Page<Event>)))]
 pub async fn list(
@@ -77,10 +305,16 @@ pub async fn list(
 ) -> Result<Json<Page<Event>>, ApiError> {
     let query = EventQuery {
         status: f.status,
+        stage: f.stage.map(Into::into),
         source: f.source,
         since: f.since,
+        before: f.before,
+        severity: f.severity,
+        category: f.category,
+        reporter: f.reporter,
         text: f.text,
         submitted_by: None,
+        sort: f.sort.map(Into::into).unwrap_or_default(),
         cursor: f.cursor,
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
     };
@@ -137,4 +371,23 @@ pub async fn reject(
             .reject_event(&actor, event_number(&n)?, body.reason)
             .await?,
     ))
+}
+
+/// Assess many events at once with one decision: false alarm (with one
+/// reason), possible incident, or link to an existing open incident. Each
+/// event is done on its own, whole or not at all; the answer has one result
+/// per event, in order, and a refused event (e.g. already assessed by
+/// someone else) does not stop the others.
+#[utoipa::path(post, path = "/events/assessments", tag = "events", operation_id = "assess_events", request_body = BulkAssessment,
+    responses((status = 200, description = "One result per listed event", body = BulkResults), (status = 422, description = "The body is wrong (the field is named, e.g. `events[2]`); nothing was done", body = Problem)))]
+pub async fn assess_many(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(body): JsonBody<BulkAssessment>,
+) -> Result<Json<BulkResults>, ApiError> {
+    // The role first: a caller who may not assess learns nothing of the body.
+    actor.require(rampart_domain::Action::AssessEvent)?;
+    let decision = body.decision()?;
+    let results = s.app.assess_many(&actor, body.events, decision).await?;
+    Ok(Json(results.into()))
 }

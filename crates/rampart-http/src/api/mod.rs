@@ -19,6 +19,7 @@ pub mod incidents;
 pub mod intake;
 pub mod jobs;
 pub mod journal;
+pub mod observables;
 pub mod vulnerabilities;
 
 #[derive(OpenApi)]
@@ -35,6 +36,7 @@ pub mod vulnerabilities;
         (name = "incidents", description = "Assess and decide, respond, learn lessons"),
         (name = "vulnerabilities", description = "Weaknesses on their own track"),
         (name = "intake", description = "Machine intake: batches, OCSF and ECS alerts, categorization rules, dead letters"),
+        (name = "observables", description = "Observables on incidents, the pivot to every record carrying one, extraction from text"),
         (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
         (name = "operations", description = "Health checks and background jobs"),
@@ -67,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::triage))
         .routes(routes!(events::assess))
         .routes(routes!(events::reject))
+        .routes(routes!(events::assess_many))
         .routes(routes!(incidents::confirm, incidents::list))
         .routes(routes!(incidents::get, incidents::patch))
         .routes(routes!(incidents::link_event))
@@ -78,6 +81,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::add_action, incidents::actions))
         .routes(routes!(incidents::update_action))
         .routes(routes!(incidents::record_review, incidents::review))
+        .routes(routes!(observables::add, observables::list))
+        .routes(routes!(observables::update, observables::remove))
+        .routes(routes!(observables::extract))
+        .routes(routes!(observables::pivot))
         .routes(routes!(vulnerabilities::report, vulnerabilities::list))
         .routes(routes!(vulnerabilities::get))
         .routes(routes!(vulnerabilities::assess))
@@ -292,6 +299,7 @@ mod tests {
             LossGrade,
             MotivationKind,
             ObservableType,
+            Pap,
             PerpetratorKind,
             Role,
             RsitClass,

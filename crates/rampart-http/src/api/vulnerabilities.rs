@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rampart_app::VulnerabilityQuery;
 use rampart_domain::{
-    Vulnerability, VulnerabilityAssessment, VulnerabilityNumber, VulnerabilityReport,
-    VulnerabilityResolution, VulnerabilityStatus,
+    IncidentNumber, Vulnerability, VulnerabilityAssessment, VulnerabilityNumber,
+    VulnerabilityReport, VulnerabilityResolution, VulnerabilityStatus,
 };
 use serde::Deserialize;
 
@@ -22,6 +22,10 @@ use crate::extract::{Caller, JsonBody, QueryParams};
 pub struct VulnerabilityFilters {
     pub status: Option<VulnerabilityStatus>,
     pub text: Option<String>,
+    /// Only those found during this incident, e.g. `INC-2026-0001`.
+    #[serde(default, deserialize_with = "incident_filter")]
+    #[param(value_type = Option<String>, pattern = r"^INC-[0-9]{4}-[0-9]{4,}$")]
+    pub incident: Option<IncidentNumber>,
     /// The `next_cursor` of the previous page.
     #[serde(default, deserialize_with = "super::cursor")]
     #[param(pattern = r"^[0-9]{1,18}$")]
@@ -33,6 +37,15 @@ pub struct VulnerabilityFilters {
 }
 
 const N: &str = "e.g. VUL-2026-0001";
+
+fn incident_filter<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<IncidentNumber>, D::Error> {
+    let raw = String::deserialize(d)?;
+    raw.parse()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("`{raw}` is not an incident number")))
+}
 
 fn vulnerability_number(raw: &str) -> Result<VulnerabilityNumber, ApiError> {
     number(raw, "vulnerability")
@@ -52,7 +65,8 @@ pub async fn report(
     ))
 }
 
-/// The vulnerability register, newest first.
+/// The vulnerability register, newest first; for a reporter, the
+/// vulnerabilities they reported.
 #[utoipa::path(get, path = "/vulnerabilities", tag = "vulnerabilities", operation_id = "list_vulnerabilities", params(VulnerabilityFilters),
     responses((status = 200, description = "A page of the register", body = Page<Vulnerability>)))]
 pub async fn list(
@@ -63,15 +77,18 @@ pub async fn list(
     let query = VulnerabilityQuery {
         status: f.status,
         text: f.text,
+        incident: f.incident.map(|n| n.to_string()),
         cursor: f.cursor,
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
+        ..VulnerabilityQuery::default()
     };
     Ok(Json(
         s.app.list_vulnerabilities(&actor, query).await?.into(),
     ))
 }
 
-/// Read one vulnerability.
+/// Read one vulnerability (a reporter: one they reported, without its
+/// assessment and resolution).
 #[utoipa::path(get, path = "/vulnerabilities/{number}", tag = "vulnerabilities", operation_id = "get_vulnerability", params(("number" = String, Path, description = N)),
     responses((status = 200, description = "The vulnerability", body = Vulnerability)))]
 pub async fn get(

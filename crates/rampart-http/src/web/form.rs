@@ -100,14 +100,15 @@ impl FormData {
     /// - `a.b` nests objects; a name ending in `[]` (or `lines:`) makes a list;
     /// - `a.0.b`, `a.1.b` make a list of objects (rows of a table), in the
     ///   order of their numbers; a row left wholly blank is left out;
-    /// - blank fields are left out;
+    /// - blank fields are left out, and so are the page's own markers (names
+    ///   starting with `_`, such as which row a form belongs to);
     /// - `datetime-local` values (no zone) are read as UTC;
     /// - `true`/`false` from checkboxes become booleans when named in `booleans`.
     pub fn to_json(&self, booleans: &[&str], lines: &[&str]) -> Value {
         let mut root = Map::new();
         for (k, v) in &self.0 {
             let v = v.trim();
-            if k == "csrf" || v.is_empty() {
+            if k == "csrf" || k.starts_with('_') || v.is_empty() {
                 continue;
             }
             let (name, is_list) = match k.strip_suffix("[]") {

@@ -84,6 +84,8 @@ pub fn router() -> Router<AppState> {
             get(public_report_page).post(public_report_submit),
         )
         .route("/triage", get(triage_page))
+        .route("/triage/assess", post(triage_assess))
+        .route("/events", get(past_events))
         .route("/events/{number}", get(event_page))
         .route("/events/{number}/triage", post(event_triage))
         .route("/events/{number}/assess", post(event_assess))
@@ -93,6 +95,7 @@ pub fn router() -> Router<AppState> {
             "/events/{number}/confirm/preview",
             post(event_confirm_preview),
         )
+        .route("/events/{number}/link", post(event_link))
         .route("/incidents", get(incident_register))
         .route("/incidents.csv", get(incident_csv))
         .route("/incidents/{number}", get(incident_page))
@@ -104,6 +107,23 @@ pub fn router() -> Router<AppState> {
             post(incident_action_update),
         )
         .route("/incidents/{number}/review", post(incident_review))
+        .route(
+            "/incidents/{number}/observables",
+            post(incident_observable_add),
+        )
+        .route(
+            "/incidents/{number}/observables/extract",
+            post(incident_observable_extract),
+        )
+        .route(
+            "/incidents/{number}/observables/{id}",
+            post(incident_observable_update),
+        )
+        .route(
+            "/incidents/{number}/observables/{id}/remove",
+            post(incident_observable_remove),
+        )
+        .route("/observables/{type}/{value}", get(observable_page))
         .route("/incidents/{number}/restriction", post(incident_restrict))
         .route("/incidents/{number}/coordinator", post(incident_patch))
         .route(
@@ -133,6 +153,17 @@ pub fn router() -> Router<AppState> {
             "/vulnerabilities",
             get(vulnerability_register).post(vulnerability_report),
         )
+        .route("/vulnerabilities/{number}", get(vulnerability_page))
+        .route(
+            "/vulnerabilities/{number}/assessment",
+            post(vulnerability_assess),
+        )
+        .route(
+            "/vulnerabilities/{number}/resolution",
+            post(vulnerability_resolve),
+        )
+        .route("/journal", get(journal_page))
+        .route("/journal/verify", post(journal_verify))
         .route("/admin/users", get(admin_users).post(admin_user_create))
         .route("/admin/users/{name}", post(admin_user_update))
         .route("/admin/tokens", get(admin_tokens).post(admin_token_create))

@@ -40,8 +40,11 @@ impl Chrome {
         if may(Action::ViewIncidents) {
             nav.push(("/incidents", "Incidents"));
         }
-        if may(Action::ViewVulnerabilities) {
+        if may(Action::ViewVulnerabilities) || may(Action::ReportVulnerability) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));
+        }
+        if may(Action::ReadJournal) {
+            nav.push(("/journal", "Journal"));
         }
         if may(Action::ManageUsers) {
             nav.push(("/admin/users", "Users"));
@@ -161,6 +164,34 @@ pub fn label(s: impl std::fmt::Display) -> String {
     }
 }
 
+/// A field's path as people read it: `observables[1].type` is
+/// `Observables, row 2: type`; `severity.system_importance` is
+/// `Severity: system importance`.
+pub fn field_label(path: &str) -> String {
+    let mut out = String::new();
+    for (i, segment) in path.split('.').enumerate() {
+        let (name, rows) = match segment.find('[') {
+            Some(at) => segment.split_at(at),
+            None => (segment, ""),
+        };
+        if !name.is_empty() {
+            if i == 0 {
+                out.push_str(&label(name));
+            } else {
+                out.push_str(": ");
+                out.push_str(&name.replace('_', " "));
+            }
+        }
+        for row in rows
+            .split(['[', ']'])
+            .filter_map(|r| r.parse::<usize>().ok())
+        {
+            out.push_str(&format!(", row {}", row + 1));
+        }
+    }
+    out
+}
+
 pub fn role_label(r: Role) -> String {
     match r {
         Role::Poc => "Point of contact".into(),
@@ -216,6 +247,9 @@ impl Overdue for ResponseAction {
 pub trait Helpers {
     fn label(&self, s: impl std::fmt::Display) -> String {
         label(s)
+    }
+    fn field_label(&self, path: impl std::fmt::Display) -> String {
+        field_label(&path.to_string())
     }
     fn class_css(&self, c: impl std::fmt::Display) -> String {
         class_css(c)
@@ -483,6 +517,22 @@ fn custody_row(e: &JournalEntry) -> CustodyRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_paths_read_as_people_expect() {
+        assert_eq!(field_label("title"), "Title");
+        assert_eq!(
+            field_label("observables[1].type"),
+            "Observables, row 2: type"
+        );
+        assert_eq!(
+            field_label("severity.system_importance"),
+            "Severity: system importance"
+        );
+        assert_eq!(field_label("events[0]"), "Events, row 1");
+        assert_eq!(field_label("reporter.name"), "Reporter: name");
+        assert_eq!(field_label(""), "");
+    }
 
     #[test]
     fn sizes_and_hashes_read_as_people_expect() {

@@ -16,9 +16,9 @@ use rampart_domain::JournalAction;
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
     Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
-    Incident, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS, Priority, ResponseAction, Review,
-    RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp, Triage, Vulnerability,
-    VulnerabilityOutcome, VulnerabilityStatus,
+    Incident, IncidentObservable, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS, Priority,
+    ResponseAction, Review, RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp, Triage,
+    Vulnerability, VulnerabilityOutcome, VulnerabilityStatus,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -44,7 +44,7 @@ pub(crate) enum Expected {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(
     clippy::large_enum_variant,
-    reason = "one per record being checked, never held in bulk"
+    reason = "the records check holds one expected record at a time"
 )]
 pub(crate) enum ExpectedRecord {
     Event(Event),
@@ -113,14 +113,24 @@ pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
             .chain(linked_event(entry).map(RecordKey::Event))
             .collect(),
         // Sign-ins touch sessions and throttles, which are not records; a
-        // job is not one either.
+        // job is not one either, nor a check of the chain.
         Some(
-            K::AuthLogin | K::AuthLoginFailed | K::AuthLocked | K::AuthLogout | K::JobRequeued,
+            K::AuthLogin
+            | K::AuthLoginFailed
+            | K::AuthLocked
+            | K::AuthLogout
+            | K::JobRequeued
+            | K::JournalVerified,
         ) => {
             vec![]
         }
         // An action this version does not know: by its family.
-        None if entry.action.starts_with("auth.") || entry.action.starts_with("job.") => vec![],
+        None if ["auth.", "job.", "journal."]
+            .iter()
+            .any(|family| entry.action.starts_with(family)) =>
+        {
+            vec![]
+        }
         _ => entity.into_iter().collect(),
     }
 }
@@ -537,6 +547,35 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 let at = step.at()?;
                 let inc = fold.current(&step)?;
                 inc.restricted_to = f.get("restricted_to")?;
+                inc.updated_at = at;
+            }
+            Some(K::IncidentObservableAdded) => {
+                let added: IncidentObservable = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                if inc.observables.iter().any(|o| o.id == added.id) {
+                    return Err(step.fail(format!("observable {} was added before", added.id)));
+                }
+                inc.observables.push(added);
+                inc.updated_at = at;
+            }
+            Some(K::IncidentObservableUpdated | K::IncidentObservableRemoved) => {
+                let after: IncidentObservable =
+                    if K::from_name(&entry.action) == Some(K::IncidentObservableUpdated) {
+                        step.fields()?.get("after")?
+                    } else {
+                        step.whole()?
+                    };
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                let slot = inc
+                    .observables
+                    .iter_mut()
+                    .find(|o| o.id == after.id && o.removed.is_none())
+                    .ok_or_else(|| {
+                        step.fail(format!("no observable {} is on the incident", after.id))
+                    })?;
+                *slot = after;
                 inc.updated_at = at;
             }
             _ => return Err(not_here(&step, "an incident")),

@@ -414,11 +414,17 @@ async fn write_all<C: SqlConn>(
         let entity = match write {
             Write::Insert(e) => {
                 insert(conn, &e).await?;
+                if let Entity::Incident(incident) = &e {
+                    super::observables::index_incident(conn, incident).await?;
+                }
                 inserted.push(entities.len());
                 e
             }
             Write::Update(e) => {
                 update(conn, &e).await?;
+                if let Entity::Incident(incident) = &e {
+                    super::observables::index_incident(conn, incident).await?;
+                }
                 e
             }
             Write::Delete(key) => {

@@ -5,7 +5,7 @@ use super::rows::documents;
 use super::{ColType, SqlBackend, SqlStore, SqlValue};
 use crate::journal::GENESIS;
 use crate::model::Checkpoint;
-use crate::{JournalEntry, JournalQuery, StoreError};
+use crate::{JournalEntry, JournalQuery, JournalSearch, StoreError};
 
 /// The journal's head: its last sequence number and hash.
 pub(crate) const HEAD_QUERY: &str = "SELECT seq, hash FROM journal_head WHERE id = 1";
@@ -76,6 +76,33 @@ pub(super) async fn journal<B: SqlBackend>(
     f.params.push(SqlValue::int(limit));
     let sql = format!(
         "SELECT seq, at, actor, action, entity, payload, hash FROM journal{} ORDER BY seq LIMIT ${}",
+        f.sql(),
+        f.params.len()
+    );
+    use ColType::{Int, Text};
+    let rows = store
+        .fetch(&sql, &f.params, &[Int, Text, Text, Text, Text, Text, Text])
+        .await?;
+    parse_entries(rows)
+}
+
+pub(super) async fn search<B: SqlBackend>(
+    store: &SqlStore<B>,
+    q: &JournalSearch,
+) -> Result<Vec<JournalEntry>, StoreError> {
+    let mut f = Filter::default();
+    if let Some(before) = q.before {
+        f.and(
+            "seq < ?",
+            vec![SqlValue::int(i64::try_from(before).unwrap_or(i64::MAX))],
+        );
+    }
+    f.text("entity", q.entity.as_deref());
+    f.text("actor", q.actor.as_deref());
+    f.text("action", q.action.as_deref());
+    f.params.push(SqlValue::int(q.limit.clamp(1, 1000)));
+    let sql = format!(
+        "SELECT seq, at, actor, action, entity, payload, hash FROM journal{} ORDER BY seq DESC LIMIT ${}",
         f.sql(),
         f.params.len()
     );

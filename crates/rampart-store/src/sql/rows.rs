@@ -150,6 +150,19 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                 ("reported_at", SqlValue::text(e.reported_at.to_rfc3339())),
                 ("incident", opt(e.incident.map(|n| n.to_string()))),
                 ("search", SqlValue::text(e.search_text())),
+                (
+                    "severity_rank",
+                    SqlValue::int(crate::model::severity_rank(e.severity)),
+                ),
+                ("reporter_kind", SqlValue::text(e.reporter_kind().as_str())),
+                (
+                    "stage",
+                    SqlValue::text(crate::model::EventStage::of(e.status)),
+                ),
+                (
+                    "proposed_category",
+                    opt(e.proposal.as_ref().map(|p| p.category.as_str().to_owned())),
+                ),
             ],
             to_json(e)?,
         ),
@@ -176,6 +189,8 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                 ("seq", SqlValue::int(v.number.seq())),
                 ("status", SqlValue::text(v.status.as_str())),
                 ("search", SqlValue::text(v.search_text())),
+                ("reported_by", SqlValue::text(v.reported_by.clone())),
+                ("incident", opt(v.incident.map(|n| n.to_string()))),
             ],
             to_json(v)?,
         ),

@@ -12,6 +12,8 @@ pub(super) async fn list_vulnerabilities<B: SqlBackend>(
 ) -> Result<Page<Vulnerability>, StoreError> {
     let mut f = Filter::default();
     f.text("status", q.status.map(|s| s.as_str()));
+    f.text("reported_by", q.reported_by.as_deref());
+    f.text("incident", q.incident.as_deref());
     f.contains(q.text.as_deref());
     store
         .newest_first("vulnerabilities", f, q.cursor.as_deref(), q.limit)

@@ -344,6 +344,8 @@ async fn journal(app: &TestApp, entity: &str) -> Vec<(String, Value)> {
 enum Need {
     Anyone,
     May(Action),
+    /// Either action is enough.
+    MayEither(Action, Action),
     /// An event someone else reported: everyone who may view events, and a
     /// 404 for those who see only their own.
     OthersEvent,
@@ -400,8 +402,14 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
         ),
         (
             "/vulnerabilities".into(),
-            Need::May(Action::ViewVulnerabilities),
+            // Reporters see their own reports there, and the form.
+            Need::MayEither(Action::ViewVulnerabilities, Action::ReportVulnerability),
             "Vulnerabilities".into(),
+        ),
+        (
+            "/journal".into(),
+            Need::May(Action::ReadJournal),
+            "Journal".into(),
         ),
         (
             "/admin/users".into(),
@@ -435,6 +443,8 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
                 Need::Anyone => StatusCode::OK,
                 Need::May(action) if allowed(*role, *action) => StatusCode::OK,
                 Need::May(_) => StatusCode::FORBIDDEN,
+                Need::MayEither(a, b) if allowed(*role, *a) || allowed(*role, *b) => StatusCode::OK,
+                Need::MayEither(..) => StatusCode::FORBIDDEN,
                 Need::OthersEvent if allowed(*role, Action::ViewEvents) => StatusCode::OK,
                 Need::OthersEvent => StatusCode::NOT_FOUND,
             };
@@ -1157,8 +1167,9 @@ async fn anonymous_reporters_stay_hidden_on_the_web(app: TestApp) {
         let page = web.get(&format!("/events/{number}")).await;
         page.assert_status(StatusCode::OK);
         assert!(
-            page.body
-                .contains(r#"<dt>Reporter</dt><dd><span class="muted">hidden</span></dd>"#),
+            page.body.contains(
+                r#"<dt>Reporter</dt><dd id="reporter"><span class="muted">hidden</span></dd>"#
+            ),
             "{name}: {}",
             page.body
         );
@@ -1172,7 +1183,8 @@ async fn anonymous_reporters_stay_hidden_on_the_web(app: TestApp) {
     let page = mgr.get(&format!("/events/{number}")).await;
     page.assert_status(StatusCode::OK);
     assert!(
-        page.body.contains("<dt>Reporter</dt><dd>rosa</dd>"),
+        page.body
+            .contains("<dt>Reporter</dt><dd id=\"reporter\">rosa</dd>"),
         "{}",
         page.body
     );
@@ -1620,7 +1632,7 @@ async fn refused_form_input_names_the_field_and_changes_nothing(app: TestApp) {
         (confirm("weather", "minor"), "<strong>Category</strong>"),
         (
             confirm("malware", "catastrophic"),
-            "<strong>Severity.business loss</strong>",
+            "<strong>Severity: business loss</strong>",
         ),
     ] {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -1953,7 +1965,7 @@ async fn the_assessment_form_confirms_or_changes_the_proposal(app: TestApp) {
         ),
         (
             vec![("decision", "possible_incident"), ("rsit", "weather")],
-            "<strong>Rsit.class</strong>",
+            "<strong>Rsit: class</strong>",
         ),
         (
             vec![("decision", "possible_incident"), ("category", "weather")],

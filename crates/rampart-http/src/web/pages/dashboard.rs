@@ -27,6 +27,8 @@ pub struct DashboardPage {
     pub may_events: bool,
     pub may_triage: bool,
     pub may_report: bool,
+    /// The ISIRT, who coordinate incidents.
+    pub may_coordinate: bool,
     pub open_total: u64,
     pub by_class: Vec<Tally>,
     pub by_status: Vec<Tally>,
@@ -124,6 +126,7 @@ pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
         may_events: person.may(Action::ViewEvents),
         may_triage: person.may(Action::TriageEvent),
         may_report: person.may(Action::ReportEvent),
+        may_coordinate: person.may(Action::TransitionIncident),
         open_total,
         by_class,
         by_status,

@@ -3,17 +3,24 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use std::collections::HashMap;
 
-use rampart_app::{AppError, EventQuery};
+use rampart_app::triage::{BulkDecision, ItemOutcome, ItemResult, MAX_BULK};
+use rampart_app::{AppError, ErrorKind, EventQuery, EventSort, EventStage};
 use rampart_domain::{
-    Action, AssessmentInput, Category, Correlation, DomainError, Event, EventNumber, EventStatus,
-    FieldError, IncidentConfirmation, IncidentNumber, Role,
+    Action, AlertSeverity, AssessmentInput, Category, Correlation, DomainError, Event, EventNumber,
+    EventStatus, FieldError, Incident, IncidentConfirmation, IncidentNumber, ReporterKind, Role,
+    Text, Timestamp,
 };
 
-use super::{Nothing, Page, Reason, RecordPage, handle_form, record_form};
+use super::observables::PivotLink as _;
+use super::{
+    Nothing, Page, Reason, RecordPage, bad_filter, handle_form, query_form, record_form,
+    with_cursor,
+};
 use crate::AppState;
 use crate::web::WebError;
 use crate::web::record_form::RecordForm;
@@ -51,6 +58,117 @@ pub struct TriagePage {
     pub rules: Vec<RuleRow>,
     pub rules_version: u32,
     pub rules_editable: bool,
+    /// The queue's filters as given (the query string).
+    pub filters: FormData,
+    /// `severity`, `oldest` or `newest`.
+    pub sort: String,
+    /// Query strings of the first and the next page.
+    pub first: String,
+    pub next: Option<String>,
+    /// Whether any filter narrows the queue.
+    pub filtered: bool,
+    /// The bulk form as posted, with what was refused in it.
+    pub form: RecordForm,
+    /// The outcome of the bulk assessment just made.
+    pub outcome: Option<Outcome>,
+    /// Whether the viewer may add events to an incident.
+    pub may_link: bool,
+    pub max_bulk: usize,
+    /// Where live updates read the queue from, when this page answers a form.
+    pub live_url: Option<String>,
+}
+
+impl TriagePage {
+    /// Whether an event was ticked in the refused bulk form.
+    pub fn selected(&self, number: impl std::fmt::Display) -> bool {
+        self.form.has("events", &number.to_string())
+    }
+
+    /// The choices of the severity filter.
+    pub fn severities(&self) -> Vec<AlertSeverity> {
+        AlertSeverity::ALL.iter().rev().copied().collect()
+    }
+
+    pub fn reporter_kinds(&self) -> &'static [ReporterKind] {
+        ReporterKind::ALL
+    }
+
+    /// What the queue shows, in words.
+    pub fn order_words(&self) -> &'static str {
+        match self.sort.as_str() {
+            "oldest" => "oldest first",
+            "newest" => "newest first",
+            _ => "most severe first (sensor severity), then oldest",
+        }
+    }
+}
+
+/// How a bulk assessment went, one row per selected event.
+pub struct Outcome {
+    /// What was asked, in words.
+    pub decision: String,
+    pub rows: Vec<OutcomeRow>,
+    pub done: usize,
+    pub refused: usize,
+}
+
+pub struct OutcomeRow {
+    pub event: String,
+    pub done: bool,
+    /// What became of it, or why it was refused.
+    pub text: String,
+}
+
+impl Outcome {
+    fn of(decision: &BulkDecision, results: Vec<ItemResult>) -> Self {
+        let decision = match decision {
+            BulkDecision::FalseAlarm { .. } => "False alarm".to_owned(),
+            BulkDecision::PossibleIncident { .. } => "Escalate as a possible incident".to_owned(),
+            BulkDecision::Link { incident } => format!("Add to {incident}"),
+        };
+        let rows: Vec<OutcomeRow> = results
+            .into_iter()
+            .map(|r| match r.outcome {
+                ItemOutcome::Done { status, incident } => OutcomeRow {
+                    event: r.event.to_string(),
+                    done: true,
+                    text: match incident {
+                        Some(i) => format!("linked to {i}"),
+                        None => format!("now {}", label(status).to_lowercase()),
+                    },
+                },
+                ItemOutcome::Refused { reason, .. } => OutcomeRow {
+                    event: r.event.to_string(),
+                    done: false,
+                    text: reason,
+                },
+            })
+            .collect();
+        let done = rows.iter().filter(|r| r.done).count();
+        Self {
+            decision,
+            refused: rows.len() - done,
+            done,
+            rows,
+        }
+    }
+}
+
+/// The past events: assessed to an end, or linked to an incident.
+#[derive(Template, WebTemplate)]
+#[template(path = "events.html")]
+pub struct PastEventsPage {
+    pub chrome: Chrome,
+    pub items: Vec<Event>,
+    pub filters: FormData,
+    pub first: String,
+    pub next: Option<String>,
+}
+
+impl PastEventsPage {
+    pub fn past_statuses(&self) -> &'static [EventStatus] {
+        EventStage::Past.statuses()
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -67,6 +185,10 @@ pub struct EventPage {
     /// Open work sharing observables or assets, as the viewer may follow it.
     pub related: Vec<RelatedLink>,
     pub form: RecordForm,
+    /// Whether the event may be added to an existing incident by this viewer.
+    pub may_link: bool,
+    /// The related open incidents the viewer may see, offered first.
+    pub link_to: Vec<Incident>,
 }
 
 impl EventPage {
@@ -146,37 +268,104 @@ async fn related_links(
     Ok(links)
 }
 
-pub async fn triage_page(State(state): State<AppState>, person: Person) -> Page {
-    person.require(Action::TriageEvent)?;
-    let list = |status| EventQuery {
-        status: Some(status),
-        limit: 200,
-        ..EventQuery::default()
+/// The queue's query from its filters (the query string). A bad value is
+/// refused with a message naming the parameter.
+fn queue_query(f: &FormData, now: Timestamp) -> Result<(EventQuery, String), WebError> {
+    let severity = f
+        .get("severity")
+        .map(|s| AlertSeverity::parse(s).map_err(|m| bad_filter("severity", m)))
+        .transpose()?;
+    let category = f
+        .get("category")
+        .map(|s| Category::parse(s).map_err(|m| bad_filter("category", m)))
+        .transpose()?;
+    let reporter = f
+        .get("reporter")
+        .map(|s| ReporterKind::parse(s).map_err(|m| bad_filter("reporter", m)))
+        .transpose()?;
+    let before = match f.get("age") {
+        None => None,
+        Some(a) => {
+            let seconds = match a {
+                "1h" => 3_600,
+                "24h" => 86_400,
+                "7d" => 7 * 86_400,
+                other => {
+                    return Err(bad_filter(
+                        "age",
+                        format!("`{other}` is not one of 1h, 24h, 7d"),
+                    ));
+                }
+            };
+            Timestamp::from_unix(now.as_offset().unix_timestamp() - seconds)
+        }
     };
-    let mut queue: Vec<Event> = Vec::new();
-    for status in [EventStatus::Reported, EventStatus::Triage] {
-        queue.extend(
-            state
-                .app
-                .list_events(&person.actor, list(status))
-                .await?
-                .items,
-        );
-    }
-    queue.sort_by(|a, b| {
-        b.reported_at
-            .cmp(&a.reported_at)
-            .then(b.number.cmp(&a.number))
-    });
+    let (sort, name) = match f.get("sort").unwrap_or("severity") {
+        "severity" => (EventSort::Severity, "severity"),
+        "oldest" => (EventSort::Oldest, "oldest"),
+        "newest" => (EventSort::Newest, "newest"),
+        other => {
+            return Err(bad_filter(
+                "sort",
+                format!("`{other}` is not one of severity, oldest, newest"),
+            ));
+        }
+    };
+    let source = f.get("source").map(str::trim).filter(|s| !s.is_empty());
+    Ok((
+        EventQuery {
+            stage: Some(EventStage::Queue),
+            severity,
+            category,
+            reporter,
+            before,
+            source: source.map(str::to_owned),
+            text: f.get("q").map(str::to_owned),
+            sort,
+            cursor: f.get("cursor").map(str::to_owned),
+            limit: 50,
+            ..EventQuery::default()
+        },
+        name.to_owned(),
+    ))
+}
+
+/// The filters a query string gives, without empty values.
+fn given(f: FormData) -> FormData {
+    FormData(
+        f.0.into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect(),
+    )
+}
+
+async fn triage_view(
+    state: &AppState,
+    person: &Person,
+    filters: FormData,
+    form: RecordForm,
+    outcome: Option<Outcome>,
+) -> Result<TriagePage, WebError> {
+    person.require(Action::TriageEvent)?;
+    let filters = given(filters);
+    let (query, sort) = queue_query(&filters, state.app.clock().now())?;
+    let page = state.app.list_events(&person.actor, query).await?;
     let escalated = state
         .app
-        .list_events(&person.actor, list(EventStatus::Escalated))
+        .list_events(
+            &person.actor,
+            EventQuery {
+                status: Some(EventStatus::Escalated),
+                limit: 200,
+                ..EventQuery::default()
+            },
+        )
         .await?
         .items;
     let mut readable = HashMap::new();
-    let mut rows = Vec::with_capacity(queue.len());
-    for event in queue {
-        let mut related = related_links(&state, &person, &event.related, &mut readable).await?;
+    let mut rows = Vec::with_capacity(page.items.len());
+    for event in page.items {
+        let mut related = related_links(state, person, &event.related, &mut readable).await?;
         let more_related = related.len().saturating_sub(RELATED_IN_QUEUE);
         related.truncate(RELATED_IN_QUEUE);
         rows.push(TriageRow {
@@ -186,13 +375,217 @@ pub async fn triage_page(State(state): State<AppState>, person: Person) -> Page 
         });
     }
     let rules = state.app.get_rules(&person.actor).await?;
+    let filtered = filters
+        .0
+        .iter()
+        .any(|(k, _)| !matches!(k.as_str(), "sort" | "cursor"));
     Ok(TriagePage {
-        chrome: Chrome::new(&person, "Triage", "/triage").live("triage"),
+        chrome: Chrome::new(person, "Triage", "/triage").live("triage"),
         rows,
         escalated,
         rules: rules.rules.iter().map(RuleRow::of).collect(),
         rules_version: rules.version,
         rules_editable: false,
+        sort,
+        first: with_cursor(&filters, None),
+        next: page
+            .next_cursor
+            .as_deref()
+            .map(|c| with_cursor(&filters, Some(c))),
+        filtered,
+        filters,
+        form,
+        outcome,
+        may_link: person.may(Action::LinkEvent),
+        max_bulk: MAX_BULK,
+        live_url: None,
+    })
+}
+
+pub async fn triage_page(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    let filters = query_form(&q)?;
+    Ok(
+        triage_view(&state, &person, filters, RecordForm::default(), None)
+            .await?
+            .into_response(),
+    )
+}
+
+/// The bulk form: the ticked events and the one decision for all of them.
+fn bulk_input(form: &FormData) -> Result<(Vec<EventNumber>, BulkDecision), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut events = Vec::new();
+    for raw in form.all("events") {
+        match raw.parse::<EventNumber>() {
+            Ok(n) => events.push(n),
+            Err(_) => errors.push(FieldError::new(
+                "events",
+                format!("`{raw}` is not an event number"),
+            )),
+        }
+    }
+    if form.all("events").is_empty() {
+        errors.push(FieldError::new(
+            "events",
+            "tick at least one event in the queue",
+        ));
+    }
+    let text = |name: &str| {
+        form.get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(Text::new)
+    };
+    let decision = match form.get("decision").unwrap_or("") {
+        "false_alarm" => match text("reason") {
+            Some(Ok(reason)) => Some(BulkDecision::FalseAlarm { reason }),
+            Some(Err(m)) => {
+                errors.push(FieldError::new("reason", m));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("reason", "say why these are false alarms"));
+                None
+            }
+        },
+        "possible_incident" => match text("notes").transpose() {
+            Ok(notes) => Some(BulkDecision::PossibleIncident { notes }),
+            Err(m) => {
+                errors.push(FieldError::new("notes", m));
+                None
+            }
+        },
+        "link" => match form
+            .get("incident")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(raw) => match raw.to_ascii_uppercase().parse::<IncidentNumber>() {
+                Ok(incident) => Some(BulkDecision::Link { incident }),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "incident",
+                        format!("`{raw}` is not an incident number (INC-YYYY-NNNN)"),
+                    ));
+                    None
+                }
+            },
+            None => {
+                errors.push(FieldError::new(
+                    "incident",
+                    "name the open incident to add the events to",
+                ));
+                None
+            }
+        },
+        "" => {
+            errors.push(FieldError::new(
+                "decision",
+                "choose what to do with the selected events",
+            ));
+            None
+        }
+        other => {
+            errors.push(FieldError::new(
+                "decision",
+                format!("`{other}` is not one of false_alarm, possible_incident, link"),
+            ));
+            None
+        }
+    };
+    match decision {
+        Some(d) if errors.is_empty() => Ok((events, d)),
+        _ => Err(errors),
+    }
+}
+
+/// Assesses the ticked events, each on its own, and shows how each went
+/// above the queue (filtered as it was).
+pub async fn triage_assess(State(state): State<AppState>, post: Posted) -> Page {
+    // The answer is the queue; its live updates read the queue's own address.
+    let answer = |mut page: TriagePage, status: StatusCode| -> Page {
+        page.live_url = Some(if page.first.is_empty() {
+            "/triage".to_owned()
+        } else {
+            format!("/triage?{}", page.first)
+        });
+        Ok((status, page).into_response())
+    };
+    let person = &post.person;
+    person.require(Action::AssessEvent)?;
+    let filters = FormData::parse(post.form.v("filters").as_bytes())
+        .map_err(|e| WebError::Invalid(vec![e]))?;
+    let refused = |errors| RecordForm::new(post.form.clone(), errors);
+    let (events, decision) = match bulk_input(&post.form) {
+        Ok(input) => input,
+        Err(errors) => {
+            let page = triage_view(&state, person, filters, refused(errors), None).await?;
+            return answer(page, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    match state
+        .app
+        .assess_many(&person.actor, events, decision.clone())
+        .await
+    {
+        Ok(results) => {
+            let outcome = Some(Outcome::of(&decision, results));
+            let page = triage_view(&state, person, filters, RecordForm::default(), outcome).await?;
+            answer(page, StatusCode::OK)
+        }
+        Err(e) => {
+            let errors = crate::web::form_errors(e)?;
+            let page = triage_view(&state, person, filters, refused(errors), None).await?;
+            answer(page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
+}
+
+/// The past events, newest first, with text search and a status filter.
+pub async fn past_events(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    person.require(Action::ViewEvents)?;
+    let filters = given(query_form(&q)?);
+    let status = match filters.get("status") {
+        None => None,
+        Some(s) => {
+            let status = EventStatus::parse(s).map_err(|m| bad_filter("status", m))?;
+            if !EventStage::Past.statuses().contains(&status) {
+                return Err(bad_filter(
+                    "status",
+                    format!(
+                        "`{s}` is not a past status; one of false_alarm, handled_locally, not_incident, linked"
+                    ),
+                ));
+            }
+            Some(status)
+        }
+    };
+    let query = EventQuery {
+        stage: Some(EventStage::Past),
+        status,
+        text: filters.get("q").map(str::to_owned),
+        cursor: filters.get("cursor").map(str::to_owned),
+        limit: 50,
+        ..EventQuery::default()
+    };
+    let page = state.app.list_events(&person.actor, query).await?;
+    Ok(PastEventsPage {
+        chrome: Chrome::new(&person, "Past events", "/triage"),
+        items: page.items,
+        first: with_cursor(&filters, None),
+        next: page
+            .next_cursor
+            .as_deref()
+            .map(|c| with_cursor(&filters, Some(c))),
+        filters,
     }
     .into_response())
 }
@@ -226,7 +619,23 @@ pub(super) async fn event_view(
         _ => false,
     };
     let related = related_links(state, person, &event.related, &mut HashMap::new()).await?;
+    let may_link = person.may(Action::LinkEvent)
+        && person.may(Action::AssessEvent)
+        && matches!(
+            event.status,
+            EventStatus::Reported | EventStatus::Triage | EventStatus::Escalated
+        );
+    let link_to = if may_link {
+        state
+            .app
+            .related_open_incidents(&person.actor, &event)
+            .await?
+    } else {
+        vec![]
+    };
     Ok(EventPage {
+        may_link,
+        link_to,
         chrome: Chrome::new(person, event.number.to_string(), "/triage"),
         may_triage: person.may(Action::TriageEvent),
         may_assess: person.may(Action::AssessEvent),
@@ -370,4 +779,43 @@ pub async fn event_confirm(
         async |errors| event_view(&state, person, number, post.form.clone(), errors).await,
     )
     .await
+}
+
+/// Adds the event to an existing open incident (`incident`). An unknown
+/// incident, or one the viewer may not see, is refused beside the field.
+pub async fn event_link(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let number = event_number(&n)?;
+    let person = &post.person;
+    person.require(Action::LinkEvent)?;
+    let raw = post.form.v("incident").trim().to_owned();
+    let refused = |message: String| vec![FieldError::new("incident", message)];
+    let errors = match raw.to_ascii_uppercase().parse::<IncidentNumber>() {
+        Err(_) if raw.is_empty() => refused("name the open incident to add this event to".into()),
+        Err(_) => refused(format!("`{raw}` is not an incident number (INC-YYYY-NNNN)")),
+        Ok(incident) => match state
+            .app
+            .link_from_triage(&person.actor, number, incident)
+            .await
+        {
+            Ok(i) => {
+                return Ok(crate::web::session::see_other(&format!(
+                    "/incidents/{}",
+                    i.number
+                )));
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                refused(format!("no open incident {incident} that you may see"))
+            }
+            Err(e) => match e.domain() {
+                Some(DomainError::Conflict(m)) => refused(m.clone()),
+                _ => crate::web::form_errors(e)?,
+            },
+        },
+    };
+    let page = event_view(&state, person, number, post.form.clone(), errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

@@ -35,6 +35,31 @@ pub struct RegisterPage {
     pub coordinators: Vec<String>,
 }
 
+impl IncidentPage {
+    /// The value typed in `field` of action `id`'s form, when that form was just refused.
+    pub fn action_value(&self, id: &u32, field: &str) -> &str {
+        if self.action_refused(id) {
+            self.form.values.v(field)
+        } else {
+            ""
+        }
+    }
+
+    /// Action `id`'s form was just posted and refused.
+    pub fn action_refused(&self, id: &u32) -> bool {
+        !self.form.errors.is_empty() && self.form.values.v(ACTION_ROW) == id.to_string()
+    }
+
+    /// Open response actions, for the warning beside the close button.
+    pub fn open_actions(&self) -> Vec<&rampart_domain::ResponseAction> {
+        self.incident
+            .actions
+            .iter()
+            .filter(|a| !matches!(a.status.as_str(), "done" | "cancelled"))
+            .collect()
+    }
+}
+
 /// A lifecycle move offered as a button.
 pub struct Move {
     pub to: String,
@@ -73,6 +98,10 @@ pub struct IncidentPage {
     pub may_edit: bool,
     /// The related incidents this viewer may see, with their titles.
     pub related: Vec<(IncidentNumber, Text)>,
+    pub observables: super::observables::ObservablesSection,
+    /// Vulnerabilities found during the incident, for those who may read them.
+    pub vulnerabilities: Option<Vec<rampart_domain::Vulnerability>>,
+    pub may_report_vulnerability: bool,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -418,7 +447,19 @@ pub(super) async fn incident_view(
             Err(e) => return Err(e.into()),
         }
     }
+    let vulnerabilities = if person.may(Action::ViewVulnerabilities) {
+        Some(
+            state
+                .app
+                .incident_vulnerabilities(&person.actor, incident.number)
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(IncidentPage {
+        vulnerabilities,
+        may_report_vulnerability: person.may(Action::ReportVulnerability),
         may_edit: person.may(Action::UpdateIncident),
         related,
         resolution_needed,
@@ -436,6 +477,9 @@ pub(super) async fn incident_view(
         may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
         review: ReviewForm::new(&values, incident.review.as_ref()),
+        observables: super::observables::ObservablesSection::new(
+            person, &incident, &events, &values,
+        ),
         incident,
         events,
         form: RecordForm::new(values, errors),
@@ -524,8 +568,11 @@ incident_form_handler!(incident_patch, IncidentPatch, &[], &[], patch_incident);
 pub async fn incident_action_update(
     State(state): State<AppState>,
     Path((n, id)): Path<(String, u32)>,
-    post: Posted,
+    mut post: Posted,
 ) -> Page {
+    // Which action's form it was: a refused form opens again on its row.
+    post.form.0.retain(|(k, _)| k != ACTION_ROW);
+    post.form.0.push((ACTION_ROW.into(), id.to_string()));
     let app = state.app.clone();
     record_form::<IncidentRecord, _, _>(
         &state,
@@ -539,6 +586,9 @@ pub async fn incident_action_update(
     )
     .await
 }
+
+/// The marker naming the response action whose form was posted.
+pub const ACTION_ROW: &str = "_action";
 
 /// Who may see the incident; `mode=lift` lifts the restriction.
 #[derive(serde::Deserialize)]

@@ -21,7 +21,56 @@ use rampart_app::auth;
 pub struct ReportPage {
     pub chrome: Chrome,
     pub public: bool,
+    /// A point of contact may file the report for someone who phoned or wrote.
+    pub for_someone: bool,
     pub form: RecordForm,
+}
+
+impl ReportPage {
+    /// Rows of observables the form offers: those filled in, and one more, at least three.
+    pub fn observable_rows(&self) -> Vec<usize> {
+        let filled = self
+            .form
+            .values
+            .0
+            .iter()
+            .filter(|(k, v)| k.starts_with("observables.") && !v.trim().is_empty())
+            .filter_map(|(k, _)| k.split('.').nth(1)?.parse::<usize>().ok())
+            .max()
+            .map_or(0, |n| n + 1);
+        (0..(filled + 1).clamp(3, 20)).collect()
+    }
+
+    pub fn observable_kinds(&self) -> [(&'static str, &'static str); 7] {
+        [
+            ("ip", "IP address"),
+            ("domain", "Domain"),
+            ("url", "Web address (URL)"),
+            ("email", "E-mail address"),
+            ("hash", "File hash"),
+            ("account", "Account"),
+            ("host", "Computer name"),
+        ]
+    }
+
+    pub fn channels(&self) -> [(&'static str, &'static str); 6] {
+        [
+            ("phone", "By phone"),
+            ("email", "By e-mail"),
+            ("in_person", "In person"),
+            ("letter", "By letter"),
+            ("chat", "By chat"),
+            ("other", "Another way"),
+        ]
+    }
+
+    /// A cell of the observables table.
+    pub fn cell(&self, row: &usize, field: &str) -> String {
+        self.form
+            .values
+            .v(&format!("observables.{row}.{field}"))
+            .to_owned()
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -41,6 +90,7 @@ pub async fn report_page(person: Person) -> Page {
     Ok(ReportPage {
         chrome: Chrome::new(&person, "Report a security event", "/report"),
         public: false,
+        for_someone: person.may(Action::TriageEvent),
         form: RecordForm::default(),
     }
     .into_response())
@@ -59,6 +109,7 @@ pub async fn report_submit(State(state): State<AppState>, post: Posted) -> Page 
             Ok(ReportPage {
                 chrome: Chrome::new(person, "Report a security event", "/report"),
                 public: false,
+                for_someone: person.may(Action::TriageEvent),
                 form: RecordForm::new(post.form.clone(), errors),
             })
         },
@@ -91,6 +142,7 @@ fn public_page(state: &AppState, form: RecordForm, status: StatusCode) -> Respon
         ReportPage {
             chrome: Chrome::anonymous("Report a security event", &token),
             public: true,
+            for_someone: false,
             form,
         },
     )

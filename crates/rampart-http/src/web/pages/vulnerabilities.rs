@@ -1,14 +1,19 @@
-//! The vulnerability register and its report form.
+//! The vulnerability register and its report form; a vulnerability's page
+//! with its whole record and the forms to assess it, resolve it or accept its
+//! risk.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
 
 use rampart_app::VulnerabilityQuery;
-use rampart_domain::{Action, Vulnerability, VulnerabilityReport};
+use rampart_domain::{
+    Action, FieldError, Vulnerability, VulnerabilityAssessment, VulnerabilityNumber,
+    VulnerabilityReport, VulnerabilityResolution, VulnerabilityStatus,
+};
 
-use super::{Page, bad_filter, handle_form, query_form, with_cursor};
+use super::{Page, RecordPage, bad_filter, handle_form, query_form, record_form, with_cursor};
 use crate::AppState;
 use crate::web::WebError;
 use crate::web::record_form::RecordForm;
@@ -17,25 +22,29 @@ use crate::web::view::*;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "vulnerabilities.html")]
-pub struct VulnerabilityPage {
+pub struct VulnerabilityRegister {
     pub chrome: Chrome,
     pub items: Vec<Vulnerability>,
     pub filters: FormData,
     pub next: Option<String>,
+    /// The whole register; without it, the person's own reports.
+    pub may_view: bool,
     pub may_report: bool,
     pub form: RecordForm,
 }
 
-async fn vulnerability_view(
+async fn register_view(
     state: &AppState,
     person: &Person,
     filters: FormData,
     form: RecordForm,
-) -> Result<VulnerabilityPage, WebError> {
-    person.require(Action::ViewVulnerabilities)?;
+) -> Result<VulnerabilityRegister, WebError> {
+    if !person.may(Action::ViewVulnerabilities) {
+        person.require(Action::ReportVulnerability)?;
+    }
     let status = filters
         .get("status")
-        .map(|s| rampart_domain::VulnerabilityStatus::parse(s).map_err(|m| bad_filter("status", m)))
+        .map(|s| VulnerabilityStatus::parse(s).map_err(|m| bad_filter("status", m)))
         .transpose()?;
     let page = state
         .app
@@ -46,10 +55,18 @@ async fn vulnerability_view(
                 text: filters.get("q").map(str::to_owned),
                 cursor: filters.get("cursor").map(str::to_owned),
                 limit: 50,
+                ..VulnerabilityQuery::default()
             },
         )
         .await?;
-    Ok(VulnerabilityPage {
+    // A link from an incident's workspace fills in the incident.
+    let mut form = form;
+    if form.values.get("incident").is_none()
+        && let Some(n) = filters.get("incident")
+    {
+        form.values.0.push(("incident".into(), n.to_owned()));
+    }
+    Ok(VulnerabilityRegister {
         chrome: Chrome::new(person, "Vulnerabilities", "/vulnerabilities"),
         items: page.items,
         next: page
@@ -57,6 +74,7 @@ async fn vulnerability_view(
             .as_deref()
             .map(|c| with_cursor(&filters, Some(c))),
         filters,
+        may_view: person.may(Action::ViewVulnerabilities),
         may_report: person.may(Action::ReportVulnerability),
         form,
     })
@@ -68,7 +86,7 @@ pub async fn vulnerability_register(
     RawQuery(q): RawQuery,
 ) -> Page {
     Ok(
-        vulnerability_view(&state, &person, query_form(&q)?, RecordForm::default())
+        register_view(&state, &person, query_form(&q)?, RecordForm::default())
             .await?
             .into_response(),
     )
@@ -84,15 +102,156 @@ pub async fn vulnerability_report(State(state): State<AppState>, post: Posted) -
         async |input: VulnerabilityReport| {
             state.app.report_vulnerability(&person.actor, input).await
         },
-        |_| "/vulnerabilities".to_owned(),
+        |v: Vulnerability| format!("/vulnerabilities/{}", v.number),
         async |errors| {
-            vulnerability_view(
+            register_view(
                 &state,
                 person,
                 FormData::default(),
                 RecordForm::new(post.form.clone(), errors),
             )
             .await
+        },
+    )
+    .await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "vulnerability.html")]
+pub struct VulnerabilityPage {
+    pub chrome: Chrome,
+    pub v: Vulnerability,
+    /// The register (and the handling) may be read.
+    pub may_view: bool,
+    pub may_assess: bool,
+    pub may_resolve: bool,
+    pub may_accept: bool,
+    /// The incident it was found during may be opened.
+    pub may_see_incident: bool,
+    pub form: RecordForm,
+}
+
+impl VulnerabilityPage {
+    /// Whether the posted form was the one with this `outcome`, to show it open.
+    pub fn posted(&self, outcome: &str) -> bool {
+        self.form.values.has("outcome", outcome)
+    }
+
+    pub fn open_for_assessment(&self) -> bool {
+        matches!(
+            self.v.status,
+            VulnerabilityStatus::Reported | VulnerabilityStatus::Assessed
+        )
+    }
+
+    pub fn confirmed(&self) -> bool {
+        self.v.status == VulnerabilityStatus::Confirmed
+    }
+}
+
+fn vulnerability_number(n: &str) -> Result<VulnerabilityNumber, WebError> {
+    n.parse()
+        .map_err(|_| WebError::NotFound(format!("`{n}` is not a vulnerability number")))
+}
+
+async fn vulnerability_view(
+    state: &AppState,
+    person: &Person,
+    number: VulnerabilityNumber,
+    values: FormData,
+    errors: Vec<FieldError>,
+) -> Result<VulnerabilityPage, WebError> {
+    let v = state.app.get_vulnerability(&person.actor, number).await?;
+    let may_see_incident = match v.incident {
+        Some(n) if person.may(Action::ViewIncidents) => {
+            state.app.get_incident(&person.actor, n).await.is_ok()
+        }
+        _ => false,
+    };
+    Ok(VulnerabilityPage {
+        chrome: Chrome::new(person, v.number.to_string(), "/vulnerabilities"),
+        may_view: person.may(Action::ViewVulnerabilities),
+        may_assess: person.may(Action::AssessVulnerability),
+        may_resolve: person.may(Action::ResolveVulnerability),
+        may_accept: person.may(Action::AcceptVulnerabilityRisk),
+        may_see_incident,
+        v,
+        form: RecordForm::new(values, errors),
+    })
+}
+
+pub async fn vulnerability_page(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+) -> Page {
+    let number = vulnerability_number(&n)?;
+    Ok(
+        vulnerability_view(&state, &person, number, FormData::default(), vec![])
+            .await?
+            .into_response(),
+    )
+}
+
+/// A vulnerability's page, for its forms.
+pub(super) struct VulnerabilityRecord;
+
+impl RecordPage for VulnerabilityRecord {
+    type Number = VulnerabilityNumber;
+    type View = VulnerabilityPage;
+
+    fn number(text: &str) -> Result<VulnerabilityNumber, WebError> {
+        vulnerability_number(text)
+    }
+
+    fn address(number: VulnerabilityNumber) -> String {
+        format!("/vulnerabilities/{number}")
+    }
+
+    async fn view(
+        state: &AppState,
+        person: &Person,
+        number: VulnerabilityNumber,
+        values: FormData,
+        errors: Vec<FieldError>,
+    ) -> Result<VulnerabilityPage, WebError> {
+        vulnerability_view(state, person, number, values, errors).await
+    }
+}
+
+pub async fn vulnerability_assess(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let app = state.app.clone();
+    record_form::<VulnerabilityRecord, _, _>(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: VulnerabilityAssessment| async move {
+            app.assess_vulnerability(&actor, number, input).await
+        },
+    )
+    .await
+}
+
+pub async fn vulnerability_resolve(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let app = state.app.clone();
+    record_form::<VulnerabilityRecord, _, _>(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: VulnerabilityResolution| async move {
+            app.resolve_vulnerability(&actor, number, input).await
         },
     )
     .await

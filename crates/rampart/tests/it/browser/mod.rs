@@ -3,6 +3,7 @@
 //! skip with a visible message. Each main page is saved as a screenshot under
 //! `$RAMPART_SCREENSHOTS` (default: `<tmp>/rampart-screenshots`).
 
+mod observables;
 mod record;
 
 use std::io::Write;
@@ -18,6 +19,14 @@ use sha2::{Digest, Sha256};
 use thirtyfour::prelude::*;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
+
+mod actions;
+mod journal;
+mod phone;
+mod report;
+mod roles;
+mod triage;
+mod vulnerabilities;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";

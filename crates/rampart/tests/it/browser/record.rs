@@ -309,7 +309,7 @@ async fn the_confirm_form_asks_for_every_factor_and_previews_the_class() {
         b.text("#confirm").await
     );
     assert!(
-        b.source().await.contains("Severity.social impact"),
+        b.source().await.contains("Severity: social impact"),
         "the refusal names the field"
     );
     b.shot("00-confirm-refused").await;
