@@ -258,6 +258,7 @@ impl App {
                 .maybe(&loaded)
                 .filter(|i| i.readable_by(&by))
                 .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
+            inc.ensure_not_merged()?;
             let number = ctx.number(&allocated)?;
             let item =
                 EvidenceItem::collect(number, incident, inc.tlp, input, content, &by, ctx.now())?;

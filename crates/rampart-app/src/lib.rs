@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod journal;
 pub mod limits;
 mod live;
+mod merge;
 pub mod observables;
 pub mod people;
 pub mod readiness;

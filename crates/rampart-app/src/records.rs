@@ -394,6 +394,7 @@ impl App {
             if !incident.readable_by(&who) {
                 return Err(DomainError::NotFound(format!("incident {number}")));
             }
+            incident.ensure_not_merged()?;
             let (output, action, writes) = change(ctx, &mut incident, &who, handles)?;
             let mut decided = Decided::new((incident.clone(), output))
                 .update(Entity::Incident(Box::new(incident)))

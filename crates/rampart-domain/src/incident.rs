@@ -496,6 +496,10 @@ pub struct Incident {
     /// `removed`); absent while there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observables: Vec<crate::IncidentObservable>,
+    /// The incident this one was merged into; set, the incident is closed
+    /// and no longer changes. Absent while not merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<IncidentNumber>,
 }
 
 impl Incident {
@@ -572,6 +576,7 @@ impl Incident {
             restricted_to: Vec::new(),
             updated_at: now,
             observables: Vec::new(),
+            merged_into: None,
         };
         let list = incident
             .events
@@ -594,7 +599,7 @@ impl Incident {
         format!("incident {}", self.number)
     }
 
-    fn push_log(
+    pub(crate) fn push_log(
         &mut self,
         kind: LogKind,
         action: String,

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::{
-    Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, Incident, IncidentNumber,
-    IncidentObservable, IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet,
-    Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
-    VulnerabilityStatus, event::Event,
+    Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, EvidenceNumber, Incident,
+    IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, Rejection, ResponseAction,
+    Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome,
+    VulnerabilityResolution, VulnerabilityStatus, event::Event,
 };
 
 /// Why an entry could not be read as a [`JournalAction`].
@@ -169,6 +169,9 @@ journal_actions! {
     IncidentObservableUpdated(IncidentObservableUpdated) = "incident.observable_updated", "An observable of an incident changes (before and after)";
     IncidentObservableRemoved(IncidentObservable) = "incident.observable_removed", "An observable is removed from an incident (kept in the record, marked removed)";
     JournalVerified(JournalVerified) = "journal.verified", "Someone has the whole chain recomputed, and what it found";
+    IncidentMergedInto(IncidentMergedInto) = "incident.merged_into", "The incident is merged into another: closed as merged, its parts moved";
+    IncidentMergedFrom(Box<IncidentMergedFrom>) = "incident.merged_from", "Another incident is merged into this one, with everything that came from it";
+    EvidenceMoved(EvidenceMoved) = "evidence.moved", "The item moves to another incident, as its incident is merged";
 }
 
 impl JournalAction {
@@ -317,6 +320,49 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// `incident.merged_into`, on the incident merged: the incident it went
+/// into, why, the status it left and the resolution it was closed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentMergedInto {
+    pub into: IncidentNumber,
+    pub reason: Text,
+    pub from: IncidentStatus,
+    pub resolution: Text,
+}
+
+/// `incident.merged_from`, on the incident merged into: everything that
+/// came, as this incident now holds it (renumbered), so the journal alone
+/// gives the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentMergedFrom {
+    pub from: IncidentNumber,
+    pub reason: Text,
+    /// The events that now belong to this incident.
+    pub events: Vec<EventNumber>,
+    /// Assets this incident did not name yet.
+    pub assets: Vec<Text>,
+    /// Observables added, with their new ids.
+    pub observables: Vec<IncidentObservable>,
+    /// `type:value` of the observables folded into one already here.
+    pub folded: Vec<String>,
+    /// Log lines appended: the other's, renumbered, and the line saying what came.
+    pub log: Vec<LogEntry>,
+    /// Response actions added, with their new ids.
+    pub actions: Vec<ResponseAction>,
+    /// Related incidents added (the merged incident among them).
+    pub related_incidents: Vec<IncidentNumber>,
+    /// Evidence items that moved (each has its own `evidence.moved` entry).
+    pub evidence: Vec<EvidenceNumber>,
+}
+
+/// `evidence.moved`: the item now belongs to `to`; custody is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceMoved {
+    pub from: IncidentNumber,
+    pub to: IncidentNumber,
+    pub reason: Text,
 }
 
 /// `incident.observable_updated`: the observable before and after the change.

@@ -16,6 +16,7 @@ mod incident;
 mod intake;
 pub mod journal;
 mod lifecycle;
+mod merge;
 mod number;
 mod observables;
 mod record;
@@ -51,6 +52,7 @@ pub use intake::{
 };
 pub use journal::{JournalAction, JournalActionError};
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
+pub use merge::{MergeRequest, Merged};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
 pub use observables::{
     IncidentObservable, MAX_CANDIDATES, MAX_EXTRACT_TEXT, MAX_OBSERVABLES, NewObservable,

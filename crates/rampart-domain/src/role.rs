@@ -61,6 +61,7 @@ wire_enum!(
         DisposeEvidence => "dispose_evidence",
         ManageIntake => "manage_intake",
         ManageJobs => "manage_jobs",
+        MergeIncidents => "merge_incidents",
     }
 );
 
@@ -104,6 +105,7 @@ impl Action {
             DisposeEvidence => "dispose of evidence",
             ManageIntake => "manage machine intake",
             ManageJobs => "manage background jobs",
+            MergeIncidents => "merge one incident into another",
         }
     }
 
@@ -124,9 +126,11 @@ impl Action {
             ViewIncidents | ViewVulnerabilities => {
                 &[Poc, IsirtMember, IsirtManager, Auditor, Admin]
             }
-            AssignCoordinator | ReopenIncident | MarkReviewed | AcceptVulnerabilityRisk => {
-                &[IsirtManager]
-            }
+            AssignCoordinator
+            | ReopenIncident
+            | MarkReviewed
+            | AcceptVulnerabilityRisk
+            | MergeIncidents => &[IsirtManager],
             SeeReporterIdentity => &[IsirtManager, Admin],
             ViewEvidence => &[IsirtMember, IsirtManager, Auditor, Admin],
             VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],

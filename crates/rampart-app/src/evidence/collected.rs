@@ -69,7 +69,12 @@ impl App {
             collected.content.sha256.as_str(),
             Some(collected.content.size),
         );
-        let collected_for = collected.incident;
+        let mut collected_for = collected.incident;
+        if item.number == number && item.incident != collected_for {
+            // Only an item that moved with a merged incident reads further:
+            // the incident its last `evidence.moved` entry names.
+            collected_for = self.moved_to(number).await?.unwrap_or(collected_for);
+        }
         let problem = if item.number != number {
             Some(format!(
                 "the record stored as {number} is that of {}",
@@ -100,6 +105,20 @@ impl App {
             size,
             problem,
         }))
+    }
+
+    /// The incident the last `evidence.moved` entry about `number` moved it
+    /// to, if one did.
+    async fn moved_to(&self, number: EvidenceNumber) -> Result<Option<IncidentNumber>, AppError> {
+        let mut to = None;
+        for entry in self.custody(number).await? {
+            if let Ok(JournalAction::EvidenceMoved(moved)) =
+                JournalAction::parse_text(&entry.action, &entry.payload)
+            {
+                to = Some(moved.to);
+            }
+        }
+        Ok(to)
     }
 
     /// Raises the integrity alarm about `number`: an `evidence.integrity_failed`

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use rampart_app::IncidentQuery;
 use rampart_domain::{
     ActionUpdate, Category, Event, EventNumber, Incident, IncidentConfirmation, IncidentNumber,
-    IncidentPatch, IncidentStatus, LogEntry, NewAction, NewLogEntry, ResponseAction, Review,
-    ReviewInput, SeverityClass, TransitionRequest,
+    IncidentPatch, IncidentStatus, LogEntry, MergeRequest, NewAction, NewLogEntry, ResponseAction,
+    Review, ReviewInput, SeverityClass, TransitionRequest,
 };
 use serde::{Deserialize, Serialize};
 
@@ -149,6 +149,26 @@ pub async fn link_related(
     Ok(Json(
         s.app
             .link_related(&actor, incident_number(&n)?, body.incident)
+            .await?,
+    ))
+}
+
+/// Merge another incident into this one: its events, observables (one of the
+/// same type and value folded into this incident's), log entries, response
+/// actions, evidence items and related incidents move here, and it is closed
+/// as merged (`merged_into`). Both must be open; the caller must see both;
+/// a restricted incident goes only into one whose readers may all see it.
+#[utoipa::path(post, path = "/incidents/{number}/merge", tag = "incidents", operation_id = "merge_incident", params(("number" = String, Path, description = N)), request_body = MergeRequest,
+    responses((status = 200, description = "The incident merged into, with everything that came", body = Incident), (status = 409, description = "One of the two is not open, or was merged already", body = Problem), (status = 422, description = "`from` names this incident, no incident visible to the caller, or a restricted incident the merge would show to others", body = Problem)))]
+pub async fn merge(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    JsonBody(body): JsonBody<MergeRequest>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .merge_incidents(&actor, incident_number(&n)?, body)
             .await?,
     ))
 }

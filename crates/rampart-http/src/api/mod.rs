@@ -75,6 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::link_event))
         .routes(routes!(incidents::link_related))
         .routes(routes!(incidents::unlink_related))
+        .routes(routes!(incidents::merge))
         .routes(routes!(incidents::transition))
         .routes(routes!(incidents::restrict))
         .routes(routes!(incidents::add_log, incidents::log))

@@ -16,9 +16,9 @@ use rampart_domain::JournalAction;
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
     Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
-    Incident, IncidentObservable, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS, Priority,
-    ResponseAction, Review, RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp, Triage,
-    Vulnerability, VulnerabilityOutcome, VulnerabilityStatus,
+    Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS,
+    Priority, ResponseAction, Review, RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp,
+    Triage, Vulnerability, VulnerabilityOutcome, VulnerabilityStatus,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -112,6 +112,11 @@ pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
             .into_iter()
             .chain(linked_event(entry).map(RecordKey::Event))
             .collect(),
+        // The events that came with a merged incident now name this one.
+        Some(K::IncidentMergedFrom) => entity
+            .into_iter()
+            .chain(merged_events(entry).into_iter().map(RecordKey::Event))
+            .collect(),
         // Sign-ins touch sessions and throttles, which are not records; a
         // job is not one either, nor a check of the chain.
         Some(
@@ -148,6 +153,14 @@ pub(crate) fn linked_event(entry: &JournalEntry) -> Option<EventNumber> {
     match JournalAction::parse_text(&entry.action, &entry.payload).ok()? {
         JournalAction::IncidentEventLinked(linked) => Some(linked.event),
         _ => None,
+    }
+}
+
+/// The events an `incident.merged_from` entry brings to its incident.
+pub(crate) fn merged_events(entry: &JournalEntry) -> Vec<EventNumber> {
+    match JournalAction::parse_text(&entry.action, &entry.payload) {
+        Ok(JournalAction::IncidentMergedFrom(merged)) => merged.events,
+        _ => Vec::new(),
     }
 }
 
@@ -340,6 +353,10 @@ fn event(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 let e = fold.current(&step)?;
                 e.status = EventStatus::Linked;
                 e.incident = Some(incident);
+            }
+            Some(K::IncidentMergedFrom) => {
+                let incident = entry.entity.parse().map_err(|m| step.fail(m))?;
+                fold.current(&step)?.incident = Some(incident);
             }
             _ => return Err(not_here(&step, "an event")),
         }
@@ -578,6 +595,47 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 *slot = after;
                 inc.updated_at = at;
             }
+            Some(K::IncidentMergedInto) => {
+                let f = step.fields()?;
+                let into: IncidentNumber = f.get("into")?;
+                let from: IncidentStatus = f.get("from")?;
+                let reason: Text = f.get("reason")?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.status = IncidentStatus::Closed;
+                inc.closed_at = Some(at);
+                inc.resolution = Some(f.get("resolution")?);
+                inc.merged_into = Some(into);
+                inc.events.clear();
+                inc.observables.clear();
+                inc.actions.clear();
+                push_log(
+                    inc,
+                    LogKind::Transition,
+                    format!("status {from} -> closed: merged into {into}"),
+                    Some(reason),
+                    step.actor(),
+                    at,
+                );
+            }
+            Some(K::IncidentMergedFrom) => {
+                let f = step.fields()?;
+                let at = step.at()?;
+                let events: Vec<EventNumber> = f.get("events")?;
+                let assets: Vec<Text> = f.get("assets")?;
+                let observables: Vec<IncidentObservable> = f.get("observables")?;
+                let log: Vec<LogEntry> = f.get("log")?;
+                let actions: Vec<ResponseAction> = f.get("actions")?;
+                let related: Vec<IncidentNumber> = f.get("related_incidents")?;
+                let inc = fold.current(&step)?;
+                inc.events.extend(events);
+                inc.assets.extend(assets);
+                inc.observables.extend(observables);
+                inc.log.extend(log);
+                inc.actions.extend(actions);
+                inc.related_incidents.extend(related);
+                inc.updated_at = at;
+            }
             _ => return Err(not_here(&step, "an incident")),
         }
     }
@@ -693,6 +751,10 @@ fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 let item = fold.current(&step)?;
                 item.custodian = f.get("to")?;
                 item.location = f.get("location")?;
+            }
+            Some(K::EvidenceMoved) => {
+                let f = step.fields()?;
+                fold.current(&step)?.incident = f.get("to")?;
             }
             Some(K::EvidenceHoldPlaced) => {
                 let f = step.fields()?;

@@ -24,6 +24,7 @@ mod incident_record;
 mod intake;
 mod jobs;
 mod lifecycle;
+mod merge;
 mod migrate;
 mod nodes;
 mod observables;
