@@ -131,6 +131,7 @@ pub fn router() -> Router<AppState> {
             get(incident_edit_page).post(incident_edit_save),
         )
         .route("/incidents/{number}/related", post(incident_related_link))
+        .route("/incidents/{number}/merge", post(incident_merge))
         .route(
             "/incidents/{number}/related/{other}/unlink",
             post(incident_related_unlink),

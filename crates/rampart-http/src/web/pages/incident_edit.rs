@@ -741,6 +741,50 @@ pub async fn incident_related_link(
     .await
 }
 
+/// Another incident to merge into this one, and why.
+#[derive(serde::Deserialize)]
+pub struct MergeForm {
+    from: String,
+    reason: String,
+}
+
+/// Merges the incident the form names into this one (the workspace's
+/// *Merge another incident into this one*).
+pub async fn incident_merge(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let app = state.app.clone();
+    super::record_form::<super::IncidentRecord, _, _>(
+        &state,
+        post,
+        &n,
+        &[],
+        &[],
+        |actor, number, input: MergeForm| async move {
+            let from = related_number(&input.from).map_err(|_| {
+                rampart_domain::DomainError::field(
+                    "from",
+                    format!(
+                        "`{}` is not an incident number such as INC-2026-0001",
+                        input.from.trim()
+                    ),
+                )
+            })?;
+            let reason = rampart_domain::Text::new(input.reason.trim())
+                .map_err(|m| rampart_domain::DomainError::field("reason", m))?;
+            app.merge_incidents(
+                &actor,
+                number,
+                rampart_domain::MergeRequest { from, reason },
+            )
+            .await
+        },
+    )
+    .await
+}
+
 pub async fn incident_related_unlink(
     State(state): State<AppState>,
     Path((n, other)): Path<(String, String)>,

@@ -96,6 +96,8 @@ pub struct IncidentPage {
     pub review: ReviewForm,
     /// May open the record's edit form and relate incidents.
     pub may_edit: bool,
+    /// May merge another incident into this open one.
+    pub may_merge: bool,
     /// The related incidents this viewer may see, with their titles.
     pub related: Vec<(IncidentNumber, Text)>,
     pub observables: super::observables::ObservablesSection,
@@ -395,7 +397,9 @@ pub(super) async fn incident_view(
                 ended_at: None,
                 impact_ended_at: None,
             };
-            person.may(Action::TransitionIncident)
+            // A merged incident no longer moves.
+            incident.merged_into.is_none()
+                && person.may(Action::TransitionIncident)
                 && person.may(probe.required_action(incident.status))
         })
         .map(|to| Move {
@@ -426,6 +430,8 @@ pub(super) async fn incident_view(
         .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
         .await?;
     let resolution_needed = moves.iter().any(|m: &Move| m.needs_resolution);
+    // A merged incident is read only: its page offers no change.
+    let merged = incident.merged_into.is_some();
     let may_view_evidence = person.may(Action::ViewEvidence);
     let evidence = if may_view_evidence {
         state
@@ -460,20 +466,24 @@ pub(super) async fn incident_view(
     Ok(IncidentPage {
         vulnerabilities,
         may_report_vulnerability: person.may(Action::ReportVulnerability),
-        may_edit: person.may(Action::UpdateIncident),
+        may_edit: person.may(Action::UpdateIncident) && !merged,
+        may_merge: person.may(Action::MergeIncidents)
+            && incident.status.is_open()
+            && incident.merged_into.is_none(),
         related,
         resolution_needed,
         chrome: Chrome::new(person, incident.number.to_string(), "/incidents")
             .live(format!("incident:{}", incident.number)),
         moves,
-        may_log: person.may(Action::WriteLog),
-        may_actions: person.may(Action::ManageActions),
+        may_log: person.may(Action::WriteLog) && !merged,
+        may_actions: person.may(Action::ManageActions) && !merged,
         may_review: person.may(Action::RecordReview)
+            && !merged
             && matches!(
                 incident.status,
                 IncidentStatus::Closed | IncidentStatus::Reviewed
             ),
-        may_restrict: person.may(Action::RestrictIncident),
+        may_restrict: person.may(Action::RestrictIncident) && !merged,
         may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
         review: ReviewForm::new(&values, incident.review.as_ref()),
@@ -485,7 +495,7 @@ pub(super) async fn incident_view(
         form: RecordForm::new(values, errors),
         now: state.app.clock().now(),
         may_view_evidence,
-        may_handle_evidence: person.may(Action::HandleEvidence),
+        may_handle_evidence: person.may(Action::HandleEvidence) && !merged,
         evidence,
         upload_open: false,
     })

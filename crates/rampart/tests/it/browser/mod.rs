@@ -22,6 +22,7 @@ use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
 mod actions;
 mod journal;
+mod merge;
 mod phone;
 mod report;
 mod roles;
