@@ -12,6 +12,7 @@ use crate::helpers::{TestApp, fields, incident};
 crate::on_both_backends!(
     a_merge_moves_everything_and_the_records_agree,
     refused_merges_change_nothing,
+    a_restricted_incident_merges_into_one_no_wider,
 );
 
 fn len(v: &Value, field: &str) -> usize {
@@ -416,4 +417,57 @@ async fn refused_merges_change_nothing(app: TestApp) {
         snapshot(secret.clone()).await,
     ];
     assert_eq!(before, after);
+}
+
+async fn a_restricted_incident_merges_into_one_no_wider(app: TestApp) {
+    let poc = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let max = app.user("max", &[Role::IsirtManager]).await;
+    let restrict = |n: String, users: Value| {
+        let app = &app;
+        let ian = ian.clone();
+        async move {
+            let path = format!("/api/v1/incidents/{n}/restriction");
+            let (status, body) = app
+                .call(
+                    Method::PUT,
+                    &path,
+                    Some(&ian),
+                    Some(json!({"users": users})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    let a = incident(&app, &poc, &ian, "ian", "Board laptop, second look").await;
+    let b = incident(&app, &poc, &ian, "ian", "Board laptop").await;
+    restrict(b.clone(), json!(["ian", "max"])).await;
+    // A names someone B does not: refused.
+    restrict(a.clone(), json!(["ian", "max", "pat"])).await;
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/incidents/{a}/merge"),
+            &max,
+            json!({"from": b, "reason": "same laptop"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    // A's readers are among B's: merged.
+    restrict(a.clone(), json!(["ian", "max"])).await;
+    let merged = app
+        .post_ok(
+            &format!("/api/v1/incidents/{a}/merge"),
+            &max,
+            json!({"from": b, "reason": "same laptop"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(merged["restricted_to"], json!(["ian", "max"]));
+    let out = app.cli(&["journal", "verify", "--records"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
