@@ -10,7 +10,7 @@ use crate::record::{CiaImpact, Conclusion, Investigation, MAX_PEOPLE, Money, Not
 use crate::review::{Review, ReviewInput};
 use crate::{
     Action, Actor, Category, DomainError, Effort, Event, EventNumber, IncidentNumber,
-    IncidentStatus, Lifecycle, Priority, Rsit, SCALE_VERSION, Severity, SeverityFactors,
+    IncidentStatus, Lifecycle, Pap, Priority, Rsit, SCALE_VERSION, Severity, SeverityFactors,
     SeverityOverride, Text, Timestamp, Tlp,
 };
 
@@ -96,6 +96,9 @@ pub struct IncidentConfirmation {
     /// Defaults to the most restrictive marking of the events.
     #[serde(default)]
     pub tlp: Option<Tlp>,
+    /// PAP marking; defaults to the most restrictive PAP of the events.
+    #[serde(default)]
+    pub pap: Option<Pap>,
 }
 
 impl IncidentConfirmation {
@@ -340,6 +343,8 @@ pub struct IncidentPatch {
     pub coordinator: Option<String>,
     pub actuality: Option<Actuality>,
     pub tlp: Option<Tlp>,
+    /// The PAP marking; the change is journaled before and after like any other.
+    pub pap: Option<Pap>,
     pub assets: Option<Vec<Text>>,
     #[serde(default, deserialize_with = "nullable")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Text>))]
@@ -442,6 +447,9 @@ pub struct Incident {
     pub confirmed_by: String,
     pub actuality: Actuality,
     pub tlp: Tlp,
+    /// PAP marking; absent on incidents confirmed before PAP was recorded (read as AMBER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pap: Option<Pap>,
     pub events: Vec<EventNumber>,
     pub related_incidents: Vec<IncidentNumber>,
     pub assets: Vec<Text>,
@@ -499,6 +507,11 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// The PAP marking in force: the one recorded, AMBER where none was.
+    pub fn pap(&self) -> Pap {
+        self.pap.unwrap_or_default()
+    }
+
     /// Confirms an incident from escalated events, linking each of them.
     pub fn confirm(
         number: IncidentNumber,
@@ -541,6 +554,11 @@ impl Incident {
             tlp: input
                 .tlp
                 .unwrap_or_else(|| events.iter().map(|e| e.tlp).max().unwrap_or_default()),
+            pap: Some(
+                input
+                    .pap
+                    .unwrap_or_else(|| events.iter().map(|e| e.pap()).max().unwrap_or_default()),
+            ),
             events: events.iter().map(|e| e.number).collect(),
             related_incidents: Vec::new(),
             assets,
@@ -838,6 +856,9 @@ impl Incident {
             recovery_cost_total,
             conclusion
         );
+        if let Some(pap) = patch.pap {
+            self.pap = Some(pap);
+        }
         if let Some(cia) = patch.cia_impact {
             self.cia_impact = cia.unwrap_or_default().normalized();
         }
@@ -1203,6 +1224,7 @@ pub const PATCH_FIELDS: &[&str] = &[
     "coordinator",
     "actuality",
     "tlp",
+    "pap",
     "assets",
     "impact",
     "cia_impact",

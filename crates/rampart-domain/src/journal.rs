@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use crate::{
     Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, Incident, IncidentNumber,
-    IncidentObservable, IncidentStatus, LogEntry, Rejection, ResponseAction, Review, Role, RuleSet,
-    Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
-    VulnerabilityStatus, event::Event,
+    IncidentObservable, IncidentStatus, LogEntry, Pap, Rejection, ResponseAction, Review, Role,
+    RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome,
+    VulnerabilityResolution, VulnerabilityStatus, event::Event,
 };
 
 /// Why an entry could not be read as a [`JournalAction`].
@@ -479,6 +479,9 @@ pub struct EvidenceCollected {
     pub tool: Option<Text>,
     pub reason: Text,
     pub tlp: Tlp,
+    /// Absent in entries written before PAP was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pap: Option<Pap>,
     pub custodian: String,
     pub location: Option<Text>,
 }
@@ -496,6 +499,7 @@ impl EvidenceCollected {
             tool: item.tool.clone(),
             reason: item.reason.clone(),
             tlp: item.tlp,
+            pap: item.pap,
             custodian: item.custodian.clone(),
             location: item.location.clone(),
         }

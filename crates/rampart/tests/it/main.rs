@@ -28,6 +28,7 @@ mod migrate;
 mod nodes;
 mod observables;
 mod openapi;
+mod pap;
 mod records;
 mod sessions;
 mod shutdown;
