@@ -4,6 +4,7 @@
 //! `$RAMPART_SCREENSHOTS` (default: `<tmp>/rampart-screenshots`).
 
 mod observables;
+mod pap;
 mod record;
 
 use std::io::Write;
