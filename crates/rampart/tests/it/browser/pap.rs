@@ -171,5 +171,24 @@ async fn pap_badges_show_beside_tlp_and_the_forms_set_them() {
         assert_eq!(wide.json(), &json!(false), "{path} overflows at 390 px");
     }
     b.shot("08-event-phone").await;
+
+    // The triage queue shows an untriaged report's PAP beside its TLP.
+    app.post_ok(
+        "/api/v1/events",
+        &poc,
+        json!({"title": "Scan from a known host", "description": "firewall log", "pap": "GREEN"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    b.d().set_window_rect(0, 0, 1280, 900).await.unwrap();
+    b.sign_out().await;
+    b.sign_in("pat", PASSWORD).await;
+    b.open("/triage").await;
+    let queue = b.text("#triage-queue").await;
+    assert!(
+        queue.contains("Scan from a known host") && queue.contains("PAP:GREEN"),
+        "{queue}"
+    );
+    b.shot("09-triage").await;
     b.quit().await;
 }
