@@ -1271,3 +1271,78 @@ fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
         .filter(|f| a.get(*f) != b.get(*f))
         .collect()
 }
+
+#[cfg(test)]
+mod pap_tests {
+    use super::*;
+    use crate::{EventReport, EventStatus, Role};
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-11-22T12:00:00Z").unwrap()
+    }
+
+    fn incident(paps: &[Option<&str>], chosen: Option<Pap>) -> Incident {
+        let ian = Actor::new("ian", vec![Role::IsirtMember]);
+        let mut events: Vec<Event> = paps
+            .iter()
+            .enumerate()
+            .map(|(i, pap)| {
+                let report: EventReport = serde_json::from_value(
+                    serde_json::json!({"title": "odd login", "description": "x", "pap": pap}),
+                )
+                .unwrap();
+                let n = EventNumber::new(2026, u32::try_from(i + 1).unwrap()).unwrap();
+                let mut e = Event::report(n, report, &ian, now());
+                e.status = EventStatus::Escalated;
+                e
+            })
+            .collect();
+        let mut input: IncidentConfirmation = serde_json::from_value(serde_json::json!({
+            "events": events.iter().map(|e| e.number).collect::<Vec<_>>(),
+            "title": "t", "category": "malware",
+            "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
+            "effort": "low", "coordinator": "ian"}))
+        .unwrap();
+        input.pap = chosen;
+        Incident::confirm(
+            IncidentNumber::new(2026, 1).unwrap(),
+            input,
+            &mut events,
+            &ian,
+            now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn confirmation_takes_the_strictest_pap_of_the_events_unless_one_is_chosen() {
+        assert_eq!(incident(&[None], None).pap, Some(Pap::Amber));
+        assert_eq!(
+            incident(&[Some("GREEN"), Some("RED")], None).pap,
+            Some(Pap::Red)
+        );
+        assert_eq!(
+            incident(&[Some("RED")], Some(Pap::Clear)).pap,
+            Some(Pap::Clear)
+        );
+    }
+
+    #[test]
+    fn a_patch_of_an_unmarked_incident_leaves_it_unmarked_unless_it_names_a_pap() {
+        let ian = Actor::new("ian", vec![Role::IsirtMember]);
+        let mut old = incident(&[None], None);
+        old.pap = None;
+        let title = IncidentPatch {
+            title: Some(Text::new("new title").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(old.apply_patch(title, &ian, now()).unwrap(), ["title"]);
+        assert_eq!((old.pap, old.pap()), (None, Pap::Amber));
+        let pap = IncidentPatch {
+            pap: Some(Pap::Amber),
+            ..Default::default()
+        };
+        assert_eq!(old.apply_patch(pap, &ian, now()).unwrap(), ["pap"]);
+        assert_eq!(old.pap, Some(Pap::Amber));
+    }
+}
