@@ -32,6 +32,7 @@ mod records;
 mod sessions;
 mod shutdown;
 mod syslog;
+mod timeline;
 mod triage;
 mod upgrade;
 mod web;
