@@ -298,14 +298,63 @@ fn attach_changes(items: &mut Vec<TimelineItem>, base: TimelineItem, u: &Inciden
     }
 }
 
-/// `field: before → after`, each value readable and cut when long.
+/// `field: before → after`, each value readable and cut when long; of a
+/// record (a severity, a perpetrator) only the parts that changed, without
+/// the ones derived from them (`label`, `significant`).
 pub fn field_change(field: &str, change: &FieldChange) -> String {
+    let name = field.replace('_', " ");
+    if let (Value::Object(_), Value::Object(_)) = (&change.before, &change.after) {
+        let mut parts = Vec::new();
+        differing("", &change.before, &change.after, &mut parts);
+        if !parts.is_empty() {
+            return format!("{name}: {}", parts.join(" · "));
+        }
+    }
     format!(
-        "{}: {} → {}",
-        field.replace('_', " "),
+        "{name}: {} → {}",
         shorten(&readable(&change.before)),
         shorten(&readable(&change.after))
     )
+}
+
+/// The leaves of two records that differ, as `path before → after`.
+fn differing(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
+    match (before, after) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                if matches!(k.as_str(), "label" | "significant") {
+                    continue;
+                }
+                let (x, y) = (
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                );
+                if x != y {
+                    let name = k.replace('_', " ");
+                    // A severity's factors read as the factors themselves.
+                    let sub = if path.is_empty() || path == "factors" {
+                        if k == "factors" { String::new() } else { name }
+                    } else if k == "factors" {
+                        path.to_owned()
+                    } else {
+                        format!("{path} {name}")
+                    };
+                    differing(&sub, x, y, out);
+                }
+            }
+        }
+        _ => out.push(format!(
+            "{}{} → {}",
+            if path.is_empty() {
+                String::new()
+            } else {
+                format!("{path} ")
+            },
+            shorten(&readable(before)),
+            shorten(&readable(after))
+        )),
+    }
 }
 
 /// A JSON value as a person reads it.

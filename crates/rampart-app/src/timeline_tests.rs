@@ -140,4 +140,11 @@ fn values_read_plainly_and_long_ones_are_cut() {
         after: json!(true),
     };
     assert_eq!(field_change("cia_impact", &change), "cia impact: a b → yes");
+    let before =
+        json!({"class": "II", "label": "Serious", "factors": {"system_importance": "important"}});
+    let after = json!({"class": "I", "label": "Critical", "factors": {"system_importance": "particularly_important"}});
+    assert_eq!(
+        field_change("severity", &FieldChange { before, after }),
+        "severity: class II → I · system importance important → particularly important"
+    );
 }

@@ -25,6 +25,7 @@ mod journal;
 mod phone;
 mod report;
 mod roles;
+mod timeline;
 mod triage;
 mod vulnerabilities;
 
