@@ -118,6 +118,7 @@ async fn the_log_fills_itself_and_orders_by_when_things_happened() {
     assert!(b.text("#log").await.contains("In the order recorded"));
     let first = b.text("#timeline > li:first-child").await;
     assert!(first.contains(&format!("collected {evd}")), "{first}");
+    assert!(first.contains("happened 2026-01-10 09:00 UTC"), "{first}");
     to_log(&b).await;
     b.shot("02-in-the-order-recorded").await;
 
@@ -126,5 +127,27 @@ async fn the_log_fills_itself_and_orders_by_when_things_happened() {
     assert!(!overflows(&b).await, "the timeline fits 390 px");
     to_log(&b).await;
     b.shot("03-phone").await;
+
+    // An order that is not one is refused, naming it.
+    b.open(&format!("/incidents/{inc}?log=sideways")).await;
+    assert!(
+        b.source()
+            .await
+            .contains("`sideways` is not one of occurred, recorded")
+    );
+
+    // A point of contact reads the incident, not its evidence.
+    b.d().set_window_rect(0, 0, 1280, 1400).await.unwrap();
+    b.open(&format!("/incidents/{inc}")).await;
+    b.sign_out().await;
+    person(&app, "pat", &[Role::Poc]).await;
+    b.sign_in("pat", PASSWORD).await;
+    b.open(&format!("/incidents/{inc}")).await;
+    let log = b.text("#timeline").await;
+    assert!(
+        log.contains("added observable domain ransom-pay.example"),
+        "{log}"
+    );
+    assert!(!log.contains("collected") && !log.contains(&evd), "{log}");
     b.quit().await;
 }
