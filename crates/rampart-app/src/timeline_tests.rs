@@ -148,3 +148,55 @@ fn values_read_plainly_and_long_ones_are_cut() {
         "severity: class II → I · system importance important → particularly important"
     );
 }
+
+#[tokio::test]
+async fn observable_changes_and_the_lifted_restriction_read_plainly_and_the_cut_is_said() {
+    let t = TestApp::new().await;
+    let poc = t.user("pat", &[Role::Poc]).await;
+    let ian = t.user("ian", &[Role::IsirtMember]).await;
+    let n = t.incident(&poc, &ian).await;
+    let observable = json!({"type": "ip", "value": "203.0.113.7"});
+    t.app
+        .add_observable(&ian, n, from_json(observable))
+        .await
+        .unwrap();
+    t.clock.advance(minutes(1));
+    let change = json!({"ioc": true, "tlp": "RED"});
+    t.app
+        .update_observable(&ian, n, 1, from_json(change))
+        .await
+        .unwrap();
+    t.clock.advance(minutes(1));
+    t.app.remove_observable(&ian, n, 1, None).await.unwrap();
+    t.clock.advance(minutes(1));
+    t.app
+        .restrict_incident(&ian, n, vec!["ian".into()])
+        .await
+        .unwrap();
+    t.clock.advance(minutes(1));
+    t.app.restrict_incident(&ian, n, vec![]).await.unwrap();
+
+    let tl = t
+        .app
+        .incident_timeline(&ian, n, TimelineOrder::Occurred)
+        .await
+        .unwrap();
+    let texts: Vec<&str> = tl.items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(
+        &texts[..5],
+        [
+            "lifted the restriction: everyone who may read incidents sees it",
+            "restricted to ian",
+            "removed observable ip 203.0.113.7",
+            "changed observable ip 203.0.113.7",
+            "added observable ip 203.0.113.7",
+        ]
+    );
+    assert_eq!(tl.items[3].details, ["TLP: AMBER → RED", "IOC: no → yes"]);
+
+    let incident = t.app.get_incident(&ian, n).await.unwrap();
+    let cut = merge(&incident, &[], TimelineOrder::Occurred, 0);
+    assert!(cut.truncated && cut.items.is_empty());
+    let whole = merge(&incident, &[], TimelineOrder::Occurred, TIMELINE_LIMIT);
+    assert!(!whole.truncated);
+}
