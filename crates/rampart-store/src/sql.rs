@@ -200,19 +200,80 @@ impl<B: SqlBackend> SqlStore<B> {
     async fn newest_first<T: DeserializeOwned>(
         &self,
         table: &str,
-        mut f: Filter,
+        f: Filter,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<T>, StoreError> {
+        self.by_id(table, f, false, cursor, limit).await
+    }
+
+    /// A page of `table` in the order rows were stored (`oldest`) or the
+    /// reverse; the cursor is the last row's id.
+    async fn by_id<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        mut f: Filter,
+        oldest: bool,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
+        let (after, order) = if oldest { (">", "") } else { ("<", " DESC") };
         if let Some(c) = parse_cursor(cursor, 1)? {
-            f.and("id < ?", vec![SqlValue::int(c[0])]);
+            f.and(&format!("id {after} ?"), vec![SqlValue::int(c[0])]);
         }
-        let sql = format!("SELECT id, data FROM {table}{} ORDER BY id DESC", f.sql());
+        let sql = format!("SELECT id, data FROM {table}{} ORDER BY id{order}", f.sql());
         let sql = sql + &f.limit(limit);
         let rows = self
             .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
             .await?;
         paginate(rows, limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+    }
+
+    /// A page of `table` ordered by the integer `column` (highest first when
+    /// `descending`), then by id; the cursor holds both of the last row.
+    async fn ranked<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        mut f: Filter,
+        column: &str,
+        descending: bool,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
+        let (past, order) = if descending {
+            ("<", " DESC")
+        } else {
+            (">", "")
+        };
+        if let Some(c) = parse_cursor(cursor, 2)? {
+            f.and(
+                &format!("({column} {past} ? OR ({column} = ? AND id > ?))"),
+                vec![
+                    SqlValue::int(c[0]),
+                    SqlValue::int(c[0]),
+                    SqlValue::int(c[1]),
+                ],
+            );
+        }
+        let sql = format!(
+            "SELECT {column}, id, data FROM {table}{} ORDER BY {column}{order}, id",
+            f.sql()
+        );
+        let sql = sql + &f.limit(limit);
+        let rows = self
+            .fetch(
+                &sql,
+                &f.params,
+                &[ColType::Int, ColType::Int, ColType::Text],
+            )
+            .await?;
+        paginate(rows, limit, |r| {
+            format!(
+                "{}.{}",
+                r[0].as_i64().unwrap_or(0),
+                r[1].as_i64().unwrap_or(0)
+            )
+        })
     }
 
     /// The number of rows of `table`.
