@@ -25,6 +25,7 @@ pub struct EventFilters {
     pub status: Option<EventStatus>,
     /// `queue`: waiting for an assessment (reported, triage); `past`: false
     /// alarm, handled locally, not an incident, or linked.
+    #[param(inline)]
     pub stage: Option<StageParam>,
     /// `person`, `sensor`, or a sensor's name.
     pub source: Option<String>,
@@ -37,11 +38,13 @@ pub struct EventFilters {
     /// The category the categorization rules proposed.
     pub category: Option<Category>,
     /// `employee`, `public` (the public form) or `sensor`.
+    #[param(inline)]
     pub reporter: Option<ReporterKind>,
     /// Words in the number, title, description, assets, observables or source.
     pub text: Option<String>,
     /// `newest` first (default), `oldest` first, or `severity` (most severe
     /// first, unknown last, then oldest first).
+    #[param(inline)]
     pub sort: Option<SortParam>,
     /// The `next_cursor` of the previous page (two numbers for `sort=severity`).
     #[serde(default, deserialize_with = "event_cursor")]
