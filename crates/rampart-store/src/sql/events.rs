@@ -4,7 +4,7 @@
 use rampart_domain::Event;
 
 use super::query::Filter;
-use super::{SqlBackend, SqlStore, SqlValue};
+use super::{Cursor, SqlBackend, SqlStore, SqlValue};
 use crate::model::{EventSort, EventStage};
 use crate::{EventQuery, Page, StoreError};
 
@@ -37,8 +37,16 @@ pub(super) async fn list_events<B: SqlBackend>(
     f.text("submitted_by", q.submitted_by.as_deref());
     let cursor = q.cursor.as_deref();
     match q.sort {
-        EventSort::Newest => store.by_id("events", f, false, cursor, q.limit).await,
-        EventSort::Oldest => store.by_id("events", f, true, cursor, q.limit).await,
+        EventSort::Newest => {
+            store
+                .by_id("events", f, false, Cursor::Pair, cursor, q.limit)
+                .await
+        }
+        EventSort::Oldest => {
+            store
+                .by_id("events", f, true, Cursor::Pair, cursor, q.limit)
+                .await
+        }
         EventSort::Severity => {
             store
                 .ranked("events", f, "severity_rank", true, cursor, q.limit)

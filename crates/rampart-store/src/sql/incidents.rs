@@ -3,7 +3,7 @@
 use rampart_domain::Incident;
 
 use super::query::Filter;
-use super::{ColType, SqlBackend, SqlStore, SqlValue};
+use super::{ColType, Cursor, SqlBackend, SqlStore, SqlValue};
 use crate::model::{Counts, IncidentSort};
 use crate::{IncidentQuery, Page, StoreError};
 
@@ -25,8 +25,16 @@ pub(super) async fn list_incidents<B: SqlBackend>(
                 .ranked("incidents", f, "priority", false, cursor, q.limit)
                 .await
         }
-        IncidentSort::Oldest => store.by_id("incidents", f, true, cursor, q.limit).await,
-        IncidentSort::Newest => store.by_id("incidents", f, false, cursor, q.limit).await,
+        IncidentSort::Oldest => {
+            store
+                .by_id("incidents", f, true, Cursor::Pair, cursor, q.limit)
+                .await
+        }
+        IncidentSort::Newest => {
+            store
+                .by_id("incidents", f, false, Cursor::Pair, cursor, q.limit)
+                .await
+        }
     }
 }
 
