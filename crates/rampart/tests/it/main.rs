@@ -33,6 +33,7 @@ mod records;
 mod sessions;
 mod shutdown;
 mod syslog;
+mod timeline;
 mod triage;
 mod upgrade;
 mod web;

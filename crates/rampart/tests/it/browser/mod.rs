@@ -26,6 +26,7 @@ mod journal;
 mod phone;
 mod report;
 mod roles;
+mod timeline;
 mod triage;
 mod vulnerabilities;
 
