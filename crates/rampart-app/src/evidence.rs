@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use rampart_domain::{
     Action, Actor, CustodyTransfer, DomainError, EvidenceContent, EvidenceItem, EvidenceNumber,
-    EvidenceSubmission, Incident, IncidentNumber, IncidentStatus, JournalAction, Problems, Text,
-    Timestamp, Tlp,
+    EvidenceSubmission, Incident, IncidentNumber, IncidentStatus, JournalAction, Pap, Problems,
+    Text, Timestamp, Tlp,
     journal::{
         EvidenceCollected, EvidenceDisposed, EvidenceDownloaded, EvidenceExported,
         EvidenceHoldPlaced, EvidenceHoldReleased, EvidenceIntegrityFailed, EvidenceTransferred,
@@ -155,6 +155,10 @@ pub fn parse_submission(
         "" => None,
         v => p.take("tlp", Tlp::parse_lenient(v)),
     };
+    let pap = match get("pap") {
+        "" => None,
+        v => p.take("pap", Pap::parse_lenient(v)),
+    };
     p.into_result()?;
     match (description, found_at, collected_by, reason, collected_at) {
         (
@@ -171,6 +175,7 @@ pub fn parse_submission(
             tool,
             reason,
             tlp,
+            pap,
             location,
         }),
         _ => Err(DomainError::field("description", "is missing")),
@@ -178,7 +183,7 @@ pub fn parse_submission(
 }
 
 /// The metadata fields an upload accepts besides `file`.
-pub const SUBMISSION_FIELDS: [&str; 8] = [
+pub const SUBMISSION_FIELDS: [&str; 9] = [
     "description",
     "found_at",
     "collected_by",
@@ -186,6 +191,7 @@ pub const SUBMISSION_FIELDS: [&str; 8] = [
     "tool",
     "reason",
     "tlp",
+    "pap",
     "location",
 ];
 
@@ -260,8 +266,15 @@ impl App {
                 .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
             inc.ensure_not_merged()?;
             let number = ctx.number(&allocated)?;
-            let item =
-                EvidenceItem::collect(number, incident, inc.tlp, input, content, &by, ctx.now())?;
+            let item = EvidenceItem::collect(
+                number,
+                incident,
+                (inc.tlp, inc.pap()),
+                input,
+                content,
+                &by,
+                ctx.now(),
+            )?;
             let action = JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item)));
             Ok(Decided::new(item.clone())
                 .journal(JournalDraft::new(number, action))

@@ -28,6 +28,7 @@ pub mod readiness;
 mod records;
 #[cfg(test)]
 mod testing;
+pub mod timeline;
 pub mod triage;
 mod unit;
 pub mod visibility;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::classification::wire_enum;
 use crate::error::Problems;
 use crate::{
-    Action, Actor, Category, DomainError, EventNumber, EventStatus, IncidentNumber, Lifecycle,
+    Action, Actor, Category, DomainError, EventNumber, EventStatus, IncidentNumber, Lifecycle, Pap,
     Rsit, Text, Timestamp, Tlp,
 };
 
@@ -258,6 +258,9 @@ pub struct EventReport {
     pub observables: Vec<Observable>,
     #[serde(default)]
     pub tlp: Option<Tlp>,
+    /// PAP marking: what may be done with what the report tells; AMBER when absent.
+    #[serde(default)]
+    pub pap: Option<Pap>,
     /// The sensor's severity, mapped onto Rampart's scale.
     #[serde(default)]
     pub severity: Option<AlertSeverity>,
@@ -288,6 +291,7 @@ impl EventReport {
             source: Some(source),
             observables: vec![],
             tlp: None,
+            pap: None,
             severity: None,
             attributes: BTreeMap::new(),
         }
@@ -495,6 +499,9 @@ pub struct Event {
     pub source: Source,
     pub observables: Vec<Observable>,
     pub tlp: Tlp,
+    /// PAP marking; absent on events reported before PAP was recorded (read as AMBER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pap: Option<Pap>,
     pub triage: Option<Triage>,
     pub assessment: Option<Assessment>,
     pub rejection: Option<Rejection>,
@@ -524,6 +531,11 @@ fn one() -> u64 {
 }
 
 impl Event {
+    /// The PAP marking in force: the one recorded, AMBER where none was.
+    pub fn pap(&self) -> Pap {
+        self.pap.unwrap_or_default()
+    }
+
     /// A new event from a validated report.
     pub fn report(number: EventNumber, report: EventReport, by: &Actor, now: Timestamp) -> Self {
         let source = report.source.unwrap_or(Source {
@@ -561,6 +573,7 @@ impl Event {
             source,
             observables: dedup(report.observables),
             tlp: report.tlp.unwrap_or_default(),
+            pap: Some(report.pap.unwrap_or_default()),
             triage: None,
             assessment: None,
             rejection: None,

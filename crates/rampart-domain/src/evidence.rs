@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Actor, DomainError, EvidenceNumber, IncidentNumber, Problems, Text, Timestamp, Tlp};
+use crate::{
+    Actor, DomainError, EvidenceNumber, IncidentNumber, Pap, Problems, Text, Timestamp, Tlp,
+};
 
 /// Evidence metadata as submitted with the content (Annex D: what it is,
 /// where it was found, who collected it, when, with which tool, why).
@@ -29,6 +31,9 @@ pub struct EvidenceSubmission {
     /// Defaults to the incident's marking.
     #[serde(default)]
     pub tlp: Option<Tlp>,
+    /// PAP marking; defaults to the incident's.
+    #[serde(default)]
+    pub pap: Option<Pap>,
     /// Where the original is kept: locker, bag or seal number.
     #[serde(default)]
     pub location: Option<Text>,
@@ -103,6 +108,9 @@ pub struct EvidenceItem {
     pub tool: Option<Text>,
     pub reason: Text,
     pub tlp: Tlp,
+    /// PAP marking; absent on items collected before PAP was recorded (read as AMBER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pap: Option<Pap>,
     pub content: EvidenceContent,
     /// When and by whom the content was stored in Rampart.
     pub recorded_at: Timestamp,
@@ -120,11 +128,17 @@ pub struct EvidenceItem {
 }
 
 impl EvidenceItem {
-    /// A new item; the content has been stored and hashed already.
+    /// The PAP marking in force: the one recorded, AMBER where none was.
+    pub fn pap(&self) -> Pap {
+        self.pap.unwrap_or_default()
+    }
+
+    /// A new item; the content has been stored and hashed already. Its
+    /// markings default to the incident's `(TLP, PAP)`.
     pub fn collect(
         number: EvidenceNumber,
         incident: IncidentNumber,
-        incident_tlp: Tlp,
+        (incident_tlp, incident_pap): (Tlp, Pap),
         input: EvidenceSubmission,
         content: EvidenceContent,
         by: &Actor,
@@ -148,6 +162,7 @@ impl EvidenceItem {
             tool: input.tool,
             reason: input.reason,
             tlp: input.tlp.unwrap_or(incident_tlp),
+            pap: Some(input.pap.unwrap_or(incident_pap)),
             content,
             recorded_at: now,
             recorded_by: by.name.clone(),
@@ -282,7 +297,7 @@ mod tests {
         EvidenceItem::collect(
             EvidenceNumber::new(2026, 1).unwrap(),
             IncidentNumber::new(2026, 1).unwrap(),
-            Tlp::Red,
+            (Tlp::Red, Pap::Red),
             EvidenceSubmission {
                 description: text("disk image"),
                 found_at: text("laptop L-17"),
@@ -291,6 +306,7 @@ mod tests {
                 tool: Some(text("dd 9.4")),
                 reason: text("malware suspected"),
                 tlp: None,
+                pap: None,
                 location: Some(text("locker 3")),
             },
             EvidenceContent {
@@ -310,6 +326,7 @@ mod tests {
         let i = item();
         assert_eq!(i.custodian, "ian");
         assert_eq!(i.tlp, Tlp::Red);
+        assert_eq!(i.pap, Some(Pap::Red));
     }
 
     #[test]
@@ -350,7 +367,7 @@ mod tests {
         let err = EvidenceItem::collect(
             EvidenceNumber::new(2026, 1).unwrap(),
             IncidentNumber::new(2026, 1).unwrap(),
-            Tlp::Red,
+            (Tlp::Red, Pap::Red),
             EvidenceSubmission {
                 description: text("x"),
                 found_at: text("x"),
@@ -359,6 +376,7 @@ mod tests {
                 tool: None,
                 reason: text("x"),
                 tlp: None,
+                pap: None,
                 location: None,
             },
             EvidenceContent {

@@ -10,7 +10,7 @@ use crate::record::{CiaImpact, Conclusion, Investigation, MAX_PEOPLE, Money, Not
 use crate::review::{Review, ReviewInput};
 use crate::{
     Action, Actor, Category, DomainError, Effort, Event, EventNumber, IncidentNumber,
-    IncidentStatus, Lifecycle, Priority, Rsit, SCALE_VERSION, Severity, SeverityFactors,
+    IncidentStatus, Lifecycle, Pap, Priority, Rsit, SCALE_VERSION, Severity, SeverityFactors,
     SeverityOverride, Text, Timestamp, Tlp,
 };
 
@@ -96,6 +96,9 @@ pub struct IncidentConfirmation {
     /// Defaults to the most restrictive marking of the events.
     #[serde(default)]
     pub tlp: Option<Tlp>,
+    /// PAP marking; defaults to the most restrictive PAP of the events.
+    #[serde(default)]
+    pub pap: Option<Pap>,
 }
 
 impl IncidentConfirmation {
@@ -340,6 +343,8 @@ pub struct IncidentPatch {
     pub coordinator: Option<String>,
     pub actuality: Option<Actuality>,
     pub tlp: Option<Tlp>,
+    /// The PAP marking; the change is journaled before and after like any other.
+    pub pap: Option<Pap>,
     pub assets: Option<Vec<Text>>,
     #[serde(default, deserialize_with = "nullable")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Text>))]
@@ -442,6 +447,9 @@ pub struct Incident {
     pub confirmed_by: String,
     pub actuality: Actuality,
     pub tlp: Tlp,
+    /// PAP marking; absent on incidents confirmed before PAP was recorded (read as AMBER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pap: Option<Pap>,
     pub events: Vec<EventNumber>,
     pub related_incidents: Vec<IncidentNumber>,
     pub assets: Vec<Text>,
@@ -503,6 +511,11 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// The PAP marking in force: the one recorded, AMBER where none was.
+    pub fn pap(&self) -> Pap {
+        self.pap.unwrap_or_default()
+    }
+
     /// Confirms an incident from escalated events, linking each of them.
     pub fn confirm(
         number: IncidentNumber,
@@ -545,6 +558,11 @@ impl Incident {
             tlp: input
                 .tlp
                 .unwrap_or_else(|| events.iter().map(|e| e.tlp).max().unwrap_or_default()),
+            pap: Some(
+                input
+                    .pap
+                    .unwrap_or_else(|| events.iter().map(|e| e.pap()).max().unwrap_or_default()),
+            ),
             events: events.iter().map(|e| e.number).collect(),
             related_incidents: Vec::new(),
             assets,
@@ -843,6 +861,9 @@ impl Incident {
             recovery_cost_total,
             conclusion
         );
+        if let Some(pap) = patch.pap {
+            self.pap = Some(pap);
+        }
         if let Some(cia) = patch.cia_impact {
             self.cia_impact = cia.unwrap_or_default().normalized();
         }
@@ -1208,6 +1229,7 @@ pub const PATCH_FIELDS: &[&str] = &[
     "coordinator",
     "actuality",
     "tlp",
+    "pap",
     "assets",
     "impact",
     "cia_impact",
@@ -1253,4 +1275,79 @@ fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
         .copied()
         .filter(|f| a.get(*f) != b.get(*f))
         .collect()
+}
+
+#[cfg(test)]
+mod pap_tests {
+    use super::*;
+    use crate::{EventReport, EventStatus, Role};
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-11-22T12:00:00Z").unwrap()
+    }
+
+    fn incident(paps: &[Option<&str>], chosen: Option<Pap>) -> Incident {
+        let ian = Actor::new("ian", vec![Role::IsirtMember]);
+        let mut events: Vec<Event> = paps
+            .iter()
+            .enumerate()
+            .map(|(i, pap)| {
+                let report: EventReport = serde_json::from_value(
+                    serde_json::json!({"title": "odd login", "description": "x", "pap": pap}),
+                )
+                .unwrap();
+                let n = EventNumber::new(2026, u32::try_from(i + 1).unwrap()).unwrap();
+                let mut e = Event::report(n, report, &ian, now());
+                e.status = EventStatus::Escalated;
+                e
+            })
+            .collect();
+        let mut input: IncidentConfirmation = serde_json::from_value(serde_json::json!({
+            "events": events.iter().map(|e| e.number).collect::<Vec<_>>(),
+            "title": "t", "category": "malware",
+            "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
+            "effort": "low", "coordinator": "ian"}))
+        .unwrap();
+        input.pap = chosen;
+        Incident::confirm(
+            IncidentNumber::new(2026, 1).unwrap(),
+            input,
+            &mut events,
+            &ian,
+            now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn confirmation_takes_the_strictest_pap_of_the_events_unless_one_is_chosen() {
+        assert_eq!(incident(&[None], None).pap, Some(Pap::Amber));
+        assert_eq!(
+            incident(&[Some("GREEN"), Some("RED")], None).pap,
+            Some(Pap::Red)
+        );
+        assert_eq!(
+            incident(&[Some("RED")], Some(Pap::Clear)).pap,
+            Some(Pap::Clear)
+        );
+    }
+
+    #[test]
+    fn a_patch_of_an_unmarked_incident_leaves_it_unmarked_unless_it_names_a_pap() {
+        let ian = Actor::new("ian", vec![Role::IsirtMember]);
+        let mut old = incident(&[None], None);
+        old.pap = None;
+        let title = IncidentPatch {
+            title: Some(Text::new("new title").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(old.apply_patch(title, &ian, now()).unwrap(), ["title"]);
+        assert_eq!((old.pap, old.pap()), (None, Pap::Amber));
+        let pap = IncidentPatch {
+            pap: Some(Pap::Amber),
+            ..Default::default()
+        };
+        assert_eq!(old.apply_patch(pap, &ian, now()).unwrap(), ["pap"]);
+        assert_eq!(old.pap, Some(Pap::Amber));
+    }
 }

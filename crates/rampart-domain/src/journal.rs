@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::{
     Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, EvidenceNumber, Incident,
-    IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, Rejection, ResponseAction,
+    IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, Pap, Rejection, ResponseAction,
     Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome,
     VulnerabilityResolution, VulnerabilityStatus, event::Event,
 };
@@ -525,6 +525,9 @@ pub struct EvidenceCollected {
     pub tool: Option<Text>,
     pub reason: Text,
     pub tlp: Tlp,
+    /// Absent in entries written before PAP was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pap: Option<Pap>,
     pub custodian: String,
     pub location: Option<Text>,
 }
@@ -542,6 +545,7 @@ impl EvidenceCollected {
             tool: item.tool.clone(),
             reason: item.reason.clone(),
             tlp: item.tlp,
+            pap: item.pap,
             custodian: item.custodian.clone(),
             location: item.location.clone(),
         }

@@ -242,3 +242,29 @@ fn the_correlation_rules_assessment_is_the_bare_assessment() {
         JournalAction::EventAssessed(EventAssessed::ByContact { .. })
     ));
 }
+
+/// Events, incidents and evidence items written before PAP was recorded
+/// carry none: they read as AMBER and write back without a `pap` key.
+#[test]
+fn entries_from_before_pap_read_as_amber_and_stay_without_it() {
+    let rows: Vec<Value> =
+        serde_json::from_str(include_str!("testdata/schema4-journal.json")).unwrap();
+    let mut seen = BTreeSet::new();
+    for row in rows {
+        let name = row["action"].as_str().unwrap();
+        let stored = row["payload"].as_str().unwrap();
+        assert!(!stored.contains("\"pap\""), "{name}");
+        match JournalAction::parse_text(name, stored).unwrap() {
+            JournalAction::EventReported(e) => {
+                assert_eq!((e.0.pap, e.0.pap()), (None, crate::Pap::Amber));
+            }
+            JournalAction::IncidentConfirmed(i) => {
+                assert_eq!((i.pap, i.pap()), (None, crate::Pap::Amber));
+            }
+            JournalAction::EvidenceCollected(c) => assert_eq!(c.pap, None),
+            _ => continue,
+        }
+        seen.insert(name.to_owned());
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rampart_domain::{
     Actor, DomainError, Event, EventReport, EventStatus, EvidenceContent, EvidenceItem,
     EvidenceSubmission, Incident, IncidentConfirmation, IncidentNumber, JournalAction, NumberKind,
-    Role, Text, Timestamp, Tlp,
+    Pap, Role, Text, Timestamp, Tlp,
     journal::{EventRepeated, EventReported, EvidenceCollected, NoDetails},
 };
 use serde_json::json;
@@ -726,7 +726,7 @@ fn evidence_unit(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
         let item = EvidenceItem::collect(
             number,
             incident,
-            Tlp::Amber,
+            (Tlp::Amber, Pap::Amber),
             EvidenceSubmission {
                 description: text("disk image"),
                 found_at: text("laptop"),
@@ -735,6 +735,7 @@ fn evidence_unit(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
                 tool: None,
                 reason: text("malware"),
                 tlp: None,
+                pap: None,
                 location: None,
             },
             EvidenceContent {

@@ -200,19 +200,93 @@ impl<B: SqlBackend> SqlStore<B> {
     async fn newest_first<T: DeserializeOwned>(
         &self,
         table: &str,
-        mut f: Filter,
+        f: Filter,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<T>, StoreError> {
-        if let Some(c) = parse_cursor(cursor, 1)? {
-            f.and("id < ?", vec![SqlValue::int(c[0])]);
+        self.by_id(table, f, false, Cursor::Single, cursor, limit)
+            .await
+    }
+
+    /// A page of `table` in the order rows were stored (`oldest`) or the
+    /// reverse; the cursor is the last row's id, alone or (in a list that
+    /// can also be ranked, so that its cursors have one shape) after a 0.
+    async fn by_id<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        mut f: Filter,
+        oldest: bool,
+        shape: Cursor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
+        let (after, order) = if oldest { (">", "") } else { ("<", " DESC") };
+        let parts = match shape {
+            Cursor::Single => 1,
+            Cursor::Pair => 2,
+        };
+        if let Some(c) = parse_cursor(cursor, parts)? {
+            f.and(&format!("id {after} ?"), vec![SqlValue::int(c[parts - 1])]);
         }
-        let sql = format!("SELECT id, data FROM {table}{} ORDER BY id DESC", f.sql());
+        let sql = format!("SELECT id, data FROM {table}{} ORDER BY id{order}", f.sql());
         let sql = sql + &f.limit(limit);
         let rows = self
             .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
             .await?;
-        paginate(rows, limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+        paginate(rows, limit, |r| {
+            let id = r[0].as_i64().unwrap_or(0);
+            match shape {
+                Cursor::Single => id.to_string(),
+                Cursor::Pair => format!("0.{id}"),
+            }
+        })
+    }
+
+    /// A page of `table` ordered by the integer `column` (highest first when
+    /// `descending`), then by id; the cursor holds both of the last row.
+    async fn ranked<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        mut f: Filter,
+        column: &str,
+        descending: bool,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
+        let (past, order) = if descending {
+            ("<", " DESC")
+        } else {
+            (">", "")
+        };
+        if let Some(c) = parse_cursor(cursor, 2)? {
+            f.and(
+                &format!("({column} {past} ? OR ({column} = ? AND id > ?))"),
+                vec![
+                    SqlValue::int(c[0]),
+                    SqlValue::int(c[0]),
+                    SqlValue::int(c[1]),
+                ],
+            );
+        }
+        let sql = format!(
+            "SELECT {column}, id, data FROM {table}{} ORDER BY {column}{order}, id",
+            f.sql()
+        );
+        let sql = sql + &f.limit(limit);
+        let rows = self
+            .fetch(
+                &sql,
+                &f.params,
+                &[ColType::Int, ColType::Int, ColType::Text],
+            )
+            .await?;
+        paginate(rows, limit, |r| {
+            format!(
+                "{}.{}",
+                r[0].as_i64().unwrap_or(0),
+                r[1].as_i64().unwrap_or(0)
+            )
+        })
     }
 
     /// The number of rows of `table`.
@@ -261,6 +335,15 @@ fn statement(
     texts
         .entry((kind, table, size))
         .or_insert_with(|| Box::leak(build().into_boxed_str()))
+}
+
+/// The shape of a list's cursors.
+#[derive(Debug, Clone, Copy)]
+enum Cursor {
+    /// The last row's id.
+    Single,
+    /// Two numbers, as every cursor of a list that can be ranked.
+    Pair,
 }
 
 #[async_trait]

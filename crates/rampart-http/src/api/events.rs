@@ -25,6 +25,7 @@ pub struct EventFilters {
     pub status: Option<EventStatus>,
     /// `queue`: waiting for an assessment (reported, triage); `past`: false
     /// alarm, handled locally, not an incident, or linked.
+    #[param(inline)]
     pub stage: Option<StageParam>,
     /// `person`, `sensor`, or a sensor's name.
     pub source: Option<String>,
@@ -37,38 +38,22 @@ pub struct EventFilters {
     /// The category the categorization rules proposed.
     pub category: Option<Category>,
     /// `employee`, `public` (the public form) or `sensor`.
+    #[param(inline)]
     pub reporter: Option<ReporterKind>,
     /// Words in the number, title, description, assets, observables or source.
     pub text: Option<String>,
     /// `newest` first (default), `oldest` first, or `severity` (most severe
     /// first, unknown last, then oldest first).
+    #[param(inline)]
     pub sort: Option<SortParam>,
-    /// The `next_cursor` of the previous page (two numbers for `sort=severity`).
-    #[serde(default, deserialize_with = "event_cursor")]
-    #[param(pattern = r"^[0-9]{1,18}(\.[0-9]{1,18})?$")]
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "super::pair_cursor")]
+    #[param(pattern = r"^[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, 1-500 (default 50).
     #[serde(default, deserialize_with = "super::page_limit")]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-}
-
-/// A cursor of the event list: one number, or two for the severity order.
-fn event_cursor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let value = Option::<String>::deserialize(d)?;
-    if let Some(c) = &value {
-        let parts: Vec<&str> = c.split('.').collect();
-        let well_formed = parts.len() <= 2
-            && parts
-                .iter()
-                .all(|p| (1..=18).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
-        if !well_formed {
-            return Err(serde::de::Error::custom(
-                "is not a cursor returned by this list",
-            ));
-        }
-    }
-    Ok(value)
 }
 
 /// Orders of the event list.

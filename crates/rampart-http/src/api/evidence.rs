@@ -97,6 +97,10 @@ impl utoipa::PartialSchema for EvidenceUpload {
                 optional("Tlp", "TLP marking; defaults to the incident's."),
             )
             .property(
+                "pap",
+                optional("Pap", "PAP marking; defaults to the incident's."),
+            )
+            .property(
                 "location",
                 optional(
                     "Text",
@@ -132,6 +136,7 @@ impl utoipa::ToSchema for EvidenceUpload {
             ("Text", rampart_domain::Text::schema()),
             ("Timestamp", rampart_domain::Timestamp::schema()),
             ("Tlp", rampart_domain::Tlp::schema()),
+            ("Pap", rampart_domain::Pap::schema()),
         ] {
             schemas.push((name.to_owned(), schema));
         }

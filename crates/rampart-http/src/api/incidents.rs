@@ -367,3 +367,34 @@ pub async fn review(
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("{number} has no lessons-learned review yet")))
 }
+
+/// Which order the timeline is in.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineParams {
+    /// `occurred` (default): by when things happened; `recorded`: by when they were recorded. Newest first either way.
+    #[serde(default)]
+    pub order: Option<rampart_app::timeline::TimelineOrder>,
+}
+
+/// The incident's timeline: its log merged with what the journal recorded
+/// about the incident and its evidence (response actions and approvals,
+/// field changes with before and after, observables, the restriction,
+/// evidence custody), newest first, at most 500 items. Evidence items only
+/// for roles that may view evidence.
+#[utoipa::path(get, path = "/incidents/{number}/timeline", tag = "incidents", operation_id = "get_incident_timeline", params(("number" = String, Path, description = N), TimelineParams),
+    responses((status = 200, description = "The timeline, newest first; `truncated` when older items were left out", body = rampart_app::timeline::Timeline)))]
+pub async fn timeline(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    QueryParams(p): QueryParams<TimelineParams>,
+) -> Result<Json<rampart_app::timeline::Timeline>, ApiError> {
+    let order = p.order.unwrap_or_default();
+    Ok(Json(
+        s.app
+            .incident_timeline(&actor, incident_number(&n)?, order)
+            .await?,
+    ))
+}

@@ -82,6 +82,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::add_action, incidents::actions))
         .routes(routes!(incidents::update_action))
         .routes(routes!(incidents::record_review, incidents::review))
+        .routes(routes!(incidents::timeline))
         .routes(routes!(observables::add, observables::list))
         .routes(routes!(observables::update, observables::remove))
         .routes(routes!(observables::extract))

@@ -228,7 +228,7 @@ pub struct ExtractOutput {
 /// Extract candidate observables from text: IPv4 and IPv6 addresses, domains
 /// (with a public suffix), URLs, MD5, SHA-1 and SHA-256 hashes and e-mail addresses.
 #[utoipa::path(post, path = "/observables/extract", tag = "observables", operation_id = "extract_observables", request_body = ExtractInput,
-    responses((status = 200, description = "The candidates", body = ExtractOutput)))]
+    responses((status = 200, description = "The candidates", body = ExtractOutput), (status = 404, description = "The named `incident` does not exist, or is hidden from you by need-to-know", body = crate::error::Problem)))]
 pub async fn extract(
     State(s): State<AppState>,
     Caller(actor): Caller,

@@ -24,7 +24,7 @@ pub struct VulnerabilityFilters {
     pub text: Option<String>,
     /// Only those found during this incident, e.g. `INC-2026-0001`.
     #[serde(default, deserialize_with = "incident_filter")]
-    #[param(value_type = Option<String>, pattern = r"^INC-[0-9]{4}-[0-9]{4,}$")]
+    #[param(value_type = Option<IncidentNumber>)]
     pub incident: Option<IncidentNumber>,
     /// The `next_cursor` of the previous page.
     #[serde(default, deserialize_with = "super::cursor")]

@@ -9,10 +9,11 @@ use askama_web::WebTemplate;
 use rampart_app::JournalEntry;
 use rampart_domain::{
     Action, CategorizationRule, Category, Effort, EvidenceItem, FieldError, IncidentStatus,
-    JournalAction, LossGrade, ObservableType, ResponseAction, Role, Rsit, RsitClass,
+    JournalAction, LossGrade, ObservableType, Pap, ResponseAction, Role, Rsit, RsitClass,
     SystemImportance, Text, Timestamp, Tlp, journal::ActionKind,
 };
 
+use super::pages::PapBadge;
 use super::session::Person;
 
 /// The frame around every page: who is signed in, the navigation, the CSRF token.
@@ -265,6 +266,18 @@ pub trait Helpers {
     }
     fn tlps(&self) -> &'static [Tlp] {
         Tlp::ALL
+    }
+    fn paps(&self) -> &'static [Pap] {
+        Pap::ALL
+    }
+    fn pap_css(&self, p: impl std::borrow::Borrow<Pap>) -> String {
+        p.borrow().css()
+    }
+    fn pap_badge(&self, p: impl std::borrow::Borrow<Pap>) -> String {
+        p.borrow().badge()
+    }
+    fn pap_title(&self, p: impl std::borrow::Borrow<Pap>) -> String {
+        PapBadge::title(p.borrow())
     }
     fn importances(&self) -> &'static [SystemImportance] {
         SystemImportance::ALL

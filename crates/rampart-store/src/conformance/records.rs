@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rampart_domain::{
     Actor, AssessmentDecision, AssessmentInput, EventNumber, EvidenceContent, EvidenceItem,
-    EvidenceSubmission, Incident, IncidentNumber, JournalAction, NumberKind, Role, Text, Tlp,
+    EvidenceSubmission, Incident, IncidentNumber, JournalAction, NumberKind, Pap, Role, Text, Tlp,
     journal::{EventAssessed, EventLinked, EvidenceCollected, TokenCreated, UserCreated},
 };
 use serde_json::json;
@@ -140,6 +140,7 @@ fn collect(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
             tool: None,
             reason: text("malware"),
             tlp: None,
+            pap: None,
             location: None,
         };
         let content = EvidenceContent {
@@ -151,7 +152,7 @@ fn collect(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
         let item = EvidenceItem::collect(
             number,
             incident,
-            Tlp::Amber,
+            (Tlp::Amber, Pap::Amber),
             submission,
             content,
             &ian,

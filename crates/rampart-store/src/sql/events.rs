@@ -3,8 +3,8 @@
 
 use rampart_domain::Event;
 
-use super::query::{Filter, paginate, parse_cursor};
-use super::{ColType, SqlBackend, SqlStore, SqlValue};
+use super::query::Filter;
+use super::{Cursor, SqlBackend, SqlStore, SqlValue};
 use crate::model::{EventSort, EventStage};
 use crate::{EventQuery, Page, StoreError};
 
@@ -35,53 +35,22 @@ pub(super) async fn list_events<B: SqlBackend>(
     f.text("reporter_kind", q.reporter.map(|r| r.as_str()));
     f.contains(q.text.as_deref());
     f.text("submitted_by", q.submitted_by.as_deref());
+    let cursor = q.cursor.as_deref();
     match q.sort {
         EventSort::Newest => {
             store
-                .newest_first("events", f, q.cursor.as_deref(), q.limit)
+                .by_id("events", f, false, Cursor::Pair, cursor, q.limit)
                 .await
         }
         EventSort::Oldest => {
-            if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
-                f.and("id > ?", vec![SqlValue::int(c[0])]);
-            }
-            let sql = format!("SELECT id, data FROM events{} ORDER BY id", f.sql());
-            let sql = sql + &f.limit(q.limit);
-            let rows = store
-                .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
-                .await?;
-            paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string())
+            store
+                .by_id("events", f, true, Cursor::Pair, cursor, q.limit)
+                .await
         }
         EventSort::Severity => {
-            if let Some(c) = parse_cursor(q.cursor.as_deref(), 2)? {
-                f.and(
-                    "(severity_rank < ? OR (severity_rank = ? AND id > ?))",
-                    vec![
-                        SqlValue::int(c[0]),
-                        SqlValue::int(c[0]),
-                        SqlValue::int(c[1]),
-                    ],
-                );
-            }
-            let sql = format!(
-                "SELECT severity_rank, id, data FROM events{} ORDER BY severity_rank DESC, id",
-                f.sql()
-            );
-            let sql = sql + &f.limit(q.limit);
-            let rows = store
-                .fetch(
-                    &sql,
-                    &f.params,
-                    &[ColType::Int, ColType::Int, ColType::Text],
-                )
-                .await?;
-            paginate(rows, q.limit, |r| {
-                format!(
-                    "{}.{}",
-                    r[0].as_i64().unwrap_or(0),
-                    r[1].as_i64().unwrap_or(0)
-                )
-            })
+            store
+                .ranked("events", f, "severity_rank", true, cursor, q.limit)
+                .await
         }
     }
 }

@@ -2,8 +2,8 @@
 
 use rampart_domain::Incident;
 
-use super::query::{Filter, paginate, parse_cursor};
-use super::{ColType, SqlBackend, SqlStore, SqlValue};
+use super::query::Filter;
+use super::{ColType, Cursor, SqlBackend, SqlStore, SqlValue};
 use crate::model::{Counts, IncidentSort};
 use crate::{IncidentQuery, Page, StoreError};
 
@@ -18,53 +18,24 @@ pub(super) async fn list_incidents<B: SqlBackend>(
     f.text("coordinator", q.coordinator.as_deref());
     f.contains(q.text.as_deref());
     f.viewer(q.viewer.as_deref());
-    if q.sort != IncidentSort::Priority {
-        let (direction, order) = match q.sort {
-            IncidentSort::Oldest => (">", "ASC"),
-            _ => ("<", "DESC"),
-        };
-        if let Some(c) = parse_cursor(q.cursor.as_deref(), 1)? {
-            f.and(&format!("id {direction} ?"), vec![SqlValue::int(c[0])]);
+    let cursor = q.cursor.as_deref();
+    match q.sort {
+        IncidentSort::Priority => {
+            store
+                .ranked("incidents", f, "priority", false, cursor, q.limit)
+                .await
         }
-        let sql = format!(
-            "SELECT id, data FROM incidents{} ORDER BY id {order}",
-            f.sql()
-        );
-        let sql = sql + &f.limit(q.limit);
-        let rows = store
-            .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
-            .await?;
-        return paginate(rows, q.limit, |r| r[0].as_i64().unwrap_or(0).to_string());
+        IncidentSort::Oldest => {
+            store
+                .by_id("incidents", f, true, Cursor::Pair, cursor, q.limit)
+                .await
+        }
+        IncidentSort::Newest => {
+            store
+                .by_id("incidents", f, false, Cursor::Pair, cursor, q.limit)
+                .await
+        }
     }
-    if let Some(c) = parse_cursor(q.cursor.as_deref(), 2)? {
-        f.and(
-            "(priority > ? OR (priority = ? AND id > ?))",
-            vec![
-                SqlValue::int(c[0]),
-                SqlValue::int(c[0]),
-                SqlValue::int(c[1]),
-            ],
-        );
-    }
-    let sql = format!(
-        "SELECT priority, id, data FROM incidents{} ORDER BY priority, id",
-        f.sql()
-    );
-    let sql = sql + &f.limit(q.limit);
-    let rows = store
-        .fetch(
-            &sql,
-            &f.params,
-            &[ColType::Int, ColType::Int, ColType::Text],
-        )
-        .await?;
-    paginate(rows, q.limit, |r| {
-        format!(
-            "{}.{}",
-            r[0].as_i64().unwrap_or(0),
-            r[1].as_i64().unwrap_or(0)
-        )
-    })
 }
 
 pub(super) async fn counts<B: SqlBackend>(

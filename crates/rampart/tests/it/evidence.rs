@@ -22,7 +22,7 @@ crate::on_both_backends!(
     content_altered_during_a_download_never_arrives_whole,
 );
 
-const METADATA: [(&str, &str); 7] = [
+pub(crate) const METADATA: [(&str, &str); 7] = [
     ("description", "Raw mail of the phishing message"),
     ("found_at", "mailbox of rita@example.org"),
     ("collected_by", "Ian (ISIRT)"),
@@ -32,7 +32,7 @@ const METADATA: [(&str, &str); 7] = [
     ("location", "evidence locker 3"),
 ];
 
-fn form(metadata: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> Form {
+pub(crate) fn form(metadata: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> Form {
     let mut form = Form::new();
     for (k, v) in metadata {
         form = form.text((*k).to_owned(), (*v).to_owned());
@@ -43,7 +43,12 @@ fn form(metadata: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> Form {
     form
 }
 
-async fn upload_form(app: &TestApp, token: &str, inc: &str, form: Form) -> (StatusCode, Value) {
+pub(crate) async fn upload_form(
+    app: &TestApp,
+    token: &str,
+    inc: &str,
+    form: Form,
+) -> (StatusCode, Value) {
     let resp = app
         .client
         .post(format!(

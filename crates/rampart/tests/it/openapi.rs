@@ -32,6 +32,35 @@ fn the_committed_openapi_document_is_current() {
     );
 }
 
+/// Every `$ref` names a schema the document holds (a parameter's type that
+/// is never registered leaves a reference dangling).
+#[test]
+fn every_reference_resolves() {
+    let doc: Value = serde_json::to_value(rampart_http::openapi()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut dangling = BTreeSet::new();
+    let mut stack = vec![&doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                    && !schemas.contains_key(name)
+                {
+                    dangling.insert(name.to_owned());
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    assert!(
+        dangling.is_empty(),
+        "references to missing schemas: {dangling:?}"
+    );
+}
+
 #[test]
 fn every_route_is_documented() {
     let doc = rampart_http::openapi();

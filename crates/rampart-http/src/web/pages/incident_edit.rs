@@ -344,6 +344,7 @@ fn of_incident(i: &Incident) -> FormData {
     }
     put("actuality", i.actuality.to_string());
     put("tlp", i.tlp.to_string());
+    put("pap", i.pap.map(|p| p.to_string()).unwrap_or_default());
     let s = &i.severity;
     put(
         "severity.system_importance",

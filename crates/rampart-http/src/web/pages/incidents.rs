@@ -7,6 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 
+use rampart_app::timeline::TimelineOrder;
 use rampart_app::{IncidentQuery, IncidentSort};
 use rampart_domain::{
     Action, ActionUpdate, Actor, Event, EvidenceItem, FieldError, Incident, IncidentNumber,
@@ -48,6 +49,11 @@ impl IncidentPage {
     /// Action `id`'s form was just posted and refused.
     pub fn action_refused(&self, id: &u32) -> bool {
         !self.form.errors.is_empty() && self.form.values.v(ACTION_ROW) == id.to_string()
+    }
+
+    /// The timeline is in the order things were recorded.
+    pub fn by_recorded(&self) -> bool {
+        self.timeline.order == TimelineOrder::Recorded
     }
 
     /// Open response actions, for the warning beside the close button.
@@ -104,6 +110,8 @@ pub struct IncidentPage {
     /// Vulnerabilities found during the incident, for those who may read them.
     pub vulnerabilities: Option<Vec<rampart_domain::Vulnerability>>,
     pub may_report_vulnerability: bool,
+    /// The incident log with what the journal recorded, newest first.
+    pub timeline: rampart_app::timeline::Timeline,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -380,6 +388,26 @@ pub(super) async fn incident_view(
     values: FormData,
     errors: Vec<FieldError>,
 ) -> Result<IncidentPage, WebError> {
+    incident_view_in(
+        state,
+        person,
+        number,
+        values,
+        errors,
+        TimelineOrder::Occurred,
+    )
+    .await
+}
+
+/// The incident page with its timeline in `order`.
+async fn incident_view_in(
+    state: &AppState,
+    person: &Person,
+    number: IncidentNumber,
+    values: FormData,
+    errors: Vec<FieldError>,
+    order: TimelineOrder,
+) -> Result<IncidentPage, WebError> {
     let (incident, events) = state
         .app
         .incident_with_events(&person.actor, number)
@@ -463,7 +491,12 @@ pub(super) async fn incident_view(
     } else {
         None
     };
+    let timeline = state
+        .app
+        .incident_timeline(&person.actor, incident.number, order)
+        .await?;
     Ok(IncidentPage {
+        timeline,
         vulnerabilities,
         may_report_vulnerability: person.may(Action::ReportVulnerability),
         may_edit: person.may(Action::UpdateIncident) && !merged,
@@ -505,13 +538,16 @@ pub async fn incident_page(
     State(state): State<AppState>,
     person: Person,
     Path(n): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> Page {
     let number = incident_number(&n)?;
-    Ok(
-        incident_view(&state, &person, number, FormData::default(), vec![])
-            .await?
-            .into_response(),
-    )
+    let order = match query_form(&q)?.get("log") {
+        None => TimelineOrder::Occurred,
+        Some(o) => TimelineOrder::parse(o)
+            .ok_or_else(|| bad_filter("log", format!("`{o}` is not one of occurred, recorded")))?,
+    };
+    let page = incident_view_in(&state, &person, number, FormData::default(), vec![], order);
+    Ok(page.await?.into_response())
 }
 
 /// The incident page, for its forms.

@@ -219,40 +219,30 @@ impl RecordPage for VulnerabilityRecord {
     }
 }
 
-pub async fn vulnerability_assess(
-    State(state): State<AppState>,
-    Path(n): Path<String>,
-    post: Posted,
-) -> Page {
-    let app = state.app.clone();
-    record_form::<VulnerabilityRecord, _, _>(
-        &state,
-        post,
-        &n,
-        &[],
-        &[],
-        |actor, number, input: VulnerabilityAssessment| async move {
-            app.assess_vulnerability(&actor, number, input).await
-        },
-    )
-    .await
+/// A handler for a vulnerability form whose input goes straight to one application call.
+macro_rules! vulnerability_form_handler {
+    ($name:ident, $input:ty, $call:ident) => {
+        pub async fn $name(
+            State(state): State<AppState>,
+            Path(n): Path<String>,
+            post: Posted,
+        ) -> Page {
+            let app = state.app.clone();
+            let call = |actor: rampart_domain::Actor, number, input: $input| async move {
+                app.$call(&actor, number, input).await
+            };
+            record_form::<VulnerabilityRecord, _, _>(&state, post, &n, &[], &[], call).await
+        }
+    };
 }
 
-pub async fn vulnerability_resolve(
-    State(state): State<AppState>,
-    Path(n): Path<String>,
-    post: Posted,
-) -> Page {
-    let app = state.app.clone();
-    record_form::<VulnerabilityRecord, _, _>(
-        &state,
-        post,
-        &n,
-        &[],
-        &[],
-        |actor, number, input: VulnerabilityResolution| async move {
-            app.resolve_vulnerability(&actor, number, input).await
-        },
-    )
-    .await
-}
+vulnerability_form_handler!(
+    vulnerability_assess,
+    VulnerabilityAssessment,
+    assess_vulnerability
+);
+vulnerability_form_handler!(
+    vulnerability_resolve,
+    VulnerabilityResolution,
+    resolve_vulnerability
+);

@@ -652,7 +652,7 @@ pub(super) fn lifecycle() -> World {
     let item = EvidenceItem::collect(
         d,
         n,
-        w.incident(n).tlp,
+        (w.incident(n).tlp, w.incident(n).pap()),
         from(
             json!({"description": "raw mail", "found_at": "mailbox of rita", "collected_by": "Ian",
             "collected_at": ts(-7200).to_rfc3339(), "reason": "sender infrastructure"}),
@@ -671,7 +671,7 @@ pub(super) fn lifecycle() -> World {
         "incident": n, "content": item.content, "description": item.description,
         "found_at": item.found_at, "collected_by": item.collected_by,
         "collected_at": item.collected_at, "tool": item.tool, "reason": item.reason,
-        "tlp": item.tlp, "custodian": item.custodian, "location": item.location,
+        "tlp": item.tlp, "pap": item.pap, "custodian": item.custodian, "location": item.location,
     });
     w.commit(
         "ian",

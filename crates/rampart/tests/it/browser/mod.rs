@@ -4,6 +4,7 @@
 //! `$RAMPART_SCREENSHOTS` (default: `<tmp>/rampart-screenshots`).
 
 mod observables;
+mod pap;
 mod record;
 
 use std::io::Write;
@@ -26,6 +27,7 @@ mod merge;
 mod phone;
 mod report;
 mod roles;
+mod timeline;
 mod triage;
 mod vulnerabilities;
 
