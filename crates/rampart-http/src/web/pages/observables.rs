@@ -217,7 +217,8 @@ impl ObservablesSection {
             .collect();
         let pasted = posted.v("paste").to_owned();
         let from_paste = !pasted.trim().is_empty();
-        let may_edit = person.may(Action::UpdateIncident);
+        // A merged incident changes no more: its observables are read only.
+        let may_edit = person.may(Action::UpdateIncident) && incident.merged_into.is_none();
         let candidates = if !may_edit {
             vec![]
         } else {

@@ -112,6 +112,10 @@ async fn a_manager_merges_one_incident_into_another() {
     ] {
         assert!(!source.contains(form), "a merged incident offers no {form}");
     }
+    assert!(
+        !source.contains(&format!("action=\"/incidents/{other}/observables")),
+        "a merged incident offers no observable forms"
+    );
     b.shot("4-banner").await;
     b.click("#merged-banner a").await;
     for _ in 0..50 {
