@@ -377,8 +377,12 @@ pub fn readable(value: &Value) -> String {
                     _ => label.clone(),
                 };
             }
-            o.iter()
-                .filter(|(_, v)| !v.is_null())
+            // In the order of the names, whatever order the map keeps.
+            let mut fields: Vec<(&String, &Value)> =
+                o.iter().filter(|(_, v)| !v.is_null()).collect();
+            fields.sort_by(|a, b| a.0.cmp(b.0));
+            fields
+                .into_iter()
                 .map(|(k, v)| format!("{} {}", k.replace('_', " "), readable(v)))
                 .collect::<Vec<_>>()
                 .join(" · ")
