@@ -10,9 +10,9 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use rampart_domain::{
-    Action, Actor, CustodyTransfer, DomainError, EvidenceContent, EvidenceItem, EvidenceNumber,
-    EvidenceSubmission, Incident, IncidentNumber, IncidentStatus, JournalAction, Pap, Problems,
-    Text, Timestamp, Tlp,
+    Action, Actor, CustodyTransfer, DomainError, Event, EventNumber, EventStatus, EvidenceContent,
+    EvidenceHolder, EvidenceItem, EvidenceNumber, EvidenceSubmission, Incident, IncidentNumber,
+    IncidentStatus, JournalAction, Pap, Problems, Text, Timestamp, Tlp,
     journal::{
         EvidenceCollected, EvidenceDisposed, EvidenceDownloaded, EvidenceExported,
         EvidenceHoldPlaced, EvidenceHoldReleased, EvidenceIntegrityFailed, EvidenceTransferred,
@@ -37,6 +37,9 @@ fn verified(verified_sha256: String) -> JournalAction {
 }
 
 mod collected;
+mod follow;
+
+pub(crate) use follow::Following;
 
 pub use rampart_evidence::Reading;
 
@@ -151,6 +154,7 @@ pub fn parse_submission(
     };
     let tool = optional(&mut p, "tool");
     let location = optional(&mut p, "location");
+    let seal = optional(&mut p, "seal");
     let tlp = match get("tlp") {
         "" => None,
         v => p.take("tlp", Tlp::parse_lenient(v)),
@@ -177,13 +181,14 @@ pub fn parse_submission(
             tlp,
             pap,
             location,
+            seal,
         }),
         _ => Err(DomainError::field("description", "is missing")),
     }
 }
 
 /// The metadata fields an upload accepts besides `file`.
-pub const SUBMISSION_FIELDS: [&str; 9] = [
+pub const SUBMISSION_FIELDS: [&str; 10] = [
     "description",
     "found_at",
     "collected_by",
@@ -193,6 +198,7 @@ pub const SUBMISSION_FIELDS: [&str; 9] = [
     "tlp",
     "pap",
     "location",
+    "seal",
 ];
 
 impl App {
@@ -208,15 +214,19 @@ impl App {
 
     // ----- evidence ---------------------------------------------------------
 
-    /// Checks that `actor` may add evidence to the incident, before any content is received.
+    /// Checks that `actor` may add evidence to the incident or event, before
+    /// any content is received.
     pub async fn evidence_target(
         &self,
         actor: &Actor,
-        incident: IncidentNumber,
+        holder: EvidenceHolder,
     ) -> Result<(), AppError> {
         actor.require(Action::HandleEvidence)?;
         self.vault()?;
-        self.get_incident(actor, incident).await.map(|_| ())
+        match holder {
+            EvidenceHolder::Incident(n) => self.get_incident(actor, n).await.map(|_| ()),
+            EvidenceHolder::Event(n) => self.get_event(actor, n).await.map(|_| ()),
+        }
     }
 
     /// Records an item whose content has been stored. If the record is
@@ -224,14 +234,20 @@ impl App {
     pub async fn add_evidence(
         &self,
         actor: &Actor,
-        incident: IncidentNumber,
+        holder: EvidenceHolder,
         input: EvidenceSubmission,
         blob: StoredBlob,
         filename: Option<String>,
         media_type: Option<String>,
     ) -> Result<EvidenceItem, AppError> {
+        let content = EvidenceContent {
+            sha256: blob.sha256.clone(),
+            size: blob.size,
+            filename: filename.map(|f| f.chars().take(255).collect()),
+            media_type: media_type.map(|m| m.chars().take(127).collect()),
+        };
         let result = self
-            .record_evidence(actor, incident, input, &blob, filename, media_type)
+            .record_evidence(actor, holder, input, Some(content))
             .await;
         if result.is_err() && !blob.existed {
             self.remove_unreferenced(&blob.sha256).await;
@@ -239,42 +255,79 @@ impl App {
         result
     }
 
+    /// Records a physical item (a laptop, a USB stick, a paper log): no
+    /// content in Rampart, the same custody.
+    pub async fn add_physical_evidence(
+        &self,
+        actor: &Actor,
+        holder: EvidenceHolder,
+        input: EvidenceSubmission,
+    ) -> Result<EvidenceItem, AppError> {
+        self.record_evidence(actor, holder, input, None).await
+    }
+
     async fn record_evidence(
         &self,
         actor: &Actor,
-        incident: IncidentNumber,
+        holder: EvidenceHolder,
         input: EvidenceSubmission,
-        blob: &StoredBlob,
-        filename: Option<String>,
-        media_type: Option<String>,
+        content: Option<EvidenceContent>,
     ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::HandleEvidence)?;
         let by = actor.clone();
-        let content = EvidenceContent {
-            sha256: blob.sha256.clone(),
-            size: blob.size,
-            filename: filename.map(|f| f.chars().take(255).collect()),
-            media_type: media_type.map(|m| m.chars().take(127).collect()),
-        };
         let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Incident>(EntityRef::Incident(incident));
+        let (loaded_incident, loaded_event) = match holder {
+            EvidenceHolder::Incident(n) => {
+                (Some(unit.load::<Incident>(EntityRef::Incident(n))), None)
+            }
+            EvidenceHolder::Event(n) => (None, Some(unit.load::<Event>(EntityRef::Event(n)))),
+        };
         let allocated = unit.allocate::<EvidenceNumber>();
+        let requested = holder;
         let unit = unit.decide(move |ctx| {
-            let inc = ctx
-                .maybe(&loaded)
-                .filter(|i| i.readable_by(&by))
-                .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
-            inc.ensure_not_merged()?;
+            let (holder, markings) = match (requested, loaded_incident, loaded_event) {
+                (EvidenceHolder::Incident(incident), Some(loaded), _) => {
+                    let inc = ctx
+                        .maybe(&loaded)
+                        .filter(|i| i.readable_by(&by))
+                        .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
+                    inc.ensure_not_merged()?;
+                    (requested, (inc.tlp, inc.pap()))
+                }
+                (EvidenceHolder::Event(event), _, Some(loaded)) => {
+                    let e = ctx
+                        .maybe(&loaded)
+                        .filter(|e| e.readable_by(&by))
+                        .ok_or_else(|| DomainError::NotFound(format!("event {event}")))?;
+                    let markings = (e.tlp, e.pap());
+                    match (e.incident, e.status) {
+                        // The event is part of an incident already: the item goes there.
+                        (Some(incident), _) => (EvidenceHolder::Incident(incident), markings),
+                        (
+                            None,
+                            status @ (EventStatus::FalseAlarm
+                            | EventStatus::HandledLocally
+                            | EventStatus::NotIncident),
+                        ) => {
+                            return Err(DomainError::Conflict(format!(
+                                "{event} was closed ({}); evidence is secured for an event \
+                                 only while it is being handled",
+                                status.as_str().replace('_', " ")
+                            )));
+                        }
+                        (None, _) => (requested, markings),
+                    }
+                }
+                _ => return Err(DomainError::Conflict("no record to hold the item".into())),
+            };
             let number = ctx.number(&allocated)?;
-            let item = EvidenceItem::collect(
-                number,
-                incident,
-                (inc.tlp, inc.pap()),
-                input,
-                content,
-                &by,
-                ctx.now(),
-            )?;
+            let mut item =
+                EvidenceItem::collect(number, holder, markings, input, content, &by, ctx.now())?;
+            if let (EvidenceHolder::Event(event), EvidenceHolder::Incident(_)) = (requested, holder)
+            {
+                // Secured for an event that is part of an incident already.
+                item.event = Some(event);
+            }
             let action = JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item)));
             Ok(Decided::new(item.clone())
                 .journal(JournalDraft::new(number, action))
@@ -321,9 +374,14 @@ impl App {
             .and_then(Entity::into_evidence)
             .ok_or_else(|| not_found(format!("evidence {number}")))?;
         // Need-to-know: evidence of a restricted incident does not exist for others.
-        self.get_incident(actor, item.incident)
-            .await
-            .map_err(|_| not_found(format!("evidence {number}")))?;
+        let visible = match item.holder() {
+            Some(EvidenceHolder::Incident(n)) => self.get_incident(actor, n).await.is_ok(),
+            Some(EvidenceHolder::Event(n)) => self.get_event(actor, n).await.is_ok(),
+            None => false,
+        };
+        if !visible {
+            return Err(not_found(format!("evidence {number}")));
+        }
         Ok(item)
     }
 
@@ -358,6 +416,36 @@ impl App {
             custody: self.custody(number).await?,
             item,
         })
+    }
+
+    /// The items secured for an event while it is in triage (those that
+    /// followed it into an incident are listed there), in the order recorded.
+    pub async fn list_event_evidence(
+        &self,
+        actor: &Actor,
+        event: EventNumber,
+    ) -> Result<Vec<EvidenceItem>, AppError> {
+        self.list_event_evidence_from(actor, event, 0).await
+    }
+
+    /// As [`Self::list_event_evidence`], from the `offset`-th item on.
+    pub async fn list_event_evidence_from(
+        &self,
+        actor: &Actor,
+        event: EventNumber,
+        offset: u32,
+    ) -> Result<Vec<EvidenceItem>, AppError> {
+        actor.require(Action::ViewEvidence)?;
+        self.get_event(actor, event).await?;
+        Ok(self
+            .store
+            .list_evidence(&EvidenceQuery {
+                event: Some(event),
+                in_triage_only: true,
+                offset,
+                ..Default::default()
+            })
+            .await?)
     }
 
     /// The items of an incident, in the order they were recorded.
@@ -431,9 +519,10 @@ impl App {
         };
         let item = self
             .change_item(actor, number, move |item, now| {
+                let content = item.readable()?.clone();
                 item.record_check(&by, during, &found_hash, now);
                 let intact = item.last_check.as_ref().is_some_and(|c| c.intact)
-                    && found_size == Some(item.content.size);
+                    && found_size == Some(content.size);
                 if intact {
                     return Ok(on_intact(found_hash));
                 }
@@ -443,9 +532,9 @@ impl App {
                 Ok(JournalAction::EvidenceIntegrityFailed(
                     EvidenceIntegrityFailed {
                         during: during.into(),
-                        expected_sha256: item.content.sha256.clone(),
+                        expected_sha256: content.sha256,
                         found_sha256: found_hash,
-                        expected_size: Some(item.content.size),
+                        expected_size: Some(content.size),
                         found_size,
                         problem: problem.map(str::to_owned),
                     },
@@ -456,7 +545,7 @@ impl App {
             tracing::error!(
                 evidence = %number,
                 during,
-                expected = %item.content.sha256,
+                expected = %item.content.as_ref().map_or("", |c| c.sha256.as_str()),
                 found = ?item.last_check.as_ref().map(|c| &c.found),
                 "ALARM: evidence content no longer matches its SHA-256"
             );
@@ -469,7 +558,7 @@ impl App {
             "{what} refused: the stored content of {} no longer matches its SHA-256 {} \
              (found {}); an evidence.integrity_failed alarm was written to the journal",
             item.number,
-            item.content.sha256,
+            item.content.as_ref().map_or("", |c| c.sha256.as_str()),
             item.last_check
                 .as_ref()
                 .map(|c| if c.found.is_empty() {
@@ -490,13 +579,13 @@ impl App {
     ) -> Result<EvidenceItem, AppError> {
         actor.require(Action::VerifyEvidence)?;
         let item = self.visible_item(actor, number).await?;
-        item.readable()?;
+        let sha256 = item.readable()?.sha256.clone();
         if let Some(repointed) = self.repointed(number, &item, None).await? {
             return self
                 .record_repointed(actor, number, "verification", &repointed)
                 .await;
         }
-        let found = self.vault()?.blobs.rehash(&item.content.sha256).await;
+        let found = self.vault()?.blobs.rehash(&sha256).await;
         self.record_check(actor, number, "verification", found, verified)
             .await
     }
@@ -510,15 +599,15 @@ impl App {
     ) -> Result<(EvidenceItem, Reading), AppError> {
         actor.require(Action::HandleEvidence)?;
         let item = self.visible_item(actor, number).await?;
-        item.readable()?;
+        let content = item.readable()?.clone();
         if let Some(repointed) = self.repointed(number, &item, None).await? {
             self.record_repointed(actor, number, "download", &repointed)
                 .await?;
             return Err(Self::repointed_refusal(number, "download", &repointed));
         }
         let blobs = &self.vault()?.blobs;
-        let found = blobs.rehash(&item.content.sha256).await;
-        let (sha256, size) = (item.content.sha256.clone(), item.content.size);
+        let found = blobs.rehash(&content.sha256).await;
+        let (sha256, size) = (content.sha256.clone(), content.size);
         let downloaded = move |verified_sha256| {
             JournalAction::EvidenceDownloaded(EvidenceDownloaded {
                 sha256,
@@ -532,7 +621,7 @@ impl App {
         if !checked.last_check.as_ref().is_some_and(|c| c.intact) {
             return Err(Self::integrity_refusal(&checked, "download"));
         }
-        let reading = blobs.read(&item.content.sha256).await.map_err(blob_error)?;
+        let reading = blobs.read(&content.sha256).await.map_err(blob_error)?;
         Ok((checked, reading))
     }
 
@@ -577,12 +666,14 @@ impl App {
         self.visible_item(actor, number).await?;
         self.change_item(actor, number, move |item, _| {
             let reason = transfer.reason.clone();
+            let seal = transfer.seal.clone();
             let from = item.transfer(transfer)?;
             Ok(JournalAction::EvidenceTransferred(EvidenceTransferred {
                 from,
                 to: item.custodian.clone(),
                 reason,
                 location: item.location.clone(),
+                seal,
             }))
         })
         .await
@@ -632,11 +723,17 @@ impl App {
                 item.dispose(reason.clone(), &by, now)?;
                 Ok(JournalAction::EvidenceDisposed(EvidenceDisposed {
                     reason,
-                    sha256: item.content.sha256.clone(),
+                    sha256: item
+                        .content
+                        .as_ref()
+                        .map(|c| c.sha256.clone())
+                        .unwrap_or_default(),
                 }))
             })
             .await?;
-        self.remove_unreferenced(&item.content.sha256).await;
+        if let Some(content) = &item.content {
+            self.remove_unreferenced(&content.sha256).await;
+        }
         Ok(item)
     }
 
@@ -717,7 +814,8 @@ impl App {
             .list_evidence(actor, incident)
             .await?
             .into_iter()
-            .filter(|i| i.disposed.is_none())
+            // Physical items have no content to bundle; their custody is in the journal.
+            .filter(|i| i.disposed.is_none() && !i.is_physical())
             .collect();
         // Every record is checked against its journal entry, and every
         // content re-hashed, before any export is recorded.
@@ -730,9 +828,9 @@ impl App {
         }
         let mut found = Vec::with_capacity(items.len());
         for item in &items {
-            let f = vault.blobs.rehash(&item.content.sha256).await;
-            let intact =
-                matches!(&f, Ok((h, n)) if *h == item.content.sha256 && *n == item.content.size);
+            let content = item.readable()?;
+            let f = vault.blobs.rehash(&content.sha256).await;
+            let intact = matches!(&f, Ok((h, n)) if *h == content.sha256 && *n == content.size);
             if !intact {
                 let checked = self
                     .record_check(actor, item.number, "export", f, verified)
@@ -755,22 +853,19 @@ impl App {
             let item = self
                 .record_check(actor, item.number, "export", f, exported)
                 .await?;
-            let path =
-                bundle::archive_path(&item.number.to_string(), item.content.filename.as_deref());
+            let content = item.readable()?.clone();
+            let path = bundle::archive_path(&item.number.to_string(), content.filename.as_deref());
             files.push(BundleFile {
                 path: path.clone(),
-                blob: vault
-                    .blobs
-                    .path_of(&item.content.sha256)
-                    .map_err(blob_error)?,
-                sha256: item.content.sha256.clone(),
-                size: item.content.size,
+                blob: vault.blobs.path_of(&content.sha256).map_err(blob_error)?,
+                sha256: content.sha256.clone(),
+                size: content.size,
             });
             manifest_items.push(ManifestItem {
                 number: item.number.to_string(),
                 path,
-                sha256: item.content.sha256.clone(),
-                size: item.content.size,
+                sha256: content.sha256.clone(),
+                size: content.size,
                 record: serde_json::to_value(&item)
                     .map_err(|e| AppError::Internal(e.to_string()))?,
                 custody: self.custody(item.number).await?,
@@ -810,13 +905,13 @@ impl App {
             .get(&EntityRef::Evidence(number))
             .await?
             .and_then(Entity::into_evidence)
-            .map(|i| i.incident))
+            .and_then(|i| i.incident))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use rampart_domain::{Actor, EvidenceItem, Role};
+    use rampart_domain::{Actor, EvidenceHolder, EvidenceItem, Role};
     use serde_json::json;
 
     use crate::ErrorKind;
@@ -839,7 +934,14 @@ mod tests {
         }));
         let item = t
             .app
-            .add_evidence(&ian, incident, submission, blob, None, None)
+            .add_evidence(
+                &ian,
+                EvidenceHolder::Incident(incident),
+                submission,
+                blob,
+                None,
+                None,
+            )
             .await;
         (ian, item.unwrap())
     }
@@ -872,7 +974,8 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let t = TestApp::with_vault().await;
         let (ian, item) = collected(&t).await;
-        let path = t.app.vault().unwrap().blobs.path_of(&item.content.sha256);
+        let sha256 = &item.content.as_ref().unwrap().sha256;
+        let path = t.app.vault().unwrap().blobs.path_of(sha256);
         let path = path.unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         std::fs::write(&path, b"sshd[812]: Accepted password for bob").unwrap();

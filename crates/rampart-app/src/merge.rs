@@ -80,7 +80,7 @@ impl App {
             let mut items: Vec<EvidenceItem> = Vec::with_capacity(loaded_items.len());
             for (n, handle) in &loaded_items {
                 let item = ctx.take(handle, || format!("evidence {n}"))?;
-                if item.incident != from {
+                if item.incident != Some(from) {
                     return Err(DomainError::Conflict(format!(
                         "{from} changed while it was being merged; try again"
                     )));
@@ -106,7 +106,7 @@ impl App {
                 decided = decided.update(Entity::Event(Box::new(e)));
             }
             for mut item in items {
-                item.incident = into;
+                item.incident = Some(into);
                 let action = JournalAction::EvidenceMoved(EvidenceMoved {
                     from,
                     to: into,

@@ -8,8 +8,8 @@ use rampart_domain::{
     NewAction, NewLogEntry, ResponseAction, Review, ReviewInput, Role, Text, Timestamp,
     TransitionRequest,
     journal::{
-        EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentEventLinked,
-        IncidentRestricted, IncidentTransition, IncidentUpdated,
+        EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentRestricted,
+        IncidentTransition, IncidentUpdated,
     },
 };
 use rampart_store::{
@@ -18,6 +18,7 @@ use rampart_store::{
 use serde_json::Value;
 use std::collections::HashMap;
 
+use crate::evidence::Following;
 use crate::unit::{Ctx, Decided, Loaded, Unit};
 use crate::{App, AppError, not_found, to_value};
 
@@ -181,12 +182,15 @@ impl App {
         }
         input.validate()?;
         let who = actor.clone();
+        let event_numbers = input.events.clone();
+        let secured = self.secured_in_triage(&event_numbers).await?;
         let mut unit = Unit::new(&actor.name);
         let loaded: Vec<Loaded<Event>> = input
             .events
             .iter()
             .map(|n| unit.load(EntityRef::Event(*n)))
             .collect();
+        let following = Following::load(&mut unit, secured);
         let coordinator = unit.load::<User>(EntityRef::User(input.coordinator.clone()));
         let allocated = unit.allocate::<IncidentNumber>();
         let unit = unit.decide(move |ctx| {
@@ -216,7 +220,7 @@ impl App {
                     ))
                     .update(Entity::Event(Box::new(e)));
             }
-            Ok(decided)
+            following.attach(ctx, &event_numbers, number, decided)
         });
         self.run(unit).await
     }
@@ -593,26 +597,7 @@ impl App {
         number: IncidentNumber,
         event: EventNumber,
     ) -> Result<Incident, AppError> {
-        actor.require(Action::LinkEvent)?;
-        let (incident, ()) = self
-            .change_incident(
-                actor,
-                number,
-                move |unit| unit.load::<Event>(EntityRef::Event(event)),
-                move |ctx, incident, who, loaded| {
-                    let mut e = ctx
-                        .take(&loaded, String::new)
-                        .map_err(|_| DomainError::field("event", format!("no event {event}")))?;
-                    incident.link_event(&mut e, who, ctx.now())?;
-                    let action = JournalAction::IncidentEventLinked(IncidentEventLinked {
-                        event,
-                        rule: None,
-                    });
-                    Ok(((), action, vec![Write::Update(Entity::Event(Box::new(e)))]))
-                },
-            )
-            .await?;
-        Ok(incident)
+        self.link_into(actor, event, number, false).await
     }
 
     pub async fn transition(

@@ -481,6 +481,13 @@ fn of_journal(base: TimelineItem, entity: &str, action: JournalAction) -> Option
                 .push(format!("placed by {} at {}", h.placed.by, h.placed.at));
             i
         }
+        J::EvidenceAttached(a) => item(
+            TimelineKind::Evidence,
+            format!(
+                "{e}, secured while {} was in triage, followed it into the incident",
+                a.event
+            ),
+        ),
         J::EvidenceDisposed(d) => {
             let mut i = item(
                 TimelineKind::Evidence,
@@ -608,9 +615,14 @@ fn evidence_collected(
     e: &str,
     c: &EvidenceCollected,
 ) -> TimelineItem {
+    let what = if c.content.is_some() {
+        "collected"
+    } else {
+        "recorded the physical item"
+    };
     let mut i = item(
         TimelineKind::Evidence,
-        format!("collected {e}: {}", shorten(c.description.as_str())),
+        format!("{what} {e}: {}", shorten(c.description.as_str())),
     );
     i.occurred_at = c.collected_at;
     i.reason = Some(c.reason.to_string());
@@ -621,6 +633,12 @@ fn evidence_collected(
         shorten(c.collected_by.as_str())
     ));
     i.details.push(format!("custodian: {}", c.custodian));
+    if let Some(event) = c.event {
+        i.details.push(format!("secured for {event} in triage"));
+    }
+    if let Some(seal) = &c.seal {
+        i.details.push(format!("seal: {}", shorten(seal.as_str())));
+    }
     i
 }
 
@@ -638,6 +656,10 @@ fn evidence_transferred(
     i.reason = Some(t.reason.to_string());
     if let Some(l) = &t.location {
         i.details.push(format!("location: {}", shorten(l.as_str())));
+    }
+    if let Some(seal) = &t.seal {
+        i.details
+            .push(format!("new seal: {}", shorten(seal.as_str())));
     }
     i
 }

@@ -8,6 +8,7 @@ use rampart_domain::{
 };
 use rampart_store::{Entity, EntityRef, JournalDraft};
 
+use crate::evidence::Following;
 use crate::unit::{Decided, Unit};
 use crate::{App, AppError, ErrorKind};
 
@@ -218,21 +219,46 @@ impl App {
         event: EventNumber,
         number: IncidentNumber,
     ) -> Result<Incident, AppError> {
+        self.link_into(actor, event, number, true).await
+    }
+
+    /// Links `event` to the open incident `number`, in one unit of work with
+    /// the evidence secured for it in triage, which follows it. From triage
+    /// (`from_triage`), an event still waiting for its assessment is first
+    /// assessed as a possible incident.
+    pub(crate) async fn link_into(
+        &self,
+        actor: &Actor,
+        event: EventNumber,
+        number: IncidentNumber,
+        from_triage: bool,
+    ) -> Result<Incident, AppError> {
         actor.require(Action::LinkEvent)?;
         let who = actor.clone();
+        let secured = self.secured_in_triage(&[event]).await?;
         let mut unit = Unit::new(&actor.name);
         let loaded_incident = unit.load::<Incident>(EntityRef::Incident(number));
         let loaded_event = unit.load::<Event>(EntityRef::Event(event));
+        let following = Following::load(&mut unit, secured);
         let unit = unit.decide(move |ctx| {
             let mut incident = ctx
                 .take(&loaded_incident, String::new)
                 .ok()
                 .filter(|i| i.readable_by(&who))
                 .ok_or_else(|| DomainError::NotFound(format!("incident {number}")))?;
-            let mut e = ctx.take(&loaded_event, || format!("event {event}"))?;
+            incident.ensure_not_merged()?;
+            let mut e = ctx.take(&loaded_event, String::new).map_err(|_| {
+                if from_triage {
+                    DomainError::NotFound(format!("event {event}"))
+                } else {
+                    DomainError::field("event", format!("no event {event}"))
+                }
+            })?;
             let now: Timestamp = ctx.now();
             let mut assessment = None;
-            if matches!(e.status, EventStatus::Reported | EventStatus::Triage) {
+            if !from_triage {
+                // The incident's own link checks the event's state.
+            } else if matches!(e.status, EventStatus::Reported | EventStatus::Triage) {
                 who.require(Action::AssessEvent)?;
                 let note = Text::new(format!("Part of {number}, linked from triage"))
                     .map_err(|m| DomainError::field("incident", m))?;
@@ -261,10 +287,11 @@ impl App {
             }
             let action =
                 JournalAction::IncidentEventLinked(IncidentEventLinked { event, rule: None });
-            Ok(decided
+            let decided = decided
                 .journal(JournalDraft::new(number, action))
                 .update(Entity::Incident(Box::new(incident)))
-                .update(Entity::Event(Box::new(e))))
+                .update(Entity::Event(Box::new(e)));
+            following.attach(ctx, &[event], number, decided)
         });
         self.run(unit).await
     }

@@ -172,6 +172,7 @@ journal_actions! {
     IncidentMergedInto(IncidentMergedInto) = "incident.merged_into", "The incident is merged into another: closed as merged, its parts moved";
     IncidentMergedFrom(Box<IncidentMergedFrom>) = "incident.merged_from", "Another incident is merged into this one, with everything that came from it";
     EvidenceMoved(EvidenceMoved) = "evidence.moved", "The item moves to another incident, as its incident is merged";
+    EvidenceAttached(EvidenceAttached) = "evidence.attached", "An item secured while its event was in triage follows the event into an incident";
 }
 
 impl JournalAction {
@@ -513,11 +514,24 @@ pub struct AuthTotpEnrolled {
 
 // ----- evidence -----------------------------------------------------------------
 
-/// `evidence.collected`: the item as uploaded, and who holds it.
+/// `evidence.attached`: the item, secured for `event` while it was in
+/// triage, now belongs to `incident`; custody is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceAttached {
+    pub event: EventNumber,
+    pub incident: IncidentNumber,
+}
+
+/// `evidence.collected`: the item as recorded, and who holds it. An item
+/// secured for an event in triage has `incident: null` and its `event`; a
+/// physical item has `content: null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceCollected {
-    pub incident: IncidentNumber,
-    pub content: EvidenceContent,
+    pub incident: Option<IncidentNumber>,
+    /// Absent unless the item was secured for an event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventNumber>,
+    pub content: Option<EvidenceContent>,
     pub description: Text,
     pub found_at: Text,
     pub collected_by: Text,
@@ -530,6 +544,9 @@ pub struct EvidenceCollected {
     pub pap: Option<Pap>,
     pub custodian: String,
     pub location: Option<Text>,
+    /// Absent unless the item was sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<Text>,
 }
 
 impl EvidenceCollected {
@@ -537,6 +554,7 @@ impl EvidenceCollected {
     pub fn of(item: &EvidenceItem) -> Self {
         Self {
             incident: item.incident,
+            event: item.event,
             content: item.content.clone(),
             description: item.description.clone(),
             found_at: item.found_at.clone(),
@@ -548,6 +566,7 @@ impl EvidenceCollected {
             pap: item.pap,
             custodian: item.custodian.clone(),
             location: item.location.clone(),
+            seal: item.seal.clone(),
         }
     }
 }
@@ -583,6 +602,9 @@ pub struct EvidenceTransferred {
     pub to: String,
     pub reason: Text,
     pub location: Option<Text>,
+    /// The new seal, when the item was sealed again; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,7 +38,7 @@ pub use event::{
     ReportChannel, Reporter, ReporterKind, Source, SourceKind, Triage,
 };
 pub use evidence::{
-    CustodyTransfer, EvidenceCheck, EvidenceContent, EvidenceItem, EvidenceReason,
+    CustodyTransfer, EvidenceCheck, EvidenceContent, EvidenceHolder, EvidenceItem, EvidenceReason,
     EvidenceSubmission, Stamp,
 };
 pub use incident::{

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use axum::extract::multipart::Multipart;
 use rampart_app::evidence::{SUBMISSION_FIELDS, parse_submission};
 use rampart_app::{App, AppError};
-use rampart_domain::{Actor, EvidenceItem, IncidentNumber};
+use rampart_domain::{Actor, EvidenceHolder, EvidenceItem};
 
 use crate::error::ApiError;
 
@@ -49,11 +49,11 @@ pub(crate) async fn drain(multipart: &mut Multipart) {
 pub(crate) async fn receive(
     app: &App,
     actor: &Actor,
-    incident: IncidentNumber,
+    holder: EvidenceHolder,
     mut multipart: Multipart,
     csrf: Option<&str>,
 ) -> Result<EvidenceItem, ApiError> {
-    let received = store(app, actor, incident, &mut multipart, csrf).await;
+    let received = store(app, actor, holder, &mut multipart, csrf).await;
     if received.is_err() {
         drain(&mut multipart).await;
     }
@@ -64,11 +64,11 @@ pub(crate) async fn receive(
 async fn store(
     app: &App,
     actor: &Actor,
-    incident: IncidentNumber,
+    holder: EvidenceHolder,
     multipart: &mut Multipart,
     csrf: Option<&str>,
 ) -> Result<EvidenceItem, ApiError> {
-    app.evidence_target(actor, incident).await?;
+    app.evidence_target(actor, holder).await?;
     let vault = app.vault()?;
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let mut stored = None;
@@ -156,6 +156,6 @@ async fn store(
         }
     };
     Ok(app
-        .add_evidence(actor, incident, submission, blob, filename, media_type)
+        .add_evidence(actor, holder, submission, blob, filename, media_type)
         .await?)
 }

@@ -14,9 +14,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rampart_domain::{
-    Actor, DomainError, Event, EventReport, EventStatus, EvidenceContent, EvidenceItem,
-    EvidenceSubmission, Incident, IncidentConfirmation, IncidentNumber, JournalAction, NumberKind,
-    Pap, Role, Text, Timestamp, Tlp,
+    Actor, DomainError, Event, EventReport, EventStatus, EvidenceContent, EvidenceHolder,
+    EvidenceItem, EvidenceSubmission, Incident, IncidentConfirmation, IncidentNumber,
+    JournalAction, NumberKind, Pap, Role, Text, Timestamp, Tlp,
     journal::{EventRepeated, EventReported, EvidenceCollected, NoDetails},
 };
 use serde_json::json;
@@ -725,7 +725,7 @@ fn evidence_unit(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
         let text = |s: &str| Text::new(s).unwrap();
         let item = EvidenceItem::collect(
             number,
-            incident,
+            EvidenceHolder::Incident(incident),
             (Tlp::Amber, Pap::Amber),
             EvidenceSubmission {
                 description: text("disk image"),
@@ -737,13 +737,14 @@ fn evidence_unit(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
                 tlp: None,
                 pap: None,
                 location: None,
+                seal: None,
             },
-            EvidenceContent {
+            Some(EvidenceContent {
                 sha256,
                 size: 3,
                 filename: None,
                 media_type: None,
-            },
+            }),
             &Actor::new("ian", vec![Role::IsirtMember]),
             ctx.now,
         )?;

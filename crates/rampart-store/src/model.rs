@@ -580,6 +580,10 @@ pub struct VulnerabilityQuery {
 pub struct EvidenceQuery {
     /// Items of this incident.
     pub incident: Option<IncidentNumber>,
+    /// Items secured for this event (whether or not they followed it into an incident).
+    pub event: Option<EventNumber>,
+    /// Only items that belong to no incident yet (their event is in triage).
+    pub in_triage_only: bool,
     /// Items whose content has this SHA-256.
     pub sha256: Option<String>,
     /// Leave out items whose content was disposed of.

@@ -8,14 +8,25 @@
 
 use rampart_domain::journal::{EvidenceCollected, EvidenceIntegrityFailed};
 use rampart_domain::{
-    Actor, DomainError, EvidenceItem, EvidenceNumber, IncidentNumber, JournalAction,
-    JournalActionError,
+    Actor, DomainError, EvidenceContent, EvidenceItem, EvidenceNumber, IncidentNumber,
+    JournalAction, JournalActionError,
 };
 use rampart_store::{Entity, EntityRef, JournalDraft, JournalQuery};
 
 use crate::App;
 use crate::AppError;
 use crate::unit::{Decided, Unit};
+
+/// A content's SHA-256 and size; empty and `None` for a physical item.
+fn content_of(content: &Option<EvidenceContent>) -> (String, Option<u64>) {
+    content
+        .as_ref()
+        .map_or((String::new(), None), |c| (c.sha256.clone(), Some(c.size)))
+}
+
+fn none_if_empty(sha256: &str) -> &str {
+    if sha256.is_empty() { "none" } else { sha256 }
+}
 
 /// How a record differs from its `evidence.collected` entry.
 #[derive(Debug, Clone)]
@@ -65,40 +76,52 @@ impl App {
                     }));
                 }
             };
-        let (sha256, size) = (
-            collected.content.sha256.as_str(),
-            Some(collected.content.size),
-        );
+        let (sha256, size) = content_of(&collected.content);
+        let (item_sha256, item_size) = content_of(&item.content);
+        let sha256 = sha256.as_str();
         let mut collected_for = collected.incident;
         if item.number == number && item.incident != collected_for {
-            // Only an item that moved with a merged incident reads further:
-            // the incident its last `evidence.moved` entry names.
-            collected_for = self.moved_to(number).await?.unwrap_or(collected_for);
+            // Only an item that followed its event into an incident, or moved
+            // with a merged incident, reads further: the incident its last
+            // `evidence.attached` or `evidence.moved` entry names.
+            collected_for = self.moved_to(number).await?.or(collected_for);
         }
+        let named = |i: Option<IncidentNumber>| {
+            i.map_or_else(|| "no incident".to_owned(), |i| i.to_string())
+        };
         let problem = if item.number != number {
             Some(format!(
                 "the record stored as {number} is that of {}",
                 item.number
             ))
-        } else if item.content.sha256 != sha256 || Some(item.content.size) != size {
+        } else if item_sha256 != sha256 || item_size != size {
+            let bytes = |s: Option<u64>| s.map_or_else(|| "no".to_owned(), |s| s.to_string());
             Some(format!(
                 "the record names content {} ({} bytes), but its evidence.collected entry \
-                 (journal entry {}) recorded {sha256} ({} bytes)",
-                item.content.sha256,
-                item.content.size,
+                 (journal entry {}) recorded {} ({} bytes)",
+                none_if_empty(&item_sha256),
+                bytes(item_size),
                 entry.seq,
-                size.map_or_else(|| "?".to_owned(), |s| s.to_string()),
+                none_if_empty(sha256),
+                bytes(size),
             ))
         } else if item.incident != collected_for {
             Some(format!(
-                "the record belongs to {}, but its evidence.collected entry (journal entry {}) \
-                 recorded {collected_for}",
-                item.incident, entry.seq
+                "the record belongs to {}, but its evidence.collected entry and the moves \
+                 after it (from journal entry {}) say {}",
+                named(item.incident),
+                entry.seq,
+                named(collected_for)
             ))
         } else {
             incident
-                .filter(|i| *i != item.incident)
-                .map(|wanted| format!("the record belongs to {}, not to {wanted}", item.incident))
+                .filter(|i| Some(*i) != item.incident)
+                .map(|wanted| {
+                    format!(
+                        "the record belongs to {}, not to {wanted}",
+                        named(item.incident)
+                    )
+                })
         };
         Ok(problem.map(|problem| Repointed {
             sha256: sha256.to_owned(),
@@ -107,15 +130,15 @@ impl App {
         }))
     }
 
-    /// The incident the last `evidence.moved` entry about `number` moved it
-    /// to, if one did.
+    /// The incident the last `evidence.attached` or `evidence.moved` entry
+    /// about `number` gave it, if one did.
     async fn moved_to(&self, number: EvidenceNumber) -> Result<Option<IncidentNumber>, AppError> {
         let mut to = None;
         for entry in self.custody(number).await? {
-            if let Ok(JournalAction::EvidenceMoved(moved)) =
-                JournalAction::parse_text(&entry.action, &entry.payload)
-            {
-                to = Some(moved.to);
+            match JournalAction::parse_text(&entry.action, &entry.payload) {
+                Ok(JournalAction::EvidenceMoved(moved)) => to = Some(moved.to),
+                Ok(JournalAction::EvidenceAttached(attached)) => to = Some(attached.incident),
+                _ => {}
             }
         }
         Ok(to)
@@ -137,12 +160,13 @@ impl App {
         let loaded = unit.load::<EvidenceItem>(EntityRef::Evidence(number));
         let unit = unit.decide(move |ctx| {
             let mut item = ctx.take(&loaded, || format!("evidence {number}"))?;
+            let (found_sha256, found_size) = content_of(&item.content);
             let action = JournalAction::EvidenceIntegrityFailed(EvidenceIntegrityFailed {
                 during: during.into(),
                 expected_sha256: found.sha256.clone(),
-                found_sha256: item.content.sha256.clone(),
+                found_sha256,
                 expected_size: found.size,
-                found_size: Some(item.content.size),
+                found_size,
                 problem: Some(found.problem.clone()),
             });
             let entry = JournalDraft::new(number, action);

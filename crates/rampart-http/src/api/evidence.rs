@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use rampart_app::evidence::Reading;
 use rampart_domain::{
-    Actor, CustodyTransfer, EvidenceItem, EvidenceNumber, EvidenceReason, IncidentNumber, Text,
+    Actor, CustodyTransfer, EventNumber, EvidenceContent, EvidenceHolder, EvidenceItem,
+    EvidenceNumber, EvidenceReason, EvidenceSubmission, IncidentNumber, Text,
 };
 use serde::{Deserialize, Serialize};
 
@@ -102,10 +103,11 @@ impl utoipa::PartialSchema for EvidenceUpload {
             )
             .property(
                 "location",
-                optional(
-                    "Text",
-                    "Where the original is kept (locker, bag or seal number).",
-                ),
+                optional("Text", "Where the original is kept (locker, bag, room)."),
+            )
+            .property(
+                "seal",
+                optional("Text", "The seal on the original or its bag, if sealed."),
             )
             .property(
                 "file",
@@ -151,6 +153,37 @@ fn evidence_number(raw: &str) -> Result<EvidenceNumber, ApiError> {
     number(raw, "evidence item")
 }
 
+fn event_number(raw: &str) -> Result<EventNumber, ApiError> {
+    number(raw, "event")
+}
+
+fn multipart_body(multipart: Result<Multipart, MultipartRejection>) -> Result<Multipart, ApiError> {
+    multipart
+        .map_err(|e| ApiError::Malformed(format!("send the evidence as multipart/form-data ({e})")))
+}
+
+/// One page of items from the position in `paging`'s cursor. The cursor is
+/// the position of the next item: items are never deleted, so positions do
+/// not move.
+async fn page_from<F, Fut>(p: &Paging, read: F) -> Result<Json<Page<EvidenceItem>>, ApiError>
+where
+    F: FnOnce(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<EvidenceItem>, rampart_app::AppError>>,
+{
+    let from: u64 = match p.cursor.as_deref() {
+        Some(c) => c.parse().map_err(|_| super::bad_cursor())?,
+        None => 0,
+    };
+    let limit = p.limit.unwrap_or(super::DEFAULT_LIMIT) as usize;
+    let mut items = read(u32::try_from(from).unwrap_or(u32::MAX)).await?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Ok(Json(Page {
+        items,
+        next_cursor: more.then(|| (from + limit as u64).to_string()),
+    }))
+}
+
 /// Upload an evidence item to an incident (ISIRT member or manager).
 /// `multipart/form-data`: the metadata fields, then `file`. The content is
 /// streamed to the vault and hashed on the way; the size limit is the
@@ -166,12 +199,87 @@ pub async fn upload(
     Path(raw): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<EvidenceItem>), ApiError> {
-    let n = incident_number(&raw)?;
-    let multipart = multipart.map_err(|e| {
-        ApiError::Malformed(format!("send the evidence as multipart/form-data ({e})"))
-    })?;
-    let item = upload::receive(&s.app, &actor, n, multipart, None).await?;
+    let n = EvidenceHolder::Incident(incident_number(&raw)?);
+    let item = upload::receive(&s.app, &actor, n, multipart_body(multipart)?, None).await?;
     Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// Secure an evidence file for an event still in triage (ISIRT member or
+/// manager), as for an incident. The item follows the event into the
+/// incident it is confirmed as or added to (`evidence.attached`); for an
+/// event that is part of an incident already, it goes to that incident.
+#[utoipa::path(post, path = "/events/{number}/evidence", tag = "evidence", operation_id = "upload_event_evidence",
+    params(("number" = String, Path, description = "e.g. EVT-2026-000001")),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Recorded, with the content's SHA-256", body = EvidenceItem),
+        (status = 400, description = "The body is not `multipart/form-data`, or cannot be read", body = Problem),
+        (status = 409, description = "The event was closed without an incident", body = Problem)))]
+pub async fn upload_for_event(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<EvidenceItem>), ApiError> {
+    let n = EvidenceHolder::Event(event_number(&raw)?);
+    let item = upload::receive(&s.app, &actor, n, multipart_body(multipart)?, None).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// Record a physical item of an incident (ISIRT member or manager): a
+/// laptop, a USB stick, a paper log. It has no content in Rampart; where it
+/// is kept (`location`) is required, its seal optional, and it has the same
+/// chain of custody as a file.
+#[utoipa::path(post, path = "/incidents/{number}/evidence/physical", tag = "evidence", operation_id = "record_physical_evidence",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001")),
+    request_body = EvidenceSubmission,
+    responses((status = 201, description = "Recorded; `content` is null", body = EvidenceItem)))]
+pub async fn physical(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<EvidenceSubmission>,
+) -> Result<(StatusCode, Json<EvidenceItem>), ApiError> {
+    let n = EvidenceHolder::Incident(incident_number(&raw)?);
+    let item = s.app.add_physical_evidence(&actor, n, body).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// Record a physical item secured for an event still in triage (ISIRT
+/// member or manager); it follows the event into its incident.
+#[utoipa::path(post, path = "/events/{number}/evidence/physical", tag = "evidence", operation_id = "record_event_physical_evidence",
+    params(("number" = String, Path, description = "e.g. EVT-2026-000001")),
+    request_body = EvidenceSubmission,
+    responses((status = 201, description = "Recorded; `content` is null", body = EvidenceItem),
+        (status = 409, description = "The event was closed without an incident", body = Problem)))]
+pub async fn physical_for_event(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<EvidenceSubmission>,
+) -> Result<(StatusCode, Json<EvidenceItem>), ApiError> {
+    let n = EvidenceHolder::Event(event_number(&raw)?);
+    let item = s.app.add_physical_evidence(&actor, n, body).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// The evidence items secured for an event that belong to no incident yet
+/// (the event is still in triage, or was closed without one), in the order
+/// they were recorded. Items that followed the event are listed with its incident.
+#[utoipa::path(get, path = "/events/{number}/evidence", tag = "evidence", operation_id = "list_event_evidence",
+    params(("number" = String, Path, description = "e.g. EVT-2026-000001"), Paging),
+    responses((status = 200, description = "A page of the items", body = Page<EvidenceItem>)))]
+pub async fn list_for_event(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(raw): Path<String>,
+    QueryParams(p): QueryParams<Paging>,
+) -> Result<Json<Page<EvidenceItem>>, ApiError> {
+    let n = event_number(&raw)?;
+    let app = s.app.clone();
+    page_from(&p, |offset| async move {
+        app.list_event_evidence_from(&actor, n, offset).await
+    })
+    .await
 }
 
 /// The evidence items of an incident, in the order they were recorded.
@@ -185,21 +293,11 @@ pub async fn list(
     QueryParams(p): QueryParams<Paging>,
 ) -> Result<Json<Page<EvidenceItem>>, ApiError> {
     let n = incident_number(&raw)?;
-    // The cursor is the position of the next item: items are never
-    // deleted, so positions do not move.
-    let from: u64 = match p.cursor.as_deref() {
-        Some(c) => c.parse().map_err(|_| super::bad_cursor())?,
-        None => 0,
-    };
-    let limit = p.limit.unwrap_or(super::DEFAULT_LIMIT) as usize;
-    let offset = u32::try_from(from).unwrap_or(u32::MAX);
-    let mut items = s.app.list_evidence_from(&actor, n, offset).await?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    Ok(Json(Page {
-        items,
-        next_cursor: more.then(|| (from + limit as u64).to_string()),
-    }))
+    let app = s.app.clone();
+    page_from(&p, |offset| async move {
+        app.list_evidence_from(&actor, n, offset).await
+    })
+    .await
 }
 
 /// One evidence item with its full chain of custody.
@@ -247,7 +345,8 @@ struct Download {
     pending: Option<Bytes>,
     app: Arc<App>,
     actor: Actor,
-    item: EvidenceItem,
+    number: EvidenceNumber,
+    content: EvidenceContent,
 }
 
 impl Download {
@@ -263,13 +362,13 @@ impl Download {
                 }
                 Ok(None) => {
                     let found = self.reading.take()?.finish();
-                    let content = &self.item.content;
+                    let content = &self.content;
                     if found.0 == content.sha256 && found.1 == content.size {
                         return self.pending.take().map(Ok);
                     }
                     self.pending = None;
                     self.app
-                        .evidence_stream_failed(&self.actor, self.item.number, found)
+                        .evidence_stream_failed(&self.actor, self.number, found)
                         .await;
                     return Some(Err(std::io::Error::other(
                         "the content changed while it was sent; the download is void",
@@ -294,19 +393,24 @@ pub fn download_response(
     item: EvidenceItem,
     reading: Reading,
 ) -> Response {
-    let size = item.content.size;
-    let digest = hex::decode(&item.content.sha256).unwrap_or_default();
+    let content = match item.readable() {
+        Ok(content) => content.clone(),
+        Err(e) => return ApiError::from(rampart_app::AppError::from(e)).into_response(),
+    };
+    let size = content.size;
+    let digest = hex::decode(&content.sha256).unwrap_or_default();
     let name = format!(
         "{}-{}",
         item.number,
-        item.content.filename.as_deref().unwrap_or("content")
+        content.filename.as_deref().unwrap_or("content")
     );
     let state = Download {
         reading: Some(reading),
         pending: None,
         app,
         actor,
-        item,
+        number: item.number,
+        content,
     };
     let stream = futures_util::stream::unfold(state, |mut st| async move {
         let next = st.next().await?;

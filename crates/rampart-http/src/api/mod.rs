@@ -92,6 +92,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(vulnerabilities::assess))
         .routes(routes!(vulnerabilities::resolve))
         .routes(routes!(evidence::list))
+        .routes(routes!(evidence::list_for_event))
+        .routes(routes!(evidence::physical))
+        .routes(routes!(evidence::physical_for_event))
         .routes(routes!(evidence::get))
         .routes(routes!(evidence::download))
         .routes(routes!(evidence::verify))
@@ -115,6 +118,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(evidence::upload))
+                .routes(routes!(evidence::upload_for_event))
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         );
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())

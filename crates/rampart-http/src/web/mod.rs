@@ -143,6 +143,18 @@ pub fn router() -> Router<AppState> {
                 .post(evidence_upload)
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route(
+            "/events/{number}/evidence",
+            post(event_evidence_upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/incidents/{number}/evidence/physical",
+            post(evidence_physical),
+        )
+        .route(
+            "/events/{number}/evidence/physical",
+            post(event_evidence_physical),
+        )
         .route("/incidents/{number}/evidence/bundle", get(evidence_bundle))
         .route("/evidence/{number}", get(evidence_page))
         .route("/evidence/{number}/content", get(evidence_download))

@@ -381,6 +381,19 @@ impl RuleRow {
     }
 }
 
+/// Where the evidence section of a page (an incident's workspace, an
+/// event's page) sends its forms, and the markings items default to.
+pub struct EvidenceSection {
+    /// `/incidents/INC-…` or `/events/EVT-…`.
+    pub path: String,
+    /// `incident` or `event`.
+    pub word: &'static str,
+    pub tlp: rampart_domain::Tlp,
+    pub pap: rampart_domain::Pap,
+    /// Whether the signed bundle is offered (incidents only).
+    pub bundle: bool,
+}
+
 /// What an evidence item's state calls for attention to.
 pub trait EvidenceState {
     /// The last re-hash found content that no longer matches.
@@ -436,11 +449,20 @@ fn custody_row(e: &JournalEntry) -> CustodyRow {
             add("Collected", Some(c.collected_at.human()), false);
             add("Tool", text(&c.tool), false);
             add("Why", some(c.reason.as_str()), false);
-            add("File", c.content.filename.as_deref().and_then(some), true);
-            add("Size", Some(human_size(c.content.size)), false);
-            add("SHA-256", some(&c.content.sha256), true);
+            match &c.content {
+                Some(content) => {
+                    add("File", content.filename.as_deref().and_then(some), true);
+                    add("Size", Some(human_size(content.size)), false);
+                    add("SHA-256", some(&content.sha256), true);
+                }
+                None => add("Kind", Some("physical item".into()), false),
+            }
+            if let (Some(event), None) = (c.event, c.incident) {
+                add("Secured for", Some(format!("{event}, in triage")), true);
+            }
             add("Custodian", some(&c.custodian), false);
             add("Kept at", text(&c.location), false);
+            add("Seal", text(&c.seal), true);
             "Collected and recorded"
         }
         Some(JournalAction::EvidenceDownloaded(d)) => {
@@ -457,6 +479,7 @@ fn custody_row(e: &JournalEntry) -> CustodyRow {
             add("From → to", Some(format!("{from} → {to}")), false);
             add("Reason", some(t.reason.as_str()), false);
             add("Kept at", text(&t.location), false);
+            add("New seal", text(&t.seal), true);
             "Custody transferred"
         }
         Some(JournalAction::EvidenceVerified(v)) => {
@@ -496,6 +519,11 @@ fn custody_row(e: &JournalEntry) -> CustodyRow {
             add("Reason", some(d.reason.as_str()), false);
             add("SHA-256", some(&d.sha256), true);
             "Content disposed of"
+        }
+        Some(JournalAction::EvidenceAttached(a)) => {
+            add("Event", Some(a.event.to_string()), true);
+            add("Incident", Some(a.incident.to_string()), true);
+            "Followed its event into the incident"
         }
         Some(JournalAction::EvidenceExported(x)) => {
             add("Bundle", some(&x.bundle), true);

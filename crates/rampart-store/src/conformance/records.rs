@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use rampart_domain::{
-    Actor, AssessmentDecision, AssessmentInput, EventNumber, EvidenceContent, EvidenceItem,
-    EvidenceSubmission, Incident, IncidentNumber, JournalAction, NumberKind, Pap, Role, Text, Tlp,
+    Actor, AssessmentDecision, AssessmentInput, EventNumber, EvidenceContent, EvidenceHolder,
+    EvidenceItem, EvidenceSubmission, Incident, IncidentNumber, JournalAction, NumberKind, Pap,
+    Role, Text, Tlp,
     journal::{EventAssessed, EventLinked, EvidenceCollected, TokenCreated, UserCreated},
 };
 use serde_json::json;
@@ -142,6 +143,7 @@ fn collect(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
             tlp: None,
             pap: None,
             location: None,
+            seal: None,
         };
         let content = EvidenceContent {
             sha256,
@@ -151,10 +153,10 @@ fn collect(incident: IncidentNumber, sha256: &str) -> UnitOfWork {
         };
         let item = EvidenceItem::collect(
             number,
-            incident,
+            EvidenceHolder::Incident(incident),
             (Tlp::Amber, Pap::Amber),
             submission,
-            content,
+            Some(content),
             &ian,
             ctx.now,
         )?;

@@ -751,10 +751,19 @@ fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 let item = fold.current(&step)?;
                 item.custodian = f.get("to")?;
                 item.location = f.get("location")?;
+                if let Some(seal) = f.get("seal")? {
+                    item.seal = Some(seal);
+                }
             }
             Some(K::EvidenceMoved) => {
                 let f = step.fields()?;
                 fold.current(&step)?.incident = f.get("to")?;
+            }
+            Some(K::EvidenceAttached) => {
+                let f = step.fields()?;
+                let item = fold.current(&step)?;
+                item.event = f.get("event")?;
+                item.incident = f.get("incident")?;
             }
             Some(K::EvidenceHoldPlaced) => {
                 let f = step.fields()?;

@@ -14,6 +14,10 @@ pub(super) async fn list_evidence<B: SqlBackend>(
 ) -> Result<Vec<EvidenceItem>, StoreError> {
     let mut f = Filter::default();
     f.text("incident", q.incident.map(|n| n.to_string()).as_deref());
+    f.text("event", q.event.map(|n| n.to_string()).as_deref());
+    if q.in_triage_only {
+        f.and("incident = ''", vec![]);
+    }
     f.text("sha256", q.sha256.as_deref());
     if q.present_only {
         f.and("present = ?", vec![SqlValue::int(1)]);

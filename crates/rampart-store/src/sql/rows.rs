@@ -196,8 +196,23 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         ),
         Entity::Evidence(e) => (
             vec![
-                ("incident", SqlValue::text(e.incident.to_string())),
-                ("sha256", SqlValue::text(e.content.sha256.clone())),
+                // Empty while the item's event is in triage (the column
+                // predates such items and is NOT NULL).
+                (
+                    "incident",
+                    SqlValue::text(e.incident.map(|n| n.to_string()).unwrap_or_default()),
+                ),
+                ("event", opt(e.event.map(|n| n.to_string()))),
+                // Empty for a physical item, which has no content.
+                (
+                    "sha256",
+                    SqlValue::text(
+                        e.content
+                            .as_ref()
+                            .map(|c| c.sha256.clone())
+                            .unwrap_or_default(),
+                    ),
+                ),
                 ("present", SqlValue::int(i64::from(e.disposed.is_none()))),
             ],
             to_json(e)?,

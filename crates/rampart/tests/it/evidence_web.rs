@@ -585,8 +585,9 @@ async fn uploads_without_the_token_or_fields_store_nothing(app: TestApp) {
     }
     assert!(!alert.contains("<strong>Found at</strong>"), "{alert}");
     assert!(
-        page.body
-            .contains("<details open><summary class=\"btn btn-sm\">Add evidence"),
+        page.body.contains(
+            "<details open><summary class=\"btn btn-sm\" id=\"evidence-add-file\">Add a file"
+        ),
         "the upload form is shown open"
     );
     // No file, or an empty one.

@@ -365,6 +365,29 @@ pub async fn escalated_event(app: &TestApp, poc: &str, title: &str) -> String {
     n
 }
 
+/// Confirms an escalated event as an incident (malware, class II) with
+/// `coordinator`; returns the incident's number.
+pub async fn confirm_as(
+    app: &TestApp,
+    member: &str,
+    event: &str,
+    title: &str,
+    coordinator: &str,
+) -> String {
+    app.post_ok(
+        "/api/v1/incidents",
+        member,
+        json!({"events": [event], "title": title, "category": "malware",
+               "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
+               "effort": "low", "coordinator": coordinator}),
+        StatusCode::CREATED,
+    )
+    .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A confirmed incident (malware, class II) from one escalated event; returns its number.
 pub async fn incident(
     app: &TestApp,
@@ -374,18 +397,7 @@ pub async fn incident(
     title: &str,
 ) -> String {
     let n = escalated_event(app, poc, title).await;
-    app.post_ok(
-        "/api/v1/incidents",
-        member,
-        json!({"events": [n], "title": title, "category": "malware",
-               "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
-               "effort": "low", "coordinator": coordinator}),
-        StatusCode::CREATED,
-    )
-    .await["number"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    confirm_as(app, member, &n, title, coordinator).await
 }
 
 /// Copies a directory tree, as an operator copying files would.

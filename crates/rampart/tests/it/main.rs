@@ -18,6 +18,7 @@ mod cli;
 mod disk;
 mod evidence;
 mod evidence_insider;
+mod evidence_triage;
 mod evidence_web;
 mod hostile;
 mod incident_record;

@@ -214,7 +214,7 @@ fn every_list_is_documented_with_one_shape() {
             "{name}"
         );
     }
-    assert_eq!(lists, 9);
+    assert_eq!(lists, 10);
 }
 
 /// Reads a whole list one item a page, following `next_cursor` as `param`.
@@ -294,13 +294,37 @@ async fn every_list_pages_with_one_shape(app: TestApp) {
         .map(|e| e["content"]["filename"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["file0.txt", "file1.txt", "file2.txt"]);
+    // The items secured for an event in triage page the same way.
+    let evt = reported_event(&app, &poc, "paged evidence").await;
+    for i in 0..3 {
+        app.post_ok(
+            &format!("/api/v1/events/{evt}/evidence/physical"),
+            &ian,
+            json!({"description": format!("item {i}"), "found_at": "desk", "collected_by": "ian",
+                   "collected_at": "2026-01-10T08:30:00Z", "reason": "kept", "location": "safe"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let secured = all_pages(
+        &app,
+        &ian,
+        &format!("/api/v1/events/{evt}/evidence"),
+        "cursor",
+    )
+    .await;
+    let names: Vec<&str> = secured
+        .iter()
+        .map(|e| e["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["item 0", "item 1", "item 2"]);
 
     // The registers, the journal and the admins' lists.
     assert_eq!(
         all_pages(&app, &ian, "/api/v1/events", "cursor")
             .await
             .len(),
-        4
+        5
     );
     assert_eq!(
         all_pages(&app, &ian, "/api/v1/incidents", "cursor")
@@ -373,8 +397,10 @@ async fn paging_out_of_range_is_refused_by_name(app: TestApp) {
     let ian = app.user("ian", &[Role::IsirtMember]).await;
     let aud = app.user("aud", &[Role::Auditor]).await;
     let inc = incident(&app, &poc, &ian, "ian", "paged").await;
+    let evt = reported_event(&app, &poc, "paged evidence").await;
     let before = app.journal_len().await;
     let lists = [
+        (format!("/api/v1/events/{evt}/evidence"), &ian),
         ("/api/v1/events".to_owned(), &ian),
         ("/api/v1/incidents".to_owned(), &ian),
         ("/api/v1/vulnerabilities".to_owned(), &ian),

@@ -117,7 +117,7 @@ async fn a_schema_4_installation_is_upgraded_without_loss() {
         .unwrap();
     assert_eq!(evidence.len(), 1);
     let blobs = rampart_evidence::BlobStore::open(dir.path().join("evidence")).unwrap();
-    let sha = &evidence[0].content.sha256;
+    let sha = &evidence[0].content.as_ref().unwrap().sha256;
     assert_eq!(&blobs.rehash(sha).await.unwrap().0, sha);
     assert_eq!(store.list_users().await.unwrap().len(), 3);
 

@@ -189,6 +189,15 @@ pub struct EventPage {
     pub may_link: bool,
     /// The related open incidents the viewer may see, offered first.
     pub link_to: Vec<Incident>,
+    pub may_view_evidence: bool,
+    pub may_handle_evidence: bool,
+    /// Items secured for the event that belong to no incident yet.
+    pub evidence: Vec<rampart_domain::EvidenceItem>,
+    pub upload_open: bool,
+    /// The physical item form, as posted when refused.
+    pub physical: RecordForm,
+    pub physical_open: bool,
+    pub evidence_at: EvidenceSection,
 }
 
 impl EventPage {
@@ -633,7 +642,36 @@ pub(super) async fn event_view(
     } else {
         vec![]
     };
+    // Evidence is secured for an event until it is part of an incident, and
+    // not once it was closed without one.
+    let may_view_evidence = person.may(Action::ViewEvidence);
+    let evidence = if may_view_evidence {
+        state
+            .app
+            .list_event_evidence(&person.actor, event.number)
+            .await?
+    } else {
+        vec![]
+    };
+    let open = matches!(
+        event.status,
+        EventStatus::Reported | EventStatus::Triage | EventStatus::Escalated
+    ) && event.incident.is_none();
+    let evidence_at = EvidenceSection {
+        path: format!("/events/{}", event.number),
+        word: "event",
+        tlp: event.tlp,
+        pap: event.pap(),
+        bundle: false,
+    };
     Ok(EventPage {
+        may_view_evidence: may_view_evidence && (open || !evidence.is_empty()),
+        may_handle_evidence: person.may(Action::HandleEvidence) && open,
+        evidence,
+        upload_open: false,
+        physical: RecordForm::default(),
+        physical_open: false,
+        evidence_at,
         may_link,
         link_to,
         chrome: Chrome::new(person, event.number.to_string(), "/triage"),
@@ -663,7 +701,7 @@ pub async fn event_page(
 }
 
 /// The event page, for its forms.
-struct EventRecord;
+pub(super) struct EventRecord;
 
 impl RecordPage for EventRecord {
     type Number = EventNumber;

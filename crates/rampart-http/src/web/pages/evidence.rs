@@ -9,16 +9,19 @@ use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 
 use rampart_domain::{
-    Action, CustodyTransfer, EvidenceItem, EvidenceNumber, FieldError, Role, Text,
+    Action, CustodyTransfer, EvidenceHolder, EvidenceItem, EvidenceNumber, EvidenceSubmission,
+    FieldError, Role, Text,
 };
 
-use super::incidents::incident_view;
+use super::events::{EventPage, EventRecord};
+use super::incidents::{IncidentPage, IncidentRecord};
 use super::{Nothing, Page, Reason, RecordPage, incident_number, invalid, record_form};
 use crate::AppState;
 use crate::api::evidence::{bundle_response, download_response};
 use crate::error::ApiError;
 use crate::upload;
 use crate::web::WebError;
+use crate::web::form_errors;
 use crate::web::record_form::RecordForm;
 use crate::web::session::{FormData, Person, Posted, same_origin, see_other};
 use crate::web::view::*;
@@ -28,7 +31,8 @@ use crate::web::view::*;
 pub struct EvidencePage {
     pub chrome: Chrome,
     pub item: EvidenceItem,
-    pub incident_title: String,
+    /// The incident the item belongs to, or the event it was secured for.
+    pub holder: HolderLink,
     pub custody: Vec<CustodyRow>,
     pub may_download: bool,
     pub may_transfer: bool,
@@ -40,12 +44,46 @@ pub struct EvidencePage {
     pub form: RecordForm,
 }
 
+/// The record an item belongs to, as its page links it.
+pub struct HolderLink {
+    pub number: String,
+    pub href: String,
+    pub title: String,
+    /// The register it is listed in: name and address.
+    pub list: (&'static str, &'static str),
+    pub words: &'static str,
+}
+
 fn evidence_number(n: &str) -> Result<EvidenceNumber, WebError> {
     n.parse()
         .map_err(|_| WebError::NotFound(format!("`{n}` is not an evidence number")))
 }
 
-/// The upload form of the incident workspace (`multipart/form-data`): the
+/// A page with an evidence section (an incident's workspace, an event's
+/// page): its forms open again when refused.
+pub(super) trait EvidenceForms {
+    fn open_upload(&mut self);
+    fn open_physical(&mut self, form: RecordForm);
+}
+
+macro_rules! evidence_forms {
+    ($($page:ty),*) => {$(
+        impl EvidenceForms for $page {
+            fn open_upload(&mut self) {
+                self.upload_open = true;
+            }
+
+            fn open_physical(&mut self, form: RecordForm) {
+                self.physical = form;
+                self.physical_open = true;
+            }
+        }
+    )*};
+}
+
+evidence_forms!(IncidentPage, EventPage);
+
+/// The upload form of an incident's workspace (`multipart/form-data`): the
 /// metadata fields, the page's token, then the file, streamed to the vault.
 /// Refused fields show the workspace again with them named.
 pub async fn evidence_upload(
@@ -55,7 +93,49 @@ pub async fn evidence_upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Page {
-    let allowed = incident_number(&n).and_then(|number| {
+    upload_to::<IncidentRecord>(
+        &state,
+        &n,
+        person,
+        headers,
+        multipart,
+        EvidenceHolder::Incident,
+    )
+    .await
+}
+
+/// The upload form of an event's page, while the event is in triage.
+pub async fn event_evidence_upload(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    person: Person,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Page {
+    upload_to::<EventRecord>(
+        &state,
+        &n,
+        person,
+        headers,
+        multipart,
+        EvidenceHolder::Event,
+    )
+    .await
+}
+
+async fn upload_to<K>(
+    state: &AppState,
+    n: &str,
+    person: Person,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+    holder: fn(K::Number) -> EvidenceHolder,
+) -> Page
+where
+    K: RecordPage,
+    K::View: EvidenceForms,
+{
+    let allowed = K::number(n).and_then(|number| {
         if !same_origin(&headers) {
             return Err(WebError::Csrf);
         }
@@ -78,7 +158,7 @@ pub async fn evidence_upload(
     let received = upload::receive(
         &state.app,
         &person.actor,
-        number,
+        holder(number),
         multipart,
         Some(&person.session.csrf),
     )
@@ -91,8 +171,56 @@ pub async fn evidence_upload(
         Err(ApiError::Forbidden(_)) => return Err(WebError::Csrf),
         Err(other) => return Err(other.into()),
     };
-    let mut page = incident_view(&state, &person, number, FormData::default(), errors).await?;
-    page.upload_open = true;
+    let mut page = K::view(state, &person, number, FormData::default(), errors).await?;
+    page.open_upload();
+    Ok(invalid(page))
+}
+
+/// The physical item form of an incident's workspace.
+pub async fn evidence_physical(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    physical_to::<IncidentRecord>(&state, &n, post, EvidenceHolder::Incident).await
+}
+
+/// The physical item form of an event's page, while the event is in triage.
+pub async fn event_evidence_physical(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    physical_to::<EventRecord>(&state, &n, post, EvidenceHolder::Event).await
+}
+
+/// Records a physical item and shows its page; refused, the record's page
+/// shows the form again with the refused fields named.
+async fn physical_to<K>(
+    state: &AppState,
+    n: &str,
+    post: Posted,
+    holder: fn(K::Number) -> EvidenceHolder,
+) -> Page
+where
+    K: RecordPage,
+    K::View: EvidenceForms,
+{
+    let number = K::number(n)?;
+    let person = &post.person;
+    let errors = match post.form.decode::<EvidenceSubmission>(&[], &[]) {
+        Ok(input) => match state
+            .app
+            .add_physical_evidence(&person.actor, holder(number), input)
+            .await
+        {
+            Ok(item) => return Ok(see_other(&format!("/evidence/{}", item.number))),
+            Err(e) => form_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    let mut page = K::view(state, person, number, FormData::default(), vec![]).await?;
+    page.open_physical(RecordForm::new(post.form.clone(), errors));
     Ok(invalid(page))
 }
 
@@ -128,7 +256,29 @@ async fn evidence_view(
 ) -> Result<EvidencePage, WebError> {
     let record = state.app.get_evidence(&person.actor, number).await?;
     let item: EvidenceItem = record.item;
-    let incident = state.app.get_incident(&person.actor, item.incident).await?;
+    let holder = match item.holder() {
+        Some(EvidenceHolder::Incident(n)) => {
+            let incident = state.app.get_incident(&person.actor, n).await?;
+            HolderLink {
+                number: n.to_string(),
+                href: format!("/incidents/{n}"),
+                title: incident.title.as_str().to_owned(),
+                list: ("Incidents", "/incidents"),
+                words: "evidence of",
+            }
+        }
+        Some(EvidenceHolder::Event(n)) => {
+            let event = state.app.get_event(&person.actor, n).await?;
+            HolderLink {
+                number: n.to_string(),
+                href: format!("/events/{n}"),
+                title: event.title.as_str().to_owned(),
+                list: ("Triage", "/triage"),
+                words: "secured while in triage for",
+            }
+        }
+        None => return Err(WebError::NotFound(format!("evidence {number}"))),
+    };
     // Disposed content can no longer be read, moved or held.
     let present = item.disposed.is_none();
     let handle = present && person.may(Action::HandleEvidence);
@@ -141,12 +291,12 @@ async fn evidence_view(
         vec![]
     };
     Ok(EvidencePage {
-        chrome: Chrome::new(person, item.number.to_string(), "/incidents"),
-        incident_title: incident.title.as_str().to_owned(),
+        chrome: Chrome::new(person, item.number.to_string(), holder.list.1),
+        holder,
         custody: custody_rows(&record.custody),
-        may_download: handle,
+        may_download: handle && !item.is_physical(),
         may_transfer: handle,
-        may_verify: present && person.may(Action::VerifyEvidence),
+        may_verify: present && !item.is_physical() && person.may(Action::VerifyEvidence),
         may_hold: present && person.may(Action::HoldEvidence),
         may_dispose: present && person.may(Action::DisposeEvidence),
         people,

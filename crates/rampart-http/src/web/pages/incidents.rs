@@ -98,6 +98,10 @@ pub struct IncidentPage {
     pub evidence: Vec<EvidenceItem>,
     /// The upload form was refused: show it open.
     pub upload_open: bool,
+    /// The physical item form, as posted when refused.
+    pub physical: RecordForm,
+    pub physical_open: bool,
+    pub evidence_at: EvidenceSection,
     /// The lessons-learned form, filled in.
     pub review: ReviewForm,
     /// May open the record's edit form and relate incidents.
@@ -469,6 +473,13 @@ async fn incident_view_in(
     } else {
         vec![]
     };
+    let evidence_at = EvidenceSection {
+        path: format!("/incidents/{}", incident.number),
+        word: "incident",
+        tlp: incident.tlp,
+        pap: incident.pap(),
+        bundle: true,
+    };
     let mut related = Vec::new();
     for n in &incident.related_incidents {
         // Need-to-know: a related incident the viewer may not see is left out.
@@ -531,6 +542,9 @@ async fn incident_view_in(
         may_handle_evidence: person.may(Action::HandleEvidence) && !merged,
         evidence,
         upload_open: false,
+        physical: RecordForm::default(),
+        physical_open: false,
+        evidence_at,
     })
 }
 

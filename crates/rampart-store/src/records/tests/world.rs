@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use rampart_domain::{
-    Actor, AssessmentDecision, AssessmentInput, Event, EventNumber, EvidenceContent, EvidenceItem,
-    EvidenceNumber, Incident, IncidentNumber, Role, RuleSet, Text, Timestamp, Vulnerability,
-    VulnerabilityNumber,
+    Actor, AssessmentDecision, AssessmentInput, Event, EventNumber, EvidenceContent,
+    EvidenceHolder, EvidenceItem, EvidenceNumber, Incident, IncidentNumber, Role, RuleSet, Text,
+    Timestamp, Vulnerability, VulnerabilityNumber,
 };
 use serde_json::{Value, json};
 
@@ -651,18 +651,18 @@ pub(super) fn lifecycle() -> World {
     let d = EvidenceNumber::new(2026, 1).unwrap();
     let item = EvidenceItem::collect(
         d,
-        n,
+        EvidenceHolder::Incident(n),
         (w.incident(n).tlp, w.incident(n).pap()),
         from(
             json!({"description": "raw mail", "found_at": "mailbox of rita", "collected_by": "Ian",
             "collected_at": ts(-7200).to_rfc3339(), "reason": "sender infrastructure"}),
         ),
-        EvidenceContent {
+        Some(EvidenceContent {
             sha256: "ab".repeat(32),
             size: 78,
             filename: Some("mail.eml".into()),
             media_type: None,
-        },
+        }),
         &ian,
         w.now(),
     )
@@ -681,7 +681,7 @@ pub(super) fn lifecycle() -> World {
     change_evidence(&mut w, d, &ian, |item, now| {
         item.record_check(&ian, "download", &"ab".repeat(32), now);
         let payload =
-            json!({"sha256": item.content.sha256, "size": 78, "verified_sha256": "ab".repeat(32)});
+            json!({"sha256": "ab".repeat(32), "size": 78, "verified_sha256": "ab".repeat(32)});
         ("evidence.downloaded", payload)
     });
     change_evidence(&mut w, d, &ian, |item, _| {
@@ -714,8 +714,53 @@ pub(super) fn lifecycle() -> World {
         item.dispose(text("retention"), &ian, now).unwrap();
         (
             "evidence.disposed",
-            json!({"reason": "retention", "sha256": item.content.sha256}),
+            json!({"reason": "retention", "sha256": "ab".repeat(32)}),
         )
+    });
+
+    // A physical item secured while its event was in triage, which follows
+    // the event into the incident, and is sealed again when handed over.
+    let p = EvidenceNumber::new(2026, 2).unwrap();
+    let e = event_number(1);
+    let item = EvidenceItem::collect(
+        p,
+        EvidenceHolder::Event(e),
+        (w.event(e).tlp, w.event(e).pap()),
+        from(
+            json!({"description": "USB stick", "found_at": "printer room", "collected_by": "Ian",
+            "collected_at": ts(-3600).to_rfc3339(), "reason": "plugged into the finance PC",
+            "location": "safe 2", "seal": "S-1001"}),
+        ),
+        None,
+        &ian,
+        w.now(),
+    )
+    .unwrap();
+    let payload = json!({
+        "incident": null, "event": e, "content": null, "description": item.description,
+        "found_at": item.found_at, "collected_by": item.collected_by,
+        "collected_at": item.collected_at, "tool": item.tool, "reason": item.reason,
+        "tlp": item.tlp, "pap": item.pap, "custodian": item.custodian, "location": item.location,
+        "seal": "S-1001",
+    });
+    w.commit(
+        "ian",
+        vec![Entity::Evidence(Box::new(item))],
+        vec![("evidence.collected", p.to_string(), payload)],
+    );
+    change_evidence(&mut w, p, &ian, |item, _| {
+        item.attach(n).unwrap();
+        ("evidence.attached", json!({"event": e, "incident": n}))
+    });
+    change_evidence(&mut w, p, &ian, |item, _| {
+        let from = item
+            .transfer(from(
+                json!({"to": "officer k", "reason": "imaging", "seal": "S-1002"}),
+            ))
+            .unwrap();
+        let payload = json!({"from": from, "to": item.custodian, "reason": "imaging",
+            "location": item.location, "seal": "S-1002"});
+        ("evidence.transferred", payload)
     });
 
     // The categorization rules.

@@ -22,6 +22,7 @@ use thirtyfour::prelude::*;
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
 mod actions;
+mod evidence;
 mod journal;
 mod merge;
 mod phone;
