@@ -220,6 +220,39 @@ async fn an_analyst_records_observables_and_pivots_to_what_shares_them() {
     b.fill("#o-value", "evil-cdn.example").await;
     b.submit("#observable-add button[type=submit]").await;
 
+    // A colleague's observable appears in the open workspace without a reload.
+    assert!(b.wait_for("class=\"live\"").await);
+    b.d()
+        .execute("window.__notReloaded = true", vec![])
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.post_ok(
+        &format!("/api/v1/incidents/{n}/observables"),
+        &ines,
+        json!({"type": "url", "value": "https://login-update.example/portal"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut shown = false;
+    for _ in 0..150 {
+        if b.text("#observables-table")
+            .await
+            .contains("login-update.example/portal")
+        {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(shown, "the observables table updates live");
+    let still = b
+        .d()
+        .execute("return window.__notReloaded === true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(still.json(), &Value::Bool(true));
+
     let section = b.d().find(By::Css("#observables")).await.unwrap();
     section.scroll_into_view().await.unwrap();
     section
