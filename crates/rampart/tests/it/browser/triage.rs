@@ -288,3 +288,49 @@ async fn an_escalated_event_is_added_to_an_existing_incident_from_its_page() {
     assert!(b.source().await.contains(&other));
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalated_events_are_added_to_an_incident_together() {
+    let Some((app, b)) = app_and_browser("triage-escalated").await else {
+        return;
+    };
+    let ian = person(&app, "ian", &[Role::IsirtMember, Role::Poc]).await;
+    let inc = incident(&app, &ian, &ian, "ian", "Credential phishing wave").await;
+    let first = escalated_event(&app, &ian, "Phishing mail to finance").await;
+    let second = escalated_event(&app, &ian, "Phishing mail to HR").await;
+
+    b.sign_in("ian", PASSWORD).await;
+    b.open("/triage").await;
+    let listed = b.text("#escalated").await;
+    assert!(
+        listed.contains(&first) && listed.contains(&second),
+        "{listed}"
+    );
+    b.click(&format!("#pick-esc-{first}")).await;
+    b.click(&format!("#pick-esc-{second}")).await;
+    assert!(
+        b.text("#bulk-escalated legend")
+            .await
+            .contains("2 selected")
+    );
+    b.fill("#be-incident", &inc.to_lowercase()).await;
+    shots(&b, "01-escalated-selected").await;
+    b.d().set_window_rect(0, 0, 1280, 1000).await.unwrap();
+    b.submit("#bulk-escalated button[type=submit]").await;
+    let outcome = b.text("#outcome").await;
+    assert!(!outcome.contains("refused"), "{outcome}");
+    assert!(
+        outcome.contains(&first) && outcome.contains(&second),
+        "{outcome}"
+    );
+    shots(&b, "02-escalated-linked").await;
+    for n in [&first, &second] {
+        let (_, event) = app.get(&format!("/api/v1/events/{n}"), &ian).await;
+        assert_eq!(event["incident"], inc.as_str(), "{event}");
+    }
+    assert!(
+        !b.source().await.contains(&format!("pick-esc-{first}")),
+        "linked events leave the escalated list"
+    );
+    b.quit().await;
+}
