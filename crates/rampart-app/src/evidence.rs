@@ -283,16 +283,15 @@ impl App {
             EvidenceHolder::Event(n) => (None, Some(unit.load::<Event>(EntityRef::Event(n)))),
         };
         let allocated = unit.allocate::<EvidenceNumber>();
-        let requested = holder;
         let unit = unit.decide(move |ctx| {
-            let (holder, markings) = match (requested, loaded_incident, loaded_event) {
+            let (holder, markings) = match (holder, loaded_incident, loaded_event) {
                 (EvidenceHolder::Incident(incident), Some(loaded), _) => {
                     let inc = ctx
                         .maybe(&loaded)
                         .filter(|i| i.readable_by(&by))
                         .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
                     inc.ensure_not_merged()?;
-                    (requested, (inc.tlp, inc.pap()))
+                    (holder, (inc.tlp, inc.pap()))
                 }
                 (EvidenceHolder::Event(event), _, Some(loaded)) => {
                     let e = ctx
@@ -301,8 +300,14 @@ impl App {
                         .ok_or_else(|| DomainError::NotFound(format!("event {event}")))?;
                     let markings = (e.tlp, e.pap());
                     match (e.incident, e.status) {
-                        // The event is part of an incident already: the item goes there.
-                        (Some(incident), _) => (EvidenceHolder::Incident(incident), markings),
+                        // Its incident has its own need-to-know: the item is
+                        // added there, by someone who may see it.
+                        (Some(_), _) => {
+                            return Err(DomainError::Conflict(format!(
+                                "{event} is part of an incident already; add the evidence \
+                                 to the incident"
+                            )));
+                        }
                         (
                             None,
                             status @ (EventStatus::FalseAlarm
@@ -315,19 +320,14 @@ impl App {
                                 status.as_str().replace('_', " ")
                             )));
                         }
-                        (None, _) => (requested, markings),
+                        (None, _) => (holder, markings),
                     }
                 }
                 _ => return Err(DomainError::Conflict("no record to hold the item".into())),
             };
             let number = ctx.number(&allocated)?;
-            let mut item =
+            let item =
                 EvidenceItem::collect(number, holder, markings, input, content, &by, ctx.now())?;
-            if let (EvidenceHolder::Event(event), EvidenceHolder::Incident(_)) = (requested, holder)
-            {
-                // Secured for an event that is part of an incident already.
-                item.event = Some(event);
-            }
             let action = JournalAction::EvidenceCollected(Box::new(EvidenceCollected::of(&item)));
             Ok(Decided::new(item.clone())
                 .journal(JournalDraft::new(number, action))
@@ -446,6 +446,25 @@ impl App {
                 ..Default::default()
             })
             .await?)
+    }
+
+    /// The numbers of every item `query` matches, in the order recorded,
+    /// read page by page (`query.offset` is where to start).
+    pub(crate) async fn evidence_numbers(
+        &self,
+        mut query: EvidenceQuery,
+    ) -> Result<Vec<EvidenceNumber>, AppError> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.store.list_evidence(&query).await?;
+            let read = u32::try_from(page.len()).unwrap_or(u32::MAX);
+            let full = page.len() >= rampart_store::MAX_EVIDENCE as usize;
+            all.extend(page.into_iter().map(|i| i.number));
+            if !full {
+                return Ok(all);
+            }
+            query.offset = query.offset.saturating_add(read);
+        }
     }
 
     /// The items of an incident, in the order they were recorded.

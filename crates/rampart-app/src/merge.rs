@@ -7,7 +7,7 @@ use rampart_domain::{
     Action, Actor, DomainError, Event, EvidenceItem, EvidenceNumber, Incident, IncidentNumber,
     JournalAction, MergeRequest, journal::EvidenceMoved,
 };
-use rampart_store::{Entity, EntityRef, EvidenceQuery, JournalDraft, MAX_EVIDENCE};
+use rampart_store::{Entity, EntityRef, EvidenceQuery, JournalDraft};
 
 use crate::unit::{Decided, Unit};
 use crate::{App, AppError};
@@ -123,22 +123,10 @@ impl App {
 
     /// Every evidence item of an incident, in the order recorded.
     async fn evidence_of(&self, incident: IncidentNumber) -> Result<Vec<EvidenceNumber>, AppError> {
-        let mut all = Vec::new();
-        loop {
-            let page = self
-                .store
-                .list_evidence(&EvidenceQuery {
-                    incident: Some(incident),
-                    offset: u32::try_from(all.len()).unwrap_or(u32::MAX),
-                    ..Default::default()
-                })
-                .await?;
-            let full = page.len() >= MAX_EVIDENCE as usize;
-            all.extend(page.into_iter().map(|i| i.number));
-            if !full {
-                break;
-            }
-        }
-        Ok(all)
+        self.evidence_numbers(EvidenceQuery {
+            incident: Some(incident),
+            ..Default::default()
+        })
+        .await
     }
 }

@@ -6,7 +6,7 @@ use rampart_domain::journal::EvidenceAttached;
 use rampart_domain::{
     DomainError, EventNumber, EvidenceItem, EvidenceNumber, IncidentNumber, JournalAction,
 };
-use rampart_store::{Entity, EntityRef, EvidenceQuery, JournalDraft, MAX_EVIDENCE};
+use rampart_store::{Entity, EntityRef, EvidenceQuery, JournalDraft};
 
 use crate::unit::{Ctx, Decided, Loaded, Unit};
 use crate::{App, AppError};
@@ -23,22 +23,12 @@ impl App {
     ) -> Result<Vec<EvidenceNumber>, AppError> {
         let mut all = Vec::new();
         for event in events {
-            loop {
-                let page = self
-                    .store
-                    .list_evidence(&EvidenceQuery {
-                        event: Some(*event),
-                        in_triage_only: true,
-                        offset: u32::try_from(all.len()).unwrap_or(u32::MAX),
-                        ..Default::default()
-                    })
-                    .await?;
-                let full = page.len() >= MAX_EVIDENCE as usize;
-                all.extend(page.into_iter().map(|i| i.number));
-                if !full {
-                    break;
-                }
-            }
+            let query = EvidenceQuery {
+                event: Some(*event),
+                in_triage_only: true,
+                ..Default::default()
+            };
+            all.extend(self.evidence_numbers(query).await?);
         }
         Ok(all)
     }

@@ -206,14 +206,14 @@ pub async fn upload(
 
 /// Secure an evidence file for an event still in triage (ISIRT member or
 /// manager), as for an incident. The item follows the event into the
-/// incident it is confirmed as or added to (`evidence.attached`); for an
-/// event that is part of an incident already, it goes to that incident.
+/// incident it is confirmed as or added to (`evidence.attached`). An event
+/// that is part of an incident already takes no evidence: add it to the incident.
 #[utoipa::path(post, path = "/events/{number}/evidence", tag = "evidence", operation_id = "upload_event_evidence",
     params(("number" = String, Path, description = "e.g. EVT-2026-000001")),
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses((status = 201, description = "Recorded, with the content's SHA-256", body = EvidenceItem),
         (status = 400, description = "The body is not `multipart/form-data`, or cannot be read", body = Problem),
-        (status = 409, description = "The event was closed without an incident", body = Problem)))]
+        (status = 409, description = "The event was closed without an incident, or is part of one", body = Problem)))]
 pub async fn upload_for_event(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -250,7 +250,7 @@ pub async fn physical(
     params(("number" = String, Path, description = "e.g. EVT-2026-000001")),
     request_body = EvidenceSubmission,
     responses((status = 201, description = "Recorded; `content` is null", body = EvidenceItem),
-        (status = 409, description = "The event was closed without an incident", body = Problem)))]
+        (status = 409, description = "The event was closed without an incident, or is part of one", body = Problem)))]
 pub async fn physical_for_event(
     State(s): State<AppState>,
     Caller(actor): Caller,

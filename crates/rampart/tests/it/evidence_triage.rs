@@ -14,6 +14,7 @@ crate::on_both_backends!(
     evidence_secured_in_triage_follows_its_event_into_the_incident,
     physical_items_keep_place_holder_and_seal_but_have_no_content,
     evidence_follows_an_event_added_to_an_incident_from_triage,
+    the_evidence_of_every_event_confirmed_together_follows,
 );
 
 async fn upload_for_event(app: &TestApp, token: &str, evt: &str, bytes: &[u8]) -> Value {
@@ -160,10 +161,23 @@ async fn evidence_secured_in_triage_follows_its_event_into_the_incident(app: Tes
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("2 evidence items"), "{stdout}");
 
-    // Evidence for the event now goes to its incident.
-    let late = upload_for_event(&app, &ian, &evt, b"later finding").await;
-    assert_eq!(late["incident"], inc.as_str(), "{late}");
-    assert_eq!(late["event"], evt.as_str());
+    // The event is part of the incident now: evidence goes to the incident,
+    // whose own need-to-know applies.
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/events/{evt}/evidence/physical"),
+            &ian,
+            usb_stick(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("part of an incident already"),
+        "{problem}"
+    );
 }
 
 async fn physical_items_keep_place_holder_and_seal_but_have_no_content(app: TestApp) {
@@ -338,4 +352,64 @@ async fn evidence_follows_an_event_added_to_an_incident_from_triage(app: TestApp
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn the_evidence_of_every_event_confirmed_together_follows(app: TestApp) {
+    let (poc, ian, _mia, _aud) = team(&app).await;
+    let mut secured = Vec::new();
+    let mut events = Vec::new();
+    for (title, items) in [("Laptop stolen from a car", 2), ("Badge used at night", 1)] {
+        let evt = reported_event(&app, &poc, title).await;
+        for _ in 0..items {
+            let item = app
+                .post_ok(
+                    &format!("/api/v1/events/{evt}/evidence/physical"),
+                    &ian,
+                    usb_stick(),
+                    StatusCode::CREATED,
+                )
+                .await;
+            secured.push((item["number"].as_str().unwrap().to_owned(), evt.clone()));
+        }
+        app.post_ok(
+            &format!("/api/v1/events/{evt}/assessment"),
+            &poc,
+            json!({"decision": "possible_incident", "escalate": true}),
+            StatusCode::OK,
+        )
+        .await;
+        events.push(evt);
+    }
+    let before = app.journal_len().await;
+    let inc = app
+        .post_ok(
+            "/api/v1/incidents",
+            &ian,
+            json!({"events": events, "title": "Physical break-in", "category": "other",
+                   "severity": {"system_importance": "important", "business_loss": "serious", "social_impact": "minor"},
+                   "effort": "low", "coordinator": "ian"}),
+            StatusCode::CREATED,
+        )
+        .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // incident.confirmed, two event.linked, three evidence.attached.
+    assert_eq!(app.journal_len().await, before + 6);
+    let (_, page) = app
+        .get(&format!("/api/v1/incidents/{inc}/evidence"), &ian)
+        .await;
+    let listed: Vec<(String, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert_eq!(i["incident"], inc.as_str());
+            (
+                i["number"].as_str().unwrap().to_owned(),
+                i["event"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, secured);
 }
