@@ -18,7 +18,7 @@ use rampart_domain::{
     Action, Actor, EvidenceNumber, Incident, IncidentNumber, IncidentObservable, JournalAction,
     LogEntry, ResponseAction, Timestamp,
 };
-use rampart_store::{JournalEntry, JournalSearch};
+use rampart_store::{EvidenceQuery, JournalEntry, JournalSearch};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -151,10 +151,17 @@ impl App {
         let mut entries = self.newest_entries(number.to_string()).await?;
         let mut cut = entries.len() >= TIMELINE_LIMIT;
         if actor.may(Action::ViewEvidence) {
-            let items = self.list_evidence(actor, number).await?;
-            cut |= items.len() > TIMELINE_EVIDENCE_ITEMS;
-            let newest = items.iter().rev().take(TIMELINE_EVIDENCE_ITEMS);
-            for item in newest {
+            // One more than shown tells whether older items were left out.
+            let newest = self
+                .store
+                .list_evidence(&EvidenceQuery {
+                    incident: Some(number),
+                    newest: Some(TIMELINE_EVIDENCE_ITEMS as u32 + 1),
+                    ..EvidenceQuery::default()
+                })
+                .await?;
+            cut |= newest.len() > TIMELINE_EVIDENCE_ITEMS;
+            for item in newest.iter().take(TIMELINE_EVIDENCE_ITEMS) {
                 let about = self.newest_entries(item.number.to_string()).await?;
                 cut |= about.len() >= TIMELINE_LIMIT;
                 entries.extend(about);

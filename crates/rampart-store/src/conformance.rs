@@ -793,6 +793,16 @@ pub async fn evidence_and_checkpoints<B: SqlBackend>(store: Arc<SqlStore<B>>) {
         ..of_one.clone()
     };
     assert_eq!(list(past_the_first).await, [2]);
+    let newest = EvidenceQuery {
+        newest: Some(1),
+        ..of_one.clone()
+    };
+    assert_eq!(list(newest).await, [2]);
+    let all_newest_first = EvidenceQuery {
+        newest: Some(10),
+        ..Default::default()
+    };
+    assert_eq!(list(all_newest_first).await, [3, 2, 1]);
     let same_content = EvidenceQuery {
         sha256: Some(a.clone()),
         present_only: true,

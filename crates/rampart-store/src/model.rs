@@ -590,6 +590,8 @@ pub struct EvidenceQuery {
     pub present_only: bool,
     /// Items to skip, in the order they were recorded (to read past [`MAX_EVIDENCE`]).
     pub offset: u32,
+    /// Only the newest this many items, newest first (`offset` is then not used).
+    pub newest: Option<u32>,
 }
 
 /// Where a background job is.

@@ -22,14 +22,27 @@ pub(super) async fn list_evidence<B: SqlBackend>(
     if q.present_only {
         f.and("present = ?", vec![SqlValue::int(1)]);
     }
-    f.params.push(SqlValue::int(i64::from(crate::MAX_EVIDENCE)));
-    f.params.push(SqlValue::int(i64::from(q.offset)));
-    let sql = format!(
-        "SELECT data FROM evidence{} ORDER BY id LIMIT ${} OFFSET ${}",
-        f.sql(),
-        f.params.len() - 1,
-        f.params.len()
-    );
+    let sql = match q.newest {
+        Some(n) => {
+            f.params
+                .push(SqlValue::int(i64::from(n.min(crate::MAX_EVIDENCE))));
+            format!(
+                "SELECT data FROM evidence{} ORDER BY id DESC LIMIT ${}",
+                f.sql(),
+                f.params.len()
+            )
+        }
+        None => {
+            f.params.push(SqlValue::int(i64::from(crate::MAX_EVIDENCE)));
+            f.params.push(SqlValue::int(i64::from(q.offset)));
+            format!(
+                "SELECT data FROM evidence{} ORDER BY id LIMIT ${} OFFSET ${}",
+                f.sql(),
+                f.params.len() - 1,
+                f.params.len()
+            )
+        }
+    };
     let rows = store.fetch(&sql, &f.params, &[ColType::Text]).await?;
     documents(rows, "evidence item")
 }
