@@ -25,7 +25,10 @@ mod intake;
 mod observables;
 mod records;
 
-pub use intake::{jobs_are_claimed_once_retried_and_buried, repeats_correlation_and_dead_letters};
+pub use intake::{
+    jobs_are_claimed_once_retried_and_buried, jobs_queued_by_a_unit_commit_or_vanish_with_it,
+    repeats_correlation_and_dead_letters,
+};
 pub use observables::incident_observables_are_indexed;
 pub use records::{records_agree_with_the_journal, records_are_checked_on_one_moment};
 
@@ -61,6 +64,7 @@ macro_rules! conformance_suite {
             evidence_and_checkpoints,
             repeats_correlation_and_dead_letters,
             jobs_are_claimed_once_retried_and_buried,
+            jobs_queued_by_a_unit_commit_or_vanish_with_it,
             records_agree_with_the_journal,
             records_are_checked_on_one_moment,
             incident_observables_are_indexed
@@ -85,6 +89,11 @@ fn reporter() -> Actor {
 /// A unit that reports an event with the given fields (over a default
 /// title and description), as a reporter of the suite.
 pub fn report(fields: serde_json::Value) -> UnitOfWork {
+    report_with(fields, vec![])
+}
+
+/// As [`report`], with more writes after the event's.
+pub fn report_with(fields: serde_json::Value, more: Vec<Write>) -> UnitOfWork {
     let actor = reporter();
     UnitOfWork::new(
         actor.name.clone(),
@@ -99,9 +108,11 @@ pub fn report(fields: serde_json::Value) -> UnitOfWork {
             let report: EventReport = serde_json::from_value(body)
                 .map_err(|e| DomainError::field("body", e.to_string()))?;
             let event = Event::report(number, report, &actor, ctx.now);
+            let mut writes = vec![Write::Insert(Entity::Event(Box::new(event.clone())))];
+            writes.extend(more);
             Ok(Decision {
                 journal: vec![JournalDraft::new(number, reported(&event))],
-                writes: vec![Write::Insert(Entity::Event(Box::new(event)))],
+                writes,
                 ..Default::default()
             })
         },

@@ -26,8 +26,8 @@ pub use journal::{JournalEntry, JournalQuery, JournalSearch, Verification};
 pub use model::{
     ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
     Decision, Entity, EntityRef, EventQuery, EventSort, EventStage, EvidenceQuery, IncidentQuery,
-    IncidentSort, Job, JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage,
-    Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
+    IncidentSort, Job, JobDraft, JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session,
+    SessionStage, Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;

@@ -277,6 +277,21 @@ pub enum Write {
     PurgeSessions(Timestamp),
     /// Keeps a message that could not be taken in.
     DeadLetter(DeadLetter),
+    /// Queues a background job in the unit's transaction: it exists only if
+    /// the unit commits, once under its key (an outbox).
+    Enqueue(JobDraft),
+}
+
+/// A background job to queue with a unit of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDraft {
+    pub kind: String,
+    /// The job's identity: a second job under the same key is not queued.
+    pub key: String,
+    /// What the job needs, as JSON text.
+    pub payload: String,
+    /// Not run before this time.
+    pub run_after: Timestamp,
 }
 
 /// A journal entry before the store gives it its sequence number, time and hash.

@@ -362,3 +362,54 @@ pub async fn jobs_are_claimed_once_retried_and_buried<B: SqlBackend>(store: Arc<
     assert_eq!(revived.len(), 1);
     assert_eq!(revived[0].attempts, 0);
 }
+
+/// Jobs queued by a unit of work (an outbox): they exist only if the unit
+/// commits, with its records and journal entries, and once under their key.
+pub async fn jobs_queued_by_a_unit_commit_or_vanish_with_it<B: SqlBackend>(
+    store: Arc<SqlStore<B>>,
+) {
+    use crate::JobDraft;
+    let job = |key: &str| {
+        Write::Enqueue(JobDraft {
+            kind: "notify".into(),
+            key: key.into(),
+            payload: format!(r#"{{"key":"{key}"}}"#),
+            run_after: rampart_domain::Timestamp::parse("2026-11-22T08:00:00Z").unwrap(),
+        })
+    };
+    let keys = |jobs: Vec<crate::Job>| jobs.into_iter().map(|j| j.key).collect::<Vec<_>>();
+
+    // Committed with the event it belongs to.
+    let unit = report_with(json!({"title": "with a job"}), vec![job("event-1")]);
+    let committed = store.execute(unit).await.unwrap();
+    assert_eq!(committed.journal.len(), 1);
+    let queued = store.list_jobs(None, None, 100).await.unwrap();
+    assert_eq!(keys(queued.clone()), ["event-1"]);
+    assert_eq!(queued[0].kind, "notify");
+    assert_eq!(queued[0].payload, r#"{"key":"event-1"}"#);
+
+    // Refused by the database after its job was written: neither stays.
+    let existing = committed.entities[0].clone();
+    let journal = store.journal_head().await.unwrap();
+    let refused = UnitOfWork::new("rita", vec![], vec![], move |_| {
+        Ok(Decision {
+            journal: vec![],
+            writes: vec![job("event-1-again"), Write::Insert(existing.clone())],
+            ..Default::default()
+        })
+    });
+    assert!(store.execute(refused).await.is_err());
+    assert_eq!(
+        keys(store.list_jobs(None, None, 100).await.unwrap()),
+        ["event-1"]
+    );
+    assert_eq!(store.journal_head().await.unwrap(), journal);
+
+    // A second unit naming the same key queues nothing more.
+    let unit = report_with(json!({"title": "same key"}), vec![job("event-1")]);
+    store.execute(unit).await.unwrap();
+    assert_eq!(
+        keys(store.list_jobs(None, None, 100).await.unwrap()),
+        ["event-1"]
+    );
+}

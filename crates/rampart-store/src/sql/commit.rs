@@ -447,6 +447,12 @@ async fn write_all<C: SqlConn>(
                 .await?;
                 continue;
             }
+            Write::Enqueue(job) => {
+                let params =
+                    super::jobs::enqueue_params(&job.kind, &job.key, &job.payload, job.run_after);
+                conn.execute(super::jobs::ENQUEUE, &params).await?;
+                continue;
+            }
             Write::DeadLetter(letter) => {
                 conn.execute(
                     "INSERT INTO dead_letters (received_at, data) VALUES ($1, $2)",

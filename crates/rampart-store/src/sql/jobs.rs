@@ -62,6 +62,26 @@ fn job(row: Vec<SqlValue>) -> Result<BackgroundJob, StoreError> {
     })
 }
 
+/// Queues a job once under its key; `$1`–`$4` are kind, key, payload and
+/// the time it may run from (also when it was queued).
+pub(super) const ENQUEUE: &str = "INSERT INTO jobs (kind, key, payload, state, attempts, run_after, created_at) \
+     VALUES ($1, $2, $3, 'queued', 0, $4, $4) ON CONFLICT (key) DO NOTHING";
+
+/// The parameters of [`ENQUEUE`].
+pub(super) fn enqueue_params(
+    kind: &str,
+    key: &str,
+    payload: &str,
+    run_after: Timestamp,
+) -> [SqlValue; 4] {
+    [
+        SqlValue::text(kind),
+        SqlValue::text(key),
+        SqlValue::text(payload),
+        SqlValue::text(run_after.to_rfc3339()),
+    ]
+}
+
 pub(super) async fn enqueue_job<B: SqlBackend>(
     store: &SqlStore<B>,
     kind: &str,
@@ -70,16 +90,7 @@ pub(super) async fn enqueue_job<B: SqlBackend>(
     run_after: Timestamp,
 ) -> Result<bool, StoreError> {
     let added = store
-        .execute_direct(
-            "INSERT INTO jobs (kind, key, payload, state, attempts, run_after, created_at) \
-             VALUES ($1, $2, $3, 'queued', 0, $4, $4) ON CONFLICT (key) DO NOTHING",
-            &[
-                SqlValue::text(kind),
-                SqlValue::text(key),
-                SqlValue::text(payload),
-                SqlValue::text(run_after.to_rfc3339()),
-            ],
-        )
+        .execute_direct(ENQUEUE, &enqueue_params(kind, key, payload, run_after))
         .await?;
     Ok(added == 1)
 }
