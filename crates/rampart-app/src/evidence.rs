@@ -27,7 +27,7 @@ use rampart_store::{Entity, EntityRef, EvidenceQuery, JournalDraft, JournalEntry
 use crate::App;
 use crate::AppError;
 use crate::not_found;
-use crate::unit::{Decided, Unit};
+use crate::unit::{Decided, Loaded, Unit};
 
 /// The custody entry of a check that found the content intact.
 fn verified(verified_sha256: String) -> JournalAction {
@@ -123,6 +123,12 @@ fn vault_missing() -> AppError {
 
 fn blob_error(e: BlobError) -> AppError {
     e.into()
+}
+
+/// The record an item is collected for, loaded in the unit.
+enum Held {
+    Incident(IncidentNumber, Loaded<Incident>),
+    Event(EventNumber, Loaded<Event>),
 }
 
 /// Reads evidence metadata from form fields, naming every bad field.
@@ -276,29 +282,27 @@ impl App {
         actor.require(Action::HandleEvidence)?;
         let by = actor.clone();
         let mut unit = Unit::new(&actor.name);
-        let (loaded_incident, loaded_event) = match holder {
-            EvidenceHolder::Incident(n) => {
-                (Some(unit.load::<Incident>(EntityRef::Incident(n))), None)
-            }
-            EvidenceHolder::Event(n) => (None, Some(unit.load::<Event>(EntityRef::Event(n)))),
+        let loaded = match holder {
+            EvidenceHolder::Incident(n) => Held::Incident(n, unit.load(EntityRef::Incident(n))),
+            EvidenceHolder::Event(n) => Held::Event(n, unit.load(EntityRef::Event(n))),
         };
         let allocated = unit.allocate::<EvidenceNumber>();
         let unit = unit.decide(move |ctx| {
-            let (holder, markings) = match (holder, loaded_incident, loaded_event) {
-                (EvidenceHolder::Incident(incident), Some(loaded), _) => {
+            // The item's markings default to its holder's.
+            let markings = match loaded {
+                Held::Incident(incident, loaded) => {
                     let inc = ctx
                         .maybe(&loaded)
                         .filter(|i| i.readable_by(&by))
                         .ok_or_else(|| DomainError::NotFound(format!("incident {incident}")))?;
                     inc.ensure_not_merged()?;
-                    (holder, (inc.tlp, inc.pap()))
+                    (inc.tlp, inc.pap())
                 }
-                (EvidenceHolder::Event(event), _, Some(loaded)) => {
+                Held::Event(event, loaded) => {
                     let e = ctx
                         .maybe(&loaded)
                         .filter(|e| e.readable_by(&by))
                         .ok_or_else(|| DomainError::NotFound(format!("event {event}")))?;
-                    let markings = (e.tlp, e.pap());
                     match (e.incident, e.status) {
                         // Its incident has its own need-to-know: the item is
                         // added there, by someone who may see it.
@@ -320,10 +324,9 @@ impl App {
                                 status.as_str().replace('_', " ")
                             )));
                         }
-                        (None, _) => (holder, markings),
+                        (None, _) => (e.tlp, e.pap()),
                     }
                 }
-                _ => return Err(DomainError::Conflict("no record to hold the item".into())),
             };
             let number = ctx.number(&allocated)?;
             let item =

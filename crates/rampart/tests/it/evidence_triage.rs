@@ -39,6 +39,33 @@ fn usb_stick() -> Value {
            "seal": "S-1001"})
 }
 
+/// A physical item secured for `evt` by `token`; returns the item.
+async fn secure(app: &TestApp, token: &str, evt: &str) -> Value {
+    app.post_ok(
+        &format!("/api/v1/events/{evt}/evidence/physical"),
+        token,
+        usb_stick(),
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+/// Securing a physical item for `evt` is refused with 409, saying `why`.
+async fn refused_for_event(app: &TestApp, token: &str, evt: &str, why: &str) {
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/events/{evt}/evidence/physical"),
+            token,
+            usb_stick(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains(why),
+        "{problem}"
+    );
+}
+
 fn numbers(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
@@ -62,14 +89,7 @@ async fn evidence_secured_in_triage_follows_its_event_into_the_incident(app: Tes
     assert_eq!(file["event"], evt);
     assert_eq!(file["content"]["sha256"], sha256_hex(&content));
     assert_eq!(file["custodian"], "ian");
-    let stick = app
-        .post_ok(
-            &format!("/api/v1/events/{evt}/evidence/physical"),
-            &ian,
-            usb_stick(),
-            StatusCode::CREATED,
-        )
-        .await;
+    let stick = secure(&app, &ian, &evt).await;
     assert_eq!(stick["content"], Value::Null, "{stick}");
     assert_eq!(stick["seal"], "S-1001");
     let (file_n, stick_n) = (
@@ -163,21 +183,7 @@ async fn evidence_secured_in_triage_follows_its_event_into_the_incident(app: Tes
 
     // The event is part of the incident now: evidence goes to the incident,
     // whose own need-to-know applies.
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/events/{evt}/evidence/physical"),
-            &ian,
-            usb_stick(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("part of an incident already"),
-        "{problem}"
-    );
+    refused_for_event(&app, &ian, &evt, "part of an incident already").await;
 }
 
 async fn physical_items_keep_place_holder_and_seal_but_have_no_content(app: TestApp) {
@@ -297,14 +303,7 @@ async fn evidence_follows_an_event_added_to_an_incident_from_triage(app: TestApp
     let (poc, ian, _mia, _aud) = team(&app).await;
     let inc = incident(&app, &poc, &ian, "ian", "Phishing wave").await;
     let evt = reported_event(&app, &poc, "Another phishing mail").await;
-    let stick = app
-        .post_ok(
-            &format!("/api/v1/events/{evt}/evidence/physical"),
-            &ian,
-            usb_stick(),
-            StatusCode::CREATED,
-        )
-        .await;
+    let stick = secure(&app, &ian, &evt).await;
     let n = stick["number"].as_str().unwrap().to_owned();
     let (status, answer) = app
         .post(
@@ -331,18 +330,7 @@ async fn evidence_follows_an_event_added_to_an_incident_from_triage(app: TestApp
         StatusCode::OK,
     )
     .await;
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/events/{other}/evidence/physical"),
-            &ian,
-            usb_stick(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    assert!(
-        problem["detail"].as_str().unwrap().contains("false alarm"),
-        "{problem}"
-    );
+    refused_for_event(&app, &ian, &other, "false alarm").await;
     // An event nobody may see does not exist.
     let (status, _) = app
         .post(
@@ -361,14 +349,7 @@ async fn the_evidence_of_every_event_confirmed_together_follows(app: TestApp) {
     for (title, items) in [("Laptop stolen from a car", 2), ("Badge used at night", 1)] {
         let evt = reported_event(&app, &poc, title).await;
         for _ in 0..items {
-            let item = app
-                .post_ok(
-                    &format!("/api/v1/events/{evt}/evidence/physical"),
-                    &ian,
-                    usb_stick(),
-                    StatusCode::CREATED,
-                )
-                .await;
+            let item = secure(&app, &ian, &evt).await;
             secured.push((item["number"].as_str().unwrap().to_owned(), evt.clone()));
         }
         app.post_ok(
