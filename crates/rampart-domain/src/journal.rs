@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::{
-    Assessment, EventNumber, EventStatus, EvidenceContent, EvidenceItem, EvidenceNumber, Incident,
-    IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, Pap, Rejection, ResponseAction,
-    Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome,
-    VulnerabilityResolution, VulnerabilityStatus, event::Event,
+    Assessment, Audience, Channel, EventNumber, EventStatus, EvidenceContent, EvidenceItem,
+    EvidenceNumber, Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry,
+    NoticeKind, NoticePreferences, Pap, Rejection, ResponseAction, Review, Role, RuleSet, Stamp,
+    Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
+    VulnerabilityStatus, WebhookFormat, event::Event,
 };
 
 /// Why an entry could not be read as a [`JournalAction`].
@@ -173,6 +174,13 @@ journal_actions! {
     IncidentMergedFrom(Box<IncidentMergedFrom>) = "incident.merged_from", "Another incident is merged into this one, with everything that came from it";
     EvidenceMoved(EvidenceMoved) = "evidence.moved", "The item moves to another incident, as its incident is merged";
     EvidenceAttached(EvidenceAttached) = "evidence.attached", "An item secured while its event was in triage follows the event into an incident";
+    NotificationCreated(NotificationCreated) = "notification.created", "A person is told of a change: in the app, by e-mail or both";
+    NotificationEmailed(NotificationEmailed) = "notification.emailed", "The mail server took a notification's e-mail";
+    NotificationRead(NotificationRead) = "notification.read", "A person marks notifications read";
+    NotificationPreferencesSet(Box<NoticePreferences>) = "notification.preferences_set", "A person chooses what they are told, and where";
+    WebhookCreated(Box<WebhookRecorded>) = "webhook.created", "An admin subscribes a webhook to notices";
+    WebhookChanged(Box<WebhookRecorded>) = "webhook.changed", "An admin changes a webhook, turns it off or on, or gives it a new secret";
+    WebhookDelivered(WebhookDelivered) = "webhook.delivered", "A webhook's receiver took a notice";
 }
 
 impl JournalAction {
@@ -260,6 +268,56 @@ pub struct EventRejected {
 pub struct EventLinked {
     pub status: EventStatus,
     pub incident: IncidentNumber,
+}
+
+// ----- notifications ------------------------------------------------------------
+
+/// `notification.created`, on `inbox:<user>`: who was told what, where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationCreated {
+    pub id: String,
+    pub kind: NoticeKind,
+    pub audience: Audience,
+    pub subject: String,
+    pub title: String,
+    pub channels: Vec<Channel>,
+}
+
+/// `notification.emailed`, on `inbox:<user>`: the address the mail server took it for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationEmailed {
+    pub id: String,
+    pub to: String,
+    pub message_id: String,
+}
+
+/// `notification.read`, on `inbox:<user>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationRead {
+    pub ids: Vec<String>,
+}
+
+/// `webhook.created`, `webhook.changed`, on `webhook:<id>`: the subscription
+/// as it now is, its secret only as a SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRecorded {
+    pub id: String,
+    pub name: Text,
+    pub url: String,
+    pub format: WebhookFormat,
+    pub kinds: Vec<NoticeKind>,
+    pub allow_private: bool,
+    pub active: bool,
+    pub secret_sha256: String,
+}
+
+/// `webhook.delivered`, on `webhook:<id>`: which notice, and the receiver's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDelivered {
+    pub delivery: String,
+    pub kind: NoticeKind,
+    pub subject: String,
+    pub status: u16,
 }
 
 // ----- incidents ----------------------------------------------------------------

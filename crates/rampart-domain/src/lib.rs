@@ -17,6 +17,7 @@ mod intake;
 pub mod journal;
 mod lifecycle;
 mod merge;
+mod notice;
 mod number;
 mod observables;
 mod record;
@@ -25,6 +26,7 @@ mod role;
 mod text;
 mod timestamp;
 mod vulnerability;
+mod webhook;
 
 pub use classification::{
     Category, Effort, LossGrade, Priority, Rsit, RsitClass, SCALE_VERSION, Severity, SeverityClass,
@@ -53,6 +55,10 @@ pub use intake::{
 pub use journal::{JournalAction, JournalActionError};
 pub use lifecycle::{EventStatus, IncidentStatus, Lifecycle, VulnerabilityStatus};
 pub use merge::{MergeRequest, Merged};
+pub use notice::{
+    Audience, Channel, InboxItem, Notice, NoticeKind, NoticePreferences, Subject, involved_in,
+    is_significant, parse_email, roles_told,
+};
 pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, VulnerabilityNumber};
 pub use observables::{
     IncidentObservable, MAX_CANDIDATES, MAX_EXTRACT_TEXT, MAX_OBSERVABLES, NewObservable,
@@ -72,3 +78,4 @@ pub use vulnerability::{
     Step, Vulnerability, VulnerabilityAssessment, VulnerabilityOutcome, VulnerabilityReport,
     VulnerabilityResolution,
 };
+pub use webhook::{WEBHOOK_ID_PREFIX, Webhook, WebhookFormat, parse_webhook_id};

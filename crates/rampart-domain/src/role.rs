@@ -21,6 +21,12 @@ wire_enum!(
         Auditor => "auditor",
         /// Administers users and tokens; reads everything, handles nothing.
         Admin => "admin",
+        /// Crisis management (business continuity, disaster recovery): engaged
+        /// when an incident is not under control or is class IV.
+        CrisisManager => "crisis_manager",
+        /// Senior management: reads incidents, to be kept informed of the
+        /// significant ones; changes nothing.
+        SeniorManager => "senior_manager",
     }
 );
 
@@ -62,6 +68,7 @@ wire_enum!(
         ManageIntake => "manage_intake",
         ManageJobs => "manage_jobs",
         MergeIncidents => "merge_incidents",
+        ManageWebhooks => "manage_webhooks",
     }
 );
 
@@ -106,6 +113,7 @@ impl Action {
             ManageIntake => "manage machine intake",
             ManageJobs => "manage background jobs",
             MergeIncidents => "merge one incident into another",
+            ManageWebhooks => "manage webhook subscriptions",
         }
     }
 
@@ -119,13 +127,20 @@ impl Action {
             ViewEvents => &[Poc, IsirtMember, IsirtManager, Auditor, Admin],
             TriageEvent | AssessEvent => &[Poc, IsirtMember, IsirtManager],
             RejectEvent | ConfirmIncident | UpdateIncident | OverrideSeverity | LinkEvent
-            | TransitionIncident | WriteLog | ManageActions | RecordReview
-            | AssessVulnerability | ResolveVulnerability | RestrictIncident | HandleEvidence => {
-                &[IsirtMember, IsirtManager]
-            }
-            ViewIncidents | ViewVulnerabilities => {
-                &[Poc, IsirtMember, IsirtManager, Auditor, Admin]
-            }
+            | TransitionIncident | RecordReview | AssessVulnerability | ResolveVulnerability
+            | RestrictIncident | HandleEvidence => &[IsirtMember, IsirtManager],
+            // The crisis team records its decisions and plans its actions in the incident.
+            WriteLog | ManageActions => &[IsirtMember, IsirtManager, CrisisManager],
+            ViewIncidents => &[
+                Poc,
+                IsirtMember,
+                IsirtManager,
+                Auditor,
+                Admin,
+                CrisisManager,
+                SeniorManager,
+            ],
+            ViewVulnerabilities => &[Poc, IsirtMember, IsirtManager, Auditor, Admin],
             AssignCoordinator
             | ReopenIncident
             | MarkReviewed
@@ -136,7 +151,7 @@ impl Action {
             VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],
             HoldEvidence | DisposeEvidence => &[IsirtManager],
             ReadJournal => &[Auditor, Admin],
-            ManageUsers | ManageIntake | ManageJobs => &[Admin],
+            ManageUsers | ManageIntake | ManageJobs | ManageWebhooks => &[Admin],
         }
     }
 }

@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 13] = [
+pub const MIGRATIONS: [(i64, &str); 14] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -126,6 +126,7 @@ pub const MIGRATIONS: [(i64, &str); 13] = [
     (11, "triage queue"),
     (12, "incident observables"),
     (13, "evidence in triage"),
+    (14, "notifications"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per
@@ -158,7 +159,7 @@ mod tests {
         let sql = std::array::from_fn(|i| ["SELECT 1", "SELECT 2"][i % 2]);
         let migrator = migrator(sql);
         let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=13).collect::<Vec<i64>>());
+        assert_eq!(versions, (1..=14).collect::<Vec<i64>>());
         assert_eq!(migrator.iter().nth(4).unwrap().description, "batch keys");
         assert_eq!(migrator.iter().nth(1).unwrap().sql.as_str(), "SELECT 2");
     }

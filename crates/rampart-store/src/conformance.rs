@@ -21,10 +21,12 @@ use rampart_domain::{
 };
 use serde_json::json;
 
+mod inbox;
 mod intake;
 mod observables;
 mod records;
 
+pub use inbox::notifications_page_and_count_per_person;
 pub use intake::{
     jobs_are_claimed_once_retried_and_buried, jobs_queued_by_a_unit_commit_or_vanish_with_it,
     repeats_correlation_and_dead_letters,
@@ -67,7 +69,8 @@ macro_rules! conformance_suite {
             jobs_queued_by_a_unit_commit_or_vanish_with_it,
             records_agree_with_the_journal,
             records_are_checked_on_one_moment,
-            incident_observables_are_indexed
+            incident_observables_are_indexed,
+            notifications_page_and_count_per_person
         );
     };
     (@tests $open:expr; $($name:ident),+) => {

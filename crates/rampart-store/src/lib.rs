@@ -31,7 +31,7 @@ pub use model::{
 };
 
 use async_trait::async_trait;
-use rampart_domain::{Event, EvidenceItem, Incident, Timestamp, Vulnerability};
+use rampart_domain::{Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook};
 
 /// The storage port. Implementations: `rampart-store-sqlite`, `rampart-store-pg`.
 #[async_trait]
@@ -125,6 +125,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// How many dead letters are kept.
     async fn dead_letter_count(&self) -> Result<u64, StoreError>;
 
+    /// A person's notifications listed in the app, newest first (unread
+    /// ones only when asked), with a cursor.
+    async fn inbox(
+        &self,
+        user: &str,
+        unread_only: bool,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<InboxItem>, StoreError>;
+
+    /// How many of a person's listed notifications are unread.
+    async fn unread(&self, user: &str) -> Result<u64, StoreError>;
+
+    /// Every webhook subscription, by id (secrets included: never serve them).
+    async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError>;
+
     /// Enqueues a background job unless one with `key` exists (in any
     /// state); returns whether it was added.
     async fn enqueue_job(
@@ -140,6 +156,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// claim at once get different jobs.
     async fn claim_job(
         &self,
+        node: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<Job>, StoreError>;
+
+    /// Claims the job under `key` if it is due, as [`Store::claim_job`]
+    /// would: the node that made a job may run it at once.
+    async fn claim_job_by_key(
+        &self,
+        key: &str,
         node: &str,
         now: Timestamp,
         lease_until: Timestamp,

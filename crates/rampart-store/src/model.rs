@@ -2,9 +2,9 @@
 
 use rampart_domain::{
     AlertSeverity, Category, CorrelationHit, DomainError, Event, EventNumber, EventStatus,
-    EvidenceItem, EvidenceNumber, Incident, IncidentNumber, IncidentStatus, JournalAction,
-    NumberKind, ReporterKind, Role, RuleSet, SeverityClass, Timestamp, Vulnerability,
-    VulnerabilityNumber, VulnerabilityStatus,
+    EvidenceItem, EvidenceNumber, InboxItem, Incident, IncidentNumber, IncidentStatus,
+    JournalAction, NoticePreferences, NumberKind, ReporterKind, Role, RuleSet, SeverityClass,
+    Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus, Webhook,
 };
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,12 @@ pub enum Entity {
     Checkpoint(Checkpoint),
     /// The categorization rules of machine intake.
     Rules(RuleSet),
+    /// One person's notification.
+    Inbox(Box<InboxItem>),
+    /// What one person chose to be told, and where.
+    Preferences(NoticePreferences),
+    /// A webhook subscription.
+    Webhook(Box<Webhook>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -180,6 +186,12 @@ pub enum EntityRef {
     },
     /// The categorization rules.
     Rules,
+    /// A notification, by id (`<notice>.<user>`).
+    Inbox(String),
+    /// A person's notification preferences, by user name.
+    Preferences(String),
+    /// A webhook subscription, by id.
+    Webhook(String),
 }
 
 impl Entity {
@@ -196,6 +208,9 @@ impl Entity {
             Entity::Evidence(e) => EntityRef::Evidence(e.number),
             Entity::Checkpoint(c) => EntityRef::Checkpoint(c.seq),
             Entity::Rules(_) => EntityRef::Rules,
+            Entity::Inbox(i) => EntityRef::Inbox(i.id.clone()),
+            Entity::Preferences(p) => EntityRef::Preferences(p.user.clone()),
+            Entity::Webhook(w) => EntityRef::Webhook(w.id.clone()),
         }
     }
 

@@ -17,7 +17,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rampart_domain::{Clock, Event, EvidenceItem, Incident, Timestamp, Vulnerability};
+use rampart_domain::{
+    Clock, Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook,
+};
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 
@@ -35,6 +37,7 @@ use crate::{
 mod commit;
 mod events;
 mod evidence;
+mod inbox;
 mod incidents;
 mod intake;
 mod jobs;
@@ -443,6 +446,24 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         intake::dead_letter_count(self).await
     }
 
+    async fn inbox(
+        &self,
+        user: &str,
+        unread_only: bool,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<InboxItem>, StoreError> {
+        inbox::inbox(self, user, unread_only, cursor, limit).await
+    }
+
+    async fn unread(&self, user: &str) -> Result<u64, StoreError> {
+        inbox::unread(self, user).await
+    }
+
+    async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
+        inbox::webhooks(self).await
+    }
+
     async fn read_only(&self) -> Result<bool, StoreError> {
         let sql = match self.backend.dialect() {
             // On a standby every transaction is read-only.
@@ -475,7 +496,17 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Option<BackgroundJob>, StoreError> {
-        jobs::claim_job(self, node, now, lease_until).await
+        jobs::claim_job(self, node, now, lease_until, None).await
+    }
+
+    async fn claim_job_by_key(
+        &self,
+        key: &str,
+        node: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<BackgroundJob>, StoreError> {
+        jobs::claim_job(self, node, now, lease_until, Some(key)).await
     }
 
     async fn finish_job(&self, id: i64, node: &str, now: Timestamp) -> Result<bool, StoreError> {

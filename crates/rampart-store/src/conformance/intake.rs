@@ -412,4 +412,38 @@ pub async fn jobs_queued_by_a_unit_commit_or_vanish_with_it<B: SqlBackend>(
         keys(store.list_jobs(None, None, 100).await.unwrap()),
         ["event-1"]
     );
+
+    // The node that queued a job may claim it by its key, once.
+    let now = rampart_domain::Timestamp::parse("2026-11-22T08:00:01Z").unwrap();
+    let lease = rampart_domain::Timestamp::parse("2026-11-22T08:01:01Z").unwrap();
+    let early = rampart_domain::Timestamp::parse("2026-11-22T07:00:00Z").unwrap();
+    assert!(
+        store
+            .claim_job_by_key("event-1", "n1", early, lease)
+            .await
+            .unwrap()
+            .is_none(),
+        "not due yet"
+    );
+    assert!(
+        store
+            .claim_job_by_key("no-such-key", "n1", now, lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let claimed = store
+        .claim_job_by_key("event-1", "n1", now, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((claimed.key.as_str(), claimed.attempts), ("event-1", 1));
+    assert!(
+        store
+            .claim_job_by_key("event-1", "n2", now, lease)
+            .await
+            .unwrap()
+            .is_none(),
+        "held by the node that claimed it"
+    );
 }

@@ -100,6 +100,7 @@ pub(super) async fn claim_job<B: SqlBackend>(
     node: &str,
     now: Timestamp,
     lease_until: Timestamp,
+    key: Option<&str>,
 ) -> Result<Option<BackgroundJob>, StoreError> {
     // PostgreSQL: a job another node is claiming right now is skipped,
     // not waited for. SQLite runs one write at a time.
@@ -107,26 +108,25 @@ pub(super) async fn claim_job<B: SqlBackend>(
         Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
         Dialect::Sqlite => "",
     };
+    let only = if key.is_some() { "key = $4 AND " } else { "" };
     let sql = format!(
         "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, \
          attempts = attempts + 1 \
          WHERE id = (SELECT id FROM jobs \
-             WHERE (state = 'queued' AND run_after <= $3) \
-                OR (state = 'running' AND locked_until < $3) \
+             WHERE {only}((state = 'queued' AND run_after <= $3) \
+                OR (state = 'running' AND locked_until < $3)) \
              ORDER BY run_after, id LIMIT 1{lock}) \
          RETURNING {JOB_COLUMNS}"
     );
-    let rows = store
-        .fetch(
-            &sql,
-            &[
-                SqlValue::text(node),
-                SqlValue::text(lease_until.to_rfc3339()),
-                SqlValue::text(now.to_rfc3339()),
-            ],
-            &JOB_TYPES,
-        )
-        .await?;
+    let mut params = vec![
+        SqlValue::text(node),
+        SqlValue::text(lease_until.to_rfc3339()),
+        SqlValue::text(now.to_rfc3339()),
+    ];
+    if let Some(key) = key {
+        params.push(SqlValue::text(key));
+    }
+    let rows = store.fetch(&sql, &params, &JOB_TYPES).await?;
     rows.into_iter().next().map(job).transpose()
 }
 

@@ -23,6 +23,9 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         // Looked up by two columns in `load`; the number is the key otherwise.
         EntityRef::EventBySource { reference, .. } => ("events", "source_ref", reference.clone()),
         EntityRef::Rules => ("settings", "name", "categorization".to_owned()),
+        EntityRef::Inbox(id) => ("inbox", "id", id.clone()),
+        EntityRef::Preferences(user) => ("settings", "name", format!("notify:{user}")),
+        EntityRef::Webhook(id) => ("webhooks", "id", id.clone()),
     }
 }
 
@@ -59,6 +62,9 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
             Entity::Event(Box::new(parse(data, reference)?))
         }
         EntityRef::Rules => Entity::Rules(parse(data, "categorization rules")?),
+        EntityRef::Inbox(id) => Entity::Inbox(Box::new(parse(data, id)?)),
+        EntityRef::Preferences(user) => Entity::Preferences(parse(data, user)?),
+        EntityRef::Webhook(id) => Entity::Webhook(Box::new(parse(data, id)?)),
     })
 }
 
@@ -226,6 +232,20 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         ),
         Entity::User(u) => (vec![], to_json(u)?),
         Entity::Rules(r) => (vec![], to_json(r)?),
+        Entity::Preferences(p) => (vec![], to_json(p)?),
+        Entity::Webhook(w) => (vec![], to_json(w)?),
+        Entity::Inbox(i) => (
+            vec![
+                ("user_name", SqlValue::text(i.user.clone())),
+                ("created_at", SqlValue::text(i.created_at.to_rfc3339())),
+                ("listed", SqlValue::int(i64::from(i.listed()))),
+                (
+                    "unread",
+                    SqlValue::int(i64::from(i.listed() && i.read_at.is_none())),
+                ),
+            ],
+            to_json(i)?,
+        ),
         Entity::Credentials(c) => (vec![], to_json(c)?),
         Entity::Throttle(t) => (vec![], to_json(t)?),
         Entity::Session(s) => (

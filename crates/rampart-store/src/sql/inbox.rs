@@ -1,0 +1,71 @@
+//! Notifications: one person's list, newest first, and their unread count;
+//! the webhook subscriptions.
+
+use rampart_domain::{InboxItem, Webhook};
+
+use super::query::{Filter, paginate, parse_cursor};
+use super::rows::documents;
+use super::{ColType, SqlBackend, SqlStore, SqlValue};
+use crate::{Page, StoreError};
+
+pub(super) async fn inbox<B: SqlBackend>(
+    store: &SqlStore<B>,
+    user: &str,
+    unread_only: bool,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<Page<InboxItem>, StoreError> {
+    let mut f = Filter::default();
+    f.and("user_name = ?", vec![SqlValue::text(user)]);
+    f.and("listed = 1", vec![]);
+    if unread_only {
+        f.and("unread = 1", vec![]);
+    }
+    if let Some(c) = parse_cursor(cursor, 1)? {
+        f.and("seq < ?", vec![SqlValue::int(c[0])]);
+    }
+    let sql = format!("SELECT seq, data FROM inbox{} ORDER BY seq DESC", f.sql());
+    let sql = sql + &f.limit(limit);
+    let rows = store
+        .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
+        .await?;
+    paginate(rows, limit, |row| {
+        row.first()
+            .and_then(SqlValue::as_i64)
+            .unwrap_or_default()
+            .to_string()
+    })
+}
+
+pub(super) async fn unread<B: SqlBackend>(
+    store: &SqlStore<B>,
+    user: &str,
+) -> Result<u64, StoreError> {
+    let rows = store
+        .fetch(
+            "SELECT COUNT(*) FROM inbox WHERE user_name = $1 AND unread = 1 AND listed = 1",
+            &[SqlValue::text(user)],
+            &[ColType::Int],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .and_then(|v| v.as_i64())
+        .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+/// Every webhook subscription, by id.
+pub(super) async fn webhooks<B: SqlBackend>(
+    store: &SqlStore<B>,
+) -> Result<Vec<Webhook>, StoreError> {
+    let rows = store
+        .fetch(
+            "SELECT data FROM webhooks ORDER BY id",
+            &[],
+            &[ColType::Text],
+        )
+        .await?;
+    documents(rows, "webhook")
+}
