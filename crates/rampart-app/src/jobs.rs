@@ -3,12 +3,13 @@
 //!
 //! A job is a row of the `jobs` table under a unique key, so nodes that
 //! decide on the same work at once enqueue it once. A node claims a due job
-//! for a lease ([`LEASE`]); a job whose node died is taken over when the
+//! for a lease ([`LEASE`] unless set otherwise); a job whose node died is taken over when the
 //! lease has run out. A failure is tried again later, waiting twice as long
 //! each time ([`backoff`]); after [`MAX_ATTEMPTS`] the job is dead, shown to
 //! admins, who may queue it again.
 //!
-//! Kinds: `checkpoint` signs a checkpoint at the journal's head.
+//! Kinds: `checkpoint` signs a checkpoint at the journal's head; `notice`
+//! and `mail` tell people of changes (see [`crate::notify`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +23,8 @@ use crate::unit::{Decided, Unit};
 
 /// Signs a checkpoint at the journal's head.
 pub const CHECKPOINT: &str = "checkpoint";
-/// How long a node holds a job it claimed before another may take it over.
+/// How long a node holds a job it claimed before another may take it over,
+/// unless [`App::with_job_lease`] says otherwise.
 pub const LEASE: Duration = Duration::from_secs(60);
 /// Claims of one job before it is dead.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -40,6 +42,14 @@ fn later(t: Timestamp, by: Duration) -> Timestamp {
 }
 
 impl App {
+    /// The same service holding the jobs it claims for `lease`: longer than
+    /// any job takes (an e-mail's SMTP exchange included), short enough that
+    /// another node soon finishes the jobs of one that died.
+    pub fn with_job_lease(mut self, lease: Duration) -> Self {
+        self.job_lease = lease;
+        self
+    }
+
     /// Enqueues a job unless its key exists, then runs what is due.
     pub(crate) fn enqueue(&self, kind: &'static str, key: String) {
         let service = self.clone();
@@ -59,7 +69,7 @@ impl App {
         let mut ran = 0;
         loop {
             let now = self.clock.now();
-            let lease = later(now, LEASE);
+            let lease = later(now, self.job_lease);
             let job = match self.store.claim_job(&self.node, now, lease).await {
                 Ok(Some(job)) => job,
                 Ok(None) => return ran,
@@ -69,45 +79,81 @@ impl App {
                 }
             };
             ran += 1;
-            let outcome = self.run_job(&job).await;
+            self.run_claimed(&job).await;
+        }
+    }
+
+    /// Runs the jobs under `keys` now, those no other node holds: the
+    /// request that queued them answers once they ran. What they queue in
+    /// turn (e-mail) runs in the background.
+    pub(crate) async fn run_jobs_now(&self, keys: &[String]) {
+        for key in keys {
             let now = self.clock.now();
-            let recorded = match outcome {
-                Ok(()) => self.store.finish_job(job.id, &self.node, now).await,
-                Err(e) => {
-                    let retry =
-                        (job.attempts < MAX_ATTEMPTS).then(|| later(now, backoff(job.attempts)));
-                    if retry.is_none() {
-                        tracing::error!(job = job.id, kind = job.kind, error = %e, "a job failed for the last time; it is dead");
-                    } else {
-                        tracing::warn!(job = job.id, kind = job.kind, error = %e, "a job failed; it will be tried again");
-                    }
-                    self.store
-                        .fail_job(job.id, &self.node, &e, retry, now)
-                        .await
+            let lease = later(now, self.job_lease);
+            match self
+                .store
+                .claim_job_by_key(key, &self.node, now, lease)
+                .await
+            {
+                Ok(Some(job)) => self.run_claimed(&job).await,
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, key, "cannot claim a job"),
+            }
+        }
+        let service = self.clone();
+        tokio::spawn(async move { service.run_due_jobs().await });
+    }
+
+    /// Runs a job this node claimed and records how it ended.
+    async fn run_claimed(&self, job: &Job) {
+        let outcome = self.run_job(job).await;
+        let now = self.clock.now();
+        let recorded = match outcome {
+            Ok(()) => self.store.finish_job(job.id, &self.node, now).await,
+            Err(e) => {
+                let retry =
+                    (job.attempts < MAX_ATTEMPTS).then(|| later(now, backoff(job.attempts)));
+                if retry.is_none() {
+                    tracing::error!(job = job.id, kind = job.kind, error = %e, "a job failed for the last time; it is dead");
+                } else {
+                    tracing::warn!(job = job.id, kind = job.kind, error = %e, "a job failed; it will be tried again");
                 }
-            };
-            match recorded {
-                Ok(true) => {}
-                Ok(false) => tracing::warn!(
-                    job = job.id,
-                    "a job's lease ran out before it ended; another node may run it again"
-                ),
-                Err(e) => {
-                    tracing::error!(job = job.id, error = %e, "cannot record how a job ended")
-                }
+                self.store
+                    .fail_job(job.id, &self.node, &e, retry, now)
+                    .await
+            }
+        };
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                job = job.id,
+                "a job's lease ran out before it ended; another node may run it again"
+            ),
+            Err(e) => {
+                tracing::error!(job = job.id, error = %e, "cannot record how a job ended")
             }
         }
     }
 
-    async fn run_job(&self, job: &Job) -> Result<(), String> {
-        match job.kind.as_str() {
-            CHECKPOINT => self
-                .checkpoint()
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            other => Err(format!("no such kind of job: {other}")),
-        }
+    /// Runs one job. Boxed: a job may commit units that queue further jobs
+    /// and start the runner again.
+    fn run_job<'a>(
+        &'a self,
+        job: &'a Job,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            match job.kind.as_str() {
+                CHECKPOINT => self
+                    .checkpoint()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                crate::notify::NOTICE => self.run_notice(&job.payload).await,
+                crate::notify::MAIL => self.run_mail(&job.payload).await,
+                crate::notify::WEBHOOK => self.run_webhook(&job.payload).await,
+                other => Err(format!("no such kind of job: {other}")),
+            }
+        })
     }
 
     /// Looks for due jobs every [`POLL`] (retries, jobs of nodes that died);

@@ -22,6 +22,7 @@ pub mod journal;
 pub mod limits;
 mod live;
 mod merge;
+pub mod notify;
 pub mod observables;
 pub mod people;
 pub mod readiness;
@@ -79,11 +80,19 @@ pub struct App {
     pub(crate) node: Arc<str>,
     /// One job runner at a time on this node.
     pub(crate) job_runner: Arc<tokio::sync::Mutex<()>>,
+    /// How long this node holds a job it claimed.
+    pub(crate) job_lease: std::time::Duration,
     /// Set when the server stops: live streams end, so a graceful shutdown
     /// does not wait for pages that would stay connected for ever.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// Where readiness looks for room, and commits refused for lack of it.
     pub(crate) readiness: Arc<crate::readiness::Readiness>,
+    /// How e-mail goes out; none: notifications stay in the app.
+    pub(crate) mail: Option<Arc<crate::notify::MailSettings>>,
+    /// How webhooks are posted; none: they are not.
+    pub(crate) poster: Option<Arc<dyn crate::notify::Poster>>,
+    /// Where people reach the web UI, for links sent out (no trailing slash).
+    pub(crate) public_url: Arc<str>,
 }
 
 /// A name for this process among the nodes: host, process and start time.
@@ -136,9 +145,25 @@ impl App {
             tokens: Arc::default(),
             node: node_name().into(),
             job_runner: Arc::default(),
+            job_lease: crate::jobs::LEASE,
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             readiness: Arc::default(),
+            mail: None,
+            poster: None,
+            public_url: "http://127.0.0.1:8080".into(),
         }
+    }
+
+    /// The same service linking to the web UI at `url` in what it sends out.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').into();
+        self
+    }
+
+    /// The same service sending notifications by e-mail too.
+    pub fn with_mail(mut self, mail: crate::notify::MailSettings) -> Self {
+        self.mail = Some(Arc::new(mail));
+        self
     }
 
     /// The same service with these intake settings.
@@ -156,6 +181,13 @@ impl App {
     pub(crate) async fn run<T>(&self, unit: unit::Typed<T>) -> Result<T, AppError> {
         let (unit, output) = unit.into_parts();
         self.commit(unit).await?;
+        // Who is told is worked out before the answer, so the bell is
+        // current when the page that made the change comes back; e-mail
+        // goes out in the background.
+        let notices = output.notices();
+        if !notices.is_empty() {
+            self.run_jobs_now(&notices).await;
+        }
         output
             .take()
             .ok_or_else(|| AppError::Internal("a committed unit left no result".into()))

@@ -19,8 +19,9 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rampart_domain::{
-    CorrelationHit, DomainError, Event, EventNumber, EvidenceItem, EvidenceNumber, Incident,
-    IncidentNumber, NumberKind, RuleSet, Timestamp, Vulnerability, VulnerabilityNumber,
+    CorrelationHit, DomainError, Event, EventNumber, EvidenceItem, EvidenceNumber, InboxItem,
+    Incident, IncidentNumber, NoticePreferences, NumberKind, RuleSet, Timestamp, Vulnerability,
+    VulnerabilityNumber, Webhook,
 };
 use rampart_store::{
     ApiToken, Checkpoint, CorrelationQuery, Credentials, Decision, Entity, EntityRef, JournalDraft,
@@ -69,6 +70,24 @@ impl Record for EvidenceItem {
     }
 }
 
+impl Record for Webhook {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Webhook(hook) => Some(*hook),
+            _ => None,
+        }
+    }
+}
+
+impl Record for InboxItem {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Inbox(item) => Some(*item),
+            _ => None,
+        }
+    }
+}
+
 records!(
     User => User,
     ApiToken => ApiToken,
@@ -77,6 +96,7 @@ records!(
     Throttle => Throttle,
     Checkpoint => Checkpoint,
     Rules => RuleSet,
+    Preferences => NoticePreferences,
 );
 
 /// A kind of record number a unit can allocate.
@@ -164,16 +184,28 @@ impl Unit {
     ) -> Typed<T> {
         let output = Arc::new(Mutex::new(None));
         let slot = output.clone();
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let queued = notices.clone();
+        let actor = self.actor.clone();
         let mut unit = UnitOfWork::new(self.actor, self.load, self.allocate, move |context| {
+            let now = context.now;
             let mut ctx = Ctx { inner: context };
             let decided = decide(&mut ctx)?;
             *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(decided.output);
-            Ok(decided.decision)
+            let mut decision = decided.decision;
+            // The notices the change calls for go out with it (the outbox).
+            *queued.lock().unwrap_or_else(PoisonError::into_inner) =
+                crate::notify::outbox(&mut decision, &actor, now);
+            Ok(decision)
         });
         if let Some(query) = self.correlate {
             unit = unit.correlating(query);
         }
-        Typed { unit, output }
+        Typed {
+            unit,
+            output,
+            notices,
+        }
     }
 }
 
@@ -181,23 +213,41 @@ impl Unit {
 pub(crate) struct Typed<T> {
     unit: UnitOfWork,
     output: Arc<Mutex<Option<T>>>,
+    notices: Arc<Mutex<Vec<String>>>,
 }
 
 impl<T> Typed<T> {
     /// The store's unit, and a way to collect the result once it committed.
     pub(crate) fn into_parts(self) -> (UnitOfWork, Output<T>) {
-        (self.unit, Output(self.output))
+        (
+            self.unit,
+            Output {
+                result: self.output,
+                notices: self.notices,
+            },
+        )
     }
 }
 
 /// Where a decision leaves the command's result.
-pub(crate) struct Output<T>(Arc<Mutex<Option<T>>>);
+pub(crate) struct Output<T> {
+    result: Arc<Mutex<Option<T>>>,
+    notices: Arc<Mutex<Vec<String>>>,
+}
 
 impl<T> Output<T> {
     /// The result of the last run of the decision (the store may run it
     /// again after a conflict; the last run is the one that committed).
-    pub(crate) fn take(self) -> Option<T> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    pub(crate) fn take(&self) -> Option<T> {
+        self.result
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// The keys of the notice jobs the decision queued, to run once it committed.
+    pub(crate) fn notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 

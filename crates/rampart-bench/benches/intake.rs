@@ -549,6 +549,7 @@ fn post(
 }
 
 fn client_for_one() -> anyhow::Result<reqwest::Client> {
+    rampart_notify::use_ring_for_tls();
     Ok(reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(1)

@@ -77,10 +77,44 @@
       });
   }
   document.addEventListener("focusout", function () { if (pending) { pending = false; setTimeout(refresh, 200); } });
-  var source = new EventSource("/live?topic=" + encodeURIComponent(topic));
-  source.addEventListener("open", function () { online(true); });
-  source.addEventListener("error", function () { online(false); });
-  source.addEventListener("change", refresh);
+  var source = null;
+  // A page left behind closes its stream: a browser holds few connections
+  // to one site, and a page kept for the back button must not hold one.
+  function connect() {
+    source = new EventSource("/live?topic=" + encodeURIComponent(topic));
+    source.addEventListener("open", function () { online(true); });
+    source.addEventListener("error", function () { online(false); });
+    source.addEventListener("change", refresh);
+    source.addEventListener("inbox", function () {
+      ring();
+      // The notifications page itself follows too.
+      if (document.querySelector('[data-live-region="notifications"]')) { refresh(); }
+    });
+  }
+  window.addEventListener("pagehide", function () {
+    if (source) { source.close(); source = null; }
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted && !source) { connect(); refresh(); ring(); }
+  });
+  // The bell: a notification of this person's was written or read.
+  var bell = document.querySelector("[data-bell]");
+  function ring() {
+    if (!bell) { return; }
+    fetch("/notifications/unread", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body || typeof body.unread !== "number") { return; }
+        var count = bell.querySelector("[data-bell-count]");
+        count.textContent = body.unread > 99 ? "99+" : String(body.unread);
+        count.hidden = body.unread === 0;
+        bell.classList.toggle("has-unread", body.unread > 0);
+        bell.setAttribute("aria-label", "Notifications: " + body.unread + " unread");
+        bell.setAttribute("data-bell-version", String(Date.now()));
+      })
+      .catch(function () { });
+  }
+  connect();
 })();
 
 // Class preview: in a form marked data-preview-form, the class and priority

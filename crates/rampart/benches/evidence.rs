@@ -156,6 +156,7 @@ async fn run(size: u64) -> anyhow::Result<()> {
         std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
     }
     let base = format!("http://{listen}/api/v1");
+    rampart_notify::use_ring_for_tls();
     let client = reqwest::Client::new();
     let started = Instant::now();
     while client

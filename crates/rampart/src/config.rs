@@ -73,6 +73,20 @@ pub struct Config {
     pub syslog_tcp_idle_seconds: u64,
     /// Seconds of waiting a begun syslog TCP message may take to arrive whole.
     pub syslog_tcp_frame_seconds: u64,
+    /// The mail server notifications are sent through: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:password@host:465` (TLS). None: notifications stay in the app.
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mail.
+    pub mail_from: String,
+    /// Longest a whole SMTP exchange may take.
+    pub smtp_timeout_seconds: u64,
+    /// How long a node holds a background job it claimed before another
+    /// node may take it over (a node that died).
+    pub job_lease_seconds: u64,
+    /// Where people reach the web UI, for the links in e-mail
+    /// (`https://rampart.example.org`); by default `http://` and `listen`.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,12 +128,17 @@ impl Default for Config {
             syslog_tcp_connections_per_source: 32,
             syslog_tcp_idle_seconds: 60,
             syslog_tcp_frame_seconds: 30,
+            smtp_url: None,
+            mail_from: "Rampart <rampart@localhost>".into(),
+            smtp_timeout_seconds: 30,
+            job_lease_seconds: 60,
+            public_url: None,
         }
     }
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 29] = [
+const ENV_KEYS: [&str; 34] = [
     "listen",
     "data_dir",
     "database_url",
@@ -149,6 +168,11 @@ const ENV_KEYS: [&str; 29] = [
     "syslog_tcp_connections_per_source",
     "syslog_tcp_idle_seconds",
     "syslog_tcp_frame_seconds",
+    "smtp_url",
+    "mail_from",
+    "smtp_timeout_seconds",
+    "job_lease_seconds",
+    "public_url",
 ];
 
 /// Settings given on the command line; `None` leaves the lower layers in force.
@@ -172,6 +196,27 @@ impl Config {
         self.evidence_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("evidence"))
+    }
+
+    /// The mailer `smtp_url` and `mail_from` describe; errors name the setting.
+    pub fn mailer(&self) -> Result<Option<rampart_notify::SmtpMailer>, String> {
+        let Some(url) = &self.smtp_url else {
+            return Ok(None);
+        };
+        rampart_notify::SmtpMailer::new(&rampart_notify::SmtpSettings {
+            url: url.clone(),
+            from: self.mail_from.clone(),
+            timeout: std::time::Duration::from_secs(self.smtp_timeout_seconds),
+        })
+        .map(Some)
+    }
+
+    /// The address of the web UI in links sent out.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
     }
 
     /// Where the signing key lives.
@@ -253,6 +298,28 @@ impl Config {
         }
         if !(1..=60 * 60).contains(&config.syslog_tcp_frame_seconds) {
             return Err("configuration: syslog_tcp_frame_seconds must be 1 to 3600".into());
+        }
+        if !(1..=600).contains(&config.smtp_timeout_seconds) {
+            return Err("configuration: smtp_timeout_seconds must be 1 to 600".into());
+        }
+        if !(1..=3600).contains(&config.job_lease_seconds) {
+            return Err("configuration: job_lease_seconds must be 1 to 3600".into());
+        }
+        if config.smtp_url.is_some() && config.job_lease_seconds <= config.smtp_timeout_seconds {
+            return Err("configuration: job_lease_seconds must be longer than smtp_timeout_seconds, or another node could send an e-mail that is still being sent".into());
+        }
+        if let Some(url) = &config.public_url {
+            let ok = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() > "https://".len()
+                && !url.contains(char::is_whitespace);
+            if !ok {
+                return Err(format!(
+                    "configuration: public_url must be an http:// or https:// address, not `{url}`"
+                ));
+            }
+        }
+        if config.smtp_url.is_some() {
+            config.mailer().map_err(|e| format!("configuration: {e}"))?;
         }
         if let Some(url) = &config.database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))

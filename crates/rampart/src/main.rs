@@ -308,6 +308,7 @@ fn write_out(args: std::fmt::Arguments<'_>) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    rampart_notify::use_ring_for_tls();
     match run(Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {

@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use rampart_app::App;
 use rampart_app::evidence::Vault;
 use rampart_app::intake::IntakeSettings;
+use rampart_app::notify::{HookPost, Mail, MailSettings, Mailer, Poster};
 use rampart_app::people::AuthSettings;
 use rampart_domain::{Clock, SystemClock};
 use rampart_evidence::BlobStore;
@@ -22,6 +23,69 @@ use rampart_syslog::SyslogSettings;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+
+/// The application's mail port over SMTP.
+#[derive(Debug)]
+struct Smtp(rampart_notify::SmtpMailer);
+
+#[async_trait::async_trait]
+impl Mailer for Smtp {
+    async fn send(&self, mail: &Mail) -> Result<(), String> {
+        self.0
+            .send(&rampart_notify::OutgoingMail {
+                to: mail.to.clone(),
+                subject: mail.subject.clone(),
+                text: mail.text.clone(),
+                html: mail.html.clone(),
+                message_id: mail.message_id.clone(),
+            })
+            .await
+    }
+}
+
+/// How notifications go out by e-mail, when `smtp_url` is set.
+pub fn mail_settings(config: &Config) -> anyhow::Result<Option<MailSettings>> {
+    Ok(config
+        .mailer()
+        .map_err(anyhow::Error::msg)?
+        .map(|mailer| MailSettings {
+            mailer: Arc::new(Smtp(mailer)),
+        }))
+}
+
+/// The application's webhook port over the one guarded HTTP client.
+#[derive(Debug)]
+struct Hooks(rampart_notify::WebhookClient);
+
+#[async_trait::async_trait]
+impl Poster for Hooks {
+    async fn post(&self, post: &HookPost<'_>) -> Result<u16, String> {
+        let request = rampart_notify::WebhookRequest {
+            url: post.url,
+            body: post.body,
+            secret: post.secret,
+            delivery_id: post.delivery,
+            timestamp: post.timestamp,
+            allow_private: post.allow_private,
+        };
+        self.0.post(&request).await.map(|r| r.status)
+    }
+
+    async fn check(&self, url: &str, allow_private: bool) -> Result<String, String> {
+        let url = rampart_notify::check_url(url)?;
+        if !allow_private {
+            rampart_notify::check_public_host(&url).await?;
+        }
+        Ok(url)
+    }
+}
+
+/// The webhook port, with the client's default limits.
+pub fn poster() -> anyhow::Result<Arc<dyn Poster>> {
+    let client = rampart_notify::WebhookClient::new(rampart_notify::WebhookSettings::default())
+        .map_err(anyhow::Error::msg)?;
+    Ok(Arc::new(Hooks(client)))
+}
 
 /// Opens the configured store. `migrate` is false for read-only tools.
 pub async fn open_store(
@@ -78,9 +142,16 @@ pub async fn open_app(
         max_batch: config.batch_max_events,
         max_batch_bytes: config.batch_max_bytes,
     };
-    let app = App::with_settings(store, clock, settings)
+    let mut app = App::with_settings(store, clock, settings)
         .with_vault(vault)
-        .with_intake(intake);
+        .with_intake(intake)
+        .with_job_lease(Duration::from_secs(config.job_lease_seconds));
+    if let Some(mail) = mail_settings(config)? {
+        app = app.with_mail(mail);
+    }
+    app = app
+        .with_public_url(&config.public_url())
+        .with_poster(poster()?);
     Ok(match config.database_url {
         // Readiness checks that the embedded database's directory has room.
         None => app.with_database_dir(&config.data_dir),
@@ -105,6 +176,7 @@ impl Application {
     /// syslog receiver when one is configured, and creates the administrator
     /// of a new installation.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        rampart_notify::use_ring_for_tls();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let app = Arc::new(open_app(&config, clock, true).await?);
         tracing::info!(

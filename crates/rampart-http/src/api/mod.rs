@@ -19,8 +19,10 @@ pub mod incidents;
 pub mod intake;
 pub mod jobs;
 pub mod journal;
+pub mod notifications;
 pub mod observables;
 pub mod vulnerabilities;
+pub mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,6 +41,7 @@ pub mod vulnerabilities;
         (name = "observables", description = "Observables on incidents, the pivot to every record carrying one, extraction from text"),
         (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
+        (name = "notifications", description = "Your notifications, what you are told and where; webhooks that post notices to other systems"),
         (name = "operations", description = "Health checks and background jobs"),
     )
 )]
@@ -108,6 +111,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(intake::status))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::retry))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(webhooks::list, webhooks::add))
+        .routes(routes!(webhooks::get, webhooks::change))
+        .routes(routes!(
+            notifications::preferences,
+            notifications::set_preferences
+        ))
         // A batch is read up to the intake's own limit.
         .merge(
             OpenApiRouter::new()

@@ -25,15 +25,20 @@ pub struct Topic {
 enum Filter {
     Events,
     Incident(String),
+    /// Only the person's own notifications (pages that follow nothing else).
+    Inbox,
 }
 
-/// `GET /live?topic=triage` or `?topic=incident:INC-2026-0001`.
+/// `GET /live?topic=triage`, `?topic=incident:INC-2026-0001` or
+/// `?topic=inbox`. Every stream also tells, as an `inbox` event, of the
+/// person's own new or read notifications, so the bell follows on every page.
 pub async fn stream(
     State(state): State<AppState>,
     person: Person,
     Query(t): Query<Topic>,
 ) -> Result<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>, WebError> {
     let filter = match t.topic.split_once(':') {
+        None if t.topic == "inbox" => Filter::Inbox,
         None if t.topic == "triage" => {
             person.require(Action::ViewEvents)?;
             Filter::Events
@@ -48,7 +53,7 @@ pub async fn stream(
         }
         _ => {
             return Err(WebError::BadRequest(format!(
-                "unknown topic `{}`; use `triage` or `incident:<number>`",
+                "unknown topic `{}`; use `triage`, `incident:<number>` or `inbox`",
                 t.topic
             )));
         }
@@ -56,12 +61,17 @@ pub async fn stream(
     // A restriction ends an incident's stream after announcing it: the page
     // reconnects, and the subscription is checked again against need-to-know.
     let mut ended = false;
+    let inbox = format!("inbox:{}", person.actor.name);
     let changes = BroadcastStream::new(state.app.subscribe())
         .filter_map(move |c| {
             let c = c.ok()?;
+            if c.entity == inbox {
+                return Some((Event::default().event("inbox").data("inbox"), false));
+            }
             let hit = match &filter {
                 Filter::Events => c.entity.starts_with("EVT-"),
                 Filter::Incident(n) => &c.entity == n,
+                Filter::Inbox => false,
             };
             let last = ActionKind::from_name(&c.action) == Some(ActionKind::IncidentRestricted);
             hit.then(|| (Event::default().event("change").data(c.entity), last))

@@ -183,10 +183,22 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tokens/{id}/revoke", post(admin_token_revoke))
         .route("/admin/jobs", get(admin_jobs))
         .route("/admin/jobs/{id}/retry", post(admin_job_retry))
+        .route(
+            "/admin/webhooks",
+            get(admin_webhooks).post(admin_webhook_add),
+        )
+        .route("/admin/webhooks/{id}", post(admin_webhook_change))
         .route("/admin/intake", get(admin_intake))
         .route("/admin/intake/rules", post(admin_rules_replace))
         .route("/admin/intake/rules/add", post(admin_rule_add))
         .route("/admin/intake/rules/{index}", post(admin_rule_update))
+        .route("/notifications", get(notifications_page))
+        .route("/notifications/unread", get(notifications_unread))
+        .route("/notifications/read", post(notifications_read))
+        .route(
+            "/notifications/preferences",
+            get(preferences_page).post(preferences_submit),
+        )
         .route("/live", get(live::stream))
 }
 

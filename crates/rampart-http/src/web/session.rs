@@ -98,6 +98,8 @@ pub struct Person {
     pub actor: Actor,
     pub session: Session,
     pub address: String,
+    /// Unread notifications, for the bell.
+    pub unread: u64,
 }
 
 impl Person {
@@ -120,6 +122,12 @@ impl FromRequestParts<AppState> for Person {
         let s = AnySession::from_request_parts(parts, state).await?;
         match s.session.stage {
             SessionStage::Active => Ok(Self {
+                // The bell's number; a page still shows if it cannot be counted.
+                unread: state
+                    .app
+                    .unread_notifications(&s.actor)
+                    .await
+                    .unwrap_or_default(),
                 actor: s.actor,
                 session: s.session,
                 address: s.address,

@@ -26,6 +26,8 @@ pub struct Chrome {
     pub nav: Vec<(&'static str, &'static str, bool)>,
     /// The live-update topic of the page, if it follows changes.
     pub live: Option<String>,
+    /// Unread notifications (the bell); signed-in pages only.
+    pub unread: u64,
 }
 
 impl Chrome {
@@ -57,6 +59,9 @@ impl Chrome {
         if may(Action::ManageJobs) {
             nav.push(("/admin/jobs", "Background jobs"));
         }
+        if may(Action::ManageWebhooks) {
+            nav.push(("/admin/webhooks", "Webhooks"));
+        }
         Self {
             title: title.into(),
             user: person.actor.name.clone(),
@@ -70,6 +75,7 @@ impl Chrome {
             csrf: person.session.csrf.clone(),
             nav: nav.into_iter().map(|(h, l)| (h, l, h == current)).collect(),
             live: None,
+            unread: person.unread,
         }
     }
 
@@ -82,6 +88,21 @@ impl Chrome {
             csrf: csrf.to_owned(),
             nav: vec![],
             live: None,
+            unread: 0,
+        }
+    }
+
+    /// The topic the page listens to: its own, or only the bell's.
+    pub fn topic(&self) -> &str {
+        self.live.as_deref().unwrap_or("inbox")
+    }
+
+    /// The bell's number: `99+` past 99.
+    pub fn bell(&self) -> String {
+        if self.unread > 99 {
+            "99+".into()
+        } else {
+            self.unread.to_string()
         }
     }
 

@@ -123,6 +123,7 @@ async fn start(data: &Path, log: PathBuf) -> Server {
         .spawn()
         .unwrap();
     let server = Server { child, base, log };
+    rampart_notify::use_ring_for_tls();
     let client = reqwest::Client::new();
     for _ in 0..400 {
         if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await
@@ -276,7 +277,10 @@ async fn a_full_disk_refuses_writes_plainly_and_recovers() {
         "{log}"
     );
     let api = Api {
-        http: reqwest::Client::new(),
+        http: {
+            rampart_notify::use_ring_for_tls();
+            reqwest::Client::new()
+        },
         base: server.base.clone(),
         token,
     };

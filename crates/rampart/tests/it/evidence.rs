@@ -520,6 +520,8 @@ async fn the_journal_export_verifies_offline_and_names_a_changed_entry(app: Test
     let (poc, ian, _mia, _aud) = team(&app).await;
     let inc = incident(&app, &poc, &ian, "ian", "Exported").await;
     upload(&app, &ian, &inc, "a.txt", b"alpha").await;
+    // Once the notifications these changes call for are journaled too.
+    let entries = app.journal_len().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("journal.jsonl");
     let file_arg = file.to_str().unwrap();
@@ -551,7 +553,6 @@ async fn the_journal_export_verifies_offline_and_names_a_changed_entry(app: Test
         )
     };
     let (code, text) = verify(file_arg, &[&key]);
-    let entries = app.journal_len().await;
     assert_eq!(code, Some(0), "{text}");
     assert!(
         text.starts_with(&format!("OK {entries} entries, ")) && text.ends_with(&key),

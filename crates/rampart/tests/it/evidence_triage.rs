@@ -126,8 +126,17 @@ async fn evidence_secured_in_triage_follows_its_event_into_the_incident(app: Tes
     .await;
     let before = app.journal_len().await;
     let inc = confirm_as(&app, &ian, &evt, "Gateway compromise", "ian").await;
-    // incident.confirmed, event.linked, and one evidence.attached per item.
-    assert_eq!(app.journal_len().await, before + 4);
+    // incident.confirmed, event.linked, and one evidence.attached per item
+    // (beside the notifications the confirmation calls for).
+    assert_eq!(
+        app.changes_after(before).await,
+        [
+            "incident.confirmed",
+            "event.linked",
+            "evidence.attached",
+            "evidence.attached"
+        ]
+    );
     let (_, page) = app
         .get(&format!("/api/v1/incidents/{inc}/evidence"), &ian)
         .await;
@@ -376,7 +385,9 @@ async fn the_evidence_of_every_event_confirmed_together_follows(app: TestApp) {
         .unwrap()
         .to_owned();
     // incident.confirmed, two event.linked, three evidence.attached.
-    assert_eq!(app.journal_len().await, before + 6);
+    let changes = app.changes_after(before).await;
+    assert_eq!(changes.len(), 6, "{changes:?}");
+    assert_eq!(changes[0], "incident.confirmed");
     let (_, page) = app
         .get(&format!("/api/v1/incidents/{inc}/evidence"), &ian)
         .await;

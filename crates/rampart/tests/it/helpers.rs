@@ -240,8 +240,29 @@ impl TestApp {
         json
     }
 
+    /// The journal's length once the jobs due now have run: the
+    /// notifications a change calls for are journaled by a job just after
+    /// it, so a count taken between the two would move on its own.
     pub async fn journal_len(&self) -> u64 {
+        self.service.run_due_jobs().await;
         self.store.journal_head().await.unwrap().0
+    }
+
+    /// The actions journaled after entry `seq` (once the jobs due now have
+    /// run), leaving out the notifications they called for.
+    pub async fn changes_after(&self, seq: u64) -> Vec<String> {
+        self.journal_len().await;
+        let query = rampart_store::JournalQuery {
+            after: seq,
+            limit: 1000,
+            entity: None,
+        };
+        let entries = self.store.journal(&query).await.unwrap();
+        entries
+            .into_iter()
+            .map(|e| e.action)
+            .filter(|a| !a.starts_with("notification."))
+            .collect()
     }
 
     /// Runs the real `rampart` binary against this app's database.
@@ -427,4 +448,50 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("timed out waiting for {what}");
+}
+
+/// A `rampart serve` process of its own, killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    /// `127.0.0.1:<port>`.
+    pub addr: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `command` (the `rampart` binary, configured) as `serve` on a free
+/// loopback port, and waits until it is ready.
+pub async fn serve(mut command: std::process::Command) -> ServerProcess {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = command
+        .args(["serve", "--listen", &addr])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = ServerProcess { child, addr };
+    rampart_notify::use_ring_for_tls();
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .get(format!("http://{}/readyz", server.addr))
+            .send()
+            .await
+            && r.status() == StatusCode::OK
+        {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server at {} did not become ready", server.addr);
 }

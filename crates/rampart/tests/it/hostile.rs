@@ -237,6 +237,7 @@ async fn api_requests_are_limited_per_token_and_per_address(app: TestApp) {
     .await;
     let reader = app.user("auditor", &[Role::Auditor]).await;
     let other = app.user("auditor2", &[Role::Auditor]).await;
+    rampart_notify::use_ring_for_tls();
     let client = reqwest::Client::new();
     let get = async |token: &str| {
         client

@@ -46,6 +46,8 @@ async fn an_sqlite_installation_moves_to_postgres_whole() {
         limit: 1000,
         ..JournalQuery::default()
     };
+    // The notifications these changes call for are journaled first.
+    app.journal_len().await;
     let journal = app.store.journal(&query).await.unwrap();
     let events = events_of(app.store.as_ref()).await;
 

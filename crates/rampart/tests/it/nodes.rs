@@ -4,7 +4,9 @@
 //! verifies.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+use crate::helpers::ServerProcess as Node;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -21,27 +23,6 @@ const PER_CLIENT: usize = 40;
 /// Acknowledged alerts after which node 1 is killed.
 const KILL_AFTER: usize = CLIENTS * PER_CLIENT / 3;
 
-/// A server process, killed when dropped.
-struct Node {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn rampart(url: &str, vault: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
     cmd.env_remove("RAMPART_DATA_DIR")
@@ -54,27 +35,7 @@ fn rampart(url: &str, vault: &std::path::Path) -> Command {
 }
 
 async fn start(url: &str, vault: &std::path::Path) -> Node {
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = rampart(url, vault)
-        .args(["serve", "--listen", &addr])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let node = Node { child, addr };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = client
-            .get(format!("http://{}/readyz", node.addr))
-            .send()
-            .await
-            && r.status() == StatusCode::OK
-        {
-            return node;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("node at {} did not become ready", node.addr);
+    crate::helpers::serve(rampart(url, vault)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,6 +67,7 @@ async fn three_nodes_one_killed_lose_and_duplicate_nothing() {
     let dead = Arc::new(AtomicBool::new(false));
     let acknowledged = Arc::new(AtomicUsize::new(0));
     let unanswered = Arc::new(AtomicUsize::new(0));
+    rampart_notify::use_ring_for_tls();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

@@ -214,7 +214,7 @@ fn every_list_is_documented_with_one_shape() {
             "{name}"
         );
     }
-    assert_eq!(lists, 10);
+    assert_eq!(lists, 11);
 }
 
 /// Reads a whole list one item a page, following `next_cursor` as `param`.
@@ -338,9 +338,15 @@ async fn every_list_pages_with_one_shape(app: TestApp) {
             .len(),
         3
     );
+    let len = app.journal_len().await;
     let journal = all_pages(&app, &aud, "/api/v1/journal", "after").await;
     let seqs: Vec<u64> = journal.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
-    assert_eq!(seqs, (1..=app.journal_len().await).collect::<Vec<_>>());
+    assert_eq!(seqs, (1..=len).collect::<Vec<_>>());
+    // The escalated event told the ISIRT member, one notification a page.
+    let told = all_pages(&app, &ian, "/api/v1/notifications", "cursor").await;
+    let (_, whole) = app.get("/api/v1/notifications?limit=500", &ian).await;
+    assert_eq!(&told, whole["items"].as_array().unwrap());
+    assert!(!told.is_empty());
     // Checkpoint jobs come and go meanwhile: the pages hold jobs, newest
     // first, each of them in the whole list read afterwards.
     let ids =
@@ -409,6 +415,7 @@ async fn paging_out_of_range_is_refused_by_name(app: TestApp) {
         (format!("/api/v1/incidents/{inc}/evidence"), &ian),
         ("/api/v1/jobs".to_owned(), &app.admin),
         ("/api/v1/intake/dead-letters".to_owned(), &app.admin),
+        ("/api/v1/notifications".to_owned(), &ian),
     ];
     for (path, token) in &lists {
         for (query, field) in [

@@ -446,7 +446,9 @@ async fn pages_and_forms_follow_the_role_table(app: TestApp) {
                 Need::MayEither(a, b) if allowed(*role, *a) || allowed(*role, *b) => StatusCode::OK,
                 Need::MayEither(..) => StatusCode::FORBIDDEN,
                 Need::OthersEvent if allowed(*role, Action::ViewEvents) => StatusCode::OK,
-                Need::OthersEvent => StatusCode::NOT_FOUND,
+                // Someone who reads only their own reports is told it does not exist.
+                Need::OthersEvent if allowed(*role, Action::ViewOwnEvents) => StatusCode::NOT_FOUND,
+                Need::OthersEvent => StatusCode::FORBIDDEN,
             };
             let page = web.get(path).await;
             assert_eq!(page.status, expected, "{name} GET {path}: {}", page.body);

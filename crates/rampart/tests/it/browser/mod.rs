@@ -25,6 +25,7 @@ mod actions;
 mod evidence;
 mod journal;
 mod merge;
+mod notifications;
 mod phone;
 mod report;
 mod roles;
