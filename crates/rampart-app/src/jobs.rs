@@ -8,8 +8,9 @@
 //! each time ([`backoff`]); after [`MAX_ATTEMPTS`] the job is dead, shown to
 //! admins, who may queue it again.
 //!
-//! Kinds: `checkpoint` signs a checkpoint at the journal's head; `notice`
-//! and `mail` tell people of changes (see [`crate::notify`]).
+//! Kinds: `checkpoint` signs a checkpoint at the journal's head; `notice`,
+//! `mail`, `webhook` and `action_due` tell people of changes and deadlines
+//! (see [`crate::notify`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -151,6 +152,7 @@ impl App {
                 crate::notify::NOTICE => self.run_notice(&job.payload).await,
                 crate::notify::MAIL => self.run_mail(&job.payload).await,
                 crate::notify::WEBHOOK => self.run_webhook(&job.payload).await,
+                crate::notify::ACTION_DUE => self.run_action_due(&job.key, &job.payload).await,
                 other => Err(format!("no such kind of job: {other}")),
             }
         })

@@ -28,6 +28,10 @@ wire_enum!(
         IncidentAssigned => "incident_assigned",
         /// A response action was given to someone.
         ActionAssigned => "action_assigned",
+        /// One's response action is due within a day.
+        ActionDueSoon => "action_due_soon",
+        /// One's response action is past its due time and not done.
+        ActionOverdue => "action_overdue",
         /// An incident was closed.
         IncidentClosed => "incident_closed",
         /// What became of one's own report: handled as an incident, or its incident closed.
@@ -54,6 +58,8 @@ impl NoticeKind {
             Self::IncidentCrisis => "An incident goes into crisis handling",
             Self::IncidentAssigned => "You become an incident's coordinator",
             Self::ActionAssigned => "A response action is given to you",
+            Self::ActionDueSoon => "A response action of yours is due within a day",
+            Self::ActionOverdue => "A response action of yours is overdue",
             Self::IncidentClosed => "An incident you are involved in is closed",
             Self::ReportUpdate => "What became of your own reports",
         }
@@ -105,6 +111,20 @@ impl std::fmt::Display for Subject {
 }
 
 impl Notice {
+    /// A notice Rampart itself raises (a deadline reached), about a
+    /// response action and its owner.
+    pub fn about_action(
+        kind: NoticeKind,
+        incident: IncidentNumber,
+        action: &ResponseAction,
+        at: Timestamp,
+    ) -> Self {
+        let mut notice = Notice::new(kind, Subject::Incident(incident), "system", at);
+        notice.action = Some(action.id);
+        notice.person = Some(action.owner.as_str().trim().to_owned());
+        notice
+    }
+
     fn new(kind: NoticeKind, subject: Subject, actor: &str, at: Timestamp) -> Self {
         Self {
             kind,
@@ -269,6 +289,8 @@ pub fn roles_told(notice: &Notice, class: Option<SeverityClass>) -> &'static [Ro
         NoticeKind::IncidentCrisis => &[IsirtManager, CrisisManager, SeniorManager],
         NoticeKind::IncidentAssigned
         | NoticeKind::ActionAssigned
+        | NoticeKind::ActionDueSoon
+        | NoticeKind::ActionOverdue
         | NoticeKind::IncidentClosed
         | NoticeKind::ReportUpdate => &[],
     }

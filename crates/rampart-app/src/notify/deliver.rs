@@ -70,6 +70,11 @@ impl App {
     pub(crate) async fn run_notice(&self, payload: &str) -> Result<(), String> {
         let job: NoticeJob =
             serde_json::from_str(payload).map_err(|e| format!("a notice job's payload: {e}"))?;
+        self.tell(job).await
+    }
+
+    /// Tells everyone a notice reaches who has not been told of it yet.
+    pub(super) async fn tell(&self, job: NoticeJob) -> Result<(), String> {
         let planned = self.plan(&job.notice).await.map_err(|e| e.to_string())?;
         let hooks = self
             .hook_jobs(&job.id, &job.notice)
@@ -211,6 +216,8 @@ pub(super) fn about(kind: NoticeKind) -> &'static str {
         NoticeKind::IncidentCrisis => "an incident is in crisis handling",
         NoticeKind::IncidentAssigned => "you coordinate an incident",
         NoticeKind::ActionAssigned => "a response action for you",
+        NoticeKind::ActionDueSoon => "a response action of yours is due soon",
+        NoticeKind::ActionOverdue => "a response action of yours is overdue",
         NoticeKind::IncidentClosed => "an incident is closed",
         NoticeKind::ReportUpdate => "news of your report",
     }

@@ -15,6 +15,7 @@
 //! Jobs are claimed by one node at a time and retried with growing waits;
 //! a job that keeps failing is dead, shown to admins, who may queue it again.
 
+mod deadlines;
 mod deliver;
 mod hooks;
 mod plan;
@@ -32,6 +33,7 @@ use rampart_domain::{
 use rampart_store::{Decision, Entity, EntityRef, JobDraft, JournalDraft, Page, Write};
 use serde::{Deserialize, Serialize};
 
+pub use deadlines::{ACTION_DUE, DUE_SOON};
 pub use hooks::{HookPost, MAX_WEBHOOKS, Poster, WEBHOOK, WebhookInput, WebhookPatch};
 
 use crate::unit::{Decided, Loaded, Unit};
@@ -89,6 +91,7 @@ fn may_notify(kind: ActionKind) -> bool {
             | EventLinked
             | IncidentEventLinked
             | IncidentActionAdded
+            | IncidentActionUpdated
     )
 }
 
@@ -104,6 +107,7 @@ pub(crate) fn outbox(decision: &mut Decision, actor: &str, now: Timestamp) -> Ve
         let Ok(action) = JournalAction::parse(&draft.action, draft.payload.clone()) else {
             continue;
         };
+        jobs.extend(deadlines::schedule(&action, &draft.entity, now));
         for notice in Notice::of(&action, &draft.entity, actor, now) {
             let id = format!("{:016x}", rand::random::<u64>());
             let payload = serde_json::to_string(&NoticeJob {

@@ -328,7 +328,7 @@ fn incident_words(notice: &Notice, incident: &Incident) -> Words {
             format!("You coordinate {n}: {t}"),
             format!("{} made you its coordinator. {summary}", notice.actor),
         ),
-        NoticeKind::ActionAssigned => {
+        NoticeKind::ActionAssigned | NoticeKind::ActionDueSoon | NoticeKind::ActionOverdue => {
             let action = notice
                 .action
                 .and_then(|id| incident.actions.iter().find(|a| a.id == id));
@@ -336,10 +336,20 @@ fn incident_words(notice: &Notice, incident: &Incident) -> Words {
             let due = action
                 .and_then(|a| a.due)
                 .map_or_else(|| "no due date".to_owned(), |d| format!("due {d}"));
-            (
-                format!("{n}: an action for you: {what}"),
-                format!("{} gave it to you ({due}). Incident: {t}.", notice.actor),
-            )
+            match notice.kind {
+                NoticeKind::ActionDueSoon => (
+                    format!("{n}: your action is due within a day: {what}"),
+                    format!("It is {due}. Incident: {t}."),
+                ),
+                NoticeKind::ActionOverdue => (
+                    format!("{n}: your action is overdue: {what}"),
+                    format!("It was {due} and is not done. Incident: {t}."),
+                ),
+                _ => (
+                    format!("{n}: an action for you: {what}"),
+                    format!("{} gave it to you ({due}). Incident: {t}.", notice.actor),
+                ),
+            }
         }
         NoticeKind::IncidentClosed => (
             format!("{n} is closed: {t}"),

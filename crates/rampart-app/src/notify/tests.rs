@@ -463,3 +463,71 @@ async fn a_webhook_gets_a_restricted_or_red_incident_as_its_number_and_link_only
     t.app.run_due_jobs().await;
     assert_eq!(receiver.posted.lock().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn an_action_s_owner_is_told_a_day_before_it_is_due_and_when_overdue_unless_it_is_done() {
+    let t = TestApp::new().await;
+    let pat = t.user("pat", &[Role::Poc]).await;
+    let ian = t.user("ian", &[Role::IsirtMember]).await;
+    // A point of contact: she reads the incident and owns actions, and
+    // hears nothing of escalations.
+    let ida = t.user("ida", &[Role::Poc]).await;
+    let number = t.incident(&pat, &ian).await;
+    let due = |days: i64| {
+        rampart_domain::Timestamp::from_offset(
+            t.clock.now().as_offset() + time::Duration::days(days),
+        )
+    };
+    for what in ["Reset the VPN keys", "Rotate the database password"] {
+        let action = from_json(json!({"what": what, "owner": "ida", "due": due(3)}));
+        t.app.add_action(&ian, number, action).await.unwrap();
+    }
+    t.app.run_due_jobs().await;
+    let ida_kinds = || kinds(&t, &ida);
+    assert_eq!(
+        ida_kinds().await,
+        [NoticeKind::ActionAssigned, NoticeKind::ActionAssigned]
+    );
+    // The second is done early; the first is still open a day before.
+    let done = from_json(json!({"status": "done", "outcome": "rotated"}));
+    t.app.update_action(&ian, number, 2, done).await.unwrap();
+    t.clock.advance(time::Duration::hours(47));
+    t.app.run_due_jobs().await;
+    assert_eq!(ida_kinds().await.len(), 2, "not yet a day before");
+    t.clock.advance(time::Duration::hours(2));
+    t.app.run_due_jobs().await;
+    let told = t.app.notifications(&ida, false, None, 10).await.unwrap();
+    assert_eq!(told.items[0].kind, NoticeKind::ActionDueSoon);
+    assert!(
+        told.items[0].title.contains("Reset the VPN keys"),
+        "{:?}",
+        told.items[0]
+    );
+    assert_eq!(told.items.len(), 3, "nothing for the action that is done");
+
+    // Its due time moves a week on: the old deadline says nothing, the new one does.
+    let later = from_json(json!({"due": due(7)}));
+    t.app.update_action(&ian, number, 1, later).await.unwrap();
+    t.clock.advance(time::Duration::days(2));
+    t.app.run_due_jobs().await;
+    assert_eq!(
+        ida_kinds().await.len(),
+        3,
+        "the old due time has passed silently"
+    );
+    t.clock.advance(time::Duration::days(6));
+    t.app.run_due_jobs().await;
+    assert_eq!(
+        ida_kinds().await[..2],
+        [NoticeKind::ActionOverdue, NoticeKind::ActionDueSoon]
+    );
+    assert!(
+        kinds(&t, &ian)
+            .await
+            .iter()
+            .all(|k| !matches!(k, NoticeKind::ActionDueSoon | NoticeKind::ActionOverdue))
+    );
+    // Run again, nobody is told twice.
+    t.app.run_due_jobs().await;
+    assert_eq!(ida_kinds().await.len(), 5);
+}

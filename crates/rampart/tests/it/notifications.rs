@@ -190,23 +190,27 @@ async fn class_four_reaches_the_manager_once(backend: Backend, test: &str) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    // The journal proves who was told, and that the mail server took it.
-    let (_, journal) = app
-        .get("/api/v1/journal?entity=inbox:mia", &app.admin)
-        .await;
-    let actions: Vec<&str> = journal["items"]
-        .as_array()
-        .unwrap()
+    // The journal proves who was told, and that the mail server took it
+    // (journaled once the server answered).
+    eventually("the journal of mia's notifications", || async {
+        let (_, journal) = app
+            .get("/api/v1/journal?entity=inbox:mia", &app.admin)
+            .await;
+        let actions: Vec<String> = journal["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect();
+        [
+            "notification.created",
+            "notification.emailed",
+            "notification.read",
+        ]
         .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    for action in [
-        "notification.created",
-        "notification.emailed",
-        "notification.read",
-    ] {
-        assert!(actions.contains(&action), "{actions:?}");
-    }
+        .all(|a| actions.iter().any(|b| b == a))
+    })
+    .await;
 }
 
 crate::on_both_backends!(preferences_are_checked_by_field);

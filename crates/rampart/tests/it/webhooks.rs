@@ -104,19 +104,19 @@ async fn webhooks_refuse_private_addresses_unless_allowed_and_post_signed_notice
     );
     let delivery = got[0].header("x-rampart-delivery").unwrap().to_owned();
     assert!(delivery.ends_with(&id), "{delivery}");
-    let (_, journal) = app
-        .get(&format!("/api/v1/journal?entity=webhook:{id}"), &app.admin)
-        .await;
-    let actions: Vec<_> = journal["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].clone())
-        .collect();
-    assert_eq!(
-        actions,
-        [json!("webhook.created"), json!("webhook.delivered")]
-    );
+    // Journaled once the receiver has answered.
+    let entity = format!("/api/v1/journal?entity=webhook:{id}");
+    crate::helpers::eventually("webhook.delivered in the journal", || async {
+        let (_, journal) = app.get(&entity, &app.admin).await;
+        let actions: Vec<Value> = journal["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].clone())
+            .collect();
+        actions == [json!("webhook.created"), json!("webhook.delivered")]
+    })
+    .await;
 
     // Turned off: nothing more is posted. A new secret is shown once.
     let (status, off) = app
