@@ -21,6 +21,7 @@ mod notice;
 mod number;
 mod observables;
 mod record;
+pub mod regulatory;
 mod review;
 mod role;
 mod text;
