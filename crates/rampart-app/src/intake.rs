@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rampart_domain::{
     Action, Actor, AssessmentDecision, AssessmentInput, DomainError, Event, EventNumber,
@@ -53,10 +53,6 @@ impl Default for IntakeSettings {
 /// reading them again (another node may have changed them).
 const RULES_TTL: Duration = Duration::from_secs(5);
 
-/// The rules as last read, and when.
-#[derive(Debug, Default)]
-pub(crate) struct RulesCache(tokio::sync::RwLock<Option<(Instant, Arc<RuleSet>)>>);
-
 /// What became of one report.
 #[derive(Debug, Clone)]
 pub enum Intake {
@@ -92,17 +88,14 @@ impl App {
 
     /// The categorization rules in force.
     pub async fn rules(&self) -> Result<Arc<RuleSet>, AppError> {
-        if let Some((at, rules)) = self.rules.0.read().await.as_ref()
-            && at.elapsed() < RULES_TTL
-        {
-            return Ok(rules.clone());
+        if let Some(rules) = self.rules.fresh(RULES_TTL).await {
+            return Ok(rules);
         }
-        let rules = Arc::new(match self.store.get(&EntityRef::Rules).await? {
+        let rules = match self.store.get(&EntityRef::Rules).await? {
             Some(Entity::Rules(r)) => r,
             _ => RuleSet::default(),
-        });
-        *self.rules.0.write().await = Some((Instant::now(), rules.clone()));
-        Ok(rules)
+        };
+        Ok(self.rules.put(rules).await)
     }
 
     /// The categorization rules, for those who triage and those who administer.
@@ -150,7 +143,7 @@ impl App {
             Ok(decided.journal(JournalDraft::new("intake:rules", payload)))
         });
         let saved = self.run(unit).await?;
-        *self.rules.0.write().await = Some((Instant::now(), Arc::new(saved.clone())));
+        self.rules.put(saved.clone()).await;
         Ok(saved)
     }
 

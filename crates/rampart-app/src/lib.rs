@@ -13,6 +13,7 @@
 //! knows HTTP: the interfaces map [`AppError::kind`] to their own answers.
 
 pub mod auth;
+mod cache;
 mod checkpoints;
 mod error;
 pub mod evidence;
@@ -27,6 +28,7 @@ pub mod observables;
 pub mod people;
 pub mod readiness;
 mod records;
+mod targets;
 #[cfg(test)]
 mod testing;
 pub mod timeline;
@@ -73,7 +75,8 @@ pub struct App {
     announced: Arc<Announced>,
     pub(crate) vault: Option<Arc<crate::evidence::Vault>>,
     pub(crate) intake: crate::intake::IntakeSettings,
-    pub(crate) rules: Arc<crate::intake::RulesCache>,
+    pub(crate) rules: Arc<crate::cache::Cached<rampart_domain::RuleSet>>,
+    pub(crate) targets: Arc<crate::cache::Cached<rampart_domain::ResponseTargets>>,
     pub(crate) syslog_counters: Arc<crate::intake::SyslogCounters>,
     tokens: Arc<TokenCache>,
     /// This process among the nodes, as it claims background jobs.
@@ -141,6 +144,7 @@ impl App {
             vault: None,
             intake: crate::intake::IntakeSettings::default(),
             rules: Arc::default(),
+            targets: Arc::default(),
             syslog_counters: Arc::default(),
             tokens: Arc::default(),
             node: node_name().into(),

@@ -5,7 +5,7 @@
 use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, DomainError, Event, EventNumber, EventReport,
     Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, JournalAction, LogEntry,
-    NewAction, NewLogEntry, ResponseAction, Review, ReviewInput, Role, Text, Timestamp,
+    Measured, NewAction, NewLogEntry, ResponseAction, Review, ReviewInput, Role, Text, Timestamp,
     TransitionRequest,
     journal::{
         EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentRestricted,
@@ -13,7 +13,8 @@ use rampart_domain::{
     },
 };
 use rampart_store::{
-    Counts, Entity, EntityRef, EventQuery, IncidentQuery, JournalDraft, Page, User, Write,
+    Counts, Entity, EntityRef, EventQuery, EventSort, IncidentQuery, IncidentSort, JournalDraft,
+    Page, User, Write,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -83,6 +84,9 @@ impl App {
         if !actor.may(Action::ViewEvents) {
             actor.require(Action::ViewOwnEvents)?;
             query.submitted_by = Some(actor.name.clone());
+        }
+        if query.sort == EventSort::Due && query.lanes.is_none() {
+            query.lanes = Some(self.target_lanes(Measured::Event, None).await?);
         }
         let page = self.store.list_events(&query).await?;
         let mut items: Vec<Event> = page
@@ -306,6 +310,9 @@ impl App {
     ) -> Result<Page<Incident>, AppError> {
         actor.require(Action::ViewIncidents)?;
         query.viewer = Some(actor.name.clone());
+        if query.sort == IncidentSort::Due && query.lanes.is_none() {
+            query.lanes = Some(self.target_lanes(Measured::Incident, None).await?);
+        }
         let mut page = self.store.list_incidents(&query).await?;
         let mut seen = HashMap::new();
         for incident in &mut page.items {

@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rampart_domain::{
     CorrelationHit, DomainError, Event, EventNumber, EvidenceItem, EvidenceNumber, InboxItem,
-    Incident, IncidentNumber, NoticePreferences, NumberKind, RuleSet, Timestamp, Vulnerability,
-    VulnerabilityNumber, Webhook,
+    Incident, IncidentNumber, NoticePreferences, NumberKind, ResponseTargets, RuleSet, Timestamp,
+    Vulnerability, VulnerabilityNumber, Webhook,
 };
 use rampart_store::{
     ApiToken, Checkpoint, CorrelationQuery, Credentials, Decision, Entity, EntityRef, JournalDraft,
@@ -97,6 +97,7 @@ records!(
     Checkpoint => Checkpoint,
     Rules => RuleSet,
     Preferences => NoticePreferences,
+    Targets => ResponseTargets,
 );
 
 /// A kind of record number a unit can allocate.

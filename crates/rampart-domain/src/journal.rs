@@ -16,9 +16,9 @@ use serde_json::Value;
 use crate::{
     Assessment, Audience, Channel, EventNumber, EventStatus, EvidenceContent, EvidenceItem,
     EvidenceNumber, Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry,
-    NoticeKind, NoticePreferences, Pap, Rejection, ResponseAction, Review, Role, RuleSet, Stamp,
-    Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
-    VulnerabilityStatus, WebhookFormat, event::Event,
+    NoticeKind, NoticePreferences, Pap, Rejection, ResponseAction, ResponseTargets, Review, Role,
+    RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome,
+    VulnerabilityResolution, VulnerabilityStatus, WebhookFormat, event::Event,
 };
 
 /// Why an entry could not be read as a [`JournalAction`].
@@ -181,6 +181,7 @@ journal_actions! {
     WebhookCreated(Box<WebhookRecorded>) = "webhook.created", "An admin subscribes a webhook to notices";
     WebhookChanged(Box<WebhookRecorded>) = "webhook.changed", "An admin changes a webhook, turns it off or on, or gives it a new secret";
     WebhookDelivered(WebhookDelivered) = "webhook.delivered", "A webhook's receiver took a notice";
+    TargetsChanged(Box<TargetsChanged>) = "targets.changed", "An admin replaces the response-time targets";
 }
 
 impl JournalAction {
@@ -482,6 +483,13 @@ pub struct JobRequeued {
 pub struct IntakeRulesChanged {
     pub before: RuleSet,
     pub after: RuleSet,
+}
+
+/// `targets.changed`: the whole tables of response-time targets, with their versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetsChanged {
+    pub before: ResponseTargets,
+    pub after: ResponseTargets,
 }
 
 // ----- users and tokens ---------------------------------------------------------

@@ -24,6 +24,7 @@ mod record;
 pub mod regulatory;
 mod review;
 mod role;
+mod targets;
 mod text;
 mod timestamp;
 mod vulnerability;
@@ -71,6 +72,10 @@ pub use record::{
 };
 pub use review::{Improvement, Review, ReviewInput};
 pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
+pub use targets::{
+    ClassTargets, DUE_SOON_PERCENT, Lane, MAX_TARGET_MINUTES, Measure, Measured, ResponseTargets,
+    Running, Stage, TargetState, event_class,
+};
 #[cfg(feature = "openapi")]
 pub use text::TEXT_PATTERN;
 pub use text::{Text, search_words};

@@ -69,6 +69,7 @@ wire_enum!(
         ManageJobs => "manage_jobs",
         MergeIncidents => "merge_incidents",
         ManageWebhooks => "manage_webhooks",
+        ManageTargets => "manage_targets",
     }
 );
 
@@ -114,6 +115,7 @@ impl Action {
             ManageJobs => "manage background jobs",
             MergeIncidents => "merge one incident into another",
             ManageWebhooks => "manage webhook subscriptions",
+            ManageTargets => "set the response-time targets",
         }
     }
 
@@ -151,7 +153,7 @@ impl Action {
             VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],
             HoldEvidence | DisposeEvidence => &[IsirtManager],
             ReadJournal => &[Auditor, Admin],
-            ManageUsers | ManageIntake | ManageJobs | ManageWebhooks => &[Admin],
+            ManageUsers | ManageIntake | ManageJobs | ManageWebhooks | ManageTargets => &[Admin],
         }
     }
 }

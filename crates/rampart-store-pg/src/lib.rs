@@ -49,6 +49,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0012_incident_observables.sql"),
         include_str!("../migrations/0013_evidence_in_triage.sql"),
         include_str!("../migrations/0014_notifications.sql"),
+        include_str!("../migrations/0015_response_targets.sql"),
     ])
 }
 

@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 14] = [
+pub const MIGRATIONS: [(i64, &str); 15] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -127,6 +127,7 @@ pub const MIGRATIONS: [(i64, &str); 14] = [
     (12, "incident observables"),
     (13, "evidence in triage"),
     (14, "notifications"),
+    (15, "response targets"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per

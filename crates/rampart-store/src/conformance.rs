@@ -25,6 +25,7 @@ mod inbox;
 mod intake;
 mod observables;
 mod records;
+mod targets;
 
 pub use inbox::notifications_page_and_count_per_person;
 pub use intake::{
@@ -33,6 +34,7 @@ pub use intake::{
 };
 pub use observables::incident_observables_are_indexed;
 pub use records::{records_agree_with_the_journal, records_are_checked_on_one_moment};
+pub use targets::registers_list_by_time_left;
 
 use crate::journal::{self, Verification};
 use crate::sql::{Dialect, SqlBackend, SqlStore};
@@ -70,7 +72,8 @@ macro_rules! conformance_suite {
             records_agree_with_the_journal,
             records_are_checked_on_one_moment,
             incident_observables_are_indexed,
-            notifications_page_and_count_per_person
+            notifications_page_and_count_per_person,
+            registers_list_by_time_left
         );
     };
     (@tests $open:expr; $($name:ident),+) => {

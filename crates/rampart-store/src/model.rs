@@ -3,8 +3,9 @@
 use rampart_domain::{
     AlertSeverity, Category, CorrelationHit, DomainError, Event, EventNumber, EventStatus,
     EvidenceItem, EvidenceNumber, InboxItem, Incident, IncidentNumber, IncidentStatus,
-    JournalAction, NoticePreferences, NumberKind, ReporterKind, Role, RuleSet, SeverityClass,
-    Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus, Webhook,
+    JournalAction, Lane, NoticePreferences, NumberKind, ReporterKind, ResponseTargets, Role,
+    RuleSet, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
+    Webhook,
 };
 use serde::{Deserialize, Serialize};
 
@@ -129,6 +130,8 @@ pub enum Entity {
     Preferences(NoticePreferences),
     /// A webhook subscription.
     Webhook(Box<Webhook>),
+    /// The response-time targets.
+    Targets(ResponseTargets),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -192,6 +195,8 @@ pub enum EntityRef {
     Preferences(String),
     /// A webhook subscription, by id.
     Webhook(String),
+    /// The response-time targets.
+    Targets,
 }
 
 impl Entity {
@@ -211,6 +216,7 @@ impl Entity {
             Entity::Inbox(i) => EntityRef::Inbox(i.id.clone()),
             Entity::Preferences(p) => EntityRef::Preferences(p.user.clone()),
             Entity::Webhook(w) => EntityRef::Webhook(w.id.clone()),
+            Entity::Targets(_) => EntityRef::Targets,
         }
     }
 
@@ -483,6 +489,8 @@ pub struct EventQuery {
     pub text: Option<String>,
     /// Only events submitted by this account (reporters see their own).
     pub submitted_by: Option<String>,
+    /// Only events whose running response-time target is in these lanes.
+    pub lanes: Option<Vec<Lane>>,
     pub sort: EventSort,
     pub cursor: Option<String>,
     pub limit: u32,
@@ -542,6 +550,9 @@ pub enum EventSort {
     Oldest,
     /// The sensor's severity, most severe first (unknown last), then oldest first.
     Severity,
+    /// The running response-time target due soonest first (events with none
+    /// left out); needs `lanes`.
+    Due,
 }
 
 /// The rank of a sensor's severity in the store: 0 unknown, 1 info ... 5 critical.
@@ -566,6 +577,8 @@ pub struct IncidentQuery {
     /// Need-to-know: only incidents this user may see (unrestricted, or
     /// restricted to a list naming them). Always set for people and API callers.
     pub viewer: Option<String>,
+    /// Only incidents whose running response-time target is in these lanes.
+    pub lanes: Option<Vec<Lane>>,
     pub sort: IncidentSort,
     pub cursor: Option<String>,
     pub limit: u32,
@@ -581,6 +594,9 @@ pub enum IncidentSort {
     Newest,
     /// First confirmed first.
     Oldest,
+    /// The running response-time target due soonest first (incidents with
+    /// none left out); needs `lanes`.
+    Due,
 }
 
 /// Counts for the dashboard.

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rampart_domain::{
-    Clock, Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook,
+    Clock, Event, EvidenceItem, InboxItem, Incident, Lane, Timestamp, Vulnerability, Webhook,
 };
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
@@ -245,6 +245,67 @@ impl<B: SqlBackend> SqlStore<B> {
         })
     }
 
+    /// A page of `table` ordered by the due time of the running response-time
+    /// target, soonest first, then by id. Each lane is read in its own index
+    /// order (key, start) and the lanes are merged, so the cost follows the
+    /// page size, not the table. `filter` adds the list's other conditions
+    /// and is applied to every lane.
+    async fn by_due<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        filter: impl Fn(&mut Filter),
+        lanes: &[Lane],
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
+        let after = parse_cursor(cursor, 2)?;
+        let mut f = Filter::default();
+        let mut parts = Vec::with_capacity(lanes.len());
+        for (i, lane) in lanes.iter().enumerate() {
+            let mark = f.mark();
+            filter(&mut f);
+            f.lane(lane);
+            if let Some(c) = &after {
+                let from = c[0].saturating_sub(lane.offset_seconds);
+                f.and(
+                    "(target_from > ? OR (target_from = ? AND id > ?))",
+                    vec![
+                        SqlValue::int(from),
+                        SqlValue::int(from),
+                        SqlValue::int(c[1]),
+                    ],
+                );
+            }
+            let conditions = f.take_since(mark);
+            f.params.push(SqlValue::int(lane.offset_seconds));
+            let offset = f.params.len();
+            let limit = f.limit(limit);
+            parts.push(format!(
+                "SELECT * FROM (SELECT target_from + ${offset} AS due, id, data FROM {table} \
+                 WHERE {conditions} ORDER BY target_from, id{limit}) AS lane{i}"
+            ));
+        }
+        if parts.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let sql = format!(
+            "SELECT due, id, data FROM ({}) AS lanes ORDER BY due, id",
+            parts.join(" UNION ALL ")
+        );
+        let sql = sql + &f.limit(limit);
+        let rows = self
+            .fetch(
+                &sql,
+                &f.params,
+                &[ColType::Int, ColType::Int, ColType::Text],
+            )
+            .await?;
+        paginate(rows, limit, pair_key)
+    }
+
     /// A page of `table` ordered by the integer `column` (highest first when
     /// `descending`), then by id; the cursor holds both of the last row.
     async fn ranked<T: DeserializeOwned>(
@@ -283,13 +344,7 @@ impl<B: SqlBackend> SqlStore<B> {
                 &[ColType::Int, ColType::Int, ColType::Text],
             )
             .await?;
-        paginate(rows, limit, |r| {
-            format!(
-                "{}.{}",
-                r[0].as_i64().unwrap_or(0),
-                r[1].as_i64().unwrap_or(0)
-            )
-        })
+        paginate(rows, limit, pair_key)
     }
 
     /// The number of rows of `table`.
@@ -548,4 +603,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
     async fn journal_head(&self) -> Result<(u64, String), StoreError> {
         journal::journal_head(self).await
     }
+}
+
+/// The cursor of a list ordered by a number, then by id: both, of the last row.
+fn pair_key(row: &[SqlValue]) -> String {
+    let at = |i: usize| row.get(i).and_then(SqlValue::as_i64).unwrap_or(0);
+    format!("{}.{}", at(0), at(1))
 }

@@ -7,7 +7,7 @@ use rampart_app::triage::{BulkDecision, ItemOutcome, ItemResult};
 use rampart_app::{ErrorKind, EventQuery, EventSort, EventStage};
 use rampart_domain::{
     AlertSeverity, AssessmentInput, Category, Event, EventNumber, EventReport, EventStatus,
-    IncidentNumber, ReporterKind, Text, Timestamp,
+    IncidentNumber, Measured, ReporterKind, Text, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -42,10 +42,16 @@ pub struct EventFilters {
     pub reporter: Option<ReporterKind>,
     /// Words in the number, title, description, assets, observables or source.
     pub text: Option<String>,
-    /// `newest` first (default), `oldest` first, or `severity` (most severe
-    /// first, unknown last, then oldest first).
+    /// `newest` first (default), `oldest` first, `severity` (most severe
+    /// first, unknown last, then oldest first), or `due`: the running
+    /// response-time target due soonest first (events with none left out).
     #[param(inline)]
     pub sort: Option<SortParam>,
+    /// Only events whose running response-time target is `on_track`,
+    /// `due_soon` (three quarters of the time used) or `overdue`; `running`:
+    /// any target running.
+    #[param(inline)]
+    pub target: Option<super::targets::TargetParam>,
     /// The `next_cursor` of the previous page.
     #[serde(default, deserialize_with = "super::pair_cursor")]
     #[param(pattern = r"^[0-9]{1,18}\.[0-9]{1,18}$")]
@@ -63,6 +69,7 @@ pub enum SortParam {
     Newest,
     Oldest,
     Severity,
+    Due,
 }
 
 impl From<SortParam> for EventSort {
@@ -71,6 +78,7 @@ impl From<SortParam> for EventSort {
             SortParam::Newest => Self::Newest,
             SortParam::Oldest => Self::Oldest,
             SortParam::Severity => Self::Severity,
+            SortParam::Due => Self::Due,
         }
     }
 }
@@ -299,6 +307,10 @@ pub async fn list(
         reporter: f.reporter,
         text: f.text,
         submitted_by: None,
+        lanes: match f.target {
+            Some(t) => Some(s.app.target_lanes(Measured::Event, t.state()).await?),
+            None => None,
+        },
         sort: f.sort.map(Into::into).unwrap_or_default(),
         cursor: f.cursor,
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),

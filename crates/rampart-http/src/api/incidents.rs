@@ -4,11 +4,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rampart_app::IncidentQuery;
+use rampart_app::{IncidentQuery, IncidentSort};
 use rampart_domain::{
     ActionUpdate, Category, Event, EventNumber, Incident, IncidentConfirmation, IncidentNumber,
-    IncidentPatch, IncidentStatus, LogEntry, MergeRequest, NewAction, NewLogEntry, ResponseAction,
-    Review, ReviewInput, SeverityClass, TransitionRequest,
+    IncidentPatch, IncidentStatus, LogEntry, Measured, MergeRequest, NewAction, NewLogEntry,
+    ResponseAction, Review, ReviewInput, SeverityClass, TransitionRequest,
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,16 @@ pub struct IncidentFilters {
     pub class: Option<SeverityClass>,
     pub coordinator: Option<String>,
     pub text: Option<String>,
+    /// Only incidents whose running response-time target is `on_track`,
+    /// `due_soon` (three quarters of the time used) or `overdue`; `running`:
+    /// any target running.
+    #[param(inline)]
+    pub target: Option<super::targets::TargetParam>,
+    /// `priority` (default: severity, then effort), `newest` or `oldest`
+    /// confirmed first, or `due`: the running response-time target due
+    /// soonest first (incidents with none left out).
+    #[param(inline)]
+    pub sort: Option<IncidentSortParam>,
     /// The `next_cursor` of the previous page.
     #[serde(default, deserialize_with = "super::pair_cursor")]
     #[param(pattern = r"^[0-9]{1,18}\.[0-9]{1,18}$")]
@@ -35,6 +45,27 @@ pub struct IncidentFilters {
     #[serde(default, deserialize_with = "super::page_limit")]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+}
+
+/// Orders of the incident register.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentSortParam {
+    Priority,
+    Newest,
+    Oldest,
+    Due,
+}
+
+impl From<IncidentSortParam> for IncidentSort {
+    fn from(s: IncidentSortParam) -> Self {
+        match s {
+            IncidentSortParam::Priority => Self::Priority,
+            IncidentSortParam::Newest => Self::Newest,
+            IncidentSortParam::Oldest => Self::Oldest,
+            IncidentSortParam::Due => Self::Due,
+        }
+    }
 }
 
 /// An incident with its linked events.
@@ -93,6 +124,11 @@ pub async fn list(
         class: f.class,
         coordinator: f.coordinator,
         text: f.text,
+        lanes: match f.target {
+            Some(t) => Some(s.app.target_lanes(Measured::Incident, t.state()).await?),
+            None => None,
+        },
+        sort: f.sort.map(Into::into).unwrap_or_default(),
         cursor: f.cursor,
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
         ..IncidentQuery::default()

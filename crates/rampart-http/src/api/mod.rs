@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod journal;
 pub mod notifications;
 pub mod observables;
+pub mod targets;
 pub mod vulnerabilities;
 pub mod webhooks;
 
@@ -114,6 +115,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::mark_read))
+        .routes(routes!(targets::get, targets::replace))
+        .routes(routes!(targets::event))
+        .routes(routes!(targets::incident))
         .routes(routes!(webhooks::list, webhooks::add))
         .routes(routes!(webhooks::get, webhooks::change))
         .routes(routes!(

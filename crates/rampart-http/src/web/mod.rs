@@ -188,6 +188,10 @@ pub fn router() -> Router<AppState> {
             get(admin_webhooks).post(admin_webhook_add),
         )
         .route("/admin/webhooks/{id}", post(admin_webhook_change))
+        .route(
+            "/admin/targets",
+            get(admin_targets).post(admin_targets_replace),
+        )
         .route("/admin/intake", get(admin_intake))
         .route("/admin/intake/rules", post(admin_rules_replace))
         .route("/admin/intake/rules/add", post(admin_rule_add))

@@ -9,8 +9,8 @@ use askama_web::WebTemplate;
 use rampart_app::JournalEntry;
 use rampart_domain::{
     Action, CategorizationRule, Category, Effort, EvidenceItem, FieldError, IncidentStatus,
-    JournalAction, LossGrade, ObservableType, Pap, ResponseAction, Role, Rsit, RsitClass,
-    SystemImportance, Text, Timestamp, Tlp, journal::ActionKind,
+    JournalAction, LossGrade, Measure, ObservableType, Pap, ResponseAction, Role, Rsit, RsitClass,
+    SystemImportance, TargetState, Text, Timestamp, Tlp, journal::ActionKind,
 };
 
 use super::pages::PapBadge;
@@ -61,6 +61,9 @@ impl Chrome {
         }
         if may(Action::ManageWebhooks) {
             nav.push(("/admin/webhooks", "Webhooks"));
+        }
+        if may(Action::ManageTargets) {
+            nav.push(("/admin/targets", "Response targets"));
         }
         Self {
             title: title.into(),
@@ -254,6 +257,40 @@ pub fn url_encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// A length of time as people say it: `45 min`, `2 h 10 min`, `3 d 4 h`.
+pub fn span(seconds: i64) -> String {
+    let minutes = seconds.unsigned_abs() / 60;
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => "under a minute".to_owned(),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// A target's length in minutes, as people say it.
+pub fn target_span(minutes: u32) -> String {
+    span(i64::from(minutes) * 60)
+}
+
+/// Where a record stands against one target, in words: time left while it
+/// runs, how late it is, or how long it took.
+pub fn standing(m: &Measure) -> String {
+    match m.state {
+        TargetState::OnTrack | TargetState::DueSoon => format!("{} left", span(m.left_seconds)),
+        TargetState::Overdue => format!("{} overdue", span(m.left_seconds)),
+        TargetState::Met => format!("took {}", span(m.used_seconds)),
+        TargetState::Missed => format!(
+            "took {}, {} late",
+            span(m.used_seconds),
+            span(m.left_seconds)
+        ),
+    }
+}
+
 /// Whether a response action is past its due time and still open.
 pub trait Overdue {
     fn overdue_at(&self, now: &Timestamp) -> bool;
@@ -334,6 +371,12 @@ pub trait Helpers {
     /// `intrusion-attempts / brute-force`.
     fn rsit_label(&self, rsit: &Rsit) -> String {
         rsit_label(rsit)
+    }
+    fn standing(&self, m: &Measure) -> String {
+        standing(m)
+    }
+    fn target_span(&self, minutes: impl std::borrow::Borrow<u32>) -> String {
+        target_span(*minutes.borrow())
     }
 }
 

@@ -111,6 +111,7 @@ pub(crate) fn fields(
         (ExpectedRecord::Evidence(e), Entity::Evidence(s)) => document(e, s.as_ref(), unknown),
         (ExpectedRecord::User(e), Entity::User(s)) => document(e, s, unknown),
         (ExpectedRecord::Rules(e), Entity::Rules(s)) => document(e, s, unknown),
+        (ExpectedRecord::Targets(e), Entity::Targets(s)) => document(e, s, unknown),
         (ExpectedRecord::Credentials(e), Entity::Credentials(s)) => credentials(e, s),
         (ExpectedRecord::Token(e), Entity::ApiToken(s)) => token(e, s),
         _ => vec![Difference {

@@ -62,10 +62,12 @@ pub enum RecordKind {
     Token,
     /// The categorization rules of machine intake.
     Rules,
+    /// The response-time targets.
+    Targets,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -74,6 +76,7 @@ impl RecordKind {
         Self::Credentials,
         Self::Token,
         Self::Rules,
+        Self::Targets,
     ];
 
     /// How a count of them is written.
@@ -87,6 +90,7 @@ impl RecordKind {
             Self::Credentials => ("set of credentials", "sets of credentials"),
             Self::Token => ("API token", "API tokens"),
             Self::Rules => ("rule table", "rule tables"),
+            Self::Targets => ("target table", "target tables"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -104,6 +108,7 @@ pub enum RecordKey {
     /// By the token's public id (`tok_…`).
     Token(String),
     Rules,
+    Targets,
 }
 
 impl RecordKey {
@@ -117,6 +122,7 @@ impl RecordKey {
             Self::Credentials(_) => RecordKind::Credentials,
             Self::Token(_) => RecordKind::Token,
             Self::Rules => RecordKind::Rules,
+            Self::Targets => RecordKind::Targets,
         }
     }
 
@@ -132,6 +138,7 @@ impl RecordKey {
             RecordKind::Credentials => Self::Credentials(key.to_owned()),
             RecordKind::Token => Self::Token(key.to_owned()),
             RecordKind::Rules => Self::Rules,
+            RecordKind::Targets => Self::Targets,
         })
     }
 
@@ -142,6 +149,9 @@ impl RecordKey {
         }
         if entity == RULES_ENTITY {
             return Some(Self::Rules);
+        }
+        if entity == TARGETS_ENTITY {
+            return Some(Self::Targets);
         }
         match entity.get(..4)? {
             "EVT-" => entity.parse().ok().map(Self::Event),
@@ -156,6 +166,9 @@ impl RecordKey {
 /// The journal entity of the categorization rules.
 const RULES_ENTITY: &str = "intake:rules";
 
+/// The journal entity of the response-time targets.
+pub const TARGETS_ENTITY: &str = "settings:targets";
+
 impl fmt::Display for RecordKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -167,6 +180,7 @@ impl fmt::Display for RecordKey {
             Self::Credentials(name) => write!(f, "credentials:{name}"),
             Self::Token(id) => write!(f, "token:{id}"),
             Self::Rules => f.write_str(RULES_ENTITY),
+            Self::Targets => f.write_str(TARGETS_ENTITY),
         }
     }
 }

@@ -17,8 +17,8 @@ use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
     Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
     Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS,
-    Priority, ResponseAction, Review, RuleSet, Stamp, Step as VulnerabilityStep, Text, Timestamp,
-    Triage, Vulnerability, VulnerabilityOutcome, VulnerabilityStatus,
+    Priority, ResponseAction, ResponseTargets, Review, RuleSet, Stamp, Step as VulnerabilityStep,
+    Text, Timestamp, Triage, Vulnerability, VulnerabilityOutcome, VulnerabilityStatus,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -55,6 +55,7 @@ pub(crate) enum ExpectedRecord {
     Credentials(ExpectedCredentials),
     Token(ExpectedToken),
     Rules(RuleSet),
+    Targets(ResponseTargets),
 }
 
 /// What the journal says of a stored secret.
@@ -176,6 +177,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::Credentials(name) => credentials(name, entries),
         RecordKey::Token(_) => token(entries),
         RecordKey::Rules => rules(entries),
+        RecordKey::Targets => response_targets(entries),
     }
 }
 
@@ -902,4 +904,22 @@ fn rules(entries: &[&JournalEntry]) -> Result<Expected, String> {
         }
     }
     Ok(fold.finish(ExpectedRecord::Rules))
+}
+
+fn response_targets(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<ResponseTargets>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match K::from_name(&entry.action) {
+            Some(K::TargetsChanged) => {
+                let after: ResponseTargets = step.fields()?.get("after")?;
+                match fold.record.as_mut() {
+                    Some((targets, _)) => *targets = after,
+                    None => fold.create(&step, after)?,
+                }
+            }
+            _ => return Err(not_here(&step, "the response-time targets")),
+        }
+    }
+    Ok(fold.finish(ExpectedRecord::Targets))
 }

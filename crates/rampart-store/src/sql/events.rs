@@ -1,7 +1,7 @@
 //! Events: the list query. The queue and the past events are each one
 //! value of the `stage` column, indexed with the orders (migration 11).
 
-use rampart_domain::Event;
+use rampart_domain::{DomainError, Event, Lane};
 
 use super::query::Filter;
 use super::{Cursor, SqlBackend, SqlStore, SqlValue};
@@ -12,7 +12,39 @@ pub(super) async fn list_events<B: SqlBackend>(
     store: &SqlStore<B>,
     q: &EventQuery,
 ) -> Result<Page<Event>, StoreError> {
+    let cursor = q.cursor.as_deref();
+    if q.sort == EventSort::Due {
+        let lanes = due_lanes(q.lanes.as_deref())?;
+        return store
+            .by_due("events", |f| filters(f, q), lanes, cursor, q.limit)
+            .await;
+    }
     let mut f = Filter::default();
+    filters(&mut f, q);
+    if let Some(lanes) = &q.lanes {
+        f.lanes(lanes);
+    }
+    match q.sort {
+        EventSort::Newest | EventSort::Due => {
+            store
+                .by_id("events", f, false, Cursor::Pair, cursor, q.limit)
+                .await
+        }
+        EventSort::Oldest => {
+            store
+                .by_id("events", f, true, Cursor::Pair, cursor, q.limit)
+                .await
+        }
+        EventSort::Severity => {
+            store
+                .ranked("events", f, "severity_rank", true, cursor, q.limit)
+                .await
+        }
+    }
+}
+
+/// The list's conditions other than the target lanes.
+fn filters(f: &mut Filter, q: &EventQuery) {
     f.text("stage", q.stage.map(EventStage::as_str));
     f.text("status", q.status.map(|s| s.as_str()));
     match q.source.as_deref() {
@@ -35,22 +67,14 @@ pub(super) async fn list_events<B: SqlBackend>(
     f.text("reporter_kind", q.reporter.map(|r| r.as_str()));
     f.contains(q.text.as_deref());
     f.text("submitted_by", q.submitted_by.as_deref());
-    let cursor = q.cursor.as_deref();
-    match q.sort {
-        EventSort::Newest => {
-            store
-                .by_id("events", f, false, Cursor::Pair, cursor, q.limit)
-                .await
-        }
-        EventSort::Oldest => {
-            store
-                .by_id("events", f, true, Cursor::Pair, cursor, q.limit)
-                .await
-        }
-        EventSort::Severity => {
-            store
-                .ranked("events", f, "severity_rank", true, cursor, q.limit)
-                .await
-        }
-    }
+}
+
+/// The lanes a list by time left reads; the caller must give them.
+pub(super) fn due_lanes(lanes: Option<&[Lane]>) -> Result<&[Lane], StoreError> {
+    lanes.ok_or_else(|| {
+        StoreError::Domain(DomainError::field(
+            "sort",
+            "`due` needs the response-time targets in force",
+        ))
+    })
 }

@@ -11,16 +11,20 @@ pub(super) async fn list_incidents<B: SqlBackend>(
     store: &SqlStore<B>,
     q: &IncidentQuery,
 ) -> Result<Page<Incident>, StoreError> {
-    let mut f = Filter::default();
-    f.text("status", q.status.map(|s| s.as_str()));
-    f.text("category", q.category.map(|s| s.as_str()));
-    f.text("class", q.class.map(|s| s.as_str()));
-    f.text("coordinator", q.coordinator.as_deref());
-    f.contains(q.text.as_deref());
-    f.viewer(q.viewer.as_deref());
     let cursor = q.cursor.as_deref();
+    if q.sort == IncidentSort::Due {
+        let lanes = super::events::due_lanes(q.lanes.as_deref())?;
+        return store
+            .by_due("incidents", |f| filters(f, q), lanes, cursor, q.limit)
+            .await;
+    }
+    let mut f = Filter::default();
+    filters(&mut f, q);
+    if let Some(lanes) = &q.lanes {
+        f.lanes(lanes);
+    }
     match q.sort {
-        IncidentSort::Priority => {
+        IncidentSort::Priority | IncidentSort::Due => {
             store
                 .ranked("incidents", f, "priority", false, cursor, q.limit)
                 .await
@@ -36,6 +40,16 @@ pub(super) async fn list_incidents<B: SqlBackend>(
                 .await
         }
     }
+}
+
+/// The list's conditions other than the target lanes.
+fn filters(f: &mut Filter, q: &IncidentQuery) {
+    f.text("status", q.status.map(|s| s.as_str()));
+    f.text("category", q.category.map(|s| s.as_str()));
+    f.text("class", q.class.map(|s| s.as_str()));
+    f.text("coordinator", q.coordinator.as_deref());
+    f.contains(q.text.as_deref());
+    f.viewer(q.viewer.as_deref());
 }
 
 pub(super) async fn counts<B: SqlBackend>(

@@ -1,7 +1,7 @@
 //! List queries: WHERE clauses with numbered placeholders, page sizes,
 //! cursors and pages.
 
-use rampart_domain::DomainError;
+use rampart_domain::{DomainError, Lane};
 use serde::de::DeserializeOwned;
 
 use super::SqlValue;
@@ -59,6 +59,47 @@ impl Filter {
                 "(restricted_to = '' OR restricted_to LIKE ? ESCAPE '\\')",
                 vec![SqlValue::text(format!("%,{},%", like_literal(name)))],
             );
+        }
+    }
+
+    /// Only rows whose running response-time target lies in one of `lanes`.
+    pub(super) fn lanes(&mut self, lanes: &[Lane]) {
+        if lanes.is_empty() {
+            self.clauses.push("1 = 0".to_owned());
+            return;
+        }
+        let mut any = Vec::with_capacity(lanes.len());
+        for lane in lanes {
+            let mark = self.clauses.len();
+            self.lane(lane);
+            any.push(self.take_since(mark));
+        }
+        self.clauses.push(format!("({})", any.join(" OR ")));
+    }
+
+    /// The conditions of one lane.
+    pub(super) fn lane(&mut self, lane: &Lane) {
+        self.and("target_key = ?", vec![SqlValue::int(lane.key)]);
+        if let Some(min) = lane.from_min {
+            self.and("target_from >= ?", vec![SqlValue::int(min)]);
+        }
+        if let Some(max) = lane.from_max {
+            self.and("target_from <= ?", vec![SqlValue::int(max)]);
+        }
+    }
+
+    /// How many conditions there are, to take those added after with [`Filter::take_since`].
+    pub(super) fn mark(&self) -> usize {
+        self.clauses.len()
+    }
+
+    /// Removes the conditions added since `mark` and returns them joined by AND.
+    pub(super) fn take_since(&mut self, mark: usize) -> String {
+        let taken: Vec<String> = self.clauses.drain(mark..).collect();
+        if taken.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            format!("({})", taken.join(" AND "))
         }
     }
 

@@ -3,7 +3,7 @@
 //! records are seen as of one moment while the server goes on writing.
 
 use async_trait::async_trait;
-use rampart_domain::{Event, EvidenceItem, Incident, RuleSet, Vulnerability};
+use rampart_domain::{Event, EvidenceItem, Incident, ResponseTargets, RuleSet, Vulnerability};
 use serde::de::DeserializeOwned;
 
 use super::journal::{HEAD_QUERY, HEAD_TYPES, head_of, parse_entries};
@@ -82,6 +82,7 @@ fn table(kind: RecordKind) -> Table {
             None,
         ),
         RecordKind::Rules => ("settings", "name", &[], Some("name = 'categorization'")),
+        RecordKind::Targets => ("settings", "name", &[], Some("name = 'targets'")),
     };
     Table {
         name,
@@ -245,6 +246,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Credentials => Entity::Credentials(document::<Credentials>(data)?),
         RecordKind::Token => Entity::ApiToken(document::<ApiToken>(data)?),
         RecordKind::Rules => Entity::Rules(document::<RuleSet>(data)?),
+        RecordKind::Targets => Entity::Targets(document::<ResponseTargets>(data)?),
     })
 }
 

@@ -1,7 +1,7 @@
 //! Row mapping: where each record lives, its indexed columns and JSON
 //! document; loading, inserting, updating and deleting records.
 
-use rampart_domain::DomainError;
+use rampart_domain::{DomainError, Running};
 use serde::de::DeserializeOwned;
 
 use super::{ColType, SqlConn, SqlValue, statement};
@@ -26,6 +26,7 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::Inbox(id) => ("inbox", "id", id.clone()),
         EntityRef::Preferences(user) => ("settings", "name", format!("notify:{user}")),
         EntityRef::Webhook(id) => ("webhooks", "id", id.clone()),
+        EntityRef::Targets => ("settings", "name", "targets".to_owned()),
     }
 }
 
@@ -65,6 +66,7 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
         EntityRef::Inbox(id) => Entity::Inbox(Box::new(parse(data, id)?)),
         EntityRef::Preferences(user) => Entity::Preferences(parse(data, user)?),
         EntityRef::Webhook(id) => Entity::Webhook(Box::new(parse(data, id)?)),
+        EntityRef::Targets => Entity::Targets(parse(data, "response-time targets")?),
     })
 }
 
@@ -169,6 +171,8 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                     "proposed_category",
                     opt(e.proposal.as_ref().map(|p| p.category.as_str().to_owned())),
                 ),
+                target_key(Running::of_event(e)),
+                target_from(Running::of_event(e)),
             ],
             to_json(e)?,
         ),
@@ -186,6 +190,8 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                     "restricted_to",
                     SqlValue::text(restriction_column(&i.restricted_to)),
                 ),
+                target_key(Running::of_incident(i)),
+                target_from(Running::of_incident(i)),
             ],
             to_json(i)?,
         ),
@@ -232,6 +238,7 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         ),
         Entity::User(u) => (vec![], to_json(u)?),
         Entity::Rules(r) => (vec![], to_json(r)?),
+        Entity::Targets(t) => (vec![], to_json(t)?),
         Entity::Preferences(p) => (vec![], to_json(p)?),
         Entity::Webhook(w) => (vec![], to_json(w)?),
         Entity::Inbox(i) => (
@@ -263,6 +270,23 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
             to_json(t)?,
         ),
     })
+}
+
+/// The running response-time target's lane key (see migration 15).
+fn target_key(running: Option<Running>) -> (&'static str, SqlValue) {
+    ("target_key", int_or_null(running.map(|r| r.key())))
+}
+
+/// When the running target started, in Unix seconds.
+fn target_from(running: Option<Running>) -> (&'static str, SqlValue) {
+    (
+        "target_from",
+        int_or_null(running.map(|r| r.from_seconds())),
+    )
+}
+
+fn int_or_null(value: Option<i64>) -> SqlValue {
+    SqlValue::Int(value)
 }
 
 pub(super) async fn insert<C: SqlConn>(conn: &mut C, entity: &Entity) -> Result<(), StoreError> {

@@ -421,6 +421,39 @@ pub async fn incident(
     confirm_as(app, member, &n, title, coordinator).await
 }
 
+/// An incident of class IV (or, with `iv` false, class I) from a new
+/// escalated event, coordinated by `ian`, the organisation aware of it
+/// `minutes` ago; returns its number.
+pub async fn incident_aware(
+    app: &TestApp,
+    poc: &str,
+    member: &str,
+    title: &str,
+    iv: bool,
+    minutes: i64,
+) -> String {
+    use rampart_domain::Clock as _;
+    let event = escalated_event(app, poc, title).await;
+    let severity = if iv {
+        json!({"system_importance": "particularly_important", "business_loss": "especially_serious", "social_impact": "minor"})
+    } else {
+        json!({"system_importance": "ordinary", "business_loss": "minor", "social_impact": "minor"})
+    };
+    let aware = rampart_domain::SystemClock.now().as_offset() - time::Duration::minutes(minutes);
+    app.post_ok(
+        "/api/v1/incidents",
+        member,
+        json!({"events": [event], "title": title, "category": "malware", "severity": severity,
+               "effort": "low", "coordinator": "ian",
+               "aware_at": rampart_domain::Timestamp::from_offset(aware).to_rfc3339()}),
+        StatusCode::CREATED,
+    )
+    .await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Copies a directory tree, as an operator copying files would.
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -37,6 +37,7 @@ mod records;
 mod sessions;
 mod shutdown;
 mod syslog;
+mod targets;
 mod timeline;
 mod triage;
 mod upgrade;

@@ -12,8 +12,8 @@ use rampart_app::triage::{BulkDecision, ItemOutcome, ItemResult, MAX_BULK};
 use rampart_app::{AppError, ErrorKind, EventQuery, EventSort, EventStage};
 use rampart_domain::{
     Action, AlertSeverity, AssessmentInput, Category, Correlation, DomainError, Event, EventNumber,
-    EventStatus, FieldError, Incident, IncidentConfirmation, IncidentNumber, ReporterKind, Role,
-    Text, Timestamp,
+    EventStatus, FieldError, Incident, IncidentConfirmation, IncidentNumber, Measure, Measured,
+    ReporterKind, Role, Text, Timestamp,
 };
 
 use super::observables::PivotLink as _;
@@ -46,6 +46,8 @@ pub struct TriageRow {
     pub related: Vec<RelatedLink>,
     /// How many more there are (shown on the event's page).
     pub more_related: usize,
+    /// The response-time target running now.
+    pub running: Option<Measure>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -98,6 +100,7 @@ impl TriagePage {
         match self.sort.as_str() {
             "oldest" => "oldest first",
             "newest" => "newest first",
+            "due" => "least time left first (response-time targets)",
             _ => "most severe first (sensor severity), then oldest",
         }
     }
@@ -198,6 +201,8 @@ pub struct EventPage {
     pub physical: RecordForm,
     pub physical_open: bool,
     pub evidence_at: EvidenceSection,
+    /// Where the event stands against its response-time targets.
+    pub targets: Vec<Measure>,
 }
 
 impl EventPage {
@@ -313,10 +318,11 @@ fn queue_query(f: &FormData, now: Timestamp) -> Result<(EventQuery, String), Web
         "severity" => (EventSort::Severity, "severity"),
         "oldest" => (EventSort::Oldest, "oldest"),
         "newest" => (EventSort::Newest, "newest"),
+        "due" => (EventSort::Due, "due"),
         other => {
             return Err(bad_filter(
                 "sort",
-                format!("`{other}` is not one of severity, oldest, newest"),
+                format!("`{other}` is not one of severity, oldest, newest, due"),
             ));
         }
     };
@@ -357,7 +363,8 @@ async fn triage_view(
 ) -> Result<TriagePage, WebError> {
     person.require(Action::TriageEvent)?;
     let filters = given(filters);
-    let (query, sort) = queue_query(&filters, state.app.clock().now())?;
+    let (mut query, sort) = queue_query(&filters, state.app.clock().now())?;
+    query.lanes = super::incidents::target_lanes(state, &filters, Measured::Event).await?;
     let page = state.app.list_events(&person.actor, query).await?;
     let escalated = state
         .app
@@ -377,7 +384,9 @@ async fn triage_view(
         let mut related = related_links(state, person, &event.related, &mut readable).await?;
         let more_related = related.len().saturating_sub(RELATED_IN_QUEUE);
         related.truncate(RELATED_IN_QUEUE);
+        let measures = state.app.event_measures(&event).await?;
         rows.push(TriageRow {
+            running: measures.into_iter().find(Measure::is_running),
             event,
             related,
             more_related,
@@ -664,7 +673,9 @@ pub(super) async fn event_view(
         pap: event.pap(),
         bundle: false,
     };
+    let targets = state.app.event_measures(&event).await?;
     Ok(EventPage {
+        targets,
         may_view_evidence: may_view_evidence && (open || !evidence.is_empty()),
         may_handle_evidence: person.may(Action::HandleEvidence) && open,
         evidence,

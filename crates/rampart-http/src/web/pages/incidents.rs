@@ -11,8 +11,8 @@ use rampart_app::timeline::TimelineOrder;
 use rampart_app::{IncidentQuery, IncidentSort};
 use rampart_domain::{
     Action, ActionUpdate, Actor, Event, EvidenceItem, FieldError, Incident, IncidentNumber,
-    IncidentPatch, IncidentStatus, Lifecycle, NewAction, NewLogEntry, ReviewInput, Role, Text,
-    Timestamp, TransitionRequest,
+    IncidentPatch, IncidentStatus, Lane, Lifecycle, Measure, Measured, NewAction, NewLogEntry,
+    ReviewInput, Role, TargetState, Text, Timestamp, TransitionRequest,
 };
 
 use super::{Page, RecordPage, bad_filter, incident_number, query_form, record_form, with_cursor};
@@ -34,6 +34,15 @@ pub struct RegisterPage {
     pub next: Option<String>,
     pub csv: String,
     pub coordinators: Vec<String>,
+    /// The running response-time target of each listed incident, in order.
+    pub running: Vec<Option<Measure>>,
+}
+
+impl RegisterPage {
+    /// The running target of the incident at `index` of the list.
+    pub fn running_at(&self, index: &usize) -> Option<&Measure> {
+        self.running.get(*index).and_then(Option::as_ref)
+    }
 }
 
 impl IncidentPage {
@@ -116,6 +125,8 @@ pub struct IncidentPage {
     pub may_report_vulnerability: bool,
     /// The incident log with what the journal recorded, newest first.
     pub timeline: rampart_app::timeline::Timeline,
+    /// Where the incident stands against its response-time targets.
+    pub targets: Vec<Measure>,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -230,6 +241,29 @@ pub fn local_input(t: &Timestamp) -> String {
     s.chars().take(keep).collect()
 }
 
+/// The register's response-time target filter: the index lanes of the
+/// chosen state (`running`: any), or none when not filtered.
+pub async fn target_lanes(
+    state: &AppState,
+    f: &FormData,
+    kind: Measured,
+) -> Result<Option<Vec<Lane>>, WebError> {
+    let chosen = match f.get("target") {
+        None => return Ok(None),
+        Some("running") => None,
+        Some("on_track") => Some(TargetState::OnTrack),
+        Some("due_soon") => Some(TargetState::DueSoon),
+        Some("overdue") => Some(TargetState::Overdue),
+        Some(other) => {
+            return Err(bad_filter(
+                "target",
+                format!("`{other}` is not one of running, on_track, due_soon, overdue"),
+            ));
+        }
+    };
+    Ok(Some(state.app.target_lanes(kind, chosen).await?))
+}
+
 fn register_query(f: &FormData) -> Result<(IncidentQuery, String), WebError> {
     let status = f
         .get("status")
@@ -247,10 +281,11 @@ fn register_query(f: &FormData) -> Result<(IncidentQuery, String), WebError> {
         "priority" => (IncidentSort::Priority, "priority"),
         "newest" => (IncidentSort::Newest, "newest"),
         "oldest" => (IncidentSort::Oldest, "oldest"),
+        "due" => (IncidentSort::Due, "due"),
         other => {
             return Err(bad_filter(
                 "sort",
-                format!("`{other}` is not one of priority, newest, oldest"),
+                format!("`{other}` is not one of priority, newest, oldest, due"),
             ));
         }
     };
@@ -277,8 +312,14 @@ pub async fn incident_register(
 ) -> Page {
     person.require(Action::ViewIncidents)?;
     let filters = query_form(&q)?;
-    let (query, sort) = register_query(&filters)?;
+    let (mut query, sort) = register_query(&filters)?;
+    query.lanes = target_lanes(&state, &filters, Measured::Incident).await?;
     let page = state.app.list_incidents(&person.actor, query).await?;
+    let mut running = Vec::with_capacity(page.items.len());
+    for i in &page.items {
+        let measures = state.app.incident_measures(i).await?;
+        running.push(measures.into_iter().find(Measure::is_running));
+    }
     let coordinators = state
         .app
         .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
@@ -297,6 +338,7 @@ pub async fn incident_register(
             with_cursor(&filters, filters.get("cursor"))
         ),
         coordinators,
+        running,
         filters,
     }
     .into_response())
@@ -317,7 +359,9 @@ pub async fn incident_csv(
     RawQuery(q): RawQuery,
 ) -> Page {
     person.require(Action::ViewIncidents)?;
-    let (query, _) = register_query(&query_form(&q)?)?;
+    let filters = query_form(&q)?;
+    let (mut query, _) = register_query(&filters)?;
+    query.lanes = target_lanes(&state, &filters, Measured::Incident).await?;
     let page = state.app.list_incidents(&person.actor, query).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
@@ -506,7 +550,9 @@ async fn incident_view_in(
         .app
         .incident_timeline(&person.actor, incident.number, order)
         .await?;
+    let targets = state.app.incident_measures(&incident).await?;
     Ok(IncidentPage {
+        targets,
         timeline,
         vulnerabilities,
         may_report_vulnerability: person.may(Action::ReportVulnerability),

@@ -43,11 +43,12 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
             (RecordKind::Credentials, 1),
             (RecordKind::Token, 1),
             (RecordKind::Rules, 1),
+            (RecordKind::Targets, 1),
         ]
     );
     let shown = check.to_string();
     assert!(
-        shown.ends_with("OK 13 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table)"),
+        shown.ends_with("OK 14 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table)"),
         "{shown}"
     );
 }
@@ -83,7 +84,7 @@ async fn an_edited_field_is_named_with_both_values() {
     );
     assert!(
         check.to_string().ends_with(
-            "BROKEN 2 of the records differ from the journal (13 stored records compared)"
+            "BROKEN 2 of the records differ from the journal (14 stored records compared)"
         )
     );
 }
@@ -257,6 +258,16 @@ async fn each_kind_of_record_is_compared() {
                 }
             },
             "rules",
+        ),
+        (
+            RecordKind::Targets,
+            "targets",
+            |e| {
+                if let Entity::Targets(t) = e {
+                    t.classes[0].close_minutes += 1
+                }
+            },
+            "classes",
         ),
     ];
     for (kind, key, edit, field) in edits {

@@ -42,6 +42,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
         Entity::Credentials(c) => (RecordKind::Credentials, c.user.clone()),
         Entity::ApiToken(t) => (RecordKind::Token, t.id.clone()),
         Entity::Rules(_) => (RecordKind::Rules, "categorization".into()),
+        Entity::Targets(_) => (RecordKind::Targets, "targets".into()),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -212,6 +213,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
                 .unwrap();
         }
         RecordKind::Rules => "categorization",
+        RecordKind::Targets => "targets",
     };
     world.get(kind, key)
 }
@@ -774,6 +776,27 @@ pub(super) fn lifecycle() -> World {
             "intake.rules_changed",
             "intake:rules".into(),
             json!({"before": RuleSet::default(), "after": after}),
+        )],
+    );
+
+    // The response-time targets: class IV contained within two hours.
+    let mut targets = rampart_domain::ResponseTargets::default();
+    let before = targets.clone();
+    targets.version = 1;
+    if let Some(iv) = targets
+        .classes
+        .iter_mut()
+        .find(|c| c.class == rampart_domain::SeverityClass::IV)
+    {
+        iv.contain_minutes = 120;
+    }
+    w.commit(
+        "admin",
+        vec![Entity::Targets(targets.clone())],
+        vec![(
+            "targets.changed",
+            "settings:targets".into(),
+            json!({"before": before, "after": targets}),
         )],
     );
     w

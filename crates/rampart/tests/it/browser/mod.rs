@@ -29,6 +29,7 @@ mod notifications;
 mod phone;
 mod report;
 mod roles;
+mod targets;
 mod timeline;
 mod triage;
 mod vulnerabilities;

@@ -1,13 +1,16 @@
-//! Administration: users, API tokens, background jobs, machine intake and webhooks.
+//! Administration: users, API tokens, background jobs, machine intake,
+//! webhooks and response-time targets.
 
 mod intake;
 mod jobs;
+mod targets;
 mod tokens;
 mod users;
 mod webhooks;
 
 pub use intake::*;
 pub use jobs::*;
+pub use targets::*;
 pub use tokens::*;
 pub use users::*;
 pub use webhooks::*;

@@ -1,0 +1,31 @@
+-- Rampart schema, version 15: response-time targets. Each event and
+-- incident with a target running keeps which one (`target_key`: the class,
+-- 1 to 4, times ten plus the stage: 1 triage, 2 assess, 3 confirm,
+-- 4 contain, 5 close) and when it started (`target_from`, Unix seconds).
+-- The due time is the start plus the target in force, so a change of
+-- targets needs no rewrite; lists by state or time left read one index
+-- range per key.
+ALTER TABLE events ADD COLUMN target_key BIGINT;
+ALTER TABLE events ADD COLUMN target_from BIGINT;
+ALTER TABLE incidents ADD COLUMN target_key BIGINT;
+ALTER TABLE incidents ADD COLUMN target_from BIGINT;
+UPDATE events SET
+    target_key = (
+        CASE
+            WHEN (data::jsonb -> 'assessment' ->> 'escalate') = 'true' AND severity_rank < 5 THEN 3
+            WHEN severity_rank = 5 THEN 4
+            WHEN severity_rank = 4 THEN 3
+            WHEN severity_rank IN (1, 2) THEN 1
+            ELSE 2
+        END
+    ) * 10 + CASE status WHEN 'reported' THEN 1 WHEN 'triage' THEN 2 ELSE 3 END,
+    target_from = floor(extract(epoch FROM reported_at::timestamptz))::bigint
+WHERE status IN ('reported', 'triage', 'escalated');
+UPDATE incidents SET
+    target_key = (
+        CASE class WHEN 'IV' THEN 4 WHEN 'III' THEN 3 WHEN 'II' THEN 2 ELSE 1 END
+    ) * 10 + CASE WHEN (data::jsonb ->> 'contained_at') IS NULL THEN 4 ELSE 5 END,
+    target_from = floor(extract(epoch FROM (data::jsonb ->> 'aware_at')::timestamptz))::bigint
+WHERE status NOT IN ('closed', 'reviewed');
+CREATE INDEX events_target ON events (target_key, target_from) WHERE target_key IS NOT NULL;
+CREATE INDEX incidents_target ON incidents (target_key, target_from) WHERE target_key IS NOT NULL;

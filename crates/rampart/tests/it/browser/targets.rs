@@ -1,0 +1,81 @@
+//! Response-time targets in the browser: the incident register lists the
+//! least time left first and filters what is overdue; the workspace shows
+//! each stage; admins edit the table.
+
+use rampart_domain::Role;
+
+use super::{app_and_browser, person};
+use crate::helpers::{PASSWORD, incident_aware as incident};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_register_lists_the_least_time_left_first() {
+    let Some((app, b)) = app_and_browser("targets").await else {
+        return;
+    };
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = person(&app, "ian", &[Role::IsirtMember]).await;
+    incident(
+        &app,
+        &pat,
+        &ian,
+        "Fresh emergency: payment API down",
+        true,
+        5,
+    )
+    .await;
+    let old = incident(
+        &app,
+        &pat,
+        &ian,
+        "Old small: phishing mail reported",
+        false,
+        10 * 24 * 60,
+    )
+    .await;
+    let soon = incident(&app, &pat, &ian, "Ransomware on a file server", true, 200).await;
+    b.sign_in("ian", PASSWORD).await;
+
+    b.open("/incidents").await;
+    b.select("#sort", "due").await;
+    b.submit("form.filters button[type=submit]").await;
+    let rows = b.text("#incident-register tbody").await;
+    let at = |needle: &str| {
+        rows.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {rows}"))
+    };
+    assert!(at(&old) < at(&soon), "overdue first: {rows}");
+    assert!(
+        at(&soon) < at("Fresh emergency"),
+        "then the least time left: {rows}"
+    );
+    assert!(rows.contains("3 d overdue"), "{rows}");
+    let source = b.source().await;
+    assert!(
+        source.contains("target-overdue")
+            && source.contains("target-due_soon")
+            && source.contains("target-on_track")
+    );
+    b.shot("01-register-by-time-left").await;
+
+    b.select("#target", "overdue").await;
+    b.submit("form.filters button[type=submit]").await;
+    let rows = b.text("#incident-register tbody").await;
+    assert!(rows.contains(&old) && !rows.contains(&soon), "{rows}");
+
+    b.open(&format!("/incidents/{soon}")).await;
+    let panel = b.text("#targets").await;
+    assert!(panel.contains("Time to contain"), "{panel}");
+    assert!(panel.contains("Due soon"), "{panel}");
+    assert!(panel.contains("Met"), "confirmation is done: {panel}");
+    b.shot("02-incident-response-times").await;
+
+    b.sign_out().await;
+    person(&app, "ada", &[Role::Admin]).await;
+    b.sign_in("ada", PASSWORD).await;
+    b.open("/admin/targets").await;
+    b.fill("#t-IV\\.contain", "3h").await;
+    b.submit("#targets-form button[type=submit]").await;
+    assert!(b.text(".alert-success").await.contains("version 1"));
+    b.shot("03-admin-targets").await;
+    b.quit().await;
+}
