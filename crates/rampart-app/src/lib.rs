@@ -28,6 +28,7 @@ pub mod observables;
 pub mod people;
 pub mod readiness;
 mod records;
+pub mod regulatory;
 mod targets;
 #[cfg(test)]
 mod testing;
@@ -77,6 +78,7 @@ pub struct App {
     pub(crate) intake: crate::intake::IntakeSettings,
     pub(crate) rules: Arc<crate::cache::Cached<rampart_domain::RuleSet>>,
     pub(crate) targets: Arc<crate::cache::Cached<rampart_domain::ResponseTargets>>,
+    pub(crate) regulatory: Arc<crate::cache::Cached<rampart_domain::regulatory::RegulatoryRules>>,
     pub(crate) syslog_counters: Arc<crate::intake::SyslogCounters>,
     tokens: Arc<TokenCache>,
     /// This process among the nodes, as it claims background jobs.
@@ -145,6 +147,7 @@ impl App {
             intake: crate::intake::IntakeSettings::default(),
             rules: Arc::default(),
             targets: Arc::default(),
+            regulatory: Arc::default(),
             syslog_counters: Arc::default(),
             tokens: Arc::default(),
             node: node_name().into(),

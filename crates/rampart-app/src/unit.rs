@@ -79,6 +79,15 @@ impl Record for Webhook {
     }
 }
 
+impl Record for rampart_domain::regulatory::RegulatoryRules {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Regulatory(rules) => Some(*rules),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

@@ -16,9 +16,11 @@ use serde_json::Value;
 use crate::{
     Assessment, Audience, Channel, EventNumber, EventStatus, EvidenceContent, EvidenceItem,
     EvidenceNumber, Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry,
-    NoticeKind, NoticePreferences, Pap, Rejection, ResponseAction, ResponseTargets, Review, Role,
-    RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome,
-    VulnerabilityResolution, VulnerabilityStatus, WebhookFormat, event::Event,
+    NoticeKind, NoticePreferences, Pap, RegimeWithdrawn, Rejection, ResponseAction,
+    ResponseTargets, Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability,
+    VulnerabilityOutcome, VulnerabilityResolution, VulnerabilityStatus, WebhookFormat,
+    event::Event,
+    regulatory::{AnchorRecord, AppliedRegime, RegulatoryRules, Submission},
 };
 
 /// Why an entry could not be read as a [`JournalAction`].
@@ -182,6 +184,11 @@ journal_actions! {
     WebhookChanged(Box<WebhookRecorded>) = "webhook.changed", "An admin changes a webhook, turns it off or on, or gives it a new secret";
     WebhookDelivered(WebhookDelivered) = "webhook.delivered", "A webhook's receiver took a notice";
     TargetsChanged(Box<TargetsChanged>) = "targets.changed", "An admin replaces the response-time targets";
+    RegulatoryRulesChanged(Box<RegulatoryRulesChanged>) = "regulatory.rules_changed", "An admin replaces the notification rules (regimes, reports, deadlines, calendars)";
+    IncidentRegimeApplied(Box<AppliedRegime>) = "incident.regime_applied", "The ISIRT finds that a notification regime applies, with the checklist answers";
+    IncidentRegimeWithdrawn(RegimeWithdrawn) = "incident.regime_withdrawn", "The ISIRT finds that a regime does not apply after all";
+    IncidentAnchorRecorded(AnchorRecord) = "incident.anchor_recorded", "A moment a notification clock runs from is recorded (or corrected)";
+    IncidentSubmissionRecorded(Box<Submission>) = "incident.submission_recorded", "A report is sent to an authority";
 }
 
 impl JournalAction {
@@ -483,6 +490,13 @@ pub struct JobRequeued {
 pub struct IntakeRulesChanged {
     pub before: RuleSet,
     pub after: RuleSet,
+}
+
+/// `regulatory.rules_changed`: the whole notification rule tables, with their versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegulatoryRulesChanged {
+    pub before: RegulatoryRules,
+    pub after: RegulatoryRules,
 }
 
 /// `targets.changed`: the whole tables of response-time targets, with their versions.

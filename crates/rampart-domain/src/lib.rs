@@ -46,9 +46,10 @@ pub use evidence::{
     EvidenceSubmission, Stamp,
 };
 pub use incident::{
-    ActionStatus, ActionUpdate, Actuality, Approval, Incident, IncidentConfirmation, IncidentPatch,
-    LogEntry, LogKind, Motivation, MotivationKind, NewAction, NewLogEntry, PATCH_FIELDS,
-    Perpetrator, PerpetratorKind, ResponseAction, TransitionRequest,
+    ActionStatus, ActionUpdate, Actuality, AnchorInput, Approval, Incident, IncidentConfirmation,
+    IncidentPatch, LogEntry, LogKind, MAX_OBLIGATION_RECORDS, Motivation, MotivationKind,
+    NewAction, NewLogEntry, PATCH_FIELDS, Perpetrator, PerpetratorKind, RegimeDecision,
+    RegimeWithdrawn, ResponseAction, SubmissionInput, TransitionRequest,
 };
 pub use intake::{
     CategorizationRule, CorrelationHit, MAX_RELATED, MAX_RULES, RuleSet, correlate,

@@ -70,6 +70,7 @@ wire_enum!(
         MergeIncidents => "merge_incidents",
         ManageWebhooks => "manage_webhooks",
         ManageTargets => "manage_targets",
+        ManageNotificationRules => "manage_notification_rules",
     }
 );
 
@@ -116,6 +117,9 @@ impl Action {
             MergeIncidents => "merge one incident into another",
             ManageWebhooks => "manage webhook subscriptions",
             ManageTargets => "set the response-time targets",
+            ManageNotificationRules => {
+                "change the notification rules (regimes, deadlines, calendars)"
+            }
         }
     }
 
@@ -153,7 +157,12 @@ impl Action {
             VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],
             HoldEvidence | DisposeEvidence => &[IsirtManager],
             ReadJournal => &[Auditor, Admin],
-            ManageUsers | ManageIntake | ManageJobs | ManageWebhooks | ManageTargets => &[Admin],
+            ManageUsers
+            | ManageIntake
+            | ManageJobs
+            | ManageWebhooks
+            | ManageTargets
+            | ManageNotificationRules => &[Admin],
         }
     }
 }

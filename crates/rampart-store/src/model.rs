@@ -5,7 +5,7 @@ use rampart_domain::{
     EvidenceItem, EvidenceNumber, InboxItem, Incident, IncidentNumber, IncidentStatus,
     JournalAction, Lane, NoticePreferences, NumberKind, ReporterKind, ResponseTargets, Role,
     RuleSet, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
-    Webhook,
+    Webhook, regulatory::RegulatoryRules,
 };
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +132,8 @@ pub enum Entity {
     Webhook(Box<Webhook>),
     /// The response-time targets.
     Targets(ResponseTargets),
+    /// The notification rules: regimes, their reports and deadlines, calendars.
+    Regulatory(Box<RegulatoryRules>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -197,6 +199,8 @@ pub enum EntityRef {
     Webhook(String),
     /// The response-time targets.
     Targets,
+    /// The notification rules.
+    Regulatory,
 }
 
 impl Entity {
@@ -217,6 +221,7 @@ impl Entity {
             Entity::Preferences(p) => EntityRef::Preferences(p.user.clone()),
             Entity::Webhook(w) => EntityRef::Webhook(w.id.clone()),
             Entity::Targets(_) => EntityRef::Targets,
+            Entity::Regulatory(_) => EntityRef::Regulatory,
         }
     }
 

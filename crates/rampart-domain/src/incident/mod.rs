@@ -16,9 +16,13 @@ use crate::{
 };
 
 mod actions;
+mod obligations;
 mod patch;
 
 pub use actions::{ActionStatus, ActionUpdate, Approval, NewAction, ResponseAction};
+pub use obligations::{
+    AnchorInput, MAX_OBLIGATION_RECORDS, RegimeDecision, RegimeWithdrawn, SubmissionInput,
+};
 use patch::null_as_default;
 pub use patch::{IncidentPatch, PATCH_FIELDS};
 
@@ -305,6 +309,13 @@ pub struct Incident {
     /// and no longer changes. Absent while not merged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<IncidentNumber>,
+    /// Notification obligations: the regimes that apply, the anchor moments
+    /// and the reports sent. Absent while there are none.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::regulatory::Obligations::is_empty"
+    )]
+    pub obligations: crate::regulatory::Obligations,
 }
 
 impl Incident {
@@ -392,6 +403,7 @@ impl Incident {
             updated_at: now,
             observables: Vec::new(),
             merged_into: None,
+            obligations: crate::regulatory::Obligations::default(),
         };
         let list = incident
             .events

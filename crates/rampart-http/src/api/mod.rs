@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod journal;
 pub mod notifications;
 pub mod observables;
+pub mod regulatory;
 pub mod targets;
 pub mod vulnerabilities;
 pub mod webhooks;
@@ -115,6 +116,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::mark_read))
+        .routes(routes!(regulatory::rules, regulatory::replace_rules))
+        .routes(routes!(regulatory::clocks))
+        .routes(routes!(regulatory::decide))
+        .routes(routes!(regulatory::anchor))
+        .routes(routes!(regulatory::submission))
         .routes(routes!(targets::get, targets::replace))
         .routes(routes!(targets::event))
         .routes(routes!(targets::incident))

@@ -125,6 +125,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/observables/{type}/{value}", get(observable_page))
         .route("/incidents/{number}/restriction", post(incident_restrict))
+        .route("/incidents/{number}/regimes", post(incident_regime))
+        .route("/incidents/{number}/anchors", post(incident_anchor))
+        .route("/incidents/{number}/submissions", post(incident_submission))
         .route("/incidents/{number}/coordinator", post(incident_patch))
         .route(
             "/incidents/{number}/edit",

@@ -64,10 +64,12 @@ pub enum RecordKind {
     Rules,
     /// The response-time targets.
     Targets,
+    /// The notification rules.
+    Regulatory,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -77,6 +79,7 @@ impl RecordKind {
         Self::Token,
         Self::Rules,
         Self::Targets,
+        Self::Regulatory,
     ];
 
     /// How a count of them is written.
@@ -91,6 +94,7 @@ impl RecordKind {
             Self::Token => ("API token", "API tokens"),
             Self::Rules => ("rule table", "rule tables"),
             Self::Targets => ("target table", "target tables"),
+            Self::Regulatory => ("notification rule table", "notification rule tables"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -109,6 +113,7 @@ pub enum RecordKey {
     Token(String),
     Rules,
     Targets,
+    Regulatory,
 }
 
 impl RecordKey {
@@ -123,6 +128,7 @@ impl RecordKey {
             Self::Token(_) => RecordKind::Token,
             Self::Rules => RecordKind::Rules,
             Self::Targets => RecordKind::Targets,
+            Self::Regulatory => RecordKind::Regulatory,
         }
     }
 
@@ -139,6 +145,7 @@ impl RecordKey {
             RecordKind::Token => Self::Token(key.to_owned()),
             RecordKind::Rules => Self::Rules,
             RecordKind::Targets => Self::Targets,
+            RecordKind::Regulatory => Self::Regulatory,
         })
     }
 
@@ -152,6 +159,9 @@ impl RecordKey {
         }
         if entity == TARGETS_ENTITY {
             return Some(Self::Targets);
+        }
+        if entity == REGULATORY_ENTITY {
+            return Some(Self::Regulatory);
         }
         match entity.get(..4)? {
             "EVT-" => entity.parse().ok().map(Self::Event),
@@ -169,6 +179,9 @@ const RULES_ENTITY: &str = "intake:rules";
 /// The journal entity of the response-time targets.
 pub const TARGETS_ENTITY: &str = "settings:targets";
 
+/// The journal entity of the notification rules.
+pub const REGULATORY_ENTITY: &str = "settings:regulatory";
+
 impl fmt::Display for RecordKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -181,6 +194,7 @@ impl fmt::Display for RecordKey {
             Self::Token(id) => write!(f, "token:{id}"),
             Self::Rules => f.write_str(RULES_ENTITY),
             Self::Targets => f.write_str(TARGETS_ENTITY),
+            Self::Regulatory => f.write_str(REGULATORY_ENTITY),
         }
     }
 }

@@ -14,6 +14,7 @@ use std::fmt::Display;
 
 use rampart_domain::JournalAction;
 use rampart_domain::journal::ActionKind as K;
+use rampart_domain::regulatory::{AnchorRecord, AppliedRegime, RegulatoryRules, Submission};
 use rampart_domain::{
     Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
     Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS,
@@ -56,6 +57,7 @@ pub(crate) enum ExpectedRecord {
     Token(ExpectedToken),
     Rules(RuleSet),
     Targets(ResponseTargets),
+    Regulatory(Box<RegulatoryRules>),
 }
 
 /// What the journal says of a stored secret.
@@ -178,6 +180,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::Token(_) => token(entries),
         RecordKey::Rules => rules(entries),
         RecordKey::Targets => response_targets(entries),
+        RecordKey::Regulatory => regulatory_rules(entries),
     }
 }
 
@@ -561,6 +564,38 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                     at,
                 );
             }
+            Some(K::IncidentRegimeApplied) => {
+                let applied: AppliedRegime = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                let regimes = &mut inc.obligations.regimes;
+                match regimes.iter().position(|r| r.regime == applied.regime) {
+                    Some(i) => regimes[i] = applied,
+                    None => regimes.push(applied),
+                }
+                inc.updated_at = at;
+            }
+            Some(K::IncidentRegimeWithdrawn) => {
+                let regime: String = step.fields()?.get("regime")?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.obligations.regimes.retain(|r| r.regime != regime);
+                inc.updated_at = at;
+            }
+            Some(K::IncidentAnchorRecorded) => {
+                let record: AnchorRecord = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.obligations.anchors.push(record);
+                inc.updated_at = at;
+            }
+            Some(K::IncidentSubmissionRecorded) => {
+                let submission: Submission = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.obligations.submissions.push(submission);
+                inc.updated_at = at;
+            }
             Some(K::IncidentRestricted) => {
                 let f = step.fields()?;
                 let at = step.at()?;
@@ -922,4 +957,22 @@ fn response_targets(entries: &[&JournalEntry]) -> Result<Expected, String> {
         }
     }
     Ok(fold.finish(ExpectedRecord::Targets))
+}
+
+fn regulatory_rules(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<RegulatoryRules>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match K::from_name(&entry.action) {
+            Some(K::RegulatoryRulesChanged) => {
+                let after: RegulatoryRules = step.fields()?.get("after")?;
+                match fold.record.as_mut() {
+                    Some((rules, _)) => *rules = after,
+                    None => fold.create(&step, after)?,
+                }
+            }
+            _ => return Err(not_here(&step, "the notification rules")),
+        }
+    }
+    Ok(fold.finish(|r| ExpectedRecord::Regulatory(Box::new(r))))
 }

@@ -3,6 +3,7 @@
 //! records are seen as of one moment while the server goes on writing.
 
 use async_trait::async_trait;
+use rampart_domain::regulatory::RegulatoryRules;
 use rampart_domain::{Event, EvidenceItem, Incident, ResponseTargets, RuleSet, Vulnerability};
 use serde::de::DeserializeOwned;
 
@@ -83,6 +84,7 @@ fn table(kind: RecordKind) -> Table {
         ),
         RecordKind::Rules => ("settings", "name", &[], Some("name = 'categorization'")),
         RecordKind::Targets => ("settings", "name", &[], Some("name = 'targets'")),
+        RecordKind::Regulatory => ("settings", "name", &[], Some("name = 'regulatory'")),
     };
     Table {
         name,
@@ -247,6 +249,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Token => Entity::ApiToken(document::<ApiToken>(data)?),
         RecordKind::Rules => Entity::Rules(document::<RuleSet>(data)?),
         RecordKind::Targets => Entity::Targets(document::<ResponseTargets>(data)?),
+        RecordKind::Regulatory => Entity::Regulatory(Box::new(document::<RegulatoryRules>(data)?)),
     })
 }
 

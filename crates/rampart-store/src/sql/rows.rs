@@ -27,6 +27,7 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::Preferences(user) => ("settings", "name", format!("notify:{user}")),
         EntityRef::Webhook(id) => ("webhooks", "id", id.clone()),
         EntityRef::Targets => ("settings", "name", "targets".to_owned()),
+        EntityRef::Regulatory => ("settings", "name", "regulatory".to_owned()),
     }
 }
 
@@ -67,6 +68,7 @@ fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
         EntityRef::Preferences(user) => Entity::Preferences(parse(data, user)?),
         EntityRef::Webhook(id) => Entity::Webhook(Box::new(parse(data, id)?)),
         EntityRef::Targets => Entity::Targets(parse(data, "response-time targets")?),
+        EntityRef::Regulatory => Entity::Regulatory(Box::new(parse(data, "notification rules")?)),
     })
 }
 
@@ -239,6 +241,7 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         Entity::User(u) => (vec![], to_json(u)?),
         Entity::Rules(r) => (vec![], to_json(r)?),
         Entity::Targets(t) => (vec![], to_json(t)?),
+        Entity::Regulatory(r) => (vec![], to_json(r)?),
         Entity::Preferences(p) => (vec![], to_json(p)?),
         Entity::Webhook(w) => (vec![], to_json(w)?),
         Entity::Inbox(i) => (

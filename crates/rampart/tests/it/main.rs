@@ -15,6 +15,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod cli;
+mod clocks;
 mod disk;
 mod evidence;
 mod evidence_insider;

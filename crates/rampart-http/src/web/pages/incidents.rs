@@ -46,6 +46,10 @@ impl RegisterPage {
 }
 
 impl IncidentPage {
+    pub fn anchor_kinds(&self) -> &'static [rampart_domain::regulatory::AnchorKind] {
+        rampart_domain::regulatory::AnchorKind::ALL
+    }
+
     /// The value typed in `field` of action `id`'s form, when that form was just refused.
     pub fn action_value(&self, id: &u32, field: &str) -> &str {
         if self.action_refused(id) {
@@ -127,6 +131,10 @@ pub struct IncidentPage {
     pub timeline: rampart_app::timeline::Timeline,
     /// Where the incident stands against its response-time targets.
     pub targets: Vec<Measure>,
+    /// The notification clocks, and what they run from.
+    pub clocks: super::clocks::ClocksSection,
+    /// May record regimes, moments and reports sent.
+    pub may_clocks: bool,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -551,8 +559,16 @@ async fn incident_view_in(
         .incident_timeline(&person.actor, incident.number, order)
         .await?;
     let targets = state.app.incident_measures(&incident).await?;
+    let clocks = super::clocks::ClocksSection {
+        clocks: state.app.incident_clocks(&incident).await?,
+        obligations: incident.clock_obligations(),
+        rules: state.app.regulatory_rules().await?,
+        now: state.app.clock().now(),
+    };
     Ok(IncidentPage {
         targets,
+        clocks,
+        may_clocks: person.may(Action::UpdateIncident) && !merged,
         timeline,
         vulnerabilities,
         may_report_vulnerability: person.may(Action::ReportVulnerability),

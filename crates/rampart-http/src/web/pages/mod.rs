@@ -6,6 +6,7 @@
 
 mod account;
 mod admin;
+mod clocks;
 mod dashboard;
 mod events;
 mod evidence;
@@ -20,6 +21,7 @@ mod vulnerabilities;
 
 pub use account::*;
 pub use admin::*;
+pub use clocks::*;
 pub use dashboard::*;
 pub use events::*;
 pub use evidence::*;

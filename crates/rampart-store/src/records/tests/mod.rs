@@ -44,11 +44,12 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
             (RecordKind::Token, 1),
             (RecordKind::Rules, 1),
             (RecordKind::Targets, 1),
+            (RecordKind::Regulatory, 1),
         ]
     );
     let shown = check.to_string();
     assert!(
-        shown.ends_with("OK 14 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table)"),
+        shown.ends_with("OK 15 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table)"),
         "{shown}"
     );
 }
@@ -84,7 +85,7 @@ async fn an_edited_field_is_named_with_both_values() {
     );
     assert!(
         check.to_string().ends_with(
-            "BROKEN 2 of the records differ from the journal (14 stored records compared)"
+            "BROKEN 2 of the records differ from the journal (15 stored records compared)"
         )
     );
 }

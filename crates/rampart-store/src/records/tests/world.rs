@@ -43,6 +43,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
         Entity::ApiToken(t) => (RecordKind::Token, t.id.clone()),
         Entity::Rules(_) => (RecordKind::Rules, "categorization".into()),
         Entity::Targets(_) => (RecordKind::Targets, "targets".into()),
+        Entity::Regulatory(_) => (RecordKind::Regulatory, "regulatory".into()),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -214,6 +215,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         }
         RecordKind::Rules => "categorization",
         RecordKind::Targets => "targets",
+        RecordKind::Regulatory => "regulatory",
     };
     world.get(kind, key)
 }
@@ -797,6 +799,21 @@ pub(super) fn lifecycle() -> World {
             "targets.changed",
             "settings:targets".into(),
             json!({"before": before, "after": targets}),
+        )],
+    );
+
+    // The notification rules: a contractual clock added to the shipped table.
+    let before = rampart_domain::regulatory::RegulatoryRules::defaults();
+    let mut rules = before.clone();
+    rules.version = 2;
+    rules.regimes.retain(|r| r.id != "cert_in");
+    w.commit(
+        "admin",
+        vec![Entity::Regulatory(Box::new(rules.clone()))],
+        vec![(
+            "regulatory.rules_changed",
+            "settings:regulatory".into(),
+            json!({"before": before, "after": rules}),
         )],
     );
     w

@@ -62,7 +62,31 @@ async fn the_register_lists_the_least_time_left_first() {
     let rows = b.text("#incident-register tbody").await;
     assert!(rows.contains(&old) && !rows.contains(&soon), "{rows}");
 
+    // The notification clocks: DORA applies, classified as major.
+    app.post_ok(
+        &format!("/api/v1/incidents/{soon}/regimes"),
+        &ian,
+        serde_json::json!({"regime": "dora", "answers": [{"question": "critical_services", "yes": true}],
+               "reason": "card payments of a credit institution"}),
+        reqwest::StatusCode::OK,
+    )
+    .await;
+    app.post_ok(
+        &format!("/api/v1/incidents/{soon}/anchors"),
+        &ian,
+        serde_json::json!({"anchor": "classified_major"}),
+        reqwest::StatusCode::CREATED,
+    )
+    .await;
     b.open(&format!("/incidents/{soon}")).await;
+    let clocks = b.text("#clock-table").await;
+    assert!(clocks.contains("Initial notification"), "{clocks}");
+    assert!(clocks.contains("Running"), "{clocks}");
+    b.d()
+        .execute("document.getElementById('clocks').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    b.shot("02b-notification-clocks").await;
     let panel = b.text("#targets").await;
     assert!(panel.contains("Time to contain"), "{panel}");
     assert!(panel.contains("Due soon"), "{panel}");
