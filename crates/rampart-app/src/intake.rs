@@ -21,6 +21,7 @@ use rampart_store::{
     CorrelationQuery, DeadLetter, Entity, EntityRef, JournalDraft, Page, StoreError, Write,
 };
 
+use crate::cache::Versioned;
 use crate::unit::{Decided, Typed, Unit};
 use crate::{ANONYMOUS, App, AppError};
 pub use rampart_intake::shapes;
@@ -52,6 +53,35 @@ impl Default for IntakeSettings {
 /// How long this node trusts its copy of the categorization rules before
 /// reading them again (another node may have changed them).
 const RULES_TTL: Duration = Duration::from_secs(5);
+
+impl Versioned for RuleSet {
+    const WHAT: &'static str = "the rules";
+    const ENTITY: &'static str = "intake:rules";
+
+    fn key() -> EntityRef {
+        EntityRef::Rules
+    }
+
+    fn shipped() -> Self {
+        RuleSet::default()
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn set_version(&mut self, version: u32) {
+        self.version = version;
+    }
+
+    fn into_entity(self) -> Entity {
+        Entity::Rules(self)
+    }
+
+    fn changed(before: Self, after: Self) -> JournalAction {
+        JournalAction::IntakeRulesChanged(IntakeRulesChanged { before, after })
+    }
+}
 
 /// What became of one report.
 #[derive(Debug, Clone)]
@@ -88,14 +118,7 @@ impl App {
 
     /// The categorization rules in force.
     pub async fn rules(&self) -> Result<Arc<RuleSet>, AppError> {
-        if let Some(rules) = self.rules.fresh(RULES_TTL).await {
-            return Ok(rules);
-        }
-        let rules = match self.store.get(&EntityRef::Rules).await? {
-            Some(Entity::Rules(r)) => r,
-            _ => RuleSet::default(),
-        };
-        Ok(self.rules.put(rules).await)
+        self.versioned(&self.rules, RULES_TTL).await
     }
 
     /// The categorization rules, for those who triage and those who administer.
@@ -111,40 +134,7 @@ impl App {
     pub async fn replace_rules(&self, actor: &Actor, new: RuleSet) -> Result<RuleSet, AppError> {
         actor.require(Action::ManageIntake)?;
         new.validate()?;
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<RuleSet>(EntityRef::Rules);
-        let unit = unit.decide(move |ctx| {
-            let old = ctx.maybe(&loaded);
-            let stored = old.is_some();
-            let current = old.unwrap_or_default();
-            if new.version != current.version {
-                return Err(DomainError::field(
-                    "version",
-                    format!(
-                        "the rules changed since version {} was read; the current version is {}",
-                        new.version, current.version
-                    ),
-                ));
-            }
-            let next = RuleSet {
-                version: current.version + 1,
-                rules: new.rules,
-            };
-            let payload = JournalAction::IntakeRulesChanged(IntakeRulesChanged {
-                before: current,
-                after: next.clone(),
-            });
-            let decided = Decided::new(next.clone());
-            let decided = if stored {
-                decided.update(Entity::Rules(next))
-            } else {
-                decided.insert(Entity::Rules(next))
-            };
-            Ok(decided.journal(JournalDraft::new("intake:rules", payload)))
-        });
-        let saved = self.run(unit).await?;
-        self.rules.put(saved.clone()).await;
-        Ok(saved)
+        self.replace_versioned(actor, &self.rules, new).await
     }
 
     /// Takes in one report: a new event, or a repeat of an alert already stored.

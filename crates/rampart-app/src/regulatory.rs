@@ -13,9 +13,9 @@ use rampart_domain::{
     Action, Actor, AnchorInput, DomainError, EvidenceItem, Incident, IncidentNumber, JournalAction,
     RegimeDecision, RegimeWithdrawn, SubmissionInput, journal::RegulatoryRulesChanged,
 };
-use rampart_store::{Entity, EntityRef, JournalDraft};
+use rampart_store::{Entity, EntityRef};
 
-use crate::unit::{Decided, Unit};
+use crate::cache::Versioned;
 use crate::{App, AppError};
 
 pub use rampart_store::records::REGULATORY_ENTITY;
@@ -30,17 +30,39 @@ pub enum RegimeOutcome {
     Withdrawn,
 }
 
+impl Versioned for RegulatoryRules {
+    const WHAT: &'static str = "the rules";
+    const ENTITY: &'static str = REGULATORY_ENTITY;
+
+    fn key() -> EntityRef {
+        EntityRef::Regulatory
+    }
+
+    fn shipped() -> Self {
+        RegulatoryRules::defaults()
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn set_version(&mut self, version: u32) {
+        self.version = version;
+    }
+
+    fn into_entity(self) -> Entity {
+        Entity::Regulatory(Box::new(self))
+    }
+
+    fn changed(before: Self, after: Self) -> JournalAction {
+        JournalAction::RegulatoryRulesChanged(Box::new(RegulatoryRulesChanged { before, after }))
+    }
+}
+
 impl App {
     /// The notification rules in force: the shipped table until an admin changes it.
     pub async fn regulatory_rules(&self) -> Result<Arc<RegulatoryRules>, AppError> {
-        if let Some(rules) = self.regulatory.fresh(RULES_TTL).await {
-            return Ok(rules);
-        }
-        let rules = match self.store.get(&EntityRef::Regulatory).await? {
-            Some(Entity::Regulatory(r)) => *r,
-            _ => RegulatoryRules::defaults(),
-        };
-        Ok(self.regulatory.put(rules).await)
+        self.versioned(&self.regulatory, RULES_TTL).await
     }
 
     /// The rules, for those who handle incidents and for admins.
@@ -59,41 +81,7 @@ impl App {
     ) -> Result<RegulatoryRules, AppError> {
         actor.require(Action::ManageNotificationRules)?;
         new.validate()?;
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<RegulatoryRules>(EntityRef::Regulatory);
-        let unit = unit.decide(move |ctx| {
-            let old = ctx.maybe(&loaded);
-            let stored = old.is_some();
-            let current = old.unwrap_or_else(RegulatoryRules::defaults);
-            if new.version != current.version {
-                return Err(DomainError::field(
-                    "version",
-                    format!(
-                        "the rules changed since version {} was read; the current version is {}",
-                        new.version, current.version
-                    ),
-                ));
-            }
-            let next = RegulatoryRules {
-                version: current.version + 1,
-                ..new
-            };
-            let payload = JournalAction::RegulatoryRulesChanged(Box::new(RegulatoryRulesChanged {
-                before: current,
-                after: next.clone(),
-            }));
-            let entity = Entity::Regulatory(Box::new(next.clone()));
-            let decided = Decided::new(next);
-            let decided = if stored {
-                decided.update(entity)
-            } else {
-                decided.insert(entity)
-            };
-            Ok(decided.journal(JournalDraft::new(REGULATORY_ENTITY, payload)))
-        });
-        let saved = self.run(unit).await?;
-        self.regulatory.put(saved.clone()).await;
-        Ok(saved)
+        self.replace_versioned(actor, &self.regulatory, new).await
     }
 
     /// The ISIRT decides that a regime applies to the incident (with the

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rampart_domain::{
-    Action, Actor, DomainError, Event, Incident, JournalAction, Lane, Measure, Measured,
-    ResponseTargets, TargetState, journal::TargetsChanged,
+    Action, Actor, Event, Incident, JournalAction, Lane, Measure, Measured, ResponseTargets,
+    TargetState, journal::TargetsChanged,
 };
-use rampart_store::{Entity, EntityRef, JournalDraft};
+use rampart_store::{Entity, EntityRef};
 
-use crate::unit::{Decided, Unit};
+use crate::cache::Versioned;
 use crate::{App, AppError};
 
 pub use rampart_store::records::TARGETS_ENTITY;
@@ -20,17 +20,39 @@ pub use rampart_store::records::TARGETS_ENTITY;
 /// (another node may have changed them).
 const TARGETS_TTL: Duration = Duration::from_secs(5);
 
+impl Versioned for ResponseTargets {
+    const WHAT: &'static str = "the targets";
+    const ENTITY: &'static str = TARGETS_ENTITY;
+
+    fn key() -> EntityRef {
+        EntityRef::Targets
+    }
+
+    fn shipped() -> Self {
+        ResponseTargets::default()
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn set_version(&mut self, version: u32) {
+        self.version = version;
+    }
+
+    fn into_entity(self) -> Entity {
+        Entity::Targets(self)
+    }
+
+    fn changed(before: Self, after: Self) -> JournalAction {
+        JournalAction::TargetsChanged(Box::new(TargetsChanged { before, after }))
+    }
+}
+
 impl App {
     /// The response-time targets in force: the shipped table until an admin changes it.
     pub async fn targets(&self) -> Result<Arc<ResponseTargets>, AppError> {
-        if let Some(targets) = self.targets.fresh(TARGETS_TTL).await {
-            return Ok(targets);
-        }
-        let targets = match self.store.get(&EntityRef::Targets).await? {
-            Some(Entity::Targets(t)) => t,
-            _ => ResponseTargets::default(),
-        };
-        Ok(self.targets.put(targets).await)
+        self.versioned(&self.targets, TARGETS_TTL).await
     }
 
     /// The targets, for anyone who works on events or incidents.
@@ -46,46 +68,12 @@ impl App {
     pub async fn replace_targets(
         &self,
         actor: &Actor,
-        new: ResponseTargets,
+        mut new: ResponseTargets,
     ) -> Result<ResponseTargets, AppError> {
         actor.require(Action::ManageTargets)?;
         new.validate()?;
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<ResponseTargets>(EntityRef::Targets);
-        let unit = unit.decide(move |ctx| {
-            let old = ctx.maybe(&loaded);
-            let stored = old.is_some();
-            let current = old.unwrap_or_default();
-            if new.version != current.version {
-                return Err(DomainError::field(
-                    "version",
-                    format!(
-                        "the targets changed since version {} was read; the current version is {}",
-                        new.version, current.version
-                    ),
-                ));
-            }
-            let mut classes = new.classes.clone();
-            classes.sort_by_key(|c| c.class);
-            let next = ResponseTargets {
-                version: current.version + 1,
-                classes,
-            };
-            let payload = JournalAction::TargetsChanged(Box::new(TargetsChanged {
-                before: current,
-                after: next.clone(),
-            }));
-            let decided = Decided::new(next.clone());
-            let decided = if stored {
-                decided.update(Entity::Targets(next))
-            } else {
-                decided.insert(Entity::Targets(next))
-            };
-            Ok(decided.journal(JournalDraft::new(TARGETS_ENTITY, payload)))
-        });
-        let saved = self.run(unit).await?;
-        self.targets.put(saved.clone()).await;
-        Ok(saved)
+        new.classes.sort_by_key(|c| c.class);
+        self.replace_versioned(actor, &self.targets, new).await
     }
 
     /// Where an event stands against its targets now.
