@@ -29,7 +29,7 @@ pub mod people;
 pub mod readiness;
 mod records;
 pub mod regulatory;
-mod targets;
+pub mod targets;
 #[cfg(test)]
 mod testing;
 pub mod timeline;

@@ -96,3 +96,120 @@ impl App {
         Ok(self.targets().await?.lanes(kind, state, self.clock.now()))
     }
 }
+
+/// The most incidents the deadlines board reads for each of its two sources.
+pub const BOARD_LIMIT: u32 = 500;
+
+/// What kind of deadline a board row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    /// A response-time target (containment, closure).
+    Target,
+    /// A regulatory notification clock.
+    Clock,
+}
+
+/// One running deadline of one incident.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deadline {
+    pub incident: rampart_domain::IncidentNumber,
+    pub title: rampart_domain::Text,
+    pub class: rampart_domain::SeverityClass,
+    pub coordinator: String,
+    pub kind: DeadlineKind,
+    /// `contain`, `close`; or `<regime>/<report>`.
+    pub what: String,
+    /// In words: `Time to contain`, `DORA: Initial notification`.
+    pub label: String,
+    pub due_at: rampart_domain::Timestamp,
+    /// `on_track`, `due_soon` or `overdue`.
+    pub state: TargetState,
+    /// Seconds from now to the due time; negative when late.
+    pub left_seconds: i64,
+}
+
+impl App {
+    /// Every running response-time target and notification clock of the
+    /// incidents the actor may see, soonest due first. Targets come from
+    /// the register's index by time left; clocks from the incidents with a
+    /// regime found to apply (the latest [`BOARD_LIMIT`] of them).
+    pub async fn deadlines(&self, actor: &Actor) -> Result<Vec<Deadline>, AppError> {
+        use rampart_domain::regulatory::ClockState;
+        use rampart_store::{IncidentQuery, IncidentSort};
+        let now = self.clock.now();
+        let left =
+            |due: rampart_domain::Timestamp| (due.as_offset() - now.as_offset()).whole_seconds();
+        let mut rows = Vec::new();
+        let running = self
+            .list_incidents(
+                actor,
+                IncidentQuery {
+                    sort: IncidentSort::Due,
+                    limit: BOARD_LIMIT,
+                    ..IncidentQuery::default()
+                },
+            )
+            .await?;
+        let targets = self.targets().await?;
+        for incident in &running.items {
+            let measures = targets.incident(incident, now);
+            if let Some(m) = measures.into_iter().find(Measure::is_running) {
+                rows.push(Deadline {
+                    incident: incident.number,
+                    title: incident.title.clone(),
+                    class: incident.severity.class,
+                    coordinator: incident.coordinator.clone(),
+                    kind: DeadlineKind::Target,
+                    what: m.stage.to_string(),
+                    label: m.stage.title().to_owned(),
+                    due_at: m.due_at,
+                    state: m.state,
+                    left_seconds: m.left_seconds,
+                });
+            }
+        }
+        let with_clocks = self
+            .list_incidents(
+                actor,
+                IncidentQuery {
+                    with_regimes: true,
+                    sort: IncidentSort::Newest,
+                    limit: BOARD_LIMIT,
+                    ..IncidentQuery::default()
+                },
+            )
+            .await?;
+        let rules = self.regulatory_rules().await?;
+        for incident in &with_clocks.items {
+            for c in incident.clocks(&rules, now) {
+                let state = match c.state {
+                    ClockState::Running => TargetState::OnTrack,
+                    ClockState::DueSoon => TargetState::DueSoon,
+                    ClockState::Overdue => TargetState::Overdue,
+                    _ => continue,
+                };
+                let Some(due) = c.due_at else { continue };
+                let regime = rules
+                    .regime(&c.regime)
+                    .map_or_else(|| c.regime.clone(), |r| r.name.clone());
+                rows.push(Deadline {
+                    incident: incident.number,
+                    title: incident.title.clone(),
+                    class: incident.severity.class,
+                    coordinator: incident.coordinator.clone(),
+                    kind: DeadlineKind::Clock,
+                    what: format!("{}/{}", c.regime, c.report),
+                    label: format!("{regime}: {}", c.name),
+                    due_at: due,
+                    state,
+                    left_seconds: left(due),
+                });
+            }
+        }
+        rows.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.incident.cmp(&b.incident)));
+        Ok(rows)
+    }
+}

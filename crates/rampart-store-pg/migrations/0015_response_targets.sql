@@ -4,7 +4,9 @@
 -- 4 contain, 5 close) and when it started (`target_from`, Unix seconds).
 -- The due time is the start plus the target in force, so a change of
 -- targets needs no rewrite; lists by state or time left read one index
--- range per key.
+-- range per key. `incidents.regimes` counts the notification regimes
+-- found to apply, so the deadlines board finds the incidents with clocks
+-- without reading the others.
 ALTER TABLE events ADD COLUMN target_key BIGINT;
 ALTER TABLE events ADD COLUMN target_from BIGINT;
 ALTER TABLE incidents ADD COLUMN target_key BIGINT;
@@ -29,3 +31,5 @@ UPDATE incidents SET
 WHERE status NOT IN ('closed', 'reviewed');
 CREATE INDEX events_target ON events (target_key, target_from) WHERE target_key IS NOT NULL;
 CREATE INDEX incidents_target ON incidents (target_key, target_from) WHERE target_key IS NOT NULL;
+ALTER TABLE incidents ADD COLUMN regimes BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX incidents_regimes ON incidents (id) WHERE regimes > 0;

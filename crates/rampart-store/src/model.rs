@@ -584,6 +584,8 @@ pub struct IncidentQuery {
     pub viewer: Option<String>,
     /// Only incidents whose running response-time target is in these lanes.
     pub lanes: Option<Vec<Lane>>,
+    /// Only incidents with a notification regime found to apply.
+    pub with_regimes: bool,
     pub sort: IncidentSort,
     pub cursor: Option<String>,
     pub limit: u32,

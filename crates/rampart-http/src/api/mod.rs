@@ -123,6 +123,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regulatory::submission))
         .routes(routes!(targets::get, targets::replace))
         .routes(routes!(targets::event))
+        .routes(routes!(targets::board))
         .routes(routes!(targets::incident))
         .routes(routes!(webhooks::list, webhooks::add))
         .routes(routes!(webhooks::get, webhooks::change))

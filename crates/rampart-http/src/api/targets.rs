@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use rampart_app::targets::Deadline;
 use rampart_domain::{Measure, ResponseTargets, TargetState};
 use serde::Deserialize;
 
@@ -85,4 +86,15 @@ impl TargetParam {
             Self::Overdue => Some(TargetState::Overdue),
         }
     }
+}
+
+/// The deadlines board: every running response-time target and notification
+/// clock of the incidents you may see, soonest due first.
+#[utoipa::path(get, path = "/deadlines", tag = "incidents", operation_id = "deadlines_board",
+    responses((status = 200, description = "The running deadlines, soonest first", body = Vec<Deadline>)))]
+pub async fn board(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<Deadline>>, ApiError> {
+    Ok(Json(s.app.deadlines(&actor).await?))
 }

@@ -24,12 +24,15 @@ pub struct Topic {
 
 enum Filter {
     Events,
+    /// Any incident (the deadlines board); which one is not said, so a
+    /// restricted incident's number does not reach those not named on it.
+    Incidents,
     Incident(String),
     /// Only the person's own notifications (pages that follow nothing else).
     Inbox,
 }
 
-/// `GET /live?topic=triage`, `?topic=incident:INC-2026-0001` or
+/// `GET /live?topic=triage`, `?topic=incidents`, `?topic=incident:INC-2026-0001` or
 /// `?topic=inbox`. Every stream also tells, as an `inbox` event, of the
 /// person's own new or read notifications, so the bell follows on every page.
 pub async fn stream(
@@ -43,6 +46,10 @@ pub async fn stream(
             person.require(Action::ViewEvents)?;
             Filter::Events
         }
+        None if t.topic == "incidents" => {
+            person.require(Action::ViewIncidents)?;
+            Filter::Incidents
+        }
         Some(("incident", n)) => {
             let number: IncidentNumber = n
                 .parse()
@@ -53,7 +60,7 @@ pub async fn stream(
         }
         _ => {
             return Err(WebError::BadRequest(format!(
-                "unknown topic `{}`; use `triage`, `incident:<number>` or `inbox`",
+                "unknown topic `{}`; use `triage`, `incidents`, `incident:<number>` or `inbox`",
                 t.topic
             )));
         }
@@ -68,13 +75,15 @@ pub async fn stream(
             if c.entity == inbox {
                 return Some((Event::default().event("inbox").data("inbox"), false));
             }
-            let hit = match &filter {
-                Filter::Events => c.entity.starts_with("EVT-"),
-                Filter::Incident(n) => &c.entity == n,
-                Filter::Inbox => false,
+            let (hit, said) = match &filter {
+                Filter::Events => (c.entity.starts_with("EVT-"), c.entity),
+                Filter::Incidents => (c.entity.starts_with("INC-"), "incidents".to_owned()),
+                Filter::Incident(n) => (&c.entity == n, c.entity),
+                Filter::Inbox => (false, c.entity),
             };
-            let last = ActionKind::from_name(&c.action) == Some(ActionKind::IncidentRestricted);
-            hit.then(|| (Event::default().event("change").data(c.entity), last))
+            let last = ActionKind::from_name(&c.action) == Some(ActionKind::IncidentRestricted)
+                && !matches!(filter, Filter::Incidents);
+            hit.then(|| (Event::default().event("change").data(said), last))
         })
         .map_while(move |(event, last)| {
             if ended {

@@ -191,6 +191,7 @@ pub fn router() -> Router<AppState> {
             get(admin_webhooks).post(admin_webhook_add),
         )
         .route("/admin/webhooks/{id}", post(admin_webhook_change))
+        .route("/deadlines", get(deadlines_page))
         .route(
             "/admin/targets",
             get(admin_targets).post(admin_targets_replace),

@@ -42,6 +42,7 @@ impl Chrome {
         }
         if may(Action::ViewIncidents) {
             nav.push(("/incidents", "Incidents"));
+            nav.push(("/deadlines", "Deadlines"));
         }
         if may(Action::ViewVulnerabilities) || may(Action::ReportVulnerability) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));

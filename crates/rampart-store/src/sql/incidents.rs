@@ -50,6 +50,9 @@ fn filters(f: &mut Filter, q: &IncidentQuery) {
     f.text("coordinator", q.coordinator.as_deref());
     f.contains(q.text.as_deref());
     f.viewer(q.viewer.as_deref());
+    if q.with_regimes {
+        f.and("regimes > 0", vec![]);
+    }
 }
 
 pub(super) async fn counts<B: SqlBackend>(

@@ -194,6 +194,10 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                 ),
                 target_key(Running::of_incident(i)),
                 target_from(Running::of_incident(i)),
+                (
+                    "regimes",
+                    SqlValue::int(i64::try_from(i.obligations.regimes.len()).unwrap_or(0)),
+                ),
             ],
             to_json(i)?,
         ),

@@ -93,6 +93,41 @@ async fn the_register_lists_the_least_time_left_first() {
     assert!(panel.contains("Met"), "confirmation is done: {panel}");
     b.shot("02-incident-response-times").await;
 
+    // The deadlines board: least time left first, the clock among the targets.
+    let fresh = rows_number(&rows_of(&app, &ian).await, "Fresh emergency");
+    b.click("nav a[href='/deadlines']").await;
+    assert_eq!(b.path().await, "/deadlines");
+    let board = b.text("#deadlines tbody").await;
+    let at = |needle: &str| {
+        board
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {board}"))
+    };
+    assert!(at(&old) < at(&soon), "overdue first: {board}");
+    assert!(at(&soon) < at(&fresh), "then due soon: {board}");
+    assert!(
+        at(&fresh) < at("DORA: Initial notification"),
+        "the clock due last: {board}"
+    );
+    let states = b
+        .d()
+        .execute(
+            "return Array.from(document.querySelectorAll('#deadlines tbody tr')).map(r => r.dataset.state + '/' + r.dataset.kind)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        states.json(),
+        &serde_json::json!([
+            "overdue/target",
+            "due_soon/target",
+            "on_track/target",
+            "on_track/clock"
+        ])
+    );
+    b.shot("04-deadlines-board").await;
+
     b.sign_out().await;
     person(&app, "ada", &[Role::Admin]).await;
     b.sign_in("ada", PASSWORD).await;
@@ -102,4 +137,22 @@ async fn the_register_lists_the_least_time_left_first() {
     assert!(b.text(".alert-success").await.contains("version 1"));
     b.shot("03-admin-targets").await;
     b.quit().await;
+}
+
+/// The incident register as the API lists it, by priority.
+async fn rows_of(app: &crate::helpers::TestApp, token: &str) -> serde_json::Value {
+    app.get("/api/v1/incidents?limit=50", token).await.1
+}
+
+/// The number of the incident whose title starts with `title`.
+fn rows_number(page: &serde_json::Value, title: &str) -> String {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"].as_str().unwrap().starts_with(title))
+        .unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
