@@ -153,6 +153,8 @@ impl App {
                 crate::notify::MAIL => self.run_mail(&job.payload).await,
                 crate::notify::WEBHOOK => self.run_webhook(&job.payload).await,
                 crate::notify::ACTION_DUE => self.run_action_due(&job.key, &job.payload).await,
+                crate::notify::ESCALATION_PLAN => self.run_escalation_plan(&job.payload).await,
+                crate::notify::ESCALATE => self.run_escalate(&job.payload).await,
                 other => Err(format!("no such kind of job: {other}")),
             }
         })

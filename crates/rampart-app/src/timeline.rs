@@ -82,6 +82,8 @@ pub enum TimelineKind {
     Observable,
     Evidence,
     Restriction,
+    /// Notification obligations: regimes, moments, reports sent; escalations.
+    Deadline,
 }
 
 impl TimelineKind {
@@ -98,6 +100,7 @@ impl TimelineKind {
             Self::Observable => "observable",
             Self::Evidence => "evidence",
             Self::Restriction => "restriction",
+            Self::Deadline => "deadline",
         }
     }
 }
@@ -464,6 +467,44 @@ fn of_journal(base: TimelineItem, entity: &str, action: JournalAction) -> Option
             };
             item(TimelineKind::Restriction, text)
         }
+        J::IncidentRegimeApplied(a) => {
+            let mut i = item(
+                TimelineKind::Deadline,
+                format!("found that {} applies", a.regime),
+            );
+            i.reason = a.reason.map(|r| r.to_string());
+            for answer in &a.answers {
+                i.details.push(format!(
+                    "{}: {}",
+                    answer.question,
+                    if answer.yes { "yes" } else { "no" }
+                ));
+            }
+            i
+        }
+        J::IncidentRegimeWithdrawn(w) => {
+            let mut i = item(
+                TimelineKind::Deadline,
+                format!("found that {} does not apply after all", w.regime),
+            );
+            i.reason = Some(w.reason.to_string());
+            i
+        }
+        J::IncidentAnchorRecorded(a) => item(
+            TimelineKind::Deadline,
+            format!("recorded the moment {} as {}", a.anchor, a.at),
+        ),
+        J::IncidentSubmissionRecorded(s) => item(
+            TimelineKind::Deadline,
+            format!(
+                "sent the {} report of {} to {} at {}",
+                s.report, s.regime, s.authority, s.at
+            ),
+        ),
+        J::IncidentEscalated(x) => item(
+            TimelineKind::Deadline,
+            format!("{}; told {}", x.describe(), x.told.join(", ")),
+        ),
         J::EvidenceCollected(c) => evidence_collected(item, &e, &c),
         J::EvidenceTransferred(t) => evidence_transferred(item, &e, &t),
         J::EvidenceVerified(_) => item(

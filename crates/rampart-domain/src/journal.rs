@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::{
-    Assessment, Audience, Channel, EventNumber, EventStatus, EvidenceContent, EvidenceItem,
-    EvidenceNumber, Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry,
-    NoticeKind, NoticePreferences, Pap, RegimeWithdrawn, Rejection, ResponseAction,
+    Assessment, Audience, Channel, Escalation, EventNumber, EventStatus, EvidenceContent,
+    EvidenceItem, EvidenceNumber, Incident, IncidentNumber, IncidentObservable, IncidentStatus,
+    LogEntry, NoticeKind, NoticePreferences, Pap, RegimeWithdrawn, Rejection, ResponseAction,
     ResponseTargets, Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability,
     VulnerabilityOutcome, VulnerabilityResolution, VulnerabilityStatus, WebhookFormat,
     event::Event,
@@ -189,6 +189,7 @@ journal_actions! {
     IncidentRegimeWithdrawn(RegimeWithdrawn) = "incident.regime_withdrawn", "The ISIRT finds that a regime does not apply after all";
     IncidentAnchorRecorded(AnchorRecord) = "incident.anchor_recorded", "A moment a notification clock runs from is recorded (or corrected)";
     IncidentSubmissionRecorded(Box<Submission>) = "incident.submission_recorded", "A report is sent to an authority";
+    IncidentEscalated(Box<Escalation>) = "incident.escalated", "A deadline reached a rung of the escalation ladder, and who is told";
 }
 
 impl JournalAction {

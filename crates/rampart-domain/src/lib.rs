@@ -74,8 +74,9 @@ pub use record::{
 pub use review::{Improvement, Review, ReviewInput};
 pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
 pub use targets::{
-    ClassTargets, DUE_SOON_PERCENT, Lane, MAX_TARGET_MINUTES, Measure, Measured, ResponseTargets,
-    Running, Stage, TargetState, event_class,
+    ClassTargets, DUE_SOON_PERCENT, Escalation, EscalationStep, Lane, MAX_STEPS,
+    MAX_TARGET_MINUTES, Measure, Measured, Recipient, ResponseTargets, Running, Stage, TargetState,
+    default_ladder, event_class,
 };
 #[cfg(feature = "openapi")]
 pub use text::TEXT_PATTERN;

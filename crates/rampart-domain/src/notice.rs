@@ -36,6 +36,9 @@ wire_enum!(
         IncidentClosed => "incident_closed",
         /// What became of one's own report: handled as an incident, or its incident closed.
         ReportUpdate => "report_update",
+        /// An incident's response-time target or notification clock reached a
+        /// rung of the escalation ladder (e.g. 75 % or 100 % of its time).
+        DeadlineEscalated => "deadline_escalated",
     }
 );
 
@@ -62,6 +65,7 @@ impl NoticeKind {
             Self::ActionOverdue => "A response action of yours is overdue",
             Self::IncidentClosed => "An incident you are involved in is closed",
             Self::ReportUpdate => "What became of your own reports",
+            Self::DeadlineEscalated => "A deadline of an incident is near or past (escalation)",
         }
     }
 
@@ -91,6 +95,12 @@ pub struct Notice {
     /// The person a notice names (an action's owner, a new coordinator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<String>,
+    /// More people it names (an escalation's rung).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub told: Vec<String>,
+    /// What it is about, in words (an escalation: the deadline and how much of it is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 /// The record a notice is about.
@@ -134,6 +144,8 @@ impl Notice {
             significant: false,
             action: None,
             person: None,
+            told: Vec::new(),
+            about: None,
         }
     }
 
@@ -192,6 +204,15 @@ impl Notice {
             }
             JournalAction::IncidentActionAdded(action) => match entity.parse() {
                 Ok(number) => assigned(action, number, actor, at),
+                Err(_) => vec![],
+            },
+            JournalAction::IncidentEscalated(step) => match entity.parse() {
+                Ok(number) => {
+                    let mut notice = on(NoticeKind::DeadlineEscalated, incident(number));
+                    notice.told = step.told.clone();
+                    notice.about = Some(step.describe());
+                    vec![notice]
+                }
                 Err(_) => vec![],
             },
             _ => vec![],
@@ -292,7 +313,8 @@ pub fn roles_told(notice: &Notice, class: Option<SeverityClass>) -> &'static [Ro
         | NoticeKind::ActionDueSoon
         | NoticeKind::ActionOverdue
         | NoticeKind::IncidentClosed
-        | NoticeKind::ReportUpdate => &[],
+        | NoticeKind::ReportUpdate
+        | NoticeKind::DeadlineEscalated => &[],
     }
 }
 

@@ -132,6 +132,133 @@ pub struct ResponseTargets {
     pub version: u32,
     /// Exactly one row for each class, I to IV.
     pub classes: Vec<ClassTargets>,
+    /// Who is told as an incident's running target or notification clock
+    /// uses up its time; the shipped ladder when left out.
+    #[serde(default = "default_ladder")]
+    pub escalation: Vec<EscalationStep>,
+}
+
+/// Most rungs of the escalation ladder.
+pub const MAX_STEPS: usize = 8;
+
+wire_enum!(
+    /// Who an escalation rung tells.
+    Recipient {
+        /// The incident's coordinator.
+        Coordinator => "coordinator",
+        /// Every ISIRT manager who may see the incident.
+        IsirtManager => "isirt_manager",
+        /// Every crisis manager who may see the incident.
+        CrisisManager => "crisis_manager",
+        /// Every senior manager who may see the incident.
+        SeniorManager => "senior_manager",
+    }
+);
+
+impl Recipient {
+    /// The role whose holders are told, or `None` for the coordinator.
+    pub fn role(self) -> Option<crate::Role> {
+        match self {
+            Self::Coordinator => None,
+            Self::IsirtManager => Some(crate::Role::IsirtManager),
+            Self::CrisisManager => Some(crate::Role::CrisisManager),
+            Self::SeniorManager => Some(crate::Role::SeniorManager),
+        }
+    }
+}
+
+/// One rung of the escalation ladder: when a deadline has used `at_percent`
+/// of its time, `notify` are told, once. With `class_at_least`, only for
+/// incidents of that class or above; an incident in crisis handling (not
+/// under control) counts as class IV.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EscalationStep {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 200))]
+    pub at_percent: u32,
+    pub notify: Vec<Recipient>,
+    #[serde(default)]
+    pub class_at_least: Option<SeverityClass>,
+}
+
+impl EscalationStep {
+    /// Whether the rung applies to an incident of `class`, in crisis or not.
+    pub fn applies(&self, class: SeverityClass, in_crisis: bool) -> bool {
+        let class = if in_crisis { SeverityClass::IV } else { class };
+        self.class_at_least.is_none_or(|least| class >= least)
+    }
+}
+
+/// The shipped ladder: at 75 % the coordinator; at 100 % the coordinator
+/// and the ISIRT manager; at 100 % of a class IV incident's deadline, or
+/// any deadline of an incident in crisis handling, also crisis and senior
+/// management.
+pub fn default_ladder() -> Vec<EscalationStep> {
+    use Recipient::*;
+    vec![
+        EscalationStep {
+            at_percent: 75,
+            notify: vec![Coordinator],
+            class_at_least: None,
+        },
+        EscalationStep {
+            at_percent: 100,
+            notify: vec![Coordinator, IsirtManager],
+            class_at_least: None,
+        },
+        EscalationStep {
+            at_percent: 100,
+            notify: vec![CrisisManager, SeniorManager],
+            class_at_least: Some(SeverityClass::IV),
+        },
+    ]
+}
+
+/// One rung reached by one deadline of an incident, as recorded on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Escalation {
+    /// `target:contain`, `target:close`, or `clock:<regime>/<report>`.
+    pub deadline: String,
+    /// The deadline in words: `Time to contain`, `DORA: Initial notification`.
+    pub label: String,
+    pub due_at: Timestamp,
+    pub at_percent: u32,
+    /// The rung's class condition, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_at_least: Option<SeverityClass>,
+    /// Who was told.
+    pub told: Vec<String>,
+    pub at: Timestamp,
+}
+
+impl Escalation {
+    /// `Time to contain: 75 % used, due 2026-03-02 12:30 UTC`.
+    pub fn describe(&self) -> String {
+        let due = self.due_at.to_rfc3339();
+        let due = format!(
+            "{} {} UTC",
+            due.get(..10).unwrap_or(""),
+            due.get(11..16).unwrap_or("")
+        );
+        if self.at_percent >= 100 {
+            format!("{}: due {due}, now past", self.label)
+        } else {
+            format!(
+                "{}: {} % of the time used, due {due}",
+                self.label, self.at_percent
+            )
+        }
+    }
+
+    /// Whether this rung of this deadline was reached before.
+    pub fn same_rung(&self, other: &Escalation) -> bool {
+        self.deadline == other.deadline
+            && self.due_at == other.due_at
+            && self.at_percent == other.at_percent
+            && self.class_at_least == other.class_at_least
+    }
 }
 
 const HOUR: u32 = 60;
@@ -150,6 +277,7 @@ impl Default for ResponseTargets {
         };
         Self {
             version: 0,
+            escalation: default_ladder(),
             classes: vec![
                 row(
                     SeverityClass::I,
@@ -208,6 +336,32 @@ impl ResponseTargets {
                         ),
                     );
                 }
+            }
+        }
+        if self.escalation.len() > MAX_STEPS {
+            p.push("escalation", format!("must have at most {MAX_STEPS} rungs"));
+        }
+        for (i, step) in self.escalation.iter().enumerate() {
+            if !(1..=200).contains(&step.at_percent) {
+                p.push(
+                    format!("escalation[{i}].at_percent"),
+                    "must be between 1 and 200",
+                );
+            }
+            if step.notify.is_empty() {
+                p.push(
+                    format!("escalation[{i}].notify"),
+                    "must name someone to tell",
+                );
+            }
+            if self.escalation[..i]
+                .iter()
+                .any(|s| s.at_percent == step.at_percent && s.class_at_least == step.class_at_least)
+            {
+                p.push(
+                    format!("escalation[{i}].at_percent"),
+                    "an earlier rung has the same percentage and class; merge them",
+                );
             }
         }
         p.into_result()

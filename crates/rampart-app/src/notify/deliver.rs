@@ -220,6 +220,7 @@ pub(super) fn about(kind: NoticeKind) -> &'static str {
         NoticeKind::ActionOverdue => "a response action of yours is overdue",
         NoticeKind::IncidentClosed => "an incident is closed",
         NoticeKind::ReportUpdate => "news of your report",
+        NoticeKind::DeadlineEscalated => "a deadline of an incident is near or past",
     }
 }
 

@@ -17,6 +17,7 @@
 
 mod deadlines;
 mod deliver;
+mod escalate;
 mod hooks;
 mod plan;
 #[cfg(test)]
@@ -34,6 +35,7 @@ use rampart_store::{Decision, Entity, EntityRef, JobDraft, JournalDraft, Page, W
 use serde::{Deserialize, Serialize};
 
 pub use deadlines::{ACTION_DUE, DUE_SOON};
+pub use escalate::{ESCALATE, ESCALATION_PLAN};
 pub use hooks::{HookPost, MAX_WEBHOOKS, Poster, WEBHOOK, WebhookInput, WebhookPatch};
 
 use crate::unit::{Decided, Loaded, Unit};
@@ -92,6 +94,7 @@ fn may_notify(kind: ActionKind) -> bool {
             | IncidentEventLinked
             | IncidentActionAdded
             | IncidentActionUpdated
+            | IncidentEscalated
     )
 }
 
@@ -101,6 +104,7 @@ pub(crate) fn outbox(decision: &mut Decision, actor: &str, now: Timestamp) -> Ve
     let mut jobs = vec![];
     let mut keys = vec![];
     for draft in &decision.journal {
+        jobs.extend(escalate::plan_after(&draft.action, &draft.entity, now));
         if !ActionKind::from_name(&draft.action).is_some_and(may_notify) {
             continue;
         }

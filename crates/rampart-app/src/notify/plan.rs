@@ -146,6 +146,7 @@ impl App {
                 };
                 let roles = roles_told(notice, Some(incident.severity.class));
                 let mut named: BTreeSet<String> = notice.person.iter().cloned().collect();
+                named.extend(notice.told.iter().cloned());
                 if notice.kind == NoticeKind::IncidentCrisis {
                     named.insert(incident.coordinator.clone());
                 }
@@ -362,6 +363,16 @@ fn incident_words(notice: &Notice, incident: &Incident) -> Words {
                     .map_or("not recorded", |r| r.as_str())
             ),
         ),
+        NoticeKind::DeadlineEscalated => {
+            let about = notice.about.as_deref().unwrap_or("a deadline");
+            (
+                format!("{n}: {about}"),
+                format!(
+                    "Escalated to you by the ladder of response targets. {summary}
+Incident: {t}."
+                ),
+            )
+        }
         NoticeKind::EventEscalated | NoticeKind::ReportUpdate => (format!("{n}: {t}"), summary),
     };
     Words {

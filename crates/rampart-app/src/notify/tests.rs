@@ -531,3 +531,152 @@ async fn an_action_s_owner_is_told_a_day_before_it_is_due_and_when_overdue_unles
     t.app.run_due_jobs().await;
     assert_eq!(ida_kinds().await.len(), 5);
 }
+
+/// Who was told of the incident's escalations, rung by rung.
+async fn escalations(t: &TestApp, n: &str) -> Vec<(String, u32, Vec<String>)> {
+    let incident = t
+        .app
+        .store()
+        .get(&rampart_store::EntityRef::Incident(n.parse().unwrap()))
+        .await
+        .unwrap();
+    let Some(rampart_store::Entity::Incident(incident)) = incident else {
+        panic!("no incident {n}");
+    };
+    incident
+        .escalations
+        .iter()
+        .map(|e| (e.deadline.clone(), e.at_percent, e.told.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_clock_escalates_to_the_coordinator_at_75_and_the_managers_at_100_percent() {
+    let t = TestApp::new().await;
+    let poc = t.user("pat", &[Role::Poc]).await;
+    let ian = t.user("ian", &[Role::IsirtMember]).await;
+    let mia = t.user("mia", &[Role::IsirtManager]).await;
+    let cara = t.user("cara", &[Role::CrisisManager]).await;
+    let sam = t.user("sam", &[Role::SeniorManager]).await;
+    let event = t.escalated_event(&poc, "Card payments failing").await;
+    let n = emergency(&t, &ian, event).await;
+    let number = n.parse().unwrap();
+    // DORA: classified as major now, so the initial notification is due in
+    // 4 h (before containment's 4 h from awareness, which is now too).
+    t.app
+        .decide_regime(&ian, number, from_json(json!({"regime": "dora"})))
+        .await
+        .unwrap();
+    t.clock.advance(time::Duration::minutes(10));
+    t.app
+        .record_anchor(
+            &ian,
+            number,
+            from_json(json!({"anchor": "classified_major"})),
+        )
+        .await
+        .unwrap();
+    t.app.run_due_jobs().await;
+    assert!(escalations(&t, &n).await.is_empty(), "nothing is near yet");
+
+    // 2 h 59 min after classification: still under 75 % of the clock's 4 h.
+    t.clock.advance(time::Duration::minutes(179));
+    t.app.run_due_jobs().await;
+    let clock = "clock:dora/initial_notification";
+    assert!(
+        !escalations(&t, &n).await.iter().any(|(d, _, _)| d == clock),
+        "not yet at 75 %"
+    );
+    // 3 h: 75 % used; the coordinator is told, once.
+    t.clock.advance(time::Duration::minutes(1));
+    t.app.run_due_jobs().await;
+    t.app.run_due_jobs().await;
+    let rungs = escalations(&t, &n).await;
+    let of_clock: Vec<_> = rungs.iter().filter(|(d, _, _)| d == clock).collect();
+    assert_eq!(of_clock, [&(clock.to_owned(), 75, vec!["ian".to_owned()])]);
+    assert!(
+        kinds(&t, &ian)
+            .await
+            .contains(&NoticeKind::DeadlineEscalated)
+    );
+    assert!(
+        !kinds(&t, &mia)
+            .await
+            .contains(&NoticeKind::DeadlineEscalated)
+    );
+
+    // 4 h: 100 %; the coordinator and the ISIRT manager, and, class IV,
+    // crisis and senior management.
+    t.clock.advance(time::Duration::hours(1));
+    t.app.run_due_jobs().await;
+    let rungs = escalations(&t, &n).await;
+    let of_clock: Vec<_> = rungs
+        .iter()
+        .filter(|(d, p, _)| d == clock && *p == 100)
+        .map(|(_, _, told)| told.clone())
+        .collect();
+    assert_eq!(
+        of_clock,
+        [
+            vec!["ian".to_owned(), "mia".to_owned()],
+            vec!["cara".to_owned(), "sam".to_owned()]
+        ]
+    );
+    for who in [&mia, &cara, &sam] {
+        assert!(
+            kinds(&t, who)
+                .await
+                .contains(&NoticeKind::DeadlineEscalated),
+            "{}",
+            who.name
+        );
+    }
+    // Each rung is journaled once, whatever runs again.
+    t.app.run_due_jobs().await;
+    let escalated = t
+        .actions(&n)
+        .await
+        .into_iter()
+        .filter(|a| a == "incident.escalated")
+        .count();
+    assert_eq!(escalated, rungs.len());
+}
+
+#[tokio::test]
+async fn a_reached_deadline_tells_nobody_once_it_is_met() {
+    let t = TestApp::new().await;
+    let poc = t.user("pat", &[Role::Poc]).await;
+    let ian = t.user("ian", &[Role::IsirtMember]).await;
+    let event = t.escalated_event(&poc, "Card payments failing").await;
+    let n = emergency(&t, &ian, event).await;
+    let number = n.parse().unwrap();
+    t.app
+        .decide_regime(&ian, number, from_json(json!({"regime": "cert_in"})))
+        .await
+        .unwrap();
+    // CERT-In: 6 h from noticing. Sent after 1 h: its rungs tell nobody.
+    t.app
+        .record_anchor(&ian, number, from_json(json!({"anchor": "noticed"})))
+        .await
+        .unwrap();
+    t.clock.advance(time::Duration::hours(1));
+    t.app
+        .record_submission(
+            &ian,
+            number,
+            from_json(json!({"regime": "cert_in", "report": "report", "authority": "CERT-In"})),
+        )
+        .await
+        .unwrap();
+    t.clock.advance(time::Duration::hours(6));
+    t.app.run_due_jobs().await;
+    t.app.run_due_jobs().await;
+    assert!(
+        escalations(&t, &n)
+            .await
+            .iter()
+            .all(|(d, _, _)| !d.starts_with("clock:cert_in")),
+        "{:?}",
+        escalations(&t, &n).await
+    );
+}

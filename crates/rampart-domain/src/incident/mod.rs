@@ -316,6 +316,9 @@ pub struct Incident {
         skip_serializing_if = "crate::regulatory::Obligations::is_empty"
     )]
     pub obligations: crate::regulatory::Obligations,
+    /// Rungs of the escalation ladder its deadlines reached, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<crate::Escalation>,
 }
 
 impl Incident {
@@ -404,6 +407,7 @@ impl Incident {
             observables: Vec::new(),
             merged_into: None,
             obligations: crate::regulatory::Obligations::default(),
+            escalations: Vec::new(),
         };
         let list = incident
             .events

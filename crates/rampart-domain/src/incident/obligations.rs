@@ -238,3 +238,24 @@ impl Incident {
         clocks(rules, &self.clock_obligations(), now)
     }
 }
+
+impl Incident {
+    /// Records a rung of the escalation ladder one of its deadlines reached;
+    /// refused when that rung of that deadline was recorded before, so a job
+    /// run again tells nobody twice.
+    pub fn record_escalation(
+        &mut self,
+        step: crate::Escalation,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        if self.escalations.iter().any(|e| e.same_rung(&step)) {
+            return Err(DomainError::Conflict(format!(
+                "{} reached {} % of {} before",
+                self.number, step.at_percent, step.deadline
+            )));
+        }
+        self.escalations.push(step);
+        self.updated_at = now;
+        Ok(())
+    }
+}

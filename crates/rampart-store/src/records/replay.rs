@@ -596,6 +596,13 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 inc.obligations.submissions.push(submission);
                 inc.updated_at = at;
             }
+            Some(K::IncidentEscalated) => {
+                let reached: rampart_domain::Escalation = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.escalations.push(reached);
+                inc.updated_at = at;
+            }
             Some(K::IncidentRestricted) => {
                 let f = step.fields()?;
                 let at = step.at()?;

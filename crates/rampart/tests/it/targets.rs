@@ -87,6 +87,24 @@ async fn registers_filter_and_sort(backend: Backend, test: &str) {
         3
     );
 
+    // The old incident's containment is long past: its coordinator was told
+    // at once, by the escalation ladder's 75 % and 100 % rungs.
+    app.journal_len().await;
+    let (_, told) = app.get("/api/v1/notifications", &ian).await;
+    let escalated: Vec<&str> = told["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "deadline_escalated")
+        .filter(|i| i["body"].as_str().unwrap().contains("Incident: old small."))
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(escalated.len(), 2, "{told}");
+    assert!(
+        escalated.iter().all(|t| t.contains("Time to contain")),
+        "{escalated:?}"
+    );
+
     // Each record says where it stands, stage by stage.
     let (status, stages) = app
         .get(&format!("/api/v1/incidents/{late}/targets"), &ian)

@@ -52,6 +52,32 @@ impl TargetsPage {
         duration_text(self.targets.class(*class).minutes(*stage))
     }
 
+    /// One rung of the escalation ladder in words.
+    pub fn rung(&self, step: &rampart_domain::EscalationStep) -> String {
+        let who: Vec<&str> = step
+            .notify
+            .iter()
+            .map(|r| match r {
+                rampart_domain::Recipient::Coordinator => "the coordinator",
+                rampart_domain::Recipient::IsirtManager => "ISIRT managers",
+                rampart_domain::Recipient::CrisisManager => "crisis managers",
+                rampart_domain::Recipient::SeniorManager => "senior management",
+            })
+            .collect();
+        let when = match step.class_at_least {
+            Some(SeverityClass::IV) => {
+                " of a class IV incident or one in crisis handling".to_owned()
+            }
+            Some(c) => format!(" of a class {c} incident or above, or one in crisis handling"),
+            None => String::new(),
+        };
+        format!(
+            "At {} % of a deadline{when}: {}",
+            step.at_percent,
+            who.join(", ")
+        )
+    }
+
     pub fn cell_error(&self, class: &SeverityClass, stage: &Stage) -> Option<&str> {
         self.errors.for_field(&self.name(class, stage))
     }
@@ -173,7 +199,13 @@ pub async fn admin_targets_replace(State(state): State<AppState>, post: Posted) 
     if !errors.is_empty() {
         return Ok(invalid(view(&state, person, None, errors, sent).await?));
     }
-    let targets = ResponseTargets { version, classes };
+    // The escalation ladder is kept as it is (the API changes it).
+    let escalation = state.app.get_targets(&person.actor).await?.escalation;
+    let targets = ResponseTargets {
+        version,
+        classes,
+        escalation,
+    };
     match state.app.replace_targets(&person.actor, targets).await {
         Ok(saved) => Ok(view(
             &state,
