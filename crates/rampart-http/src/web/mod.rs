@@ -193,6 +193,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/webhooks/{id}", post(admin_webhook_change))
         .route("/deadlines", get(deadlines_page))
         .route(
+            "/admin/regulatory",
+            get(admin_regulatory).post(admin_regulatory_replace),
+        )
+        .route(
             "/admin/targets",
             get(admin_targets).post(admin_targets_replace),
         )

@@ -66,6 +66,9 @@ impl Chrome {
         if may(Action::ManageTargets) {
             nav.push(("/admin/targets", "Response targets"));
         }
+        if may(Action::ManageNotificationRules) {
+            nav.push(("/admin/regulatory", "Notification rules"));
+        }
         Self {
             title: title.into(),
             user: person.actor.name.clone(),

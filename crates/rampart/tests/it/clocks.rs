@@ -328,3 +328,61 @@ async fn the_clocks_forms_work_in_the_web_ui() {
     );
     assert!(page.body.contains("CERT-EU"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_edit_the_notification_rules_in_the_web_ui() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite, "regulatory_web").await else {
+        return;
+    };
+    let (_, admin) = person(&app, "ada", &[Role::Admin]).await;
+    let page = admin.get("/admin/regulatory").await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body.contains("DORA")
+            && page
+                .body
+                .contains("4 business days from materiality determined"),
+        "{}",
+        page.body
+    );
+    let refused = admin
+        .submit("/admin/regulatory", &[("rules", "{not json")])
+        .await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("is not a rule table"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("{not json"), "what was typed stays");
+    let (_, mut rules) = app.get("/api/v1/regulatory/rules", &app.admin).await;
+    let cert_in = rules["regimes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["id"] == "cert_in")
+        .unwrap();
+    cert_in["reports"][0]["limits"][0]["within"] = json!("12h");
+    let mut stale = rules.clone();
+    stale["version"] = json!(0);
+    let refused = admin
+        .submit("/admin/regulatory", &[("rules", &stale.to_string())])
+        .await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("changed since version 0"),
+        "{}",
+        refused.body
+    );
+    let saved = admin
+        .submit("/admin/regulatory", &[("rules", &rules.to_string())])
+        .await;
+    saved.assert_status(StatusCode::OK);
+    assert!(saved.body.contains("saved as version 2"), "{}", saved.body);
+    assert!(saved.body.contains("12 h from noticed"), "{}", saved.body);
+    let (_, member) = person(&app, "ian", &[Role::IsirtMember]).await;
+    member
+        .get("/admin/regulatory")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}

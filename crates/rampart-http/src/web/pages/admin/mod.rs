@@ -3,6 +3,7 @@
 
 mod intake;
 mod jobs;
+mod regulatory;
 mod targets;
 mod tokens;
 mod users;
@@ -10,6 +11,7 @@ mod webhooks;
 
 pub use intake::*;
 pub use jobs::*;
+pub use regulatory::*;
 pub use targets::*;
 pub use tokens::*;
 pub use users::*;
