@@ -8,6 +8,10 @@
 //! - (c) single-event `POST /api/v1/events` from 64 keep-alive clients, each
 //!   a bare HTTP/1.1 connection (hyper), so that the clients, which share
 //!   the server's cores, take as little of them as they can;
+//! - (cn) (c) with notifications on: e-mail to a real SMTP server (aiosmtpd),
+//!   a webhook subscription to a real receiver, and a point of contact
+//!   escalating an event every 100 ms throughout, each telling four ISIRT
+//!   members in the app and by e-mail and posting the webhook;
 //! - (d) syslog over TCP (four connections) and UDP;
 //! - (n) PostgreSQL only: (c) against one, two and three nodes sharing one
 //!   database, each node with its own pool, writer and HTTP server.
@@ -85,7 +89,7 @@ async fn run(count: usize) -> anyhow::Result<()> {
             .with_context(|| format!("RAMPART_BENCH_PRELOAD must be a count, got `{v}`"))?,
         Err(_) => count,
     };
-    let scenarios: Vec<&str> = ["a", "b", "c", "d"]
+    let scenarios: Vec<&str> = ["a", "b", "c", "cn", "d"]
         .into_iter()
         .filter(|s| chosen(s))
         .collect();
@@ -143,8 +147,24 @@ async fn bench_backend(
     count: usize,
     preload: usize,
 ) -> anyhow::Result<bool> {
-    let service = Arc::new(App::new(store.clone(), clock));
+    let notify = if scenario == "cn" {
+        match Notifying::start() {
+            Some(n) => Some(n),
+            // Without aiosmtpd (and RAMPART_REQUIRE_SMTP unset) there is no mail server.
+            None => return Ok(true),
+        }
+    } else {
+        None
+    };
+    let mut app = App::new(store.clone(), clock);
+    if let Some(n) = &notify {
+        app = n.wire(app)?;
+    }
+    let service = Arc::new(app);
     service.bootstrap_admin().await?;
+    if let Some(n) = &notify {
+        n.subscribe(&service).await?;
+    }
     service
         .add_user(&Actor::system(), "bench", vec![Role::Reporter])
         .await?;
@@ -180,7 +200,8 @@ async fn bench_backend(
             acknowledged += batches.ok;
             print_line(backend, "(b) batch", &batches);
         }
-        "c" => {
+        "c" | "cn" => {
+            let escalating = notify.as_ref().map(|_| escalate_meanwhile(service.clone()));
             let single = drive(
                 std::slice::from_ref(&target),
                 "single",
@@ -189,7 +210,14 @@ async fn bench_backend(
             )
             .await?;
             acknowledged += single.ok;
-            print_line(backend, "(c) single", &single);
+            if let (Some(n), Some((stop, task))) = (&notify, escalating) {
+                let _ = stop.send(());
+                let escalated = task.await??;
+                print_line(backend, "(cn) single+notify", &single);
+                n.report(backend, escalated).await;
+            } else {
+                print_line(backend, "(c) single", &single);
+            }
         }
         _ => {
             let (tcp, udp) = syslog(&service, backend, count).await?;
@@ -203,6 +231,11 @@ async fn bench_backend(
     acknowledged +=
         settled(|| service.syslog_counters().created.load(Ordering::Relaxed)).await as usize;
 
+    if notify.is_some() {
+        // The escalations and the notifications add entries of their own:
+        // count the benchmark's events among them.
+        return bench_events_intact(store.as_ref(), backend, before, acknowledged).await;
+    }
     let expected = before + acknowledged as u64;
     match rampart_store::journal::verify(store.as_ref()).await? {
         Verification::Intact { count, head } if count == expected => {
@@ -804,4 +837,164 @@ fn report_failures(backend: &str, scenario: &str, outcome: &Outcome) {
     for (failure, n) in kinds.iter().take(5) {
         println!("{backend:<9} {scenario:<15} {n} x {failure}");
     }
+}
+
+/// (cn) What notifications go to: a real SMTP server and webhook receiver.
+struct Notifying {
+    smtp: rampart_notify::testing::SmtpSink,
+    receiver: tokio::sync::OnceCell<rampart_notify::testing::WebhookReceiver>,
+}
+
+/// ISIRT members told of each escalation, in the app and by e-mail.
+const TOLD: usize = 4;
+
+impl Notifying {
+    /// `None` where aiosmtpd (`python3-aiosmtpd`) is missing: (cn) is skipped.
+    fn start() -> Option<Self> {
+        let smtp = rampart_notify::testing::SmtpSink::start(None)?;
+        Some(Self {
+            smtp,
+            receiver: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// The service sending e-mail and posting webhooks, as `rampart serve` does.
+    fn wire(&self, app: App) -> anyhow::Result<App> {
+        let config = rampart::config::Config {
+            smtp_url: Some(self.smtp.url()),
+            mail_from: "Rampart <rampart@example.org>".into(),
+            ..rampart::config::Config::default()
+        };
+        let mut app = app.with_poster(rampart::startup::poster()?);
+        if let Some(mail) = rampart::startup::mail_settings(&config)? {
+            app = app.with_mail(mail);
+        }
+        Ok(app)
+    }
+
+    /// The ISIRT members with their addresses, the point of contact, and a
+    /// webhook subscribed to every notice.
+    async fn subscribe(&self, service: &App) -> anyhow::Result<()> {
+        let system = Actor::system();
+        for i in 0..TOLD {
+            let name = format!("isirt{i}");
+            service
+                .add_user(&system, &name, vec![Role::IsirtMember])
+                .await?;
+            let member = Actor::new(name.clone(), vec![Role::IsirtMember]);
+            let prefs = rampart_app::notify::PreferencesInput {
+                email: Some(format!("{name}@example.org")),
+                ..Default::default()
+            };
+            service.set_notification_preferences(&member, prefs).await?;
+        }
+        service.add_user(&system, "poc", vec![Role::Poc]).await?;
+        let receiver = self
+            .receiver
+            .get_or_init(|| {
+                rampart_notify::testing::WebhookReceiver::start(
+                    rampart_notify::testing::Behaviour::Ok,
+                )
+            })
+            .await;
+        let hook = rampart_app::notify::WebhookInput {
+            name: "SOAR".into(),
+            url: receiver.url(),
+            format: None,
+            kinds: vec![],
+            allow_private: true,
+        };
+        service.add_webhook(&system, hook).await?;
+        Ok(())
+    }
+
+    /// What was delivered by the end (jobs given a few seconds to finish).
+    async fn report(&self, backend: &str, escalated: usize) {
+        let want_mail = escalated * TOLD;
+        let started = Instant::now();
+        let (mut mails, mut posts) = (0, 0);
+        while started.elapsed() < Duration::from_secs(30) {
+            mails = self.smtp.messages().len();
+            posts = self.receiver.get().map_or(0, |r| r.requests().len());
+            if mails >= want_mail && posts >= escalated {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        println!(
+            "{backend:<9} (cn) notifications  {escalated} escalations during the run: {mails} of {want_mail} e-mails and {posts} of {escalated} webhooks delivered"
+        );
+    }
+}
+
+/// A point of contact escalating a fresh event every 100 ms until told to
+/// stop; returns how many were escalated.
+fn escalate_meanwhile(
+    service: Arc<App>,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<usize>>,
+) {
+    let (stop, mut stopped) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        let poc = Actor::new("poc", vec![Role::Poc]);
+        let mut escalated = 0;
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tokio::select! {
+                _ = &mut stopped => return Ok(escalated),
+                _ = tick.tick() => {}
+            }
+            let report: EventReport = serde_json::from_value(json!({
+                "title": format!("Phishing wave {escalated}"),
+                "description": "several employees received the same message",
+            }))?;
+            let event = service.ingest(&poc, report).await?.event().number;
+            let assessment = serde_json::from_value(json!({
+                "decision": "possible_incident", "escalate": true
+            }))?;
+            service.assess_event(&poc, event, assessment).await?;
+            escalated += 1;
+        }
+    });
+    (stop, task)
+}
+
+/// (cn) The journal is intact and holds every acknowledged event of the
+/// benchmark's sensor, whatever else the escalations added.
+async fn bench_events_intact(
+    store: &dyn Store,
+    backend: &str,
+    before: u64,
+    acknowledged: usize,
+) -> anyhow::Result<bool> {
+    let head = match rampart_store::journal::verify(store).await? {
+        Verification::Intact { head, .. } => head,
+        broken @ Verification::Broken { .. } => {
+            println!("{backend:<9} journal          {broken}");
+            return Ok(false);
+        }
+    };
+    let mut after = before;
+    let mut events = 0;
+    loop {
+        let page = store
+            .journal(&rampart_store::JournalQuery {
+                after,
+                limit: 1000,
+                entity: None,
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        events += page
+            .iter()
+            .filter(|e| e.actor == "bench" && e.action == "event.reported")
+            .count();
+    }
+    let intact = events == acknowledged;
+    println!(
+        "{backend:<9} journal (cn)     intact, {events} of {acknowledged} acknowledged events journaled, head {head}"
+    );
+    Ok(intact)
 }
