@@ -81,7 +81,10 @@ impl App {
     ) -> Result<RegulatoryRules, AppError> {
         actor.require(Action::ManageNotificationRules)?;
         new.validate()?;
-        self.replace_versioned(actor, &self.regulatory, new).await
+        let saved = self.replace_versioned(actor, &self.regulatory, new).await?;
+        // Deadlines moved: the clocks' escalations are planned again.
+        self.replan_escalations(true).await;
+        Ok(saved)
     }
 
     /// The ISIRT decides that a regime applies to the incident (with the

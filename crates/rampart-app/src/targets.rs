@@ -73,7 +73,10 @@ impl App {
         actor.require(Action::ManageTargets)?;
         new.validate()?;
         new.classes.sort_by_key(|c| c.class);
-        self.replace_versioned(actor, &self.targets, new).await
+        let saved = self.replace_versioned(actor, &self.targets, new).await?;
+        // Due times and rungs moved: the running deadlines are planned again.
+        self.replan_escalations(false).await;
+        Ok(saved)
     }
 
     /// Where an event stands against its targets now.

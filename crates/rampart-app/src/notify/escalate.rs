@@ -243,6 +243,52 @@ impl App {
         }
     }
 
+    /// Plans the escalations of many incidents again (after the targets or
+    /// the notification rules changed): the incidents with a running target
+    /// due soonest and the latest with a regime that applies, at most
+    /// [`crate::targets::BOARD_LIMIT`] of each. Their old rung jobs find
+    /// their deadline moved and tell nobody.
+    pub(crate) async fn replan_escalations(&self, with_regimes: bool) {
+        use rampart_domain::Measured;
+        use rampart_store::{IncidentQuery, IncidentSort};
+        let now = self.clock.now();
+        let query = if with_regimes {
+            IncidentQuery {
+                with_regimes: true,
+                sort: IncidentSort::Newest,
+                limit: crate::targets::BOARD_LIMIT,
+                ..IncidentQuery::default()
+            }
+        } else {
+            let Ok(lanes) = self.target_lanes(Measured::Incident, None).await else {
+                return;
+            };
+            IncidentQuery {
+                lanes: Some(lanes),
+                sort: IncidentSort::Due,
+                limit: crate::targets::BOARD_LIMIT,
+                ..IncidentQuery::default()
+            }
+        };
+        let incidents = match self.store.list_incidents(&query).await {
+            Ok(page) => page.items,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list incidents to plan their escalations");
+                return;
+            }
+        };
+        let writes: Vec<Write> = incidents
+            .iter()
+            .filter_map(|i| plan_job(i.number, now))
+            .collect();
+        if writes.is_empty() {
+            return;
+        }
+        if let Err(e) = self.enqueue_all(writes).await {
+            tracing::warn!(error = %e, "cannot queue the escalation plans");
+        }
+    }
+
     /// The people a rung names: the coordinator, the holders of its roles.
     async fn told_by(
         &self,

@@ -680,3 +680,32 @@ async fn a_reached_deadline_tells_nobody_once_it_is_met() {
         escalations(&t, &n).await
     );
 }
+
+#[tokio::test]
+async fn a_shorter_target_escalates_on_its_new_schedule() {
+    let t = TestApp::new().await;
+    let poc = t.user("pat", &[Role::Poc]).await;
+    let ian = t.user("ian", &[Role::IsirtMember]).await;
+    let admin = t.user("ada", &[Role::Admin]).await;
+    let event = t.escalated_event(&poc, "Card payments failing").await;
+    let n = emergency(&t, &ian, event).await;
+    t.app.run_due_jobs().await;
+    // Class IV containment: 4 h by default, now 2 h; 75 % is at 1 h 30 min.
+    let mut targets = t.app.get_targets(&admin).await.unwrap();
+    for row in &mut targets.classes {
+        if row.class == rampart_domain::SeverityClass::IV {
+            row.contain_minutes = 120;
+        }
+    }
+    t.app.replace_targets(&admin, targets).await.unwrap();
+    t.app.run_due_jobs().await;
+    t.clock.advance(time::Duration::minutes(89));
+    t.app.run_due_jobs().await;
+    assert!(escalations(&t, &n).await.is_empty());
+    t.clock.advance(time::Duration::minutes(1));
+    t.app.run_due_jobs().await;
+    t.app.run_due_jobs().await;
+    let rungs = escalations(&t, &n).await;
+    assert_eq!(rungs.len(), 1, "{rungs:?}");
+    assert_eq!((rungs[0].0.as_str(), rungs[0].1), ("target:contain", 75));
+}
