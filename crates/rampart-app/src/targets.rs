@@ -145,16 +145,20 @@ impl App {
         let now = self.clock.now();
         let left =
             |due: rampart_domain::Timestamp| (due.as_offset() - now.as_offset()).whole_seconds();
+        // The store applies need-to-know; the board shows no related
+        // incidents, so the register's hiding of them is not needed here.
+        actor.require(Action::ViewIncidents)?;
+        let viewer = Some(actor.name.clone());
         let mut rows = Vec::new();
         let running = self
-            .list_incidents(
-                actor,
-                IncidentQuery {
-                    sort: IncidentSort::Due,
-                    limit: BOARD_LIMIT,
-                    ..IncidentQuery::default()
-                },
-            )
+            .store
+            .list_incidents(&IncidentQuery {
+                sort: IncidentSort::Due,
+                lanes: Some(self.target_lanes(Measured::Incident, None).await?),
+                viewer: viewer.clone(),
+                limit: BOARD_LIMIT,
+                ..IncidentQuery::default()
+            })
             .await?;
         let targets = self.targets().await?;
         for incident in &running.items {
@@ -175,15 +179,14 @@ impl App {
             }
         }
         let with_clocks = self
-            .list_incidents(
-                actor,
-                IncidentQuery {
-                    with_regimes: true,
-                    sort: IncidentSort::Newest,
-                    limit: BOARD_LIMIT,
-                    ..IncidentQuery::default()
-                },
-            )
+            .store
+            .list_incidents(&IncidentQuery {
+                with_regimes: true,
+                sort: IncidentSort::Newest,
+                viewer,
+                limit: BOARD_LIMIT,
+                ..IncidentQuery::default()
+            })
             .await?;
         let rules = self.regulatory_rules().await?;
         for incident in &with_clocks.items {

@@ -150,6 +150,35 @@ async fn registers_filter_and_sort(backend: Backend, test: &str) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(fields(&problem), ["target"]);
 
+    // The deadlines board: every running target, soonest first; an incident
+    // restricted to ian is not on another member's board.
+    let (status, board) = app.get("/api/v1/deadlines", &ian).await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    let titles = |board: &Value| -> Vec<String> {
+        board
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles(&board),
+        ["old small", "emergency, 3.5 h in", "fresh emergency"]
+    );
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/incidents/{late}/restriction"),
+            Some(&ian),
+            Some(json!({"users": ["ian"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let ivy = app.user("ivy", &[Role::IsirtMember]).await;
+    let (_, board) = app.get("/api/v1/deadlines", &ivy).await;
+    assert_eq!(titles(&board), ["old small", "fresh emergency"]);
+
     // Admins change the targets as a whole; the registers follow at once.
     let (status, current) = app.get("/api/v1/targets", &ian).await;
     assert_eq!(status, StatusCode::OK);
