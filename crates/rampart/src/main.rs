@@ -503,7 +503,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !from.join(rampart_store_sqlite::DATABASE_FILE).is_file() {
                 bail!("--from {}: no Rampart database there", from.display());
             }
-            let summary = migrate::migrate(&from, &to, clock).await?;
+            // Rows read and written at a time, when fewer than one `INSERT` takes.
+            let chunk_rows = std::env::var("RAMPART_MIGRATE_CHUNK")
+                .ok()
+                .and_then(|n| n.parse().ok());
+            let summary = migrate::migrate(&from, &to, clock, chunk_rows, &mut |p| {
+                eprintln!("{}: {}/{} rows copied", p.table, p.copied, p.total);
+            })
+            .await?;
             eprintln!("{summary}");
             eprintln!(
                 "start the server with --database-url (evidence_dir and signing_key unchanged)"

@@ -12,14 +12,19 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use rampart_domain::Clock;
 use rampart_store::{Store, Verification};
 use sqlx::{Connection, Row};
 
-/// Rows per multi-row `INSERT`: well below PostgreSQL's 65,535 parameters.
+/// Values per multi-row `INSERT`: well below PostgreSQL's 65,535 parameters.
+/// A chunk of a table is at most as many rows as one `INSERT` takes.
 const MAX_PARAMS: usize = 30_000;
+
+/// Progress is reported at most this often while a table is copied.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -28,19 +33,52 @@ enum Kind {
 }
 
 /// One value as read from SQLite.
+#[derive(Clone)]
 enum Value {
     Int(Option<i64>),
     Text(Option<String>),
 }
 
-/// A destination table: its columns in order, and whether it numbers its rows itself.
+/// How a table's rows are read in order, a chunk at a time.
+enum Key {
+    /// A rowid table: by its rowid.
+    Rowid,
+    /// A table without rowid: by its primary key, these columns (positions
+    /// in `Table::columns`).
+    Primary(Vec<usize>),
+}
+
+/// A destination table: its columns in order, whether it numbers its rows
+/// itself, and how its rows are read from SQLite.
 struct Table {
     name: String,
     columns: Vec<(String, Kind)>,
     identity: Option<String>,
+    key: Key,
 }
 
-pub async fn migrate(data_dir: &Path, url: &str, clock: Arc<dyn Clock>) -> anyhow::Result<String> {
+/// How far the copy of one table is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress<'a> {
+    pub table: &'a str,
+    /// Rows written so far.
+    pub copied: u64,
+    /// Rows the table holds.
+    pub total: u64,
+}
+
+/// Moves the SQLite installation in `data_dir` to the PostgreSQL database at
+/// `url` and returns a summary. Tables are read and written in chunks of at
+/// most `chunk_rows` rows (`None`: as many as one `INSERT` takes), so memory
+/// does not grow with their size. `progress` is told how far each table is,
+/// at most once a second while it is copied and once when it is done.
+pub async fn migrate(
+    data_dir: &Path,
+    url: &str,
+    clock: Arc<dyn Clock>,
+    chunk_rows: Option<usize>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> anyhow::Result<String> {
     // Both at the current schema.
     let source = rampart_store_sqlite::open(data_dir, clock.clone()).await?;
     let source_head = match rampart_store::journal::verify(&source).await? {
@@ -68,8 +106,8 @@ pub async fn migrate(data_dir: &Path, url: &str, clock: Arc<dyn Clock>) -> anyho
     let mut to = sqlx::PgConnection::connect(url)
         .await
         .context("cannot connect to PostgreSQL")?;
-    let tables = destination_tables(&mut to).await?;
-    check_same_tables(&mut from, &tables).await?;
+    let mut tables = destination_tables(&mut to).await?;
+    check_same_tables(&mut from, &mut tables).await?;
 
     sqlx::raw_sql("BEGIN").execute(&mut from).await?;
     let mut tx = to.begin().await?;
@@ -88,9 +126,8 @@ pub async fn migrate(data_dir: &Path, url: &str, clock: Arc<dyn Clock>) -> anyho
                 .await
                 .with_context(|| format!("{}: cannot clear the seeded rows", table.name))?;
         }
-        let rows = read_table(&mut from, table).await?;
-        copied.insert(table.name.clone(), rows.len());
-        write_table(&mut tx, table, &rows).await?;
+        let rows = copy_table(&mut from, &mut tx, table, chunk_rows, &mut *progress).await?;
+        copied.insert(table.name.clone(), rows);
         if let Some(column) = &table.identity {
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "SELECT setval(pg_get_serial_sequence('{t}', '{column}'), \
@@ -121,7 +158,7 @@ pub async fn migrate(data_dir: &Path, url: &str, clock: Arc<dyn Clock>) -> anyho
         );
     }
     let users = moved.user_count().await?;
-    let rows: usize = copied.values().sum();
+    let rows: u64 = copied.values().sum();
     Ok(format!(
         "moved {rows} rows in {} tables ({users} users, {} events, {} incidents, {} evidence items); journal intact, {count} entries, head {head}",
         copied.len(),
@@ -166,6 +203,7 @@ async fn destination_tables(to: &mut sqlx::PgConnection) -> anyhow::Result<Vec<T
                 name: table.clone(),
                 columns: Vec::new(),
                 identity: None,
+                key: Key::Rowid,
             });
         }
         if let Some(t) = tables.last_mut() {
@@ -198,16 +236,21 @@ async fn destination_tables(to: &mut sqlx::PgConnection) -> anyhow::Result<Vec<T
 }
 
 /// The source must have the same tables and columns as the destination.
+/// Learns how each table's rows are read in order.
 async fn check_same_tables(
     from: &mut sqlx::SqliteConnection,
-    tables: &[Table],
+    tables: &mut [Table],
 ) -> anyhow::Result<()> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' \
+    // Virtual tables and the shadow tables behind them hold SQLite's own
+    // indexes of the records (such as text search), not records: they stay
+    // behind.
+    let stored: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' \
          AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' ORDER BY name",
     )
     .fetch_all(&mut *from)
     .await?;
+    let names: Vec<&str> = stored.iter().map(|(name, _)| name.as_str()).collect();
     let mut wanted: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     wanted.sort_unstable();
     if names != wanted {
@@ -232,93 +275,210 @@ async fn check_same_tables(
                 table.name
             );
         }
+        let without_rowid = stored.iter().any(|(name, wr)| name == &table.name && *wr);
+        if without_rowid {
+            let primary: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT name FROM pragma_table_info('{}') WHERE pk > 0 ORDER BY pk",
+                table.name
+            )))
+            .fetch_all(&mut *from)
+            .await?;
+            let positions = primary
+                .iter()
+                .map(|name| table.columns.iter().position(|c| &c.0 == name))
+                .collect::<Option<Vec<usize>>>()
+                .filter(|p| !p.is_empty())
+                .with_context(|| format!("{}: no primary key to read it in order", table.name))?;
+            table.key = Key::Primary(positions);
+        }
     }
     Ok(())
 }
 
-async fn read_table(
+/// Copies one table a chunk at a time, each chunk written before the next is
+/// read; returns the rows copied.
+async fn copy_table(
     from: &mut sqlx::SqliteConnection,
+    to: &mut sqlx::PgConnection,
     table: &Table,
-) -> anyhow::Result<Vec<Vec<Value>>> {
-    let names: Vec<&str> = table.columns.iter().map(|c| c.0.as_str()).collect();
-    let order = table
-        .identity
-        .as_deref()
-        .map(|c| format!(" ORDER BY {c}"))
-        .unwrap_or_default();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM {}{order}",
-        names.join(", "),
+    chunk_rows: Option<usize>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> anyhow::Result<u64> {
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM {}",
         table.name
     )))
-    .fetch_all(&mut *from)
+    .fetch_one(&mut *from)
     .await
-    .with_context(|| format!("cannot read {}", table.name))?;
-    rows.iter()
-        .map(|row| {
-            table
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, (column, kind))| {
-                    Ok(match kind {
-                        Kind::Int => {
-                            Value::Int(row.try_get(i).with_context(|| {
-                                format!("{}.{column}: not an integer", table.name)
-                            })?)
-                        }
-                        Kind::Text => Value::Text(
-                            row.try_get(i)
-                                .with_context(|| format!("{}.{column}: not text", table.name))?,
-                        ),
-                    })
-                })
-                .collect()
-        })
-        .collect()
+    .with_context(|| format!("cannot count {}", table.name))?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let per_insert = (MAX_PARAMS / table.columns.len().max(1)).max(1);
+    let limit = chunk_rows.map_or(per_insert, |n| n.clamp(1, per_insert));
+    let reader = Reader::new(table, limit);
+    let mut after: Option<Vec<Value>> = None;
+    let mut copied = 0u64;
+    let mut reported = Instant::now();
+    loop {
+        let (rows, last) = reader.read(from, after.as_deref()).await?;
+        let Some(last) = last else { break };
+        let n = rows.len();
+        write_rows(to, table, rows).await?;
+        copied += n as u64;
+        after = Some(last);
+        if n < limit {
+            break;
+        }
+        if reported.elapsed() >= PROGRESS_EVERY {
+            progress(Progress {
+                table: &table.name,
+                copied,
+                total,
+            });
+            reported = Instant::now();
+        }
+    }
+    progress(Progress {
+        table: &table.name,
+        copied,
+        total,
+    });
+    Ok(copied)
 }
 
-async fn write_table(
-    tx: &mut sqlx::PgConnection,
+/// Reads a table's rows in key order, a chunk after a given key at a time.
+struct Reader<'t> {
+    table: &'t Table,
+    /// The first chunk.
+    first: String,
+    /// A chunk after the key bound to its parameters.
+    next: String,
+}
+
+impl<'t> Reader<'t> {
+    fn new(table: &'t Table, limit: usize) -> Self {
+        let names: Vec<&str> = table.columns.iter().map(|c| c.0.as_str()).collect();
+        let (select, key) = match &table.key {
+            Key::Rowid => (format!("rowid, {}", names.join(", ")), "rowid".to_owned()),
+            Key::Primary(positions) => (
+                names.join(", "),
+                positions
+                    .iter()
+                    .map(|&p| names[p])
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        };
+        let width = match &table.key {
+            Key::Rowid => 1,
+            Key::Primary(positions) => positions.len(),
+        };
+        let placeholders = vec!["?"; width].join(", ");
+        Self {
+            table,
+            first: format!(
+                "SELECT {select} FROM {} ORDER BY {key} LIMIT {limit}",
+                table.name
+            ),
+            next: format!(
+                "SELECT {select} FROM {} WHERE ({key}) > ({placeholders}) ORDER BY {key} LIMIT {limit}",
+                table.name
+            ),
+        }
+    }
+
+    /// The chunk after `after` (the key of the last row read; `None`: from the
+    /// start), and the key of its last row (`None`: no rows).
+    async fn read(
+        &self,
+        from: &mut sqlx::SqliteConnection,
+        after: Option<&[Value]>,
+    ) -> anyhow::Result<(Vec<Vec<Value>>, Option<Vec<Value>>)> {
+        let table = self.table;
+        let rows = match after {
+            None => sqlx::query(sqlx::AssertSqlSafe(self.first.as_str())),
+            Some(key) => key.iter().fold(
+                sqlx::query(sqlx::AssertSqlSafe(self.next.as_str())),
+                |query, value| match value {
+                    Value::Int(v) => query.bind(*v),
+                    Value::Text(v) => query.bind(v.clone()),
+                },
+            ),
+        }
+        .fetch_all(&mut *from)
+        .await
+        .with_context(|| format!("cannot read {}", table.name))?;
+        let skip = usize::from(matches!(table.key, Key::Rowid));
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut values = Vec::with_capacity(table.columns.len());
+            for (i, (column, kind)) in table.columns.iter().enumerate() {
+                values.push(match kind {
+                    Kind::Int => Value::Int(
+                        row.try_get(i + skip)
+                            .with_context(|| format!("{}.{column}: not an integer", table.name))?,
+                    ),
+                    Kind::Text => Value::Text(
+                        row.try_get(i + skip)
+                            .with_context(|| format!("{}.{column}: not text", table.name))?,
+                    ),
+                });
+            }
+            out.push(values);
+        }
+        let last = match (&table.key, rows.last(), out.last()) {
+            (Key::Rowid, Some(row), _) => Some(vec![Value::Int(Some(
+                row.try_get(0)
+                    .with_context(|| format!("{}: no rowid", table.name))?,
+            ))]),
+            (Key::Primary(positions), _, Some(values)) => {
+                Some(positions.iter().map(|&p| values[p].clone()).collect())
+            }
+            _ => None,
+        };
+        Ok((out, last))
+    }
+}
+
+/// Writes rows, at most as many as one `INSERT` takes, in one `INSERT`.
+async fn write_rows(
+    to: &mut sqlx::PgConnection,
     table: &Table,
-    rows: &[Vec<Value>],
+    rows: Vec<Vec<Value>>,
 ) -> anyhow::Result<()> {
     let width = table.columns.len().max(1);
     let names: Vec<&str> = table.columns.iter().map(|c| c.0.as_str()).collect();
-    for chunk in rows.chunks((MAX_PARAMS / width).max(1)) {
-        let mut sql = format!(
-            "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES ",
-            table.name,
-            names.join(", ")
-        );
-        let mut n = 0;
-        for (r, _) in chunk.iter().enumerate() {
-            if r > 0 {
+    let mut sql = format!(
+        "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES ",
+        table.name,
+        names.join(", ")
+    );
+    let mut n = 0;
+    for r in 0..rows.len() {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..width {
+            if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push('(');
-            for c in 0..width {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                n += 1;
-                let _ = write!(sql, "${n}");
-            }
-            sql.push(')');
+            n += 1;
+            let _ = write!(sql, "${n}");
         }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
-            for value in row {
-                query = match value {
-                    Value::Int(v) => query.bind(*v),
-                    Value::Text(v) => query.bind(v.clone()),
-                };
-            }
-        }
-        query
-            .execute(&mut *tx)
-            .await
-            .with_context(|| format!("cannot write {}", table.name))?;
+        sql.push(')');
     }
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for row in rows {
+        for value in row {
+            query = match value {
+                Value::Int(v) => query.bind(v),
+                Value::Text(v) => query.bind(v),
+            };
+        }
+    }
+    query
+        .execute(&mut *to)
+        .await
+        .with_context(|| format!("cannot write {}", table.name))?;
     Ok(())
 }

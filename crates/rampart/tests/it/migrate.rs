@@ -160,3 +160,148 @@ async fn an_sqlite_installation_moves_to_postgres_whole() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--from"));
 }
+
+/// Every table crossed in chunks of two rows: the same rows arrive, keys of
+/// several columns included, the journal verifies, and each table's
+/// progress is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_in_small_chunks_moves_every_row() {
+    use sqlx::Connection as _;
+
+    let mut app = TestApp::spawn(Backend::Sqlite, "migrate_chunks")
+        .await
+        .unwrap();
+    let Some(db) = TestDatabase::create("migrate_store_chunks").await else {
+        return;
+    };
+    let (poc, ian, _, _) = team(&app).await;
+    let inc = incident(&app, &poc, &ian, "ian", "Beaconing host").await;
+    upload(&app, &ian, &inc, "proxy.log", b"GET http://evil.example/").await;
+    for value in ["evil.example", "bad.example", "worse.example"] {
+        app.post_ok(
+            &format!("/api/v1/incidents/{inc}/observables"),
+            &ian,
+            json!({"type": "domain", "value": value}),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    // The same address on every event: keys equal in their first column.
+    for i in 0..7 {
+        app.post_ok(
+            "/api/v1/events",
+            &poc,
+            json!({"title": format!("IDS alert {i}"), "description": "d",
+                   "source": {"kind": "sensor", "name": "ids-1", "ref": format!("c-{i}")},
+                   "observables": [{"type": "ip", "value": "198.51.100.7"},
+                                   {"type": "domain", "value": format!("h{i}.example")}]}),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.journal_len().await;
+    let query = JournalQuery {
+        limit: 1000,
+        ..JournalQuery::default()
+    };
+    let journal = app.store.journal(&query).await.unwrap();
+    let events = events_of(app.store.as_ref()).await;
+    // Stopped, as the move wants it: nothing changes the source meanwhile.
+    app.shut_down().await.unwrap().unwrap();
+
+    let data_dir = app.storage_args[1].clone();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["migrate-store", "--from", &data_dir, "--to", db.url()])
+        .env_remove("RAMPART_DATABASE_URL")
+        .env("RAMPART_MIGRATE_CHUNK", "2")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("journal intact"), "{said}");
+
+    // Every table holds as many rows as in SQLite, several chunks' worth in
+    // most, and its progress says so.
+    let mut sqlite = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{data_dir}/{}?mode=ro",
+        rampart_store_sqlite::DATABASE_FILE
+    ))
+    .await
+    .unwrap();
+    let mut pg = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' \
+         AND name NOT LIKE 'sqlite%' AND name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&mut sqlite)
+    .await
+    .unwrap();
+    let mut crossed = 0;
+    for table in &tables {
+        let count = format!("SELECT count(*) FROM {table}");
+        let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()))
+            .fetch_one(&mut sqlite)
+            .await
+            .unwrap();
+        let moved: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+            .fetch_one(&mut pg)
+            .await
+            .unwrap();
+        assert_eq!(moved, rows, "{table}");
+        assert!(
+            said.contains(&format!("{table}: {rows}/{rows} rows copied")),
+            "{table}: {said}"
+        );
+        if rows > 4 {
+            crossed += 1;
+        }
+    }
+    assert!(crossed >= 4, "{said}");
+
+    // Tables without rowid are read by their primary key of several columns.
+    for (table, key) in [
+        ("event_observables", "key, reported_at, event"),
+        ("incident_observables", "key, incident"),
+    ] {
+        let select = format!("SELECT {key} FROM {table}");
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut moved: Vec<Vec<String>> = Vec::new();
+        for row in sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+            .fetch_all(&mut sqlite)
+            .await
+            .unwrap()
+        {
+            use sqlx::Row as _;
+            rows.push((0..row.len()).map(|i| row.get(i)).collect());
+        }
+        for row in sqlx::query(sqlx::AssertSqlSafe(select))
+            .fetch_all(&mut pg)
+            .await
+            .unwrap()
+        {
+            use sqlx::Row as _;
+            moved.push((0..row.len()).map(|i| row.get(i)).collect());
+        }
+        rows.sort();
+        moved.sort();
+        assert!(rows.len() > 2, "{table}: {rows:?}");
+        assert_eq!(moved, rows, "{table}");
+    }
+    sqlite.close().await.unwrap();
+    pg.close().await.unwrap();
+
+    let moved: Arc<dyn Store> = Arc::new(
+        rampart_store_pg::open_existing(db.url(), Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(moved.journal(&query).await.unwrap(), journal);
+    assert_eq!(events_of(moved.as_ref()).await, events);
+    match rampart_store::journal::verify(moved.as_ref())
+        .await
+        .unwrap()
+    {
+        Verification::Intact { count, .. } => assert_eq!(count as usize, journal.len()),
+        broken => panic!("{broken}"),
+    }
+}
