@@ -334,6 +334,24 @@ impl App {
         Ok(counts)
     }
 
+    /// Open incidents the actor may see with response actions overdue now,
+    /// the most overdue first, at most `limit`; and whether there are more.
+    pub async fn overdue_actions(
+        &self,
+        actor: &Actor,
+        limit: u32,
+    ) -> Result<(Vec<Incident>, bool), AppError> {
+        actor.require(Action::ViewIncidents)?;
+        let now = self.clock().now();
+        let (mut incidents, more) = self.store.overdue_actions(&actor.name, now, limit).await?;
+        let mut seen = HashMap::new();
+        for incident in &mut incidents {
+            self.hide_restricted_related(actor, incident, &mut seen)
+                .await?;
+        }
+        Ok((incidents, more))
+    }
+
     /// Restricts an incident to named users (need-to-know), or lifts the
     /// restriction with an empty list.
     pub async fn restrict_incident(

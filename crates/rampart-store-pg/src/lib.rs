@@ -50,6 +50,8 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0013_evidence_in_triage.sql"),
         include_str!("../migrations/0014_notifications.sql"),
         include_str!("../migrations/0015_response_targets.sql"),
+        include_str!("../migrations/0016_text_search.sql"),
+        include_str!("../migrations/0017_dashboard_and_filters.sql"),
     ])
 }
 

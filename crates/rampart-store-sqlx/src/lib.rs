@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 15] = [
+pub const MIGRATIONS: [(i64, &str); 17] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -128,6 +128,8 @@ pub const MIGRATIONS: [(i64, &str); 15] = [
     (13, "evidence in triage"),
     (14, "notifications"),
     (15, "response targets"),
+    (16, "text search"),
+    (17, "dashboard and filters"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per

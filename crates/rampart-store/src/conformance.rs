@@ -21,12 +21,15 @@ use rampart_domain::{
 };
 use serde_json::json;
 
+mod dashboard;
 mod inbox;
 mod intake;
 mod observables;
 mod records;
+mod search;
 mod targets;
 
+pub use dashboard::dashboard_counts_and_lists_hold_for_all_incidents;
 pub use inbox::notifications_page_and_count_per_person;
 pub use intake::{
     jobs_are_claimed_once_retried_and_buried, jobs_queued_by_a_unit_commit_or_vanish_with_it,
@@ -34,6 +37,7 @@ pub use intake::{
 };
 pub use observables::incident_observables_are_indexed;
 pub use records::{records_agree_with_the_journal, records_are_checked_on_one_moment};
+pub use search::text_search_agrees_with_reading_every_row;
 pub use targets::registers_list_by_time_left;
 
 use crate::journal::{self, Verification};
@@ -73,7 +77,9 @@ macro_rules! conformance_suite {
             records_are_checked_on_one_moment,
             incident_observables_are_indexed,
             notifications_page_and_count_per_person,
-            registers_list_by_time_left
+            registers_list_by_time_left,
+            text_search_agrees_with_reading_every_row,
+            dashboard_counts_and_lists_hold_for_all_incidents
         );
     };
     (@tests $open:expr; $($name:ident),+) => {
@@ -395,7 +401,7 @@ pub async fn event_lists_filter_and_page<B: SqlBackend>(store: Arc<SqlStore<B>>)
     );
     assert_eq!(
         list(EventQuery {
-            text: Some("%".into()),
+            text: Some("0% r".into()),
             limit: 100,
             ..Default::default()
         })
@@ -407,7 +413,7 @@ pub async fn event_lists_filter_and_page<B: SqlBackend>(store: Arc<SqlStore<B>>)
     );
     assert_eq!(
         list(EventQuery {
-            text: Some("_".into()),
+            text: Some("r_al".into()),
             limit: 100,
             ..Default::default()
         })

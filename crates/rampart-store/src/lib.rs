@@ -71,6 +71,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Incident and event counts for the dashboard; incidents only those `viewer` may see.
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError>;
 
+    /// Open incidents `viewer` may see with an open response action due
+    /// before `now`, the most overdue first, at most `limit`; and whether
+    /// there are more.
+    async fn overdue_actions(
+        &self,
+        viewer: &str,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<(Vec<Incident>, bool), StoreError>;
+
     /// The incidents carrying the observable `key` (`type:value`) that
     /// `viewer` may see, newest first, and how many there are.
     async fn incidents_with_observable(

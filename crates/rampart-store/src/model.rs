@@ -586,6 +586,8 @@ pub struct IncidentQuery {
     pub lanes: Option<Vec<Lane>>,
     /// Only incidents with a notification regime found to apply.
     pub with_regimes: bool,
+    /// Only open incidents (not closed or reviewed).
+    pub open: bool,
     pub sort: IncidentSort,
     pub cursor: Option<String>,
     pub limit: u32,

@@ -47,6 +47,7 @@ mod people;
 mod query;
 mod records;
 mod rows;
+mod search;
 mod vulnerabilities;
 
 /// Most units of work committed together in one transaction.
@@ -171,6 +172,7 @@ struct Job {
 pub struct SqlStore<B: SqlBackend> {
     backend: Arc<B>,
     jobs: mpsc::Sender<Job>,
+    samples: search::Samples,
 }
 
 impl<B: SqlBackend> SqlStore<B> {
@@ -179,7 +181,11 @@ impl<B: SqlBackend> SqlStore<B> {
         let backend = Arc::new(backend);
         let (jobs, rx) = mpsc::channel(MAX_BATCH * 8);
         backend.spawn_writer(Box::pin(writer(backend.clone(), clock, rx)));
-        Self { backend, jobs }
+        Self {
+            backend,
+            jobs,
+            samples: search::Samples::default(),
+        }
     }
 
     pub fn backend(&self) -> &B {
@@ -452,6 +458,15 @@ impl<B: SqlBackend> Store for SqlStore<B> {
 
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError> {
         incidents::counts(self, viewer).await
+    }
+
+    async fn overdue_actions(
+        &self,
+        viewer: &str,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<(Vec<Incident>, bool), StoreError> {
+        incidents::overdue_actions(self, viewer, now.as_offset().unix_timestamp(), limit).await
     }
 
     async fn incidents_with_observable(

@@ -98,7 +98,32 @@ pub struct ActionUpdate {
     pub approval_reason: Option<Text>,
 }
 
+impl ResponseAction {
+    /// Whether the action is past its due time at `now` and not finished.
+    pub fn overdue_at(&self, now: &Timestamp) -> bool {
+        self.due.is_some_and(|d| d < *now) && self.is_open()
+    }
+
+    /// Whether the action is still to be done (planned or in progress).
+    pub fn is_open(&self) -> bool {
+        !matches!(self.status, ActionStatus::Done | ActionStatus::Cancelled)
+    }
+}
+
 impl Incident {
+    /// When the earliest open response action of this incident is due,
+    /// while the incident is open.
+    pub fn next_action_due(&self) -> Option<Timestamp> {
+        if !self.status.is_open() {
+            return None;
+        }
+        self.actions
+            .iter()
+            .filter(|a| a.is_open())
+            .filter_map(|a| a.due)
+            .min()
+    }
+
     /// Plans a response action.
     pub fn add_action(
         &mut self,

@@ -40,7 +40,8 @@ pub struct EventFilters {
     /// `employee`, `public` (the public form) or `sensor`.
     #[param(inline)]
     pub reporter: Option<ReporterKind>,
-    /// Words in the number, title, description, assets, observables or source.
+    /// Text found anywhere in the number, title, description, assets,
+    /// observables or source: any part of a word, in any case.
     pub text: Option<String>,
     /// `newest` first (default), `oldest` first, `severity` (most severe
     /// first, unknown last, then oldest first), or `due`: the running

@@ -26,6 +26,8 @@ pub struct IncidentFilters {
     pub category: Option<Category>,
     pub class: Option<SeverityClass>,
     pub coordinator: Option<String>,
+    /// Text found anywhere in the number, title, description, the events'
+    /// numbers, assets or observables: any part of a word, in any case.
     pub text: Option<String>,
     /// Only incidents whose running response-time target is `on_track`,
     /// `due_soon` (three quarters of the time used) or `overdue`; `running`:

@@ -21,6 +21,8 @@ use crate::extract::{Caller, JsonBody, QueryParams};
 #[into_params(parameter_in = Query)]
 pub struct VulnerabilityFilters {
     pub status: Option<VulnerabilityStatus>,
+    /// Text found anywhere in the number, title, description, assets or
+    /// reference: any part of a word, in any case.
     pub text: Option<String>,
     /// Only those found during this incident, e.g. `INC-2026-0001`.
     #[serde(default, deserialize_with = "incident_filter")]

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use rampart_app::JournalEntry;
 use rampart_domain::{
     Action, CategorizationRule, Category, Effort, EvidenceItem, FieldError, IncidentStatus,
-    JournalAction, LossGrade, Measure, ObservableType, Pap, ResponseAction, Role, Rsit, RsitClass,
+    JournalAction, LossGrade, Measure, ObservableType, Pap, Role, Rsit, RsitClass,
     SystemImportance, TargetState, Text, Timestamp, Tlp, journal::ActionKind,
 };
 
@@ -292,17 +292,6 @@ pub fn standing(m: &Measure) -> String {
             span(m.used_seconds),
             span(m.left_seconds)
         ),
-    }
-}
-
-/// Whether a response action is past its due time and still open.
-pub trait Overdue {
-    fn overdue_at(&self, now: &Timestamp) -> bool;
-}
-
-impl Overdue for ResponseAction {
-    fn overdue_at(&self, now: &Timestamp) -> bool {
-        self.due.is_some_and(|d| d < *now) && !matches!(self.status.as_str(), "done" | "cancelled")
     }
 }
 

@@ -4,7 +4,8 @@
 use rampart_domain::{DomainError, Event, Lane};
 
 use super::query::Filter;
-use super::{Cursor, SqlBackend, SqlStore, SqlValue};
+use super::search::TextPlan;
+use super::{Cursor, Dialect, SqlBackend, SqlStore, SqlValue};
 use crate::model::{EventSort, EventStage};
 use crate::{EventQuery, Page, StoreError};
 
@@ -13,14 +14,17 @@ pub(super) async fn list_events<B: SqlBackend>(
     q: &EventQuery,
 ) -> Result<Page<Event>, StoreError> {
     let cursor = q.cursor.as_deref();
+    let text = store.text_plan("events", q.text.as_deref()).await?;
+    let dialect = store.backend().dialect();
+    let filters = |f: &mut Filter| filters(f, q, text.as_ref(), dialect);
     if q.sort == EventSort::Due {
         let lanes = due_lanes(q.lanes.as_deref())?;
         return store
-            .by_due("events", |f| filters(f, q), lanes, cursor, q.limit)
+            .by_due("events", filters, lanes, cursor, q.limit)
             .await;
     }
     let mut f = Filter::default();
-    filters(&mut f, q);
+    filters(&mut f);
     if let Some(lanes) = &q.lanes {
         f.lanes(lanes);
     }
@@ -44,7 +48,7 @@ pub(super) async fn list_events<B: SqlBackend>(
 }
 
 /// The list's conditions other than the target lanes.
-fn filters(f: &mut Filter, q: &EventQuery) {
+fn filters(f: &mut Filter, q: &EventQuery, text: Option<&TextPlan>, dialect: Dialect) {
     f.text("stage", q.stage.map(EventStage::as_str));
     f.text("status", q.status.map(|s| s.as_str()));
     match q.source.as_deref() {
@@ -65,7 +69,7 @@ fn filters(f: &mut Filter, q: &EventQuery) {
     }
     f.text("proposed_category", q.category.map(|c| c.as_str()));
     f.text("reporter_kind", q.reporter.map(|r| r.as_str()));
-    f.contains(q.text.as_deref());
+    f.search(text, "events", dialect);
     f.text("submitted_by", q.submitted_by.as_deref());
 }
 

@@ -3,7 +3,8 @@
 use rampart_domain::Incident;
 
 use super::query::Filter;
-use super::{ColType, Cursor, SqlBackend, SqlStore, SqlValue};
+use super::search::TextPlan;
+use super::{ColType, Cursor, Dialect, SqlBackend, SqlStore, SqlValue};
 use crate::model::{Counts, IncidentSort};
 use crate::{IncidentQuery, Page, StoreError};
 
@@ -12,14 +13,17 @@ pub(super) async fn list_incidents<B: SqlBackend>(
     q: &IncidentQuery,
 ) -> Result<Page<Incident>, StoreError> {
     let cursor = q.cursor.as_deref();
+    let text = store.text_plan("incidents", q.text.as_deref()).await?;
+    let dialect = store.backend().dialect();
+    let filters = |f: &mut Filter| filters(f, q, text.as_ref(), dialect);
     if q.sort == IncidentSort::Due {
         let lanes = super::events::due_lanes(q.lanes.as_deref())?;
         return store
-            .by_due("incidents", |f| filters(f, q), lanes, cursor, q.limit)
+            .by_due("incidents", filters, lanes, cursor, q.limit)
             .await;
     }
     let mut f = Filter::default();
-    filters(&mut f, q);
+    filters(&mut f);
     if let Some(lanes) = &q.lanes {
         f.lanes(lanes);
     }
@@ -43,12 +47,16 @@ pub(super) async fn list_incidents<B: SqlBackend>(
 }
 
 /// The list's conditions other than the target lanes.
-fn filters(f: &mut Filter, q: &IncidentQuery) {
+fn filters(f: &mut Filter, q: &IncidentQuery, text: Option<&TextPlan>, dialect: Dialect) {
     f.text("status", q.status.map(|s| s.as_str()));
     f.text("category", q.category.map(|s| s.as_str()));
     f.text("class", q.class.map(|s| s.as_str()));
     f.text("coordinator", q.coordinator.as_deref());
-    f.contains(q.text.as_deref());
+    if q.open {
+        // As written in the partial index of open incidents by coordinator.
+        f.and("status NOT IN ('closed', 'reviewed')", vec![]);
+    }
+    f.search(text, "incidents", dialect);
     f.viewer(q.viewer.as_deref());
     if q.with_regimes {
         f.and("regimes > 0", vec![]);
@@ -59,12 +67,6 @@ pub(super) async fn counts<B: SqlBackend>(
     store: &SqlStore<B>,
     viewer: &str,
 ) -> Result<Counts, StoreError> {
-    let mut f = Filter::default();
-    f.viewer(Some(viewer));
-    let sql = format!(
-        "SELECT status, class, COUNT(*) FROM incidents{} GROUP BY status, class",
-        f.sql()
-    );
     use ColType::{Int, Text};
     let count = |v: Option<&SqlValue>| {
         v.and_then(SqlValue::as_i64)
@@ -76,21 +78,69 @@ pub(super) async fn counts<B: SqlBackend>(
             .and_then(SqlValue::into_string)
             .unwrap_or_default()
     };
-    let incidents = store
-        .fetch(&sql, &f.params, &[Text, Text, Int])
+    // The kept tallies, and the restricted incidents `viewer` may see
+    // counted from their partial index (migration 17).
+    let mut f = Filter::default();
+    f.viewer(Some(viewer));
+    let sql = format!(
+        "SELECT kind, status, class, n FROM tallies WHERE n > 0 \
+         UNION ALL \
+         SELECT 'incident', status, class, COUNT(*) FROM incidents{} AND restricted_to <> '' \
+         GROUP BY status, class",
+        f.sql()
+    );
+    let mut counts = Counts::default();
+    for row in store
+        .fetch(&sql, &f.params, &[Text, Text, Text, Int])
         .await?
-        .iter()
-        .map(|r| (text(r.first()), text(r.get(1)), count(r.get(2))))
-        .collect();
-    let events = store
+    {
+        let (status, n) = (text(row.get(1)), count(row.get(3)));
+        if text(row.first()) == "event" {
+            counts.events.push((status, n));
+            continue;
+        }
+        let class = text(row.get(2));
+        match counts
+            .incidents
+            .iter_mut()
+            .find(|(s, c, _)| *s == status && *c == class)
+        {
+            Some(line) => line.2 += n,
+            None => counts.incidents.push((status, class, n)),
+        }
+    }
+    counts.events.sort();
+    counts.incidents.sort();
+    Ok(counts)
+}
+
+/// Open incidents `viewer` may see with an open response action due
+/// before `now` (Unix seconds), the most overdue first, and whether there
+/// are more than `limit` (one index range, migration 17).
+pub(super) async fn overdue_actions<B: SqlBackend>(
+    store: &SqlStore<B>,
+    viewer: &str,
+    now: i64,
+    limit: u32,
+) -> Result<(Vec<Incident>, bool), StoreError> {
+    let mut f = Filter::default();
+    f.and(
+        "action_due IS NOT NULL AND action_due < ?",
+        vec![SqlValue::int(now)],
+    );
+    f.viewer(Some(viewer));
+    let sql = format!(
+        "SELECT action_due, id, data FROM incidents{} ORDER BY action_due, id",
+        f.sql()
+    );
+    let sql = sql + &f.limit(limit);
+    let rows = store
         .fetch(
-            "SELECT status, COUNT(*) FROM events GROUP BY status",
-            &[],
-            &[Text, Int],
+            &sql,
+            &f.params,
+            &[ColType::Int, ColType::Int, ColType::Text],
         )
-        .await?
-        .iter()
-        .map(|r| (text(r.first()), count(r.get(1))))
-        .collect();
-    Ok(Counts { incidents, events })
+        .await?;
+    let page: Page<Incident> = super::query::paginate(rows, limit, |_| String::new())?;
+    Ok((page.items, page.next_cursor.is_some()))
 }

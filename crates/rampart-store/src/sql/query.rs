@@ -4,8 +4,10 @@
 use rampart_domain::{DomainError, Lane};
 use serde::de::DeserializeOwned;
 
+use super::Dialect;
 use super::SqlValue;
 use super::rows::{like_literal, parse};
+use super::search::TextPlan;
 use crate::{MAX_PAGE, Page, StoreError};
 
 /// Builds a WHERE clause with numbered placeholders.
@@ -40,15 +42,10 @@ impl Filter {
         }
     }
 
-    /// Case-insensitive substring match on the lower-cased search column; LIKE
-    /// wildcards in the input are escaped so they match literally.
-    pub(super) fn contains(&mut self, text: Option<&str>) {
-        if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
-            let escaped = like_literal(&t.to_lowercase());
-            self.and(
-                "search LIKE ? ESCAPE '\\'",
-                vec![SqlValue::text(format!("%{escaped}%"))],
-            );
+    /// Rows holding the searched text, reached as `plan` says.
+    pub(super) fn search(&mut self, plan: Option<&TextPlan>, table: &str, dialect: Dialect) {
+        if let Some(plan) = plan {
+            plan.apply(self, table, dialect);
         }
     }
 

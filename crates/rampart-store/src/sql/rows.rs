@@ -198,6 +198,10 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                     "regimes",
                     SqlValue::int(i64::try_from(i.obligations.regimes.len()).unwrap_or(0)),
                 ),
+                (
+                    "action_due",
+                    int_or_null(i.next_action_due().map(|d| d.as_offset().unix_timestamp())),
+                ),
             ],
             to_json(i)?,
         ),

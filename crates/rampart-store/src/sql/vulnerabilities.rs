@@ -10,11 +10,14 @@ pub(super) async fn list_vulnerabilities<B: SqlBackend>(
     store: &SqlStore<B>,
     q: &VulnerabilityQuery,
 ) -> Result<Page<Vulnerability>, StoreError> {
+    let text = store
+        .text_plan("vulnerabilities", q.text.as_deref())
+        .await?;
     let mut f = Filter::default();
     f.text("status", q.status.map(|s| s.as_str()));
     f.text("reported_by", q.reported_by.as_deref());
     f.text("incident", q.incident.as_deref());
-    f.contains(q.text.as_deref());
+    f.search(text.as_ref(), "vulnerabilities", store.backend().dialect());
     store
         .newest_first("vulnerabilities", f, q.cursor.as_deref(), q.limit)
         .await

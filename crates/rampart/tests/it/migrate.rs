@@ -247,6 +247,22 @@ async fn a_copy_in_small_chunks_moves_every_row() {
             .fetch_one(&mut pg)
             .await
             .unwrap();
+        if table == "tallies" {
+            // Not copied: made again by the destination as the records arrive.
+            let tallies = "SELECT kind || ' ' || status || ' ' || class || ' ' || n \
+                           FROM tallies WHERE n <> 0 ORDER BY kind, status, class";
+            let kept: Vec<String> = sqlx::query_scalar(tallies)
+                .fetch_all(&mut sqlite)
+                .await
+                .unwrap();
+            let made: Vec<String> = sqlx::query_scalar(tallies)
+                .fetch_all(&mut pg)
+                .await
+                .unwrap();
+            assert_eq!(made, kept);
+            assert!(!made.is_empty());
+            continue;
+        }
         assert_eq!(moved, rows, "{table}");
         assert!(
             said.contains(&format!("{table}: {rows}/{rows} rows copied")),

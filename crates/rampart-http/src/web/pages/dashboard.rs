@@ -34,9 +34,16 @@ pub struct DashboardPage {
     pub by_status: Vec<Tally>,
     pub awaiting_triage: u64,
     pub overdue: Vec<(String, ResponseAction)>,
+    /// Whether more incidents have overdue actions than are listed.
+    pub overdue_more: bool,
     pub mine: Vec<Incident>,
+    /// Whether the person coordinates more open incidents than are listed.
+    pub mine_more: bool,
     pub my_reports: Vec<Event>,
 }
+
+/// How many incidents each list of the dashboard shows at most.
+const LISTED: u32 = 50;
 
 pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
     let actor = &person.actor;
@@ -81,28 +88,31 @@ pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
         .map(|(_, n)| n)
         .sum();
     let mut overdue = Vec::new();
+    let mut overdue_more = false;
     let mut mine = Vec::new();
+    let mut mine_more = false;
     if person.may(Action::ViewIncidents) {
+        let (incidents, more) = state.app.overdue_actions(actor, LISTED).await?;
+        overdue_more = more;
+        for i in incidents {
+            for a in i.actions.iter().filter(|a| a.overdue_at(&now)) {
+                overdue.push((i.number.to_string(), a.clone()));
+            }
+        }
         let page = state
             .app
             .list_incidents(
                 actor,
                 IncidentQuery {
-                    limit: 500,
+                    coordinator: Some(actor.name.clone()),
+                    open: true,
+                    limit: LISTED,
                     ..IncidentQuery::default()
                 },
             )
             .await?;
-        for i in page.items.into_iter().filter(|i| i.status.is_open()) {
-            for a in &i.actions {
-                if a.overdue_at(&now) {
-                    overdue.push((i.number.to_string(), a.clone()));
-                }
-            }
-            if i.coordinator == actor.name {
-                mine.push(i);
-            }
-        }
+        mine_more = page.next_cursor.is_some();
+        mine = page.items;
     }
     let my_reports = if person.may(Action::ReportEvent) {
         state
@@ -132,7 +142,9 @@ pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
         by_status,
         awaiting_triage,
         overdue,
+        overdue_more,
         mine,
+        mine_more,
         my_reports,
     }
     .into_response())
