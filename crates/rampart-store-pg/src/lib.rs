@@ -72,7 +72,49 @@ pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<PgStore, StoreErro
         .run(&backend.pool)
         .await
         .map_err(|e| StoreError::Database(format!("migration failed: {e}")))?;
+    warn_without_autovacuum(&backend.pool).await?;
     Ok(SqlStore::new(backend, clock))
+}
+
+/// Says, once at start, when the database does not clean up after itself:
+/// without autovacuum the space of changed rows is never reclaimed and
+/// index-only reads decay (see docs/operations.md, *PostgreSQL upkeep*).
+async fn warn_without_autovacuum(pool: &PgPool) -> Result<(), StoreError> {
+    let off: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM pg_settings WHERE name IN ('autovacuum', 'track_counts') AND setting <> 'on'",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    if !off.is_empty() {
+        tracing::warn!(
+            off = %off.join(", "),
+            "PostgreSQL runs without autovacuum: the space of changed and deleted rows is never reclaimed; turn `autovacuum` and `track_counts` on (Rampart refreshes the planner's statistics itself)"
+        );
+    }
+    Ok(())
+}
+
+/// Readies the database for reading after a bulk load (`migrate-store`,
+/// `restore`): merges the entries waiting in the text indexes' pending
+/// lists and refreshes the planner's statistics of every table, without
+/// which PostgreSQL plans as for empty tables.
+pub async fn analyze(url: &str) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+    sqlx::raw_sql(
+        "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE a.amname = 'gin' AND n.nspname = current_schema(); \
+         ANALYZE",
+    )
+    .execute(&mut conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
 }
 
 /// Connects without changing the schema (verification tools).

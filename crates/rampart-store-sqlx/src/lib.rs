@@ -162,7 +162,7 @@ mod tests {
         let sql = std::array::from_fn(|i| ["SELECT 1", "SELECT 2"][i % 2]);
         let migrator = migrator(sql);
         let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=15).collect::<Vec<i64>>());
+        assert_eq!(versions, (1..=17).collect::<Vec<i64>>());
         assert_eq!(migrator.iter().nth(4).unwrap().description, "batch keys");
         assert_eq!(migrator.iter().nth(1).unwrap().sql.as_str(), "SELECT 2");
     }

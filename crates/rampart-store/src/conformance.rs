@@ -25,6 +25,7 @@ mod dashboard;
 mod inbox;
 mod intake;
 mod observables;
+mod plans;
 mod records;
 mod search;
 mod targets;
@@ -36,6 +37,7 @@ pub use intake::{
     repeats_correlation_and_dead_letters,
 };
 pub use observables::incident_observables_are_indexed;
+pub use plans::every_register_filter_reads_an_index;
 pub use records::{records_agree_with_the_journal, records_are_checked_on_one_moment};
 pub use search::text_search_agrees_with_reading_every_row;
 pub use targets::registers_list_by_time_left;
@@ -79,7 +81,8 @@ macro_rules! conformance_suite {
             notifications_page_and_count_per_person,
             registers_list_by_time_left,
             text_search_agrees_with_reading_every_row,
-            dashboard_counts_and_lists_hold_for_all_incidents
+            dashboard_counts_and_lists_hold_for_all_incidents,
+            every_register_filter_reads_an_index
         );
     };
     (@tests $open:expr; $($name:ident),+) => {

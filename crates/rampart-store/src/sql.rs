@@ -44,6 +44,7 @@ mod jobs;
 mod journal;
 mod observables;
 mod people;
+mod plans;
 mod query;
 mod records;
 mod rows;
@@ -167,12 +168,17 @@ struct Job {
     reply: oneshot::Sender<Result<Committed, StoreError>>,
 }
 
+/// A statement and the values bound to it.
+pub type Statement = (String, Vec<SqlValue>);
+
 /// A [`Store`] over any SQL backend, with one writer task doing group commit.
 #[derive(Debug)]
 pub struct SqlStore<B: SqlBackend> {
     backend: Arc<B>,
     jobs: mpsc::Sender<Job>,
     samples: search::Samples,
+    /// Statements read while a capture is on ([`SqlStore::capture_statements`]).
+    captured: std::sync::Mutex<Option<Vec<Statement>>>,
 }
 
 impl<B: SqlBackend> SqlStore<B> {
@@ -185,6 +191,7 @@ impl<B: SqlBackend> SqlStore<B> {
             backend,
             jobs,
             samples: search::Samples::default(),
+            captured: std::sync::Mutex::default(),
         }
     }
 
@@ -376,6 +383,11 @@ impl<B: SqlBackend> SqlStore<B> {
         params: &[SqlValue],
         types: &[ColType],
     ) -> Result<Vec<Vec<SqlValue>>, StoreError> {
+        if let Ok(mut captured) = self.captured.lock()
+            && let Some(statements) = captured.as_mut()
+        {
+            statements.push((sql.to_owned(), params.to_vec()));
+        }
         self.backend.reader().await?.fetch(sql, params, types).await
     }
 }

@@ -307,17 +307,21 @@ pub async fn restore(config: &Config, clock: Arc<dyn Clock>, src: &Path) -> anyh
             std::fs::File::open(&partial)?.sync_all()?;
             std::fs::rename(&partial, config.data_dir.join(SQLITE_FILE))?;
         }
-        Some(url) => pg_tool(
-            "pg_restore",
-            url,
-            &[
-                "--no-owner",
-                "--no-privileges",
-                "--exit-on-error",
-                "--single-transaction",
-                &src.join(PG_FILE).display().to_string(),
-            ],
-        )?,
+        Some(url) => {
+            pg_tool(
+                "pg_restore",
+                url,
+                &[
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    &src.join(PG_FILE).display().to_string(),
+                ],
+            )?;
+            // Statistics for the planner, which otherwise plans for empty tables.
+            rampart_store_pg::analyze(url).await?;
+        }
     }
     copy_tree(&src.join(EVIDENCE_DIR), &evidence)?;
     if let Some(dir) = key.parent() {

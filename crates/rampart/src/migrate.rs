@@ -151,6 +151,8 @@ pub async fn migrate(
     sqlx::raw_sql("COMMIT").execute(&mut from).await?;
     from.close().await?;
     to.close().await?;
+    // Statistics for the planner, which otherwise plans for empty tables.
+    rampart_store_pg::analyze(url).await?;
 
     // The moved installation must hold up on its own, with the same chain.
     let moved = rampart_store_pg::open_existing(url, clock).await?;

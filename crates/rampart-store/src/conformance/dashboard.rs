@@ -21,7 +21,7 @@ fn at(text: &str) -> Timestamp {
 }
 
 /// Stores an incident confirmed from a new event, coordinated by `coordinator`.
-async fn incident<B: SqlBackend>(
+pub(super) async fn incident<B: SqlBackend>(
     store: &SqlStore<B>,
     title: String,
     coordinator: &'static str,

@@ -21,11 +21,15 @@ pub(super) async fn writer<B: SqlBackend>(
     mut rx: mpsc::Receiver<Job>,
 ) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
+    let mut statistics = Statistics::default();
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let (units, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.unit, j.reply)).unzip();
         let count = units.len();
         match commit_batch(&*backend, &*clock, units).await {
-            Ok(results) => backend.deliver(replies.into_iter().zip(results).collect()),
+            Ok(results) => {
+                statistics.note(&backend, &results);
+                backend.deliver(replies.into_iter().zip(results).collect());
+            }
             Err(e) => {
                 tracing::error!(error = %e, units = count, "write batch failed; nothing in it was committed");
                 for reply in replies {
@@ -33,6 +37,64 @@ pub(super) async fn writer<B: SqlBackend>(
                 }
             }
         }
+    }
+}
+
+/// Keeps PostgreSQL's planner statistics up with the tables as they grow,
+/// without waiting for autovacuum (which may be off): after 1,000 records
+/// written, then 2,000 more, doubling up to every [`ANALYZE_EVERY`], the
+/// tables that grow are analysed on a connection of their own.
+#[derive(Debug)]
+struct Statistics {
+    written: u64,
+    next: u64,
+}
+
+/// The most records written between two refreshes of the statistics.
+const ANALYZE_EVERY: u64 = 100_000;
+
+impl Default for Statistics {
+    fn default() -> Self {
+        Self {
+            written: 0,
+            next: 1_000,
+        }
+    }
+}
+
+impl Statistics {
+    fn note<B: SqlBackend>(&mut self, backend: &Arc<B>, results: &[Result<Committed, StoreError>]) {
+        if backend.dialect() != Dialect::Postgres {
+            return;
+        }
+        let written: usize = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|c| c.entities.len())
+            .sum();
+        self.written += u64::try_from(written).unwrap_or(0);
+        if self.written < self.next {
+            return;
+        }
+        self.written = 0;
+        self.next = (self.next * 2).min(ANALYZE_EVERY);
+        let backend = backend.clone();
+        tokio::spawn(async move {
+            let analyzed = match backend.reader().await {
+                Ok(mut conn) => conn
+                    .execute(
+                        "ANALYZE events, incidents, vulnerabilities, event_observables, \
+                         incident_observables, journal, inbox, jobs",
+                        &[],
+                    )
+                    .await
+                    .map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = analyzed {
+                tracing::warn!(error = %e, "refreshing the planner's statistics failed");
+            }
+        });
     }
 }
 

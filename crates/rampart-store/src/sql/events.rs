@@ -16,7 +16,8 @@ pub(super) async fn list_events<B: SqlBackend>(
     let cursor = q.cursor.as_deref();
     let text = store.text_plan("events", q.text.as_deref()).await?;
     let dialect = store.backend().dialect();
-    let filters = |f: &mut Filter| filters(f, q, text.as_ref(), dialect);
+    let few_in_time = few_in_time(store, q).await?;
+    let filters = |f: &mut Filter| filters(f, q, text.as_ref(), dialect, few_in_time);
     if q.sort == EventSort::Due {
         let lanes = due_lanes(q.lanes.as_deref())?;
         return store
@@ -48,18 +49,28 @@ pub(super) async fn list_events<B: SqlBackend>(
 }
 
 /// The list's conditions other than the target lanes.
-fn filters(f: &mut Filter, q: &EventQuery, text: Option<&TextPlan>, dialect: Dialect) {
+fn filters(
+    f: &mut Filter,
+    q: &EventQuery,
+    text: Option<&TextPlan>,
+    dialect: Dialect,
+    few_in_time: bool,
+) {
     f.text("stage", q.stage.map(EventStage::as_str));
     f.text("status", q.status.map(|s| s.as_str()));
     match q.source.as_deref() {
         Some(kind @ ("person" | "sensor")) => f.text("source_kind", Some(kind)),
         other => f.text("source_name", other),
     }
-    if let Some(since) = q.since {
-        f.and("reported_at >= ?", vec![SqlValue::text(since.to_rfc3339())]);
-    }
-    if let Some(before) = q.before {
-        f.and("reported_at < ?", vec![SqlValue::text(before.to_rfc3339())]);
+    let mark = f.mark();
+    time_window(f, q);
+    if few_in_time {
+        // Few rows in the window: read them from the time index, then order.
+        let window = f.take_since(mark);
+        f.and(
+            &format!("id IN (SELECT id FROM events WHERE {window})"),
+            vec![],
+        );
     }
     if let Some(s) = q.severity {
         f.and(
@@ -71,6 +82,45 @@ fn filters(f: &mut Filter, q: &EventQuery, text: Option<&TextPlan>, dialect: Dia
     f.text("reporter_kind", q.reporter.map(|r| r.as_str()));
     f.search(text, "events", dialect);
     f.text("submitted_by", q.submitted_by.as_deref());
+}
+
+/// The report-time window of the list, if any.
+fn time_window(f: &mut Filter, q: &EventQuery) {
+    if let Some(since) = q.since {
+        f.and("reported_at >= ?", vec![SqlValue::text(since.to_rfc3339())]);
+    }
+    if let Some(before) = q.before {
+        f.and("reported_at < ?", vec![SqlValue::text(before.to_rfc3339())]);
+    }
+}
+
+/// Rows in a time window at most, for reading it from the time index.
+const FEW_IN_TIME: i64 = 1_000;
+
+/// Whether the list's time window holds fewer than [`FEW_IN_TIME`] events:
+/// then they are read from the index on the report time and ordered, at a
+/// cost that follows their number. A wider window is read in the list's
+/// order, which finds a page among its many rows soon.
+async fn few_in_time<B: SqlBackend>(
+    store: &SqlStore<B>,
+    q: &EventQuery,
+) -> Result<bool, StoreError> {
+    if q.since.is_none() && q.before.is_none() {
+        return Ok(false);
+    }
+    let mut f = Filter::default();
+    time_window(&mut f, q);
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM events{} LIMIT {FEW_IN_TIME}) AS window_rows",
+        f.sql()
+    );
+    let rows = store.fetch(&sql, &f.params, &[super::ColType::Int]).await?;
+    let n = rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(SqlValue::as_i64)
+        .unwrap_or(0);
+    Ok(n < FEW_IN_TIME)
 }
 
 /// The lanes a list by time left reads; the caller must give them.

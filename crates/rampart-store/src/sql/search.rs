@@ -2,18 +2,23 @@
 //!
 //! A search finds the rows whose lower-cased `search` column holds the
 //! lower-cased text as a substring. How it reaches them depends on how
-//! common the text is, judged from a sample of the table's newest rows:
+//! common the text is, judged from a sample of the table:
 //!
-//! - Text found in many sampled rows is read in the list's own order,
-//!   checking each row, which stops as soon as a page is full.
+//! - Text found in many of the newest rows is read in the list's own
+//!   order, checking each row, which stops as soon as a page is full.
 //! - Other text is looked up in the trigram index first, by the few
-//!   three-character pieces of it that are rarest in the sample (asking for
-//!   every piece would read the long lists of the common ones), and the
-//!   exact substring is checked on the rows found.
+//!   three-character pieces of it that are rarest in rows spread over the
+//!   whole table (asking for every piece would read the long lists of the
+//!   common ones), and the exact substring is checked on the rows found.
 //!
-//! Either way the text is bound as a value; the pieces given to the index
-//! are quoted for it (SQLite's FTS5) or are letters and digits only
-//! (PostgreSQL's `pg_trgm`), so no search reaches a query language.
+//! The pieces are the index's own: any three characters for SQLite's FTS5
+//! `trigram` tokenizer; for PostgreSQL's `pg_trgm`, three characters of a
+//! word of letters and digits, padded with two spaces before the word and
+//! one after. Each piece is asked for with a part of the searched text, so
+//! every row holding the text holds the part: how the pieces are chosen
+//! changes only the speed, never the rows found. The text and its parts
+//! are bound as values, quoted for FTS5 and escaped for `LIKE`, so no
+//! search reaches a query language.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,16 +26,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::query::Filter;
+use super::rows::like_literal;
 use super::{ColType, Dialect, SqlBackend, SqlStore, SqlValue};
 use crate::StoreError;
 
-/// How many of a table's newest rows a sample holds.
-const SAMPLE_ROWS: usize = 2_000;
+/// How many rows each half of a sample holds: the newest, and rows spread
+/// evenly over the table.
+const SAMPLE_ROWS: usize = 1_000;
 /// How long a full sample serves before it is taken again.
 const SAMPLE_LIFE: Duration = Duration::from_secs(60);
 /// How long a sample of a table smaller than [`SAMPLE_ROWS`] serves.
 const SMALL_SAMPLE_LIFE: Duration = Duration::from_secs(1);
-/// Text in at least this share of the sampled rows (per mille) is common:
+/// Text in at least this share of the newest rows (per mille) is common:
 /// a page of it is found by reading rows in order.
 const COMMON_PER_MILLE: usize = 10;
 /// How many pieces of the text the index is asked for.
@@ -38,22 +45,24 @@ const PIECES: usize = 3;
 /// The shortest text the index can look up.
 const MIN_SEARCH_CHARS: usize = 3;
 
-/// The newest rows of one table, for judging how common a text is.
+/// A sample of one table, for judging how common a text and its pieces are.
 #[derive(Debug)]
 pub(super) struct Sample {
     taken: Instant,
     /// Whether the table had fewer rows than the sample could hold.
     whole_table: bool,
-    texts: Vec<String>,
-    /// In how many sampled rows each three-character piece occurs.
+    /// The texts of the newest rows.
+    recent: Vec<String>,
+    /// In how many of the rows spread over the table each piece, as the
+    /// dialect's index keeps it, occurs.
     pieces: HashMap<String, u32>,
 }
 
 impl Sample {
-    fn new(texts: Vec<String>, rows: usize) -> Self {
+    fn new(recent: Vec<String>, spread: &[String], rows: usize, dialect: Dialect) -> Self {
         let mut pieces: HashMap<String, u32> = HashMap::new();
-        for text in &texts {
-            let mut seen: Vec<String> = trigrams(text).collect();
+        for text in spread {
+            let mut seen = indexed_pieces(text, dialect);
             seen.sort_unstable();
             seen.dedup();
             for piece in seen {
@@ -62,8 +71,8 @@ impl Sample {
         }
         Self {
             taken: Instant::now(),
-            whole_table: texts.len() < rows,
-            texts,
+            whole_table: recent.len() < rows,
+            recent,
             pieces,
         }
     }
@@ -99,7 +108,7 @@ impl Default for Samples {
 pub(super) enum TextPlan {
     /// Check each row read in the list's order.
     Scan(String),
-    /// Look up rows holding every piece in the index, then check them.
+    /// Look up the rows holding every part in the index, then check them.
     Pieces(String, Vec<String>),
 }
 
@@ -110,15 +119,15 @@ impl TextPlan {
             Dialect::Sqlite => "instr(search, ?) > 0",
             Dialect::Postgres => "strpos(search, ?) > 0",
         };
-        let (needle, pieces) = match self {
+        let (needle, parts) = match self {
             Self::Scan(needle) => (needle, None),
-            Self::Pieces(needle, pieces) => (needle, Some(pieces)),
+            Self::Pieces(needle, parts) => (needle, Some(parts)),
         };
         f.and(exact, vec![SqlValue::text(needle.clone())]);
-        let Some(pieces) = pieces else { return };
+        let Some(parts) = parts else { return };
         match dialect {
             Dialect::Sqlite => {
-                let expr: Vec<String> = pieces
+                let expr: Vec<String> = parts
                     .iter()
                     .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
                     .collect();
@@ -127,39 +136,90 @@ impl TextPlan {
                     vec![SqlValue::text(expr.join(" AND "))],
                 );
             }
-            Dialect::Postgres if pieces.is_empty() => {
-                // No piece of letters and digits: the index is asked for the whole text.
-                f.and(
-                    "search LIKE ? ESCAPE '\\'",
-                    vec![SqlValue::text(format!(
-                        "%{}%",
-                        super::rows::like_literal(needle)
-                    ))],
-                );
-            }
             Dialect::Postgres => {
-                for piece in pieces {
-                    f.and("search LIKE ?", vec![SqlValue::text(format!("%{piece}%"))]);
+                for part in parts {
+                    f.and(
+                        "search LIKE ? ESCAPE '\\'",
+                        vec![SqlValue::text(format!("%{}%", like_literal(part)))],
+                    );
                 }
             }
         }
     }
 }
 
-/// The three-character pieces of `text`, in order.
-fn trigrams(text: &str) -> impl Iterator<Item = String> + '_ {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    (0..chars.len().saturating_sub(2)).map(move |i| {
-        let start = chars[i].0;
-        let end = chars.get(i + 3).map_or(text.len(), |c| c.0);
-        text[start..end].to_owned()
-    })
+/// Whether `pg_trgm` counts `c` as part of a word.
+fn word_char(c: char) -> bool {
+    c.is_alphanumeric()
 }
 
-/// Whether the PostgreSQL index holds `piece` as it is: `pg_trgm` keeps
-/// pieces of words, and letters and digits are word characters everywhere.
-fn indexable_on_postgres(piece: &str) -> bool {
-    piece.chars().all(|c| c.is_ascii_alphanumeric())
+/// The pieces the dialect's index keeps of `text`.
+fn indexed_pieces(text: &str, dialect: Dialect) -> Vec<String> {
+    match dialect {
+        Dialect::Sqlite => windows(&text.chars().collect::<Vec<_>>())
+            .map(|w| w.iter().collect())
+            .collect(),
+        Dialect::Postgres => {
+            let mut out = Vec::new();
+            for word in text
+                .split(|c: char| !word_char(c))
+                .filter(|w| !w.is_empty())
+            {
+                let padded: Vec<char> = "  ".chars().chain(word.chars()).chain([' ']).collect();
+                out.extend(windows(&padded).map(|w| w.iter().collect::<String>()));
+            }
+            out
+        }
+    }
+}
+
+fn windows(chars: &[char]) -> impl Iterator<Item = &[char]> {
+    chars.windows(3)
+}
+
+/// The pieces the index can be asked for to find rows holding `needle`,
+/// each with the part of `needle` that asks for it.
+fn asked_pieces(needle: &str, dialect: Dialect) -> Vec<(String, String)> {
+    let chars: Vec<char> = needle.chars().collect();
+    match dialect {
+        Dialect::Sqlite => windows(&chars)
+            .map(|w| {
+                let piece: String = w.iter().collect();
+                (piece.clone(), piece)
+            })
+            .collect(),
+        Dialect::Postgres => {
+            // Each word with its padding, every character noting which
+            // character of the text stands for it (a padding space: the
+            // character next to the word).
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < chars.len() {
+                if !word_char(chars[i]) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < chars.len() && word_char(chars[i]) {
+                    i += 1;
+                }
+                let mut padded: Vec<(char, usize)> = Vec::new();
+                if start > 0 {
+                    padded.extend([(' ', start - 1), (' ', start - 1)]);
+                }
+                padded.extend((start..i).map(|k| (chars[k], k)));
+                if i < chars.len() {
+                    padded.push((' ', i));
+                }
+                for w in padded.windows(3) {
+                    let piece: String = w.iter().map(|(c, _)| c).collect();
+                    let (from, to) = (w[0].1, w[2].1);
+                    out.push((piece, chars[from..=to].iter().collect()));
+                }
+            }
+            out
+        }
+    }
 }
 
 /// Chooses how to search for `needle` (lower-cased, trimmed) given `sample`.
@@ -168,21 +228,32 @@ pub(super) fn plan(sample: &Sample, needle: String, dialect: Dialect) -> TextPla
         return TextPlan::Scan(needle);
     }
     let hits = sample
-        .texts
+        .recent
         .iter()
         .filter(|t| t.contains(needle.as_str()))
         .count();
-    if hits * 1000 >= sample.texts.len() * COMMON_PER_MILLE {
+    if hits * 1000 >= sample.recent.len() * COMMON_PER_MILLE {
         return TextPlan::Scan(needle);
     }
-    let mut pieces: Vec<String> = trigrams(&needle)
-        .filter(|p| dialect == Dialect::Sqlite || indexable_on_postgres(p))
-        .collect();
-    pieces.sort_unstable();
-    pieces.dedup();
-    pieces.sort_by_key(|p| sample.pieces.get(p).copied().unwrap_or(0));
-    pieces.truncate(PIECES);
-    TextPlan::Pieces(needle, pieces)
+    let mut asked = asked_pieces(&needle, dialect);
+    // The rarest first; of equally rare pieces, the first in the text.
+    asked.sort_by_key(|(piece, _)| sample.pieces.get(piece).copied().unwrap_or(0));
+    let mut chosen: Vec<String> = Vec::with_capacity(PIECES);
+    let mut parts: Vec<String> = Vec::with_capacity(PIECES);
+    for (piece, part) in asked {
+        if chosen.len() == PIECES {
+            break;
+        }
+        if !chosen.contains(&piece) {
+            chosen.push(piece);
+            parts.push(part);
+        }
+    }
+    if parts.is_empty() {
+        // Nothing the index keeps (no word on PostgreSQL): read in order.
+        return TextPlan::Scan(needle);
+    }
+    TextPlan::Pieces(needle, parts)
 }
 
 impl<B: SqlBackend> SqlStore<B> {
@@ -228,18 +299,48 @@ impl<B: SqlBackend> SqlStore<B> {
             return Ok(sample);
         }
         let size = self.samples.rows.load(Ordering::Relaxed);
-        let rows = self
-            .fetch(
+        let texts = |rows: Vec<Vec<SqlValue>>| -> Vec<String> {
+            rows.into_iter()
+                .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
+                .collect()
+        };
+        let recent = texts(
+            self.fetch(
                 &format!("SELECT search FROM {table} ORDER BY id DESC LIMIT {size}"),
                 &[],
                 &[ColType::Text],
             )
+            .await?,
+        );
+        // Rows at even steps over the ids (numbers the store chose, not input).
+        let bounds = self
+            .fetch(
+                &format!("SELECT MIN(id), MAX(id) FROM {table}"),
+                &[],
+                &[ColType::Int, ColType::Int],
+            )
             .await?;
-        let texts = rows
-            .into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
-            .collect();
-        let sample = Arc::new(Sample::new(texts, size));
+        let spread = match bounds.first().map(|r| (r[0].as_i64(), r[1].as_i64())) {
+            Some((Some(low), Some(high))) if recent.len() >= size => {
+                let step = ((high - low) / i64::try_from(size).unwrap_or(1)).max(1);
+                let ids: Vec<String> = (0..size)
+                    .map(|k| (low + step * i64::try_from(k).unwrap_or(0)).to_string())
+                    .collect();
+                texts(
+                    self.fetch(
+                        &format!(
+                            "SELECT search FROM {table} WHERE id IN ({})",
+                            ids.join(", ")
+                        ),
+                        &[],
+                        &[ColType::Text],
+                    )
+                    .await?,
+                )
+            }
+            _ => recent.clone(),
+        };
+        let sample = Arc::new(Sample::new(recent, &spread, size, self.backend.dialect()));
         if let Ok(mut samples) = self.samples.taken.lock() {
             samples.insert(table, sample.clone());
         }
@@ -251,22 +352,51 @@ impl<B: SqlBackend> SqlStore<B> {
 mod tests {
     use super::*;
 
-    fn sample(texts: &[&str], padding: usize) -> Sample {
+    fn sample(texts: &[&str], padding: usize, dialect: Dialect) -> Sample {
         let mut all: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
         all.extend((0..padding).map(|i| format!("filler row {i} about phishing")));
-        Sample::new(all, SAMPLE_ROWS)
+        Sample::new(all.clone(), &all, SAMPLE_ROWS, dialect)
+    }
+
+    fn parts(plan: TextPlan) -> Vec<String> {
+        match plan {
+            TextPlan::Pieces(_, parts) => parts,
+            TextPlan::Scan(n) => panic!("{n:?} is read in order"),
+        }
     }
 
     #[test]
-    fn pieces_are_characters_not_bytes() {
-        let got: Vec<String> = trigrams("zürich").collect();
+    fn sqlite_pieces_are_characters_not_bytes() {
+        let got: Vec<String> = indexed_pieces("zürich", Dialect::Sqlite);
         assert_eq!(got, ["zür", "üri", "ric", "ich"]);
-        assert_eq!(trigrams("ab").count(), 0);
+        assert!(indexed_pieces("ab", Dialect::Sqlite).is_empty());
+    }
+
+    #[test]
+    fn postgres_pieces_are_padded_words() {
+        let got = indexed_pieces("10.0.3.97", Dialect::Postgres);
+        assert_eq!(
+            got,
+            [
+                "  1", " 10", "10 ", "  0", " 0 ", "  3", " 3 ", "  9", " 97", "97 "
+            ]
+        );
+        // Each piece is asked for with the part of the text that makes it.
+        let asked = asked_pieces("10.0.3.97", Dialect::Postgres);
+        assert!(asked.contains(&("10 ".into(), "10.".into())), "{asked:?}");
+        assert!(asked.contains(&("  0".into(), ".0".into())), "{asked:?}");
+        assert!(asked.contains(&(" 0 ".into(), ".0.".into())), "{asked:?}");
+        assert!(asked.contains(&(" 97".into(), ".97".into())), "{asked:?}");
+        assert!(
+            asked
+                .iter()
+                .all(|(_, part)| "10.0.3.97".contains(part.as_str()))
+        );
     }
 
     #[test]
     fn a_small_table_is_read_whole() {
-        let s = sample(&["host-1"], 10);
+        let s = sample(&["host-1"], 10, Dialect::Sqlite);
         assert_eq!(
             plan(&s, "host-1".into(), Dialect::Sqlite),
             TextPlan::Scan("host-1".into())
@@ -275,31 +405,32 @@ mod tests {
 
     #[test]
     fn common_text_is_read_in_order_and_rare_text_by_its_rarest_pieces() {
-        let s = sample(&["host-4242.corp"], SAMPLE_ROWS);
-        assert_eq!(
-            plan(&s, "phishing".into(), Dialect::Sqlite),
-            TextPlan::Scan("phishing".into())
-        );
-        let TextPlan::Pieces(_, pieces) = plan(&s, "host-4242.corp".into(), Dialect::Sqlite) else {
-            panic!("rare text goes to the index")
-        };
-        assert_eq!(pieces.len(), PIECES);
-        // Pieces every filler row holds ("ro", "ow ", ...) are not asked for.
-        assert!(pieces.iter().all(|p| !s.texts[1].contains(p.as_str())));
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let s = sample(&["host-4242.corp"], SAMPLE_ROWS, dialect);
+            assert_eq!(
+                plan(&s, "phishing".into(), dialect),
+                TextPlan::Scan("phishing".into())
+            );
+            let parts = parts(plan(&s, "host-4242.corp".into(), dialect));
+            assert_eq!(parts.len(), PIECES, "{dialect:?}");
+            // Parts every filler row holds ("ro", "ow ", ...) are not asked for.
+            assert!(
+                parts.iter().all(|p| !s.recent[1].contains(p.as_str())),
+                "{dialect:?}: {parts:?}"
+            );
+        }
     }
 
     #[test]
-    fn postgres_is_asked_only_for_pieces_of_letters_and_digits() {
-        let s = sample(&[], SAMPLE_ROWS);
-        let TextPlan::Pieces(_, pieces) = plan(&s, "a-b.c\"d%e_".into(), Dialect::Postgres) else {
-            panic!("rare text goes to the index")
-        };
-        assert!(pieces.is_empty());
-        let TextPlan::Pieces(_, pieces) = plan(&s, "10.0.0.1 abcd".into(), Dialect::Postgres)
-        else {
-            panic!("rare text goes to the index")
-        };
-        assert_eq!(pieces.len(), 2);
-        assert!(pieces.iter().all(|p| p == "abc" || p == "bcd"));
+    fn text_without_words_is_read_in_order_on_postgres() {
+        let s = sample(&[], SAMPLE_ROWS, Dialect::Postgres);
+        assert!(matches!(
+            plan(&s, "%_\\.-".into(), Dialect::Postgres),
+            TextPlan::Scan(_)
+        ));
+        assert!(matches!(
+            plan(&s, "%_\\.-".into(), Dialect::Sqlite),
+            TextPlan::Pieces(..)
+        ));
     }
 }

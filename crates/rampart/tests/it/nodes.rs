@@ -379,6 +379,7 @@ async fn a_node_on_a_read_only_database_is_not_ready() {
             web: rampart_http::web::WebSettings::default(),
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
+        rampart_notify::use_ring_for_tls();
         reqwest::get(format!("http://{addr}/readyz"))
             .await
             .unwrap()

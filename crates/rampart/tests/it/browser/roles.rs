@@ -134,7 +134,7 @@ async fn no_link_leads_a_role_to_a_refusal_and_reporters_see_no_internal_notes()
         b.sign_in(who, PASSWORD).await;
         b.open("/dashboard").await;
         let page = b.source().await;
-        assert!(!page.contains("Incidents I coordinate"), "{who}");
+        assert!(!page.contains("Open incidents I coordinate"), "{who}");
         assert!(!page.contains("My assignments"), "{who}");
         b.shot(&format!("dashboard-{who}")).await;
         let (refused, visited) = b.crawl("/dashboard", 60).await;
@@ -145,7 +145,7 @@ async fn no_link_leads_a_role_to_a_refusal_and_reporters_see_no_internal_notes()
 
     // The ISIRT manager has both, and no link of theirs is refused either.
     b.sign_in("mia", PASSWORD).await;
-    assert!(b.source().await.contains("Incidents I coordinate"));
+    assert!(b.source().await.contains("Open incidents I coordinate"));
     let (refused, _) = b.crawl("/dashboard", 60).await;
     assert!(refused.is_empty(), "mia is refused: {refused:?}");
     b.quit().await;
