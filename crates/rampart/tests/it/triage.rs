@@ -653,10 +653,10 @@ async fn the_queue_is_read_from_indexes_in_its_order(app: TestApp) {
     let pat = app.user("pat", &[Role::Poc]).await;
     reported_event(&app, &pat, "One event, so the table is not empty").await;
     let (kind, target) = (&app.storage_args[0], &app.storage_args[1]);
-    // The past events, searched for rare text, through the trigram index.
+    // The past events, searched: on PostgreSQL for rare text, through the
+    // trigram index; on SQLite (no text index yet) in the stage's order.
     let searched = if kind == "--data-dir" {
         "SELECT id, data FROM events WHERE stage = 'past' AND instr(search, 'scan') > 0 \
-         AND id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH '\"sca\" AND \"can\"') \
          ORDER BY id DESC LIMIT 51"
     } else {
         "SELECT id, data FROM events WHERE stage = 'past' AND strpos(search, 'scan') > 0 \
