@@ -30,6 +30,9 @@ use rampart_http::AppState;
 use rampart_store::{Decision, Entity, JournalDraft, Store, UnitOfWork, Write};
 use serde_json::json;
 
+mod common;
+use common::{ms, percentile};
+
 /// The server's allocator, as in the `rampart` binary.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -584,16 +587,4 @@ async fn measure(
     let _ = stop.send(());
     server.await??;
     Ok(met)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

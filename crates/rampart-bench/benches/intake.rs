@@ -47,6 +47,9 @@ use rampart_store::{Decision, Entity, JournalDraft, Store, UnitOfWork, Verificat
 use rampart_syslog::{SyslogSettings, start as start_syslog};
 use reqwest::StatusCode;
 use serde_json::json;
+
+mod common;
+use common::{ms, percentile};
 use tokio::io::AsyncWriteExt;
 
 /// The server's allocator, as in the `rampart` binary.
@@ -783,24 +786,6 @@ fn seed_report(backend: &str, phase: &str, wave: usize, i: usize) -> serde_json:
         ],
         "tlp": "GREEN",
     })
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss,
-        reason = "index into a list far below 2^52 entries"
-    )]
-    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
 }
 
 fn print_line(backend: &str, scenario: &str, outcome: &Outcome) {
