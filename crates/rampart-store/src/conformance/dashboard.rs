@@ -199,23 +199,18 @@ pub async fn dashboard_counts_and_lists_hold_for_all_incidents<B: SqlBackend>(
         let counts = store.counts(viewer).await.unwrap();
         assert_eq!(counts, counted(&store, viewer).await, "for {viewer}");
     }
-    let olga: u64 = store
-        .counts("olga")
-        .await
-        .unwrap()
-        .incidents
-        .iter()
-        .map(|l| l.2)
-        .sum();
-    let zoe: u64 = store
-        .counts("zoe")
-        .await
-        .unwrap()
-        .incidents
-        .iter()
-        .map(|l| l.2)
-        .sum();
-    assert_eq!(olga, zoe + 1, "one restricted incident only olga sees");
+    let seen = |viewer: &'static str| {
+        let store = store.clone();
+        async move {
+            let counts = store.counts(viewer).await.unwrap();
+            counts.incidents.iter().map(|l| l.2).sum::<u64>()
+        }
+    };
+    assert_eq!(
+        seen("olga").await,
+        seen("zoe").await + 1,
+        "one restricted incident only olga sees"
+    );
 
     // Overdue actions: the one open action past its due time, found among all.
     let now = at("2026-11-22T08:00:00Z");

@@ -80,7 +80,7 @@ fn filters(
     }
     f.text("proposed_category", q.category.map(|c| c.as_str()));
     f.text("reporter_kind", q.reporter.map(|r| r.as_str()));
-    f.search(text, "events", dialect);
+    f.search(text, dialect);
     f.text("submitted_by", q.submitted_by.as_deref());
 }
 

@@ -56,7 +56,7 @@ fn filters(f: &mut Filter, q: &IncidentQuery, text: Option<&TextPlan>, dialect: 
         // As written in the partial index of open incidents by coordinator.
         f.and("status NOT IN ('closed', 'reviewed')", vec![]);
     }
-    f.search(text, "incidents", dialect);
+    f.search(text, dialect);
     f.viewer(q.viewer.as_deref());
     if q.with_regimes {
         f.and("regimes > 0", vec![]);

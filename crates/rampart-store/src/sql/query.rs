@@ -43,9 +43,9 @@ impl Filter {
     }
 
     /// Rows holding the searched text, reached as `plan` says.
-    pub(super) fn search(&mut self, plan: Option<&TextPlan>, table: &str, dialect: Dialect) {
+    pub(super) fn search(&mut self, plan: Option<&TextPlan>, dialect: Dialect) {
         if let Some(plan) = plan {
-            plan.apply(self, table, dialect);
+            plan.apply(self, dialect);
         }
     }
 

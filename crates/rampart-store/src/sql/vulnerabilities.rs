@@ -17,7 +17,7 @@ pub(super) async fn list_vulnerabilities<B: SqlBackend>(
     f.text("status", q.status.map(|s| s.as_str()));
     f.text("reported_by", q.reported_by.as_deref());
     f.text("incident", q.incident.as_deref());
-    f.search(text.as_ref(), "vulnerabilities", store.backend().dialect());
+    f.search(text.as_ref(), store.backend().dialect());
     store
         .newest_first("vulnerabilities", f, q.cursor.as_deref(), q.limit)
         .await
