@@ -112,6 +112,15 @@ async fn run(sizes: &[usize]) -> anyhow::Result<()> {
             size / 10,
             started.elapsed().as_secs_f64()
         );
+        // The writer indexes the text of what it wrote while it is idle.
+        let started = Instant::now();
+        while store.text_index_waiting().await? > 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        println!(
+            "sqlite    text index caught up {:.1} s after the fill",
+            started.elapsed().as_secs_f64()
+        );
         let app = Arc::new(App::new(store.clone(), clock.clone()));
         people(&app).await?;
         all_met &= measure(&app, "sqlite", size, &world).await?;

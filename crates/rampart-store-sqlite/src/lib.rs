@@ -96,6 +96,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0015_response_targets.sql"),
         include_str!("../migrations/0016_text_search.sql"),
         include_str!("../migrations/0017_dashboard_and_filters.sql"),
+        include_str!("../migrations/0018_text_index.sql"),
     ])
 }
 
@@ -189,12 +190,15 @@ impl SqlBackend for SqliteBackend {
     fn spawn_writer(&self, task: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) {
         let started = std::thread::Builder::new()
             .name("rampart-writer".into())
-            .spawn(
-                move || match tokio::runtime::Builder::new_current_thread().build() {
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                {
                     Ok(runtime) => runtime.block_on(task),
                     Err(e) => tracing::error!(error = %e, "the writer cannot start"),
-                },
-            );
+                }
+            });
         if let Err(e) = started {
             tracing::error!(error = %e, "the writer thread cannot start");
         }

@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 17] = [
+pub const MIGRATIONS: [(i64, &str); 18] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -130,6 +130,7 @@ pub const MIGRATIONS: [(i64, &str); 17] = [
     (15, "response targets"),
     (16, "text search"),
     (17, "dashboard and filters"),
+    (18, "text index"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per
@@ -162,7 +163,7 @@ mod tests {
         let sql = std::array::from_fn(|i| ["SELECT 1", "SELECT 2"][i % 2]);
         let migrator = migrator(sql);
         let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=17).collect::<Vec<i64>>());
+        assert_eq!(versions, (1..=18).collect::<Vec<i64>>());
         assert_eq!(migrator.iter().nth(4).unwrap().description, "batch keys");
         assert_eq!(migrator.iter().nth(1).unwrap().sql.as_str(), "SELECT 2");
     }

@@ -39,7 +39,9 @@ pub use intake::{
 pub use observables::incident_observables_are_indexed;
 pub use plans::every_register_filter_reads_an_index;
 pub use records::{records_agree_with_the_journal, records_are_checked_on_one_moment};
-pub use search::text_search_agrees_with_reading_every_row;
+pub use search::{
+    text_search_agrees_with_reading_every_row, text_search_holds_while_the_index_catches_up,
+};
 pub use targets::registers_list_by_time_left;
 
 use crate::journal::{self, Verification};
@@ -81,6 +83,7 @@ macro_rules! conformance_suite {
             notifications_page_and_count_per_person,
             registers_list_by_time_left,
             text_search_agrees_with_reading_every_row,
+            text_search_holds_while_the_index_catches_up,
             dashboard_counts_and_lists_hold_for_all_incidents,
             every_register_filter_reads_an_index
         );

@@ -81,6 +81,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<(Vec<Incident>, bool), StoreError>;
 
+    /// How many written rows the text index does not hold yet: SQLite's
+    /// writer indexes them between batches (searches read them meanwhile).
+    async fn text_index_waiting(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
     /// The incidents carrying the observable `key` (`type:value`) that
     /// `viewer` may see, newest first, and how many there are.
     async fn incidents_with_observable(

@@ -177,6 +177,8 @@ pub struct SqlStore<B: SqlBackend> {
     backend: Arc<B>,
     jobs: mpsc::Sender<Job>,
     samples: search::Samples,
+    /// Set while the writer leaves SQLite's text index alone (tests).
+    text_index: Arc<search::TextIndexControl>,
     /// Statements read while a capture is on ([`SqlStore::capture_statements`]).
     captured: std::sync::Mutex<Option<Vec<Statement>>>,
 }
@@ -186,11 +188,18 @@ impl<B: SqlBackend> SqlStore<B> {
     pub fn new(backend: B, clock: Arc<dyn Clock>) -> Self {
         let backend = Arc::new(backend);
         let (jobs, rx) = mpsc::channel(MAX_BATCH * 8);
-        backend.spawn_writer(Box::pin(writer(backend.clone(), clock, rx)));
+        let text_index = Arc::new(search::TextIndexControl::default());
+        backend.spawn_writer(Box::pin(writer(
+            backend.clone(),
+            clock,
+            rx,
+            text_index.clone(),
+        )));
         Self {
             backend,
             jobs,
             samples: search::Samples::default(),
+            text_index,
             captured: std::sync::Mutex::default(),
         }
     }
@@ -479,6 +488,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         limit: u32,
     ) -> Result<(Vec<Incident>, bool), StoreError> {
         incidents::overdue_actions(self, viewer, now.as_offset().unix_timestamp(), limit).await
+    }
+
+    async fn text_index_waiting(&self) -> Result<u64, StoreError> {
+        search::text_index_waiting(self).await
     }
 
     async fn incidents_with_observable(

@@ -37,11 +37,6 @@ async fn check<B: SqlBackend, F, Fut>(
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    if column == "search" && store.backend().dialect() == Dialect::Sqlite {
-        // SQLite keeps no text index yet (migration 16): searches read in order.
-        list().await;
-        return;
-    }
     store.capture_statements();
     list().await;
     let (sql, params) = store

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::intake::{BatchKeys, KeyRow, correlated};
 use super::rows::{delete, insert, load, to_json, update};
+use super::search::{TextIndexControl, TextIndexer};
 use super::{ColType, Dialect, Job, MAX_BATCH, SqlBackend, SqlConn, SqlValue, statement};
 use crate::journal::canonical_json;
 use crate::model::Context;
@@ -19,16 +20,54 @@ pub(super) async fn writer<B: SqlBackend>(
     backend: Arc<B>,
     clock: Arc<dyn Clock>,
     mut rx: mpsc::Receiver<Job>,
+    text_index_control: Arc<TextIndexControl>,
 ) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     let mut statistics = Statistics::default();
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    let dialect = backend.dialect();
+    let mut text_index = TextIndexer::new(dialect, text_index_control.clone());
+    loop {
+        let received = if text_index.owed() && rx.is_empty() {
+            match text_index.idle_in() {
+                // Idle long enough: the text index catches up a step at a
+                // time, each step letting waiting requests in first.
+                None => {
+                    text_index.idle_step(&*backend).await;
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+                // Briefly idle (between the batches of a burst, say): a
+                // request that comes meanwhile goes first.
+                Some(wait) => {
+                    match tokio::time::timeout(wait, rx.recv_many(&mut jobs, MAX_BATCH)).await {
+                        Ok(received) => received,
+                        Err(_) => continue,
+                    }
+                }
+            }
+        } else {
+            tokio::select! {
+                received = rx.recv_many(&mut jobs, MAX_BATCH) => received,
+                // Indexing was let go on (tests): look again.
+                () = text_index_control.resumed.notified() => continue,
+            }
+        };
+        if received == 0 {
+            break;
+        }
         let (units, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.unit, j.reply)).unzip();
         let count = units.len();
         match commit_batch(&*backend, &*clock, units).await {
             Ok(results) => {
-                statistics.note(&backend, &results);
+                let written: usize = results
+                    .iter()
+                    .filter_map(|r| r.as_ref().ok())
+                    .map(|c| c.entities.len())
+                    .sum();
+                statistics.note(&backend, written);
+                text_index.written(dialect, written);
                 backend.deliver(replies.into_iter().zip(results).collect());
+                text_index.keep_up(&*backend, written).await;
             }
             Err(e) => {
                 tracing::error!(error = %e, units = count, "write batch failed; nothing in it was committed");
@@ -63,15 +102,11 @@ impl Default for Statistics {
 }
 
 impl Statistics {
-    fn note<B: SqlBackend>(&mut self, backend: &Arc<B>, results: &[Result<Committed, StoreError>]) {
+    /// Notes a committed batch that wrote `written` records.
+    fn note<B: SqlBackend>(&mut self, backend: &Arc<B>, written: usize) {
         if backend.dialect() != Dialect::Postgres {
             return;
         }
-        let written: usize = results
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .map(|c| c.entities.len())
-            .sum();
         self.written += u64::try_from(written).unwrap_or(0);
         if self.written < self.next {
             return;

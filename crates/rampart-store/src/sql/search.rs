@@ -1,5 +1,6 @@
-//! Text search through the trigram indexes (migration 16; PostgreSQL only
-//! for now, see [`SqlStore::text_plan`]).
+//! Text search through the trigram indexes: `pg_trgm` GIN indexes kept in
+//! each write's transaction on PostgreSQL (migration 16), FTS5 indexes kept
+//! by the writer between batches on SQLite (migration 18, [`TextIndexer`]).
 //!
 //! A search finds the rows whose lower-cased `search` column holds the
 //! lower-cased text as a substring. How it reaches them depends on how
@@ -11,6 +12,7 @@
 //!   three-character pieces of it that are rarest in rows spread over the
 //!   whole table (asking for every piece would read the long lists of the
 //!   common ones), and the exact substring is checked on the rows found.
+//!   On SQLite the rows the writer has not indexed yet are candidates too.
 //!
 //! The pieces are the index's own: any three characters for SQLite's FTS5
 //! `trigram` tokenizer; for PostgreSQL's `pg_trgm`, three characters of a
@@ -135,8 +137,9 @@ impl Default for Samples {
 pub(super) enum TextPlan {
     /// Check each row read in the list's order.
     Scan(String),
-    /// Look up the rows holding every part in the index, then check them.
-    Pieces(String, Vec<String>),
+    /// Look up the rows of the table holding every part in the index, then
+    /// check them.
+    Pieces(&'static str, String, Vec<String>),
 }
 
 impl TextPlan {
@@ -146,15 +149,23 @@ impl TextPlan {
             Dialect::Sqlite => "instr(search, ?) > 0",
             Dialect::Postgres => "strpos(search, ?) > 0",
         };
-        let (needle, parts) = match self {
+        let (needle, pieces) = match self {
             Self::Scan(needle) => (needle, None),
-            Self::Pieces(needle, parts) => (needle, Some(parts)),
+            Self::Pieces(table, needle, parts) => (needle, Some((table, parts))),
         };
         f.and(exact, vec![SqlValue::text(needle.clone())]);
-        let Some(parts) = parts else { return };
+        let Some((table, parts)) = pieces else { return };
         match dialect {
-            // SQLite keeps no text index yet (migration 16): never asked for.
-            Dialect::Sqlite => {}
+            Dialect::Sqlite => {
+                // The table name is the store's own, not input.
+                f.and(
+                    &format!(
+                        "id IN (SELECT rowid FROM {table}_text WHERE {table}_text MATCH ? \
+                         UNION ALL SELECT row FROM search_pending WHERE tbl = '{table}')"
+                    ),
+                    vec![SqlValue::text(fts_query(parts))],
+                );
+            }
             Dialect::Postgres => {
                 for part in parts {
                     f.and(
@@ -165,6 +176,16 @@ impl TextPlan {
             }
         }
     }
+}
+
+/// An FTS5 query for rows holding every one of `parts`: each a string in
+/// double quotes (a quote inside doubled), so none is read as an operator.
+fn fts_query(parts: &[String]) -> String {
+    parts
+        .iter()
+        .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// Whether `pg_trgm` counts `c` as part of a word.
@@ -241,8 +262,14 @@ fn asked_pieces(needle: &str, dialect: Dialect) -> Vec<(String, String)> {
     }
 }
 
-/// Chooses how to search for `needle` (lower-cased, trimmed) given `sample`.
-pub(super) fn plan(sample: &Sample, needle: String, dialect: Dialect) -> TextPlan {
+/// Chooses how to search `table` for `needle` (lower-cased, trimmed) given
+/// its `sample`.
+pub(super) fn plan(
+    sample: &Sample,
+    table: &'static str,
+    needle: String,
+    dialect: Dialect,
+) -> TextPlan {
     if sample.whole_table {
         return TextPlan::Scan(needle);
     }
@@ -278,7 +305,7 @@ pub(super) fn plan(sample: &Sample, needle: String, dialect: Dialect) -> TextPla
         // Nothing the index keeps (no word on PostgreSQL): read in order.
         return TextPlan::Scan(needle);
     }
-    TextPlan::Pieces(needle, parts)
+    TextPlan::Pieces(table, needle, parts)
 }
 
 impl<B: SqlBackend> SqlStore<B> {
@@ -293,15 +320,22 @@ impl<B: SqlBackend> SqlStore<B> {
             return Ok(None);
         };
         let needle = needle.to_lowercase();
-        // SQLite keeps no trigram index yet (migration 16): an FTS5 index
-        // kept by the writer halved machine intake. Its rows are read in
-        // the list's order.
-        if self.backend.dialect() == Dialect::Sqlite || needle.chars().count() < MIN_SEARCH_CHARS {
+        if needle.chars().count() < MIN_SEARCH_CHARS {
             // Too short for the index: read in order (such text is rarely rare).
             return Ok(Some(TextPlan::Scan(needle)));
         }
         let sample = self.sample(table).await?;
-        Ok(Some(plan(&sample, needle, self.backend.dialect())))
+        Ok(Some(plan(&sample, table, needle, self.backend.dialect())))
+    }
+
+    /// Stops the writer indexing text for search (`true`) or lets it go on
+    /// (tests: searches while rows wait to be indexed).
+    #[doc(hidden)]
+    pub fn pause_text_index(&self, paused: bool) {
+        self.text_index.paused.store(paused, Ordering::Release);
+        if !paused {
+            self.text_index.resumed.notify_one();
+        }
     }
 
     /// Sets how many rows a search sample holds (tests use small tables)
@@ -358,6 +392,26 @@ impl<B: SqlBackend> SqlStore<B> {
             }
         }
     }
+}
+
+/// How many written rows SQLite's text index does not hold yet (the
+/// writer indexes them between batches); always 0 on PostgreSQL,
+/// whose indexes are kept in each write's transaction.
+pub(super) async fn text_index_waiting<B: SqlBackend>(
+    store: &SqlStore<B>,
+) -> Result<u64, StoreError> {
+    if store.backend.dialect() != Dialect::Sqlite {
+        return Ok(0);
+    }
+    let mut conn = store.backend.reader().await?;
+    let rows = conn
+        .fetch("SELECT count(*) FROM search_pending", &[], &[ColType::Int])
+        .await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r[0].as_i64())
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(0))
 }
 
 /// Reads a sample of `table`: its `size` newest rows, and `size` rows at
@@ -418,6 +472,187 @@ async fn take_sample<B: SqlBackend>(
     Ok(Sample::new(recent, &spread, size, rows, backend.dialect()))
 }
 
+/// The tables SQLite keeps a text index of (migration 18).
+const INDEXED_TABLES: [&str; 3] = ["events", "incidents", "vulnerabilities"];
+/// Rows indexed in the first step once the writer is idle: a request
+/// arriving meanwhile waits for at most about this many rows (some 25 to
+/// 60 µs each).
+const FIRST_STEP_ROWS: usize = 32;
+/// The most rows one step indexes, reached by doubling while the writer
+/// stays idle (more rows a step share its commit and merges).
+const LAST_STEP_ROWS: usize = 512;
+/// Rows waiting beyond which each batch is followed by as many rows indexed
+/// as it wrote, idle or not, so that searches keep few rows to read.
+const MOST_WAITING: usize = 20_000;
+/// How long the writer waits for more work after a batch before it takes
+/// up indexing: longer than the gaps between the batches of a burst, so a
+/// burst is written at full speed and indexed after.
+const IDLE_AFTER: Duration = Duration::from_millis(20);
+/// How long the writer leaves the index alone after a step failed.
+const RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Keeps SQLite's text index (migration 18) up with the rows noted in
+/// `search_pending`: the writer hands it its idle moments, and a step
+/// after every batch once many rows wait. A step indexes the oldest noted
+/// rows and forgets them in one transaction, so a crash at any point loses
+/// nothing: what was not indexed is still noted.
+#[derive(Debug)]
+pub(super) struct TextIndexer {
+    /// Whether rows may be waiting.
+    owed: bool,
+    /// About how many rows wait, as counted from the batches written
+    /// (rows noted before the writer started are not counted).
+    waiting: usize,
+    /// How many rows the next idle step indexes.
+    step: usize,
+    /// When the last step failed.
+    failed: Option<Instant>,
+    /// When the writer last committed a batch.
+    last_batch: Instant,
+    control: Arc<TextIndexControl>,
+}
+
+/// Lets tests hold the writer's indexing back.
+#[derive(Debug, Default)]
+pub(super) struct TextIndexControl {
+    /// Set while the index is to be left alone.
+    paused: AtomicBool,
+    /// Wakes the idle writer when indexing may go on.
+    pub(super) resumed: tokio::sync::Notify,
+}
+
+impl TextIndexer {
+    pub(super) fn new(dialect: Dialect, control: Arc<TextIndexControl>) -> Self {
+        Self {
+            owed: dialect == Dialect::Sqlite,
+            waiting: 0,
+            step: FIRST_STEP_ROWS,
+            failed: None,
+            last_batch: Instant::now(),
+            control,
+        }
+    }
+
+    /// Whether the writer, idle, has indexing to do.
+    pub(super) fn owed(&self) -> bool {
+        self.owed
+            && self.failed.is_none_or(|at| at.elapsed() >= RETRY_AFTER)
+            && !self.control.paused.load(Ordering::Acquire)
+    }
+
+    /// How long the writer is to wait for more work before it indexes;
+    /// `None` once it has been idle long enough.
+    pub(super) fn idle_in(&self) -> Option<Duration> {
+        IDLE_AFTER
+            .checked_sub(self.last_batch.elapsed())
+            .filter(|d| !d.is_zero())
+    }
+
+    /// Notes a committed batch that wrote `written` records.
+    pub(super) fn written(&mut self, dialect: Dialect, written: usize) {
+        if dialect != Dialect::Sqlite {
+            return;
+        }
+        self.last_batch = Instant::now();
+        if written == 0 {
+            return;
+        }
+        self.owed = true;
+        self.waiting += written;
+        self.step = FIRST_STEP_ROWS;
+    }
+
+    /// After a batch that wrote `written` records: indexes as many rows as
+    /// it wrote when too many wait, so their number stops growing.
+    pub(super) async fn keep_up<B: SqlBackend>(&mut self, backend: &B, written: usize) {
+        if self.waiting > MOST_WAITING && self.owed() {
+            self.index(backend, written.max(FIRST_STEP_ROWS)).await;
+        }
+    }
+
+    /// One step while the writer is idle; steps grow while it stays idle.
+    pub(super) async fn idle_step<B: SqlBackend>(&mut self, backend: &B) {
+        let rows = self.step;
+        self.index(backend, rows).await;
+        self.step = (self.step * 2).min(LAST_STEP_ROWS);
+    }
+
+    async fn index<B: SqlBackend>(&mut self, backend: &B, rows: usize) {
+        match index_rows(backend, rows).await {
+            Ok(done) => {
+                self.failed = None;
+                self.waiting = self.waiting.saturating_sub(done);
+                if done < rows {
+                    self.owed = false;
+                    self.waiting = 0;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "indexing text for search failed; trying again later");
+                self.failed = Some(Instant::now());
+            }
+        }
+    }
+}
+
+/// Indexes the text of the `rows` oldest noted rows and forgets them, in
+/// one transaction. Returns how many noted rows it took.
+async fn index_rows<B: SqlBackend>(backend: &B, rows: usize) -> Result<usize, StoreError> {
+    let mut conn = backend.writer().await?;
+    conn.execute(backend.dialect().begin(), &[]).await?;
+    let done = index_noted(&mut conn, rows).await;
+    let finish = match &done {
+        Ok(_) => conn.execute("COMMIT", &[]).await,
+        Err(_) => conn.execute("ROLLBACK", &[]).await,
+    };
+    if let Err(e) = finish {
+        let _ = conn.execute("ROLLBACK", &[]).await;
+        conn.discard();
+        return Err(e);
+    }
+    done
+}
+
+async fn index_noted<C: SqlConn>(conn: &mut C, rows: usize) -> Result<usize, StoreError> {
+    let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+    let noted = conn
+        .fetch(
+            "SELECT count(*), max(seq) FROM (SELECT seq FROM search_pending ORDER BY seq LIMIT $1)",
+            &[SqlValue::Int(Some(limit))],
+            &[ColType::Int, ColType::Int],
+        )
+        .await?;
+    let (count, last) = match noted.first().map(|r| (r[0].as_i64(), r[1].as_i64())) {
+        Some((Some(count), Some(last))) => (count, last),
+        _ => return Ok(0),
+    };
+    let last = [SqlValue::Int(Some(last))];
+    for table in INDEXED_TABLES {
+        // A row the index may hold an older text of is taken out first;
+        // the text of every noted row still there goes in. (`+tbl`: the
+        // noted rows are read by `seq` from the oldest, never by table.)
+        conn.execute(
+            &format!(
+                "DELETE FROM {table}_text WHERE rowid IN \
+                 (SELECT row FROM search_pending WHERE seq <= $1 AND +tbl = '{table}' AND stale = 1)"
+            ),
+            &last,
+        )
+        .await?;
+        conn.execute(
+            &format!(
+                "INSERT INTO {table}_text (rowid, search) SELECT id, search FROM {table} \
+                 WHERE id IN (SELECT row FROM search_pending WHERE seq <= $1 AND +tbl = '{table}')"
+            ),
+            &last,
+        )
+        .await?;
+    }
+    conn.execute("DELETE FROM search_pending WHERE seq <= $1", &last)
+        .await?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,7 +665,7 @@ mod tests {
 
     fn parts(plan: TextPlan) -> Vec<String> {
         match plan {
-            TextPlan::Pieces(_, parts) => parts,
+            TextPlan::Pieces(_, _, parts) => parts,
             TextPlan::Scan(n) => panic!("{n:?} is read in order"),
         }
     }
@@ -468,7 +703,7 @@ mod tests {
     fn a_small_table_is_read_whole() {
         let s = sample(&["host-1"], 10, Dialect::Sqlite);
         assert_eq!(
-            plan(&s, "host-1".into(), Dialect::Sqlite),
+            plan(&s, "events", "host-1".into(), Dialect::Sqlite),
             TextPlan::Scan("host-1".into())
         );
     }
@@ -478,10 +713,10 @@ mod tests {
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let s = sample(&["host-4242.corp"], SAMPLE_ROWS, dialect);
             assert_eq!(
-                plan(&s, "phishing".into(), dialect),
+                plan(&s, "events", "phishing".into(), dialect),
                 TextPlan::Scan("phishing".into())
             );
-            let parts = parts(plan(&s, "host-4242.corp".into(), dialect));
+            let parts = parts(plan(&s, "events", "host-4242.corp".into(), dialect));
             assert!(
                 (PIECES.0..=PIECES.1).contains(&parts.len()),
                 "{dialect:?}: {parts:?}"
@@ -498,11 +733,11 @@ mod tests {
     fn text_without_words_is_read_in_order_on_postgres() {
         let s = sample(&[], SAMPLE_ROWS, Dialect::Postgres);
         assert!(matches!(
-            plan(&s, "%_\\.-".into(), Dialect::Postgres),
+            plan(&s, "events", "%_\\.-".into(), Dialect::Postgres),
             TextPlan::Scan(_)
         ));
         assert!(matches!(
-            plan(&s, "%_\\.-".into(), Dialect::Sqlite),
+            plan(&s, "events", "%_\\.-".into(), Dialect::Sqlite),
             TextPlan::Pieces(..)
         ));
     }

@@ -238,6 +238,10 @@ async fn a_copy_in_small_chunks_moves_every_row() {
     .unwrap();
     let mut crossed = 0;
     for table in &tables {
+        if table == "search_pending" {
+            // SQLite's own: the rows its text index has not taken in yet.
+            continue;
+        }
         let count = format!("SELECT count(*) FROM {table}");
         let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()))
             .fetch_one(&mut sqlite)

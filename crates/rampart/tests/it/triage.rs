@@ -653,11 +653,11 @@ async fn the_queue_is_read_from_indexes_in_its_order(app: TestApp) {
     let pat = app.user("pat", &[Role::Poc]).await;
     reported_event(&app, &pat, "One event, so the table is not empty").await;
     let (kind, target) = (&app.storage_args[0], &app.storage_args[1]);
-    // The past events, searched: on PostgreSQL for rare text, through the
-    // trigram index; on SQLite (no text index yet) in the stage's order.
+    // The past events, searched for rare text, through the trigram index.
     let searched = if kind == "--data-dir" {
         "SELECT id, data FROM events WHERE stage = 'past' AND instr(search, 'scan') > 0 \
-         ORDER BY id DESC LIMIT 51"
+         AND id IN (SELECT rowid FROM events_text WHERE events_text MATCH '\"sca\" AND \"can\"' \
+         UNION ALL SELECT row FROM search_pending WHERE tbl = 'events') ORDER BY id DESC LIMIT 51"
     } else {
         "SELECT id, data FROM events WHERE stage = 'past' AND strpos(search, 'scan') > 0 \
          AND search LIKE '%sca%' AND search LIKE '%can%' ORDER BY id DESC LIMIT 51"
