@@ -253,7 +253,11 @@ impl<B: SqlBackend> SqlStore<B> {
         if let Some(c) = parse_cursor(cursor, parts)? {
             f.and(&format!("id {after} ?"), vec![SqlValue::int(c[parts - 1])]);
         }
-        let sql = format!("SELECT id, data FROM {table}{} ORDER BY id{order}", f.sql());
+        let sql = format!(
+            "SELECT id, data FROM {table}{} ORDER BY {}{order}",
+            f.sql(),
+            f.order_key("id")
+        );
         let sql = sql + &f.limit(limit);
         let rows = self
             .fetch(&sql, &f.params, &[ColType::Int, ColType::Text])
@@ -302,9 +306,10 @@ impl<B: SqlBackend> SqlStore<B> {
             f.params.push(SqlValue::int(lane.offset_seconds));
             let offset = f.params.len();
             let limit = f.limit(limit);
+            let (from, id) = (f.order_key("target_from"), f.order_key("id"));
             parts.push(format!(
                 "SELECT * FROM (SELECT target_from + ${offset} AS due, id, data FROM {table} \
-                 WHERE {conditions} ORDER BY target_from, id{limit}) AS lane{i}"
+                 WHERE {conditions} ORDER BY {from}, {id}{limit}) AS lane{i}"
             ));
         }
         if parts.is_empty() {
@@ -355,8 +360,10 @@ impl<B: SqlBackend> SqlStore<B> {
             );
         }
         let sql = format!(
-            "SELECT {column}, id, data FROM {table}{} ORDER BY {column}{order}, id",
-            f.sql()
+            "SELECT {column}, id, data FROM {table}{} ORDER BY {}{order}, {}",
+            f.sql(),
+            f.order_key(column),
+            f.order_key("id")
         );
         let sql = sql + &f.limit(limit);
         let rows = self

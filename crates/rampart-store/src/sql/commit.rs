@@ -151,11 +151,20 @@ async fn commit_batch<B: SqlBackend>(
             .await?;
     }
     let outcome = run_units(&mut conn, dialect, clock, units).await;
-    let finish = match &outcome {
+    finish(&mut conn, outcome).await
+}
+
+/// Ends the writer's transaction: commits it after `outcome` succeeded,
+/// rolls it back otherwise. A connection whose end failed is discarded.
+pub(super) async fn finish<C: SqlConn, T>(
+    conn: &mut C,
+    outcome: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let end = match &outcome {
         Ok(_) => conn.execute("COMMIT", &[]).await,
         Err(_) => conn.execute("ROLLBACK", &[]).await,
     };
-    if let Err(e) = finish {
+    if let Err(e) = end {
         let _ = conn.execute("ROLLBACK", &[]).await;
         conn.discard();
         return Err(e);

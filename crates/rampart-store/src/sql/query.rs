@@ -15,9 +15,30 @@ use crate::{MAX_PAGE, Page, StoreError};
 pub(super) struct Filter {
     clauses: Vec<String>,
     pub(super) params: Vec<SqlValue>,
+    /// Whether the rows are to be found through an index of their text
+    /// and then sorted, never by reading an index in the list's order.
+    sort_found: bool,
 }
 
 impl Filter {
+    /// The rows are found through the text index and then sorted: the
+    /// database is not to read an index in the list's order and check each
+    /// row instead (PostgreSQL's planner, misled by its estimate of how
+    /// many rows hold the text, otherwise may read the whole table).
+    pub(super) fn sort_found_rows(&mut self) {
+        self.sort_found = true;
+    }
+
+    /// `column` as an ORDER BY key: as an expression no index is ordered
+    /// by when the rows are to be sorted after they are found.
+    pub(super) fn order_key(&self, column: &str) -> String {
+        if self.sort_found {
+            format!("{column} + 0")
+        } else {
+            column.to_owned()
+        }
+    }
+
     /// Adds a condition; `?` in `clause` stands for the next placeholder.
     pub(super) fn and(&mut self, clause: &str, values: Vec<SqlValue>) {
         let mut sql = String::new();

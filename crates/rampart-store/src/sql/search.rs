@@ -11,7 +11,9 @@
 //! - Other text is looked up in the trigram index first, by the few
 //!   three-character pieces of it that are rarest in rows spread over the
 //!   whole table (asking for every piece would read the long lists of the
-//!   common ones), and the exact substring is checked on the rows found.
+//!   common ones), taken from parts of the text that do not overlap (rows
+//!   holding `151` mostly hold `51.` too, so the two narrow little more
+//!   than one), and the exact substring is checked on the rows found.
 //!   On SQLite the rows the writer has not indexed yet are candidates too.
 //!
 //! The pieces are the index's own: any three characters for SQLite's FTS5
@@ -167,6 +169,7 @@ impl TextPlan {
                 );
             }
             Dialect::Postgres => {
+                f.sort_found_rows();
                 for part in parts {
                     f.and(
                         "search LIKE ? ESCAPE '\\'",
@@ -217,15 +220,40 @@ fn windows(chars: &[char]) -> impl Iterator<Item = &[char]> {
     chars.windows(3)
 }
 
-/// The pieces the index can be asked for to find rows holding `needle`,
-/// each with the part of `needle` that asks for it.
-fn asked_pieces(needle: &str, dialect: Dialect) -> Vec<(String, String)> {
+/// A piece the index can be asked for, with the part of the searched text
+/// that asks for it and where that part lies in the text (characters
+/// `from..=to`).
+#[derive(Debug, Clone)]
+struct Asked {
+    piece: String,
+    part: String,
+    from: usize,
+    to: usize,
+}
+
+impl Asked {
+    /// Whether the two parts share a character of the text: rows holding
+    /// one mostly hold the other (`151` and `51.` of `10.1.151.3`), so
+    /// asking for both narrows little more than asking for one.
+    fn overlaps(&self, other: &Self) -> bool {
+        self.from <= other.to && other.from <= self.to
+    }
+}
+
+/// The pieces the index can be asked for to find rows holding `needle`.
+fn asked_pieces(needle: &str, dialect: Dialect) -> Vec<Asked> {
     let chars: Vec<char> = needle.chars().collect();
     match dialect {
         Dialect::Sqlite => windows(&chars)
-            .map(|w| {
+            .enumerate()
+            .map(|(from, w)| {
                 let piece: String = w.iter().collect();
-                (piece.clone(), piece)
+                Asked {
+                    part: piece.clone(),
+                    piece,
+                    from,
+                    to: from + 2,
+                }
             })
             .collect(),
         Dialect::Postgres => {
@@ -252,14 +280,55 @@ fn asked_pieces(needle: &str, dialect: Dialect) -> Vec<(String, String)> {
                     padded.push((' ', i));
                 }
                 for w in padded.windows(3) {
-                    let piece: String = w.iter().map(|(c, _)| c).collect();
                     let (from, to) = (w[0].1, w[2].1);
-                    out.push((piece, chars[from..=to].iter().collect()));
+                    out.push(Asked {
+                        piece: w.iter().map(|(c, _)| c).collect(),
+                        part: chars[from..=to].iter().collect(),
+                        from,
+                        to,
+                    });
                 }
             }
             out
         }
     }
+}
+
+/// The pieces to ask the index for, to find rows holding `needle`: the
+/// rarest in `sample`, from parts of the text that do not overlap, until
+/// few rows are expected to hold them all.
+fn choose(sample: &Sample, needle: &str, dialect: Dialect) -> Vec<Asked> {
+    let mut asked = asked_pieces(needle, dialect);
+    // The rarest first; of equally rare pieces, the first in the text.
+    asked.sort_by_key(|a| sample.pieces.get(&a.piece).copied().unwrap_or(0));
+    let mut chosen: Vec<&Asked> = Vec::with_capacity(PIECES.1);
+    let mut expected = sample.rows;
+    // Pieces from parts of the text that do not overlap, whose rows are
+    // taken as independent of each other's.
+    for a in &asked {
+        if chosen.len() == PIECES.1 {
+            break;
+        }
+        if chosen.iter().any(|c| c.piece == a.piece || c.overlaps(a)) {
+            continue;
+        }
+        let share = sample.share(&a.piece);
+        if chosen.len() >= PIECES.0 && (expected <= FEW_CANDIDATES || share >= NARROWS_BELOW) {
+            break;
+        }
+        expected *= share;
+        chosen.push(a);
+    }
+    // Text too short for two such parts: the rarest pieces whatever their parts.
+    for a in &asked {
+        if chosen.len() >= PIECES.0 {
+            break;
+        }
+        if !chosen.iter().any(|c| c.piece == a.piece) {
+            chosen.push(a);
+        }
+    }
+    chosen.into_iter().cloned().collect()
 }
 
 /// Chooses how to search `table` for `needle` (lower-cased, trimmed) given
@@ -281,26 +350,10 @@ pub(super) fn plan(
     if hits * 1000 >= sample.recent.len() * COMMON_PER_MILLE {
         return TextPlan::Scan(needle);
     }
-    let mut asked = asked_pieces(&needle, dialect);
-    // The rarest first; of equally rare pieces, the first in the text.
-    asked.sort_by_key(|(piece, _)| sample.pieces.get(piece).copied().unwrap_or(0));
-    let mut chosen: Vec<String> = Vec::with_capacity(PIECES.1);
-    let mut parts: Vec<String> = Vec::with_capacity(PIECES.1);
-    let mut expected = sample.rows;
-    for (piece, part) in asked {
-        if chosen.contains(&piece) {
-            continue;
-        }
-        let share = sample.share(&piece);
-        let enough =
-            chosen.len() >= PIECES.0 && (expected <= FEW_CANDIDATES || share >= NARROWS_BELOW);
-        if chosen.len() == PIECES.1 || enough {
-            break;
-        }
-        expected *= share;
-        chosen.push(piece);
-        parts.push(part);
-    }
+    let parts: Vec<String> = choose(sample, &needle, dialect)
+        .into_iter()
+        .map(|a| a.part)
+        .collect();
     if parts.is_empty() {
         // Nothing the index keeps (no word on PostgreSQL): read in order.
         return TextPlan::Scan(needle);
@@ -484,6 +537,9 @@ const LAST_STEP_ROWS: usize = 512;
 /// Rows waiting beyond which each batch is followed by as many rows indexed
 /// as it wrote, idle or not, so that searches keep few rows to read.
 const MOST_WAITING: usize = 20_000;
+/// The most rows indexed after one batch while too many wait (a bulk load
+/// writing more than this a batch is indexed once the writer is idle).
+const MOST_KEPT_UP: usize = 2_048;
 /// How long the writer waits for more work after a batch before it takes
 /// up indexing: longer than the gaps between the batches of a burst, so a
 /// burst is written at full speed and indexed after.
@@ -563,10 +619,12 @@ impl TextIndexer {
     }
 
     /// After a batch that wrote `written` records: indexes as many rows as
-    /// it wrote when too many wait, so their number stops growing.
+    /// it wrote when too many wait, so their number stops growing (up to
+    /// [`MOST_KEPT_UP`] rows, so no request waits long behind the step).
     pub(super) async fn keep_up<B: SqlBackend>(&mut self, backend: &B, written: usize) {
         if self.waiting > MOST_WAITING && self.owed() {
-            self.index(backend, written.max(FIRST_STEP_ROWS)).await;
+            let rows = written.clamp(FIRST_STEP_ROWS, MOST_KEPT_UP);
+            self.index(backend, rows).await;
         }
     }
 
@@ -601,16 +659,7 @@ async fn index_rows<B: SqlBackend>(backend: &B, rows: usize) -> Result<usize, St
     let mut conn = backend.writer().await?;
     conn.execute(backend.dialect().begin(), &[]).await?;
     let done = index_noted(&mut conn, rows).await;
-    let finish = match &done {
-        Ok(_) => conn.execute("COMMIT", &[]).await,
-        Err(_) => conn.execute("ROLLBACK", &[]).await,
-    };
-    if let Err(e) = finish {
-        let _ = conn.execute("ROLLBACK", &[]).await;
-        conn.discard();
-        return Err(e);
-    }
-    done
+    super::commit::finish(&mut conn, done).await
 }
 
 async fn index_noted<C: SqlConn>(conn: &mut C, rows: usize) -> Result<usize, StoreError> {
@@ -687,7 +736,10 @@ mod tests {
             ]
         );
         // Each piece is asked for with the part of the text that makes it.
-        let asked = asked_pieces("10.0.3.97", Dialect::Postgres);
+        let asked: Vec<(String, String)> = asked_pieces("10.0.3.97", Dialect::Postgres)
+            .into_iter()
+            .map(|a| (a.piece, a.part))
+            .collect();
         assert!(asked.contains(&("10 ".into(), "10.".into())), "{asked:?}");
         assert!(asked.contains(&("  0".into(), ".0".into())), "{asked:?}");
         assert!(asked.contains(&(" 0 ".into(), ".0.".into())), "{asked:?}");
@@ -696,6 +748,32 @@ mod tests {
             asked
                 .iter()
                 .all(|(_, part)| "10.0.3.97".contains(part.as_str()))
+        );
+    }
+
+    #[test]
+    fn pieces_come_from_parts_of_the_text_that_do_not_overlap() {
+        // Addresses: `151` and `51.` are each rare, but rows holding one
+        // mostly hold the other; asking for both leaves thousands of rows.
+        let rows: Vec<String> = (0..SAMPLE_ROWS)
+            .map(|i| format!("10.{}.{}.{}", i % 16, (i * 7) % 256, (i * 13) % 256))
+            .collect();
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let s = Sample::new(rows.clone(), &rows, SAMPLE_ROWS, 1_000_000.0, dialect);
+            let chosen = choose(&s, "10.13.151.38", dialect);
+            assert!(chosen.len() >= PIECES.0, "{dialect:?}: {chosen:?}");
+            for (i, a) in chosen.iter().enumerate() {
+                assert!(
+                    chosen[i + 1..].iter().all(|b| !a.overlaps(b)),
+                    "{dialect:?}: {chosen:?}"
+                );
+            }
+        }
+        // Text with no two parts apart still asks for two pieces.
+        let s = sample(&["host-4242.corp"], SAMPLE_ROWS, Dialect::Sqlite);
+        assert_eq!(
+            parts(plan(&s, "events", "zqxw".into(), Dialect::Sqlite)).len(),
+            2
         );
     }
 

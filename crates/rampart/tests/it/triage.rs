@@ -659,8 +659,10 @@ async fn the_queue_is_read_from_indexes_in_its_order(app: TestApp) {
          AND id IN (SELECT rowid FROM events_text WHERE events_text MATCH '\"sca\" AND \"can\"' \
          UNION ALL SELECT row FROM search_pending WHERE tbl = 'events') ORDER BY id DESC LIMIT 51"
     } else {
+        // Found through the trigram index, then sorted (few rows): never by
+        // reading the stage's index in order and checking every row.
         "SELECT id, data FROM events WHERE stage = 'past' AND strpos(search, 'scan') > 0 \
-         AND search LIKE '%sca%' AND search LIKE '%can%' ORDER BY id DESC LIMIT 51"
+         AND search LIKE '%sca%' AND search LIKE '%can%' ORDER BY id + 0 DESC LIMIT 51"
     };
     for sql in LIST_SHAPES.into_iter().chain([searched]) {
         let plan: Vec<String> = if kind == "--data-dir" {
@@ -689,6 +691,16 @@ async fn the_queue_is_read_from_indexes_in_its_order(app: TestApp) {
                 .collect()
         };
         let text = plan.join("\n") + "\n";
+        if sql == searched && kind != "--data-dir" {
+            // The few rows found are sorted; on a table this small they
+            // may as well be found through the stage's index.
+            assert!(
+                text.contains("events_search") || text.contains("events_stage"),
+                "{sql}:\n{text}"
+            );
+            assert!(!text.contains("Seq Scan"), "{sql}:\n{text}");
+            continue;
+        }
         // The stage's indexes, or (for one severity) the severity's.
         assert!(
             text.contains("events_stage") || text.contains("events_severity"),
