@@ -24,8 +24,7 @@ pub(super) async fn writer<B: SqlBackend>(
 ) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     let mut statistics = Statistics::default();
-    let dialect = backend.dialect();
-    let mut text_index = TextIndexer::new(dialect, text_index_control.clone());
+    let mut text_index = TextIndexer::new(backend.dialect(), text_index_control.clone());
     loop {
         let received = if text_index.owed() && rx.is_empty() {
             match text_index.idle_in() {
@@ -65,7 +64,7 @@ pub(super) async fn writer<B: SqlBackend>(
                     .map(|c| c.entities.len())
                     .sum();
                 statistics.note(&backend, written);
-                text_index.written(dialect, written);
+                text_index.written(written);
                 backend.deliver(replies.into_iter().zip(results).collect());
                 text_index.keep_up(&*backend, written).await;
             }

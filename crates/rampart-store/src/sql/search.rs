@@ -554,6 +554,8 @@ const RETRY_AFTER: Duration = Duration::from_secs(10);
 /// nothing: what was not indexed is still noted.
 #[derive(Debug)]
 pub(super) struct TextIndexer {
+    /// Whether the database keeps such an index (SQLite).
+    kept: bool,
     /// Whether rows may be waiting.
     owed: bool,
     /// About how many rows wait, as counted from the batches written
@@ -579,8 +581,10 @@ pub(super) struct TextIndexControl {
 
 impl TextIndexer {
     pub(super) fn new(dialect: Dialect, control: Arc<TextIndexControl>) -> Self {
+        let kept = dialect == Dialect::Sqlite;
         Self {
-            owed: dialect == Dialect::Sqlite,
+            kept,
+            owed: kept,
             waiting: 0,
             step: FIRST_STEP_ROWS,
             failed: None,
@@ -605,8 +609,8 @@ impl TextIndexer {
     }
 
     /// Notes a committed batch that wrote `written` records.
-    pub(super) fn written(&mut self, dialect: Dialect, written: usize) {
-        if dialect != Dialect::Sqlite {
+    pub(super) fn written(&mut self, written: usize) {
+        if !self.kept {
             return;
         }
         self.last_batch = Instant::now();
