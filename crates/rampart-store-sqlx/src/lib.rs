@@ -112,7 +112,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 18] = [
+pub const MIGRATIONS: [(i64, &str); 19] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -131,6 +131,7 @@ pub const MIGRATIONS: [(i64, &str); 18] = [
     (16, "text search"),
     (17, "dashboard and filters"),
     (18, "text index"),
+    (19, "intake text entries"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per
@@ -163,7 +164,7 @@ mod tests {
         let sql = std::array::from_fn(|i| ["SELECT 1", "SELECT 2"][i % 2]);
         let migrator = migrator(sql);
         let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=18).collect::<Vec<i64>>());
+        assert_eq!(versions, (1..=19).collect::<Vec<i64>>());
         assert_eq!(migrator.iter().nth(4).unwrap().description, "batch keys");
         assert_eq!(migrator.iter().nth(1).unwrap().sql.as_str(), "SELECT 2");
     }

@@ -34,7 +34,7 @@ pub use dashboard::dashboard_counts_and_lists_hold_for_all_incidents;
 pub use inbox::notifications_page_and_count_per_person;
 pub use intake::{
     jobs_are_claimed_once_retried_and_buried, jobs_queued_by_a_unit_commit_or_vanish_with_it,
-    repeats_correlation_and_dead_letters,
+    one_batch_sees_what_its_earlier_units_wrote, repeats_correlation_and_dead_letters,
 };
 pub use observables::incident_observables_are_indexed;
 pub use plans::every_register_filter_reads_an_index;
@@ -75,6 +75,7 @@ macro_rules! conformance_suite {
             users_and_tokens,
             evidence_and_checkpoints,
             repeats_correlation_and_dead_letters,
+            one_batch_sees_what_its_earlier_units_wrote,
             jobs_are_claimed_once_retried_and_buried,
             jobs_queued_by_a_unit_commit_or_vanish_with_it,
             records_agree_with_the_journal,

@@ -34,6 +34,7 @@ use crate::{
     JournalSearch, Page, Store, StoreError, UnitOfWork, VulnerabilityQuery,
 };
 
+mod ahead;
 mod commit;
 mod events;
 mod evidence;
@@ -49,6 +50,7 @@ mod query;
 mod records;
 mod rows;
 mod search;
+mod unnest;
 mod vulnerabilities;
 
 /// Most units of work committed together in one transaction.
@@ -68,14 +70,6 @@ impl Dialect {
         match self {
             Self::Sqlite => "BEGIN IMMEDIATE",
             Self::Postgres => "BEGIN",
-        }
-    }
-
-    /// Locks the journal head row, which serialises writers across nodes.
-    fn lock(self) -> &'static str {
-        match self {
-            Self::Sqlite => "",
-            Self::Postgres => " FOR UPDATE",
         }
     }
 }

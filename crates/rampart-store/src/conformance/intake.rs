@@ -7,8 +7,12 @@ use super::*;
 /// A unit that reports a sensor alert, or counts a repeat of the stored one
 /// (giving its number back), and records what it correlated with.
 fn alert(reference: &str, ip: &str) -> UnitOfWork {
+    titled_alert(reference, ip, "alert")
+}
+
+fn titled_alert(reference: &str, ip: &str, title: &str) -> UnitOfWork {
     let actor = reporter();
-    let body = json!({"title": "alert", "description": "x",
+    let body = json!({"title": title, "description": "x",
         "source": {"kind": "sensor", "name": "ids", "ref": reference},
         "observables": [{"type": "ip", "value": ip}], "assets": ["Web Server"]});
     let report: EventReport = serde_json::from_value(body).unwrap();
@@ -191,6 +195,175 @@ pub async fn repeats_correlation_and_dead_letters<B: SqlBackend>(store: Arc<SqlS
         let got: BTreeSet<&str> = e.related.iter().map(|c| c.number.as_str()).collect();
         assert_eq!(got, expected, "{} is related to the wrong events", e.number);
     }
+}
+
+/// What a [`probe`] saw: its loads and its correlation hits.
+type Seen = Arc<std::sync::Mutex<Vec<(Vec<Option<Entity>>, Vec<rampart_domain::CorrelationHit>)>>>;
+
+/// A unit that writes nothing and notes what it was given: `load`, and the
+/// stored events sharing `keys`.
+fn probe(load: Vec<EntityRef>, keys: Vec<String>, seen: Seen) -> UnitOfWork {
+    UnitOfWork::new("system", load, vec![], move |ctx| {
+        seen.lock().unwrap().push((ctx.loaded, ctx.correlated));
+        Ok(Decision::default())
+    })
+    .correlating(CorrelationQuery {
+        keys,
+        since: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+    })
+}
+
+/// Units committed together see what the units before them in their batch
+/// wrote, whatever each writes: a repeat finds the event stored earlier in
+/// the batch, a change of a stored event is what later units load and
+/// correlate with, and that holds on after a unit that writes other records
+/// (and is refused) ends PostgreSQL's reading ahead. Text of any character
+/// is stored as given.
+pub async fn one_batch_sees_what_its_earlier_units_wrote<B: SqlBackend>(store: Arc<SqlStore<B>>) {
+    let event = |c: crate::Committed| c.entities.into_iter().next().unwrap().into_event().unwrap();
+    let stored = event(store.execute(alert("s0", "203.0.113.5")).await.unwrap());
+    let user = User {
+        name: "dora".into(),
+        ..dummy_user()
+    };
+    let add_user = |user: User| {
+        UnitOfWork::new("system", vec![], vec![], move |_| {
+            Ok(Decision {
+                writes: vec![Write::Insert(Entity::User(user))],
+                ..Default::default()
+            })
+        })
+    };
+    store.execute(add_user(user.clone())).await.unwrap();
+    let mut triaged = stored.clone();
+    triaged
+        .begin_triage(&Actor::new("pat", vec![Role::Poc]), stored.reported_at)
+        .unwrap();
+    let triage = {
+        let triaged = triaged.clone();
+        UnitOfWork::new(
+            "pat",
+            vec![EntityRef::Event(stored.number)],
+            vec![],
+            move |ctx| {
+                assert!(ctx.loaded[0].is_some(), "the stored event is loaded");
+                Ok(Decision {
+                    writes: vec![Write::Update(Entity::Event(Box::new(triaged)))],
+                    ..Default::default()
+                })
+            },
+        )
+    };
+    let ip = |v: &str| format!("ip:{v}");
+    let seen: Seen = Arc::default();
+    let look = || {
+        probe(
+            vec![
+                EntityRef::Event(stored.number),
+                EntityRef::EventBySource {
+                    name: "ids".into(),
+                    reference: "t1".into(),
+                },
+            ],
+            vec![ip("203.0.113.9"), ip("203.0.113.5")],
+            seen.clone(),
+        )
+    };
+    let title = r#"say "hi" \ {a,b} NULL ünïcode ☂ 'quoted'"#;
+    // The writer is held by a unit that takes a while, so the rest queue up
+    // and are committed together, in this order.
+    let hold = UnitOfWork::new("system", vec![], vec![], |_| {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Ok(Decision::default())
+    });
+    let held = {
+        let store = store.clone();
+        tokio::spawn(async move { store.execute(hold).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let batch = vec![
+        alert("t1", "203.0.113.9"),
+        alert("t1", "203.0.113.9"),
+        alert("t2", "203.0.113.9"),
+        triage,
+        alert("t3", "203.0.113.5"),
+        look(),
+        add_user(user),
+        alert("t1", "203.0.113.9"),
+        look(),
+        titled_alert("t4", "203.0.113.10", title),
+    ];
+    let results = futures_util::future::join_all(batch.into_iter().map(|u| store.execute(u))).await;
+    held.await.unwrap().unwrap();
+    let mut results = results.into_iter();
+    let mut next = || results.next().unwrap();
+    let first = event(next().unwrap());
+    let repeat = event(next().unwrap());
+    let second = event(next().unwrap());
+    next().unwrap();
+    let third = event(next().unwrap());
+    next().unwrap();
+    assert!(
+        matches!(next(), Err(StoreError::Domain(DomainError::Conflict(_)))),
+        "a second user of one name is refused"
+    );
+    let again = event(next().unwrap());
+    next().unwrap();
+    let odd = event(next().unwrap());
+
+    // Numbers follow on without a gap: repeats gave theirs back.
+    let seqs = [&stored, &first, &second, &third, &odd].map(|e| e.number.seq());
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!((repeat.number, repeat.occurrences), (first.number, 2));
+    assert_eq!((again.number, again.occurrences), (first.number, 3));
+    let related =
+        |e: &Event| -> Vec<String> { e.related.iter().map(|c| c.number.clone()).collect() };
+    assert_eq!(
+        related(&second),
+        [first.number.to_string(), stored.number.to_string()]
+    );
+    assert!(related(&third).contains(&stored.number.to_string()));
+    assert_eq!(odd.title.as_str(), title);
+
+    // Both probes saw the change of the stored event, the repeats so far,
+    // and the events of the batch sharing a key, newest first.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    for ((loaded, hits), occurrences) in seen.iter().zip([2, 3]) {
+        assert_eq!(loaded[0], Some(Entity::Event(Box::new(triaged.clone()))));
+        match &loaded[1] {
+            Some(Entity::Event(e)) => {
+                assert_eq!((e.number, e.occurrences), (first.number, occurrences));
+            }
+            other => panic!("the first alert is not found by its source: {other:?}"),
+        }
+        let hits: Vec<(String, String, EventStatus)> = hits
+            .iter()
+            .map(|h| (h.key.clone(), h.event.clone(), h.status))
+            .collect();
+        assert_eq!(
+            hits,
+            [
+                (ip("203.0.113.9"), second.number.to_string(), second.status),
+                (ip("203.0.113.9"), first.number.to_string(), first.status),
+                (ip("203.0.113.5"), third.number.to_string(), third.status),
+                (ip("203.0.113.5"), stored.number.to_string(), triaged.status),
+            ]
+        );
+    }
+
+    // What was acknowledged is what is stored.
+    for e in [&triaged, &second, &third, &odd] {
+        let read = store.get(&EntityRef::Event(e.number)).await.unwrap();
+        assert_eq!(read, Some(Entity::Event(Box::new(e.clone()))));
+    }
+    let read = store.get(&EntityRef::Event(first.number)).await.unwrap();
+    assert_eq!(read, Some(Entity::Event(Box::new(again.clone()))));
+    assert!(
+        matches!(verify(&*store).await, Verification::Intact { count: 7, .. }),
+        "{:?}",
+        verify(&*store).await
+    );
 }
 
 /// A unit that stores an alert sharing the burst's keys, then fails on a

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use rampart_domain::{Clock, NumberKind};
 use tokio::sync::mpsc;
 
+use super::ahead::Ahead;
 use super::intake::{BatchKeys, KeyRow, correlated};
 use super::rows::{delete, insert, load, to_json, update};
 use super::search::{TextIndexControl, TextIndexer};
-use super::{ColType, Dialect, Job, MAX_BATCH, SqlBackend, SqlConn, SqlValue, statement};
+use super::{ColType, Dialect, Job, MAX_BATCH, SqlBackend, SqlConn, SqlValue, statement, unnest};
 use crate::journal::canonical_json;
 use crate::model::Context;
 use crate::{Committed, Entity, JournalEntry, StoreError, UnitOfWork, Write};
@@ -142,13 +143,6 @@ async fn commit_batch<B: SqlBackend>(
     let dialect = backend.dialect();
     let mut conn = backend.writer().await?;
     conn.execute(dialect.begin(), &[]).await?;
-    if dialect == Dialect::Postgres {
-        // Plan each statement for the tables as they are now. A generic plan
-        // cached while a table was nearly empty (a new installation) keeps
-        // scanning it whole long after it has grown.
-        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan", &[])
-            .await?;
-    }
     let outcome = run_units(&mut conn, dialect, clock, units).await;
     finish(&mut conn, outcome).await
 }
@@ -179,6 +173,8 @@ pub(super) async fn finish<C: SqlConn, T>(
 struct Counters {
     next: std::collections::BTreeMap<(&'static str, u16), i64>,
     changed: std::collections::BTreeSet<(&'static str, u16)>,
+    /// The year whose counters were read with the journal head, and them.
+    read: Option<(u16, Vec<(String, i64)>)>,
 }
 
 impl Counters {
@@ -189,8 +185,17 @@ impl Counters {
         year: u16,
     ) -> Result<u32, StoreError> {
         let key = (kind.prefix(), year);
-        let current = match self.next.get(&key) {
-            Some(n) => *n,
+        let read = self
+            .read
+            .as_ref()
+            .filter(|(y, _)| *y == year)
+            .map(|(_, read)| {
+                read.iter()
+                    .find(|(kind, _)| kind == key.0)
+                    .map_or(0, |(_, next)| *next)
+            });
+        let current = match self.next.get(&key).copied().or(read) {
+            Some(n) => n,
             None => conn
                 .fetch(
                     "SELECT next FROM counters WHERE kind = $1 AND year = $2",
@@ -270,46 +275,90 @@ impl Pending {
     }
 }
 
+/// Locks the journal head and returns it, then reads the number counters
+/// of `year` (which most units of the batch allocate in).
+async fn lock_head<C: SqlConn>(
+    conn: &mut C,
+    dialect: Dialect,
+    year: u16,
+    counters: &mut Counters,
+) -> Result<(u64, String), StoreError> {
+    let sql = match dialect {
+        Dialect::Sqlite => "SELECT seq, hash FROM journal_head WHERE id = 1",
+        // Also plans each statement of the transaction for the tables as they
+        // are now: a generic plan cached while a table was nearly empty (a
+        // new installation) keeps scanning it whole long after it has grown.
+        Dialect::Postgres => {
+            "SELECT seq, hash, set_config('plan_cache_mode', 'force_custom_plan', true) \
+             FROM journal_head WHERE id = 1 FOR UPDATE"
+        }
+    };
+    let rows = conn.fetch(sql, &[], &[ColType::Int, ColType::Text]).await?;
+    let head = match rows.first().map(Vec::as_slice) {
+        Some([SqlValue::Int(Some(seq)), SqlValue::Text(Some(hash)), ..]) => {
+            (u64::try_from(*seq).unwrap_or(0), hash.clone())
+        }
+        _ => return Err(StoreError::Corrupt("journal_head row is missing".into())),
+    };
+    // A statement of its own: on PostgreSQL, one that waited for the lock
+    // sees the head as the writer before it left it, but the rest of what it
+    // reads as it was when it began.
+    let rows = conn
+        .fetch(
+            "SELECT kind, next FROM counters WHERE year = $1",
+            &[SqlValue::int(year)],
+            &[ColType::Text, ColType::Int],
+        )
+        .await?;
+    let read = rows
+        .into_iter()
+        .filter_map(|row| match row.as_slice() {
+            [SqlValue::Text(Some(kind)), SqlValue::Int(Some(next))] => Some((kind.clone(), *next)),
+            _ => None,
+        })
+        .collect();
+    counters.read = Some((year, read));
+    Ok(head)
+}
+
 async fn run_units<C: SqlConn>(
     conn: &mut C,
     dialect: Dialect,
     clock: &dyn Clock,
     units: Vec<UnitOfWork>,
 ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
-    let sql = format!(
-        "SELECT seq, hash FROM journal_head WHERE id = 1{}",
-        dialect.lock()
-    );
-    let row = conn
-        .fetch(&sql, &[], &[ColType::Int, ColType::Text])
-        .await?;
-    let head = match row
-        .into_iter()
-        .next()
-        .map(|r| r.into_iter().collect::<Vec<_>>())
-        .as_deref()
-    {
-        Some([SqlValue::Int(Some(seq)), SqlValue::Text(Some(hash))]) => {
-            (u64::try_from(*seq).unwrap_or(0), hash.clone())
-        }
-        _ => return Err(StoreError::Corrupt("journal_head row is missing".into())),
+    let mut counters = Counters::default();
+    let head = lock_head(conn, dialect, year_of(clock.now())?, &mut counters).await?;
+    // PostgreSQL reads what the units need ahead and writes their events
+    // behind (see `ahead`): a round trip each would cost more than the work.
+    let mut ahead = match dialect {
+        Dialect::Postgres => Some(Ahead::read(conn, &units).await?),
+        Dialect::Sqlite => None,
     };
     let start = head.clone();
     let mut pending = Pending {
         head,
-        counters: Counters::default(),
+        counters,
         journal: Vec::new(),
         keys: BatchKeys::default(),
     };
     let mut results = Vec::with_capacity(units.len());
-    for unit in units {
+    for (index, unit) in units.into_iter().enumerate() {
         let before = (
             pending.head.clone(),
             pending.counters.clone(),
             pending.journal.len(),
             pending.keys.len(),
         );
-        let outcome = run_unit(conn, dialect, clock, unit, &mut pending).await;
+        let outcome = run_unit(
+            conn,
+            dialect,
+            clock,
+            (index, unit),
+            &mut pending,
+            ahead.as_mut(),
+        )
+        .await;
         match outcome {
             Ok((done, release)) => {
                 if release {
@@ -330,9 +379,13 @@ async fn run_units<C: SqlConn>(
             }
         }
     }
+    if let Some(ahead) = ahead.as_mut().filter(|a| a.on()) {
+        ahead.write(conn).await?;
+    }
     pending.counters.write(conn).await?;
     append_rows(
         conn,
+        dialect,
         "event_observables (event, key, reported_at)",
         &pending.keys.rows,
         |row| {
@@ -346,6 +399,7 @@ async fn run_units<C: SqlConn>(
     .await?;
     append_rows(
         conn,
+        dialect,
         "journal (seq, at, actor, action, entity, payload, hash)",
         &pending.journal,
         |e| {
@@ -374,13 +428,26 @@ async fn run_units<C: SqlConn>(
     Ok(results)
 }
 
-/// Inserts rows into `into` (a table and its columns), many rows a statement.
+/// The year of `now`, as number counters count it.
+fn year_of(now: rampart_domain::Timestamp) -> Result<u16, StoreError> {
+    u16::try_from(now.year())
+        .map_err(|_| StoreError::Corrupt(format!("year {} out of range", now.year())))
+}
+
+/// Inserts rows into `into` (a table and its columns), many rows a
+/// statement: on PostgreSQL all in one.
 async fn append_rows<C: SqlConn, T, const N: usize>(
     conn: &mut C,
+    dialect: Dialect,
     into: &'static str,
     rows: &[T],
     values: impl Fn(&T) -> [SqlValue; N],
 ) -> Result<(), StoreError> {
+    if dialect == Dialect::Postgres {
+        let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| values(r).into()).collect();
+        unnest::insert(conn, into, || into.to_owned(), N, &rows).await?;
+        return Ok(());
+    }
     // Chunks of a power of two rows (at most 256), so that a few statement
     // shapes, prepared once, serve every batch size.
     let mut rest = rows;
@@ -417,29 +484,41 @@ impl From<StoreError> for UnitError {
     }
 }
 
-/// Runs one unit inside the batch; returns what it wrote and whether its
+/// Runs unit `index` of the batch; returns what it wrote and whether its
 /// numbers go back ([`Decision::release_numbers`](crate::Decision::release_numbers)).
 async fn run_unit<C: SqlConn>(
     conn: &mut C,
     dialect: Dialect,
     clock: &dyn Clock,
-    unit: UnitOfWork,
+    (index, unit): (usize, UnitOfWork),
     pending: &mut Pending,
+    mut ahead: Option<&mut Ahead>,
 ) -> Result<(Committed, bool), UnitError> {
     let now = clock.now();
     // Reads only until the decision: a refusal up to there changes nothing.
-    let mut loaded = Vec::with_capacity(unit.load.len());
-    for key in &unit.load {
-        loaded.push(load(conn, key).await?);
-    }
-    let year = u16::try_from(now.year())
-        .map_err(|_| StoreError::Corrupt(format!("year {} out of range", now.year())))?;
+    let loaded = match ahead.as_deref_mut().filter(|a| a.on()) {
+        Some(ahead) => ahead.loads(index, &unit.load)?,
+        None => {
+            let mut loaded = Vec::with_capacity(unit.load.len());
+            for key in &unit.load {
+                loaded.push(load(conn, key).await?);
+            }
+            loaded
+        }
+    };
+    let year = year_of(now)?;
     let mut numbers = Vec::with_capacity(unit.allocate.len());
+    let mut events = Vec::new();
     for kind in &unit.allocate {
-        numbers.push((year, pending.counters.allocate(conn, *kind, year).await?));
+        let number = (year, pending.counters.allocate(conn, *kind, year).await?);
+        if *kind == NumberKind::Event {
+            events.push(number);
+        }
+        numbers.push(number);
     }
+    let reading_ahead = ahead.as_deref().filter(|a| a.on());
     let correlated = match &unit.correlate {
-        Some(query) => correlated(conn, query, &pending.keys).await?,
+        Some(query) => correlated(conn, query, &pending.keys, reading_ahead).await?,
         None => vec![],
     };
     let decide = unit.decide;
@@ -455,38 +534,21 @@ async fn run_unit<C: SqlConn>(
         })?
         .map_err(StoreError::from)?;
     let release = decision.release_numbers;
-    // One statement fails or succeeds whole on SQLite; more than one, or any
-    // on PostgreSQL (where an error spoils the transaction), needs a savepoint.
-    let guarded = dialect == Dialect::Postgres || decision.writes.len() > 1;
-    if guarded {
-        conn.execute("SAVEPOINT unit", &[])
-            .await
-            .map_err(UnitError::Fatal)?;
-    }
-    let written = write_all(conn, decision.writes)
-        .await
-        .map(|(entities, inserted)| {
-            pending.note_events(&entities, &inserted);
-            entities
-        });
-    if guarded {
-        let end = match &written {
-            Ok(_) => "RELEASE SAVEPOINT unit",
-            Err(_) => "ROLLBACK TO SAVEPOINT unit",
-        };
-        conn.execute(end, &[]).await.map_err(UnitError::Fatal)?;
-        if written.is_err() {
-            conn.execute("RELEASE SAVEPOINT unit", &[])
-                .await
-                .map_err(UnitError::Fatal)?;
-        }
-    }
-    let entities = match written {
-        Ok(entities) => entities,
-        Err(e @ StoreError::Domain(_)) => return Err(UnitError::Refused(e)),
-        // Without a savepoint, an unexpected failure may have ended the transaction.
-        Err(e) if !guarded => return Err(UnitError::Fatal(e)),
-        Err(e) => return Err(UnitError::Refused(e)),
+    let entities = match ahead.filter(|a| a.on()) {
+        Some(ahead) => match ahead.behind(&decision.writes, &events) {
+            Some(rows) => {
+                let (entities, inserted) = ahead.write_behind(decision.writes, rows);
+                pending.note_events(&entities, &inserted);
+                entities
+            }
+            None => {
+                // The rest of the batch reads and writes as it goes, from
+                // what the units before this one wrote.
+                ahead.write(conn).await.map_err(UnitError::Fatal)?;
+                write_now(conn, dialect, decision.writes, pending).await?
+            }
+        },
+        None => write_now(conn, dialect, decision.writes, pending).await?,
     };
     let mut journal = Vec::with_capacity(decision.journal.len());
     for draft in decision.journal {
@@ -505,6 +567,47 @@ async fn run_unit<C: SqlConn>(
         journal.push(entry);
     }
     Ok((Committed { entities, journal }, release))
+}
+
+/// Applies a unit's writes now, in a savepoint where a failure could leave
+/// part of them; returns the records written.
+async fn write_now<C: SqlConn>(
+    conn: &mut C,
+    dialect: Dialect,
+    writes: Vec<Write>,
+    pending: &mut Pending,
+) -> Result<Vec<Entity>, UnitError> {
+    // One statement fails or succeeds whole on SQLite; more than one, or any
+    // on PostgreSQL (where an error spoils the transaction), needs a savepoint.
+    let guarded = dialect == Dialect::Postgres || writes.len() > 1;
+    if guarded {
+        conn.execute("SAVEPOINT unit", &[])
+            .await
+            .map_err(UnitError::Fatal)?;
+    }
+    let written = write_all(conn, writes).await.map(|(entities, inserted)| {
+        pending.note_events(&entities, &inserted);
+        entities
+    });
+    if guarded {
+        let end = match &written {
+            Ok(_) => "RELEASE SAVEPOINT unit",
+            Err(_) => "ROLLBACK TO SAVEPOINT unit",
+        };
+        conn.execute(end, &[]).await.map_err(UnitError::Fatal)?;
+        if written.is_err() {
+            conn.execute("RELEASE SAVEPOINT unit", &[])
+                .await
+                .map_err(UnitError::Fatal)?;
+        }
+    }
+    match written {
+        Ok(entities) => Ok(entities),
+        Err(e @ StoreError::Domain(_)) => Err(UnitError::Refused(e)),
+        // Without a savepoint, an unexpected failure may have ended the transaction.
+        Err(e) if !guarded => Err(UnitError::Fatal(e)),
+        Err(e) => Err(UnitError::Refused(e)),
+    }
 }
 
 /// Applies a unit's writes in order; returns the records written and

@@ -3,6 +3,7 @@
 
 use rampart_domain::{CorrelationHit, EventStatus, IncidentStatus};
 
+use super::ahead::Ahead;
 use super::query::{Filter, page_size, parse_cursor};
 use super::rows::parse;
 use super::{ColType, SqlBackend, SqlConn, SqlStore, SqlValue, statement};
@@ -60,18 +61,20 @@ impl BatchKeys {
 }
 
 /// Most keys of one event that are looked up for correlation.
-const MAX_CORRELATION_KEYS: usize = 64;
+pub(super) const MAX_CORRELATION_KEYS: usize = 64;
 /// Most stored events looked at per key, newest first: a busy key (a shared
 /// C2 domain) costs the same as a quiet one.
-const PER_KEY: usize = 5;
+pub(super) const PER_KEY: usize = 5;
 
 /// Events reported since `query.since` that share one of its keys, the
 /// newest [`PER_KEY`] per key, with their incident's status: those stored by
 /// the running batch (`batch`, newest last), then those stored before it.
+/// Those stored before come from `ahead` when the batch read them ahead.
 pub(super) async fn correlated<C: SqlConn>(
     conn: &mut C,
     query: &CorrelationQuery,
     batch: &BatchKeys,
+    ahead: Option<&Ahead>,
 ) -> Result<Vec<CorrelationHit>, StoreError> {
     let keys = &query.keys[..query.keys.len().min(MAX_CORRELATION_KEYS)];
     if keys.is_empty() {
@@ -111,7 +114,11 @@ pub(super) async fn correlated<C: SqlConn>(
         .map(|(k, _)| k.clone())
         .collect();
     if !open.is_empty() {
-        for hit in stored_hits(conn, &open, &since).await? {
+        let stored = match ahead {
+            Some(ahead) => ahead.stored_hits(conn, &open, &since).await?,
+            None => stored_hits(conn, &open, &since).await?,
+        };
+        for hit in stored {
             if let Some(i) = keys.iter().position(|k| *k == hit.key)
                 && taken[i] < PER_KEY
             {
@@ -124,7 +131,7 @@ pub(super) async fn correlated<C: SqlConn>(
 }
 
 /// An incident's status as the running transaction sees it.
-async fn incident_status<C: SqlConn>(
+pub(super) async fn incident_status<C: SqlConn>(
     conn: &mut C,
     number: &str,
 ) -> Result<Option<IncidentStatus>, StoreError> {

@@ -46,7 +46,7 @@ pub(super) fn parse<T: DeserializeOwned>(data: &str, what: &str) -> Result<T, St
     serde_json::from_str(data).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
+pub(super) fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> {
     Ok(match key {
         EntityRef::Event(n) => Entity::Event(Box::new(parse(data, &n.to_string())?)),
         EntityRef::Incident(n) => Entity::Incident(Box::new(parse(data, &n.to_string())?)),
