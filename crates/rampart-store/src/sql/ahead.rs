@@ -17,9 +17,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rampart_domain::{CorrelationHit, Event, EventStatus, IncidentStatus};
+use rampart_domain::{CorrelationHit, Event};
 
-use super::intake::{MAX_CORRELATION_KEYS, PER_KEY, incident_status};
+use super::intake::{MAX_CORRELATION_KEYS, PER_KEY, hit, incident_status};
 use super::rows::{columns, decode, location};
 use super::{ColType, SqlConn, SqlValue, statement, unnest};
 use crate::model::CorrelationQuery;
@@ -227,7 +227,7 @@ impl Ahead {
         let rows = conn
             .fetch(
                 &format!(
-                    "SELECT h.key, h.reported_at, h.number, h.status, h.incident, h.incident_status \
+                    "SELECT h.key, h.number, h.status, h.incident, h.incident_status, h.reported_at \
                      FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL ( \
                      SELECT o.key, o.reported_at, e.number, e.status, e.incident, \
                      i.status AS incident_status \
@@ -243,30 +243,14 @@ impl Ahead {
             .await?;
         for row in rows {
             let mut row = row.into_iter().map(SqlValue::into_string);
-            let mut next = || row.next().flatten();
-            let (key, reported_at, event, status, incident, incident_status) =
-                (next(), next(), next(), next(), next(), next());
-            let corrupt =
-                || StoreError::Corrupt("a correlation row read ahead is incomplete".into());
-            let (Some(key), Some(reported_at), Some(event), Some(status)) =
-                (key, reported_at, event, status)
-            else {
-                return Err(corrupt());
-            };
-            let incident = match (incident, incident_status) {
-                (Some(n), Some(s)) => {
-                    Some((n, IncidentStatus::parse(&s).map_err(StoreError::Corrupt)?))
-                }
-                _ => None,
-            };
-            let hit = CorrelationHit {
-                key: key.clone(),
-                event,
-                status: EventStatus::parse(&status).map_err(StoreError::Corrupt)?,
-                incident,
+            let hit = hit(&mut row)?;
+            let Some(reported_at) = row.next().flatten() else {
+                return Err(StoreError::Corrupt(
+                    "a correlation row read ahead is incomplete".into(),
+                ));
             };
             self.stored
-                .entry(key)
+                .entry(hit.key.clone())
                 .or_default()
                 .push(Stored { reported_at, hit });
         }

@@ -165,6 +165,9 @@ pub(super) async fn finish<C: SqlConn, T>(
     outcome
 }
 
+/// Counters as read from the database: (kind prefix, next number).
+type ReadCounters = std::sync::Arc<[(String, i64)]>;
+
 /// Number counters as the batch has moved them, by (kind prefix, year).
 /// They are read once per batch and written back once, at its end: the
 /// writer holds the write lock (SQLite) or the journal head row
@@ -173,8 +176,9 @@ pub(super) async fn finish<C: SqlConn, T>(
 struct Counters {
     next: std::collections::BTreeMap<(&'static str, u16), i64>,
     changed: std::collections::BTreeSet<(&'static str, u16)>,
-    /// The year whose counters were read with the journal head, and them.
-    read: Option<(u16, Vec<(String, i64)>)>,
+    /// The year whose counters the batch read after taking the journal
+    /// head, and them (shared: every unit's copy of the counters holds it).
+    read: Option<(u16, ReadCounters)>,
 }
 
 impl Counters {
@@ -310,7 +314,7 @@ async fn lock_head<C: SqlConn>(
             &[ColType::Text, ColType::Int],
         )
         .await?;
-    let read = rows
+    let read: ReadCounters = rows
         .into_iter()
         .filter_map(|row| match row.as_slice() {
             [SqlValue::Text(Some(kind)), SqlValue::Int(Some(next))] => Some((kind.clone(), *next)),

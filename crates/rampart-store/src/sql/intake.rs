@@ -193,28 +193,29 @@ async fn stored_hits<C: SqlConn>(
         )
         .await?;
     rows.into_iter()
-        .map(|row| {
-            let mut row = row.into_iter().map(SqlValue::into_string);
-            let mut next = || row.next().flatten();
-            let (key, event, status, incident, incident_status) =
-                (next(), next(), next(), next(), next());
-            let corrupt = || StoreError::Corrupt("correlation row is incomplete".into());
-            let status =
-                EventStatus::parse(&status.ok_or_else(corrupt)?).map_err(StoreError::Corrupt)?;
-            let incident = match (incident, incident_status) {
-                (Some(n), Some(s)) => {
-                    Some((n, IncidentStatus::parse(&s).map_err(StoreError::Corrupt)?))
-                }
-                _ => None,
-            };
-            Ok(CorrelationHit {
-                key: key.ok_or_else(corrupt)?,
-                event: event.ok_or_else(corrupt)?,
-                status,
-                incident,
-            })
-        })
+        .map(|row| hit(&mut row.into_iter().map(SqlValue::into_string)))
         .collect()
+}
+
+/// A correlation hit from the next five values of `row`: the key, the
+/// event's number and status, its incident and that incident's status.
+pub(super) fn hit(
+    row: &mut impl Iterator<Item = Option<String>>,
+) -> Result<CorrelationHit, StoreError> {
+    let mut next = || row.next().flatten();
+    let (key, event, status, incident, incident_status) = (next(), next(), next(), next(), next());
+    let corrupt = || StoreError::Corrupt("correlation row is incomplete".into());
+    let status = EventStatus::parse(&status.ok_or_else(corrupt)?).map_err(StoreError::Corrupt)?;
+    let incident = match (incident, incident_status) {
+        (Some(n), Some(s)) => Some((n, IncidentStatus::parse(&s).map_err(StoreError::Corrupt)?)),
+        _ => None,
+    };
+    Ok(CorrelationHit {
+        key: key.ok_or_else(corrupt)?,
+        event: event.ok_or_else(corrupt)?,
+        status,
+        incident,
+    })
 }
 
 pub(super) async fn dead_letters<B: SqlBackend>(
