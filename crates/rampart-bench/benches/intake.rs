@@ -30,7 +30,9 @@
 //!
 //! `RAMPART_BENCH_EVENTS` sets the count per scenario (default 20000);
 //! `RAMPART_BENCH_PRELOAD` the events stored first (default the same);
-//! `RAMPART_BENCH_SCENARIOS` picks some of them (`a,c,n`; default all).
+//! `RAMPART_BENCH_SCENARIOS` picks some of them (`a,c,n`; default all);
+//! `RAMPART_BENCH_BACKENDS` one backend (`sqlite` or `postgres`; default
+//! both), to profile one alone.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -102,13 +104,17 @@ async fn run(count: usize) -> anyhow::Result<()> {
     // Each scenario on a database of its own, filled beforehand with the
     // same number of unrelated events: every scenario starts from the same
     // state, whatever ran before it.
-    for scenario in &scenarios {
+    let (sqlite, postgres) = (
+        listed("RAMPART_BENCH_BACKENDS", "sqlite"),
+        listed("RAMPART_BENCH_BACKENDS", "postgres"),
+    );
+    for scenario in scenarios.iter().filter(|_| sqlite) {
         let dir = tempfile::TempDir::new()?;
         let store: Arc<dyn Store> =
             Arc::new(rampart_store_sqlite::open(dir.path(), clock.clone()).await?);
         intact &= bench_backend("sqlite", scenario, store, clock.clone(), count, preload).await?;
     }
-    for scenario in &scenarios {
+    for scenario in scenarios.iter().filter(|_| postgres) {
         // Kept alive until the scenario is over; dropping it drops the database.
         let Some(db) = rampart_store_pg::testing::TestDatabase::create("intake benchmark").await
         else {
@@ -120,7 +126,7 @@ async fn run(count: usize) -> anyhow::Result<()> {
         intact &= bench_backend("postgres", scenario, store, clock.clone(), count, preload).await?;
     }
 
-    if nodes {
+    if nodes && postgres {
         for n in 1..=MAX_NODES {
             intact &= bench_nodes(n, clock.clone(), count, preload).await?;
         }
@@ -340,8 +346,13 @@ async fn bench_nodes(
 
 /// Whether `RAMPART_BENCH_SCENARIOS` (default: all) names `scenario`.
 fn chosen(scenario: &str) -> bool {
-    std::env::var("RAMPART_BENCH_SCENARIOS")
-        .map_or(true, |list| list.split(',').any(|s| s.trim() == scenario))
+    listed("RAMPART_BENCH_SCENARIOS", scenario)
+}
+
+/// Whether the comma-separated list in `var` names `item` (an unset list
+/// names everything).
+fn listed(var: &str, item: &str) -> bool {
+    std::env::var(var).map_or(true, |list| list.split(',').any(|s| s.trim() == item))
 }
 
 /// (a) The same rows the API writes (event + journal entry), committed

@@ -54,6 +54,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0017_dashboard_and_filters.sql"),
         include_str!("../migrations/0018_text_index.sql"),
         include_str!("../migrations/0019_intake_text_entries.sql"),
+        include_str!("../migrations/0020_text_index_apart.sql"),
     ])
 }
 
@@ -98,14 +99,45 @@ async fn warn_without_autovacuum(pool: &PgPool) -> Result<(), StoreError> {
 }
 
 /// Readies the database for reading after a bulk load (`migrate-store`,
-/// `restore`): merges the entries waiting in the text indexes' pending
-/// lists and refreshes the planner's statistics of every table, without
-/// which PostgreSQL plans as for empty tables.
+/// `restore`): indexes for search the text of every row written and not
+/// indexed yet (in one go, where the writer would take many small steps),
+/// merges the entries waiting in the text indexes' pending lists and
+/// refreshes the planner's statistics of every table, without which
+/// PostgreSQL plans as for empty tables.
 pub async fn analyze(url: &str) -> Result<(), StoreError> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(url)
         .await
         .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+    // The lock keeps any writer's indexing out; the transaction reads one
+    // snapshot, so the noted rows it forgets are the ones it indexed.
+    // (The lock is taken on its own: a statement before `BEGIN` in the
+    // same string would open the transaction at the default level.)
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SELECT pg_advisory_lock({})",
+        rampart_store::sql::TEXT_INDEX_LOCK
+    )))
+    .execute(&mut conn)
+    .await
+    .map_err(db_error)?;
+    let mut index = String::from("BEGIN ISOLATION LEVEL REPEATABLE READ; ");
+    for table in rampart_store::sql::INDEXED_TABLES {
+        index.push_str(&format!(
+            "DELETE FROM {table}_text WHERE id IN \
+             (SELECT row FROM search_pending WHERE tbl = '{table}' AND stale = 1); \
+             INSERT INTO {table}_text (id, search) SELECT id, search FROM {table} \
+             WHERE id IN (SELECT row FROM search_pending WHERE tbl = '{table}') \
+             ON CONFLICT (id) DO UPDATE SET search = EXCLUDED.search; "
+        ));
+    }
+    index.push_str(&format!(
+        "DELETE FROM search_pending; COMMIT; SELECT pg_advisory_unlock({});",
+        rampart_store::sql::TEXT_INDEX_LOCK
+    ));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(index))
+        .execute(&mut conn)
+        .await
+        .map_err(db_error)?;
     sqlx::raw_sql(
         "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i \
          JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \

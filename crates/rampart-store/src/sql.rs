@@ -53,6 +53,8 @@ mod search;
 mod unnest;
 mod vulnerabilities;
 
+pub use search::{INDEXED_TABLES, TEXT_INDEX_LOCK};
+
 /// Most units of work committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
 

@@ -10,7 +10,7 @@ use rampart_domain::{Event, Text};
 use serde_json::json;
 
 use crate::model::EventSort;
-use crate::sql::{Dialect, SqlBackend, SqlStore};
+use crate::sql::{SqlBackend, SqlStore};
 use crate::{Decision, Entity, EntityRef, EventQuery, Store, UnitOfWork, Write};
 
 /// Every event, newest first.
@@ -154,7 +154,7 @@ async fn retitle<B: SqlBackend>(store: &SqlStore<B>, event: &Event, title: &str)
     store.execute(unit).await.unwrap();
 }
 
-/// Waits until the writer has indexed every row written (SQLite).
+/// Waits until the writer has indexed every row written.
 async fn indexed<B: SqlBackend>(store: &SqlStore<B>) {
     for _ in 0..1_000 {
         if store.text_index_waiting().await.unwrap() == 0 {
@@ -179,11 +179,10 @@ async fn agree<B: SqlBackend>(store: &SqlStore<B>, texts: &[&str], when: &str) {
     }
 }
 
-/// On SQLite the writer indexes rows between batches: rows it has not
+/// The writer indexes rows between batches: rows it has not
 /// indexed yet are found as indexed ones are, and a change or removal of
 /// the text is followed before and after the index takes it in.
 pub async fn text_search_holds_while_the_index_catches_up<B: SqlBackend>(store: Arc<SqlStore<B>>) {
-    let sqlite = store.backend().dialect() == Dialect::Sqlite;
     store.set_search_sample_rows(8);
     store.pause_text_index(true);
     let mut events = Vec::new();
@@ -209,9 +208,7 @@ pub async fn text_search_holds_while_the_index_catches_up<B: SqlBackend>(store: 
         "renamed",
         "\"",
     ];
-    if sqlite {
-        assert_eq!(store.text_index_waiting().await.unwrap(), 40);
-    }
+    assert_eq!(store.text_index_waiting().await.unwrap(), 40);
     agree(&store, &texts, "nothing indexed").await;
     store.pause_text_index(false);
     indexed(&store).await;
@@ -229,9 +226,7 @@ pub async fn text_search_holds_while_the_index_catches_up<B: SqlBackend>(store: 
         ))
         .await
         .unwrap();
-    if sqlite {
-        assert!(store.text_index_waiting().await.unwrap() >= 4);
-    }
+    assert!(store.text_index_waiting().await.unwrap() >= 4);
     agree(&store, &texts, "changes waiting").await;
     assert!(
         found(&store, "c2-17.example", EventSort::Newest)

@@ -25,7 +25,7 @@ pub(super) async fn writer<B: SqlBackend>(
 ) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     let mut statistics = Statistics::default();
-    let mut text_index = TextIndexer::new(backend.dialect(), text_index_control.clone());
+    let mut text_index = TextIndexer::new(text_index_control.clone());
     loop {
         let received = if text_index.owed() && rx.is_empty() {
             match text_index.idle_in() {

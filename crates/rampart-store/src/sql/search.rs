@@ -1,6 +1,7 @@
-//! Text search through the trigram indexes: `pg_trgm` GIN indexes kept in
-//! each write's transaction on PostgreSQL (migration 16), FTS5 indexes kept
-//! by the writer between batches on SQLite (migration 18, [`TextIndexer`]).
+//! Text search through the trigram indexes: FTS5 indexes on SQLite
+//! (migration 18), `pg_trgm` GIN indexes of narrow companion tables on
+//! PostgreSQL (migration 20), both kept by the writer between batches
+//! ([`TextIndexer`]).
 //!
 //! A search finds the rows whose lower-cased `search` column holds the
 //! lower-cased text as a substring. How it reaches them depends on how
@@ -14,7 +15,7 @@
 //!   common ones), taken from parts of the text that do not overlap (rows
 //!   holding `151` mostly hold `51.` too, so the two narrow little more
 //!   than one), and the exact substring is checked on the rows found.
-//!   On SQLite the rows the writer has not indexed yet are candidates too.
+//!   The rows the writer has not indexed yet are candidates too.
 //!
 //! The pieces are the index's own: any three characters for SQLite's FTS5
 //! `trigram` tokenizer; for PostgreSQL's `pg_trgm`, three characters of a
@@ -157,25 +158,30 @@ impl TextPlan {
         };
         f.and(exact, vec![SqlValue::text(needle.clone())]);
         let Some((table, parts)) = pieces else { return };
+        // The table name is the store's own, not input.
+        let pending = format!("SELECT row FROM search_pending WHERE tbl = '{table}'");
         match dialect {
             Dialect::Sqlite => {
-                // The table name is the store's own, not input.
                 f.and(
                     &format!(
                         "id IN (SELECT rowid FROM {table}_text WHERE {table}_text MATCH ? \
-                         UNION ALL SELECT row FROM search_pending WHERE tbl = '{table}')"
+                         UNION ALL {pending})"
                     ),
                     vec![SqlValue::text(fts_query(parts))],
                 );
             }
             Dialect::Postgres => {
                 f.sort_found_rows();
-                for part in parts {
-                    f.and(
-                        "search LIKE ? ESCAPE '\\'",
-                        vec![SqlValue::text(format!("%{}%", like_literal(part)))],
-                    );
-                }
+                let likes = vec!["search LIKE ? ESCAPE '\\'"; parts.len()].join(" AND ");
+                f.and(
+                    &format!(
+                        "id IN (SELECT id FROM {table}_text WHERE {likes} UNION ALL {pending})"
+                    ),
+                    parts
+                        .iter()
+                        .map(|part| SqlValue::text(format!("%{}%", like_literal(part))))
+                        .collect(),
+                );
             }
         }
     }
@@ -447,15 +453,11 @@ impl<B: SqlBackend> SqlStore<B> {
     }
 }
 
-/// How many written rows SQLite's text index does not hold yet (the
-/// writer indexes them between batches); always 0 on PostgreSQL,
-/// whose indexes are kept in each write's transaction.
+/// How many written rows the text index does not hold yet (the writer
+/// indexes them between batches).
 pub(super) async fn text_index_waiting<B: SqlBackend>(
     store: &SqlStore<B>,
 ) -> Result<u64, StoreError> {
-    if store.backend.dialect() != Dialect::Sqlite {
-        return Ok(0);
-    }
     let mut conn = store.backend.reader().await?;
     let rows = conn
         .fetch("SELECT count(*) FROM search_pending", &[], &[ColType::Int])
@@ -525,11 +527,11 @@ async fn take_sample<B: SqlBackend>(
     Ok(Sample::new(recent, &spread, size, rows, backend.dialect()))
 }
 
-/// The tables SQLite keeps a text index of (migration 18).
-const INDEXED_TABLES: [&str; 3] = ["events", "incidents", "vulnerabilities"];
+/// The tables a text index is kept of (migrations 18 and 20).
+pub const INDEXED_TABLES: [&str; 3] = ["events", "incidents", "vulnerabilities"];
 /// Rows indexed in the first step once the writer is idle: a request
 /// arriving meanwhile waits for at most about this many rows (some 25 to
-/// 60 µs each).
+/// 60 µs each on SQLite, 60 to 150 µs on PostgreSQL).
 const FIRST_STEP_ROWS: usize = 32;
 /// The most rows one step indexes, reached by doubling while the writer
 /// stays idle (more rows a step share its commit and merges).
@@ -544,18 +546,21 @@ const MOST_KEPT_UP: usize = 2_048;
 /// up indexing: longer than the gaps between the batches of a burst, so a
 /// burst is written at full speed and indexed after.
 const IDLE_AFTER: Duration = Duration::from_millis(20);
+/// Noted rows taken in after which PostgreSQL's `search_pending` is
+/// vacuumed: the rows taken in leave dead entries behind, which every
+/// search and step would otherwise read past (without autovacuum, for
+/// ever).
+const VACUUM_AFTER: usize = 20_000;
 /// How long the writer leaves the index alone after a step failed.
 const RETRY_AFTER: Duration = Duration::from_secs(10);
 
-/// Keeps SQLite's text index (migration 18) up with the rows noted in
+/// Keeps the text index (migrations 18 and 20) up with the rows noted in
 /// `search_pending`: the writer hands it its idle moments, and a step
 /// after every batch once many rows wait. A step indexes the oldest noted
 /// rows and forgets them in one transaction, so a crash at any point loses
 /// nothing: what was not indexed is still noted.
 #[derive(Debug)]
 pub(super) struct TextIndexer {
-    /// Whether the database keeps such an index (SQLite).
-    kept: bool,
     /// Whether rows may be waiting.
     owed: bool,
     /// About how many rows wait, as counted from the batches written
@@ -565,6 +570,8 @@ pub(super) struct TextIndexer {
     step: usize,
     /// When the last step failed.
     failed: Option<Instant>,
+    /// Rows taken in since `search_pending` was last vacuumed.
+    unvacuumed: usize,
     /// When the writer last committed a batch.
     last_batch: Instant,
     control: Arc<TextIndexControl>,
@@ -580,14 +587,13 @@ pub(super) struct TextIndexControl {
 }
 
 impl TextIndexer {
-    pub(super) fn new(dialect: Dialect, control: Arc<TextIndexControl>) -> Self {
-        let kept = dialect == Dialect::Sqlite;
+    pub(super) fn new(control: Arc<TextIndexControl>) -> Self {
         Self {
-            kept,
-            owed: kept,
+            owed: true,
             waiting: 0,
             step: FIRST_STEP_ROWS,
             failed: None,
+            unvacuumed: 0,
             last_batch: Instant::now(),
             control,
         }
@@ -610,9 +616,6 @@ impl TextIndexer {
 
     /// Notes a committed batch that wrote `written` records.
     pub(super) fn written(&mut self, written: usize) {
-        if !self.kept {
-            return;
-        }
         self.last_batch = Instant::now();
         if written == 0 {
             return;
@@ -643,6 +646,13 @@ impl TextIndexer {
         match index_rows(backend, rows).await {
             Ok(done) => {
                 self.failed = None;
+                self.unvacuumed += done;
+                if self.unvacuumed >= VACUUM_AFTER && backend.dialect() == Dialect::Postgres {
+                    self.unvacuumed = 0;
+                    if let Err(e) = vacuum_pending(backend).await {
+                        tracing::warn!(error = %e, "vacuuming the rows noted for search failed");
+                    }
+                }
                 self.waiting = self.waiting.saturating_sub(done);
                 if done < rows {
                     self.owed = false;
@@ -657,13 +667,86 @@ impl TextIndexer {
     }
 }
 
+/// Vacuums PostgreSQL's `search_pending` (outside any transaction).
+async fn vacuum_pending<B: SqlBackend>(backend: &B) -> Result<(), StoreError> {
+    let mut conn = backend.reader().await?;
+    conn.execute("VACUUM search_pending", &[]).await?;
+    Ok(())
+}
+
 /// Indexes the text of the `rows` oldest noted rows and forgets them, in
 /// one transaction. Returns how many noted rows it took.
 async fn index_rows<B: SqlBackend>(backend: &B, rows: usize) -> Result<usize, StoreError> {
     let mut conn = backend.writer().await?;
     conn.execute(backend.dialect().begin(), &[]).await?;
-    let done = index_noted(&mut conn, rows).await;
+    let done = match backend.dialect() {
+        Dialect::Sqlite => index_noted(&mut conn, rows).await,
+        Dialect::Postgres => index_noted_pg(&mut conn, rows).await,
+    };
     super::commit::finish(&mut conn, done).await
+}
+
+/// The advisory lock PostgreSQL's writers take to index text, so that the
+/// writers of several nodes take turns.
+pub const TEXT_INDEX_LOCK: i64 = 0x7261_6d70_7478;
+
+/// [`index_noted`] on PostgreSQL, where several nodes' writers index and
+/// each statement of a transaction sees what committed before it: the
+/// writers take turns, and the noted rows are taken (and forgotten) first,
+/// so a row noted meanwhile is never forgotten unindexed. The text is read
+/// after: it is the row's text when it was noted or a newer one, whose
+/// own note is indexed later.
+async fn index_noted_pg<C: SqlConn>(conn: &mut C, rows: usize) -> Result<usize, StoreError> {
+    conn.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[SqlValue::Int(Some(TEXT_INDEX_LOCK))],
+    )
+    .await?;
+    let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+    let taken = conn
+        .fetch(
+            "DELETE FROM search_pending WHERE seq IN \
+             (SELECT seq FROM search_pending ORDER BY seq LIMIT $1) \
+             RETURNING tbl, row, stale::bigint",
+            &[SqlValue::Int(Some(limit))],
+            &[ColType::Text, ColType::Int, ColType::Int],
+        )
+        .await?;
+    for table in INDEXED_TABLES {
+        let mut stale = Vec::new();
+        let mut noted = Vec::new();
+        for row in &taken {
+            let (SqlValue::Text(Some(tbl)), Some(id)) = (&row[0], row[1].as_i64()) else {
+                continue;
+            };
+            if tbl != table {
+                continue;
+            }
+            if row[2].as_i64() == Some(1) {
+                stale.push(id);
+            }
+            noted.push(id);
+        }
+        if !stale.is_empty() {
+            conn.execute(
+                &format!("DELETE FROM {table}_text WHERE id = ANY($1::bigint[])"),
+                &[super::unnest::ints(&stale)],
+            )
+            .await?;
+        }
+        if !noted.is_empty() {
+            conn.execute(
+                &format!(
+                    "INSERT INTO {table}_text (id, search) SELECT id, search FROM {table} \
+                     WHERE id = ANY($1::bigint[]) \
+                     ON CONFLICT (id) DO UPDATE SET search = EXCLUDED.search"
+                ),
+                &[super::unnest::ints(&noted)],
+            )
+            .await?;
+        }
+    }
+    Ok(taken.len())
 }
 
 async fn index_noted<C: SqlConn>(conn: &mut C, rows: usize) -> Result<usize, StoreError> {

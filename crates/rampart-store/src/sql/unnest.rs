@@ -3,13 +3,23 @@
 //! `unnest` turns the arrays back into rows. One statement shape serves every
 //! batch size, and a batch of any size costs one round trip per table.
 
+use std::fmt::Write as _;
+
 use super::{SqlConn, SqlValue, statement};
 use crate::StoreError;
 
 /// One column of `rows` (all of one kind) as an array literal bound as
 /// text, and the array type to cast it to.
 fn column(rows: &[Vec<SqlValue>], at: usize) -> (SqlValue, &'static str) {
-    let mut literal = String::from("{");
+    let size: usize = rows
+        .iter()
+        .map(|row| match row.get(at) {
+            Some(SqlValue::Text(Some(text))) => text.len() + 3,
+            _ => 21,
+        })
+        .sum();
+    let mut literal = String::with_capacity(size + 2);
+    literal.push('{');
     let mut kind = "text[]";
     for (i, row) in rows.iter().enumerate() {
         if i > 0 {
@@ -19,19 +29,25 @@ fn column(rows: &[Vec<SqlValue>], at: usize) -> (SqlValue, &'static str) {
             Some(SqlValue::Int(value)) => {
                 kind = "bigint[]";
                 match value {
-                    Some(n) => literal.push_str(&n.to_string()),
+                    Some(n) => {
+                        let _ = write!(literal, "{n}");
+                    }
                     None => literal.push_str("NULL"),
                 }
             }
             Some(SqlValue::Text(Some(text))) => {
                 literal.push('"');
-                for c in text.chars() {
-                    // Inside double quotes only these two need a backslash.
-                    if c == '"' || c == '\\' {
+                // Inside double quotes only these two need a backslash (both
+                // ASCII, so never inside a character of several bytes).
+                let mut from = 0;
+                for (i, b) in text.bytes().enumerate() {
+                    if b == b'"' || b == b'\\' {
+                        literal.push_str(&text[from..i]);
                         literal.push('\\');
+                        from = i;
                     }
-                    literal.push(c);
                 }
+                literal.push_str(&text[from..]);
                 literal.push('"');
             }
             Some(SqlValue::Text(None)) | None => literal.push_str("NULL"),
@@ -112,6 +128,12 @@ pub(super) fn texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> SqlValue {
     column(&rows, 0).0
 }
 
+/// `ints` as one array literal bound as text, for `$n::bigint[]`.
+pub(super) fn ints(ints: &[i64]) -> SqlValue {
+    let rows: Vec<Vec<SqlValue>> = ints.iter().map(|&i| vec![SqlValue::int(i)]).collect();
+    column(&rows, 0).0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +142,7 @@ mod tests {
     fn array_literals_keep_every_character_and_null() {
         let rows = vec![
             vec![
-                SqlValue::text(r#"a "quoted" \ back"#),
+                SqlValue::text(r#"a "quoted" \ back\\ zürich ""#),
                 SqlValue::Int(Some(-3)),
             ],
             vec![SqlValue::Text(None), SqlValue::Int(None)],
@@ -130,11 +152,12 @@ mod tests {
         assert_eq!(
             params,
             vec![
-                SqlValue::text(r#"{"a \"quoted\" \\ back",NULL,"{,} NULL"}"#),
+                SqlValue::text(r#"{"a \"quoted\" \\ back\\\\ zürich \"",NULL,"{,} NULL"}"#),
                 SqlValue::text("{-3,NULL,7}"),
             ]
         );
         assert_eq!(casts, vec!["$1::text[]", "$2::bigint[]"]);
         assert_eq!(texts(["", "x"]), SqlValue::text(r#"{"","x"}"#));
+        assert_eq!(ints(&[4, -1]), SqlValue::text("{4,-1}"));
     }
 }
