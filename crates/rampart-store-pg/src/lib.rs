@@ -138,6 +138,12 @@ pub async fn analyze(url: &str) -> Result<(), StoreError> {
         .execute(&mut conn)
         .await
         .map_err(db_error)?;
+    // The rows just forgotten would otherwise be read past by every search
+    // until a vacuum (never, without autovacuum).
+    sqlx::raw_sql("VACUUM search_pending")
+        .execute(&mut conn)
+        .await
+        .map_err(db_error)?;
     sqlx::raw_sql(
         "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i \
          JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \

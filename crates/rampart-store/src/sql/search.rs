@@ -12,9 +12,10 @@
 //! - Other text is looked up in the trigram index first, by the few
 //!   three-character pieces of it that are rarest in rows spread over the
 //!   whole table (asking for every piece would read the long lists of the
-//!   common ones), taken from parts of the text that do not overlap (rows
-//!   holding `151` mostly hold `51.` too, so the two narrow little more
-//!   than one), and the exact substring is checked on the rows found.
+//!   common ones), taken first from parts of the text that do not overlap
+//!   (rows holding `151` mostly hold `51.` too, so the two narrow little
+//!   more than one), then from parts that do while many rows are still
+//!   expected, and the exact substring is checked on the rows found.
 //!   The rows the writer has not indexed yet are candidates too.
 //!
 //! The pieces are the index's own: any three characters for SQLite's FTS5
@@ -53,6 +54,9 @@ const PIECES: (usize, usize) = (2, 5);
 const FEW_CANDIDATES: f64 = 100.0;
 /// A piece in at least this share of the rows narrows too little to ask for.
 const NARROWS_BELOW: f64 = 0.5;
+/// The same, for a piece from a part of the text that overlaps the parts of
+/// pieces asked for already.
+const OVERLAP_NARROWS_BELOW: f64 = 0.1;
 /// The shortest text the index can look up.
 const MIN_SEARCH_CHARS: usize = 3;
 
@@ -171,16 +175,24 @@ impl TextPlan {
                 );
             }
             Dialect::Postgres => {
+                // The index's own table holds the text too (as of when the
+                // row was last indexed; a row changed since is noted), so
+                // the text is checked there, on narrow rows, and only the
+                // rows holding it are read from the table.
                 f.sort_found_rows();
                 let likes = vec!["search LIKE ? ESCAPE '\\'"; parts.len()].join(" AND ");
-                f.and(
-                    &format!(
-                        "id IN (SELECT id FROM {table}_text WHERE {likes} UNION ALL {pending})"
-                    ),
+                let mut values = vec![SqlValue::text(needle.clone())];
+                values.extend(
                     parts
                         .iter()
-                        .map(|part| SqlValue::text(format!("%{}%", like_literal(part))))
-                        .collect(),
+                        .map(|part| SqlValue::text(format!("%{}%", like_literal(part)))),
+                );
+                f.and(
+                    &format!(
+                        "id IN (SELECT id FROM {table}_text WHERE strpos(search, ?) > 0 AND {likes} \
+                         UNION ALL {pending})"
+                    ),
+                    values,
                 );
             }
         }
@@ -302,7 +314,12 @@ fn asked_pieces(needle: &str, dialect: Dialect) -> Vec<Asked> {
 
 /// The pieces to ask the index for, to find rows holding `needle`: the
 /// rarest in `sample`, from parts of the text that do not overlap, until
-/// few rows are expected to hold them all.
+/// few rows are expected to hold them all; then, while many are still
+/// expected, rare pieces from parts that overlap those: a row holding two
+/// pieces of `host-01234` in other places (`012` in its number, `34.` in an
+/// address) rarely holds `123` and `234` as well, and each row found is
+/// read from the table to check the text, which costs far more than
+/// asking the index for one more rare piece.
 fn choose(sample: &Sample, needle: &str, dialect: Dialect) -> Vec<Asked> {
     let mut asked = asked_pieces(needle, dialect);
     // The rarest first; of equally rare pieces, the first in the text.
@@ -319,10 +336,28 @@ fn choose(sample: &Sample, needle: &str, dialect: Dialect) -> Vec<Asked> {
             continue;
         }
         let share = sample.share(&a.piece);
-        if chosen.len() >= PIECES.0 && (expected <= FEW_CANDIDATES || share >= NARROWS_BELOW) {
+        // A piece most rows hold is never worth reading (`hos` of
+        // `host-38423`, where every row names a host), even to make two.
+        if share >= NARROWS_BELOW || (chosen.len() >= PIECES.0 && expected <= FEW_CANDIDATES) {
             break;
         }
         expected *= share;
+        chosen.push(a);
+    }
+    for a in &asked {
+        if chosen.len() == PIECES.1 || expected <= FEW_CANDIDATES {
+            break;
+        }
+        let share = sample.share(&a.piece);
+        if share >= OVERLAP_NARROWS_BELOW {
+            break;
+        }
+        if chosen.iter().any(|c| c.piece == a.piece) {
+            continue;
+        }
+        // How much a piece of the same stretch of text narrows is not known;
+        // taken as half as much, on a logarithmic scale, as one apart.
+        expected *= share.sqrt();
         chosen.push(a);
     }
     // Text too short for two such parts: the rarest pieces whatever their parts.
@@ -849,9 +884,16 @@ mod tests {
             let s = Sample::new(rows.clone(), &rows, SAMPLE_ROWS, 1_000_000.0, dialect);
             let chosen = choose(&s, "10.13.151.38", dialect);
             assert!(chosen.len() >= PIECES.0, "{dialect:?}: {chosen:?}");
-            for (i, a) in chosen.iter().enumerate() {
+            // Pieces apart first; any overlapping one only after them all.
+            let apart = chosen
+                .iter()
+                .enumerate()
+                .take_while(|(i, a)| chosen[..*i].iter().all(|b| !a.overlaps(b)))
+                .count();
+            assert!(apart >= PIECES.0, "{dialect:?}: {chosen:?}");
+            for (i, a) in chosen.iter().enumerate().skip(apart) {
                 assert!(
-                    chosen[i + 1..].iter().all(|b| !a.overlaps(b)),
+                    chosen[..i].iter().any(|b| a.overlaps(b)),
                     "{dialect:?}: {chosen:?}"
                 );
             }
@@ -862,6 +904,54 @@ mod tests {
             parts(plan(&s, "events", "zqxw".into(), Dialect::Sqlite)).len(),
             2
         );
+    }
+
+    #[test]
+    fn rare_overlapping_pieces_narrow_what_pieces_apart_leave() {
+        // `aaa` and `bbb` each in 2 % of the rows leave some 400 of a
+        // million: `aab`, in 5 %, is asked for too.
+        let rows: Vec<String> = (0..SAMPLE_ROWS)
+            .map(|i| match i {
+                _ if i % 50 == 0 => format!("x aaa {i}"),
+                _ if i % 50 == 1 => format!("x bbb {i}"),
+                _ if i % 20 == 2 => format!("x aab {i}"),
+                _ if i % 20 == 3 => format!("x abb {i}"),
+                _ => format!("filler {i}"),
+            })
+            .collect();
+        let s = Sample::new(
+            rows.clone(),
+            &rows,
+            SAMPLE_ROWS,
+            1_000_000.0,
+            Dialect::Sqlite,
+        );
+        let chosen: Vec<String> = choose(&s, "aaabbb", Dialect::Sqlite)
+            .into_iter()
+            .map(|a| a.piece)
+            .collect();
+        assert_eq!(chosen, ["aaa", "bbb", "aab"]);
+        // Few rows expected from the pieces apart: nothing more is asked.
+        let s = Sample::new(rows.clone(), &rows, SAMPLE_ROWS, 10_000.0, Dialect::Sqlite);
+        assert_eq!(choose(&s, "aaabbb", Dialect::Sqlite).len(), 2);
+    }
+
+    #[test]
+    fn a_piece_most_rows_hold_is_never_asked_for() {
+        // Every row names a host whose number starts with 38: `hos`, `-38`
+        // (or ` ho`, ` 38`) narrow nothing, even where the rest of the text
+        // is one stretch of digits.
+        let rows: Vec<String> = (0..SAMPLE_ROWS)
+            .map(|i| format!("seen on host-38{:03}", (i * 7_919) % 1_000))
+            .collect();
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let s = Sample::new(rows.clone(), &rows, SAMPLE_ROWS, 1_000_000.0, dialect);
+            let chosen = choose(&s, "host-38423", dialect);
+            assert!(chosen.len() >= PIECES.0, "{dialect:?}: {chosen:?}");
+            for a in &chosen {
+                assert!(s.share(&a.piece) < NARROWS_BELOW, "{dialect:?}: {chosen:?}");
+            }
+        }
     }
 
     #[test]

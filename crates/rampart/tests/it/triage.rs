@@ -662,7 +662,8 @@ async fn the_queue_is_read_from_indexes_in_its_order(app: TestApp) {
         // Found through the trigram index, then sorted (few rows): never by
         // reading the stage's index in order and checking every row.
         "SELECT id, data FROM events WHERE stage = 'past' AND strpos(search, 'scan') > 0 \
-         AND id IN (SELECT id FROM events_text WHERE search LIKE '%sca%' AND search LIKE '%can%' \
+         AND id IN (SELECT id FROM events_text WHERE strpos(search, 'scan') > 0 \
+         AND search LIKE '%sca%' AND search LIKE '%can%' \
          UNION ALL SELECT row FROM search_pending WHERE tbl = 'events') ORDER BY id + 0 DESC LIMIT 51"
     };
     for sql in LIST_SHAPES.into_iter().chain([searched]) {
