@@ -212,6 +212,13 @@ impl App {
             time::Duration::try_from(self.intake.correlation_window).unwrap_or(time::Duration::DAY);
         let since = Timestamp::from_offset(now.as_offset() - window);
         unit.correlating(CorrelationQuery { keys, since });
+        // The record and the rules' proposal are made here, on the request's
+        // own task; the writer only numbers and times it and relates it to
+        // what it finds stored (the number is a placeholder until then).
+        let placeholder = EventNumber::new(now.year().try_into().unwrap_or(u16::MAX), 1)
+            .map_err(|m| DomainError::field("number", m))?;
+        let mut event = Event::report(placeholder, report, &reporter, now);
+        event.proposal = rules.propose(&event);
         Ok(unit.decide(move |ctx| {
             if let Some(mut first) = first.as_ref().and_then(|h| ctx.maybe(h)) {
                 first.repeated(ctx.now());
@@ -224,10 +231,10 @@ impl App {
                     .update(Entity::Event(Box::new(first)))
                     .numbers_unused());
             }
-            let number = ctx.number(&allocated)?;
-            let mut event = Event::report(number, report, &reporter, ctx.now());
+            event.number = ctx.number(&allocated)?;
+            event.reported_at = ctx.now();
             event.related = rampart_domain::correlate(ctx.correlated());
-            event.proposal = rules.propose(&event);
+            let number = event.number;
             // The journal of an anonymous report holds no identity; the record keeps it for those allowed to see it.
             let payload = JournalAction::EventReported(EventReported(Box::new(event.clone())));
             Ok(Decided::new(Intake::Created(event.clone()))

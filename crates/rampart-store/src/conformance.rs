@@ -10,7 +10,7 @@
     reason = "test code"
 )]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rampart_domain::{
@@ -47,8 +47,8 @@ pub use targets::registers_list_by_time_left;
 use crate::journal::{self, Verification};
 use crate::sql::{Dialect, SqlBackend, SqlStore};
 use crate::{
-    ApiToken, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, EventQuery, IncidentQuery,
-    JournalDraft, JournalQuery, Store, StoreError, UnitOfWork, User, Write,
+    ApiToken, Committed, CorrelationQuery, DeadLetter, Decision, Entity, EntityRef, EventQuery,
+    IncidentQuery, JournalDraft, JournalQuery, Store, StoreError, UnitOfWork, User, Write,
 };
 
 /// The `event.reported` entry of `event`.
@@ -264,7 +264,9 @@ fn report_entity(seq: u32) -> Entity {
 }
 
 pub async fn one_refusal_does_not_undo_its_batch<B: SqlBackend>(store: Arc<SqlStore<B>>) {
-    // Many concurrent units share commits; every third is refused.
+    // Many concurrent units share commits (batches large enough to be
+    // sealed, and their events written out, on every core); every third is
+    // refused.
     let tasks: Vec<_> = (0..300)
         .map(|i| {
             let store = store.clone();
@@ -272,30 +274,58 @@ pub async fn one_refusal_does_not_undo_its_batch<B: SqlBackend>(store: Arc<SqlSt
                 let unit = if i % 3 == 0 {
                     report(json!({"title": ""}))
                 } else {
-                    report(json!({}))
+                    report(json!({"description": format!("unit {i}: \"quoted\" é")}))
                 };
-                store.execute(unit).await.map(|c| c.entities[0].clone())
+                store.execute(unit).await
             })
         })
         .collect();
-    let mut ok = BTreeSet::new();
+    let mut ok = BTreeMap::new();
     let mut refused = 0;
     for t in tasks {
         match t.await.unwrap() {
-            Ok(Entity::Event(e)) => {
-                ok.insert(e.number.seq());
+            Ok(Committed { entities, journal }) => {
+                let [Entity::Event(e)] = entities.as_slice() else {
+                    panic!("unexpected {entities:?}")
+                };
+                ok.insert(e.number.seq(), ((**e).clone(), journal));
             }
-            Ok(other) => panic!("unexpected {other:?}"),
             Err(StoreError::Domain(_)) => refused += 1,
             Err(e) => panic!("store error {e}"),
         }
     }
     assert_eq!(refused, 100);
-    assert_eq!(ok, (1..=200).collect::<BTreeSet<u32>>());
+    assert_eq!(
+        ok.keys().copied().collect::<BTreeSet<u32>>(),
+        (1..=200).collect::<BTreeSet<u32>>()
+    );
     assert!(matches!(
         verify(&*store).await,
         Verification::Intact { count: 200, .. }
     ));
+    // Each unit got back its own entry, sealed as stored, and its event is
+    // stored as it was handed back.
+    let stored = store
+        .journal(&JournalQuery {
+            after: 0,
+            limit: 1000,
+            entity: None,
+        })
+        .await
+        .unwrap();
+    for (event, journal) in ok.values() {
+        let [entry] = journal.as_slice() else {
+            panic!("{} got {} entries back", event.number, journal.len())
+        };
+        assert_eq!(entry.entity, event.number.to_string());
+        assert_eq!(Some(entry), stored.iter().find(|s| s.seq == entry.seq));
+        assert_eq!(
+            entry.payload,
+            journal::canonical_json(&reported(event).payload())
+        );
+        let found = store.get(&EntityRef::Event(event.number)).await.unwrap();
+        assert_eq!(found.and_then(Entity::into_event).as_ref(), Some(event));
+    }
 }
 
 pub async fn records_round_trip<B: SqlBackend>(store: Arc<SqlStore<B>>) {

@@ -320,25 +320,29 @@ pub struct JobDraft {
     pub run_after: Timestamp,
 }
 
-/// A journal entry before the store gives it its sequence number, time and hash.
+/// A journal entry before the store gives it its sequence number, time and
+/// hash. The action stays typed until the batch it commits in is sealed:
+/// its payload is written out as canonical JSON then, off the unit's turn.
 #[derive(Debug, Clone)]
 pub struct JournalDraft {
-    /// What happened, e.g. `event.reported`.
-    pub action: String,
     /// The record it happened to, e.g. `EVT-2026-000001` or `user:alice`.
     pub entity: String,
-    /// The change: the command, or the fields before and after.
-    pub payload: serde_json::Value,
+    /// What happened, with the change: the command, or the fields before and after.
+    pub action: JournalAction,
 }
 
 impl JournalDraft {
     /// The entry recording `action` on `entity`.
     pub fn new(entity: impl ToString, action: JournalAction) -> Self {
         Self {
-            action: action.name().to_owned(),
             entity: entity.to_string(),
-            payload: action.payload(),
+            action,
         }
+    }
+
+    /// The action's name, e.g. `event.reported`.
+    pub fn name(&self) -> &'static str {
+        self.action.name()
     }
 }
 

@@ -104,15 +104,13 @@ pub(crate) fn outbox(decision: &mut Decision, actor: &str, now: Timestamp) -> Ve
     let mut jobs = vec![];
     let mut keys = vec![];
     for draft in &decision.journal {
-        jobs.extend(escalate::plan_after(&draft.action, &draft.entity, now));
-        if !ActionKind::from_name(&draft.action).is_some_and(may_notify) {
+        jobs.extend(escalate::plan_after(draft.name(), &draft.entity, now));
+        let action = &draft.action;
+        if !may_notify(action.kind()) {
             continue;
         }
-        let Ok(action) = JournalAction::parse(&draft.action, draft.payload.clone()) else {
-            continue;
-        };
-        jobs.extend(deadlines::schedule(&action, &draft.entity, now));
-        for notice in Notice::of(&action, &draft.entity, actor, now) {
+        jobs.extend(deadlines::schedule(action, &draft.entity, now));
+        for notice in Notice::of(action, &draft.entity, actor, now) {
             let id = format!("{:016x}", rand::random::<u64>());
             let payload = serde_json::to_string(&NoticeJob {
                 id: id.clone(),

@@ -4,7 +4,8 @@
 //! statement per kind of record, and in one more statement the stored events
 //! that share their correlation keys. Its units then decide without a round
 //! trip each, and the events they store or change are written when the
-//! batch ends, all in one statement (see `unnest`).
+//! batch ends, in the one statement that also writes its counters, keys
+//! and journal entries (see `commit` and `unnest`).
 //!
 //! Only events are written behind, and only writes that cannot fail on their
 //! own: a new event under a number its unit was allocated, a change of an
@@ -14,13 +15,16 @@
 //! run in a savepoint of their own, and the units after it read and write as
 //! they go. So a write that fails is still refused alone, and every unit
 //! sees what the units before it wrote.
+//!
+//! The JSON documents of the events written behind are written out only
+//! then, on every core: nothing in one depends on another.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rampart_domain::{CorrelationHit, Event};
 
 use super::intake::{MAX_CORRELATION_KEYS, PER_KEY, hit, incident_status};
-use super::rows::{columns, decode, location};
+use super::rows::{decode, event_columns, location, to_json};
 use super::{ColType, SqlConn, SqlValue, statement, unnest};
 use crate::model::CorrelationQuery;
 use crate::{Entity, EntityRef, StoreError, UnitOfWork, Write};
@@ -49,11 +53,13 @@ pub(super) struct Ahead {
     written: Vec<Written>,
     by_number: HashMap<String, usize>,
     by_source: HashMap<(String, String), usize>,
-    /// The event columns, the number first (as `columns` gives them).
+    /// The event columns, the number first (as `event_columns` gives
+    /// them), the document last.
     names: Vec<&'static str>,
 }
 
-/// An event written behind: its latest version and row, and whether it is new.
+/// An event written behind: its latest version and row (less its
+/// document), and whether it is new.
 struct Written {
     new: bool,
     event: Box<Event>,
@@ -338,9 +344,9 @@ impl Ahead {
         Ok(hits)
     }
 
-    /// The rows of `writes` when all of them can be written behind: events
-    /// only, new ones under a number of `allocated` (year, sequence),
-    /// changed ones the batch knows.
+    /// The rows of `writes`, less their documents, when all of them can be
+    /// written behind: events only, new ones under a number of `allocated`
+    /// (year, sequence), changed ones the batch knows.
     pub(super) fn behind(
         &self,
         writes: &[Write],
@@ -349,9 +355,9 @@ impl Ahead {
         let mut rows = Vec::with_capacity(writes.len());
         let mut numbers = HashSet::new();
         for write in writes {
-            let (new, entity, event) = match write {
-                Write::Insert(entity @ Entity::Event(e)) => (true, entity, e),
-                Write::Update(entity @ Entity::Event(e)) => (false, entity, e),
+            let (new, event) = match write {
+                Write::Insert(Entity::Event(e)) => (true, e),
+                Write::Update(Entity::Event(e)) => (false, e),
                 _ => return None,
             };
             let number = event.number.to_string();
@@ -365,7 +371,7 @@ impl Ahead {
             if !ours || !numbers.insert(number) {
                 return None;
             }
-            let (cols, data) = columns(entity).ok()?;
+            let cols = event_columns(event);
             let (_, _, key) = location(&EntityRef::Event(event.number));
             let mut names = vec!["number"];
             let mut row = vec![SqlValue::text(key)];
@@ -380,7 +386,6 @@ impl Ahead {
                 row.push(value);
             }
             names.push("data");
-            row.push(SqlValue::text(data));
             rows.push((names, row));
         }
         Some(rows)
@@ -438,35 +443,95 @@ impl Ahead {
     /// Writes the events written behind, and stops reading ahead: the
     /// database now holds everything the batch wrote.
     pub(super) async fn write<C: SqlConn>(&mut self, conn: &mut C) -> Result<(), StoreError> {
+        let behind = self.take()?;
+        if behind.new.is_empty() && behind.changed.is_empty() {
+            return Ok(());
+        }
+        let names = &behind.names;
+        unnest::insert(
+            conn,
+            "events",
+            || format!("events ({})", names.join(", ")),
+            names.len(),
+            &behind.new,
+        )
+        .await?;
+        let updated =
+            unnest::update(conn, "events", "number", behind.columns(), &behind.changed).await?;
+        behind.check(updated)
+    }
+
+    /// Stops reading ahead and hands over the rows of the events written
+    /// behind, documents included, for the caller to write.
+    pub(super) fn take(&mut self) -> Result<Behind, StoreError> {
         self.on = false;
         self.loaded.clear();
         self.stored.clear();
         let written = std::mem::take(&mut self.written);
         self.by_number.clear();
         self.by_source.clear();
-        if written.is_empty() {
-            return Ok(());
-        }
-        let (new, changed): (Vec<_>, Vec<_>) = written.into_iter().partition(|w| w.new);
-        let new: Vec<Vec<SqlValue>> = new.into_iter().map(|w| w.row).collect();
-        let changed: Vec<Vec<SqlValue>> = changed.into_iter().map(|w| w.row).collect();
-        let names = &self.names;
-        unnest::insert(
-            conn,
-            "events",
-            || format!("events ({})", names.join(", ")),
-            names.len(),
-            &new,
-        )
-        .await?;
-        let updated = unnest::update(conn, "events", "number", &names[1..], &changed).await?;
-        if updated != changed.len() as u64 {
+        let documents = documents(&written)?;
+        let (new, changed): (Vec<_>, Vec<_>) = written
+            .into_iter()
+            .zip(documents)
+            .map(|(w, data)| {
+                let mut row = w.row;
+                row.push(SqlValue::text(data));
+                (w.new, row)
+            })
+            .partition(|(new, _)| *new);
+        Ok(Behind {
+            into: format!("events ({})", self.names.join(", ")),
+            names: self.names.clone(),
+            new: new.into_iter().map(|(_, row)| row).collect(),
+            changed: changed.into_iter().map(|(_, row)| row).collect(),
+        })
+    }
+}
+
+/// The rows of the events a batch wrote behind.
+pub(super) struct Behind {
+    /// `events` and its columns, as an insert names them.
+    pub(super) into: String,
+    /// The columns, `number` first (none when no event was written).
+    pub(super) names: Vec<&'static str>,
+    /// New events, each row in the order of `names`.
+    pub(super) new: Vec<Vec<SqlValue>>,
+    /// Changed events, each row in the order of `names`.
+    pub(super) changed: Vec<Vec<SqlValue>>,
+}
+
+impl Behind {
+    /// The columns an update sets: all but `number`.
+    pub(super) fn columns(&self) -> &[&'static str] {
+        self.names.get(1..).unwrap_or_default()
+    }
+
+    /// Checks that the update of the changed events found every one.
+    pub(super) fn check(&self, updated: u64) -> Result<(), StoreError> {
+        if updated != self.changed.len() as u64 {
             return Err(StoreError::Corrupt(format!(
                 "{} of {} changed events were found to write",
                 updated,
-                changed.len()
+                self.changed.len()
             )));
         }
         Ok(())
     }
+}
+
+/// From how many events written behind their documents are written out on every core.
+const DOCUMENTS_IN_PARALLEL_FROM: usize = 64;
+
+/// The JSON documents of the events written behind, in order.
+fn documents(written: &[Written]) -> Result<Vec<String>, StoreError> {
+    use rayon::prelude::*;
+    if written.len() < DOCUMENTS_IN_PARALLEL_FROM {
+        return written.iter().map(|w| to_json(&w.event)).collect();
+    }
+    written
+        .par_iter()
+        .with_min_len(16)
+        .map(|w| to_json(&w.event))
+        .collect()
 }

@@ -1,6 +1,14 @@
 //! Group commit: the writer task, which runs a batch of units of work in
 //! one transaction, each unit in a savepoint of its own, allocates their
 //! numbers and appends their journal entries.
+//!
+//! The writer keeps only what must go one unit after another: numbers,
+//! decisions (which see what the units before wrote) and the hash chain.
+//! What does not depend on the entry before is done off that path: intake
+//! builds its events on the requests' own tasks, and at the batch's end
+//! the journal payloads (and, on PostgreSQL, the events' documents) are
+//! written out on every core. On PostgreSQL the batch's end is one
+//! statement.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -12,6 +20,7 @@ use super::ahead::Ahead;
 use super::intake::{BatchKeys, KeyRow, correlated};
 use super::rows::{delete, insert, load, to_json, update};
 use super::search::{TextIndexControl, TextIndexer};
+use super::unnest::Part;
 use super::{ColType, Dialect, Job, MAX_BATCH, SqlBackend, SqlConn, SqlValue, statement, unnest};
 use crate::journal::canonical_json;
 use crate::model::Context;
@@ -219,6 +228,20 @@ impl Counters {
             .map_err(|_| StoreError::Corrupt(format!("{} counter out of range", key.0)))
     }
 
+    /// The changed counters as rows of `counters (kind, year, next)`.
+    fn rows(&self) -> Vec<Vec<SqlValue>> {
+        self.changed
+            .iter()
+            .map(|key| {
+                vec![
+                    SqlValue::text(key.0),
+                    SqlValue::int(key.1),
+                    SqlValue::int(self.next.get(key).copied().unwrap_or(0)),
+                ]
+            })
+            .collect()
+    }
+
     async fn write<C: SqlConn>(&self, conn: &mut C) -> Result<(), StoreError> {
         for key in &self.changed {
             let next = self.next.get(key).copied().unwrap_or(0);
@@ -239,12 +262,57 @@ impl Counters {
 
 /// What the batch has done so far that is written at its end.
 struct Pending {
-    head: (u64, String),
+    /// The sequence number of the batch's last journal entry so far.
+    seq: u64,
     counters: Counters,
-    journal: Vec<JournalEntry>,
+    journal: Vec<Unsealed>,
     /// Correlation keys of the events the batch has stored, written to
     /// `event_observables` at its end and meanwhile matched in memory.
     keys: BatchKeys,
+}
+
+/// A journal entry of the batch, numbered but not yet written out: its
+/// payload and hash are made when the batch is sealed ([`seal`]).
+struct Unsealed {
+    seq: u64,
+    at: String,
+    actor: String,
+    draft: crate::JournalDraft,
+}
+
+/// From how many entries a batch's payloads are written out on every core.
+const SEAL_IN_PARALLEL_FROM: usize = 64;
+
+/// Seals the batch's entries: writes out their payloads as canonical JSON,
+/// many at once on every core (nothing in a payload depends on the entry
+/// before it), then chains their hashes from `previous`, one after another.
+fn seal(previous: &str, unsealed: Vec<Unsealed>) -> Vec<JournalEntry> {
+    use rayon::prelude::*;
+    let payload = |u: &Unsealed| canonical_json(&u.draft.action.payload());
+    let payloads: Vec<String> = if unsealed.len() >= SEAL_IN_PARALLEL_FROM {
+        unsealed.par_iter().with_min_len(16).map(payload).collect()
+    } else {
+        unsealed.iter().map(payload).collect()
+    };
+    let mut previous = previous.to_owned();
+    unsealed
+        .into_iter()
+        .zip(payloads)
+        .map(|(u, payload)| {
+            let mut entry = JournalEntry {
+                seq: u.seq,
+                at: u.at,
+                actor: u.actor,
+                action: u.draft.name().to_owned(),
+                entity: u.draft.entity,
+                payload,
+                hash: String::new(),
+            };
+            entry.hash = entry.compute_hash(&previous);
+            previous.clone_from(&entry.hash);
+            entry
+        })
+        .collect()
 }
 
 impl Pending {
@@ -292,8 +360,15 @@ async fn lock_head<C: SqlConn>(
         // Also plans each statement of the transaction for the tables as they
         // are now: a generic plan cached while a table was nearly empty (a
         // new installation) keeps scanning it whole long after it has grown.
+        // And without bitmap scans: the newest few events sharing a key are
+        // then read backwards along the key's index, however many share it.
+        // A bitmap scan reads all of them and sorts them, which the planner
+        // prefers for a key it expects few events to share; a key most
+        // events share (a domain every alert names) would cost each batch
+        // more as the events grow.
         Dialect::Postgres => {
-            "SELECT seq, hash, set_config('plan_cache_mode', 'force_custom_plan', true) \
+            "SELECT seq, hash, set_config('plan_cache_mode', 'force_custom_plan', true), \
+             set_config('enable_bitmapscan', 'off', true) \
              FROM journal_head WHERE id = 1 FOR UPDATE"
         }
     };
@@ -339,17 +414,18 @@ async fn run_units<C: SqlConn>(
         Dialect::Postgres => Some(Ahead::read(conn, &units).await?),
         Dialect::Sqlite => None,
     };
-    let start = head.clone();
     let mut pending = Pending {
-        head,
+        seq: head.0,
         counters,
         journal: Vec::new(),
         keys: BatchKeys::default(),
     };
     let mut results = Vec::with_capacity(units.len());
+    // How many journal entries each committed unit added, in order.
+    let mut entries_of = Vec::with_capacity(units.len());
     for (index, unit) in units.into_iter().enumerate() {
         let before = (
-            pending.head.clone(),
+            pending.seq,
             pending.counters.clone(),
             pending.journal.len(),
             pending.keys.len(),
@@ -369,13 +445,14 @@ async fn run_units<C: SqlConn>(
                     // A repeated alert: its numbers go back, its writes stay.
                     pending.counters = before.1;
                 }
+                entries_of.push(pending.journal.len() - before.2);
                 results.push(Ok(done));
             }
             // A failure that may have left the transaction unusable fails the batch.
             Err(UnitError::Fatal(e)) => return Err(e),
             Err(UnitError::Refused(e)) => {
                 // Nothing of the unit survives: its numbers, journal entries and keys go back.
-                pending.head = before.0;
+                pending.seq = before.0;
                 pending.counters = before.1;
                 pending.journal.truncate(before.2);
                 pending.keys.truncate(before.3);
@@ -383,53 +460,162 @@ async fn run_units<C: SqlConn>(
             }
         }
     }
-    if let Some(ahead) = ahead.as_mut().filter(|a| a.on()) {
-        ahead.write(conn).await?;
+    let journal = seal(&head.1, pending.journal);
+    match ahead.as_mut() {
+        Some(ahead) => {
+            end_postgres(conn, ahead, &pending.counters, &pending.keys.rows, &journal).await?
+        }
+        None => end_sqlite(conn, &pending.counters, &pending.keys.rows, &journal).await?,
     }
-    pending.counters.write(conn).await?;
-    append_rows(
-        conn,
-        dialect,
-        "event_observables (event, key, reported_at)",
-        &pending.keys.rows,
-        |row| {
-            [
-                SqlValue::text(row.event.clone()),
-                SqlValue::text(row.key.clone()),
-                SqlValue::text(row.reported_at.clone()),
-            ]
-        },
-    )
-    .await?;
-    append_rows(
-        conn,
-        dialect,
-        "journal (seq, at, actor, action, entity, payload, hash)",
-        &pending.journal,
-        |e| {
-            [
-                SqlValue::int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
-                SqlValue::text(e.at.clone()),
-                SqlValue::text(e.actor.clone()),
-                SqlValue::text(e.action.clone()),
-                SqlValue::text(e.entity.clone()),
-                SqlValue::text(e.payload.clone()),
-                SqlValue::text(e.hash.clone()),
-            ]
-        },
-    )
-    .await?;
-    if pending.head != start {
+    // Each committed unit gets its own entries back, sealed.
+    let mut journal = journal.into_iter();
+    for (done, count) in results.iter_mut().flatten().zip(entries_of) {
+        done.journal = journal.by_ref().take(count).collect();
+    }
+    Ok(results)
+}
+
+/// A row of `event_observables (event, key, reported_at)`.
+fn key_row(row: &KeyRow) -> [SqlValue; 3] {
+    [
+        SqlValue::text(row.event.clone()),
+        SqlValue::text(row.key.clone()),
+        SqlValue::text(row.reported_at.clone()),
+    ]
+}
+
+/// A row of `journal (seq, at, actor, action, entity, payload, hash)`.
+fn journal_row(e: &JournalEntry) -> [SqlValue; 7] {
+    [
+        SqlValue::int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
+        SqlValue::text(e.at.clone()),
+        SqlValue::text(e.actor.clone()),
+        SqlValue::text(e.action.clone()),
+        SqlValue::text(e.entity.clone()),
+        SqlValue::text(e.payload.clone()),
+        SqlValue::text(e.hash.clone()),
+    ]
+}
+
+const KEYS_INTO: &str = "event_observables (event, key, reported_at)";
+const JOURNAL_INTO: &str = "journal (seq, at, actor, action, entity, payload, hash)";
+
+/// SQLite: writes what the batch keeps for its end (its counters, keys,
+/// journal entries and head), a few statements each, with no round trip.
+async fn end_sqlite<C: SqlConn>(
+    conn: &mut C,
+    counters: &Counters,
+    keys: &[KeyRow],
+    journal: &[JournalEntry],
+) -> Result<(), StoreError> {
+    counters.write(conn).await?;
+    append_rows(conn, KEYS_INTO, keys, key_row).await?;
+    append_rows(conn, JOURNAL_INTO, journal, journal_row).await?;
+    if let Some(last) = journal.last() {
         conn.execute(
             "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1",
             &[
-                SqlValue::int(i64::try_from(pending.head.0).unwrap_or(i64::MAX)),
-                SqlValue::text(pending.head.1),
+                SqlValue::int(i64::try_from(last.seq).unwrap_or(i64::MAX)),
+                SqlValue::text(last.hash.clone()),
             ],
         )
         .await?;
     }
-    Ok(results)
+    Ok(())
+}
+
+/// PostgreSQL: writes everything the batch kept for its end in one
+/// statement, one round trip: the events written behind (new and
+/// changed), the counters, the keys, the journal entries and its head.
+async fn end_postgres<C: SqlConn>(
+    conn: &mut C,
+    ahead: &mut Ahead,
+    counters: &Counters,
+    keys: &[KeyRow],
+    journal: &[JournalEntry],
+) -> Result<(), StoreError> {
+    // Events written since the read-ahead ended are in the database already.
+    let behind = if ahead.on() {
+        Some(ahead.take()?)
+    } else {
+        None
+    };
+    let no_rows = Vec::new();
+    let (events_into, events_width, new, changed, columns) = match &behind {
+        Some(b) => (
+            b.into.as_str(),
+            b.names.len(),
+            &b.new,
+            &b.changed,
+            b.columns(),
+        ),
+        None => ("events", 0, &no_rows, &no_rows, &[][..]),
+    };
+    let counters = counters.rows();
+    let keys: Vec<Vec<SqlValue>> = keys.iter().map(|r| key_row(r).into()).collect();
+    let entries: Vec<Vec<SqlValue>> = journal.iter().map(|e| journal_row(e).into()).collect();
+    let head: Vec<Vec<SqlValue>> = journal
+        .last()
+        .map(|last| {
+            vec![vec![
+                SqlValue::int(1),
+                SqlValue::int(i64::try_from(last.seq).unwrap_or(i64::MAX)),
+                SqlValue::text(last.hash.clone()),
+            ]]
+        })
+        .unwrap_or_default();
+    let updated = unnest::combined(
+        conn,
+        "batch end",
+        &[
+            Part::Insert {
+                into: events_into,
+                width: events_width,
+                rows: new,
+                then: "",
+            },
+            Part::Update {
+                table: "events",
+                key: "number",
+                columns,
+                rows: changed,
+            },
+            Part::Insert {
+                into: "counters (kind, year, next)",
+                width: 3,
+                rows: &counters,
+                then: "ON CONFLICT (kind, year) DO UPDATE SET next = EXCLUDED.next",
+            },
+            Part::Insert {
+                into: KEYS_INTO,
+                width: 3,
+                rows: &keys,
+                then: "",
+            },
+            Part::Insert {
+                into: JOURNAL_INTO,
+                width: 7,
+                rows: &entries,
+                then: "",
+            },
+            Part::Update {
+                table: "journal_head",
+                key: "id",
+                columns: &["seq", "hash"],
+                rows: &head,
+            },
+        ],
+    )
+    .await?;
+    // One count for each update that had rows, in order.
+    let mut updated = updated.into_iter();
+    if let Some(b) = behind.as_ref().filter(|b| !b.changed.is_empty()) {
+        b.check(updated.next().unwrap_or(0))?;
+    }
+    if !head.is_empty() && updated.next() != Some(1) {
+        return Err(StoreError::Corrupt("journal_head row is missing".into()));
+    }
+    Ok(())
 }
 
 /// The year of `now`, as number counters count it.
@@ -439,19 +625,13 @@ fn year_of(now: rampart_domain::Timestamp) -> Result<u16, StoreError> {
 }
 
 /// Inserts rows into `into` (a table and its columns), many rows a
-/// statement: on PostgreSQL all in one.
+/// statement (SQLite).
 async fn append_rows<C: SqlConn, T, const N: usize>(
     conn: &mut C,
-    dialect: Dialect,
     into: &'static str,
     rows: &[T],
     values: impl Fn(&T) -> [SqlValue; N],
 ) -> Result<(), StoreError> {
-    if dialect == Dialect::Postgres {
-        let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| values(r).into()).collect();
-        unnest::insert(conn, into, || into.to_owned(), N, &rows).await?;
-        return Ok(());
-    }
     // Chunks of a power of two rows (at most 256), so that a few statement
     // shapes, prepared once, serve every batch size.
     let mut rest = rows;
@@ -554,22 +734,18 @@ async fn run_unit<C: SqlConn>(
         },
         None => write_now(conn, dialect, decision.writes, pending).await?,
     };
-    let mut journal = Vec::with_capacity(decision.journal.len());
+    let at = now.to_rfc3339();
     for draft in decision.journal {
-        let mut entry = JournalEntry {
-            seq: pending.head.0 + 1,
-            at: now.to_rfc3339(),
+        pending.seq += 1;
+        pending.journal.push(Unsealed {
+            seq: pending.seq,
+            at: at.clone(),
             actor: unit.actor.clone(),
-            action: draft.action,
-            entity: draft.entity,
-            payload: canonical_json(&draft.payload),
-            hash: String::new(),
-        };
-        entry.hash = entry.compute_hash(&pending.head.1);
-        pending.head = (entry.seq, entry.hash.clone());
-        pending.journal.push(entry.clone());
-        journal.push(entry);
+            draft,
+        });
     }
+    // The entries are sealed and handed back with the batch (`run_units`).
+    let journal = Vec::new();
     Ok((Committed { entities, journal }, release))
 }
 
@@ -680,4 +856,59 @@ async fn write_all<C: SqlConn>(
         entities.push(entity);
     }
     Ok((entities, inserted))
+}
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::JournalAction;
+    use rampart_domain::journal::NotificationRead;
+
+    use super::{SEAL_IN_PARALLEL_FROM, Unsealed, seal};
+    use crate::JournalDraft;
+    use crate::journal::{GENESIS, canonical_json};
+
+    fn unsealed(seqs: std::ops::RangeInclusive<u64>) -> Vec<Unsealed> {
+        seqs.map(|seq| Unsealed {
+            seq,
+            at: format!("2026-12-06T10:00:{:02}.000000Z", seq % 60),
+            actor: "ann".into(),
+            draft: JournalDraft::new(
+                "inbox:ann",
+                JournalAction::NotificationRead(NotificationRead {
+                    ids: vec![format!("n{seq}"), "\"quoted\" é".into()],
+                }),
+            ),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_batch_sealed_on_every_core_chains_as_entries_sealed_one_by_one() {
+        let count = 4 * SEAL_IN_PARALLEL_FROM as u64;
+        let sealed = seal(GENESIS, unsealed(1..=count));
+        assert_eq!(sealed.len(), 4 * SEAL_IN_PARALLEL_FROM);
+        let mut previous = GENESIS.to_owned();
+        for (entry, draft) in sealed.iter().zip(unsealed(1..=count)) {
+            assert_eq!(entry.seq, draft.seq);
+            assert_eq!(entry.action, "notification.read");
+            assert_eq!(entry.payload, canonical_json(&draft.draft.action.payload()));
+            assert_eq!(
+                entry.hash,
+                entry.compute_hash(&previous),
+                "entry {}",
+                entry.seq
+            );
+            previous.clone_from(&entry.hash);
+        }
+        // Sealed a few at a time (each part below the parallel threshold),
+        // the same entries chain to the same hashes.
+        let mut head = GENESIS.to_owned();
+        let mut one_by_one = Vec::new();
+        for start in (1..=count).step_by(10) {
+            let part = seal(&head, unsealed(start..=(start + 9).min(count)));
+            head.clone_from(&part.last().expect("a part").hash);
+            one_by_one.extend(part);
+        }
+        assert_eq!(one_by_one, sealed);
+    }
 }

@@ -138,46 +138,49 @@ pub(super) fn like_literal(text: &str) -> String {
 /// Indexed columns of a record, by name.
 type Columns = Vec<(&'static str, SqlValue)>;
 
+/// The indexed columns of an event (its document is [`to_json`]'s).
+pub(super) fn event_columns(e: &rampart_domain::Event) -> Columns {
+    let opt = |s: Option<String>| SqlValue::Text(s);
+    vec![
+        ("year", SqlValue::int(e.number.year())),
+        ("seq", SqlValue::int(e.number.seq())),
+        ("status", SqlValue::text(e.status.as_str())),
+        ("source_kind", SqlValue::text(e.source.kind.as_str())),
+        (
+            "source_name",
+            opt(e.source.name.as_ref().map(ToString::to_string)),
+        ),
+        (
+            "source_ref",
+            opt(e.source.reference.as_ref().map(ToString::to_string)),
+        ),
+        ("submitted_by", opt(e.submitted_by.clone())),
+        ("reported_at", SqlValue::text(e.reported_at.to_rfc3339())),
+        ("incident", opt(e.incident.map(|n| n.to_string()))),
+        ("search", SqlValue::text(e.search_text())),
+        (
+            "severity_rank",
+            SqlValue::int(crate::model::severity_rank(e.severity)),
+        ),
+        ("reporter_kind", SqlValue::text(e.reporter_kind().as_str())),
+        (
+            "stage",
+            SqlValue::text(crate::model::EventStage::of(e.status)),
+        ),
+        (
+            "proposed_category",
+            opt(e.proposal.as_ref().map(|p| p.category.as_str().to_owned())),
+        ),
+        target_key(Running::of_event(e)),
+        target_from(Running::of_event(e)),
+    ]
+}
+
 /// The indexed columns and JSON document of a record.
 pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> {
     let opt = |s: Option<String>| SqlValue::Text(s);
     Ok(match entity {
-        Entity::Event(e) => (
-            vec![
-                ("year", SqlValue::int(e.number.year())),
-                ("seq", SqlValue::int(e.number.seq())),
-                ("status", SqlValue::text(e.status.as_str())),
-                ("source_kind", SqlValue::text(e.source.kind.as_str())),
-                (
-                    "source_name",
-                    opt(e.source.name.as_ref().map(ToString::to_string)),
-                ),
-                (
-                    "source_ref",
-                    opt(e.source.reference.as_ref().map(ToString::to_string)),
-                ),
-                ("submitted_by", opt(e.submitted_by.clone())),
-                ("reported_at", SqlValue::text(e.reported_at.to_rfc3339())),
-                ("incident", opt(e.incident.map(|n| n.to_string()))),
-                ("search", SqlValue::text(e.search_text())),
-                (
-                    "severity_rank",
-                    SqlValue::int(crate::model::severity_rank(e.severity)),
-                ),
-                ("reporter_kind", SqlValue::text(e.reporter_kind().as_str())),
-                (
-                    "stage",
-                    SqlValue::text(crate::model::EventStage::of(e.status)),
-                ),
-                (
-                    "proposed_category",
-                    opt(e.proposal.as_ref().map(|p| p.category.as_str().to_owned())),
-                ),
-                target_key(Running::of_event(e)),
-                target_from(Running::of_event(e)),
-            ],
-            to_json(e)?,
-        ),
+        Entity::Event(e) => (event_columns(e), to_json(e)?),
         Entity::Incident(i) => (
             vec![
                 ("year", SqlValue::int(i.number.year())),

@@ -740,8 +740,10 @@ async fn index_noted_pg<C: SqlConn>(conn: &mut C, rows: usize) -> Result<usize, 
     let limit = i64::try_from(rows).unwrap_or(i64::MAX);
     let taken = conn
         .fetch(
-            "DELETE FROM search_pending WHERE seq IN \
-             (SELECT seq FROM search_pending ORDER BY seq LIMIT $1) \
+            // The oldest rows' numbers first, then each found by the key:
+            // `seq IN (subquery)` was planned as a scan of every noted row.
+            "DELETE FROM search_pending WHERE seq = ANY (ARRAY( \
+             SELECT seq FROM search_pending ORDER BY seq LIMIT $1)) \
              RETURNING tbl, row, stale::bigint",
             &[SqlValue::Int(Some(limit))],
             &[ColType::Text, ColType::Int, ColType::Int],

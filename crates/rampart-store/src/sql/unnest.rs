@@ -1,11 +1,12 @@
 //! Many rows in one PostgreSQL statement, whatever their number: each column
 //! travels as one array, written as an array literal and bound as text, and
 //! `unnest` turns the arrays back into rows. One statement shape serves every
-//! batch size, and a batch of any size costs one round trip per table.
+//! batch size, and a batch of any size costs one round trip per table, or
+//! one for several tables ([`combined`]).
 
 use std::fmt::Write as _;
 
-use super::{SqlConn, SqlValue, statement};
+use super::{ColType, SqlConn, SqlValue, statement};
 use crate::StoreError;
 
 /// One column of `rows` (all of one kind) as an array literal bound as
@@ -59,12 +60,130 @@ fn column(rows: &[Vec<SqlValue>], at: usize) -> (SqlValue, &'static str) {
 
 /// The arrays of `width` columns of `rows`, and their casts (`$1::text[]`, ...).
 fn arrays(rows: &[Vec<SqlValue>], width: usize) -> (Vec<SqlValue>, Vec<String>) {
+    arrays_from(rows, width, 1)
+}
+
+/// As [`arrays`], the first parameter numbered `first`.
+fn arrays_from(rows: &[Vec<SqlValue>], width: usize, first: usize) -> (Vec<SqlValue>, Vec<String>) {
     (0..width)
         .map(|at| {
             let (array, kind) = column(rows, at);
-            (array, format!("${}::{kind}", at + 1))
+            (array, format!("${}::{kind}", at + first))
         })
         .unzip()
+}
+
+/// The `SET` list and row names of an update by key (`c0` the key).
+fn update_lists(columns: &[&'static str]) -> (String, String) {
+    let sets: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = u.c{}", i + 1))
+        .collect();
+    let names: Vec<String> = (0..=columns.len()).map(|i| format!("c{i}")).collect();
+    (sets.join(", "), names.join(", "))
+}
+
+/// One write of a [`combined`] statement.
+pub(super) enum Part<'a> {
+    /// `rows` inserted into `into` (a table and its columns), followed by
+    /// `then` (an `ON CONFLICT` clause, or nothing).
+    Insert {
+        into: &'a str,
+        width: usize,
+        rows: &'a [Vec<SqlValue>],
+        then: &'static str,
+    },
+    /// `columns` of the rows of `table` whose `key` is the first value of
+    /// each of `rows` set to the values that follow it.
+    Update {
+        table: &'static str,
+        key: &'static str,
+        columns: &'a [&'static str],
+        rows: &'a [Vec<SqlValue>],
+    },
+}
+
+impl Part<'_> {
+    fn rows(&self) -> &[Vec<SqlValue>] {
+        match self {
+            Self::Insert { rows, .. } | Self::Update { rows, .. } => rows,
+        }
+    }
+}
+
+/// Several writes in one statement (and one round trip), each a
+/// data-modifying `WITH` part; parts without rows are left out. Returns
+/// how many rows each update changed, in order. `cache` names the
+/// statement's family: its text is kept for each set of parts present.
+pub(super) async fn combined<C: SqlConn>(
+    conn: &mut C,
+    cache: &'static str,
+    parts: &[Part<'_>],
+) -> Result<Vec<u64>, StoreError> {
+    let present: Vec<&Part<'_>> = parts.iter().filter(|p| !p.rows().is_empty()).collect();
+    if present.is_empty() {
+        return Ok(vec![]);
+    }
+    let shape = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.rows().is_empty())
+        .fold(0usize, |shape, (i, _)| shape | 1 << i);
+    let mut params = Vec::new();
+    let mut withs = Vec::with_capacity(present.len());
+    let mut counts = Vec::new();
+    for (i, part) in present.iter().enumerate() {
+        let first = params.len() + 1;
+        match part {
+            Part::Insert {
+                into,
+                width,
+                rows,
+                then,
+            } => {
+                let (arrays, casts) = arrays_from(rows, *width, first);
+                params.extend(arrays);
+                withs.push(format!(
+                    "w{i} AS (INSERT INTO {into} SELECT * FROM unnest({}) {then})",
+                    casts.join(", ")
+                ));
+            }
+            Part::Update {
+                table,
+                key,
+                columns,
+                rows,
+            } => {
+                let (arrays, casts) = arrays_from(rows, columns.len() + 1, first);
+                params.extend(arrays);
+                let (sets, names) = update_lists(columns);
+                withs.push(format!(
+                    "w{i} AS (UPDATE {table} AS t SET {sets} FROM unnest({}) AS u({names}) \
+                     WHERE t.{key} = u.c0 RETURNING 1)",
+                    casts.join(", ")
+                ));
+                counts.push(format!("(SELECT count(*) FROM w{i})"));
+            }
+        }
+    }
+    let sql = statement("combined", cache, shape, || {
+        let select = if counts.is_empty() {
+            "0::bigint".to_owned()
+        } else {
+            counts.join(", ")
+        };
+        format!("WITH {} SELECT {select}", withs.join(", "))
+    });
+    let updates = counts.len();
+    let types = vec![ColType::Int; updates.max(1)];
+    let rows = conn.fetch(sql, &params, &types).await?;
+    let row = rows.into_iter().next().unwrap_or_default();
+    Ok(row
+        .iter()
+        .take(updates)
+        .map(|v| v.as_i64().and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+        .collect())
 }
 
 /// Inserts `rows` into `into` (a table and its columns, `width` of them),
@@ -106,17 +225,10 @@ pub(super) async fn update<C: SqlConn>(
     let width = columns.len() + 1;
     let (params, casts) = arrays(rows, width);
     let sql = statement("unnest update", table, width, || {
-        let sets: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = u.c{}", i + 1))
-            .collect();
-        let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+        let (sets, names) = update_lists(columns);
         format!(
-            "UPDATE {table} AS t SET {} FROM unnest({}) AS u({}) WHERE t.{key} = u.c0",
-            sets.join(", "),
+            "UPDATE {table} AS t SET {sets} FROM unnest({}) AS u({names}) WHERE t.{key} = u.c0",
             casts.join(", "),
-            names.join(", ")
         )
     });
     conn.execute(sql, &params).await
