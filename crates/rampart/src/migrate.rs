@@ -29,10 +29,15 @@ const MAX_PARAMS: usize = 30_000;
 /// count are written.
 const DERIVED: [&str; 2] = ["tallies", "search_pending"];
 
-/// Tables only PostgreSQL has (migration 20): its text indexes, filled
+/// Whether only PostgreSQL has `table` (migration 20): the companion of
+/// each indexed table (`events_text`, ...), holding its text index, filled
 /// from the rows noted in `search_pending` once the copy is done. SQLite
 /// keeps its text indexes in virtual tables, which stay behind.
-const POSTGRES_ONLY: [&str; 3] = ["events_text", "incidents_text", "vulnerabilities_text"];
+fn postgres_only(table: &str) -> bool {
+    rampart_store::sql::INDEXED_TABLES
+        .iter()
+        .any(|indexed| table.strip_suffix("_text") == Some(indexed))
+}
 
 /// Progress is reported at most this often while a table is copied.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
@@ -210,7 +215,7 @@ async fn destination_tables(to: &mut sqlx::PgConnection) -> anyhow::Result<Vec<T
             row.try_get(2)?,
             row.try_get(3)?,
         );
-        if POSTGRES_ONLY.contains(&table.as_str()) {
+        if postgres_only(&table) {
             continue;
         }
         let kind = match kind.as_str() {
