@@ -30,6 +30,10 @@ pub type PgStore = SqlStore<PgBackend>;
 #[derive(Debug, Clone)]
 pub struct PgBackend {
     pool: PgPool,
+    /// The writer's own connection, opened by the writer on its thread
+    /// (see [`SqlBackend::spawn_writer`]), so that its replies wake that
+    /// thread and not the busy request workers.
+    writer: Arc<tokio::sync::OnceCell<PgPool>>,
 }
 
 /// The migrations, from this backend's `migrations/` folder.
@@ -65,7 +69,10 @@ async fn connect(url: &str) -> Result<PgBackend, StoreError> {
         .connect(url)
         .await
         .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
-    Ok(PgBackend { pool })
+    Ok(PgBackend {
+        pool,
+        writer: Arc::default(),
+    })
 }
 
 /// Connects and applies migrations.
@@ -298,7 +305,36 @@ impl SqlBackend for PgBackend {
     }
 
     async fn writer(&self) -> Result<PgConn, StoreError> {
-        self.pool.acquire().await.map(pooled).map_err(db_error)
+        let pool = self
+            .writer
+            .get_or_try_init(|| {
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with((*self.pool.connect_options()).clone())
+            })
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+        pool.acquire().await.map(pooled).map_err(db_error)
+    }
+
+    /// The writer runs on a thread of its own: its work between statements
+    /// does not wait behind the requests' tasks, nor they behind it.
+    fn spawn_writer(&self, task: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) {
+        let started = std::thread::Builder::new()
+            .name("rampart-writer".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(task),
+                    Err(e) => tracing::error!(error = %e, "the writer cannot start"),
+                }
+            });
+        if let Err(e) = started {
+            tracing::error!(error = %e, "the writer thread cannot start");
+        }
     }
 
     async fn reader(&self) -> Result<PgConn, StoreError> {
