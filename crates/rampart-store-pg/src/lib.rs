@@ -321,20 +321,7 @@ impl SqlBackend for PgBackend {
     /// The writer runs on a thread of its own: its work between statements
     /// does not wait behind the requests' tasks, nor they behind it.
     fn spawn_writer(&self, task: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) {
-        let started = std::thread::Builder::new()
-            .name("rampart-writer".into())
-            .spawn(move || {
-                match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime.block_on(task),
-                    Err(e) => tracing::error!(error = %e, "the writer cannot start"),
-                }
-            });
-        if let Err(e) = started {
-            tracing::error!(error = %e, "the writer thread cannot start");
-        }
+        rampart_store::sql::writer_thread(task);
     }
 
     async fn reader(&self) -> Result<PgConn, StoreError> {

@@ -190,20 +190,7 @@ impl SqlBackend for SqliteBackend {
 
     /// The writer calls SQLite directly, so it gets a thread of its own.
     fn spawn_writer(&self, task: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) {
-        let started = std::thread::Builder::new()
-            .name("rampart-writer".into())
-            .spawn(move || {
-                match tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
-                    .build()
-                {
-                    Ok(runtime) => runtime.block_on(task),
-                    Err(e) => tracing::error!(error = %e, "the writer cannot start"),
-                }
-            });
-        if let Err(e) = started {
-            tracing::error!(error = %e, "the writer thread cannot start");
-        }
+        rampart_store::sql::writer_thread(task);
     }
 
     fn deliver(&self, replies: rampart_store::sql::Replies) {

@@ -127,6 +127,26 @@ pub trait SqlConn: Send {
     fn discard(&mut self);
 }
 
+/// Runs the writer task on a thread of its own (`rampart-writer`), with a
+/// runtime of its own: its work between statements does not wait behind
+/// the requests' tasks, nor they behind it.
+pub fn writer_thread(task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) {
+    let started = std::thread::Builder::new()
+        .name("rampart-writer".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(task),
+                Err(e) => tracing::error!(error = %e, "the writer cannot start"),
+            }
+        });
+    if let Err(e) = started {
+        tracing::error!(error = %e, "the writer thread cannot start");
+    }
+}
+
 /// Connections of one backend.
 pub trait SqlBackend: Send + Sync + std::fmt::Debug + 'static {
     type Conn: SqlConn;
@@ -137,8 +157,8 @@ pub trait SqlBackend: Send + Sync + std::fmt::Debug + 'static {
     fn writer(&self) -> impl Future<Output = Result<Self::WriterConn, StoreError>> + Send;
     /// A connection for reads.
     fn reader(&self) -> impl Future<Output = Result<Self::Conn, StoreError>> + Send;
-    /// Starts the writer task. A backend whose writer connection blocks
-    /// runs it on a thread of its own.
+    /// Starts the writer task. A backend may run it on a thread of its
+    /// own ([`writer_thread`]).
     fn spawn_writer(&self, task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) {
         tokio::spawn(task);
     }

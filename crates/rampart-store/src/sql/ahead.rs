@@ -447,12 +447,11 @@ impl Ahead {
         if behind.new.is_empty() && behind.changed.is_empty() {
             return Ok(());
         }
-        let names = &behind.names;
         unnest::insert(
             conn,
             "events",
-            || format!("events ({})", names.join(", ")),
-            names.len(),
+            || behind.into.clone(),
+            behind.names.len(),
             &behind.new,
         )
         .await?;
