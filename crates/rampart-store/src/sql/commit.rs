@@ -243,16 +243,11 @@ impl Counters {
     }
 
     async fn write<C: SqlConn>(&self, conn: &mut C) -> Result<(), StoreError> {
-        for key in &self.changed {
-            let next = self.next.get(key).copied().unwrap_or(0);
+        for row in self.rows() {
             conn.execute(
                 "INSERT INTO counters (kind, year, next) VALUES ($1, $2, $3) \
                  ON CONFLICT (kind, year) DO UPDATE SET next = $3",
-                &[
-                    SqlValue::text(key.0),
-                    SqlValue::int(key.1),
-                    SqlValue::int(next),
-                ],
+                &row,
             )
             .await?;
         }

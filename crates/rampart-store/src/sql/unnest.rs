@@ -130,44 +130,46 @@ pub(super) async fn combined<C: SqlConn>(
         .enumerate()
         .filter(|(_, p)| !p.rows().is_empty())
         .fold(0usize, |shape, (i, _)| shape | 1 << i);
+    // The arrays are made for every statement; its text only the first
+    // time a shape is seen.
     let mut params = Vec::new();
-    let mut withs = Vec::with_capacity(present.len());
-    let mut counts = Vec::new();
-    for (i, part) in present.iter().enumerate() {
-        let first = params.len() + 1;
-        match part {
-            Part::Insert {
-                into,
-                width,
-                rows,
-                then,
-            } => {
-                let (arrays, casts) = arrays_from(rows, *width, first);
-                params.extend(arrays);
-                withs.push(format!(
-                    "w{i} AS (INSERT INTO {into} SELECT * FROM unnest({}) {then})",
-                    casts.join(", ")
-                ));
-            }
-            Part::Update {
-                table,
-                key,
-                columns,
-                rows,
-            } => {
-                let (arrays, casts) = arrays_from(rows, columns.len() + 1, first);
-                params.extend(arrays);
-                let (sets, names) = update_lists(columns);
-                withs.push(format!(
-                    "w{i} AS (UPDATE {table} AS t SET {sets} FROM unnest({}) AS u({names}) \
-                     WHERE t.{key} = u.c0 RETURNING 1)",
-                    casts.join(", ")
-                ));
-                counts.push(format!("(SELECT count(*) FROM w{i})"));
+    let mut casts = Vec::with_capacity(present.len());
+    for part in &present {
+        let width = match part {
+            Part::Insert { width, .. } => *width,
+            Part::Update { columns, .. } => columns.len() + 1,
+        };
+        let (arrays, part_casts) = arrays_from(part.rows(), width, params.len() + 1);
+        params.extend(arrays);
+        casts.push(part_casts.join(", "));
+    }
+    let updates = present
+        .iter()
+        .filter(|p| matches!(p, Part::Update { .. }))
+        .count();
+    let sql = statement("combined", cache, shape, || {
+        let mut withs = Vec::with_capacity(present.len());
+        let mut counts = Vec::new();
+        for (i, (part, casts)) in present.iter().zip(&casts).enumerate() {
+            match part {
+                Part::Insert { into, then, .. } => withs.push(format!(
+                    "w{i} AS (INSERT INTO {into} SELECT * FROM unnest({casts}) {then})"
+                )),
+                Part::Update {
+                    table,
+                    key,
+                    columns,
+                    ..
+                } => {
+                    let (sets, names) = update_lists(columns);
+                    withs.push(format!(
+                        "w{i} AS (UPDATE {table} AS t SET {sets} FROM unnest({casts}) \
+                         AS u({names}) WHERE t.{key} = u.c0 RETURNING 1)"
+                    ));
+                    counts.push(format!("(SELECT count(*) FROM w{i})"));
+                }
             }
         }
-    }
-    let sql = statement("combined", cache, shape, || {
         let select = if counts.is_empty() {
             "0::bigint".to_owned()
         } else {
@@ -175,7 +177,6 @@ pub(super) async fn combined<C: SqlConn>(
         };
         format!("WITH {} SELECT {select}", withs.join(", "))
     });
-    let updates = counts.len();
     let types = vec![ColType::Int; updates.max(1)];
     let rows = conn.fetch(sql, &params, &types).await?;
     let row = rows.into_iter().next().unwrap_or_default();
