@@ -59,6 +59,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0018_text_index.sql"),
         include_str!("../migrations/0019_intake_text_entries.sql"),
         include_str!("../migrations/0020_text_index_apart.sql"),
+        include_str!("../migrations/0021_text_index_folded.sql"),
     ])
 }
 
@@ -132,7 +133,8 @@ pub async fn analyze(url: &str) -> Result<(), StoreError> {
         index.push_str(&format!(
             "DELETE FROM {table}_text WHERE id IN \
              (SELECT row FROM search_pending WHERE tbl = '{table}' AND stale = 1); \
-             INSERT INTO {table}_text (id, search) SELECT id, search FROM {table} \
+             INSERT INTO {table}_text (id, search) \
+             SELECT id, rampart_index_text(search) FROM {table} \
              WHERE id IN (SELECT row FROM search_pending WHERE tbl = '{table}') \
              ON CONFLICT (id) DO UPDATE SET search = EXCLUDED.search; "
         ));

@@ -53,7 +53,7 @@ mod search;
 mod unnest;
 mod vulnerabilities;
 
-pub use search::{INDEXED_TABLES, TEXT_INDEX_LOCK};
+pub use search::{INDEXED_TABLES, TEXT_INDEX_LOCK, index_fold};
 
 /// Most units of work committed together in one transaction.
 pub const MAX_BATCH: usize = 512;

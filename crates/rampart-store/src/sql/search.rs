@@ -21,7 +21,10 @@
 //! The pieces are the index's own: any three characters for SQLite's FTS5
 //! `trigram` tokenizer; for PostgreSQL's `pg_trgm`, three characters of a
 //! word of letters and digits, padded with two spaces before the word and
-//! one after. Each piece is asked for with a part of the searched text, so
+//! one after, in the text as the companion tables hold it, with ASCII
+//! punctuation folded to letters ([`index_fold`]: `10.1.77.3` is one word,
+//! not four short numbers most rows hold). Each piece is asked for with a
+//! part of the searched text (folded on PostgreSQL), so
 //! every row holding the text holds the part: how the pieces are chosen
 //! changes only the speed, never the rows found. The text and its parts
 //! are bound as values, quoted for FTS5 and escaped for `LIKE`, so no
@@ -175,13 +178,14 @@ impl TextPlan {
                 );
             }
             Dialect::Postgres => {
-                // The index's own table holds the text too (as of when the
-                // row was last indexed; a row changed since is noted), so
-                // the text is checked there, on narrow rows, and only the
-                // rows holding it are read from the table.
+                // The index's own table holds the text too, folded (as of
+                // when the row was last indexed; a row changed since is
+                // noted), so the folded text is checked there, on narrow
+                // rows, and only the rows holding it are read from the
+                // table, where the text itself is checked.
                 f.sort_found_rows();
                 let likes = vec!["search LIKE ? ESCAPE '\\'"; parts.len()].join(" AND ");
-                let mut values = vec![SqlValue::text(needle.clone())];
+                let mut values = vec![SqlValue::text(index_fold(needle))];
                 values.extend(
                     parts
                         .iter()
@@ -214,6 +218,24 @@ fn word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// The text as PostgreSQL's companion tables hold it (the function
+/// `rampart_index_text` of migration 21): each ASCII punctuation character
+/// stands as a letter, so that `pg_trgm`, which takes its pieces from
+/// words, sees an address or a host name as one word and takes pieces
+/// across its dots and dashes. One character maps to one, so a text's fold
+/// lies in the fold of every text holding it, at the same place.
+pub fn index_fold(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '.' => 'q',
+            ':' => 'z',
+            '-' => 'x',
+            _ if c.is_ascii_punctuation() => 'j',
+            _ => c,
+        })
+        .collect()
+}
+
 /// The pieces the dialect's index keeps of `text`.
 fn indexed_pieces(text: &str, dialect: Dialect) -> Vec<String> {
     match dialect {
@@ -221,6 +243,7 @@ fn indexed_pieces(text: &str, dialect: Dialect) -> Vec<String> {
             .map(|w| w.iter().collect())
             .collect(),
         Dialect::Postgres => {
+            let text = index_fold(text);
             let mut out = Vec::new();
             for word in text
                 .split(|c: char| !word_char(c))
@@ -260,7 +283,10 @@ impl Asked {
 
 /// The pieces the index can be asked for to find rows holding `needle`.
 fn asked_pieces(needle: &str, dialect: Dialect) -> Vec<Asked> {
-    let chars: Vec<char> = needle.chars().collect();
+    let chars: Vec<char> = match dialect {
+        Dialect::Sqlite => needle.chars().collect(),
+        Dialect::Postgres => index_fold(needle).chars().collect(),
+    };
     match dialect {
         Dialect::Sqlite => windows(&chars)
             .enumerate()
@@ -774,7 +800,8 @@ async fn index_noted_pg<C: SqlConn>(conn: &mut C, rows: usize) -> Result<usize, 
         if !noted.is_empty() {
             conn.execute(
                 &format!(
-                    "INSERT INTO {table}_text (id, search) SELECT id, search FROM {table} \
+                    "INSERT INTO {table}_text (id, search) \
+                     SELECT id, rampart_index_text(search) FROM {table} \
                      WHERE id = ANY($1::bigint[]) \
                      ON CONFLICT (id) DO UPDATE SET search = EXCLUDED.search"
                 ),
@@ -851,28 +878,36 @@ mod tests {
     }
 
     #[test]
-    fn postgres_pieces_are_padded_words() {
-        let got = indexed_pieces("10.0.3.97", Dialect::Postgres);
+    fn postgres_pieces_are_padded_words_of_the_folded_text() {
         assert_eq!(
-            got,
+            index_fold("Host-01.corp:443/a_b «é»"),
+            "Hostx01qcorpz443jajb «é»"
+        );
+        // Punctuation folds to letters, so an address is one word, whose
+        // pieces span its dots; words apart stay apart.
+        assert_eq!(
+            indexed_pieces("10.0.3.97", Dialect::Postgres),
             [
-                "  1", " 10", "10 ", "  0", " 0 ", "  3", " 3 ", "  9", " 97", "97 "
+                "  1", " 10", "10q", "0q0", "q0q", "0q3", "q3q", "3q9", "q97", "97 "
             ]
         );
-        // Each piece is asked for with the part of the text that makes it.
-        let asked: Vec<(String, String)> = asked_pieces("10.0.3.97", Dialect::Postgres)
+        assert_eq!(
+            indexed_pieces("a b12", Dialect::Postgres),
+            ["  a", " a ", "  b", " b1", "b12", "12 "]
+        );
+        // Each piece is asked for with the part of the folded text that
+        // makes it; the padding stands for the space before or after.
+        let asked: Vec<(String, String)> = asked_pieces("at 10.0.3.97", Dialect::Postgres)
             .into_iter()
             .map(|a| (a.piece, a.part))
             .collect();
-        assert!(asked.contains(&("10 ".into(), "10.".into())), "{asked:?}");
-        assert!(asked.contains(&("  0".into(), ".0".into())), "{asked:?}");
-        assert!(asked.contains(&(" 0 ".into(), ".0.".into())), "{asked:?}");
-        assert!(asked.contains(&(" 97".into(), ".97".into())), "{asked:?}");
-        assert!(
-            asked
-                .iter()
-                .all(|(_, part)| "10.0.3.97".contains(part.as_str()))
-        );
+        assert!(asked.contains(&("  1".into(), " 1".into())), "{asked:?}");
+        assert!(asked.contains(&(" 10".into(), " 10".into())), "{asked:?}");
+        assert!(asked.contains(&("0q0".into(), "0q0".into())), "{asked:?}");
+        assert!(asked.contains(&("q97".into(), "q97".into())), "{asked:?}");
+        assert!(!asked.iter().any(|(piece, _)| piece == "97 "), "{asked:?}");
+        let folded = index_fold("at 10.0.3.97");
+        assert!(asked.iter().all(|(_, part)| folded.contains(part.as_str())));
     }
 
     #[test]
@@ -990,11 +1025,16 @@ mod tests {
     fn text_without_words_is_read_in_order_on_postgres() {
         let s = sample(&[], SAMPLE_ROWS, Dialect::Postgres);
         assert!(matches!(
-            plan(&s, "events", "%_\\.-".into(), Dialect::Postgres),
+            plan(&s, "events", "« — »".into(), Dialect::Postgres),
             TextPlan::Scan(_)
         ));
         assert!(matches!(
-            plan(&s, "events", "%_\\.-".into(), Dialect::Sqlite),
+            plan(&s, "events", "« — »".into(), Dialect::Sqlite),
+            TextPlan::Pieces(..)
+        ));
+        // ASCII punctuation is folded to letters, which the index keeps.
+        assert!(matches!(
+            plan(&s, "events", "%_\\.-".into(), Dialect::Postgres),
             TextPlan::Pieces(..)
         ));
     }
