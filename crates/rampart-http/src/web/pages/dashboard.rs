@@ -48,7 +48,42 @@ const LISTED: u32 = 50;
 pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
     let actor = &person.actor;
     let now = state.app.clock().now();
-    let counts = state.app.counts(actor).await?;
+    let may_incidents = person.may(Action::ViewIncidents);
+    // The four reads do not depend on one another: asked at once, each on a
+    // connection of its own, the page waits for the slowest, not the sum.
+    let (counts, overdue_incidents, mine_page, my_reports) = tokio::try_join!(
+        state.app.counts(actor),
+        async {
+            if may_incidents {
+                state.app.overdue_actions(actor, LISTED).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if !may_incidents {
+                return Ok(None);
+            }
+            let query = IncidentQuery {
+                coordinator: Some(actor.name.clone()),
+                open: true,
+                limit: LISTED,
+                ..IncidentQuery::default()
+            };
+            state.app.list_incidents(actor, query).await.map(Some)
+        },
+        async {
+            if !person.may(Action::ReportEvent) {
+                return Ok(vec![]);
+            }
+            let query = EventQuery {
+                submitted_by: Some(actor.name.clone()),
+                limit: 10,
+                ..EventQuery::default()
+            };
+            state.app.list_events(actor, query).await.map(|p| p.items)
+        },
+    )?;
     let mut by_class: Vec<Tally> = Vec::new();
     let mut by_status: Vec<Tally> = Vec::new();
     let mut open_total = 0;
@@ -89,50 +124,21 @@ pub async fn dashboard(State(state): State<AppState>, person: Person) -> Page {
         .sum();
     let mut overdue = Vec::new();
     let mut overdue_more = false;
-    let mut mine = Vec::new();
-    let mut mine_more = false;
-    if person.may(Action::ViewIncidents) {
-        let (incidents, more) = state.app.overdue_actions(actor, LISTED).await?;
+    if let Some((incidents, more)) = overdue_incidents {
         overdue_more = more;
         for i in incidents {
             for a in i.actions.iter().filter(|a| a.overdue_at(&now)) {
                 overdue.push((i.number.to_string(), a.clone()));
             }
         }
-        let page = state
-            .app
-            .list_incidents(
-                actor,
-                IncidentQuery {
-                    coordinator: Some(actor.name.clone()),
-                    open: true,
-                    limit: LISTED,
-                    ..IncidentQuery::default()
-                },
-            )
-            .await?;
-        mine_more = page.next_cursor.is_some();
-        mine = page.items;
     }
-    let my_reports = if person.may(Action::ReportEvent) {
-        state
-            .app
-            .list_events(
-                actor,
-                EventQuery {
-                    submitted_by: Some(actor.name.clone()),
-                    limit: 10,
-                    ..EventQuery::default()
-                },
-            )
-            .await?
-            .items
-    } else {
-        vec![]
+    let (mine, mine_more) = match mine_page {
+        Some(page) => (page.items, page.next_cursor.is_some()),
+        None => (Vec::new(), false),
     };
     Ok(DashboardPage {
         chrome: Chrome::new(&person, "Dashboard", "/dashboard"),
-        may_incidents: person.may(Action::ViewIncidents),
+        may_incidents,
         may_events: person.may(Action::ViewEvents),
         may_triage: person.may(Action::TriageEvent),
         may_report: person.may(Action::ReportEvent),
