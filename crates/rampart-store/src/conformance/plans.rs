@@ -37,12 +37,7 @@ async fn check<B: SqlBackend, F, Fut>(
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    store.capture_statements();
-    list().await;
-    let (sql, params) = store
-        .captured_statements()
-        .pop()
-        .unwrap_or_else(|| panic!("{what}: no statement was read"));
+    let (sql, params) = last_statement(store, what, list).await;
     let plan = store.explain(&sql, &params).await.unwrap();
     let text = plan.join("\n");
     let names = |line: &str, word: &str| {
@@ -78,6 +73,45 @@ async fn check<B: SqlBackend, F, Fut>(
             );
         }
     }
+}
+
+/// The last statement `list` ran, with its values.
+async fn last_statement<B: SqlBackend, F, Fut>(
+    store: &SqlStore<B>,
+    what: &str,
+    list: F,
+) -> crate::sql::Statement
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    store.capture_statements();
+    list().await;
+    store
+        .captured_statements()
+        .pop()
+        .unwrap_or_else(|| panic!("{what}: no statement was read"))
+}
+
+/// Checks that the last statement `list` ran reads its rows in the list's
+/// order, so that a page reads its own rows only, however many rows share
+/// the first key of the order (many actions falling due at one moment).
+async fn check_in_order<B: SqlBackend, F, Fut>(store: &SqlStore<B>, what: &str, list: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (sql, params) = last_statement(store, what, list).await;
+    let plan = store.explain_ordered(&sql, &params).await.unwrap();
+    let sorted = match store.backend().dialect() {
+        Dialect::Sqlite => "TEMP B-TREE",
+        Dialect::Postgres => "Sort",
+    };
+    assert!(
+        !plan.iter().any(|l| l.contains(sorted)),
+        "{what}: rows sorted after reading:\n{sql}\n{}",
+        plan.join("\n")
+    );
 }
 
 /// Stores a reported vulnerability.
@@ -322,6 +356,10 @@ pub async fn every_register_filter_reads_an_index<B: SqlBackend>(store: Arc<SqlS
             s.overdue_actions("ian", at, 50).await.unwrap();
         },
     )
+    .await;
+    check_in_order(s, "overdue actions", || async move {
+        s.overdue_actions("ian", at, 50).await.unwrap();
+    })
     .await;
     check(
         s,

@@ -29,6 +29,38 @@ impl<B: SqlBackend> SqlStore<B> {
     /// shows what its indexes allow rather than what is cheapest for it.
     #[doc(hidden)]
     pub async fn explain(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<String>, StoreError> {
+        self.explain_with(sql, params, &["enable_seqscan"]).await
+    }
+
+    /// [`SqlStore::explain`] with sorting ruled out too on PostgreSQL (as
+    /// far as any plan allows), so the plan shows whether an index gives
+    /// the rows in the statement's order.
+    #[doc(hidden)]
+    pub async fn explain_ordered(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+    ) -> Result<Vec<String>, StoreError> {
+        self.explain_with(
+            sql,
+            params,
+            &[
+                "enable_seqscan",
+                "enable_bitmapscan",
+                "enable_sort",
+                "enable_incremental_sort",
+            ],
+        )
+        .await
+    }
+
+    /// The plan, with PostgreSQL's planner settings `off` turned off first.
+    async fn explain_with(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+        off: &[&str],
+    ) -> Result<Vec<String>, StoreError> {
         let mut conn = self.backend.reader().await?;
         let lines = match self.backend.dialect() {
             Dialect::Sqlite => conn
@@ -42,11 +74,15 @@ impl<B: SqlBackend> SqlStore<B> {
                 .filter_map(|r| r.into_iter().nth(3).and_then(SqlValue::into_string))
                 .collect(),
             Dialect::Postgres => {
-                conn.execute("SET enable_seqscan = off", &[]).await?;
+                for setting in off {
+                    conn.execute(&format!("SET {setting} = off"), &[]).await?;
+                }
                 let plan = conn
                     .fetch(&format!("EXPLAIN {sql}"), params, &[ColType::Text])
                     .await;
-                conn.execute("RESET enable_seqscan", &[]).await?;
+                for setting in off {
+                    conn.execute(&format!("RESET {setting}"), &[]).await?;
+                }
                 plan?
                     .into_iter()
                     .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_string))
