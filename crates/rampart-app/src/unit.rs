@@ -88,6 +88,15 @@ impl Record for rampart_domain::regulatory::RegulatoryRules {
     }
 }
 
+impl Record for rampart_domain::Document {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Document(doc) => Some(*doc),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

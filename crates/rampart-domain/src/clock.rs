@@ -39,6 +39,14 @@ impl ManualClock {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now = Timestamp::from_offset(now.as_offset() + by);
     }
+
+    /// Sets the clock to `at`.
+    pub fn set(&self, at: Timestamp) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = at;
+    }
 }
 
 impl Clock for ManualClock {

@@ -17,7 +17,7 @@ use crate::{
     Assessment, Audience, Channel, Escalation, EventNumber, EventStatus, EvidenceContent,
     EvidenceItem, EvidenceNumber, Incident, IncidentNumber, IncidentObservable, IncidentStatus,
     LogEntry, NoticeKind, NoticePreferences, Pap, RegimeWithdrawn, Rejection, ResponseAction,
-    ResponseTargets, Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability,
+    Document, DocumentSettings, DocumentVersion, ResponseTargets, Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability,
     VulnerabilityOutcome, VulnerabilityResolution, VulnerabilityStatus, WebhookFormat,
     event::Event,
     regulatory::{AnchorRecord, AppliedRegime, RegulatoryRules, Submission},
@@ -190,6 +190,11 @@ journal_actions! {
     IncidentAnchorRecorded(AnchorRecord) = "incident.anchor_recorded", "A moment a notification clock runs from is recorded (or corrected)";
     IncidentSubmissionRecorded(Box<Submission>) = "incident.submission_recorded", "A report is sent to an authority";
     IncidentEscalated(Box<Escalation>) = "incident.escalated", "A deadline reached a rung of the escalation ladder, and who is told";
+    DocumentCreated(Box<Document>) = "document.created", "A policy, plan, procedure or awareness document is created (the whole record, without versions)";
+    DocumentChanged(Box<DocumentChanged>) = "document.changed", "A document's kind, title, owner, approvers or review interval change (before and after)";
+    DocumentDrafted(Box<DocumentDrafted>) = "document.drafted", "A new version of a document is drafted, with its whole text";
+    DocumentApproved(Box<DocumentApproved>) = "document.approved", "A version is approved as one of the roles it needs; the last approval says when it is in force";
+    DocumentReviewed(Box<DocumentReviewed>) = "document.reviewed", "The version in force is reviewed and found still right; the next review is due later";
 }
 
 impl JournalAction {
@@ -721,3 +726,42 @@ pub struct EvidenceIntegrityFailed {
 #[cfg(test)]
 #[path = "journal_tests.rs"]
 mod tests;
+
+// ----- documents ------------------------------------------------------------------
+
+/// `document.changed`: the settings before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentChanged {
+    pub before: DocumentSettings,
+    pub after: DocumentSettings,
+    /// The next review's date after the change.
+    pub review_due: Option<Timestamp>,
+}
+
+/// `document.drafted`: the new version and its whole Markdown text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentDrafted {
+    pub version: DocumentVersion,
+    pub text: String,
+}
+
+/// `document.approved`: one approval of a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentApproved {
+    pub version: u32,
+    pub role: Role,
+    pub note: Option<Text>,
+    /// Set by the last approval the version needed: when it is in force from.
+    pub effective_at: Option<Timestamp>,
+    /// The next review's date, once the version is approved.
+    pub review_due: Option<Timestamp>,
+}
+
+/// `document.reviewed`: a review that changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentReviewed {
+    /// The version in force that was reviewed.
+    pub version: u32,
+    pub note: Text,
+    pub review_due: Option<Timestamp>,
+}

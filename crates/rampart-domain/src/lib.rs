@@ -9,6 +9,7 @@
 
 mod classification;
 mod clock;
+pub mod document;
 mod error;
 mod event;
 mod evidence;
@@ -35,6 +36,10 @@ pub use classification::{
     SeverityFactors, SeverityOverride, SystemImportance, Tlp,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use document::{
+    Document, DocumentApproval, DocumentId, DocumentKind, DocumentReview, DocumentSettings,
+    DocumentText, DocumentVersion, ReviewState, Section, SectionRef, VersionState,
+};
 pub use error::{DomainError, FieldError, Problems};
 pub use event::{
     AlertSeverity, Assessment, AssessmentDecision, AssessmentInput, Correlation, Event,

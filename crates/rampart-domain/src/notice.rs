@@ -39,6 +39,10 @@ wire_enum!(
         /// An incident's response-time target or notification clock reached a
         /// rung of the escalation ladder (e.g. 75 % or 100 % of its time).
         DeadlineEscalated => "deadline_escalated",
+        /// A document one owns is due for review within 30 days.
+        DocumentReviewDue => "document_review_due",
+        /// A document one owns is past its review date.
+        DocumentReviewOverdue => "document_review_overdue",
     }
 );
 
@@ -66,6 +70,8 @@ impl NoticeKind {
             Self::IncidentClosed => "An incident you are involved in is closed",
             Self::ReportUpdate => "What became of your own reports",
             Self::DeadlineEscalated => "A deadline of an incident is near or past (escalation)",
+            Self::DocumentReviewDue => "A document you own is due for review within 30 days",
+            Self::DocumentReviewOverdue => "A document you own is past its review date",
         }
     }
 
@@ -104,11 +110,13 @@ pub struct Notice {
 }
 
 /// The record a notice is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Subject {
     Event(EventNumber),
     Incident(IncidentNumber),
+    /// A policy, plan, procedure or awareness document.
+    Document(crate::DocumentId),
 }
 
 impl std::fmt::Display for Subject {
@@ -116,6 +124,7 @@ impl std::fmt::Display for Subject {
         match self {
             Subject::Event(n) => n.fmt(f),
             Subject::Incident(n) => n.fmt(f),
+            Subject::Document(id) => id.fmt(f),
         }
     }
 }
@@ -133,6 +142,11 @@ impl Notice {
         notice.action = Some(action.id);
         notice.person = Some(action.owner.as_str().trim().to_owned());
         notice
+    }
+
+    /// A notice Rampart itself raises (a date reached) about `subject`.
+    pub fn raised(kind: NoticeKind, subject: Subject, at: Timestamp) -> Self {
+        Notice::new(kind, subject, "system", at)
     }
 
     fn new(kind: NoticeKind, subject: Subject, actor: &str, at: Timestamp) -> Self {
@@ -314,7 +328,9 @@ pub fn roles_told(notice: &Notice, class: Option<SeverityClass>) -> &'static [Ro
         | NoticeKind::ActionOverdue
         | NoticeKind::IncidentClosed
         | NoticeKind::ReportUpdate
-        | NoticeKind::DeadlineEscalated => &[],
+        | NoticeKind::DeadlineEscalated
+        | NoticeKind::DocumentReviewDue
+        | NoticeKind::DocumentReviewOverdue => &[],
     }
 }
 

@@ -71,6 +71,10 @@ wire_enum!(
         ManageWebhooks => "manage_webhooks",
         ManageTargets => "manage_targets",
         ManageNotificationRules => "manage_notification_rules",
+        ViewDocuments => "view_documents",
+        ViewDocumentDrafts => "view_document_drafts",
+        DraftDocument => "draft_document",
+        ManageDocuments => "manage_documents",
     }
 );
 
@@ -117,6 +121,10 @@ impl Action {
             MergeIncidents => "merge one incident into another",
             ManageWebhooks => "manage webhook subscriptions",
             ManageTargets => "set the response-time targets",
+            ViewDocuments => "read the policy, plan, procedures and awareness material in force",
+            ViewDocumentDrafts => "read drafts and every version of the scheme's documents",
+            DraftDocument => "draft a new version of a document, or record its review",
+            ManageDocuments => "create documents and change their owner, approvers and review interval",
             ManageNotificationRules => {
                 "change the notification rules (regimes, deadlines, calendars)"
             }
@@ -157,6 +165,17 @@ impl Action {
             VerifyEvidence => &[IsirtMember, IsirtManager, Auditor],
             HoldEvidence | DisposeEvidence => &[IsirtManager],
             ReadJournal => &[Auditor, Admin],
+            ViewDocuments => Role::ALL,
+            ViewDocumentDrafts => &[
+                IsirtMember,
+                IsirtManager,
+                Auditor,
+                Admin,
+                CrisisManager,
+                SeniorManager,
+            ],
+            DraftDocument => &[IsirtMember, IsirtManager],
+            ManageDocuments => &[IsirtManager],
             ManageUsers
             | ManageIntake
             | ManageJobs
@@ -256,6 +275,8 @@ mod tests {
                             | Action::ViewEvidence
                             // A re-hash changes nothing; only the check itself is journaled.
                             | Action::VerifyEvidence
+                            | Action::ViewDocuments
+                            | Action::ViewDocumentDrafts
                     ),
                     "auditor may {action}"
                 );

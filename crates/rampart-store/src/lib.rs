@@ -31,7 +31,7 @@ pub use model::{
 };
 
 use async_trait::async_trait;
-use rampart_domain::{Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook};
+use rampart_domain::{Document, Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook};
 
 /// The storage port. Implementations: `rampart-store-sqlite`, `rampart-store-pg`.
 #[async_trait]
@@ -156,6 +156,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every webhook subscription, by id (secrets included: never serve them).
     async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError>;
+
+    /// Every document (without texts), by id; there are at most
+    /// [`rampart_domain::document::MAX_DOCUMENTS`].
+    async fn list_documents(&self) -> Result<Vec<Document>, StoreError>;
 
     /// Enqueues a background job unless one with `key` exists (in any
     /// state); returns whether it was added.

@@ -1,7 +1,7 @@
 //! What goes into and comes out of the store.
 
 use rampart_domain::{
-    AlertSeverity, Category, CorrelationHit, DomainError, Event, EventNumber, EventStatus,
+    AlertSeverity, Category, Document, DocumentId, DocumentText, CorrelationHit, DomainError, Event, EventNumber, EventStatus,
     EvidenceItem, EvidenceNumber, InboxItem, Incident, IncidentNumber, IncidentStatus,
     JournalAction, Lane, NoticePreferences, NumberKind, ReporterKind, ResponseTargets, Role,
     RuleSet, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
@@ -134,6 +134,10 @@ pub enum Entity {
     Targets(ResponseTargets),
     /// The notification rules: regimes, their reports and deadlines, calendars.
     Regulatory(Box<RegulatoryRules>),
+    /// A policy, plan, procedure or awareness document, without its texts.
+    Document(Box<Document>),
+    /// The Markdown text of one version of a document.
+    DocumentText(Box<DocumentText>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -201,6 +205,10 @@ pub enum EntityRef {
     Targets,
     /// The notification rules.
     Regulatory,
+    /// A document, by id.
+    Document(DocumentId),
+    /// The text of one version of a document.
+    DocumentText(DocumentId, u32),
 }
 
 impl Entity {
@@ -222,6 +230,8 @@ impl Entity {
             Entity::Webhook(w) => EntityRef::Webhook(w.id.clone()),
             Entity::Targets(_) => EntityRef::Targets,
             Entity::Regulatory(_) => EntityRef::Regulatory,
+            Entity::Document(d) => EntityRef::Document(d.id.clone()),
+            Entity::DocumentText(t) => EntityRef::DocumentText(t.document.clone(), t.version),
         }
     }
 

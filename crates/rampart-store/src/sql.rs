@@ -582,6 +582,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         inbox::webhooks(self).await
     }
 
+    async fn list_documents(&self) -> Result<Vec<rampart_domain::Document>, StoreError> {
+        inbox::scheme_documents(self).await
+    }
+
     async fn read_only(&self) -> Result<bool, StoreError> {
         let sql = match self.backend.dialect() {
             // On a standby every transaction is read-only.

@@ -74,7 +74,7 @@ impl App {
     }
 
     /// Tells everyone a notice reaches who has not been told of it yet.
-    pub(super) async fn tell(&self, job: NoticeJob) -> Result<(), String> {
+    pub(crate) async fn tell(&self, job: NoticeJob) -> Result<(), String> {
         let planned = self.plan(&job.notice).await.map_err(|e| e.to_string())?;
         let hooks = self
             .hook_jobs(&job.id, &job.notice)
@@ -221,6 +221,8 @@ pub(super) fn about(kind: NoticeKind) -> &'static str {
         NoticeKind::IncidentClosed => "an incident is closed",
         NoticeKind::ReportUpdate => "news of your report",
         NoticeKind::DeadlineEscalated => "a deadline of an incident is near or past",
+        NoticeKind::DocumentReviewDue => "a document of yours is due for review",
+        NoticeKind::DocumentReviewOverdue => "a document of yours is past its review date",
     }
 }
 

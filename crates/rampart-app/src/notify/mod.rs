@@ -106,6 +106,7 @@ pub(crate) fn outbox(decision: &mut Decision, actor: &str, now: Timestamp) -> Ve
     for draft in &decision.journal {
         jobs.extend(escalate::plan_after(draft.name(), &draft.entity, now));
         let action = &draft.action;
+        jobs.extend(crate::documents::schedule(action, &draft.entity, now));
         if !may_notify(action.kind()) {
             continue;
         }

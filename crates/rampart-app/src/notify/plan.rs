@@ -66,18 +66,19 @@ impl App {
         if notice.kind == NoticeKind::ReportUpdate {
             return Ok(None);
         }
-        let (words, secret) = match notice.subject {
-            Subject::Event(number) => match self.stored_event(number).await? {
+        let (words, secret) = match &notice.subject {
+            Subject::Event(number) => match self.stored_event(*number).await? {
                 Some(event) => (event_words(notice, &event), event.tlp == Tlp::Red),
                 None => return Ok(None),
             },
-            Subject::Incident(number) => match self.stored_incident(number).await? {
+            Subject::Incident(number) => match self.stored_incident(*number).await? {
                 Some(incident) => (
                     incident_words(notice, &incident),
                     incident.tlp == Tlp::Red || !incident.restricted_to.is_empty(),
                 ),
                 None => return Ok(None),
             },
+            Subject::Document(id) => (document_words(notice, id), false),
         };
         if !secret {
             return Ok(Some((words, false)));
@@ -103,9 +104,9 @@ impl App {
             .filter(|u| !u.disabled && u.name != notice.actor)
             .collect();
         let mut told: Vec<(User, Audience, Words, Option<Tlp>, bool)> = vec![];
-        match notice.subject {
+        match &notice.subject {
             Subject::Event(number) => {
-                let Some(event) = self.stored_event(number).await? else {
+                let Some(event) = self.stored_event(*number).await? else {
                     return Ok(vec![]);
                 };
                 match notice.kind {
@@ -140,8 +141,21 @@ impl App {
                     }
                 }
             }
+            Subject::Document(id) => {
+                // A review reminder: its owner, who may read every version.
+                let owner = notice.person.as_deref().unwrap_or_default();
+                if let Some(user) = users.iter().find(|u| u.name == owner) {
+                    told.push((
+                        user.clone(),
+                        Audience::Team,
+                        document_words(notice, id),
+                        None,
+                        false,
+                    ));
+                }
+            }
             Subject::Incident(number) => {
-                let Some(incident) = self.stored_incident(number).await? else {
+                let Some(incident) = self.stored_incident(*number).await? else {
                     return Ok(vec![]);
                 };
                 let roles = roles_told(notice, Some(incident.severity.class));
@@ -301,6 +315,27 @@ fn event_words(notice: &Notice, event: &Event) -> Words {
     }
 }
 
+/// A document's review reminder.
+fn document_words(notice: &Notice, id: &rampart_domain::DocumentId) -> Words {
+    let about = notice.about.clone().unwrap_or_else(|| id.to_string());
+    let (title, body) = if notice.kind == NoticeKind::DocumentReviewOverdue {
+        (
+            format!("Review overdue: {about}"),
+            "You own this document and its review date has passed. Review it: record that it is still right, or draft a new version for approval.",
+        )
+    } else {
+        (
+            format!("Review soon: {about}"),
+            "You own this document and its review is due within 30 days. Record that it is still right, or draft a new version for approval.",
+        )
+    };
+    Words {
+        title,
+        body: body.to_owned(),
+        link: format!("/documents/{id}"),
+    }
+}
+
 fn incident_words(notice: &Notice, incident: &Incident) -> Words {
     let n = incident.number;
     let t = &incident.title;
@@ -373,7 +408,10 @@ Incident: {t}."
                 ),
             )
         }
-        NoticeKind::EventEscalated | NoticeKind::ReportUpdate => (format!("{n}: {t}"), summary),
+        NoticeKind::EventEscalated
+        | NoticeKind::ReportUpdate
+        | NoticeKind::DocumentReviewDue
+        | NoticeKind::DocumentReviewOverdue => (format!("{n}: {t}"), summary),
     };
     Words {
         title,

@@ -1,5 +1,5 @@
 //! Notifications: one person's list, newest first, and their unread count;
-//! the webhook subscriptions.
+//! the webhook subscriptions; the scheme's documents.
 
 use rampart_domain::{InboxItem, Webhook};
 
@@ -68,4 +68,19 @@ pub(super) async fn webhooks<B: SqlBackend>(
         )
         .await?;
     documents(rows, "webhook")
+}
+
+/// Every document, by id (the table holds at most
+/// [`rampart_domain::document::MAX_DOCUMENTS`] rows).
+pub(super) async fn scheme_documents<B: SqlBackend>(
+    store: &SqlStore<B>,
+) -> Result<Vec<rampart_domain::Document>, StoreError> {
+    let rows = store
+        .fetch(
+            "SELECT data FROM documents ORDER BY id",
+            &[],
+            &[ColType::Text],
+        )
+        .await?;
+    documents(rows, "document")
 }

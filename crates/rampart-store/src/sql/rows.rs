@@ -28,6 +28,8 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::Webhook(id) => ("webhooks", "id", id.clone()),
         EntityRef::Targets => ("settings", "name", "targets".to_owned()),
         EntityRef::Regulatory => ("settings", "name", "regulatory".to_owned()),
+        EntityRef::Document(id) => ("documents", "id", id.to_string()),
+        EntityRef::DocumentText(id, version) => ("document_texts", "id", format!("{id}@{version}")),
     }
 }
 
@@ -69,6 +71,8 @@ pub(super) fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> 
         EntityRef::Webhook(id) => Entity::Webhook(Box::new(parse(data, id)?)),
         EntityRef::Targets => Entity::Targets(parse(data, "response-time targets")?),
         EntityRef::Regulatory => Entity::Regulatory(Box::new(parse(data, "notification rules")?)),
+        EntityRef::Document(id) => Entity::Document(Box::new(parse(data, id.as_str())?)),
+        EntityRef::DocumentText(id, _) => Entity::DocumentText(Box::new(parse(data, id.as_str())?)),
     })
 }
 
@@ -255,6 +259,17 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         Entity::Regulatory(r) => (vec![], to_json(r)?),
         Entity::Preferences(p) => (vec![], to_json(p)?),
         Entity::Webhook(w) => (vec![], to_json(w)?),
+        Entity::Document(d) => (
+            vec![
+                ("kind", SqlValue::text(d.kind.as_str())),
+                (
+                    "review_due",
+                    int_or_null(d.review_due.map(|t| t.as_offset().unix_timestamp())),
+                ),
+            ],
+            to_json(d)?,
+        ),
+        Entity::DocumentText(t) => (vec![], to_json(t)?),
         Entity::Inbox(i) => (
             vec![
                 ("user_name", SqlValue::text(i.user.clone())),
