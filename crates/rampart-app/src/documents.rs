@@ -11,7 +11,9 @@
 use rampart_domain::document::{
     self, DiffLine, MAX_DOCUMENTS, REVIEW_NOTICE_DAYS, ReviewState, VersionState,
 };
-use rampart_domain::journal::{DocumentApproved, DocumentChanged, DocumentDrafted, DocumentReviewed};
+use rampart_domain::journal::{
+    DocumentApproved, DocumentChanged, DocumentDrafted, DocumentReviewed,
+};
 use rampart_domain::{
     Action, Actor, Document, DocumentId, DocumentKind, DocumentSettings, DocumentText,
     DocumentVersion, DomainError, JournalAction, Notice, NoticeKind, Role, SectionRef, Subject,
@@ -234,10 +236,12 @@ pub(crate) fn schedule(action: &JournalAction, entity: &str, now: Timestamp) -> 
 
 impl App {
     async fn stored_document(&self, id: &DocumentId) -> Result<Option<Document>, AppError> {
-        Ok(match self.store.get(&EntityRef::Document(id.clone())).await? {
-            Some(Entity::Document(d)) => Some(*d),
-            _ => None,
-        })
+        Ok(
+            match self.store.get(&EntityRef::Document(id.clone())).await? {
+                Some(Entity::Document(d)) => Some(*d),
+                _ => None,
+            },
+        )
     }
 
     fn view_of(&self, actor: &Actor, doc: Document) -> DocumentView {
@@ -327,7 +331,12 @@ impl App {
             .await?
         {
             Some(Entity::DocumentText(t)) => t.text,
-            _ => return Err(not_found(format!("the text of version {number} of {}", view.id))),
+            _ => {
+                return Err(not_found(format!(
+                    "the text of version {number} of {}",
+                    view.id
+                )));
+            }
         };
         Ok(VersionText {
             document: view.id,
@@ -628,10 +637,9 @@ impl App {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("there is no document {}", cite.document))?;
         match &cite.anchor {
-            Some(anchor) if !doc.has_section(anchor, self.clock.now()) => Err(format!(
-                "{} has no section {anchor}",
-                cite.document
-            )),
+            Some(anchor) if !doc.has_section(anchor, self.clock.now()) => {
+                Err(format!("{} has no section {anchor}", cite.document))
+            }
             _ => Ok(()),
         }
     }

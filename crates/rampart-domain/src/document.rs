@@ -66,10 +66,40 @@ impl DocumentKind {
 /// What names a document: 2-64 characters of `a-z`, `0-9` and `-`,
 /// starting with a letter, e.g. `incident-policy`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[a-z][a-z0-9-]{0,62}[a-z0-9]$", example = "incident-policy"))]
 #[serde(try_from = "String", into = "String")]
 pub struct DocumentId(String);
+
+/// A string schema with a pattern, for the newtypes below.
+#[cfg(feature = "openapi")]
+fn string_schema(
+    description: &str,
+    pattern: &str,
+    example: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some(description))
+        .pattern(Some(pattern))
+        .examples([serde_json::Value::from(example)])
+        .into()
+}
+
+/// What [`DocumentId::new`] accepts, as a JSON Schema pattern.
+pub const DOCUMENT_ID_PATTERN: &str = "^[a-z][a-z0-9-]{0,62}[a-z0-9]$";
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for DocumentId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(
+            "A document's id: 2-64 characters of a-z, 0-9 and '-'",
+            DOCUMENT_ID_PATTERN,
+            "incident-policy",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for DocumentId {}
 
 impl DocumentId {
     pub fn new(raw: &str) -> Result<Self, String> {
@@ -630,13 +660,25 @@ pub fn check_text(body: &str) -> Result<(), DomainError> {
 /// A section cited by an incident or an improvement action:
 /// `<document>#<anchor>`, or a whole document without `#`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, example = "incident-plan#containment"))]
 #[serde(try_from = "String", into = "String")]
 pub struct SectionRef {
     pub document: DocumentId,
     pub anchor: Option<String>,
 }
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for SectionRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(
+            "A document, or one of its sections: `<document>#<heading anchor>`",
+            "^[a-z][a-z0-9-]{0,62}[a-z0-9](#[^#\\s]{1,100})?$",
+            "incident-plan#containment",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for SectionRef {}
 
 impl SectionRef {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -645,19 +687,24 @@ impl SectionRef {
             Some((d, a)) => (d, Some(a)),
             None => (raw, None),
         };
-        let document = DocumentId::new(doc)
-            .map_err(|m| format!("must be <document>#<section> (e.g. incident-plan#containment); the document {m}"))?;
+        let document = DocumentId::new(doc).map_err(|m| {
+            format!(
+                "must be <document>#<section> (e.g. incident-plan#containment); the document {m}"
+            )
+        })?;
         let anchor = match anchor {
             Some(a)
                 if !a.is_empty()
-                    && a.len() <= 100
-                    && a.chars().all(|c| c.is_alphanumeric() || c == '-') =>
+                    && a.chars().count() <= 100
+                    && !a
+                        .chars()
+                        .any(|c| c.is_whitespace() || c == '#' || c.is_control()) =>
             {
                 Some(a.to_owned())
             }
             Some(_) => {
                 return Err(
-                    "the section after '#' must be a heading's anchor (letters, digits and '-')"
+                    "the section after '#' must be a heading's anchor (1-100 characters, no spaces), e.g. containment"
                         .into(),
                 );
             }
@@ -770,7 +817,8 @@ mod tests {
     #[test]
     fn a_version_is_in_force_only_once_every_role_approved_it() {
         let mut d = doc();
-        d.draft(version("ian", "2026-01-02T00:00:00Z", None)).unwrap();
+        d.draft(version("ian", "2026-01-02T00:00:00Z", None))
+            .unwrap();
         let manager = Actor::new("mia", vec![Role::IsirtManager]);
         let senior = Actor::new("sam", vec![Role::SeniorManager]);
         let t1 = at("2026-01-03T00:00:00Z");
@@ -783,7 +831,8 @@ mod tests {
         assert_eq!(d.state(&d.versions[0], t1), VersionState::Draft);
         let t2 = at("2026-01-04T00:00:00Z");
         assert_eq!(
-            d.approve(1, Role::SeniorManager, &senior, None, t2).unwrap(),
+            d.approve(1, Role::SeniorManager, &senior, None, t2)
+                .unwrap(),
             Some(t2)
         );
         assert_eq!(d.in_force(t2).unwrap().version, 1);
@@ -793,7 +842,8 @@ mod tests {
     #[test]
     fn approvals_are_refused_to_the_drafter_a_second_role_and_an_unnamed_role() {
         let mut d = doc();
-        d.draft(version("mia", "2026-01-02T00:00:00Z", None)).unwrap();
+        d.draft(version("mia", "2026-01-02T00:00:00Z", None))
+            .unwrap();
         let t = at("2026-01-03T00:00:00Z");
         let drafter = Actor::new("mia", vec![Role::IsirtManager]);
         assert!(d.approve(1, Role::IsirtManager, &drafter, None, t).is_err());
@@ -809,7 +859,8 @@ mod tests {
     #[test]
     fn a_later_draft_abandons_an_unapproved_one_and_a_scheduled_one_waits() {
         let mut d = doc();
-        d.draft(version("ian", "2026-01-02T00:00:00Z", None)).unwrap();
+        d.draft(version("ian", "2026-01-02T00:00:00Z", None))
+            .unwrap();
         d.draft(version(
             "ian",
             "2026-01-03T00:00:00Z",
@@ -832,7 +883,9 @@ mod tests {
 
     #[test]
     fn sections_have_unique_anchors() {
-        let s = sections("# Roles and responsibilities\n\ntext\n\n## Containment\n\n## Containment\n\n### `ssh` keys!\n\n#\n");
+        let s = sections(
+            "# Roles and responsibilities\n\ntext\n\n## Containment\n\n## Containment\n\n### `ssh` keys!\n\n#\n",
+        );
         let anchors: Vec<&str> = s.iter().map(|s| s.anchor.as_str()).collect();
         assert_eq!(
             anchors,

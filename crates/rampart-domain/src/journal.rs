@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::{
-    Assessment, Audience, Channel, Escalation, EventNumber, EventStatus, EvidenceContent,
-    EvidenceItem, EvidenceNumber, Incident, IncidentNumber, IncidentObservable, IncidentStatus,
-    LogEntry, NoticeKind, NoticePreferences, Pap, RegimeWithdrawn, Rejection, ResponseAction,
-    Document, DocumentSettings, DocumentVersion, ResponseTargets, Review, Role, RuleSet, Stamp, Text, Timestamp, Tlp, Vulnerability,
-    VulnerabilityOutcome, VulnerabilityResolution, VulnerabilityStatus, WebhookFormat,
+    Assessment, Audience, Channel, Document, DocumentSettings, DocumentVersion, Escalation,
+    EventNumber, EventStatus, EvidenceContent, EvidenceItem, EvidenceNumber, Incident,
+    IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, NoticeKind, NoticePreferences,
+    Pap, RegimeWithdrawn, Rejection, ResponseAction, ResponseTargets, Review, Role, RuleSet, Stamp,
+    Text, Timestamp, Tlp, Vulnerability, VulnerabilityOutcome, VulnerabilityResolution,
+    VulnerabilityStatus, WebhookFormat,
     event::Event,
     regulatory::{AnchorRecord, AppliedRegime, RegulatoryRules, Submission},
 };

@@ -124,7 +124,9 @@ impl Action {
             ViewDocuments => "read the policy, plan, procedures and awareness material in force",
             ViewDocumentDrafts => "read drafts and every version of the scheme's documents",
             DraftDocument => "draft a new version of a document, or record its review",
-            ManageDocuments => "create documents and change their owner, approvers and review interval",
+            ManageDocuments => {
+                "create documents and change their owner, approvers and review interval"
+            }
             ManageNotificationRules => {
                 "change the notification rules (regimes, deadlines, calendars)"
             }

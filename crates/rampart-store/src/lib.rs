@@ -31,7 +31,9 @@ pub use model::{
 };
 
 use async_trait::async_trait;
-use rampart_domain::{Document, Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook};
+use rampart_domain::{
+    Document, Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook,
+};
 
 /// The storage port. Implementations: `rampart-store-sqlite`, `rampart-store-pg`.
 #[async_trait]

@@ -1,11 +1,11 @@
 //! What goes into and comes out of the store.
 
 use rampart_domain::{
-    AlertSeverity, Category, Document, DocumentId, DocumentText, CorrelationHit, DomainError, Event, EventNumber, EventStatus,
-    EvidenceItem, EvidenceNumber, InboxItem, Incident, IncidentNumber, IncidentStatus,
-    JournalAction, Lane, NoticePreferences, NumberKind, ReporterKind, ResponseTargets, Role,
-    RuleSet, SeverityClass, Timestamp, Vulnerability, VulnerabilityNumber, VulnerabilityStatus,
-    Webhook, regulatory::RegulatoryRules,
+    AlertSeverity, Category, CorrelationHit, Document, DocumentId, DocumentText, DomainError,
+    Event, EventNumber, EventStatus, EvidenceItem, EvidenceNumber, InboxItem, Incident,
+    IncidentNumber, IncidentStatus, JournalAction, Lane, NoticePreferences, NumberKind,
+    ReporterKind, ResponseTargets, Role, RuleSet, SeverityClass, Timestamp, Vulnerability,
+    VulnerabilityNumber, VulnerabilityStatus, Webhook, regulatory::RegulatoryRules,
 };
 use serde::{Deserialize, Serialize};
 

@@ -107,7 +107,10 @@ async fn a_version_takes_effect_only_with_every_approval_and_the_diff_shows_the_
     let reporter = t.app.document(&p.rita, "incident-policy").await.unwrap();
     assert_eq!(reporter.in_force, Some(1));
     assert_eq!(reporter.versions.len(), 1);
-    let draft_text = t.app.document_text(&p.rita, "incident-policy", Some(2)).await;
+    let draft_text = t
+        .app
+        .document_text(&p.rita, "incident-policy", Some(2))
+        .await;
     assert_eq!(draft_text.unwrap_err().kind(), ErrorKind::NotFound);
 
     let diff = t
@@ -191,12 +194,30 @@ async fn bad_input_names_the_field_and_changes_nothing() {
     let p = people(&t).await;
     policy(&t, &p).await;
     let cases = [
-        (json!({"id": "Bad Id", "kind": "plan", "title": "T", "approvers": ["isirt_manager"]}), "id"),
-        (json!({"id": "ok-plan", "kind": "plan", "title": " ", "approvers": ["isirt_manager"]}), "title"),
-        (json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": []}), "approvers"),
-        (json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": ["reporter"]}), "approvers"),
-        (json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": ["isirt_manager"], "review_months": 0}), "review_months"),
-        (json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": ["isirt_manager"], "owner": "nobody"}), "owner"),
+        (
+            json!({"id": "Bad Id", "kind": "plan", "title": "T", "approvers": ["isirt_manager"]}),
+            "id",
+        ),
+        (
+            json!({"id": "ok-plan", "kind": "plan", "title": " ", "approvers": ["isirt_manager"]}),
+            "title",
+        ),
+        (
+            json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": []}),
+            "approvers",
+        ),
+        (
+            json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": ["reporter"]}),
+            "approvers",
+        ),
+        (
+            json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": ["isirt_manager"], "review_months": 0}),
+            "review_months",
+        ),
+        (
+            json!({"id": "ok-plan", "kind": "plan", "title": "T", "approvers": ["isirt_manager"], "owner": "nobody"}),
+            "owner",
+        ),
     ];
     for (body, field) in cases {
         let err = t
@@ -264,8 +285,9 @@ async fn the_owner_is_reminded_before_the_review_date_and_a_review_moves_it_on()
     assert!(told(p.mia.clone()).await.is_empty(), "a year to go");
 
     // Thirty days before: the owner (mia, who created it) is told.
-    t.clock
-        .set(rampart_domain::Timestamp::from_offset(due.as_offset() - time::Duration::days(29)));
+    t.clock.set(rampart_domain::Timestamp::from_offset(
+        due.as_offset() - time::Duration::days(29),
+    ));
     t.app.run_due_jobs().await;
     t.app.run_due_jobs().await;
     assert_eq!(told(p.mia.clone()).await, [NoticeKind::DocumentReviewDue]);

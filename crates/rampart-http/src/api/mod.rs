@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 mod document;
+pub mod documents;
 pub mod events;
 pub mod evidence;
 pub mod health;
@@ -44,6 +45,7 @@ pub mod webhooks;
         (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
         (name = "notifications", description = "Your notifications, what you are told and where; webhooks that post notices to other systems"),
+        (name = "documents", description = "Plan and prepare: the policy, plan, procedures and awareness material, in versions approved by named roles"),
         (name = "operations", description = "Health checks and background jobs"),
     )
 )]
@@ -127,6 +129,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(targets::incident))
         .routes(routes!(webhooks::list, webhooks::add))
         .routes(routes!(webhooks::get, webhooks::change))
+        .routes(routes!(documents::list, documents::create))
+        .routes(routes!(documents::get, documents::change))
+        .routes(routes!(documents::draft))
+        .routes(routes!(documents::in_force))
+        .routes(routes!(documents::version))
+        .routes(routes!(documents::approve))
+        .routes(routes!(documents::review))
+        .routes(routes!(documents::diff))
         .routes(routes!(
             notifications::preferences,
             notifications::set_preferences

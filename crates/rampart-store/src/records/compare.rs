@@ -115,6 +115,12 @@ pub(crate) fn fields(
         (ExpectedRecord::Regulatory(e), Entity::Regulatory(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }
+        (ExpectedRecord::Document(e), Entity::Document(s)) => {
+            document(e.as_ref(), s.as_ref(), unknown)
+        }
+        (ExpectedRecord::DocumentText(e), Entity::DocumentText(s)) => {
+            document(e.as_ref(), s.as_ref(), unknown)
+        }
         (ExpectedRecord::Credentials(e), Entity::Credentials(s)) => credentials(e, s),
         (ExpectedRecord::Token(e), Entity::ApiToken(s)) => token(e, s),
         _ => vec![Difference {

@@ -19,6 +19,7 @@
 //! page, never with the length of the journal.
 
 mod compare;
+mod documents;
 mod replay;
 
 use std::collections::HashMap;
@@ -26,7 +27,9 @@ use std::fmt;
 
 use async_trait::async_trait;
 use rampart_domain::journal::ActionKind;
-use rampart_domain::{EventNumber, EvidenceNumber, IncidentNumber, VulnerabilityNumber};
+use rampart_domain::{
+    DocumentId, EventNumber, EvidenceNumber, IncidentNumber, VulnerabilityNumber,
+};
 use sha2::{Digest, Sha256};
 
 use crate::journal::{Verification, Verifier};
@@ -66,10 +69,14 @@ pub enum RecordKind {
     Targets,
     /// The notification rules.
     Regulatory,
+    /// A policy, plan, procedure or awareness document.
+    Document,
+    /// The text of one version of a document.
+    DocumentText,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -80,6 +87,8 @@ impl RecordKind {
         Self::Rules,
         Self::Targets,
         Self::Regulatory,
+        Self::Document,
+        Self::DocumentText,
     ];
 
     /// How a count of them is written.
@@ -95,6 +104,8 @@ impl RecordKind {
             Self::Rules => ("rule table", "rule tables"),
             Self::Targets => ("target table", "target tables"),
             Self::Regulatory => ("notification rule table", "notification rule tables"),
+            Self::Document => ("document", "documents"),
+            Self::DocumentText => ("document text", "document texts"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -114,6 +125,9 @@ pub enum RecordKey {
     Rules,
     Targets,
     Regulatory,
+    Document(DocumentId),
+    /// A version's text: the document and the version.
+    DocumentText(DocumentId, u32),
 }
 
 impl RecordKey {
@@ -129,6 +143,8 @@ impl RecordKey {
             Self::Rules => RecordKind::Rules,
             Self::Targets => RecordKind::Targets,
             Self::Regulatory => RecordKind::Regulatory,
+            Self::Document(_) => RecordKind::Document,
+            Self::DocumentText(..) => RecordKind::DocumentText,
         }
     }
 
@@ -146,6 +162,11 @@ impl RecordKey {
             RecordKind::Rules => Self::Rules,
             RecordKind::Targets => Self::Targets,
             RecordKind::Regulatory => Self::Regulatory,
+            RecordKind::Document => Self::Document(DocumentId::new(key).ok()?),
+            RecordKind::DocumentText => {
+                let (id, version) = key.rsplit_once('@')?;
+                Self::DocumentText(DocumentId::new(id).ok()?, version.parse().ok()?)
+            }
         })
     }
 
@@ -162,6 +183,9 @@ impl RecordKey {
         }
         if entity == REGULATORY_ENTITY {
             return Some(Self::Regulatory);
+        }
+        if let Some(id) = entity.strip_prefix("document:") {
+            return DocumentId::new(id).ok().map(Self::Document);
         }
         match entity.get(..4)? {
             "EVT-" => entity.parse().ok().map(Self::Event),
@@ -195,6 +219,8 @@ impl fmt::Display for RecordKey {
             Self::Rules => f.write_str(RULES_ENTITY),
             Self::Targets => f.write_str(TARGETS_ENTITY),
             Self::Regulatory => f.write_str(REGULATORY_ENTITY),
+            Self::Document(id) => write!(f, "document:{id}"),
+            Self::DocumentText(id, version) => write!(f, "document:{id}@{version}"),
         }
     }
 }

@@ -58,6 +58,8 @@ pub(crate) enum ExpectedRecord {
     Rules(RuleSet),
     Targets(ResponseTargets),
     Regulatory(Box<RegulatoryRules>),
+    Document(Box<rampart_domain::Document>),
+    DocumentText(Box<rampart_domain::DocumentText>),
 }
 
 /// What the journal says of a stored secret.
@@ -110,6 +112,16 @@ pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
         Some(K::TokenCreated | K::TokenRevoked) => match token_id(entry) {
             Some(id) => vec![RecordKey::Token(id)],
             None => entity.into_iter().collect(),
+        },
+        // A drafted version's text is a record of its own.
+        Some(K::DocumentDrafted) => match entity {
+            Some(RecordKey::Document(id)) => {
+                let version = super::documents::drafted_version(entry);
+                std::iter::once(RecordKey::Document(id.clone()))
+                    .chain(version.map(|v| RecordKey::DocumentText(id, v)))
+                    .collect()
+            }
+            other => other.into_iter().collect(),
         },
         Some(K::IncidentEventLinked) => entity
             .into_iter()
@@ -181,31 +193,33 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::Rules => rules(entries),
         RecordKey::Targets => response_targets(entries),
         RecordKey::Regulatory => regulatory_rules(entries),
+        RecordKey::Document(_) => super::documents::document(entries),
+        RecordKey::DocumentText(_, version) => super::documents::text(*version, entries),
     }
 }
 
 /// One entry being replayed; errors name it.
-struct Step<'a>(&'a JournalEntry);
+pub(super) struct Step<'a>(pub(super) &'a JournalEntry);
 
 impl<'a> Step<'a> {
-    fn fail(&self, what: impl Display) -> String {
+    pub(super) fn fail(&self, what: impl Display) -> String {
         format!("sequence {} ({}): {what}", self.0.seq, self.0.action)
     }
 
-    fn at(&self) -> Result<Timestamp, String> {
+    pub(super) fn at(&self) -> Result<Timestamp, String> {
         Timestamp::parse(&self.0.at).map_err(|m| self.fail(format!("time: {m}")))
     }
 
-    fn actor(&self) -> String {
+    pub(super) fn actor(&self) -> String {
         self.0.actor.clone()
     }
 
     /// The payload as a whole record.
-    fn whole<T: DeserializeOwned>(&self) -> Result<T, String> {
+    pub(super) fn whole<T: DeserializeOwned>(&self) -> Result<T, String> {
         serde_json::from_str(&self.0.payload).map_err(|e| self.fail(e))
     }
 
-    fn fields(&self) -> Result<Fields<'_, 'a>, String> {
+    pub(super) fn fields(&self) -> Result<Fields<'_, 'a>, String> {
         match serde_json::from_str(&self.0.payload) {
             Ok(Value::Object(map)) => Ok(Fields { step: self, map }),
             Ok(_) => Err(self.fail("the payload is not an object")),
@@ -215,14 +229,14 @@ impl<'a> Step<'a> {
 }
 
 /// An entry's payload fields.
-struct Fields<'s, 'a> {
+pub(super) struct Fields<'s, 'a> {
     step: &'s Step<'a>,
     map: Map<String, Value>,
 }
 
 impl Fields<'_, '_> {
     /// A field; absent reads as `null` (right for optional fields).
-    fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
+    pub(super) fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
         let value = self.map.get(name).cloned().unwrap_or(Value::Null);
         serde_json::from_value(value).map_err(|e| self.step.fail(format!("`{name}`: {e}")))
     }
@@ -233,20 +247,20 @@ impl Fields<'_, '_> {
 }
 
 /// The state being built, its unknown fields and the entry that created it.
-struct Fold<T> {
-    record: Option<(T, u64)>,
+pub(super) struct Fold<T> {
+    pub(super) record: Option<(T, u64)>,
     unknown: Vec<&'static str>,
 }
 
 impl<T> Fold<T> {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             record: None,
             unknown: Vec::new(),
         }
     }
 
-    fn create(&mut self, step: &Step<'_>, record: T) -> Result<(), String> {
+    pub(super) fn create(&mut self, step: &Step<'_>, record: T) -> Result<(), String> {
         if self.record.is_some() {
             return Err(step.fail("the record was created before"));
         }
@@ -254,7 +268,7 @@ impl<T> Fold<T> {
         Ok(())
     }
 
-    fn current(&mut self, step: &Step<'_>) -> Result<&mut T, String> {
+    pub(super) fn current(&mut self, step: &Step<'_>) -> Result<&mut T, String> {
         match self.record.as_mut() {
             Some((record, _)) => Ok(record),
             None => Err(step.fail("no earlier entry created the record")),
@@ -271,7 +285,7 @@ impl<T> Fold<T> {
         self.unknown.retain(|f| *f != field);
     }
 
-    fn finish(self, wrap: impl FnOnce(T) -> ExpectedRecord) -> Expected {
+    pub(super) fn finish(self, wrap: impl FnOnce(T) -> ExpectedRecord) -> Expected {
         match self.record {
             Some((record, created)) => Expected::Present {
                 record: Box::new(wrap(record)),
@@ -283,7 +297,7 @@ impl<T> Fold<T> {
     }
 }
 
-fn not_here(step: &Step<'_>, what: &str) -> String {
+pub(super) fn not_here(step: &Step<'_>, what: &str) -> String {
     step.fail(format!("not an action that changes {what}"))
 }
 

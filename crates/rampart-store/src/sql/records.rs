@@ -85,6 +85,13 @@ fn table(kind: RecordKind) -> Table {
         RecordKind::Rules => ("settings", "name", &[], Some("name = 'categorization'")),
         RecordKind::Targets => ("settings", "name", &[], Some("name = 'targets'")),
         RecordKind::Regulatory => ("settings", "name", &[], Some("name = 'regulatory'")),
+        RecordKind::Document => (
+            "documents",
+            "id",
+            &[("kind", Text), ("review_due", Int)],
+            None,
+        ),
+        RecordKind::DocumentText => ("document_texts", "id", &[], None),
     };
     Table {
         name,
@@ -250,6 +257,8 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Rules => Entity::Rules(document::<RuleSet>(data)?),
         RecordKind::Targets => Entity::Targets(document::<ResponseTargets>(data)?),
         RecordKind::Regulatory => Entity::Regulatory(Box::new(document::<RegulatoryRules>(data)?)),
+        RecordKind::Document => Entity::Document(Box::new(document(data)?)),
+        RecordKind::DocumentText => Entity::DocumentText(Box::new(document(data)?)),
     })
 }
 

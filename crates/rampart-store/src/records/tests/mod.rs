@@ -45,11 +45,13 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
             (RecordKind::Rules, 1),
             (RecordKind::Targets, 1),
             (RecordKind::Regulatory, 1),
+            (RecordKind::Document, 1),
+            (RecordKind::DocumentText, 2),
         ]
     );
     let shown = check.to_string();
     assert!(
-        shown.ends_with("OK 15 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table)"),
+        shown.ends_with("OK 18 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 document, 2 document texts)"),
         "{shown}"
     );
 }
@@ -85,7 +87,7 @@ async fn an_edited_field_is_named_with_both_values() {
     );
     assert!(
         check.to_string().ends_with(
-            "BROKEN 2 of the records differ from the journal (15 stored records compared)"
+            "BROKEN 2 of the records differ from the journal (18 stored records compared)"
         )
     );
 }
@@ -219,6 +221,36 @@ async fn each_kind_of_record_is_compared() {
                 }
             },
             "disabled",
+        ),
+        (
+            RecordKind::Document,
+            "incident-policy",
+            |e| {
+                if let Entity::Document(d) = e {
+                    d.versions[1].approvals.pop();
+                }
+            },
+            "versions",
+        ),
+        (
+            RecordKind::Document,
+            "incident-policy",
+            |e| {
+                if let Entity::Document(d) = e {
+                    d.review_due = None
+                }
+            },
+            "review_due",
+        ),
+        (
+            RecordKind::DocumentText,
+            "incident-policy@2",
+            |e| {
+                if let Entity::DocumentText(t) = e {
+                    t.text = "# Policy\n\nNothing is in scope.\n".into()
+                }
+            },
+            "text",
         ),
         (
             RecordKind::Credentials,

@@ -44,6 +44,11 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
         Entity::Rules(_) => (RecordKind::Rules, "categorization".into()),
         Entity::Targets(_) => (RecordKind::Targets, "targets".into()),
         Entity::Regulatory(_) => (RecordKind::Regulatory, "regulatory".into()),
+        Entity::Document(d) => (RecordKind::Document, d.id.to_string()),
+        Entity::DocumentText(t) => (
+            RecordKind::DocumentText,
+            format!("{}@{}", t.document, t.version),
+        ),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -216,6 +221,8 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         RecordKind::Rules => "categorization",
         RecordKind::Targets => "targets",
         RecordKind::Regulatory => "regulatory",
+        RecordKind::Document => "incident-policy",
+        RecordKind::DocumentText => "incident-policy@2",
     };
     world.get(kind, key)
 }
@@ -816,5 +823,109 @@ pub(super) fn lifecycle() -> World {
             json!({"before": before, "after": rules}),
         )],
     );
+    documents(&mut w);
     w
+}
+
+/// The policy: created, drafted twice, the second version approved by
+/// both roles it names, reviewed, and its settings changed.
+fn documents(w: &mut World) {
+    use rampart_domain::document::sections;
+    use rampart_domain::{
+        Document, DocumentId, DocumentKind, DocumentSettings, DocumentText, DocumentVersion,
+    };
+    use sha2::{Digest, Sha256};
+    let entity = "document:incident-policy".to_owned();
+    let settings = DocumentSettings {
+        kind: DocumentKind::Policy,
+        title: text("Incident management policy"),
+        owner: "mia".into(),
+        approvers: vec![Role::IsirtManager, Role::SeniorManager],
+        review_months: 12,
+    };
+    let mut doc = Document::new(
+        DocumentId::new("incident-policy").unwrap(),
+        settings.clone(),
+        "mia",
+        w.now(),
+    );
+    w.commit(
+        "mia",
+        vec![Entity::Document(Box::new(doc.clone()))],
+        vec![("document.created", entity.clone(), to(&doc))],
+    );
+    for (n, body) in [
+        (1, "# Policy\n\n## Scope\n"),
+        (2, "# Policy\n\n## Scope\n\nAll of it.\n"),
+    ] {
+        let version = DocumentVersion {
+            version: n,
+            summary: text("A draft"),
+            sha256: hex::encode(Sha256::digest(body.as_bytes())),
+            sections: sections(body),
+            drafted_by: "ian".into(),
+            drafted_at: w.now(),
+            effective_from: None,
+            approvals: vec![],
+            effective_at: None,
+        };
+        doc.draft(version.clone()).unwrap();
+        let body_text = DocumentText {
+            document: doc.id.clone(),
+            version: n,
+            text: body.into(),
+        };
+        w.commit(
+            "ian",
+            vec![
+                Entity::Document(Box::new(doc.clone())),
+                Entity::DocumentText(Box::new(body_text)),
+            ],
+            vec![(
+                "document.drafted",
+                entity.clone(),
+                json!({"version": version, "text": body}),
+            )],
+        );
+    }
+    for (who, role) in [("mia", Role::IsirtManager), ("sam", Role::SeniorManager)] {
+        let at = w.now();
+        let effective_at = doc
+            .approve(2, role, &actor(who, &[role]), None, at)
+            .unwrap();
+        w.commit(
+            who,
+            vec![Entity::Document(Box::new(doc.clone()))],
+            vec![(
+                "document.approved",
+                entity.clone(),
+                json!({"version": 2, "role": role, "note": null, "effective_at": effective_at,
+                       "review_due": effective_at.and(doc.review_due)}),
+            )],
+        );
+    }
+    let at = w.now();
+    doc.reviewed("mia", text("Still right"), at).unwrap();
+    w.commit(
+        "mia",
+        vec![Entity::Document(Box::new(doc.clone()))],
+        vec![(
+            "document.reviewed",
+            entity.clone(),
+            json!({"version": 2, "note": "Still right", "review_due": doc.review_due}),
+        )],
+    );
+    let mut after = settings.clone();
+    after.review_months = 6;
+    let at = w.now();
+    doc.apply(after.clone(), at);
+    w.commit(
+        "mia",
+        vec![Entity::Document(Box::new(doc.clone()))],
+        vec![(
+            "document.changed",
+            entity,
+            json!({"before": settings, "after": after, "review_due": doc.review_due}),
+        )],
+    );
 }

@@ -1,0 +1,138 @@
+//! The replay of the scheme's documents: each document from its
+//! `document.*` entries, and each version's text from the entry that
+//! drafted it (checked against the SHA-256 the version carries).
+
+use rampart_domain::journal::ActionKind as K;
+use rampart_domain::{
+    Document, DocumentApproval, DocumentReview, DocumentSettings, DocumentText, DocumentVersion,
+    Role, Text, Timestamp,
+};
+use sha2::{Digest, Sha256};
+
+use super::replay::{Expected, ExpectedRecord, Fold, Step, not_here};
+use crate::JournalEntry;
+
+/// The version number a `document.drafted` entry gives its new version.
+pub(super) fn drafted_version(entry: &JournalEntry) -> Option<u32> {
+    let value: serde_json::Value = serde_json::from_str(&entry.payload).ok()?;
+    value["version"]["version"]
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+}
+
+pub(super) fn document(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<Document>::new();
+    for entry in entries {
+        let step = Step(entry);
+        let at = step.at()?;
+        match K::from_name(&entry.action) {
+            Some(K::DocumentCreated) => fold.create(&step, step.whole()?)?,
+            Some(K::DocumentChanged) => {
+                let f = step.fields()?;
+                let after: DocumentSettings = f.get("after")?;
+                let review_due: Option<Timestamp> = f.get("review_due")?;
+                let doc = fold.current(&step)?;
+                doc.kind = after.kind;
+                doc.title = after.title;
+                doc.owner = after.owner;
+                doc.approvers = after.approvers;
+                doc.review_months = after.review_months;
+                doc.review_due = review_due;
+                doc.updated_at = at;
+            }
+            Some(K::DocumentDrafted) => {
+                let version: DocumentVersion = step.fields()?.get("version")?;
+                let doc = fold.current(&step)?;
+                let next = doc.versions.last().map_or(1, |v| v.version + 1);
+                if version.version != next {
+                    return Err(step.fail(format!(
+                        "drafts version {}, but the next version is {next}",
+                        version.version
+                    )));
+                }
+                doc.versions.push(version);
+                doc.updated_at = at;
+            }
+            Some(K::DocumentApproved) => {
+                let f = step.fields()?;
+                let number: u32 = f.get("version")?;
+                let role: Role = f.get("role")?;
+                let note: Option<Text> = f.get("note")?;
+                let effective_at: Option<Timestamp> = f.get("effective_at")?;
+                let review_due: Option<Timestamp> = f.get("review_due")?;
+                let by = step.actor();
+                let doc = fold.current(&step)?;
+                let Some(version) = doc.versions.iter_mut().find(|v| v.version == number) else {
+                    return Err(step.fail(format!("approves version {number}, never drafted")));
+                };
+                version
+                    .approvals
+                    .push(DocumentApproval { role, by, at, note });
+                if effective_at.is_some() {
+                    version.effective_at = effective_at;
+                    doc.review_due = review_due;
+                }
+                doc.updated_at = at;
+            }
+            Some(K::DocumentReviewed) => {
+                let f = step.fields()?;
+                let version: u32 = f.get("version")?;
+                let note: Text = f.get("note")?;
+                let review_due: Option<Timestamp> = f.get("review_due")?;
+                let by = step.actor();
+                let doc = fold.current(&step)?;
+                doc.last_review = Some(DocumentReview {
+                    by,
+                    at,
+                    version,
+                    note,
+                });
+                doc.review_due = review_due;
+                doc.updated_at = at;
+            }
+            _ => return Err(not_here(&step, "a document")),
+        }
+    }
+    Ok(fold.finish(|d| ExpectedRecord::Document(Box::new(d))))
+}
+
+pub(super) fn text(number: u32, entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<DocumentText>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match K::from_name(&entry.action) {
+            Some(K::DocumentDrafted) => {
+                let f = step.fields()?;
+                let version: DocumentVersion = f.get("version")?;
+                if version.version != number {
+                    continue;
+                }
+                let text: String = f.get("text")?;
+                if hex::encode(Sha256::digest(text.as_bytes())) != version.sha256 {
+                    return Err(
+                        step.fail("the text is not the one whose SHA-256 the version carries")
+                    );
+                }
+                let document = entry
+                    .entity
+                    .strip_prefix("document:")
+                    .and_then(|id| rampart_domain::DocumentId::new(id).ok())
+                    .ok_or_else(|| step.fail("the entity is not a document"))?;
+                fold.create(
+                    &step,
+                    DocumentText {
+                        document,
+                        version: number,
+                        text,
+                    },
+                )?;
+            }
+            // The document's other entries are replayed for the document.
+            Some(
+                K::DocumentCreated | K::DocumentChanged | K::DocumentApproved | K::DocumentReviewed,
+            ) => {}
+            _ => return Err(not_here(&step, "a document's text")),
+        }
+    }
+    Ok(fold.finish(|t| ExpectedRecord::DocumentText(Box::new(t))))
+}
