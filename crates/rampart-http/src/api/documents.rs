@@ -24,7 +24,7 @@ fn version_of(raw: &str) -> Result<u32, ApiError> {
 
 /// The documents you may read, by id: every one for the ISIRT, management
 /// and audit; those with a version in force for everyone else.
-#[utoipa::path(get, path = "/documents", tag = "documents", operation_id = "list_documents",
+#[utoipa::path(get, path = "/documents", tag = "documents", operation_id = "all_documents",
     responses((status = 200, description = "The documents, by id", body = Vec<DocumentView>)))]
 pub async fn list(
     State(s): State<AppState>,

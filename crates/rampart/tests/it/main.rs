@@ -18,6 +18,7 @@ mod cli;
 mod clocks;
 mod dashboard;
 mod disk;
+mod documents;
 mod evidence;
 mod evidence_insider;
 mod evidence_triage;
