@@ -11,6 +11,7 @@
 
 pub mod form;
 mod live;
+mod markdown;
 mod pages;
 mod record_form;
 pub mod session;
@@ -192,6 +193,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/webhooks/{id}", post(admin_webhook_change))
         .route("/deadlines", get(deadlines_page))
+        .route("/documents", get(documents_page).post(document_create))
+        .route("/documents/{id}", get(document_page))
+        .route("/documents/{id}/draft", get(document_draft_page))
+        .route("/documents/{id}/versions", post(document_draft))
+        .route(
+            "/documents/{id}/versions/{version}/approvals",
+            post(document_approve),
+        )
+        .route("/documents/{id}/reviews", post(document_review))
+        .route("/documents/{id}/settings", post(document_settings))
+        .route("/documents/{id}/diff", get(document_diff_page))
         .route(
             "/admin/regulatory",
             get(admin_regulatory).post(admin_regulatory_replace),

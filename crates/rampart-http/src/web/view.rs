@@ -47,6 +47,9 @@ impl Chrome {
         if may(Action::ViewVulnerabilities) || may(Action::ReportVulnerability) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));
         }
+        if may(Action::ViewDocuments) {
+            nav.push(("/documents", "Policy & procedures"));
+        }
         if may(Action::ReadJournal) {
             nav.push(("/journal", "Journal"));
         }

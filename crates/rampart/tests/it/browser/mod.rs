@@ -22,6 +22,7 @@ use thirtyfour::prelude::*;
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
 mod actions;
+mod documents;
 mod evidence;
 mod journal;
 mod merge;
