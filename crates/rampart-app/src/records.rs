@@ -669,6 +669,11 @@ impl App {
         entry: NewLogEntry,
     ) -> Result<LogEntry, AppError> {
         actor.require(Action::WriteLog)?;
+        if let Some(cite) = &entry.cites {
+            self.check_citation(cite)
+                .await
+                .map_err(|m| DomainError::field("cites", m))?;
+        }
         self.add_to_incident(
             actor,
             number,
@@ -685,6 +690,11 @@ impl App {
         input: NewAction,
     ) -> Result<ResponseAction, AppError> {
         actor.require(Action::ManageActions)?;
+        if let Some(cite) = &input.procedure {
+            self.check_citation(cite)
+                .await
+                .map_err(|m| DomainError::field("procedure", m))?;
+        }
         self.add_to_incident(
             actor,
             number,

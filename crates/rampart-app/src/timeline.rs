@@ -127,6 +127,9 @@ pub struct TimelineItem {
     pub journal_seq: Option<u64>,
     /// The evidence item it is about.
     pub evidence: Option<EvidenceNumber>,
+    /// The plan or procedure section a log entry cites.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cites: Option<rampart_domain::SectionRef>,
 }
 
 /// An incident's timeline, newest first in the order asked for.
@@ -218,6 +221,7 @@ pub fn merge(
             log_id: None,
             journal_seq: Some(entry.seq),
             evidence: None,
+            cites: None,
         };
         if let JournalAction::IncidentUpdated(u) = &action {
             attach_changes(&mut items, base, u);
@@ -271,6 +275,7 @@ fn of_log(e: &LogEntry) -> TimelineItem {
         log_id: Some(e.id),
         journal_seq: None,
         evidence: None,
+        cites: e.cites.clone(),
     }
 }
 
@@ -419,6 +424,7 @@ fn of_journal(base: TimelineItem, entity: &str, action: JournalAction) -> Option
         kind,
         text,
         evidence,
+        cites: None,
         ..base.clone()
     };
     let e = evidence.map(|n| n.to_string()).unwrap_or_default();

@@ -385,6 +385,7 @@ fn incident(
             created_by: by.name.clone(),
             created_at: now,
             updated_at: now,
+            procedure: None,
         });
     }
     Ok(incident)

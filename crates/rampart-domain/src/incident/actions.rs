@@ -57,6 +57,9 @@ pub struct ResponseAction {
     pub created_by: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The procedure section it carries out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<crate::SectionRef>,
 }
 
 /// A response action as submitted.
@@ -72,6 +75,9 @@ pub struct NewAction {
     /// Disruptive containment needs an approval recorded before it starts.
     #[serde(default)]
     pub requires_approval: bool,
+    /// The procedure section it carries out: `containment-procedure#isolate-a-host` (it must exist).
+    #[serde(default)]
+    pub procedure: Option<crate::SectionRef>,
 }
 
 /// A change to a response action.
@@ -146,6 +152,7 @@ impl Incident {
             created_by: by.name.clone(),
             created_at: now,
             updated_at: now,
+            procedure: input.procedure,
         });
         self.updated_at = now;
         self.actions

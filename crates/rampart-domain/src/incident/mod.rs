@@ -173,6 +173,9 @@ pub struct LogEntry {
     pub occurred_at: Timestamp,
     pub recorded_at: Timestamp,
     pub actor: String,
+    /// The section of a plan or procedure the entry follows or departs from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cites: Option<crate::SectionRef>,
 }
 
 /// A log entry as submitted.
@@ -193,6 +196,10 @@ pub struct NewLogEntry {
     pub tools: Vec<Text>,
     #[serde(default)]
     pub occurred_at: Option<Timestamp>,
+    /// A section of a plan or procedure the entry follows or departs from:
+    /// `incident-plan#containment` (it must exist).
+    #[serde(default)]
+    pub cites: Option<crate::SectionRef>,
 }
 
 /// A move through the incident lifecycle.
@@ -451,6 +458,7 @@ impl Incident {
             occurred_at,
             recorded_at: now,
             actor: by.name.clone(),
+            cites: None,
         });
         self.updated_at = now;
     }
@@ -591,6 +599,7 @@ impl Incident {
             occurred_at: entry.occurred_at.unwrap_or(now),
             recorded_at: now,
             actor: by.name.clone(),
+            cites: entry.cites,
         });
         self.updated_at = now;
         self.log

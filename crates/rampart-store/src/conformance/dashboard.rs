@@ -101,6 +101,7 @@ fn action(id: u32, due: &str, status: ActionStatus) -> ResponseAction {
         created_by: "ian".into(),
         created_at: now,
         updated_at: now,
+        procedure: None,
     }
 }
 

@@ -403,6 +403,7 @@ fn push_log(
         occurred_at: at,
         recorded_at: at,
         actor,
+        cites: None,
     });
     incident.updated_at = at;
 }

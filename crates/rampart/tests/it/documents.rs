@@ -8,7 +8,7 @@ use rampart_domain::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields};
+use crate::helpers::{TestApp, fields, incident};
 
 const V1: &str = "# Incident management plan\n\n## Roles\n\nThe ISIRT manager leads.\n\n## Containment\n\nIsolate the host.\n";
 const V2: &str = "# Incident management plan\n\n## Roles\n\nThe ISIRT manager leads; the PoC triages.\n\n## Containment\n\nIsolate the host.\n";
@@ -16,6 +16,7 @@ const V2: &str = "# Incident management plan\n\n## Roles\n\nThe ISIRT manager le
 crate::on_both_backends!(
     documents_take_effect_only_when_approved_and_show_their_changes,
     documents_refuse_bad_input_naming_the_field,
+    incidents_cite_sections_that_exist,
 );
 
 async fn documents_take_effect_only_when_approved_and_show_their_changes(app: TestApp) {
@@ -263,4 +264,88 @@ async fn documents_refuse_bad_input_naming_the_field(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "nothing in force: {problem}");
     assert_eq!(app.journal_len().await, before, "nothing changed");
+}
+
+async fn incidents_cite_sections_that_exist(app: TestApp) {
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let ian = app.user("ian", &[Role::IsirtMember, Role::Poc]).await;
+    app.post_ok(
+        "/api/v1/documents",
+        &mia,
+        json!({"id": "incident-plan", "kind": "plan", "title": "Plan", "approvers": ["isirt_manager"]}),
+        StatusCode::CREATED,
+    )
+    .await;
+    app.post_ok(
+        "/api/v1/documents/incident-plan/versions",
+        &ian,
+        json!({"text": V1, "summary": "First issue"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    let inc = incident(&app, &ian, &ian, "ian", "Phishing wave").await;
+    let base = format!("/api/v1/incidents/{inc}");
+    let before = app.journal_len().await;
+    for (path, body, field) in [
+        (
+            "log",
+            json!({"action": "isolated the host", "cites": "incident-plan#eradication"}),
+            "cites",
+        ),
+        (
+            "log",
+            json!({"action": "isolated the host", "cites": "no-such-plan#containment"}),
+            "cites",
+        ),
+        (
+            "log",
+            json!({"action": "isolated the host", "cites": "Incident Plan"}),
+            "cites",
+        ),
+        (
+            "actions",
+            json!({"what": "isolate", "owner": "ian", "procedure": "incident-plan#nowhere"}),
+            "procedure",
+        ),
+    ] {
+        let (status, problem) = app
+            .post(&format!("{base}/{path}"), &ian, body.clone())
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {problem}"
+        );
+        assert_eq!(fields(&problem), [field], "{body}");
+    }
+    assert_eq!(app.journal_len().await, before, "nothing changed");
+    app.post_ok(
+        &format!("{base}/log"),
+        &ian,
+        json!({"action": "isolated the host", "cites": "incident-plan#containment"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    let action = app
+        .post_ok(
+            &format!("{base}/actions"),
+            &ian,
+            json!({"what": "isolate the host", "owner": "ian", "procedure": "incident-plan#containment"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(action["procedure"], "incident-plan#containment");
+    let (_, timeline) = app.get(&format!("{base}/timeline"), &ian).await;
+    assert!(
+        timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["cites"] == "incident-plan#containment"),
+        "{timeline}"
+    );
+    let check = rampart_store::Store::check_records(app.store.as_ref())
+        .await
+        .unwrap();
+    assert!(check.agrees(), "{check}");
 }

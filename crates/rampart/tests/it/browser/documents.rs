@@ -6,7 +6,7 @@
 use rampart_domain::Role;
 
 use super::{app_and_browser, person};
-use crate::helpers::PASSWORD;
+use crate::helpers::{PASSWORD, incident};
 
 const TEXT: &str = "# Incident management policy\n\n## Scope\n\nEvery information system of the organisation.\n\n## Containment\n\nIsolate first, then investigate. <script>alert('x')</script>\n\n[Report form](javascript:alert(1))\n";
 
@@ -16,7 +16,7 @@ async fn a_policy_is_drafted_approved_by_two_roles_and_read_by_everyone() {
         return;
     };
     person(&app, "mia", &[Role::IsirtManager]).await;
-    person(&app, "ian", &[Role::IsirtMember]).await;
+    let ian = person(&app, "ian", &[Role::IsirtMember, Role::Poc]).await;
     person(&app, "sam", &[Role::SeniorManager]).await;
     person(&app, "rita", &[Role::Reporter]).await;
 
@@ -118,6 +118,24 @@ async fn a_policy_is_drafted_approved_by_two_roles_and_read_by_everyone() {
         1
     );
     b.shot("diff").await;
+
+    // The log of an incident cites the section it follows, linked to it.
+    let inc = incident(&app, &ian, &ian, "ian", "Malware on a laptop").await;
+    b.open(&format!("/incidents/{inc}")).await;
+    b.click("details summary").await;
+    b.fill("#l-action", "Isolated the laptop from the network")
+        .await;
+    b.fill("#l-cites", "incident-policy#nowhere").await;
+    b.submit("form[action$='/log'] button[type=submit]").await;
+    let refused = b.text(".alert-error").await;
+    assert!(refused.contains("no section nowhere"), "{refused}");
+    b.fill("#l-cites", "incident-policy#containment").await;
+    b.submit("form[action$='/log'] button[type=submit]").await;
+    let link = b.text("#timeline a.cites").await;
+    assert_eq!(link, "follows incident-policy#containment");
+    b.shot("incident-cites").await;
+    b.click("#timeline a.cites").await;
+    assert_eq!(b.path().await, "/documents/incident-policy");
     b.open("/documents").await;
     b.shot("list").await;
     b.quit().await;
