@@ -103,6 +103,17 @@ def main():
     }, "phish.eml", b"From: reset@example.net\r\nSubject: Reset your password\r\n\r\nClick here.\r\n")
     evidence = call(base, token, "POST", f"/incidents/{incident}/evidence", body, content_type)["number"]
 
+    # A plan in two versions (the manager drafted both, so neither is approved).
+    document = call(base, token, "POST", "/documents", {
+        "id": "incident-plan", "kind": "plan", "title": "Incident management plan",
+        "approvers": ["isirt_manager", "senior_manager"],
+    })["id"]
+    for text, summary in [
+        ("# Plan\n\n## Containment\n\nIsolate first.\n", "First issue"),
+        ("# Plan\n\n## Containment\n\nIsolate the host first.\n", "Say what to isolate"),
+    ]:
+        call(base, token, "POST", f"/documents/{document}/versions", {"text": text, "summary": summary})
+
     for name, value in [
         ("RAMPART_EVENT", event),
         ("RAMPART_ESCALATED_EVENT", spare),
@@ -110,6 +121,7 @@ def main():
         ("RAMPART_ACTION", action),
         ("RAMPART_VULNERABILITY", vulnerability),
         ("RAMPART_EVIDENCE", evidence),
+        ("RAMPART_DOCUMENT", document),
     ]:
         print(f"{name}={value}")
 

@@ -182,10 +182,10 @@ pub async fn review(
 #[into_params(parameter_in = Query)]
 pub struct DiffParams {
     /// The older version.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_u64)]
     pub from: u32,
     /// The newer version.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_u64)]
     pub to: u32,
 }
 

@@ -2,6 +2,8 @@
 //! connection inside one read-only transaction, so the journal and the
 //! records are seen as of one moment while the server goes on writing.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use rampart_domain::regulatory::RegulatoryRules;
 use rampart_domain::{Event, EvidenceItem, Incident, ResponseTargets, RuleSet, Vulnerability};
@@ -112,7 +114,11 @@ pub(super) async fn check<B: SqlBackend>(backend: &B) -> Result<RecordsCheck, St
         Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     };
     conn.execute(begin, &[]).await?;
-    let mut snapshot = SqlSnapshot { conn };
+    let mut snapshot = SqlSnapshot {
+        conn,
+        dialect: backend.dialect(),
+        tables: HashMap::new(),
+    };
     let result = crate::records::check(&mut snapshot).await;
     // Only reads were made; ending the transaction cannot lose anything.
     let _ = snapshot.conn.execute("ROLLBACK", &[]).await;
@@ -121,6 +127,38 @@ pub(super) async fn check<B: SqlBackend>(backend: &B) -> Result<RecordsCheck, St
 
 struct SqlSnapshot<C: SqlConn> {
     conn: C,
+    dialect: Dialect,
+    /// Whether each table read exists: `journal verify --records` reads an
+    /// installation as it is, before any migration, so a kind of record
+    /// newer than its schema has no table, and no records.
+    tables: HashMap<&'static str, bool>,
+}
+
+impl<C: SqlConn> SqlSnapshot<C> {
+    async fn has_table(&mut self, name: &'static str) -> Result<bool, StoreError> {
+        if let Some(known) = self.tables.get(name) {
+            return Ok(*known);
+        }
+        let sql = match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+            }
+            Dialect::Postgres => {
+                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1"
+            }
+        };
+        let rows = self
+            .conn
+            .fetch(sql, &[SqlValue::text(name)], &[ColType::Int])
+            .await?;
+        let exists = rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(SqlValue::as_i64)
+            .is_some_and(|n| n > 0);
+        self.tables.insert(name, exists);
+        Ok(exists)
+    }
 }
 
 fn seq_param(seq: u64) -> SqlValue {
@@ -181,6 +219,9 @@ impl<C: SqlConn> Snapshot for SqlSnapshot<C> {
         limit: u32,
     ) -> Result<Vec<StoredRow>, StoreError> {
         let t = table(kind);
+        if !self.has_table(t.name).await? {
+            return Ok(Vec::new());
+        }
         let mut conditions: Vec<String> = t.only.iter().map(|c| (*c).to_owned()).collect();
         let mut params = Vec::new();
         if let Some(after) = after {
