@@ -31,6 +31,7 @@ pub mod readiness;
 mod records;
 pub mod regulatory;
 pub mod targets;
+pub mod teams;
 #[cfg(test)]
 mod testing;
 pub mod timeline;

@@ -97,6 +97,15 @@ impl Record for rampart_domain::Document {
     }
 }
 
+impl Record for rampart_domain::Team {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Team(team) => Some(*team),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

@@ -63,82 +63,12 @@ impl DocumentKind {
     }
 }
 
-/// What names a document: 2-64 characters of `a-z`, `0-9` and `-`,
-/// starting with a letter, e.g. `incident-policy`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DocumentId(String);
-
-/// A string schema with a pattern, for the newtypes below.
-#[cfg(feature = "openapi")]
-fn string_schema(
-    description: &str,
-    pattern: &str,
-    example: &str,
-) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .description(Some(description))
-        .pattern(Some(pattern))
-        .examples([serde_json::Value::from(example)])
-        .into()
-}
-
-/// What [`DocumentId::new`] accepts, as a JSON Schema pattern.
-pub const DOCUMENT_ID_PATTERN: &str = "^[a-z][a-z0-9-]{0,62}[a-z0-9]$";
-
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for DocumentId {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        string_schema(
-            "A document's id: 2-64 characters of a-z, 0-9 and '-'",
-            DOCUMENT_ID_PATTERN,
-            "incident-policy",
-        )
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for DocumentId {}
-
-impl DocumentId {
-    pub fn new(raw: &str) -> Result<Self, String> {
-        let ok = (2..=64).contains(&raw.len())
-            && raw.starts_with(|c: char| c.is_ascii_lowercase())
-            && !raw.ends_with('-')
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err("must be 2-64 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-' (e.g. incident-policy)".into())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for DocumentId {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::new(&value)
-    }
-}
-
-impl From<DocumentId> for String {
-    fn from(id: DocumentId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for DocumentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::slug::slug_id!(
+    /// What names a document, e.g. `incident-policy`.
+    DocumentId,
+    "A document's id",
+    "incident-policy"
+);
 
 /// A heading of a version's text: what a citation points at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -669,7 +599,7 @@ pub struct SectionRef {
 #[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for SectionRef {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        string_schema(
+        crate::slug::string_schema(
             "A document, or one of its sections: `<document>#<heading anchor>`",
             "^[a-z][a-z0-9-]{0,62}[a-z0-9](#[^#\\s]{1,100})?$",
             "incident-plan#containment",

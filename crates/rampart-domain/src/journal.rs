@@ -196,6 +196,10 @@ journal_actions! {
     DocumentDrafted(Box<DocumentDrafted>) = "document.drafted", "A new version of a document is drafted, with its whole text";
     DocumentApproved(Box<DocumentApproved>) = "document.approved", "A version is approved as one of the roles it needs; the last approval says when it is in force";
     DocumentReviewed(Box<DocumentReviewed>) = "document.reviewed", "The version in force is reviewed and found still right; the next review is due later";
+    TeamCreated(Box<crate::Team>) = "team.created", "A point-of-contact or ISIRT team is set up (the whole record)";
+    TeamChanged(Box<TeamChanged>) = "team.changed", "A team's name, duty, lead, members or rota change (before and after)";
+    TeamCoverAdded(Box<crate::Cover>) = "team.cover_added", "Someone is put on duty for a stretch instead of whoever the rotation names";
+    TeamHandover(Box<crate::Handover>) = "team.handover", "The hand-over at the end of a shift: to whom, what was passed on, which incidents, what authority";
 }
 
 impl JournalAction {
@@ -765,4 +769,13 @@ pub struct DocumentReviewed {
     pub version: u32,
     pub note: Text,
     pub review_due: Option<Timestamp>,
+}
+
+// ----- teams ------------------------------------------------------------------------
+
+/// `team.changed`: the settings before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamChanged {
+    pub before: crate::TeamSettings,
+    pub after: crate::TeamSettings,
 }

@@ -25,7 +25,9 @@ mod record;
 pub mod regulatory;
 mod review;
 mod role;
+mod slug;
 mod targets;
+pub mod team;
 mod text;
 mod timestamp;
 mod vulnerability;
@@ -83,6 +85,7 @@ pub use targets::{
     MAX_TARGET_MINUTES, Measure, Measured, Recipient, ResponseTargets, Running, Stage, TargetState,
     default_ladder, event_class,
 };
+pub use team::{Cover, Duty, Handover, OnDuty, Rotation, Team, TeamId, TeamSettings};
 #[cfg(feature = "openapi")]
 pub use text::TEXT_PATTERN;
 pub use text::{Text, search_words};

@@ -75,6 +75,9 @@ wire_enum!(
         ViewDocumentDrafts => "view_document_drafts",
         DraftDocument => "draft_document",
         ManageDocuments => "manage_documents",
+        ViewTeams => "view_teams",
+        ManageTeams => "manage_teams",
+        ManageRota => "manage_rota",
     }
 );
 
@@ -127,6 +130,9 @@ impl Action {
             ManageDocuments => {
                 "create documents and change their owner, approvers and review interval"
             }
+            ViewTeams => "read the teams, their rota and who is on duty",
+            ManageTeams => "set up teams and change their members, lead and rotation",
+            ManageRota => "put someone on duty for a stretch, or record a hand-over",
             ManageNotificationRules => {
                 "change the notification rules (regimes, deadlines, calendars)"
             }
@@ -178,6 +184,17 @@ impl Action {
             ],
             DraftDocument => &[IsirtMember, IsirtManager],
             ManageDocuments => &[IsirtManager],
+            ViewTeams => &[
+                Poc,
+                IsirtMember,
+                IsirtManager,
+                Auditor,
+                Admin,
+                CrisisManager,
+                SeniorManager,
+            ],
+            ManageTeams => &[IsirtManager],
+            ManageRota => &[Poc, IsirtMember, IsirtManager],
             ManageUsers
             | ManageIntake
             | ManageJobs
@@ -279,6 +296,7 @@ mod tests {
                             | Action::VerifyEvidence
                             | Action::ViewDocuments
                             | Action::ViewDocumentDrafts
+                            | Action::ViewTeams
                     ),
                     "auditor may {action}"
                 );

@@ -115,7 +115,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 23] = [
+pub const MIGRATIONS: [(i64, &str); 24] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -139,6 +139,7 @@ pub const MIGRATIONS: [(i64, &str); 23] = [
     (21, "text index folded"),
     (22, "overdue in order"),
     (23, "documents"),
+    (24, "teams"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per
@@ -171,7 +172,7 @@ mod tests {
         let sql = std::array::from_fn(|i| ["SELECT 1", "SELECT 2"][i % 2]);
         let migrator = migrator(sql);
         let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=23).collect::<Vec<i64>>());
+        assert_eq!(versions, (1..=24).collect::<Vec<i64>>());
         assert_eq!(migrator.iter().nth(4).unwrap().description, "batch keys");
         assert_eq!(migrator.iter().nth(1).unwrap().sql.as_str(), "SELECT 2");
     }

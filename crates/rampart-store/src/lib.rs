@@ -163,6 +163,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// [`rampart_domain::document::MAX_DOCUMENTS`].
     async fn list_documents(&self) -> Result<Vec<Document>, StoreError>;
 
+    /// Every team, by id; there are at most [`rampart_domain::team::MAX_TEAMS`].
+    async fn list_teams(&self) -> Result<Vec<rampart_domain::Team>, StoreError>;
+
     /// Enqueues a background job unless one with `key` exists (in any
     /// state); returns whether it was added.
     async fn enqueue_job(

@@ -4,8 +4,8 @@ use rampart_domain::{
     AlertSeverity, Category, CorrelationHit, Document, DocumentId, DocumentText, DomainError,
     Event, EventNumber, EventStatus, EvidenceItem, EvidenceNumber, InboxItem, Incident,
     IncidentNumber, IncidentStatus, JournalAction, Lane, NoticePreferences, NumberKind,
-    ReporterKind, ResponseTargets, Role, RuleSet, SeverityClass, Timestamp, Vulnerability,
-    VulnerabilityNumber, VulnerabilityStatus, Webhook, regulatory::RegulatoryRules,
+    ReporterKind, ResponseTargets, Role, RuleSet, SeverityClass, Team, TeamId, Timestamp,
+    Vulnerability, VulnerabilityNumber, VulnerabilityStatus, Webhook, regulatory::RegulatoryRules,
 };
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +138,8 @@ pub enum Entity {
     Document(Box<Document>),
     /// The Markdown text of one version of a document.
     DocumentText(Box<DocumentText>),
+    /// A point-of-contact or ISIRT team, with its rota.
+    Team(Box<Team>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -209,6 +211,8 @@ pub enum EntityRef {
     Document(DocumentId),
     /// The text of one version of a document.
     DocumentText(DocumentId, u32),
+    /// A team, by id.
+    Team(TeamId),
 }
 
 impl Entity {
@@ -232,6 +236,7 @@ impl Entity {
             Entity::Regulatory(_) => EntityRef::Regulatory,
             Entity::Document(d) => EntityRef::Document(d.id.clone()),
             Entity::DocumentText(t) => EntityRef::DocumentText(t.document.clone(), t.version),
+            Entity::Team(t) => EntityRef::Team(t.id.clone()),
         }
     }
 

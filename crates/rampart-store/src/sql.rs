@@ -586,6 +586,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         inbox::scheme_documents(self).await
     }
 
+    async fn list_teams(&self) -> Result<Vec<rampart_domain::Team>, StoreError> {
+        inbox::teams(self).await
+    }
+
     async fn read_only(&self) -> Result<bool, StoreError> {
         let sql = match self.backend.dialect() {
             // On a standby every transaction is read-only.

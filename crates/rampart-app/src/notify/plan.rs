@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 
 use rampart_domain::{
-    Actor, Audience, Channel, Event, Incident, Notice, NoticeKind, SourceKind, Subject, Tlp,
-    involved_in, roles_told,
+    Actor, Audience, Channel, Duty, Event, Incident, Notice, NoticeKind, Role, SourceKind, Subject,
+    Tlp, involved_in, roles_told,
 };
 use rampart_store::{Entity, EntityRef, User};
 
@@ -124,10 +124,26 @@ impl App {
                     }
                     _ => {
                         let roles = roles_told(notice, None);
+                        // Where a rota names who is on ISIRT duty when the
+                        // event was escalated, that person hears of it in
+                        // place of every member (managers as before).
+                        let on_duty = if notice.kind == NoticeKind::EventEscalated {
+                            self.on_duty(Duty::Isirt, notice.at).await?
+                        } else {
+                            None
+                        };
+                        let concerned = |user: &User| match &on_duty {
+                            Some(people) => {
+                                people.contains(&user.name)
+                                    || user
+                                        .roles
+                                        .iter()
+                                        .any(|r| *r != Role::IsirtMember && roles.contains(r))
+                            }
+                            None => user.roles.iter().any(|r| roles.contains(r)),
+                        };
                         for user in &users {
-                            if user.roles.iter().any(|r| roles.contains(r))
-                                && event.readable_by(&actor_of(user))
-                            {
+                            if concerned(user) && event.readable_by(&actor_of(user)) {
                                 let words = event_words(notice, &event);
                                 told.push((
                                     user.clone(),

@@ -121,6 +121,7 @@ pub(crate) fn fields(
         (ExpectedRecord::DocumentText(e), Entity::DocumentText(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }
+        (ExpectedRecord::Team(e), Entity::Team(s)) => document(e.as_ref(), s.as_ref(), unknown),
         (ExpectedRecord::Credentials(e), Entity::Credentials(s)) => credentials(e, s),
         (ExpectedRecord::Token(e), Entity::ApiToken(s)) => token(e, s),
         _ => vec![Difference {

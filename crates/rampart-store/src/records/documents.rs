@@ -1,6 +1,7 @@
-//! The replay of the scheme's documents: each document from its
-//! `document.*` entries, and each version's text from the entry that
-//! drafted it (checked against the SHA-256 the version carries).
+//! The replay of the scheme's plan-and-prepare records: each document from
+//! its `document.*` entries, each version's text from the entry that
+//! drafted it (checked against the SHA-256 the version carries), and each
+//! team from its `team.*` entries.
 
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
@@ -135,4 +136,29 @@ pub(super) fn text(number: u32, entries: &[&JournalEntry]) -> Result<Expected, S
         }
     }
     Ok(fold.finish(|t| ExpectedRecord::DocumentText(Box::new(t))))
+}
+
+pub(super) fn team(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<rampart_domain::Team>::new();
+    for entry in entries {
+        let step = Step(entry);
+        let at = step.at()?;
+        match K::from_name(&entry.action) {
+            Some(K::TeamCreated) => fold.create(&step, step.whole()?)?,
+            Some(K::TeamChanged) => {
+                let after: rampart_domain::TeamSettings = step.fields()?.get("after")?;
+                fold.current(&step)?.apply(after, at);
+            }
+            Some(K::TeamCoverAdded) => {
+                let cover: rampart_domain::Cover = step.whole()?;
+                fold.current(&step)?.restore_cover(cover);
+            }
+            Some(K::TeamHandover) => {
+                let handover: rampart_domain::Handover = step.whole()?;
+                fold.current(&step)?.restore_handover(handover);
+            }
+            _ => return Err(not_here(&step, "a team")),
+        }
+    }
+    Ok(fold.finish(|t| ExpectedRecord::Team(Box::new(t))))
 }

@@ -28,7 +28,7 @@ use std::fmt;
 use async_trait::async_trait;
 use rampart_domain::journal::ActionKind;
 use rampart_domain::{
-    DocumentId, EventNumber, EvidenceNumber, IncidentNumber, VulnerabilityNumber,
+    DocumentId, EventNumber, EvidenceNumber, IncidentNumber, TeamId, VulnerabilityNumber,
 };
 use sha2::{Digest, Sha256};
 
@@ -73,10 +73,12 @@ pub enum RecordKind {
     Document,
     /// The text of one version of a document.
     DocumentText,
+    /// A point-of-contact or ISIRT team.
+    Team,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -89,6 +91,7 @@ impl RecordKind {
         Self::Regulatory,
         Self::Document,
         Self::DocumentText,
+        Self::Team,
     ];
 
     /// How a count of them is written.
@@ -106,6 +109,7 @@ impl RecordKind {
             Self::Regulatory => ("notification rule table", "notification rule tables"),
             Self::Document => ("document", "documents"),
             Self::DocumentText => ("document text", "document texts"),
+            Self::Team => ("team", "teams"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -128,6 +132,7 @@ pub enum RecordKey {
     Document(DocumentId),
     /// A version's text: the document and the version.
     DocumentText(DocumentId, u32),
+    Team(TeamId),
 }
 
 impl RecordKey {
@@ -145,6 +150,7 @@ impl RecordKey {
             Self::Regulatory => RecordKind::Regulatory,
             Self::Document(_) => RecordKind::Document,
             Self::DocumentText(..) => RecordKind::DocumentText,
+            Self::Team(_) => RecordKind::Team,
         }
     }
 
@@ -167,6 +173,7 @@ impl RecordKey {
                 let (id, version) = key.rsplit_once('@')?;
                 Self::DocumentText(DocumentId::new(id).ok()?, version.parse().ok()?)
             }
+            RecordKind::Team => Self::Team(TeamId::new(key).ok()?),
         })
     }
 
@@ -186,6 +193,9 @@ impl RecordKey {
         }
         if let Some(id) = entity.strip_prefix("document:") {
             return DocumentId::new(id).ok().map(Self::Document);
+        }
+        if let Some(id) = entity.strip_prefix("team:") {
+            return TeamId::new(id).ok().map(Self::Team);
         }
         match entity.get(..4)? {
             "EVT-" => entity.parse().ok().map(Self::Event),
@@ -221,6 +231,7 @@ impl fmt::Display for RecordKey {
             Self::Regulatory => f.write_str(REGULATORY_ENTITY),
             Self::Document(id) => write!(f, "document:{id}"),
             Self::DocumentText(id, version) => write!(f, "document:{id}@{version}"),
+            Self::Team(id) => write!(f, "team:{id}"),
         }
     }
 }

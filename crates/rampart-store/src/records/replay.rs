@@ -60,6 +60,7 @@ pub(crate) enum ExpectedRecord {
     Regulatory(Box<RegulatoryRules>),
     Document(Box<rampart_domain::Document>),
     DocumentText(Box<rampart_domain::DocumentText>),
+    Team(Box<rampart_domain::Team>),
 }
 
 /// What the journal says of a stored secret.
@@ -195,6 +196,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::Regulatory => regulatory_rules(entries),
         RecordKey::Document(_) => super::documents::document(entries),
         RecordKey::DocumentText(_, version) => super::documents::text(*version, entries),
+        RecordKey::Team(_) => super::documents::team(entries),
     }
 }
 

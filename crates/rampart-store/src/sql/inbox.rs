@@ -1,5 +1,5 @@
 //! Notifications: one person's list, newest first, and their unread count;
-//! the webhook subscriptions; the scheme's documents.
+//! the webhook subscriptions; the scheme's documents and teams.
 
 use rampart_domain::{InboxItem, Webhook};
 
@@ -83,4 +83,15 @@ pub(super) async fn scheme_documents<B: SqlBackend>(
         )
         .await?;
     documents(rows, "document")
+}
+
+/// Every team, by id (the table holds at most
+/// [`rampart_domain::team::MAX_TEAMS`] rows).
+pub(super) async fn teams<B: SqlBackend>(
+    store: &SqlStore<B>,
+) -> Result<Vec<rampart_domain::Team>, StoreError> {
+    let rows = store
+        .fetch("SELECT data FROM teams ORDER BY id", &[], &[ColType::Text])
+        .await?;
+    documents(rows, "team")
 }

@@ -94,6 +94,7 @@ fn table(kind: RecordKind) -> Table {
             None,
         ),
         RecordKind::DocumentText => ("document_texts", "id", &[], None),
+        RecordKind::Team => ("teams", "id", &[("duty", Text)], None),
     };
     Table {
         name,
@@ -300,6 +301,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Regulatory => Entity::Regulatory(Box::new(document::<RegulatoryRules>(data)?)),
         RecordKind::Document => Entity::Document(Box::new(document(data)?)),
         RecordKind::DocumentText => Entity::DocumentText(Box::new(document(data)?)),
+        RecordKind::Team => Entity::Team(Box::new(document(data)?)),
     })
 }
 

@@ -30,6 +30,7 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::Regulatory => ("settings", "name", "regulatory".to_owned()),
         EntityRef::Document(id) => ("documents", "id", id.to_string()),
         EntityRef::DocumentText(id, version) => ("document_texts", "id", format!("{id}@{version}")),
+        EntityRef::Team(id) => ("teams", "id", id.to_string()),
     }
 }
 
@@ -73,6 +74,7 @@ pub(super) fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> 
         EntityRef::Regulatory => Entity::Regulatory(Box::new(parse(data, "notification rules")?)),
         EntityRef::Document(id) => Entity::Document(Box::new(parse(data, id.as_str())?)),
         EntityRef::DocumentText(id, _) => Entity::DocumentText(Box::new(parse(data, id.as_str())?)),
+        EntityRef::Team(id) => Entity::Team(Box::new(parse(data, id.as_str())?)),
     })
 }
 
@@ -270,6 +272,7 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
             to_json(d)?,
         ),
         Entity::DocumentText(t) => (vec![], to_json(t)?),
+        Entity::Team(t) => (vec![("duty", SqlValue::text(t.duty.as_str()))], to_json(t)?),
         Entity::Inbox(i) => (
             vec![
                 ("user_name", SqlValue::text(i.user.clone())),

@@ -47,11 +47,12 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
             (RecordKind::Regulatory, 1),
             (RecordKind::Document, 1),
             (RecordKind::DocumentText, 2),
+            (RecordKind::Team, 1),
         ]
     );
     let shown = check.to_string();
     assert!(
-        shown.ends_with("OK 18 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 document, 2 document texts)"),
+        shown.ends_with("OK 19 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 document, 2 document texts, 1 team)"),
         "{shown}"
     );
 }
@@ -87,7 +88,7 @@ async fn an_edited_field_is_named_with_both_values() {
     );
     assert!(
         check.to_string().ends_with(
-            "BROKEN 2 of the records differ from the journal (18 stored records compared)"
+            "BROKEN 2 of the records differ from the journal (19 stored records compared)"
         )
     );
 }
@@ -241,6 +242,16 @@ async fn each_kind_of_record_is_compared() {
                 }
             },
             "review_due",
+        ),
+        (
+            RecordKind::Team,
+            "ict-isirt",
+            |e| {
+                if let Entity::Team(t) = e {
+                    t.covers.clear()
+                }
+            },
+            "covers",
         ),
         (
             RecordKind::DocumentText,

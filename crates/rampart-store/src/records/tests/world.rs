@@ -49,6 +49,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
             RecordKind::DocumentText,
             format!("{}@{}", t.document, t.version),
         ),
+        Entity::Team(t) => (RecordKind::Team, t.id.to_string()),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -223,6 +224,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         RecordKind::Regulatory => "regulatory",
         RecordKind::Document => "incident-policy",
         RecordKind::DocumentText => "incident-policy@2",
+        RecordKind::Team => "ict-isirt",
     };
     world.get(kind, key)
 }
@@ -824,7 +826,69 @@ pub(super) fn lifecycle() -> World {
         )],
     );
     documents(&mut w);
+    teams(&mut w);
     w
+}
+
+/// The ISIRT's team: set up, given a rotation, a cover and a hand-over.
+fn teams(w: &mut World) {
+    use rampart_domain::{Duty, Rotation, Team, TeamId, TeamSettings};
+    let entity = "team:ict-isirt".to_owned();
+    let settings = TeamSettings {
+        name: text("ICT ISIRT"),
+        duty: Duty::Isirt,
+        description: None,
+        lead: "mia".into(),
+        members: vec!["ian".into(), "mia".into()],
+        rotation: None,
+    };
+    let mut team = Team::new(
+        TeamId::new("ict-isirt").unwrap(),
+        settings.clone(),
+        "mia",
+        w.now(),
+    );
+    w.commit(
+        "mia",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![("team.created", entity.clone(), to(&team))],
+    );
+    let mut after = settings.clone();
+    after.rotation = Some(Rotation {
+        people: vec!["ian".into(), "mia".into()],
+        shift_hours: 12,
+        starts_at: ts(0),
+    });
+    team.apply(after.clone(), w.now());
+    w.commit(
+        "mia",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![(
+            "team.changed",
+            entity.clone(),
+            json!({"before": settings, "after": after}),
+        )],
+    );
+    let at = w.now();
+    let cover = team
+        .add_cover("mia".into(), at, ts(100_000), None, "mia", at)
+        .unwrap()
+        .clone();
+    w.commit(
+        "mia",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![("team.cover_added", entity.clone(), to(&cover))],
+    );
+    let at = w.now();
+    let handover = team
+        .hand_over("ian", "mia".into(), text("Quiet night"), vec![], None, at)
+        .unwrap()
+        .clone();
+    w.commit(
+        "ian",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![("team.handover", entity, to(&handover))],
+    );
 }
 
 /// The policy: created, drafted twice, the second version approved by
