@@ -24,6 +24,7 @@ pub mod notifications;
 pub mod observables;
 pub mod regulatory;
 pub mod targets;
+pub mod teams;
 pub mod vulnerabilities;
 pub mod webhooks;
 
@@ -46,6 +47,7 @@ pub mod webhooks;
         (name = "journal", description = "The hash-chained record of every change"),
         (name = "notifications", description = "Your notifications, what you are told and where; webhooks that post notices to other systems"),
         (name = "documents", description = "Plan and prepare: the policy, plan, procedures and awareness material, in versions approved by named roles"),
+        (name = "teams", description = "Plan and prepare: the point-of-contact and ISIRT teams, their on-call rota, covers and shift hand-overs"),
         (name = "operations", description = "Health checks and background jobs"),
     )
 )]
@@ -137,6 +139,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::approve))
         .routes(routes!(documents::review))
         .routes(routes!(documents::diff))
+        .routes(routes!(teams::list, teams::create))
+        .routes(routes!(teams::get, teams::change))
+        .routes(routes!(teams::cover))
+        .routes(routes!(teams::handover))
         .routes(routes!(
             notifications::preferences,
             notifications::set_preferences

@@ -117,6 +117,7 @@ pub async fn update(
 #[into_params(parameter_in = Query)]
 pub struct RemoveParams {
     /// Kept in the journal and the record.
+    #[param(value_type = Option<rampart_domain::Text>)]
     pub reason: Option<String>,
 }
 

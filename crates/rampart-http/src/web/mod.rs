@@ -204,6 +204,11 @@ pub fn router() -> Router<AppState> {
         .route("/documents/{id}/reviews", post(document_review))
         .route("/documents/{id}/settings", post(document_settings))
         .route("/documents/{id}/diff", get(document_diff_page))
+        .route("/teams", get(teams_page).post(team_create))
+        .route("/teams/{id}", get(team_page))
+        .route("/teams/{id}/handovers", post(team_handover))
+        .route("/teams/{id}/covers", post(team_cover))
+        .route("/teams/{id}/settings", post(team_settings))
         .route(
             "/admin/regulatory",
             get(admin_regulatory).post(admin_regulatory_replace),

@@ -47,6 +47,9 @@ impl Chrome {
         if may(Action::ViewVulnerabilities) || may(Action::ReportVulnerability) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));
         }
+        if may(Action::ViewTeams) {
+            nav.push(("/teams", "Teams"));
+        }
         if may(Action::ViewDocuments) {
             nav.push(("/documents", "Policy & procedures"));
         }

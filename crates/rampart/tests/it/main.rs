@@ -41,6 +41,7 @@ mod sessions;
 mod shutdown;
 mod syslog;
 mod targets;
+mod teams;
 mod timeline;
 mod triage;
 mod upgrade;

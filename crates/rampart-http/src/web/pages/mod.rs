@@ -19,6 +19,7 @@ mod notifications;
 mod observables;
 mod report;
 mod sign_in;
+mod teams;
 mod vulnerabilities;
 
 pub use account::*;
@@ -36,6 +37,7 @@ pub use notifications::*;
 pub use observables::*;
 pub use report::*;
 pub use sign_in::*;
+pub use teams::*;
 pub use vulnerabilities::*;
 
 use axum::http::{StatusCode, header};

@@ -31,6 +31,7 @@ mod phone;
 mod report;
 mod roles;
 mod targets;
+mod teams;
 mod timeline;
 mod triage;
 mod vulnerabilities;
