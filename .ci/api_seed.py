@@ -114,6 +114,12 @@ def main():
     ]:
         call(base, token, "POST", f"/documents/{document}/versions", {"text": text, "summary": summary})
 
+    # The ISIRT's team, with a rotation.
+    team = call(base, token, "POST", "/teams", {
+        "id": "ict-isirt", "name": "ICT incident response team", "duty": "isirt", "lead": "mia",
+        "rotation": {"people": ["mia"], "shift_hours": 12, "starts_at": "2026-01-01T08:00:00Z"},
+    })["id"]
+
     for name, value in [
         ("RAMPART_EVENT", event),
         ("RAMPART_ESCALATED_EVENT", spare),
@@ -122,6 +128,7 @@ def main():
         ("RAMPART_VULNERABILITY", vulnerability),
         ("RAMPART_EVIDENCE", evidence),
         ("RAMPART_DOCUMENT", document),
+        ("RAMPART_TEAM", team),
     ]:
         print(f"{name}={value}")
 
