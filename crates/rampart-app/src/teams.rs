@@ -259,16 +259,14 @@ impl App {
         let what = format!("team {}", team.id);
         let unit = unit.decide(move |ctx| {
             let mut team = ctx.take(&loaded, || what)?;
-            let cover = team
-                .add_cover(
-                    input.person.trim().to_owned(),
-                    input.from,
-                    input.until,
-                    input.reason,
-                    &by,
-                    ctx.now(),
-                )?
-                .clone();
+            let cover = team.add_cover(
+                input.person.trim().to_owned(),
+                input.from,
+                input.until,
+                input.reason,
+                &by,
+                ctx.now(),
+            )?;
             Ok(Decided::new(team.clone())
                 .journal(JournalDraft::new(
                     entity(&team.id),
@@ -316,16 +314,14 @@ impl App {
         let what = format!("team {}", team.id);
         let unit = unit.decide(move |ctx| {
             let mut team = ctx.take(&loaded, || what)?;
-            let handover = team
-                .hand_over(
-                    &by,
-                    input.to.trim().to_owned(),
-                    input.note,
-                    incidents,
-                    input.authority,
-                    ctx.now(),
-                )?
-                .clone();
+            let handover = team.hand_over(
+                &by,
+                input.to.trim().to_owned(),
+                input.note,
+                incidents,
+                input.authority,
+                ctx.now(),
+            )?;
             Ok(Decided::new(team.clone())
                 .journal(JournalDraft::new(
                     entity(&team.id),

@@ -332,7 +332,7 @@ impl Team {
         reason: Option<Text>,
         by: &str,
         at: Timestamp,
-    ) -> Result<&Cover, DomainError> {
+    ) -> Result<Cover, DomainError> {
         let mut problems = Problems::default();
         if !self.members.contains(&person) {
             problems.push("person", format!("{person} is not a member of the team"));
@@ -365,12 +365,12 @@ impl Team {
 
     /// Puts back a cover as [`Team::add_cover`] recorded it (the replay of
     /// the journal), dropping those ended long before.
-    pub fn restore_cover(&mut self, cover: Cover) -> &Cover {
+    pub fn restore_cover(&mut self, cover: Cover) -> Cover {
         self.prune(cover.at);
         self.covers_added = self.covers_added.max(cover.id);
         self.updated_at = cover.at;
-        self.covers.push(cover);
-        self.covers.last().expect("just pushed")
+        self.covers.push(cover.clone());
+        cover
     }
 
     /// Records a hand-over from `from` to `to`.
@@ -382,7 +382,7 @@ impl Team {
         incidents: Vec<IncidentNumber>,
         authority: Option<Text>,
         at: Timestamp,
-    ) -> Result<&Handover, DomainError> {
+    ) -> Result<Handover, DomainError> {
         let mut problems = Problems::default();
         if !self.members.contains(&to) {
             problems.push("to", format!("{to} is not a member of the team"));
@@ -411,14 +411,14 @@ impl Team {
 
     /// Puts back a hand-over as [`Team::hand_over`] recorded it, keeping the
     /// latest [`HANDOVERS_KEPT`].
-    pub fn restore_handover(&mut self, handover: Handover) -> &Handover {
+    pub fn restore_handover(&mut self, handover: Handover) -> Handover {
         self.updated_at = handover.at;
-        self.handovers.push(handover);
+        self.handovers.push(handover.clone());
         if self.handovers.len() > HANDOVERS_KEPT {
             let excess = self.handovers.len() - HANDOVERS_KEPT;
             self.handovers.drain(..excess);
         }
-        self.handovers.last().expect("just pushed")
+        handover
     }
 }
 

@@ -872,8 +872,7 @@ fn teams(w: &mut World) {
     let at = w.now();
     let cover = team
         .add_cover("mia".into(), at, ts(100_000), None, "mia", at)
-        .unwrap()
-        .clone();
+        .unwrap();
     w.commit(
         "mia",
         vec![Entity::Team(Box::new(team.clone()))],
@@ -882,8 +881,7 @@ fn teams(w: &mut World) {
     let at = w.now();
     let handover = team
         .hand_over("ian", "mia".into(), text("Quiet night"), vec![], None, at)
-        .unwrap()
-        .clone();
+        .unwrap();
     w.commit(
         "ian",
         vec![Entity::Team(Box::new(team.clone()))],
