@@ -120,6 +120,13 @@ def main():
         "rotation": {"people": ["mia"], "shift_hours": 12, "starts_at": "2026-01-01T08:00:00Z"},
     })["id"]
 
+    # The national CSIRT in the contact directory.
+    contact = call(base, token, "POST", "/contacts", {
+        "id": "national-csirt", "kind": "organisation", "name": "National CSIRT",
+        "category": "csirt", "tlp_max": "AMBER",
+        "channels": [{"kind": "email", "value": "cert@csirt.example", "note": "24x7"}],
+    })["id"]
+
     for name, value in [
         ("RAMPART_EVENT", event),
         ("RAMPART_ESCALATED_EVENT", spare),
@@ -129,6 +136,7 @@ def main():
         ("RAMPART_EVIDENCE", evidence),
         ("RAMPART_DOCUMENT", document),
         ("RAMPART_TEAM", team),
+        ("RAMPART_CONTACT", contact),
     ]:
         print(f"{name}={value}")
 

@@ -106,6 +106,15 @@ impl Record for rampart_domain::Team {
     }
 }
 
+impl Record for rampart_domain::Contact {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Contact(contact) => Some(*contact),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

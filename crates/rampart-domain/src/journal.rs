@@ -200,6 +200,8 @@ journal_actions! {
     TeamChanged(Box<TeamChanged>) = "team.changed", "A team's name, duty, lead, members or rota change (before and after)";
     TeamCoverAdded(Box<crate::Cover>) = "team.cover_added", "Someone is put on duty for a stretch instead of whoever the rotation names";
     TeamHandover(Box<crate::Handover>) = "team.handover", "The hand-over at the end of a shift: to whom, what was passed on, which incidents, what authority";
+    ContactCreated(Box<crate::Contact>) = "contact.created", "An organisation or person is added to the contact directory (the whole record)";
+    ContactChanged(Box<ContactChanged>) = "contact.changed", "A contact's details change (before and after)";
 }
 
 impl JournalAction {
@@ -778,4 +780,11 @@ pub struct DocumentReviewed {
 pub struct TeamChanged {
     pub before: crate::TeamSettings,
     pub after: crate::TeamSettings,
+}
+
+/// `contact.changed`: the details before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactChanged {
+    pub before: crate::ContactDetails,
+    pub after: crate::ContactDetails,
 }

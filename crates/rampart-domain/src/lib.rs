@@ -9,6 +9,7 @@
 
 mod classification;
 mod clock;
+pub mod contact;
 pub mod document;
 mod error;
 mod event;
@@ -38,6 +39,9 @@ pub use classification::{
     SeverityFactors, SeverityOverride, SystemImportance, Tlp,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use contact::{
+    ChannelKind, Contact, ContactCategory, ContactChannel, ContactDetails, ContactId, ContactKind,
+};
 pub use document::{
     Document, DocumentApproval, DocumentId, DocumentKind, DocumentReview, DocumentSettings,
     DocumentText, DocumentVersion, ReviewState, Section, SectionRef, VersionState,

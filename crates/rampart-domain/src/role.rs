@@ -78,6 +78,8 @@ wire_enum!(
         ViewTeams => "view_teams",
         ManageTeams => "manage_teams",
         ManageRota => "manage_rota",
+        ViewContacts => "view_contacts",
+        ManageContacts => "manage_contacts",
     }
 );
 
@@ -133,6 +135,8 @@ impl Action {
             ViewTeams => "read the teams, their rota and who is on duty",
             ManageTeams => "set up teams and change their members, lead and rotation",
             ManageRota => "put someone on duty for a stretch, or record a hand-over",
+            ViewContacts => "read the contact directory",
+            ManageContacts => "add and change entries of the contact directory",
             ManageNotificationRules => {
                 "change the notification rules (regimes, deadlines, calendars)"
             }
@@ -195,6 +199,16 @@ impl Action {
             ],
             ManageTeams => &[IsirtManager],
             ManageRota => &[Poc, IsirtMember, IsirtManager],
+            ViewContacts => &[
+                Poc,
+                IsirtMember,
+                IsirtManager,
+                Auditor,
+                Admin,
+                CrisisManager,
+                SeniorManager,
+            ],
+            ManageContacts => &[IsirtMember, IsirtManager],
             ManageUsers
             | ManageIntake
             | ManageJobs
@@ -297,6 +311,7 @@ mod tests {
                             | Action::ViewDocuments
                             | Action::ViewDocumentDrafts
                             | Action::ViewTeams
+                            | Action::ViewContacts
                     ),
                     "auditor may {action}"
                 );

@@ -139,7 +139,7 @@ pub const MIGRATIONS: [(i64, &str); 24] = [
     (21, "text index folded"),
     (22, "overdue in order"),
     (23, "documents"),
-    (24, "teams"),
+    (24, "teams and contacts"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per

@@ -166,6 +166,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every team, by id; there are at most [`rampart_domain::team::MAX_TEAMS`].
     async fn list_teams(&self) -> Result<Vec<rampart_domain::Team>, StoreError>;
 
+    /// The contact directory by id, of one category when given; there are
+    /// at most [`rampart_domain::contact::MAX_CONTACTS`].
+    async fn list_contacts(
+        &self,
+        category: Option<rampart_domain::ContactCategory>,
+    ) -> Result<Vec<rampart_domain::Contact>, StoreError>;
+
     /// Enqueues a background job unless one with `key` exists (in any
     /// state); returns whether it was added.
     async fn enqueue_job(

@@ -140,6 +140,8 @@ pub enum Entity {
     DocumentText(Box<DocumentText>),
     /// A point-of-contact or ISIRT team, with its rota.
     Team(Box<Team>),
+    /// An entry of the contact directory.
+    Contact(Box<rampart_domain::Contact>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -213,6 +215,8 @@ pub enum EntityRef {
     DocumentText(DocumentId, u32),
     /// A team, by id.
     Team(TeamId),
+    /// A contact, by id.
+    Contact(rampart_domain::ContactId),
 }
 
 impl Entity {
@@ -237,6 +241,7 @@ impl Entity {
             Entity::Document(d) => EntityRef::Document(d.id.clone()),
             Entity::DocumentText(t) => EntityRef::DocumentText(t.document.clone(), t.version),
             Entity::Team(t) => EntityRef::Team(t.id.clone()),
+            Entity::Contact(c) => EntityRef::Contact(c.id.clone()),
         }
     }
 

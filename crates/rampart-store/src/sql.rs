@@ -590,6 +590,13 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         inbox::teams(self).await
     }
 
+    async fn list_contacts(
+        &self,
+        category: Option<rampart_domain::ContactCategory>,
+    ) -> Result<Vec<rampart_domain::Contact>, StoreError> {
+        inbox::contacts(self, category).await
+    }
+
     async fn read_only(&self) -> Result<bool, StoreError> {
         let sql = match self.backend.dialect() {
             // On a standby every transaction is read-only.

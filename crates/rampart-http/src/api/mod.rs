@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::ApiError;
 
+pub mod contacts;
 mod document;
 pub mod documents;
 pub mod events;
@@ -48,6 +49,7 @@ pub mod webhooks;
         (name = "notifications", description = "Your notifications, what you are told and where; webhooks that post notices to other systems"),
         (name = "documents", description = "Plan and prepare: the policy, plan, procedures and awareness material, in versions approved by named roles"),
         (name = "teams", description = "Plan and prepare: the point-of-contact and ISIRT teams, their on-call rota, covers and shift hand-overs"),
+        (name = "contacts", description = "Plan and prepare: the directory of organisations and people to reach, inside and outside"),
         (name = "operations", description = "Health checks and background jobs"),
     )
 )]
@@ -143,6 +145,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(teams::get, teams::change))
         .routes(routes!(teams::cover))
         .routes(routes!(teams::handover))
+        .routes(routes!(contacts::list, contacts::add))
+        .routes(routes!(contacts::get, contacts::replace))
         .routes(routes!(
             notifications::preferences,
             notifications::set_preferences

@@ -204,6 +204,8 @@ pub fn router() -> Router<AppState> {
         .route("/documents/{id}/reviews", post(document_review))
         .route("/documents/{id}/settings", post(document_settings))
         .route("/documents/{id}/diff", get(document_diff_page))
+        .route("/contacts", get(contacts_page).post(contact_add))
+        .route("/contacts/{id}", get(contact_page).post(contact_change))
         .route("/teams", get(teams_page).post(team_create))
         .route("/teams/{id}", get(team_page))
         .route("/teams/{id}/handovers", post(team_handover))

@@ -50,8 +50,11 @@ impl Chrome {
         if may(Action::ViewTeams) {
             nav.push(("/teams", "Teams"));
         }
+        if may(Action::ViewContacts) {
+            nav.push(("/contacts", "Contacts"));
+        }
         if may(Action::ViewDocuments) {
-            nav.push(("/documents", "Policy & procedures"));
+            nav.push(("/documents", "Documents"));
         }
         if may(Action::ReadJournal) {
             nav.push(("/journal", "Journal"));

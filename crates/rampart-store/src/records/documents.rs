@@ -1,7 +1,7 @@
 //! The replay of the scheme's plan-and-prepare records: each document from
 //! its `document.*` entries, each version's text from the entry that
-//! drafted it (checked against the SHA-256 the version carries), and each
-//! team from its `team.*` entries.
+//! drafted it (checked against the SHA-256 the version carries), each team
+//! from its `team.*` entries and each contact from its `contact.*` entries.
 
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
@@ -161,4 +161,23 @@ pub(super) fn team(entries: &[&JournalEntry]) -> Result<Expected, String> {
         }
     }
     Ok(fold.finish(|t| ExpectedRecord::Team(Box::new(t))))
+}
+
+pub(super) fn contact(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<rampart_domain::Contact>::new();
+    for entry in entries {
+        let step = Step(entry);
+        let at = step.at()?;
+        match K::from_name(&entry.action) {
+            Some(K::ContactCreated) => fold.create(&step, step.whole()?)?,
+            Some(K::ContactChanged) => {
+                let after: rampart_domain::ContactDetails = step.fields()?.get("after")?;
+                let contact = fold.current(&step)?;
+                contact.details = after;
+                contact.updated_at = at;
+            }
+            _ => return Err(not_here(&step, "a contact")),
+        }
+    }
+    Ok(fold.finish(|c| ExpectedRecord::Contact(Box::new(c))))
 }

@@ -75,10 +75,12 @@ pub enum RecordKind {
     DocumentText,
     /// A point-of-contact or ISIRT team.
     Team,
+    /// An entry of the contact directory.
+    Contact,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -92,6 +94,7 @@ impl RecordKind {
         Self::Document,
         Self::DocumentText,
         Self::Team,
+        Self::Contact,
     ];
 
     /// How a count of them is written.
@@ -110,6 +113,7 @@ impl RecordKind {
             Self::Document => ("document", "documents"),
             Self::DocumentText => ("document text", "document texts"),
             Self::Team => ("team", "teams"),
+            Self::Contact => ("contact", "contacts"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -133,6 +137,7 @@ pub enum RecordKey {
     /// A version's text: the document and the version.
     DocumentText(DocumentId, u32),
     Team(TeamId),
+    Contact(rampart_domain::ContactId),
 }
 
 impl RecordKey {
@@ -151,6 +156,7 @@ impl RecordKey {
             Self::Document(_) => RecordKind::Document,
             Self::DocumentText(..) => RecordKind::DocumentText,
             Self::Team(_) => RecordKind::Team,
+            Self::Contact(_) => RecordKind::Contact,
         }
     }
 
@@ -174,6 +180,7 @@ impl RecordKey {
                 Self::DocumentText(DocumentId::new(id).ok()?, version.parse().ok()?)
             }
             RecordKind::Team => Self::Team(TeamId::new(key).ok()?),
+            RecordKind::Contact => Self::Contact(rampart_domain::ContactId::new(key).ok()?),
         })
     }
 
@@ -196,6 +203,9 @@ impl RecordKey {
         }
         if let Some(id) = entity.strip_prefix("team:") {
             return TeamId::new(id).ok().map(Self::Team);
+        }
+        if let Some(id) = entity.strip_prefix("contact:") {
+            return rampart_domain::ContactId::new(id).ok().map(Self::Contact);
         }
         match entity.get(..4)? {
             "EVT-" => entity.parse().ok().map(Self::Event),
@@ -232,6 +242,7 @@ impl fmt::Display for RecordKey {
             Self::Document(id) => write!(f, "document:{id}"),
             Self::DocumentText(id, version) => write!(f, "document:{id}@{version}"),
             Self::Team(id) => write!(f, "team:{id}"),
+            Self::Contact(id) => write!(f, "contact:{id}"),
         }
     }
 }

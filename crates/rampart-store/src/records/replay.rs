@@ -61,6 +61,7 @@ pub(crate) enum ExpectedRecord {
     Document(Box<rampart_domain::Document>),
     DocumentText(Box<rampart_domain::DocumentText>),
     Team(Box<rampart_domain::Team>),
+    Contact(Box<rampart_domain::Contact>),
 }
 
 /// What the journal says of a stored secret.
@@ -197,6 +198,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::Document(_) => super::documents::document(entries),
         RecordKey::DocumentText(_, version) => super::documents::text(*version, entries),
         RecordKey::Team(_) => super::documents::team(entries),
+        RecordKey::Contact(_) => super::documents::contact(entries),
     }
 }
 

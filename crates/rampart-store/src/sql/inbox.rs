@@ -1,5 +1,5 @@
 //! Notifications: one person's list, newest first, and their unread count;
-//! the webhook subscriptions; the scheme's documents and teams.
+//! the webhook subscriptions; the scheme's documents, teams and contacts.
 
 use rampart_domain::{InboxItem, Webhook};
 
@@ -94,4 +94,33 @@ pub(super) async fn teams<B: SqlBackend>(
         .fetch("SELECT data FROM teams ORDER BY id", &[], &[ColType::Text])
         .await?;
     documents(rows, "team")
+}
+
+/// The contact directory by id, of one category when given (the table
+/// holds at most [`rampart_domain::contact::MAX_CONTACTS`] rows).
+pub(super) async fn contacts<B: SqlBackend>(
+    store: &SqlStore<B>,
+    category: Option<rampart_domain::ContactCategory>,
+) -> Result<Vec<rampart_domain::Contact>, StoreError> {
+    let rows = match category {
+        Some(c) => {
+            store
+                .fetch(
+                    "SELECT data FROM contacts WHERE category = $1 ORDER BY id",
+                    &[SqlValue::text(c.as_str())],
+                    &[ColType::Text],
+                )
+                .await?
+        }
+        None => {
+            store
+                .fetch(
+                    "SELECT data FROM contacts ORDER BY id",
+                    &[],
+                    &[ColType::Text],
+                )
+                .await?
+        }
+    };
+    documents(rows, "contact")
 }

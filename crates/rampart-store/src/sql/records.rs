@@ -95,6 +95,7 @@ fn table(kind: RecordKind) -> Table {
         ),
         RecordKind::DocumentText => ("document_texts", "id", &[], None),
         RecordKind::Team => ("teams", "id", &[("duty", Text)], None),
+        RecordKind::Contact => ("contacts", "id", &[("category", Text)], None),
     };
     Table {
         name,
@@ -302,6 +303,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Document => Entity::Document(Box::new(document(data)?)),
         RecordKind::DocumentText => Entity::DocumentText(Box::new(document(data)?)),
         RecordKind::Team => Entity::Team(Box::new(document(data)?)),
+        RecordKind::Contact => Entity::Contact(Box::new(document(data)?)),
     })
 }
 

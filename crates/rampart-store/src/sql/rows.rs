@@ -31,6 +31,7 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::Document(id) => ("documents", "id", id.to_string()),
         EntityRef::DocumentText(id, version) => ("document_texts", "id", format!("{id}@{version}")),
         EntityRef::Team(id) => ("teams", "id", id.to_string()),
+        EntityRef::Contact(id) => ("contacts", "id", id.to_string()),
     }
 }
 
@@ -75,6 +76,7 @@ pub(super) fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> 
         EntityRef::Document(id) => Entity::Document(Box::new(parse(data, id.as_str())?)),
         EntityRef::DocumentText(id, _) => Entity::DocumentText(Box::new(parse(data, id.as_str())?)),
         EntityRef::Team(id) => Entity::Team(Box::new(parse(data, id.as_str())?)),
+        EntityRef::Contact(id) => Entity::Contact(Box::new(parse(data, id.as_str())?)),
     })
 }
 
@@ -273,6 +275,10 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         ),
         Entity::DocumentText(t) => (vec![], to_json(t)?),
         Entity::Team(t) => (vec![("duty", SqlValue::text(t.duty.as_str()))], to_json(t)?),
+        Entity::Contact(c) => (
+            vec![("category", SqlValue::text(c.details.category.as_str()))],
+            to_json(c)?,
+        ),
         Entity::Inbox(i) => (
             vec![
                 ("user_name", SqlValue::text(i.user.clone())),

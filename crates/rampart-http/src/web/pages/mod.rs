@@ -7,6 +7,7 @@
 mod account;
 mod admin;
 mod clocks;
+mod contacts;
 mod dashboard;
 mod deadlines;
 mod documents;
@@ -25,6 +26,7 @@ mod vulnerabilities;
 pub use account::*;
 pub use admin::*;
 pub use clocks::*;
+pub use contacts::*;
 pub use dashboard::*;
 pub use deadlines::*;
 pub use documents::*;

@@ -50,6 +50,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
             format!("{}@{}", t.document, t.version),
         ),
         Entity::Team(t) => (RecordKind::Team, t.id.to_string()),
+        Entity::Contact(c) => (RecordKind::Contact, c.id.to_string()),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -225,6 +226,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         RecordKind::Document => "incident-policy",
         RecordKind::DocumentText => "incident-policy@2",
         RecordKind::Team => "ict-isirt",
+        RecordKind::Contact => "national-csirt",
     };
     world.get(kind, key)
 }
@@ -827,7 +829,54 @@ pub(super) fn lifecycle() -> World {
     );
     documents(&mut w);
     teams(&mut w);
+    contacts(&mut w);
     w
+}
+
+/// The national CSIRT in the directory, added and then changed.
+fn contacts(w: &mut World) {
+    use rampart_domain::{Contact, ContactCategory, ContactDetails, ContactId, ContactKind, Tlp};
+    let details = ContactDetails {
+        kind: ContactKind::Organisation,
+        name: text("National CSIRT"),
+        organisation: None,
+        category: ContactCategory::Csirt,
+        roles: None,
+        channels: vec![],
+        pgp_key: None,
+        smime_certificate: None,
+        tlp_max: Tlp::Amber,
+        when_to_contact: None,
+    };
+    let mut contact = Contact {
+        id: ContactId::new("national-csirt").unwrap(),
+        details: details.clone(),
+        created_by: "mia".into(),
+        created_at: w.now(),
+        updated_at: w.now(),
+    };
+    w.commit(
+        "mia",
+        vec![Entity::Contact(Box::new(contact.clone()))],
+        vec![(
+            "contact.created",
+            "contact:national-csirt".into(),
+            to(&contact),
+        )],
+    );
+    let mut after = details.clone();
+    after.tlp_max = Tlp::Green;
+    contact.details = after.clone();
+    contact.updated_at = w.now();
+    w.commit(
+        "mia",
+        vec![Entity::Contact(Box::new(contact))],
+        vec![(
+            "contact.changed",
+            "contact:national-csirt".into(),
+            json!({"before": details, "after": after}),
+        )],
+    );
 }
 
 /// The ISIRT's team: set up, given a rotation, a cover and a hand-over.
