@@ -152,6 +152,8 @@ wire_enum!(
         CrisisManager => "crisis_manager",
         /// Every senior manager who may see the incident.
         SeniorManager => "senior_manager",
+        /// Whoever is on ISIRT duty when the rung is reached (see the teams' rota).
+        OnDuty => "on_duty",
     }
 );
 
@@ -159,7 +161,7 @@ impl Recipient {
     /// The role whose holders are told, or `None` for the coordinator.
     pub fn role(self) -> Option<crate::Role> {
         match self {
-            Self::Coordinator => None,
+            Self::Coordinator | Self::OnDuty => None,
             Self::IsirtManager => Some(crate::Role::IsirtManager),
             Self::CrisisManager => Some(crate::Role::CrisisManager),
             Self::SeniorManager => Some(crate::Role::SeniorManager),

@@ -299,6 +299,13 @@ impl App {
         if notify.contains(&Recipient::Coordinator) {
             told.insert(incident.coordinator.clone());
         }
+        if notify.contains(&Recipient::OnDuty) {
+            let on_duty = self
+                .on_duty(rampart_domain::Duty::Isirt, self.clock.now())
+                .await
+                .map_err(|e| e.to_string())?;
+            told.extend(on_duty.unwrap_or_default());
+        }
         let roles: Vec<_> = notify.iter().filter_map(|r| r.role()).collect();
         if !roles.is_empty() {
             let users = self.store.list_users().await.map_err(|e| e.to_string())?;

@@ -156,3 +156,47 @@ async fn teams_refuse_what_is_not_theirs_to_do() {
         ErrorKind::Invalid
     );
 }
+
+#[tokio::test]
+async fn a_rung_of_the_ladder_can_name_whoever_is_on_duty() {
+    use rampart_domain::{EscalationStep, Recipient};
+    let t = TestApp::new().await;
+    let admin = t.user("adm", &[Role::Admin]).await;
+    let mia = t.user("mia", &[Role::IsirtManager]).await;
+    let ian = t.user("ian", &[Role::IsirtMember, Role::Poc]).await;
+    let ivy = t.user("ivy", &[Role::IsirtMember]).await;
+    t.user("max", &[Role::IsirtMember]).await;
+    let mut targets = (*t.app.targets().await.unwrap()).clone();
+    targets.escalation = vec![EscalationStep {
+        at_percent: 100,
+        notify: vec![Recipient::OnDuty],
+        class_at_least: None,
+    }];
+    t.app.replace_targets(&admin, targets).await.unwrap();
+    let start = Timestamp::parse("2026-11-22T08:00:00Z").unwrap();
+    t.app.create_team(&mia, rota_team(start)).await.unwrap();
+    let number = t.incident(&ian, &ian).await;
+    // Long after every target of the incident: whoever is on duty then is told.
+    t.clock.advance(time::Duration::days(40));
+    t.app.run_due_jobs().await;
+    t.app.run_due_jobs().await;
+    t.app.run_due_jobs().await;
+    let team = t.app.team(&mia, "ict-isirt").await.unwrap();
+    let on_duty = team.on_duty.unwrap().person;
+    let (told_one, other) = if on_duty == "ian" {
+        (&ian, &ivy)
+    } else {
+        (&ivy, &ian)
+    };
+    assert!(
+        told(&t, told_one)
+            .await
+            .contains(&NoticeKind::DeadlineEscalated),
+        "{on_duty} on duty, not told of {number}"
+    );
+    assert!(
+        !told(&t, other)
+            .await
+            .contains(&NoticeKind::DeadlineEscalated)
+    );
+}

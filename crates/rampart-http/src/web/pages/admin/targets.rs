@@ -62,6 +62,7 @@ impl TargetsPage {
                 rampart_domain::Recipient::IsirtManager => "ISIRT managers",
                 rampart_domain::Recipient::CrisisManager => "crisis managers",
                 rampart_domain::Recipient::SeniorManager => "senior management",
+                rampart_domain::Recipient::OnDuty => "whoever is on ISIRT duty",
             })
             .collect();
         let when = match step.class_at_least {
