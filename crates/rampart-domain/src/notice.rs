@@ -12,7 +12,7 @@ use crate::classification::wire_enum;
 use crate::journal::{EventAssessed, IncidentTransition, IncidentUpdated};
 use crate::{
     EventNumber, EventStatus, Incident, IncidentNumber, IncidentStatus, JournalAction,
-    ResponseAction, Role, SeverityClass, Timestamp,
+    ResponseAction, Role, SeverityClass, SourceKind, Timestamp,
 };
 
 wire_enum!(
@@ -39,6 +39,8 @@ wire_enum!(
         /// An incident's response-time target or notification clock reached a
         /// rung of the escalation ladder (e.g. 75 % or 100 % of its time).
         DeadlineEscalated => "deadline_escalated",
+        /// A person reported an event: the point of contact on duty is told.
+        EventReported => "event_reported",
         /// A document one owns is due for review within 30 days.
         DocumentReviewDue => "document_review_due",
         /// A document one owns is past its review date.
@@ -70,6 +72,9 @@ impl NoticeKind {
             Self::IncidentClosed => "An incident you are involved in is closed",
             Self::ReportUpdate => "What became of your own reports",
             Self::DeadlineEscalated => "A deadline of an incident is near or past (escalation)",
+            Self::EventReported => {
+                "A person reports an event while you are the point of contact on duty"
+            }
             Self::DocumentReviewDue => "A document you own is due for review within 30 days",
             Self::DocumentReviewOverdue => "A document you own is past its review date",
         }
@@ -168,6 +173,16 @@ impl Notice {
         let incident = |n: IncidentNumber| Subject::Incident(n);
         let on = |kind, subject| Notice::new(kind, subject, actor, at);
         match action {
+            // A person's report, for the point of contact on duty (a
+            // sensor's alerts come too often to be told one by one).
+            JournalAction::EventReported(reported)
+                if reported.0.source.kind == SourceKind::Person =>
+            {
+                vec![on(
+                    NoticeKind::EventReported,
+                    Subject::Event(reported.0.number),
+                )]
+            }
             JournalAction::EventAssessed(EventAssessed::ByContact {
                 status: EventStatus::Escalated,
                 assessment,
@@ -329,6 +344,7 @@ pub fn roles_told(notice: &Notice, class: Option<SeverityClass>) -> &'static [Ro
         | NoticeKind::IncidentClosed
         | NoticeKind::ReportUpdate
         | NoticeKind::DeadlineEscalated
+        | NoticeKind::EventReported
         | NoticeKind::DocumentReviewDue
         | NoticeKind::DocumentReviewOverdue => &[],
     }

@@ -221,6 +221,7 @@ pub(super) fn about(kind: NoticeKind) -> &'static str {
         NoticeKind::IncidentClosed => "an incident is closed",
         NoticeKind::ReportUpdate => "news of your report",
         NoticeKind::DeadlineEscalated => "a deadline of an incident is near or past",
+        NoticeKind::EventReported => "a new report for the point of contact on duty",
         NoticeKind::DocumentReviewDue => "a document of yours is due for review",
         NoticeKind::DocumentReviewOverdue => "a document of yours is past its review date",
     }

@@ -86,7 +86,8 @@ fn may_notify(kind: ActionKind) -> bool {
     use ActionKind::*;
     matches!(
         kind,
-        EventAssessed
+        EventReported
+            | EventAssessed
             | IncidentConfirmed
             | IncidentUpdated
             | IncidentTransition

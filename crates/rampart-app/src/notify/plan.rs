@@ -126,11 +126,19 @@ impl App {
                         let roles = roles_told(notice, None);
                         // Where a rota names who is on ISIRT duty when the
                         // event was escalated, that person hears of it in
-                        // place of every member (managers as before).
-                        let on_duty = if notice.kind == NoticeKind::EventEscalated {
-                            self.on_duty(Duty::Isirt, notice.at).await?
-                        } else {
-                            None
+                        // place of every member (managers as before). A
+                        // person's report goes to the point of contact on
+                        // duty, and to nobody when no rota names one.
+                        let on_duty = match notice.kind {
+                            NoticeKind::EventEscalated => {
+                                self.on_duty(Duty::Isirt, notice.at).await?
+                            }
+                            NoticeKind::EventReported => Some(
+                                self.on_duty(Duty::Poc, notice.at)
+                                    .await?
+                                    .unwrap_or_default(),
+                            ),
+                            _ => None,
                         };
                         let concerned = |user: &User| match &on_duty {
                             Some(people) => {
@@ -318,6 +326,16 @@ fn reporter_words(event: &Event, closed: bool) -> Words {
 
 fn event_words(notice: &Notice, event: &Event) -> Words {
     let n = event.number;
+    if notice.kind == NoticeKind::EventReported {
+        return Words {
+            title: format!("{n} reported, for triage: {}", event.title),
+            body: format!(
+                "A report from a person, waiting for the point of contact on duty.\n\n{}",
+                excerpt(event.description.as_str())
+            ),
+            link: format!("/events/{n}"),
+        };
+    }
     let mut body = format!("Assessed by {} as a possible incident.", notice.actor);
     if notice.significant {
         body.push_str(" Marked as looking significant: the ISIRT manager is told too.");
@@ -425,6 +443,7 @@ Incident: {t}."
             )
         }
         NoticeKind::EventEscalated
+        | NoticeKind::EventReported
         | NoticeKind::ReportUpdate
         | NoticeKind::DocumentReviewDue
         | NoticeKind::DocumentReviewOverdue => (format!("{n}: {t}"), summary),

@@ -200,3 +200,39 @@ async fn a_rung_of_the_ladder_can_name_whoever_is_on_duty() {
             .contains(&NoticeKind::DeadlineEscalated)
     );
 }
+
+#[tokio::test]
+async fn a_persons_report_is_told_to_the_point_of_contact_on_duty_only() {
+    let t = TestApp::new().await;
+    let mia = t.user("mia", &[Role::IsirtManager]).await;
+    let pat = t.user("pat", &[Role::Poc]).await;
+    let paula = t.user("paula", &[Role::Poc]).await;
+    let rita = t.user("rita", &[Role::Reporter]).await;
+    // Without a rota nobody is told of each report.
+    t.app
+        .report_event(&rita, crate::testing::report("Before any rota"))
+        .await
+        .unwrap();
+    t.app.run_due_jobs().await;
+    assert!(told(&t, &pat).await.is_empty());
+    let desk: TeamInput = from_json(json!({
+        "id": "service-desk", "name": "Service desk", "duty": "poc", "lead": "pat",
+        "members": ["pat", "paula"],
+        "rotation": {"people": ["pat", "paula"], "shift_hours": 12,
+                     "starts_at": "2026-11-22T08:00:00Z"},
+    }));
+    t.app.create_team(&mia, desk).await.unwrap();
+    // 09:30: pat's shift.
+    t.app
+        .report_event(
+            &rita,
+            crate::testing::report("A stranger in the server room"),
+        )
+        .await
+        .unwrap();
+    t.app.run_due_jobs().await;
+    t.app.run_due_jobs().await;
+    assert_eq!(told(&t, &pat).await, [NoticeKind::EventReported]);
+    assert!(told(&t, &paula).await.is_empty());
+    assert!(told(&t, &mia).await.is_empty());
+}
