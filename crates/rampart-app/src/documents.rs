@@ -185,6 +185,9 @@ fn note_field(raw: Option<&str>) -> Result<Option<Text>, DomainError> {
     }
 }
 
+/// What a change to a document journals, and the record it adds beside it.
+type Changed = (JournalAction, Option<Entity>);
+
 fn entity(id: &DocumentId) -> String {
     format!("document:{id}")
 }
@@ -364,6 +367,37 @@ impl App {
         })
     }
 
+    /// Changes a stored document in one unit: `change` gives the journal
+    /// action and any record to add beside it (a version's text), or
+    /// `None` when nothing changes.
+    async fn change_stored_document(
+        &self,
+        actor: &Actor,
+        id: &DocumentId,
+        change: impl FnOnce(&mut Document, Timestamp) -> Result<Option<Changed>, DomainError>
+        + Send
+        + 'static,
+    ) -> Result<DocumentView, AppError> {
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Document>(EntityRef::Document(id.clone()));
+        let what = format!("document {id}");
+        let unit = unit.decide(move |ctx| {
+            let mut doc = ctx.take(&loaded, || what)?;
+            let Some((action, added)) = change(&mut doc, ctx.now())? else {
+                return Ok(Decided::new(doc));
+            };
+            let mut decided = Decided::new(doc.clone())
+                .journal(JournalDraft::new(entity(&doc.id), action))
+                .update(Entity::Document(Box::new(doc)));
+            if let Some(added) = added {
+                decided = decided.insert(added);
+            }
+            Ok(decided)
+        });
+        let doc = self.run(unit).await?;
+        Ok(self.view_of(actor, doc))
+    }
+
     /// Creates a document without versions (`document.created`).
     pub async fn create_document(
         &self,
@@ -454,29 +488,20 @@ impl App {
             self.check_owner(&settings.owner).await?;
         }
         settings.approvers.dedup();
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Document>(EntityRef::Document(before.id.clone()));
-        let what = format!("document {}", before.id);
-        let unit = unit.decide(move |ctx| {
-            let mut doc = ctx.take(&loaded, || what)?;
+        self.change_stored_document(actor, &before.id, move |doc, now| {
             let old = doc.settings();
             if old == settings {
-                return Ok(Decided::new(doc));
+                return Ok(None);
             }
-            doc.apply(settings.clone(), ctx.now());
-            Ok(Decided::new(doc.clone())
-                .journal(JournalDraft::new(
-                    entity(&doc.id),
-                    JournalAction::DocumentChanged(Box::new(DocumentChanged {
-                        before: old,
-                        after: settings,
-                        review_due: doc.review_due,
-                    })),
-                ))
-                .update(Entity::Document(Box::new(doc))))
-        });
-        let doc = self.run(unit).await?;
-        Ok(self.view_of(actor, doc))
+            doc.apply(settings.clone(), now);
+            let action = JournalAction::DocumentChanged(Box::new(DocumentChanged {
+                before: old,
+                after: settings,
+                review_due: doc.review_due,
+            }));
+            Ok(Some((action, None)))
+        })
+        .await
     }
 
     /// Drafts a new version (`document.drafted`).
@@ -516,18 +541,14 @@ impl App {
         let text = input.text;
         let effective_from = input.effective_from;
         let by = actor.name.clone();
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Document>(EntityRef::Document(doc.id.clone()));
-        let what = format!("document {}", doc.id);
-        let unit = unit.decide(move |ctx| {
-            let mut doc = ctx.take(&loaded, || what)?;
+        self.change_stored_document(actor, &doc.id, move |doc, now| {
             doc.draft(DocumentVersion {
                 version: 0,
                 summary,
                 sha256,
                 sections,
                 drafted_by: by,
-                drafted_at: ctx.now(),
+                drafted_at: now,
                 effective_from,
                 approvals: vec![],
                 effective_at: None,
@@ -536,23 +557,16 @@ impl App {
                 .latest()
                 .cloned()
                 .ok_or_else(|| DomainError::NotFound("the new version".into()))?;
-            Ok(Decided::new(doc.clone())
-                .journal(JournalDraft::new(
-                    entity(&doc.id),
-                    JournalAction::DocumentDrafted(Box::new(DocumentDrafted {
-                        version: version.clone(),
-                        text: text.clone(),
-                    })),
-                ))
-                .insert(Entity::DocumentText(Box::new(DocumentText {
-                    document: doc.id.clone(),
-                    version: version.version,
-                    text,
-                })))
-                .update(Entity::Document(Box::new(doc))))
-        });
-        let doc = self.run(unit).await?;
-        Ok(self.view_of(actor, doc))
+            let stored = Entity::DocumentText(Box::new(DocumentText {
+                document: doc.id.clone(),
+                version: version.version,
+                text: text.clone(),
+            }));
+            let action =
+                JournalAction::DocumentDrafted(Box::new(DocumentDrafted { version, text }));
+            Ok(Some((action, Some(stored))))
+        })
+        .await
     }
 
     /// Approves a version as one of the roles the document names
@@ -569,27 +583,18 @@ impl App {
         let note = note_field(input.note.as_deref())?;
         let role = input.role;
         let approver = actor.clone();
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Document>(EntityRef::Document(doc.id.clone()));
-        let what = format!("document {}", doc.id);
-        let unit = unit.decide(move |ctx| {
-            let mut doc = ctx.take(&loaded, || what)?;
-            let effective_at = doc.approve(version, role, &approver, note.clone(), ctx.now())?;
-            Ok(Decided::new(doc.clone())
-                .journal(JournalDraft::new(
-                    entity(&doc.id),
-                    JournalAction::DocumentApproved(Box::new(DocumentApproved {
-                        version,
-                        role,
-                        note,
-                        effective_at,
-                        review_due: effective_at.and(doc.review_due),
-                    })),
-                ))
-                .update(Entity::Document(Box::new(doc))))
-        });
-        let doc = self.run(unit).await?;
-        Ok(self.view_of(actor, doc))
+        self.change_stored_document(actor, &doc.id, move |doc, now| {
+            let effective_at = doc.approve(version, role, &approver, note.clone(), now)?;
+            let action = JournalAction::DocumentApproved(Box::new(DocumentApproved {
+                version,
+                role,
+                note,
+                effective_at,
+                review_due: effective_at.and(doc.review_due),
+            }));
+            Ok(Some((action, None)))
+        })
+        .await
     }
 
     /// Records a review of the version in force that changes nothing
@@ -606,26 +611,17 @@ impl App {
         }
         let note = text_field("note", &input.note, 2_000)?;
         let by = actor.name.clone();
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Document>(EntityRef::Document(doc.id.clone()));
-        let what = format!("document {}", doc.id);
-        let unit = unit.decide(move |ctx| {
-            let mut doc = ctx.take(&loaded, || what)?;
-            doc.reviewed(&by, note.clone(), ctx.now())?;
+        self.change_stored_document(actor, &doc.id, move |doc, now| {
+            doc.reviewed(&by, note.clone(), now)?;
             let version = doc.last_review.as_ref().map_or(0, |r| r.version);
-            Ok(Decided::new(doc.clone())
-                .journal(JournalDraft::new(
-                    entity(&doc.id),
-                    JournalAction::DocumentReviewed(Box::new(DocumentReviewed {
-                        version,
-                        note,
-                        review_due: doc.review_due,
-                    })),
-                ))
-                .update(Entity::Document(Box::new(doc))))
-        });
-        let doc = self.run(unit).await?;
-        Ok(self.view_of(actor, doc))
+            let action = JournalAction::DocumentReviewed(Box::new(DocumentReviewed {
+                version,
+                note,
+                review_due: doc.review_due,
+            }));
+            Ok(Some((action, None)))
+        })
+        .await
     }
 
     /// Checks that a cited section exists: the document, and the heading in

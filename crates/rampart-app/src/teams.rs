@@ -152,6 +152,32 @@ impl App {
         Ok(settings)
     }
 
+    /// Changes a stored team in one unit: `change` gives the journal
+    /// action, or `None` when nothing changes.
+    async fn change_stored_team(
+        &self,
+        actor: &Actor,
+        id: &TeamId,
+        change: impl FnOnce(&mut Team, Timestamp) -> Result<Option<JournalAction>, DomainError>
+        + Send
+        + 'static,
+    ) -> Result<TeamView, AppError> {
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Team>(EntityRef::Team(id.clone()));
+        let what = format!("team {id}");
+        let unit = unit.decide(move |ctx| {
+            let mut team = ctx.take(&loaded, || what)?;
+            let Some(action) = change(&mut team, ctx.now())? else {
+                return Ok(Decided::new(team));
+            };
+            Ok(Decided::new(team.clone())
+                .journal(JournalDraft::new(entity(&team.id), action))
+                .update(Entity::Team(Box::new(team))))
+        });
+        let team = self.run(unit).await?;
+        Ok(self.team_view(team))
+    }
+
     /// Sets up a team (`team.created`).
     pub async fn create_team(&self, actor: &Actor, input: TeamInput) -> Result<TeamView, AppError> {
         actor.require(Action::ManageTeams)?;
@@ -216,28 +242,18 @@ impl App {
                 },
             })
             .await?;
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Team>(EntityRef::Team(before.id.clone()));
-        let what = format!("team {}", before.id);
-        let unit = unit.decide(move |ctx| {
-            let mut team = ctx.take(&loaded, || what)?;
+        self.change_stored_team(actor, &before.id, move |team, now| {
             let old = team.settings();
             if old == settings {
-                return Ok(Decided::new(team));
+                return Ok(None);
             }
-            team.apply(settings.clone(), ctx.now());
-            Ok(Decided::new(team.clone())
-                .journal(JournalDraft::new(
-                    entity(&team.id),
-                    JournalAction::TeamChanged(Box::new(TeamChanged {
-                        before: old,
-                        after: settings,
-                    })),
-                ))
-                .update(Entity::Team(Box::new(team))))
-        });
-        let team = self.run(unit).await?;
-        Ok(self.team_view(team))
+            team.apply(settings.clone(), now);
+            Ok(Some(JournalAction::TeamChanged(Box::new(TeamChanged {
+                before: old,
+                after: settings,
+            }))))
+        })
+        .await
     }
 
     /// Puts a member on duty for a stretch (`team.cover_added`): a member
@@ -254,28 +270,18 @@ impl App {
             actor.require(Action::ManageTeams)?;
         }
         let by = actor.name.clone();
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Team>(EntityRef::Team(team.id.clone()));
-        let what = format!("team {}", team.id);
-        let unit = unit.decide(move |ctx| {
-            let mut team = ctx.take(&loaded, || what)?;
+        self.change_stored_team(actor, &team.id, move |team, now| {
             let cover = team.add_cover(
                 input.person.trim().to_owned(),
                 input.from,
                 input.until,
                 input.reason,
                 &by,
-                ctx.now(),
+                now,
             )?;
-            Ok(Decided::new(team.clone())
-                .journal(JournalDraft::new(
-                    entity(&team.id),
-                    JournalAction::TeamCoverAdded(Box::new(cover)),
-                ))
-                .update(Entity::Team(Box::new(team))))
-        });
-        let team = self.run(unit).await?;
-        Ok(self.team_view(team))
+            Ok(Some(JournalAction::TeamCoverAdded(Box::new(cover))))
+        })
+        .await
     }
 
     /// Records the hand-over of the actor's shift (`team.handover`): the
@@ -309,28 +315,18 @@ impl App {
             }
         }
         let by = actor.name.clone();
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Team>(EntityRef::Team(team.id.clone()));
-        let what = format!("team {}", team.id);
-        let unit = unit.decide(move |ctx| {
-            let mut team = ctx.take(&loaded, || what)?;
+        self.change_stored_team(actor, &team.id, move |team, now| {
             let handover = team.hand_over(
                 &by,
                 input.to.trim().to_owned(),
                 input.note,
                 incidents,
                 input.authority,
-                ctx.now(),
+                now,
             )?;
-            Ok(Decided::new(team.clone())
-                .journal(JournalDraft::new(
-                    entity(&team.id),
-                    JournalAction::TeamHandover(Box::new(handover)),
-                ))
-                .update(Entity::Team(Box::new(team))))
-        });
-        let team = self.run(unit).await?;
-        Ok(self.team_view(team))
+            Ok(Some(JournalAction::TeamHandover(Box::new(handover))))
+        })
+        .await
     }
 
     /// The people on `duty` at `at` across the teams that have a rota;

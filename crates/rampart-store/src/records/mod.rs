@@ -21,6 +21,7 @@
 mod compare;
 mod documents;
 mod replay;
+mod settings;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -192,9 +192,9 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::User(_) => user(entries),
         RecordKey::Credentials(name) => credentials(name, entries),
         RecordKey::Token(_) => token(entries),
-        RecordKey::Rules => rules(entries),
-        RecordKey::Targets => response_targets(entries),
-        RecordKey::Regulatory => regulatory_rules(entries),
+        RecordKey::Rules => super::settings::rules(entries),
+        RecordKey::Targets => super::settings::response_targets(entries),
+        RecordKey::Regulatory => super::settings::regulatory_rules(entries),
         RecordKey::Document(_) => super::documents::document(entries),
         RecordKey::DocumentText(_, version) => super::documents::text(*version, entries),
         RecordKey::Team(_) => super::documents::team(entries),
@@ -947,58 +947,4 @@ fn token(entries: &[&JournalEntry]) -> Result<Expected, String> {
         Some(_) => fold.finish(ExpectedRecord::Token),
         None => Expected::Absent { removed },
     })
-}
-
-fn rules(entries: &[&JournalEntry]) -> Result<Expected, String> {
-    let mut fold = Fold::<RuleSet>::new();
-    for entry in entries {
-        let step = Step(entry);
-        match K::from_name(&entry.action) {
-            Some(K::IntakeRulesChanged) => {
-                let after: RuleSet = step.fields()?.get("after")?;
-                match fold.record.as_mut() {
-                    Some((rules, _)) => *rules = after,
-                    None => fold.create(&step, after)?,
-                }
-            }
-            _ => return Err(not_here(&step, "the categorization rules")),
-        }
-    }
-    Ok(fold.finish(ExpectedRecord::Rules))
-}
-
-fn response_targets(entries: &[&JournalEntry]) -> Result<Expected, String> {
-    let mut fold = Fold::<ResponseTargets>::new();
-    for entry in entries {
-        let step = Step(entry);
-        match K::from_name(&entry.action) {
-            Some(K::TargetsChanged) => {
-                let after: ResponseTargets = step.fields()?.get("after")?;
-                match fold.record.as_mut() {
-                    Some((targets, _)) => *targets = after,
-                    None => fold.create(&step, after)?,
-                }
-            }
-            _ => return Err(not_here(&step, "the response-time targets")),
-        }
-    }
-    Ok(fold.finish(ExpectedRecord::Targets))
-}
-
-fn regulatory_rules(entries: &[&JournalEntry]) -> Result<Expected, String> {
-    let mut fold = Fold::<RegulatoryRules>::new();
-    for entry in entries {
-        let step = Step(entry);
-        match K::from_name(&entry.action) {
-            Some(K::RegulatoryRulesChanged) => {
-                let after: RegulatoryRules = step.fields()?.get("after")?;
-                match fold.record.as_mut() {
-                    Some((rules, _)) => *rules = after,
-                    None => fold.create(&step, after)?,
-                }
-            }
-            _ => return Err(not_here(&step, "the notification rules")),
-        }
-    }
-    Ok(fold.finish(|r| ExpectedRecord::Regulatory(Box::new(r))))
 }

@@ -9,6 +9,7 @@
     reason = "test code"
 )]
 
+mod plan;
 mod world;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,216 @@
+//! The plan-and-prepare records of the test world: a document in two
+//! versions, a team with its rota, a contact.
+
+use rampart_domain::Role;
+use serde_json::json;
+
+use super::world::{World, actor, text, to, ts};
+use crate::Entity;
+
+/// The national CSIRT in the directory, added and then changed.
+pub(super) fn contacts(w: &mut World) {
+    use rampart_domain::{Contact, ContactCategory, ContactDetails, ContactId, ContactKind, Tlp};
+    let details = ContactDetails {
+        kind: ContactKind::Organisation,
+        name: text("National CSIRT"),
+        organisation: None,
+        category: ContactCategory::Csirt,
+        roles: None,
+        channels: vec![],
+        pgp_key: None,
+        smime_certificate: None,
+        tlp_max: Tlp::Amber,
+        when_to_contact: None,
+    };
+    let mut contact = Contact {
+        id: ContactId::new("national-csirt").unwrap(),
+        details: details.clone(),
+        created_by: "mia".into(),
+        created_at: w.now(),
+        updated_at: w.now(),
+    };
+    w.commit(
+        "mia",
+        vec![Entity::Contact(Box::new(contact.clone()))],
+        vec![(
+            "contact.created",
+            "contact:national-csirt".into(),
+            to(&contact),
+        )],
+    );
+    let mut after = details.clone();
+    after.tlp_max = Tlp::Green;
+    contact.details = after.clone();
+    contact.updated_at = w.now();
+    w.commit(
+        "mia",
+        vec![Entity::Contact(Box::new(contact))],
+        vec![(
+            "contact.changed",
+            "contact:national-csirt".into(),
+            json!({"before": details, "after": after}),
+        )],
+    );
+}
+
+/// The ISIRT's team: set up, given a rotation, a cover and a hand-over.
+pub(super) fn teams(w: &mut World) {
+    use rampart_domain::{Duty, Rotation, Team, TeamId, TeamSettings};
+    let entity = "team:ict-isirt".to_owned();
+    let settings = TeamSettings {
+        name: text("ICT ISIRT"),
+        duty: Duty::Isirt,
+        description: None,
+        lead: "mia".into(),
+        members: vec!["ian".into(), "mia".into()],
+        rotation: None,
+    };
+    let mut team = Team::new(
+        TeamId::new("ict-isirt").unwrap(),
+        settings.clone(),
+        "mia",
+        w.now(),
+    );
+    w.commit(
+        "mia",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![("team.created", entity.clone(), to(&team))],
+    );
+    let mut after = settings.clone();
+    after.rotation = Some(Rotation {
+        people: vec!["ian".into(), "mia".into()],
+        shift_hours: 12,
+        starts_at: ts(0),
+    });
+    team.apply(after.clone(), w.now());
+    w.commit(
+        "mia",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![(
+            "team.changed",
+            entity.clone(),
+            json!({"before": settings, "after": after}),
+        )],
+    );
+    let at = w.now();
+    let cover = team
+        .add_cover("mia".into(), at, ts(100_000), None, "mia", at)
+        .unwrap();
+    w.commit(
+        "mia",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![("team.cover_added", entity.clone(), to(&cover))],
+    );
+    let at = w.now();
+    let handover = team
+        .hand_over("ian", "mia".into(), text("Quiet night"), vec![], None, at)
+        .unwrap();
+    w.commit(
+        "ian",
+        vec![Entity::Team(Box::new(team.clone()))],
+        vec![("team.handover", entity, to(&handover))],
+    );
+}
+
+/// The policy: created, drafted twice, the second version approved by
+/// both roles it names, reviewed, and its settings changed.
+pub(super) fn documents(w: &mut World) {
+    use rampart_domain::document::sections;
+    use rampart_domain::{
+        Document, DocumentId, DocumentKind, DocumentSettings, DocumentText, DocumentVersion,
+    };
+    use sha2::{Digest, Sha256};
+    let entity = "document:incident-policy".to_owned();
+    let settings = DocumentSettings {
+        kind: DocumentKind::Policy,
+        title: text("Incident management policy"),
+        owner: "mia".into(),
+        approvers: vec![Role::IsirtManager, Role::SeniorManager],
+        review_months: 12,
+    };
+    let mut doc = Document::new(
+        DocumentId::new("incident-policy").unwrap(),
+        settings.clone(),
+        "mia",
+        w.now(),
+    );
+    w.commit(
+        "mia",
+        vec![Entity::Document(Box::new(doc.clone()))],
+        vec![("document.created", entity.clone(), to(&doc))],
+    );
+    for (n, body) in [
+        (1, "# Policy\n\n## Scope\n"),
+        (2, "# Policy\n\n## Scope\n\nAll of it.\n"),
+    ] {
+        let version = DocumentVersion {
+            version: n,
+            summary: text("A draft"),
+            sha256: hex::encode(Sha256::digest(body.as_bytes())),
+            sections: sections(body),
+            drafted_by: "ian".into(),
+            drafted_at: w.now(),
+            effective_from: None,
+            approvals: vec![],
+            effective_at: None,
+        };
+        doc.draft(version.clone()).unwrap();
+        let body_text = DocumentText {
+            document: doc.id.clone(),
+            version: n,
+            text: body.into(),
+        };
+        w.commit(
+            "ian",
+            vec![
+                Entity::Document(Box::new(doc.clone())),
+                Entity::DocumentText(Box::new(body_text)),
+            ],
+            vec![(
+                "document.drafted",
+                entity.clone(),
+                json!({"version": version, "text": body}),
+            )],
+        );
+    }
+    for (who, role) in [("mia", Role::IsirtManager), ("sam", Role::SeniorManager)] {
+        let at = w.now();
+        let effective_at = doc
+            .approve(2, role, &actor(who, &[role]), None, at)
+            .unwrap();
+        w.commit(
+            who,
+            vec![Entity::Document(Box::new(doc.clone()))],
+            vec![(
+                "document.approved",
+                entity.clone(),
+                json!({"version": 2, "role": role, "note": null, "effective_at": effective_at,
+                       "review_due": effective_at.and(doc.review_due)}),
+            )],
+        );
+    }
+    let at = w.now();
+    doc.reviewed("mia", text("Still right"), at).unwrap();
+    w.commit(
+        "mia",
+        vec![Entity::Document(Box::new(doc.clone()))],
+        vec![(
+            "document.reviewed",
+            entity.clone(),
+            json!({"version": 2, "note": "Still right", "review_due": doc.review_due}),
+        )],
+    );
+    let mut after = settings.clone();
+    after.review_months = 6;
+    let at = w.now();
+    doc.apply(after.clone(), at);
+    w.commit(
+        "mia",
+        vec![Entity::Document(Box::new(doc.clone()))],
+        vec![(
+            "document.changed",
+            entity,
+            json!({"before": settings, "after": after, "review_due": doc.review_due}),
+        )],
+    );
+}
