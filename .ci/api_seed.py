@@ -127,6 +127,13 @@ def main():
         "channels": [{"kind": "email", "value": "cert@csirt.example", "note": "24x7"}],
     })["id"]
 
+    # A communication to it about the incident, waiting for an approval.
+    call(base, token, "POST", f"/incidents/{incident}/communications", {
+        "audience": "direct_external", "recipients": [contact], "channel": "email",
+        "subject": "Phishing wave against our customers", "content": "Indicators below.",
+        "tlp": "AMBER",
+    })
+
     for name, value in [
         ("RAMPART_EVENT", event),
         ("RAMPART_ESCALATED_EVENT", spare),

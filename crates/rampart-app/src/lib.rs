@@ -15,6 +15,7 @@
 pub mod auth;
 mod cache;
 mod checkpoints;
+pub mod communications;
 pub mod contacts;
 pub mod documents;
 mod error;

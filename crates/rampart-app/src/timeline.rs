@@ -15,8 +15,8 @@ use rampart_domain::journal::{
     IncidentRestricted, IncidentUpdated,
 };
 use rampart_domain::{
-    Action, Actor, EvidenceNumber, Incident, IncidentNumber, IncidentObservable, JournalAction,
-    LogEntry, ResponseAction, Timestamp,
+    Action, Actor, Communication, CommunicationStatus, EvidenceNumber, Incident, IncidentNumber,
+    IncidentObservable, JournalAction, LogEntry, ResponseAction, Timestamp,
 };
 use rampart_store::{EvidenceQuery, JournalEntry, JournalSearch};
 use serde::{Deserialize, Serialize};
@@ -84,6 +84,8 @@ pub enum TimelineKind {
     Restriction,
     /// Notification obligations: regimes, moments, reports sent; escalations.
     Deadline,
+    /// A communication drafted, approved, sent or withdrawn.
+    Communication,
 }
 
 impl TimelineKind {
@@ -101,6 +103,7 @@ impl TimelineKind {
             Self::Evidence => "evidence",
             Self::Restriction => "restriction",
             Self::Deadline => "deadline",
+            Self::Communication => "communication",
         }
     }
 }
@@ -511,6 +514,63 @@ fn of_journal(base: TimelineItem, entity: &str, action: JournalAction) -> Option
             TimelineKind::Deadline,
             format!("{}; told {}", x.describe(), x.told.join(", ")),
         ),
+        J::IncidentCommunicationDrafted(c) => {
+            let mut i = item(
+                TimelineKind::Communication,
+                format!("drafted {}", communication_name(&c)),
+            );
+            i.details.push(format!(
+                "{} · {} · TLP:{}",
+                c.audience.title(),
+                c.channel,
+                c.tlp
+            ));
+            i.details.push(format!("to: {}", recipients(&c)));
+            if c.status == CommunicationStatus::AwaitingApproval {
+                i.details
+                    .push("needs an approval before it goes out".into());
+            }
+            i
+        }
+        J::IncidentCommunicationApproved(c) => {
+            let mut i = item(
+                TimelineKind::Communication,
+                format!("approved {}", communication_name(&c)),
+            );
+            if let Some(a) = &c.approval {
+                i.details.push(format!("as {}", a.role.title()));
+                i.reason = a.note.as_ref().map(ToString::to_string);
+            }
+            i
+        }
+        J::IncidentCommunicationSent(c) => {
+            let mut i = item(
+                TimelineKind::Communication,
+                format!("sent {}", communication_name(&c)),
+            );
+            i.details
+                .push(format!("to: {} by {}", recipients(&c), c.channel));
+            if let Some(s) = &c.sent {
+                i.occurred_at = s.at;
+                if let Some(r) = &s.reference {
+                    i.details
+                        .push(format!("reference: {}", shorten(r.as_str())));
+                }
+            }
+            if let Some(a) = &c.approval {
+                i.details
+                    .push(format!("approved by {} ({})", a.by, a.role.title()));
+            }
+            i
+        }
+        J::IncidentCommunicationWithdrawn(c) => {
+            let mut i = item(
+                TimelineKind::Communication,
+                format!("withdrew {}", communication_name(&c)),
+            );
+            i.reason = c.withdrawn.as_ref().map(|w| w.reason.to_string());
+            i
+        }
         J::EvidenceCollected(c) => evidence_collected(item, &e, &c),
         J::EvidenceTransferred(t) => evidence_transferred(item, &e, &t),
         J::EvidenceVerified(_) => item(
@@ -571,6 +631,21 @@ fn of_journal(base: TimelineItem, entity: &str, action: JournalAction) -> Option
         | J::EvidenceExported(_) => return None,
         _ => return None,
     })
+}
+
+fn communication_name(c: &Communication) -> String {
+    format!("communication {}: {}", c.id, shorten(c.subject.as_str()))
+}
+
+/// The recipients of a communication, in one line.
+fn recipients(c: &Communication) -> String {
+    let all: Vec<String> = c
+        .recipients
+        .iter()
+        .map(ToString::to_string)
+        .chain(c.other_recipients.iter().map(ToString::to_string))
+        .collect();
+    shorten(&all.join(", "))
 }
 
 fn action_name(a: &ResponseAction) -> String {

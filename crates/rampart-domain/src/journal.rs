@@ -202,6 +202,10 @@ journal_actions! {
     TeamHandover(Box<crate::Handover>) = "team.handover", "The hand-over at the end of a shift: to whom, what was passed on, which incidents, what authority";
     ContactCreated(Box<crate::Contact>) = "contact.created", "An organisation or person is added to the contact directory (the whole record)";
     ContactChanged(Box<ContactChanged>) = "contact.changed", "A contact's details change (before and after)";
+    IncidentCommunicationDrafted(Box<crate::Communication>) = "incident.communication_drafted", "A communication about an incident is drafted (the whole record): ready to go out when internal, awaiting approval otherwise";
+    IncidentCommunicationApproved(Box<crate::Communication>) = "incident.communication_approved", "A communication is approved, by whom and in which role (the whole record)";
+    IncidentCommunicationSent(Box<crate::Communication>) = "incident.communication_sent", "A communication went out, when and under which reference (the whole record)";
+    IncidentCommunicationWithdrawn(Box<crate::Communication>) = "incident.communication_withdrawn", "A communication is withdrawn before it went out, and why (the whole record)";
 }
 
 impl JournalAction {

@@ -57,10 +57,13 @@ pub use evidence::{
     EvidenceSubmission, Stamp,
 };
 pub use incident::{
-    ActionStatus, ActionUpdate, Actuality, AnchorInput, Approval, Incident, IncidentConfirmation,
-    IncidentPatch, LogEntry, LogKind, MAX_OBLIGATION_RECORDS, Motivation, MotivationKind,
-    NewAction, NewLogEntry, PATCH_FIELDS, Perpetrator, PerpetratorKind, RegimeDecision,
-    RegimeWithdrawn, ResponseAction, SubmissionInput, TransitionRequest,
+    ActionStatus, ActionUpdate, Actuality, AnchorInput, Approval, ApproveCommunication,
+    Communication, CommunicationApproval, CommunicationAudience, CommunicationSent,
+    CommunicationStatus, CommunicationWithdrawn, Incident, IncidentConfirmation, IncidentPatch,
+    LogEntry, LogKind, MAX_COMMUNICATIONS, MAX_OBLIGATION_RECORDS, Motivation, MotivationKind,
+    NewAction, NewCommunication, NewLogEntry, PATCH_FIELDS, Perpetrator, PerpetratorKind,
+    RegimeDecision, RegimeWithdrawn, ResponseAction, SendCommunication, SubmissionInput,
+    TransitionRequest, WithdrawCommunication,
 };
 pub use intake::{
     CategorizationRule, CorrelationHit, MAX_RELATED, MAX_RULES, RuleSet, correlate,

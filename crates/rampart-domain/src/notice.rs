@@ -45,6 +45,10 @@ wire_enum!(
         DocumentReviewDue => "document_review_due",
         /// A document one owns is past its review date.
         DocumentReviewOverdue => "document_review_overdue",
+        /// A communication about an incident awaits approval: those who may approve it are told.
+        CommunicationAwaitingApproval => "communication_awaiting_approval",
+        /// One's communication was approved and may go out.
+        CommunicationApproved => "communication_approved",
     }
 );
 
@@ -77,6 +81,10 @@ impl NoticeKind {
             }
             Self::DocumentReviewDue => "A document you own is due for review within 30 days",
             Self::DocumentReviewOverdue => "A document you own is past its review date",
+            Self::CommunicationAwaitingApproval => {
+                "A communication about an incident awaits your approval"
+            }
+            Self::CommunicationApproved => "A communication you drafted is approved",
         }
     }
 
@@ -112,6 +120,9 @@ pub struct Notice {
     /// What it is about, in words (an escalation: the deadline and how much of it is used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
+    /// The communication it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub communication: Option<u32>,
 }
 
 /// The record a notice is about.
@@ -165,6 +176,7 @@ impl Notice {
             person: None,
             told: Vec::new(),
             about: None,
+            communication: None,
         }
     }
 
@@ -234,6 +246,28 @@ impl Notice {
             JournalAction::IncidentActionAdded(action) => match entity.parse() {
                 Ok(number) => assigned(action, number, actor, at),
                 Err(_) => vec![],
+            },
+            JournalAction::IncidentCommunicationDrafted(c)
+                if c.status == crate::CommunicationStatus::AwaitingApproval =>
+            {
+                match entity.parse() {
+                    Ok(number) => {
+                        let mut notice =
+                            on(NoticeKind::CommunicationAwaitingApproval, incident(number));
+                        notice.communication = Some(c.id);
+                        vec![notice]
+                    }
+                    Err(_) => vec![],
+                }
+            }
+            JournalAction::IncidentCommunicationApproved(c) => match entity.parse() {
+                Ok(number) if c.drafted_by != actor => {
+                    let mut notice = on(NoticeKind::CommunicationApproved, incident(number));
+                    notice.communication = Some(c.id);
+                    notice.person = Some(c.drafted_by.clone());
+                    vec![notice]
+                }
+                _ => vec![],
             },
             JournalAction::IncidentEscalated(step) => match entity.parse() {
                 Ok(number) => {
@@ -346,7 +380,10 @@ pub fn roles_told(notice: &Notice, class: Option<SeverityClass>) -> &'static [Ro
         | NoticeKind::DeadlineEscalated
         | NoticeKind::EventReported
         | NoticeKind::DocumentReviewDue
-        | NoticeKind::DocumentReviewOverdue => &[],
+        | NoticeKind::DocumentReviewOverdue
+        | NoticeKind::CommunicationApproved => &[],
+        // Narrowed to the audience's approvers where the notice is planned.
+        NoticeKind::CommunicationAwaitingApproval => &[IsirtManager, CrisisManager, SeniorManager],
     }
 }
 

@@ -25,10 +25,26 @@ wire_enum!(
         /// when an incident is not under control or is class IV.
         CrisisManager => "crisis_manager",
         /// Senior management: reads incidents, to be kept informed of the
-        /// significant ones; changes nothing.
+        /// significant ones; changes nothing but approves communications.
         SeniorManager => "senior_manager",
     }
 );
+
+impl Role {
+    /// The role in words, as pages and the timeline name it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Reporter => "Reporter",
+            Self::Poc => "Point of contact",
+            Self::IsirtMember => "ISIRT member",
+            Self::IsirtManager => "ISIRT manager",
+            Self::Auditor => "Auditor",
+            Self::Admin => "Admin",
+            Self::CrisisManager => "Crisis manager",
+            Self::SeniorManager => "Senior manager",
+        }
+    }
+}
 
 wire_enum!(
     /// Every action the application layer performs on behalf of a user.
@@ -80,6 +96,8 @@ wire_enum!(
         ManageRota => "manage_rota",
         ViewContacts => "view_contacts",
         ManageContacts => "manage_contacts",
+        Communicate => "communicate",
+        ApproveCommunication => "approve_communication",
     }
 );
 
@@ -137,6 +155,8 @@ impl Action {
             ManageRota => "put someone on duty for a stretch, or record a hand-over",
             ViewContacts => "read the contact directory",
             ManageContacts => "add and change entries of the contact directory",
+            Communicate => "draft a communication about an incident, record it sent or withdraw it",
+            ApproveCommunication => "approve a communication about an incident before it goes out",
             ManageNotificationRules => {
                 "change the notification rules (regimes, deadlines, calendars)"
             }
@@ -209,6 +229,9 @@ impl Action {
                 SeniorManager,
             ],
             ManageContacts => &[IsirtMember, IsirtManager],
+            Communicate => &[IsirtMember, IsirtManager, CrisisManager],
+            // Who may speak for the organisation; an audience may narrow it further.
+            ApproveCommunication => &[IsirtManager, CrisisManager, SeniorManager],
             ManageUsers
             | ManageIntake
             | ManageJobs

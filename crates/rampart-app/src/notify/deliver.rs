@@ -224,6 +224,8 @@ pub(super) fn about(kind: NoticeKind) -> &'static str {
         NoticeKind::EventReported => "a new report for the point of contact on duty",
         NoticeKind::DocumentReviewDue => "a document of yours is due for review",
         NoticeKind::DocumentReviewOverdue => "a document of yours is past its review date",
+        NoticeKind::CommunicationAwaitingApproval => "a communication awaits your approval",
+        NoticeKind::CommunicationApproved => "your communication is approved",
     }
 }
 

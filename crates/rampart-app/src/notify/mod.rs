@@ -96,6 +96,8 @@ fn may_notify(kind: ActionKind) -> bool {
             | IncidentActionAdded
             | IncidentActionUpdated
             | IncidentEscalated
+            | IncidentCommunicationDrafted
+            | IncidentCommunicationApproved
     )
 }
 

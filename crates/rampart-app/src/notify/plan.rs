@@ -182,7 +182,20 @@ impl App {
                 let Some(incident) = self.stored_incident(*number).await? else {
                     return Ok(vec![]);
                 };
-                let roles = roles_told(notice, Some(incident.severity.class));
+                let mut roles = roles_told(notice, Some(incident.severity.class));
+                // Only those who may approve a communication to its audience.
+                if notice.kind == NoticeKind::CommunicationAwaitingApproval {
+                    let pending = notice
+                        .communication
+                        .and_then(|id| incident.communication(id).ok())
+                        .filter(|c| {
+                            c.status == rampart_domain::CommunicationStatus::AwaitingApproval
+                        });
+                    match pending {
+                        Some(c) => roles = c.audience.approvers(),
+                        None => return Ok(vec![]),
+                    }
+                }
                 let mut named: BTreeSet<String> = notice.person.iter().cloned().collect();
                 named.extend(notice.told.iter().cloned());
                 if notice.kind == NoticeKind::IncidentCrisis {
@@ -441,6 +454,31 @@ fn incident_words(notice: &Notice, incident: &Incident) -> Words {
 Incident: {t}."
                 ),
             )
+        }
+        NoticeKind::CommunicationAwaitingApproval | NoticeKind::CommunicationApproved => {
+            let c = notice
+                .communication
+                .and_then(|id| incident.communication(id).ok());
+            let subject = c.map_or_else(String::new, |c| c.subject.to_string());
+            let audience = c.map_or("", |c| c.audience.title());
+            if notice.kind == NoticeKind::CommunicationApproved {
+                (
+                    format!("{n}: your communication is approved: {subject}"),
+                    format!(
+                        "{} approved it; it may go out. Record it as sent once it has. Incident: {t}.",
+                        notice.actor
+                    ),
+                )
+            } else {
+                (
+                    format!("{n}: a communication awaits your approval: {subject}"),
+                    format!(
+                        "{} drafted it for a {} audience; it may not go out before it is approved. Incident: {t}.",
+                        notice.actor,
+                        audience.to_lowercase()
+                    ),
+                )
+            }
         }
         NoticeKind::EventEscalated
         | NoticeKind::EventReported

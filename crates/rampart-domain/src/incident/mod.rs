@@ -16,10 +16,16 @@ use crate::{
 };
 
 mod actions;
+mod communications;
 mod obligations;
 mod patch;
 
 pub use actions::{ActionStatus, ActionUpdate, Approval, NewAction, ResponseAction};
+pub use communications::{
+    ApproveCommunication, Communication, CommunicationApproval, CommunicationAudience,
+    CommunicationSent, CommunicationStatus, CommunicationWithdrawn, MAX_COMMUNICATIONS,
+    NewCommunication, SendCommunication, WithdrawCommunication,
+};
 pub use obligations::{
     AnchorInput, MAX_OBLIGATION_RECORDS, RegimeDecision, RegimeWithdrawn, SubmissionInput,
 };
@@ -326,6 +332,10 @@ pub struct Incident {
     /// Rungs of the escalation ladder its deadlines reached, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub escalations: Vec<crate::Escalation>,
+    /// The communications log: what was said, to whom, approved by whom,
+    /// and when it went out. Absent while there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub communications: Vec<Communication>,
 }
 
 impl Incident {
@@ -415,6 +425,7 @@ impl Incident {
             merged_into: None,
             obligations: crate::regulatory::Obligations::default(),
             escalations: Vec::new(),
+            communications: Vec::new(),
         };
         let list = incident
             .events

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::ApiError;
 
+pub mod communications;
 pub mod contacts;
 mod document;
 pub mod documents;
@@ -94,6 +95,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::update_action))
         .routes(routes!(incidents::record_review, incidents::review))
         .routes(routes!(incidents::timeline))
+        .routes(routes!(communications::draft, communications::list))
+        .routes(routes!(communications::approve))
+        .routes(routes!(communications::sent))
+        .routes(routes!(communications::withdraw))
         .routes(routes!(observables::add, observables::list))
         .routes(routes!(observables::update, observables::remove))
         .routes(routes!(observables::extract))

@@ -109,6 +109,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{number}/review", post(incident_review))
         .route(
+            "/incidents/{number}/communications",
+            post(incident_communication_draft),
+        )
+        .route(
+            "/incidents/{number}/communications/{id}/{step}",
+            post(incident_communication_step),
+        )
+        .route(
             "/incidents/{number}/observables",
             post(incident_observable_add),
         )

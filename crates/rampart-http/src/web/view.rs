@@ -231,12 +231,7 @@ pub fn field_label(path: &str) -> String {
 }
 
 pub fn role_label(r: Role) -> String {
-    match r {
-        Role::Poc => "Point of contact".into(),
-        Role::IsirtMember => "ISIRT member".into(),
-        Role::IsirtManager => "ISIRT manager".into(),
-        other => label(other.as_str()),
-    }
+    r.title().into()
 }
 
 /// Sizes as people read them: `512 bytes`, `1.5 KiB`, `3.2 MiB`.

@@ -16,10 +16,11 @@ use rampart_domain::JournalAction;
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::regulatory::{AnchorRecord, AppliedRegime, RegulatoryRules, Submission};
 use rampart_domain::{
-    Assessment, AssessmentDecision, Event, EventNumber, EventStatus, EvidenceCheck, EvidenceItem,
-    Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, LogKind, PATCH_FIELDS,
-    Priority, ResponseAction, ResponseTargets, Review, RuleSet, Stamp, Step as VulnerabilityStep,
-    Text, Timestamp, Triage, Vulnerability, VulnerabilityOutcome, VulnerabilityStatus,
+    Assessment, AssessmentDecision, Communication, Event, EventNumber, EventStatus, EvidenceCheck,
+    EvidenceItem, Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, LogKind,
+    PATCH_FIELDS, Priority, ResponseAction, ResponseTargets, Review, RuleSet, Stamp,
+    Step as VulnerabilityStep, Text, Timestamp, Triage, Vulnerability, VulnerabilityOutcome,
+    VulnerabilityStatus,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -656,6 +657,29 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                         step.fail(format!("no observable {} is on the incident", after.id))
                     })?;
                 *slot = after;
+                inc.updated_at = at;
+            }
+            Some(K::IncidentCommunicationDrafted) => {
+                let drafted: Communication = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                if inc.communications.iter().any(|c| c.id == drafted.id) {
+                    return Err(step.fail(format!("communication {} exists", drafted.id)));
+                }
+                inc.communications.push(drafted);
+                inc.updated_at = at;
+            }
+            Some(
+                K::IncidentCommunicationApproved
+                | K::IncidentCommunicationSent
+                | K::IncidentCommunicationWithdrawn,
+            ) => {
+                let changed: Communication = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                let id = changed.id;
+                let slot = inc.communications.iter_mut().find(|c| c.id == id);
+                *slot.ok_or_else(|| step.fail(format!("no communication {id}")))? = changed;
                 inc.updated_at = at;
             }
             Some(K::IncidentMergedInto) => {

@@ -16,6 +16,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod clocks;
+mod communications;
 mod contacts;
 mod dashboard;
 mod disk;

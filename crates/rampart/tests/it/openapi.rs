@@ -214,7 +214,7 @@ fn every_list_is_documented_with_one_shape() {
             "{name}"
         );
     }
-    assert_eq!(lists, 11);
+    assert_eq!(lists, 12);
 }
 
 /// Reads a whole list one item a page, following `next_cursor` as `param`.

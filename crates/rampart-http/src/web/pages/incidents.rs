@@ -135,6 +135,7 @@ pub struct IncidentPage {
     pub clocks: super::clocks::ClocksSection,
     /// May record regimes, moments and reports sent.
     pub may_clocks: bool,
+    pub communications: super::communications::CommunicationsSection,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -558,6 +559,10 @@ async fn incident_view_in(
         .app
         .incident_timeline(&person.actor, incident.number, order)
         .await?;
+    let communications = super::communications::CommunicationsSection::new(
+        state, person, &incident, &evidence, &values,
+    )
+    .await?;
     let targets = state.app.incident_measures(&incident).await?;
     let clocks = super::clocks::ClocksSection {
         clocks: state.app.incident_clocks(&incident).await?,
@@ -566,6 +571,7 @@ async fn incident_view_in(
         now: state.app.clock().now(),
     };
     Ok(IncidentPage {
+        communications,
         targets,
         clocks,
         may_clocks: person.may(Action::UpdateIncident) && !merged,

@@ -7,6 +7,7 @@
 mod account;
 mod admin;
 mod clocks;
+mod communications;
 mod contacts;
 mod dashboard;
 mod deadlines;
@@ -26,6 +27,7 @@ mod vulnerabilities;
 pub use account::*;
 pub use admin::*;
 pub use clocks::*;
+pub use communications::*;
 pub use contacts::*;
 pub use dashboard::*;
 pub use deadlines::*;

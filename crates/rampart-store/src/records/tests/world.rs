@@ -592,6 +592,25 @@ pub(super) fn lifecycle() -> World {
             .unwrap();
         ("incident.action_updated", to(updated))
     });
+    change(&mut w, n, &ian, |inc, now| {
+        let c = json!({"audience": "direct_external", "other_recipients": ["the bank's fraud desk"],
+            "channel": "phone", "subject": "Phishing in your name", "content": "We saw it."});
+        let drafted = inc.draft_communication(from(c), &ian, now).unwrap();
+        ("incident.communication_drafted", to(drafted))
+    });
+    let crisis = actor("cora", &[Role::CrisisManager]);
+    change(&mut w, n, &crisis, |inc, now| {
+        let approved = inc
+            .approve_communication(1, from(json!({"note": "no names"})), &crisis, now)
+            .unwrap();
+        ("incident.communication_approved", to(approved))
+    });
+    change(&mut w, n, &ian, |inc, now| {
+        let sent = inc
+            .send_communication(1, from(json!({"reference": "call 17"})), &ian, now)
+            .unwrap();
+        ("incident.communication_sent", to(sent))
+    });
     transition(
         &mut w,
         n,

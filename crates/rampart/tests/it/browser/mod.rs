@@ -22,6 +22,7 @@ use thirtyfour::prelude::*;
 use crate::helpers::{Backend, PASSWORD, TestApp, incident};
 
 mod actions;
+mod communications;
 mod contacts;
 mod documents;
 mod evidence;
