@@ -134,6 +134,13 @@ def main():
         "tlp": "AMBER",
     })
 
+    # A playbook for phishing, in one version.
+    playbook = call(base, token, "POST", "/playbooks", {
+        "id": "phishing-response", "title": "Phishing response", "categories": ["malware"],
+        "steps": [{"what": "Block the sender domain", "owner_role": "isirt_member",
+                   "due_minutes": 60}],
+    })["id"]
+
     for name, value in [
         ("RAMPART_EVENT", event),
         ("RAMPART_ESCALATED_EVENT", spare),
@@ -144,6 +151,7 @@ def main():
         ("RAMPART_DOCUMENT", document),
         ("RAMPART_TEAM", team),
         ("RAMPART_CONTACT", contact),
+        ("RAMPART_PLAYBOOK", playbook),
     ]:
         print(f"{name}={value}")
 

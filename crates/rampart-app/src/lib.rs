@@ -29,6 +29,7 @@ mod merge;
 pub mod notify;
 pub mod observables;
 pub mod people;
+pub mod playbooks;
 pub mod readiness;
 mod records;
 pub mod regulatory;

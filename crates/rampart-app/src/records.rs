@@ -5,8 +5,8 @@
 use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, DomainError, Event, EventNumber, EventReport,
     Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, JournalAction, LogEntry,
-    Measured, NewAction, NewLogEntry, ResponseAction, Review, ReviewInput, Role, Text, Timestamp,
-    TransitionRequest,
+    Measured, NewAction, NewLogEntry, Playbook, PlaybookId, ResponseAction, Review, ReviewInput,
+    Role, Text, Timestamp, TransitionRequest,
     journal::{
         EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentRestricted,
         IncidentTransition, IncidentUpdated,
@@ -196,6 +196,14 @@ impl App {
             .collect();
         let following = Following::load(&mut unit, secured);
         let coordinator = unit.load::<User>(EntityRef::User(input.coordinator.clone()));
+        let books: Vec<(PlaybookId, Loaded<Playbook>)> = input
+            .playbooks
+            .iter()
+            .map(|id| (id.clone(), unit.load(EntityRef::Playbook(id.clone()))))
+            .collect();
+        if !books.is_empty() {
+            actor.require(Action::ApplyPlaybook)?;
+        }
         let allocated = unit.allocate::<IncidentNumber>();
         let unit = unit.decide(move |ctx| {
             let number = ctx.number(&allocated)?;
@@ -206,7 +214,17 @@ impl App {
                     DomainError::field(format!("events[{i}]"), format!("no event {n}"))
                 })?);
             }
-            let incident = Incident::confirm(number, input, &mut events, &who, ctx.now())?;
+            let mut playbooks = Vec::with_capacity(books.len());
+            for (i, (id, handle)) in books.iter().enumerate() {
+                playbooks.push(ctx.maybe(handle).ok_or_else(|| {
+                    DomainError::field(format!("playbooks[{i}]"), format!("no playbook `{id}`"))
+                })?);
+            }
+            let mut incident = Incident::confirm(number, input, &mut events, &who, ctx.now())?;
+            // Proposed and confirmed with the incident: due from the confirmation.
+            for playbook in &playbooks {
+                incident.apply_playbook(playbook, None, &who, ctx.now())?;
+            }
             let mut decided = Decided::new(incident.clone())
                 .journal(JournalDraft::new(
                     number,

@@ -514,6 +514,20 @@ fn of_journal(base: TimelineItem, entity: &str, action: JournalAction) -> Option
             TimelineKind::Deadline,
             format!("{}; told {}", x.describe(), x.told.join(", ")),
         ),
+        J::IncidentPlaybookApplied(p) => {
+            let mut i = item(
+                TimelineKind::ResponseAction,
+                format!(
+                    "applied playbook {} (version {})",
+                    shorten(p.applied.title.as_str()),
+                    p.applied.version
+                ),
+            );
+            for a in &p.actions {
+                i.details.push(action_name(a));
+            }
+            i
+        }
         J::IncidentCommunicationDrafted(c) => {
             let mut i = item(
                 TimelineKind::Communication,

@@ -115,6 +115,15 @@ impl Record for rampart_domain::Contact {
     }
 }
 
+impl Record for rampart_domain::Playbook {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Playbook(playbook) => Some(*playbook),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

@@ -202,6 +202,9 @@ journal_actions! {
     TeamHandover(Box<crate::Handover>) = "team.handover", "The hand-over at the end of a shift: to whom, what was passed on, which incidents, what authority";
     ContactCreated(Box<crate::Contact>) = "contact.created", "An organisation or person is added to the contact directory (the whole record)";
     ContactChanged(Box<ContactChanged>) = "contact.changed", "A contact's details change (before and after)";
+    PlaybookCreated(Box<crate::Playbook>) = "playbook.created", "A playbook is created with its first version (the whole record)";
+    PlaybookRevised(Box<crate::PlaybookVersion>) = "playbook.revised", "A new version of a playbook is saved (the whole version)";
+    IncidentPlaybookApplied(Box<PlaybookApplied>) = "incident.playbook_applied", "A playbook is applied to an incident: which version, and the response actions it planned";
     IncidentCommunicationDrafted(Box<crate::Communication>) = "incident.communication_drafted", "A communication about an incident is drafted (the whole record): ready to go out when internal, awaiting approval otherwise";
     IncidentCommunicationApproved(Box<crate::Communication>) = "incident.communication_approved", "A communication is approved, by whom and in which role (the whole record)";
     IncidentCommunicationSent(Box<crate::Communication>) = "incident.communication_sent", "A communication went out, when and under which reference (the whole record)";
@@ -784,6 +787,14 @@ pub struct DocumentReviewed {
 pub struct TeamChanged {
     pub before: crate::TeamSettings,
     pub after: crate::TeamSettings,
+}
+
+/// `incident.playbook_applied`: which version, and the actions it planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaybookApplied {
+    pub applied: crate::AppliedPlaybook,
+    /// The response actions it planned, whole.
+    pub actions: Vec<ResponseAction>,
 }
 
 /// `contact.changed`: the details before and after.

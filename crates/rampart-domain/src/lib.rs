@@ -22,6 +22,7 @@ mod merge;
 mod notice;
 mod number;
 mod observables;
+pub mod playbook;
 mod record;
 pub mod regulatory;
 mod review;
@@ -80,6 +81,10 @@ pub use number::{EventNumber, EvidenceNumber, IncidentNumber, NumberKind, Vulner
 pub use observables::{
     IncidentObservable, MAX_CANDIDATES, MAX_EXTRACT_TEXT, MAX_OBSERVABLES, NewObservable,
     ObservableUpdate, Pap, Removal, extract, extract_for, refang,
+};
+pub use playbook::{
+    AppliedPlaybook, ApplyPlaybook, Playbook, PlaybookContent, PlaybookId, PlaybookInput,
+    PlaybookStep, PlaybookVersion,
 };
 pub use record::{
     Amount, CiaImpact, Conclusion, Currency, ImpactAspect, Investigation, MAX_AMOUNT_UNITS,

@@ -98,6 +98,9 @@ wire_enum!(
         ManageContacts => "manage_contacts",
         Communicate => "communicate",
         ApproveCommunication => "approve_communication",
+        ViewPlaybooks => "view_playbooks",
+        ManagePlaybooks => "manage_playbooks",
+        ApplyPlaybook => "apply_playbook",
     }
 );
 
@@ -157,6 +160,9 @@ impl Action {
             ManageContacts => "add and change entries of the contact directory",
             Communicate => "draft a communication about an incident, record it sent or withdraw it",
             ApproveCommunication => "approve a communication about an incident before it goes out",
+            ViewPlaybooks => "read the playbooks and their versions",
+            ManagePlaybooks => "create playbooks and save new versions of them",
+            ApplyPlaybook => "apply a playbook to an incident, planning its actions",
             ManageNotificationRules => {
                 "change the notification rules (regimes, deadlines, calendars)"
             }
@@ -232,6 +238,16 @@ impl Action {
             Communicate => &[IsirtMember, IsirtManager, CrisisManager],
             // Who may speak for the organisation; an audience may narrow it further.
             ApproveCommunication => &[IsirtManager, CrisisManager, SeniorManager],
+            ViewPlaybooks => &[
+                Poc,
+                IsirtMember,
+                IsirtManager,
+                Auditor,
+                Admin,
+                CrisisManager,
+            ],
+            ManagePlaybooks => &[IsirtManager, Admin],
+            ApplyPlaybook => &[IsirtMember, IsirtManager],
             ManageUsers
             | ManageIntake
             | ManageJobs
@@ -335,6 +351,7 @@ mod tests {
                             | Action::ViewDocumentDrafts
                             | Action::ViewTeams
                             | Action::ViewContacts
+                            | Action::ViewPlaybooks
                     ),
                     "auditor may {action}"
                 );

@@ -103,6 +103,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0022_overdue_in_order.sql"),
         include_str!("../migrations/0023_documents.sql"),
         include_str!("../migrations/0024_teams_and_contacts.sql"),
+        include_str!("../migrations/0025_playbooks.sql"),
     ])
 }
 

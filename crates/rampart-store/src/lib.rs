@@ -173,6 +173,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         category: Option<rampart_domain::ContactCategory>,
     ) -> Result<Vec<rampart_domain::Contact>, StoreError>;
 
+    /// Every playbook, by id; there are at most
+    /// [`rampart_domain::playbook::MAX_PLAYBOOKS`].
+    async fn list_playbooks(&self) -> Result<Vec<rampart_domain::Playbook>, StoreError>;
+
     /// Enqueues a background job unless one with `key` exists (in any
     /// state); returns whether it was added.
     async fn enqueue_job(

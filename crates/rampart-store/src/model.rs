@@ -142,6 +142,8 @@ pub enum Entity {
     Team(Box<Team>),
     /// An entry of the contact directory.
     Contact(Box<rampart_domain::Contact>),
+    /// A playbook with its versions.
+    Playbook(Box<rampart_domain::Playbook>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -217,6 +219,8 @@ pub enum EntityRef {
     Team(TeamId),
     /// A contact, by id.
     Contact(rampart_domain::ContactId),
+    /// A playbook, by id.
+    Playbook(rampart_domain::PlaybookId),
 }
 
 impl Entity {
@@ -242,6 +246,7 @@ impl Entity {
             Entity::DocumentText(t) => EntityRef::DocumentText(t.document.clone(), t.version),
             Entity::Team(t) => EntityRef::Team(t.id.clone()),
             Entity::Contact(c) => EntityRef::Contact(c.id.clone()),
+            Entity::Playbook(p) => EntityRef::Playbook(p.id.clone()),
         }
     }
 

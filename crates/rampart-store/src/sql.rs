@@ -597,6 +597,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         inbox::contacts(self, category).await
     }
 
+    async fn list_playbooks(&self) -> Result<Vec<rampart_domain::Playbook>, StoreError> {
+        inbox::playbooks(self).await
+    }
+
     async fn read_only(&self) -> Result<bool, StoreError> {
         let sql = match self.backend.dialect() {
             // On a standby every transaction is read-only.

@@ -117,6 +117,10 @@ pub struct IncidentConfirmation {
     /// PAP marking; defaults to the most restrictive PAP of the events.
     #[serde(default)]
     pub pap: Option<Pap>,
+    /// Playbooks to apply on confirmation (their latest versions): the
+    /// actions they plan are due from the confirmation.
+    #[serde(default)]
+    pub playbooks: Vec<crate::PlaybookId>,
 }
 
 impl IncidentConfirmation {
@@ -129,6 +133,11 @@ impl IncidentConfirmation {
         for (i, n) in self.events.iter().enumerate() {
             if self.events[..i].contains(n) {
                 p.push(format!("events[{i}]"), format!("{n} is listed twice"));
+            }
+        }
+        for (i, id) in self.playbooks.iter().enumerate() {
+            if self.playbooks[..i].contains(id) {
+                p.push(format!("playbooks[{i}]"), format!("{id} is listed twice"));
             }
         }
         p.take(
@@ -336,6 +345,10 @@ pub struct Incident {
     /// and when it went out. Absent while there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub communications: Vec<Communication>,
+    /// The playbooks applied, with the version and the actions each planned.
+    /// Absent while there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub playbooks: Vec<crate::AppliedPlaybook>,
 }
 
 impl Incident {
@@ -426,6 +439,7 @@ impl Incident {
             obligations: crate::regulatory::Obligations::default(),
             escalations: Vec::new(),
             communications: Vec::new(),
+            playbooks: Vec::new(),
         };
         let list = incident
             .events

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod journal;
 pub mod notifications;
 pub mod observables;
+pub mod playbooks;
 pub mod regulatory;
 pub mod targets;
 pub mod teams;
@@ -51,6 +52,7 @@ pub mod webhooks;
         (name = "documents", description = "Plan and prepare: the policy, plan, procedures and awareness material, in versions approved by named roles"),
         (name = "teams", description = "Plan and prepare: the point-of-contact and ISIRT teams, their on-call rota, covers and shift hand-overs"),
         (name = "contacts", description = "Plan and prepare: the directory of organisations and people to reach, inside and outside"),
+        (name = "playbooks", description = "Plan and prepare: versioned response actions per category and RSIT type, applied to incidents"),
         (name = "operations", description = "Health checks and background jobs"),
     )
 )]
@@ -99,6 +101,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(communications::approve))
         .routes(routes!(communications::sent))
         .routes(routes!(communications::withdraw))
+        .routes(routes!(playbooks::list, playbooks::create))
+        .routes(routes!(playbooks::get, playbooks::revise))
+        .routes(routes!(playbooks::apply))
         .routes(routes!(observables::add, observables::list))
         .routes(routes!(observables::update, observables::remove))
         .routes(routes!(observables::extract))

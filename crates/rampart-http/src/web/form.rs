@@ -96,6 +96,24 @@ impl FormData {
         self.0.iter().any(|(k, v)| k == name && v.trim() == value)
     }
 
+    /// The form without the rows of table `prefix` (`prefix.N.…`) whose
+    /// `key` field is blank: rows offered but left unused.
+    pub fn without_blank_rows(&self, prefix: &str, key: &str) -> FormData {
+        let lead = format!("{prefix}.");
+        let unused = |row: &str| self.get(&format!("{prefix}.{row}.{key}")).is_none();
+        FormData(
+            self.0
+                .iter()
+                .filter(|(k, _)| {
+                    k.strip_prefix(&lead)
+                        .and_then(|rest| rest.split('.').next())
+                        .is_none_or(|row| !unused(row))
+                })
+                .cloned()
+                .collect(),
+        )
+    }
+
     /// The form as the JSON the API would take:
     /// - `a.b` nests objects; a name ending in `[]` (or `lines:`) makes a list;
     /// - `a.0.b`, `a.1.b` make a list of objects (rows of a table), in the

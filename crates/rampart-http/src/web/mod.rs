@@ -109,6 +109,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{number}/review", post(incident_review))
         .route(
+            "/incidents/{number}/playbooks",
+            post(incident_playbook_apply),
+        )
+        .route("/playbooks", get(playbooks_page).post(playbook_create))
+        .route("/playbooks/{id}", get(playbook_page).post(playbook_revise))
+        .route(
             "/incidents/{number}/communications",
             post(incident_communication_draft),
         )

@@ -56,6 +56,9 @@ impl Chrome {
         if may(Action::ViewDocuments) {
             nav.push(("/documents", "Documents"));
         }
+        if may(Action::ViewPlaybooks) {
+            nav.push(("/playbooks", "Playbooks"));
+        }
         if may(Action::ReadJournal) {
             nav.push(("/journal", "Journal"));
         }

@@ -122,6 +122,9 @@ pub(crate) fn fields(
             document(e.as_ref(), s.as_ref(), unknown)
         }
         (ExpectedRecord::Team(e), Entity::Team(s)) => document(e.as_ref(), s.as_ref(), unknown),
+        (ExpectedRecord::Playbook(e), Entity::Playbook(s)) => {
+            document(e.as_ref(), s.as_ref(), unknown)
+        }
         (ExpectedRecord::Contact(e), Entity::Contact(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }

@@ -1,7 +1,8 @@
 //! The replay of the scheme's plan-and-prepare records: each document from
 //! its `document.*` entries, each version's text from the entry that
 //! drafted it (checked against the SHA-256 the version carries), each team
-//! from its `team.*` entries and each contact from its `contact.*` entries.
+//! from its `team.*` entries, each contact from its `contact.*` entries and
+//! each playbook from its `playbook.*` entries.
 
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::{
@@ -180,4 +181,27 @@ pub(super) fn contact(entries: &[&JournalEntry]) -> Result<Expected, String> {
         }
     }
     Ok(fold.finish(|c| ExpectedRecord::Contact(Box::new(c))))
+}
+
+/// A playbook: created whole, then a version at a time (the record keeps
+/// the latest [`rampart_domain::playbook::MAX_VERSIONS`]).
+pub(super) fn playbook(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<rampart_domain::Playbook>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match K::from_name(&entry.action) {
+            Some(K::PlaybookCreated) => fold.create(&step, step.whole()?)?,
+            Some(K::PlaybookRevised) => {
+                let version: rampart_domain::PlaybookVersion = step.whole()?;
+                let playbook = fold.current(&step)?;
+                playbook.updated_at = version.saved_at;
+                playbook.versions.push(version);
+                if playbook.versions.len() > rampart_domain::playbook::MAX_VERSIONS {
+                    playbook.versions.remove(0);
+                }
+            }
+            _ => return Err(not_here(&step, "a playbook")),
+        }
+    }
+    Ok(fold.finish(|p| ExpectedRecord::Playbook(Box::new(p))))
 }

@@ -78,10 +78,12 @@ pub enum RecordKind {
     Team,
     /// An entry of the contact directory.
     Contact,
+    /// A playbook with its versions.
+    Playbook,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -96,6 +98,7 @@ impl RecordKind {
         Self::DocumentText,
         Self::Team,
         Self::Contact,
+        Self::Playbook,
     ];
 
     /// How a count of them is written.
@@ -115,6 +118,7 @@ impl RecordKind {
             Self::DocumentText => ("document text", "document texts"),
             Self::Team => ("team", "teams"),
             Self::Contact => ("contact", "contacts"),
+            Self::Playbook => ("playbook", "playbooks"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -139,6 +143,7 @@ pub enum RecordKey {
     DocumentText(DocumentId, u32),
     Team(TeamId),
     Contact(rampart_domain::ContactId),
+    Playbook(rampart_domain::PlaybookId),
 }
 
 impl RecordKey {
@@ -158,6 +163,7 @@ impl RecordKey {
             Self::DocumentText(..) => RecordKind::DocumentText,
             Self::Team(_) => RecordKind::Team,
             Self::Contact(_) => RecordKind::Contact,
+            Self::Playbook(_) => RecordKind::Playbook,
         }
     }
 
@@ -182,6 +188,7 @@ impl RecordKey {
             }
             RecordKind::Team => Self::Team(TeamId::new(key).ok()?),
             RecordKind::Contact => Self::Contact(rampart_domain::ContactId::new(key).ok()?),
+            RecordKind::Playbook => Self::Playbook(rampart_domain::PlaybookId::new(key).ok()?),
         })
     }
 
@@ -207,6 +214,9 @@ impl RecordKey {
         }
         if let Some(id) = entity.strip_prefix("contact:") {
             return rampart_domain::ContactId::new(id).ok().map(Self::Contact);
+        }
+        if let Some(id) = entity.strip_prefix("playbook:") {
+            return rampart_domain::PlaybookId::new(id).ok().map(Self::Playbook);
         }
         match entity.get(..4)? {
             "EVT-" => entity.parse().ok().map(Self::Event),
@@ -244,6 +254,7 @@ impl fmt::Display for RecordKey {
             Self::DocumentText(id, version) => write!(f, "document:{id}@{version}"),
             Self::Team(id) => write!(f, "team:{id}"),
             Self::Contact(id) => write!(f, "contact:{id}"),
+            Self::Playbook(id) => write!(f, "playbook:{id}"),
         }
     }
 }

@@ -63,6 +63,7 @@ pub(crate) enum ExpectedRecord {
     DocumentText(Box<rampart_domain::DocumentText>),
     Team(Box<rampart_domain::Team>),
     Contact(Box<rampart_domain::Contact>),
+    Playbook(Box<rampart_domain::Playbook>),
 }
 
 /// What the journal says of a stored secret.
@@ -200,6 +201,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::DocumentText(_, version) => super::documents::text(*version, entries),
         RecordKey::Team(_) => super::documents::team(entries),
         RecordKey::Contact(_) => super::documents::contact(entries),
+        RecordKey::Playbook(_) => super::documents::playbook(entries),
     }
 }
 
@@ -657,6 +659,14 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                         step.fail(format!("no observable {} is on the incident", after.id))
                     })?;
                 *slot = after;
+                inc.updated_at = at;
+            }
+            Some(K::IncidentPlaybookApplied) => {
+                let applied: rampart_domain::journal::PlaybookApplied = step.whole()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.actions.extend(applied.actions);
+                inc.playbooks.push(applied.applied);
                 inc.updated_at = at;
             }
             Some(K::IncidentCommunicationDrafted) => {

@@ -96,6 +96,21 @@ pub(super) async fn teams<B: SqlBackend>(
     documents(rows, "team")
 }
 
+/// Every playbook, by id (the table holds at most
+/// [`rampart_domain::playbook::MAX_PLAYBOOKS`] rows).
+pub(super) async fn playbooks<B: SqlBackend>(
+    store: &SqlStore<B>,
+) -> Result<Vec<rampart_domain::Playbook>, StoreError> {
+    let rows = store
+        .fetch(
+            "SELECT data FROM playbooks ORDER BY id",
+            &[],
+            &[ColType::Text],
+        )
+        .await?;
+    documents(rows, "playbook")
+}
+
 /// The contact directory by id, of one category when given (the table
 /// holds at most [`rampart_domain::contact::MAX_CONTACTS`] rows).
 pub(super) async fn contacts<B: SqlBackend>(

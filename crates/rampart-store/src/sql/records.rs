@@ -96,6 +96,7 @@ fn table(kind: RecordKind) -> Table {
         RecordKind::DocumentText => ("document_texts", "id", &[], None),
         RecordKind::Team => ("teams", "id", &[("duty", Text)], None),
         RecordKind::Contact => ("contacts", "id", &[("category", Text)], None),
+        RecordKind::Playbook => ("playbooks", "id", &[], None),
     };
     Table {
         name,
@@ -304,6 +305,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::DocumentText => Entity::DocumentText(Box::new(document(data)?)),
         RecordKind::Team => Entity::Team(Box::new(document(data)?)),
         RecordKind::Contact => Entity::Contact(Box::new(document(data)?)),
+        RecordKind::Playbook => Entity::Playbook(Box::new(document(data)?)),
     })
 }
 

@@ -32,6 +32,7 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::DocumentText(id, version) => ("document_texts", "id", format!("{id}@{version}")),
         EntityRef::Team(id) => ("teams", "id", id.to_string()),
         EntityRef::Contact(id) => ("contacts", "id", id.to_string()),
+        EntityRef::Playbook(id) => ("playbooks", "id", id.to_string()),
     }
 }
 
@@ -77,6 +78,7 @@ pub(super) fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> 
         EntityRef::DocumentText(id, _) => Entity::DocumentText(Box::new(parse(data, id.as_str())?)),
         EntityRef::Team(id) => Entity::Team(Box::new(parse(data, id.as_str())?)),
         EntityRef::Contact(id) => Entity::Contact(Box::new(parse(data, id.as_str())?)),
+        EntityRef::Playbook(id) => Entity::Playbook(Box::new(parse(data, id.as_str())?)),
     })
 }
 
@@ -279,6 +281,7 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
             vec![("category", SqlValue::text(c.details.category.as_str()))],
             to_json(c)?,
         ),
+        Entity::Playbook(p) => (vec![], to_json(p)?),
         Entity::Inbox(i) => (
             vec![
                 ("user_name", SqlValue::text(i.user.clone())),

@@ -38,6 +38,7 @@ mod observables;
 mod openapi;
 mod outbox;
 mod pap;
+mod playbooks;
 mod records;
 mod sessions;
 mod shutdown;

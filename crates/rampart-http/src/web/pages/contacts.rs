@@ -99,18 +99,7 @@ pub async fn contacts_page(
 /// The form as the API's input. A channel row whose address is blank is
 /// an unused row (its kind is a menu, never blank), left out.
 fn input(form: &FormData) -> Result<ContactInput, Vec<rampart_domain::FieldError>> {
-    let unused = |row: &str| form.get(&format!("channels.{row}.value")).is_none();
-    let kept = FormData(
-        form.0
-            .iter()
-            .filter(|(k, _)| {
-                k.strip_prefix("channels.")
-                    .and_then(|rest| rest.split('.').next())
-                    .is_none_or(|row| !unused(row))
-            })
-            .cloned()
-            .collect(),
-    );
+    let kept = form.without_blank_rows("channels", "value");
     decode_value(kept.to_json(&[], &[]))
 }
 

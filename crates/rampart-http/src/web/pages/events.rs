@@ -203,9 +203,21 @@ pub struct EventPage {
     pub evidence_at: EvidenceSection,
     /// Where the event stands against its response-time targets.
     pub targets: Vec<Measure>,
+    /// The playbooks the confirmation may apply, each with whether it is
+    /// proposed for the event's assessed category or RSIT type.
+    pub playbooks: Vec<(rampart_domain::Playbook, bool)>,
 }
 
 impl EventPage {
+    /// Whether a playbook is ticked in the confirmation: as posted, else when proposed.
+    pub fn playbook_ticked(&self, id: &rampart_domain::PlaybookId, proposed: &bool) -> bool {
+        if self.form.values.get("title").is_some() {
+            self.form.values.has("playbooks[]", id.as_str())
+        } else {
+            *proposed
+        }
+    }
+
     /// The category to preselect when confirming: what was typed, else the assessment's.
     pub fn confirm_category(&self, c: &Category) -> bool {
         match self.form.values.get("category") {
@@ -674,7 +686,33 @@ pub(super) async fn event_view(
         bundle: false,
     };
     let targets = state.app.event_measures(&event).await?;
+    let playbooks = if may_confirm
+        && event.status == EventStatus::Escalated
+        && person.may(Action::ApplyPlaybook)
+        && person.may(Action::ViewPlaybooks)
+    {
+        let assessed = event.assessment.as_ref();
+        let category = assessed.and_then(|a| a.category);
+        let rsit = assessed.and_then(|a| a.rsit.as_ref());
+        state
+            .app
+            .playbooks(&person.actor)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let proposed = category.is_some_and(|c| p.fits(c, rsit))
+                    || rsit.is_some_and(|r| {
+                        p.current()
+                            .is_some_and(|v| v.content.rsit_types.contains(r))
+                    });
+                (p, proposed)
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     Ok(EventPage {
+        playbooks,
         targets,
         may_view_evidence: may_view_evidence && (open || !evidence.is_empty()),
         may_handle_evidence: person.may(Action::HandleEvidence) && open,

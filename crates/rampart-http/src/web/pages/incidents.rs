@@ -136,6 +136,9 @@ pub struct IncidentPage {
     /// May record regimes, moments and reports sent.
     pub may_clocks: bool,
     pub communications: super::communications::CommunicationsSection,
+    /// The playbooks not applied yet, each with whether it is proposed for
+    /// the incident; empty for those who may not apply one.
+    pub playbook_choices: Vec<(rampart_domain::Playbook, bool)>,
 }
 
 /// The lessons-learned form: the current version's answers, or what was
@@ -570,7 +573,27 @@ async fn incident_view_in(
         rules: state.app.regulatory_rules().await?,
         now: state.app.clock().now(),
     };
+    let playbook_choices = if person.may(Action::ApplyPlaybook)
+        && person.may(Action::ViewPlaybooks)
+        && incident.status.is_open()
+        && !merged
+    {
+        let all = state.app.playbooks(&person.actor).await?;
+        let mut choices: Vec<_> = all
+            .into_iter()
+            .filter(|p| !incident.playbooks.iter().any(|a| a.playbook == p.id))
+            .map(|p| {
+                let proposed = p.fits(incident.category, incident.rsit.as_ref());
+                (p, proposed)
+            })
+            .collect();
+        choices.sort_by_key(|(_, proposed)| !proposed);
+        choices
+    } else {
+        vec![]
+    };
     Ok(IncidentPage {
+        playbook_choices,
         communications,
         targets,
         clocks,

@@ -50,11 +50,12 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
             (RecordKind::DocumentText, 2),
             (RecordKind::Team, 1),
             (RecordKind::Contact, 1),
+            (RecordKind::Playbook, 1),
         ]
     );
     let shown = check.to_string();
     assert!(
-        shown.ends_with("OK 20 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 document, 2 document texts, 1 team, 1 contact)"),
+        shown.ends_with("OK 21 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 document, 2 document texts, 1 team, 1 contact, 1 playbook)"),
         "{shown}"
     );
 }
@@ -90,7 +91,7 @@ async fn an_edited_field_is_named_with_both_values() {
     );
     assert!(
         check.to_string().ends_with(
-            "BROKEN 2 of the records differ from the journal (20 stored records compared)"
+            "BROKEN 2 of the records differ from the journal (21 stored records compared)"
         )
     );
 }
@@ -254,6 +255,16 @@ async fn each_kind_of_record_is_compared() {
                 }
             },
             "tlp_max",
+        ),
+        (
+            RecordKind::Playbook,
+            "phishing-response",
+            |e| {
+                if let Entity::Playbook(p) = e {
+                    p.versions[1].content.steps[0].due_minutes = Some(600)
+                }
+            },
+            "versions",
         ),
         (
             RecordKind::Team,

@@ -214,3 +214,38 @@ pub(super) fn documents(w: &mut World) {
         )],
     );
 }
+
+/// A phishing playbook, created and revised once.
+pub(super) fn playbooks(w: &mut World) {
+    use rampart_domain::{Playbook, PlaybookContent, PlaybookId};
+    let content: PlaybookContent = serde_json::from_value(json!({
+        "title": "Phishing response", "categories": ["malware"],
+        "steps": [{"what": "Block the sender", "owner_role": "isirt_member", "due_minutes": 60}],
+    }))
+    .unwrap();
+    let mut playbook = Playbook::new(
+        PlaybookId::new("phishing-response").unwrap(),
+        content.clone(),
+        None,
+        "mia",
+        w.now(),
+    )
+    .unwrap();
+    let entity = "playbook:phishing-response".to_owned();
+    w.commit(
+        "mia",
+        vec![Entity::Playbook(Box::new(playbook.clone()))],
+        vec![("playbook.created", entity.clone(), to(&playbook))],
+    );
+    let mut next = content;
+    next.steps[0].due_minutes = Some(15);
+    let version = playbook
+        .revise(next, Some(text("faster")), "mia", w.now())
+        .unwrap()
+        .clone();
+    w.commit(
+        "mia",
+        vec![Entity::Playbook(Box::new(playbook))],
+        vec![("playbook.revised", entity, to(&version))],
+    );
+}

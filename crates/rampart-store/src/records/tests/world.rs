@@ -51,6 +51,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
         ),
         Entity::Team(t) => (RecordKind::Team, t.id.to_string()),
         Entity::Contact(c) => (RecordKind::Contact, c.id.to_string()),
+        Entity::Playbook(p) => (RecordKind::Playbook, p.id.to_string()),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -227,6 +228,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         RecordKind::DocumentText => "incident-policy@2",
         RecordKind::Team => "ict-isirt",
         RecordKind::Contact => "national-csirt",
+        RecordKind::Playbook => "phishing-response",
     };
     world.get(kind, key)
 }
@@ -849,5 +851,6 @@ pub(super) fn lifecycle() -> World {
     super::plan::documents(&mut w);
     super::plan::teams(&mut w);
     super::plan::contacts(&mut w);
+    super::plan::playbooks(&mut w);
     w
 }

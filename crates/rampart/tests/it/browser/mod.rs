@@ -5,6 +5,7 @@
 
 mod observables;
 mod pap;
+mod playbooks;
 mod record;
 
 use std::io::Write;
