@@ -219,6 +219,10 @@ impl Notice {
                     notice.person = Some(confirmed.coordinator.clone());
                     out.push(notice);
                 }
+                // The actions of the playbooks applied with the confirmation.
+                for action in &confirmed.actions {
+                    out.extend(assigned(action, confirmed.number, actor, at));
+                }
                 out
             }
             JournalAction::IncidentUpdated(update) => match entity.parse() {
@@ -268,6 +272,14 @@ impl Notice {
                     vec![notice]
                 }
                 _ => vec![],
+            },
+            JournalAction::IncidentPlaybookApplied(applied) => match entity.parse() {
+                Ok(number) => applied
+                    .actions
+                    .iter()
+                    .flat_map(|a| assigned(a, number, actor, at))
+                    .collect(),
+                Err(_) => vec![],
             },
             JournalAction::IncidentEscalated(step) => match entity.parse() {
                 Ok(number) => {

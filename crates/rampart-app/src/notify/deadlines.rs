@@ -5,8 +5,8 @@
 //! tells nobody (the new due time has jobs of its own).
 
 use rampart_domain::{
-    ActionStatus, IncidentNumber, IncidentStatus, JournalAction, Notice, NoticeKind, Timestamp,
-    parse_user_name,
+    ActionStatus, IncidentNumber, IncidentStatus, JournalAction, Notice, NoticeKind,
+    ResponseAction, Timestamp, parse_user_name,
 };
 use rampart_store::{Entity, EntityRef, JobDraft, Write};
 use serde::{Deserialize, Serialize};
@@ -30,14 +30,30 @@ struct DueJob {
     overdue: bool,
 }
 
-/// The `action_due` jobs an entry calls for: one at the start of the last
-/// day (or now, when less is left), one at the due time.
+/// The `action_due` jobs an entry calls for: for each action it plans or
+/// changes (one, or those a playbook or a confirmation planned), one at the
+/// start of the last day (or now, when less is left), one at the due time.
 pub(super) fn schedule(action: &JournalAction, entity: &str, now: Timestamp) -> Vec<Write> {
-    let (JournalAction::IncidentActionAdded(a) | JournalAction::IncidentActionUpdated(a)) = action
-    else {
+    let Ok(incident) = entity.parse::<IncidentNumber>() else {
         return vec![];
     };
-    let (Some(due), Ok(incident)) = (a.due, entity.parse::<IncidentNumber>()) else {
+    let actions: &[ResponseAction] = match action {
+        JournalAction::IncidentActionAdded(a) | JournalAction::IncidentActionUpdated(a) => {
+            std::slice::from_ref(a)
+        }
+        JournalAction::IncidentPlaybookApplied(applied) => &applied.actions,
+        JournalAction::IncidentConfirmed(confirmed) => &confirmed.actions,
+        _ => return vec![],
+    };
+    actions
+        .iter()
+        .flat_map(|a| schedule_one(a, incident, now))
+        .collect()
+}
+
+/// The `action_due` jobs of one action.
+fn schedule_one(a: &ResponseAction, incident: IncidentNumber, now: Timestamp) -> Vec<Write> {
+    let Some(due) = a.due else {
         return vec![];
     };
     let open = matches!(a.status, ActionStatus::Planned | ActionStatus::InProgress);

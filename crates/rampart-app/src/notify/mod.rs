@@ -98,6 +98,7 @@ fn may_notify(kind: ActionKind) -> bool {
             | IncidentEscalated
             | IncidentCommunicationDrafted
             | IncidentCommunicationApproved
+            | IncidentPlaybookApplied
     )
 }
 

@@ -1,4 +1,4 @@
-use rampart_domain::{Actor, IncidentNumber, Role, Timestamp};
+use rampart_domain::{Actor, IncidentNumber, NoticeKind, Role, Timestamp};
 use serde_json::{Value, json};
 
 use crate::ErrorKind;
@@ -156,4 +156,40 @@ async fn bad_playbooks_are_named_by_field_and_only_managers_write_them() {
         .revise_playbook(&mia, "phishing-response", from_json(phishing()))
         .await;
     assert!(same.unwrap_err().to_string().contains("changes nothing"));
+}
+
+#[tokio::test]
+async fn the_coordinator_is_given_the_member_steps_and_reminded_when_they_are_due() {
+    let (t, pat, ian, mia) = setup().await;
+    let n = t.incident(&pat, &ian).await;
+    let apply = from_json(json!({"playbook": "phishing-response"}));
+    t.app.apply_playbook(&mia, n, apply).await.unwrap();
+    let first = told_once(&t, &ian, NoticeKind::ActionAssigned).await;
+    let assigned = first.iter().filter(|k| **k == NoticeKind::ActionAssigned);
+    assert_eq!(
+        assigned.count(),
+        1,
+        "only the member's step is ian's: {first:?}"
+    );
+
+    t.clock.advance(time::Duration::minutes(61));
+    let later = told_once(&t, &ian, NoticeKind::ActionOverdue).await;
+    assert!(later.contains(&NoticeKind::ActionOverdue), "{later:?}");
+}
+
+/// What `who` was told, once a notice of `kind` is among it: the jobs that
+/// tell run in the background too, so they are run here until it is (at
+/// most two seconds).
+async fn told_once(t: &TestApp, who: &Actor, kind: NoticeKind) -> Vec<NoticeKind> {
+    let mut kinds = vec![];
+    for _ in 0..100 {
+        t.app.run_due_jobs().await;
+        let page = t.app.notifications(who, false, None, 50).await.unwrap();
+        kinds = page.items.iter().map(|i| i.kind).collect();
+        if kinds.contains(&kind) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    kinds
 }

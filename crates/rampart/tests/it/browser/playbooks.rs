@@ -81,7 +81,14 @@ async fn a_playbook_is_proposed_at_confirmation_and_a_new_version_changes_no_app
     b.select("#c-bl", "serious").await;
     b.select("#c-si", "minor").await;
     b.select("#c-effort", "low").await;
-    b.shot("confirm").await;
+    // The form is taller than the window: a taller window shows all of it.
+    let window = b.d().get_window_rect().await.unwrap();
+    b.d().set_window_rect(0, 0, 1280, 1700).await.unwrap();
+    let form = b.d().find(thirtyfour::By::Css("#confirm")).await.unwrap();
+    let shot = super::shots_dir().join("playbooks-confirm.png");
+    form.screenshot(&shot).await.unwrap();
+    let (w, h) = (window.width as u32, window.height as u32);
+    b.d().set_window_rect(0, 0, w, h).await.unwrap();
     b.submit("#confirm button[type=submit]").await;
     let first = b.text("#incident-number").await;
     let actions = b.text("#actions").await;
