@@ -183,7 +183,8 @@ impl Action {
             | RestrictIncident | HandleEvidence => &[IsirtMember, IsirtManager],
             // The crisis team records its decisions and plans its actions in the incident.
             WriteLog | ManageActions => &[IsirtMember, IsirtManager, CrisisManager],
-            ViewIncidents => &[
+            // Reading the incidents, and who to reach and who is on duty for them.
+            ViewIncidents | ViewTeams | ViewContacts => &[
                 Poc,
                 IsirtMember,
                 IsirtManager,
@@ -214,26 +215,8 @@ impl Action {
             ],
             DraftDocument => &[IsirtMember, IsirtManager],
             ManageDocuments => &[IsirtManager],
-            ViewTeams => &[
-                Poc,
-                IsirtMember,
-                IsirtManager,
-                Auditor,
-                Admin,
-                CrisisManager,
-                SeniorManager,
-            ],
             ManageTeams => &[IsirtManager],
             ManageRota => &[Poc, IsirtMember, IsirtManager],
-            ViewContacts => &[
-                Poc,
-                IsirtMember,
-                IsirtManager,
-                Auditor,
-                Admin,
-                CrisisManager,
-                SeniorManager,
-            ],
             ManageContacts => &[IsirtMember, IsirtManager],
             Communicate => &[IsirtMember, IsirtManager, CrisisManager],
             // Who may speak for the organisation; an audience may narrow it further.
