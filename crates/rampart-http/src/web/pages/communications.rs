@@ -195,26 +195,46 @@ pub async fn incident_communication_step(
 ) -> Page {
     mark(&mut post, &id.to_string());
     let app = state.app.clone();
-    // Each step is one application call with its own input.
-    macro_rules! run_step {
-        ($input:ty, $call:ident) => {
-            record_form::<IncidentRecord, _, _>(
-                            &state,
-                            post,
-                            &n,
-                            &[],
-                            &[],
-                            |actor, number, input: $input| async move {
-                                app.$call(&actor, number, id, input).await
-                            },
-                        )
-                        .await
-        };
-    }
     match step.as_str() {
-        "approval" => run_step!(ApproveCommunication, approve_communication),
-        "sent" => run_step!(SendCommunication, send_communication),
-        "withdrawal" => run_step!(WithdrawCommunication, withdraw_communication),
+        "approval" => {
+            record_form::<IncidentRecord, _, _>(
+                &state,
+                post,
+                &n,
+                &[],
+                &[],
+                |actor, number, input: ApproveCommunication| async move {
+                    app.approve_communication(&actor, number, id, input).await
+                },
+            )
+            .await
+        }
+        "sent" => {
+            record_form::<IncidentRecord, _, _>(
+                &state,
+                post,
+                &n,
+                &[],
+                &[],
+                |actor, number, input: SendCommunication| async move {
+                    app.send_communication(&actor, number, id, input).await
+                },
+            )
+            .await
+        }
+        "withdrawal" => {
+            record_form::<IncidentRecord, _, _>(
+                &state,
+                post,
+                &n,
+                &[],
+                &[],
+                |actor, number, input: WithdrawCommunication| async move {
+                    app.withdraw_communication(&actor, number, id, input).await
+                },
+            )
+            .await
+        }
         _ => Err(WebError::NotFound(format!(
             "no step `{step}` of a communication"
         ))),
