@@ -134,6 +134,12 @@ impl App {
     pub async fn replace_rules(&self, actor: &Actor, new: RuleSet) -> Result<RuleSet, AppError> {
         actor.require(Action::ManageIntake)?;
         new.validate()?;
+        let scale = self.current_scale().await?;
+        for (i, rule) in new.rules.iter().enumerate() {
+            if let Some(c) = rule.category {
+                scale.require_active(c, &format!("rules[{i}].category"))?;
+            }
+        }
         self.replace_versioned(actor, &self.rules, new).await
     }
 

@@ -33,6 +33,7 @@ pub mod playbooks;
 pub mod readiness;
 mod records;
 pub mod regulatory;
+pub mod scale;
 pub mod targets;
 pub mod teams;
 #[cfg(test)]
@@ -83,6 +84,7 @@ pub struct App {
     pub(crate) intake: crate::intake::IntakeSettings,
     pub(crate) rules: Arc<crate::cache::Cached<rampart_domain::RuleSet>>,
     pub(crate) targets: Arc<crate::cache::Cached<rampart_domain::ResponseTargets>>,
+    pub(crate) scale: Arc<crate::cache::Cached<rampart_domain::ClassificationScale>>,
     pub(crate) regulatory: Arc<crate::cache::Cached<rampart_domain::regulatory::RegulatoryRules>>,
     pub(crate) syslog_counters: Arc<crate::intake::SyslogCounters>,
     tokens: Arc<TokenCache>,
@@ -152,6 +154,7 @@ impl App {
             intake: crate::intake::IntakeSettings::default(),
             rules: Arc::default(),
             targets: Arc::default(),
+            scale: Arc::default(),
             regulatory: Arc::default(),
             syslog_counters: Arc::default(),
             tokens: Arc::default(),

@@ -49,10 +49,15 @@ impl App {
         Ok(all.into_iter().filter(|p| p.fits(category, rsit)).collect())
     }
 
-    /// Checks a version's content: its fields, and that every procedure it
+    /// Checks a version's content: its fields, that its categories are
+    /// offered by the classification scale, and that every procedure it
     /// cites exists in the version in force.
     async fn checked_playbook(&self, content: &PlaybookContent) -> Result<(), AppError> {
         content.validate()?;
+        let scale = self.current_scale().await?;
+        for (i, c) in content.categories.iter().enumerate() {
+            scale.require_active(*c, &format!("categories[{i}]"))?;
+        }
         for (i, step) in content.steps.iter().enumerate() {
             if let Some(cite) = &step.procedure {
                 self.check_citation(cite)

@@ -147,6 +147,11 @@ impl App {
         number: EventNumber,
         input: AssessmentInput,
     ) -> Result<Event, AppError> {
+        if let Some(category) = input.category {
+            self.current_scale()
+                .await?
+                .require_active(category, "category")?;
+        }
         self.change_event(actor, Action::AssessEvent, number, |e, who, now| {
             e.assess(input, who, now)?;
             Ok(JournalAction::EventAssessed(EventAssessed::ByContact {
@@ -185,6 +190,8 @@ impl App {
             actor.require(Action::OverrideSeverity)?;
         }
         input.validate()?;
+        let scale = self.current_scale().await?;
+        scale.require_active(input.category, "category")?;
         let who = actor.clone();
         let event_numbers = input.events.clone();
         let secured = self.secured_in_triage(&event_numbers).await?;
@@ -221,6 +228,7 @@ impl App {
                 })?);
             }
             let mut incident = Incident::confirm(number, input, &mut events, &who, ctx.now())?;
+            incident.classify_under(&scale);
             // Proposed and confirmed with the incident: due from the confirmation.
             for playbook in &playbooks {
                 incident.apply_playbook(playbook, None, &who, ctx.now())?;
@@ -567,6 +575,7 @@ impl App {
         for action in required {
             actor.require(*action)?;
         }
+        let scale = self.current_scale().await?;
         let extra = coordinator.clone();
         let (incident, ()) = self
             .change_incident(
@@ -607,7 +616,7 @@ impl App {
                         }
                     }
                     let before = to_value(incident);
-                    let changed = incident.apply_patch(patch, who, ctx.now())?;
+                    let changed = incident.apply_patch_under(patch, who, ctx.now(), &scale)?;
                     let after = to_value(incident);
                     let changed = changed
                         .iter()

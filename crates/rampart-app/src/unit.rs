@@ -124,6 +124,15 @@ impl Record for rampart_domain::Playbook {
     }
 }
 
+impl Record for rampart_domain::ClassificationScale {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Scale(scale) => Some(*scale),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

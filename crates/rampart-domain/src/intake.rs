@@ -202,7 +202,7 @@ impl RuleSet {
             }
             if let (Some(c), Some(r)) = (rule.category, &rule.rsit)
                 && c != r.category()
-                && c == Category::Other
+                && c == Category::OTHER
             {
                 p.push(
                     format!("rules[{i}].category"),
@@ -276,7 +276,7 @@ mod tests {
         let p = set.propose(&ssh).unwrap();
         assert_eq!(
             (p.rule.as_str(), p.category),
-            ("ssh", Category::TechnicalAttack)
+            ("ssh", Category::TECHNICAL_ATTACK)
         );
         assert_eq!(p.rsit.unwrap().kind, "brute-force");
 

@@ -27,6 +27,7 @@ mod record;
 pub mod regulatory;
 mod review;
 mod role;
+mod scale;
 mod slug;
 mod targets;
 pub mod team;
@@ -92,6 +93,10 @@ pub use record::{
 };
 pub use review::{Improvement, Review, ReviewInput};
 pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
+pub use scale::{
+    CategoryDef, ClassificationScale, GradeDef, MAX_CATEGORIES, MAX_SCALE_VERSIONS, ScaleInput,
+    ScaleVersion,
+};
 pub use targets::{
     ClassTargets, DUE_SOON_PERCENT, Escalation, EscalationStep, Lane, MAX_STEPS,
     MAX_TARGET_MINUTES, Measure, Measured, Recipient, ResponseTargets, Running, Stage, TargetState,

@@ -101,6 +101,7 @@ wire_enum!(
         ViewPlaybooks => "view_playbooks",
         ManagePlaybooks => "manage_playbooks",
         ApplyPlaybook => "apply_playbook",
+        ManageClassification => "manage_classification",
     }
 );
 
@@ -163,6 +164,9 @@ impl Action {
             ViewPlaybooks => "read the playbooks and their versions",
             ManagePlaybooks => "create playbooks and save new versions of them",
             ApplyPlaybook => "apply a playbook to an incident, planning its actions",
+            ManageClassification => {
+                "save a new version of the classification scale (categories, class names)"
+            }
             ManageNotificationRules => {
                 "change the notification rules (regimes, deadlines, calendars)"
             }
@@ -236,6 +240,7 @@ impl Action {
             | ManageJobs
             | ManageWebhooks
             | ManageTargets
+            | ManageClassification
             | ManageNotificationRules => &[Admin],
         }
     }

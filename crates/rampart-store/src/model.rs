@@ -132,6 +132,8 @@ pub enum Entity {
     Webhook(Box<Webhook>),
     /// The response-time targets.
     Targets(ResponseTargets),
+    /// The classification scale with every version it has had.
+    Scale(Box<rampart_domain::ClassificationScale>),
     /// The notification rules: regimes, their reports and deadlines, calendars.
     Regulatory(Box<RegulatoryRules>),
     /// A policy, plan, procedure or awareness document, without its texts.
@@ -209,6 +211,8 @@ pub enum EntityRef {
     Webhook(String),
     /// The response-time targets.
     Targets,
+    /// The classification scale.
+    Scale,
     /// The notification rules.
     Regulatory,
     /// A document, by id.
@@ -241,6 +245,7 @@ impl Entity {
             Entity::Preferences(p) => EntityRef::Preferences(p.user.clone()),
             Entity::Webhook(w) => EntityRef::Webhook(w.id.clone()),
             Entity::Targets(_) => EntityRef::Targets,
+            Entity::Scale(_) => EntityRef::Scale,
             Entity::Regulatory(_) => EntityRef::Regulatory,
             Entity::Document(d) => EntityRef::Document(d.id.clone()),
             Entity::DocumentText(t) => EntityRef::DocumentText(t.document.clone(), t.version),

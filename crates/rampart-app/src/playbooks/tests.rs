@@ -38,7 +38,7 @@ async fn a_playbook_applied_at_confirmation_plans_its_actions_due_from_then_and_
     let event = t.escalated_event(&pat, "Invoice lure").await;
     let proposed = t
         .app
-        .proposed_playbooks(&ian, rampart_domain::Category::Malware, None)
+        .proposed_playbooks(&ian, rampart_domain::Category::MALWARE, None)
         .await
         .unwrap();
     assert_eq!(proposed.len(), 1, "proposed for its category");

@@ -357,6 +357,13 @@ impl Incident {
         self.pap.unwrap_or_default()
     }
 
+    /// Records that the incident is classified under `scale`: its key, and
+    /// the name that version gives the severity class.
+    pub fn classify_under(&mut self, scale: &crate::ScaleVersion) {
+        self.scale.clone_from(&scale.key);
+        self.severity.label = scale.grade_name(self.severity.class).to_owned();
+    }
+
     /// Confirms an incident from escalated events, linking each of them.
     pub fn confirm(
         number: IncidentNumber,

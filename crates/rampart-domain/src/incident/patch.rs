@@ -134,7 +134,26 @@ impl Incident {
         by: &Actor,
         now: Timestamp,
     ) -> Result<Vec<&'static str>, DomainError> {
+        self.apply_patch_under(patch, by, now, &crate::ScaleVersion::shipped())
+    }
+
+    /// [`Self::apply_patch`] with the classification scale in force: a new
+    /// category must be one it offers, and a changed category or class
+    /// moves the incident to that version and its class name.
+    pub fn apply_patch_under(
+        &mut self,
+        patch: IncidentPatch,
+        by: &Actor,
+        now: Timestamp,
+        scale: &crate::ScaleVersion,
+    ) -> Result<Vec<&'static str>, DomainError> {
         let mut p = Problems::default();
+        if let Some(c) = patch.category
+            && c != self.category
+            && let Err(m) = scale.check_active(c)
+        {
+            p.push("category", m);
+        }
         if let Some(c) = &patch.coordinator {
             p.take("coordinator", crate::role::parse_user_name(c));
         }
@@ -248,6 +267,13 @@ impl Incident {
             .severity_override
             .unwrap_or_else(|| self.severity.override_.clone());
         self.severity = Severity::new(factors, override_);
+        if self.severity.class == before.severity.class {
+            // The class stands: it keeps the name its scale gave it.
+            self.severity.label.clone_from(&before.severity.label);
+        }
+        if self.category != before.category || self.severity != before.severity {
+            self.classify_under(scale);
+        }
         self.priority = Priority::new(self.severity.class, self.effort);
         let changed = changed_fields(&before, self);
         if changed.is_empty() {
@@ -344,6 +370,7 @@ pub const PATCH_FIELDS: &[&str] = &[
     "conclusion",
     "related_incidents",
     "notified",
+    "scale",
 ];
 
 /// A time field as a sentence names it.

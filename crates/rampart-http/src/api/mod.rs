@@ -26,6 +26,7 @@ pub mod notifications;
 pub mod observables;
 pub mod playbooks;
 pub mod regulatory;
+pub mod scale;
 pub mod targets;
 pub mod teams;
 pub mod vulnerabilities;
@@ -138,6 +139,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regulatory::anchor))
         .routes(routes!(regulatory::submission))
         .routes(routes!(targets::get, targets::replace))
+        .routes(routes!(scale::get))
+        .routes(routes!(scale::revise))
         .routes(routes!(targets::event))
         .routes(routes!(targets::board))
         .routes(routes!(targets::incident))
@@ -350,7 +353,6 @@ mod tests {
             Actuality,
             AlertSeverity,
             AssessmentDecision,
-            Category,
             Effort,
             EventStatus,
             IncidentStatus,

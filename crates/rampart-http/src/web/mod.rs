@@ -229,6 +229,7 @@ pub fn router() -> Router<AppState> {
             "/admin/regulatory",
             get(admin_regulatory).post(admin_regulatory_replace),
         )
+        .route("/classification", get(scale_page).post(scale_revise))
         .route(
             "/admin/targets",
             get(admin_targets).post(admin_targets_replace),

@@ -100,6 +100,8 @@ pub struct Person {
     pub address: String,
     /// Unread notifications, for the bell.
     pub unread: u64,
+    /// The classification scale, for the names pages show.
+    pub scale: std::sync::Arc<rampart_domain::ClassificationScale>,
 }
 
 impl Person {
@@ -128,6 +130,8 @@ impl FromRequestParts<AppState> for Person {
                     .unread_notifications(&s.actor)
                     .await
                     .unwrap_or_default(),
+                // A page still shows with the shipped names if the scale cannot be read.
+                scale: state.app.scale().await.unwrap_or_default(),
                 actor: s.actor,
                 session: s.session,
                 address: s.address,

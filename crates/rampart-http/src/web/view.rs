@@ -28,6 +28,8 @@ pub struct Chrome {
     pub live: Option<String>,
     /// Unread notifications (the bell); signed-in pages only.
     pub unread: u64,
+    /// The classification scale, for the names of categories and classes.
+    pub scale: std::sync::Arc<rampart_domain::ClassificationScale>,
 }
 
 impl Chrome {
@@ -78,6 +80,9 @@ impl Chrome {
         if may(Action::ManageTargets) {
             nav.push(("/admin/targets", "Response targets"));
         }
+        if may(Action::ManageClassification) {
+            nav.push(("/classification", "Classification scale"));
+        }
         if may(Action::ManageNotificationRules) {
             nav.push(("/admin/regulatory", "Notification rules"));
         }
@@ -95,6 +100,7 @@ impl Chrome {
             nav: nav.into_iter().map(|(h, l)| (h, l, h == current)).collect(),
             live: None,
             unread: person.unread,
+            scale: person.scale.clone(),
         }
     }
 
@@ -108,7 +114,44 @@ impl Chrome {
             nav: vec![],
             live: None,
             unread: 0,
+            scale: std::sync::Arc::default(),
         }
+    }
+
+    /// The categories offered for a new classification, in the scale's order.
+    pub fn categories(&self) -> Vec<&rampart_domain::CategoryDef> {
+        self.scale.current().active().collect()
+    }
+
+    /// Every category any version of the scale has had: what a filter offers.
+    pub fn every_category(&self) -> Vec<&rampart_domain::CategoryDef> {
+        self.scale.every_category()
+    }
+
+    /// A category's name in the version in force (or the last that had it).
+    pub fn category_name(&self, code: &Category) -> String {
+        self.scale.category_name(&self.scale.current().key, *code)
+    }
+
+    /// A category's name in the version `key` names: an incident's own.
+    pub fn category_in(&self, key: &str, code: &Category) -> String {
+        self.scale.category_name(key, *code)
+    }
+
+    /// A severity class's name in the version in force: `Emergency`.
+    pub fn grade_name(&self, class: impl std::fmt::Display) -> String {
+        rampart_domain::SeverityClass::parse(&class.to_string())
+            .map(|c| self.scale.current().grade_name(c).to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The number of the version an incident's `scale` names, when it is
+    /// not the version in force: `1`.
+    pub fn older_scale(&self, key: &str) -> Option<u32> {
+        if key == self.scale.current().key {
+            return None;
+        }
+        Some(self.scale.by_key(key).map_or(0, |v| v.number))
     }
 
     /// The topic the page listens to: its own, or only the bell's.
@@ -318,9 +361,6 @@ pub trait Helpers {
     }
     fn role_label(&self, r: impl std::borrow::Borrow<Role>) -> String {
         role_label(*r.borrow())
-    }
-    fn categories(&self) -> &'static [Category] {
-        Category::ALL
     }
     fn tlps(&self) -> &'static [Tlp] {
         Tlp::ALL

@@ -221,7 +221,7 @@ pub async fn every_register_filter_reads_an_index<B: SqlBackend>(store: Arc<SqlS
             "category",
             "proposed_category",
             EventQuery {
-                category: Some(Category::Malware),
+                category: Some(Category::MALWARE),
                 ..Default::default()
             },
         ),
@@ -281,7 +281,7 @@ pub async fn every_register_filter_reads_an_index<B: SqlBackend>(store: Arc<SqlS
             "category",
             "category",
             IncidentQuery {
-                category: Some(Category::Malware),
+                category: Some(Category::MALWARE),
                 ..Default::default()
             },
         ),

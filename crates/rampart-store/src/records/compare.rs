@@ -112,6 +112,7 @@ pub(crate) fn fields(
         (ExpectedRecord::User(e), Entity::User(s)) => document(e, s, unknown),
         (ExpectedRecord::Rules(e), Entity::Rules(s)) => document(e, s, unknown),
         (ExpectedRecord::Targets(e), Entity::Targets(s)) => document(e, s, unknown),
+        (ExpectedRecord::Scale(e), Entity::Scale(s)) => document(e, s, unknown),
         (ExpectedRecord::Regulatory(e), Entity::Regulatory(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }

@@ -70,6 +70,8 @@ pub enum RecordKind {
     Targets,
     /// The notification rules.
     Regulatory,
+    /// The classification scale.
+    Scale,
     /// A policy, plan, procedure or awareness document.
     Document,
     /// The text of one version of a document.
@@ -83,7 +85,7 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -94,6 +96,7 @@ impl RecordKind {
         Self::Rules,
         Self::Targets,
         Self::Regulatory,
+        Self::Scale,
         Self::Document,
         Self::DocumentText,
         Self::Team,
@@ -114,6 +117,7 @@ impl RecordKind {
             Self::Rules => ("rule table", "rule tables"),
             Self::Targets => ("target table", "target tables"),
             Self::Regulatory => ("notification rule table", "notification rule tables"),
+            Self::Scale => ("classification scale", "classification scales"),
             Self::Document => ("document", "documents"),
             Self::DocumentText => ("document text", "document texts"),
             Self::Team => ("team", "teams"),
@@ -138,6 +142,7 @@ pub enum RecordKey {
     Rules,
     Targets,
     Regulatory,
+    Scale,
     Document(DocumentId),
     /// A version's text: the document and the version.
     DocumentText(DocumentId, u32),
@@ -159,6 +164,7 @@ impl RecordKey {
             Self::Rules => RecordKind::Rules,
             Self::Targets => RecordKind::Targets,
             Self::Regulatory => RecordKind::Regulatory,
+            Self::Scale => RecordKind::Scale,
             Self::Document(_) => RecordKind::Document,
             Self::DocumentText(..) => RecordKind::DocumentText,
             Self::Team(_) => RecordKind::Team,
@@ -181,6 +187,7 @@ impl RecordKey {
             RecordKind::Rules => Self::Rules,
             RecordKind::Targets => Self::Targets,
             RecordKind::Regulatory => Self::Regulatory,
+            RecordKind::Scale => Self::Scale,
             RecordKind::Document => Self::Document(DocumentId::new(key).ok()?),
             RecordKind::DocumentText => {
                 let (id, version) = key.rsplit_once('@')?;
@@ -205,6 +212,9 @@ impl RecordKey {
         }
         if entity == REGULATORY_ENTITY {
             return Some(Self::Regulatory);
+        }
+        if entity == SCALE_ENTITY {
+            return Some(Self::Scale);
         }
         if let Some(id) = entity.strip_prefix("document:") {
             return DocumentId::new(id).ok().map(Self::Document);
@@ -237,6 +247,9 @@ pub const TARGETS_ENTITY: &str = "settings:targets";
 /// The journal entity of the notification rules.
 pub const REGULATORY_ENTITY: &str = "settings:regulatory";
 
+/// The journal entity of the classification scale.
+pub const SCALE_ENTITY: &str = "settings:classification";
+
 impl fmt::Display for RecordKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -250,6 +263,7 @@ impl fmt::Display for RecordKey {
             Self::Rules => f.write_str(RULES_ENTITY),
             Self::Targets => f.write_str(TARGETS_ENTITY),
             Self::Regulatory => f.write_str(REGULATORY_ENTITY),
+            Self::Scale => f.write_str(SCALE_ENTITY),
             Self::Document(id) => write!(f, "document:{id}"),
             Self::DocumentText(id, version) => write!(f, "document:{id}@{version}"),
             Self::Team(id) => write!(f, "team:{id}"),

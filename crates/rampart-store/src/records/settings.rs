@@ -1,10 +1,11 @@
 //! The replay of the settings the journal carries whole: the
 //! categorization rules, the response-time targets and the notification
-//! rules, each the `after` of its latest change.
+//! rules, each the `after` of its latest change; and of the classification
+//! scale, whose changes each carry the version they add.
 
 use rampart_domain::journal::ActionKind as K;
 use rampart_domain::regulatory::RegulatoryRules;
-use rampart_domain::{ResponseTargets, RuleSet};
+use rampart_domain::{ClassificationScale, ResponseTargets, RuleSet, ScaleVersion};
 
 use super::replay::{Expected, ExpectedRecord, Fold, Step, not_here};
 use crate::JournalEntry;
@@ -61,4 +62,26 @@ pub(super) fn regulatory_rules(entries: &[&JournalEntry]) -> Result<Expected, St
         }
     }
     Ok(fold.finish(|r| ExpectedRecord::Regulatory(Box::new(r))))
+}
+
+pub(super) fn scale(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<ClassificationScale>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match K::from_name(&entry.action) {
+            Some(K::ClassificationScaleRevised) => {
+                let version: ScaleVersion = step.whole()?;
+                if fold.record.is_none() {
+                    // The first change follows the shipped version 1.
+                    fold.create(&step, ClassificationScale::default())?;
+                }
+                if let Some((scale, _)) = fold.record.as_mut() {
+                    scale.version = version.number;
+                    scale.versions.push(version);
+                }
+            }
+            _ => return Err(not_here(&step, "the classification scale")),
+        }
+    }
+    Ok(fold.finish(|s| ExpectedRecord::Scale(Box::new(s))))
 }

@@ -78,7 +78,7 @@ fn filters(
             vec![SqlValue::int(crate::model::severity_rank(Some(s)))],
         );
     }
-    f.text("proposed_category", q.category.map(|c| c.as_str()));
+    f.text("proposed_category", q.category.as_ref().map(|c| c.as_str()));
     f.text("reporter_kind", q.reporter.map(|r| r.as_str()));
     f.search(text, dialect);
     f.text("submitted_by", q.submitted_by.as_deref());

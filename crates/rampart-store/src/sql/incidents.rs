@@ -49,7 +49,7 @@ pub(super) async fn list_incidents<B: SqlBackend>(
 /// The list's conditions other than the target lanes.
 fn filters(f: &mut Filter, q: &IncidentQuery, text: Option<&TextPlan>, dialect: Dialect) {
     f.text("status", q.status.map(|s| s.as_str()));
-    f.text("category", q.category.map(|s| s.as_str()));
+    f.text("category", q.category.as_ref().map(|s| s.as_str()));
     f.text("class", q.class.map(|s| s.as_str()));
     f.text("coordinator", q.coordinator.as_deref());
     if q.open {

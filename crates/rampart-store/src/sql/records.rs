@@ -86,6 +86,7 @@ fn table(kind: RecordKind) -> Table {
         ),
         RecordKind::Rules => ("settings", "name", &[], Some("name = 'categorization'")),
         RecordKind::Targets => ("settings", "name", &[], Some("name = 'targets'")),
+        RecordKind::Scale => ("settings", "name", &[], Some("name = 'classification'")),
         RecordKind::Regulatory => ("settings", "name", &[], Some("name = 'regulatory'")),
         RecordKind::Document => (
             "documents",
@@ -300,6 +301,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Token => Entity::ApiToken(document::<ApiToken>(data)?),
         RecordKind::Rules => Entity::Rules(document::<RuleSet>(data)?),
         RecordKind::Targets => Entity::Targets(document::<ResponseTargets>(data)?),
+        RecordKind::Scale => Entity::Scale(Box::new(document(data)?)),
         RecordKind::Regulatory => Entity::Regulatory(Box::new(document::<RegulatoryRules>(data)?)),
         RecordKind::Document => Entity::Document(Box::new(document(data)?)),
         RecordKind::DocumentText => Entity::DocumentText(Box::new(document(data)?)),

@@ -40,6 +40,7 @@ mod outbox;
 mod pap;
 mod playbooks;
 mod records;
+mod scale;
 mod sessions;
 mod shutdown;
 mod syslog;

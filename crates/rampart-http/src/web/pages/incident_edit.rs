@@ -263,6 +263,15 @@ pub struct EditPage {
 }
 
 impl EditPage {
+    /// Whether the scale in force still offers the incident's category.
+    pub fn category_offered(&self) -> bool {
+        self.chrome
+            .scale
+            .current()
+            .check_active(self.incident.category)
+            .is_ok()
+    }
+
     pub fn aspects(&self) -> [(&'static str, &'static str); 3] {
         [
             ("confidentiality", "Confidentiality"),

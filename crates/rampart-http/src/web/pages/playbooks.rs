@@ -27,9 +27,7 @@ const SPARE_STEPS: usize = 2;
 /// The playbook form's choices and rows, for both pages.
 pub trait PlaybookForm {
     fn form(&self) -> &RecordForm;
-    fn category_choices(&self) -> &'static [Category] {
-        Category::ALL
-    }
+    fn chrome(&self) -> &Chrome;
     fn owner_roles(&self) -> &'static [Role] {
         &[
             Role::IsirtMember,
@@ -141,6 +139,9 @@ impl PlaybookForm for PlaybooksPage {
     fn form(&self) -> &RecordForm {
         &self.form
     }
+    fn chrome(&self) -> &Chrome {
+        &self.chrome
+    }
 }
 
 async fn list_view(
@@ -203,6 +204,9 @@ pub struct PlaybookPage {
 impl PlaybookForm for PlaybookPage {
     fn form(&self) -> &RecordForm {
         &self.form
+    }
+    fn chrome(&self) -> &Chrome {
+        &self.chrome
     }
 }
 

@@ -46,6 +46,7 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
             (RecordKind::Rules, 1),
             (RecordKind::Targets, 1),
             (RecordKind::Regulatory, 1),
+            (RecordKind::Scale, 1),
             (RecordKind::Document, 1),
             (RecordKind::DocumentText, 2),
             (RecordKind::Team, 1),
@@ -55,7 +56,7 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
     );
     let shown = check.to_string();
     assert!(
-        shown.ends_with("OK 21 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 document, 2 document texts, 1 team, 1 contact, 1 playbook)"),
+        shown.ends_with("OK 22 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 classification scale, 1 document, 2 document texts, 1 team, 1 contact, 1 playbook)"),
         "{shown}"
     );
 }
@@ -91,7 +92,7 @@ async fn an_edited_field_is_named_with_both_values() {
     );
     assert!(
         check.to_string().ends_with(
-            "BROKEN 2 of the records differ from the journal (21 stored records compared)"
+            "BROKEN 2 of the records differ from the journal (22 stored records compared)"
         )
     );
 }
@@ -335,6 +336,16 @@ async fn each_kind_of_record_is_compared() {
                 }
             },
             "classes",
+        ),
+        (
+            RecordKind::Scale,
+            "classification",
+            |e| {
+                if let Entity::Scale(s) = e {
+                    s.versions[1].categories.pop();
+                }
+            },
+            "versions",
         ),
     ];
     for (kind, key, edit, field) in edits {

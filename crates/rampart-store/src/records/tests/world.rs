@@ -44,6 +44,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
         Entity::Rules(_) => (RecordKind::Rules, "categorization".into()),
         Entity::Targets(_) => (RecordKind::Targets, "targets".into()),
         Entity::Regulatory(_) => (RecordKind::Regulatory, "regulatory".into()),
+        Entity::Scale(_) => (RecordKind::Scale, "classification".into()),
         Entity::Document(d) => (RecordKind::Document, d.id.to_string()),
         Entity::DocumentText(t) => (
             RecordKind::DocumentText,
@@ -224,6 +225,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         RecordKind::Rules => "categorization",
         RecordKind::Targets => "targets",
         RecordKind::Regulatory => "regulatory",
+        RecordKind::Scale => "classification",
         RecordKind::Document => "incident-policy",
         RecordKind::DocumentText => "incident-policy@2",
         RecordKind::Team => "ict-isirt",
@@ -831,6 +833,31 @@ pub(super) fn lifecycle() -> World {
             "targets.changed",
             "settings:targets".into(),
             json!({"before": before, "after": targets}),
+        )],
+    );
+
+    // The classification scale: a second version that adds a category.
+    let mut scale = rampart_domain::ClassificationScale::default();
+    let mut input = rampart_domain::ScaleInput {
+        version: 1,
+        categories: scale.current().categories.clone(),
+        grades: scale.current().grades.clone(),
+        note: rampart_domain::Text::new("ransomware apart").unwrap(),
+    };
+    input.categories.push(rampart_domain::CategoryDef {
+        code: rampart_domain::Category::parse("ransomware").unwrap(),
+        name: rampart_domain::Text::new("Ransomware").unwrap(),
+        description: None,
+        retired: false,
+    });
+    scale.revise(input, "admin", w.now()).unwrap();
+    w.commit(
+        "admin",
+        vec![Entity::Scale(Box::new(scale.clone()))],
+        vec![(
+            "classification.scale_revised",
+            "settings:classification".into(),
+            to(scale.current()),
         )],
     );
 

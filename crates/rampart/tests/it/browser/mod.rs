@@ -7,6 +7,7 @@ mod observables;
 mod pap;
 mod playbooks;
 mod record;
+mod scale;
 
 use std::io::Write;
 use std::net::TcpListener;
