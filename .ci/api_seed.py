@@ -141,6 +141,14 @@ def main():
                    "due_minutes": 60}],
     })["id"]
 
+    # A planned exercise with one inject.
+    exercise = call(base, token, "POST", "/exercises", {
+        "id": "ransomware-drill", "title": "Ransomware drill",
+        "scenario": "Files encrypted on the file server", "audience": ["mia"],
+        "injects": [{"at_minute": 30, "title": "Ransom note found",
+                     "description": "A note on every share"}],
+    })["id"]
+
     for name, value in [
         ("RAMPART_EVENT", event),
         ("RAMPART_ESCALATED_EVENT", spare),
@@ -152,6 +160,7 @@ def main():
         ("RAMPART_TEAM", team),
         ("RAMPART_CONTACT", contact),
         ("RAMPART_PLAYBOOK", playbook),
+        ("RAMPART_EXERCISE", exercise),
     ]:
         print(f"{name}={value}")
 

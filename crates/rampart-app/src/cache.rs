@@ -23,6 +23,11 @@ impl<T> Cached<T> {
         }
     }
 
+    /// Forgets the copy: the next read goes to the store.
+    pub(crate) async fn clear(&self) {
+        *self.0.write().await = None;
+    }
+
     /// Keeps `value` as the copy read now.
     pub(crate) async fn put(&self, value: T) -> Arc<T> {
         let value = Arc::new(value);

@@ -20,6 +20,7 @@ pub mod contacts;
 pub mod documents;
 mod error;
 pub mod evidence;
+pub mod exercises;
 pub mod intake;
 pub mod jobs;
 pub mod journal;
@@ -49,9 +50,9 @@ pub use live::Change;
 /// The read models and queries the application answers with, as the store
 /// defines them; the interfaces need no store of their own.
 pub use rampart_store::{
-    ApiToken, Credentials, DeadLetter, EventQuery, EventSort, EventStage, IncidentQuery,
-    IncidentSort, Job, JobState, JournalEntry, JournalQuery, JournalSearch, MAX_PAGE, Page,
-    Session, SessionStage, User, Verification, VulnerabilityQuery,
+    ApiToken, Credentials, DeadLetter, EventQuery, EventSort, EventStage, ExerciseScope,
+    IncidentQuery, IncidentSort, Job, JobState, JournalEntry, JournalQuery, JournalSearch,
+    MAX_PAGE, Page, Session, SessionStage, User, Verification, VulnerabilityQuery,
 };
 
 use std::sync::Arc;
@@ -85,6 +86,7 @@ pub struct App {
     pub(crate) rules: Arc<crate::cache::Cached<rampart_domain::RuleSet>>,
     pub(crate) targets: Arc<crate::cache::Cached<rampart_domain::ResponseTargets>>,
     pub(crate) scale: Arc<crate::cache::Cached<rampart_domain::ClassificationScale>>,
+    pub(crate) running: Arc<crate::cache::Cached<Vec<rampart_domain::Exercise>>>,
     pub(crate) regulatory: Arc<crate::cache::Cached<rampart_domain::regulatory::RegulatoryRules>>,
     pub(crate) syslog_counters: Arc<crate::intake::SyslogCounters>,
     tokens: Arc<TokenCache>,
@@ -155,6 +157,7 @@ impl App {
             rules: Arc::default(),
             targets: Arc::default(),
             scale: Arc::default(),
+            running: Arc::default(),
             regulatory: Arc::default(),
             syslog_counters: Arc::default(),
             tokens: Arc::default(),

@@ -133,6 +133,15 @@ impl Record for rampart_domain::ClassificationScale {
     }
 }
 
+impl Record for rampart_domain::Exercise {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Exercise(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

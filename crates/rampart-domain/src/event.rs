@@ -524,6 +524,9 @@ pub struct Event {
     /// The categorization rules' proposal, for the point of contact to confirm or change.
     #[serde(default)]
     pub proposal: Option<Proposal>,
+    /// The exercise whose inject this event is; none for a real event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<crate::ExerciseId>,
 }
 
 fn one() -> u64 {
@@ -584,6 +587,7 @@ impl Event {
             last_seen: None,
             related: vec![],
             proposal: None,
+            exercise: None,
         }
     }
 

@@ -208,6 +208,10 @@ journal_actions! {
     IncidentCommunicationDrafted(Box<crate::Communication>) = "incident.communication_drafted", "A communication about an incident is drafted (the whole record): ready to go out when internal, awaiting approval otherwise";
     IncidentCommunicationApproved(Box<crate::Communication>) = "incident.communication_approved", "A communication is approved, by whom and in which role (the whole record)";
     IncidentCommunicationSent(Box<crate::Communication>) = "incident.communication_sent", "A communication went out, when and under which reference (the whole record)";
+    ExerciseCreated(Box<crate::Exercise>) = "exercise.created", "An exercise is planned: its scenario, audience and injects (the whole record)";
+    ExerciseStarted(Box<crate::Exercise>) = "exercise.started", "An exercise starts: its injects fall due from now (the whole record)";
+    ExerciseInjectDelivered(Box<crate::Exercise>) = "exercise.inject_delivered", "An inject arrived as an exercise event (the whole record)";
+    ExerciseEnded(Box<crate::Exercise>) = "exercise.ended", "An exercise ends; injects not arrived never will (the whole record)";
     ClassificationScaleRevised(Box<crate::ScaleVersion>) = "classification.scale_revised", "An admin saves a new version of the classification scale (the whole version): its categories and the names of the severity classes";
     IncidentCommunicationWithdrawn(Box<crate::Communication>) = "incident.communication_withdrawn", "A communication is withdrawn before it went out, and why (the whole record)";
 }

@@ -14,6 +14,7 @@ pub mod document;
 mod error;
 mod event;
 mod evidence;
+pub mod exercise;
 mod incident;
 mod intake;
 pub mod journal;
@@ -58,6 +59,7 @@ pub use evidence::{
     CustodyTransfer, EvidenceCheck, EvidenceContent, EvidenceHolder, EvidenceItem, EvidenceReason,
     EvidenceSubmission, Stamp,
 };
+pub use exercise::{Exercise, ExerciseId, ExerciseInput, ExerciseStatus};
 pub use incident::{
     ActionStatus, ActionUpdate, Actuality, AnchorInput, Approval, ApproveCommunication,
     Communication, CommunicationApproval, CommunicationAudience, CommunicationSent,

@@ -67,6 +67,14 @@ impl Incident {
         }
         self.ensure_not_merged()?;
         other.ensure_not_merged()?;
+        if self.exercise != other.exercise {
+            return Err(DomainError::field(
+                "from",
+                format!(
+                    "{a} and {b} are not of the same exercise: an exercise's incidents stay apart from real ones"
+                ),
+            ));
+        }
         for inc in [&*self, &*other] {
             if !inc.status.is_open() {
                 return Err(DomainError::Conflict(format!(

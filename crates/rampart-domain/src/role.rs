@@ -102,6 +102,8 @@ wire_enum!(
         ManagePlaybooks => "manage_playbooks",
         ApplyPlaybook => "apply_playbook",
         ManageClassification => "manage_classification",
+        ViewExercises => "view_exercises",
+        ManageExercises => "manage_exercises",
     }
 );
 
@@ -164,6 +166,8 @@ impl Action {
             ViewPlaybooks => "read the playbooks and their versions",
             ManagePlaybooks => "create playbooks and save new versions of them",
             ApplyPlaybook => "apply a playbook to an incident, planning its actions",
+            ViewExercises => "read the exercises, their injects and after-action reports",
+            ManageExercises => "plan, start and end exercises of the scheme",
             ManageClassification => {
                 "save a new version of the classification scale (categories, class names)"
             }
@@ -234,6 +238,16 @@ impl Action {
                 CrisisManager,
             ],
             ManagePlaybooks => &[IsirtManager, Admin],
+            ViewExercises => &[
+                Poc,
+                IsirtMember,
+                IsirtManager,
+                Auditor,
+                Admin,
+                CrisisManager,
+                SeniorManager,
+            ],
+            ManageExercises => &[IsirtManager, Admin],
             ApplyPlaybook => &[IsirtMember, IsirtManager],
             ManageUsers
             | ManageIntake
@@ -340,6 +354,7 @@ mod tests {
                             | Action::ViewTeams
                             | Action::ViewContacts
                             | Action::ViewPlaybooks
+                            | Action::ViewExercises
                     ),
                     "auditor may {action}"
                 );

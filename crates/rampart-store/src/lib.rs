@@ -25,9 +25,9 @@ pub use error::StoreError;
 pub use journal::{JournalEntry, JournalQuery, JournalSearch, Verification};
 pub use model::{
     ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
-    Decision, Entity, EntityRef, EventQuery, EventSort, EventStage, EvidenceQuery, IncidentQuery,
-    IncidentSort, Job, JobDraft, JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session,
-    SessionStage, Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
+    Decision, Entity, EntityRef, EventQuery, EventSort, EventStage, EvidenceQuery, ExerciseScope,
+    IncidentQuery, IncidentSort, Job, JobDraft, JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE,
+    Page, Session, SessionStage, Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
@@ -176,6 +176,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every playbook, by id; there are at most
     /// [`rampart_domain::playbook::MAX_PLAYBOOKS`].
     async fn list_playbooks(&self) -> Result<Vec<rampart_domain::Playbook>, StoreError>;
+
+    /// Every exercise, by id; there are at most
+    /// [`rampart_domain::exercise::MAX_EXERCISES`].
+    async fn list_exercises(&self) -> Result<Vec<rampart_domain::Exercise>, StoreError>;
 
     /// Enqueues a background job unless one with `key` exists (in any
     /// state); returns whether it was added.

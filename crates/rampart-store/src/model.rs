@@ -146,6 +146,8 @@ pub enum Entity {
     Contact(Box<rampart_domain::Contact>),
     /// A playbook with its versions.
     Playbook(Box<rampart_domain::Playbook>),
+    /// An exercise with its injects.
+    Exercise(Box<rampart_domain::Exercise>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -225,6 +227,8 @@ pub enum EntityRef {
     Contact(rampart_domain::ContactId),
     /// A playbook, by id.
     Playbook(rampart_domain::PlaybookId),
+    /// An exercise, by id.
+    Exercise(rampart_domain::ExerciseId),
 }
 
 impl Entity {
@@ -252,6 +256,7 @@ impl Entity {
             Entity::Team(t) => EntityRef::Team(t.id.clone()),
             Entity::Contact(c) => EntityRef::Contact(c.id.clone()),
             Entity::Playbook(p) => EntityRef::Playbook(p.id.clone()),
+            Entity::Exercise(x) => EntityRef::Exercise(x.id.clone()),
         }
     }
 
@@ -530,6 +535,8 @@ pub struct EventQuery {
     pub submitted_by: Option<String>,
     /// Only events whose running response-time target is in these lanes.
     pub lanes: Option<Vec<Lane>>,
+    /// Real events, exercise events, or both.
+    pub exercise: ExerciseScope,
     pub sort: EventSort,
     pub cursor: Option<String>,
     pub limit: u32,
@@ -622,9 +629,51 @@ pub struct IncidentQuery {
     pub with_regimes: bool,
     /// Only open incidents (not closed or reviewed).
     pub open: bool,
+    /// Real incidents, exercise incidents, or both.
+    pub exercise: ExerciseScope,
     pub sort: IncidentSort,
     pub cursor: Option<String>,
     pub limit: u32,
+}
+
+/// Which records a register shows: exercise records are left out unless
+/// asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ExerciseScope {
+    /// Real records only.
+    #[default]
+    Real,
+    /// Real and exercise records.
+    All,
+    /// The records of every exercise.
+    Exercises,
+    /// The records of one exercise.
+    Of(rampart_domain::ExerciseId),
+}
+
+impl ExerciseScope {
+    /// Reads a register's `exercise` parameter: `include`, `only` or an
+    /// exercise's id; absent or empty: real records only.
+    pub fn parse(text: Option<&str>) -> Result<Self, String> {
+        match text.map(str::trim) {
+            None | Some("") => Ok(Self::Real),
+            Some("include") => Ok(Self::All),
+            Some("only") => Ok(Self::Exercises),
+            Some(id) => rampart_domain::ExerciseId::new(id)
+                .map(Self::Of)
+                .map_err(|_| format!("`{id}` is neither `include`, `only` nor an exercise's id")),
+        }
+    }
+
+    /// The condition on the `exercise` column.
+    pub(crate) fn condition(&self) -> Option<(&'static str, Option<String>)> {
+        match self {
+            Self::Real => Some(("exercise IS NULL", None)),
+            Self::All => None,
+            Self::Exercises => Some(("exercise IS NOT NULL", None)),
+            Self::Of(id) => Some(("exercise = ?", Some(id.to_string()))),
+        }
+    }
 }
 
 /// Orders of the incident register.

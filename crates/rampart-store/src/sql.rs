@@ -601,6 +601,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         inbox::playbooks(self).await
     }
 
+    async fn list_exercises(&self) -> Result<Vec<rampart_domain::Exercise>, StoreError> {
+        inbox::exercises(self).await
+    }
+
     async fn read_only(&self) -> Result<bool, StoreError> {
         let sql = match self.backend.dialect() {
             // On a standby every transaction is read-only.

@@ -76,10 +76,19 @@ impl App {
     /// Tells everyone a notice reaches who has not been told of it yet.
     pub(crate) async fn tell(&self, job: NoticeJob) -> Result<(), String> {
         let planned = self.plan(&job.notice).await.map_err(|e| e.to_string())?;
-        let hooks = self
-            .hook_jobs(&job.id, &job.notice)
+        // An exercise's records reach no webhook: those go outside its audience.
+        let hooks = if self
+            .exercise_of(&job.notice.subject)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            vec![]
+        } else {
+            self.hook_jobs(&job.id, &job.notice)
+                .await
+                .map_err(|e| e.to_string())?
+        };
         if planned.is_empty() && hooks.is_empty() {
             return Ok(());
         }

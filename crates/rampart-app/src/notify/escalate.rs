@@ -257,6 +257,7 @@ impl App {
                 with_regimes: true,
                 sort: IncidentSort::Newest,
                 limit: crate::targets::BOARD_LIMIT,
+                exercise: rampart_store::ExerciseScope::All,
                 ..IncidentQuery::default()
             }
         } else {
@@ -267,6 +268,8 @@ impl App {
                 lanes: Some(lanes),
                 sort: IncidentSort::Due,
                 limit: crate::targets::BOARD_LIMIT,
+                // Exercises are timed against the same targets.
+                exercise: rampart_store::ExerciseScope::All,
                 ..IncidentQuery::default()
             }
         };

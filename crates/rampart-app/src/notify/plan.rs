@@ -223,6 +223,14 @@ impl App {
                 }
             }
         }
+        // An exercise's records reach only its audience, marked as such.
+        let exercise = self.exercise_of(&notice.subject).await?;
+        if let Some(audience) = self.exercise_audience(exercise.as_ref()).await? {
+            told.retain(|(user, ..)| audience.contains(&user.name));
+            for (_, _, words, _, _) in &mut told {
+                words.title = format!("[EXERCISE] {}", words.title);
+            }
+        }
         let mut planned = Vec::with_capacity(told.len());
         let mut seen = BTreeSet::new();
         for (user, audience, words, tlp, anonymous) in told {
@@ -280,6 +288,18 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// The exercise a notice's record is part of, if any.
+    pub(super) async fn exercise_of(
+        &self,
+        subject: &Subject,
+    ) -> Result<Option<rampart_domain::ExerciseId>, AppError> {
+        Ok(match subject {
+            Subject::Event(n) => self.stored_event(*n).await?.and_then(|e| e.exercise),
+            Subject::Incident(n) => self.stored_incident(*n).await?.and_then(|i| i.exercise),
+            Subject::Document(_) => None,
+        })
     }
 
     async fn stored_event(

@@ -349,12 +349,34 @@ pub struct Incident {
     /// Absent while there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub playbooks: Vec<crate::AppliedPlaybook>,
+    /// The exercise the incident is part of: confirmed from its injects'
+    /// events. None for a real incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<crate::ExerciseId>,
+}
+
+/// The exercise every event of a confirmation is part of, or none when all
+/// are real; refused when they mix.
+fn same_exercise(events: &[Event]) -> Result<Option<crate::ExerciseId>, DomainError> {
+    let first = events.first().and_then(|e| e.exercise.clone());
+    if events.iter().any(|e| e.exercise != first) {
+        return Err(DomainError::field(
+            "events",
+            "mixes events of an exercise with others: an exercise's incidents are made of its own events only",
+        ));
+    }
+    Ok(first)
 }
 
 impl Incident {
     /// The PAP marking in force: the one recorded, AMBER where none was.
     pub fn pap(&self) -> Pap {
         self.pap.unwrap_or_default()
+    }
+
+    /// Whether the incident is part of an exercise.
+    pub fn is_exercise(&self) -> bool {
+        self.exercise.is_some()
     }
 
     /// Records that the incident is classified under `scale`: its key, and
@@ -373,6 +395,7 @@ impl Incident {
         now: Timestamp,
     ) -> Result<Self, DomainError> {
         input.validate()?;
+        let exercise = same_exercise(events)?;
         for event in events.iter_mut() {
             event.link(number)?;
         }
@@ -447,6 +470,7 @@ impl Incident {
             escalations: Vec::new(),
             communications: Vec::new(),
             playbooks: Vec::new(),
+            exercise,
         };
         let list = incident
             .events
@@ -520,6 +544,12 @@ impl Incident {
             )));
         }
         Self::ensure_capacity(self.events.len(), "event")?;
+        if event.exercise != self.exercise {
+            return Err(DomainError::Conflict(format!(
+                "{} and {} are not of the same exercise: an exercise's events and incidents stay apart from real ones",
+                event.number, self.number
+            )));
+        }
         event.link(self.number)?;
         self.events.push(event.number);
         for a in &event.assets {

@@ -99,6 +99,12 @@ impl Incident {
         by: &Actor,
         now: Timestamp,
     ) -> Result<Option<AppliedRegime>, DomainError> {
+        if self.is_exercise() && input.applies {
+            return Err(DomainError::Conflict(format!(
+                "{} is an exercise incident: it starts no regulatory clock",
+                self.number
+            )));
+        }
         let existing = self
             .obligations
             .regimes

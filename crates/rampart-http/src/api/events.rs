@@ -40,6 +40,12 @@ pub struct EventFilters {
     /// `employee`, `public` (the public form) or `sensor`.
     #[param(inline)]
     pub reporter: Option<ReporterKind>,
+    /// Absent: real records only (exercise records are left out); `include`:
+    /// exercise records too; `only`: exercise records only; an exercise's
+    /// id: that exercise's records.
+    #[param(pattern = "^[a-z][a-z0-9-]{0,62}[a-z0-9]$")]
+    pub exercise: Option<String>,
+
     /// Text found anywhere in the number, title, description, assets,
     /// observables or source: any part of a word, in any case.
     pub text: Option<String>,
@@ -315,6 +321,7 @@ pub async fn list(
         sort: f.sort.map(Into::into).unwrap_or_default(),
         cursor: f.cursor,
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
+        exercise: super::exercise_scope(f.exercise.as_deref())?,
     };
     Ok(Json(s.app.list_events(&actor, query).await?.into()))
 }

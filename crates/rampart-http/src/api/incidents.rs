@@ -26,6 +26,11 @@ pub struct IncidentFilters {
     pub category: Option<Category>,
     pub class: Option<SeverityClass>,
     pub coordinator: Option<String>,
+    /// Absent: real records only (exercise records are left out); `include`:
+    /// exercise records too; `only`: exercise records only; an exercise's
+    /// id: that exercise's records.
+    #[param(pattern = "^[a-z][a-z0-9-]{0,62}[a-z0-9]$")]
+    pub exercise: Option<String>,
     /// Text found anywhere in the number, title, description, the events'
     /// numbers, assets or observables: any part of a word, in any case.
     pub text: Option<String>,
@@ -133,6 +138,7 @@ pub async fn list(
         sort: f.sort.map(Into::into).unwrap_or_default(),
         cursor: f.cursor,
         limit: f.limit.unwrap_or(super::DEFAULT_LIMIT),
+        exercise: super::exercise_scope(f.exercise.as_deref())?,
         ..IncidentQuery::default()
     };
     Ok(Json(s.app.list_incidents(&actor, query).await?.into()))

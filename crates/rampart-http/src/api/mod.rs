@@ -17,6 +17,7 @@ mod document;
 pub mod documents;
 pub mod events;
 pub mod evidence;
+pub mod exercises;
 pub mod health;
 pub mod incidents;
 pub mod intake;
@@ -53,6 +54,7 @@ pub mod webhooks;
         (name = "documents", description = "Plan and prepare: the policy, plan, procedures and awareness material, in versions approved by named roles"),
         (name = "teams", description = "Plan and prepare: the point-of-contact and ISIRT teams, their on-call rota, covers and shift hand-overs"),
         (name = "contacts", description = "Plan and prepare: the directory of organisations and people to reach, inside and outside"),
+        (name = "exercises", description = "Plan and prepare: exercises with timed injects, kept apart from real records, and their after-action reports"),
         (name = "playbooks", description = "Plan and prepare: versioned response actions per category and RSIT type, applied to incidents"),
         (name = "operations", description = "Health checks and background jobs"),
     )
@@ -105,6 +107,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(playbooks::list, playbooks::create))
         .routes(routes!(playbooks::get, playbooks::revise))
         .routes(routes!(playbooks::apply))
+        .routes(routes!(exercises::list, exercises::create))
+        .routes(routes!(exercises::get))
+        .routes(routes!(exercises::start))
+        .routes(routes!(exercises::end))
+        .routes(routes!(exercises::report))
         .routes(routes!(observables::add, observables::list))
         .routes(routes!(observables::update, observables::remove))
         .routes(routes!(observables::extract))
@@ -306,6 +313,12 @@ pub struct Paging {
     #[serde(default, deserialize_with = "page_limit")]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+}
+
+/// A register's `exercise` parameter, refused by name when it is no scope.
+pub(crate) fn exercise_scope(text: Option<&str>) -> Result<rampart_app::ExerciseScope, ApiError> {
+    rampart_app::ExerciseScope::parse(text)
+        .map_err(|m| rampart_domain::DomainError::field("exercise", m).into())
 }
 
 #[cfg(test)]

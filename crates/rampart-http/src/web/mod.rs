@@ -230,6 +230,9 @@ pub fn router() -> Router<AppState> {
             get(admin_regulatory).post(admin_regulatory_replace),
         )
         .route("/classification", get(scale_page).post(scale_revise))
+        .route("/exercises", get(exercises_page).post(exercise_create))
+        .route("/exercises/{id}", get(exercise_page))
+        .route("/exercises/{id}/{step}", post(exercise_step))
         .route(
             "/admin/targets",
             get(admin_targets).post(admin_targets_replace),

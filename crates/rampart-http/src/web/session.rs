@@ -102,6 +102,8 @@ pub struct Person {
     pub unread: u64,
     /// The classification scale, for the names pages show.
     pub scale: std::sync::Arc<rampart_domain::ClassificationScale>,
+    /// The exercises running now, for the banner.
+    pub exercises: std::sync::Arc<Vec<rampart_domain::Exercise>>,
 }
 
 impl Person {
@@ -132,6 +134,7 @@ impl FromRequestParts<AppState> for Person {
                     .unwrap_or_default(),
                 // A page still shows with the shipped names if the scale cannot be read.
                 scale: state.app.scale().await.unwrap_or_default(),
+                exercises: state.app.running_exercises().await.unwrap_or_default(),
                 actor: s.actor,
                 session: s.session,
                 address: s.address,

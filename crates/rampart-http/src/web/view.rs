@@ -30,6 +30,8 @@ pub struct Chrome {
     pub unread: u64,
     /// The classification scale, for the names of categories and classes.
     pub scale: std::sync::Arc<rampart_domain::ClassificationScale>,
+    /// The exercises running now (id, title): the banner on every page.
+    pub exercises: Vec<(String, String)>,
 }
 
 impl Chrome {
@@ -60,6 +62,9 @@ impl Chrome {
         }
         if may(Action::ViewPlaybooks) {
             nav.push(("/playbooks", "Playbooks"));
+        }
+        if may(Action::ViewExercises) {
+            nav.push(("/exercises", "Exercises"));
         }
         if may(Action::ReadJournal) {
             nav.push(("/journal", "Journal"));
@@ -101,6 +106,11 @@ impl Chrome {
             live: None,
             unread: person.unread,
             scale: person.scale.clone(),
+            exercises: person
+                .exercises
+                .iter()
+                .map(|x| (x.id.to_string(), x.title.to_string()))
+                .collect(),
         }
     }
 
@@ -115,6 +125,7 @@ impl Chrome {
             live: None,
             unread: 0,
             scale: std::sync::Arc::default(),
+            exercises: vec![],
         }
     }
 

@@ -257,6 +257,16 @@ pub async fn every_register_filter_reads_an_index<B: SqlBackend>(store: Arc<SqlS
                 ..Default::default()
             },
         ),
+        (
+            "exercise",
+            "exercise",
+            EventQuery {
+                exercise: crate::ExerciseScope::Of(
+                    rampart_domain::ExerciseId::new("drill").unwrap(),
+                ),
+                ..Default::default()
+            },
+        ),
     ];
     for (what, column, q) in cases {
         check(s, &format!("events by {what}"), "events", column, || {
@@ -290,6 +300,16 @@ pub async fn every_register_filter_reads_an_index<B: SqlBackend>(store: Arc<SqlS
             "class",
             IncidentQuery {
                 class: Some(SeverityClass::III),
+                ..Default::default()
+            },
+        ),
+        (
+            "exercise",
+            "exercise",
+            IncidentQuery {
+                exercise: crate::ExerciseScope::Of(
+                    rampart_domain::ExerciseId::new("drill").unwrap(),
+                ),
                 ..Default::default()
             },
         ),

@@ -126,6 +126,9 @@ pub(crate) fn fields(
         (ExpectedRecord::Playbook(e), Entity::Playbook(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }
+        (ExpectedRecord::Exercise(e), Entity::Exercise(s)) => {
+            document(e.as_ref(), s.as_ref(), unknown)
+        }
         (ExpectedRecord::Contact(e), Entity::Contact(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }

@@ -205,3 +205,18 @@ pub(super) fn playbook(entries: &[&JournalEntry]) -> Result<Expected, String> {
     }
     Ok(fold.finish(|p| ExpectedRecord::Playbook(Box::new(p))))
 }
+
+pub(super) fn exercise(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<rampart_domain::Exercise>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match K::from_name(&entry.action) {
+            Some(K::ExerciseCreated) => fold.create(&step, step.whole()?)?,
+            Some(K::ExerciseStarted | K::ExerciseInjectDelivered | K::ExerciseEnded) => {
+                *fold.current(&step)? = step.whole()?;
+            }
+            _ => return Err(not_here(&step, "an exercise")),
+        }
+    }
+    Ok(fold.finish(|x| ExpectedRecord::Exercise(Box::new(x))))
+}

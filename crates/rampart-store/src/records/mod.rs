@@ -82,10 +82,12 @@ pub enum RecordKind {
     Contact,
     /// A playbook with its versions.
     Playbook,
+    /// An exercise with its injects.
+    Exercise,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -102,6 +104,7 @@ impl RecordKind {
         Self::Team,
         Self::Contact,
         Self::Playbook,
+        Self::Exercise,
     ];
 
     /// How a count of them is written.
@@ -123,6 +126,7 @@ impl RecordKind {
             Self::Team => ("team", "teams"),
             Self::Contact => ("contact", "contacts"),
             Self::Playbook => ("playbook", "playbooks"),
+            Self::Exercise => ("exercise", "exercises"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -149,6 +153,7 @@ pub enum RecordKey {
     Team(TeamId),
     Contact(rampart_domain::ContactId),
     Playbook(rampart_domain::PlaybookId),
+    Exercise(rampart_domain::ExerciseId),
 }
 
 impl RecordKey {
@@ -170,6 +175,7 @@ impl RecordKey {
             Self::Team(_) => RecordKind::Team,
             Self::Contact(_) => RecordKind::Contact,
             Self::Playbook(_) => RecordKind::Playbook,
+            Self::Exercise(_) => RecordKind::Exercise,
         }
     }
 
@@ -196,6 +202,7 @@ impl RecordKey {
             RecordKind::Team => Self::Team(TeamId::new(key).ok()?),
             RecordKind::Contact => Self::Contact(rampart_domain::ContactId::new(key).ok()?),
             RecordKind::Playbook => Self::Playbook(rampart_domain::PlaybookId::new(key).ok()?),
+            RecordKind::Exercise => Self::Exercise(rampart_domain::ExerciseId::new(key).ok()?),
         })
     }
 
@@ -227,6 +234,9 @@ impl RecordKey {
         }
         if let Some(id) = entity.strip_prefix("playbook:") {
             return rampart_domain::PlaybookId::new(id).ok().map(Self::Playbook);
+        }
+        if let Some(id) = entity.strip_prefix("exercise:") {
+            return rampart_domain::ExerciseId::new(id).ok().map(Self::Exercise);
         }
         match entity.get(..4)? {
             "EVT-" => entity.parse().ok().map(Self::Event),
@@ -269,6 +279,7 @@ impl fmt::Display for RecordKey {
             Self::Team(id) => write!(f, "team:{id}"),
             Self::Contact(id) => write!(f, "contact:{id}"),
             Self::Playbook(id) => write!(f, "playbook:{id}"),
+            Self::Exercise(id) => write!(f, "exercise:{id}"),
         }
     }
 }

@@ -65,6 +65,7 @@ pub(crate) enum ExpectedRecord {
     Team(Box<rampart_domain::Team>),
     Contact(Box<rampart_domain::Contact>),
     Playbook(Box<rampart_domain::Playbook>),
+    Exercise(Box<rampart_domain::Exercise>),
 }
 
 /// What the journal says of a stored secret.
@@ -204,6 +205,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::Team(_) => super::documents::team(entries),
         RecordKey::Contact(_) => super::documents::contact(entries),
         RecordKey::Playbook(_) => super::documents::playbook(entries),
+        RecordKey::Exercise(_) => super::documents::exercise(entries),
     }
 }
 

@@ -64,6 +64,8 @@ fn filters(
     }
     let mark = f.mark();
     time_window(f, q);
+    // Within the window's subquery when there is one, read with it.
+    f.exercise(&q.exercise);
     if few_in_time {
         // Few rows in the window: read them from the time index, then order.
         let window = f.take_since(mark);

@@ -111,6 +111,21 @@ pub(super) async fn playbooks<B: SqlBackend>(
     documents(rows, "playbook")
 }
 
+/// Every exercise, by id (the table holds at most
+/// [`rampart_domain::exercise::MAX_EXERCISES`] rows).
+pub(super) async fn exercises<B: SqlBackend>(
+    store: &SqlStore<B>,
+) -> Result<Vec<rampart_domain::Exercise>, StoreError> {
+    let rows = store
+        .fetch(
+            "SELECT data FROM exercises ORDER BY id",
+            &[],
+            &[ColType::Text],
+        )
+        .await?;
+    documents(rows, "exercise")
+}
+
 /// The contact directory by id, of one category when given (the table
 /// holds at most [`rampart_domain::contact::MAX_CONTACTS`] rows).
 pub(super) async fn contacts<B: SqlBackend>(

@@ -52,6 +52,7 @@ fn filters(f: &mut Filter, q: &IncidentQuery, text: Option<&TextPlan>, dialect: 
     f.text("category", q.category.as_ref().map(|s| s.as_str()));
     f.text("class", q.class.map(|s| s.as_str()));
     f.text("coordinator", q.coordinator.as_deref());
+    f.exercise(&q.exercise);
     if q.open {
         // As written in the partial index of open incidents by coordinator.
         f.and("status NOT IN ('closed', 'reviewed')", vec![]);
@@ -68,50 +69,54 @@ pub(super) async fn counts<B: SqlBackend>(
     viewer: &str,
 ) -> Result<Counts, StoreError> {
     use ColType::{Int, Text};
-    let count = |v: Option<&SqlValue>| {
-        v.and_then(SqlValue::as_i64)
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0)
-    };
     let text = |v: Option<&SqlValue>| {
         v.cloned()
             .and_then(SqlValue::into_string)
             .unwrap_or_default()
     };
     // The kept tallies, and the restricted incidents `viewer` may see
-    // counted from their partial index (migration 17).
+    // counted from their partial index (migration 17); less the exercise
+    // records the tallies hold, counted from theirs (migration 26).
     let mut f = Filter::default();
     f.viewer(Some(viewer));
     let sql = format!(
         "SELECT kind, status, class, n FROM tallies WHERE n > 0 \
          UNION ALL \
          SELECT 'incident', status, class, COUNT(*) FROM incidents{} AND restricted_to <> '' \
-         GROUP BY status, class",
+         AND exercise IS NULL GROUP BY status, class \
+         UNION ALL \
+         SELECT 'event', status, '', -COUNT(*) FROM events WHERE exercise IS NOT NULL \
+         GROUP BY status \
+         UNION ALL \
+         SELECT 'incident', status, class, -COUNT(*) FROM incidents \
+         WHERE exercise IS NOT NULL AND restricted_to = '' GROUP BY status, class",
         f.sql()
     );
-    let mut counts = Counts::default();
+    let mut events: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut incidents: std::collections::BTreeMap<(String, String), i64> = Default::default();
     for row in store
         .fetch(&sql, &f.params, &[Text, Text, Text, Int])
         .await?
     {
-        let (status, n) = (text(row.get(1)), count(row.get(3)));
+        let status = text(row.get(1));
+        let n = row.get(3).and_then(SqlValue::as_i64).unwrap_or(0);
         if text(row.first()) == "event" {
-            counts.events.push((status, n));
-            continue;
-        }
-        let class = text(row.get(2));
-        match counts
-            .incidents
-            .iter_mut()
-            .find(|(s, c, _)| *s == status && *c == class)
-        {
-            Some(line) => line.2 += n,
-            None => counts.incidents.push((status, class, n)),
+            *events.entry(status).or_default() += n;
+        } else {
+            *incidents.entry((status, text(row.get(2)))).or_default() += n;
         }
     }
-    counts.events.sort();
-    counts.incidents.sort();
-    Ok(counts)
+    let positive = |n: i64| u64::try_from(n).ok().filter(|n| *n > 0);
+    Ok(Counts {
+        events: events
+            .into_iter()
+            .filter_map(|(s, n)| Some((s, positive(n)?)))
+            .collect(),
+        incidents: incidents
+            .into_iter()
+            .filter_map(|((s, c), n)| Some((s, c, positive(n)?)))
+            .collect(),
+    })
 }
 
 /// Open incidents `viewer` may see with an open response action due

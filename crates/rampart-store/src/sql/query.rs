@@ -63,6 +63,13 @@ impl Filter {
         }
     }
 
+    /// Real records, exercise records or both, as the register asks.
+    pub(super) fn exercise(&mut self, scope: &crate::model::ExerciseScope) {
+        if let Some((sql, value)) = scope.condition() {
+            self.and(sql, value.into_iter().map(SqlValue::text).collect());
+        }
+    }
+
     /// Rows holding the searched text, reached as `plan` says.
     pub(super) fn search(&mut self, plan: Option<&TextPlan>, dialect: Dialect) {
         if let Some(plan) = plan {

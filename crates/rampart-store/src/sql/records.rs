@@ -98,6 +98,7 @@ fn table(kind: RecordKind) -> Table {
         RecordKind::Team => ("teams", "id", &[("duty", Text)], None),
         RecordKind::Contact => ("contacts", "id", &[("category", Text)], None),
         RecordKind::Playbook => ("playbooks", "id", &[], None),
+        RecordKind::Exercise => ("exercises", "id", &[], None),
     };
     Table {
         name,
@@ -308,6 +309,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Team => Entity::Team(Box::new(document(data)?)),
         RecordKind::Contact => Entity::Contact(Box::new(document(data)?)),
         RecordKind::Playbook => Entity::Playbook(Box::new(document(data)?)),
+        RecordKind::Exercise => Entity::Exercise(Box::new(document(data)?)),
     })
 }
 

@@ -34,6 +34,7 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::Team(id) => ("teams", "id", id.to_string()),
         EntityRef::Contact(id) => ("contacts", "id", id.to_string()),
         EntityRef::Playbook(id) => ("playbooks", "id", id.to_string()),
+        EntityRef::Exercise(id) => ("exercises", "id", id.to_string()),
     }
 }
 
@@ -81,6 +82,7 @@ pub(super) fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> 
         EntityRef::Team(id) => Entity::Team(Box::new(parse(data, id.as_str())?)),
         EntityRef::Contact(id) => Entity::Contact(Box::new(parse(data, id.as_str())?)),
         EntityRef::Playbook(id) => Entity::Playbook(Box::new(parse(data, id.as_str())?)),
+        EntityRef::Exercise(id) => Entity::Exercise(Box::new(parse(data, id.as_str())?)),
     })
 }
 
@@ -183,6 +185,10 @@ pub(super) fn event_columns(e: &rampart_domain::Event) -> Columns {
             "proposed_category",
             opt(e.proposal.as_ref().map(|p| p.category.as_str().to_owned())),
         ),
+        (
+            "exercise",
+            opt(e.exercise.as_ref().map(ToString::to_string)),
+        ),
         target_key(Running::of_event(e)),
         target_from(Running::of_event(e)),
     ]
@@ -199,6 +205,10 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                 ("seq", SqlValue::int(i.number.seq())),
                 ("status", SqlValue::text(i.status.as_str())),
                 ("category", SqlValue::text(i.category.as_str())),
+                (
+                    "exercise",
+                    opt(i.exercise.as_ref().map(ToString::to_string)),
+                ),
                 ("class", SqlValue::text(i.severity.class.as_str())),
                 ("priority", SqlValue::int(i.priority.value())),
                 ("coordinator", SqlValue::text(i.coordinator.clone())),
@@ -285,6 +295,7 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
             to_json(c)?,
         ),
         Entity::Playbook(p) => (vec![], to_json(p)?),
+        Entity::Exercise(x) => (vec![], to_json(x)?),
         Entity::Inbox(i) => (
             vec![
                 ("user_name", SqlValue::text(i.user.clone())),

@@ -25,6 +25,7 @@ mod evidence;
 mod evidence_insider;
 mod evidence_triage;
 mod evidence_web;
+mod exercises;
 mod hostile;
 mod incident_record;
 mod intake;

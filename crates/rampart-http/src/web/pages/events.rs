@@ -351,6 +351,8 @@ fn queue_query(f: &FormData, now: Timestamp) -> Result<(EventQuery, String), Web
             sort,
             cursor: f.get("cursor").map(str::to_owned),
             limit: 50,
+            // A work queue: exercise events are in it, each marked.
+            exercise: rampart_app::ExerciseScope::All,
             ..EventQuery::default()
         },
         name.to_owned(),
@@ -385,6 +387,7 @@ async fn triage_view(
             EventQuery {
                 status: Some(EventStatus::Escalated),
                 limit: 200,
+                exercise: rampart_app::ExerciseScope::All,
                 ..EventQuery::default()
             },
         )

@@ -311,6 +311,8 @@ fn register_query(f: &FormData) -> Result<(IncidentQuery, String), WebError> {
             sort,
             cursor: f.get("cursor").map(str::to_owned),
             limit: 50,
+            exercise: rampart_app::ExerciseScope::parse(f.get("exercise"))
+                .map_err(|m| bad_filter("exercise", m))?,
             ..IncidentQuery::default()
         },
         sort_name.to_owned(),

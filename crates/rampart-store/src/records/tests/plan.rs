@@ -249,3 +249,31 @@ pub(super) fn playbooks(w: &mut World) {
         vec![("playbook.revised", entity, to(&version))],
     );
 }
+
+/// A ransomware drill, planned and started.
+pub(super) fn exercises(w: &mut World) {
+    let input = rampart_domain::ExerciseInput {
+        id: "ransomware-drill".into(),
+        title: text("Ransomware drill"),
+        scenario: text("Files encrypted on the file server"),
+        audience: vec!["ian".into(), "mia".into()],
+        injects: vec![rampart_domain::exercise::InjectInput {
+            at_minute: 30,
+            title: text("Ransom note found"),
+            description: text("A note on every share"),
+        }],
+    };
+    let mut exercise = rampart_domain::Exercise::new(input, "mia", w.now()).unwrap();
+    let entity = "exercise:ransomware-drill".to_owned();
+    w.commit(
+        "mia",
+        vec![Entity::Exercise(Box::new(exercise.clone()))],
+        vec![("exercise.created", entity.clone(), to(&exercise))],
+    );
+    exercise.start("mia", w.now()).unwrap();
+    w.commit(
+        "mia",
+        vec![Entity::Exercise(Box::new(exercise.clone()))],
+        vec![("exercise.started", entity, to(&exercise))],
+    );
+}

@@ -53,6 +53,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
         Entity::Team(t) => (RecordKind::Team, t.id.to_string()),
         Entity::Contact(c) => (RecordKind::Contact, c.id.to_string()),
         Entity::Playbook(p) => (RecordKind::Playbook, p.id.to_string()),
+        Entity::Exercise(x) => (RecordKind::Exercise, x.id.to_string()),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -231,6 +232,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         RecordKind::Team => "ict-isirt",
         RecordKind::Contact => "national-csirt",
         RecordKind::Playbook => "phishing-response",
+        RecordKind::Exercise => "ransomware-drill",
     };
     world.get(kind, key)
 }
@@ -879,5 +881,6 @@ pub(super) fn lifecycle() -> World {
     super::plan::teams(&mut w);
     super::plan::contacts(&mut w);
     super::plan::playbooks(&mut w);
+    super::plan::exercises(&mut w);
     w
 }

@@ -28,6 +28,7 @@ mod communications;
 mod contacts;
 mod documents;
 mod evidence;
+mod exercises;
 mod journal;
 mod merge;
 mod notifications;
