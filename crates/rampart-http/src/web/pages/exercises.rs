@@ -10,7 +10,7 @@ use serde_json::Value;
 use rampart_app::exercises::AfterAction;
 use rampart_domain::{Action, Exercise, ExerciseInput, ExerciseStatus, FieldError, Measure};
 
-use super::{Page, invalid};
+use super::{Page, handle_input, invalid};
 use crate::AppState;
 use crate::web::form::{FormData, decode_value};
 use crate::web::record_form::RecordForm;
@@ -88,18 +88,13 @@ fn input(form: &FormData) -> Result<ExerciseInput, Vec<FieldError>> {
 pub async fn exercise_create(State(state): State<AppState>, post: Posted) -> Page {
     let person = &post.person;
     person.require(Action::ManageExercises)?;
-    let refused = |errors| async {
-        let form = RecordForm::new(post.form.clone(), errors);
-        Ok(invalid(list_view(&state, person, form).await?))
-    };
-    let body = match input(&post.form) {
-        Ok(body) => body,
-        Err(errors) => return refused(errors).await,
-    };
-    match state.app.create_exercise(&person.actor, body).await {
-        Ok(x) => Ok(see_other(&format!("/exercises/{}", x.id))),
-        Err(e) => refused(form_errors(e)?).await,
-    }
+    handle_input(
+        input(&post.form),
+        async |body| state.app.create_exercise(&person.actor, body).await,
+        |x| format!("/exercises/{}", x.id),
+        async |errors| list_view(&state, person, RecordForm::new(post.form.clone(), errors)).await,
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]

@@ -104,7 +104,21 @@ where
     T: serde::de::DeserializeOwned,
     P: IntoResponse,
 {
-    let errors = match form.decode::<T>(booleans, lines) {
+    handle_input(form.decode::<T>(booleans, lines), call, then, page).await
+}
+
+/// [`handle_form`] for a form read into its input by the page's own rules
+/// (rows, lines, numbers): `input` is that input, or the fields it refused.
+async fn handle_input<T, R, P>(
+    input: Result<T, Vec<FieldError>>,
+    call: impl AsyncFnOnce(T) -> Result<R, AppError>,
+    then: impl FnOnce(R) -> String,
+    page: impl AsyncFnOnce(Vec<FieldError>) -> Result<P, WebError>,
+) -> Page
+where
+    P: IntoResponse,
+{
+    let errors = match input {
         Ok(input) => match call(input).await {
             Ok(done) => return Ok(see_other(&then(done))),
             Err(e) => form_errors(e)?,

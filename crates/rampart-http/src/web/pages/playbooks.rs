@@ -12,14 +12,14 @@ use rampart_domain::{
     Action, ApplyPlaybook, Category, FieldError, Playbook, PlaybookInput, PlaybookVersion, Role,
 };
 
-use super::{Page, invalid, query_form, record_form};
+use super::{Page, handle_input, query_form, record_form};
 use crate::AppState;
 use crate::web::form::{FormData, decode_value};
 use crate::web::pages::incidents::IncidentRecord;
 use crate::web::record_form::RecordForm;
-use crate::web::session::{Person, Posted, see_other};
+use crate::web::session::{Person, Posted};
 use crate::web::view::*;
-use crate::web::{WebError, form_errors};
+use crate::web::WebError;
 
 /// Step rows the form offers beyond those filled in.
 const SPARE_STEPS: usize = 2;
@@ -171,18 +171,13 @@ pub async fn playbooks_page(State(state): State<AppState>, person: Person) -> Pa
 pub async fn playbook_create(State(state): State<AppState>, post: Posted) -> Page {
     let person = &post.person;
     person.require(Action::ManagePlaybooks)?;
-    let refused = |errors| async {
-        let form = RecordForm::new(post.form.clone(), errors);
-        Ok(invalid(list_view(&state, person, form).await?))
-    };
-    let body = match input(&post.form) {
-        Ok(body) => body,
-        Err(errors) => return refused(errors).await,
-    };
-    match state.app.create_playbook(&person.actor, body).await {
-        Ok(p) => Ok(see_other(&format!("/playbooks/{}", p.id))),
-        Err(e) => refused(form_errors(e)?).await,
-    }
+    handle_input(
+        input(&post.form),
+        async |body| state.app.create_playbook(&person.actor, body).await,
+        |p| format!("/playbooks/{}", p.id),
+        async |errors| list_view(&state, person, RecordForm::new(post.form.clone(), errors)).await,
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -287,20 +282,16 @@ pub async fn playbook_revise(
 ) -> Page {
     let person = &post.person;
     person.require(Action::ManagePlaybooks)?;
-    let refused = |errors| async {
-        let form = RecordForm::new(post.form.clone(), errors);
-        Ok(invalid(
-            playbook_view(&state, person, &id, None, Some(form)).await?,
-        ))
-    };
-    let body = match input(&post.form) {
-        Ok(body) => body,
-        Err(errors) => return refused(errors).await,
-    };
-    match state.app.revise_playbook(&person.actor, &id, body).await {
-        Ok(p) => Ok(see_other(&format!("/playbooks/{}", p.id))),
-        Err(e) => refused(form_errors(e)?).await,
-    }
+    handle_input(
+        input(&post.form),
+        async |body| state.app.revise_playbook(&person.actor, &id, body).await,
+        |p| format!("/playbooks/{}", p.id),
+        async |errors| {
+            let form = RecordForm::new(post.form.clone(), errors);
+            playbook_view(&state, person, &id, None, Some(form)).await
+        },
+    )
+    .await
 }
 
 /// `POST /incidents/{number}/playbooks`: `playbook`, `version` (optional).

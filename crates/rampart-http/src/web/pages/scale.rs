@@ -11,10 +11,10 @@ use rampart_domain::{Action, ClassificationScale, FieldError, ScaleInput, ScaleV
 
 use crate::AppState;
 use crate::web::form::{FormData, decode_value};
-use crate::web::pages::{Page, invalid, query_form};
-use crate::web::session::{Person, Posted, see_other};
+use crate::web::pages::{Page, handle_input, query_form};
+use crate::web::session::{Person, Posted};
 use crate::web::view::*;
-use crate::web::{WebError, form_errors};
+use crate::web::WebError;
 
 /// Blank category rows the form offers for new categories.
 const NEW_ROWS: usize = 3;
@@ -202,25 +202,11 @@ fn input(form: &FormData) -> Result<ScaleInput, Vec<FieldError>> {
 pub async fn scale_revise(State(state): State<AppState>, post: Posted) -> Page {
     let person = &post.person;
     person.require(Action::ManageClassification)?;
-    let sent = post.form.clone();
-    let result = match input(&post.form) {
-        Ok(i) => state
-            .app
-            .revise_scale(&person.actor, i)
-            .await
-            .map_err(form_errors),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
-        Ok(saved) => Ok(see_other(&format!(
-            "/classification?saved={}",
-            saved.version
-        ))),
-        Err(errors) => {
-            let errors = errors?;
-            Ok(invalid(
-                view(&state, person, None, Some(sent), errors, None).await?,
-            ))
-        }
-    }
+    handle_input(
+        input(&post.form),
+        async |body| state.app.revise_scale(&person.actor, body).await,
+        |saved| format!("/classification?saved={}", saved.version),
+        async |errors| view(&state, person, None, Some(post.form.clone()), errors, None).await,
+    )
+    .await
 }
