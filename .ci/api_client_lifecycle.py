@@ -17,7 +17,6 @@ from rampart_client.api.journal import list_journal
 from rampart_client.models import (
     AssessmentDecision,
     AssessmentInput,
-    Category,
     Effort,
     Event,
     EventReport,
@@ -73,7 +72,7 @@ def main():
     incident = expect("confirm", confirm_incident.sync_detailed(client=client, body=IncidentConfirmation(
         events=[event.number],
         title="Invoice fraud attempt by mail",
-        category=Category.TECHNICAL_ATTACK,
+        category="technical_attack",
         severity=SeverityFactors(
             system_importance=SystemImportance.IMPORTANT,
             business_loss=LossGrade.SERIOUS,

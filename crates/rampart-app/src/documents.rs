@@ -212,13 +212,8 @@ pub(crate) fn schedule(action: &JournalAction, entity: &str, now: Timestamp) -> 
     ) else {
         return vec![];
     };
-    let soon = Timestamp::from_offset(due.as_offset() - time::Duration::days(REVIEW_NOTICE_DAYS));
-    let mut stages = vec![];
-    if due > now {
-        stages.push((false, soon.max(now)));
-    }
-    stages.push((true, due));
-    stages
+    let lead = time::Duration::days(REVIEW_NOTICE_DAYS);
+    crate::notify::reminder_stages(due, lead, now)
         .into_iter()
         .map(|(overdue, run_after)| {
             let stage = if overdue { "overdue" } else { "soon" };

@@ -155,6 +155,9 @@ impl App {
                 crate::notify::ACTION_DUE => self.run_action_due(&job.key, &job.payload).await,
                 crate::notify::ESCALATION_PLAN => self.run_escalation_plan(&job.payload).await,
                 crate::notify::ESCALATE => self.run_escalate(&job.payload).await,
+                crate::improvements::IMPROVEMENT_DUE => {
+                    self.run_improvement_due(&job.key, &job.payload).await
+                }
                 crate::exercises::EXERCISE_INJECT => self.run_exercise_inject(&job.payload).await,
                 crate::documents::DOCUMENT_REVIEW => {
                     self.run_document_review(&job.key, &job.payload).await

@@ -21,6 +21,7 @@ pub mod documents;
 mod error;
 pub mod evidence;
 pub mod exercises;
+pub mod improvements;
 pub mod intake;
 pub mod jobs;
 pub mod journal;
@@ -51,8 +52,8 @@ pub use live::Change;
 /// defines them; the interfaces need no store of their own.
 pub use rampart_store::{
     ApiToken, Credentials, DeadLetter, EventQuery, EventSort, EventStage, ExerciseScope,
-    IncidentQuery, IncidentSort, Job, JobState, JournalEntry, JournalQuery, JournalSearch,
-    MAX_PAGE, Page, Session, SessionStage, User, Verification, VulnerabilityQuery,
+    ImprovementQuery, IncidentQuery, IncidentSort, Job, JobState, JournalEntry, JournalQuery,
+    JournalSearch, MAX_PAGE, Page, Session, SessionStage, User, Verification, VulnerabilityQuery,
 };
 
 use std::sync::Arc;

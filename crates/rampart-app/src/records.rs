@@ -5,8 +5,8 @@
 use rampart_domain::{
     Action, ActionUpdate, Actor, AssessmentInput, DomainError, Event, EventNumber, EventReport,
     Incident, IncidentConfirmation, IncidentNumber, IncidentPatch, JournalAction, LogEntry,
-    Measured, NewAction, NewLogEntry, Playbook, PlaybookId, ResponseAction, Review, ReviewInput,
-    Role, Text, Timestamp, TransitionRequest,
+    Measured, NewAction, NewLogEntry, Playbook, PlaybookId, ResponseAction, Role, Text, Timestamp,
+    TransitionRequest,
     journal::{
         EventAssessed, EventLinked, EventRejected, EventTriage, FieldChange, IncidentRestricted,
         IncidentTransition, IncidentUpdated,
@@ -744,22 +744,6 @@ impl App {
             number,
             JournalAction::IncidentActionUpdated,
             move |i, who, now| Ok(i.update_action(id, update, who, now)?.clone()),
-        )
-        .await
-    }
-
-    pub async fn record_review(
-        &self,
-        actor: &Actor,
-        number: IncidentNumber,
-        input: ReviewInput,
-    ) -> Result<Review, AppError> {
-        actor.require(Action::RecordReview)?;
-        self.add_to_incident(
-            actor,
-            number,
-            JournalAction::IncidentReview,
-            |i, who, now| Ok(i.record_review(input, who, now)?.clone()),
         )
         .await
     }

@@ -142,6 +142,15 @@ impl Record for rampart_domain::Exercise {
     }
 }
 
+impl Record for rampart_domain::ImprovementAction {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Improvement(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
 impl Record for InboxItem {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {

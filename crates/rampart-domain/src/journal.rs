@@ -208,6 +208,8 @@ journal_actions! {
     IncidentCommunicationDrafted(Box<crate::Communication>) = "incident.communication_drafted", "A communication about an incident is drafted (the whole record): ready to go out when internal, awaiting approval otherwise";
     IncidentCommunicationApproved(Box<crate::Communication>) = "incident.communication_approved", "A communication is approved, by whom and in which role (the whole record)";
     IncidentCommunicationSent(Box<crate::Communication>) = "incident.communication_sent", "A communication went out, when and under which reference (the whole record)";
+    ImprovementCreated(Box<crate::ImprovementAction>) = "improvement.created", "A lessons-learned review decides an improvement action, now tracked to closure (the whole record)";
+    ImprovementUpdated(Box<crate::ImprovementAction>) = "improvement.updated", "An improvement action progresses, is given a new owner or due date, or is closed with its outcome (the whole record)";
     ExerciseCreated(Box<crate::Exercise>) = "exercise.created", "An exercise is planned: its scenario, audience and injects (the whole record)";
     ExerciseStarted(Box<crate::Exercise>) = "exercise.started", "An exercise starts: its injects fall due from now (the whole record)";
     ExerciseInjectDelivered(Box<crate::Exercise>) = "exercise.inject_delivered", "An inject arrived as an exercise event (the whole record)";

@@ -15,6 +15,7 @@ mod error;
 mod event;
 mod evidence;
 pub mod exercise;
+pub mod improvement;
 mod incident;
 mod intake;
 pub mod journal;
@@ -60,6 +61,9 @@ pub use evidence::{
     EvidenceSubmission, Stamp,
 };
 pub use exercise::{Exercise, ExerciseId, ExerciseInput, ExerciseStatus};
+pub use improvement::{
+    ChangeKind, ChangeLink, ImprovementAction, ImprovementStatus, ImprovementUpdate,
+};
 pub use incident::{
     ActionStatus, ActionUpdate, Actuality, AnchorInput, Approval, ApproveCommunication,
     Communication, CommunicationApproval, CommunicationAudience, CommunicationSent,

@@ -49,6 +49,10 @@ wire_enum!(
         CommunicationAwaitingApproval => "communication_awaiting_approval",
         /// One's communication was approved and may go out.
         CommunicationApproved => "communication_approved",
+        /// An improvement action one owns is due within a day.
+        ImprovementDueSoon => "improvement_due_soon",
+        /// An improvement action one owns is past its due date and not closed.
+        ImprovementOverdue => "improvement_overdue",
     }
 );
 
@@ -85,6 +89,8 @@ impl NoticeKind {
                 "A communication about an incident awaits your approval"
             }
             Self::CommunicationApproved => "A communication you drafted is approved",
+            Self::ImprovementDueSoon => "An improvement action of yours is due within a day",
+            Self::ImprovementOverdue => "An improvement action of yours is overdue",
         }
     }
 
@@ -393,7 +399,9 @@ pub fn roles_told(notice: &Notice, class: Option<SeverityClass>) -> &'static [Ro
         | NoticeKind::EventReported
         | NoticeKind::DocumentReviewDue
         | NoticeKind::DocumentReviewOverdue
-        | NoticeKind::CommunicationApproved => &[],
+        | NoticeKind::CommunicationApproved
+        | NoticeKind::ImprovementDueSoon
+        | NoticeKind::ImprovementOverdue => &[],
         // Narrowed to the audience's approvers where the notice is planned.
         NoticeKind::CommunicationAwaitingApproval => &[IsirtManager, CrisisManager, SeniorManager],
     }

@@ -14,6 +14,9 @@ pub struct Improvement {
     pub owner: Text,
     #[serde(default)]
     pub due: Option<Timestamp>,
+    /// What it changes: a control, a risk entry, a plan or procedure section, a playbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::ChangeLink>,
 }
 
 /// The lessons-learned review as submitted.

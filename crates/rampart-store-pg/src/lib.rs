@@ -65,6 +65,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0024_teams_and_contacts.sql"),
         include_str!("../migrations/0025_playbooks.sql"),
         include_str!("../migrations/0026_exercises.sql"),
+        include_str!("../migrations/0027_improvements.sql"),
     ])
 }
 

@@ -26,8 +26,9 @@ pub use journal::{JournalEntry, JournalQuery, JournalSearch, Verification};
 pub use model::{
     ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
     Decision, Entity, EntityRef, EventQuery, EventSort, EventStage, EvidenceQuery, ExerciseScope,
-    IncidentQuery, IncidentSort, Job, JobDraft, JobState, JournalDraft, MAX_EVIDENCE, MAX_PAGE,
-    Page, Session, SessionStage, Throttle, UnitOfWork, User, VulnerabilityQuery, Write,
+    ImprovementQuery, IncidentQuery, IncidentSort, Job, JobDraft, JobState, JournalDraft,
+    MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle, UnitOfWork, User,
+    VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
@@ -180,6 +181,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every exercise, by id; there are at most
     /// [`rampart_domain::exercise::MAX_EXERCISES`].
     async fn list_exercises(&self) -> Result<Vec<rampart_domain::Exercise>, StoreError>;
+
+    /// Improvement actions, the soonest due first (none due last), at most
+    /// `limit` ([`MAX_PAGE`] at most).
+    async fn list_improvements(
+        &self,
+        query: &ImprovementQuery,
+    ) -> Result<Vec<rampart_domain::ImprovementAction>, StoreError>;
 
     /// Enqueues a background job unless one with `key` exists (in any
     /// state); returns whether it was added.

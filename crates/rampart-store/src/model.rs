@@ -148,6 +148,8 @@ pub enum Entity {
     Playbook(Box<rampart_domain::Playbook>),
     /// An exercise with its injects.
     Exercise(Box<rampart_domain::Exercise>),
+    /// An improvement action from a lessons-learned review.
+    Improvement(Box<rampart_domain::ImprovementAction>),
 }
 
 /// A machine message that could not be taken in, kept with the reason.
@@ -229,6 +231,8 @@ pub enum EntityRef {
     Playbook(rampart_domain::PlaybookId),
     /// An exercise, by id.
     Exercise(rampart_domain::ExerciseId),
+    /// An improvement action, by id (`INC-2026-0001.2`).
+    Improvement(String),
 }
 
 impl Entity {
@@ -257,6 +261,7 @@ impl Entity {
             Entity::Contact(c) => EntityRef::Contact(c.id.clone()),
             Entity::Playbook(p) => EntityRef::Playbook(p.id.clone()),
             Entity::Exercise(x) => EntityRef::Exercise(x.id.clone()),
+            Entity::Improvement(i) => EntityRef::Improvement(i.id.clone()),
         }
     }
 
@@ -674,6 +679,19 @@ impl ExerciseScope {
             Self::Of(id) => Some(("exercise = ?", Some(id.to_string()))),
         }
     }
+}
+
+/// The improvement actions' register filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImprovementQuery {
+    /// One incident's.
+    pub incident: Option<rampart_domain::IncidentNumber>,
+    /// Only open or in progress.
+    pub open: bool,
+    /// Only those due before this time (open ones past due: overdue).
+    pub due_before: Option<Timestamp>,
+    pub owner: Option<String>,
+    pub limit: u32,
 }
 
 /// Orders of the incident register.

@@ -605,6 +605,13 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         inbox::exercises(self).await
     }
 
+    async fn list_improvements(
+        &self,
+        query: &crate::ImprovementQuery,
+    ) -> Result<Vec<rampart_domain::ImprovementAction>, StoreError> {
+        inbox::improvements(self, query).await
+    }
+
     async fn read_only(&self) -> Result<bool, StoreError> {
         let sql = match self.backend.dialect() {
             // On a standby every transaction is read-only.

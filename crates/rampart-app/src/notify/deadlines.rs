@@ -60,13 +60,7 @@ fn schedule_one(a: &ResponseAction, incident: IncidentNumber, now: Timestamp) ->
     if !open || parse_user_name(a.owner.as_str().trim()).is_err() {
         return vec![];
     }
-    let soon = Timestamp::from_offset(due.as_offset() - DUE_SOON);
-    let mut stages = vec![];
-    if due > now {
-        stages.push((false, if soon > now { soon } else { now }));
-    }
-    stages.push((true, due));
-    stages
+    super::reminder_stages(due, DUE_SOON, now)
         .into_iter()
         .map(|(overdue, run_after)| {
             let job = DueJob {

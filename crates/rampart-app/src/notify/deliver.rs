@@ -13,7 +13,7 @@ use crate::App;
 use crate::unit::{Decided, Loaded, Unit};
 
 /// The actor of the entries Rampart writes itself.
-pub(super) const SYSTEM: &str = "system";
+pub(crate) const SYSTEM: &str = "system";
 
 /// The payload of a `mail` job.
 #[derive(Debug, Serialize, Deserialize)]
@@ -235,6 +235,8 @@ pub(super) fn about(kind: NoticeKind) -> &'static str {
         NoticeKind::DocumentReviewOverdue => "a document of yours is past its review date",
         NoticeKind::CommunicationAwaitingApproval => "a communication awaits your approval",
         NoticeKind::CommunicationApproved => "your communication is approved",
+        NoticeKind::ImprovementDueSoon => "an improvement action of yours is due soon",
+        NoticeKind::ImprovementOverdue => "an improvement action of yours is overdue",
     }
 }
 

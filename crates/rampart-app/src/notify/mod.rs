@@ -35,6 +35,7 @@ use rampart_store::{Decision, Entity, EntityRef, JobDraft, JournalDraft, Page, W
 use serde::{Deserialize, Serialize};
 
 pub use deadlines::{ACTION_DUE, DUE_SOON};
+pub(crate) use deliver::SYSTEM;
 pub use escalate::{ESCALATE, ESCALATION_PLAN};
 pub use hooks::{HookPost, MAX_WEBHOOKS, Poster, WEBHOOK, WebhookInput, WebhookPatch};
 
@@ -81,6 +82,23 @@ pub(crate) struct NoticeJob {
     pub notice: Notice,
 }
 
+/// When to remind of something due at `due`: `lead` before it (or now,
+/// when less is left), and at `due`; each with whether it is the overdue
+/// reminder.
+pub(crate) fn reminder_stages(
+    due: Timestamp,
+    lead: time::Duration,
+    now: Timestamp,
+) -> Vec<(bool, Timestamp)> {
+    let soon = Timestamp::from_offset(due.as_offset() - lead);
+    let mut stages = vec![];
+    if due > now {
+        stages.push((false, soon.max(now)));
+    }
+    stages.push((true, due));
+    stages
+}
+
 /// Whether entries of this kind may call for a notice.
 fn may_notify(kind: ActionKind) -> bool {
     use ActionKind::*;
@@ -111,6 +129,7 @@ pub(crate) fn outbox(decision: &mut Decision, actor: &str, now: Timestamp) -> Ve
         jobs.extend(escalate::plan_after(draft.name(), &draft.entity, now));
         let action = &draft.action;
         jobs.extend(crate::documents::schedule(action, &draft.entity, now));
+        jobs.extend(crate::improvements::schedule(action, now));
         if !may_notify(action.kind()) {
             continue;
         }

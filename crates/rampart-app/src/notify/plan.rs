@@ -500,6 +500,25 @@ Incident: {t}."
                 )
             }
         }
+        NoticeKind::ImprovementDueSoon | NoticeKind::ImprovementOverdue => {
+            let item = notice.about.as_deref().unwrap_or_default();
+            let (title, lead) = if notice.kind == NoticeKind::ImprovementOverdue {
+                (
+                    format!("{n}: your improvement action {item} is overdue"),
+                    "It is past its due date and not closed. Close it with what was done, or give it a new due date.",
+                )
+            } else {
+                (
+                    format!("{n}: your improvement action {item} is due within a day"),
+                    "Close it with what was done once it is, or give it a new due date.",
+                )
+            };
+            return Words {
+                title,
+                body: format!("{lead} From the lessons-learned review of {n}: {t}."),
+                link: format!("/improvements/{item}"),
+            };
+        }
         NoticeKind::EventEscalated
         | NoticeKind::EventReported
         | NoticeKind::ReportUpdate

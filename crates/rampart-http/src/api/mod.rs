@@ -19,6 +19,7 @@ pub mod events;
 pub mod evidence;
 pub mod exercises;
 pub mod health;
+pub mod improvements;
 pub mod incidents;
 pub mod intake;
 pub mod jobs;
@@ -107,6 +108,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(playbooks::list, playbooks::create))
         .routes(routes!(playbooks::get, playbooks::revise))
         .routes(routes!(playbooks::apply))
+        .routes(routes!(improvements::register))
+        .routes(routes!(improvements::get, improvements::update))
         .routes(routes!(exercises::list, exercises::create))
         .routes(routes!(exercises::get))
         .routes(routes!(exercises::start))
@@ -317,6 +320,13 @@ pub struct Paging {
 
 /// A register's `exercise` parameter, refused by name when it is no scope.
 pub(crate) fn exercise_scope(text: Option<&str>) -> Result<rampart_app::ExerciseScope, ApiError> {
+    if text.is_some_and(|t| t.trim().is_empty()) {
+        return Err(rampart_domain::DomainError::field(
+            "exercise",
+            "is empty; leave it out for real records only",
+        )
+        .into());
+    }
     rampart_app::ExerciseScope::parse(text)
         .map_err(|m| rampart_domain::DomainError::field("exercise", m).into())
 }

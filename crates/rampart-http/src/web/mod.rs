@@ -230,6 +230,11 @@ pub fn router() -> Router<AppState> {
             get(admin_regulatory).post(admin_regulatory_replace),
         )
         .route("/classification", get(scale_page).post(scale_revise))
+        .route("/improvements", get(improvements_page))
+        .route(
+            "/improvements/{id}",
+            get(improvement_page).post(improvement_update),
+        )
         .route("/exercises", get(exercises_page).post(exercise_create))
         .route("/exercises/{id}", get(exercise_page))
         .route("/exercises/{id}/{step}", post(exercise_step))

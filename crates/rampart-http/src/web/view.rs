@@ -47,6 +47,7 @@ impl Chrome {
         if may(Action::ViewIncidents) {
             nav.push(("/incidents", "Incidents"));
             nav.push(("/deadlines", "Deadlines"));
+            nav.push(("/improvements", "Improvements"));
         }
         if may(Action::ViewVulnerabilities) || may(Action::ReportVulnerability) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));

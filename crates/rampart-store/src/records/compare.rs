@@ -129,6 +129,9 @@ pub(crate) fn fields(
         (ExpectedRecord::Exercise(e), Entity::Exercise(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }
+        (ExpectedRecord::Improvement(e), Entity::Improvement(s)) => {
+            document(e.as_ref(), s.as_ref(), unknown)
+        }
         (ExpectedRecord::Contact(e), Entity::Contact(s)) => {
             document(e.as_ref(), s.as_ref(), unknown)
         }

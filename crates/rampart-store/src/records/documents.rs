@@ -220,3 +220,16 @@ pub(super) fn exercise(entries: &[&JournalEntry]) -> Result<Expected, String> {
     }
     Ok(fold.finish(|x| ExpectedRecord::Exercise(Box::new(x))))
 }
+
+pub(super) fn improvement(entries: &[&JournalEntry]) -> Result<Expected, String> {
+    let mut fold = Fold::<rampart_domain::ImprovementAction>::new();
+    for entry in entries {
+        let step = Step(entry);
+        match K::from_name(&entry.action) {
+            Some(K::ImprovementCreated) => fold.create(&step, step.whole()?)?,
+            Some(K::ImprovementUpdated) => *fold.current(&step)? = step.whole()?,
+            _ => return Err(not_here(&step, "an improvement action")),
+        }
+    }
+    Ok(fold.finish(|i| ExpectedRecord::Improvement(Box::new(i))))
+}

@@ -84,10 +84,12 @@ pub enum RecordKind {
     Playbook,
     /// An exercise with its injects.
     Exercise,
+    /// An improvement action from a lessons-learned review.
+    Improvement,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Event,
         Self::Incident,
         Self::Vulnerability,
@@ -105,6 +107,7 @@ impl RecordKind {
         Self::Contact,
         Self::Playbook,
         Self::Exercise,
+        Self::Improvement,
     ];
 
     /// How a count of them is written.
@@ -127,6 +130,7 @@ impl RecordKind {
             Self::Contact => ("contact", "contacts"),
             Self::Playbook => ("playbook", "playbooks"),
             Self::Exercise => ("exercise", "exercises"),
+            Self::Improvement => ("improvement action", "improvement actions"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -154,6 +158,7 @@ pub enum RecordKey {
     Contact(rampart_domain::ContactId),
     Playbook(rampart_domain::PlaybookId),
     Exercise(rampart_domain::ExerciseId),
+    Improvement(String),
 }
 
 impl RecordKey {
@@ -176,6 +181,7 @@ impl RecordKey {
             Self::Contact(_) => RecordKind::Contact,
             Self::Playbook(_) => RecordKind::Playbook,
             Self::Exercise(_) => RecordKind::Exercise,
+            Self::Improvement(_) => RecordKind::Improvement,
         }
     }
 
@@ -203,6 +209,7 @@ impl RecordKey {
             RecordKind::Contact => Self::Contact(rampart_domain::ContactId::new(key).ok()?),
             RecordKind::Playbook => Self::Playbook(rampart_domain::PlaybookId::new(key).ok()?),
             RecordKind::Exercise => Self::Exercise(rampart_domain::ExerciseId::new(key).ok()?),
+            RecordKind::Improvement => Self::Improvement(improvement_key(key)?),
         })
     }
 
@@ -235,6 +242,9 @@ impl RecordKey {
         if let Some(id) = entity.strip_prefix("playbook:") {
             return rampart_domain::PlaybookId::new(id).ok().map(Self::Playbook);
         }
+        if let Some(id) = entity.strip_prefix("improvement:") {
+            return improvement_key(id).map(Self::Improvement);
+        }
         if let Some(id) = entity.strip_prefix("exercise:") {
             return rampart_domain::ExerciseId::new(id).ok().map(Self::Exercise);
         }
@@ -246,6 +256,14 @@ impl RecordKey {
             _ => None,
         }
     }
+}
+
+/// An improvement action's id as Rampart writes it: `INC-2026-0001.2`.
+fn improvement_key(key: &str) -> Option<String> {
+    let (incident, n) = key.rsplit_once('.')?;
+    incident.parse::<IncidentNumber>().ok()?;
+    n.parse::<u32>().ok().filter(|n| *n > 0)?;
+    Some(key.to_owned())
 }
 
 /// The journal entity of the categorization rules.
@@ -280,6 +298,7 @@ impl fmt::Display for RecordKey {
             Self::Contact(id) => write!(f, "contact:{id}"),
             Self::Playbook(id) => write!(f, "playbook:{id}"),
             Self::Exercise(id) => write!(f, "exercise:{id}"),
+            Self::Improvement(id) => write!(f, "improvement:{id}"),
         }
     }
 }

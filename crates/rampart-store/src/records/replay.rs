@@ -66,6 +66,7 @@ pub(crate) enum ExpectedRecord {
     Contact(Box<rampart_domain::Contact>),
     Playbook(Box<rampart_domain::Playbook>),
     Exercise(Box<rampart_domain::Exercise>),
+    Improvement(Box<rampart_domain::ImprovementAction>),
 }
 
 /// What the journal says of a stored secret.
@@ -206,6 +207,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
         RecordKey::Contact(_) => super::documents::contact(entries),
         RecordKey::Playbook(_) => super::documents::playbook(entries),
         RecordKey::Exercise(_) => super::documents::exercise(entries),
+        RecordKey::Improvement(_) => super::documents::improvement(entries),
     }
 }
 

@@ -126,6 +126,33 @@ pub(super) async fn exercises<B: SqlBackend>(
     documents(rows, "exercise")
 }
 
+/// Improvement actions as the register asks, the soonest due first.
+pub(super) async fn improvements<B: SqlBackend>(
+    store: &SqlStore<B>,
+    q: &crate::ImprovementQuery,
+) -> Result<Vec<rampart_domain::ImprovementAction>, StoreError> {
+    let mut f = super::query::Filter::default();
+    f.text("incident", q.incident.map(|n| n.to_string()).as_deref());
+    f.text("owner", q.owner.as_deref());
+    if q.open {
+        // As written in the partial index of open improvements.
+        f.and("status IN ('open', 'in_progress')", vec![]);
+    }
+    if let Some(before) = q.due_before {
+        f.and(
+            "due < ?",
+            vec![super::SqlValue::int(before.as_offset().unix_timestamp())],
+        );
+    }
+    let limit = q.limit.clamp(1, crate::MAX_PAGE);
+    let sql = format!(
+        "SELECT data FROM improvements{} ORDER BY due IS NULL, due, id LIMIT {limit}",
+        f.sql()
+    );
+    let rows = store.fetch(&sql, &f.params, &[ColType::Text]).await?;
+    documents(rows, "improvement")
+}
+
 /// The contact directory by id, of one category when given (the table
 /// holds at most [`rampart_domain::contact::MAX_CONTACTS`] rows).
 pub(super) async fn contacts<B: SqlBackend>(

@@ -99,6 +99,12 @@ fn table(kind: RecordKind) -> Table {
         RecordKind::Contact => ("contacts", "id", &[("category", Text)], None),
         RecordKind::Playbook => ("playbooks", "id", &[], None),
         RecordKind::Exercise => ("exercises", "id", &[], None),
+        RecordKind::Improvement => (
+            "improvements",
+            "id",
+            &[("status", Text), ("owner", Text), ("due", Int)],
+            None,
+        ),
     };
     Table {
         name,
@@ -310,6 +316,7 @@ fn decode(kind: RecordKind, data: &str) -> Result<Entity, String> {
         RecordKind::Contact => Entity::Contact(Box::new(document(data)?)),
         RecordKind::Playbook => Entity::Playbook(Box::new(document(data)?)),
         RecordKind::Exercise => Entity::Exercise(Box::new(document(data)?)),
+        RecordKind::Improvement => Entity::Improvement(Box::new(document(data)?)),
     })
 }
 

@@ -35,6 +35,7 @@ pub(super) fn location(key: &EntityRef) -> (&'static str, &'static str, String) 
         EntityRef::Contact(id) => ("contacts", "id", id.to_string()),
         EntityRef::Playbook(id) => ("playbooks", "id", id.to_string()),
         EntityRef::Exercise(id) => ("exercises", "id", id.to_string()),
+        EntityRef::Improvement(id) => ("improvements", "id", id.clone()),
     }
 }
 
@@ -83,6 +84,7 @@ pub(super) fn decode(key: &EntityRef, data: &str) -> Result<Entity, StoreError> 
         EntityRef::Contact(id) => Entity::Contact(Box::new(parse(data, id.as_str())?)),
         EntityRef::Playbook(id) => Entity::Playbook(Box::new(parse(data, id.as_str())?)),
         EntityRef::Exercise(id) => Entity::Exercise(Box::new(parse(data, id.as_str())?)),
+        EntityRef::Improvement(id) => Entity::Improvement(Box::new(parse(data, id)?)),
     })
 }
 
@@ -296,6 +298,20 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         ),
         Entity::Playbook(p) => (vec![], to_json(p)?),
         Entity::Exercise(x) => (vec![], to_json(x)?),
+        Entity::Improvement(i) => (
+            vec![
+                ("incident", SqlValue::text(i.incident.to_string())),
+                ("status", SqlValue::text(i.status.as_str())),
+                ("owner", SqlValue::text(i.owner.as_str())),
+                (
+                    "due",
+                    i.due.map_or(SqlValue::Int(None), |d| {
+                        SqlValue::int(d.as_offset().unix_timestamp())
+                    }),
+                ),
+            ],
+            to_json(i)?,
+        ),
         Entity::Inbox(i) => (
             vec![
                 ("user_name", SqlValue::text(i.user.clone())),

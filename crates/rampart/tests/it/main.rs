@@ -27,6 +27,7 @@ mod evidence_triage;
 mod evidence_web;
 mod exercises;
 mod hostile;
+mod improvements;
 mod incident_record;
 mod intake;
 mod jobs;

@@ -625,7 +625,7 @@ async fn the_schema_4_installation_verifies_with_its_records() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.ends_with("OK 11 records agree with the journal (3 events, 1 incident, 0 vulnerabilities, 1 evidence item, 3 users, 0 sets of credentials, 3 API tokens, 0 rule tables, 0 target tables, 0 notification rule tables, 0 classification scales, 0 documents, 0 document texts, 0 teams, 0 contacts, 0 playbooks, 0 exercises)\n"),
+        stdout.ends_with("OK 11 records agree with the journal (3 events, 1 incident, 0 vulnerabilities, 1 evidence item, 3 users, 0 sets of credentials, 3 API tokens, 0 rule tables, 0 target tables, 0 notification rule tables, 0 classification scales, 0 documents, 0 document texts, 0 teams, 0 contacts, 0 playbooks, 0 exercises, 0 improvement actions)\n"),
         "{stdout}"
     );
     let store = rampart_store_sqlite::open(dir.path(), Arc::new(SystemClock))

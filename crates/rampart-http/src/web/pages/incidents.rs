@@ -117,6 +117,8 @@ pub struct IncidentPage {
     pub evidence_at: EvidenceSection,
     /// The lessons-learned form, filled in.
     pub review: ReviewForm,
+    /// The improvement actions its reviews made, tracked to closure.
+    pub tracked: Vec<rampart_domain::ImprovementAction>,
     /// May open the record's edit form and relate incidents.
     pub may_edit: bool,
     /// May merge another incident into this open one.
@@ -224,6 +226,13 @@ impl ReviewForm {
                 format!("improvements.{i}.due"),
                 m.due.map(|t| local_input(&t)).unwrap_or_default(),
             );
+            if let Some(c) = &m.changes {
+                put(format!("improvements.{i}.changes.kind"), c.kind.to_string());
+                put(
+                    format!("improvements.{i}.changes.target"),
+                    c.target.to_string(),
+                );
+            }
         }
         FormData(f)
     }
@@ -241,6 +250,11 @@ impl ReviewForm {
 
     pub fn has(&self, name: &str, value: &str) -> bool {
         self.values.has(name, value)
+    }
+
+    /// What an improvement may change, for its row's select.
+    pub fn change_kinds(&self) -> &'static [rampart_domain::ChangeKind] {
+        rampart_domain::ChangeKind::ALL
     }
 }
 
@@ -624,6 +638,21 @@ async fn incident_view_in(
         may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
         review: ReviewForm::new(&values, incident.review.as_ref()),
+        tracked: if incident.review.is_some() {
+            state
+                .app
+                .improvements(
+                    &person.actor,
+                    rampart_app::ImprovementQuery {
+                        incident: Some(incident.number),
+                        limit: rampart_app::MAX_PAGE,
+                        ..Default::default()
+                    },
+                )
+                .await?
+        } else {
+            vec![]
+        },
         observables: super::observables::ObservablesSection::new(
             person, &incident, &events, &values,
         ),

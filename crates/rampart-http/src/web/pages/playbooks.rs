@@ -14,12 +14,12 @@ use rampart_domain::{
 
 use super::{Page, handle_input, query_form, record_form};
 use crate::AppState;
+use crate::web::WebError;
 use crate::web::form::{FormData, decode_value};
 use crate::web::pages::incidents::IncidentRecord;
 use crate::web::record_form::RecordForm;
 use crate::web::session::{Person, Posted};
 use crate::web::view::*;
-use crate::web::WebError;
 
 /// Step rows the form offers beyond those filled in.
 const SPARE_STEPS: usize = 2;

@@ -10,11 +10,11 @@ use serde_json::Value;
 use rampart_domain::{Action, ClassificationScale, FieldError, ScaleInput, ScaleVersion};
 
 use crate::AppState;
+use crate::web::WebError;
 use crate::web::form::{FormData, decode_value};
 use crate::web::pages::{Page, handle_input, query_form};
 use crate::web::session::{Person, Posted};
 use crate::web::view::*;
-use crate::web::WebError;
 
 /// Blank category rows the form offers for new categories.
 const NEW_ROWS: usize = 3;

@@ -277,3 +277,42 @@ pub(super) fn exercises(w: &mut World) {
         vec![("exercise.started", entity, to(&exercise))],
     );
 }
+
+/// An improvement action of the incident, decided and then done.
+pub(super) fn improvements(w: &mut World) {
+    let mut action = rampart_domain::ImprovementAction {
+        id: "INC-2026-0001.1".into(),
+        incident: "INC-2026-0001".parse().unwrap(),
+        what: text("Alert on mass file renames"),
+        owner: text("ian"),
+        due: Some(w.now()),
+        changes: Some(rampart_domain::ChangeLink {
+            kind: rampart_domain::ChangeKind::Playbook,
+            target: text("phishing-response"),
+        }),
+        status: rampart_domain::ImprovementStatus::Open,
+        outcome: None,
+        created_by: "mia".into(),
+        created_at: w.now(),
+        updated_at: w.now(),
+        closed_by: None,
+        closed_at: None,
+    };
+    let entity = "improvement:INC-2026-0001.1".to_owned();
+    w.commit(
+        "mia",
+        vec![Entity::Improvement(Box::new(action.clone()))],
+        vec![("improvement.created", entity.clone(), to(&action))],
+    );
+    let done = rampart_domain::ImprovementUpdate {
+        status: Some(rampart_domain::ImprovementStatus::Done),
+        outcome: Some(text("Rule deployed")),
+        ..Default::default()
+    };
+    action.update(done, "ian", w.now()).unwrap();
+    w.commit(
+        "ian",
+        vec![Entity::Improvement(Box::new(action.clone()))],
+        vec![("improvement.updated", entity, to(&action))],
+    );
+}

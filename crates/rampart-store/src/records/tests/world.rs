@@ -54,6 +54,7 @@ pub(super) fn stored_key(entity: &Entity) -> (RecordKind, String) {
         Entity::Contact(c) => (RecordKind::Contact, c.id.to_string()),
         Entity::Playbook(p) => (RecordKind::Playbook, p.id.to_string()),
         Entity::Exercise(x) => (RecordKind::Exercise, x.id.to_string()),
+        Entity::Improvement(i) => (RecordKind::Improvement, i.id.clone()),
         other => panic!("not a record the check covers: {other:?}"),
     }
 }
@@ -233,6 +234,7 @@ pub(crate) fn sample(kind: RecordKind) -> Entity {
         RecordKind::Contact => "national-csirt",
         RecordKind::Playbook => "phishing-response",
         RecordKind::Exercise => "ransomware-drill",
+        RecordKind::Improvement => "INC-2026-0001.1",
     };
     world.get(kind, key)
 }
@@ -882,5 +884,6 @@ pub(super) fn lifecycle() -> World {
     super::plan::contacts(&mut w);
     super::plan::playbooks(&mut w);
     super::plan::exercises(&mut w);
+    super::plan::improvements(&mut w);
     w
 }

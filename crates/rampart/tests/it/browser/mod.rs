@@ -29,6 +29,7 @@ mod contacts;
 mod documents;
 mod evidence;
 mod exercises;
+mod improvements;
 mod journal;
 mod merge;
 mod notifications;

@@ -1,0 +1,89 @@
+//! Improvement actions: the register of what lessons-learned reviews
+//! decided to change, and their progress to closure.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use rampart_app::ImprovementQuery;
+use rampart_domain::{ImprovementAction, ImprovementUpdate};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, JsonBody, QueryParams};
+
+const ID: &str = "e.g. INC-2026-0001.1: the incident's number and the action's place";
+
+/// Filters of the improvement actions' register.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImprovementFilters {
+    /// Only open or in progress.
+    #[serde(default)]
+    pub open: bool,
+    /// Only open ones past their due date.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Only those of this owner.
+    pub owner: Option<String>,
+    /// Only those of this incident.
+    #[param(pattern = r"^INC-[0-9]{4}-[0-9]{4,}$")]
+    pub incident: Option<String>,
+    /// At most this many, 1-500 (default 500).
+    #[serde(default, deserialize_with = "super::page_limit")]
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+}
+
+/// The improvement actions of the incidents you may read, the soonest due
+/// first (none due last).
+#[utoipa::path(get, path = "/improvements", tag = "incidents", operation_id = "improvement_register", params(ImprovementFilters),
+    responses((status = 200, description = "The register", body = Vec<ImprovementAction>)))]
+pub async fn register(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    QueryParams(f): QueryParams<ImprovementFilters>,
+) -> Result<Json<Vec<ImprovementAction>>, ApiError> {
+    let incident = match f.incident.as_deref() {
+        Some(n) => Some(n.parse().map_err(|m: String| {
+            ApiError::from(rampart_domain::DomainError::field("incident", m))
+        })?),
+        None => None,
+    };
+    let query = ImprovementQuery {
+        incident,
+        open: f.open || f.overdue,
+        due_before: f.overdue.then(|| s.app.clock().now()),
+        owner: f.owner,
+        limit: f.limit.unwrap_or(500),
+    };
+    Ok(Json(s.app.improvements(&actor, query).await?))
+}
+
+/// One improvement action.
+#[utoipa::path(get, path = "/improvements/{id}", tag = "incidents", operation_id = "get_improvement",
+    params(("id" = String, Path, description = ID)),
+    responses((status = 200, description = "The improvement action", body = ImprovementAction)))]
+pub async fn get(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ImprovementAction>, ApiError> {
+    Ok(Json(s.app.improvement(&actor, &id).await?))
+}
+
+/// Move an improvement action on, give it a new owner or due date, or close
+/// it (`done`, `cancelled`) with its outcome: those who record reviews, or
+/// its owner. A closed action does not change.
+#[utoipa::path(patch, path = "/improvements/{id}", tag = "incidents", operation_id = "update_improvement", request_body = ImprovementUpdate,
+    params(("id" = String, Path, description = ID)),
+    responses((status = 200, description = "The improvement action as it is now", body = ImprovementAction),
+        (status = 409, description = "Closed already", body = Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ImprovementUpdate>,
+) -> Result<Json<ImprovementAction>, ApiError> {
+    Ok(Json(s.app.update_improvement(&actor, &id, body).await?))
+}

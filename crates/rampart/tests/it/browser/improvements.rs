@@ -1,0 +1,86 @@
+//! Improvement actions in the browser: the review of a closed incident
+//! lists one with what it changes; it shows on the incident as tracked and
+//! on the register; closing it without an outcome is refused and names the
+//! field; with one, it is done and leaves the open register.
+
+use rampart_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::{app_and_browser, person};
+use crate::helpers::{PASSWORD, incident};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_decides_an_improvement_tracked_to_closure() {
+    let Some((app, b)) = app_and_browser("improvements").await else {
+        return;
+    };
+    let ian = person(&app, "ian", &[Role::IsirtMember, Role::Poc]).await;
+    let n = incident(&app, &ian, &ian, "ian", "Ransomware on the file server").await;
+    for (to, extra) in [
+        ("responding", json!({})),
+        ("recovering", json!({})),
+        ("closed", json!({"resolution": "Restored from backups"})),
+    ] {
+        let mut body = json!({"to": to, "reason": "moving on"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        app.post_ok(
+            &format!("/api/v1/incidents/{n}/transitions"),
+            &ian,
+            body,
+            StatusCode::OK,
+        )
+        .await;
+    }
+
+    b.sign_in("ian", PASSWORD).await;
+    b.open(&format!("/incidents/{n}#review-form")).await;
+    b.fill("#r-lessons", "Mass renames went unnoticed for an hour")
+        .await;
+    b.fill("#r-imp-0-what", "Alert on mass file renames").await;
+    b.fill("#r-imp-0-owner", "ian").await;
+    b.select("#r-imp-0-kind", "control").await;
+    b.fill("#r-imp-0-target", "ISO 27002 8.16").await;
+    b.submit("#review-form button[type=submit]").await;
+    let tracked = b.text("#review-improvements").await;
+    assert!(
+        tracked.contains(&format!("{n}.1")) && tracked.contains("ISO 27002 8.16"),
+        "{tracked}"
+    );
+    let table = b
+        .d()
+        .find(thirtyfour::By::Css("#review-improvements"))
+        .await
+        .unwrap();
+    table
+        .screenshot(&super::shots_dir().join("improvements-incident-tracked.png"))
+        .await
+        .unwrap();
+
+    b.open("/improvements").await;
+    let register = b.text("#improvement-register").await;
+    assert!(
+        register.contains("Alert on mass file renames"),
+        "{register}"
+    );
+    b.shot("improvements-register").await;
+
+    b.open(&format!("/improvements/{n}.1")).await;
+    b.select("#i-status", "done").await;
+    b.submit("#improvement-update button[type=submit]").await;
+    let refused = b.text(".alert-error").await;
+    assert!(refused.contains("Outcome"), "{refused}");
+    b.fill("#i-outcome", "Rule deployed to the EDR").await;
+    b.submit("#improvement-update button[type=submit]").await;
+    assert!(b.text("#improvement-state").await.contains("Done"));
+    assert!(
+        b.text("#improvement-details")
+            .await
+            .contains("Rule deployed")
+    );
+    b.shot("improvements-done").await;
+    b.open("/improvements").await;
+    assert!(b.text("main").await.contains("No improvement actions open"));
+}

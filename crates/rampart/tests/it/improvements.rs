@@ -1,0 +1,201 @@
+//! Improvement actions over the API, on both backends: a lessons-learned
+//! review makes the improvements it lists tracked records (once each, by
+//! their words, across versions of the review); links to what they change
+//! are checked; owners are reminded a day before and when one falls due,
+//! not after it is closed; closing needs an outcome and is final; the
+//! register lists the overdue ones; the records check replays them.
+
+use std::sync::Arc;
+
+use rampart_app::App;
+use rampart_domain::{Clock, ManualClock, Role, Timestamp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, eventually, fields, incident};
+
+crate::on_both_backends!(improvement_actions_are_tracked_to_closure);
+
+async fn kinds_about(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let (_, page) = app.get("/api/v1/notifications", token).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["link"].as_str().is_some_and(|l| l.ends_with(id)))
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn improvement_actions_are_tracked_to_closure(app: TestApp) {
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let n = incident(&app, &pat, &ian, "ian", "Ransomware on the file server").await;
+    for to in ["responding", "recovering"] {
+        app.post_ok(
+            &format!("/api/v1/incidents/{n}/transitions"),
+            &ian,
+            json!({"to": to, "reason": "moving on"}),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let now = rampart_domain::SystemClock.now();
+    let in_two_days = Timestamp::from_offset(now.as_offset() + time::Duration::days(2));
+    let yesterday = Timestamp::from_offset(now.as_offset() - time::Duration::days(1));
+    let review = |improvements: Value| {
+        json!({"what_worked": "Isolation", "lessons": ["Alert on mass renames"],
+               "improvements": improvements})
+    };
+    let alert = json!({"what": "Alert on mass file renames", "owner": "ian",
+                       "due": in_two_days.to_rfc3339(),
+                       "changes": {"kind": "control", "target": "ISO 27002 8.16"}});
+    let logging = json!({"what": "Keep DNS logs 90 days", "owner": "network team"});
+    let path = format!("/api/v1/incidents/{n}/review");
+
+    // A link to what does not exist is named, and nothing is recorded.
+    let before = app.journal_len().await;
+    for (bad, field) in [
+        (
+            json!({"what": "x", "owner": "ian", "changes": {"kind": "playbook", "target": "nowhere"}}),
+            "improvements[1].changes",
+        ),
+        (
+            json!({"what": "x", "owner": "ian", "changes": {"kind": "section", "target": "no-plan#containment"}}),
+            "improvements[1].changes",
+        ),
+        (
+            json!({"what": "x", "owner": "ian", "changes": {"kind": "section", "target": "Not A Plan"}}),
+            "improvements[1].changes",
+        ),
+    ] {
+        let (status, problem) = app
+            .post(&path, &ian, review(json!([alert.clone(), bad])))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(fields(&problem), [field], "{problem}");
+    }
+    assert_eq!(app.journal_len().await, before);
+
+    // The review makes each improvement a tracked record.
+    let seq = app.journal_len().await;
+    app.post_ok(
+        &path,
+        &ian,
+        review(json!([alert.clone(), logging.clone()])),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        app.changes_after(seq).await,
+        [
+            "incident.review",
+            "improvement.created",
+            "improvement.created"
+        ]
+    );
+    let (_, list) = app
+        .get(&format!("/api/v1/improvements?incident={n}"), &mia)
+        .await;
+    assert_eq!(ids(&list), [format!("{n}.1"), format!("{n}.2")]);
+    assert_eq!(list[0]["changes"]["kind"], "control");
+    assert_eq!(list[0]["status"], "open");
+
+    // A second version adds only what is new; one already past its due date.
+    let late =
+        json!({"what": "Test restores monthly", "owner": "mia", "due": yesterday.to_rfc3339()});
+    app.post_ok(
+        &path,
+        &ian,
+        review(json!([alert, logging, late])),
+        StatusCode::CREATED,
+    )
+    .await;
+    let (_, list) = app.get("/api/v1/improvements", &mia).await;
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+    let (_, overdue) = app.get("/api/v1/improvements?overdue=true", &mia).await;
+    assert_eq!(ids(&overdue), [format!("{n}.3")]);
+    let late_id = format!("{n}.3");
+    eventually("the overdue reminder of the late one", || async {
+        kinds_about(&app, &mia, &late_id)
+            .await
+            .contains(&"improvement_overdue".to_owned())
+    })
+    .await;
+
+    // A day before its due date its owner is reminded, on a node whose
+    // clock the test moves.
+    let clock = Arc::new(ManualClock::new(now));
+    let node = App::new(app.store.clone(), clock.clone());
+    let first = format!("{n}.1");
+    clock.set(Timestamp::from_offset(
+        in_two_days.as_offset() - time::Duration::hours(23),
+    ));
+    node.run_due_jobs().await;
+    assert_eq!(
+        kinds_about(&app, &ian, &first).await,
+        ["improvement_due_soon"]
+    );
+
+    // Closing: the owner or those who record reviews; an outcome; once.
+    let item = format!("/api/v1/improvements/{first}");
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &item,
+            Some(&pat),
+            Some(json!({"status": "done"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            &item,
+            Some(&ian),
+            Some(json!({"status": "done"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&problem), ["outcome"]);
+    let (status, closed) = app
+        .call(
+            Method::PATCH,
+            &item,
+            Some(&ian),
+            Some(json!({"status": "done", "outcome": "Rule deployed to the EDR"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["closed_by"], "ian");
+    let (status, _) = app
+        .call(Method::PATCH, &item, Some(&mia), Some(json!({"due": null})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Past its due date, a closed action reminds nobody.
+    clock.set(Timestamp::from_offset(
+        in_two_days.as_offset() + time::Duration::minutes(1),
+    ));
+    node.run_due_jobs().await;
+    assert_eq!(
+        kinds_about(&app, &ian, &first).await,
+        ["improvement_due_soon"]
+    );
+    let (_, open) = app.get("/api/v1/improvements?open=true", &mia).await;
+    assert!(!ids(&open).contains(&first));
+
+    let check = rampart_store::Store::check_records(app.store.as_ref())
+        .await
+        .unwrap();
+    assert!(check.agrees(), "{check}");
+}
