@@ -64,6 +64,31 @@ pub(crate) fn schedule(action: &JournalAction, now: Timestamp) -> Vec<Write> {
         .collect()
 }
 
+/// One reviewed incident in the lessons register.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lesson {
+    pub incident: IncidentNumber,
+    pub title: String,
+    pub category: rampart_domain::Category,
+    /// The category's name in the scale the incident was classified under.
+    pub category_name: String,
+    pub class: rampart_domain::SeverityClass,
+    /// The exercise it was part of, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<rampart_domain::ExerciseId>,
+    pub held_at: Option<Timestamp>,
+    pub recorded_at: Timestamp,
+    pub lessons: Vec<rampart_domain::Text>,
+    pub detection: Option<rampart_domain::Text>,
+    pub response: Option<rampart_domain::Text>,
+    pub recovery: Option<rampart_domain::Text>,
+    /// How many improvement actions the review decided.
+    pub improvements: usize,
+    /// Earlier incidents with the same root cause.
+    pub same_root_cause_as: Vec<IncidentNumber>,
+}
+
 impl App {
     /// Records (or supersedes) an incident's lessons-learned review; each
     /// improvement action it lists that the incident does not track yet
@@ -105,6 +130,12 @@ impl App {
             .iter()
             .map(|id| unit.load(EntityRef::Improvement(id.clone())))
             .collect();
+        let earlier: Vec<(IncidentNumber, Loaded<Incident>)> = input
+            .same_root_cause_as
+            .iter()
+            .filter(|n| **n != number)
+            .map(|n| (*n, unit.load(EntityRef::Incident(*n))))
+            .collect();
         let who = actor.clone();
         let unit = unit.decide(move |ctx| {
             let mut incident = ctx.take(&loaded, || format!("incident {number}"))?;
@@ -116,6 +147,14 @@ impl App {
                 return Err(DomainError::Conflict(
                     "another review of this incident was recorded meanwhile; send it again".into(),
                 ));
+            }
+            for (i, (n, handle)) in earlier.iter().enumerate() {
+                if !ctx.maybe(handle).is_some_and(|e| e.readable_by(&who)) {
+                    return Err(DomainError::field(
+                        format!("same_root_cause_as[{i}]"),
+                        format!("no incident {n}"),
+                    ));
+                }
             }
             let now = ctx.now();
             let review = incident.record_review(input, &who, now)?.clone();
@@ -172,6 +211,38 @@ impl App {
             }
             ChangeKind::Control | ChangeKind::Risk => Ok(()),
         }
+    }
+
+    /// The lessons register: the reviewed incidents the actor may read, the
+    /// latest review first, at most `limit`.
+    pub async fn lessons(&self, actor: &Actor, limit: u32) -> Result<Vec<Lesson>, AppError> {
+        actor.require(Action::ViewIncidents)?;
+        let scale = self.scale().await?;
+        Ok(self
+            .store
+            .list_reviewed(&actor.name, limit)
+            .await?
+            .into_iter()
+            .filter_map(|i| {
+                let review = i.review?;
+                Some(Lesson {
+                    category_name: scale.category_name(&i.scale, i.category),
+                    incident: i.number,
+                    title: i.title.to_string(),
+                    category: i.category,
+                    class: i.severity.class,
+                    exercise: i.exercise,
+                    held_at: review.held_at,
+                    recorded_at: review.recorded_at,
+                    lessons: review.lessons,
+                    detection: review.detection,
+                    response: review.response,
+                    recovery: review.recovery,
+                    improvements: review.improvements.len(),
+                    same_root_cause_as: review.same_root_cause_as,
+                })
+            })
+            .collect())
     }
 
     /// The improvement actions' register: those of the incidents the actor

@@ -45,7 +45,13 @@ pub struct ReviewInput {
     pub lessons: Vec<Text>,
     #[serde(default)]
     pub improvements: Vec<Improvement>,
+    /// Earlier incidents with the same root cause: this one is a recurrence (at most 20).
+    #[serde(default)]
+    pub same_root_cause_as: Vec<crate::IncidentNumber>,
 }
+
+/// Most incidents a review names as having the same root cause.
+pub const MAX_RECURRENCE: usize = 20;
 
 /// The recorded lessons-learned review. A new submission is a new version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +67,9 @@ pub struct Review {
     pub communication_notes: Option<Text>,
     pub lessons: Vec<Text>,
     pub improvements: Vec<Improvement>,
+    /// Earlier incidents with the same root cause; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_root_cause_as: Vec<crate::IncidentNumber>,
     pub recorded_by: String,
     pub recorded_at: Timestamp,
 }

@@ -66,6 +66,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0025_playbooks.sql"),
         include_str!("../migrations/0026_exercises.sql"),
         include_str!("../migrations/0027_improvements.sql"),
+        include_str!("../migrations/0028_lessons.sql"),
     ])
 }
 

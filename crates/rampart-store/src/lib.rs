@@ -182,6 +182,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// [`rampart_domain::exercise::MAX_EXERCISES`].
     async fn list_exercises(&self) -> Result<Vec<rampart_domain::Exercise>, StoreError>;
 
+    /// The incidents with a lessons-learned review that `viewer` may see,
+    /// the latest review first, at most `limit` ([`MAX_PAGE`] at most).
+    async fn list_reviewed(&self, viewer: &str, limit: u32) -> Result<Vec<Incident>, StoreError>;
+
     /// Improvement actions, the soonest due first (none due last), at most
     /// `limit` ([`MAX_PAGE`] at most).
     async fn list_improvements(

@@ -605,6 +605,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         inbox::exercises(self).await
     }
 
+    async fn list_reviewed(&self, viewer: &str, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        incidents::reviewed(self, viewer, limit).await
+    }
+
     async fn list_improvements(
         &self,
         query: &crate::ImprovementQuery,

@@ -693,6 +693,20 @@ impl Incident {
                 "must list at least one lesson",
             ));
         }
+        if input.same_root_cause_as.len() > crate::review::MAX_RECURRENCE {
+            return Err(DomainError::field(
+                "same_root_cause_as",
+                format!("name at most {} incidents", crate::review::MAX_RECURRENCE),
+            ));
+        }
+        for (i, n) in input.same_root_cause_as.iter().enumerate() {
+            if *n == self.number || input.same_root_cause_as[..i].contains(n) {
+                return Err(DomainError::field(
+                    format!("same_root_cause_as[{i}]"),
+                    format!("{n} is this incident or named twice"),
+                ));
+            }
+        }
         let version = self.review.as_ref().map_or(1, |r| r.version + 1);
         self.review = Some(Review {
             version,
@@ -705,6 +719,7 @@ impl Incident {
             communication_notes: input.communication_notes,
             lessons: input.lessons,
             improvements: input.improvements,
+            same_root_cause_as: input.same_root_cause_as,
             recorded_by: by.name.clone(),
             recorded_at: now,
         });

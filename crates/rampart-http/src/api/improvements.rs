@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use rampart_app::ImprovementQuery;
+use rampart_app::improvements::Lesson;
 use rampart_domain::{ImprovementAction, ImprovementUpdate};
 use serde::Deserialize;
 
@@ -86,4 +87,29 @@ pub async fn update(
     JsonBody(body): JsonBody<ImprovementUpdate>,
 ) -> Result<Json<ImprovementAction>, ApiError> {
     Ok(Json(s.app.update_improvement(&actor, &id, body).await?))
+}
+
+/// How many reviewed incidents the lessons register lists.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LessonFilters {
+    /// At most this many, 1-500 (default 100).
+    #[serde(default, deserialize_with = "super::page_limit")]
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+}
+
+/// The lessons register: the incidents you may read that have a
+/// lessons-learned review, the latest review first, each with its lessons,
+/// what would have helped, how many improvement actions it decided and the
+/// earlier incidents with the same root cause.
+#[utoipa::path(get, path = "/lessons", tag = "incidents", operation_id = "lessons_register", params(LessonFilters),
+    responses((status = 200, description = "The lessons register", body = Vec<Lesson>)))]
+pub async fn lessons(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    QueryParams(f): QueryParams<LessonFilters>,
+) -> Result<Json<Vec<Lesson>>, ApiError> {
+    Ok(Json(s.app.lessons(&actor, f.limit.unwrap_or(100)).await?))
 }

@@ -109,6 +109,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(playbooks::get, playbooks::revise))
         .routes(routes!(playbooks::apply))
         .routes(routes!(improvements::register))
+        .routes(routes!(improvements::lessons))
         .routes(routes!(improvements::get, improvements::update))
         .routes(routes!(exercises::list, exercises::create))
         .routes(routes!(exercises::get))

@@ -231,6 +231,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/classification", get(scale_page).post(scale_revise))
         .route("/improvements", get(improvements_page))
+        .route("/lessons", get(lessons_page))
         .route(
             "/improvements/{id}",
             get(improvement_page).post(improvement_update),

@@ -48,6 +48,7 @@ impl Chrome {
             nav.push(("/incidents", "Incidents"));
             nav.push(("/deadlines", "Deadlines"));
             nav.push(("/improvements", "Improvements"));
+            nav.push(("/lessons", "Lessons"));
         }
         if may(Action::ViewVulnerabilities) || may(Action::ReportVulnerability) {
             nav.push(("/vulnerabilities", "Vulnerabilities"));

@@ -149,3 +149,32 @@ pub(super) async fn overdue_actions<B: SqlBackend>(
     let page: Page<Incident> = super::query::paginate(rows, limit, |_| String::new())?;
     Ok((page.items, page.next_cursor.is_some()))
 }
+
+/// The reviewed incidents `viewer` may see, the latest review first (the
+/// partial index of migration 28).
+pub(super) async fn reviewed<B: SqlBackend>(
+    store: &SqlStore<B>,
+    viewer: &str,
+    limit: u32,
+) -> Result<Vec<Incident>, StoreError> {
+    let mut f = Filter::default();
+    f.and("reviewed_at IS NOT NULL", vec![]);
+    f.viewer(Some(viewer));
+    let limit = limit.clamp(1, crate::MAX_PAGE);
+    let sql = format!(
+        "SELECT data FROM incidents{} ORDER BY reviewed_at DESC, id DESC LIMIT {limit}",
+        f.sql()
+    );
+    let rows = store.fetch(&sql, &f.params, &[ColType::Text]).await?;
+    rows.into_iter()
+        .map(|row| {
+            let text = row
+                .into_iter()
+                .next()
+                .and_then(SqlValue::into_string)
+                .unwrap_or_default();
+            serde_json::from_str(&text)
+                .map_err(|e| StoreError::Database(format!("a reviewed incident: {e}")))
+        })
+        .collect()
+}

@@ -211,6 +211,10 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                     "exercise",
                     opt(i.exercise.as_ref().map(ToString::to_string)),
                 ),
+                (
+                    "reviewed_at",
+                    opt(i.review.as_ref().map(|r| r.recorded_at.to_rfc3339())),
+                ),
                 ("class", SqlValue::text(i.severity.class.as_str())),
                 ("priority", SqlValue::int(i.priority.value())),
                 ("coordinator", SqlValue::text(i.coordinator.clone())),

@@ -3,7 +3,8 @@
 //! their words, across versions of the review); links to what they change
 //! are checked; owners are reminded a day before and when one falls due,
 //! not after it is closed; closing needs an outcome and is final; the
-//! register lists the overdue ones; the records check replays them.
+//! register lists the overdue ones; the records check replays them. The
+//! lessons register spans incidents, with their recurrences.
 
 use std::sync::Arc;
 
@@ -14,7 +15,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, eventually, fields, incident};
 
-crate::on_both_backends!(improvement_actions_are_tracked_to_closure);
+crate::on_both_backends!(
+    improvement_actions_are_tracked_to_closure,
+    the_lessons_register_spans_incidents
+);
 
 async fn kinds_about(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let (_, page) = app.get("/api/v1/notifications", token).await;
@@ -198,4 +202,110 @@ async fn improvement_actions_are_tracked_to_closure(app: TestApp) {
         .await
         .unwrap();
     assert!(check.agrees(), "{check}");
+}
+
+/// An incident moved to recovering, where its review may be recorded.
+async fn recovering(app: &TestApp, pat: &str, ian: &str, title: &str) -> String {
+    let n = incident(app, pat, ian, "ian", title).await;
+    for to in ["responding", "recovering"] {
+        app.post_ok(
+            &format!("/api/v1/incidents/{n}/transitions"),
+            ian,
+            json!({"to": to, "reason": "moving on"}),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    n
+}
+
+async fn the_lessons_register_spans_incidents(app: TestApp) {
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let first = recovering(&app, &pat, &ian, "Phishing wave in March").await;
+    let second = recovering(&app, &pat, &ian, "Phishing wave in June").await;
+    let hidden = recovering(&app, &pat, &ian, "Board member's mailbox").await;
+    app.post_ok(
+        &format!("/api/v1/incidents/{first}/review"),
+        &ian,
+        json!({"lessons": ["Users report faster than the filter"],
+               "detection": "A mail filter rule for look-alike domains"}),
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // A recurrence names earlier incidents that exist: not itself, not twice.
+    let path = format!("/api/v1/incidents/{second}/review");
+    for (bad, field) in [
+        (json!([second]), "same_root_cause_as[0]"),
+        (json!([first, first]), "same_root_cause_as[1]"),
+        (json!(["INC-2026-0999"]), "same_root_cause_as[0]"),
+    ] {
+        let (status, problem) = app
+            .post(
+                &path,
+                &ian,
+                json!({"lessons": ["Same again"], "same_root_cause_as": bad}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(fields(&problem), [field], "{problem}");
+    }
+    app.post_ok(
+        &path,
+        &ian,
+        json!({"lessons": ["The look-alike rule was never deployed"],
+               "same_root_cause_as": [first],
+               "improvements": [{"what": "Deploy the look-alike rule", "owner": "ian"}]}),
+        StatusCode::CREATED,
+    )
+    .await;
+    // A restricted incident's lessons stay with those it is restricted to.
+    app.post_ok(
+        &format!("/api/v1/incidents/{hidden}/review"),
+        &ian,
+        json!({"lessons": ["Executives need their own playbook"]}),
+        StatusCode::CREATED,
+    )
+    .await;
+    let (status, restricted) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/incidents/{hidden}/restriction"),
+            Some(&ian),
+            Some(json!({"users": ["ian", "mia"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{restricted}");
+
+    // Across incidents, the latest review first, with the recurrence.
+    let (status, lessons) = app.get("/api/v1/lessons", &mia).await;
+    assert_eq!(status, StatusCode::OK, "{lessons}");
+    let listed: Vec<&str> = lessons
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["incident"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [hidden.as_str(), second.as_str(), first.as_str()]);
+    assert_eq!(lessons[1]["same_root_cause_as"], json!([first]));
+    assert_eq!(lessons[1]["improvements"], 1);
+    assert_eq!(
+        lessons[2]["detection"],
+        "A mail filter rule for look-alike domains"
+    );
+    assert_eq!(lessons[2]["category_name"], "Malware");
+    let outsider = app.user("oz", &[Role::IsirtManager]).await;
+    let (_, seen) = app.get("/api/v1/lessons", &outsider).await;
+    let seen: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["incident"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, [second.as_str(), first.as_str()]);
+    let rita = app.user("rita", &[Role::Reporter]).await;
+    let (status, _) = app.get("/api/v1/lessons", &rita).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

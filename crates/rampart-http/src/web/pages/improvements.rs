@@ -50,12 +50,18 @@ pub async fn improvements_page(
         }
     };
     let owner = f.get("owner").map(str::trim).unwrap_or_default().to_owned();
+    let incident = match f.get("incident").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) => Some(n.parse().map_err(|m: String| {
+            WebError::Invalid(vec![rampart_domain::FieldError::new("incident", m)])
+        })?),
+        None => None,
+    };
     let query = ImprovementQuery {
+        incident,
         open,
         due_before,
         owner: (!owner.is_empty()).then(|| owner.clone()),
         limit: rampart_app::MAX_PAGE,
-        ..ImprovementQuery::default()
     };
     Ok(ImprovementsPage {
         chrome: Chrome::new(&person, "Improvement actions", "/improvements"),
@@ -170,4 +176,23 @@ pub async fn improvement_update(
         },
     )
     .await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "lessons.html")]
+pub struct LessonsPage {
+    pub chrome: Chrome,
+    pub lessons: Vec<rampart_app::improvements::Lesson>,
+}
+
+/// How many reviewed incidents the lessons page lists.
+const LESSONS_SHOWN: u32 = 200;
+
+/// `GET /lessons`.
+pub async fn lessons_page(State(state): State<AppState>, person: Person) -> Page {
+    Ok(LessonsPage {
+        chrome: Chrome::new(&person, "Lessons learned", "/lessons"),
+        lessons: state.app.lessons(&person.actor, LESSONS_SHOWN).await?,
+    }
+    .into_response())
 }

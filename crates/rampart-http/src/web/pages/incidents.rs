@@ -219,6 +219,14 @@ impl ReviewForm {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
+        put(
+            "same_root_cause_as".into(),
+            r.same_root_cause_as
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
         for (i, m) in r.improvements.iter().enumerate() {
             put(format!("improvements.{i}.what"), m.what.to_string());
             put(format!("improvements.{i}.owner"), m.owner.to_string());
@@ -742,7 +750,7 @@ incident_form_handler!(
     incident_review,
     ReviewInput,
     &["communication_effective"],
-    &["lessons"],
+    &["lessons", "same_root_cause_as"],
     record_review
 );
 incident_form_handler!(incident_patch, IncidentPatch, &[], &[], patch_incident);

@@ -1,7 +1,8 @@
 //! Improvement actions in the browser: the review of a closed incident
 //! lists one with what it changes; it shows on the incident as tracked and
 //! on the register; closing it without an outcome is refused and names the
-//! field; with one, it is done and leaves the open register.
+//! field; with one, it is done and leaves the open register. The lessons
+//! register lists the review.
 
 use rampart_domain::Role;
 use reqwest::StatusCode;
@@ -83,4 +84,13 @@ async fn a_review_decides_an_improvement_tracked_to_closure() {
     b.shot("improvements-done").await;
     b.open("/improvements").await;
     assert!(b.text("main").await.contains("No improvement actions open"));
+
+    // The lessons register lists the review beside those of other incidents.
+    b.open("/lessons").await;
+    let lessons = b.text("#lessons-register").await;
+    assert!(
+        lessons.contains(&n) && lessons.contains("Mass renames went unnoticed"),
+        "{lessons}"
+    );
+    b.shot("improvements-lessons").await;
 }
