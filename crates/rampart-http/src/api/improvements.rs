@@ -28,8 +28,7 @@ pub struct ImprovementFilters {
     /// Only those of this owner.
     pub owner: Option<String>,
     /// Only those of this incident.
-    #[param(pattern = r"^INC-[0-9]{4}-[0-9]{4,}$")]
-    pub incident: Option<String>,
+    pub incident: Option<rampart_domain::IncidentNumber>,
     /// At most this many, 1-500 (default 500).
     #[serde(default, deserialize_with = "super::page_limit")]
     #[param(minimum = 1, maximum = 500)]
@@ -45,14 +44,8 @@ pub async fn register(
     Caller(actor): Caller,
     QueryParams(f): QueryParams<ImprovementFilters>,
 ) -> Result<Json<Vec<ImprovementAction>>, ApiError> {
-    let incident = match f.incident.as_deref() {
-        Some(n) => Some(n.parse().map_err(|m: String| {
-            ApiError::from(rampart_domain::DomainError::field("incident", m))
-        })?),
-        None => None,
-    };
     let query = ImprovementQuery {
-        incident,
+        incident: f.incident,
         open: f.open || f.overdue,
         due_before: f.overdue.then(|| s.app.clock().now()),
         owner: f.owner,
