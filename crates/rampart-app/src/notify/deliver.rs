@@ -75,14 +75,16 @@ impl App {
 
     /// Tells everyone a notice reaches who has not been told of it yet.
     pub(crate) async fn tell(&self, job: NoticeJob) -> Result<(), String> {
-        let planned = self.plan(&job.notice).await.map_err(|e| e.to_string())?;
-        // An exercise's records reach no webhook: those go outside its audience.
-        let hooks = if self
+        let exercise = self
             .exercise_of(&job.notice.subject)
             .await
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
+            .map_err(|e| e.to_string())?;
+        let planned = self
+            .plan(&job.notice, exercise.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        // An exercise's records reach no webhook: those go outside its audience.
+        let hooks = if exercise.is_some() {
             vec![]
         } else {
             self.hook_jobs(&job.id, &job.notice)

@@ -95,7 +95,12 @@ impl App {
     }
 
     /// The people a notice reaches and what each is told.
-    pub(super) async fn plan(&self, notice: &Notice) -> Result<Vec<Planned>, AppError> {
+    /// `exercise` is the exercise the notice's record is part of, if any.
+    pub(super) async fn plan(
+        &self,
+        notice: &Notice,
+        exercise: Option<&rampart_domain::ExerciseId>,
+    ) -> Result<Vec<Planned>, AppError> {
         let users: Vec<User> = self
             .store
             .list_users()
@@ -224,8 +229,7 @@ impl App {
             }
         }
         // An exercise's records reach only its audience, marked as such.
-        let exercise = self.exercise_of(&notice.subject).await?;
-        if let Some(audience) = self.exercise_audience(exercise.as_ref()).await? {
+        if let Some(audience) = self.exercise_audience(exercise).await? {
             told.retain(|(user, ..)| audience.contains(&user.name));
             for (_, _, words, _, _) in &mut told {
                 words.title = format!("[EXERCISE] {}", words.title);
