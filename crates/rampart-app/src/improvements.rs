@@ -4,16 +4,16 @@
 //! due, and closed with what was done.
 
 use rampart_domain::{
-    Action, Actor, ChangeKind, DomainError, ImprovementAction, ImprovementStatus,
+    Action, Actor, ChangeKind, DomainError, Improvement, ImprovementAction, ImprovementStatus,
     ImprovementUpdate, Incident, IncidentNumber, JournalAction, Notice, NoticeKind, Review,
-    ReviewInput, Subject, Timestamp, parse_user_name,
+    ReviewInput, ReviewOf, Subject, Timestamp, Vulnerability, VulnerabilityNumber, parse_user_name,
 };
 use rampart_store::{Entity, EntityRef, ImprovementQuery, JobDraft, JournalDraft, Write};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::notify::NoticeJob;
-use crate::unit::{Decided, Loaded, Unit};
+use crate::unit::{Ctx, Decided, Loaded, Unit};
 use crate::{App, AppError, not_found};
 
 /// Tells an improvement action's owner it is due soon, or overdue.
@@ -64,16 +64,26 @@ pub(crate) fn schedule(action: &JournalAction, now: Timestamp) -> Vec<Write> {
         .collect()
 }
 
-/// One reviewed incident in the lessons register.
+/// One reviewed incident or vulnerability in the lessons register.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lesson {
-    pub incident: IncidentNumber,
+    /// The reviewed record: the field `incident` or `vulnerability`.
+    #[serde(flatten)]
+    pub source: ReviewOf,
     pub title: String,
-    pub category: rampart_domain::Category,
+    /// An incident's category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<rampart_domain::Category>,
     /// The category's name in the scale the incident was classified under.
-    pub category_name: String,
-    pub class: rampart_domain::SeverityClass,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_name: Option<String>,
+    /// An incident's severity class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<rampart_domain::SeverityClass>,
+    /// A vulnerability's external identifier, e.g. a CVE number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<rampart_domain::Text>,
     /// The exercise it was part of, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exercise: Option<rampart_domain::ExerciseId>,
@@ -85,21 +95,108 @@ pub struct Lesson {
     pub recovery: Option<rampart_domain::Text>,
     /// How many improvement actions the review decided.
     pub improvements: usize,
-    /// Earlier incidents with the same root cause.
+    /// Incidents with the same root cause (for a vulnerability: those it
+    /// lay behind).
     pub same_root_cause_as: Vec<IncidentNumber>,
 }
 
+impl Lesson {
+    fn of(source: ReviewOf, title: String, review: Review) -> Self {
+        Self {
+            source,
+            title,
+            category: None,
+            category_name: None,
+            class: None,
+            reference: None,
+            exercise: None,
+            held_at: review.held_at,
+            recorded_at: review.recorded_at,
+            lessons: review.lessons,
+            detection: review.detection,
+            response: review.response,
+            recovery: review.recovery,
+            improvements: review.improvements.len(),
+            same_root_cause_as: review.same_root_cause_as,
+        }
+    }
+}
+
+/// What a review's unit loads beside the reviewed record: the improvement
+/// actions it lists that the record does not track yet (by their words),
+/// with the ids they take (loaded, to catch a review recorded meanwhile),
+/// and the incidents it names as having the same root cause.
+struct ReviewLoads {
+    fresh: Vec<(String, Improvement)>,
+    taken: Vec<Loaded<ImprovementAction>>,
+    earlier: Vec<(IncidentNumber, Loaded<Incident>)>,
+}
+
+impl ReviewLoads {
+    /// Inside the unit: no other review took the new ids meanwhile, and
+    /// each incident named is one `who` may read.
+    fn check(&self, ctx: &mut Ctx, who: &Actor) -> Result<(), DomainError> {
+        if self.taken.iter().any(|h| ctx.maybe(h).is_some()) {
+            return Err(DomainError::Conflict(
+                "another review of this record was recorded meanwhile; send it again".into(),
+            ));
+        }
+        for (i, (n, handle)) in self.earlier.iter().enumerate() {
+            if !ctx.maybe(handle).is_some_and(|e| e.readable_by(who)) {
+                return Err(DomainError::field(
+                    format!("same_root_cause_as[{i}]"),
+                    format!("no incident {n}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The new improvement actions as tracked records, each journaled as
+    /// `improvement.created`.
+    fn add<T>(
+        self,
+        mut decided: Decided<T>,
+        source: ReviewOf,
+        who: &str,
+        now: Timestamp,
+    ) -> Decided<T> {
+        for (id, m) in self.fresh {
+            let item = ImprovementAction {
+                id: id.clone(),
+                source,
+                what: m.what,
+                owner: m.owner,
+                due: m.due,
+                changes: m.changes,
+                status: ImprovementStatus::Open,
+                outcome: None,
+                created_by: who.to_owned(),
+                created_at: now,
+                updated_at: now,
+                closed_by: None,
+                closed_at: None,
+            };
+            decided = decided
+                .journal(JournalDraft::new(
+                    format!("improvement:{id}"),
+                    JournalAction::ImprovementCreated(Box::new(item.clone())),
+                ))
+                .insert(Entity::Improvement(Box::new(item)));
+        }
+        decided
+    }
+}
+
 impl App {
-    /// Records (or supersedes) an incident's lessons-learned review; each
-    /// improvement action it lists that the incident does not track yet
-    /// (by its words) becomes a tracked record (`improvement.created`).
-    pub async fn record_review(
+    /// Checks a review's links and loads what its unit needs besides the
+    /// reviewed record.
+    async fn review_loads(
         &self,
-        actor: &Actor,
-        number: IncidentNumber,
-        input: ReviewInput,
-    ) -> Result<Review, AppError> {
-        actor.require(Action::RecordReview)?;
+        unit: &mut Unit,
+        source: ReviewOf,
+        input: &ReviewInput,
+    ) -> Result<ReviewLoads, AppError> {
         for (i, item) in input.improvements.iter().enumerate() {
             if let Some(link) = &item.changes {
                 self.check_link(link)
@@ -110,32 +207,54 @@ impl App {
         let tracked = self
             .store
             .list_improvements(&ImprovementQuery {
-                incident: Some(number),
+                source: Some(source),
                 limit: rampart_store::MAX_PAGE,
                 ..ImprovementQuery::default()
             })
             .await?;
-        let fresh: Vec<_> = input
+        let fresh: Vec<(String, Improvement)> = input
             .improvements
             .iter()
             .filter(|m| !tracked.iter().any(|t| t.what == m.what))
-            .cloned()
+            .enumerate()
+            .map(|(k, m)| {
+                (
+                    ImprovementAction::id_of(source, tracked.len() + k + 1),
+                    m.clone(),
+                )
+            })
             .collect();
-        let ids: Vec<String> = (0..fresh.len())
-            .map(|k| ImprovementAction::id_of(number, tracked.len() + k + 1))
-            .collect();
-        let mut unit = Unit::new(&actor.name);
-        let loaded = unit.load::<Incident>(EntityRef::Incident(number));
-        let taken: Vec<Loaded<ImprovementAction>> = ids
+        let taken = fresh
             .iter()
-            .map(|id| unit.load(EntityRef::Improvement(id.clone())))
+            .map(|(id, _)| unit.load(EntityRef::Improvement(id.clone())))
             .collect();
-        let earlier: Vec<(IncidentNumber, Loaded<Incident>)> = input
+        let earlier = input
             .same_root_cause_as
             .iter()
-            .filter(|n| **n != number)
+            .filter(|n| source != ReviewOf::Incident(**n))
             .map(|n| (*n, unit.load(EntityRef::Incident(*n))))
             .collect();
+        Ok(ReviewLoads {
+            fresh,
+            taken,
+            earlier,
+        })
+    }
+
+    /// Records (or supersedes) an incident's lessons-learned review; each
+    /// improvement action it lists that the incident does not track yet
+    /// (by its words) becomes a tracked record (`improvement.created`).
+    pub async fn record_review(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        input: ReviewInput,
+    ) -> Result<Review, AppError> {
+        actor.require(Action::RecordReview)?;
+        let source = ReviewOf::Incident(number);
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Incident>(EntityRef::Incident(number));
+        let loads = self.review_loads(&mut unit, source, &input).await?;
         let who = actor.clone();
         let unit = unit.decide(move |ctx| {
             let mut incident = ctx.take(&loaded, || format!("incident {number}"))?;
@@ -143,51 +262,48 @@ impl App {
                 return Err(DomainError::NotFound(format!("incident {number}")));
             }
             incident.ensure_not_merged()?;
-            if taken.iter().any(|h| ctx.maybe(h).is_some()) {
-                return Err(DomainError::Conflict(
-                    "another review of this incident was recorded meanwhile; send it again".into(),
-                ));
-            }
-            for (i, (n, handle)) in earlier.iter().enumerate() {
-                if !ctx.maybe(handle).is_some_and(|e| e.readable_by(&who)) {
-                    return Err(DomainError::field(
-                        format!("same_root_cause_as[{i}]"),
-                        format!("no incident {n}"),
-                    ));
-                }
-            }
+            loads.check(ctx, &who)?;
             let now = ctx.now();
             let review = incident.record_review(input, &who, now)?.clone();
-            let mut decided = Decided::new(review.clone())
+            let decided = Decided::new(review.clone())
                 .journal(JournalDraft::new(
                     number,
                     JournalAction::IncidentReview(review),
                 ))
                 .update(Entity::Incident(Box::new(incident)));
-            for (m, id) in fresh.into_iter().zip(ids) {
-                let item = ImprovementAction {
-                    id: id.clone(),
-                    incident: number,
-                    what: m.what,
-                    owner: m.owner,
-                    due: m.due,
-                    changes: m.changes,
-                    status: ImprovementStatus::Open,
-                    outcome: None,
-                    created_by: who.name.clone(),
-                    created_at: now,
-                    updated_at: now,
-                    closed_by: None,
-                    closed_at: None,
-                };
-                decided = decided
-                    .journal(JournalDraft::new(
-                        format!("improvement:{id}"),
-                        JournalAction::ImprovementCreated(Box::new(item.clone())),
-                    ))
-                    .insert(Entity::Improvement(Box::new(item)));
-            }
-            Ok(decided)
+            Ok(loads.add(decided, source, &who.name, now))
+        });
+        self.run(unit).await
+    }
+
+    /// Records (or supersedes) the lessons-learned review of a confirmed
+    /// vulnerability (`vulnerability.review`); its improvement actions are
+    /// tracked as an incident's are, with ids such as `VUL-2026-0003.1`.
+    pub async fn record_vulnerability_review(
+        &self,
+        actor: &Actor,
+        number: VulnerabilityNumber,
+        input: ReviewInput,
+    ) -> Result<Review, AppError> {
+        actor.require(Action::RecordReview)?;
+        actor.require(Action::ViewVulnerabilities)?;
+        let source = ReviewOf::Vulnerability(number);
+        let mut unit = Unit::new(&actor.name);
+        let loaded = unit.load::<Vulnerability>(EntityRef::Vulnerability(number));
+        let loads = self.review_loads(&mut unit, source, &input).await?;
+        let who = actor.clone();
+        let unit = unit.decide(move |ctx| {
+            let mut v = ctx.take(&loaded, || format!("vulnerability {number}"))?;
+            loads.check(ctx, &who)?;
+            let now = ctx.now();
+            let review = v.record_review(input, &who, now)?.clone();
+            let decided = Decided::new(review.clone())
+                .journal(JournalDraft::new(
+                    number,
+                    JournalAction::VulnerabilityReview(review),
+                ))
+                .update(Entity::Vulnerability(Box::new(v)));
+            Ok(loads.add(decided, source, &who.name, now))
         });
         self.run(unit).await
     }
@@ -213,12 +329,13 @@ impl App {
         }
     }
 
-    /// The lessons register: the reviewed incidents the actor may read, the
-    /// latest review first, at most `limit`.
+    /// The lessons register: the reviewed incidents the actor may read and,
+    /// for those who may read the vulnerability register, the reviewed
+    /// vulnerabilities; the latest review first, at most `limit`.
     pub async fn lessons(&self, actor: &Actor, limit: u32) -> Result<Vec<Lesson>, AppError> {
         actor.require(Action::ViewIncidents)?;
         let scale = self.scale().await?;
-        Ok(self
+        let mut lessons: Vec<Lesson> = self
             .store
             .list_reviewed(&actor.name, limit)
             .await?
@@ -226,27 +343,48 @@ impl App {
             .filter_map(|i| {
                 let review = i.review?;
                 Some(Lesson {
-                    category_name: scale.category_name(&i.scale, i.category),
-                    incident: i.number,
-                    title: i.title.to_string(),
-                    category: i.category,
-                    class: i.severity.class,
+                    category: Some(i.category),
+                    category_name: Some(scale.category_name(&i.scale, i.category)),
+                    class: Some(i.severity.class),
                     exercise: i.exercise,
-                    held_at: review.held_at,
-                    recorded_at: review.recorded_at,
-                    lessons: review.lessons,
-                    detection: review.detection,
-                    response: review.response,
-                    recovery: review.recovery,
-                    improvements: review.improvements.len(),
-                    same_root_cause_as: review.same_root_cause_as,
+                    ..Lesson::of(ReviewOf::Incident(i.number), i.title.to_string(), review)
                 })
             })
-            .collect())
+            .collect();
+        if actor.may(Action::ViewVulnerabilities) {
+            let reviewed = self.store.list_reviewed_vulnerabilities(limit).await?;
+            lessons.extend(reviewed.into_iter().filter_map(|v| {
+                let review = v.review?;
+                Some(Lesson {
+                    reference: v.reference,
+                    ..Lesson::of(
+                        ReviewOf::Vulnerability(v.number),
+                        v.title.to_string(),
+                        review,
+                    )
+                })
+            }));
+            lessons.sort_by_key(|l| std::cmp::Reverse((l.recorded_at, l.source)));
+            lessons.truncate(limit.clamp(1, rampart_store::MAX_PAGE) as usize);
+        }
+        Ok(lessons)
     }
 
-    /// The improvement actions' register: those of the incidents the actor
-    /// may read, the soonest due first.
+    /// Whether the actor may read the record an improvement action is of.
+    async fn may_read(&self, actor: &Actor, source: ReviewOf) -> Result<bool, AppError> {
+        Ok(match source {
+            ReviewOf::Incident(n) => self
+                .store
+                .get(&EntityRef::Incident(n))
+                .await?
+                .and_then(Entity::into_incident)
+                .is_some_and(|i| i.readable_by(actor)),
+            ReviewOf::Vulnerability(_) => actor.may(Action::ViewVulnerabilities),
+        })
+    }
+
+    /// The improvement actions' register: those of the incidents (and
+    /// vulnerabilities) the actor may read, the soonest due first.
     pub async fn improvements(
         &self,
         actor: &Actor,
@@ -257,16 +395,11 @@ impl App {
         let mut readable = std::collections::HashMap::new();
         let mut shown = Vec::with_capacity(items.len());
         for item in items {
-            let ok = match readable.get(&item.incident) {
+            let ok = match readable.get(&item.source) {
                 Some(ok) => *ok,
                 None => {
-                    let ok = self
-                        .store
-                        .get(&EntityRef::Incident(item.incident))
-                        .await?
-                        .and_then(Entity::into_incident)
-                        .is_some_and(|i| i.readable_by(actor));
-                    readable.insert(item.incident, ok);
+                    let ok = self.may_read(actor, item.source).await?;
+                    readable.insert(item.source, ok);
                     ok
                 }
             };
@@ -277,7 +410,7 @@ impl App {
         Ok(shown)
     }
 
-    /// One improvement action, if the actor may read its incident.
+    /// One improvement action, if the actor may read the record it is of.
     pub async fn improvement(
         &self,
         actor: &Actor,
@@ -292,8 +425,7 @@ impl App {
             Some(Entity::Improvement(i)) => *i,
             _ => return Err(not_found(format!("improvement action {id}"))),
         };
-        let incident = self.get_incident(actor, item.incident).await;
-        if incident.is_err() {
+        if !self.may_read(actor, item.source).await? {
             return Err(not_found(format!("improvement action {id}")));
         }
         Ok(item)
@@ -352,7 +484,10 @@ impl App {
             } else {
                 NoticeKind::ImprovementDueSoon
             },
-            subject: Subject::Incident(item.incident),
+            subject: match item.source {
+                ReviewOf::Incident(n) => Subject::Incident(n),
+                ReviewOf::Vulnerability(n) => Subject::Vulnerability(n),
+            },
             actor: crate::notify::SYSTEM.to_owned(),
             at: self.clock.now(),
             significant: false,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::classification::wire_enum;
-use crate::{DomainError, IncidentNumber, PlaybookId, SectionRef, Text, Timestamp};
+use crate::{DomainError, PlaybookId, ReviewOf, SectionRef, Text, Timestamp};
 
 wire_enum!(
     /// What an improvement action changes.
@@ -65,14 +65,17 @@ impl ImprovementStatus {
     }
 }
 
-/// An improvement action as a tracked record. Its id is the incident's
-/// number and its place among the incident's actions: `INC-2026-0001.2`.
+/// An improvement action as a tracked record. Its id is the reviewed
+/// record's number and its place among that record's actions:
+/// `INC-2026-0001.2`, `VUL-2026-0003.1`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImprovementAction {
     pub id: String,
-    /// The incident whose review decided it.
-    pub incident: IncidentNumber,
+    /// The incident or vulnerability whose review decided it: the field
+    /// `incident` or `vulnerability`.
+    #[serde(flatten)]
+    pub source: ReviewOf,
     pub what: Text,
     /// Who sees it through: a user name (reminded as the due date nears
     /// and passes) or, in words, someone without an account.
@@ -113,9 +116,16 @@ pub struct ImprovementUpdate {
 }
 
 impl ImprovementAction {
-    /// The id of an incident's `n`th improvement action (from 1).
-    pub fn id_of(incident: IncidentNumber, n: usize) -> String {
-        format!("{incident}.{n}")
+    /// The id of a reviewed record's `n`th improvement action (from 1).
+    pub fn id_of(source: ReviewOf, n: usize) -> String {
+        format!("{source}.{n}")
+    }
+
+    /// The reviewed record of an improvement action's id, if it is one.
+    pub fn source_of(id: &str) -> Option<ReviewOf> {
+        let (source, n) = id.rsplit_once('.')?;
+        n.parse::<u32>().ok().filter(|n| *n > 0)?;
+        ReviewOf::parse(source)
     }
 
     /// Whether it is open and past its due date at `now`.
@@ -197,7 +207,7 @@ mod tests {
     fn action() -> ImprovementAction {
         ImprovementAction {
             id: "INC-2026-0001.1".into(),
-            incident: "INC-2026-0001".parse().unwrap(),
+            source: ReviewOf::Incident("INC-2026-0001".parse().unwrap()),
             what: Text::new("Alert on mass file renames").unwrap(),
             owner: Text::new("ian").unwrap(),
             due: Some(at("2026-12-10T00:00:00Z")),
@@ -242,6 +252,29 @@ mod tests {
             a.update(again, "ian", at("2026-12-06T00:00:00Z")),
             Err(DomainError::Conflict(_))
         ));
+    }
+
+    #[test]
+    fn the_wire_names_the_reviewed_record_by_its_kind() {
+        let mut a = action();
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["incident"], "INC-2026-0001");
+        assert!(json.get("source").is_none() && json.get("vulnerability").is_none());
+        assert_eq!(
+            serde_json::from_value::<ImprovementAction>(json).unwrap(),
+            a
+        );
+        a.source = ReviewOf::Vulnerability("VUL-2026-0003".parse().unwrap());
+        a.id = ImprovementAction::id_of(a.source, 1);
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["vulnerability"], "VUL-2026-0003");
+        assert_eq!(
+            serde_json::from_value::<ImprovementAction>(json).unwrap(),
+            a
+        );
+        assert_eq!(ImprovementAction::source_of(&a.id), Some(a.source));
+        assert_eq!(ImprovementAction::source_of("VUL-2026-0003.0"), None);
+        assert_eq!(ImprovementAction::source_of("EVT-2026-000003.1"), None);
     }
 
     #[test]

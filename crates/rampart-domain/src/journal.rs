@@ -142,6 +142,7 @@ journal_actions! {
     VulnerabilityReported(Box<Vulnerability>) = "vulnerability.reported", "A vulnerability is reported (the whole record)";
     VulnerabilityAssessed(VulnerabilityAssessed) = "vulnerability.assessed", "An assessment step";
     VulnerabilityResolution(VulnerabilityResolved) = "vulnerability.resolution", "A vulnerability is resolved or its risk accepted";
+    VulnerabilityReview(Review) = "vulnerability.review", "A confirmed vulnerability's lessons-learned review is recorded or superseded";
     JobRequeued(JobRequeued) = "job.requeued", "An admin queues a dead background job again";
     IntakeRulesChanged(IntakeRulesChanged) = "intake.rules_changed", "An admin replaces the categorization rules";
     UserCreated(UserCreated) = "user.created", "A user is added";

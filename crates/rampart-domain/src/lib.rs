@@ -97,7 +97,7 @@ pub use record::{
     Amount, CiaImpact, Conclusion, Currency, ImpactAspect, Investigation, MAX_AMOUNT_UNITS,
     MAX_PEOPLE, Money, Notification, NotifiedParty, totals,
 };
-pub use review::{Improvement, Review, ReviewInput};
+pub use review::{Improvement, Review, ReviewInput, ReviewOf};
 pub use role::{Action, Actor, Role, USER_NAME_PATTERN, parse_user_name};
 pub use scale::{
     CategoryDef, ClassificationScale, GradeDef, MAX_CATEGORIES, MAX_SCALE_VERSIONS, ScaleInput,

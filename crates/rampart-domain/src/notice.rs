@@ -137,6 +137,8 @@ pub struct Notice {
 pub enum Subject {
     Event(EventNumber),
     Incident(IncidentNumber),
+    /// A vulnerability (an improvement action its review decided).
+    Vulnerability(crate::VulnerabilityNumber),
     /// A policy, plan, procedure or awareness document.
     Document(crate::DocumentId),
 }
@@ -146,6 +148,7 @@ impl std::fmt::Display for Subject {
         match self {
             Subject::Event(n) => n.fmt(f),
             Subject::Incident(n) => n.fmt(f),
+            Subject::Vulnerability(n) => n.fmt(f),
             Subject::Document(id) => id.fmt(f),
         }
     }

@@ -186,6 +186,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// the latest review first, at most `limit` ([`MAX_PAGE`] at most).
     async fn list_reviewed(&self, viewer: &str, limit: u32) -> Result<Vec<Incident>, StoreError>;
 
+    /// The vulnerabilities with a lessons-learned review, the latest review
+    /// first, at most `limit` ([`MAX_PAGE`] at most).
+    async fn list_reviewed_vulnerabilities(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<Vulnerability>, StoreError>;
+
     /// Improvement actions, the soonest due first (none due last), at most
     /// `limit` ([`MAX_PAGE`] at most).
     async fn list_improvements(

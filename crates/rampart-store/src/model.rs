@@ -684,8 +684,8 @@ impl ExerciseScope {
 /// The improvement actions' register filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImprovementQuery {
-    /// One incident's.
-    pub incident: Option<rampart_domain::IncidentNumber>,
+    /// One incident's or one vulnerability's.
+    pub source: Option<rampart_domain::ReviewOf>,
     /// Only open or in progress.
     pub open: bool,
     /// Only those due before this time (open ones past due: overdue).

@@ -609,6 +609,13 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         incidents::reviewed(self, viewer, limit).await
     }
 
+    async fn list_reviewed_vulnerabilities(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<Vulnerability>, StoreError> {
+        vulnerabilities::reviewed(self, limit).await
+    }
+
     async fn list_improvements(
         &self,
         query: &crate::ImprovementQuery,

@@ -78,6 +78,13 @@ impl App {
                 ),
                 None => return Ok(None),
             },
+            Subject::Vulnerability(number) => match self.stored_vulnerability(*number).await? {
+                Some(v) => (
+                    improvement_words(notice, &number.to_string(), v.title.as_str()),
+                    v.tlp == Tlp::Red,
+                ),
+                None => return Ok(None),
+            },
             Subject::Document(id) => (document_words(notice, id), false),
         };
         if !secret {
@@ -168,6 +175,25 @@ impl App {
                             }
                         }
                     }
+                }
+            }
+            Subject::Vulnerability(number) => {
+                // An improvement action's reminder: its owner, if they may
+                // read the vulnerability register.
+                let Some(v) = self.stored_vulnerability(*number).await? else {
+                    return Ok(vec![]);
+                };
+                let owner = notice.person.as_deref().unwrap_or_default();
+                if let Some(user) = users.iter().find(|u| u.name == owner)
+                    && actor_of(user).may(rampart_domain::Action::ViewVulnerabilities)
+                {
+                    told.push((
+                        user.clone(),
+                        Audience::Team,
+                        improvement_words(notice, &number.to_string(), v.title.as_str()),
+                        Some(v.tlp),
+                        false,
+                    ));
                 }
             }
             Subject::Document(id) => {
@@ -302,7 +328,7 @@ impl App {
         Ok(match subject {
             Subject::Event(n) => self.stored_event(*n).await?.and_then(|e| e.exercise),
             Subject::Incident(n) => self.stored_incident(*n).await?.and_then(|i| i.exercise),
-            Subject::Document(_) => None,
+            Subject::Vulnerability(_) | Subject::Document(_) => None,
         })
     }
 
@@ -315,6 +341,17 @@ impl App {
             .get(&EntityRef::Event(number))
             .await?
             .and_then(Entity::into_event))
+    }
+
+    async fn stored_vulnerability(
+        &self,
+        number: rampart_domain::VulnerabilityNumber,
+    ) -> Result<Option<rampart_domain::Vulnerability>, AppError> {
+        Ok(self
+            .store
+            .get(&EntityRef::Vulnerability(number))
+            .await?
+            .and_then(Entity::into_vulnerability))
     }
 
     async fn stored_incident(
@@ -404,6 +441,28 @@ fn document_words(notice: &Notice, id: &rampart_domain::DocumentId) -> Words {
         title,
         body: body.to_owned(),
         link: format!("/documents/{id}"),
+    }
+}
+
+/// An improvement action's reminder to its owner; `n` and `title` are the
+/// reviewed record's.
+fn improvement_words(notice: &Notice, n: &str, title: &str) -> Words {
+    let item = notice.about.as_deref().unwrap_or_default();
+    let (title_line, lead) = if notice.kind == NoticeKind::ImprovementOverdue {
+        (
+            format!("{n}: your improvement action {item} is overdue"),
+            "It is past its due date and not closed. Close it with what was done, or give it a new due date.",
+        )
+    } else {
+        (
+            format!("{n}: your improvement action {item} is due within a day"),
+            "Close it with what was done once it is, or give it a new due date.",
+        )
+    };
+    Words {
+        title: title_line,
+        body: format!("{lead} From the lessons-learned review of {n}: {title}."),
+        link: format!("/improvements/{item}"),
     }
 }
 
@@ -505,23 +564,7 @@ Incident: {t}."
             }
         }
         NoticeKind::ImprovementDueSoon | NoticeKind::ImprovementOverdue => {
-            let item = notice.about.as_deref().unwrap_or_default();
-            let (title, lead) = if notice.kind == NoticeKind::ImprovementOverdue {
-                (
-                    format!("{n}: your improvement action {item} is overdue"),
-                    "It is past its due date and not closed. Close it with what was done, or give it a new due date.",
-                )
-            } else {
-                (
-                    format!("{n}: your improvement action {item} is due within a day"),
-                    "Close it with what was done once it is, or give it a new due date.",
-                )
-            };
-            return Words {
-                title,
-                body: format!("{lead} From the lessons-learned review of {n}: {t}."),
-                link: format!("/improvements/{item}"),
-            };
+            return improvement_words(notice, &n.to_string(), t.as_str());
         }
         NoticeKind::EventEscalated
         | NoticeKind::EventReported

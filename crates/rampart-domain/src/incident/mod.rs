@@ -687,42 +687,9 @@ impl Incident {
                 allowed: vec!["recovering".into(), "closed".into(), "reviewed".into()],
             });
         }
-        if input.lessons.is_empty() {
-            return Err(DomainError::field(
-                "lessons",
-                "must list at least one lesson",
-            ));
-        }
-        if input.same_root_cause_as.len() > crate::review::MAX_RECURRENCE {
-            return Err(DomainError::field(
-                "same_root_cause_as",
-                format!("name at most {} incidents", crate::review::MAX_RECURRENCE),
-            ));
-        }
-        for (i, n) in input.same_root_cause_as.iter().enumerate() {
-            if *n == self.number || input.same_root_cause_as[..i].contains(n) {
-                return Err(DomainError::field(
-                    format!("same_root_cause_as[{i}]"),
-                    format!("{n} is this incident or named twice"),
-                ));
-            }
-        }
-        let version = self.review.as_ref().map_or(1, |r| r.version + 1);
-        self.review = Some(Review {
-            version,
-            held_at: input.held_at,
-            what_worked: input.what_worked,
-            detection: input.detection,
-            response: input.response,
-            recovery: input.recovery,
-            communication_effective: input.communication_effective,
-            communication_notes: input.communication_notes,
-            lessons: input.lessons,
-            improvements: input.improvements,
-            same_root_cause_as: input.same_root_cause_as,
-            recorded_by: by.name.clone(),
-            recorded_at: now,
-        });
+        let review = Review::next(self.review.as_ref(), input, Some(self.number), by, now)?;
+        let version = review.version;
+        self.review = Some(review);
         self.push_log(
             LogKind::Note,
             format!("lessons-learned review recorded (version {version})"),

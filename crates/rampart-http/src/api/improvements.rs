@@ -5,14 +5,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use rampart_app::ImprovementQuery;
 use rampart_app::improvements::Lesson;
-use rampart_domain::{ImprovementAction, ImprovementUpdate};
+use rampart_domain::{ImprovementAction, ImprovementUpdate, ReviewOf};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody, QueryParams};
 
-const ID: &str = "e.g. INC-2026-0001.1: the incident's number and the action's place";
+const ID: &str =
+    "e.g. INC-2026-0001.1 or VUL-2026-0003.1: the reviewed record's number and the action's place";
 
 /// Filters of the improvement actions' register.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -29,13 +30,16 @@ pub struct ImprovementFilters {
     pub owner: Option<String>,
     /// Only those of this incident.
     pub incident: Option<rampart_domain::IncidentNumber>,
+    /// Only those of this vulnerability (with `incident` too: none).
+    pub vulnerability: Option<rampart_domain::VulnerabilityNumber>,
     /// At most this many, 1-500 (default 500).
     #[serde(default, deserialize_with = "super::page_limit")]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
-/// The improvement actions of the incidents you may read, the soonest due
+/// The improvement actions of the incidents you may read (and of the
+/// vulnerabilities, for those who may read that register), the soonest due
 /// first (none due last).
 #[utoipa::path(get, path = "/improvements", tag = "incidents", operation_id = "improvement_register", params(ImprovementFilters),
     responses((status = 200, description = "The register", body = Vec<ImprovementAction>)))]
@@ -44,8 +48,14 @@ pub async fn register(
     Caller(actor): Caller,
     QueryParams(f): QueryParams<ImprovementFilters>,
 ) -> Result<Json<Vec<ImprovementAction>>, ApiError> {
+    let source = match (f.incident, f.vulnerability) {
+        // No action is of both.
+        (Some(_), Some(_)) => return Ok(Json(vec![])),
+        (Some(n), None) => Some(ReviewOf::Incident(n)),
+        (None, n) => n.map(ReviewOf::Vulnerability),
+    };
     let query = ImprovementQuery {
-        incident: f.incident,
+        source,
         open: f.open || f.overdue,
         due_before: f.overdue.then(|| s.app.clock().now()),
         owner: f.owner,
@@ -82,7 +92,7 @@ pub async fn update(
     Ok(Json(s.app.update_improvement(&actor, &id, body).await?))
 }
 
-/// How many reviewed incidents the lessons register lists.
+/// How many reviewed records the lessons register lists.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -94,9 +104,10 @@ pub struct LessonFilters {
 }
 
 /// The lessons register: the incidents you may read that have a
-/// lessons-learned review, the latest review first, each with its lessons,
-/// what would have helped, how many improvement actions it decided and the
-/// earlier incidents with the same root cause.
+/// lessons-learned review and, for those who may read that register, the
+/// reviewed vulnerabilities; the latest review first, each with its
+/// lessons, what would have helped, how many improvement actions it decided
+/// and the incidents with the same root cause.
 #[utoipa::path(get, path = "/lessons", tag = "incidents", operation_id = "lessons_register", params(LessonFilters),
     responses((status = 200, description = "The lessons register", body = Vec<Lesson>)))]
 pub async fn lessons(

@@ -124,6 +124,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(vulnerabilities::get))
         .routes(routes!(vulnerabilities::assess))
         .routes(routes!(vulnerabilities::resolve))
+        .routes(routes!(vulnerabilities::record_review))
         .routes(routes!(evidence::list))
         .routes(routes!(evidence::list_for_event))
         .routes(routes!(evidence::physical))

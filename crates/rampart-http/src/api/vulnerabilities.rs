@@ -1,12 +1,12 @@
-//! Vulnerabilities: report, assess, resolve or accept, list, read.
+//! Vulnerabilities: report, assess, resolve or accept, review, list, read.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rampart_app::VulnerabilityQuery;
 use rampart_domain::{
-    IncidentNumber, Vulnerability, VulnerabilityAssessment, VulnerabilityNumber,
-    VulnerabilityReport, VulnerabilityResolution, VulnerabilityStatus,
+    IncidentNumber, Review, ReviewInput, Vulnerability, VulnerabilityAssessment,
+    VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution, VulnerabilityStatus,
 };
 use serde::Deserialize;
 
@@ -135,4 +135,25 @@ pub async fn resolve(
             .resolve_vulnerability(&actor, vulnerability_number(&n)?, body)
             .await?,
     ))
+}
+
+/// Record the lessons-learned review of a confirmed vulnerability (resolved,
+/// accepted or still open): what would have caught it sooner, the lessons,
+/// the improvement actions (tracked on the register as `VUL-…-NNNN.n`) and
+/// the incidents it lay behind. A new submission supersedes the last, which
+/// the journal keeps.
+#[utoipa::path(post, path = "/vulnerabilities/{number}/review", tag = "vulnerabilities", operation_id = "record_vulnerability_review", params(("number" = String, Path, description = N)), request_body = ReviewInput,
+    responses((status = 201, description = "Recorded", body = Review), (status = 409, description = "It is not confirmed; `current` and `allowed` say where it stands", body = Problem)))]
+pub async fn record_review(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    JsonBody(body): JsonBody<ReviewInput>,
+) -> Result<(StatusCode, Json<Review>), ApiError> {
+    let number = vulnerability_number(&n)?;
+    let review = s
+        .app
+        .record_vulnerability_review(&actor, number, body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(review)))
 }

@@ -193,6 +193,10 @@ pub fn router() -> Router<AppState> {
             "/vulnerabilities/{number}/resolution",
             post(vulnerability_resolve),
         )
+        .route(
+            "/vulnerabilities/{number}/review",
+            post(vulnerability_review),
+        )
         .route("/journal", get(journal_page))
         .route("/journal/verify", post(journal_verify))
         .route("/admin/users", get(admin_users).post(admin_user_create))

@@ -258,12 +258,10 @@ impl RecordKey {
     }
 }
 
-/// An improvement action's id as Rampart writes it: `INC-2026-0001.2`.
+/// An improvement action's id as Rampart writes it: `INC-2026-0001.2`,
+/// `VUL-2026-0003.1`.
 fn improvement_key(key: &str) -> Option<String> {
-    let (incident, n) = key.rsplit_once('.')?;
-    incident.parse::<IncidentNumber>().ok()?;
-    n.parse::<u32>().ok().filter(|n| *n > 0)?;
-    Some(key.to_owned())
+    rampart_domain::ImprovementAction::source_of(key).map(|_| key.to_owned())
 }
 
 /// The journal entity of the categorization rules.

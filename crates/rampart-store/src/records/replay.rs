@@ -790,6 +790,7 @@ fn vulnerability(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 v.resolution = f.get("resolution")?;
                 v.resolution_recorded = Some(recorded);
             }
+            Some(K::VulnerabilityReview) => fold.current(&step)?.review = Some(step.whole()?),
             _ => return Err(not_here(&step, "a vulnerability")),
         }
     }

@@ -132,7 +132,7 @@ pub(super) async fn improvements<B: SqlBackend>(
     q: &crate::ImprovementQuery,
 ) -> Result<Vec<rampart_domain::ImprovementAction>, StoreError> {
     let mut f = super::query::Filter::default();
-    f.text("incident", q.incident.map(|n| n.to_string()).as_deref());
+    f.text("source", q.source.map(|n| n.to_string()).as_deref());
     f.text("owner", q.owner.as_deref());
     if q.open {
         // As written in the partial index of open improvements.

@@ -166,15 +166,5 @@ pub(super) async fn reviewed<B: SqlBackend>(
         f.sql()
     );
     let rows = store.fetch(&sql, &f.params, &[ColType::Text]).await?;
-    rows.into_iter()
-        .map(|row| {
-            let text = row
-                .into_iter()
-                .next()
-                .and_then(SqlValue::into_string)
-                .unwrap_or_default();
-            serde_json::from_str(&text)
-                .map_err(|e| StoreError::Database(format!("a reviewed incident: {e}")))
-        })
-        .collect()
+    super::rows::documents(rows, "a reviewed incident")
 }

@@ -244,6 +244,10 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                 ("search", SqlValue::text(v.search_text())),
                 ("reported_by", SqlValue::text(v.reported_by.clone())),
                 ("incident", opt(v.incident.map(|n| n.to_string()))),
+                (
+                    "reviewed_at",
+                    opt(v.review.as_ref().map(|r| r.recorded_at.to_rfc3339())),
+                ),
             ],
             to_json(v)?,
         ),
@@ -304,7 +308,7 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
         Entity::Exercise(x) => (vec![], to_json(x)?),
         Entity::Improvement(i) => (
             vec![
-                ("incident", SqlValue::text(i.incident.to_string())),
+                ("source", SqlValue::text(i.source.to_string())),
                 ("status", SqlValue::text(i.status.as_str())),
                 ("owner", SqlValue::text(i.owner.as_str())),
                 (

@@ -3,7 +3,7 @@
 use rampart_domain::Vulnerability;
 
 use super::query::Filter;
-use super::{SqlBackend, SqlStore};
+use super::{ColType, SqlBackend, SqlStore};
 use crate::{Page, StoreError, VulnerabilityQuery};
 
 pub(super) async fn list_vulnerabilities<B: SqlBackend>(
@@ -21,4 +21,18 @@ pub(super) async fn list_vulnerabilities<B: SqlBackend>(
     store
         .newest_first("vulnerabilities", f, q.cursor.as_deref(), q.limit)
         .await
+}
+
+/// The vulnerabilities with a review, the latest review first.
+pub(super) async fn reviewed<B: SqlBackend>(
+    store: &SqlStore<B>,
+    limit: u32,
+) -> Result<Vec<Vulnerability>, StoreError> {
+    let limit = limit.clamp(1, crate::MAX_PAGE);
+    let sql = format!(
+        "SELECT data FROM vulnerabilities WHERE reviewed_at IS NOT NULL \
+         ORDER BY reviewed_at DESC, id DESC LIMIT {limit}"
+    );
+    let rows = store.fetch(&sql, &[], &[ColType::Text]).await?;
+    super::rows::documents(rows, "a reviewed vulnerability")
 }

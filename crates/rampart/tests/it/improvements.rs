@@ -4,7 +4,8 @@
 //! are checked; owners are reminded a day before and when one falls due,
 //! not after it is closed; closing needs an outcome and is final; the
 //! register lists the overdue ones; the records check replays them. The
-//! lessons register spans incidents, with their recurrences.
+//! lessons register spans incidents, with their recurrences, and
+//! vulnerabilities, whose reviews decide improvement actions too.
 
 use std::sync::Arc;
 
@@ -17,7 +18,8 @@ use crate::helpers::{TestApp, eventually, fields, incident};
 
 crate::on_both_backends!(
     improvement_actions_are_tracked_to_closure,
-    the_lessons_register_spans_incidents
+    the_lessons_register_spans_incidents,
+    lessons_come_from_vulnerabilities_too
 );
 
 async fn kinds_about(app: &TestApp, token: &str, id: &str) -> Vec<String> {
@@ -308,4 +310,152 @@ async fn the_lessons_register_spans_incidents(app: TestApp) {
     let rita = app.user("rita", &[Role::Reporter]).await;
     let (status, _) = app.get("/api/v1/lessons", &rita).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn lessons_come_from_vulnerabilities_too(app: TestApp) {
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let rita = app.user("rita", &[Role::Reporter]).await;
+    let sam = app.user("sam", &[Role::SeniorManager]).await;
+    let behind = recovering(&app, &pat, &ian, "Spam sent through our gateway").await;
+    app.post_ok(
+        &format!("/api/v1/incidents/{behind}/review"),
+        &ian,
+        json!({"lessons": ["Nobody watched the outbound queue"]}),
+        StatusCode::CREATED,
+    )
+    .await;
+    let (_, v) = app
+        .post(
+            "/api/v1/vulnerabilities",
+            &rita,
+            json!({"title": "Open relay on the mail gateway",
+                   "description": "It relays for any sender", "reference": "CVE-2026-1234"}),
+        )
+        .await;
+    let number = v["number"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/vulnerabilities/{number}/review");
+    let now = rampart_domain::SystemClock.now();
+    let yesterday = Timestamp::from_offset(now.as_offset() - time::Duration::days(1));
+    let review = json!({
+    "detection": "An outbound relay test in the monthly scan",
+    "lessons": ["Configuration drift on the edge goes unseen"],
+    "same_root_cause_as": [behind],
+    "improvements": [
+        {"what": "Test the gateways for open relay monthly", "owner": "mia",
+         "due": yesterday.to_rfc3339(), "changes": {"kind": "control", "target": "ISO 27002 8.8"}},
+        {"what": "Keep the gateway configuration under change control", "owner": "ian"}
+    ]});
+
+    // Only a confirmed weakness is reviewed, and only by the ISIRT.
+    let before = app.journal_len().await;
+    let (status, problem) = app.post(&path, &ian, review.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(
+        problem["allowed"],
+        json!(["confirmed", "resolved", "accepted"])
+    );
+    app.post_ok(
+        &format!("/api/v1/vulnerabilities/{number}/assessment"),
+        &ian,
+        json!({"outcome": "confirmed"}),
+        StatusCode::OK,
+    )
+    .await;
+    let (status, _) = app.post(&path, &rita, review.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut unknown = review.clone();
+    unknown["same_root_cause_as"] = json!(["INC-2026-0999"]);
+    let (status, problem) = app.post(&path, &ian, unknown).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["same_root_cause_as[0]"]);
+    assert_eq!(app.journal_len().await, before + 1, "only the assessment");
+
+    // The review and its improvement actions, journaled together.
+    let seq = app.journal_len().await;
+    let (status, recorded) = app.post(&path, &ian, review.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    assert_eq!(recorded["version"], 1);
+    assert_eq!(
+        app.changes_after(seq).await,
+        [
+            "vulnerability.review",
+            "improvement.created",
+            "improvement.created"
+        ]
+    );
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/improvements?vulnerability={number}"),
+            &mia,
+        )
+        .await;
+    assert_eq!(ids(&list), [format!("{number}.1"), format!("{number}.2")]);
+    assert_eq!(list[0]["vulnerability"], number.as_str());
+    assert!(list[0].get("incident").is_none(), "{list}");
+    let (_, none) = app
+        .get(
+            &format!("/api/v1/improvements?vulnerability={number}&incident={behind}"),
+            &mia,
+        )
+        .await;
+    assert_eq!(none, json!([]));
+    // Saved again, the review is a new version and adds no action twice.
+    let seq = app.journal_len().await;
+    app.post_ok(&path, &ian, review, StatusCode::CREATED).await;
+    assert_eq!(app.changes_after(seq).await, ["vulnerability.review"]);
+
+    // Its owner is told the overdue one is overdue, and closes it.
+    let late = format!("{number}.1");
+    eventually(
+        "the overdue reminder of the vulnerability's action",
+        || async {
+            kinds_about(&app, &mia, &late)
+                .await
+                .contains(&"improvement_overdue".to_owned())
+        },
+    )
+    .await;
+    let (status, closed) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/improvements/{late}"),
+            Some(&mia),
+            Some(json!({"status": "done", "outcome": "Relay test added to the scan"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+
+    // The lessons register holds it, the latest review first.
+    let (_, lessons) = app.get("/api/v1/lessons", &mia).await;
+    assert_eq!(lessons[0]["vulnerability"], number.as_str(), "{lessons}");
+    assert_eq!(lessons[0]["reference"], "CVE-2026-1234");
+    assert_eq!(lessons[0]["same_root_cause_as"], json!([behind]));
+    assert_eq!(lessons[0]["improvements"], 2);
+    assert!(lessons[0].get("class").is_none());
+    assert_eq!(lessons[1]["incident"], behind.as_str());
+
+    // Those who may not read the vulnerability register see none of it;
+    // its reporter reads back her report without the review.
+    let (_, seen) = app.get("/api/v1/lessons", &sam).await;
+    assert_eq!(seen.as_array().unwrap().len(), 1, "{seen}");
+    assert_eq!(seen[0]["incident"], behind.as_str());
+    let (status, _) = app.get(&format!("/api/v1/improvements/{late}"), &sam).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, theirs) = app.get("/api/v1/improvements", &sam).await;
+    assert_eq!(theirs, json!([]));
+    let (_, hers) = app
+        .get(&format!("/api/v1/vulnerabilities/{number}"), &rita)
+        .await;
+    assert!(hers.get("review").is_none(), "{hers}");
+    let (_, full) = app
+        .get(&format!("/api/v1/vulnerabilities/{number}"), &ian)
+        .await;
+    assert_eq!(full["review"]["version"], 2);
+
+    let check = rampart_store::Store::check_records(app.store.as_ref())
+        .await
+        .unwrap();
+    assert!(check.agrees(), "{check}");
 }

@@ -7,7 +7,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
 
 use rampart_app::ImprovementQuery;
-use rampart_domain::{Action, ImprovementAction, ImprovementStatus, ImprovementUpdate, Timestamp};
+use rampart_domain::{
+    Action, ImprovementAction, ImprovementStatus, ImprovementUpdate, ReviewOf, Timestamp,
+};
 
 use super::{Page, handle_form, local_input, query_form};
 use crate::AppState;
@@ -50,14 +52,21 @@ pub async fn improvements_page(
         }
     };
     let owner = f.get("owner").map(str::trim).unwrap_or_default().to_owned();
-    let incident = match f.get("incident").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(n) => Some(n.parse().map_err(|m: String| {
-            WebError::Invalid(vec![rampart_domain::FieldError::new("incident", m)])
-        })?),
-        None => None,
-    };
+    // One record's: `incident=INC-…` or `vulnerability=VUL-…`.
+    let mut source = None;
+    for kind in ["incident", "vulnerability"] {
+        if let Some(n) = f.get(kind).map(str::trim).filter(|s| !s.is_empty()) {
+            let parsed = match kind {
+                "incident" => n.parse().map(ReviewOf::Incident),
+                _ => n.parse().map(ReviewOf::Vulnerability),
+            };
+            source = Some(parsed.map_err(|m: String| {
+                WebError::Invalid(vec![rampart_domain::FieldError::new(kind, m)])
+            })?);
+        }
+    }
     let query = ImprovementQuery {
-        incident,
+        source,
         open,
         due_before,
         owner: (!owner.is_empty()).then(|| owner.clone()),

@@ -99,7 +99,6 @@ pub struct IncidentPage {
     pub resolution_needed: bool,
     pub may_log: bool,
     pub may_actions: bool,
-    pub may_review: bool,
     pub may_restrict: bool,
     pub may_reassign: bool,
     pub people: Vec<String>,
@@ -115,10 +114,8 @@ pub struct IncidentPage {
     pub physical: RecordForm,
     pub physical_open: bool,
     pub evidence_at: EvidenceSection,
-    /// The lessons-learned form, filled in.
-    pub review: ReviewForm,
-    /// The improvement actions its reviews made, tracked to closure.
-    pub tracked: Vec<rampart_domain::ImprovementAction>,
+    /// The lessons-learned review, its improvement actions and its form.
+    pub review: super::review::ReviewSection,
     /// May open the record's edit form and relate incidents.
     pub may_edit: bool,
     /// May merge another incident into this open one.
@@ -141,129 +138,6 @@ pub struct IncidentPage {
     /// The playbooks not applied yet, each with whether it is proposed for
     /// the incident; empty for those who may not apply one.
     pub playbook_choices: Vec<(rampart_domain::Playbook, bool)>,
-}
-
-/// The lessons-learned form: the current version's answers, or what was
-/// just posted when it was refused, so that saving never drops an answer.
-pub struct ReviewForm {
-    pub values: FormData,
-    /// Rows of the improvements table: those filled in, and two blank ones.
-    pub rows: Vec<usize>,
-    /// The review form was just posted and refused: show it open.
-    pub refused: bool,
-}
-
-impl ReviewForm {
-    /// Fields of the review form; a posted form holding `lessons` is one.
-    pub const MARKER: &'static str = "lessons";
-
-    /// The form as last posted, when that was the review form, else the
-    /// current version of the review (or an empty form).
-    pub fn new(posted: &FormData, current: Option<&rampart_domain::Review>) -> Self {
-        let refused = posted.0.iter().any(|(k, _)| k == Self::MARKER);
-        let values = if refused {
-            posted.clone()
-        } else {
-            current.map(Self::of_review).unwrap_or_default()
-        };
-        let filled = values
-            .0
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .filter_map(|(k, _)| {
-                k.strip_prefix("improvements.")?
-                    .split('.')
-                    .next()?
-                    .parse::<usize>()
-                    .ok()
-            })
-            .max()
-            .map_or(0, |n| n + 1);
-        Self {
-            values,
-            rows: (0..filled + 2).collect(),
-            refused,
-        }
-    }
-
-    fn of_review(r: &rampart_domain::Review) -> FormData {
-        let mut f: Vec<(String, String)> = Vec::new();
-        let mut put = |k: String, v: String| {
-            if !v.is_empty() {
-                f.push((k, v));
-            }
-        };
-        let text = |t: &Option<rampart_domain::Text>| {
-            t.as_ref().map(|t| t.to_string()).unwrap_or_default()
-        };
-        put(
-            "held_at".into(),
-            r.held_at.map(|t| local_input(&t)).unwrap_or_default(),
-        );
-        put("what_worked".into(), text(&r.what_worked));
-        put("detection".into(), text(&r.detection));
-        put("response".into(), text(&r.response));
-        put("recovery".into(), text(&r.recovery));
-        put(
-            "communication_effective".into(),
-            r.communication_effective
-                .map(|b| b.to_string())
-                .unwrap_or_default(),
-        );
-        put("communication_notes".into(), text(&r.communication_notes));
-        put(
-            "lessons".into(),
-            r.lessons
-                .iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-        put(
-            "same_root_cause_as".into(),
-            r.same_root_cause_as
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-        for (i, m) in r.improvements.iter().enumerate() {
-            put(format!("improvements.{i}.what"), m.what.to_string());
-            put(format!("improvements.{i}.owner"), m.owner.to_string());
-            put(
-                format!("improvements.{i}.due"),
-                m.due.map(|t| local_input(&t)).unwrap_or_default(),
-            );
-            if let Some(c) = &m.changes {
-                put(format!("improvements.{i}.changes.kind"), c.kind.to_string());
-                put(
-                    format!("improvements.{i}.changes.target"),
-                    c.target.to_string(),
-                );
-            }
-        }
-        FormData(f)
-    }
-
-    pub fn v(&self, name: &str) -> &str {
-        self.values.v(name)
-    }
-
-    /// A cell of the improvements table.
-    pub fn cell(&self, row: &usize, field: &str) -> String {
-        self.values
-            .v(&format!("improvements.{row}.{field}"))
-            .to_owned()
-    }
-
-    pub fn has(&self, name: &str, value: &str) -> bool {
-        self.values.has(name, value)
-    }
-
-    /// What an improvement may change, for its row's select.
-    pub fn change_kinds(&self) -> &'static [rampart_domain::ChangeKind] {
-        rampart_domain::ChangeKind::ALL
-    }
 }
 
 /// A time as a `datetime-local` input shows it (UTC): to the minute, or to
@@ -544,6 +418,20 @@ async fn incident_view_in(
     let resolution_needed = moves.iter().any(|m: &Move| m.needs_resolution);
     // A merged incident is read only: its page offers no change.
     let merged = incident.merged_into.is_some();
+    let review = super::review::ReviewSection::new(
+        state,
+        person,
+        rampart_domain::ReviewOf::Incident(incident.number),
+        incident.review.as_ref(),
+        !merged
+            && matches!(
+                incident.status,
+                IncidentStatus::Closed | IncidentStatus::Reviewed
+            ),
+        &values,
+        people.clone(),
+    )
+    .await?;
     let may_view_evidence = person.may(Action::ViewEvidence);
     let evidence = if may_view_evidence {
         state
@@ -636,31 +524,10 @@ async fn incident_view_in(
         moves,
         may_log: person.may(Action::WriteLog) && !merged,
         may_actions: person.may(Action::ManageActions) && !merged,
-        may_review: person.may(Action::RecordReview)
-            && !merged
-            && matches!(
-                incident.status,
-                IncidentStatus::Closed | IncidentStatus::Reviewed
-            ),
         may_restrict: person.may(Action::RestrictIncident) && !merged,
         may_reassign: person.may(Action::AssignCoordinator) && incident.status.is_open(),
         people,
-        review: ReviewForm::new(&values, incident.review.as_ref()),
-        tracked: if incident.review.is_some() {
-            state
-                .app
-                .improvements(
-                    &person.actor,
-                    rampart_app::ImprovementQuery {
-                        incident: Some(incident.number),
-                        limit: rampart_app::MAX_PAGE,
-                        ..Default::default()
-                    },
-                )
-                .await?
-        } else {
-            vec![]
-        },
+        review,
         observables: super::observables::ObservablesSection::new(
             person, &incident, &events, &values,
         ),

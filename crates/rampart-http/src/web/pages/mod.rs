@@ -23,6 +23,7 @@ mod notifications;
 mod observables;
 mod playbooks;
 mod report;
+mod review;
 mod scale;
 mod sign_in;
 mod teams;

@@ -1,6 +1,6 @@
 //! The vulnerability register and its report form; a vulnerability's page
 //! with its whole record and the forms to assess it, resolve it or accept its
-//! risk.
+//! risk, and once confirmed its lessons-learned review.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,8 +9,8 @@ use axum::response::IntoResponse;
 
 use rampart_app::VulnerabilityQuery;
 use rampart_domain::{
-    Action, FieldError, Vulnerability, VulnerabilityAssessment, VulnerabilityNumber,
-    VulnerabilityReport, VulnerabilityResolution, VulnerabilityStatus,
+    Action, FieldError, ReviewInput, ReviewOf, Role, Vulnerability, VulnerabilityAssessment,
+    VulnerabilityNumber, VulnerabilityReport, VulnerabilityResolution, VulnerabilityStatus,
 };
 
 use super::{Page, RecordPage, bad_filter, handle_form, query_form, record_form, with_cursor};
@@ -128,6 +128,8 @@ pub struct VulnerabilityPage {
     pub may_accept: bool,
     /// The incident it was found during may be opened.
     pub may_see_incident: bool,
+    /// Its lessons-learned review, for the register's readers.
+    pub review: super::review::ReviewSection,
     pub form: RecordForm,
 }
 
@@ -168,7 +170,32 @@ async fn vulnerability_view(
         }
         _ => false,
     };
+    let confirmed = matches!(
+        v.status,
+        VulnerabilityStatus::Confirmed
+            | VulnerabilityStatus::Resolved
+            | VulnerabilityStatus::Accepted
+    );
+    let people = if confirmed && person.may(Action::RecordReview) {
+        state
+            .app
+            .people_with(&person.actor, &[Role::IsirtMember, Role::IsirtManager])
+            .await?
+    } else {
+        vec![]
+    };
+    let review = super::review::ReviewSection::new(
+        state,
+        person,
+        ReviewOf::Vulnerability(v.number),
+        v.review.as_ref(),
+        confirmed && person.may(Action::ViewVulnerabilities),
+        &values,
+        people,
+    )
+    .await?;
     Ok(VulnerabilityPage {
+        review,
         chrome: Chrome::new(person, v.number.to_string(), "/vulnerabilities"),
         may_view: person.may(Action::ViewVulnerabilities),
         may_assess: person.may(Action::AssessVulnerability),
@@ -222,6 +249,9 @@ impl RecordPage for VulnerabilityRecord {
 /// A handler for a vulnerability form whose input goes straight to one application call.
 macro_rules! vulnerability_form_handler {
     ($name:ident, $input:ty, $call:ident) => {
+        vulnerability_form_handler!($name, $input, $call, &[], &[]);
+    };
+    ($name:ident, $input:ty, $call:ident, $booleans:expr, $lines:expr) => {
         pub async fn $name(
             State(state): State<AppState>,
             Path(n): Path<String>,
@@ -231,7 +261,8 @@ macro_rules! vulnerability_form_handler {
             let call = |actor: rampart_domain::Actor, number, input: $input| async move {
                 app.$call(&actor, number, input).await
             };
-            record_form::<VulnerabilityRecord, _, _>(&state, post, &n, &[], &[], call).await
+            record_form::<VulnerabilityRecord, _, _>(&state, post, &n, $booleans, $lines, call)
+                .await
         }
     };
 }
@@ -240,6 +271,13 @@ vulnerability_form_handler!(
     vulnerability_assess,
     VulnerabilityAssessment,
     assess_vulnerability
+);
+vulnerability_form_handler!(
+    vulnerability_review,
+    ReviewInput,
+    record_vulnerability_review,
+    &["communication_effective"],
+    &["lessons", "same_root_cause_as"]
 );
 vulnerability_form_handler!(
     vulnerability_resolve,

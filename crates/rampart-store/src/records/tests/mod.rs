@@ -53,12 +53,12 @@ async fn a_lifecycle_replays_to_the_records_it_made() {
             (RecordKind::Contact, 1),
             (RecordKind::Playbook, 1),
             (RecordKind::Exercise, 1),
-            (RecordKind::Improvement, 1),
+            (RecordKind::Improvement, 2),
         ]
     );
     let shown = check.to_string();
     assert!(
-        shown.ends_with("OK 24 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 classification scale, 1 document, 2 document texts, 1 team, 1 contact, 1 playbook, 1 exercise, 1 improvement action)"),
+        shown.ends_with("OK 25 records agree with the journal (3 events, 1 incident, 1 vulnerability, 2 evidence items, 3 users, 1 set of credentials, 1 API token, 1 rule table, 1 target table, 1 notification rule table, 1 classification scale, 1 document, 2 document texts, 1 team, 1 contact, 1 playbook, 1 exercise, 2 improvement actions)"),
         "{shown}"
     );
 }
@@ -94,7 +94,7 @@ async fn an_edited_field_is_named_with_both_values() {
     );
     assert!(
         check.to_string().ends_with(
-            "BROKEN 2 of the records differ from the journal (24 stored records compared)"
+            "BROKEN 2 of the records differ from the journal (25 stored records compared)"
         )
     );
 }

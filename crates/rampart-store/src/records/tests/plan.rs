@@ -282,7 +282,7 @@ pub(super) fn exercises(w: &mut World) {
 pub(super) fn improvements(w: &mut World) {
     let mut action = rampart_domain::ImprovementAction {
         id: "INC-2026-0001.1".into(),
-        incident: "INC-2026-0001".parse().unwrap(),
+        source: rampart_domain::ReviewOf::Incident("INC-2026-0001".parse().unwrap()),
         what: text("Alert on mass file renames"),
         owner: text("ian"),
         due: Some(w.now()),
@@ -314,5 +314,27 @@ pub(super) fn improvements(w: &mut World) {
         "ian",
         vec![Entity::Improvement(Box::new(action.clone()))],
         vec![("improvement.updated", entity, to(&action))],
+    );
+    // One the vulnerability's review decided.
+    let source = rampart_domain::ReviewOf::Vulnerability("VUL-2026-0001".parse().unwrap());
+    let action = rampart_domain::ImprovementAction {
+        id: rampart_domain::ImprovementAction::id_of(source, 1),
+        source,
+        what: text("Scan the mail gateways monthly"),
+        changes: None,
+        status: rampart_domain::ImprovementStatus::Open,
+        outcome: None,
+        closed_by: None,
+        closed_at: None,
+        ..action
+    };
+    w.commit(
+        "mia",
+        vec![Entity::Improvement(Box::new(action.clone()))],
+        vec![(
+            "improvement.created",
+            format!("improvement:{}", action.id),
+            to(&action),
+        )],
     );
 }

@@ -685,8 +685,21 @@ pub(super) fn lifecycle() -> World {
     let payload = json!({"status": v.status, "resolution": v.resolution});
     w.commit(
         "ian",
-        vec![Entity::Vulnerability(Box::new(v))],
+        vec![Entity::Vulnerability(Box::new(v.clone()))],
         vec![("vulnerability.resolution", v_number.to_string(), payload)],
+    );
+    let review = v
+        .record_review(
+            from(json!({"lessons": ["scan the edge monthly"]})),
+            &ian,
+            w.now(),
+        )
+        .unwrap()
+        .clone();
+    w.commit(
+        "ian",
+        vec![Entity::Vulnerability(Box::new(v))],
+        vec![("vulnerability.review", v_number.to_string(), to(&review))],
     );
 
     // Evidence and its custody.
