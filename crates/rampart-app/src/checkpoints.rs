@@ -40,6 +40,39 @@ impl App {
         Ok(cp)
     }
 
+    /// A checkpoint as a C2SP signed note (tlog-checkpoint), for auditors
+    /// and transparency-log tooling: the one at `seq`, or without it the
+    /// journal's head (signing one there if none is yet). The stored
+    /// checkpoint's own signature is checked first.
+    pub async fn checkpoint_note(
+        &self,
+        actor: &rampart_domain::Actor,
+        seq: Option<u64>,
+    ) -> Result<String, AppError> {
+        actor.require(rampart_domain::Action::ReadJournal)?;
+        let vault = self.vault()?;
+        let cp = match seq {
+            None => self.checkpoint().await?,
+            Some(seq) => self
+                .store
+                .checkpoints(seq.saturating_sub(1), 1)
+                .await?
+                .into_iter()
+                .find(|c| c.seq == seq)
+                .ok_or_else(|| crate::not_found(format!("checkpoint at entry {seq}")))?,
+        };
+        rampart_store::checkpoint::verify_checkpoint(&cp).map_err(|e| {
+            AppError::Domain(DomainError::Conflict(format!(
+                "the checkpoint at entry {} does not verify: {e}",
+                cp.seq
+            )))
+        })?;
+        vault
+            .key
+            .note(&cp)
+            .map_err(|e| AppError::Domain(DomainError::Conflict(e)))
+    }
+
     /// Called after each commit: signs in the background once enough entries
     /// have accumulated since the last checkpoint.
     pub(crate) fn checkpoint_when_due(&self, head: u64) {

@@ -252,6 +252,11 @@ impl App {
     /// What an intake unit did, as the reporter may see it; attaches a new
     /// event to an open incident when that rule is on.
     async fn intake_done(&self, actor: &Actor, intake: Intake) -> Result<Intake, AppError> {
+        let outcome = match intake {
+            Intake::Created(_) => "accepted",
+            Intake::Duplicate(_) => "repeat",
+        };
+        count_intake(actor, outcome);
         let (event, intake): (Event, fn(Event) -> Intake) = match intake {
             Intake::Created(event) => match self.attach_target(&event) {
                 Some(incident) => (self.attach(event, incident).await?, Intake::Created),
@@ -335,6 +340,8 @@ impl App {
         reason: &str,
         raw: &[u8],
     ) -> Result<(), AppError> {
+        metrics::counter!(INTAKE_EVENTS, "source" => "syslog", "outcome" => "dead_letter")
+            .increment(1);
         let letter = DeadLetter {
             id: None,
             received_at: self.clock.now(),
@@ -373,6 +380,20 @@ impl App {
             self.store.dead_letter_count().await?,
         ))
     }
+}
+
+/// The metric of reports taken in, by `source` (`api`, `syslog`) and
+/// `outcome` (`accepted`, `repeat`, `dead_letter`).
+pub const INTAKE_EVENTS: &str = "rampart_intake_events_total";
+
+/// Counts a report taken in: from the syslog receiver or over the API.
+fn count_intake(actor: &Actor, outcome: &'static str) {
+    let source = if actor.name == SYSLOG_ACTOR {
+        "syslog"
+    } else {
+        "api"
+    };
+    metrics::counter!(INTAKE_EVENTS, "source" => source, "outcome" => outcome).increment(1);
 }
 
 // ----- the syslog receiver's counters ------------------------------------

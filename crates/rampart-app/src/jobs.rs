@@ -109,6 +109,12 @@ impl App {
     async fn run_claimed(&self, job: &Job) {
         let outcome = self.run_job(job).await;
         let now = self.clock.now();
+        let result = match &outcome {
+            Ok(()) => "done",
+            Err(_) if job.attempts < MAX_ATTEMPTS => "retry",
+            Err(_) => "dead",
+        };
+        metrics::counter!(JOBS_RUN, "kind" => job_kind(&job.kind), "result" => result).increment(1);
         let recorded = match outcome {
             Ok(()) => self.store.finish_job(job.id, &self.node, now).await,
             Err(e) => {
@@ -210,6 +216,34 @@ impl App {
         tokio::spawn(async move { service.run_due_jobs().await });
         Ok(())
     }
+}
+
+/// The metric of jobs this node ran, by `kind` and `result` (`done`,
+/// `retry`: failed and queued again, `dead`: failed for the last time).
+pub const JOBS_RUN: &str = "rampart_jobs_run_total";
+
+/// Every kind of job there is.
+pub const JOB_KINDS: [&str; 11] = [
+    CHECKPOINT,
+    crate::notify::NOTICE,
+    crate::notify::MAIL,
+    crate::notify::WEBHOOK,
+    crate::notify::ACTION_DUE,
+    crate::notify::ESCALATION_PLAN,
+    crate::notify::ESCALATE,
+    crate::improvements::IMPROVEMENT_DUE,
+    crate::exercises::EXERCISE_INJECT,
+    crate::documents::DOCUMENT_REVIEW,
+    "other",
+];
+
+/// A job's kind as a metric's label: one of [`JOB_KINDS`].
+fn job_kind(kind: &str) -> &'static str {
+    JOB_KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("other")
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub mod intake;
 pub mod jobs;
 pub mod journal;
 pub mod limits;
+pub mod metrics;
+
 mod live;
 mod merge;
 pub mod notify;

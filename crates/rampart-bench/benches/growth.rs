@@ -423,6 +423,7 @@ async fn measure(
         app: app.clone(),
         body_limit: 1 << 20,
         web: rampart_http::web::WebSettings::default(),
+        metrics: Default::default(),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(rampart_http::server::serve(

@@ -638,6 +638,7 @@ impl Node {
             app,
             body_limit: BODY_LIMIT,
             web: rampart_http::web::WebSettings::default(),
+            metrics: Default::default(),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // The server `rampart serve` runs: header deadline and the API's rate

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod server;
 mod upload;
 pub mod web;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub app: Arc<App>,
     pub body_limit: usize,
     pub web: web::WebSettings,
+    /// Who may scrape `/metrics` here.
+    pub metrics: metrics::MetricsAccess,
 }
 
 /// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
@@ -85,6 +88,7 @@ pub fn app(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);
     let body_limit = state.body_limit;
+    metrics::handle();
     api.route(
         "/api/v1/openapi.json",
         get(move || {
@@ -93,7 +97,9 @@ pub fn app(state: AppState) -> Router {
         }),
     )
     .merge(web::router())
-    // After every route is in place: it applies to the routes there are.
+    .route("/metrics", get(metrics::scrape))
+    // After every route is in place: they apply to the routes there are.
+    .route_layer(axum::middleware::from_fn(metrics::track))
     .method_not_allowed_fallback(method_not_allowed)
     .fallback(not_found)
     .layer(axum::middleware::map_response(security_headers))

@@ -5,6 +5,11 @@
 //!
 //! The signed message is the UTF-8 text
 //! `rampart-checkpoint/1\n<seq>\n<hash>\n<at>`.
+//!
+//! Each checkpoint is also given as a C2SP signed note in the
+//! tlog-checkpoint form (c2sp.org/signed-note, c2sp.org/tlog-checkpoint),
+//! which transparency-log tooling verifies: the origin line, the journal's
+//! length, its head hash in base64, and a signature line by the same key.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
@@ -79,6 +84,69 @@ impl InstallationKey {
     }
 }
 
+/// The signature type byte of Ed25519 in signed notes.
+const NOTE_ED25519: u8 = 0x01;
+
+impl InstallationKey {
+    /// The origin (and key name) of this installation's signed notes:
+    /// `rampart/` and the first 16 hex digits of the public key, unique to
+    /// the key and without spaces or `+`.
+    pub fn note_origin(&self) -> String {
+        format!("rampart/{}", &self.public_hex()[..16])
+    }
+
+    /// The four bytes that name the key in a signature line.
+    fn note_key_id(&self) -> [u8; 4] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.note_origin().as_bytes());
+        h.update([b'\n', NOTE_ED25519]);
+        h.update(self.key.verifying_key().to_bytes());
+        let d = h.finalize();
+        [d[0], d[1], d[2], d[3]]
+    }
+
+    /// The verifier key that signed-note tooling is given:
+    /// `<name>+<key id, 8 hex digits>+<base64(0x01 || public key)>`.
+    pub fn note_verifier(&self) -> String {
+        use base64::Engine;
+        let mut key = vec![NOTE_ED25519];
+        key.extend_from_slice(&self.key.verifying_key().to_bytes());
+        format!(
+            "{}+{}+{}",
+            self.note_origin(),
+            hex::encode(self.note_key_id()),
+            base64::engine::general_purpose::STANDARD.encode(key)
+        )
+    }
+
+    /// `checkpoint` as a signed note in the tlog-checkpoint form, signed
+    /// now by this key (the signature is deterministic: the same note
+    /// again for the same checkpoint). Fails when the checkpoint's hash is
+    /// not a SHA-256 in hex.
+    pub fn note(&self, checkpoint: &Checkpoint) -> Result<String, String> {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let hash = hex::decode(&checkpoint.hash)
+            .ok()
+            .filter(|h| h.len() == 32)
+            .ok_or_else(|| format!("checkpoint {}: the hash is not a SHA-256", checkpoint.seq))?;
+        let text = format!(
+            "{}\n{}\n{}\n",
+            self.note_origin(),
+            checkpoint.seq,
+            engine.encode(hash)
+        );
+        let mut signed = self.note_key_id().to_vec();
+        signed.extend_from_slice(&self.key.sign(text.as_bytes()).to_bytes());
+        Ok(format!(
+            "{text}\n\u{2014} {} {}\n",
+            self.note_origin(),
+            engine.encode(signed)
+        ))
+    }
+}
+
 /// Checks an Ed25519 signature (hex) by a public key (hex) over `message`.
 /// Both are in lowercase hex, as written: another spelling of the same
 /// bytes is an alteration too.
@@ -108,6 +176,41 @@ pub fn verify_checkpoint(cp: &Checkpoint) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checkpoint_note_verifies_with_signed_note_tooling_and_names_the_head() {
+        use signed_note::{Note, StandardVerifier, VerifierList};
+        let key = InstallationKey::generate();
+        let head = "e15f2032".repeat(8);
+        let cp = key.checkpoint(36, &head, "2026-11-23T11:30:02.548102Z");
+        let note = key.note(&cp).unwrap();
+        assert_eq!(note, key.note(&cp).unwrap(), "deterministic");
+
+        // An independent implementation of c2sp.org/signed-note verifies it
+        // with the verifier key Rampart prints.
+        let verifier = StandardVerifier::new(&key.note_verifier()).unwrap();
+        let known = VerifierList::new(vec![Box::new(verifier)]);
+        let parsed = Note::from_bytes(note.as_bytes()).unwrap();
+        let (verified, _) = parsed.verify(&known).unwrap();
+        assert_eq!(verified.len(), 1);
+
+        // Its text is a c2sp.org/tlog-checkpoint: origin, size, root hash.
+        let body = tlog_tiles::Checkpoint::from_bytes(parsed.text()).unwrap();
+        assert_eq!(body.origin(), key.note_origin());
+        assert_eq!(body.size(), 36);
+        assert_eq!(hex::encode(body.hash().0), head);
+
+        // One changed character, and the note no longer verifies.
+        let forged = note.replacen("\n36\n", "\n37\n", 1);
+        let forged = Note::from_bytes(forged.as_bytes()).unwrap();
+        assert!(forged.verify(&known).is_err());
+        // Another key's verifier does not know it.
+        let other = InstallationKey::generate();
+        let stranger = VerifierList::new(vec![Box::new(
+            StandardVerifier::new(&other.note_verifier()).unwrap(),
+        )]);
+        assert!(parsed.verify(&stranger).is_err());
+    }
 
     #[test]
     fn a_checkpoint_verifies_and_any_change_breaks_it() {

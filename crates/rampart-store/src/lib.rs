@@ -26,7 +26,7 @@ pub use journal::{JournalEntry, JournalQuery, JournalSearch, Verification};
 pub use model::{
     ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
     Decision, Entity, EntityRef, EventQuery, EventSort, EventStage, EvidenceQuery, ExerciseScope,
-    ImprovementQuery, IncidentQuery, IncidentSort, Job, JobDraft, JobState, JournalDraft,
+    Gauges, ImprovementQuery, IncidentQuery, IncidentSort, Job, JobDraft, JobState, JournalDraft,
     MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle, UnitOfWork, User,
     VulnerabilityQuery, Write,
 };
@@ -185,6 +185,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The incidents with a lessons-learned review that `viewer` may see,
     /// the latest review first, at most `limit` ([`MAX_PAGE`] at most).
     async fn list_reviewed(&self, viewer: &str, limit: u32) -> Result<Vec<Incident>, StoreError>;
+
+    /// What the metrics endpoint reports of the whole installation, read
+    /// from indexes and kept tallies.
+    async fn gauges(&self) -> Result<Gauges, StoreError>;
 
     /// The vulnerabilities with a lessons-learned review, the latest review
     /// first, at most `limit` ([`MAX_PAGE`] at most).

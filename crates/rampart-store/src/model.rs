@@ -694,6 +694,21 @@ pub struct ImprovementQuery {
     pub limit: u32,
 }
 
+/// The installation's state as the metrics endpoint reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Jobs queued, running and dead (finished ones are not counted).
+    pub jobs: Vec<(JobState, u64)>,
+    /// Open incidents by severity class, restricted ones too, exercises
+    /// left out.
+    pub open_incidents: Vec<(String, u64)>,
+    /// The journal's length: its last sequence number.
+    pub journal_entries: u64,
+    /// When the last checkpoint was signed (RFC 3339), if ever.
+    pub last_checkpoint: Option<String>,
+    pub dead_letters: u64,
+}
+
 /// Orders of the incident register.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum IncidentSort {

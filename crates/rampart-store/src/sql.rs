@@ -53,6 +53,7 @@ mod search;
 mod unnest;
 mod vulnerabilities;
 
+pub use commit::{BATCH_UNITS, COMMIT_SECONDS};
 pub use search::{INDEXED_TABLES, TEXT_INDEX_LOCK, index_fold};
 
 /// Most units of work committed together in one transaction.
@@ -501,7 +502,7 @@ impl<B: SqlBackend> Store for SqlStore<B> {
     }
 
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError> {
-        incidents::counts(self, viewer).await
+        incidents::counts(self, Some(viewer)).await
     }
 
     async fn overdue_actions(
@@ -607,6 +608,29 @@ impl<B: SqlBackend> Store for SqlStore<B> {
 
     async fn list_reviewed(&self, viewer: &str, limit: u32) -> Result<Vec<Incident>, StoreError> {
         incidents::reviewed(self, viewer, limit).await
+    }
+
+    async fn gauges(&self) -> Result<crate::Gauges, StoreError> {
+        let counts = incidents::counts(self, None).await?;
+        let mut open_incidents: Vec<(String, u64)> = Vec::new();
+        for (status, class, n) in counts.incidents {
+            let open = rampart_domain::IncidentStatus::parse(&status).is_ok_and(|s| s.is_open());
+            if !open {
+                continue;
+            }
+            match open_incidents.iter_mut().find(|(c, _)| *c == class) {
+                Some((_, total)) => *total += n,
+                None => open_incidents.push((class, n)),
+            }
+        }
+        let (journal_entries, _) = self.journal_head().await?;
+        Ok(crate::Gauges {
+            jobs: jobs::job_counts(self).await?,
+            open_incidents,
+            journal_entries,
+            last_checkpoint: self.last_checkpoint().await?.map(|c| c.at),
+            dead_letters: self.dead_letter_count().await?,
+        })
     }
 
     async fn list_reviewed_vulnerabilities(

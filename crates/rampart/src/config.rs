@@ -87,6 +87,12 @@ pub struct Config {
     /// Where people reach the web UI, for the links in e-mail
     /// (`https://rampart.example.org`); by default `http://` and `listen`.
     pub public_url: Option<String>,
+    /// The bearer token a scraper sends for `/metrics` on `listen`; without
+    /// it (and without `metrics_listen`) the metrics are not served.
+    pub metrics_token: Option<String>,
+    /// An address of its own where `/metrics` is served without a token
+    /// (e.g. `10.0.0.5:9464` on a monitoring network).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,12 +139,14 @@ impl Default for Config {
             smtp_timeout_seconds: 30,
             job_lease_seconds: 60,
             public_url: None,
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 34] = [
+const ENV_KEYS: [&str; 36] = [
     "listen",
     "data_dir",
     "database_url",
@@ -173,6 +181,8 @@ const ENV_KEYS: [&str; 34] = [
     "smtp_timeout_seconds",
     "job_lease_seconds",
     "public_url",
+    "metrics_token",
+    "metrics_listen",
 ];
 
 /// Settings given on the command line; `None` leaves the lower layers in force.
@@ -321,6 +331,13 @@ impl Config {
         if config.smtp_url.is_some() {
             config.mailer().map_err(|e| format!("configuration: {e}"))?;
         }
+        if let Some(token) = &config.metrics_token
+            && (token.chars().count() < 16
+                || token.chars().count() > 256
+                || token.contains(|c: char| c.is_whitespace() || c.is_control()))
+        {
+            return Err("configuration: metrics_token must be 16 to 256 characters without spaces (e.g. `openssl rand -hex 24`)".into());
+        }
         if let Some(url) = &config.database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
         {
@@ -341,6 +358,27 @@ mod tests {
         let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../rampart.example.toml");
         let config = Config::load(Some(Path::new(example)), &Overrides::default()).unwrap();
         assert_eq!(config.body_limit, 1024 * 1024);
+    }
+
+    #[test]
+    fn a_metrics_token_must_be_long_and_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.toml");
+        for bad in ["short", "has a space in it somewhere", ""] {
+            std::fs::write(&file, format!("metrics_token = \"{bad}\"\n")).unwrap();
+            let err = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+            assert!(err.contains("metrics_token"), "{bad}: {err}");
+        }
+        std::fs::write(
+            &file,
+            "metrics_token = \"0123456789abcdef\"\nmetrics_listen = \"127.0.0.1:9464\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(
+            config.metrics_listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
     }
 
     #[test]

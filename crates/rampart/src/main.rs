@@ -176,6 +176,11 @@ enum JournalCommand {
     },
     /// Print the installation's public signing key (hex), to keep out of band.
     Key {
+        /// Print it as a signed-note verifier key instead
+        /// (`<origin>+<key id>+<key>`), for the tooling that verifies the
+        /// checkpoints of `GET /api/v1/journal/checkpoint`.
+        #[arg(long)]
+        note: bool,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -397,11 +402,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 service.vault()?.key.public_hex()
             );
         }
-        Command::Journal(JournalCommand::Key { storage }) => {
+        Command::Journal(JournalCommand::Key { note, storage }) => {
             let config = load_config(&storage, Overrides::default())?;
             let key = rampart_evidence::key_file::load(&config.signing_key())
                 .map_err(anyhow::Error::msg)?;
-            say!("{}", key.public_hex());
+            if note {
+                say!("{}", key.note_verifier());
+            } else {
+                say!("{}", key.public_hex());
+            }
         }
         Command::Evidence(EvidenceCommand::Export {
             incident,

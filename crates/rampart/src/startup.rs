@@ -165,6 +165,8 @@ pub struct Application {
     app: Arc<App>,
     listener: TcpListener,
     address: SocketAddr,
+    /// The address of its own `/metrics` is served on, if configured.
+    metrics: Option<TcpListener>,
     syslog: rampart_syslog::Listening,
     bootstrap_token: Option<String>,
 }
@@ -177,6 +179,8 @@ impl Application {
     /// of a new installation.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         rampart_notify::use_ring_for_tls();
+        // Before anything is written, so the metrics count it.
+        rampart_http::metrics::handle();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let app = Arc::new(open_app(&config, clock, true).await?);
         tracing::info!(
@@ -199,6 +203,13 @@ impl Application {
             Err(e) => bail!("cannot listen on {}: {e}", config.listen),
         };
         let address = listener.local_addr()?;
+        let metrics = match config.metrics_listen {
+            Some(at) => match TcpListener::bind(at).await {
+                Ok(l) => Some(l),
+                Err(e) => bail!("cannot listen on {at} for the metrics: {e}"),
+            },
+            None => None,
+        };
         let syslog = SyslogSettings {
             udp: config.syslog_udp,
             tcp: config.syslog_tcp,
@@ -220,6 +231,7 @@ impl Application {
             app,
             listener,
             address,
+            metrics,
             syslog,
             bootstrap_token,
         })
@@ -229,6 +241,12 @@ impl Application {
     /// configuration asked for port 0).
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The address `/metrics` is served on without a token (the real port
+    /// when the configuration asked for port 0); none when not configured.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The addresses the syslog receiver listens on (the real ports when the
@@ -273,6 +291,7 @@ impl Application {
                 tls_proxy: config.tls_proxy,
                 public_intake: config.public_intake,
             },
+            metrics: rampart_http::metrics::MetricsAccess::token(config.metrics_token.as_deref()),
         });
         let server = rampart_http::server::ServerSettings {
             header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
@@ -280,12 +299,27 @@ impl Application {
             api_rate_per_address: config.api_rate_per_address,
             tls_proxy: config.tls_proxy,
         };
-        rampart_http::server::serve(self.listener, router, server, async move {
+        let metrics = self.metrics.map(|listener| {
+            tracing::info!(address = ?listener.local_addr().ok(), "metrics are served here without a token");
+            let router = rampart_http::metrics::router(stopping.clone());
+            let settings = server.clone();
+            tokio::spawn(rampart_http::server::serve(
+                listener,
+                router,
+                settings,
+                std::future::pending(),
+            ))
+        });
+        let served = rampart_http::server::serve(self.listener, router, server, async move {
             stop.await;
             // Open live pages would hold the shutdown for ever; end their streams.
             stopping.stop_live_updates();
         })
-        .await?;
+        .await;
+        if let Some(task) = metrics {
+            task.abort();
+        }
+        served?;
         Ok(())
     }
 }

@@ -2,12 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use rampart_app::JournalQuery;
 use serde::{Deserialize, Serialize};
 
 use super::Page;
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, QueryParams};
 
 /// Items a page of the journal holds when `limit` is not given.
@@ -108,4 +109,37 @@ pub async fn list(
         items,
         next_cursor: next_after.map(|seq| seq.to_string()),
     }))
+}
+
+/// Which checkpoint to give as a signed note.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CheckpointParams {
+    /// The entry a checkpoint was signed at; without it, the journal's
+    /// head (signed now if no checkpoint covers it yet).
+    #[param(minimum = 1)]
+    pub seq: Option<u64>,
+}
+
+/// A signed checkpoint of the journal as a C2SP signed note in the
+/// tlog-checkpoint form (auditor, admin): the origin, the journal's length
+/// and its head hash in base64, signed by the installation's key. Verify it
+/// with signed-note tooling and the key `rampart journal key --note` prints.
+#[utoipa::path(get, path = "/journal/checkpoint", tag = "journal", operation_id = "journal_checkpoint_note", params(CheckpointParams),
+    responses((status = 200, description = "The signed note", content_type = "text/plain; charset=utf-8", body = String),
+        (status = 404, description = "No checkpoint was signed at that entry", body = Problem)))]
+pub async fn checkpoint_note(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    QueryParams(p): QueryParams<CheckpointParams>,
+) -> Result<impl IntoResponse, ApiError> {
+    let note = s.app.checkpoint_note(&actor, p.seq).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        note,
+    ))
 }

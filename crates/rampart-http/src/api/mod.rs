@@ -137,6 +137,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::dispose))
         .routes(routes!(evidence::bundle))
         .routes(routes!(journal::list))
+        .routes(routes!(journal::checkpoint_note))
         .routes(routes!(intake::rules, intake::replace_rules))
         .routes(routes!(intake::dead_letters))
         .routes(routes!(intake::status))

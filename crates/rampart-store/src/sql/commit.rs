@@ -26,6 +26,11 @@ use crate::journal::canonical_json;
 use crate::model::Context;
 use crate::{Committed, Entity, JournalEntry, StoreError, UnitOfWork, Write};
 
+/// The metric of how many units of work each batch committed.
+pub const BATCH_UNITS: &str = "rampart_writer_batch_units";
+/// The metric of how long each batch took to commit.
+pub const COMMIT_SECONDS: &str = "rampart_writer_commit_duration_seconds";
+
 pub(super) async fn writer<B: SqlBackend>(
     backend: Arc<B>,
     clock: Arc<dyn Clock>,
@@ -66,7 +71,12 @@ pub(super) async fn writer<B: SqlBackend>(
         }
         let (units, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.unit, j.reply)).unzip();
         let count = units.len();
-        match commit_batch(&*backend, &*clock, units).await {
+        let started = std::time::Instant::now();
+        let committed = commit_batch(&*backend, &*clock, units).await;
+        metrics::histogram!(BATCH_UNITS).record(count as f64);
+        metrics::histogram!(COMMIT_SECONDS, "result" => if committed.is_ok() { "ok" } else { "failed" })
+            .record(started.elapsed().as_secs_f64());
+        match committed {
             Ok(results) => {
                 let written: usize = results
                     .iter()

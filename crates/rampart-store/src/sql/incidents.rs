@@ -66,7 +66,7 @@ fn filters(f: &mut Filter, q: &IncidentQuery, text: Option<&TextPlan>, dialect: 
 
 pub(super) async fn counts<B: SqlBackend>(
     store: &SqlStore<B>,
-    viewer: &str,
+    viewer: Option<&str>,
 ) -> Result<Counts, StoreError> {
     use ColType::{Int, Text};
     let text = |v: Option<&SqlValue>| {
@@ -74,15 +74,17 @@ pub(super) async fn counts<B: SqlBackend>(
             .and_then(SqlValue::into_string)
             .unwrap_or_default()
     };
-    // The kept tallies, and the restricted incidents `viewer` may see
+    // The kept tallies, and the restricted incidents `viewer` may see (all
+    // of them for none)
     // counted from their partial index (migration 17); less the exercise
     // records the tallies hold, counted from theirs (migration 26).
     let mut f = Filter::default();
-    f.viewer(Some(viewer));
+    f.and("restricted_to <> ''", vec![]);
+    f.viewer(viewer);
     let sql = format!(
         "SELECT kind, status, class, n FROM tallies WHERE n > 0 \
          UNION ALL \
-         SELECT 'incident', status, class, COUNT(*) FROM incidents{} AND restricted_to <> '' \
+         SELECT 'incident', status, class, COUNT(*) FROM incidents{} \
          AND exercise IS NULL GROUP BY status, class \
          UNION ALL \
          SELECT 'event', status, '', -COUNT(*) FROM events WHERE exercise IS NOT NULL \

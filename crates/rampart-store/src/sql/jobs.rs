@@ -188,6 +188,30 @@ pub(super) async fn fail_job<B: SqlBackend>(
     Ok(changed == 1)
 }
 
+/// How many jobs are queued, running and dead, from the index on their
+/// state (finished jobs, which only grow, are not counted).
+pub(super) async fn job_counts<B: SqlBackend>(
+    store: &SqlStore<B>,
+) -> Result<Vec<(JobState, u64)>, StoreError> {
+    let mut counts = Vec::with_capacity(3);
+    for state in [JobState::Queued, JobState::Running, JobState::Dead] {
+        let rows = store
+            .fetch(
+                "SELECT COUNT(*) FROM jobs WHERE state = $1",
+                &[SqlValue::text(state.as_str())],
+                &[ColType::Int],
+            )
+            .await?;
+        let n = rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(SqlValue::as_i64)
+            .unwrap_or(0);
+        counts.push((state, u64::try_from(n).unwrap_or(0)));
+    }
+    Ok(counts)
+}
+
 pub(super) async fn list_jobs<B: SqlBackend>(
     store: &SqlStore<B>,
     state: Option<JobState>,

@@ -38,6 +38,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// Where the syslog receiver listens, when the configuration turned it on.
     pub syslog: rampart_syslog::Listening,
+    /// Where `/metrics` is served without a token, when configured.
+    pub metrics: Option<SocketAddr>,
     /// `--data-dir DIR` or `--database-url URL`, for the command-line tools.
     pub storage_args: Vec<String>,
     /// Holds `evidence/` (the content store) and `signing.key`, shared with the command-line tools.
@@ -46,6 +48,48 @@ pub struct TestApp {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _guard: Guard,
+}
+
+/// The Python with the reference validators (`.ci/validators` makes it):
+/// `RAMPART_VALIDATOR_PYTHON`, else the one under `~/.cache`. Without it the
+/// caller skips, saying so, unless `RAMPART_REQUIRE_VALIDATORS` is set.
+pub fn validator_python() -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("RAMPART_VALIDATOR_PYTHON")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".cache/rampart-validators/bin/python"))
+        })
+        .filter(|p| p.exists());
+    if python.is_none() {
+        assert!(
+            std::env::var_os("RAMPART_REQUIRE_VALIDATORS").is_none(),
+            "RAMPART_REQUIRE_VALIDATORS is set but no validator Python was found; run .ci/validators"
+        );
+        eprintln!("SKIPPED: no reference validators (run `bash .ci/validators` to install them)");
+    }
+    python
+}
+
+/// Runs `script` with the validators' Python, `input` on its standard
+/// input; its standard output, or a panic with what it printed.
+pub fn run_validator(python: &std::path::Path, script: &str, input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the validators' Python starts");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the validator refused it:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Runs each named test function (taking a `TestApp`) on both backends.
@@ -115,6 +159,7 @@ impl TestApp {
         let app = Application::build(config).await.unwrap();
         let addr = app.address();
         let syslog = app.syslog();
+        let metrics = app.metrics_address();
         let service = app.app().clone();
         let store = service.store().clone();
         let admin = app
@@ -136,6 +181,7 @@ impl TestApp {
             store,
             backend,
             syslog,
+            metrics,
             storage_args,
             vault_dir,
             stop: Some(stop),

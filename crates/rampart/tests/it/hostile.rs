@@ -175,6 +175,7 @@ async fn server_with(app: &TestApp, settings: ServerSettings) -> std::net::Socke
         app: app.service.clone(),
         body_limit: rampart_http::DEFAULT_BODY_LIMIT,
         web: rampart_http::web::WebSettings::default(),
+        metrics: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -96,6 +96,7 @@ async fn an_sqlite_installation_moves_to_postgres_whole() {
         app: service,
         body_limit: 1 << 20,
         web: rampart_http::web::WebSettings::default(),
+        metrics: Default::default(),
     });
     tokio::spawn(async move {
         axum::serve(

@@ -377,6 +377,7 @@ async fn a_node_on_a_read_only_database_is_not_ready() {
             app: service,
             body_limit: 1 << 20,
             web: rampart_http::web::WebSettings::default(),
+            metrics: Default::default(),
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
         rampart_notify::use_ring_for_tls();
