@@ -220,6 +220,42 @@ impl App {
     }
 }
 
+impl App {
+    /// Journals that an incident left Rampart in an exchange format
+    /// (`incident.exported`), before it is handed over: whoever may read it.
+    pub async fn record_export(
+        &self,
+        actor: &rampart_domain::Actor,
+        number: rampart_domain::IncidentNumber,
+        format: &str,
+        audience: rampart_domain::Tlp,
+        observables: usize,
+    ) -> Result<(), AppError> {
+        use rampart_domain::{DomainError, Incident, JournalAction, journal::IncidentExported};
+        let mut unit = crate::unit::Unit::new(&actor.name);
+        let loaded = unit.load::<Incident>(rampart_store::EntityRef::Incident(number));
+        let who = actor.clone();
+        let exported = IncidentExported {
+            format: format.to_owned(),
+            audience,
+            observables: u32::try_from(observables).unwrap_or(u32::MAX),
+        };
+        let unit = unit.decide(move |ctx| {
+            let incident = ctx.take(&loaded, || format!("incident {number}"))?;
+            if !incident.readable_by(&who) {
+                return Err(DomainError::NotFound(format!("incident {number}")));
+            }
+            Ok(
+                crate::unit::Decided::new(()).journal(rampart_store::JournalDraft::new(
+                    number,
+                    JournalAction::IncidentExported(exported),
+                )),
+            )
+        });
+        self.run(unit).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rampart_domain::Role;

@@ -410,6 +410,18 @@ impl Rsit {
 }
 
 impl Tlp {
+    /// How far the marking restricts sharing, from CLEAR (0) to RED (4): a
+    /// recipient cleared for one marking may receive those of lower rank.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Clear => 0,
+            Self::Green => 1,
+            Self::Amber => 2,
+            Self::AmberStrict => 3,
+            Self::Red => 4,
+        }
+    }
+
     /// Reads a marking, accepting the TLP 1.0 `WHITE` as `CLEAR`.
     pub fn parse_lenient(text: &str) -> Result<Self, String> {
         if text.eq_ignore_ascii_case("WHITE") {

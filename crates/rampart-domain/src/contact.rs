@@ -195,18 +195,7 @@ pub struct Contact {
 impl Contact {
     /// Whether content marked `tlp` may be sent to this contact.
     pub fn may_receive(&self, tlp: Tlp) -> bool {
-        tlp_rank(tlp) <= tlp_rank(self.details.tlp_max)
-    }
-}
-
-/// TLP levels, from the most open.
-fn tlp_rank(tlp: Tlp) -> u8 {
-    match tlp {
-        Tlp::Clear => 0,
-        Tlp::Green => 1,
-        Tlp::Amber => 2,
-        Tlp::AmberStrict => 3,
-        Tlp::Red => 4,
+        tlp.rank() <= self.details.tlp_max.rank()
     }
 }
 

@@ -206,6 +206,7 @@ journal_actions! {
     PlaybookCreated(Box<crate::Playbook>) = "playbook.created", "A playbook is created with its first version (the whole record)";
     PlaybookRevised(Box<crate::PlaybookVersion>) = "playbook.revised", "A new version of a playbook is saved (the whole version)";
     IncidentPlaybookApplied(Box<PlaybookApplied>) = "incident.playbook_applied", "A playbook is applied to an incident: which version, and the response actions it planned";
+    IncidentExported(IncidentExported) = "incident.exported", "The incident left Rampart in an exchange format, for an audience (the record does not change)";
     IncidentCommunicationDrafted(Box<crate::Communication>) = "incident.communication_drafted", "A communication about an incident is drafted (the whole record): ready to go out when internal, awaiting approval otherwise";
     IncidentCommunicationApproved(Box<crate::Communication>) = "incident.communication_approved", "A communication is approved, by whom and in which role (the whole record)";
     IncidentCommunicationSent(Box<crate::Communication>) = "incident.communication_sent", "A communication went out, when and under which reference (the whole record)";
@@ -677,6 +678,18 @@ impl EvidenceCollected {
             seal: item.seal.clone(),
         }
     }
+}
+
+/// `incident.exported`: in which format, for which audience, with how many
+/// of its observables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentExported {
+    /// `stix`.
+    pub format: String,
+    /// The TLP marking the recipients may receive.
+    pub audience: Tlp,
+    /// The observables that went.
+    pub observables: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

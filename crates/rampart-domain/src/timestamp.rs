@@ -78,6 +78,22 @@ impl Timestamp {
         text.iter().map(|b| char::from(*b)).collect()
     }
 
+    /// RFC 3339 in UTC to the millisecond (`2026-11-22T10:00:00.123Z`), as
+    /// exchange formats such as STIX write times.
+    pub fn to_rfc3339_millis(&self) -> String {
+        let t = self.0;
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        )
+    }
+
     /// The same form through the formatter, for years beyond four digits.
     fn formatted(&self) -> String {
         let t = self.0;

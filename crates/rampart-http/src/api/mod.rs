@@ -18,6 +18,7 @@ pub mod documents;
 pub mod events;
 pub mod evidence;
 pub mod exercises;
+pub mod exports;
 pub mod health;
 pub mod improvements;
 pub mod incidents;
@@ -136,6 +137,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::hold))
         .routes(routes!(evidence::dispose))
         .routes(routes!(evidence::bundle))
+        .routes(routes!(exports::stix))
         .routes(routes!(journal::list))
         .routes(routes!(journal::checkpoint_note))
         .routes(routes!(intake::rules, intake::replace_rules))

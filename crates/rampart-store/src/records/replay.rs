@@ -577,6 +577,10 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 *slot = action;
                 inc.updated_at = at;
             }
+            // A disclosure, journaled; the record does not change.
+            Some(K::IncidentExported) => {
+                fold.current(&step)?;
+            }
             Some(K::IncidentReview) => {
                 let review: Review = step.whole()?;
                 let at = step.at()?;

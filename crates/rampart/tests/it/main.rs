@@ -27,6 +27,7 @@ mod evidence_insider;
 mod evidence_triage;
 mod evidence_web;
 mod exercises;
+mod exports;
 mod hostile;
 mod improvements;
 mod incident_record;

@@ -140,6 +140,19 @@ pub struct IncidentPage {
     pub playbook_choices: Vec<(rampart_domain::Playbook, bool)>,
 }
 
+impl IncidentPage {
+    /// The audiences an export may go to: the incident's own marking and
+    /// the narrower ones, never RED.
+    pub fn share_audiences(&self) -> Vec<rampart_domain::Tlp> {
+        use rampart_domain::Tlp;
+        let incident = self.incident.tlp;
+        [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict]
+            .into_iter()
+            .filter(|t| rampart_report::Audience::new(*t).is_ok_and(|a| a.may_receive(incident)))
+            .collect()
+    }
+}
+
 /// A time as a `datetime-local` input shows it (UTC): to the minute, or to
 /// the second when it has seconds, so saving the form again keeps it.
 pub fn local_input(t: &Timestamp) -> String {
@@ -684,4 +697,38 @@ pub async fn incident_restrict(
         },
     )
     .await
+}
+
+/// `GET /incidents/{number}/export/stix?audience=AMBER`: the STIX 2.1
+/// bundle as a download.
+pub async fn incident_export_stix(
+    State(state): State<AppState>,
+    person: Person,
+    Path(n): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Page {
+    let number = incident_number(&n)?;
+    let f = super::query_form(&q)?;
+    let tlp = rampart_domain::Tlp::parse(f.get("audience").unwrap_or_default())
+        .map_err(|m| WebError::Invalid(vec![FieldError::new("audience", m)]))?;
+    let bundle = crate::api::exports::stix_export(&state, &person.actor, number, tlp).await?;
+    let file = format!(
+        "attachment; filename=\"{number}-{}.stix.json\"",
+        tlp.as_str().replace('+', "-")
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static(rampart_report::stix::MEDIA_TYPE),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                axum::http::HeaderValue::from_str(&file)
+                    .map_err(|_| WebError::BadRequest("file name".into()))?,
+            ),
+        ],
+        bundle,
+    )
+        .into_response())
 }

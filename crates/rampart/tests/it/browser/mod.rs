@@ -8,6 +8,7 @@ mod pap;
 mod playbooks;
 mod record;
 mod scale;
+mod share;
 
 use std::io::Write;
 use std::net::TcpListener;

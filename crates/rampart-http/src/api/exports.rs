@@ -1,0 +1,107 @@
+//! An incident leaving Rampart in an exchange format, for an audience
+//! whose TLP decides what goes: STIX 2.1.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use rampart_domain::{IncidentNumber, Tlp};
+use rampart_report::{Audience, stix};
+use serde::Deserialize;
+
+use super::number;
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, QueryParams};
+
+/// The TLP marking an export's recipients may receive. Never RED: what is
+/// marked RED goes to named people only, not in a file that can be passed on.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+pub enum ExportAudience {
+    #[serde(rename = "CLEAR")]
+    Clear,
+    #[serde(rename = "GREEN")]
+    Green,
+    #[serde(rename = "AMBER")]
+    Amber,
+    #[serde(rename = "AMBER+STRICT")]
+    AmberStrict,
+}
+
+impl From<ExportAudience> for Tlp {
+    fn from(a: ExportAudience) -> Self {
+        match a {
+            ExportAudience::Clear => Tlp::Clear,
+            ExportAudience::Green => Tlp::Green,
+            ExportAudience::Amber => Tlp::Amber,
+            ExportAudience::AmberStrict => Tlp::AmberStrict,
+        }
+    }
+}
+
+/// Who the export is for.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// The TLP marking the recipients may receive. What is marked more
+    /// narrowly is left out; an incident marked more narrowly is refused.
+    #[param(inline)]
+    pub audience: ExportAudience,
+}
+
+/// The incident as a STIX 2.1 bundle (`application/stix+json;version=2.1`):
+/// the incident with the incident core extension, the ISIRT as identity,
+/// observed data for each observable the audience may receive, an
+/// indicator for each indicator of compromise and a sighting where it was
+/// seen, each with its TLP 2.0 marking. Observables marked PAP:RED, or more
+/// narrowly than the audience, never leave.
+#[utoipa::path(get, path = "/incidents/{number}/export/stix", tag = "incidents", operation_id = "export_incident_stix",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001"), ExportParams),
+    responses((status = 200, description = "The bundle", content_type = "application/stix+json;version=2.1", body = Object),
+        (status = 409, description = "The incident is marked more narrowly than the audience", body = Problem)))]
+pub async fn stix(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    QueryParams(p): QueryParams<ExportParams>,
+) -> Result<Response, ApiError> {
+    let number: IncidentNumber = number(&n, "incident")?;
+    let bundle = stix_export(&s, &actor, number, p.audience.into()).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(stix::MEDIA_TYPE),
+        )],
+        bundle,
+    )
+        .into_response())
+}
+
+/// The incident's STIX 2.1 bundle for the audience of `tlp`, journaled
+/// (`incident.exported`) before it is handed over: nothing leaves
+/// unrecorded. For the API and the workspace's download.
+pub(crate) async fn stix_export(
+    s: &AppState,
+    actor: &rampart_domain::Actor,
+    number: IncidentNumber,
+    tlp: Tlp,
+) -> Result<String, ApiError> {
+    let audience = Audience::new(tlp).map_err(|m| ApiError::field("audience", m))?;
+    let incident = s.app.get_incident(actor, number).await?;
+    let producer = producer(s)?;
+    let (bundle, shared) = stix::bundle(&incident, audience, &producer, s.app.clock().now())
+        .map_err(ApiError::Conflict)?;
+    s.app
+        .record_export(actor, number, "stix", audience.tlp(), shared)
+        .await?;
+    Ok(bundle.to_string())
+}
+
+/// The installation as the producer of what it exports.
+fn producer(s: &AppState) -> Result<stix::Producer, ApiError> {
+    let key = s.app.vault().map_err(ApiError::from)?.key.public_hex();
+    Ok(stix::Producer {
+        name: format!("ISIRT (rampart/{})", &key[..16]),
+        seed: key,
+    })
+}

@@ -1,0 +1,69 @@
+//! Sharing from the workspace: the incident page offers its own marking and
+//! the narrower audiences; the download is the STIX bundle for the audience
+//! chosen, without the observables it may not receive, and is journaled.
+
+use rampart_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::{app_and_browser, person};
+use crate::helpers::{PASSWORD, incident};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_is_downloaded_as_stix_for_an_audience() {
+    let Some((app, b)) = app_and_browser("share").await else {
+        return;
+    };
+    let ian = person(&app, "ian", &[Role::IsirtMember, Role::Poc]).await;
+    let n = incident(&app, &ian, &ian, "ian", "Phishing wave").await;
+    for (value, tlp) in [("198.51.100.7", "GREEN"), ("203.0.113.9", "RED")] {
+        app.post_ok(
+            &format!("/api/v1/incidents/{n}/observables"),
+            &ian,
+            json!({"type": "ip", "value": value, "tlp": tlp, "ioc": true}),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+
+    b.sign_in("ian", PASSWORD).await;
+    b.open(&format!("/incidents/{n}")).await;
+    // The incident is TLP:AMBER: AMBER and AMBER+STRICT, never GREEN or RED.
+    let offered = b.text("#share-audience").await;
+    assert!(
+        offered.contains("TLP:AMBER") && offered.contains("TLP:AMBER+STRICT"),
+        "{offered}"
+    );
+    assert!(
+        !offered.contains("GREEN") && !offered.contains("RED"),
+        "{offered}"
+    );
+    let card = b.d().find(thirtyfour::By::Css("#share")).await.unwrap();
+    card.screenshot(&super::shots_dir().join("share-card.png"))
+        .await
+        .unwrap();
+
+    // What the form downloads, fetched in the page with the session.
+    let seq = app.journal_len().await;
+    let got = b
+        .d()
+        .execute(
+            "return fetch(document.getElementById('share-form').action + '?audience=AMBER')
+               .then(r => r.text().then(t => r.headers.get('content-disposition') + '\\n'
+                 + r.headers.get('content-type') + '\\n' + t))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let got = got.json().as_str().unwrap_or_default().to_owned();
+    assert!(
+        got.starts_with(&format!("attachment; filename=\"{n}-AMBER.stix.json\"")),
+        "{got}"
+    );
+    assert!(got.contains("application/stix+json;version=2.1"), "{got}");
+    assert!(
+        got.contains("198.51.100.7") && !got.contains("203.0.113.9"),
+        "{got}"
+    );
+    assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
+}

@@ -1,0 +1,222 @@
+//! An incident leaving Rampart as a STIX 2.1 bundle, on both backends: the
+//! bundle passes the reference validator (stix2-validator) with neither
+//! error nor warning; it holds the incident with the incident core
+//! extension, observed data, indicators and sightings; what the audience
+//! may not receive (marked more narrowly, PAP:RED, TLP:RED) never leaves;
+//! ids stay the same from one export to the next.
+
+use rampart_domain::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, incident, run_validator, validator_python};
+
+crate::on_both_backends!(an_incident_leaves_as_a_valid_stix_bundle_for_its_audience);
+
+/// Validates the bundle on standard input; prints the errors and warnings,
+/// one a line, and fails when it is not valid.
+const VALIDATE: &str = r#"
+import sys
+from stix2validator import validate_string, ValidationOptions
+result = validate_string(sys.stdin.read(), ValidationOptions(version="2.1"))
+for r in getattr(result, "object_results", [result]):
+    for e in r.errors:
+        print("ERROR", r.object_id, e)
+    for w in r.warnings:
+        print("WARNING", r.object_id, w)
+sys.exit(0 if result.is_valid else 1)
+"#;
+
+async fn export(app: &TestApp, token: &str, n: &str, audience: &str) -> (StatusCode, String) {
+    let answer = app
+        .client
+        .get(format!(
+            "http://{}/api/v1/incidents/{n}/export/stix?audience={}",
+            app.addr,
+            audience.replace('+', "%2B")
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    if status == StatusCode::OK {
+        assert_eq!(
+            answer.headers()["content-type"],
+            "application/stix+json;version=2.1"
+        );
+    }
+    (status, answer.text().await.unwrap())
+}
+
+fn of_type<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
+    bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["type"] == kind)
+        .collect()
+}
+
+async fn an_incident_leaves_as_a_valid_stix_bundle_for_its_audience(app: TestApp) {
+    let Some(python) = validator_python() else {
+        return;
+    };
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let n = incident(
+        &app,
+        &pat,
+        &ian,
+        "ian",
+        "Phishing wave with a credential harvester",
+    )
+    .await;
+    let add = |o: Value| {
+        let app = &app;
+        let ian = ian.clone();
+        let n = n.clone();
+        async move {
+            app.post_ok(
+                &format!("/api/v1/incidents/{n}/observables"),
+                &ian,
+                o,
+                StatusCode::CREATED,
+            )
+            .await
+        }
+    };
+    add(
+        json!({"type": "ip", "value": "198.51.100.7", "tlp": "CLEAR", "pap": "GREEN",
+               "ioc": true, "sighted": true, "note": "the harvester's host"}),
+    )
+    .await;
+    add(json!({"type": "domain", "value": "login-example.test", "tlp": "GREEN", "ioc": true}))
+        .await;
+    add(json!({"type": "hash", "value": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "tlp": "AMBER"}))
+        .await;
+    add(json!({"type": "url", "value": "https://login-example.test/it's", "tlp": "AMBER", "ioc": true}))
+        .await;
+    add(json!({"type": "url", "value": "https://internal.example.org/hr", "tlp": "RED", "ioc": true}))
+        .await;
+    add(json!({"type": "email", "value": "ceo@example.org", "tlp": "GREEN", "pap": "RED", "ioc": true}))
+        .await;
+    add(json!({"type": "account", "value": "svc-backup", "tlp": "AMBER+STRICT"})).await;
+
+    let seq = app.journal_len().await;
+    let (status, text) = export(&app, &ian, &n, "AMBER").await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    // Journaled, with what went.
+    assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
+    let (_, entries) = app
+        .get(&format!("/api/v1/journal?after={seq}"), &app.admin)
+        .await;
+    let payload = &entries["items"][0]["payload"];
+    assert_eq!(
+        (
+            &payload["format"],
+            &payload["audience"],
+            &payload["observables"]
+        ),
+        (&json!("stix"), &json!("AMBER"), &json!(4)),
+        "{entries}"
+    );
+    let report = run_validator(&python, VALIDATE, text.as_bytes());
+    assert_eq!(report.trim(), "", "stix2-validator: {report}");
+    let bundle: Value = serde_json::from_str(&text).unwrap();
+
+    // The incident, with the core extension.
+    let incidents = of_type(&bundle, "incident");
+    assert_eq!(incidents.len(), 1);
+    let core =
+        &incidents[0]["extensions"]["extension-definition--ef765651-680c-498d-9894-99799f2fa126"];
+    assert_eq!(core["investigation_status"], "open");
+    assert_eq!(
+        incidents[0]["external_references"][0]["external_id"],
+        n.as_str()
+    );
+    // What the audience may receive, and nothing else.
+    let values: Vec<String> = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| {
+            o["value"]
+                .as_str()
+                .or(o["user_id"].as_str())
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(values.contains(&"198.51.100.7".to_owned()), "{values:?}");
+    assert!(values.contains(&"login-example.test".to_owned()));
+    assert!(values.contains(&"https://login-example.test/it's".to_owned()));
+    for never in [
+        "https://internal.example.org/hr",
+        "ceo@example.org",
+        "svc-backup",
+    ] {
+        assert!(!text.contains(never), "{never} left in an AMBER export");
+    }
+    assert_eq!(of_type(&bundle, "file").len(), 1);
+    assert_eq!(of_type(&bundle, "observed-data").len(), 4);
+    let indicators = of_type(&bundle, "indicator");
+    assert_eq!(
+        indicators.len(),
+        3,
+        "one for each indicator of compromise shared"
+    );
+    assert!(
+        indicators
+            .iter()
+            .any(|i| i["pattern"] == "[url:value = 'https://login-example.test/it\\'s']")
+    );
+    assert_eq!(of_type(&bundle, "sighting").len(), 1);
+    let markings: Vec<&str> = of_type(&bundle, "marking-definition")
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        markings.contains(&"TLP:CLEAR") && !markings.contains(&"TLP:RED"),
+        "{markings:?}"
+    );
+
+    // The same ids at the next export.
+    let (_, again) = export(&app, &ian, &n, "AMBER").await;
+    let again: Value = serde_json::from_str(&again).unwrap();
+    let ids = |b: &Value| -> Vec<String> {
+        b["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&again), ids(&bundle));
+
+    // An AMBER+STRICT audience receives the account too.
+    let (status, strict) = export(&app, &ian, &n, "AMBER+STRICT").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(strict.contains("svc-backup") && !strict.contains("internal.example.org"));
+    // The incident (TLP:AMBER) does not go to a GREEN audience; RED is no
+    // audience; a refused export journals nothing.
+    let seq = app.journal_len().await;
+    let (status, problem) = export(&app, &ian, &n, "GREEN").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let (status, problem) = export(&app, &ian, &n, "RED").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields(&serde_json::from_str(&problem).unwrap()),
+        ["audience"]
+    );
+    assert_eq!(app.journal_len().await, seq);
+    // Only those who may read the incident.
+    let rita = app.user("rita", &[Role::Reporter]).await;
+    let (status, _) = export(&app, &rita, &n, "AMBER").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The records still agree with the journal: an export changes none.
+    let check = rampart_store::Store::check_records(app.store.as_ref())
+        .await
+        .unwrap();
+    assert!(check.agrees(), "{check}");
+}
