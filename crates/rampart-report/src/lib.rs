@@ -1,7 +1,9 @@
 //! Rampart's records as they leave it, in the forms other people's tools
-//! read: a STIX 2.1 bundle of an incident ([`stix`]), made for an audience
-//! whose TLP decides what may go ([`Audience`]).
+//! read: a STIX 2.1 bundle ([`stix`]) or a MISP event ([`misp`]) of an
+//! incident, made for an audience whose TLP decides what may go
+//! ([`Audience`]).
 
+pub mod misp;
 pub mod stix;
 
 use rampart_domain::{IncidentObservable, Pap, Tlp};

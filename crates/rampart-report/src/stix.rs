@@ -34,6 +34,21 @@ pub struct Producer {
     pub seed: String,
 }
 
+/// A UUID in version 4 form derived from the installation's `seed`, a
+/// kind and a key: the same at every export, distinct across installations.
+pub fn stable_uuid(seed: &str, kind: &str, key: &str) -> uuid::Uuid {
+    let mut h = Sha256::new();
+    h.update(seed.as_bytes());
+    h.update([0]);
+    h.update(kind.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    let d = h.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&d[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
 /// The TLP 2.0 marking definition of a marking: its fixed id and the object.
 fn marking(tlp: Tlp) -> (&'static str, Value) {
     let (id, name, value) = match tlp {

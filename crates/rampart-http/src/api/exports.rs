@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rampart_domain::{IncidentNumber, Tlp};
-use rampart_report::{Audience, stix};
+use rampart_report::{Audience, misp, stix};
 use serde::Deserialize;
 
 use super::number;
@@ -66,35 +66,107 @@ pub async fn stix(
     QueryParams(p): QueryParams<ExportParams>,
 ) -> Result<Response, ApiError> {
     let number: IncidentNumber = number(&n, "incident")?;
-    let bundle = stix_export(&s, &actor, number, p.audience.into()).await?;
+    let bundle = export(&s, &actor, number, p.audience.into(), Format::Stix).await?;
     Ok((
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static(stix::MEDIA_TYPE),
+            HeaderValue::from_static(Format::Stix.media_type()),
         )],
         bundle,
     )
         .into_response())
 }
 
-/// The incident's STIX 2.1 bundle for the audience of `tlp`, journaled
+/// The incident as a MISP event (the JSON MISP imports): the title, date,
+/// threat level (class III and IV high, II medium, I low) and analysis
+/// state, the TLP, PAP and RSIT classification as tags, and an attribute
+/// for each observable the audience may receive, `to_ids` for each
+/// indicator of compromise, tagged with its own TLP and PAP. Observables
+/// marked PAP:RED, or more narrowly than the audience, never leave.
+#[utoipa::path(get, path = "/incidents/{number}/export/misp", tag = "incidents", operation_id = "export_incident_misp",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001"), ExportParams),
+    responses((status = 200, description = "The event", body = Object),
+        (status = 409, description = "The incident is marked more narrowly than the audience", body = Problem)))]
+pub async fn misp(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    QueryParams(p): QueryParams<ExportParams>,
+) -> Result<Response, ApiError> {
+    let number: IncidentNumber = number(&n, "incident")?;
+    let event = export(&s, &actor, number, p.audience.into(), Format::Misp).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(Format::Misp.media_type()),
+        )],
+        event,
+    )
+        .into_response())
+}
+
+/// An exchange format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Stix,
+    Misp,
+}
+
+impl Format {
+    /// As a path segment and in the journal: `stix`, `misp`.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "stix" => Some(Self::Stix),
+            "misp" => Some(Self::Misp),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Stix => "stix",
+            Self::Misp => "misp",
+        }
+    }
+
+    pub(crate) fn media_type(self) -> &'static str {
+        match self {
+            Self::Stix => stix::MEDIA_TYPE,
+            Self::Misp => "application/json",
+        }
+    }
+
+    /// The end of a downloaded file's name.
+    pub(crate) fn file_suffix(self) -> &'static str {
+        match self {
+            Self::Stix => "stix.json",
+            Self::Misp => "misp.json",
+        }
+    }
+}
+
+/// The incident in `format` for the audience of `tlp`, journaled
 /// (`incident.exported`) before it is handed over: nothing leaves
 /// unrecorded. For the API and the workspace's download.
-pub(crate) async fn stix_export(
+pub(crate) async fn export(
     s: &AppState,
     actor: &rampart_domain::Actor,
     number: IncidentNumber,
     tlp: Tlp,
+    format: Format,
 ) -> Result<String, ApiError> {
     let audience = Audience::new(tlp).map_err(|m| ApiError::field("audience", m))?;
     let incident = s.app.get_incident(actor, number).await?;
     let producer = producer(s)?;
-    let (bundle, shared) = stix::bundle(&incident, audience, &producer, s.app.clock().now())
-        .map_err(ApiError::Conflict)?;
+    let (document, shared) = match format {
+        Format::Stix => stix::bundle(&incident, audience, &producer, s.app.clock().now()),
+        Format::Misp => misp::event(&incident, audience, &producer),
+    }
+    .map_err(ApiError::Conflict)?;
     s.app
-        .record_export(actor, number, "stix", audience.tlp(), shared)
+        .record_export(actor, number, format.name(), audience.tlp(), shared)
         .await?;
-    Ok(bundle.to_string())
+    Ok(document.to_string())
 }
 
 /// The installation as the producer of what it exports.

@@ -138,6 +138,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::dispose))
         .routes(routes!(evidence::bundle))
         .routes(routes!(exports::stix))
+        .routes(routes!(exports::misp))
         .routes(routes!(journal::list))
         .routes(routes!(journal::checkpoint_note))
         .routes(routes!(intake::rules, intake::replace_rules))

@@ -108,7 +108,7 @@ pub fn router() -> Router<AppState> {
             post(incident_action_update),
         )
         .route("/incidents/{number}/review", post(incident_review))
-        .route("/incidents/{number}/export/stix", get(incident_export_stix))
+        .route("/incidents/{number}/export/{format}", get(incident_export))
         .route(
             "/incidents/{number}/playbooks",
             post(incident_playbook_apply),

@@ -1,9 +1,11 @@
-//! An incident leaving Rampart as a STIX 2.1 bundle, on both backends: the
-//! bundle passes the reference validator (stix2-validator) with neither
-//! error nor warning; it holds the incident with the incident core
-//! extension, observed data, indicators and sightings; what the audience
-//! may not receive (marked more narrowly, PAP:RED, TLP:RED) never leaves;
-//! ids stay the same from one export to the next.
+//! An incident leaving Rampart, on both backends. As a STIX 2.1 bundle: it
+//! passes the reference validator (stix2-validator) with neither error nor
+//! warning; it holds the incident with the incident core extension,
+//! observed data, indicators and sightings. As a MISP event: PyMISP loads
+//! it, with its attributes, detection flags and tags. Either way, what the
+//! audience may not receive (marked more narrowly, PAP:RED, TLP:RED) never
+//! leaves, ids stay the same from one export to the next, and every export
+//! is journaled.
 
 use rampart_domain::Role;
 use reqwest::StatusCode;
@@ -11,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, fields, incident, run_validator, validator_python};
 
-crate::on_both_backends!(an_incident_leaves_as_a_valid_stix_bundle_for_its_audience);
+crate::on_both_backends!(an_incident_leaves_for_its_audience_as_stix_and_misp);
 
 /// Validates the bundle on standard input; prints the errors and warnings,
 /// one a line, and fails when it is not valid.
@@ -27,11 +29,36 @@ for r in getattr(result, "object_results", [result]):
 sys.exit(0 if result.is_valid else 1)
 "#;
 
+/// Loads the event on standard input with PyMISP and prints what it read.
+const LOAD_MISP: &str = r#"
+import json, sys
+from pymisp import MISPEvent
+event = MISPEvent()
+event.load(sys.stdin.read())
+print(json.dumps({
+    "uuid": event.uuid, "info": event.info,
+    "threat_level_id": event.threat_level_id, "analysis": event.analysis,
+    "tags": [t.name for t in event.tags],
+    "attributes": [[a.type, a.category, a.value, bool(a.to_ids), sorted(t.name for t in a.tags)]
+                   for a in event.attributes],
+}))
+"#;
+
 async fn export(app: &TestApp, token: &str, n: &str, audience: &str) -> (StatusCode, String) {
+    fetch(app, token, n, "stix", audience).await
+}
+
+async fn fetch(
+    app: &TestApp,
+    token: &str,
+    n: &str,
+    format: &str,
+    audience: &str,
+) -> (StatusCode, String) {
     let answer = app
         .client
         .get(format!(
-            "http://{}/api/v1/incidents/{n}/export/stix?audience={}",
+            "http://{}/api/v1/incidents/{n}/export/{format}?audience={}",
             app.addr,
             audience.replace('+', "%2B")
         ))
@@ -40,7 +67,7 @@ async fn export(app: &TestApp, token: &str, n: &str, audience: &str) -> (StatusC
         .await
         .unwrap();
     let status = answer.status();
-    if status == StatusCode::OK {
+    if status == StatusCode::OK && format == "stix" {
         assert_eq!(
             answer.headers()["content-type"],
             "application/stix+json;version=2.1"
@@ -58,7 +85,7 @@ fn of_type<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-async fn an_incident_leaves_as_a_valid_stix_bundle_for_its_audience(app: TestApp) {
+async fn an_incident_leaves_for_its_audience_as_stix_and_misp(app: TestApp) {
     let Some(python) = validator_python() else {
         return;
     };
@@ -209,6 +236,59 @@ async fn an_incident_leaves_as_a_valid_stix_bundle_for_its_audience(app: TestApp
         ["audience"]
     );
     assert_eq!(app.journal_len().await, seq);
+    // As a MISP event, under the same rules.
+    let seq = app.journal_len().await;
+    let (status, event) = fetch(&app, &ian, &n, "misp", "AMBER").await;
+    assert_eq!(status, StatusCode::OK, "{event}");
+    assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
+    let loaded: Value =
+        serde_json::from_str(&run_validator(&python, LOAD_MISP, event.as_bytes())).unwrap();
+    assert!(loaded["info"].as_str().unwrap().starts_with(&n), "{loaded}");
+    assert!(
+        loaded["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("tlp:amber")),
+        "{loaded}"
+    );
+    let attributes = loaded["attributes"].as_array().unwrap();
+    assert_eq!(attributes.len(), 4, "{loaded}");
+    assert!(
+        attributes.contains(&json!([
+            "ip-dst",
+            "Network activity",
+            "198.51.100.7",
+            true,
+            ["PAP:GREEN", "tlp:clear"]
+        ])),
+        "{loaded}"
+    );
+    assert!(
+        attributes.contains(&json!([
+            "sha256",
+            "Payload delivery",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            false,
+            ["PAP:AMBER", "tlp:amber"]
+        ])),
+        "{loaded}"
+    );
+    for never in [
+        "https://internal.example.org/hr",
+        "ceo@example.org",
+        "svc-backup",
+    ] {
+        assert!(
+            !event.contains(never),
+            "{never} left in an AMBER MISP event"
+        );
+    }
+    let (_, again) = fetch(&app, &ian, &n, "misp", "AMBER").await;
+    let again: Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["Event"]["uuid"], loaded["uuid"]);
+    let (status, _) = fetch(&app, &ian, &n, "misp", "GREEN").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
     // Only those who may read the incident.
     let rita = app.user("rita", &[Role::Reporter]).await;
     let (status, _) = export(&app, &rita, &n, "AMBER").await;

@@ -699,28 +699,32 @@ pub async fn incident_restrict(
     .await
 }
 
-/// `GET /incidents/{number}/export/stix?audience=AMBER`: the STIX 2.1
-/// bundle as a download.
-pub async fn incident_export_stix(
+/// `GET /incidents/{number}/export/{stix|misp}?audience=AMBER`: the
+/// incident in that format, as a download.
+pub async fn incident_export(
     State(state): State<AppState>,
     person: Person,
-    Path(n): Path<String>,
+    Path((n, format)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Page {
+    use crate::api::exports::{Format, export};
     let number = incident_number(&n)?;
+    let format = Format::parse(&format)
+        .ok_or_else(|| WebError::NotFound(format!("no export format `{format}`")))?;
     let f = super::query_form(&q)?;
     let tlp = rampart_domain::Tlp::parse(f.get("audience").unwrap_or_default())
         .map_err(|m| WebError::Invalid(vec![FieldError::new("audience", m)]))?;
-    let bundle = crate::api::exports::stix_export(&state, &person.actor, number, tlp).await?;
+    let document = export(&state, &person.actor, number, tlp, format).await?;
     let file = format!(
-        "attachment; filename=\"{number}-{}.stix.json\"",
-        tlp.as_str().replace('+', "-")
+        "attachment; filename=\"{number}-{}.{}\"",
+        tlp.as_str().replace('+', "-"),
+        format.file_suffix()
     );
     Ok((
         [
             (
                 axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static(rampart_report::stix::MEDIA_TYPE),
+                axum::http::HeaderValue::from_static(format.media_type()),
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
@@ -728,7 +732,7 @@ pub async fn incident_export_stix(
                     .map_err(|_| WebError::BadRequest("file name".into()))?,
             ),
         ],
-        bundle,
+        document,
     )
         .into_response())
 }

@@ -1,6 +1,7 @@
 //! Sharing from the workspace: the incident page offers its own marking and
-//! the narrower audiences; the download is the STIX bundle for the audience
-//! chosen, without the observables it may not receive, and is journaled.
+//! the narrower audiences; the downloads are the STIX bundle and the MISP
+//! event for the audience chosen, without the observables it may not
+//! receive, and are journaled.
 
 use rampart_domain::Role;
 use reqwest::StatusCode;
@@ -66,4 +67,26 @@ async fn an_incident_is_downloaded_as_stix_for_an_audience() {
         "{got}"
     );
     assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
+
+    // The MISP button downloads the event.
+    let got = b
+        .d()
+        .execute(
+            "return fetch(document.querySelector('#share-form button[formaction]').formAction + '?audience=AMBER')
+               .then(r => r.text().then(t => r.headers.get('content-disposition') + '\\n' + t))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let got = got.json().as_str().unwrap_or_default().to_owned();
+    assert!(
+        got.starts_with(&format!("attachment; filename=\"{n}-AMBER.misp.json\"")),
+        "{got}"
+    );
+    assert!(
+        got.contains("\"Attribute\"")
+            && got.contains("198.51.100.7")
+            && !got.contains("203.0.113.9"),
+        "{got}"
+    );
 }
