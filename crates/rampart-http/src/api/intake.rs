@@ -66,7 +66,7 @@ pub struct BatchResult {
 
 /// Turns one JSON item into a report, by its shape.
 fn report_of(value: serde_json::Value) -> Result<EventReport, Vec<FieldError>> {
-    use rampart_app::intake::shapes::{Shape, detect, ecs, ocsf};
+    use rampart_app::intake::shapes::{Shape, detect, ecs, misp, ocsf, stix};
     let mapped = |r: Result<EventReport, Vec<(String, String)>>| {
         r.map_err(|errors| {
             errors
@@ -78,6 +78,8 @@ fn report_of(value: serde_json::Value) -> Result<EventReport, Vec<FieldError>> {
     match detect(&value) {
         Shape::Ocsf => mapped(ocsf(&value)),
         Shape::Ecs => mapped(ecs(&value)),
+        Shape::Misp => mapped(misp(&value)),
+        Shape::Stix => mapped(stix(&value)),
         Shape::Rampart => serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().clone();
             vec![field_error(&path, e.into_inner().to_string())]
@@ -117,14 +119,16 @@ fn items_of(
 
 /// Report many events at once: a JSON array, or NDJSON
 /// (`application/x-ndjson`, one event per line). Each item may be in
-/// Rampart's own shape, an OCSF Detection Finding (`class_uid` 2004) or an
-/// Elastic Common Schema alert (`event.kind: alert`). The answer lists every
+/// Rampart's own shape, an OCSF Detection Finding (`class_uid` 2004), an
+/// Elastic Common Schema alert (`event.kind: alert`), a MISP event
+/// (`{"Event": {...}}`) or a STIX 2.1 bundle (`"type": "bundle"`), whose
+/// observables arrive with it. The answer lists every
 /// item in order: its new number, the number it repeats, or its field errors.
 /// Items are independent: a rejected item changes nothing and does not stop
 /// the others. Repeats (same `source.name` and `source.ref`) are counted on
 /// the first event, so sending a batch again is harmless.
 #[utoipa::path(post, path = "/events/batch", tag = "intake", operation_id = "report_batch",
-    request_body(description = "A JSON array, or NDJSON (one event per line) with `Content-Type: application/x-ndjson`. Each item is an event in Rampart's own shape (`EventReport`), an OCSF Detection Finding or an ECS alert; an item in none of them is rejected on its own, in the answer",
+    request_body(description = "A JSON array, or NDJSON (one event per line) with `Content-Type: application/x-ndjson`. Each item is an event in Rampart's own shape (`EventReport`), an OCSF Detection Finding, an ECS alert, a MISP event or a STIX 2.1 bundle; an item in none of them is rejected on its own, in the answer",
         content((Vec<serde_json::Value> = "application/json"), (String = "application/x-ndjson"))),
     responses((status = 200, description = "The fate of every item, in order", body = BatchResult),
         (status = 400, description = "The body is empty, or (as `application/json`) not a JSON array", body = Problem),

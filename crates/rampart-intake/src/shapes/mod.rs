@@ -17,7 +17,9 @@
 
 mod ecs;
 mod json;
+mod misp;
 mod ocsf;
+mod stix;
 mod syslog;
 
 use std::net::IpAddr;
@@ -29,7 +31,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use ecs::ecs;
+pub use misp::misp;
 pub use ocsf::ocsf;
+pub use stix::stix;
 pub use syslog::{from_cef, from_syslog};
 
 /// Problems with a JSON alert, each as (field path, message).
@@ -53,12 +57,21 @@ pub enum Shape {
     Ocsf,
     /// An Elastic Common Schema alert.
     Ecs,
+    /// A MISP event (`{"Event": {...}}`).
+    Misp,
+    /// A STIX 2.1 bundle.
+    Stix,
 }
 
 /// OCSF when the document has a `class_uid`, ECS when it has an
-/// `event.kind` (nested or dotted), else Rampart's own shape.
+/// `event.kind` (nested or dotted), MISP when it is `{"Event": {...}}`,
+/// STIX when its `type` is `bundle`, else Rampart's own shape.
 pub fn detect(value: &Value) -> Shape {
-    if value.get("class_uid").is_some() {
+    if value.get("Event").is_some_and(Value::is_object) {
+        Shape::Misp
+    } else if value.get("type").and_then(Value::as_str) == Some("bundle") {
+        Shape::Stix
+    } else if value.get("class_uid").is_some() {
         Shape::Ocsf
     } else if json::lookup(value, "event.kind").is_some() {
         Shape::Ecs

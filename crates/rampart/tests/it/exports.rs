@@ -289,6 +289,58 @@ async fn an_incident_leaves_for_its_audience_as_stix_and_misp(app: TestApp) {
     let (status, _) = fetch(&app, &ian, &n, "misp", "GREEN").await;
     assert_eq!(status, StatusCode::CONFLICT);
 
+    // Round trip: both, taken in by a fresh installation, arrive as events
+    // with the observables that went; sent again, they are repeats.
+    let name = match app.backend {
+        crate::helpers::Backend::Sqlite => "exports_import_sqlite",
+        crate::helpers::Backend::Postgres => "exports_import_pg",
+    };
+    let Some(other) = TestApp::spawn(app.backend, name).await else {
+        return;
+    };
+    let sensor = other.user("feed", &[Role::Reporter, Role::Poc]).await;
+    let sent: Vec<Value> = vec![
+        serde_json::from_str(&text).unwrap(),
+        serde_json::from_str(&event).unwrap(),
+    ];
+    let expected = [
+        "198.51.100.7",
+        "login-example.test",
+        "https://login-example.test/it's",
+    ];
+    let taken = other
+        .post_ok("/api/v1/events/batch", &sensor, json!(sent), StatusCode::OK)
+        .await;
+    assert_eq!(taken["created"], 2, "{taken}");
+    for item in taken["items"].as_array().unwrap() {
+        let number = item["number"].as_str().unwrap();
+        let (_, e) = other
+            .get(&format!("/api/v1/events/{number}"), &sensor)
+            .await;
+        let values: Vec<&str> = e["observables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["value"].as_str().unwrap())
+            .collect();
+        for v in expected {
+            assert!(values.contains(&v), "{v} not in {values:?}");
+        }
+        assert!(
+            values.contains(&"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        );
+        assert_eq!(values.len(), 4, "{values:?}");
+        assert_eq!(e["tlp"], "AMBER", "{e}");
+    }
+    let again = other
+        .post_ok("/api/v1/events/batch", &sensor, json!(sent), StatusCode::OK)
+        .await;
+    assert_eq!(
+        (again["created"].clone(), again["duplicates"].clone()),
+        (json!(0), json!(2)),
+        "{again}"
+    );
+
     // Only those who may read the incident.
     let rita = app.user("rita", &[Role::Reporter]).await;
     let (status, _) = export(&app, &rita, &n, "AMBER").await;
