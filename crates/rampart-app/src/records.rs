@@ -418,6 +418,58 @@ impl App {
         Ok(incident)
     }
 
+    /// Publishes an incident on the MISP feed for an audience, or withdraws
+    /// it (`incident.published`): those who approve communications.
+    pub async fn publish_incident(
+        &self,
+        actor: &Actor,
+        number: IncidentNumber,
+        audience: Option<rampart_domain::Tlp>,
+    ) -> Result<Incident, AppError> {
+        actor.require(Action::ApproveCommunication)?;
+        let (incident, ()) = self
+            .change_incident(
+                actor,
+                number,
+                |_| (),
+                move |ctx, incident, _who, ()| {
+                    incident.publish(audience, ctx.now())?;
+                    let action = JournalAction::IncidentPublished(
+                        rampart_domain::journal::IncidentPublished {
+                            published: incident.published,
+                        },
+                    );
+                    Ok(((), action, vec![]))
+                },
+            )
+            .await?;
+        Ok(incident)
+    }
+
+    /// The incidents on the MISP feed of `audience`: published for it or a
+    /// wider one, marked no more narrowly, that the actor may read; newest
+    /// first, at most [`rampart_store::MAX_PAGE`].
+    pub async fn published_for(
+        &self,
+        actor: &Actor,
+        audience: rampart_domain::Tlp,
+    ) -> Result<Vec<Incident>, AppError> {
+        actor.require(Action::ViewIncidents)?;
+        Ok(self
+            .store
+            .list_published(rampart_store::MAX_PAGE)
+            .await?
+            .into_iter()
+            .filter(|i| {
+                i.published.is_some_and(|p| p.rank() <= audience.rank())
+                    && i.tlp.rank() <= audience.rank()
+                    && i.restricted_to.is_empty()
+                    && i.exercise.is_none()
+                    && i.readable_by(actor)
+            })
+            .collect())
+    }
+
     /// Runs a change on one incident and journals it. `extra` names more
     /// records to load (a coordinator, an event to link); the change gets
     /// their handles, returns its own result, the journal action and any

@@ -148,6 +148,7 @@ journal_actions! {
     UserCreated(UserCreated) = "user.created", "A user is added";
     TokenCreated(TokenCreated) = "token.created", "An API token is created";
     IncidentRestricted(IncidentRestricted) = "incident.restricted", "An incident is restricted to named users, or the restriction is lifted";
+    IncidentPublished(IncidentPublished) = "incident.published", "An incident is published on the MISP feed for an audience, or withdrawn from it";
     TokenRevoked(TokenRevoked) = "token.revoked", "An admin revokes an API token";
     UserPasswordSet(PasswordDigest) = "user.password_set", "An admin sets a user's password";
     UserRolesChanged(UserRolesChanged) = "user.roles_changed", "An admin changes a user's roles";
@@ -466,6 +467,13 @@ pub struct EvidenceMoved {
 pub struct IncidentObservableUpdated {
     pub before: IncidentObservable,
     pub after: IncidentObservable,
+}
+
+/// `incident.published`: the audience of the feed it is on now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentPublished {
+    /// Absent when withdrawn.
+    pub published: Option<Tlp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -186,6 +186,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// the latest review first, at most `limit` ([`MAX_PAGE`] at most).
     async fn list_reviewed(&self, viewer: &str, limit: u32) -> Result<Vec<Incident>, StoreError>;
 
+    /// The incidents published on the MISP feed, newest first, at most
+    /// `limit` ([`MAX_PAGE`] at most).
+    async fn list_published(&self, limit: u32) -> Result<Vec<Incident>, StoreError>;
+
     /// What the metrics endpoint reports of the whole installation, read
     /// from indexes and kept tallies.
     async fn gauges(&self) -> Result<Gauges, StoreError>;

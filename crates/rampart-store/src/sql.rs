@@ -633,6 +633,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         })
     }
 
+    async fn list_published(&self, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        incidents::published(self, limit).await
+    }
+
     async fn list_reviewed_vulnerabilities(
         &self,
         limit: u32,

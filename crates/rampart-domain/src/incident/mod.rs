@@ -322,6 +322,10 @@ pub struct Incident {
     /// Need-to-know: when not empty, only these users may see the incident at all.
     #[serde(default)]
     pub restricted_to: Vec<String>,
+    /// Published on Rampart's MISP feed for this audience (and the
+    /// narrower ones); absent when not published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Tlp>,
     pub updated_at: Timestamp,
     /// Observables recorded on the incident, removed ones included (marked
     /// `removed`); absent while there are none.
@@ -463,6 +467,7 @@ impl Incident {
             actions: Vec::new(),
             review: None,
             restricted_to: Vec::new(),
+            published: None,
             updated_at: now,
             observables: Vec::new(),
             merged_into: None,
@@ -733,6 +738,50 @@ impl Incident {
             ));
         }
         self.restricted_to = names;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Publishes the incident on the MISP feed of `audience` (its own
+    /// marking or a narrower one, never RED), or withdraws it (`None`).
+    /// Restricted and exercise incidents are not published.
+    pub fn publish(&mut self, audience: Option<Tlp>, now: Timestamp) -> Result<(), DomainError> {
+        if let Some(a) = audience {
+            if a == Tlp::Red {
+                return Err(DomainError::field(
+                    "audience",
+                    "TLP:RED goes to named people only; it is never published",
+                ));
+            }
+            if a.rank() < self.tlp.rank() {
+                return Err(DomainError::field(
+                    "audience",
+                    format!(
+                        "the incident is marked TLP:{}; publish it for that audience or a narrower one",
+                        self.tlp
+                    ),
+                ));
+            }
+            if !self.restricted_to.is_empty() {
+                return Err(DomainError::Conflict(format!(
+                    "{} is restricted to named people; lift the restriction before publishing it",
+                    self.number
+                )));
+            }
+            if self.exercise.is_some() {
+                return Err(DomainError::Conflict(format!(
+                    "{} is part of an exercise; exercise incidents are not published",
+                    self.number
+                )));
+            }
+        }
+        if self.published == audience {
+            return Err(DomainError::field(
+                "audience",
+                "changes nothing; the incident is published so already",
+            ));
+        }
+        self.published = audience;
         self.updated_at = now;
         Ok(())
     }

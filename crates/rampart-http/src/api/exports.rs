@@ -1,6 +1,7 @@
 //! An incident leaving Rampart in an exchange format, for an audience
 //! whose TLP decides what goes: STIX 2.1.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use super::number;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, QueryParams};
+use crate::extract::{Caller, JsonBody, QueryParams};
 
 /// The TLP marking an export's recipients may receive. Never RED: what is
 /// marked RED goes to named people only, not in a file that can be passed on.
@@ -103,6 +104,147 @@ pub async fn misp(
         event,
     )
         .into_response())
+}
+
+/// Where an incident is published.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Publication {
+    /// The audience of the MISP feed to publish it on (its own marking or
+    /// a narrower one); `null` withdraws it. Required.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ExportAudience>)]
+    pub audience: Option<Option<ExportAudience>>,
+}
+
+/// A field that is there, `null` or not.
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<ExportAudience>>, D::Error> {
+    Option::<ExportAudience>::deserialize(d).map(Some)
+}
+
+/// Publish the incident on Rampart's MISP feed for an audience, or
+/// withdraw it (`"audience": null`): those who approve communications. A
+/// restricted or exercise incident is not published; the audience is the
+/// incident's own marking or a narrower one.
+#[utoipa::path(put, path = "/incidents/{number}/publication", tag = "incidents", operation_id = "publish_incident",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001")), request_body = Publication,
+    responses((status = 200, description = "The incident as it is now", body = rampart_domain::Incident),
+        (status = 409, description = "Restricted, or part of an exercise", body = Problem)))]
+pub async fn publish(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    JsonBody(body): JsonBody<Publication>,
+) -> Result<Json<rampart_domain::Incident>, ApiError> {
+    let number: IncidentNumber = number(&n, "incident")?;
+    let Some(audience) = body.audience else {
+        return Err(ApiError::field(
+            "audience",
+            "is required: an audience, or null to withdraw the incident",
+        ));
+    };
+    let incident = s
+        .app
+        .publish_incident(&actor, number, audience.map(Tlp::from))
+        .await?;
+    Ok(Json(incident))
+}
+
+/// A feed's audience, as its address names it.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeedAudience {
+    Clear,
+    Green,
+    Amber,
+    AmberStrict,
+}
+
+impl From<FeedAudience> for Tlp {
+    fn from(a: FeedAudience) -> Self {
+        match a {
+            FeedAudience::Clear => Tlp::Clear,
+            FeedAudience::Green => Tlp::Green,
+            FeedAudience::Amber => Tlp::Amber,
+            FeedAudience::AmberStrict => Tlp::AmberStrict,
+        }
+    }
+}
+
+/// The events of a feed, by uuid, for the audience.
+async fn feed(
+    s: &AppState,
+    actor: &rampart_domain::Actor,
+    audience: FeedAudience,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let tlp = Tlp::from(audience);
+    let audience = Audience::new(tlp).map_err(|m| ApiError::field("audience", m))?;
+    let producer = producer(s)?;
+    let mut events = vec![];
+    for incident in s.app.published_for(actor, tlp).await? {
+        if let Ok((event, _)) = misp::event(&incident, audience, &producer) {
+            events.push(event);
+        }
+    }
+    Ok(events)
+}
+
+/// The manifest of Rampart's MISP feed for an audience (point a MISP feed
+/// of format "MISP Feed" at `/api/v1/feeds/misp/{audience}`, with the
+/// header `Authorization: Bearer <token>`): each published incident's event
+/// uuid with its title, date, threat level, analysis, tags and timestamp.
+#[utoipa::path(get, path = "/feeds/misp/{audience}/manifest.json", tag = "incidents", operation_id = "misp_feed_manifest",
+    params(("audience" = inline(FeedAudience), Path, description = "The feed's audience")),
+    responses((status = 200, description = "The manifest", body = Object)))]
+pub async fn feed_manifest(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(audience): Path<FeedAudience>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut manifest = serde_json::Map::new();
+    for event in feed(&s, &actor, audience).await? {
+        let e = &event["Event"];
+        let Some(uuid) = e["uuid"].as_str() else {
+            continue;
+        };
+        let entry: serde_json::Map<String, serde_json::Value> = [
+            "Orgc",
+            "Tag",
+            "info",
+            "date",
+            "analysis",
+            "threat_level_id",
+            "timestamp",
+        ]
+        .into_iter()
+        .map(|k| (k.to_owned(), e[k].clone()))
+        .collect();
+        manifest.insert(uuid.to_owned(), serde_json::Value::Object(entry));
+    }
+    Ok(Json(serde_json::Value::Object(manifest)))
+}
+
+/// One event of Rampart's MISP feed for an audience: `<uuid>.json`, as the
+/// manifest lists it.
+#[utoipa::path(get, path = "/feeds/misp/{audience}/{file}", tag = "incidents", operation_id = "misp_feed_event",
+    params(("audience" = inline(FeedAudience), Path, description = "The feed's audience"),
+        ("file" = String, Path, description = "`<uuid>.json`, a uuid the manifest lists")),
+    responses((status = 200, description = "The event", body = Object),
+        (status = 404, description = "No published event with that uuid on this feed", body = Problem)))]
+pub async fn feed_event(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((audience, file)): Path<(FeedAudience, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let uuid = file.strip_suffix(".json").unwrap_or_default();
+    feed(&s, &actor, audience)
+        .await?
+        .into_iter()
+        .find(|e| !uuid.is_empty() && e["Event"]["uuid"] == uuid)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no published event `{file}` on this feed")))
 }
 
 /// An exchange format.

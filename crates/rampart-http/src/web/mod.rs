@@ -110,6 +110,10 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}/review", post(incident_review))
         .route("/incidents/{number}/export/{format}", get(incident_export))
         .route(
+            "/incidents/{number}/publication",
+            post(incident_publication),
+        )
+        .route(
             "/incidents/{number}/playbooks",
             post(incident_playbook_apply),
         )

@@ -635,6 +635,13 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 inc.escalations.push(reached);
                 inc.updated_at = at;
             }
+            Some(K::IncidentPublished) => {
+                let f = step.fields()?;
+                let at = step.at()?;
+                let inc = fold.current(&step)?;
+                inc.published = f.get("published")?;
+                inc.updated_at = at;
+            }
             Some(K::IncidentRestricted) => {
                 let f = step.fields()?;
                 let at = step.at()?;

@@ -170,3 +170,16 @@ pub(super) async fn reviewed<B: SqlBackend>(
     let rows = store.fetch(&sql, &f.params, &[ColType::Text]).await?;
     super::rows::documents(rows, "a reviewed incident")
 }
+
+/// The incidents published on the MISP feed, newest first.
+pub(super) async fn published<B: SqlBackend>(
+    store: &SqlStore<B>,
+    limit: u32,
+) -> Result<Vec<Incident>, StoreError> {
+    let limit = limit.clamp(1, crate::MAX_PAGE);
+    let sql = format!(
+        "SELECT data FROM incidents WHERE published IS NOT NULL ORDER BY id DESC LIMIT {limit}"
+    );
+    let rows = store.fetch(&sql, &[], &[ColType::Text]).await?;
+    super::rows::documents(rows, "a published incident")
+}

@@ -215,6 +215,7 @@ pub(super) fn columns(entity: &Entity) -> Result<(Columns, String), StoreError> 
                     "reviewed_at",
                     opt(i.review.as_ref().map(|r| r.recorded_at.to_rfc3339())),
                 ),
+                ("published", opt(i.published.map(|t| t.as_str().to_owned()))),
                 ("class", SqlValue::text(i.severity.class.as_str())),
                 ("priority", SqlValue::int(i.priority.value())),
                 ("coordinator", SqlValue::text(i.coordinator.clone())),

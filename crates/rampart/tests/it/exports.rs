@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, fields, incident, run_validator, validator_python};
 
-crate::on_both_backends!(an_incident_leaves_for_its_audience_as_stix_and_misp);
+crate::on_both_backends!(
+    an_incident_leaves_for_its_audience_as_stix_and_misp,
+    published_incidents_make_a_misp_feed
+);
 
 /// Validates the bundle on standard input; prints the errors and warnings,
 /// one a line, and fails when it is not valid.
@@ -347,6 +350,117 @@ async fn an_incident_leaves_for_its_audience_as_stix_and_misp(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The records still agree with the journal: an export changes none.
+    let check = rampart_store::Store::check_records(app.store.as_ref())
+        .await
+        .unwrap();
+    assert!(check.agrees(), "{check}");
+}
+
+async fn publish(app: &TestApp, token: &str, n: &str, audience: Value) -> (StatusCode, Value) {
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/incidents/{n}/publication"),
+        Some(token),
+        Some(json!({ "audience": audience })),
+    )
+    .await
+}
+
+async fn published_incidents_make_a_misp_feed(app: TestApp) {
+    let Some(python) = validator_python() else {
+        return;
+    };
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let mia = app.user("mia", &[Role::IsirtManager]).await;
+    let n = incident(&app, &pat, &ian, "ian", "Credential phishing").await;
+    let quiet = incident(&app, &pat, &ian, "ian", "Not for sharing").await;
+    app.post_ok(
+        &format!("/api/v1/incidents/{n}/observables"),
+        &ian,
+        json!({"type": "domain", "value": "login-example.test", "tlp": "AMBER", "ioc": true}),
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // Publishing is for those who approve communications, for the
+    // incident's own marking (AMBER) or a narrower audience, never RED.
+    let (status, _) = publish(&app, &ian, &n, json!("AMBER")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for bad in [json!("GREEN"), json!("RED")] {
+        let (status, problem) = publish(&app, &mia, &n, bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {problem}");
+        assert_eq!(fields(&problem), ["audience"], "{problem}");
+    }
+    let seq = app.journal_len().await;
+    let (status, published) = publish(&app, &mia, &n, json!("AMBER")).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    assert_eq!(published["published"], "AMBER");
+    assert_eq!(app.changes_after(seq).await, ["incident.published"]);
+
+    // The AMBER feed lists it; the GREEN feed does not.
+    let (status, manifest) = app
+        .get("/api/v1/feeds/misp/amber/manifest.json", &ian)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{manifest}");
+    let uuids: Vec<&String> = manifest.as_object().unwrap().keys().collect();
+    assert_eq!(uuids.len(), 1, "{manifest}");
+    let uuid = uuids[0].clone();
+    assert!(manifest[&uuid]["info"].as_str().unwrap().starts_with(&n));
+    let (_, green) = app
+        .get("/api/v1/feeds/misp/green/manifest.json", &ian)
+        .await;
+    assert_eq!(green, json!({}));
+
+    // Each event the manifest lists is there, and PyMISP loads it.
+    let (status, event) = app
+        .get(&format!("/api/v1/feeds/misp/amber/{uuid}.json"), &ian)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{event}");
+    let loaded: Value = serde_json::from_str(&run_validator(
+        &python,
+        LOAD_MISP,
+        event.to_string().as_bytes(),
+    ))
+    .unwrap();
+    assert_eq!(loaded["uuid"], uuid.as_str());
+    assert_eq!(loaded["attributes"][0][2], "login-example.test");
+    let (status, _) = app
+        .get(
+            "/api/v1/feeds/misp/amber/00000000-0000-4000-8000-000000000000.json",
+            &ian,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A restricted incident is not published; withdrawn, one leaves the feed.
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/incidents/{quiet}/restriction"),
+            Some(&ian),
+            Some(json!({"users": ["ian", "mia"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = publish(&app, &mia, &quiet, json!("AMBER")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = publish(&app, &mia, &n, Value::Null).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, manifest) = app
+        .get("/api/v1/feeds/misp/amber/manifest.json", &ian)
+        .await;
+    assert_eq!(manifest, json!({}));
+    let (status, problem) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/incidents/{n}/publication"),
+            Some(&mia),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
     let check = rampart_store::Store::check_records(app.store.as_ref())
         .await
         .unwrap();

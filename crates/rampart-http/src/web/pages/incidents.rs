@@ -118,6 +118,8 @@ pub struct IncidentPage {
     pub review: super::review::ReviewSection,
     /// May open the record's edit form and relate incidents.
     pub may_edit: bool,
+    /// May publish it on the MISP feed, or withdraw it.
+    pub may_publish: bool,
     /// May merge another incident into this open one.
     pub may_merge: bool,
     /// The related incidents this viewer may see, with their titles.
@@ -527,6 +529,10 @@ async fn incident_view_in(
         vulnerabilities,
         may_report_vulnerability: person.may(Action::ReportVulnerability),
         may_edit: person.may(Action::UpdateIncident) && !merged,
+        may_publish: person.may(Action::ApproveCommunication)
+            && !merged
+            && incident.restricted_to.is_empty()
+            && incident.exercise.is_none(),
         may_merge: person.may(Action::MergeIncidents)
             && incident.status.is_open()
             && incident.merged_into.is_none(),
@@ -735,4 +741,31 @@ pub async fn incident_export(
         document,
     )
         .into_response())
+}
+
+/// The publication form: an audience, or none to withdraw.
+#[derive(Debug, serde::Deserialize)]
+pub struct PublicationForm {
+    #[serde(default)]
+    pub audience: Option<String>,
+}
+
+/// `POST /incidents/{number}/publication`.
+pub async fn incident_publication(
+    State(state): State<AppState>,
+    Path(n): Path<String>,
+    post: Posted,
+) -> Page {
+    let app = state.app.clone();
+    let call = |actor: Actor, number, input: PublicationForm| async move {
+        let audience = match input.audience.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => Some(
+                rampart_domain::Tlp::parse(t)
+                    .map_err(|m| rampart_domain::DomainError::field("audience", m))?,
+            ),
+        };
+        app.publish_incident(&actor, number, audience).await
+    };
+    record_form::<IncidentRecord, _, _>(&state, post, &n, &[], &[], call).await
 }

@@ -1,7 +1,7 @@
 //! Sharing from the workspace: the incident page offers its own marking and
 //! the narrower audiences; the downloads are the STIX bundle and the MISP
 //! event for the audience chosen, without the observables it may not
-//! receive, and are journaled.
+//! receive, and are journaled. A manager publishes it on the MISP feed. A manager publishes it on the MISP feed.
 
 use rampart_domain::Role;
 use reqwest::StatusCode;
@@ -89,4 +89,24 @@ async fn an_incident_is_downloaded_as_stix_for_an_audience() {
             && !got.contains("203.0.113.9"),
         "{got}"
     );
+
+    // A member may not publish it; the manager does, on the AMBER feed.
+    assert!(!b.source().await.contains("id=\"publish-form\""));
+    person(&app, "mia", &[Role::IsirtManager]).await;
+    b.sign_out().await;
+    b.sign_in("mia", PASSWORD).await;
+    b.open(&format!("/incidents/{n}")).await;
+    assert!(b.text("#published").await.contains("Not on the MISP feed"));
+    b.select("#publish-audience", "AMBER").await;
+    b.submit("#publish-form button[type=submit]").await;
+    let published = b.text("#published").await;
+    assert!(published.contains("On the MISP feed for"), "{published}");
+    let card = b.d().find(thirtyfour::By::Css("#share")).await.unwrap();
+    card.screenshot(&super::shots_dir().join("share-published.png"))
+        .await
+        .unwrap();
+    let (_, manifest) = app
+        .get("/api/v1/feeds/misp/amber/manifest.json", &ian)
+        .await;
+    assert_eq!(manifest.as_object().unwrap().len(), 1, "{manifest}");
 }
