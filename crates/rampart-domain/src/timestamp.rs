@@ -81,31 +81,30 @@ impl Timestamp {
     /// RFC 3339 in UTC to the millisecond (`2026-11-22T10:00:00.123Z`), as
     /// exchange formats such as STIX write times.
     pub fn to_rfc3339_millis(&self) -> String {
-        let t = self.0;
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.millisecond()
-        )
+        self.written(3)
     }
 
     /// The same form through the formatter, for years beyond four digits.
     fn formatted(&self) -> String {
+        self.written(6)
+    }
+
+    /// RFC 3339 in UTC with `digits` (3 or 6) of the second's fraction.
+    fn written(&self, digits: usize) -> String {
         let t = self.0;
+        let fraction = if digits == 3 {
+            format!("{:03}", t.millisecond())
+        } else {
+            format!("{:06}", t.microsecond())
+        };
         format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{fraction}Z",
             t.year(),
             u8::from(t.month()),
             t.day(),
             t.hour(),
             t.minute(),
             t.second(),
-            t.microsecond()
         )
     }
 }

@@ -6,7 +6,7 @@
 pub mod misp;
 pub mod stix;
 
-use rampart_domain::{IncidentObservable, Pap, Tlp};
+use rampart_domain::{Incident, IncidentObservable, Pap, Tlp};
 
 /// Who an export is for, by the TLP marking they may receive. TLP:RED is
 /// never an audience: what is marked RED goes to named people only, never
@@ -30,6 +30,17 @@ impl Audience {
     /// Whether what is marked `tlp` may go to this audience.
     pub fn may_receive(self, tlp: Tlp) -> bool {
         tlp.rank() <= self.0.rank()
+    }
+
+    /// Refuses an incident marked more narrowly than this audience.
+    pub fn admit(self, incident: &Incident) -> Result<(), String> {
+        if self.may_receive(incident.tlp) {
+            return Ok(());
+        }
+        Err(format!(
+            "{} is marked TLP:{}; it may not go to a TLP:{} audience",
+            incident.number, incident.tlp, self.0
+        ))
     }
 
     /// Whether an observable leaves in an export to this audience: not

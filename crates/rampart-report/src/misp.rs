@@ -58,14 +58,7 @@ pub fn event(
     audience: Audience,
     producer: &crate::stix::Producer,
 ) -> Result<(Value, usize), String> {
-    if !audience.may_receive(incident.tlp) {
-        return Err(format!(
-            "{} is marked TLP:{}; it may not go to a TLP:{} audience",
-            incident.number,
-            incident.tlp,
-            audience.tlp()
-        ));
-    }
+    audience.admit(incident)?;
     let n = incident.number.to_string();
     let uuid = |key: &str| crate::stix::stable_uuid(&producer.seed, "misp", key).to_string();
     let mut tags = vec![tlp_tag(incident.tlp)];

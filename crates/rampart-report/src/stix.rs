@@ -251,14 +251,7 @@ pub fn bundle(
     producer: &Producer,
     now: Timestamp,
 ) -> Result<(Value, usize), String> {
-    if !audience.may_receive(incident.tlp) {
-        return Err(format!(
-            "{} is marked TLP:{}; it may not go to a TLP:{} audience",
-            incident.number,
-            incident.tlp,
-            audience.tlp()
-        ));
-    }
+    audience.admit(incident)?;
     let mut b = Bundle {
         producer,
         identity: String::new(),

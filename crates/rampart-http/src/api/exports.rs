@@ -66,16 +66,7 @@ pub async fn stix(
     Path(n): Path<String>,
     QueryParams(p): QueryParams<ExportParams>,
 ) -> Result<Response, ApiError> {
-    let number: IncidentNumber = number(&n, "incident")?;
-    let bundle = export(&s, &actor, number, p.audience.into(), Format::Stix).await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(Format::Stix.media_type()),
-        )],
-        bundle,
-    )
-        .into_response())
+    answer(&s, &actor, &n, p.audience, Format::Stix).await
 }
 
 /// The incident as a MISP event (the JSON MISP imports): the title, date,
@@ -94,14 +85,25 @@ pub async fn misp(
     Path(n): Path<String>,
     QueryParams(p): QueryParams<ExportParams>,
 ) -> Result<Response, ApiError> {
-    let number: IncidentNumber = number(&n, "incident")?;
-    let event = export(&s, &actor, number, p.audience.into(), Format::Misp).await?;
+    answer(&s, &actor, &n, p.audience, Format::Misp).await
+}
+
+/// An export as the API answers it, in the format's media type.
+async fn answer(
+    s: &AppState,
+    actor: &rampart_domain::Actor,
+    n: &str,
+    audience: ExportAudience,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let number: IncidentNumber = number(n, "incident")?;
+    let document = export(s, actor, number, audience.into(), format).await?;
     Ok((
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static(Format::Misp.media_type()),
+            HeaderValue::from_static(format.media_type()),
         )],
-        event,
+        document,
     )
         .into_response())
 }
@@ -173,6 +175,15 @@ impl From<FeedAudience> for Tlp {
     }
 }
 
+/// The audience a feed's address names; another is no feed (404).
+fn feed_audience(raw: &str) -> Result<FeedAudience, ApiError> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| {
+        ApiError::NotFound(format!(
+            "no feed `{raw}`: the feeds are clear, green, amber and amber-strict"
+        ))
+    })
+}
+
 /// The events of a feed, by uuid, for the audience.
 async fn feed(
     s: &AppState,
@@ -201,8 +212,9 @@ async fn feed(
 pub async fn feed_manifest(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(audience): Path<FeedAudience>,
+    Path(audience): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let audience = feed_audience(&audience)?;
     let mut manifest = serde_json::Map::new();
     for event in feed(&s, &actor, audience).await? {
         let e = &event["Event"];
@@ -236,8 +248,9 @@ pub async fn feed_manifest(
 pub async fn feed_event(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path((audience, file)): Path<(FeedAudience, String)>,
+    Path((audience, file)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let audience = feed_audience(&audience)?;
     let uuid = file.strip_suffix(".json").unwrap_or_default();
     feed(&s, &actor, audience)
         .await?

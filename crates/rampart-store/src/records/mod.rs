@@ -22,6 +22,7 @@ mod compare;
 mod documents;
 mod replay;
 mod settings;
+mod vulnerabilities;
 
 use std::collections::HashMap;
 use std::fmt;

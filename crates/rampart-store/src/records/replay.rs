@@ -18,9 +18,8 @@ use rampart_domain::regulatory::{AnchorRecord, AppliedRegime, RegulatoryRules, S
 use rampart_domain::{
     Assessment, AssessmentDecision, Communication, Event, EventNumber, EventStatus, EvidenceCheck,
     EvidenceItem, Incident, IncidentNumber, IncidentObservable, IncidentStatus, LogEntry, LogKind,
-    PATCH_FIELDS, Priority, ResponseAction, ResponseTargets, Review, RuleSet, Stamp,
-    Step as VulnerabilityStep, Text, Timestamp, Triage, Vulnerability, VulnerabilityOutcome,
-    VulnerabilityStatus,
+    PATCH_FIELDS, Priority, ResponseAction, ResponseTargets, Review, RuleSet, Stamp, Text,
+    Timestamp, Triage, Vulnerability,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -192,7 +191,7 @@ pub(crate) fn replay(key: &RecordKey, entries: &[&JournalEntry]) -> Result<Expec
     match key {
         RecordKey::Event(_) => event(entries),
         RecordKey::Incident(n) => incident(&n.to_string(), entries),
-        RecordKey::Vulnerability(_) => vulnerability(entries),
+        RecordKey::Vulnerability(_) => super::vulnerabilities::vulnerability(entries),
         RecordKey::Evidence(_) => evidence(entries),
         RecordKey::User(_) => user(entries),
         RecordKey::Credentials(name) => credentials(name, entries),
@@ -754,58 +753,6 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
         }
     }
     Ok(fold.finish(ExpectedRecord::Incident))
-}
-
-fn vulnerability(entries: &[&JournalEntry]) -> Result<Expected, String> {
-    let mut fold = Fold::<Vulnerability>::new();
-    for entry in entries {
-        let step = Step(entry);
-        match K::from_name(&entry.action) {
-            Some(K::VulnerabilityReported) => {
-                let v: Vulnerability = step.whole()?;
-                fold.create(&step, v)?;
-            }
-            Some(K::VulnerabilityAssessed) => {
-                let f = step.fields()?;
-                let outcome: VulnerabilityOutcome = f.get("outcome")?;
-                let decision = VulnerabilityStep {
-                    by: step.actor(),
-                    at: step.at()?,
-                    notes: f.get("notes")?,
-                };
-                let v = fold.current(&step)?;
-                match outcome {
-                    VulnerabilityOutcome::UnderAssessment => {
-                        v.status = VulnerabilityStatus::Assessed;
-                        v.assessment_started = Some(decision);
-                    }
-                    VulnerabilityOutcome::Confirmed => {
-                        v.status = VulnerabilityStatus::Confirmed;
-                        v.assessment = Some(decision);
-                    }
-                    VulnerabilityOutcome::NotConfirmed => {
-                        v.status = VulnerabilityStatus::NotConfirmed;
-                        v.assessment = Some(decision);
-                    }
-                }
-            }
-            Some(K::VulnerabilityResolution) => {
-                let f = step.fields()?;
-                let recorded = VulnerabilityStep {
-                    by: step.actor(),
-                    at: step.at()?,
-                    notes: None,
-                };
-                let v = fold.current(&step)?;
-                v.status = f.get("status")?;
-                v.resolution = f.get("resolution")?;
-                v.resolution_recorded = Some(recorded);
-            }
-            Some(K::VulnerabilityReview) => fold.current(&step)?.review = Some(step.whole()?),
-            _ => return Err(not_here(&step, "a vulnerability")),
-        }
-    }
-    Ok(fold.finish(ExpectedRecord::Vulnerability))
 }
 
 fn evidence(entries: &[&JournalEntry]) -> Result<Expected, String> {
