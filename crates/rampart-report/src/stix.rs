@@ -172,51 +172,33 @@ impl<'a> Bundle<'a> {
 /// matches it; `None` for a hash of no length STIX names.
 fn observable(o: &IncidentObservable) -> Option<(Value, String)> {
     let quoted = o.value.replace('\\', "\\\\").replace('\'', "\\'");
-    let (kind, contributing, pattern) = match o.kind {
-        ObservableType::Ip if o.value.contains(':') => (
-            "ipv6-addr",
-            json!({"value": o.value}),
-            format!("[ipv6-addr:value = '{quoted}']"),
-        ),
-        ObservableType::Ip => (
-            "ipv4-addr",
-            json!({"value": o.value}),
-            format!("[ipv4-addr:value = '{quoted}']"),
-        ),
-        ObservableType::Domain | ObservableType::Host => (
-            "domain-name",
-            json!({"value": o.value}),
-            format!("[domain-name:value = '{quoted}']"),
-        ),
-        ObservableType::Url => (
-            "url",
-            json!({"value": o.value}),
-            format!("[url:value = '{quoted}']"),
-        ),
-        ObservableType::Email => (
-            "email-addr",
-            json!({"value": o.value}),
-            format!("[email-addr:value = '{quoted}']"),
-        ),
-        ObservableType::Account => (
-            "user-account",
-            json!({"user_id": o.value}),
-            format!("[user-account:user_id = '{quoted}']"),
-        ),
-        ObservableType::Hash => {
-            let algorithm = match o.value.len() {
-                32 => "MD5",
-                40 => "SHA-1",
-                64 => "SHA-256",
-                128 => "SHA-512",
-                _ => return None,
-            };
-            (
-                "file",
-                json!({"hashes": {algorithm: o.value}}),
-                format!("[file:hashes.'{algorithm}' = '{quoted}']"),
-            )
-        }
+    // Every kind but a file is one property of one object type.
+    let (kind, property) = match o.kind {
+        ObservableType::Ip if o.value.contains(':') => ("ipv6-addr", "value"),
+        ObservableType::Ip => ("ipv4-addr", "value"),
+        ObservableType::Domain | ObservableType::Host => ("domain-name", "value"),
+        ObservableType::Url => ("url", "value"),
+        ObservableType::Email => ("email-addr", "value"),
+        ObservableType::Account => ("user-account", "user_id"),
+        ObservableType::Hash => ("file", ""),
+    };
+    let (contributing, pattern) = if kind == "file" {
+        let algorithm = match o.value.len() {
+            32 => "MD5",
+            40 => "SHA-1",
+            64 => "SHA-256",
+            128 => "SHA-512",
+            _ => return None,
+        };
+        (
+            json!({"hashes": {algorithm: o.value}}),
+            format!("[file:hashes.'{algorithm}' = '{quoted}']"),
+        )
+    } else {
+        (
+            json!({property: o.value}),
+            format!("[{kind}:{property} = '{quoted}']"),
+        )
     };
     // Its id: UUIDv5 of its id-contributing properties, canonical JSON.
     let name = serde_json::to_string(&contributing).unwrap_or_default();
