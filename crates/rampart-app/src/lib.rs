@@ -37,6 +37,7 @@ pub mod playbooks;
 pub mod readiness;
 mod records;
 pub mod regulatory;
+pub mod reports;
 pub mod scale;
 pub mod targets;
 pub mod teams;

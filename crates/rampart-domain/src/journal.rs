@@ -219,6 +219,9 @@ journal_actions! {
     ExerciseEnded(Box<crate::Exercise>) = "exercise.ended", "An exercise ends; injects not arrived never will (the whole record)";
     ClassificationScaleRevised(Box<crate::ScaleVersion>) = "classification.scale_revised", "An admin saves a new version of the classification scale (the whole version): its categories and the names of the severity classes";
     IncidentCommunicationWithdrawn(Box<crate::Communication>) = "incident.communication_withdrawn", "A communication is withdrawn before it went out, and why (the whole record)";
+    IncidentReportIssued(ReportIssued) = "incident.report_issued", "A signed incident report was made (the record does not change): its form, the SHA-256 of the file and the journal entry it was made from";
+    EventReportIssued(ReportIssued) = "event.report_issued", "A signed event report was made (the record does not change): its form, the SHA-256 of the file and the journal entry it was made from";
+    VulnerabilityReportIssued(ReportIssued) = "vulnerability.report_issued", "A signed vulnerability report was made (the record does not change): its form, the SHA-256 of the file and the journal entry it was made from";
 }
 
 impl JournalAction {
@@ -698,6 +701,18 @@ pub struct IncidentExported {
     pub audience: Tlp,
     /// The observables that went.
     pub observables: u32,
+}
+
+/// A signed report of a record, as it was handed over: which form, the
+/// SHA-256 of the whole file, and the journal entry it was made from. A
+/// filed report is matched to this entry by its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportIssued {
+    /// `pdf`, `html` or `markdown`.
+    pub format: String,
+    pub sha256: String,
+    /// The journal's last entry when the report was made.
+    pub made_from: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -113,6 +113,22 @@ pub fn search_words<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
         .to_lowercase()
 }
 
+/// Escapes text for HTML content and attribute values: e-mails, reports.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

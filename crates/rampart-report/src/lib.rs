@@ -1,9 +1,18 @@
-//! Rampart's records as they leave it, in the forms other people's tools
-//! read: a STIX 2.1 bundle ([`stix`]) or a MISP event ([`misp`]) of an
-//! incident, made for an audience whose TLP decides what may go
-//! ([`Audience`]).
+//! Rampart's records as they leave it. For people: the reports of Annex D
+//! ([`annex_d`]) as PDF (behind the default `pdf` feature), HTML and
+//! Markdown, each sealed with the installation's signature ([`seal`]).
+//! For other tools: a STIX 2.1 bundle ([`stix`]) or a MISP event
+//! ([`misp`]) of an incident, made for an audience whose TLP decides what
+//! may go ([`Audience`]).
 
+pub mod annex_d;
+pub mod document;
+pub mod html;
+pub mod markdown;
 pub mod misp;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+pub mod seal;
 pub mod stix;
 
 use rampart_domain::{Incident, IncidentObservable, Pap, Tlp};

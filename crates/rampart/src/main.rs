@@ -42,6 +42,9 @@ enum Command {
     /// Export, verify and purge evidence.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Check signed reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Write a consistent copy of the installation (database, evidence,
     /// signing key) into a new directory, while the server may run.
     Backup {
@@ -183,6 +186,22 @@ enum JournalCommand {
         note: bool,
         #[command(flatten)]
         storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Check a report (PDF, HTML or Markdown) offline: its seal names the
+    /// record, the journal entry and head hash it was made from, and the
+    /// installation's signature must hold over every byte before it.
+    /// Prints `OK …` or `BROKEN: …` (exit 1).
+    Verify {
+        /// The report file as downloaded.
+        file: PathBuf,
+        /// Trust only this public key (hex, or a file holding it); repeat
+        /// for several. `rampart journal key` prints the installation's.
+        #[arg(long = "key", value_name = "KEY")]
+        keys: Vec<String>,
     },
 }
 
@@ -438,6 +457,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "wrote the evidence bundle of {number} ({items} items) to {}",
                 out.display()
             );
+        }
+        Command::Report(ReportCommand::Verify { file, keys }) => {
+            let trusted = trusted_keys(&keys)?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let result =
+                rampart_report::seal::verify(&bytes, &trusted, rampart_store::checkpoint::verify);
+            say!("{result}");
+            if !matches!(result, rampart_report::seal::SealCheck::Intact(_)) {
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Evidence(EvidenceCommand::Verify { bundle, keys }) => {
             let trusted = trusted_keys(&keys)?;

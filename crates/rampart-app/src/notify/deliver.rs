@@ -1,6 +1,7 @@
 //! The jobs that tell people: `notice` writes each person's notification,
 //! `mail` sends one by e-mail.
 
+use rampart_domain::escape_html as escape;
 use rampart_domain::journal::{NotificationCreated, NotificationEmailed};
 use rampart_domain::{Channel, InboxItem, JournalAction, NoticeKind, Tlp};
 use rampart_store::{Entity, EntityRef, JobDraft, JournalDraft, Write};
@@ -200,22 +201,6 @@ impl App {
         });
         self.run(unit).await.map_err(|e| e.to_string())
     }
-}
-
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// What a kind of notification is about, in a few words (the subject of an

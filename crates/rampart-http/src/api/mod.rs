@@ -29,6 +29,7 @@ pub mod notifications;
 pub mod observables;
 pub mod playbooks;
 pub mod regulatory;
+pub mod reports;
 pub mod scale;
 pub mod targets;
 pub mod teams;
@@ -52,6 +53,7 @@ pub mod webhooks;
         (name = "observables", description = "Observables on incidents, the pivot to every record carrying one, extraction from text"),
         (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
+        (name = "reports", description = "The reports of Annex D as PDF, HTML or Markdown, signed with the journal head they were made from"),
         (name = "notifications", description = "Your notifications, what you are told and where; webhooks that post notices to other systems"),
         (name = "documents", description = "Plan and prepare: the policy, plan, procedures and awareness material, in versions approved by named roles"),
         (name = "teams", description = "Plan and prepare: the point-of-contact and ISIRT teams, their on-call rota, covers and shift hand-overs"),
@@ -137,6 +139,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::hold))
         .routes(routes!(evidence::dispose))
         .routes(routes!(evidence::bundle))
+        .routes(routes!(reports::incident))
+        .routes(routes!(reports::event))
+        .routes(routes!(reports::vulnerability))
         .routes(routes!(exports::stix))
         .routes(routes!(exports::misp))
         .routes(routes!(exports::publish))

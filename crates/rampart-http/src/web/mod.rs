@@ -110,6 +110,15 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}/review", post(incident_review))
         .route("/incidents/{number}/export/{format}", get(incident_export))
         .route(
+            "/incidents/{number}/report/{format}",
+            get(incident_file_report),
+        )
+        .route("/events/{number}/report/{format}", get(event_file_report))
+        .route(
+            "/vulnerabilities/{number}/report/{format}",
+            get(vulnerability_file_report),
+        )
+        .route(
             "/incidents/{number}/publication",
             post(incident_publication),
         )

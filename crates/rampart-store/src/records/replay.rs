@@ -389,6 +389,10 @@ fn event(entries: &[&JournalEntry]) -> Result<Expected, String> {
                 let incident = entry.entity.parse().map_err(|m| step.fail(m))?;
                 fold.current(&step)?.incident = Some(incident);
             }
+            // A report handed over, journaled; the record does not change.
+            Some(K::EventReportIssued) => {
+                fold.current(&step)?;
+            }
             _ => return Err(not_here(&step, "an event")),
         }
     }
@@ -577,7 +581,7 @@ fn incident(number: &str, entries: &[&JournalEntry]) -> Result<Expected, String>
                 inc.updated_at = at;
             }
             // A disclosure, journaled; the record does not change.
-            Some(K::IncidentExported) => {
+            Some(K::IncidentExported | K::IncidentReportIssued) => {
                 fold.current(&step)?;
             }
             Some(K::IncidentReview) => {

@@ -55,6 +55,10 @@ pub(super) fn vulnerability(entries: &[&JournalEntry]) -> Result<Expected, Strin
                 v.resolution_recorded = Some(recorded);
             }
             Some(K::VulnerabilityReview) => fold.current(&step)?.review = Some(step.whole()?),
+            // A report handed over, journaled; the record does not change.
+            Some(K::VulnerabilityReportIssued) => {
+                fold.current(&step)?;
+            }
             _ => return Err(not_here(&step, "a vulnerability")),
         }
     }

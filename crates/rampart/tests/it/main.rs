@@ -45,6 +45,7 @@ mod outbox;
 mod pap;
 mod playbooks;
 mod records;
+mod reports;
 mod scale;
 mod sessions;
 mod shutdown;

@@ -184,6 +184,8 @@ pub struct EventPage {
     pub may_reject: bool,
     pub may_confirm: bool,
     pub may_see_incident: bool,
+    /// Whether the viewer may download the signed event report.
+    pub may_file_report: bool,
     pub coordinators: Vec<String>,
     /// Open work sharing observables or assets, as the viewer may follow it.
     pub related: Vec<RelatedLink>,
@@ -715,6 +717,7 @@ pub(super) async fn event_view(
         vec![]
     };
     Ok(EventPage {
+        may_file_report: person.may(Action::ViewEvents),
         playbooks,
         targets,
         may_view_evidence: may_view_evidence && (open || !evidence.is_empty()),
