@@ -198,6 +198,9 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// What stands in for no rows: "No response actions were recorded."
     pub empty: String,
+    /// Set by a layout that sets the rows as a list: each row then holds
+    /// its first cell and the others joined after their headings.
+    pub long: bool,
 }
 
 impl Table {
@@ -209,6 +212,7 @@ impl Table {
             widths: columns.iter().map(|(_, w)| *w).collect(),
             rows: vec![],
             empty: empty.to_owned(),
+            long: false,
         }
     }
 

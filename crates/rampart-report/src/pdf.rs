@@ -92,6 +92,7 @@ impl World for ReportWorld {
 /// not compile, which the tests rule out.
 pub fn render(report: &Report) -> Result<Vec<u8>, String> {
     let mut report = report.clone();
+    lists(&mut report);
     breakable(&mut report);
     let data = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     let world = ReportWorld {
@@ -99,15 +100,46 @@ pub fn render(report: &Report) -> Result<Vec<u8>, String> {
         data_id: file_id("/report.json")?,
         data: Bytes::new(data),
     };
-    let document: PagedDocument = typst::compile(&world)
-        .output
-        .map_err(|errors| describe(&errors))?;
+    let compiled = typst::compile::<PagedDocument>(&world).output;
+    // The typesetter remembers what it laid out; another report will not
+    // need it, so memory stays bounded however many reports are made.
+    typst::comemo::evict(1);
+    let document = compiled.map_err(|errors| describe(&errors))?;
     let options = typst_pdf::PdfOptions {
         ident: Smart::Custom(format!("{}/{}", report.kind.as_str(), report.number)),
         creator: Smart::Custom(Some("Rampart".to_owned())),
         ..Default::default()
     };
     typst_pdf::pdf(&document, &options).map_err(|errors| describe(&errors))
+}
+
+/// Tables longer than this are set as lists: a grid of thousands of rows
+/// takes seconds to lay out, a paragraph a row a fraction of that.
+const LONGEST_GRID: usize = 300;
+
+/// Turns each table longer than [`LONGEST_GRID`] rows into a list: a row
+/// becomes its first cell and the others, each after its heading.
+fn lists(report: &mut Report) {
+    for s in &mut report.sections {
+        for b in &mut s.blocks {
+            let Block::Table(t) = b else { continue };
+            if t.rows.len() <= LONGEST_GRID {
+                continue;
+            }
+            t.long = true;
+            for row in &mut t.rows {
+                let rest: Vec<String> = row
+                    .iter()
+                    .zip(&t.columns)
+                    .skip(1)
+                    .filter(|(cell, _)| !cell.is_empty())
+                    .map(|(cell, heading)| format!("{heading}: {cell}"))
+                    .collect();
+                let first = row.first().cloned().unwrap_or_default();
+                *row = vec![first, rest.join(" · ")];
+            }
+        }
+    }
 }
 
 fn describe(errors: &[typst::diag::SourceDiagnostic]) -> String {
@@ -153,7 +185,9 @@ fn breakable(report: &mut Report) {
     for s in &mut report.sections {
         for b in &mut s.blocks {
             match b {
-                Block::Table(t) => t.rows.iter_mut().flatten().for_each(fix),
+                // A list runs the width of the page too.
+                Block::Table(t) if !t.long => t.rows.iter_mut().flatten().for_each(fix),
+                Block::Table(_) => {}
                 // Fields and texts run the width of the page.
                 Block::Fields { .. } | Block::Text { .. } | Block::Note { .. } => {}
             }
@@ -176,6 +210,20 @@ mod tests {
         }
         let pdf = render(&report).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
+        // So long a table is set as a list: a row, its first cell and the
+        // others after their headings.
+        lists(&mut report);
+        let Some(Block::Table(t)) = report.sections[2].blocks.first() else {
+            unreachable!("the sample's third section opens with its table")
+        };
+        assert!(t.long);
+        assert_eq!(
+            t.rows[1],
+            [
+                "2",
+                "What: Re-image host\nthen restore from backup · Owner: bob"
+            ]
+        );
         if let Some(dir) = std::env::var_os("RAMPART_REPORT_SAMPLES") {
             std::fs::write(std::path::Path::new(&dir).join("sample.pdf"), &pdf).unwrap();
         }

@@ -109,9 +109,7 @@ pub fn verify(
             }
             match check(&facts.key, &message(&facts, content), &sig) {
                 Ok(()) => SealCheck::Intact(facts),
-                Err(why) => SealCheck::Broken(format!(
-                    "{why}: the report was changed after it was made, or not made by this key"
-                )),
+                Err(why) => SealCheck::Broken(format!("the file is not as it was signed: {why}")),
             }
         }
         Err(why) => SealCheck::Broken(why),

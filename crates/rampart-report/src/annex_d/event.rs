@@ -85,16 +85,10 @@ pub fn event_report(e: &Event, provenance: Provenance) -> Report {
         ),
     ]);
     let observables = observables_table(
-        "Observables",
-        e.observables.iter().map(|o| {
-            vec![
-                o.kind.to_string(),
-                o.value.clone(),
-                format!("TLP:{}", e.tlp),
-                String::new(),
-                String::new(),
-            ]
-        }),
+        &[("Kind", 2), ("Value", 10)],
+        e.observables
+            .iter()
+            .map(|o| vec![o.kind.to_string(), o.value.clone()]),
     );
     let a = e.assessment.as_ref();
     let assessment = Section::new("Point of contact's assessment")

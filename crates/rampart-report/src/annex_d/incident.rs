@@ -31,7 +31,13 @@ pub fn incident_report(src: IncidentSources<'_>, provenance: Provenance) -> Repo
         perpetrator(i),
         events(i, src.events),
         observables_table(
-            "Observables",
+            &[
+                ("Kind", 2),
+                ("Value", 7),
+                ("Marking", 3),
+                ("Indicator", 2),
+                ("Note", 4),
+            ],
             i.observables.iter().filter(|o| !o.is_removed()).map(|o| {
                 vec![
                     o.kind.to_string(),

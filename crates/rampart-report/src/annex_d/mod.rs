@@ -14,23 +14,17 @@ use rampart_domain::Review;
 
 use crate::document::{Section, Table, at, field, list, when, when_opt, yes_no};
 
-/// A table of observables, each row kind, value, marking, IOC and note.
-fn observables_table(title: &str, rows: impl Iterator<Item = Vec<String>>) -> Section {
+/// A table of observables under `columns` (kind and value first).
+fn observables_table(columns: &[(&str, u8)], rows: impl Iterator<Item = Vec<String>>) -> Section {
     let mut t = Table::new(
         "Observables (IP addresses, domains, URLs, hashes, accounts, hosts, e-mail)",
-        &[
-            ("Kind", 2),
-            ("Value", 7),
-            ("Marking", 3),
-            ("Indicator", 2),
-            ("Note", 4),
-        ],
+        columns,
         "No observables were recorded.",
     );
     for r in rows {
         t.row(r);
     }
-    Section::new(title).table(t)
+    Section::new("Observables").table(t)
 }
 
 /// The lessons-learned review of a record: its findings, lessons and

@@ -371,6 +371,11 @@ async fn a_fully_filled_incident_report_carries_every_field_and_its_seal(app: Te
         assert_eq!(status, StatusCode::OK);
         assert!(kind.starts_with(media), "{kind}");
         let text = String::from_utf8(bytes.clone()).unwrap();
+        std::fs::write(
+            shots.join(format!("incident-report-{:?}.{form}", app.backend).to_lowercase()),
+            &bytes,
+        )
+        .unwrap();
         for want in [
             "Ransomware on the file server",
             sha.as_str(),
