@@ -436,6 +436,9 @@ async fn event_and_vulnerability_reports_follow_their_forms(app: TestApp) {
     let n = escalated_event(&app, &pat, "Odd login from abroad").await;
     let (status, _, pdf) = report(&app, &pat, &format!("/events/{n}/report/pdf")).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
+    let shots = crate::browser::shots_dir();
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("event-report.pdf"), &pdf).unwrap();
     let text = pdf_text(&pdf);
     for want in [
         "INFORMATION SECURITY EVENT REPORT",
