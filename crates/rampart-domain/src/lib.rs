@@ -15,6 +15,7 @@ mod error;
 mod event;
 mod evidence;
 pub mod exercise;
+pub mod figures;
 pub mod improvement;
 mod incident;
 mod intake;
