@@ -92,6 +92,11 @@ impl Period {
         Self::containing(self.end, granularity)
     }
 
+    /// The period's last second, for saying "to 31 March".
+    pub fn last_second(&self) -> Timestamp {
+        Timestamp::from_offset(self.end.as_offset() - time::Duration::seconds(1))
+    }
+
     pub fn contains(&self, at: Timestamp) -> bool {
         self.start <= at && at < self.end
     }

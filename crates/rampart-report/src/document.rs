@@ -16,6 +16,8 @@ pub enum ReportKind {
     Incident,
     Event,
     Vulnerability,
+    /// The management summary of a period.
+    Summary,
 }
 
 impl ReportKind {
@@ -25,6 +27,7 @@ impl ReportKind {
             Self::Incident => "Information security incident report",
             Self::Event => "Information security event report",
             Self::Vulnerability => "Information security vulnerability report",
+            Self::Summary => "Management summary of information security incidents",
         }
     }
 
@@ -34,6 +37,7 @@ impl ReportKind {
             Self::Incident => "incident",
             Self::Event => "event",
             Self::Vulnerability => "vulnerability",
+            Self::Summary => "summary",
         }
     }
 }
@@ -58,7 +62,8 @@ pub struct Provenance {
 pub struct Report {
     pub kind: ReportKind,
     pub heading: &'static str,
-    /// The record's number: `INC-2026-0042`.
+    /// The record's number (`INC-2026-0042`), or the period of a summary
+    /// (`2026-Q1`).
     pub number: String,
     pub title: String,
     /// The TLP marking of the record, on every page.

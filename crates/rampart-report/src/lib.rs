@@ -1,6 +1,7 @@
 //! Rampart's records as they leave it. For people: the reports of Annex D
 //! ([`annex_d`]) as PDF (behind the default `pdf` feature), HTML and
-//! Markdown, each sealed with the installation's signature ([`seal`]).
+//! Markdown, each sealed with the installation's signature ([`seal`]), and
+//! the management summary of a period ([`summary`]).
 //! For other tools: a STIX 2.1 bundle ([`stix`]) or a MISP event
 //! ([`misp`]) of an incident, made for an audience whose TLP decides what
 //! may go ([`Audience`]).
@@ -14,6 +15,7 @@ pub mod misp;
 pub mod pdf;
 pub mod seal;
 pub mod stix;
+pub mod summary;
 
 use rampart_domain::{Incident, IncidentObservable, Pap, Tlp};
 

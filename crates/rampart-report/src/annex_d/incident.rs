@@ -53,6 +53,8 @@ pub fn incident_report(src: IncidentSources<'_>, provenance: Provenance) -> Repo
         evidence(src.evidence),
         communications(i),
         notified(i),
+        regulatory(i),
+        escalations(i),
         investigation(i),
     ];
     sections.extend(review(i.review.as_ref()));
@@ -448,6 +450,103 @@ fn notified(i: &Incident) -> Section {
         ]);
     }
     Section::new("Notified").table(t)
+}
+
+fn regulatory(i: &Incident) -> Section {
+    let o = &i.obligations;
+    let mut regimes = Table::new(
+        "Regimes that apply",
+        &[
+            ("Regime", 3),
+            ("Rules version", 2),
+            ("Applied", 5),
+            ("Why", 5),
+        ],
+        "No notification regime was applied to this incident.",
+    );
+    for r in &o.regimes {
+        regimes.row(vec![
+            r.regime.clone(),
+            r.rules_version.to_string(),
+            format!("by {} at {}", r.by, when(&r.at)),
+            r.reason
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ]);
+    }
+    let mut sent = Table::new(
+        "Reports sent to authorities",
+        &[
+            ("Regime", 2),
+            ("Report", 2),
+            ("Sent (UTC)", 3),
+            ("Authority", 3),
+            ("Reference", 3),
+            ("By", 2),
+        ],
+        "No report was sent to an authority.",
+    );
+    for r in &o.submissions {
+        sent.row(vec![
+            r.regime.clone(),
+            words(&r.report),
+            at(&r.at),
+            r.authority.to_string(),
+            r.reference
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            r.by.clone(),
+        ]);
+    }
+    Section::new("Regulatory notifications")
+        .table(regimes)
+        .table(sent)
+}
+
+fn escalations(i: &Incident) -> Section {
+    let mut t = Table::new(
+        "Escalations when response-time targets ran late",
+        &[
+            ("Deadline", 4),
+            ("Rung", 4),
+            ("Due (UTC)", 3),
+            ("Reached (UTC)", 3),
+            ("Told", 4),
+        ],
+        "No escalation was reached.",
+    );
+    for e in &i.escalations {
+        t.row(vec![
+            e.deadline.clone(),
+            format!("{} ({} %)", e.label, e.at_percent),
+            at(&e.due_at),
+            at(&e.at),
+            list(&e.told).unwrap_or_default(),
+        ]);
+    }
+    let mut playbooks = Table::new(
+        "Playbooks applied",
+        &[
+            ("Playbook", 6),
+            ("Version", 2),
+            ("Applied", 5),
+            ("Actions planned", 3),
+        ],
+        "No playbook was applied.",
+    );
+    for p in &i.playbooks {
+        playbooks.row(vec![
+            p.title.to_string(),
+            p.version.to_string(),
+            format!("by {} at {}", p.applied_by, when(&p.applied_at)),
+            list(&p.actions).unwrap_or_default(),
+        ]);
+    }
+    Section::new("Escalations and playbooks")
+        .table(t)
+        .table(playbooks)
 }
 
 fn investigation(i: &Incident) -> Section {
