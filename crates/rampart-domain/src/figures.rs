@@ -266,15 +266,11 @@ pub struct Cost {
 impl Cost {
     /// `EUR 12,000.50`.
     pub fn display(&self) -> String {
-        let whole = (self.hundredths / 100).to_string();
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("{} {grouped}.{:02}", self.currency, self.hundredths % 100)
+        format!(
+            "{} {}",
+            self.currency,
+            crate::record::grouped_hundredths(self.hundredths)
+        )
     }
 }
 

@@ -98,16 +98,22 @@ impl Amount {
 
     /// With thousands separators and two decimals: `12,000.50`.
     pub fn grouped(self) -> String {
-        let whole = (self.0 / 100).to_string();
-        let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 3);
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        format!("{out}.{:02}", self.0 % 100)
+        grouped_hundredths(u128::from(self.0))
     }
+}
+
+/// Hundredths written with thousands separators and two decimals:
+/// `12,000.50` (also for sums past what one amount may hold).
+pub(crate) fn grouped_hundredths(hundredths: u128) -> String {
+    let whole = (hundredths / 100).to_string();
+    let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out}.{:02}", hundredths % 100)
 }
 
 /// `1200.50`, as a form field shows it.
