@@ -36,6 +36,7 @@ crate::classification::wire_enum!(
 
 /// A calendar month or quarter, in UTC: from `start` up to `end`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     /// `2026-03` or `2026-Q1`.
     pub label: String,
@@ -99,6 +100,54 @@ impl Period {
 
     pub fn contains(&self, at: Timestamp) -> bool {
         self.start <= at && at < self.end
+    }
+
+    /// The period labelled `2026-03` (a month) or `2026-Q1` (a quarter),
+    /// in years 1970 to 9998.
+    pub fn parse(label: &str, granularity: Granularity) -> Option<Self> {
+        let (year, rest) = label.split_once('-')?;
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let year: i32 = year.parse().ok().filter(|y| (1970..=9998).contains(y))?;
+        let month = match granularity {
+            Granularity::Month if rest.len() == 2 => rest.parse::<u8>().ok()?,
+            Granularity::Quarter => {
+                let q = rest.strip_prefix('Q')?.parse::<u8>().ok()?;
+                if rest.len() != 2 {
+                    return None;
+                }
+                q.checked_sub(1)? * 3 + 1
+            }
+            Granularity::Month => return None,
+        };
+        let month = Month::try_from(month).ok()?;
+        Some(Self::containing(first_of(year, month), granularity))
+    }
+
+    /// The periods from `first` to `last`, both included, oldest first.
+    pub fn range(first: &Period, last: &Period, granularity: Granularity) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut p = first.clone();
+        while p.start <= last.start {
+            let next = p.next(granularity);
+            out.push(p);
+            p = next;
+        }
+        out
+    }
+
+    /// One period from the start of `first` to the end of `last`.
+    pub fn spanning(first: &Period, last: &Period) -> Self {
+        Self {
+            label: if first == last {
+                first.label.clone()
+            } else {
+                format!("{} to {}", first.label, last.label)
+            },
+            start: first.start,
+            end: last.end,
+        }
     }
 }
 
@@ -175,10 +224,33 @@ pub struct EventFacts {
 
 /// A mean time, in seconds, and how many records it is the mean of.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mean {
     pub count: u32,
     /// `None` when no record had both ends.
     pub seconds: Option<i64>,
+}
+
+/// Spans summed: how many records had both ends, and their lengths in
+/// seconds added up.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub count: u32,
+    pub seconds: i64,
+}
+
+impl Span {
+    /// The span from `from` to `to` when both are known (a negative one
+    /// counts as none).
+    pub fn between(from: Option<Timestamp>, to: Option<Timestamp>) -> Self {
+        match (from, to) {
+            (Some(from), Some(to)) => Self {
+                count: 1,
+                seconds: (to.as_offset() - from.as_offset()).whole_seconds().max(0),
+            },
+            _ => Self::default(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -188,12 +260,9 @@ struct Sum {
 }
 
 impl Sum {
-    fn add(&mut self, from: Option<Timestamp>, to: Option<Timestamp>) {
-        if let (Some(from), Some(to)) = (from, to) {
-            let span = (to.as_offset() - from.as_offset()).whole_seconds().max(0);
-            self.count += 1;
-            self.seconds += i128::from(span);
-        }
+    fn add(&mut self, span: Span) {
+        self.count = self.count.saturating_add(span.count);
+        self.seconds += i128::from(span.seconds);
     }
 
     fn mean(self) -> Mean {
@@ -207,6 +276,7 @@ impl Sum {
 
 /// The four mean times of a set of incidents.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Times {
     pub incidents: u32,
     pub mttd: Mean,
@@ -225,13 +295,12 @@ struct TimeSums {
 }
 
 impl TimeSums {
-    fn add(&mut self, i: &IncidentFacts) {
-        self.incidents += 1;
-        self.detect.add(i.occurred_at, i.discovered_at);
-        self.acknowledge
-            .add(Some(i.reported_at), Some(i.confirmed_at));
-        self.contain.add(Some(i.aware_at), i.contained_at);
-        self.resolve.add(Some(i.aware_at), i.closed_at);
+    fn add(&mut self, t: &IncidentTally) {
+        self.incidents = self.incidents.saturating_add(t.incidents);
+        self.detect.add(t.detect);
+        self.acknowledge.add(t.acknowledge);
+        self.contain.add(t.contain);
+        self.resolve.add(t.resolve);
     }
 
     fn times(self) -> Times {
@@ -245,8 +314,116 @@ impl TimeSums {
     }
 }
 
+/// Incidents the organisation became aware of in one month, alike in
+/// everything they are counted by, with their times summed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentTally {
+    /// `2026-03`.
+    pub month: String,
+    pub class: SeverityClass,
+    pub category: Category,
+    pub rsit_type: Option<String>,
+    pub source: Option<SourceKind>,
+    pub incidents: u32,
+    pub detect: Span,
+    pub acknowledge: Span,
+    pub contain: Span,
+    pub resolve: Span,
+    /// Per response-time stage: how many were done within the target, and
+    /// how many late.
+    pub targets: Vec<(Stage, u32, u32)>,
+}
+
+impl IncidentTally {
+    /// The tally of one incident.
+    pub fn of(i: &IncidentFacts) -> Self {
+        let mut targets: Vec<(Stage, u32, u32)> = Vec::new();
+        for (stage, state) in &i.targets {
+            let (met, missed) = match state {
+                TargetState::Met => (1, 0),
+                TargetState::Missed => (0, 1),
+                _ => continue,
+            };
+            targets.push((*stage, met, missed));
+        }
+        Self {
+            month: month_of(i.aware_at),
+            class: i.class,
+            category: i.category,
+            rsit_type: i.rsit_type.clone(),
+            source: i.source,
+            incidents: 1,
+            detect: Span::between(i.occurred_at, i.discovered_at),
+            acknowledge: Span::between(Some(i.reported_at), Some(i.confirmed_at)),
+            contain: Span::between(Some(i.aware_at), i.contained_at),
+            resolve: Span::between(Some(i.aware_at), i.closed_at),
+            targets,
+        }
+    }
+}
+
+/// Events reported in one month from one kind of source, alike in how
+/// they were assessed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTally {
+    pub month: String,
+    pub source: SourceKind,
+    /// Whether the point of contact assessed them, and found false alarms.
+    pub assessed: bool,
+    pub false_alarm: bool,
+    pub events: u32,
+}
+
+impl EventTally {
+    /// Whether an event in `status` was assessed, and found a false alarm.
+    pub fn outcome(status: crate::EventStatus) -> (bool, bool) {
+        use crate::EventStatus::*;
+        match status {
+            Reported | Triage => (false, false),
+            FalseAlarm => (true, true),
+            HandledLocally | Escalated | NotIncident | Linked => (true, false),
+        }
+    }
+}
+
+/// What incidents of one month cost, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostTally {
+    pub month: String,
+    pub currency: Currency,
+    pub hundredths: u128,
+}
+
+/// The tallies the figures of any period in a range are folded from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tallies {
+    pub incidents: Vec<IncidentTally>,
+    pub events: Vec<EventTally>,
+    pub costs: Vec<CostTally>,
+}
+
+fn counted(by: BTreeMap<SourceKind, u32>) -> Vec<SourceCount> {
+    by.into_iter()
+        .map(|(source, count)| SourceCount { source, count })
+        .collect()
+}
+
+/// `2026-03`: the month (UTC) of `at`.
+pub fn month_of(at: Timestamp) -> String {
+    let t = at.as_offset();
+    format!("{:04}-{:02}", t.year(), u8::from(t.month()))
+}
+
+/// The first moment of the month labelled `2026-03`.
+fn month_start(label: &str) -> Option<Timestamp> {
+    let (year, month) = label.split_once('-')?;
+    let month = Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    Some(first_of(year.parse().ok()?, month))
+}
+
 /// How often a response-time stage was done within its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Compliance {
     pub stage: Stage,
     pub met: u32,
@@ -257,6 +434,7 @@ pub struct Compliance {
 
 /// The total of what incidents cost, in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cost {
     pub currency: Currency,
     /// In hundredths of the currency's unit.
@@ -274,20 +452,55 @@ impl Cost {
     }
 }
 
+/// The mean times of one severity class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClassTimes {
+    pub class: SeverityClass,
+    #[serde(flatten)]
+    pub times: Times,
+}
+
+/// The mean times of one category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryTimes {
+    pub category: Category,
+    #[serde(flatten)]
+    pub times: Times,
+}
+
+/// How many incidents were of one RSIT type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RsitCount {
+    pub rsit_type: String,
+    pub count: u32,
+}
+
+/// How many records came from one kind of source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceCount {
+    pub source: SourceKind,
+    pub count: u32,
+}
+
 /// The figures of one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figures {
     pub period: Period,
     /// The mean times of all the period's incidents.
     pub times: Times,
-    pub by_class: Vec<(SeverityClass, Times)>,
-    pub by_category: Vec<(Category, Times)>,
+    pub by_class: Vec<ClassTimes>,
+    pub by_category: Vec<CategoryTimes>,
     /// Incidents by RSIT type; those without one under `unclassified`.
-    pub by_rsit: Vec<(String, u32)>,
+    pub by_rsit: Vec<RsitCount>,
     /// Incidents by the source of the report they were confirmed from.
-    pub incidents_by_source: Vec<(SourceKind, u32)>,
+    pub incidents_by_source: Vec<SourceCount>,
     /// Events reported in the period, by source.
-    pub events_by_source: Vec<(SourceKind, u32)>,
+    pub events_by_source: Vec<SourceCount>,
     pub events: u32,
     pub assessed: u32,
     pub false_alarms: u32,
@@ -301,89 +514,130 @@ pub struct Figures {
 /// The figures of `period` from the facts of incidents and events (of any
 /// period: those outside it and exercises are left out).
 pub fn figures(period: Period, incidents: &[IncidentFacts], events: &[EventFacts]) -> Figures {
-    let mut all = TimeSums::default();
-    let mut by_class: BTreeMap<SeverityClass, TimeSums> = BTreeMap::new();
-    let mut by_category: BTreeMap<Category, TimeSums> = BTreeMap::new();
-    let mut by_rsit: BTreeMap<String, u32> = BTreeMap::new();
-    let mut incidents_by_source: BTreeMap<SourceKind, u32> = BTreeMap::new();
-    let mut costs: BTreeMap<Currency, u128> = BTreeMap::new();
-    let mut targets: BTreeMap<Stage, (u32, u32)> = BTreeMap::new();
-    for i in incidents
-        .iter()
-        .filter(|i| !i.exercise && period.contains(i.aware_at))
-    {
-        all.add(i);
-        by_class.entry(i.class).or_default().add(i);
-        by_category.entry(i.category).or_default().add(i);
-        *by_rsit
-            .entry(i.rsit_type.clone().unwrap_or_else(|| "unclassified".into()))
-            .or_default() += 1;
-        if let Some(s) = i.source {
-            *incidents_by_source.entry(s).or_default() += 1;
-        }
+    let mut tallies = Tallies::default();
+    for i in incidents.iter().filter(|i| !i.exercise) {
+        tallies.incidents.push(IncidentTally::of(i));
         for m in &i.costs {
-            *costs.entry(m.currency).or_default() += u128::from(m.amount.hundredths());
-        }
-        for (stage, state) in &i.targets {
-            let counts = targets.entry(*stage).or_default();
-            match state {
-                TargetState::Met => counts.0 += 1,
-                TargetState::Missed => counts.1 += 1,
-                _ => {}
-            }
+            tallies.costs.push(CostTally {
+                month: month_of(i.aware_at),
+                currency: m.currency,
+                hundredths: u128::from(m.amount.hundredths()),
+            });
         }
     }
-    let mut events_by_source: BTreeMap<SourceKind, u32> = BTreeMap::new();
-    let (mut count, mut assessed, mut false_alarms) = (0, 0, 0);
-    for e in events
-        .iter()
-        .filter(|e| !e.exercise && period.contains(e.reported_at))
-    {
-        count += 1;
-        *events_by_source.entry(e.source).or_default() += 1;
-        if e.assessed {
-            assessed += 1;
-            if e.false_alarm {
-                false_alarms += 1;
+    for e in events.iter().filter(|e| !e.exercise) {
+        tallies.events.push(EventTally {
+            month: month_of(e.reported_at),
+            source: e.source,
+            assessed: e.assessed,
+            false_alarm: e.false_alarm,
+            events: 1,
+        });
+    }
+    tallies.figures(period)
+}
+
+impl Tallies {
+    /// The figures of each of `periods`, from the tallies of the months in them.
+    pub fn series(&self, periods: &[Period]) -> Vec<Figures> {
+        periods.iter().map(|p| self.figures(p.clone())).collect()
+    }
+
+    /// The figures of `period`, from the tallies of the months in it.
+    pub fn figures(&self, period: Period) -> Figures {
+        let within = |month: &str| month_start(month).is_some_and(|m| period.contains(m));
+        let mut all = TimeSums::default();
+        let mut by_class: BTreeMap<SeverityClass, TimeSums> = BTreeMap::new();
+        let mut by_category: BTreeMap<Category, TimeSums> = BTreeMap::new();
+        let mut by_rsit: BTreeMap<String, u32> = BTreeMap::new();
+        let mut incidents_by_source: BTreeMap<SourceKind, u32> = BTreeMap::new();
+        let mut costs: BTreeMap<Currency, u128> = BTreeMap::new();
+        let mut targets: BTreeMap<Stage, (u32, u32)> = BTreeMap::new();
+        for t in self.incidents.iter().filter(|t| within(&t.month)) {
+            all.add(t);
+            by_class.entry(t.class).or_default().add(t);
+            by_category.entry(t.category).or_default().add(t);
+            *by_rsit
+                .entry(t.rsit_type.clone().unwrap_or_else(|| "unclassified".into()))
+                .or_default() += t.incidents;
+            if let Some(s) = t.source {
+                *incidents_by_source.entry(s).or_default() += t.incidents;
+            }
+            for (stage, met, missed) in &t.targets {
+                let counts = targets.entry(*stage).or_default();
+                counts.0 += met;
+                counts.1 += missed;
             }
         }
-    }
-    Figures {
-        period,
-        times: all.times(),
-        by_class: by_class.into_iter().map(|(k, v)| (k, v.times())).collect(),
-        by_category: by_category
-            .into_iter()
-            .map(|(k, v)| (k, v.times()))
-            .collect(),
-        by_rsit: by_rsit.into_iter().collect(),
-        incidents_by_source: incidents_by_source.into_iter().collect(),
-        events_by_source: events_by_source.into_iter().collect(),
-        events: count,
-        assessed,
-        false_alarms,
-        false_alarm_permille: (assessed > 0).then(|| {
-            u32::try_from(
-                (u64::from(false_alarms) * 1000 + u64::from(assessed) / 2) / u64::from(assessed),
-            )
-            .unwrap_or(1000)
-        }),
-        costs: costs
-            .into_iter()
-            .map(|(currency, hundredths)| Cost {
-                currency,
-                hundredths,
-            })
-            .collect(),
-        targets: targets
-            .into_iter()
-            .map(|(stage, (met, missed))| Compliance {
-                stage,
-                met,
-                missed,
-                percent: (met + missed > 0).then(|| met * 100 / (met + missed)),
-            })
-            .collect(),
+        for c in self.costs.iter().filter(|c| within(&c.month)) {
+            *costs.entry(c.currency).or_default() += c.hundredths;
+        }
+        let mut events_by_source: BTreeMap<SourceKind, u32> = BTreeMap::new();
+        let (mut count, mut assessed, mut false_alarms) = (0u32, 0u32, 0u32);
+        for e in self.events.iter().filter(|e| within(&e.month)) {
+            count = count.saturating_add(e.events);
+            *events_by_source.entry(e.source).or_default() += e.events;
+            if e.assessed {
+                assessed = assessed.saturating_add(e.events);
+                if e.false_alarm {
+                    false_alarms = false_alarms.saturating_add(e.events);
+                }
+            }
+        }
+        Figures {
+            period,
+            times: all.times(),
+            by_class: by_class
+                .into_iter()
+                .map(|(class, v)| ClassTimes {
+                    class,
+                    times: v.times(),
+                })
+                .collect(),
+            by_category: by_category
+                .into_iter()
+                .map(|(category, v)| CategoryTimes {
+                    category,
+                    times: v.times(),
+                })
+                .collect(),
+            by_rsit: by_rsit
+                .into_iter()
+                .map(|(rsit_type, count)| RsitCount { rsit_type, count })
+                .collect(),
+            incidents_by_source: counted(incidents_by_source),
+            events_by_source: counted(events_by_source),
+            events: count,
+            assessed,
+            false_alarms,
+            false_alarm_permille: (assessed > 0).then(|| {
+                u32::try_from(
+                    (u64::from(false_alarms) * 1000 + u64::from(assessed) / 2)
+                        / u64::from(assessed),
+                )
+                .unwrap_or(1000)
+            }),
+            costs: costs
+                .into_iter()
+                .map(|(currency, hundredths)| Cost {
+                    currency,
+                    hundredths,
+                })
+                .collect(),
+            targets: targets
+                .into_iter()
+                .filter(|(_, (met, missed))| met + missed > 0)
+                .map(|(stage, (met, missed))| Compliance {
+                    stage,
+                    met,
+                    missed,
+                    percent: Some(
+                        u32::try_from(u64::from(met) * 100 / (u64::from(met) + u64::from(missed)))
+                            .unwrap_or(100),
+                    ),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -569,37 +823,44 @@ mod tests {
             }
         );
         assert_eq!(f.by_class.len(), 2);
-        assert_eq!(f.by_class[0].0, II);
+        assert_eq!(f.by_class[0].class, II);
         assert_eq!(
-            (f.by_class[0].1.incidents, f.by_class[0].1.mttr.seconds),
+            (
+                f.by_class[0].times.incidents,
+                f.by_class[0].times.mttr.seconds
+            ),
             (2, Some(24 * hour))
         );
         assert_eq!(
-            (f.by_class[1].1.incidents, f.by_class[1].1.mttr.seconds),
+            (
+                f.by_class[1].times.incidents,
+                f.by_class[1].times.mttr.seconds
+            ),
             (1, Some(48 * hour))
         );
         let malware = f
             .by_category
             .iter()
-            .find(|(c, _)| *c == Category::MALWARE)
+            .find(|c| c.category == Category::MALWARE)
             .unwrap();
         assert_eq!(
-            (malware.1.incidents, malware.1.mtta.seconds),
+            (malware.times.incidents, malware.times.mtta.seconds),
             (2, Some(3 * hour))
         );
+        let rsit: Vec<_> = f
+            .by_rsit
+            .iter()
+            .map(|r| (r.rsit_type.as_str(), r.count))
+            .collect();
+        assert_eq!(rsit, [("infected-system", 1), ("unclassified", 2)]);
+        let sources =
+            |by: &[SourceCount]| by.iter().map(|s| (s.source, s.count)).collect::<Vec<_>>();
         assert_eq!(
-            f.by_rsit,
-            [
-                ("infected-system".to_owned(), 1),
-                ("unclassified".to_owned(), 2)
-            ]
-        );
-        assert_eq!(
-            f.incidents_by_source,
+            sources(&f.incidents_by_source),
             [(SourceKind::Person, 1), (SourceKind::Sensor, 2)]
         );
         assert_eq!(
-            f.events_by_source,
+            sources(&f.events_by_source),
             [(SourceKind::Person, 2), (SourceKind::Sensor, 3)]
         );
         // 2 false alarms of 4 assessed.
@@ -627,6 +888,83 @@ mod tests {
                     percent: Some(0)
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn periods_are_read_from_their_labels() {
+        let m = Period::parse("2026-03", Granularity::Month).unwrap();
+        assert_eq!(
+            (m.start, m.end),
+            (at("2026-03-01T00:00:00Z"), at("2026-04-01T00:00:00Z"))
+        );
+        let q = Period::parse("2026-Q4", Granularity::Quarter).unwrap();
+        assert_eq!(q.label, "2026-Q4");
+        for bad in [
+            "2026-3",
+            "2026-13",
+            "26-03",
+            "2026-Q1",
+            "x",
+            "1969-12",
+            "2026-03-01",
+            "+026-03",
+        ] {
+            assert_eq!(Period::parse(bad, Granularity::Month), None, "{bad}");
+        }
+        for bad in ["2026-Q0", "2026-Q5", "2026-03", "2026-Q12"] {
+            assert_eq!(Period::parse(bad, Granularity::Quarter), None, "{bad}");
+        }
+        let first = Period::parse("2026-11", Granularity::Month).unwrap();
+        let last = Period::parse("2027-02", Granularity::Month).unwrap();
+        let labels: Vec<_> = Period::range(&first, &last, Granularity::Month)
+            .into_iter()
+            .map(|p| p.label)
+            .collect();
+        assert_eq!(labels, ["2026-11", "2026-12", "2027-01", "2027-02"]);
+        let all = Period::spanning(&first, &last);
+        assert_eq!(
+            (all.label.as_str(), all.end),
+            ("2026-11 to 2027-02", last.end)
+        );
+    }
+
+    /// Tallies of a month count in the periods that hold the month only.
+    #[test]
+    fn tallies_fold_into_the_periods_that_hold_their_months() {
+        let mut one = incident(
+            SeverityClass::III,
+            Category::MALWARE,
+            "2026-02-10T00:00:00Z",
+        );
+        one.closed_at = Some(at("2026-02-11T00:00:00Z"));
+        let mut tallies = Tallies::default();
+        tallies.incidents.push(IncidentTally::of(&one));
+        let mut two = IncidentTally::of(&one);
+        two.month = "2026-04".into();
+        two.incidents = 3;
+        two.resolve = Span {
+            count: 3,
+            seconds: 3 * 7200,
+        };
+        tallies.incidents.push(two);
+        let quarters = Period::range(
+            &Period::parse("2026-Q1", Granularity::Quarter).unwrap(),
+            &Period::parse("2026-Q2", Granularity::Quarter).unwrap(),
+            Granularity::Quarter,
+        );
+        let series = tallies.series(&quarters);
+        assert_eq!(series[0].times.incidents, 1);
+        assert_eq!(series[0].times.mttr.seconds, Some(86_400));
+        assert_eq!(series[1].times.incidents, 3);
+        assert_eq!(series[1].times.mttr.seconds, Some(7200));
+        let both = tallies.figures(Period::spanning(&quarters[0], &quarters[1]));
+        assert_eq!(
+            both.times.mttr,
+            Mean {
+                count: 4,
+                seconds: Some((86_400 + 3 * 7200) / 4)
+            }
         );
     }
 

@@ -104,6 +104,7 @@ wire_enum!(
         ManageClassification => "manage_classification",
         ViewExercises => "view_exercises",
         ManageExercises => "manage_exercises",
+        ViewFigures => "view_figures",
     }
 );
 
@@ -168,6 +169,7 @@ impl Action {
             ApplyPlaybook => "apply a playbook to an incident, planning its actions",
             ViewExercises => "read the exercises, their injects and after-action reports",
             ManageExercises => "plan, start and end exercises of the scheme",
+            ViewFigures => "read the scheme's figures and management summaries",
             ManageClassification => {
                 "save a new version of the classification scale (categories, class names)"
             }
@@ -248,6 +250,9 @@ impl Action {
                 SeniorManager,
             ],
             ManageExercises => &[IsirtManager, Admin],
+            // Summary analyses and trends: for the team, those who answer
+            // for it, and those who check it.
+            ViewFigures => &[IsirtMember, IsirtManager, Auditor, SeniorManager],
             ApplyPlaybook => &[IsirtMember, IsirtManager],
             ManageUsers
             | ManageIntake
@@ -350,6 +355,7 @@ mod tests {
                             // A re-hash changes nothing; only the check itself is journaled.
                             | Action::VerifyEvidence
                             | Action::ViewDocuments
+                            | Action::ViewFigures
                             | Action::ViewDocumentDrafts
                             | Action::ViewTeams
                             | Action::ViewContacts

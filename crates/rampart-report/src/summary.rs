@@ -207,7 +207,7 @@ pub fn management_summary(src: SummarySources<'_>, provenance: Provenance) -> Re
             "Class",
             c.by_class
                 .iter()
-                .map(|(k, t)| (k.to_string(), *t))
+                .map(|c| (c.class.to_string(), c.times))
                 .collect(),
             "No incidents in the period.",
         ))
@@ -216,7 +216,7 @@ pub fn management_summary(src: SummarySources<'_>, provenance: Provenance) -> Re
             "Category",
             c.by_category
                 .iter()
-                .map(|(k, t)| (words(k.as_str()), *t))
+                .map(|c| (words(c.category.as_str()), c.times))
                 .collect(),
             "No incidents in the period.",
         ));
@@ -225,16 +225,16 @@ pub fn management_summary(src: SummarySources<'_>, provenance: Provenance) -> Re
         &[("RSIT type", 6), ("Incidents", 2)],
         "No incidents in the period.",
     );
-    for (kind, n) in &c.by_rsit {
-        rsit.row(vec![kind.clone(), n.to_string()]);
+    for r in &c.by_rsit {
+        rsit.row(vec![r.rsit_type.clone(), r.count.to_string()]);
     }
     let mut sources = Table::new(
         "Events by source",
         &[("Source", 6), ("Events", 2)],
         "No events in the period.",
     );
-    for (kind, n) in &c.events_by_source {
-        sources.row(vec![words(kind.as_str()), n.to_string()]);
+    for s in &c.events_by_source {
+        sources.row(vec![words(s.source.as_str()), s.count.to_string()]);
     }
     let mut targets = Table::new(
         "Response-time targets by stage",

@@ -69,6 +69,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0028_lessons.sql"),
         include_str!("../migrations/0029_vulnerability_lessons.sql"),
         include_str!("../migrations/0030_published_incidents.sql"),
+        include_str!("../migrations/0031_figures.sql"),
     ])
 }
 

@@ -26,12 +26,14 @@ pub use journal::{JournalEntry, JournalQuery, JournalSearch, Verification};
 pub use model::{
     ApiToken, Checkpoint, Committed, Context, CorrelationQuery, Counts, Credentials, DeadLetter,
     Decision, Entity, EntityRef, EventQuery, EventSort, EventStage, EvidenceQuery, ExerciseScope,
-    Gauges, ImprovementQuery, IncidentQuery, IncidentSort, Job, JobDraft, JobState, JournalDraft,
-    MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle, UnitOfWork, User,
+    FiguresQuery, Gauges, ImprovementQuery, IncidentQuery, IncidentSort, Job, JobDraft, JobState,
+    JournalDraft, MAX_EVIDENCE, MAX_PAGE, Page, Session, SessionStage, Throttle, UnitOfWork, User,
     VulnerabilityQuery, Write,
 };
 
 use async_trait::async_trait;
+use rampart_domain::ResponseTargets;
+use rampart_domain::figures::Tallies;
 use rampart_domain::{
     Document, Event, EvidenceItem, InboxItem, Incident, Timestamp, Vulnerability, Webhook,
 };
@@ -73,6 +75,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Incident and event counts for the dashboard; incidents only those `viewer` may see.
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError>;
+
+    /// The tallies the scheme's figures of the months `query` names are
+    /// folded from, every incident counted (restricted ones too: figures
+    /// name none); response-time compliance against `targets`.
+    async fn figure_tallies(
+        &self,
+        query: &FiguresQuery,
+        targets: &ResponseTargets,
+    ) -> Result<Tallies, StoreError>;
 
     /// Open incidents `viewer` may see with an open response action due
     /// before `now`, the most overdue first, at most `limit`; and whether

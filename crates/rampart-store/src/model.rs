@@ -724,6 +724,18 @@ pub enum IncidentSort {
     Due,
 }
 
+/// Which incidents and events the figures count: the months from `from`
+/// up to `to` (`2026-03`, `to` not included), narrowed by class, category
+/// and source (events by source only). Exercises are never counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FiguresQuery {
+    pub from: String,
+    pub to: String,
+    pub class: Option<rampart_domain::SeverityClass>,
+    pub category: Option<rampart_domain::Category>,
+    pub source: Option<rampart_domain::SourceKind>,
+}
+
 /// Counts for the dashboard.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {

@@ -27,17 +27,21 @@ use self::commit::writer;
 use self::query::{Filter, paginate, parse_cursor};
 use self::rows::load;
 use crate::model::{
-    ApiToken, Checkpoint, Counts, DeadLetter, EvidenceQuery, Job as BackgroundJob, JobState, User,
+    ApiToken, Checkpoint, Counts, DeadLetter, EvidenceQuery, FiguresQuery, Job as BackgroundJob,
+    JobState, User,
 };
 use crate::{
     Committed, Entity, EntityRef, EventQuery, IncidentQuery, JournalEntry, JournalQuery,
     JournalSearch, Page, Store, StoreError, UnitOfWork, VulnerabilityQuery,
 };
+use rampart_domain::ResponseTargets;
+use rampart_domain::figures::Tallies;
 
 mod ahead;
 mod commit;
 mod events;
 mod evidence;
+mod figures;
 mod inbox;
 mod incidents;
 mod intake;
@@ -503,6 +507,14 @@ impl<B: SqlBackend> Store for SqlStore<B> {
 
     async fn counts(&self, viewer: &str) -> Result<Counts, StoreError> {
         incidents::counts(self, Some(viewer)).await
+    }
+
+    async fn figure_tallies(
+        &self,
+        query: &FiguresQuery,
+        targets: &ResponseTargets,
+    ) -> Result<Tallies, StoreError> {
+        figures::tallies(self, query, targets).await
     }
 
     async fn overdue_actions(

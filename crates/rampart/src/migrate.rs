@@ -24,10 +24,10 @@ use sqlx::{Connection, Row};
 const MAX_PARAMS: usize = 30_000;
 
 /// Tables the database keeps from others' rows by triggers: the counts
-/// (migration 17) and the rows the text index has not taken in yet
+/// (migrations 17 and 31) and the rows the text index has not taken in yet
 /// (migrations 18 and 20). Not copied, but made again as the rows they
 /// count are written.
-const DERIVED: [&str; 2] = ["tallies", "search_pending"];
+const DERIVED: [&str; 3] = ["tallies", "event_figures", "search_pending"];
 
 /// Whether only PostgreSQL has `table` (migration 20): the companion of
 /// each indexed table (`events_text`, ...), holding its text index, filled

@@ -812,6 +812,7 @@ async fn write_all<C: SqlConn>(
                 insert(conn, &e).await?;
                 if let Entity::Incident(incident) = &e {
                     super::observables::index_incident(conn, incident).await?;
+                    super::figures::keep_incident(conn, incident, true).await?;
                 }
                 inserted.push(entities.len());
                 e
@@ -820,6 +821,7 @@ async fn write_all<C: SqlConn>(
                 update(conn, &e).await?;
                 if let Entity::Incident(incident) = &e {
                     super::observables::index_incident(conn, incident).await?;
+                    super::figures::keep_incident(conn, incident, false).await?;
                 }
                 e
             }
