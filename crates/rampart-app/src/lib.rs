@@ -21,6 +21,7 @@ pub mod documents;
 mod error;
 pub mod evidence;
 pub mod exercises;
+pub mod figures;
 pub mod improvements;
 pub mod intake;
 pub mod jobs;

@@ -13,7 +13,8 @@
 //! lists people use, one request at a time, over real HTTP: the events
 //! list and its filters, text search (an address held by one event, a
 //! host name held by a few, a word held by many), the incident register
-//! and its filters, the dashboard, the triage queue. Each prints its p50
+//! and its filters, the dashboard, the triage queue, the figures (page
+//! and API). Each prints its p50
 //! and p99 over [`SAMPLES`] requests, and the targets say met or not met.
 
 use std::sync::Arc;
@@ -545,6 +546,18 @@ async fn measure(
             what: "dashboard page",
             paths: one("/dashboard"),
             target_ms: Some(10.0),
+        },
+        // Every incident of the fill became known this month: the worst
+        // case, all of them in the range of the default twelve months.
+        Line {
+            what: "figures page (12 months)",
+            paths: one("/figures"),
+            target_ms: Some(200.0),
+        },
+        Line {
+            what: "figures API (8 quarters)",
+            paths: one("/api/v1/figures?granularity=quarter"),
+            target_ms: Some(200.0),
         },
     ];
     let mut met = true;

@@ -178,10 +178,15 @@ impl Application {
     /// syslog receiver when one is configured, and creates the administrator
     /// of a new installation.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_on(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] on `clock`: every time the installation
+    /// records or acts on is read from it (tests set it to the second).
+    pub async fn build_on(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         rampart_notify::use_ring_for_tls();
         // Before anything is written, so the metrics count it.
         rampart_http::metrics::handle();
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let app = Arc::new(open_app(&config, clock, true).await?);
         tracing::info!(
             key = %app.vault()?.key.public_hex(),

@@ -19,6 +19,7 @@ pub mod events;
 pub mod evidence;
 pub mod exercises;
 pub mod exports;
+pub mod figures;
 pub mod health;
 pub mod improvements;
 pub mod incidents;
@@ -53,7 +54,7 @@ pub mod webhooks;
         (name = "observables", description = "Observables on incidents, the pivot to every record carrying one, extraction from text"),
         (name = "evidence", description = "Evidence items, chain of custody, legal hold and signed bundles"),
         (name = "journal", description = "The hash-chained record of every change"),
-        (name = "reports", description = "The reports of Annex D as PDF, HTML or Markdown, signed with the journal head they were made from"),
+        (name = "reports", description = "The reports of Annex D as PDF, HTML or Markdown, signed with the journal head they were made from; the scheme's figures by month or quarter"),
         (name = "notifications", description = "Your notifications, what you are told and where; webhooks that post notices to other systems"),
         (name = "documents", description = "Plan and prepare: the policy, plan, procedures and awareness material, in versions approved by named roles"),
         (name = "teams", description = "Plan and prepare: the point-of-contact and ISIRT teams, their on-call rota, covers and shift hand-overs"),
@@ -139,6 +140,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::hold))
         .routes(routes!(evidence::dispose))
         .routes(routes!(evidence::bundle))
+        .routes(routes!(figures::figures))
         .routes(routes!(reports::incident))
         .routes(routes!(reports::event))
         .routes(routes!(reports::vulnerability))

@@ -9,6 +9,7 @@
 //! - `record_form`: the values and refused fields of a record form.
 //! - `live`: server-sent events for pages that follow changes.
 
+mod chart;
 pub mod form;
 mod live;
 mod markdown;
@@ -250,6 +251,7 @@ pub fn router() -> Router<AppState> {
         .route("/classification", get(scale_page).post(scale_revise))
         .route("/improvements", get(improvements_page))
         .route("/lessons", get(lessons_page))
+        .route("/figures", get(figures_page))
         .route(
             "/improvements/{id}",
             get(improvement_page).post(improvement_update),

@@ -68,6 +68,9 @@ impl Chrome {
         if may(Action::ViewExercises) {
             nav.push(("/exercises", "Exercises"));
         }
+        if may(Action::ViewFigures) {
+            nav.push(("/figures", "Figures"));
+        }
         if may(Action::ReadJournal) {
             nav.push(("/journal", "Journal"));
         }

@@ -131,6 +131,22 @@ impl TestApp {
         test: &str,
         configure: impl FnOnce(&mut Config),
     ) -> Option<Self> {
+        Self::spawn_on(
+            backend,
+            test,
+            configure,
+            Arc::new(rampart_domain::SystemClock),
+        )
+        .await
+    }
+
+    /// Like [`TestApp::spawn_with`], the installation on `clock`.
+    pub async fn spawn_on(
+        backend: Backend,
+        test: &str,
+        configure: impl FnOnce(&mut Config),
+        clock: Arc<dyn rampart_domain::Clock>,
+    ) -> Option<Self> {
         let vault_dir = tempfile::tempdir().unwrap();
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -156,7 +172,7 @@ impl TestApp {
             }
         };
         configure(&mut config);
-        let app = Application::build(config).await.unwrap();
+        let app = Application::build_on(config, clock).await.unwrap();
         let addr = app.address();
         let syslog = app.syslog();
         let metrics = app.metrics_address();

@@ -28,6 +28,7 @@ mod evidence_triage;
 mod evidence_web;
 mod exercises;
 mod exports;
+mod figures;
 mod hostile;
 mod improvements;
 mod incident_record;

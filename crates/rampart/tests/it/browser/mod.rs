@@ -3,6 +3,7 @@
 //! skip with a visible message. Each main page is saved as a screenshot under
 //! `$RAMPART_SCREENSHOTS` (default: `<tmp>/rampart-screenshots`).
 
+mod figures;
 mod filed_report;
 mod observables;
 mod pap;
