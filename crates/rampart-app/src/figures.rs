@@ -4,18 +4,60 @@
 //! the tallies the store keeps so the cost does not grow with the records.
 
 use rampart_domain::figures::{Figures, Granularity, Period, month_of};
-use rampart_domain::{Action, Actor, Category, DomainError, SeverityClass, SourceKind, Timestamp};
-use rampart_store::FiguresQuery;
+use rampart_domain::journal::ReportIssued;
+use rampart_domain::{
+    Action, Actor, Category, DomainError, ImprovementAction, Incident, JournalAction,
+    SeverityClass, SourceKind, Timestamp, Tlp,
+};
+use rampart_store::{FiguresQuery, ImprovementQuery, JournalDraft};
 use serde::Serialize;
 
+use crate::unit::{Decided, Unit};
 use crate::{App, AppError};
 
 /// The most periods one request may span: five years of months.
 pub const MAX_PERIODS: usize = 60;
 
+/// The most significant incidents a management summary lists.
+pub const SUMMARY_INCIDENTS: u32 = 200;
+
+/// The most open improvement actions a management summary lists.
+pub const SUMMARY_IMPROVEMENTS: u32 = 500;
+
+/// What a management summary of a month or quarter is made of, as its
+/// reader may see it.
+#[derive(Debug, Clone)]
+pub struct SummaryContent {
+    pub current: Figures,
+    pub previous: Figures,
+    /// Class III and IV incidents the organisation became aware of in the
+    /// period, those the reader may see, in that order.
+    pub significant: Vec<Incident>,
+    /// Whether there were more than [`SUMMARY_INCIDENTS`].
+    pub more_significant: bool,
+    /// Improvement actions not done or cancelled, the soonest due first.
+    pub open_improvements: Vec<ImprovementAction>,
+    pub now: Timestamp,
+    /// AMBER, or the most restrictive marking of an incident listed.
+    pub tlp: Tlp,
+}
+
+/// The month (`2026-03`) or quarter (`2026-Q1`) a summary is of.
+pub fn summary_period(label: &str) -> Result<(Period, Granularity), DomainError> {
+    Period::parse_either(label).ok_or_else(|| {
+        DomainError::field(
+            "period",
+            format!("`{label}` is neither a month (2026-03) nor a quarter (2026-Q1) of the years 1970 to 2999"),
+        )
+    })
+}
+
 /// Which figures are asked for: the periods from `from` to `to` (both
 /// included; by default the twelve months, or eight quarters, up to the
-/// current one), narrowed by class, category and source.
+/// current one), narrowed by class, category and source. `from` and `to`
+/// may name a month or a quarter whatever the granularity: by months, a
+/// quarter stands for its first month (`from`) or its last (`to`); by
+/// quarters, a month for the quarter it is in.
 #[derive(Debug, Clone, Default)]
 pub struct FiguresRequest {
     pub granularity: Option<Granularity>,
@@ -45,24 +87,31 @@ pub struct FiguresReport {
     pub periods: Vec<Figures>,
 }
 
+/// The period of `granularity` that `label` (a month or a quarter) starts
+/// (`last` false) or ends (`last` true) in.
 fn period(
     label: Option<&str>,
     field: &str,
     granularity: Granularity,
+    last: bool,
 ) -> Result<Option<Period>, DomainError> {
-    let Some(label) = label.map(str::trim).filter(|l| !l.is_empty()) else {
+    let Some(label) = label else {
         return Ok(None);
     };
-    let form = match granularity {
-        Granularity::Month => "a month written YYYY-MM, such as 2026-03",
-        Granularity::Quarter => "a quarter written YYYY-Qn, such as 2026-Q1",
-    };
-    Period::parse(label, granularity).map(Some).ok_or_else(|| {
+    let (named, _) = Period::parse_either(label.trim()).ok_or_else(|| {
         DomainError::field(
             field,
-            format!("`{label}` is not {form} (years 1970 to 9998)"),
+            format!(
+                "`{label}` is neither a month (2026-03) nor a quarter (2026-Q1) of the years 1970 to 2999"
+            ),
         )
-    })
+    })?;
+    let at = if last {
+        named.last_second()
+    } else {
+        named.start
+    };
+    Ok(Some(Period::containing(at, granularity)))
 }
 
 impl App {
@@ -77,9 +126,9 @@ impl App {
         actor.require(Action::ViewFigures)?;
         let granularity = request.granularity.unwrap_or(Granularity::Month);
         let now = self.clock.now();
-        let last = period(request.to.as_deref(), "to", granularity)?
+        let last = period(request.to.as_deref(), "to", granularity, true)?
             .unwrap_or_else(|| Period::containing(now, granularity));
-        let first = match period(request.from.as_deref(), "from", granularity)? {
+        let first = match period(request.from.as_deref(), "from", granularity, false)? {
             Some(first) => first,
             None => {
                 let back = match granularity {
@@ -111,7 +160,7 @@ impl App {
         }
         let query = FiguresQuery {
             from: month_of(first.start),
-            to: month_of(last.end),
+            to: month_of(last.last_second()),
             class: request.class,
             category: request.category,
             source: request.source,
@@ -127,5 +176,79 @@ impl App {
             total: tallies.figures(Period::spanning(&first, &last)),
             periods: tallies.series(&periods),
         })
+    }
+}
+
+impl App {
+    /// What the management summary of the month or quarter `label` is made
+    /// of, for `actor` (ISIRT, its manager, auditors and senior management).
+    pub async fn summary_content(
+        &self,
+        actor: &Actor,
+        label: &str,
+    ) -> Result<SummaryContent, AppError> {
+        actor.require(Action::ViewFigures)?;
+        let (period, granularity) = summary_period(label)?;
+        let previous = period.previous(granularity);
+        let query = FiguresQuery {
+            from: month_of(previous.start),
+            to: month_of(period.last_second()),
+            ..FiguresQuery::default()
+        };
+        let targets = self.targets().await?;
+        let tallies = self.store.figure_tallies(&query, &targets).await?;
+        let (significant, more_significant) = self
+            .store
+            .significant_incidents(
+                &month_of(period.start),
+                &month_of(period.last_second()),
+                &actor.name,
+                SUMMARY_INCIDENTS,
+            )
+            .await?;
+        let open_improvements = self
+            .improvements(
+                actor,
+                ImprovementQuery {
+                    open: true,
+                    limit: SUMMARY_IMPROVEMENTS,
+                    ..ImprovementQuery::default()
+                },
+            )
+            .await?;
+        let tlp = significant
+            .iter()
+            .map(|i| i.tlp)
+            .chain([Tlp::Amber])
+            .max_by_key(|t| t.rank())
+            .unwrap_or(Tlp::Amber);
+        Ok(SummaryContent {
+            current: tallies.figures(period),
+            previous: tallies.figures(previous),
+            significant,
+            more_significant,
+            open_improvements,
+            now: self.clock.now(),
+            tlp,
+        })
+    }
+
+    /// Journals that a signed management summary of `label` was made
+    /// (`summary.issued`), before it is handed over.
+    pub async fn record_summary(
+        &self,
+        actor: &Actor,
+        label: &str,
+        issued: ReportIssued,
+    ) -> Result<(), AppError> {
+        actor.require(Action::ViewFigures)?;
+        let (period, _) = summary_period(label)?;
+        let unit = Unit::new(&actor.name).decide(move |_| {
+            Ok(Decided::new(()).journal(JournalDraft::new(
+                format!("summary:{}", period.label),
+                JournalAction::SummaryIssued(issued),
+            )))
+        });
+        self.run(unit).await
     }
 }

@@ -103,26 +103,35 @@ impl Period {
     }
 
     /// The period labelled `2026-03` (a month) or `2026-Q1` (a quarter),
-    /// in years 1970 to 9998.
+    /// in years 1970 to 2999.
     pub fn parse(label: &str, granularity: Granularity) -> Option<Self> {
         let (year, rest) = label.split_once('-')?;
         if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let year: i32 = year.parse().ok().filter(|y| (1970..=9998).contains(y))?;
+        let year: i32 = year.parse().ok().filter(|y| (1970..=2999).contains(y))?;
         let month = match granularity {
-            Granularity::Month if rest.len() == 2 => rest.parse::<u8>().ok()?,
-            Granularity::Quarter => {
+            Granularity::Month if rest.len() == 2 && rest.bytes().all(|b| b.is_ascii_digit()) => {
+                rest.parse::<u8>().ok()?
+            }
+            Granularity::Quarter if rest.len() == 2 => {
                 let q = rest.strip_prefix('Q')?.parse::<u8>().ok()?;
-                if rest.len() != 2 {
-                    return None;
-                }
                 q.checked_sub(1)? * 3 + 1
             }
-            Granularity::Month => return None,
+            _ => return None,
         };
         let month = Month::try_from(month).ok()?;
         Some(Self::containing(first_of(year, month), granularity))
+    }
+
+    /// The month or quarter `label` names, whichever form it has.
+    pub fn parse_either(label: &str) -> Option<(Self, Granularity)> {
+        let granularity = if label.contains('Q') {
+            Granularity::Quarter
+        } else {
+            Granularity::Month
+        };
+        Self::parse(label, granularity).map(|p| (p, granularity))
     }
 
     /// The periods from `first` to `last`, both included, oldest first.
@@ -912,9 +921,17 @@ mod tests {
         ] {
             assert_eq!(Period::parse(bad, Granularity::Month), None, "{bad}");
         }
-        for bad in ["2026-Q0", "2026-Q5", "2026-03", "2026-Q12"] {
+        for bad in ["2026-Q0", "2026-Q5", "2026-03", "2026-Q12", "2026-Q+"] {
             assert_eq!(Period::parse(bad, Granularity::Quarter), None, "{bad}");
         }
+        assert_eq!(
+            Period::parse_either("2026-Q2").map(|(p, g)| (p.label, g)),
+            Some(("2026-Q2".to_owned(), Granularity::Quarter))
+        );
+        assert_eq!(
+            Period::parse("2999-12", Granularity::Month).unwrap().label,
+            "2999-12"
+        );
         let first = Period::parse("2026-11", Granularity::Month).unwrap();
         let last = Period::parse("2027-02", Granularity::Month).unwrap();
         let labels: Vec<_> = Period::range(&first, &last, Granularity::Month)

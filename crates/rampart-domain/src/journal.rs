@@ -222,6 +222,7 @@ journal_actions! {
     IncidentReportIssued(ReportIssued) = "incident.report_issued", "A signed incident report was made (the record does not change): its form, the SHA-256 of the file and the journal entry it was made from";
     EventReportIssued(ReportIssued) = "event.report_issued", "A signed event report was made (the record does not change): its form, the SHA-256 of the file and the journal entry it was made from";
     VulnerabilityReportIssued(ReportIssued) = "vulnerability.report_issued", "A signed vulnerability report was made (the record does not change): its form, the SHA-256 of the file and the journal entry it was made from";
+    SummaryIssued(ReportIssued) = "summary.issued", "A signed management summary of a month or quarter was made (no record changes; the entity names the period, `summary:2026-Q1`): its form, the SHA-256 of the file and the journal entry it was made from";
 }
 
 impl JournalAction {

@@ -18,6 +18,8 @@ pub struct SummarySources<'a> {
     /// The significant incidents the organisation became aware of in the
     /// period, as the reader may see them.
     pub significant: &'a [Incident],
+    /// Whether there were more significant incidents than those listed.
+    pub more_significant: bool,
     /// Improvement actions not yet done or cancelled.
     pub open_improvements: &'a [ImprovementAction],
     /// When the summary is made, to tell overdue actions.
@@ -312,7 +314,16 @@ pub fn management_summary(src: SummarySources<'_>, provenance: Provenance) -> Re
             overview,
             breakdown,
             volumes,
-            Section::new("Significant incidents").table(incidents),
+            if src.more_significant {
+                Section::new("Significant incidents")
+                    .table(incidents)
+                    .note(format!(
+                        "Only the first {} are listed.",
+                        src.significant.len()
+                    ))
+            } else {
+                Section::new("Significant incidents").table(incidents)
+            },
             Section::new("Lessons learned: open improvement actions").table(actions),
         ],
     }
@@ -354,6 +365,7 @@ mod tests {
                 current: &current,
                 previous: &previous,
                 significant: &[],
+                more_significant: false,
                 open_improvements: &[],
                 now,
                 tlp: Tlp::Amber,
@@ -423,6 +435,7 @@ mod tests {
                 current: &current,
                 previous: &previous,
                 significant: &[],
+                more_significant: false,
                 open_improvements: &[],
                 now,
                 tlp: Tlp::Amber,

@@ -85,6 +85,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         targets: &ResponseTargets,
     ) -> Result<Tallies, StoreError>;
 
+    /// The incidents of class III and IV, not exercises, that `viewer` may
+    /// see and that became known in the months from `from` to `to`
+    /// (`2026-03`, both included), in that order, at most `limit`; and
+    /// whether there are more.
+    async fn significant_incidents(
+        &self,
+        from: &str,
+        to: &str,
+        viewer: &str,
+        limit: u32,
+    ) -> Result<(Vec<Incident>, bool), StoreError>;
+
     /// Open incidents `viewer` may see with an open response action due
     /// before `now`, the most overdue first, at most `limit`; and whether
     /// there are more.

@@ -725,7 +725,7 @@ pub enum IncidentSort {
 }
 
 /// Which incidents and events the figures count: the months from `from`
-/// up to `to` (`2026-03`, `to` not included), narrowed by class, category
+/// to `to` (`2026-03`, both included), narrowed by class, category
 /// and source (events by source only). Exercises are never counted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FiguresQuery {

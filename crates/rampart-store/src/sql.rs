@@ -517,6 +517,16 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         figures::tallies(self, query, targets).await
     }
 
+    async fn significant_incidents(
+        &self,
+        from: &str,
+        to: &str,
+        viewer: &str,
+        limit: u32,
+    ) -> Result<(Vec<Incident>, bool), StoreError> {
+        figures::significant(self, from, to, viewer, limit).await
+    }
+
     async fn overdue_actions(
         &self,
         viewer: &str,

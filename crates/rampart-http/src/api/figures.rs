@@ -19,12 +19,21 @@ use crate::extract::{Caller, QueryParams};
 pub struct FigureFilters {
     /// `month` (default) or `quarter`.
     pub granularity: Option<Granularity>,
-    /// The first period: `2026-01` for months, `2026-Q1` for quarters; by
-    /// default eleven months (seven quarters) before `to`.
-    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$", example = "2026-01")]
+    /// The first period, a month (`2026-01`) or a quarter (`2026-Q1`) of
+    /// the years 1970 to 2999: by months, a quarter stands for its first
+    /// month; by quarters, a month for its quarter. By default eleven months
+    /// (seven quarters) before `to`. At most 60 periods are read at once.
+    #[param(
+        pattern = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2]|Q[1-4])$",
+        example = "2026-01"
+    )]
     pub from: Option<String>,
-    /// The last period, included; by default the current one.
-    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$", example = "2026-12")]
+    /// The last period, included, written as `from`: by months, a quarter
+    /// stands for its last month. By default the current one.
+    #[param(
+        pattern = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2]|Q[1-4])$",
+        example = "2026-12"
+    )]
     pub to: Option<String>,
     /// Only incidents of this severity class.
     pub class: Option<SeverityClass>,

@@ -141,6 +141,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::dispose))
         .routes(routes!(evidence::bundle))
         .routes(routes!(figures::figures))
+        .routes(routes!(reports::management_summary))
         .routes(routes!(reports::incident))
         .routes(routes!(reports::event))
         .routes(routes!(reports::vulnerability))

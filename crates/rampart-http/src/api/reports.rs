@@ -11,9 +11,11 @@ use rampart_app::AppError;
 use rampart_app::reports::ReportOf;
 use rampart_domain::journal::ReportIssued;
 use rampart_domain::{Action, Actor, IncidentNumber};
-use rampart_report::document::{Provenance, Report, when};
+use std::future::Future;
+
+use rampart_report::document::{Provenance, Report, ReportKind, when};
 use rampart_report::seal::{SealFacts, SealStyle, seal};
-use rampart_report::{annex_d, html, markdown};
+use rampart_report::{annex_d, html, markdown, summary};
 use sha2::{Digest, Sha256};
 
 use super::number;
@@ -121,6 +123,31 @@ pub async fn vulnerability(
     answer(&s, &actor, of, ReportFormat::parse(&format)?).await
 }
 
+/// The management summary of a month (`2026-03`) or quarter (`2026-Q1`):
+/// the headline figures against the period before (incidents, mean times
+/// to detect, acknowledge, contain and resolve, false-alarm rate, costs,
+/// response-target compliance), the figures by severity class, category,
+/// RSIT type and source, the significant incidents (class III and IV) you
+/// may see, and the improvement actions still open. For senior management,
+/// auditors and the ISIRT. Sealed like the Annex D reports; journaled as
+/// `summary.issued`.
+#[utoipa::path(get, path = "/summaries/{period}/{format}", tag = "reports", operation_id = "management_summary",
+    params(("period" = String, Path, description = "A month, 2026-03, or a quarter, 2026-Q1, of the years 1970 to 2999", pattern = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2]|Q[1-4])$"),
+        ("format" = inline(ReportFormat), Path, description = "pdf, html or markdown")),
+    responses((status = 200, description = "The sealed summary, as an attachment",
+        content((Vec<u8> = "application/pdf"), (String = "text/html"), (String = "text/markdown"))),
+        (status = 422, description = "`period` names no month or quarter of the years 1970 to 2999", body = crate::error::Problem)))]
+pub async fn management_summary(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((period, format)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let format = ReportFormat::parse(&format)?;
+    make_summary(&s, &actor, &period, format)
+        .await?
+        .into_response()
+}
+
 /// A sealed report with its file name and media type.
 #[derive(Debug)]
 pub(crate) struct Made {
@@ -166,8 +193,68 @@ pub(crate) async fn make(
     of: ReportOf,
     format: ReportFormat,
 ) -> Result<Made, ApiError> {
+    sealed(
+        s,
+        actor,
+        format,
+        || build(s, actor, of),
+        |issued| s.app.record_report(actor, of, issued),
+    )
+    .await
+}
+
+/// The management summary of the month or quarter `period` (`2026-03`,
+/// `2026-Q1`) in `format` for `actor`, sealed and journaled.
+pub(crate) async fn make_summary(
+    s: &AppState,
+    actor: &Actor,
+    period: &str,
+    format: ReportFormat,
+) -> Result<Made, ApiError> {
+    sealed(
+        s,
+        actor,
+        format,
+        || async {
+            let c = s.app.summary_content(actor, period).await?;
+            let pending: Pending = Box::new(move |p| {
+                summary::management_summary(
+                    summary::SummarySources {
+                        current: &c.current,
+                        previous: &c.previous,
+                        significant: &c.significant,
+                        more_significant: c.more_significant,
+                        open_improvements: &c.open_improvements,
+                        now: c.now,
+                        tlp: c.tlp,
+                    },
+                    p,
+                )
+            });
+            Ok(pending)
+        },
+        |issued| s.app.record_summary(actor, period, issued),
+    )
+    .await
+}
+
+/// The report `build` reads, made from one state of the journal, laid out
+/// in `format`, sealed, and journaled by `record` before it is handed over.
+async fn sealed<B, BF, R, RF>(
+    s: &AppState,
+    actor: &Actor,
+    format: ReportFormat,
+    build: B,
+    record: R,
+) -> Result<Made, ApiError>
+where
+    B: Fn() -> BF,
+    BF: Future<Output = Result<Pending, AppError>>,
+    R: FnOnce(ReportIssued) -> RF,
+    RF: Future<Output = Result<(), AppError>>,
+{
     let vault = s.app.vault().map_err(ApiError::from)?;
-    let (report, (seq, head)) = s.app.as_of_journal_head(|| build(s, actor, of)).await?;
+    let (report, (seq, head)) = s.app.as_of_journal_head(build).await?;
     let now = s.app.clock().now();
     let report = report(Provenance {
         seq,
@@ -190,19 +277,18 @@ pub(crate) async fn make(
         ReportFormat::Html | ReportFormat::Markdown => SealStyle::Comment,
     };
     let bytes = seal(content, style, &facts, |m| vault.key.sign(m));
-    s.app
-        .record_report(
-            actor,
-            of,
-            ReportIssued {
-                format: format.name().to_owned(),
-                sha256: hex::encode(Sha256::digest(&bytes)),
-                made_from: seq,
-            },
-        )
-        .await?;
+    record(ReportIssued {
+        format: format.name().to_owned(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        made_from: seq,
+    })
+    .await?;
+    let file_name = match report.kind {
+        ReportKind::Summary => format!("summary-{}.{}", report.number, format.extension()),
+        _ => format!("{}-report.{}", report.number, format.extension()),
+    };
     Ok(Made {
-        file_name: format!("{}-report.{}", report.number, format.extension()),
+        file_name,
         media_type: format.media_type(),
         bytes,
     })
@@ -301,8 +387,19 @@ async fn render(report: Report, format: ReportFormat) -> Result<Vec<u8>, ApiErro
     }
 }
 
+/// PDFs typeset at once: one per core, so a burst of report requests
+/// queues instead of taking every blocking thread and all the memory.
+#[cfg(feature = "pdf")]
+static TYPESETTING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from))
+});
+
 #[cfg(feature = "pdf")]
 async fn pdf(report: Report) -> Result<Vec<u8>, ApiError> {
+    let _turn = TYPESETTING
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Internal)?;
     tokio::task::spawn_blocking(move || rampart_report::pdf::render(&report))
         .await
         .map_err(|_| ApiError::Internal)?

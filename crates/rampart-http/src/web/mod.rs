@@ -252,6 +252,7 @@ pub fn router() -> Router<AppState> {
         .route("/improvements", get(improvements_page))
         .route("/lessons", get(lessons_page))
         .route("/figures", get(figures_page))
+        .route("/figures/summary", get(figures_summary))
         .route(
             "/improvements/{id}",
             get(improvement_page).post(improvement_update),

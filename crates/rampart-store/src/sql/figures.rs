@@ -13,7 +13,7 @@ use rampart_domain::{
 };
 use rampart_domain::{ResponseTargets, Stage};
 
-use super::query::Filter;
+use super::query::{Filter, paginate};
 use super::{ColType, SqlBackend, SqlConn, SqlStore, SqlValue};
 use crate::StoreError;
 use crate::model::FiguresQuery;
@@ -103,12 +103,12 @@ pub(super) async fn keep_incident<C: SqlConn>(
     Ok(())
 }
 
-/// The filters of a query on `incident_figures` (as `f`), months from
-/// `from` up to `to`.
+/// The filters of a query on `incident_figures` (as `f`), the months from
+/// `from` to `to`, both included.
 fn incident_filter(q: &FiguresQuery) -> Filter {
     let mut f = Filter::default();
     f.and(
-        "f.month >= ? AND f.month < ?",
+        "f.month >= ? AND f.month <= ?",
         vec![SqlValue::text(q.from.clone()), SqlValue::text(q.to.clone())],
     );
     if let Some(class) = q.class {
@@ -261,7 +261,7 @@ pub(super) async fn tallies<B: SqlBackend>(
 
     let mut f = Filter::default();
     f.and(
-        "month >= ? AND month < ? AND n > 0",
+        "month >= ? AND month <= ? AND n > 0",
         vec![SqlValue::text(q.from.clone()), SqlValue::text(q.to.clone())],
     );
     if let Some(source) = q.source {
@@ -291,4 +291,31 @@ pub(super) async fn tallies<B: SqlBackend>(
         });
     }
     Ok(out)
+}
+
+/// The incidents of class III and IV `viewer` may see that became known in
+/// the months from `from` to `to` (both included), in the order they became known, at
+/// most `limit`; and whether there are more.
+pub(super) async fn significant<B: SqlBackend>(
+    store: &SqlStore<B>,
+    from: &str,
+    to: &str,
+    viewer: &str,
+    limit: u32,
+) -> Result<(Vec<Incident>, bool), StoreError> {
+    let mut f = Filter::default();
+    f.and(
+        "f.month >= ? AND f.month <= ? AND f.class IN ('III', 'IV')",
+        vec![SqlValue::text(from), SqlValue::text(to)],
+    );
+    f.viewer(Some(viewer));
+    let sql = format!(
+        "SELECT i.data FROM incident_figures f JOIN incidents i ON i.number = f.incident{} \
+         ORDER BY f.aware_at, f.incident",
+        f.sql()
+    );
+    let sql = sql + &f.limit(limit);
+    let rows = store.fetch(&sql, &f.params, &[ColType::Text]).await?;
+    let page = paginate::<Incident>(rows, limit, |_| String::new())?;
+    Ok((page.items, page.next_cursor.is_some()))
 }

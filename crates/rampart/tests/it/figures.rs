@@ -13,6 +13,7 @@ use rampart_domain::{
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sha2::Digest as _;
 
 use crate::helpers::{Backend, TestApp, fields};
 
@@ -285,14 +286,15 @@ async fn figures_equal_the_hand_computed_ones(backend: Backend, test: &str) {
     let e3 = play.report("2025-03-31T23:00:00Z", "Port scan").await;
     play.assess("2025-03-31T23:10:00Z", e3, "possible_incident")
         .await;
-    play.confirm(
-        "2025-03-31T23:30:00Z",
-        e3,
-        "2025-03-31T23:00:00Z",
-        I,
-        "technical_attack",
-    )
-    .await;
+    let c = play
+        .confirm(
+            "2025-03-31T23:30:00Z",
+            e3,
+            "2025-03-31T23:00:00Z",
+            I,
+            "technical_attack",
+        )
+        .await;
 
     // April: one more, outside March.
     let e7 = play
@@ -446,6 +448,26 @@ async fn figures_equal_the_hand_computed_ones(backend: Backend, test: &str) {
         .await;
     assert_eq!(seconds(&f["total"]["times"]["mttr"]), Some(48 * hour));
 
+    // A quarter stands for its months, a month for its quarter.
+    let (_, f) = app
+        .get("/api/v1/figures?from=2025-Q1&to=2025-Q1", &mia)
+        .await;
+    let labels: Vec<&str> = f["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["period"]["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["2025-01", "2025-02", "2025-03"], "{f}");
+    let (_, f) = app
+        .get(
+            "/api/v1/figures?granularity=quarter&from=2025-03&to=2025-04",
+            &mia,
+        )
+        .await;
+    assert_eq!(f["total"]["period"]["label"], "2025-Q1 to 2025-Q2", "{f}");
+    assert_eq!(f["total"]["times"]["incidents"], 4);
+
     // The default range is the twelve months up to now.
     let (_, f) = app.get("/api/v1/figures", &mia).await;
     assert_eq!(f["periods"].as_array().unwrap().len(), 12, "{f}");
@@ -454,11 +476,12 @@ async fn figures_equal_the_hand_computed_ones(backend: Backend, test: &str) {
     // Bad requests name their field; roles are checked.
     for (query, field) in [
         ("from=2025-13", "from"),
-        ("to=2025-Q1", "to"),
+        ("to=2025-Q5", "to"),
+        ("to=", "to"),
         ("from=2025-05&to=2025-03", "from"),
         ("from=2020-01&to=2025-12", "from"),
-        ("granularity=quarter&from=2025-03", "from"),
         ("from=1969-12", "from"),
+        ("from=3000-01", "from"),
     ] {
         let (status, problem) = app.get(&format!("/api/v1/figures?{query}"), &mia).await;
         assert_eq!(
@@ -475,6 +498,15 @@ async fn figures_equal_the_hand_computed_ones(backend: Backend, test: &str) {
     let (status, problem) = app.get("/api/v1/figures", &pat).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("view_figures"));
+
+    the_summary_of_march(
+        &app,
+        &sam,
+        &pat,
+        &[a.to_string(), b.to_string()],
+        &[c.to_string(), d.to_string()],
+    )
+    .await;
 
     // The rows the upgrade to schema 31 makes from the records are the
     // ones the writer keeps.
@@ -588,4 +620,82 @@ async fn backfill_matches_the_writer(app: &TestApp) {
             )
         }
     }
+}
+
+/// The management summary of March against February: the headline figures
+/// as worked out by hand, the significant incidents (A, class IV, and B,
+/// class III; not C, class I, nor the exercise's), sealed and journaled.
+async fn the_summary_of_march(
+    app: &TestApp,
+    sam: &str,
+    pat: &str,
+    listed: &[String],
+    left_out: &[String],
+) {
+    use crate::reports::{pdf_text, reads, report, verify};
+    let before = app.journal_len().await;
+    let (status, kind, pdf) = report(app, sam, "/summaries/2025-03/pdf").await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
+    assert_eq!(kind, "application/pdf");
+    let text = pdf_text(&pdf);
+    for want in [
+        "Management summary",
+        "2025-03 against 2025-02",
+        // The PDF's text comes column by column: this period's, the one
+        // before, the change.
+        "Incidents Events reported False alarms",
+        "This period 3 6 20.0 %",
+        "2 h 10 min 13 h 0 min 1 d 12 h 71 % (5 of 7) EUR 15,900.75, USD 5.00",
+        "Previous period 0 0",
+        "Change +3 +6",
+    ] {
+        assert!(reads(&text, want), "{want}: {text}");
+    }
+    for n in listed {
+        assert!(reads(&text, n), "{n} listed: {text}");
+    }
+    for n in left_out {
+        assert!(!text.contains(n.as_str()), "{n} left out: {text}");
+    }
+    let (ok, said) = verify(&pdf, &[]);
+    assert!(ok && said.starts_with("OK 2025-03: summary"), "{said}");
+    assert_eq!(app.changes_after(before).await, ["summary.issued"]);
+    let (_, entries) = app
+        .get(&format!("/api/v1/journal?after={before}"), &app.admin)
+        .await;
+    assert_eq!(
+        entries["items"][0]["entity"], "summary:2025-03",
+        "{entries}"
+    );
+    assert_eq!(
+        entries["items"][0]["payload"]["sha256"],
+        hex::encode(sha2::Sha256::digest(&pdf))
+    );
+    // The quarter, as HTML, against the quarter before.
+    let (status, kind, html) = report(app, sam, "/summaries/2025-Q1/html").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/html"));
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("2025-Q1 against 2024-Q4"), "{html}");
+    // Refusals change nothing.
+    let before = app.journal_len().await;
+    for (path, status) in [
+        ("/summaries/2025-13/pdf", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/summaries/2025-Q5/html", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "/summaries/March/markdown",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("/summaries/2025-03/docx", StatusCode::NOT_FOUND),
+    ] {
+        let (got, _, body) = report(app, sam, path).await;
+        assert_eq!(got, status, "{path}: {}", String::from_utf8_lossy(&body));
+    }
+    let (got, _, body) = report(app, sam, "/summaries/2025-13/pdf").await;
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(fields(&problem), ["period"], "{problem}");
+    assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY);
+    let (got, _, _) = report(app, pat, "/summaries/2025-03/pdf").await;
+    assert_eq!(got, StatusCode::FORBIDDEN);
+    assert_eq!(app.journal_len().await, before);
 }

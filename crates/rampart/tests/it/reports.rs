@@ -19,7 +19,11 @@ crate::on_both_backends!(
 );
 
 /// Downloads a report; returns the status, the content type and the bytes.
-async fn report(app: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+pub(crate) async fn report(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+) -> (StatusCode, String, Vec<u8>) {
     let answer = app
         .client
         .get(format!("http://{}/api/v1{path}", app.addr))
@@ -38,7 +42,7 @@ async fn report(app: &TestApp, token: &str, path: &str) -> (StatusCode, String, 
 
 /// The text of a PDF as `pdftotext` reads it, whitespace and the
 /// zero-width break hints folded away.
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -60,7 +64,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 /// text flows: a value wrapped in a table cell comes back with the words
 /// of the cells beside it between its lines (a few words apart), and a
 /// long run broken across lines (a hash) in pieces.
-fn reads(text: &str, want: &str) -> bool {
+pub(crate) fn reads(text: &str, want: &str) -> bool {
     const GAP: usize = 12;
     let tokens: Vec<&str> = text.split_whitespace().collect();
     let want: Vec<&str> = want.split_whitespace().collect();
@@ -104,7 +108,7 @@ fn fold(text: &str) -> String {
 }
 
 /// Runs `rampart report verify` on `bytes`; returns success and what it said.
-fn verify(bytes: &[u8], keys: &[&str]) -> (bool, String) {
+pub(crate) fn verify(bytes: &[u8], keys: &[&str]) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report");
     std::fs::write(&path, bytes).unwrap();

@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 use rampart_app::figures::{FiguresReport, FiguresRequest};
-use rampart_domain::figures::{Figures, Granularity, Mean};
+use rampart_domain::figures::{Figures, Granularity, Mean, Period};
 use rampart_domain::{Category, SeverityClass, SourceKind};
 
 use super::{Page, bad_filter, query_form};
@@ -27,6 +27,8 @@ pub struct FiguresPage {
     pub volumes: String,
     pub times: String,
     pub events: String,
+    /// The periods offered for a management summary: (label, in words).
+    pub summaries: Vec<(String, String)>,
 }
 
 /// A mean time in words: `45 min`, `3 h 20 min`, `2 d 4 h`; a dash when
@@ -89,6 +91,24 @@ impl FiguresPage {
             SourceKind::Person => "A person",
             SourceKind::Sensor => "A sensor",
         }
+    }
+
+    /// Events and incidents of the whole range by source: (label, events, incidents).
+    pub fn by_source(&self) -> Vec<(&'static str, u32, u32)> {
+        let t = &self.report.total;
+        let count = |by: &[rampart_domain::figures::SourceCount], s: SourceKind| {
+            by.iter().find(|c| c.source == s).map_or(0, |c| c.count)
+        };
+        SourceKind::ALL
+            .iter()
+            .map(|s| {
+                (
+                    self.source_label(s),
+                    count(&t.events_by_source, *s),
+                    count(&t.incidents_by_source, *s),
+                )
+            })
+            .collect()
     }
 
     pub fn quarterly(&self) -> bool {
@@ -214,8 +234,24 @@ pub async fn figures_page(
         }],
         &percent,
     );
+    let now = state.app.clock().now();
+    let month = Period::containing(now, Granularity::Month);
+    let quarter = Period::containing(now, Granularity::Quarter);
+    let summaries = vec![
+        (
+            month.previous(Granularity::Month).label,
+            "last month".to_owned(),
+        ),
+        (month.label.clone(), "this month, so far".to_owned()),
+        (
+            quarter.previous(Granularity::Quarter).label,
+            "last quarter".to_owned(),
+        ),
+        (quarter.label.clone(), "this quarter, so far".to_owned()),
+    ];
     Ok(FiguresPage {
         chrome: Chrome::new(&person, "Figures", "/figures"),
+        summaries,
         filters,
         report,
         volumes,

@@ -1,12 +1,12 @@
 //! The signed Annex D reports, downloaded from a record's page: the same
 //! sealed file the API gives.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use rampart_app::reports::ReportOf;
 
 use super::Page;
 use crate::AppState;
-use crate::api::reports::{ReportFormat, make};
+use crate::api::reports::{ReportFormat, make, make_summary};
 use crate::web::WebError;
 use crate::web::session::Person;
 
@@ -48,4 +48,19 @@ pub async fn vulnerability_file_report(
 ) -> Page {
     let of = ReportOf::Vulnerability(parse(&n, "a vulnerability")?);
     download(&state, &person, of, &format).await
+}
+
+/// `GET /figures/summary?period=2026-Q1&format=pdf`: the signed management
+/// summary of a month or quarter.
+pub async fn figures_summary(
+    State(state): State<AppState>,
+    person: Person,
+    RawQuery(q): RawQuery,
+) -> Page {
+    let form = super::query_form(&q)?;
+    let period = form.get("period").unwrap_or_default();
+    let format = ReportFormat::parse(form.get("format").unwrap_or("pdf"))?;
+    Ok(make_summary(&state, &person.actor, period, format)
+        .await?
+        .into_response()?)
 }

@@ -2,7 +2,7 @@
 //! script needed), each named for screen readers and beside its table;
 //! the filters narrow them.
 
-use rampart_domain::Role;
+use rampart_domain::{Clock as _, Role};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -102,6 +102,29 @@ async fn the_figures_page_draws_its_charts_on_the_server() {
             .await
             .unwrap();
     }
+
+    // The management summary of this month, from its card, with the session.
+    let got = d
+        .execute(
+            "return fetch(document.querySelectorAll('#summaries li a[href$=\"format=pdf\"]')[1].href)
+               .then(r => r.status + '\\n' + r.headers.get('content-type') + '\\n'
+                 + r.headers.get('content-disposition'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let got = got.json().as_str().unwrap_or_default().to_owned();
+    let month = rampart_domain::figures::month_of(rampart_domain::SystemClock.now());
+    assert_eq!(
+        got,
+        format!("200\napplication/pdf\nattachment; filename=\"summary-{month}.pdf\""),
+    );
+    d.find(thirtyfour::By::Id("summaries"))
+        .await
+        .unwrap()
+        .screenshot(&super::shots_dir().join("figures-summary-card.png"))
+        .await
+        .unwrap();
 
     // By quarter, for class III only.
     b.open("/figures?granularity=quarter&class=III").await;
