@@ -114,3 +114,10 @@ CREATE TRIGGER events_figures_update AFTER UPDATE ON events
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rampart_event_figures();
 CREATE TRIGGER events_figures_delete AFTER DELETE ON events
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rampart_event_figures();
+
+-- The dashboard's counts leave out exercise records, counted from these:
+-- without them the counts read every event (the status index has no
+-- `exercise`), 0.85 s at a million events.
+CREATE INDEX events_exercise_counted ON events (status) WHERE exercise IS NOT NULL;
+CREATE INDEX incidents_exercise_counted ON incidents (status, class)
+WHERE exercise IS NOT NULL AND restricted_to = '';

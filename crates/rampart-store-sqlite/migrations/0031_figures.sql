@@ -102,3 +102,10 @@ WHEN old.exercise IS NULL BEGIN
     UPDATE event_figures SET n = n - 1
     WHERE month = substr(old.reported_at, 1, 7) AND source = old.source_kind AND status = old.status;
 END;
+
+-- The dashboard's counts leave out exercise records, counted from these:
+-- without them the counts read every event (the status index has no
+-- `exercise`), 0.85 s at a million events.
+CREATE INDEX events_exercise_counted ON events (status) WHERE exercise IS NOT NULL;
+CREATE INDEX incidents_exercise_counted ON incidents (status, class)
+WHERE exercise IS NOT NULL AND restricted_to = '';

@@ -18,11 +18,13 @@ use crate::{
 
 /// The partial indexes (migrations 15 and 17): reading one whole reads
 /// only the rows of its condition.
-const PARTIAL: [&str; 4] = [
+const PARTIAL: [&str; 6] = [
     "incidents_regimes",
     "incidents_restricted",
     "incidents_action_due",
     "incidents_open_coordinator",
+    "incidents_exercise_counted",
+    "events_exercise_counted",
 ];
 
 /// Explains the last statement `list` ran and checks that `table` is

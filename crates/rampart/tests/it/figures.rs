@@ -637,6 +637,9 @@ async fn the_summary_of_march(
     let (status, kind, pdf) = report(app, sam, "/summaries/2025-03/pdf").await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
     assert_eq!(kind, "application/pdf");
+    if let Some(dir) = std::env::var_os("RAMPART_REPORT_SAMPLES") {
+        std::fs::write(std::path::Path::new(&dir).join("summary-2025-03.pdf"), &pdf).unwrap();
+    }
     let text = pdf_text(&pdf);
     for want in [
         "Management summary",
