@@ -240,6 +240,18 @@ pub struct Mean {
     pub seconds: Option<i64>,
 }
 
+/// A length of time as people read it on the figures page and in the
+/// management summary: `under 1 min`, `45 min`, `3 h 20 min` (up to two
+/// days), `2 d 4 h`.
+pub fn duration_words(seconds: i64) -> String {
+    match seconds.max(0) / 60 {
+        0 => "under 1 min".to_owned(),
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h {} min", m / 60, m % 60),
+        m => format!("{} d {} h", m / 1440, (m % 1440) / 60),
+    }
+}
+
 /// Spans summed: how many records had both ends, and their lengths in
 /// seconds added up.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

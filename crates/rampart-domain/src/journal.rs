@@ -696,7 +696,7 @@ impl EvidenceCollected {
 /// of its observables.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentExported {
-    /// `stix`.
+    /// `stix`, `misp` or `iodef`.
     pub format: String,
     /// The TLP marking the recipients may receive.
     pub audience: Tlp,

@@ -2,13 +2,14 @@
 //! ([`annex_d`]) as PDF (behind the default `pdf` feature), HTML and
 //! Markdown, each sealed with the installation's signature ([`seal`]), and
 //! the management summary of a period ([`summary`]).
-//! For other tools: a STIX 2.1 bundle ([`stix`]) or a MISP event
-//! ([`misp`]) of an incident, made for an audience whose TLP decides what
+//! For other tools: a STIX 2.1 bundle ([`stix`]), a MISP event ([`misp`])
+//! or an IODEF v2 document ([`iodef`]) of an incident, made for an audience whose TLP decides what
 //! may go ([`Audience`]).
 
 pub mod annex_d;
 pub mod document;
 pub mod html;
+pub mod iodef;
 pub mod markdown;
 pub mod misp;
 #[cfg(feature = "pdf")]

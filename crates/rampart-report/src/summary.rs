@@ -4,7 +4,7 @@
 //! management, auditors and the ISIRT manager; laid out by the same
 //! renderers as the Annex D reports, with the same marking and seal.
 
-use rampart_domain::figures::{Cost, Figures, Mean, Times};
+use rampart_domain::figures::{Cost, Figures, Mean, Times, duration_words};
 use rampart_domain::improvement::ImprovementAction;
 use rampart_domain::{Incident, Tlp};
 
@@ -30,16 +30,7 @@ pub struct SummarySources<'a> {
 
 /// A mean time for people: `3 h 20 min`, `2 d 4 h`; `—` without one.
 pub fn span(mean: Mean) -> String {
-    let Some(s) = mean.seconds else {
-        return "—".to_owned();
-    };
-    let minutes = s / 60;
-    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    match (d, h) {
-        (0, 0) => format!("{m} min"),
-        (0, _) => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
-    }
+    mean.seconds.map_or_else(|| "—".to_owned(), duration_words)
 }
 
 /// The change from `before` to `now` as people read it: `+3`, `−2`, `±0`.
@@ -54,20 +45,8 @@ fn change(now: i64, before: i64) -> String {
 /// The change of a mean time: faster or slower, and by how much.
 fn time_change(now: Mean, before: Mean) -> String {
     match (now.seconds, before.seconds) {
-        (Some(n), Some(b)) if n < b => format!(
-            "faster by {}",
-            span(Mean {
-                count: 1,
-                seconds: Some(b - n)
-            })
-        ),
-        (Some(n), Some(b)) if n > b => format!(
-            "slower by {}",
-            span(Mean {
-                count: 1,
-                seconds: Some(n - b)
-            })
-        ),
+        (Some(n), Some(b)) if n < b => format!("faster by {}", duration_words(b - n)),
+        (Some(n), Some(b)) if n > b => format!("slower by {}", duration_words(n - b)),
         (Some(_), Some(_)) => "the same".to_owned(),
         _ => "—".to_owned(),
     }
@@ -343,7 +322,7 @@ mod tests {
             count: 1,
             seconds: Some(s),
         };
-        assert_eq!(span(m(59)), "0 min");
+        assert_eq!(span(m(59)), "under 1 min");
         assert_eq!(span(m(3 * 3600 + 20 * 60)), "3 h 20 min");
         assert_eq!(span(m(2 * 86_400 + 4 * 3600)), "2 d 4 h");
         assert_eq!(span(Mean::default()), "—");
@@ -456,7 +435,7 @@ mod tests {
         );
         // (48 h + 4 h) / 2 against none closed.
         assert!(
-            md.contains("| Mean time to resolve (MTTR) | 1 d 2 h | — | — |"),
+            md.contains("| Mean time to resolve (MTTR) | 26 h 0 min | — | — |"),
             "{md}"
         );
         assert!(

@@ -1,12 +1,12 @@
 //! An incident leaving Rampart in an exchange format, for an audience
-//! whose TLP decides what goes: STIX 2.1.
+//! whose TLP decides what goes: STIX 2.1, MISP, IODEF v2.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rampart_domain::{IncidentNumber, Tlp};
-use rampart_report::{Audience, misp, stix};
+use rampart_report::{Audience, iodef, misp, stix};
 use serde::Deserialize;
 
 use super::number;
@@ -86,6 +86,27 @@ pub async fn misp(
     QueryParams(p): QueryParams<ExportParams>,
 ) -> Result<Response, ApiError> {
     answer(&s, &actor, &n, p.audience, Format::Misp).await
+}
+
+/// The incident as an IODEF v2 document (RFC 7970, `application/xml`): the
+/// incident with its times, descriptions and assessment (category, RSIT
+/// type, severity as business impact, recovery cost as monetary impact),
+/// the ISIRT as contact, an event for each observable the audience may
+/// receive, an indicator for each indicator of compromise and the response
+/// actions as history, each part with its TLP as IODEF's `restriction`.
+/// Observables marked PAP:RED, or more narrowly than the audience, never
+/// leave.
+#[utoipa::path(get, path = "/incidents/{number}/export/iodef", tag = "incidents", operation_id = "export_incident_iodef",
+    params(("number" = String, Path, description = "e.g. INC-2026-0001"), ExportParams),
+    responses((status = 200, description = "The document", content_type = "application/xml", body = String),
+        (status = 409, description = "The incident is marked more narrowly than the audience", body = Problem)))]
+pub async fn iodef(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(n): Path<String>,
+    QueryParams(p): QueryParams<ExportParams>,
+) -> Result<Response, ApiError> {
+    answer(&s, &actor, &n, p.audience, Format::Iodef).await
 }
 
 /// An export as the API answers it, in the format's media type.
@@ -265,14 +286,16 @@ pub async fn feed_event(
 pub(crate) enum Format {
     Stix,
     Misp,
+    Iodef,
 }
 
 impl Format {
-    /// As a path segment and in the journal: `stix`, `misp`.
+    /// As a path segment and in the journal: `stix`, `misp`, `iodef`.
     pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "stix" => Some(Self::Stix),
             "misp" => Some(Self::Misp),
+            "iodef" => Some(Self::Iodef),
             _ => None,
         }
     }
@@ -281,6 +304,7 @@ impl Format {
         match self {
             Self::Stix => "stix",
             Self::Misp => "misp",
+            Self::Iodef => "iodef",
         }
     }
 
@@ -288,6 +312,7 @@ impl Format {
         match self {
             Self::Stix => stix::MEDIA_TYPE,
             Self::Misp => "application/json",
+            Self::Iodef => iodef::MEDIA_TYPE,
         }
     }
 
@@ -296,6 +321,7 @@ impl Format {
         match self {
             Self::Stix => "stix.json",
             Self::Misp => "misp.json",
+            Self::Iodef => "iodef.xml",
         }
     }
 }
@@ -313,15 +339,19 @@ pub(crate) async fn export(
     let audience = Audience::new(tlp).map_err(|m| ApiError::field("audience", m))?;
     let incident = s.app.get_incident(actor, number).await?;
     let producer = producer(s)?;
+    let now = s.app.clock().now();
     let (document, shared) = match format {
-        Format::Stix => stix::bundle(&incident, audience, &producer, s.app.clock().now()),
-        Format::Misp => misp::event(&incident, audience, &producer),
+        Format::Stix => stix::bundle(&incident, audience, &producer, now)
+            .map(|(bundle, shared)| (bundle.to_string(), shared)),
+        Format::Misp => misp::event(&incident, audience, &producer)
+            .map(|(event, shared)| (event.to_string(), shared)),
+        Format::Iodef => iodef::document(&incident, audience, &producer, now),
     }
     .map_err(ApiError::Conflict)?;
     s.app
         .record_export(actor, number, format.name(), audience.tlp(), shared)
         .await?;
-    Ok(document.to_string())
+    Ok(document)
 }
 
 /// The installation as the producer of what it exports.

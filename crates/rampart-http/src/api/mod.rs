@@ -147,6 +147,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::vulnerability))
         .routes(routes!(exports::stix))
         .routes(routes!(exports::misp))
+        .routes(routes!(exports::iodef))
         .routes(routes!(exports::publish))
         .routes(routes!(exports::feed_manifest))
         .routes(routes!(exports::feed_event))

@@ -95,6 +95,58 @@ fn max_of(series: &[Series]) -> f64 {
         .fold(0.0, |m: f64, v| m.max(*v))
 }
 
+/// A chart begun: its frame drawn, and the measures that place its marks.
+struct Canvas {
+    svg: String,
+    /// The axis's top value.
+    top: f64,
+    /// The plot's height.
+    plot: f64,
+    /// The width each label takes.
+    slot: f64,
+}
+
+impl Canvas {
+    fn new(
+        id: &str,
+        title: &str,
+        desc: &str,
+        labels: &[String],
+        series: &[Series],
+        unit: &dyn Fn(f64) -> String,
+    ) -> Self {
+        let (top, step) = scale(max_of(series));
+        Self {
+            svg: frame(id, title, desc, labels, top, step, unit),
+            top,
+            plot: HEIGHT - TOP - BOTTOM,
+            slot: (WIDTH - LEFT - RIGHT) / labels.len().max(1) as f64,
+        }
+    }
+
+    /// The height of a value.
+    fn height(&self, v: f64) -> f64 {
+        v / self.top * self.plot
+    }
+
+    /// The legend and the end.
+    fn finish(mut self, series: &[Series], lines: bool) -> String {
+        self.svg.push_str(&legend(series, lines));
+        self.svg.push_str("</svg>");
+        self.svg
+    }
+}
+
+/// What a mark says on hover: the series, the label and the value.
+fn tip(s: &Series, labels: &[String], i: usize, v: f64, unit: &dyn Fn(f64) -> String) -> String {
+    format!(
+        "<title>{}, {}: {}</title>",
+        escape_html(&s.name),
+        escape_html(labels.get(i).map(String::as_str).unwrap_or("")),
+        escape_html(&unit(v))
+    )
+}
+
 /// Grouped columns: one group per label, a column per series.
 pub fn columns(
     id: &str,
@@ -104,31 +156,23 @@ pub fn columns(
     series: &[Series],
     unit: &dyn Fn(f64) -> String,
 ) -> String {
-    let (top, step) = scale(max_of(series));
-    let mut svg = frame(id, title, desc, labels, top, step, unit);
-    let plot = HEIGHT - TOP - BOTTOM;
-    let slot = (WIDTH - LEFT - RIGHT) / labels.len().max(1) as f64;
-    let width = (slot * 0.8) / series.len().max(1) as f64;
+    let mut c = Canvas::new(id, title, desc, labels, series, unit);
+    let width = (c.slot * 0.8) / series.len().max(1) as f64;
     for (k, s) in series.iter().enumerate() {
         for (i, value) in s.values.iter().enumerate() {
             let Some(value) = value else { continue };
-            let h = value / top * plot;
-            let x = LEFT + slot * i as f64 + slot * 0.1 + width * k as f64;
-            let label = labels.get(i).map(String::as_str).unwrap_or("");
+            let h = c.height(*value);
+            let x = LEFT + c.slot * i as f64 + c.slot * 0.1 + width * k as f64;
             let _ = write!(
-                svg,
-                r#"<rect class="s{k}" x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}"><title>{}, {}: {}</title></rect>"#,
-                TOP + plot - h,
+                c.svg,
+                r#"<rect class="s{k}" x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}">{}</rect>"#,
+                TOP + c.plot - h,
                 (width - 1.0).max(1.0),
-                escape_html(&s.name),
-                escape_html(label),
-                escape_html(&unit(*value))
+                tip(s, labels, i, *value, unit)
             );
         }
     }
-    svg.push_str(&legend(series, false));
-    svg.push_str("</svg>");
-    svg
+    c.finish(series, false)
 }
 
 /// Lines: a point per label where the series has a value, joined where
@@ -141,49 +185,38 @@ pub fn lines(
     series: &[Series],
     unit: &dyn Fn(f64) -> String,
 ) -> String {
-    let (top, step) = scale(max_of(series));
-    let mut svg = frame(id, title, desc, labels, top, step, unit);
-    let plot = HEIGHT - TOP - BOTTOM;
-    let slot = (WIDTH - LEFT - RIGHT) / labels.len().max(1) as f64;
+    let mut c = Canvas::new(id, title, desc, labels, series, unit);
     for (k, s) in series.iter().enumerate() {
         let point =
-            |i: usize, v: f64| (LEFT + slot * (i as f64 + 0.5), TOP + plot - v / top * plot);
+            |i: usize, v: f64| (LEFT + c.slot * (i as f64 + 0.5), TOP + c.plot - c.height(v));
         let mut path = String::new();
+        let mut marks = String::new();
         let mut open = false;
         for (i, value) in s.values.iter().enumerate() {
-            match value {
-                Some(v) => {
-                    let (x, y) = point(i, *v);
-                    let _ = write!(path, "{}{x:.1} {y:.1} ", if open { "L" } else { "M" });
-                    open = true;
-                }
-                None => open = false,
-            }
+            let Some(v) = value else {
+                open = false;
+                continue;
+            };
+            let (x, y) = point(i, *v);
+            let _ = write!(path, "{}{x:.1} {y:.1} ", if open { "L" } else { "M" });
+            open = true;
+            let _ = write!(
+                marks,
+                r#"<circle class="s{k}" cx="{x:.1}" cy="{y:.1}" r="3">{}</circle>"#,
+                tip(s, labels, i, *v, unit)
+            );
         }
         if !path.is_empty() {
             let _ = write!(
-                svg,
+                c.svg,
                 r#"<path class="line s{k}" d="{}" stroke-dasharray="{}"/>"#,
                 path.trim_end(),
                 DASHES[k % DASHES.len()]
             );
         }
-        for (i, value) in s.values.iter().enumerate() {
-            let Some(v) = value else { continue };
-            let (x, y) = point(i, *v);
-            let label = labels.get(i).map(String::as_str).unwrap_or("");
-            let _ = write!(
-                svg,
-                r#"<circle class="s{k}" cx="{x:.1}" cy="{y:.1}" r="3"><title>{}, {}: {}</title></circle>"#,
-                escape_html(&s.name),
-                escape_html(label),
-                escape_html(&unit(*v))
-            );
-        }
+        c.svg.push_str(&marks);
     }
-    svg.push_str(&legend(series, true));
-    svg.push_str("</svg>");
-    svg
+    c.finish(series, true)
 }
 
 /// The legend, along the bottom edge.

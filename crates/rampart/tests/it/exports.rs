@@ -2,7 +2,8 @@
 //! passes the reference validator (stix2-validator) with neither error nor
 //! warning; it holds the incident with the incident core extension,
 //! observed data, indicators and sightings. As a MISP event: PyMISP loads
-//! it, with its attributes, detection flags and tags. Either way, what the
+//! it, with its attributes, detection flags and tags. As an IODEF v2
+//! document: `xmllint` finds it valid against RFC 7970's schema. Each way, what the
 //! audience may not receive (marked more narrowly, PAP:RED, TLP:RED) never
 //! leaves, ids stay the same from one export to the next, and every export
 //! is journaled.
@@ -15,6 +16,7 @@ use crate::helpers::{TestApp, fields, incident, run_validator, validator_python}
 
 crate::on_both_backends!(
     an_incident_leaves_for_its_audience_as_stix_and_misp,
+    an_incident_leaves_for_its_audience_as_iodef,
     published_incidents_make_a_misp_feed
 );
 
@@ -79,6 +81,36 @@ async fn fetch(
     (status, answer.text().await.unwrap())
 }
 
+/// Exports the incident in `format` for an AMBER audience; checks that
+/// the export is journaled alone (`incident.exported`) with the format, the
+/// audience and how many observables went.
+async fn journaled_export(
+    app: &TestApp,
+    token: &str,
+    n: &str,
+    format: &str,
+    observables: u64,
+) -> String {
+    let seq = app.journal_len().await;
+    let (status, text) = fetch(app, token, n, format, "AMBER").await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
+    let (_, entries) = app
+        .get(&format!("/api/v1/journal?after={seq}"), &app.admin)
+        .await;
+    let payload = &entries["items"][0]["payload"];
+    assert_eq!(
+        (
+            &payload["format"],
+            &payload["audience"],
+            &payload["observables"]
+        ),
+        (&json!(format), &json!("AMBER"), &json!(observables)),
+        "{entries}"
+    );
+    text
+}
+
 fn of_type<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
     bundle["objects"]
         .as_array()
@@ -133,24 +165,7 @@ async fn an_incident_leaves_for_its_audience_as_stix_and_misp(app: TestApp) {
         .await;
     add(json!({"type": "account", "value": "svc-backup", "tlp": "AMBER+STRICT"})).await;
 
-    let seq = app.journal_len().await;
-    let (status, text) = export(&app, &ian, &n, "AMBER").await;
-    assert_eq!(status, StatusCode::OK, "{text}");
-    // Journaled, with what went.
-    assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
-    let (_, entries) = app
-        .get(&format!("/api/v1/journal?after={seq}"), &app.admin)
-        .await;
-    let payload = &entries["items"][0]["payload"];
-    assert_eq!(
-        (
-            &payload["format"],
-            &payload["audience"],
-            &payload["observables"]
-        ),
-        (&json!("stix"), &json!("AMBER"), &json!(4)),
-        "{entries}"
-    );
+    let text = journaled_export(&app, &ian, &n, "stix", 4).await;
     let report = run_validator(&python, VALIDATE, text.as_bytes());
     assert_eq!(report.trim(), "", "stix2-validator: {report}");
     let bundle: Value = serde_json::from_str(&text).unwrap();
@@ -354,6 +369,218 @@ async fn an_incident_leaves_for_its_audience_as_stix_and_misp(app: TestApp) {
         .await
         .unwrap();
     assert!(check.agrees(), "{check}");
+}
+
+/// Validates an IODEF v2 document with `xmllint --schema` against RFC
+/// 7970's schema (tests/fixtures/iodef), its imports resolved offline by
+/// an XML catalog: the W3C schemas from the validators' `xmlschema`
+/// package, the stand-ins of the fixtures for the IANA-hosted two. `Err`
+/// holds what xmllint said.
+fn validate_iodef(python: &std::path::Path, document: &str) -> Result<(), String> {
+    let package = run_validator(
+        python,
+        "import os, xmlschema; print(os.path.dirname(xmlschema.__file__))",
+        b"",
+    );
+    let w3c = std::path::Path::new(package.trim()).join("schemas");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iodef");
+    let dir = tempfile::tempdir().unwrap();
+    let xml = w3c.join("XML/xml.xsd");
+    let dsig = w3c.join("DSIG/xmldsig-core-schema.xsd");
+    let entries = [
+        ("http://www.w3.org/2001/xml.xsd", xml.clone()),
+        ("http://www.w3c.org/2001/xml.xsd", xml.clone()),
+        ("http://www.w3.org/2009/01/xml.xsd", xml),
+        (
+            "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd",
+            dsig.clone(),
+        ),
+        (
+            "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd",
+            dsig,
+        ),
+        (
+            "http://www.iana.org/assignments/xml-registry/schema/iodef-enum-1.0.xsd",
+            fixtures.join("iodef-enum-1.0.xsd"),
+        ),
+        (
+            "http://www.iana.org/assignments/xml-registry/schema/iodef-sci-1.0.xsd",
+            fixtures.join("iodef-sci-1.0.xsd"),
+        ),
+    ];
+    let mut catalog = String::from(
+        "<?xml version=\"1.0\"?>\n<catalog xmlns=\"urn:oasis:names:tc:entity:xmlns:xml:catalog\">\n",
+    );
+    for (name, file) in entries {
+        assert!(file.exists(), "{} is missing", file.display());
+        catalog.push_str(&format!(
+            "  <uri name=\"{name}\" uri=\"file://{}\"/>\n",
+            file.display()
+        ));
+    }
+    catalog.push_str("</catalog>\n");
+    std::fs::write(dir.path().join("catalog.xml"), catalog).unwrap();
+    std::fs::write(dir.path().join("document.xml"), document).unwrap();
+    let out = std::process::Command::new("xmllint")
+        .env("XML_CATALOG_FILES", dir.path().join("catalog.xml"))
+        .args(["--nonet", "--noout", "--schema"])
+        .arg(fixtures.join("iodef-2.0.xsd"))
+        .arg(dir.path().join("document.xml"))
+        .output()
+        .expect("xmllint runs (Debian's libxml2-utils; .ci/run installs it)");
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() && said.contains("validates") {
+        Ok(())
+    } else {
+        Err(said)
+    }
+}
+
+async fn an_incident_leaves_for_its_audience_as_iodef(app: TestApp) {
+    let Some(python) = validator_python() else {
+        return;
+    };
+    let pat = app.user("pat", &[Role::Poc]).await;
+    let ian = app.user("ian", &[Role::IsirtMember]).await;
+    let n = incident(
+        &app,
+        &pat,
+        &ian,
+        "ian",
+        "Ransomware on a <file> server & co",
+    )
+    .await;
+    let (status, patched) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/incidents/{n}"),
+            Some(&ian),
+            Some(json!({"occurred_at": "2026-01-01T09:00:00Z", "discovered_at": "2026-01-02T09:00:00Z",
+                        "rsit": {"class": "malicious-code", "type": "infected-system"},
+                        "recovery_cost_total": {"amount": 15100.75, "currency": "EUR"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    app.post_ok(
+        &format!("/api/v1/incidents/{n}/actions"),
+        &ian,
+        json!({"what": "isolate the file server", "owner": "ops on-call"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    for o in [
+        json!({"type": "ip", "value": "198.51.100.7", "tlp": "CLEAR", "ioc": true, "sighted": true, "note": "C2 \"beacon\""}),
+        json!({"type": "ip", "value": "2001:db8::7", "tlp": "GREEN"}),
+        json!({"type": "domain", "value": "c2-example.test", "tlp": "AMBER", "ioc": true}),
+        json!({"type": "hash", "value": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "tlp": "AMBER", "ioc": true}),
+        json!({"type": "url", "value": "https://c2-example.test/a?b=1&c=2", "tlp": "GREEN"}),
+        json!({"type": "email", "value": "ops@example.org", "tlp": "GREEN"}),
+        json!({"type": "account", "value": "svc-backup", "tlp": "AMBER+STRICT"}),
+        json!({"type": "url", "value": "https://internal.example.org/hr", "tlp": "RED", "ioc": true}),
+        json!({"type": "domain", "value": "secret-source.test", "tlp": "GREEN", "pap": "RED"}),
+    ] {
+        app.post_ok(
+            &format!("/api/v1/incidents/{n}/observables"),
+            &ian,
+            o,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+
+    let text = journaled_export(&app, &ian, &n, "iodef", 6).await;
+    validate_iodef(&python, &text).unwrap_or_else(|e| panic!("xmllint: {e}\n{text}"));
+    // The validator is not a formality: a marking IODEF does not know fails.
+    let wrong = text.replacen("restriction=\"amber\"", "restriction=\"tlp-amber\"", 1);
+    assert_ne!(wrong, text);
+    assert!(validate_iodef(&python, &wrong).is_err());
+
+    // What went: the incident and its times, assessment and contact; an
+    // event for each shared observable, an indicator for each IOC among
+    // them, the response action as history.
+    for part in [
+        "<IncidentID name=\"ISIRT (rampart/".to_owned(),
+        format!(">{n}</IncidentID>"),
+        "Ransomware on a &lt;file&gt; server &amp; co".to_owned(),
+        "<StartTime>2026-01-01T09:00:00.000Z</StartTime>".to_owned(),
+        "<DetectTime>2026-01-02T09:00:00.000Z</DetectTime>".to_owned(),
+        "<IncidentCategory>rsit:malicious-code/infected-system</IncidentCategory>".to_owned(),
+        "<MonetaryImpact currency=\"EUR\">15100.75</MonetaryImpact>".to_owned(),
+        "<Contact role=\"irt\" type=\"organization\">".to_owned(),
+        "<Address category=\"ipv4-addr\">198.51.100.7</Address>".to_owned(),
+        "<Address category=\"ipv6-addr\">2001:db8::7</Address>".to_owned(),
+        "<Name>c2-example.test</Name>".to_owned(),
+        "<Address category=\"site-uri\">https://c2-example.test/a?b=1&amp;c=2</Address>".to_owned(),
+        "<Address category=\"e-mail\">ops@example.org</Address>".to_owned(),
+        "<ds:DigestValue>47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=</ds:DigestValue>".to_owned(),
+        "<Description>Observed IP address: C2 &quot;beacon&quot;</Description>".to_owned(),
+        "isolate the file server (planned)".to_owned(),
+    ] {
+        assert!(text.contains(&part), "{part} not in\n{text}");
+    }
+    assert_eq!(text.matches("<EventData").count(), 6, "{text}");
+    assert_eq!(text.matches("<Indicator ").count(), 3, "{text}");
+    assert_eq!(text.matches("<HistoryItem").count(), 1, "{text}");
+    for never in ["internal.example.org", "secret-source.test", "svc-backup"] {
+        assert!(
+            !text.contains(never),
+            "{never} left in an AMBER IODEF document"
+        );
+    }
+    // The same indicator ids at the next export.
+    let ids = |t: &str| -> Vec<String> {
+        t.split("<IndicatorID ")
+            .skip(1)
+            .map(|p| p.split('<').next().unwrap().to_owned())
+            .collect()
+    };
+    let (_, again) = fetch(&app, &ian, &n, "iodef", "AMBER").await;
+    assert_eq!(ids(&again), ids(&text));
+
+    // AMBER+STRICT receives the account, marked as IODEF extends it.
+    let (status, strict) = fetch(&app, &ian, &n, "iodef", "AMBER+STRICT").await;
+    assert_eq!(status, StatusCode::OK);
+    validate_iodef(&python, &strict).unwrap_or_else(|e| panic!("xmllint: {e}\n{strict}"));
+    assert!(strict.contains(
+        "<Address category=\"ext-value\" ext-category=\"user-account\">svc-backup</Address>"
+    ));
+    assert!(strict.contains("restriction=\"ext-value\" ext-restriction=\"amber+strict\""));
+    assert!(!strict.contains("internal.example.org"));
+
+    // Not to a GREEN audience; RED is no audience; nothing journaled.
+    let seq = app.journal_len().await;
+    let (status, _) = fetch(&app, &ian, &n, "iodef", "GREEN").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = fetch(&app, &ian, &n, "iodef", "RED").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.journal_len().await, seq);
+    let rita = app.user("rita", &[Role::Reporter]).await;
+    let (status, _) = fetch(&app, &rita, &n, "iodef", "AMBER").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // From the workspace, as a download.
+    let (_, web) = crate::web::person(&app, "ivy", &[Role::IsirtMember]).await;
+    let answer = app
+        .client
+        .get(format!(
+            "http://{}/incidents/{n}/export/iodef?audience=AMBER",
+            app.addr
+        ))
+        .header(
+            reqwest::header::COOKIE,
+            format!("rampart_session={}", web.cookie("rampart_session").unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(answer.headers()["content-type"], "application/xml");
+    assert_eq!(
+        answer.headers()["content-disposition"],
+        format!("attachment; filename=\"{n}-AMBER.iodef.xml\"").as_str()
+    );
+    let downloaded = answer.text().await.unwrap();
+    validate_iodef(&python, &downloaded).unwrap_or_else(|e| panic!("xmllint: {e}"));
 }
 
 async fn publish(app: &TestApp, token: &str, n: &str, audience: Value) -> (StatusCode, Value) {

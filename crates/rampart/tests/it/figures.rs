@@ -648,7 +648,7 @@ async fn the_summary_of_march(
         // before, the change.
         "Incidents Events reported False alarms",
         "This period 3 6 20.0 %",
-        "2 h 10 min 13 h 0 min 1 d 12 h 71 % (5 of 7) EUR 15,900.75, USD 5.00",
+        "2 h 10 min 13 h 0 min 36 h 0 min 71 % (5 of 7) EUR 15,900.75, USD 5.00",
         "Previous period 0 0",
         "Change +3 +6",
     ] {

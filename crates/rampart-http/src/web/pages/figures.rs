@@ -34,17 +34,8 @@ pub struct FiguresPage {
 /// A mean time in words: `45 min`, `3 h 20 min`, `2 d 4 h`; a dash when
 /// no record had both ends.
 pub fn span(m: &Mean) -> String {
-    m.seconds.map_or_else(|| "–".to_owned(), duration)
-}
-
-fn duration(seconds: i64) -> String {
-    let minutes = seconds / 60;
-    match minutes {
-        0 => "under 1 min".to_owned(),
-        m if m < 60 => format!("{m} min"),
-        m if m < 48 * 60 => format!("{} h {} min", m / 60, m % 60),
-        m => format!("{} d {} h", m / 1440, (m % 1440) / 60),
-    }
+    m.seconds
+        .map_or_else(|| "–".to_owned(), rampart_domain::figures::duration_words)
 }
 
 /// Tenths of a percent as `12.5 %`; a dash for none.
@@ -267,6 +258,7 @@ mod tests {
 
     #[test]
     fn durations_read_in_the_largest_sensible_units() {
+        use rampart_domain::figures::duration_words as duration;
         assert_eq!(duration(59), "under 1 min");
         assert_eq!(duration(45 * 60), "45 min");
         assert_eq!(duration(3 * 3600 + 20 * 60), "3 h 20 min");

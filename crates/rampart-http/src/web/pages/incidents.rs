@@ -705,7 +705,7 @@ pub async fn incident_restrict(
     .await
 }
 
-/// `GET /incidents/{number}/export/{stix|misp}?audience=AMBER`: the
+/// `GET /incidents/{number}/export/{stix|misp|iodef}?audience=AMBER`: the
 /// incident in that format, as a download.
 pub async fn incident_export(
     State(state): State<AppState>,

@@ -61,21 +61,9 @@ async fn the_figures_page_draws_its_charts_on_the_server() {
     let source = b.source().await;
     assert!(source.contains(r#"<svg class="chart" id="chart-volumes""#));
     assert!(source.contains(r#"<svg class="chart" id="chart-times""#));
-    let total = d
-        .find(thirtyfour::By::Id("incidents-total"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let total = b.text("#incidents-total").await;
     assert_eq!(total, "4");
-    let rate = d
-        .find(thirtyfour::By::Id("false-alarm-rate"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let rate = b.text("#false-alarm-rate").await;
     assert_eq!(rate, "16.7 %", "one false alarm of six assessed");
     // Every chart is named and described, and its numbers are in a table.
     let named = d
@@ -128,23 +116,11 @@ async fn the_figures_page_draws_its_charts_on_the_server() {
 
     // By quarter, for class III only.
     b.open("/figures?granularity=quarter&class=III").await;
-    let total = d
-        .find(thirtyfour::By::Id("incidents-total"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let total = b.text("#incidents-total").await;
     assert_eq!(total, "4", "every incident here is class III");
     b.shot("quarters").await;
     b.open("/figures?class=I").await;
-    let total = d
-        .find(thirtyfour::By::Id("incidents-total"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let total = b.text("#incidents-total").await;
     assert_eq!(total, "0");
     // A bad range is named, not a blank page.
     b.open("/figures?from=2026-13").await;

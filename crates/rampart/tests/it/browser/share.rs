@@ -1,7 +1,8 @@
 //! Sharing from the workspace: the incident page offers its own marking and
-//! the narrower audiences; the downloads are the STIX bundle and the MISP
-//! event for the audience chosen, without the observables it may not
-//! receive, and are journaled. A manager publishes it on the MISP feed. A manager publishes it on the MISP feed.
+//! the narrower audiences; the downloads are the STIX bundle, the MISP
+//! event and the IODEF document for the audience chosen, without the
+//! observables it may not receive, and are journaled. A manager publishes
+//! it on the MISP feed.
 
 use rampart_domain::Role;
 use reqwest::StatusCode;
@@ -44,51 +45,46 @@ async fn an_incident_is_downloaded_as_stix_for_an_audience() {
         .await
         .unwrap();
 
-    // What the form downloads, fetched in the page with the session.
-    let seq = app.journal_len().await;
-    let got = b
-        .d()
-        .execute(
-            "return fetch(document.getElementById('share-form').action + '?audience=AMBER')
-               .then(r => r.text().then(t => r.headers.get('content-disposition') + '\\n'
-                 + r.headers.get('content-type') + '\\n' + t))",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let got = got.json().as_str().unwrap_or_default().to_owned();
-    assert!(
-        got.starts_with(&format!("attachment; filename=\"{n}-AMBER.stix.json\"")),
-        "{got}"
-    );
-    assert!(got.contains("application/stix+json;version=2.1"), "{got}");
-    assert!(
-        got.contains("198.51.100.7") && !got.contains("203.0.113.9"),
-        "{got}"
-    );
-    assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
-
-    // The MISP button downloads the event.
-    let got = b
-        .d()
-        .execute(
-            "return fetch(document.querySelector('#share-form button[formaction]').formAction + '?audience=AMBER')
-               .then(r => r.text().then(t => r.headers.get('content-disposition') + '\\n' + t))",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let got = got.json().as_str().unwrap_or_default().to_owned();
-    assert!(
-        got.starts_with(&format!("attachment; filename=\"{n}-AMBER.misp.json\"")),
-        "{got}"
-    );
-    assert!(
-        got.contains("\"Attribute\"")
-            && got.contains("198.51.100.7")
-            && !got.contains("203.0.113.9"),
-        "{got}"
-    );
+    // What each of the form's buttons downloads, fetched in the page with
+    // the session: the STIX bundle (the form's own action), the MISP event
+    // and the IODEF document; each journaled.
+    for (i, (file, kind, marker)) in [
+        (
+            "stix.json",
+            "application/stix+json;version=2.1",
+            "\"bundle\"",
+        ),
+        ("misp.json", "application/json", "\"Attribute\""),
+        ("iodef.xml", "application/xml", "<IODEF-Document"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let seq = app.journal_len().await;
+        let got = b
+            .d()
+            .execute(
+                "const button = document.querySelectorAll('#share-form button')[arguments[0]];
+                 return fetch((button.getAttribute('formaction') || button.form.action) + '?audience=AMBER')
+                   .then(r => r.text().then(t => r.headers.get('content-disposition') + '\\n'
+                     + r.headers.get('content-type') + '\\n' + t))",
+                vec![json!(i)],
+            )
+            .await
+            .unwrap();
+        let got = got.json().as_str().unwrap_or_default().to_owned();
+        assert!(
+            got.starts_with(&format!(
+                "attachment; filename=\"{n}-AMBER.{file}\"\n{kind}\n"
+            )),
+            "{got}"
+        );
+        assert!(
+            got.contains(marker) && got.contains("198.51.100.7") && !got.contains("203.0.113.9"),
+            "{got}"
+        );
+        assert_eq!(app.changes_after(seq).await, ["incident.exported"]);
+    }
 
     // A member may not publish it; the manager does, on the AMBER feed.
     assert!(!b.source().await.contains("id=\"publish-form\""));
