@@ -60,7 +60,9 @@ impl AppError {
         match self {
             Self::Domain(d) => match d {
                 DomainError::Invalid(_) => ErrorKind::Invalid,
-                DomainError::Forbidden { .. } => ErrorKind::Forbidden,
+                DomainError::Forbidden { .. } | DomainError::OutOfScope { .. } => {
+                    ErrorKind::Forbidden
+                }
                 DomainError::NotFound(_) => ErrorKind::NotFound,
                 DomainError::IllegalTransition { .. } => ErrorKind::IllegalTransition,
                 DomainError::Conflict(_) => ErrorKind::Conflict,

@@ -41,6 +41,16 @@ pub enum DomainError {
         action: String,
         allowed: Vec<String>,
     },
+    /// The roles allow the action, but the API token used does not have
+    /// its scope.
+    #[error(
+        "{actor}'s token may not {action}: that needs the scope `{scope}`, which the token was not given"
+    )]
+    OutOfScope {
+        actor: String,
+        action: String,
+        scope: String,
+    },
     /// No record has that number.
     #[error("{0} does not exist")]
     NotFound(String),

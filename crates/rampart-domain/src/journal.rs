@@ -564,6 +564,16 @@ pub struct TokenCreated {
     /// The SHA-256 of the stored hash; absent from early entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_hash_sha256: Option<String>,
+    /// What it is for; absent from entries made before token names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What it may be used for; absent from entries made before scopes
+    /// (such a token acts with every scope its owner's roles allow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<crate::Scope>>,
+    /// When it stops working; absent from entries made before expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,6 +31,7 @@ pub mod regulatory;
 mod review;
 mod role;
 mod scale;
+mod scope;
 mod slug;
 mod targets;
 pub mod team;
@@ -104,6 +105,7 @@ pub use scale::{
     CategoryDef, ClassificationScale, GradeDef, MAX_CATEGORIES, MAX_SCALE_VERSIONS, ScaleInput,
     ScaleVersion,
 };
+pub use scope::{Scope, parse_scopes};
 pub use targets::{
     ClassTargets, DUE_SOON_PERCENT, Escalation, EscalationStep, Lane, MAX_STEPS,
     MAX_TARGET_MINUTES, Measure, Measured, Recipient, ResponseTargets, Running, Stage, TargetState,

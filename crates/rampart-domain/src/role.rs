@@ -265,11 +265,16 @@ impl Action {
     }
 }
 
-/// Who is acting: a user name and the roles they hold.
+/// Who is acting: a user name and the roles they hold; through an API
+/// token, also the scopes the token was given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub name: String,
     pub roles: Vec<Role>,
+    /// The token's scopes; `None` for a person signed in, the command line
+    /// and tokens made before scopes existed, which act with their roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<crate::Scope>>,
 }
 
 impl Actor {
@@ -277,7 +282,15 @@ impl Actor {
         Self {
             name: name.into(),
             roles,
+            scopes: None,
         }
+    }
+
+    /// The actor acting through a token of these scopes.
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: Vec<crate::Scope>) -> Self {
+        self.scopes = Some(scopes);
+        self
     }
 
     /// The installation itself (first-start set-up, command-line administration).
@@ -285,17 +298,37 @@ impl Actor {
         Self::new("system", vec![Role::Admin])
     }
 
-    pub fn may(&self, action: Action) -> bool {
+    /// Whether one of the actor's roles allows `action`, scopes aside.
+    pub fn may_by_role(&self, action: Action) -> bool {
         action
             .allowed_roles()
             .iter()
             .any(|r| self.roles.contains(r))
     }
 
-    /// Refuses with the allowed roles named when none of the actor's roles allow `action`.
+    /// Whether the actor's scopes (if it has any) cover `action`.
+    pub fn in_scope(&self, action: Action) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|s| s.contains(&action.scope()))
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        self.may_by_role(action) && self.in_scope(action)
+    }
+
+    /// Refuses with the allowed roles named when none of the actor's roles
+    /// allow `action`, or with the scope named when the roles allow it but
+    /// the token's scopes do not.
     pub fn require(&self, action: Action) -> Result<(), DomainError> {
         if self.may(action) {
             Ok(())
+        } else if self.may_by_role(action) {
+            Err(DomainError::OutOfScope {
+                actor: self.name.clone(),
+                action: format!("{} ({})", action.task(), action.as_str()),
+                scope: action.scope().as_str().to_owned(),
+            })
         } else {
             Err(DomainError::Forbidden {
                 actor: self.name.clone(),

@@ -183,7 +183,9 @@ impl From<DomainError> for ApiError {
                 current,
                 allowed,
             },
-            e @ DomainError::Forbidden { .. } => Self::Forbidden(e.to_string()),
+            e @ (DomainError::Forbidden { .. } | DomainError::OutOfScope { .. }) => {
+                Self::Forbidden(e.to_string())
+            }
             DomainError::NotFound(what) => Self::NotFound(format!("{what} does not exist")),
             DomainError::Conflict(detail) => Self::Conflict(detail),
         }

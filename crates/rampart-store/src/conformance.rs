@@ -740,6 +740,9 @@ pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
         hash: "ab".repeat(32),
         created_at: now,
         created_by: "system".into(),
+        name: String::new(),
+        scopes: None,
+        expires_at: None,
     };
     let unit = {
         let (user, token) = (user.clone(), token.clone());
@@ -757,10 +760,10 @@ pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
     store.execute(unit).await.unwrap();
     assert_eq!(store.user_count().await.unwrap(), 1);
     assert_eq!(
-        store.token_user(&"ab".repeat(32)).await.unwrap(),
-        Some(user.clone())
+        store.token_owner(&"ab".repeat(32)).await.unwrap(),
+        Some((user.clone(), token.clone()))
     );
-    assert_eq!(store.token_user(&"cd".repeat(32)).await.unwrap(), None);
+    assert_eq!(store.token_owner(&"cd".repeat(32)).await.unwrap(), None);
     assert_eq!(
         store.get(&EntityRef::User("alice".into())).await.unwrap(),
         Some(Entity::User(user.clone()))

@@ -61,8 +61,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         query: &VulnerabilityQuery,
     ) -> Result<Page<Vulnerability>, StoreError>;
 
-    /// The user owning the API token with this SHA-256 hash (hex).
-    async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    /// The API token with this SHA-256 hash (hex), and the user owning it.
+    async fn token_owner(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>, StoreError>;
 
     /// Number of users (first start creates the admin when zero).
     async fn user_count(&self) -> Result<u64, StoreError>;

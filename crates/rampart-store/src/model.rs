@@ -36,6 +36,16 @@ pub struct ApiToken {
     pub hash: String,
     pub created_at: Timestamp,
     pub created_by: String,
+    /// What it is for, in a few words; empty for tokens made before names.
+    #[serde(default)]
+    pub name: String,
+    /// What it may be used for; `None` for tokens made before scopes, which
+    /// act with every scope their owner's roles allow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<rampart_domain::Scope>>,
+    /// When it stops working; `None` for tokens made before expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
 }
 
 /// How a person proves who they are. Kept apart from [`User`] so that no

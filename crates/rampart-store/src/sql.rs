@@ -489,8 +489,8 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         vulnerabilities::list_vulnerabilities(self, q).await
     }
 
-    async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-        people::token_user(self, token_hash).await
+    async fn token_owner(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>, StoreError> {
+        people::token_owner(self, token_hash).await
     }
 
     async fn user_count(&self) -> Result<u64, StoreError> {

@@ -38,6 +38,10 @@ pub struct Config {
     pub session_idle_minutes: u64,
     /// Hours after sign-in when a browser session ends, used or not.
     pub session_absolute_hours: u64,
+    /// Days a new API token works when its maker names no expiry.
+    pub token_days_default: u32,
+    /// Most days a new API token may work.
+    pub token_days_max: u32,
     /// Where evidence content is stored, by SHA-256 [default: <data_dir>/evidence].
     pub evidence_dir: Option<PathBuf>,
     /// Largest evidence file accepted, in bytes.
@@ -117,6 +121,8 @@ impl Default for Config {
             api_rate_per_address: 50_000,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            token_days_default: 90,
+            token_days_max: 365,
             evidence_dir: None,
             evidence_max_bytes: rampart_app::evidence::DEFAULT_EVIDENCE_LIMIT,
             signing_key: None,
@@ -146,7 +152,7 @@ impl Default for Config {
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 36] = [
+const ENV_KEYS: [&str; 38] = [
     "listen",
     "data_dir",
     "database_url",
@@ -159,6 +165,8 @@ const ENV_KEYS: [&str; 36] = [
     "api_rate_per_address",
     "session_idle_minutes",
     "session_absolute_hours",
+    "token_days_default",
+    "token_days_max",
     "evidence_dir",
     "evidence_max_bytes",
     "signing_key",
@@ -270,6 +278,12 @@ impl Config {
         }
         if !(1..=24 * 30).contains(&config.session_absolute_hours) {
             return Err("configuration: session_absolute_hours must be 1 to 720".into());
+        }
+        if !(1..=3650).contains(&config.token_days_max) {
+            return Err("configuration: token_days_max must be 1 to 3650".into());
+        }
+        if !(1..=config.token_days_max).contains(&config.token_days_default) {
+            return Err("configuration: token_days_default must be 1 to token_days_max".into());
         }
         if config.evidence_max_bytes == 0 {
             return Err("configuration: evidence_max_bytes must be at least 1".into());

@@ -10,7 +10,7 @@ use rampart_app::App;
 use rampart_domain::{Actor, Clock, Role, SystemClock};
 
 use rampart::config::{Config, LogFormat, Overrides};
-use rampart::startup::{Application, open_app, open_store};
+use rampart::startup::{self, Application, open_app, open_store};
 use rampart::{backup, migrate};
 
 /// Many small allocations on several threads (requests, the writer): an
@@ -144,9 +144,49 @@ enum TokenCommand {
     Create {
         /// The user the token acts as.
         name: String,
+        /// What it is for, e.g. `wazuh sensor` [default: token].
+        #[arg(long = "name", value_name = "TEXT")]
+        label: Option<String>,
+        /// A scope it may be used for (repeat for more): intake:write,
+        /// events:read, events:write, incidents:read, incidents:write,
+        /// scheme:read, scheme:write, journal:read, admin [default: every
+        /// scope the user's roles allow].
+        #[arg(long = "scope", value_name = "SCOPE", value_parser = parse_scope)]
+        scopes: Vec<rampart_domain::Scope>,
+        /// Days it works [default: token_days_default, 90].
+        #[arg(long, value_name = "DAYS")]
+        days: Option<u32>,
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// List API tokens, one a line: id, owner, name, scopes, expiry.
+    List {
+        /// Only this user's tokens.
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Revoke an API token by its id (`tok_…`); it stops working at once.
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn parse_scope(s: &str) -> Result<rampart_domain::Scope, String> {
+    rampart_domain::Scope::parse(s)
+}
+
+/// A token's scopes as one word: comma-separated, or `roles` for a token
+/// made before scopes (it acts with every scope its owner's roles allow).
+fn scope_list(scopes: Option<&[rampart_domain::Scope]>) -> String {
+    scopes.map_or_else(
+        || "roles".to_owned(),
+        |s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+    )
 }
 
 #[derive(Debug, Subcommand)]
@@ -377,18 +417,67 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot set the password of `{name}`"))?;
             eprintln!("password of `{name}` set; their browser sessions have ended");
         }
-        Command::Token(TokenCommand::Create { name, storage }) => {
+        Command::Token(TokenCommand::Create {
+            name,
+            label,
+            scopes,
+            days,
+            storage,
+        }) => {
             let config = load_config(&storage, Overrides::default())?;
-            let service = App::new(open_store(&config, clock.clone(), true).await?, clock);
+            let service = App::with_settings(
+                open_store(&config, clock.clone(), true).await?,
+                clock,
+                startup::auth_settings(&config),
+            );
+            let request = rampart_app::people::TokenRequest {
+                name: label,
+                scopes: (!scopes.is_empty()).then_some(scopes),
+                days,
+            };
             let (token, secret) = service
-                .create_token(&Actor::system(), &name)
+                .issue_token(&Actor::system(), &name, request)
                 .await
                 .with_context(|| format!("cannot create a token for `{name}`"))?;
             eprintln!(
-                "created token {} for `{}`; it is shown only once",
-                token.id, token.user
+                "created token {} for `{}` ({}), expiring {}; it is shown only once",
+                token.id,
+                token.user,
+                scope_list(token.scopes.as_deref()),
+                token
+                    .expires_at
+                    .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
             );
             say!("{secret}");
+        }
+        Command::Token(TokenCommand::List { user, storage }) => {
+            let config = load_config(&storage, Overrides::default())?;
+            let service = App::new(open_store(&config, clock.clone(), false).await?, clock);
+            let tokens = match &user {
+                Some(u) => service.own_tokens(&Actor::new(u.clone(), vec![])).await,
+                None => service.list_tokens(&Actor::system()).await,
+            }
+            .context("cannot list the tokens")?;
+            for t in tokens {
+                say!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.user,
+                    if t.name.is_empty() { "-" } else { &t.name },
+                    scope_list(t.scopes.as_deref()),
+                    t.expires_at
+                        .map_or_else(|| "never".to_owned(), |e| e.to_rfc3339())
+                );
+            }
+        }
+        Command::Token(TokenCommand::Revoke { id, storage }) => {
+            let config = load_config(&storage, Overrides::default())?;
+            let service = App::new(open_store(&config, clock.clone(), false).await?, clock);
+            service
+                .revoke_token(&Actor::system(), &id)
+                .await
+                .with_context(|| format!("cannot revoke `{id}`"))?;
+            eprintln!("revoked {id}; it no longer works");
         }
         Command::Journal(JournalCommand::Verify {
             file: Some(file),

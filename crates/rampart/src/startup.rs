@@ -44,6 +44,17 @@ impl Mailer for Smtp {
 }
 
 /// How notifications go out by e-mail, when `smtp_url` is set.
+/// Sessions, sign-in throttling and API token lifetimes, as configured.
+pub fn auth_settings(config: &Config) -> AuthSettings {
+    AuthSettings {
+        idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
+        absolute_timeout: Duration::from_secs(config.session_absolute_hours * 3600),
+        token_days_default: config.token_days_default,
+        token_days_max: config.token_days_max,
+        ..AuthSettings::default()
+    }
+}
+
 pub fn mail_settings(config: &Config) -> anyhow::Result<Option<MailSettings>> {
     Ok(config
         .mailer()
@@ -111,11 +122,7 @@ pub async fn open_app(
     migrate: bool,
 ) -> anyhow::Result<App> {
     let store = open_store(config, clock.clone(), migrate).await?;
-    let settings = AuthSettings {
-        idle_timeout: Duration::from_secs(config.session_idle_minutes * 60),
-        absolute_timeout: Duration::from_secs(config.session_absolute_hours * 3600),
-        ..AuthSettings::default()
-    };
+    let settings = auth_settings(config);
     let blobs = BlobStore::open(config.evidence_dir()).with_context(|| {
         format!(
             "cannot open the evidence store at {}",

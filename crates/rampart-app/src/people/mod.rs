@@ -22,6 +22,8 @@ use crate::unit::{Decided, Unit};
 
 pub(crate) mod users;
 
+pub use users::TokenRequest;
+
 /// How long sessions live and how hard sign-in is throttled.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
@@ -38,6 +40,10 @@ pub struct AuthSettings {
     pub lockout: Duration,
     /// Reports the public intake page accepts from one address per hour.
     pub public_reports_per_hour: u32,
+    /// Days a new API token works when its maker names no expiry.
+    pub token_days_default: u32,
+    /// Most days a new API token may work.
+    pub token_days_max: u32,
 }
 
 impl Default for AuthSettings {
@@ -50,6 +56,8 @@ impl Default for AuthSettings {
             window: Duration::from_secs(15 * 60),
             lockout: Duration::from_secs(15 * 60),
             public_reports_per_hour: 10,
+            token_days_default: 90,
+            token_days_max: 365,
         }
     }
 }

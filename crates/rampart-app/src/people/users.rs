@@ -4,7 +4,7 @@
 use rampart_domain::journal::{
     NoDetails, TokenCreated, TokenRevoked, UserCreated, UserRolesChanged,
 };
-use rampart_domain::{Action, Actor, DomainError, JournalAction, Role};
+use rampart_domain::{Action, Actor, DomainError, JournalAction, Role, Scope, Timestamp};
 use rampart_store::{ApiToken, Credentials, Entity, EntityRef, JournalDraft, User, Write};
 
 use crate::unit::{Decided, Unit};
@@ -17,27 +17,30 @@ const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 /// Most tokens remembered; past that the cache starts afresh.
 const TOKEN_CACHE: usize = 10_000;
 
+/// A verified token as remembered: who it acts as, until when it works,
+/// and when it was verified.
+type Verified = (Actor, Option<Timestamp>, std::time::Instant);
+
 /// Recently verified API tokens: SHA-256 of the token → the actor, and when.
 #[derive(Debug, Default)]
-pub(crate) struct TokenCache(
-    std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>,
-);
+pub(crate) struct TokenCache(std::sync::Mutex<std::collections::HashMap<String, Verified>>);
 
 impl TokenCache {
-    pub(crate) fn get(&self, hash: &str) -> Option<Actor> {
+    /// The actor of a token verified a moment ago, unless it has expired since.
+    pub(crate) fn get(&self, hash: &str, now: Timestamp) -> Option<Actor> {
         let cache = self.0.lock().ok()?;
         cache
             .get(hash)
-            .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
-            .map(|(actor, _)| actor.clone())
+            .filter(|(_, expires, at)| at.elapsed() < TOKEN_TTL && expires.is_none_or(|e| now < e))
+            .map(|(actor, _, _)| actor.clone())
     }
 
-    pub(crate) fn put(&self, hash: String, actor: Actor) {
+    pub(crate) fn put(&self, hash: String, actor: Actor, expires: Option<Timestamp>) {
         if let Ok(mut cache) = self.0.lock() {
             if cache.len() >= TOKEN_CACHE {
                 cache.clear();
             }
-            cache.insert(hash, (actor, std::time::Instant::now()));
+            cache.insert(hash, (actor, expires, std::time::Instant::now()));
         }
     }
 
@@ -48,26 +51,47 @@ impl TokenCache {
     }
 }
 
+/// What a new API token is to be.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    /// What it is for, in a few words (1 to 80 characters); `token` when
+    /// none is given.
+    pub name: Option<String>,
+    /// What it may be used for; every scope the owner's roles allow when
+    /// none are given.
+    pub scopes: Option<Vec<Scope>>,
+    /// How many days it works; the installation's default when none is
+    /// given, at most its maximum.
+    pub days: Option<u32>,
+}
+
+/// The longest token name.
+const TOKEN_NAME_MAX: usize = 80;
+
 impl App {
-    /// The actor behind an API token, if the token is valid and its user active.
+    /// The actor behind an API token, if the token is valid, not expired and
+    /// its user active; acting within the token's scopes.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Actor>, AppError> {
         if !auth::looks_like_token(token) {
             return Ok(None);
         }
         let hash = auth::hash_token(token);
-        if let Some(actor) = self.tokens.get(&hash) {
+        let now = self.clock().now();
+        if let Some(actor) = self.tokens.get(&hash, now) {
             return Ok(Some(actor));
         }
-        let actor = self
-            .store
-            .token_user(&hash)
-            .await?
-            .filter(|u| !u.disabled)
-            .map(|u| Actor::new(u.name, u.roles));
-        if let Some(actor) = &actor {
-            self.tokens.put(hash, actor.clone());
+        let Some((user, token)) = self.store.token_owner(&hash).await? else {
+            return Ok(None);
+        };
+        if user.disabled || token.expires_at.is_some_and(|e| now >= e) {
+            return Ok(None);
         }
-        Ok(actor)
+        let mut actor = Actor::new(user.name, user.roles);
+        if let Some(scopes) = token.scopes {
+            actor = actor.with_scopes(scopes);
+        }
+        self.tokens.put(hash, actor.clone(), token.expires_at);
+        Ok(Some(actor))
     }
 
     /// Creates a user.
@@ -120,13 +144,76 @@ impl App {
         self.run(unit).await
     }
 
-    /// Creates an API token for a user; returns the token record and the secret, shown once.
+    /// Creates an API token for a user with every scope their roles allow
+    /// and the default expiry; returns the token record and the secret,
+    /// shown once.
     pub async fn create_token(
         &self,
         actor: &Actor,
         user: &str,
     ) -> Result<(ApiToken, String), AppError> {
-        actor.require(Action::ManageUsers)?;
+        self.issue_token(actor, user, TokenRequest::default()).await
+    }
+
+    /// Creates an API token: for oneself, or for anyone by those who manage
+    /// users. Its scopes must be ones the owner's roles allow and, when it
+    /// is made through a token, ones that token has. Returns the token
+    /// record and the secret, shown once.
+    pub async fn issue_token(
+        &self,
+        actor: &Actor,
+        user: &str,
+        request: TokenRequest,
+    ) -> Result<(ApiToken, String), AppError> {
+        if user != actor.name {
+            actor.require(Action::ManageUsers)?;
+        }
+        let name = match request.name.as_deref().map(str::trim) {
+            None => "token".to_owned(),
+            Some("") => return Err(DomainError::field("name", "is empty").into()),
+            Some(n) if n.chars().count() > TOKEN_NAME_MAX => {
+                return Err(DomainError::field(
+                    "name",
+                    format!("is longer than {TOKEN_NAME_MAX} characters"),
+                )
+                .into());
+            }
+            Some(n) if n.chars().any(char::is_control) => {
+                return Err(DomainError::field("name", "holds a control character").into());
+            }
+            Some(n) => n.to_owned(),
+        };
+        let settings = self.auth_settings();
+        let days = request.days.unwrap_or(settings.token_days_default);
+        if !(1..=settings.token_days_max).contains(&days) {
+            return Err(DomainError::field(
+                "expires_in_days",
+                format!(
+                    "must be 1 to {} (this installation's longest)",
+                    settings.token_days_max
+                ),
+            )
+            .into());
+        }
+        if request.scopes.as_ref().is_some_and(Vec::is_empty) {
+            return Err(DomainError::field(
+                "scopes",
+                "give at least one scope, or none at all for every scope the owner's roles allow",
+            )
+            .into());
+        }
+        if let (Some(wanted), Some(held)) = (&request.scopes, &actor.scopes)
+            && let Some(s) = wanted.iter().find(|s| !held.contains(s))
+        {
+            return Err(DomainError::field(
+                "scopes",
+                format!("`{s}` is not a scope of the token this request came with"),
+            )
+            .into());
+        }
+        let expires_at = Timestamp::from_unix(
+            self.clock().now().as_offset().unix_timestamp() + i64::from(days) * 86_400,
+        );
         let secret = auth::new_token();
         let id = auth::token_id(&secret);
         let hash = auth::hash_token(&secret);
@@ -134,7 +221,27 @@ impl App {
         let mut unit = Unit::new(&by);
         let owner = unit.load::<User>(EntityRef::User(user.clone()));
         let unit = unit.decide(move |ctx| {
-            ctx.take(&owner, || format!("user `{user}`"))?;
+            let owner = ctx.take(&owner, || format!("user `{user}`"))?;
+            let allowed = Scope::allowed_for(&owner.roles);
+            let scopes = match request.scopes {
+                None => allowed,
+                Some(wanted) => {
+                    if let Some(s) = wanted.iter().find(|s| !allowed.contains(s)) {
+                        return Err(DomainError::field(
+                            "scopes",
+                            format!(
+                                "`{s}` covers nothing `{user}`'s roles allow; they allow: {}",
+                                allowed
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
+                    }
+                    wanted
+                }
+            };
             // A digest of the stored hash: the records check can tell the token was not swapped.
             let digest = rampart_store::records::secret_digest(&hash);
             let token = ApiToken {
@@ -143,11 +250,17 @@ impl App {
                 hash,
                 created_at: ctx.now(),
                 created_by: by,
+                name,
+                scopes: Some(scopes),
+                expires_at,
             };
             let action = JournalAction::TokenCreated(TokenCreated {
                 user: user.clone(),
                 token_id: id,
                 token_hash_sha256: Some(digest),
+                name: Some(token.name.clone()),
+                scopes: token.scopes.clone(),
+                expires_at: token.expires_at,
             });
             Ok(Decided::new(token.clone())
                 .insert(Entity::ApiToken(token))
@@ -200,9 +313,15 @@ impl App {
             .collect())
     }
 
+    /// Every API token, for those who manage users.
     pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AppError> {
         actor.require(Action::ManageUsers)?;
         Ok(self.store.list_tokens(None).await?)
+    }
+
+    /// The actor's own API tokens.
+    pub async fn own_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AppError> {
+        Ok(self.store.list_tokens(Some(&actor.name)).await?)
     }
 
     /// Changes a user's roles, or disables / enables them. Disabling ends their sessions.
@@ -260,12 +379,13 @@ impl App {
         self.run(unit).await
     }
 
-    /// Revokes an API token by its public id.
+    /// Revokes an API token by its public id: one's own, or anyone's for
+    /// those who manage users.
     pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
-        actor.require(Action::ManageUsers)?;
+        let manager = actor.may(Action::ManageUsers);
         let token = self
             .store
-            .list_tokens(None)
+            .list_tokens((!manager).then_some(actor.name.as_str()))
             .await?
             .into_iter()
             .find(|t| t.id == id)
@@ -284,7 +404,7 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use rampart_domain::{Actor, Role};
+    use rampart_domain::{Actor, Role, Scope};
 
     use crate::ErrorKind;
     use crate::testing::TestApp;
@@ -294,11 +414,13 @@ mod tests {
         let t = TestApp::new().await;
         let admin = t.user("ada", &[Role::Admin]).await;
         let ian = t.user("ian", &[Role::IsirtMember]).await;
-        let refused = t.app.create_token(&ian, "ian").await.unwrap_err();
+        // Anyone makes their own tokens; only admins make others'.
+        let refused = t.app.create_token(&ian, "ada").await.unwrap_err();
         assert_eq!(refused.kind(), ErrorKind::Forbidden);
 
         let (token, secret) = t.app.create_token(&admin, "ian").await.unwrap();
-        assert_eq!(t.app.authenticate(&secret).await.unwrap(), Some(ian));
+        let scoped = ian.with_scopes(Scope::allowed_for(&[Role::IsirtMember]));
+        assert_eq!(t.app.authenticate(&secret).await.unwrap(), Some(scoped));
         t.app.revoke_token(&admin, &token.id).await.unwrap();
         assert_eq!(t.app.authenticate(&secret).await.unwrap(), None);
         let journal = ["user.created", "token.created", "token.revoked"];

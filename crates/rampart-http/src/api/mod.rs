@@ -34,6 +34,7 @@ pub mod reports;
 pub mod scale;
 pub mod targets;
 pub mod teams;
+pub mod tokens;
 pub mod vulnerabilities;
 pub mod webhooks;
 
@@ -62,6 +63,7 @@ pub mod webhooks;
         (name = "exercises", description = "Plan and prepare: exercises with timed injects, kept apart from real records, and their after-action reports"),
         (name = "playbooks", description = "Plan and prepare: versioned response actions per category and RSIT type, applied to incidents"),
         (name = "operations", description = "Health checks and background jobs"),
+        (name = "people", description = "API tokens: named, scoped to what they are for, expiring; one's own, or every user's for admins"),
     )
 )]
 struct ApiDoc;
@@ -172,6 +174,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(targets::event))
         .routes(routes!(targets::board))
         .routes(routes!(targets::incident))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
         .routes(routes!(webhooks::list, webhooks::add))
         .routes(routes!(webhooks::get, webhooks::change))
         .routes(routes!(documents::list, documents::create))

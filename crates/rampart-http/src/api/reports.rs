@@ -355,6 +355,7 @@ fn hidden(e: &AppError) -> bool {
         AppError::Domain(
             rampart_domain::DomainError::NotFound(_)
                 | rampart_domain::DomainError::Forbidden { .. }
+                | rampart_domain::DomainError::OutOfScope { .. }
         )
     )
 }

@@ -217,7 +217,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin_users).post(admin_user_create))
         .route("/admin/users/{name}", post(admin_user_update))
         .route("/admin/tokens", get(admin_tokens).post(admin_token_create))
-        .route("/admin/tokens/{id}/revoke", post(admin_token_revoke))
+        .route("/admin/tokens/{id}/revoke", post(token_revoke))
+        .route("/tokens", get(own_tokens).post(own_token_create))
+        .route("/tokens/{id}/revoke", post(token_revoke))
         .route("/admin/jobs", get(admin_jobs))
         .route("/admin/jobs/{id}/retry", post(admin_job_retry))
         .route(

@@ -51,6 +51,9 @@ fn add_token(user: &str, secret: &str) -> UnitOfWork {
             user: user.clone(),
             token_id: id.clone(),
             token_hash_sha256: Some(secret_digest(&hash)),
+            name: Some("sensor".into()),
+            scopes: Some(vec![rampart_domain::Scope::IntakeWrite]),
+            expires_at: None,
         });
         let token = ApiToken {
             id,
@@ -58,6 +61,9 @@ fn add_token(user: &str, secret: &str) -> UnitOfWork {
             hash,
             created_at: ctx.now,
             created_by: "system".into(),
+            name: "sensor".into(),
+            scopes: Some(vec![rampart_domain::Scope::IntakeWrite]),
+            expires_at: None,
         };
         Ok(Decision {
             writes: vec![Write::Insert(Entity::ApiToken(token))],

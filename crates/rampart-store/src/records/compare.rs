@@ -235,6 +235,17 @@ fn token(expected: &ExpectedToken, stored: &ApiToken) -> Vec<Difference> {
         &expected.created_at.to_rfc3339(),
     );
     text("created_by", &stored.created_by, &expected.created_by);
+    text("name", &stored.name, &expected.name);
+    text(
+        "scopes",
+        &format!("{:?}", stored.scopes),
+        &format!("{:?}", expected.scopes),
+    );
+    text(
+        "expires_at",
+        &format!("{:?}", stored.expires_at.map(|t| t.to_rfc3339())),
+        &format!("{:?}", expected.expires_at.map(|t| t.to_rfc3339())),
+    );
     // Without a digest, the id's digits are the beginning of the hash.
     let hash_ok = match &expected.hash {
         Secret::Digest(d) => secret_digest(&stored.hash) == *d,

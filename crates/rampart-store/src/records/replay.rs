@@ -99,6 +99,10 @@ pub(crate) struct ExpectedToken {
     /// The digest of the stored hash; without one (entries written before
     /// they carried it), the hash must begin with the digits of the token id.
     pub hash: Secret,
+    /// Empty for entries made before token names.
+    pub name: String,
+    pub scopes: Option<Vec<rampart_domain::Scope>>,
+    pub expires_at: Option<Timestamp>,
 }
 
 /// The records an entry changes.
@@ -935,6 +939,9 @@ fn token(entries: &[&JournalEntry]) -> Result<Expected, String> {
                     created_at: step.at()?,
                     created_by: step.actor(),
                     hash: secret_set(&f, "token_hash_sha256")?,
+                    name: f.get::<Option<String>>("name")?.unwrap_or_default(),
+                    scopes: f.get("scopes")?,
+                    expires_at: f.get("expires_at")?,
                 };
                 fold.create(&step, token)?;
             }

@@ -6,25 +6,25 @@ use super::{ColType, SqlBackend, SqlStore, SqlValue};
 use crate::StoreError;
 use crate::model::{ApiToken, User};
 
-pub(super) async fn token_user<B: SqlBackend>(
+pub(super) async fn token_owner<B: SqlBackend>(
     store: &SqlStore<B>,
     token_hash: &str,
-) -> Result<Option<User>, StoreError> {
+) -> Result<Option<(User, ApiToken)>, StoreError> {
     let rows = store
         .fetch(
-            "SELECT u.data FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = $1",
+            "SELECT u.data, t.data FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = $1",
             &[SqlValue::text(token_hash)],
-            &[ColType::Text],
+            &[ColType::Text, ColType::Text],
         )
         .await?;
-    match rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next())
-        .and_then(SqlValue::into_string)
-    {
-        Some(data) => parse(&data, "user").map(Some),
-        None => Ok(None),
+    let Some(mut row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let token = row.pop().and_then(SqlValue::into_string);
+    let user = row.pop().and_then(SqlValue::into_string);
+    match (user, token) {
+        (Some(user), Some(token)) => Ok(Some((parse(&user, "user")?, parse(&token, "api token")?))),
+        _ => Ok(None),
     }
 }
 

@@ -84,6 +84,19 @@ async fn users_and_tokens_from_the_command_line(app: TestApp) {
         (vec!["user", "add", "zed", "--role", "wizard"], "wizard"),
         (vec!["user", "add", "zed"], "--role"),
         (vec!["token", "create", "nobody"], "nobody"),
+        (
+            vec!["token", "create", "pat", "--scope", "incidents"],
+            "incidents:read",
+        ),
+        (
+            vec!["token", "create", "pat", "--scope", "admin"],
+            "`admin` covers nothing",
+        ),
+        (vec!["token", "create", "pat", "--days", "400"], "1 to 365"),
+        (
+            vec!["token", "revoke", "tok_000000000000"],
+            "tok_000000000000",
+        ),
     ] {
         let out = app.cli(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -92,6 +105,65 @@ async fn users_and_tokens_from_the_command_line(app: TestApp) {
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
     }
     assert_eq!(app.journal_len().await, before);
+
+    // A named, scoped token with an expiry: listed, and revoked.
+    let out = app.cli(&[
+        "token",
+        "create",
+        "pat",
+        "--name",
+        "dashboard",
+        "--scope",
+        "incidents:read",
+        "--days",
+        "7",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reader = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (status, _) = app.get("/api/v1/incidents", &reader).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/events",
+            Some(&reader),
+            Some(json!({"title": "t", "description": "d"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("intake:write"),
+        "{problem}"
+    );
+    let out = app.cli(&["token", "list", "--user", "pat"]);
+    let listed = String::from_utf8(out.stdout).unwrap();
+    let line = listed
+        .lines()
+        .find(|l| l.contains("\tdashboard\t"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("\tincidents:read\t"), "{line}");
+    let id = line.split('\t').next().unwrap();
+    let out = app.cli(&["token", "revoke", id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The server stops taking it once its token cache (two seconds) has
+    // passed: the command line is another process.
+    let mut status = StatusCode::OK;
+    for _ in 0..30 {
+        status = app.get("/api/v1/incidents", &reader).await.0;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let _ = app.user("other", &[Role::Auditor]).await;
 }
 

@@ -54,6 +54,7 @@ mod syslog;
 mod targets;
 mod teams;
 mod timeline;
+mod tokens;
 mod triage;
 mod upgrade;
 mod web;

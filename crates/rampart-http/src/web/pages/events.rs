@@ -270,7 +270,9 @@ async fn related_links(
                         && match state.app.get_incident(&person.actor, n).await {
                             Ok(_) => true,
                             Err(AppError::Domain(
-                                DomainError::NotFound(_) | DomainError::Forbidden { .. },
+                                DomainError::NotFound(_)
+                                | DomainError::Forbidden { .. }
+                                | DomainError::OutOfScope { .. },
                             )) => false,
                             Err(e) => return Err(e.into()),
                         };

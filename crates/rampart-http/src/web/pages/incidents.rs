@@ -470,7 +470,8 @@ async fn incident_view_in(
             Ok(other) => related.push((other.number, other.title)),
             Err(rampart_app::AppError::Domain(
                 rampart_domain::DomainError::NotFound(_)
-                | rampart_domain::DomainError::Forbidden { .. },
+                | rampart_domain::DomainError::Forbidden { .. }
+                | rampart_domain::DomainError::OutOfScope { .. },
             )) => {}
             Err(e) => return Err(e.into()),
         }

@@ -417,6 +417,9 @@ async fn deleted_inserted_and_revived_records_are_named() {
         hash: secret_digest("second secret"),
         created_at: ts(5),
         created_by: "admin".into(),
+        name: String::new(),
+        scopes: None,
+        expires_at: None,
     }));
     let lines = findings(&w.check().await);
     let created = w

@@ -268,6 +268,9 @@ pub(super) fn add_token(w: &mut World, user: &str, secret: &str) -> String {
         hash: hash.clone(),
         created_at: w.now(),
         created_by: "admin".into(),
+        name: String::new(),
+        scopes: None,
+        expires_at: None,
     };
     let payload = json!({"user": user, "token_id": id, "token_hash_sha256": secret_digest(&hash)});
     w.commit(

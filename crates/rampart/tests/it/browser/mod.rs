@@ -607,6 +607,21 @@ async fn the_triage_queue_updates_live() {
     b.quit().await;
 }
 
+/// Makes a token with the tokens page's form open: a name and one scope.
+/// Checks the secret is shown and the token listed; the list's text.
+async fn make_token(b: &Browser, name: &str, scope: &str) -> String {
+    b.fill("#t-name", name).await;
+    b.click(&format!(
+        "#token-form input[name='scopes[]'][value='{scope}']"
+    ))
+    .await;
+    b.submit("#token-form button[type=submit]").await;
+    assert!(b.text("#new-token").await.starts_with("rmp_"));
+    let listed = b.text("#tokens").await;
+    assert!(listed.contains(name), "{listed}");
+    listed
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_manages_people_and_a_second_factor_is_set_up() {
     let Some((app, b)) = app_and_browser("admin").await else {
@@ -627,9 +642,8 @@ async fn an_admin_manages_people_and_a_second_factor_is_set_up() {
     b.shot("01-users").await;
     b.open("/admin/tokens").await;
     b.select("#t-user", "nina").await;
-    b.submit("form[action='/admin/tokens'] button[type=submit]")
-        .await;
-    assert!(b.text("#new-token").await.starts_with("rmp_"));
+    let listed = make_token(&b, "nina's scripts", "incidents:read").await;
+    assert!(listed.contains("incidents:read"), "{listed}");
     b.shot("02-tokens").await;
     b.sign_out().await;
 
@@ -647,6 +661,34 @@ async fn an_admin_manages_people_and_a_second_factor_is_set_up() {
     assert_eq!(b.path().await, "/account");
     assert!(b.source().await.contains("Sign-in asks for a code"));
     b.shot("04-account").await;
+
+    // Her own tokens: the one made for her, and one she makes and revokes.
+    b.open("/tokens").await;
+    let own = make_token(&b, "laptop script", "events:read").await;
+    assert!(own.contains("nina's scripts"), "{own}");
+    b.shot("04-own-tokens").await;
+    b.d()
+        .execute(
+            "[...document.querySelectorAll('#tokens tr')]
+               .find(r => r.textContent.includes('laptop script'))
+               .querySelector('form').submit()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    // The page comes back without it.
+    let mut own = String::new();
+    for _ in 0..50 {
+        own = b.text("#tokens").await;
+        if !own.contains("laptop script") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !own.contains("laptop script") && own.contains("nina's scripts"),
+        "{own}"
+    );
 
     // On a phone-sized screen the workspace stacks and stays usable.
     b.d().set_window_rect(0, 0, 390, 844).await.unwrap();
