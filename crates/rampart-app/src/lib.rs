@@ -62,7 +62,7 @@ pub use rampart_store::{
 
 use std::sync::Arc;
 
-use rampart_domain::{Clock, DomainError, journal::ActionKind};
+use rampart_domain::{Clock, DomainError};
 use rampart_store::{Store, UnitOfWork};
 use serde::Serialize;
 
@@ -217,18 +217,14 @@ impl App {
     }
 
     /// Commits a unit; then the readiness bookkeeping, the checkpoint
-    /// trigger, the token cache and the live announcement.
+    /// trigger and the live announcement (which empties the token cache
+    /// when users or tokens changed).
     async fn commit(&self, unit: UnitOfWork) -> Result<(), AppError> {
         let committed = self.store.execute(unit).await;
         self.readiness.note(&committed);
         let committed = committed?;
         if let Some(last) = committed.journal.last() {
             self.checkpoint_when_due(last.seq);
-        }
-        if committed.journal.iter().any(|e| {
-            ActionKind::from_name(&e.action).is_some_and(ActionKind::changes_users_or_tokens)
-        }) {
-            self.tokens.clear();
         }
         for entry in &committed.journal {
             self.announce(entry.seq, &entry.entity, &entry.action);

@@ -2,6 +2,8 @@
 //! node's live pages, whichever node committed it, and their end when the
 //! server stops.
 
+use rampart_domain::journal::ActionKind;
+
 use crate::App;
 
 /// A committed change, announced to live pages (the record and what happened to it).
@@ -59,8 +61,13 @@ impl App {
 
     /// Tells this node's live pages of a committed journal entry, unless they
     /// heard of it already (a change committed through another node arrives
-    /// here through the database).
+    /// here through the database). A change of users or tokens, made through
+    /// any node, makes this node verify every API token again at its next
+    /// use: a disabled user's or a revoked token stops at once everywhere.
     pub fn announce(&self, seq: u64, entity: &str, action: &str) {
+        if ActionKind::from_name(action).is_some_and(ActionKind::changes_users_or_tokens) {
+            self.tokens.clear();
+        }
         if self.announced.first_time(seq) {
             // Nobody listening is fine.
             let _ = self.changes.send(Change {

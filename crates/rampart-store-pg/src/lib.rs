@@ -70,6 +70,7 @@ fn migrator() -> sqlx::migrate::Migrator {
         include_str!("../migrations/0029_vulnerability_lessons.sql"),
         include_str!("../migrations/0030_published_incidents.sql"),
         include_str!("../migrations/0031_figures.sql"),
+        include_str!("../migrations/0032_token_usage.sql"),
     ])
 }
 

@@ -115,7 +115,7 @@ where
 
 /// The migrations both backends apply, in order: version and name. Each
 /// backend gives the SQL of each from its own `migrations/` folder.
-pub const MIGRATIONS: [(i64, &str); 31] = [
+pub const MIGRATIONS: [(i64, &str); 32] = [
     (1, "initial"),
     (2, "people"),
     (3, "evidence"),
@@ -147,6 +147,7 @@ pub const MIGRATIONS: [(i64, &str); 31] = [
     (29, "vulnerability lessons"),
     (30, "published incidents"),
     (31, "figures"),
+    (32, "token usage"),
 ];
 
 /// The migrator of a backend whose migration files hold `sql`, one per
@@ -179,7 +180,7 @@ mod tests {
         let sql = std::array::from_fn(|i| ["SELECT 1", "SELECT 2"][i % 2]);
         let migrator = migrator(sql);
         let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=31).collect::<Vec<i64>>());
+        assert_eq!(versions, (1..=32).collect::<Vec<i64>>());
         assert_eq!(migrator.iter().nth(4).unwrap().description, "batch keys");
         assert_eq!(migrator.iter().nth(1).unwrap().sql.as_str(), "SELECT 2");
     }

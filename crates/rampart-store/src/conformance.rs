@@ -743,6 +743,7 @@ pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
         name: String::new(),
         scopes: None,
         expires_at: None,
+        last_used_at: None,
     };
     let unit = {
         let (user, token) = (user.clone(), token.clone());
@@ -764,6 +765,16 @@ pub async fn users_and_tokens<B: SqlBackend>(store: Arc<SqlStore<B>>) {
         Some((user.clone(), token.clone()))
     );
     assert_eq!(store.token_owner(&"cd".repeat(32)).await.unwrap(), None);
+    // Its last use is kept beside it, read with it and moved on by the next.
+    let later = Timestamp::from_unix(now.as_offset().unix_timestamp() + 90).unwrap();
+    for at in [now, later] {
+        store.note_token_used(&"ab".repeat(32), at).await.unwrap();
+        let (_, used) = store.token_owner(&"ab".repeat(32)).await.unwrap().unwrap();
+        let listed = store.list_tokens(Some("alice")).await.unwrap();
+        let second = |t: Option<Timestamp>| t.map(|t| t.as_offset().unix_timestamp());
+        assert_eq!(second(used.last_used_at), second(Some(at)));
+        assert_eq!(second(listed[0].last_used_at), second(Some(at)));
+    }
     assert_eq!(
         store.get(&EntityRef::User("alice".into())).await.unwrap(),
         Some(Entity::User(user.clone()))

@@ -61,6 +61,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         query: &VulnerabilityQuery,
     ) -> Result<Page<Vulnerability>, StoreError>;
 
+    /// Notes that the API token with this hash was used at `at` (usage, not
+    /// journaled).
+    async fn note_token_used(&self, token_hash: &str, at: Timestamp) -> Result<(), StoreError>;
+
     /// The API token with this SHA-256 hash (hex), and the user owning it.
     async fn token_owner(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>, StoreError>;
 

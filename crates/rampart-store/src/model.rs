@@ -46,6 +46,10 @@ pub struct ApiToken {
     /// When it stops working; `None` for tokens made before expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// When it was last used, to the minute: usage kept beside the record,
+    /// never in it (nor in the journal); `None` when never.
+    #[serde(skip)]
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// How a person proves who they are. Kept apart from [`User`] so that no

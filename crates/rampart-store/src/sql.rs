@@ -489,6 +489,10 @@ impl<B: SqlBackend> Store for SqlStore<B> {
         vulnerabilities::list_vulnerabilities(self, q).await
     }
 
+    async fn note_token_used(&self, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        people::note_token_used(self, token_hash, at).await
+    }
+
     async fn token_owner(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>, StoreError> {
         people::token_owner(self, token_hash).await
     }

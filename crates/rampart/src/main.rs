@@ -159,7 +159,7 @@ enum TokenCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// List API tokens, one a line: id, owner, name, scopes, expiry.
+    /// List API tokens, one a line: id, owner, name, scopes, expiry, last use.
     List {
         /// Only this user's tokens.
         #[arg(long, value_name = "USER")]
@@ -460,13 +460,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .context("cannot list the tokens")?;
             for t in tokens {
                 say!(
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.user,
                     if t.name.is_empty() { "-" } else { &t.name },
                     scope_list(t.scopes.as_deref()),
                     t.expires_at
-                        .map_or_else(|| "never".to_owned(), |e| e.to_rfc3339())
+                        .map_or_else(|| "never".to_owned(), |e| e.to_rfc3339()),
+                    t.last_used_at
+                        .map_or_else(|| "never".to_owned(), |u| u.to_rfc3339())
                 );
             }
         }

@@ -11,8 +11,10 @@ use crate::unit::{Decided, Unit};
 use crate::{App, AppError, RESERVED_NAMES, auth};
 
 /// How long a verified API token is trusted without asking the store again.
-/// A change of users or tokens on this node empties the cache at once; on
-/// other nodes it takes effect within this time.
+/// A change of users or tokens empties the cache at once: on this node as it
+/// commits, on every other PostgreSQL node as the database announces it. A
+/// change by the command line on SQLite, which announces nothing, takes
+/// effect within this time.
 const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 /// Most tokens remembered; past that the cache starts afresh.
 const TOKEN_CACHE: usize = 10_000;
@@ -85,6 +87,14 @@ impl App {
         };
         if user.disabled || token.expires_at.is_some_and(|e| now >= e) {
             return Ok(None);
+        }
+        // Its last use, to the minute: a write at most once a minute a token.
+        let stale = token
+            .last_used_at
+            .is_none_or(|t| now.as_offset() - t.as_offset() >= time::Duration::minutes(1));
+        if stale && let Err(e) = self.store.note_token_used(&hash, now).await {
+            // A read-only database (a standby) still lets tokens in.
+            tracing::debug!(error = %e, "the token's last use was not noted");
         }
         let mut actor = Actor::new(user.name, user.roles);
         if let Some(scopes) = token.scopes {
@@ -218,13 +228,18 @@ impl App {
         let id = auth::token_id(&secret);
         let hash = auth::hash_token(&secret);
         let (by, user) = (actor.name.clone(), user.to_owned());
+        // Made through a token: never more than that token may do.
+        let held = actor.scopes.clone();
         let mut unit = Unit::new(&by);
         let owner = unit.load::<User>(EntityRef::User(user.clone()));
         let unit = unit.decide(move |ctx| {
             let owner = ctx.take(&owner, || format!("user `{user}`"))?;
             let allowed = Scope::allowed_for(&owner.roles);
             let scopes = match request.scopes {
-                None => allowed,
+                None => allowed
+                    .into_iter()
+                    .filter(|s| held.as_ref().is_none_or(|h| h.contains(s)))
+                    .collect(),
                 Some(wanted) => {
                     if let Some(s) = wanted.iter().find(|s| !allowed.contains(s)) {
                         return Err(DomainError::field(
@@ -253,6 +268,7 @@ impl App {
                 name,
                 scopes: Some(scopes),
                 expires_at,
+                last_used_at: None,
             };
             let action = JournalAction::TokenCreated(TokenCreated {
                 user: user.clone(),

@@ -28,6 +28,8 @@ pub struct TokenView {
     pub scopes: Option<Vec<Scope>>,
     /// When it stops working; `null` for a token made before expiry.
     pub expires_at: Option<Timestamp>,
+    /// When it was last used, to the minute; `null` when never.
+    pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub created_by: String,
 }
@@ -40,6 +42,7 @@ impl From<ApiToken> for TokenView {
             user: t.user,
             scopes: t.scopes,
             expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
             created_at: t.created_at,
             created_by: t.created_by,
         }

@@ -64,6 +64,7 @@ fn add_token(user: &str, secret: &str) -> UnitOfWork {
             name: "sensor".into(),
             scopes: Some(vec![rampart_domain::Scope::IntakeWrite]),
             expires_at: None,
+            last_used_at: None,
         };
         Ok(Decision {
             writes: vec![Write::Insert(Entity::ApiToken(token))],

@@ -359,6 +359,24 @@ async fn changes_reach_the_live_pages_of_every_node_once() {
     let expected = vec!["user:yan".to_owned(), "user:zed".to_owned()];
     assert_eq!(seen_a, expected);
     assert_eq!(seen_b, expected);
+
+    // A token node B has just verified (and so remembers) stops there as
+    // soon as B hears that A disabled its user, not two seconds later.
+    let (_, secret) = a.create_token(&Actor::system(), "zed").await.unwrap();
+    assert!(b.authenticate(&secret).await.unwrap().is_some());
+    let _ = heard(&mut on_b, Duration::from_millis(10)).await;
+    a.update_user(&Actor::system(), "zed", None, Some(true))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, on_b.recv()).await {
+            Ok(Ok(c)) if c.action == "user.disabled" => break,
+            Ok(Ok(_)) => {}
+            other => panic!("node B never heard of the disabling: {other:?}"),
+        }
+    }
+    assert_eq!(b.authenticate(&secret).await.unwrap(), None);
 }
 
 /// A node whose database takes reads only (as a standby does) is not ready:

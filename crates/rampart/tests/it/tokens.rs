@@ -150,6 +150,10 @@ async fn tokens_fit_least_privilege(backend: Backend, test: &str) {
         "only admins make others' tokens"
     );
     assert_eq!(app.journal_len().await, seq);
+    // Made with a token and no scopes named: the token's own, no more.
+    let (status, narrow) = make(&app, &reader, json!({"name": "from the wall"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{narrow}");
+    assert_eq!(narrow["token"]["scopes"], json!(["incidents:read"]));
     // With no scopes named, every scope the owner's roles allow.
     let (_, wide) = make(&app, &ian, json!({"name": "scripts"})).await;
     let scopes = wide["token"]["scopes"].as_array().unwrap();
@@ -158,8 +162,19 @@ async fn tokens_fit_least_privilege(backend: Backend, test: &str) {
         "{wide}"
     );
 
-    // Lists: one's own; everyone's for admins only.
+    // Lists: one's own, with when each was last used; everyone's for
+    // admins only.
     let (_, own) = app.get("/api/v1/tokens", &ian).await;
+    let used = |name: &str| -> Value {
+        own.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()["last_used_at"]
+            .clone()
+    };
+    assert!(used("wall dashboard").is_string(), "{own}");
+    assert_eq!(used("scripts"), Value::Null, "{own}");
     let names: Vec<&str> = own
         .as_array()
         .unwrap()

@@ -420,6 +420,7 @@ async fn deleted_inserted_and_revived_records_are_named() {
         name: String::new(),
         scopes: None,
         expires_at: None,
+        last_used_at: None,
     }));
     let lines = findings(&w.check().await);
     let created = w

@@ -271,6 +271,7 @@ pub(super) fn add_token(w: &mut World, user: &str, secret: &str) -> String {
         name: String::new(),
         scopes: None,
         expires_at: None,
+        last_used_at: None,
     };
     let payload = json!({"user": user, "token_id": id, "token_hash_sha256": secret_digest(&hash)});
     w.commit(

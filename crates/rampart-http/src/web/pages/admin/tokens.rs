@@ -48,6 +48,12 @@ impl TokensPage {
         )
     }
 
+    /// When a token was last used, in words.
+    pub fn last_used(&self, t: &ApiToken) -> String {
+        t.last_used_at
+            .map_or_else(|| "never".to_owned(), |u| u.human())
+    }
+
     /// When a token stops working, in words.
     pub fn expiry(&self, t: &ApiToken) -> String {
         t.expires_at
