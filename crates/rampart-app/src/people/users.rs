@@ -4,7 +4,7 @@
 use rampart_domain::journal::{
     NoDetails, TokenCreated, TokenRevoked, UserCreated, UserRolesChanged,
 };
-use rampart_domain::{Action, Actor, DomainError, JournalAction, Role, Scope, Timestamp};
+use rampart_domain::{Action, Actor, DomainError, JournalAction, Role, Scope, Text, Timestamp};
 use rampart_store::{ApiToken, Credentials, Entity, EntityRef, JournalDraft, User, Write};
 
 use crate::unit::{Decided, Unit};
@@ -178,20 +178,19 @@ impl App {
         if user != actor.name {
             actor.require(Action::ManageUsers)?;
         }
-        let name = match request.name.as_deref().map(str::trim) {
+        let name = match request.name.as_deref() {
             None => "token".to_owned(),
-            Some("") => return Err(DomainError::field("name", "is empty").into()),
-            Some(n) if n.chars().count() > TOKEN_NAME_MAX => {
-                return Err(DomainError::field(
-                    "name",
-                    format!("is longer than {TOKEN_NAME_MAX} characters"),
-                )
-                .into());
+            Some(raw) => {
+                let name = Text::new(raw).map_err(|m| DomainError::field("name", m))?;
+                if name.as_str().chars().count() > TOKEN_NAME_MAX {
+                    return Err(DomainError::field(
+                        "name",
+                        format!("must be at most {TOKEN_NAME_MAX} characters"),
+                    )
+                    .into());
+                }
+                name.as_str().to_owned()
             }
-            Some(n) if n.chars().any(char::is_control) => {
-                return Err(DomainError::field("name", "holds a control character").into());
-            }
-            Some(n) => n.to_owned(),
         };
         let settings = self.auth_settings();
         let days = request.days.unwrap_or(settings.token_days_default);
