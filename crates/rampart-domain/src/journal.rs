@@ -150,6 +150,7 @@ journal_actions! {
     IncidentRestricted(IncidentRestricted) = "incident.restricted", "An incident is restricted to named users, or the restriction is lifted";
     IncidentPublished(IncidentPublished) = "incident.published", "An incident is published on the MISP feed for an audience, or withdrawn from it";
     TokenRevoked(TokenRevoked) = "token.revoked", "An admin revokes an API token";
+    TokenRefused(TokenRefused) = "token.refused", "A token is refused: expired, its owner disabled, or used beyond its scopes";
     UserPasswordSet(PasswordDigest) = "user.password_set", "An admin sets a user's password";
     UserRolesChanged(UserRolesChanged) = "user.roles_changed", "An admin changes a user's roles";
     UserDisabled(NoDetails) = "user.disabled", "An admin disables a user";
@@ -579,6 +580,33 @@ pub struct TokenCreated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRevoked {
     pub token_id: String,
+}
+
+/// Why a token was refused (`token.refused`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenRefusal {
+    /// Used after its expiry.
+    Expired,
+    /// Its owner is disabled.
+    OwnerDisabled,
+    /// Used for an action its owner's roles allow but its scopes do not.
+    OutOfScope,
+}
+
+/// `token.refused`: a known token was turned away. Unknown tokens are not
+/// journaled (anyone can send one); each token and reason is journaled once
+/// in a quarter of an hour on each node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRefused {
+    pub token_id: String,
+    pub reason: TokenRefusal,
+    /// The scope the refused action needs (`out_of_scope` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The refused action (`out_of_scope` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 /// A new password, as the SHA-256 of the stored argon2id string (`user.password_set`, `auth.password_changed`).

@@ -120,6 +120,25 @@ fn payloads_keep_the_shapes_already_in_journals() {
     );
     round_trip(JournalAction::UserDisabled(NoDetails {}), json!({}));
     round_trip(
+        JournalAction::TokenRefused(TokenRefused {
+            token_id: "tok_0123456789ab".into(),
+            reason: TokenRefusal::OutOfScope,
+            scope: Some("incidents:write".into()),
+            action: Some("change an incident (update_incident)".into()),
+        }),
+        json!({"token_id": "tok_0123456789ab", "reason": "out_of_scope",
+            "scope": "incidents:write", "action": "change an incident (update_incident)"}),
+    );
+    round_trip(
+        JournalAction::TokenRefused(TokenRefused {
+            token_id: "tok_0123456789ab".into(),
+            reason: TokenRefusal::Expired,
+            scope: None,
+            action: None,
+        }),
+        json!({"token_id": "tok_0123456789ab", "reason": "expired"}),
+    );
+    round_trip(
         JournalAction::EvidenceIntegrityFailed(EvidenceIntegrityFailed {
             during: "download".into(),
             expected_sha256: "a".into(),

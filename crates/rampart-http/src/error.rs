@@ -38,6 +38,13 @@ pub enum ApiError {
     Invalid(Vec<FieldError>),
     Unauthenticated,
     Forbidden(String),
+    /// The caller's roles allow the action but the token's scopes do not
+    /// (403, like [`Self::Forbidden`]; the answer carries [`ScopeRefused`]).
+    OutOfScope {
+        detail: String,
+        scope: String,
+        action: String,
+    },
     NotFound(String),
     /// The route exists but does not take this method (405).
     MethodNotAllowed,
@@ -53,12 +60,31 @@ pub enum ApiError {
     Internal,
 }
 
+/// On an answer refusing a token beyond its scopes: what it asked for, so
+/// that the refusal is journaled against the token.
+#[derive(Debug, Clone)]
+pub(crate) struct ScopeRefused {
+    pub(crate) scope: String,
+    pub(crate) action: String,
+}
+
 impl ApiError {
+    /// What a refusal beyond a token's scopes asked for.
+    pub(crate) fn scope_refused(&self) -> Option<ScopeRefused> {
+        match self {
+            Self::OutOfScope { scope, action, .. } => Some(ScopeRefused {
+                scope: scope.clone(),
+                action: action.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
 
-    fn parts(self) -> (StatusCode, &'static str, String, Problem) {
+    pub(crate) fn parts(self) -> (StatusCode, &'static str, String, Problem) {
         let plain = |status: StatusCode, kind: &'static str, title: &str, detail: String| {
             (
                 status,
@@ -102,6 +128,12 @@ impl ApiError {
                 "unauthenticated",
                 "Authentication required",
                 "send a valid API token as `Authorization: Bearer <token>`".into(),
+            ),
+            Self::OutOfScope { detail, .. } => plain(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "The token's scopes do not allow this",
+                detail,
             ),
             Self::Forbidden(detail) => plain(
                 StatusCode::FORBIDDEN,
@@ -183,8 +215,17 @@ impl From<DomainError> for ApiError {
                 current,
                 allowed,
             },
-            e @ (DomainError::Forbidden { .. } | DomainError::OutOfScope { .. }) => {
-                Self::Forbidden(e.to_string())
+            e @ DomainError::Forbidden { .. } => Self::Forbidden(e.to_string()),
+            e @ DomainError::OutOfScope { .. } => {
+                let detail = e.to_string();
+                let DomainError::OutOfScope { scope, action, .. } = e else {
+                    return Self::Forbidden(detail);
+                };
+                Self::OutOfScope {
+                    detail,
+                    scope,
+                    action,
+                }
             }
             DomainError::NotFound(what) => Self::NotFound(format!("{what} does not exist")),
             DomainError::Conflict(detail) => Self::Conflict(detail),
@@ -219,6 +260,7 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let refused = self.scope_refused();
         let (status, kind, title, mut problem) = self.parts();
         problem.kind = format!("urn:rampart:problem:{kind}");
         problem.title = title;
@@ -231,6 +273,9 @@ impl IntoResponse for ApiError {
         );
         if unauthenticated {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(refused) = refused {
+            response.extensions_mut().insert(refused);
         }
         response
     }

@@ -11,6 +11,15 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::error::ApiError;
 
+/// The token of an `Authorization: Bearer` header.
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let header = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Actor);
@@ -19,16 +28,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::Unauthenticated)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(ApiError::Unauthenticated)?;
-        match state.app.authenticate(token.trim()).await? {
+        let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        match state.app.authenticate(token).await? {
             Some(actor) => Ok(Self(actor)),
             None => Err(ApiError::Unauthenticated),
         }

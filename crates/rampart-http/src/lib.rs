@@ -83,6 +83,26 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
     response
 }
 
+/// Journals a token's use beyond its scopes against the token, once the
+/// answer says so.
+async fn journal_scope_refusals(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let token = extract::bearer(request.headers()).map(str::to_owned);
+    let response = next.run(request).await;
+    if let (Some(token), Some(refused)) =
+        (token, response.extensions().get::<error::ScopeRefused>())
+    {
+        state
+            .app
+            .token_out_of_scope(&token, &refused.scope, &refused.action)
+            .await;
+    }
+    response
+}
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
@@ -100,6 +120,10 @@ pub fn app(state: AppState) -> Router {
     .route("/metrics", get(metrics::scrape))
     // After every route is in place: they apply to the routes there are.
     .route_layer(axum::middleware::from_fn(metrics::track))
+    .route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        journal_scope_refusals,
+    ))
     .method_not_allowed_fallback(method_not_allowed)
     .fallback(not_found)
     .layer(axum::middleware::map_response(security_headers))

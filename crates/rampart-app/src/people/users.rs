@@ -2,7 +2,8 @@
 //! cache), and the admin's management of users and tokens.
 
 use rampart_domain::journal::{
-    NoDetails, TokenCreated, TokenRevoked, UserCreated, UserRolesChanged,
+    NoDetails, TokenCreated, TokenRefusal, TokenRefused, TokenRevoked, UserCreated,
+    UserRolesChanged,
 };
 use rampart_domain::{Action, Actor, DomainError, JournalAction, Role, Scope, Text, Timestamp};
 use rampart_store::{ApiToken, Credentials, Entity, EntityRef, JournalDraft, User, Write};
@@ -23,14 +24,22 @@ const TOKEN_CACHE: usize = 10_000;
 /// and when it was verified.
 type Verified = (Actor, Option<Timestamp>, std::time::Instant);
 
-/// Recently verified API tokens: SHA-256 of the token → the actor, and when.
+/// How long a token refused for one reason stays unjournaled after the
+/// first time on this node.
+const REFUSAL_QUIET: time::Duration = time::Duration::minutes(15);
+
+/// Recently verified API tokens: SHA-256 of the token → the actor, and when;
+/// and when each known token was last journaled as refused, for each reason.
 #[derive(Debug, Default)]
-pub(crate) struct TokenCache(std::sync::Mutex<std::collections::HashMap<String, Verified>>);
+pub(crate) struct TokenCache {
+    verified: std::sync::Mutex<std::collections::HashMap<String, Verified>>,
+    refused: std::sync::Mutex<std::collections::HashMap<(String, TokenRefusal), Timestamp>>,
+}
 
 impl TokenCache {
     /// The actor of a token verified a moment ago, unless it has expired since.
     pub(crate) fn get(&self, hash: &str, now: Timestamp) -> Option<Actor> {
-        let cache = self.0.lock().ok()?;
+        let cache = self.verified.lock().ok()?;
         cache
             .get(hash)
             .filter(|(_, expires, at)| at.elapsed() < TOKEN_TTL && expires.is_none_or(|e| now < e))
@@ -38,7 +47,7 @@ impl TokenCache {
     }
 
     pub(crate) fn put(&self, hash: String, actor: Actor, expires: Option<Timestamp>) {
-        if let Ok(mut cache) = self.0.lock() {
+        if let Ok(mut cache) = self.verified.lock() {
             if cache.len() >= TOKEN_CACHE {
                 cache.clear();
             }
@@ -47,9 +56,27 @@ impl TokenCache {
     }
 
     pub(crate) fn clear(&self) {
-        if let Ok(mut cache) = self.0.lock() {
+        if let Ok(mut cache) = self.verified.lock() {
             cache.clear();
         }
+    }
+
+    /// Whether a refusal of this token for this reason is the first in
+    /// [`REFUSAL_QUIET`] (and so is to be journaled); remembers it if so.
+    fn first_refusal(&self, hash: &str, reason: TokenRefusal, now: Timestamp) -> bool {
+        let Ok(mut refused) = self.refused.lock() else {
+            return false;
+        };
+        let quiet = |at: &Timestamp| now.as_offset() - at.as_offset() < REFUSAL_QUIET;
+        if refused.len() >= TOKEN_CACHE {
+            refused.retain(|_, at| quiet(at));
+        }
+        let key = (hash.to_owned(), reason);
+        if refused.get(&key).is_some_and(quiet) || refused.len() >= TOKEN_CACHE {
+            return false;
+        }
+        refused.insert(key, now);
+        true
     }
 }
 
@@ -85,7 +112,17 @@ impl App {
         let Some((user, token)) = self.store.token_owner(&hash).await? else {
             return Ok(None);
         };
-        if user.disabled || token.expires_at.is_some_and(|e| now >= e) {
+        let refusal = if user.disabled {
+            Some(TokenRefusal::OwnerDisabled)
+        } else if token.expires_at.is_some_and(|e| now >= e) {
+            Some(TokenRefusal::Expired)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            if self.tokens.first_refusal(&hash, reason, now) {
+                self.journal_refusal(&user.name, &token, reason, None).await;
+            }
             return Ok(None);
         }
         // Its last use, to the minute: a write at most once a minute a token.
@@ -102,6 +139,56 @@ impl App {
         }
         self.tokens.put(hash, actor.clone(), token.expires_at);
         Ok(Some(actor))
+    }
+
+    /// Journals that a token known to be valid otherwise was used for
+    /// `action`, which needs `scope`, a scope it lacks (once in a quarter of
+    /// an hour for each token).
+    pub async fn token_out_of_scope(&self, token: &str, scope: &str, action: &str) {
+        if !auth::looks_like_token(token) {
+            return;
+        }
+        let hash = auth::hash_token(token);
+        let reason = TokenRefusal::OutOfScope;
+        if !self.tokens.first_refusal(&hash, reason, self.clock().now()) {
+            return;
+        }
+        let owner = match self.store.token_owner(&hash).await {
+            Ok(Some(owner)) => owner,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "a token's refusal was not journaled");
+                return;
+            }
+        };
+        let (user, token) = owner;
+        let needed = Some((scope.to_owned(), action.to_owned()));
+        self.journal_refusal(&user.name, &token, reason, needed)
+            .await;
+    }
+
+    /// Journals a token's refusal. A failure to write is logged: the refusal
+    /// stands.
+    async fn journal_refusal(
+        &self,
+        owner: &str,
+        token: &ApiToken,
+        reason: TokenRefusal,
+        needed: Option<(String, String)>,
+    ) {
+        let (scope, action) = needed.unzip();
+        let refused = JournalAction::TokenRefused(TokenRefused {
+            token_id: token.id.clone(),
+            reason,
+            scope,
+            action,
+        });
+        let entity = format!("user:{owner}");
+        let unit = Unit::new(owner)
+            .decide(move |_| Ok(Decided::new(()).journal(JournalDraft::new(entity, refused))));
+        if let Err(e) = self.run(unit).await {
+            tracing::warn!(error = %e.chain(), "a token's refusal was not journaled");
+        }
     }
 
     /// Creates a user.

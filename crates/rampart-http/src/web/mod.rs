@@ -343,7 +343,7 @@ impl From<ApiError> for WebError {
             ApiError::Unauthenticated => Self::SignIn {
                 next: "/dashboard".into(),
             },
-            ApiError::Forbidden(d) => Self::Forbidden(d),
+            ApiError::Forbidden(d) | ApiError::OutOfScope { detail: d, .. } => Self::Forbidden(d),
             ApiError::NotFound(d) => Self::NotFound(d),
             ApiError::Conflict(d) | ApiError::IllegalTransition { detail: d, .. } => {
                 Self::Conflict(d)

@@ -149,6 +149,7 @@ pub(crate) fn targets(entry: &JournalEntry) -> Vec<RecordKey> {
             | K::AuthLoginFailed
             | K::AuthLocked
             | K::AuthLogout
+            | K::TokenRefused
             | K::JobRequeued
             | K::JournalVerified,
         ) => {

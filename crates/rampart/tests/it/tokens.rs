@@ -28,6 +28,20 @@ async fn make(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
         .await
 }
 
+/// The `token.refused` entries after `seq`.
+async fn refusals(app: &TestApp, seq: u64) -> Vec<Value> {
+    let (_, entries) = app
+        .get(&format!("/api/v1/journal?after={seq}"), &app.admin)
+        .await;
+    entries["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "token.refused")
+        .cloned()
+        .collect()
+}
+
 async fn tokens_fit_least_privilege(backend: Backend, test: &str) {
     let clock = Arc::new(ManualClock::new(rampart_domain::SystemClock.now()));
     let Some(app) = TestApp::spawn_on(backend, test, |_| {}, clock.clone()).await else {
@@ -63,24 +77,40 @@ async fn tokens_fit_least_privilege(backend: Backend, test: &str) {
     assert!(payload.get("secret").is_none() && !entries.to_string().contains(&reader));
 
     // It reads incidents; writing, though ian's roles allow it, is refused
-    // with the scope named.
+    // with the scope named, and journaled against the token once in a
+    // quarter of an hour however often it is tried.
     let (status, _) = app.get(&format!("/api/v1/incidents/{n}"), &reader).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, problem) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/incidents/{n}/log"),
-            Some(&reader),
-            Some(json!({"action": "seen from the wall"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let seq = app.journal_len().await;
+    for _ in 0..3 {
+        let (status, problem) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/incidents/{n}/log"),
+                Some(&reader),
+                Some(json!({"action": "seen from the wall"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("`incidents:write`"),
+            "{problem}"
+        );
+    }
+    let refused = refusals(&app, seq).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["entity"], "user:ian");
+    assert_eq!(refused[0]["actor"], "ian");
+    let payload = &refused[0]["payload"];
+    assert_eq!(payload["token_id"], json!(id));
+    assert_eq!(payload["reason"], "out_of_scope");
+    assert_eq!(payload["scope"], "incidents:write");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("`incidents:write`"),
-        "{problem}"
+        payload["action"].as_str().unwrap().contains("write_log"),
+        "{payload}"
     );
     // A sensor's token reports events and reads nothing else.
     let (_, sensor) = make(
@@ -97,8 +127,22 @@ async fn tokens_fit_least_privilege(backend: Backend, test: &str) {
         StatusCode::CREATED,
     )
     .await;
+    let seq = app.journal_len().await;
     let (status, _) = app.get("/api/v1/events", &sensor).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let refused = refusals(&app, seq).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["payload"]["scope"], "events:read");
+    // An unknown token is not journaled: anyone can send one.
+    let seq = app.journal_len().await;
+    let (status, _) = app
+        .get(
+            "/api/v1/events",
+            "rmp_0000000000000000000000000000000000000000000",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.journal_len().await, seq);
 
     // Refusals name the field and change nothing.
     let seq = app.journal_len().await;
@@ -225,8 +269,39 @@ async fn tokens_fit_least_privilege(backend: Backend, test: &str) {
     let (status, _) = app.get("/api/v1/incidents", &daily).await;
     assert_eq!(status, StatusCode::OK);
     clock.advance(time::Duration::days(1));
+    let seq = app.journal_len().await;
+    for _ in 0..2 {
+        let (status, _) = app.get("/api/v1/incidents", &daily).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let refused = refusals(&app, seq).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["payload"]["reason"], "expired");
+    // A quarter of an hour on, it is journaled again.
+    clock.advance(time::Duration::minutes(15));
     let (status, _) = app.get("/api/v1/incidents", &daily).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refusals(&app, seq).await.len(), 2);
+
+    // A disabled owner's tokens stop, and say why in the journal.
+    app.service
+        .update_user(&rampart_domain::Actor::system(), "rita", None, Some(true))
+        .await
+        .unwrap();
+    let seq = app.journal_len().await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/events",
+            Some(&sensor),
+            Some(json!({"title": "port scan", "description": "again"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let refused = refusals(&app, seq).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["payload"]["reason"], "owner_disabled");
+    assert_eq!(refused[0]["entity"], "user:rita");
 
     let check = rampart_store::Store::check_records(app.store.as_ref())
         .await
