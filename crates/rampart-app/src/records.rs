@@ -76,6 +76,31 @@ impl App {
         }
     }
 
+    /// The first event a sensor sent under this name and reference (the
+    /// one its repeats are counted on), when the actor may read it.
+    pub async fn event_by_source(
+        &self,
+        actor: &Actor,
+        name: &str,
+        reference: &str,
+    ) -> Result<Option<Event>, AppError> {
+        if !actor.may(Action::ViewEvents) {
+            actor.require(Action::ViewOwnEvents)?;
+        }
+        let key = EntityRef::EventBySource {
+            name: name.to_owned(),
+            reference: reference.to_owned(),
+        };
+        let Some(first) = self.store.get(&key).await?.and_then(Entity::into_event) else {
+            return Ok(None);
+        };
+        match self.get_event(actor, first.number).await {
+            Ok(event) => Ok(Some(event)),
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn list_events(
         &self,
         actor: &Actor,

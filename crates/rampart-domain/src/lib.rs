@@ -114,7 +114,7 @@ pub use targets::{
 pub use team::{Cover, Duty, Handover, OnDuty, Rotation, Team, TeamId, TeamSettings};
 #[cfg(feature = "openapi")]
 pub use text::TEXT_PATTERN;
-pub use text::{Text, escape_html, search_words};
+pub use text::{MAX_TEXT, Text, escape_html, search_words};
 pub use timestamp::Timestamp;
 pub use vulnerability::{
     Step, Vulnerability, VulnerabilityAssessment, VulnerabilityOutcome, VulnerabilityReport,

@@ -47,6 +47,24 @@ fn problem(description: &str) -> RefOr<Response> {
     RefOr::T(response)
 }
 
+/// A failure of TheHive's alert API, in TheHive's shape.
+fn hive_problem(description: &str) -> RefOr<Response> {
+    let mut response = Response::new(description);
+    response.content.insert(
+        "application/json".to_owned(),
+        RefOr::T(Content::new(Some(Ref::from_schema_name("HiveProblem")))),
+    );
+    RefOr::T(response)
+}
+
+/// Whether the operation is one of TheHive's alert API, which answers
+/// failures in TheHive's shape for the connectors written for it.
+fn is_thehive(op: &Operation) -> bool {
+    op.tags
+        .as_deref()
+        .is_some_and(|tags| tags.iter().any(|t| t == "thehive"))
+}
+
 fn is_problem(content: &RefOr<Content>) -> bool {
     matches!(content, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")))
 }
@@ -73,6 +91,7 @@ fn complete_operation(op: &mut Operation) {
         .as_ref()
         .is_some_and(|types| types.iter().any(|t| t == "application/json"));
 
+    let thehive = is_thehive(op);
     let mut shared: Vec<&str> = vec![];
     if !public {
         // The token is looked up in the database, so storage can fail on any
@@ -80,23 +99,37 @@ fn complete_operation(op: &mut Operation) {
         // but the health checks.
         shared.extend(["401", "403", "429", "503"]);
     }
-    if body.is_some() {
-        shared.extend(["400", "422"]);
-    }
-    if json_body {
-        shared.extend(["413", "415"]);
-    }
-    if in_query {
-        shared.push("422");
+    if thehive {
+        // TheHive's alert API refuses every bad request with 400.
+        if body.is_some() {
+            shared.push("400");
+        }
+    } else {
+        if body.is_some() {
+            shared.extend(["400", "422"]);
+        }
+        if json_body {
+            shared.extend(["413", "415"]);
+        }
+        if in_query {
+            shared.push("422");
+        }
     }
     if in_path {
         shared.push("404");
     }
     let responses = &mut op.responses.responses;
     for status in shared {
+        // TheHive's alert API answers its own failures in TheHive's shape;
+        // the rate limits answer before it, with a problem document.
+        let failure = if thehive && status != "429" {
+            hive_problem
+        } else {
+            problem
+        };
         responses
             .entry(status.to_owned())
-            .or_insert_with(|| problem(default_description(status)));
+            .or_insert_with(|| failure(default_description(status)));
     }
     for (status, response) in responses.iter_mut() {
         let RefOr::T(response) = response else {

@@ -66,7 +66,7 @@ pub struct BatchResult {
 
 /// Turns one JSON item into a report, by its shape.
 fn report_of(value: serde_json::Value) -> Result<EventReport, Vec<FieldError>> {
-    use rampart_app::intake::shapes::{Shape, detect, ecs, misp, ocsf, stix};
+    use rampart_app::intake::shapes::{Shape, detect, ecs, misp, ocsf, stix, thehive};
     let mapped = |r: Result<EventReport, Vec<(String, String)>>| {
         r.map_err(|errors| {
             errors
@@ -80,6 +80,7 @@ fn report_of(value: serde_json::Value) -> Result<EventReport, Vec<FieldError>> {
         Shape::Ecs => mapped(ecs(&value)),
         Shape::Misp => mapped(misp(&value)),
         Shape::Stix => mapped(stix(&value)),
+        Shape::TheHive => mapped(thehive(&value)),
         Shape::Rampart => serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().clone();
             vec![field_error(&path, e.into_inner().to_string())]

@@ -34,6 +34,7 @@ pub mod reports;
 pub mod scale;
 pub mod targets;
 pub mod teams;
+pub mod thehive;
 pub mod tokens;
 pub mod vulnerabilities;
 pub mod webhooks;
@@ -63,6 +64,7 @@ pub mod webhooks;
         (name = "exercises", description = "Plan and prepare: exercises with timed injects, kept apart from real records, and their after-action reports"),
         (name = "playbooks", description = "Plan and prepare: versioned response actions per category and RSIT type, applied to incidents"),
         (name = "operations", description = "Health checks and background jobs"),
+        (name = "thehive", description = "TheHive 5's alert API, for connectors written for TheHive: create, read and search alerts (events) in TheHive's shapes; see docs/thehive.md"),
         (name = "people", description = "API tokens: named, scoped to what they are for, expiring; one's own, or every user's for admins"),
     )
 )]
@@ -192,6 +194,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(teams::handover))
         .routes(routes!(contacts::list, contacts::add))
         .routes(routes!(contacts::get, contacts::replace))
+        .routes(routes!(thehive::create))
+        .routes(routes!(thehive::get))
+        .routes(routes!(thehive::query))
         .routes(routes!(
             notifications::preferences,
             notifications::set_preferences

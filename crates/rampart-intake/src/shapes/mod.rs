@@ -21,6 +21,7 @@ mod misp;
 mod ocsf;
 mod stix;
 mod syslog;
+pub mod thehive;
 
 use std::net::IpAddr;
 
@@ -35,6 +36,7 @@ pub use misp::misp;
 pub use ocsf::ocsf;
 pub use stix::stix;
 pub use syslog::{from_cef, from_syslog};
+pub use thehive::thehive;
 
 /// Problems with a JSON alert, each as (field path, message).
 pub type FieldErrors = Vec<(String, String)>;
@@ -61,11 +63,14 @@ pub enum Shape {
     Misp,
     /// A STIX 2.1 bundle.
     Stix,
+    /// A TheHive alert (`source` and `sourceRef` strings).
+    TheHive,
 }
 
 /// OCSF when the document has a `class_uid`, ECS when it has an
 /// `event.kind` (nested or dotted), MISP when it is `{"Event": {...}}`,
-/// STIX when its `type` is `bundle`, else Rampart's own shape.
+/// STIX when its `type` is `bundle`, TheHive when its `source` and
+/// `sourceRef` are strings, else Rampart's own shape.
 pub fn detect(value: &Value) -> Shape {
     if value.get("Event").is_some_and(Value::is_object) {
         Shape::Misp
@@ -75,6 +80,8 @@ pub fn detect(value: &Value) -> Shape {
         Shape::Ocsf
     } else if json::lookup(value, "event.kind").is_some() {
         Shape::Ecs
+    } else if thehive::is_thehive(value) {
+        Shape::TheHive
     } else {
         Shape::Rampart
     }
@@ -237,6 +244,10 @@ mod tests {
             Shape::Rampart
         );
         assert_eq!(detect(&json!([1, 2])), Shape::Rampart);
+        assert_eq!(
+            detect(&json!({"type": "siem", "source": "s", "sourceRef": "r"})),
+            Shape::TheHive
+        );
     }
 
     #[test]

@@ -53,6 +53,7 @@ mod shutdown;
 mod syslog;
 mod targets;
 mod teams;
+mod thehive;
 mod timeline;
 mod tokens;
 mod triage;
