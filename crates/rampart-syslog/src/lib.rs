@@ -1,5 +1,6 @@
-//! The syslog receiver: RFC 5424 and RFC 3164 messages over UDP and TCP
-//! (newline or octet-counting framing), CEF payloads mapped into events.
+//! The syslog receiver: RFC 5424 and RFC 3164 messages over UDP, TCP and
+//! TLS (RFC 5425, on a port of its own; newline or octet-counting framing on
+//! both), CEF payloads mapped into events.
 //! Off unless configured. A message that cannot be taken in never stops the
 //! receiver: it is counted and kept as a dead letter with the reason.
 //! Messages that arrive together are taken in together, so their events
@@ -19,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use rampart_domain::{Actor, EventReport, Role};
 use rampart_intake::framing::Framer;
-use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
 use rampart_app::intake::Intake;
@@ -38,11 +39,48 @@ const UDP_QUEUE_BYTES: usize = 64 * 1024 * 1024;
 /// Sources whose rate is remembered at once, about (see [`KeyedLimit`]).
 const MAX_SOURCES: usize = 100_000;
 
+/// Syslog over TLS (RFC 5425): where, and the server's certificate.
+#[derive(Debug, Clone)]
+pub struct TlsListener {
+    pub addr: SocketAddr,
+    pub config: Arc<rustls::ServerConfig>,
+}
+
+/// The TLS server set-up of a certificate chain and its private key, both
+/// PEM files; what is wrong with them, named, when they do not make one.
+pub fn tls_config(
+    certificate: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(certificate)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| format!("{}: {e}", certificate.display()))?;
+    if chain.is_empty() {
+        return Err(format!(
+            "{}: holds no PEM certificate",
+            certificate.display()
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map(Arc::new)
+        .map_err(|e| format!("the certificate and key do not go together: {e}"))
+}
+
 /// Where and how the receiver listens.
 #[derive(Debug, Clone)]
 pub struct SyslogSettings {
     pub udp: Option<SocketAddr>,
     pub tcp: Option<SocketAddr>,
+    /// Syslog over TLS, on its own port [default: off].
+    pub tls: Option<TlsListener>,
     /// Largest message, in bytes; a longer one is a dead letter.
     pub max_message: usize,
     /// Messages per second one source address may send (with a burst of as many).
@@ -65,6 +103,7 @@ impl Default for SyslogSettings {
         Self {
             udp: None,
             tcp: None,
+            tls: None,
             max_message: 64 * 1024,
             rate_per_source: 20_000,
             max_connections: 256,
@@ -80,6 +119,7 @@ impl Default for SyslogSettings {
 pub struct Listening {
     pub udp: Option<SocketAddr>,
     pub tcp: Option<SocketAddr>,
+    pub tls: Option<SocketAddr>,
 }
 
 /// The receiver's shared parts.
@@ -104,6 +144,7 @@ pub async fn start(app: Arc<App>, settings: SyslogSettings) -> std::io::Result<L
     let mut listening = Listening {
         udp: None,
         tcp: None,
+        tls: None,
     };
     if let Some(addr) = receiver.settings.udp {
         let socket = UdpSocket::bind(addr).await?;
@@ -116,10 +157,16 @@ pub async fn start(app: Arc<App>, settings: SyslogSettings) -> std::io::Result<L
     if let Some(addr) = receiver.settings.tcp {
         let listener = TcpListener::bind(addr).await?;
         listening.tcp = Some(listener.local_addr()?);
-        tokio::spawn(tcp_accept(receiver.clone(), listener));
+        tokio::spawn(tcp_accept(receiver.clone(), listener, None));
     }
-    if listening.udp.is_some() || listening.tcp.is_some() {
-        tracing::info!(udp = ?listening.udp, tcp = ?listening.tcp, "syslog receiver listening");
+    if let Some(tls) = &receiver.settings.tls {
+        let listener = TcpListener::bind(tls.addr).await?;
+        listening.tls = Some(listener.local_addr()?);
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.config.clone());
+        tokio::spawn(tcp_accept(receiver.clone(), listener, Some(acceptor)));
+    }
+    if listening.udp.is_some() || listening.tcp.is_some() || listening.tls.is_some() {
+        tracing::info!(udp = ?listening.udp, tcp = ?listening.tcp, tls = ?listening.tls, "syslog receiver listening");
     }
     Ok(listening)
 }
@@ -338,7 +385,13 @@ fn source(peer: SocketAddr) -> IpAddr {
     peer.ip().to_canonical()
 }
 
-async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
+/// Serves the connections of one listener: plain TCP, or TLS when there is
+/// an acceptor (each with its own connection limits).
+async fn tcp_accept(
+    receiver: Arc<Receiver>,
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let connections = Connections::new(&receiver.settings);
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -357,14 +410,38 @@ async fn tcp_accept(receiver: Arc<Receiver>, listener: TcpListener) {
             }
         };
         let receiver = receiver.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            tcp_connection(receiver, stream, peer).await;
+            match tls {
+                None => tcp_connection(&receiver, stream, peer, "syslog-tcp").await,
+                Some(acceptor) => {
+                    // A handshake is a message like any other: it must
+                    // arrive whole in time.
+                    let limit = receiver.settings.frame_timeout;
+                    match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            tcp_connection(&receiver, stream, peer, "syslog-tls").await;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::warn!(%peer, error = %e, "syslog TLS handshake failed");
+                        }
+                        Err(_) => {
+                            tracing::warn!(%peer, "syslog TLS handshake took too long");
+                        }
+                    }
+                }
+            }
             drop(slot);
         });
     }
 }
 
-async fn tcp_connection(receiver: Arc<Receiver>, mut stream: TcpStream, peer: SocketAddr) {
+async fn tcp_connection<S: AsyncRead + Unpin>(
+    receiver: &Receiver,
+    mut stream: S,
+    peer: SocketAddr,
+    transport: &str,
+) {
     let settings = &receiver.settings;
     let mut framer = Framer::new(settings.max_message);
     let mut buf = vec![0u8; 64 * 1024];
@@ -409,7 +486,7 @@ async fn tcp_connection(receiver: Arc<Receiver>, mut stream: TcpStream, peer: So
         } else {
             Duration::ZERO
         };
-        if !tcp_group(&receiver, peer, group).await {
+        if !tcp_group(receiver, peer, transport, group).await {
             return;
         }
     }
@@ -418,13 +495,14 @@ async fn tcp_connection(receiver: Arc<Receiver>, mut stream: TcpStream, peer: So
         .finish()
         .map(|f| (peer, f.map_err(|e| e.to_string())))
         .collect();
-    tcp_group(&receiver, peer, last).await;
+    tcp_group(receiver, peer, transport, last).await;
 }
 
 /// Takes in the frames one read completed; false when storage failed.
 async fn tcp_group(
     receiver: &Receiver,
     peer: SocketAddr,
+    transport: &str,
     group: Vec<(SocketAddr, Result<Vec<u8>, String>)>,
 ) -> bool {
     if group.is_empty() {
@@ -433,7 +511,7 @@ async fn tcp_group(
     // Backpressure: a sender faster than its rate waits, and so does its socket.
     receiver.wait_for_rate(source(peer), group.len()).await;
     for chunk in chunks(group) {
-        if !receiver.take_in("syslog-tcp", chunk).await {
+        if !receiver.take_in(transport, chunk).await {
             return false;
         }
     }

@@ -65,6 +65,13 @@ pub struct Config {
     pub syslog_udp: Option<SocketAddr>,
     /// Address and port of the syslog TCP receiver (newline or octet-counting framing) [default: off].
     pub syslog_tcp: Option<SocketAddr>,
+    /// Address and port of the syslog TLS receiver (RFC 5425), e.g.
+    /// `0.0.0.0:6514`; needs `syslog_tls_cert` and `syslog_tls_key` [default: off].
+    pub syslog_tls: Option<SocketAddr>,
+    /// The syslog TLS receiver's certificate chain, a PEM file.
+    pub syslog_tls_cert: Option<PathBuf>,
+    /// The syslog TLS receiver's private key, a PEM file.
+    pub syslog_tls_key: Option<PathBuf>,
     /// Largest syslog message, in bytes; a longer one is a dead letter.
     pub syslog_max_message: usize,
     /// Syslog messages per second one source address may send.
@@ -134,6 +141,9 @@ impl Default for Config {
             correlation_attach: false,
             syslog_udp: None,
             syslog_tcp: None,
+            syslog_tls: None,
+            syslog_tls_cert: None,
+            syslog_tls_key: None,
             syslog_max_message: 64 * 1024,
             syslog_rate_per_source: 20_000,
             syslog_tcp_max_connections: 256,
@@ -152,7 +162,7 @@ impl Default for Config {
 }
 
 /// Keys read from `RAMPART_*` variables (others, such as test settings, are ignored).
-const ENV_KEYS: [&str; 38] = [
+const ENV_KEYS: [&str; 41] = [
     "listen",
     "data_dir",
     "database_url",
@@ -178,6 +188,9 @@ const ENV_KEYS: [&str; 38] = [
     "correlation_attach",
     "syslog_udp",
     "syslog_tcp",
+    "syslog_tls",
+    "syslog_tls_cert",
+    "syslog_tls_key",
     "syslog_max_message",
     "syslog_rate_per_source",
     "syslog_tcp_max_connections",
@@ -306,6 +319,11 @@ impl Config {
         if !(480..=16 * 1024 * 1024).contains(&config.syslog_max_message) {
             return Err("configuration: syslog_max_message must be 480 to 16777216 bytes".into());
         }
+        if config.syslog_tls.is_some()
+            && (config.syslog_tls_cert.is_none() || config.syslog_tls_key.is_none())
+        {
+            return Err("configuration: syslog_tls needs syslog_tls_cert and syslog_tls_key, the PEM files of its certificate and private key".into());
+        }
         if config.syslog_rate_per_source == 0 {
             return Err("configuration: syslog_rate_per_source must be at least 1".into());
         }
@@ -418,6 +436,11 @@ mod tests {
             (
                 "syslog_tcp_max_connections = 8\nsyslog_tcp_connections_per_source = 9",
                 "syslog_tcp_connections_per_source",
+            ),
+            ("syslog_tls = \"127.0.0.1:6514\"", "syslog_tls_cert"),
+            (
+                "syslog_tls = \"127.0.0.1:6514\"\nsyslog_tls_cert = \"c.pem\"",
+                "syslog_tls_key",
             ),
         ] {
             std::fs::write(&file, toml).unwrap();

@@ -19,7 +19,7 @@ use rampart_evidence::BlobStore;
 use rampart_http::AppState;
 use rampart_http::web::WebSettings;
 use rampart_store::Store;
-use rampart_syslog::SyslogSettings;
+use rampart_syslog::{SyslogSettings, TlsListener};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -222,9 +222,22 @@ impl Application {
             },
             None => None,
         };
+        let tls = match (
+            config.syslog_tls,
+            &config.syslog_tls_cert,
+            &config.syslog_tls_key,
+        ) {
+            (Some(addr), Some(cert), Some(key)) => Some(TlsListener {
+                addr,
+                config: rampart_syslog::tls_config(cert, key)
+                    .map_err(|e| anyhow::anyhow!("cannot start syslog over TLS: {e}"))?,
+            }),
+            _ => None,
+        };
         let syslog = SyslogSettings {
             udp: config.syslog_udp,
             tcp: config.syslog_tcp,
+            tls,
             max_message: config.syslog_max_message,
             rate_per_source: config.syslog_rate_per_source,
             max_connections: config.syslog_tcp_max_connections,

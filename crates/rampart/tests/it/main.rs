@@ -51,6 +51,7 @@ mod scale;
 mod sessions;
 mod shutdown;
 mod syslog;
+mod syslog_tls;
 mod targets;
 mod teams;
 mod thehive;

@@ -127,7 +127,7 @@ fn titles(events: &[Value]) -> Vec<String> {
     t
 }
 
-async fn stats(app: &TestApp) -> Value {
+pub(crate) async fn stats(app: &TestApp) -> Value {
     let (status, stats) = app.get("/api/v1/intake/status", &app.admin).await;
     assert_eq!(status, StatusCode::OK, "{stats}");
     stats["syslog"].clone()
