@@ -442,9 +442,7 @@ pub async fn get(
     HiveCaller(actor): HiveCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HiveError> {
-    let number = id
-        .parse()
-        .map_err(|m| HiveError(ApiError::NotFound(format!("no alert `{id}` ({m})"))))?;
+    let number = super::number(&id, "alert")?;
     Ok(Json(alert_of(&s.app.get_event(&actor, number).await?)))
 }
 
